@@ -1,0 +1,86 @@
+using ApiPipeline.Generators.Helpers;
+
+namespace ApiPipeline.Generators.Model;
+
+/// <summary>
+/// Everything needed to emit one extractor. Equality contract: two specs are equal when every member is equal by value
+/// (strings, enums, and <see cref="ImmutableEquatableArray{T}"/> element by element); it holds no symbols, syntax or compilation.
+/// </summary>
+internal sealed record ExtractorSpec
+{
+    /// <summary>The generated file's hint name, <c>Namespace.Type.g.cs</c>.</summary>
+    public required string HintName { get; init; }
+
+    /// <summary>The namespace, or <see langword="null"/> for the global namespace.</summary>
+    public required string? Namespace { get; init; }
+
+    /// <summary>Declarations of the containing types, outermost first (<c>partial class Outer</c>).</summary>
+    public required ImmutableEquatableArray<string> ContainingTypes { get; init; }
+
+    /// <summary>The declaration keyword and name of the extractor type (<c>class GitHubIssues</c>).</summary>
+    public required string TypeDeclaration { get; init; }
+
+    /// <summary>The simple name of the extractor type.</summary>
+    public required string TypeName { get; init; }
+
+    /// <summary>The extractor's name (the class name unless <c>Name</c> is set).</summary>
+    public required string Name { get; init; }
+
+    public required string BaseUrl { get; init; }
+
+    public required string PathTemplate { get; init; }
+
+    /// <summary>The fully qualified (<c>global::</c>) input type.</summary>
+    public required string InputType { get; init; }
+
+    /// <summary>The fully qualified (<c>global::</c>) record type.</summary>
+    public required string OutputType { get; init; }
+
+    /// <summary>The fully qualified (<c>global::</c>) JSON context type.</summary>
+    public required string JsonContextType { get; init; }
+
+    /// <summary>The first request's URL, in order: literal text, path values and query parameters.</summary>
+    public required ImmutableEquatableArray<UrlPart> Url { get; init; }
+
+    /// <summary>The named arguments of <c>[Paginated]</c> as <c>PaginationOptions</c> initializers.</summary>
+    public required ImmutableEquatableArray<PropertyInit> Pagination { get; init; }
+}
+
+/// <summary>How a member's value becomes URL text.</summary>
+internal enum ValueKind
+{
+    /// <summary>A string.</summary>
+    String,
+
+    /// <summary>A bool or bool?.</summary>
+    Boolean,
+
+    /// <summary>A struct implementing IFormattable (numbers, dates, GUIDs, enums), or its Nullable.</summary>
+    Formattable,
+
+    /// <summary>Anything else, sent as ToString().</summary>
+    Other,
+}
+
+/// <summary>The kind of a URL part.</summary>
+internal enum UrlPartKind
+{
+    Literal,
+    PathValue,
+    Query,
+}
+
+/// <summary>One part of the first request's URL.</summary>
+/// <param name="Kind">Literal text, a path value or a query parameter.</param>
+/// <param name="Text">The literal text, the placeholder name, or the query parameter name.</param>
+/// <param name="Member">The input member, for path values and query parameters.</param>
+/// <param name="ValueKind">How the member becomes text.</param>
+/// <param name="ValueType">For <see cref="ValueKind.Formattable"/>: the fully qualified underlying struct type.</param>
+/// <param name="IsValueType">Whether the member's type is a non-nullable value type.</param>
+internal sealed record UrlPart(UrlPartKind Kind, string Text, string? Member = null, ValueKind ValueKind = ValueKind.String, string? ValueType = null, bool IsValueType = false);
+
+/// <summary>A property initializer: <c>Name = Value</c>, with the value as a C# expression.</summary>
+internal sealed record PropertyInit(string Name, string Value);
+
+/// <summary>The parser's answer for one class: a spec when it can be generated, and the diagnostics found.</summary>
+internal sealed record ExtractorResult(ExtractorSpec? Spec, ImmutableEquatableArray<Diagnostics.DiagnosticInfo> Diagnostics);

@@ -1,0 +1,407 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using ApiPipeline.Generators.Diagnostics;
+using ApiPipeline.Generators.Helpers;
+using ApiPipeline.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ApiPipeline.Generators;
+
+public sealed partial class PipelineGenerator
+{
+    /// <summary>Turns an <c>[Extractor]</c> class into an <see cref="ExtractorResult"/>; never throws on odd input.</summary>
+    internal static class Parser
+    {
+        private const string PaginatedAttributeName = "ApiPipeline.PaginatedAttribute";
+        private const string QueryAttributeName = "ApiPipeline.QueryAttribute";
+        private const string JsonContextName = "System.Text.Json.Serialization.JsonSerializerContext";
+
+        public static ExtractorResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            var spec = TryParse(context, diagnostics, cancellationToken);
+            return new ExtractorResult(diagnostics.Count == 0 ? spec : null, diagnostics.ToImmutableEquatableArray());
+        }
+
+        private static ExtractorSpec? TryParse(GeneratorAttributeSyntaxContext context, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax)
+            {
+                return null;
+            }
+
+            var identifier = syntax.Identifier.GetLocation();
+            if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, identifier, type.Name));
+                return null;
+            }
+
+            if (type.IsGenericType)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedShape, identifier, type.Name, "is generic"));
+                return null;
+            }
+
+            var containing = new List<string>();
+            for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                if (outer.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not TypeDeclarationSyntax outerSyntax
+                    || !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword) || outer.IsGenericType)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedShape, identifier, type.Name, $"is nested in '{outer.Name}', which is not a non-generic partial type"));
+                    return null;
+                }
+
+                containing.Insert(0, "partial " + Keyword(outerSyntax) + " " + outer.Name);
+            }
+
+            var extractorInterfaces = type.AllInterfaces.Where(IsExtractorInterface).ToList();
+            if (extractorInterfaces.Count != 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoExtractorInterface, identifier, type.Name));
+                return null;
+            }
+
+            var inputType = extractorInterfaces[0].TypeArguments[0];
+            var outputType = extractorInterfaces[0].TypeArguments[1];
+            if (inputType.TypeKind == TypeKind.Error || outputType.TypeKind == TypeKind.Error)
+            {
+                return null;
+            }
+
+            var attribute = context.Attributes[0];
+            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+            if (attribute.ConstructorArguments.Length != 2
+                || attribute.ConstructorArguments[0].Value is not string baseUrl
+                || attribute.ConstructorArguments[1].Value is not string path)
+            {
+                return null;
+            }
+
+            string name = type.Name;
+            ITypeSymbol? jsonContext = null;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                if (argument.Key == "Name" && argument.Value.Value is string n && n.Length > 0)
+                {
+                    name = n;
+                }
+                else if (argument.Key == "Json")
+                {
+                    jsonContext = argument.Value.Value as ITypeSymbol;
+                }
+            }
+
+            if (jsonContext is null || !DerivesFrom(jsonContext, JsonContextName))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingJsonContext, NamedArgumentLocation(attributeSyntax, "Json") ?? attributeSyntax?.GetLocation() ?? identifier, name, outputType.Name));
+            }
+
+            if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEndpoint, ArgumentLocation(attributeSyntax, 0) ?? identifier, name, $"the base URL '{baseUrl}' is not an absolute http(s) URL such as \"https://api.example.com\""));
+            }
+
+            var members = InputMembers(inputType);
+            var url = new List<UrlPart>();
+            var pathLocation = ArgumentLocation(attributeSyntax, 1) ?? identifier;
+            if (!ParsePath(path, name, inputType, members, url, diagnostics, pathLocation))
+            {
+                return null;
+            }
+
+            AddQuery(inputType, members, url, cancellationToken);
+            if (diagnostics.Count > 0)
+            {
+                return null;
+            }
+
+            return new ExtractorSpec
+            {
+                HintName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty) + ".g.cs",
+                Namespace = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                ContainingTypes = containing.ToImmutableEquatableArray(),
+                TypeDeclaration = Keyword(syntax) + " " + type.Name,
+                TypeName = type.Name,
+                Name = name,
+                BaseUrl = baseUrl,
+                PathTemplate = path,
+                InputType = FullName(inputType),
+                OutputType = FullName(outputType),
+                JsonContextType = FullName(jsonContext!),
+                Url = url.ToImmutableEquatableArray(),
+                Pagination = PaginationInits(type).ToImmutableEquatableArray(),
+            };
+        }
+
+        private static bool ParsePath(string path, string name, ITypeSymbol inputType, Dictionary<string, InputMember> members, List<UrlPart> url, List<DiagnosticInfo> diagnostics, Location location)
+        {
+            int i = 0;
+            while (i < path.Length)
+            {
+                int open = path.IndexOf('{', i);
+                int strayClose = path.IndexOf('}', i);
+                if (strayClose >= 0 && (open < 0 || strayClose < open))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEndpoint, location, name, $"the path '{path}' has a '}}' without a matching '{{' at position {strayClose}"));
+                    return false;
+                }
+
+                if (open < 0)
+                {
+                    url.Add(new UrlPart(UrlPartKind.Literal, path.Substring(i)));
+                    break;
+                }
+
+                if (open > i)
+                {
+                    url.Add(new UrlPart(UrlPartKind.Literal, path.Substring(i, open - i)));
+                }
+
+                int close = path.IndexOf('}', open);
+                string placeholder = close < 0 ? string.Empty : path.Substring(open + 1, close - open - 1);
+                if (close < 0 || placeholder.Length == 0 || !placeholder.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '-'))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEndpoint, location, name, $"the path '{path}' has a malformed placeholder at position {open}; write placeholders as {{name}}"));
+                    return false;
+                }
+
+                if (!members.TryGetValue(Normalize(placeholder), out var member))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnboundPlaceholder, location, placeholder, name, inputType.Name, PascalCase(placeholder)));
+                }
+                else
+                {
+                    url.Add(new UrlPart(UrlPartKind.PathValue, placeholder, member.Name, member.Kind, member.ValueType, member.IsValueType));
+                }
+
+                i = close + 1;
+            }
+
+            return true;
+        }
+
+        private static void AddQuery(ITypeSymbol inputType, Dictionary<string, InputMember> members, List<UrlPart> url, CancellationToken cancellationToken)
+        {
+            var parameterAttributes = new Dictionary<string, AttributeData>(StringComparer.Ordinal);
+            if (inputType is INamedTypeSymbol named)
+            {
+                foreach (var constructor in named.InstanceConstructors)
+                {
+                    foreach (var parameter in constructor.Parameters)
+                    {
+                        var query = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == QueryAttributeName);
+                        if (query is not null)
+                        {
+                            parameterAttributes[parameter.Name] = query;
+                        }
+                    }
+                }
+            }
+
+            foreach (var member in members.Values.OrderBy(m => m.Order))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var query = member.Symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == QueryAttributeName);
+                if (query is null && !parameterAttributes.TryGetValue(member.Name, out query))
+                {
+                    continue;
+                }
+
+                string queryName = query.ConstructorArguments.Length == 1 && query.ConstructorArguments[0].Value is string given && given.Length > 0
+                    ? given
+                    : SnakeCase(member.Name);
+                url.Add(new UrlPart(UrlPartKind.Query, queryName, member.Name, member.Kind, member.ValueType, member.IsValueType));
+            }
+        }
+
+        private static IEnumerable<PropertyInit> PaginationInits(INamedTypeSymbol type)
+        {
+            var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == PaginatedAttributeName);
+            if (attribute is null || attribute.ConstructorArguments.Length != 1)
+            {
+                yield break;
+            }
+
+            var style = attribute.ConstructorArguments[0];
+            var styleName = style.Type?.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, style.Value))?.Name;
+            yield return new PropertyInit("Style", styleName is null
+                ? $"(global::ApiPipeline.Pagination){Convert.ToString(style.Value, CultureInfo.InvariantCulture)}"
+                : "global::ApiPipeline.Pagination." + styleName);
+
+            foreach (var argument in attribute.NamedArguments)
+            {
+                var literal = Literal(argument.Value.Value);
+                if (literal is not null)
+                {
+                    yield return new PropertyInit(argument.Key, literal);
+                }
+            }
+        }
+
+        private static string? Literal(object? value) => value switch
+        {
+            string s => SymbolDisplay.FormatLiteral(s, quote: true),
+            bool b => b ? "true" : "false",
+            int i => i.ToString(CultureInfo.InvariantCulture),
+            long l => l.ToString(CultureInfo.InvariantCulture) + "L",
+            _ => null,
+        };
+
+        private static Dictionary<string, InputMember> InputMembers(ITypeSymbol inputType)
+        {
+            var members = new Dictionary<string, InputMember>(StringComparer.Ordinal);
+            int order = 0;
+            for (var current = inputType; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (var symbol in current.GetMembers())
+                {
+                    ITypeSymbol? memberType = symbol switch
+                    {
+                        IPropertySymbol { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public, GetMethod.DeclaredAccessibility: Accessibility.Public } p => p.Type,
+                        IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } f => f.Type,
+                        _ => null,
+                    };
+                    if (memberType is null)
+                    {
+                        continue;
+                    }
+
+                    string key = Normalize(symbol.Name);
+                    if (!members.ContainsKey(key))
+                    {
+                        var (kind, valueType, isValueType) = Classify(memberType);
+                        members[key] = new InputMember(symbol, symbol.Name, kind, valueType, isValueType, order++);
+                    }
+                }
+            }
+
+            return members;
+        }
+
+        private static (ValueKind Kind, string? ValueType, bool IsValueType) Classify(ITypeSymbol type)
+        {
+            if (type.SpecialType == SpecialType.System_String)
+            {
+                return (ValueKind.String, null, false);
+            }
+
+            if (type.SpecialType == SpecialType.System_Boolean)
+            {
+                return (ValueKind.Boolean, null, true);
+            }
+
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            {
+                var underlying = nullable.TypeArguments[0];
+                if (underlying.SpecialType == SpecialType.System_Boolean)
+                {
+                    return (ValueKind.Boolean, null, false);
+                }
+
+                return IsFormattable(underlying) ? (ValueKind.Formattable, FullName(underlying), false) : (ValueKind.Other, null, false);
+            }
+
+            if (type.IsValueType && IsFormattable(type))
+            {
+                return (ValueKind.Formattable, FullName(type), true);
+            }
+
+            return (ValueKind.Other, null, type.IsValueType);
+        }
+
+        private static bool IsFormattable(ITypeSymbol type)
+            => type.TypeKind == TypeKind.Enum || type.AllInterfaces.Any(i => i.ToDisplayString() == "System.IFormattable");
+
+        private static bool IsExtractorInterface(INamedTypeSymbol candidate)
+            => candidate.OriginalDefinition is { Name: "IExtractor", Arity: 2 } definition
+               && definition.ContainingNamespace is { Name: "ApiPipeline", ContainingNamespace.IsGlobalNamespace: true };
+
+        private static bool DerivesFrom(ITypeSymbol type, string baseName)
+        {
+            for (var current = type.BaseType; current is not null; current = current.BaseType)
+            {
+                if (current.ToDisplayString() == baseName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static string Keyword(TypeDeclarationSyntax syntax) => syntax is RecordDeclarationSyntax record
+            ? record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record"
+            : syntax.Keyword.ValueText;
+
+        private static string FullName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+        private static Location? ArgumentLocation(AttributeSyntax? attribute, int index)
+        {
+            var arguments = attribute?.ArgumentList?.Arguments;
+            return arguments is { } list && list.Count > index && list[index].NameEquals is null ? list[index].GetLocation() : null;
+        }
+
+        private static Location? NamedArgumentLocation(AttributeSyntax? attribute, string name)
+            => attribute?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.GetLocation();
+
+        private static string Normalize(string name)
+        {
+            var text = new StringBuilder(name.Length);
+            foreach (char c in name)
+            {
+                if (c != '_' && c != '-')
+                {
+                    text.Append(char.ToLowerInvariant(c));
+                }
+            }
+
+            return text.ToString();
+        }
+
+        private static string PascalCase(string placeholder)
+        {
+            var text = new StringBuilder(placeholder.Length);
+            bool upper = true;
+            foreach (char c in placeholder)
+            {
+                if (c == '_' || c == '-')
+                {
+                    upper = true;
+                    continue;
+                }
+
+                text.Append(upper ? char.ToUpperInvariant(c) : c);
+                upper = false;
+            }
+
+            return text.ToString();
+        }
+
+        internal static string SnakeCase(string name)
+        {
+            var text = new StringBuilder(name.Length + 4);
+            for (int i = 0; i < name.Length; i++)
+            {
+                char c = name[i];
+                if (char.IsUpper(c) && i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1]))))
+                {
+                    text.Append('_');
+                }
+
+                text.Append(char.ToLowerInvariant(c));
+            }
+
+            return text.ToString();
+        }
+
+        private sealed record InputMember(ISymbol Symbol, string Name, ValueKind Kind, string? ValueType, bool IsValueType, int Order);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+
+namespace ApiPipeline;
+
+/// <summary>What went wrong with a page.</summary>
+public enum ExtractionErrorKind
+{
+    /// <summary>The request could not be sent or the response could not be read (connection refused or reset, body cut off).</summary>
+    Transport,
+
+    /// <summary>The request timed out.</summary>
+    Timeout,
+
+    /// <summary>The API answered with a status outside 2xx.</summary>
+    HttpStatus,
+
+    /// <summary>The body is not valid JSON.</summary>
+    InvalidJson,
+
+    /// <summary>The body is JSON but not shaped as configured (records path missing, a cursor that is not a string).</summary>
+    UnexpectedShape,
+
+    /// <summary>A record does not fit the record type.</summary>
+    RecordMismatch,
+
+    /// <summary>The body is larger than <see cref="ExtractorOptions.MaxResponseBytes"/>.</summary>
+    BodyTooLarge,
+
+    /// <summary>The API returned a cursor or next URL it had returned before: following it would loop forever.</summary>
+    PaginationLoop,
+}
+
+/// <summary>
+/// A page could not be extracted. The message names the extractor, the page, the URL (secrets redacted) and what was expected;
+/// nothing of the failed page has been emitted.
+/// </summary>
+public sealed class ExtractionException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="kind">What went wrong.</param>
+    /// <param name="extractor">The extractor's name.</param>
+    /// <param name="pageNumber">The page's number in the run.</param>
+    /// <param name="url">The request URL, already redacted.</param>
+    /// <param name="detail">What was expected and what was found.</param>
+    /// <param name="statusCode">The HTTP status, when there was a response.</param>
+    /// <param name="innerException">The underlying error.</param>
+    public ExtractionException(ExtractionErrorKind kind, string extractor, int pageNumber, string url, string detail, HttpStatusCode? statusCode = null, Exception? innerException = null)
+        : base($"Extractor '{extractor}', page {pageNumber} (GET {url}): {detail}", innerException)
+    {
+        Kind = kind;
+        Extractor = extractor;
+        PageNumber = pageNumber;
+        Url = url;
+        Detail = detail;
+        StatusCode = statusCode;
+    }
+
+    /// <summary>What went wrong.</summary>
+    public ExtractionErrorKind Kind { get; }
+
+    /// <summary>The extractor's name.</summary>
+    public string Extractor { get; }
+
+    /// <summary>The page's number in the run.</summary>
+    public int PageNumber { get; }
+
+    /// <summary>The request URL, with secrets redacted.</summary>
+    public string Url { get; }
+
+    /// <summary>What was expected and what was found.</summary>
+    public string Detail { get; }
+
+    /// <summary>The HTTP status, when the API answered.</summary>
+    public HttpStatusCode? StatusCode { get; }
+}

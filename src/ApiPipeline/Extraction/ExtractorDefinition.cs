@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// Everything the source generator knows about an extractor at compile time: its name, endpoint, how to build the first request
+/// from an input, the record's <see cref="JsonTypeInfo{T}"/> and its pagination. Generated as a static property of each extractor.
+/// </summary>
+/// <typeparam name="TIn">The input type.</typeparam>
+/// <typeparam name="TOut">The record type.</typeparam>
+public sealed class ExtractorDefinition<TIn, TOut>
+{
+    /// <summary>The extractor's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The base URL from <see cref="ExtractorAttribute"/>.</summary>
+    public required string BaseUrl { get; init; }
+
+    /// <summary>The path template from <see cref="ExtractorAttribute"/>, for display.</summary>
+    public required string PathTemplate { get; init; }
+
+    /// <summary>Builds the first request's URL relative to the base URL, path values escaped and query parameters added.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public required Func<TIn, string> BuildRelativeUrl { get; init; }
+
+    /// <summary>Returns the record's type metadata from the user's <c>JsonSerializerContext</c>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public required Func<JsonTypeInfo<TOut>> RecordTypeInfo { get; init; }
+
+    /// <summary>The pagination declared with <see cref="PaginatedAttribute"/>.</summary>
+    public PaginationOptions Pagination { get; init; } = PaginationOptions.None;
+}

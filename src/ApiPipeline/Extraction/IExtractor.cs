@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// Extracts records of type <typeparamref name="TOut"/> for one input <typeparamref name="TIn"/> (route values, filters).
+/// Classes marked <see cref="ExtractorAttribute"/> get a generated implementation; a hand-written extractor implements
+/// <see cref="ExtractPagesAsync"/> and inherits the rest.
+/// </summary>
+/// <typeparam name="TIn">The input: its members fill the path placeholders and query parameters.</typeparam>
+/// <typeparam name="TOut">The record type.</typeparam>
+public interface IExtractor<TIn, TOut>
+{
+    /// <summary>The extractor's name, used in logs, errors and the registry.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Streams whole pages, each fully read and validated before it is yielded: a page that fails yields nothing.
+    /// Each page carries the <see cref="Page{T}.Next"/> checkpoint from which a later run can resume.
+    /// </summary>
+    /// <param name="input">The input.</param>
+    /// <param name="resumeFrom">A checkpoint of an earlier run to continue from, or <see langword="null"/> to start at the first page.</param>
+    /// <param name="cancellationToken">Cancels the extraction.</param>
+    IAsyncEnumerable<Page<TOut>> ExtractPagesAsync(TIn input, PageCheckpoint? resumeFrom = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Streams every record, page after page.</summary>
+    /// <param name="input">The input.</param>
+    /// <param name="cancellationToken">Cancels the extraction.</param>
+    async IAsyncEnumerable<TOut> ExtractAsync(TIn input, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var page in ExtractPagesAsync(input, null, cancellationToken).ConfigureAwait(false))
+        {
+            for (int i = 0; i < page.Count; i++)
+            {
+                yield return page[i];
+            }
+        }
+    }
+
+    /// <summary>Writes every record into <paramref name="writer"/>, waiting when it is full (backpressure). Does not complete the writer.</summary>
+    /// <param name="input">The input.</param>
+    /// <param name="writer">The channel to write to.</param>
+    /// <param name="cancellationToken">Cancels the extraction.</param>
+    async Task ExtractToAsync(TIn input, ChannelWriter<TOut> writer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        await foreach (var page in ExtractPagesAsync(input, null, cancellationToken).ConfigureAwait(false))
+        {
+            for (int i = 0; i < page.Count; i++)
+            {
+                if (!writer.TryWrite(page[i]))
+                {
+                    await writer.WriteAsync(page[i], cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+}

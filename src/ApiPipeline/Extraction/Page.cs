@@ -1,0 +1,54 @@
+namespace ApiPipeline;
+
+/// <summary>One page of records, read completely and validated.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class Page<T>
+{
+    private readonly T[] _records;
+
+    /// <summary>Creates a page.</summary>
+    /// <param name="number">The page's 1-based position in the run.</param>
+    /// <param name="url">The request URL, with secrets redacted.</param>
+    /// <param name="records">The records, in the order the API sent them.</param>
+    /// <param name="next">Where the next page starts, or <see langword="null"/> when this is the last page.</param>
+    /// <param name="bytesRead">The size of the response body.</param>
+    public Page(int number, string url, T[] records, PageCheckpoint? next, long bytesRead)
+    {
+        Number = number;
+        Url = url;
+        _records = records;
+        Next = next;
+        BytesRead = bytesRead;
+    }
+
+    /// <summary>The page's 1-based position in the run.</summary>
+    public int Number { get; }
+
+    /// <summary>The request URL, with secrets redacted.</summary>
+    public string Url { get; }
+
+    /// <summary>The records, in the order the API sent them.</summary>
+    public ReadOnlyMemory<T> Records => _records;
+
+    /// <summary>The number of records.</summary>
+    public int Count => _records.Length;
+
+    /// <summary>The record at <paramref name="index"/>.</summary>
+    /// <param name="index">The index.</param>
+    public T this[int index] => _records[index];
+
+    /// <summary>Where the next page starts, or <see langword="null"/> when this is the last page.</summary>
+    public PageCheckpoint? Next { get; }
+
+    /// <summary>The size of the response body in bytes.</summary>
+    public long BytesRead { get; }
+}
+
+/// <summary>
+/// A position in a paged extraction: the request that fetches the next page. It holds no secrets (credentials travel in headers),
+/// so it can be stored as resume state.
+/// </summary>
+/// <param name="Url">The absolute URL of the next request.</param>
+/// <param name="PageNumber">The 1-based number of that page in the run.</param>
+/// <param name="RecordsBefore">The records extracted before that page, for <see cref="PaginationOptions.MaxRecords"/>.</param>
+public sealed record PageCheckpoint(string Url, int PageNumber, long RecordsBefore);

@@ -1,0 +1,80 @@
+using System.Buffers;
+
+namespace ApiPipeline;
+
+/// <summary>A pooled, growable buffer that holds one response body at a time; reused for every page of a run.</summary>
+internal sealed class ResponseBuffer : IDisposable
+{
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+
+    public int Length { get; private set; }
+
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
+
+    /// <summary>Reads the whole body, failing with <see cref="BodyTooLargeException"/> past <paramref name="maxBytes"/>.</summary>
+    public async ValueTask ReadAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
+    {
+        Length = 0;
+        long? declared = content.Headers.ContentLength;
+        if (declared > maxBytes)
+        {
+            throw new BodyTooLargeException(declared.Value, maxBytes);
+        }
+
+        if (declared is long size && size + 1 > _buffer.Length)
+        {
+            Grow((int)size + 1);
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                if (Length == _buffer.Length)
+                {
+                    if (Length >= maxBytes)
+                    {
+                        throw new BodyTooLargeException(Length, maxBytes);
+                    }
+
+                    Grow((int)Math.Min(maxBytes + 1, (long)_buffer.Length * 2));
+                }
+
+                int read = await stream.ReadAsync(_buffer.AsMemory(Length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                Length += read;
+                if (Length > maxBytes)
+                {
+                    throw new BodyTooLargeException(Length, maxBytes);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        Length = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void Grow(int minimum)
+    {
+        var bigger = ArrayPool<byte>.Shared.Rent(minimum);
+        _buffer.AsSpan(0, Length).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    internal sealed class BodyTooLargeException(long size, long max)
+        : Exception($"the response body is larger than MaxResponseBytes ({max:N0} bytes; read {size:N0}); raise ExtractorOptions.MaxResponseBytes or lower the page size");
+}

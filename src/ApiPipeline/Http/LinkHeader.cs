@@ -1,0 +1,95 @@
+namespace ApiPipeline;
+
+/// <summary>Reads RFC 8288 <c>Link</c> headers: <c>&lt;url&gt;; rel="next", &lt;url&gt;; rel="last"</c>.</summary>
+internal static class LinkHeader
+{
+    /// <summary>Finds the target of the link whose <c>rel</c> contains <paramref name="relation"/>, across one or more header values.</summary>
+    public static string? Find(IEnumerable<string> headerValues, string relation)
+    {
+        foreach (var value in headerValues)
+        {
+            var found = Find(value.AsSpan(), relation);
+            if (found is not null)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    public static string? Find(ReadOnlySpan<char> header, string relation)
+    {
+        while (!header.IsEmpty)
+        {
+            int open = header.IndexOf('<');
+            if (open < 0)
+            {
+                return null;
+            }
+
+            int close = header[(open + 1)..].IndexOf('>');
+            if (close < 0)
+            {
+                return null;
+            }
+
+            var target = header.Slice(open + 1, close).Trim();
+            header = header[(open + close + 2)..];
+
+            // Parameters run up to the next link, which starts after a comma that is outside quotes.
+            int end = NextLinkStart(header);
+            var parameters = end < 0 ? header : header[..end];
+            header = end < 0 ? [] : header[end..];
+            if (HasRelation(parameters, relation))
+            {
+                return target.ToString();
+            }
+        }
+
+        return null;
+    }
+
+    private static int NextLinkStart(ReadOnlySpan<char> text)
+    {
+        bool quoted = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == '<' && !quoted)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool HasRelation(ReadOnlySpan<char> parameters, string relation)
+    {
+        foreach (var range in parameters.Split(';'))
+        {
+            var parameter = parameters[range].Trim().TrimEnd(',').Trim();
+            int eq = parameter.IndexOf('=');
+            if (eq < 0 || !parameter[..eq].Trim().Equals("rel", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var value = parameter[(eq + 1)..].Trim().Trim('"');
+            foreach (var relRange in value.Split(' '))
+            {
+                if (value[relRange].Equals(relation, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,93 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// Builds the relative URL of an extractor's first request: literal path text, escaped path values and query parameters.
+/// Used by generated code; no formatting strings, no reflection.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class UrlBuilder
+{
+    private readonly StringBuilder _text = new(128);
+    private bool _hasQuery;
+
+    /// <summary>Appends literal text of the path template (already URL-safe).</summary>
+    /// <param name="literal">The text.</param>
+    public UrlBuilder Literal(string literal)
+    {
+        _text.Append(literal);
+        if (literal.Contains('?', StringComparison.Ordinal))
+        {
+            _hasQuery = true;
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends a value bound to a <c>{placeholder}</c>, escaped as one path segment.</summary>
+    /// <param name="value">The value; must not be null or empty.</param>
+    /// <param name="placeholder">The placeholder's name, for the error message.</param>
+    public UrlBuilder PathValue(string? value, string placeholder)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new ArgumentException($"The route value '{{{placeholder}}}' is null or empty; every path placeholder needs a value.", placeholder);
+        }
+
+        _text.Append(Uri.EscapeDataString(value));
+        return this;
+    }
+
+    /// <summary>Appends a value bound to a <c>{placeholder}</c>, formatted with the invariant culture and escaped as one path segment.</summary>
+    /// <typeparam name="T">A formattable value type (numbers, dates, GUIDs, enums).</typeparam>
+    /// <param name="value">The value; must not be null.</param>
+    /// <param name="placeholder">The placeholder's name, for the error message.</param>
+    public UrlBuilder PathValue<T>(T? value, string placeholder)
+        where T : struct, IFormattable
+        => PathValue(value is null ? null : Format(value.Value), placeholder);
+
+    /// <summary>Appends <c>name=value</c> to the query; a <see langword="null"/> value is skipped.</summary>
+    /// <param name="name">The parameter name.</param>
+    /// <param name="value">The value.</param>
+    public UrlBuilder Query(string name, string? value)
+    {
+        if (value is null)
+        {
+            return this;
+        }
+
+        _text.Append(_hasQuery ? '&' : '?');
+        _hasQuery = true;
+        _text.Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
+        return this;
+    }
+
+    /// <summary>Appends <c>name=value</c> to the query, formatted with the invariant culture; a <see langword="null"/> value is skipped.</summary>
+    /// <typeparam name="T">A formattable value type (numbers, dates, GUIDs).</typeparam>
+    /// <param name="name">The parameter name.</param>
+    /// <param name="value">The value.</param>
+    public UrlBuilder Query<T>(string name, T? value)
+        where T : struct, IFormattable
+        => value is null ? this : Query(name, Format(value.Value));
+
+    /// <summary>Appends <c>name=true|false</c> to the query; a <see langword="null"/> value is skipped.</summary>
+    /// <param name="name">The parameter name.</param>
+    /// <param name="value">The value.</param>
+    public UrlBuilder Query(string name, bool? value)
+        => value is null ? this : Query(name, value.Value ? "true" : "false");
+
+    /// <inheritdoc/>
+    public override string ToString() => _text.ToString();
+
+    private static string Format<T>(T value)
+        where T : IFormattable
+        => value switch
+        {
+            DateTimeOffset d => d.ToString("O", CultureInfo.InvariantCulture),
+            DateTime d => d.ToString("O", CultureInfo.InvariantCulture),
+            _ => value.ToString(null, CultureInfo.InvariantCulture),
+        };
+}

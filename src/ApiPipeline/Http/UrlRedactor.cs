@@ -1,0 +1,68 @@
+namespace ApiPipeline;
+
+/// <summary>
+/// Makes URLs safe to show in logs, errors and files: user info is dropped and the values of query parameters that usually carry
+/// secrets (names ending in <c>key</c>, <c>token</c>, <c>secret</c>, <c>password</c> or <c>signature</c>, and <c>auth</c>, <c>code</c>, <c>sig</c>, <c>session</c>, …) are replaced by <c>***</c>.
+/// </summary>
+public static class UrlRedactor
+{
+    private static readonly string[] SensitiveNames = ["auth", "authorization", "code", "passwd", "pwd", "session", "sig", "credentials"];
+    private static readonly string[] SensitiveSuffixes = ["key", "token", "secret", "password", "signature"];
+
+    /// <summary>Returns <paramref name="uri"/> as text with secrets removed.</summary>
+    /// <param name="uri">The URL.</param>
+    public static string Redact(Uri uri)
+    {
+        if (!uri.IsAbsoluteUri)
+        {
+            return Redact(uri.OriginalString);
+        }
+
+        string query = uri.Query;
+        string head = uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        return query.Length <= 1 ? head : head + RedactQuery(query);
+    }
+
+    /// <summary>Returns a URL string with secrets removed.</summary>
+    /// <param name="url">The URL.</param>
+    public static string Redact(string url)
+    {
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute))
+        {
+            return Redact(absolute);
+        }
+
+        int q = url.IndexOf('?', StringComparison.Ordinal);
+        return q < 0 ? url : url[..q] + RedactQuery(url[q..]);
+    }
+
+    /// <summary>Whether a query parameter or header name usually carries a secret.</summary>
+    /// <param name="name">The parameter name.</param>
+    public static bool IsSensitive(string name)
+    {
+        foreach (var suffix in SensitiveSuffixes)
+        {
+            if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return Array.Exists(SensitiveNames, n => n.Equals(name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string RedactQuery(string query)
+    {
+        var parts = query[1..].Split('&');
+        for (int i = 0; i < parts.Length; i++)
+        {
+            int eq = parts[i].IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && IsSensitive(Uri.UnescapeDataString(parts[i][..eq])))
+            {
+                parts[i] = parts[i][..(eq + 1)] + "***";
+            }
+        }
+
+        return "?" + string.Join('&', parts);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ApiPipeline;
+
+/// <summary>Settings of a <see cref="JsonlOutput{T}"/>.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed record JsonlOutputOptions<T>
+{
+    /// <summary>The root folder. Default <c>out</c>.</summary>
+    public string Directory { get; init; } = "out";
+
+    /// <summary>The dataset's folder under <see cref="Directory"/>, usually the pipeline's id. Required.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>
+    /// Partitions files by the UTC date this returns: <c>&lt;Directory&gt;/&lt;Name&gt;/date=YYYY-MM-DD/part-00001.jsonl</c>;
+    /// a record without a date goes to <c>date=unknown</c>. <see langword="null"/> (the default) writes all files into one folder.
+    /// </summary>
+    public Func<T, DateTimeOffset?>? PartitionBy { get; init; }
+
+    /// <summary>When a batch is committed. Default <see cref="OutputBatchOptions.Default"/>.</summary>
+    public OutputBatchOptions Batching { get; init; } = OutputBatchOptions.Default;
+}
+
+/// <summary>
+/// Writes records as JSON Lines: one compact object per line, serialized with the record's <see cref="JsonTypeInfo{T}"/>.
+/// Each batch goes to hidden temporary files (<c>.part-00001.jsonl.tmp</c>) that a commit flushes to disk and renames to
+/// <c>part-00001.jsonl</c>, so a reader never sees half a file. Numbering continues after the files already there.
+/// One writer per folder: temporary files left by an interrupted run are deleted when a partition is first opened.
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class JsonlOutput<T> : IOutput<T>
+{
+    private const int NoPartition = int.MinValue;
+    private const int UnknownDate = int.MinValue + 1;
+    private readonly JsonTypeInfo<T> _typeInfo;
+    private readonly JsonlOutputOptions<T> _options;
+    private readonly string _root;
+    private readonly Dictionary<int, OpenFile> _open = [];
+    private readonly Dictionary<int, int> _nextPart = [];
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly Utf8JsonWriter _json;
+
+    /// <summary>Creates the output.</summary>
+    /// <param name="typeInfo">The record's type metadata, from the same context the extractor uses.</param>
+    /// <param name="options">Where and how to write.</param>
+    public JsonlOutput(JsonTypeInfo<T> typeInfo, JsonlOutputOptions<T> options)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Name);
+        _typeInfo = typeInfo;
+        _options = options;
+        _root = Path.GetFullPath(Path.Combine(options.Directory, options.Name));
+        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, SkipValidation = true, Indented = false });
+    }
+
+    /// <summary>The dataset's folder.</summary>
+    public string RootDirectory => _root;
+
+    /// <inheritdoc/>
+    public OutputBatchOptions Batching => _options.Batching;
+
+    /// <inheritdoc/>
+    public long PendingRecords { get; private set; }
+
+    /// <inheritdoc/>
+    public long PendingBytes { get; private set; }
+
+    /// <inheritdoc/>
+    public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var partitionBy = _options.PartitionBy;
+        var span = records.Span;
+        for (int i = 0; i < span.Length; i++)
+        {
+            int key = partitionBy is null ? NoPartition : DayKey(partitionBy(span[i]));
+            var file = _open.TryGetValue(key, out var open) ? open : Open(key);
+            JsonSerializer.Serialize(_json, span[i], _typeInfo);
+            _json.Flush();
+            _buffer.GetSpan(1)[0] = (byte)'\n';
+            _buffer.Advance(1);
+            file.Stream.Write(_buffer.WrittenSpan);
+            PendingBytes += _buffer.WrittenCount;
+            _buffer.ResetWrittenCount();
+            _json.Reset();
+        }
+
+        PendingRecords += span.Length;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default)
+    {
+        if (_open.Count == 0)
+        {
+            return ValueTask.FromResult(OutputCommit.Empty);
+        }
+
+        var files = new List<string>(_open.Count);
+        foreach (var key in _open.Keys.Order())
+        {
+            var file = _open[key];
+            file.Stream.Flush(flushToDisk: true);
+            file.Stream.Dispose();
+            File.Move(file.TempPath, file.FinalPath, overwrite: false);
+            files.Add(file.FinalPath);
+        }
+
+        _open.Clear();
+        var commit = new OutputCommit(files, PendingRecords, PendingBytes);
+        PendingRecords = 0;
+        PendingBytes = 0;
+        return ValueTask.FromResult(commit);
+    }
+
+    /// <summary>Discards what was not committed.</summary>
+    public ValueTask DisposeAsync()
+    {
+        foreach (var file in _open.Values)
+        {
+            file.Stream.Dispose();
+            File.Delete(file.TempPath);
+        }
+
+        _open.Clear();
+        _json.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static int DayKey(DateTimeOffset? date) => date is { } d ? DateOnly.FromDateTime(d.UtcDateTime).DayNumber : UnknownDate;
+
+    private OpenFile Open(int key)
+    {
+        string directory = key switch
+        {
+            NoPartition => _root,
+            UnknownDate => Path.Combine(_root, "date=unknown"),
+            _ => Path.Combine(_root, "date=" + DateOnly.FromDayNumber(key).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+        };
+
+        if (!_nextPart.TryGetValue(key, out int part))
+        {
+            Directory.CreateDirectory(directory);
+            foreach (var stale in Directory.EnumerateFiles(directory, ".part-*.jsonl.tmp"))
+            {
+                File.Delete(stale);
+            }
+
+            part = NextFreePart(directory);
+        }
+
+        _nextPart[key] = part + 1;
+        string name = "part-" + part.ToString("D5", CultureInfo.InvariantCulture) + ".jsonl";
+        string temp = Path.Combine(directory, "." + name + ".tmp");
+        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+        var file = new OpenFile(stream, temp, Path.Combine(directory, name));
+        _open[key] = file;
+        return file;
+    }
+
+    private static int NextFreePart(string directory)
+    {
+        int max = 0;
+        foreach (var path in Directory.EnumerateFiles(directory, "part-*.jsonl"))
+        {
+            var name = Path.GetFileNameWithoutExtension(path.AsSpan());
+            if (int.TryParse(name["part-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > max)
+            {
+                max = n;
+            }
+        }
+
+        return max + 1;
+    }
+
+    private sealed class OpenFile(FileStream stream, string tempPath, string finalPath)
+    {
+        public FileStream Stream { get; } = stream;
+
+        public string TempPath { get; } = tempPath;
+
+        public string FinalPath { get; } = finalPath;
+    }
+}

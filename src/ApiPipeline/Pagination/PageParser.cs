@@ -1,0 +1,247 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ApiPipeline;
+
+/// <summary>What a page's body says besides its records.</summary>
+internal struct PageScan
+{
+    public bool RecordsFound;
+    public string? Cursor;
+    public string? NextUrl;
+    public bool? HasMore;
+    public long? Total;
+    public long? TotalPages;
+}
+
+/// <summary>A body that is valid JSON but not shaped as the extractor expects.</summary>
+internal sealed class PageShapeException(string message, ExtractionErrorKind kind = ExtractionErrorKind.UnexpectedShape, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public ExtractionErrorKind Kind { get; } = kind;
+}
+
+/// <summary>
+/// Reads a page in one forward pass of <see cref="Utf8JsonReader"/>: each record is deserialized in place with the record's
+/// <see cref="JsonTypeInfo{T}"/>, the cursor and totals are picked up wherever they sit, everything else is skipped.
+/// No DOM is built.
+/// </summary>
+internal static class PageParser
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 };
+
+    public static PageScan Parse<T>(ReadOnlySpan<byte> json, PageLayout layout, JsonTypeInfo<T> typeInfo, List<T> records)
+    {
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        var scan = default(PageScan);
+        if (!reader.Read())
+        {
+            throw new PageShapeException("the body is empty; expected JSON", ExtractionErrorKind.InvalidJson);
+        }
+
+        if (layout.RecordsAtRoot)
+        {
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new PageShapeException($"expected the body to be a JSON array of records, found {Describe(reader.TokenType)}; if the records are inside an object, set RecordsPath (e.g. \"data\")");
+            }
+
+            ReadRecords(ref reader, typeInfo, records, "$");
+            scan.RecordsFound = true;
+        }
+        else
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new PageShapeException($"expected the body to be a JSON object with records at '{layout.Path(PageLayout.Records)}', found {Describe(reader.TokenType)}");
+            }
+
+            WalkObject(ref reader, layout, 0, layout.TargetMask, ref scan, typeInfo, records);
+        }
+
+        if (reader.Read())
+        {
+            throw new PageShapeException($"unexpected content after the end of the JSON body at byte {reader.TokenStartIndex}", ExtractionErrorKind.InvalidJson);
+        }
+
+        if (!scan.RecordsFound)
+        {
+            throw new PageShapeException($"the records path '{layout.Path(PageLayout.Records)}' is not in the response; expected an array of records there");
+        }
+
+        return scan;
+    }
+
+    private static void WalkObject<T>(ref Utf8JsonReader reader, PageLayout layout, int depth, int mask, ref PageScan scan, JsonTypeInfo<T> typeInfo, List<T> records)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            int matched = 0;
+            int terminal = 0;
+            for (int t = 0; t < PageLayout.Count; t++)
+            {
+                if ((mask & (1 << t)) == 0)
+                {
+                    continue;
+                }
+
+                var segments = layout.Segments(t);
+                if (segments.Length > depth && reader.ValueTextEquals(segments[depth]))
+                {
+                    matched |= 1 << t;
+                    if (segments.Length == depth + 1)
+                    {
+                        terminal |= 1 << t;
+                    }
+                }
+            }
+
+            reader.Read();
+            if (matched == 0)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (terminal != 0)
+            {
+                // Scalars are read without moving the reader, so several paths may end at the same value; records are read last.
+                for (int t = 1; t < PageLayout.Count; t++)
+                {
+                    if ((terminal & (1 << t)) != 0)
+                    {
+                        ReadScalar(ref reader, layout, t, ref scan);
+                    }
+                }
+
+                if ((terminal & 1) != 0)
+                {
+                    ReadRecordsValue(ref reader, layout, typeInfo, records, ref scan);
+                }
+                else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                }
+
+                continue;
+            }
+
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                WalkObject(ref reader, layout, depth + 1, matched, ref scan, typeInfo, records);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    private static void ReadRecordsValue<T>(ref Utf8JsonReader reader, PageLayout layout, JsonTypeInfo<T> typeInfo, List<T> records, ref PageScan scan)
+    {
+        string path = layout.Path(PageLayout.Records);
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartArray:
+                ReadRecords(ref reader, typeInfo, records, path);
+                break;
+            case JsonTokenType.StartObject:
+                records.Add(ReadRecord(ref reader, typeInfo, path, 0, single: true));
+                break;
+            case JsonTokenType.Null:
+                break;
+            default:
+                throw new PageShapeException($"expected an array of records at '{path}', found {Describe(reader.TokenType)}");
+        }
+
+        scan.RecordsFound = true;
+    }
+
+    private static void ReadRecords<T>(ref Utf8JsonReader reader, JsonTypeInfo<T> typeInfo, List<T> records, string path)
+    {
+        int index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            records.Add(ReadRecord(ref reader, typeInfo, path, index++, single: false));
+        }
+    }
+
+    private static T ReadRecord<T>(ref Utf8JsonReader reader, JsonTypeInfo<T> typeInfo, string path, int index, bool single)
+    {
+        string where = single ? $"the record at '{path}'" : $"record {index} of '{path}'";
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            throw new PageShapeException($"{where} is null; expected a {typeInfo.Type.Name}", ExtractionErrorKind.RecordMismatch);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(ref reader, typeInfo)
+                ?? throw new PageShapeException($"{where} is null; expected a {typeInfo.Type.Name}", ExtractionErrorKind.RecordMismatch);
+        }
+        catch (JsonException ex)
+        {
+            throw new PageShapeException($"{where} does not fit {typeInfo.Type.Name}: {ex.Message}", ExtractionErrorKind.RecordMismatch, ex);
+        }
+    }
+
+    private static void ReadScalar(ref Utf8JsonReader reader, PageLayout layout, int target, ref PageScan scan)
+    {
+        var token = reader.TokenType;
+        switch (target)
+        {
+            case PageLayout.Cursor:
+                scan.Cursor = ReadText(ref reader, layout, target);
+                break;
+            case PageLayout.NextUrl:
+                scan.NextUrl = ReadText(ref reader, layout, target);
+                break;
+            case PageLayout.HasMore:
+                scan.HasMore = token switch
+                {
+                    JsonTokenType.True => true,
+                    JsonTokenType.False => false,
+                    JsonTokenType.Null => null,
+                    _ => throw Unexpected(layout, target, "true or false", token),
+                };
+                break;
+            case PageLayout.Total:
+                scan.Total = ReadCount(ref reader, layout, target);
+                break;
+            case PageLayout.TotalPages:
+                scan.TotalPages = ReadCount(ref reader, layout, target);
+                break;
+        }
+    }
+
+    private static string? ReadText(ref Utf8JsonReader reader, PageLayout layout, int target) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+        JsonTokenType.Null => null,
+        var token => throw Unexpected(layout, target, "a string", token),
+    };
+
+    private static long? ReadCount(ref Utf8JsonReader reader, PageLayout layout, int target) => reader.TokenType switch
+    {
+        JsonTokenType.Number when reader.TryGetInt64(out long n) && n >= 0 => n,
+        JsonTokenType.String when long.TryParse(reader.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) => n,
+        JsonTokenType.Null => null,
+        var token => throw Unexpected(layout, target, "a non-negative whole number", token),
+    };
+
+    private static PageShapeException Unexpected(PageLayout layout, int target, string expected, JsonTokenType found)
+        => new($"expected {expected} at '{layout.Path(target)}', found {Describe(found)}");
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// Decides each next request from the current one and what its response said. Offsets and page numbers are read back from the
+/// current URL, so a run resumed from a <see cref="PageCheckpoint"/> needs no other state.
+/// </summary>
+internal sealed class Paginator
+{
+    private readonly PaginationOptions _options;
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    public Paginator(PaginationOptions options) => _options = options;
+
+    /// <summary>The first request: the user's URL plus the style's starting parameters.</summary>
+    public Uri First(Uri url)
+    {
+        var o = _options;
+        return o.Style switch
+        {
+            Pagination.Offset => o.PageSize > 0
+                ? QueryString.Set(url, [new(o.EffectiveOffsetParam, "0"), new(o.EffectiveLimitParam, Format(o.PageSize))])
+                : QueryString.Set(url, o.EffectiveOffsetParam, "0"),
+            Pagination.PageNumber => o.PageSize > 0
+                ? QueryString.Set(url, [new(o.EffectivePageParam, Format(o.FirstPage)), new(o.EffectivePageSizeParam, Format(o.PageSize))])
+                : QueryString.Set(url, o.EffectivePageParam, Format(o.FirstPage)),
+            Pagination.None => url,
+            _ => o.PageSize > 0 ? QueryString.Set(url, o.EffectivePageSizeParam, Format(o.PageSize)) : url,
+        };
+    }
+
+    /// <summary>The next request, or <see langword="null"/> when the current page was the last.</summary>
+    /// <param name="current">The current request.</param>
+    /// <param name="scan">What the body said.</param>
+    /// <param name="headers">The response headers.</param>
+    /// <param name="pageNumber">The current page's number in the run.</param>
+    /// <param name="recordsInPage">Records in the current page.</param>
+    /// <param name="recordsSoFar">Records up to and including the current page.</param>
+    public Uri? Next(Uri current, in PageScan scan, HttpResponseHeaders headers, int pageNumber, int recordsInPage, long recordsSoFar)
+    {
+        var o = _options;
+        if (o.Style == Pagination.None
+            || (o.MaxPages > 0 && pageNumber >= o.MaxPages)
+            || (o.MaxRecords > 0 && recordsSoFar >= o.MaxRecords)
+            || scan.HasMore == false)
+        {
+            return null;
+        }
+
+        bool empty = recordsInPage == 0;
+        switch (o.Style)
+        {
+            case Pagination.Offset:
+            {
+                if (empty || (o.PageSize > 0 && recordsInPage < o.PageSize))
+                {
+                    return null;
+                }
+
+                long next = ReadNumber(current, o.EffectiveOffsetParam, 0) + recordsInPage;
+                return scan.Total is long total && next >= total ? null : QueryString.Set(current, o.EffectiveOffsetParam, Format(next));
+            }
+
+            case Pagination.PageNumber:
+            {
+                long page = ReadNumber(current, o.EffectivePageParam, o.FirstPage);
+                if (empty || (scan.TotalPages is long pages && page >= o.FirstPage + pages - 1))
+                {
+                    return null;
+                }
+
+                return QueryString.Set(current, o.EffectivePageParam, Format(page + 1));
+            }
+        }
+
+        if (empty && o.StopOnEmptyPage)
+        {
+            return null;
+        }
+
+        switch (o.Style)
+        {
+            case Pagination.Cursor:
+                return FromCursor(current, scan.Cursor, scan.HasMore, $"the body at '{o.CursorPath}'");
+            case Pagination.HeaderCursor:
+                return FromCursor(current, headers.TryGetValues(o.CursorHeader!, out var values) ? values.FirstOrDefault() : null, scan.HasMore, $"the '{o.CursorHeader}' header");
+            case Pagination.NextUrl:
+                return FromUrl(current, scan.NextUrl, $"the body at '{o.NextUrlPath}'");
+            case Pagination.LinkHeader:
+                return FromUrl(current, headers.TryGetValues("Link", out var links) ? LinkHeader.Find(links, "next") : null, "the Link header");
+            default:
+                return null;
+        }
+    }
+
+    private Uri? FromCursor(Uri current, string? cursor, bool? hasMore, string source)
+    {
+        if (string.IsNullOrEmpty(cursor))
+        {
+            if (hasMore == true)
+            {
+                throw Fail($"{_options.HasMorePath} says there are more pages but {source} holds no cursor", ExtractionErrorKind.UnexpectedShape);
+            }
+
+            return null;
+        }
+
+        if (!_seen.Add(cursor))
+        {
+            throw Fail($"{source} returned the cursor '{cursor}' a second time; following it would loop forever", ExtractionErrorKind.PaginationLoop);
+        }
+
+        return QueryString.Set(current, _options.EffectiveCursorParam, cursor);
+    }
+
+    private Uri? FromUrl(Uri current, string? next, string source)
+    {
+        if (string.IsNullOrWhiteSpace(next))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(current, next.Trim(), out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw Fail($"{source} holds '{UrlRedactor.Redact(next)}', which is not an http(s) URL", ExtractionErrorKind.UnexpectedShape);
+        }
+
+        if (!_seen.Add(uri.AbsoluteUri) || uri == current)
+        {
+            throw Fail($"{source} points to {UrlRedactor.Redact(uri)} a second time; following it would loop forever", ExtractionErrorKind.PaginationLoop);
+        }
+
+        return uri;
+    }
+
+    private static PaginatorException Fail(string message, ExtractionErrorKind kind) => new(message, kind);
+
+    private static long ReadNumber(Uri uri, string name, long fallback)
+    {
+        string query = uri.Query;
+        if (query.Length <= 1)
+        {
+            return fallback;
+        }
+
+        foreach (var range in query.AsSpan(1).Split('&'))
+        {
+            var pair = query.AsSpan(1)[range];
+            int eq = pair.IndexOf('=');
+            if (eq > 0 && pair[..eq].SequenceEqual(name) && long.TryParse(pair[(eq + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+            {
+                return n;
+            }
+        }
+
+        return fallback;
+    }
+
+    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Pagination went wrong; the extractor adds the page and URL.</summary>
+    internal sealed class PaginatorException(string message, ExtractionErrorKind kind) : Exception(message)
+    {
+        public ExtractionErrorKind Kind { get; } = kind;
+    }
+}

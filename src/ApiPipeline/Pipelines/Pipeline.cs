@@ -1,0 +1,270 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace ApiPipeline;
+
+/// <summary>A pipeline as the <see cref="PipelineManager"/> sees it.</summary>
+public interface IPipeline
+{
+    /// <summary>The pipeline's id.</summary>
+    string Id { get; }
+
+    /// <summary>The current immutable state.</summary>
+    PipelineState GetStatus();
+}
+
+/// <summary>A pipeline that runs for inputs of type <typeparamref name="TIn"/>.</summary>
+/// <typeparam name="TIn">The extractor's input type.</typeparam>
+public interface IPipeline<in TIn> : IPipeline
+{
+    /// <summary>Extracts everything for one input into the output.</summary>
+    /// <param name="input">The input.</param>
+    /// <param name="cancellationToken">Cancels the run; pages already read are committed.</param>
+    Task<PipelineResult> ExecuteAsync(TIn input, CancellationToken cancellationToken = default);
+
+    /// <summary>Extracts everything for each input, one after the other, into the output as one run.</summary>
+    /// <param name="inputs">The inputs.</param>
+    /// <param name="cancellationToken">Cancels the run; pages already read are committed.</param>
+    Task<PipelineResult> ExecuteManyAsync(IAsyncEnumerable<TIn> inputs, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// One extractor into one output. The extractor's pages flow over a bounded channel (backpressure) to the output, which commits a batch
+/// at a page boundary whenever <see cref="IOutput{T}.Batching"/> says so, and once more at the end. A run that fails keeps every page
+/// before the failure (committed whole) and none of the failed one.
+/// </summary>
+/// <typeparam name="TIn">The extractor's input type.</typeparam>
+/// <typeparam name="TOut">The record type.</typeparam>
+public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
+{
+    private readonly IExtractor<TIn, TOut> _extractor;
+    private readonly IOutput<TOut> _output;
+    private readonly PipelineOptions _options;
+    private readonly SemaphoreSlim _oneRun = new(1, 1);
+    private PipelineState _state;
+
+    /// <summary>Creates a pipeline.</summary>
+    /// <param name="id">The pipeline's id.</param>
+    /// <param name="extractor">Where records come from.</param>
+    /// <param name="output">Where records go. The pipeline does not dispose it.</param>
+    /// <param name="options">Settings.</param>
+    public Pipeline(string id, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ArgumentNullException.ThrowIfNull(extractor);
+        ArgumentNullException.ThrowIfNull(output);
+        Id = id;
+        _extractor = extractor;
+        _output = output;
+        _options = options ?? new PipelineOptions();
+        _state = new PipelineState(id, PipelineStatus.Created);
+    }
+
+    /// <inheritdoc/>
+    public string Id { get; }
+
+    /// <inheritdoc/>
+    public PipelineState GetStatus() => Volatile.Read(ref _state);
+
+    /// <inheritdoc/>
+    public Task<PipelineResult> ExecuteAsync(TIn input, CancellationToken cancellationToken = default)
+        => ExecuteManyAsync(One(input), cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<PipelineResult> ExecuteManyAsync(IAsyncEnumerable<TIn> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!await _oneRun.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Pipeline '{Id}' is already running; a pipeline runs once at a time.");
+        }
+
+        try
+        {
+            return await RunAsync(inputs, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneRun.Release();
+        }
+    }
+
+    private async Task<PipelineResult> RunAsync(IAsyncEnumerable<TIn> inputs, CancellationToken cancellationToken)
+    {
+        var clock = _options.TimeProvider;
+        long started = clock.GetTimestamp();
+        var run = new RunCounters();
+        Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow()));
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateBounded<Page<TOut>>(new BoundedChannelOptions(_options.ChannelCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        var producer = ProduceAsync(inputs, channel.Writer, stop.Token);
+        Exception? error = null;
+        try
+        {
+            await ConsumeAsync(channel.Reader, run, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        var producerError = await producer.ConfigureAwait(false);
+        error ??= producerError;
+
+        // Every page handed to the output is complete, so what is pending can be committed even after a failure.
+        try
+        {
+            await CommitAsync(run, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (error is not null)
+        {
+            error = new AggregateException(error, ex);
+        }
+
+        bool cancelled = error is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        var status = error is null ? PipelineStatus.Succeeded : cancelled ? PipelineStatus.Cancelled : PipelineStatus.Failed;
+        var result = new PipelineResult
+        {
+            PipelineId = Id,
+            Status = status,
+            Records = run.Committed,
+            Pages = run.Pages,
+            BytesRead = run.Bytes,
+            Duration = clock.GetElapsedTime(started),
+            Files = run.Files,
+            Error = error,
+        };
+        Transition(GetStatus() with { Status = status, Records = run.Committed, Pages = run.Pages, FinishedAt = clock.GetUtcNow(), LastError = error?.Message });
+        return result;
+    }
+
+    private async Task<Exception?> ProduceAsync(IAsyncEnumerable<TIn> inputs, ChannelWriter<Page<TOut>> writer, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await foreach (var input in inputs.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                await foreach (var page in _extractor.ExtractPagesAsync(input, null, cancellationToken).ConfigureAwait(false))
+                {
+                    await writer.WriteAsync(page, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
+    }
+
+    private async Task ConsumeAsync(ChannelReader<Page<TOut>> reader, RunCounters run, CancellationToken cancellationToken)
+    {
+        var clock = _options.TimeProvider;
+        var interval = _output.Batching.FlushInterval;
+        long lastCommit = clock.GetTimestamp();
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                if (reader.TryRead(out var page))
+                {
+                    await _output.WriteAsync(page.Records, cancellationToken).ConfigureAwait(false);
+                    run.Pages++;
+                    run.Bytes += page.BytesRead;
+                    Transition(GetStatus() with { Records = run.Committed + _output.PendingRecords, Pages = run.Pages });
+                    if (_output.IsBatchFull || clock.GetElapsedTime(lastCommit) >= interval)
+                    {
+                        await CommitAsync(run, cancellationToken).ConfigureAwait(false);
+                        lastCommit = clock.GetTimestamp();
+                    }
+
+                    continue;
+                }
+
+                if (_output.PendingRecords == 0)
+                {
+                    if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                // Records are waiting: wait for the next page no longer than the flush interval allows.
+                var remaining = interval - clock.GetElapsedTime(lastCommit);
+                if (remaining > TimeSpan.Zero)
+                {
+                    if (!timeout.TryReset())
+                    {
+                        timeout.Dispose();
+                        timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    }
+
+                    timeout.CancelAfter(remaining);
+                    try
+                    {
+                        if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+                        {
+                            return;
+                        }
+
+                        continue;
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                    }
+                }
+
+                await CommitAsync(run, cancellationToken).ConfigureAwait(false);
+                lastCommit = clock.GetTimestamp();
+            }
+        }
+        finally
+        {
+            timeout.Dispose();
+        }
+    }
+
+    private async Task CommitAsync(RunCounters run, CancellationToken cancellationToken)
+    {
+        var commit = await _output.CommitAsync(cancellationToken).ConfigureAwait(false);
+        run.Committed += commit.Records;
+        run.Files.AddRange(commit.Files);
+    }
+
+    private void Transition(PipelineState next) => Volatile.Write(ref _state, next);
+
+    private static async IAsyncEnumerable<TIn> One(TIn input, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        yield return input;
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private sealed class RunCounters
+    {
+        public long Committed { get; set; }
+
+        public long Pages { get; set; }
+
+        public long Bytes { get; set; }
+
+        public List<string> Files { get; } = [];
+    }
+}
