@@ -1,0 +1,91 @@
+using System.Globalization;
+using ApiPipeline;
+using ApiPipeline.DemoApi;
+using ApiPipeline.Sample;
+
+// Usage: dotnet run --project samples/ApiPipeline.Sample [-- --base-url URL] [--owner O] [--repo R] [--out DIR] [--issues N]
+// Without --base-url the built-in demo API is started on 127.0.0.1 and both pipelines run against it.
+var options = SampleOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine("usage: ApiPipeline.Sample [--base-url URL] [--owner OWNER] [--repo REPO] [--out DIR] [--issues N]");
+    return 64;
+}
+
+await using var demo = options.BaseUrl is null ? await DemoApi.StartAsync(new DemoApiOptions { Issues = options.Issues }) : null;
+string baseUrl = options.BaseUrl ?? demo!.BaseUrl;
+Console.WriteLine(demo is null ? $"API: {UrlRedactor.Redact(baseUrl)}" : $"Demo API started at {baseUrl}");
+
+var manager = new PipelineManager();
+var extractorOptions = new ExtractorOptions { BaseUrl = baseUrl };
+
+await using var issuesOut = new JsonlOutput<Issue>(SampleJson.Default.Issue, new JsonlOutputOptions<Issue>
+{
+    Directory = options.OutputDirectory,
+    Name = "issues",
+    PartitionBy = issue => issue.UpdatedAt,
+});
+manager.RegisterPipeline("issues", new GitHubIssues(extractorOptions), issuesOut);
+
+var results = new List<PipelineResult>
+{
+    await manager.ExecutePipelineAsync("issues", new RepoRef(options.Owner, options.Repo)),
+};
+
+if (demo is not null)
+{
+    await using var eventsOut = new JsonlOutput<Event>(SampleJson.Default.Event, new JsonlOutputOptions<Event>
+    {
+        Directory = options.OutputDirectory,
+        Name = "events",
+        PartitionBy = e => e.CreatedAt,
+    });
+    manager.RegisterPipeline("events", new Events(extractorOptions), eventsOut);
+    results.Add(await manager.ExecutePipelineAsync("events", NoInput.Value));
+}
+
+Console.WriteLine();
+Console.WriteLine($"{"pipeline",-10} {"status",-10} {"records",9} {"pages",6} {"seconds",8} {"records/s",10} {"files",6}");
+foreach (var r in results)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.PipelineId,-10} {r.Status,-10} {r.Records,9:N0} {r.Pages,6:N0} {r.Duration.TotalSeconds,8:0.000} {r.RecordsPerSecond,10:N0} {r.Files.Count,6}"));
+}
+
+Console.WriteLine($"Output: {Path.GetFullPath(options.OutputDirectory)}");
+foreach (var failed in results.Where(r => r.Status != PipelineStatus.Succeeded))
+{
+    Console.Error.WriteLine($"{failed.PipelineId}: {failed.Error?.Message}");
+}
+
+return results.All(r => r.Status == PipelineStatus.Succeeded) ? 0 : 1;
+
+/// <summary>The sample's command line.</summary>
+internal sealed record SampleOptions(string? BaseUrl, string Owner, string Repo, string OutputDirectory, int Issues)
+{
+    public static SampleOptions? Parse(string[] args)
+    {
+        var o = new SampleOptions(null, "octo-org", "demo", "out", 2_500);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string? value = i + 1 < args.Length ? args[i + 1] : null;
+            if (value is null)
+            {
+                return null;
+            }
+
+            switch (args[i])
+            {
+                case "--base-url": o = o with { BaseUrl = value }; break;
+                case "--owner": o = o with { Owner = value }; break;
+                case "--repo": o = o with { Repo = value }; break;
+                case "--out": o = o with { OutputDirectory = value }; break;
+                case "--issues" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n >= 0: o = o with { Issues = n }; break;
+                default: return null;
+            }
+
+            i++;
+        }
+
+        return o;
+    }
+}
