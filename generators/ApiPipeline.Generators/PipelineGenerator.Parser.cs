@@ -43,7 +43,8 @@ public sealed partial class PipelineGenerator
                 return null;
             }
 
-            if (type.IsGenericType)
+            // Arity, not IsGenericType: IsGenericType is also true for a type nested in a generic type, reported below with the outer type's name.
+            if (type.Arity > 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedShape, identifier, type.Name, "is generic"));
                 return null;
@@ -59,7 +60,7 @@ public sealed partial class PipelineGenerator
                     return null;
                 }
 
-                containing.Insert(0, "partial " + Keyword(outerSyntax) + " " + outer.Name);
+                containing.Insert(0, "partial " + Keyword(outerSyntax) + " " + Escape(outer.Name));
             }
 
             var extractorInterfaces = type.AllInterfaces.Where(IsExtractorInterface).ToList();
@@ -125,11 +126,12 @@ public sealed partial class PipelineGenerator
 
             return new ExtractorSpec
             {
-                HintName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty) + ".g.cs",
-                Namespace = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+                // Hint names may not contain '@' (AddSource throws), so keyword identifiers lose their escape there.
+                HintName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty).Replace("@", string.Empty) + ".g.cs",
+                Namespace = type.ContainingNamespace.IsGlobalNamespace ? null : FullName(type.ContainingNamespace).Replace("global::", string.Empty),
                 ContainingTypes = containing.ToImmutableEquatableArray(),
-                TypeDeclaration = Keyword(syntax) + " " + type.Name,
-                TypeName = type.Name,
+                TypeDeclaration = Keyword(syntax) + " " + Escape(type.Name),
+                TypeName = Escape(type.Name),
                 Name = name,
                 BaseUrl = baseUrl,
                 PathTemplate = path,
@@ -179,7 +181,7 @@ public sealed partial class PipelineGenerator
                 }
                 else
                 {
-                    url.Add(new UrlPart(UrlPartKind.PathValue, placeholder, member.Name, member.Kind, member.ValueType, member.IsValueType));
+                    url.Add(new UrlPart(UrlPartKind.PathValue, placeholder, Escape(member.Name), member.Kind, member.ValueType, member.IsValueType));
                 }
 
                 i = close + 1;
@@ -218,7 +220,7 @@ public sealed partial class PipelineGenerator
                 string queryName = query.ConstructorArguments.Length == 1 && query.ConstructorArguments[0].Value is string given && given.Length > 0
                     ? given
                     : SnakeCase(member.Name);
-                url.Add(new UrlPart(UrlPartKind.Query, queryName, member.Name, member.Kind, member.ValueType, member.IsValueType));
+                url.Add(new UrlPart(UrlPartKind.Query, queryName, Escape(member.Name), member.Kind, member.ValueType, member.IsValueType));
             }
         }
 
@@ -233,7 +235,7 @@ public sealed partial class PipelineGenerator
             var style = attribute.ConstructorArguments[0];
             var styleName = style.Type?.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, style.Value))?.Name;
             yield return new PropertyInit("Style", styleName is null
-                ? $"(global::ApiPipeline.Pagination){Convert.ToString(style.Value, CultureInfo.InvariantCulture)}"
+                ? $"(global::ApiPipeline.Pagination)({Convert.ToString(style.Value, CultureInfo.InvariantCulture)})"
                 : "global::ApiPipeline.Pagination." + styleName);
 
             foreach (var argument in attribute.NamedArguments)
@@ -341,7 +343,11 @@ public sealed partial class PipelineGenerator
             ? record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record"
             : syntax.Keyword.ValueText;
 
-        private static string FullName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        private static string FullName(INamespaceOrTypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+        /// <summary>An identifier as C# source: a reserved keyword gets its '@' back (<c>@class</c>).</summary>
+        private static string Escape(string identifier)
+            => SyntaxFacts.GetKeywordKind(identifier) == SyntaxKind.None ? identifier : "@" + identifier;
 
         private static Location? ArgumentLocation(AttributeSyntax? attribute, int index)
         {

@@ -55,6 +55,9 @@ internal static class GeneratorHarness
         "System.ComponentModel.Primitives",
     ];
 
+    /// <summary>The shared framework folder this process runs on; its copy wins when an assembly is listed twice.</summary>
+    private static readonly string? FrameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location);
+
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
     public static ImmutableArray<MetadataReference> MetadataReferences => References.Value;
@@ -96,7 +99,8 @@ internal static class GeneratorHarness
     {
         var trusted = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .ToDictionary(p => Path.GetFileNameWithoutExtension(p), StringComparer.OrdinalIgnoreCase);
+            .GroupBy(p => Path.GetFileNameWithoutExtension(p), StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.OrderBy(p => Path.GetDirectoryName(p) == FrameworkDirectory ? 0 : 1).First(), StringComparer.OrdinalIgnoreCase);
 
         var references = ImmutableArray.CreateBuilder<MetadataReference>();
         foreach (var name in FrameworkAssemblies)

@@ -17,14 +17,17 @@ internal static partial class Snapshot
     public static string Directory { get; } = Path.Combine(Path.GetDirectoryName(ThisFile())!, "Snapshots");
 
     public static void Verify(string name, string text)
+        => Verify(Directory, name, text, accept: Environment.GetEnvironmentVariable(AcceptVariable) == "1");
+
+    internal static void Verify(string directory, string name, string text, bool accept)
     {
         string actual = Normalize(text);
-        string verifiedPath = Path.Combine(Directory, name + ".verified.cs");
-        string receivedPath = Path.Combine(Directory, name + ".received.cs");
+        string verifiedPath = Path.Combine(directory, name + ".verified.cs");
+        string receivedPath = Path.Combine(directory, name + ".received.cs");
 
-        if (Environment.GetEnvironmentVariable(AcceptVariable) == "1")
+        if (accept)
         {
-            System.IO.Directory.CreateDirectory(Directory);
+            System.IO.Directory.CreateDirectory(directory);
             File.WriteAllText(verifiedPath, actual, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             File.Delete(receivedPath);
             return;
