@@ -31,7 +31,7 @@ public sealed partial class PipelineGenerator
 
         private static ExtractorSpec? TryParse(GeneratorAttributeSyntaxContext context, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax)
+            if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax syntax || type.TypeKind != TypeKind.Class)
             {
                 return null;
             }

@@ -20,7 +20,7 @@ public sealed partial class PipelineGenerator : IIncrementalGenerator
         var extractors = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 ExtractorAttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (ctx, ct) => Parser.Parse(ctx, ct))
             .WithTrackingName(TrackingNames.Extractors);
 
