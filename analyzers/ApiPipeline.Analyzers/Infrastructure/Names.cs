@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace ApiPipeline.Analyzers;
+
+/// <summary>Name rules shared with the generator and the code fixes.</summary>
+internal static class Names
+{
+    /// <summary>The key placeholders and members are matched by: lower case, without <c>_</c> and <c>-</c> (as the generator does).</summary>
+    public static string Normalize(string name)
+    {
+        var text = new StringBuilder(name.Length);
+        foreach (char c in name)
+        {
+            if (c != '_' && c != '-')
+            {
+                text.Append(char.ToLowerInvariant(c));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary><c>PerPage</c> → <c>per_page</c>, the default query name of a <c>[Query]</c> member (as the generator does).</summary>
+    public static string SnakeCase(string name)
+    {
+        var text = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c) && i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1]))))
+            {
+                text.Append('_');
+            }
+
+            text.Append(char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary><c>repo_name</c> → <c>RepoName</c>: the member name a placeholder asks for.</summary>
+    public static string PascalCase(string placeholder)
+    {
+        var text = new StringBuilder(placeholder.Length);
+        bool upper = true;
+        foreach (char c in placeholder)
+        {
+            if (c == '_' || c == '-')
+            {
+                upper = true;
+                continue;
+            }
+
+            text.Append(upper ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The edit distance between two strings (Levenshtein, with a swap of two neighbouring characters counting as one edit).</summary>
+    public static int Levenshtein(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (int j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                int best = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    best = Math.Min(best, d[i - 2, j - 2] + 1);
+                }
+
+                d[i, j] = best;
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    /// <summary>
+    /// The one candidate closest to <paramref name="name"/> (compared normalized), if it is close enough to be a typo
+    /// (at most a third of the name's length, at least 1) and no other candidate is as close; otherwise <see langword="null"/>.
+    /// </summary>
+    public static string? Closest(string name, IEnumerable<string> candidates)
+    {
+        string key = Normalize(name);
+        int limit = Math.Max(1, key.Length / 3);
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        bool tie = false;
+        foreach (var candidate in candidates)
+        {
+            int distance = Levenshtein(key, Normalize(candidate));
+            if (distance < bestDistance)
+            {
+                best = candidate;
+                bestDistance = distance;
+                tie = false;
+            }
+            else if (distance == bestDistance && !string.Equals(best, candidate, StringComparison.Ordinal))
+            {
+                tie = true;
+            }
+        }
+
+        return best is not null && !tie && bestDistance > 0 && bestDistance <= limit ? best : null;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ApiPipeline.Analyzers;
+
+/// <summary>Checks that the <c>Json</c> context of an extractor registers its record type (APP1201).</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+internal sealed class JsonContextAnalyzer : ExtractorAnalyzer
+{
+    public const string RecordTypeNotRegisteredId = "APP1201";
+
+    public static readonly DiagnosticDescriptor RecordTypeNotRegistered = new(
+        RecordTypeNotRegisteredId,
+        "JSON context does not register the record type",
+        "The JSON context '{0}' of extractor '{1}' has no [JsonSerializable(typeof({2}))], so reading records fails at run time; add the attribute to '{0}'",
+        DiagnosticCategories.Json,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLinks.For(RecordTypeNotRegisteredId));
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [RecordTypeNotRegistered];
+
+    /// <inheritdoc/>
+    protected override void AnalyzeExtractor(ExtractorContext extractor)
+    {
+        var context = extractor.JsonContext;
+        var record = extractor.OutputType;
+        if (context is null || record is null || context.TypeKind == TypeKind.Error || !IsJsonContext(context, extractor.Known) || extractor.Known.JsonSerializableAttribute is null)
+        {
+            return;
+        }
+
+        if (Registers(context, record, extractor.Known))
+        {
+            return;
+        }
+
+        var location = AttributeSyntaxes.ValueLocation(AttributeSyntaxes.NamedArgument(extractor.Syntax, "Json"), extractor.Syntax);
+        extractor.Report(RecordTypeNotRegistered, location, context.Name, extractor.Name, record.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+    }
+
+    /// <summary>Whether <paramref name="context"/> carries <c>[JsonSerializable(typeof(T))]</c> for exactly <paramref name="type"/>.</summary>
+    internal static bool Registers(INamedTypeSymbol context, ITypeSymbol type, KnownTypes known)
+    {
+        foreach (var attribute in context.GetAttributes())
+        {
+            if (KnownTypes.Is(attribute, known.JsonSerializableAttribute)
+                && attribute.ConstructorArguments.Length >= 1
+                && attribute.ConstructorArguments[0].Value is ITypeSymbol registered
+                && SymbolEqualityComparer.Default.Equals(registered, type))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsJsonContext(INamedTypeSymbol type, KnownTypes known)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, known.JsonSerializerContext))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,89 @@
+namespace ApiPipeline.Analyzers.Tests;
+
+public class UnusedInputMemberAnalyzerTests
+{
+    private static Task Verify(string body) => new AnalyzerTest<UnusedInputMemberAnalyzer>(Code.With(body)).RunAsync();
+
+    [Fact]
+    public Task Member_no_extractor_sends_is_reported_on_the_member() => Verify("""
+        public sealed record Search(string Owner, string {|APP1301:Label|}, [property: Query] string? State = null);
+
+        public sealed class Filter
+        {
+            public string Name { get; init; } = "";
+
+            public int {|APP1301:Limit|} { get; init; }
+
+            public string {|APP1301:Sort|} = "";
+
+            internal string Hidden { get; init; } = "";
+        }
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<Search, Item>;
+
+        [Extractor("https://api.example.com", "/{name}/items", Json = typeof(ShopJson))]
+        public partial class Items : IExtractor<Filter, Item>;
+        """);
+
+    [Fact]
+    public Task Member_used_by_any_extractor_sharing_the_input_is_silent() => Verify("""
+        [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(ShopJson))]
+        public partial class Repos : IExtractor<RepoRef, Item>;
+
+        [Extractor("https://api.example.com", "/repos/{owner}/{repo}/issues", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<RepoRef, Item>;
+
+        [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
+        public partial class Items : IExtractor<NoInput, Item>;
+        """);
+}
+
+public class QueryBindingAnalyzerTests
+{
+    private static Task Verify(string body) => new AnalyzerTest<QueryBindingAnalyzer>(Code.With(body)).RunAsync();
+
+    [Fact]
+    public Task Query_named_like_a_pagination_parameter_is_reported() => Verify("""
+        public sealed record Search(string Owner, [property: Query({|APP1302:"page"|})] int? Page = null, [property: {|APP1302:Query|}] int? PerPage = null);
+
+        public sealed class Feed
+        {
+            [Query({|APP1302:"after"|})]
+            public string? After { get; init; }
+        }
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        [Paginated(Pagination.PageNumber, PageSize = 50)]
+        public partial class Issues : IExtractor<Search, Item>;
+
+        [Extractor("https://api.example.com", "/feed", Json = typeof(ShopJson))]
+        [Paginated(Pagination.HeaderCursor, CursorHeader = "X-Next", CursorParam = "after")]
+        public partial class Events : IExtractor<Feed, Item>;
+        """);
+
+    [Fact]
+    public Task Query_the_style_does_not_send_is_silent() => Verify("""
+        public sealed record Search(string Owner, [property: Query("page")] int? Page = null, [property: Query] int? Limit = null);
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        [Paginated(Pagination.Cursor, CursorPath = "next")]
+        public partial class Issues : IExtractor<Search, Item>;
+        """);
+
+    [Fact]
+    public Task Member_in_the_path_and_the_query_is_reported() => Verify("""
+        public sealed record Search(string Owner, [property: {|APP1303:Query|}] string Repo);
+
+        [Extractor("https://api.example.com", "/{owner}/{repo}/issues", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<Search, Item>;
+        """);
+
+    [Fact]
+    public Task Same_query_parameter_from_two_sources_is_reported() => Verify("""
+        public sealed record Search(string Owner, [property: Query("state")] string? State = null, [property: Query({|APP1304:"state"|})] string? Status = null, [property: Query({|APP1304:"sort"|})] string? Sort = null);
+
+        [Extractor("https://api.example.com", "/{owner}/issues?sort=updated", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<Search, Item>;
+        """);
+}

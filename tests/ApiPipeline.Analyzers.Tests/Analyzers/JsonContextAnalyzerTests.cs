@@ -1,0 +1,43 @@
+namespace ApiPipeline.Analyzers.Tests;
+
+public class JsonContextAnalyzerTests
+{
+    private static Task Verify(string body) => new AnalyzerTest<JsonContextAnalyzer>(Code.With(body)).RunAsync();
+
+    [Fact]
+    public Task Record_type_missing_from_the_context_is_reported_on_the_Json_argument() => Verify("""
+        public sealed record Order(long Id);
+
+        [Extractor("https://api.example.com", "/orders", Json = {|APP1201:typeof(ShopJson)|})]
+        public partial class Orders : IExtractor<NoInput, Order>;
+        """);
+
+    [Fact]
+    public Task Registering_only_a_list_of_the_record_type_is_not_enough() => Verify("""
+        public sealed record Order(long Id);
+
+        [JsonSerializable(typeof(System.Collections.Generic.List<Order>))]
+        [JsonSerializable(typeof(Order[]))]
+        internal partial class OrderJson : JsonSerializerContext;
+
+        [Extractor("https://api.example.com", "/orders", Json = {|APP1201:typeof(OrderJson)|})]
+        public partial class Orders : IExtractor<NoInput, Order>;
+        """);
+
+    [Fact]
+    public Task Registered_record_type_is_silent() => Verify("""
+        [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
+        public partial class Items : IExtractor<NoInput, Item>;
+        """);
+
+    [Fact]
+    public Task Registration_in_another_part_of_a_partial_context_counts() => Verify("""
+        public sealed record Order(long Id);
+
+        [JsonSerializable(typeof(Order))]
+        internal partial class ShopJson;
+
+        [Extractor("https://api.example.com", "/orders", Json = typeof(ShopJson))]
+        public partial class Orders : IExtractor<NoInput, Order>;
+        """);
+}

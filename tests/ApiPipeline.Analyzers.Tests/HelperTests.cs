@@ -1,0 +1,70 @@
+namespace ApiPipeline.Analyzers.Tests;
+
+/// <summary>The text rules the analyzers and fixes share.</summary>
+public class HelperTests
+{
+    [Theory]
+    [InlineData("rpeo", "Repo")]
+    [InlineData("ownr", "Owner")]
+    [InlineData("repo_nme", "RepoName")]
+    public void Closest_finds_a_typo(string placeholder, string expected)
+        => Assert.Equal(expected, Names.Closest(placeholder, ["Owner", "Repo", "RepoName"]));
+
+    [Theory]
+    [InlineData("x")]          // too far from everything
+    [InlineData("state")]      // nothing close
+    [InlineData("repo")]       // an exact match is not a typo
+    public void Closest_stays_silent_when_unsure(string placeholder)
+        => Assert.Null(Names.Closest(placeholder, ["Owner", "Repo", "Labels"]));
+
+    [Fact]
+    public void Closest_stays_silent_on_a_tie() => Assert.Null(Names.Closest("cat", ["Bat", "Hat"]));
+
+    [Theory]
+    [InlineData("PerPage", "per_page")]
+    [InlineData("HTTPStatus", "http_status")]
+    [InlineData("Since2", "since2")]
+    public void SnakeCase_matches_the_generator(string name, string expected) => Assert.Equal(expected, Names.SnakeCase(name));
+
+    [Theory]
+    [InlineData("/items?api_key=1", "/items")]
+    [InlineData("/items?state=all&api_key=1", "/items?state=all")]
+    [InlineData("/items?api_key=1&state=all", "/items?state=all")]
+    [InlineData("/items?a=1&token=2&b=3#top", "/items?a=1&b=3#top")]
+    [InlineData("/items?token=2#top", "/items#top")]
+    public void Remove_drops_secret_pairs(string url, string expected)
+        => Assert.Equal(expected, UrlText.Remove(url, UrlText.SecretParameters(url), dropUserInfo: false));
+
+    [Fact]
+    public void Remove_drops_user_info() => Assert.Equal(
+        "https://api.example.com/v1?page=1",
+        UrlText.Remove("https://bot:pa55@api.example.com/v1?page=1", [], dropUserInfo: true));
+
+    [Theory]
+    [InlineData("api_key", true)]
+    [InlineData("X-Api-Key", true)]
+    [InlineData("access_token", true)]
+    [InlineData("client_secret", true)]
+    [InlineData("Authorization", true)]
+    [InlineData("code", true)]
+    [InlineData("state", false)]
+    [InlineData("keyword", false)]
+    [InlineData("page", false)]
+    public void IsSensitive_matches_UrlRedactor(string name, bool expected)
+    {
+        Assert.Equal(expected, UrlText.IsSensitive(name));
+        Assert.Equal(UrlRedactor.IsSensitive(name), UrlText.IsSensitive(name));
+    }
+
+    [Theory]
+    [InlineData("data..items", "data.items")]
+    [InlineData(".data.", "data")]
+    [InlineData("$..items", "$.items")]
+    [InlineData("a...b", "a.b")]
+    public void Repair_removes_empty_segments(string path, string expected)
+    {
+        Assert.False(JsonPathSyntax.IsValid(path));
+        Assert.Equal(expected, JsonPathSyntax.Repair(path));
+        Assert.True(JsonPathSyntax.IsValid(expected));
+    }
+}
