@@ -9,7 +9,7 @@ namespace ApiPipeline.Generators;
 public sealed partial class PipelineGenerator
 {
     /// <summary>Writes the source of one extractor from its spec.</summary>
-    internal static class Emitter
+    internal static partial class Emitter
     {
         private const string Runtime = "global::ApiPipeline.";
         private const string CancellationToken = "global::System.Threading.CancellationToken";
@@ -72,6 +72,7 @@ public sealed partial class PipelineGenerator
                 w.Line("    },");
             }
 
+            WriteResilience(w, spec.Resilience);
             w.Line("};");
             w.Line();
             w.Line($"private readonly {Runtime}HttpExtractor<{input}, {output}> _apiPipelineEngine;");
@@ -102,6 +103,9 @@ public sealed partial class PipelineGenerator
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line("public string Name => Definition.Name;");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {Runtime}ErrorMode OnError => _apiPipelineEngine.OnError;");
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line(generatedCode);

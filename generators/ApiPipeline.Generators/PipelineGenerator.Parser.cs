@@ -16,7 +16,7 @@ namespace ApiPipeline.Generators;
 public sealed partial class PipelineGenerator
 {
     /// <summary>Turns an <c>[Extractor]</c> class into an <see cref="ExtractorResult"/>; never throws on odd input.</summary>
-    internal static class Parser
+    internal static partial class Parser
     {
         private const string PaginatedAttributeName = "ApiPipeline.PaginatedAttribute";
         private const string QueryAttributeName = "ApiPipeline.QueryAttribute";
@@ -140,6 +140,7 @@ public sealed partial class PipelineGenerator
                 JsonContextType = FullName(jsonContext!),
                 Url = url.ToImmutableEquatableArray(),
                 Pagination = PaginationInits(type).ToImmutableEquatableArray(),
+                Resilience = ParseResilience(type),
             };
         }
 

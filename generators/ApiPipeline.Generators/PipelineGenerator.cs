@@ -42,5 +42,8 @@ public sealed partial class PipelineGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
         });
+
+        // [Chain] classes and the per-assembly registry (Chaining/ChainGenerator.cs).
+        Chaining.ChainGenerator.Initialize(context);
     }
 }

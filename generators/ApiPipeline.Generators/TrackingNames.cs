@@ -6,4 +6,9 @@ internal static class TrackingNames
     public const string Extractors = nameof(Extractors);
     public const string Specs = nameof(Specs);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string Chains = nameof(Chains);
+    public const string ChainSpecs = nameof(ChainSpecs);
+    public const string ChainDiagnostics = nameof(ChainDiagnostics);
+    public const string RegistryExtractors = nameof(RegistryExtractors);
+    public const string Registry = nameof(Registry);
 }

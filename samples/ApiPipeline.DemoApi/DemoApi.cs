@@ -28,6 +28,9 @@ public sealed record DemoApiOptions
 
     /// <summary>The port; 0 (the default) takes a free one.</summary>
     public int Port { get; init; }
+
+    /// <summary>A delay before each response, to imitate a remote API. Default none.</summary>
+    public TimeSpan Latency { get; init; }
 }
 
 /// <summary>
@@ -89,9 +92,19 @@ public sealed class DemoApi : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        if (_options.Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(_options.Latency, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        await RouteAsync(context).ConfigureAwait(false);
+    }
+
+    private Task RouteAsync(HttpContext context)
+    {
         var path = context.Request.Path.Value ?? "/";
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (segments is ["repos", _, _, "issues"])

@@ -214,7 +214,7 @@ public sealed class DiagnosticsTests
 
         // Whatever was generated compiles: every remaining error is in the user's (broken) code, none in a generated file.
         var generatedTrees = result.Output.SyntaxTrees.Except(result.Input.SyntaxTrees).ToHashSet();
-        Assert.Equal(result.Sources.Length, generatedTrees.Count);
+        Assert.Equal(result.AllSources.Length, generatedTrees.Count);
         Assert.DoesNotContain(result.OutputErrors, e => e.Location.SourceTree is { } tree && generatedTrees.Contains(tree));
     }
 

@@ -12,8 +12,11 @@ internal sealed record HarnessResult(CSharpCompilation Input, Compilation Output
 {
     public GeneratorRunResult RunResult => Driver.GetRunResult().Results.Single();
 
-    /// <summary>The generated files, by hint name.</summary>
-    public ImmutableArray<GeneratedSourceResult> Sources => RunResult.GeneratedSources;
+    /// <summary>The generated files, by hint name, without the per-assembly registry (<see cref="AllSources"/> has it too).</summary>
+    public ImmutableArray<GeneratedSourceResult> Sources => [.. RunResult.GeneratedSources.Where(s => s.HintName != global::ApiPipeline.Generators.Chaining.RegistryEmitter.HintName)];
+
+    /// <summary>Every generated file, the registry included.</summary>
+    public ImmutableArray<GeneratedSourceResult> AllSources => RunResult.GeneratedSources;
 
     /// <summary>The diagnostics the generator reported (plus the driver's own, such as CS8785 "generator failed").</summary>
     public ImmutableArray<Diagnostic> GeneratorDiagnostics => Driver.GetRunResult().Diagnostics;

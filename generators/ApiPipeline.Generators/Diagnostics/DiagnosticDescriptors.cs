@@ -44,11 +44,117 @@ internal static class DiagnosticDescriptors
         "Invalid base URL or path template",
         "The extractor '{0}' has an invalid endpoint: {1}");
 
-    private static DiagnosticDescriptor Create(string id, string title, string message) => new(
+    // Chains (APP01xx): what stops the generator from writing a [Chain] class, and its compile-time mapping checks.
+    public const string ChainCategory = "ApiPipeline.Chain";
+
+    public const string ChainShapeId = "APP0101";
+    public const string ChainStepsId = "APP0102";
+    public const string StepPropertyId = "APP0103";
+    public const string MapSourceNotFoundId = "APP0104";
+    public const string MapTargetNotFoundId = "APP0105";
+    public const string MapTypeMismatchId = "APP0106";
+    public const string UnmappedInputId = "APP0107";
+    public const string DuplicateMapTargetId = "APP0108";
+    public const string InvalidStepSettingsId = "APP0109";
+    public const string StepInputNotCreatableId = "APP0110";
+    public const string StepExtractorNotCreatableId = "APP0111";
+    public const string BatchedMapTargetId = "APP0112";
+
+    public static readonly DiagnosticDescriptor ChainShape = Create(
+        ChainShapeId,
+        "Chain class must be a non-generic partial class",
+        "The chain '{0}' {1}; declare it as a non-generic partial class, nested only in partial types",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor ChainSteps = Create(
+        ChainStepsId,
+        "Chain steps are missing or share a position",
+        "The chain '{0}' {1}",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor StepProperty = Create(
+        StepPropertyId,
+        "Step must be a partial get-only extractor property",
+        "The step '{0}' of chain '{1}' {2}; declare it as 'public partial MyExtractor {0} {{ get; }}' where MyExtractor implements IExtractor<TIn, TOut>",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor MapSourceNotFound = Create(
+        MapSourceNotFoundId,
+        "Mapping source member not found",
+        "Step '{0}': '{1}' is not a public member of '{2}' ({3}); its members are: {4}",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor MapTargetNotFound = Create(
+        MapTargetNotFoundId,
+        "Mapping target member not found",
+        "Step '{0}': '{1}' is not a constructor parameter or settable member of the step's input '{2}'; it takes: {3}",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor MapTypeMismatch = Create(
+        MapTypeMismatchId,
+        "Mapping types do not convert safely",
+        "Step '{0}': '{1}' ({2}) cannot be mapped to '{3}' ({4}) of the step's input '{5}' without a conversion that can lose data; map a member of type {4}, or change the input member's type",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor UnmappedInput = Create(
+        UnmappedInputId,
+        "Required step input member is not mapped",
+        "Step '{0}': the required member '{1}' ({2}) of its input '{3}' is not mapped from '{4}'; add [Map(\"<member of {4}>\", To = \"{1}\")]",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor DuplicateMapTarget = Create(
+        DuplicateMapTargetId,
+        "Step input member is mapped twice",
+        "Step '{0}': '{1}' of the step's input '{2}' is mapped more than once; keep one [Map] for it",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor InvalidStepSettings = Create(
+        InvalidStepSettingsId,
+        "Invalid step settings",
+        "Step '{0}': {1}",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor StepInputNotCreatable = Create(
+        StepInputNotCreatableId,
+        "Step input cannot be created",
+        "Step '{0}': its input '{1}' has no public constructor the chain can call to build it from mapped values",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor StepExtractorNotCreatable = Create(
+        StepExtractorNotCreatableId,
+        "Step extractor cannot be created",
+        "Step '{0}': its extractor '{1}' is not an [Extractor] class and has no public parameterless constructor, so the chain cannot create it",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor BatchedMapTarget = Create(
+        BatchedMapTargetId,
+        "Batched mapping needs a collection or string target",
+        "Step '{0}' is [Batched]: '{1}' ({2}) of its input '{3}' receives one value per record of the batch, so it must be a string (comma-separated) or a collection of {4}, such as {4}[] or IReadOnlyList<{4}>",
+        ChainCategory);
+
+    /// <summary>The descriptor with this ID, or <see langword="null"/>.</summary>
+    public static DiagnosticDescriptor? Find(string id) => id switch
+    {
+        ChainShapeId => ChainShape,
+        ChainStepsId => ChainSteps,
+        StepPropertyId => StepProperty,
+        MapSourceNotFoundId => MapSourceNotFound,
+        MapTargetNotFoundId => MapTargetNotFound,
+        MapTypeMismatchId => MapTypeMismatch,
+        UnmappedInputId => UnmappedInput,
+        DuplicateMapTargetId => DuplicateMapTarget,
+        InvalidStepSettingsId => InvalidStepSettings,
+        StepInputNotCreatableId => StepInputNotCreatable,
+        StepExtractorNotCreatableId => StepExtractorNotCreatable,
+        BatchedMapTargetId => BatchedMapTarget,
+        _ => null,
+    };
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category = Category) => new(
         id,
         title,
         message,
-        Category,
+        category,
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         helpLinkUri: $"https://github.com/apipipeline/apipipeline/blob/main/docs/diagnostics/{id}.md");

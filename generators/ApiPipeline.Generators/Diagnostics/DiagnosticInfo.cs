@@ -33,7 +33,7 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Immutab
             DiagnosticDescriptors.MissingJsonContextId => DiagnosticDescriptors.MissingJsonContext,
             DiagnosticDescriptors.UnsupportedShapeId => DiagnosticDescriptors.UnsupportedShape,
             DiagnosticDescriptors.InvalidEndpointId => DiagnosticDescriptors.InvalidEndpoint,
-            _ => throw new InvalidOperationException("Unknown diagnostic " + Id),
+            _ => DiagnosticDescriptors.Find(Id) ?? throw new InvalidOperationException("Unknown diagnostic " + Id),
         };
         return Diagnostic.Create(descriptor, Location?.ToLocation(), Arguments.Cast<object>().ToArray());
     }

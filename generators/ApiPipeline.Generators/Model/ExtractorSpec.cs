@@ -44,6 +44,9 @@ internal sealed record ExtractorSpec
 
     /// <summary>The named arguments of <c>[Paginated]</c> as <c>PaginationOptions</c> initializers.</summary>
     public required ImmutableEquatableArray<PropertyInit> Pagination { get; init; }
+
+    /// <summary>The resilience and authentication attributes, or <see langword="null"/> when the extractor has none.</summary>
+    public ResilienceSpec? Resilience { get; init; }
 }
 
 /// <summary>How a member's value becomes URL text.</summary>

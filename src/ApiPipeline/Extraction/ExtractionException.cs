@@ -28,6 +28,22 @@ public enum ExtractionErrorKind
 
     /// <summary>The API returned a cursor or next URL it had returned before: following it would loop forever.</summary>
     PaginationLoop,
+
+    /// <summary>
+    /// The API answered 429 Too Many Requests (after the retries, if any), or asked to wait (<c>Retry-After</c>, an exhausted quota)
+    /// longer than <see cref="RetryOptions.MaxRetryAfter"/>. Resumable: wait <see cref="ExtractionException.RetryAfter"/>, then continue
+    /// from <see cref="ExtractionException.Resume"/>. Ends a run whatever the <see cref="ErrorMode"/>.
+    /// </summary>
+    RateLimited,
+
+    /// <summary>The circuit breaker is open after too many failures: the page was not requested. Ends a run whatever the <see cref="ErrorMode"/>.</summary>
+    CircuitOpen,
+
+    /// <summary>
+    /// Credentials are missing (the variable named by <see cref="AuthOptions.Secret"/> is not set) or the OAuth 2.0 token endpoint refused
+    /// them. Ends a run whatever the <see cref="ErrorMode"/>.
+    /// </summary>
+    Authentication,
 }
 
 /// <summary>
@@ -72,4 +88,25 @@ public sealed class ExtractionException : Exception
 
     /// <summary>The HTTP status, when the API answered.</summary>
     public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>How long the API asked to wait (<c>Retry-After</c>, or until an exhausted quota resets), when it said so.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// The checkpoint of the failed page: <c>ExtractPagesAsync(input, resumeFrom: Resume)</c> requests that page again and goes on from there.
+    /// Holds no credentials from <see cref="AuthOptions"/> (they are added at send time).
+    /// </summary>
+    public PageCheckpoint? Resume { get; init; }
+
+    /// <summary>The attempts made for the page (1 without retries; 0 when none was made, e.g. with the circuit open).</summary>
+    public int Attempts { get; init; } = 1;
+
+    /// <summary>The start of the response body (at most about 1,000 characters, secrets removed), when there was one.</summary>
+    public string? BodySnippet { get; init; }
+
+    /// <summary>
+    /// The input whose extraction failed, as JSON when the extractor's <c>Json</c> context registers the input type (values of members
+    /// whose names suggest secrets replaced by <c>***</c>), otherwise its first request URL (secrets redacted). <see langword="null"/> when unknown.
+    /// </summary>
+    public string? Input { get; init; }
 }

@@ -30,4 +30,13 @@ public sealed class ExtractorDefinition<TIn, TOut>
 
     /// <summary>The pagination declared with <see cref="PaginatedAttribute"/>.</summary>
     public PaginationOptions Pagination { get; init; } = PaginationOptions.None;
+
+    /// <summary>
+    /// Retries, timeouts, circuit breaker, rate limit and error mode declared with <see cref="RetryAttribute"/>, <see cref="TimeoutsAttribute"/>,
+    /// <see cref="CircuitBreakerAttribute"/>, <see cref="RateLimitedAttribute"/> and <see cref="OnErrorAttribute"/>. Default <see cref="ResilienceOptions.None"/>.
+    /// </summary>
+    public ResilienceOptions Resilience { get; init; } = ResilienceOptions.None;
+
+    /// <summary>The authentication declared with <see cref="AuthAttribute"/>, or <see langword="null"/> for none.</summary>
+    public AuthOptions? Auth { get; init; }
 }

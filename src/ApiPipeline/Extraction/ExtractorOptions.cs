@@ -24,6 +24,24 @@ public sealed record ExtractorOptions
     /// <summary>Extra request headers sent with every request (for example <c>Accept</c> or an API version header).</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
+    /// <summary>
+    /// Replaces the resilience settings of the attributes (<see cref="ExtractorDefinition{TIn, TOut}.Resilience"/>) as a whole; to change one
+    /// number, start from the generated ones: <c>Orders.Definition.Resilience with { Retry = new() { MaxRetries = 10 } }</c>.
+    /// </summary>
+    public ResilienceOptions? Resilience { get; init; }
+
+    /// <summary>Replaces the authentication of <see cref="AuthAttribute"/> (<see cref="ExtractorDefinition{TIn, TOut}.Auth"/>).</summary>
+    public AuthOptions? Auth { get; init; }
+
+    /// <summary>
+    /// Where the secrets named by <see cref="AuthOptions"/> are looked up. Default <see cref="EnvironmentCredentialSource.Instance"/>
+    /// (environment variables); <see cref="CredentialSource.Create"/> adapts any lookup, such as <c>IConfiguration</c>.
+    /// </summary>
+    public ICredentialSource? Credentials { get; init; }
+
+    /// <summary>The clock of retry delays, timeouts, the circuit breaker, rate-limit pauses and token expiry. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     internal PaginationOptions Apply(PaginationOptions pagination) => pagination with
     {
         PageSize = PageSize ?? pagination.PageSize,

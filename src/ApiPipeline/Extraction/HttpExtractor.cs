@@ -3,25 +3,36 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Polly;
 
 namespace ApiPipeline;
 
 /// <summary>
 /// The engine behind every generated extractor: sends each page's request, reads the body into a pooled buffer, parses records,
 /// cursor and totals in one pass and asks the <see cref="Paginator"/> for the next request. A page is yielded only once it has been
-/// read and validated in full.
+/// read and validated in full. Each page runs through one Polly <see cref="ResiliencePipeline"/> per extractor instance (total timeout →
+/// retry → circuit breaker → rate limiter → per-attempt timeout), built from <see cref="ExtractorDefinition{TIn, TOut}.Resilience"/> or
+/// <see cref="ExtractorOptions.Resilience"/>; an attempt is send + read + parse, so a retried page starts from nothing.
 /// </summary>
 /// <typeparam name="TIn">The input type.</typeparam>
 /// <typeparam name="TOut">The record type.</typeparam>
 public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 {
     private const int SnippetChars = 300;
+    private const int BodySnippetChars = 1000;
     private readonly ExtractorDefinition<TIn, TOut> _definition;
     private readonly HttpClient _http;
     private readonly ExtractorOptions _options;
     private readonly PaginationOptions _pagination;
     private readonly PageLayout _layout;
     private readonly Uri _baseUrl;
+    private readonly ResilienceOptions _resilience;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly HostRateLimiter? _limiter;
+    private readonly Authenticator? _auth;
+    private readonly SecretScrubber _secrets = new();
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _maxRetryAfter;
     private JsonTypeInfo<TOut>? _typeInfo;
 
     /// <summary>Creates the engine for one extractor.</summary>
@@ -44,6 +55,19 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
 
         _baseUrl = parsed;
+        _clock = _options.TimeProvider ?? TimeProvider.System;
+        _resilience = _options.Resilience ?? definition.Resilience ?? ResilienceOptions.None;
+        _resilience.Validate(definition.Name);
+        var auth = _options.Auth ?? definition.Auth;
+        auth?.Validate(definition.Name);
+        if (auth is { Kind: not AuthKind.None })
+        {
+            _auth = new Authenticator(auth, _options.Credentials ?? EnvironmentCredentialSource.Instance, _http, _clock, _secrets);
+        }
+
+        _maxRetryAfter = _resilience.Retry?.MaxRetryAfter ?? RetryOptions.DefaultMaxRetryAfter;
+        _limiter = _resilience.RateLimit is { } rateLimit ? HostRateLimiters.For(_baseUrl, rateLimit, _clock) : null;
+        _pipeline = PageResilience.Build(definition.Name, _resilience, _clock, _limiter, _maxRetryAfter);
     }
 
     /// <inheritdoc/>
@@ -51,6 +75,15 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>The pagination in force: the attributes' settings with <see cref="ExtractorOptions"/> applied.</summary>
     public PaginationOptions Pagination => _pagination;
+
+    /// <summary>The resilience settings in force: <see cref="ExtractorOptions.Resilience"/>, else the attributes'.</summary>
+    public ResilienceOptions Resilience => _resilience;
+
+    /// <inheritdoc/>
+    public ErrorMode OnError => _resilience.OnError;
+
+    /// <summary>OAuth 2.0 access tokens fetched by this instance so far.</summary>
+    internal int TokensFetched => _auth?.TokensFetched ?? 0;
 
     /// <summary>The absolute URL of the first request for <paramref name="input"/>.</summary>
     /// <param name="input">The input.</param>
@@ -62,135 +95,339 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         var typeInfo = _typeInfo ??= _definition.RecordTypeInfo();
         var paginator = new Paginator(_pagination);
         Uri? url = resumeFrom is null ? FirstRequestUrl(input) : ResumeUrl(resumeFrom);
-        int pageNumber = resumeFrom?.PageNumber ?? 1;
-        long recordsSoFar = resumeFrom?.RecordsBefore ?? 0;
-        var records = new List<TOut>(_pagination.PageSize > 0 ? _pagination.PageSize : 64);
-        using var body = new ResponseBuffer();
+        using var run = new PageRun(this, input, typeInfo, _pagination.PageSize > 0 ? _pagination.PageSize : 64)
+        {
+            PageNumber = resumeFrom?.PageNumber ?? 1,
+            RecordsBefore = resumeFrom?.RecordsBefore ?? 0,
+        };
+        bool mayContinue = _resilience.OnError != ErrorMode.FailFast && paginator.CanSkipFailedPage;
+        int failuresInARow = 0;
 
         while (url is not null)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            records.Clear();
-            string shownUrl = UrlRedactor.Redact(url);
-            Uri? next;
-            using (var response = await SendAsync(url, pageNumber, shownUrl, body, cancellationToken).ConfigureAwait(false))
+            run.Start(url);
+            HttpResponseMessage? response = null;
+            ExtractionException? failure = null;
+            try
             {
-                PageScan scan;
-                try
+                response = await FetchAsync(run, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ExtractionException ex) when (mayContinue && !PageResilience.EndsRun(ex.Kind) && failuresInARow < _resilience.MaxConsecutivePageFailures)
+            {
+                failure = ex;
+            }
+
+            if (failure is not null)
+            {
+                // The next page is computable without this one's response: skip it, carrying the error, and go on.
+                failuresInARow++;
+                var after = paginator.AfterFailedPage(url, run.PageNumber);
+                var skipTo = after is null ? null : new PageCheckpoint(after.AbsoluteUri, run.PageNumber + 1, run.RecordsBefore);
+                yield return new Page<TOut>(run.PageNumber, run.ShownUrl, [], skipTo, 0) { Attempts = failure.Attempts, Error = failure };
+                url = after;
+                run.PageNumber++;
+                continue;
+            }
+
+            failuresInARow = 0;
+            Uri? next;
+            var records = run.Records;
+            using (response)
+            {
+                if (_pagination.MaxRecords > 0 && run.RecordsBefore + records.Count > _pagination.MaxRecords)
                 {
-                    scan = PageParser.Parse(body.Span, _layout, typeInfo, records);
-                }
-                catch (PageShapeException ex)
-                {
-                    throw Error(ex.Kind, pageNumber, shownUrl, ex.Message, response.StatusCode, ex.InnerException);
-                }
-                catch (JsonException ex)
-                {
-                    throw Error(ExtractionErrorKind.InvalidJson, pageNumber, shownUrl, $"the body is not valid JSON ({ex.Message}); content type '{response.Content.Headers.ContentType}', body starts: {Snippet(body.Span)}", response.StatusCode, ex);
+                    int keep = (int)(_pagination.MaxRecords - run.RecordsBefore);
+                    records.RemoveRange(keep, records.Count - keep);
                 }
 
-                if (_pagination.MaxRecords > 0 && recordsSoFar + records.Count > _pagination.MaxRecords)
-                {
-                    records.RemoveRange((int)(_pagination.MaxRecords - recordsSoFar), records.Count - (int)(_pagination.MaxRecords - recordsSoFar));
-                }
-
-                recordsSoFar += records.Count;
                 try
                 {
-                    next = paginator.Next(url, scan, response.Headers, pageNumber, records.Count, recordsSoFar);
+                    next = paginator.Next(url, run.Scan, response!.Headers, run.PageNumber, records.Count, run.RecordsBefore + records.Count);
                 }
                 catch (Paginator.PaginatorException ex)
                 {
-                    throw Error(ex.Kind, pageNumber, shownUrl, ex.Message, response.StatusCode);
+                    throw Error(run, ex.Kind, ex.Message, response!.StatusCode);
                 }
             }
 
-            var checkpoint = next is null ? null : new PageCheckpoint(next.AbsoluteUri, pageNumber + 1, recordsSoFar);
-            yield return new Page<TOut>(pageNumber, shownUrl, records.ToArray(), checkpoint, body.Length);
+            long recordsSoFar = run.RecordsBefore + records.Count;
+            var checkpoint = next is null ? null : new PageCheckpoint(next.AbsoluteUri, run.PageNumber + 1, recordsSoFar);
+            yield return new Page<TOut>(run.PageNumber, run.ShownUrl, records.ToArray(), checkpoint, run.Body.Length) { Attempts = run.Attempts };
             url = next;
-            pageNumber++;
+            run.PageNumber++;
+            run.RecordsBefore = recordsSoFar;
         }
     }
 
-    private async ValueTask<HttpResponseMessage> SendAsync(Uri url, int pageNumber, string shownUrl, ResponseBuffer body, CancellationToken cancellationToken)
+    /// <summary>One page through the resilience pipeline; Polly's rejections become <see cref="ExtractionException"/>s.</summary>
+    private async ValueTask<HttpResponseMessage> FetchAsync(PageRun run, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Accept.ParseAdd("application/json");
-        if (_options.Headers is { } headers)
-        {
-            foreach (var (name, value) in headers)
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
-        HttpResponseMessage? response = null;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(PageResilience.PageKey, run);
         try
         {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
+            return await _pipeline.ExecuteAsync(static (ctx, state) => state.Owner.AttemptAsync(state, ctx.CancellationToken), context, run).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ExtractionException && !cancellationToken.IsCancellationRequested && PageResilience.Describe(ex, _resilience, run.Attempts) is { } rejection)
+        {
+            throw Error(run, rejection.Kind, rejection.Detail, null, ex, rejection.RetryAfter);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>One attempt: send, read the whole body, parse it into the (cleared) records list.</summary>
+    private async ValueTask<HttpResponseMessage> AttemptAsync(PageRun run, CancellationToken cancellationToken)
+    {
+        run.Attempts++;
+        run.Records.Clear();
+        var response = await SendAsync(run, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_limiter is not null)
             {
-                await body.ReadAsync(response.Content, 64 * 1024, cancellationToken).ConfigureAwait(false);
-                throw Error(ExtractionErrorKind.HttpStatus, pageNumber, shownUrl, $"the API answered {(int)response.StatusCode} {response.ReasonPhrase}; expected 2xx. Body starts: {Snippet(body.Span)}", response.StatusCode);
+                var (remaining, resetIn) = RateLimitHeaders.Quota(response.Headers, _clock);
+                _limiter.ObserveQuota(remaining, resetIn);
             }
 
-            await body.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+            run.Scan = PageParser.Parse(run.Body.Span, _layout, run.TypeInfo, run.Records);
             return response;
         }
-        catch (Exception ex) when (ex is not ExtractionException)
+        catch (PageShapeException ex)
         {
-            response?.Dispose();
-            throw ex switch
-            {
-                ResponseBuffer.BodyTooLargeException => Error(ExtractionErrorKind.BodyTooLarge, pageNumber, shownUrl, ex.Message, response?.StatusCode, ex),
-                OperationCanceledException when cancellationToken.IsCancellationRequested => ex,
-                OperationCanceledException => Error(ExtractionErrorKind.Timeout, pageNumber, shownUrl, $"the request timed out after {_http.Timeout.TotalSeconds:0.#} s", null, ex),
-                HttpRequestException or IOException => Error(ExtractionErrorKind.Transport, pageNumber, shownUrl, $"the request failed: {ex.Message}", response?.StatusCode, ex),
-                _ => ex,
-            };
+            response.Dispose();
+            throw Error(run, ex.Kind, ex.Message, response.StatusCode, ex.InnerException);
+        }
+        catch (JsonException ex)
+        {
+            response.Dispose();
+            throw Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({ex.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars)}", response.StatusCode, ex, bodySnippet: true);
         }
         catch
         {
-            response?.Dispose();
+            response.Dispose();
             throw;
         }
     }
 
-    private ExtractionException Error(ExtractionErrorKind kind, int pageNumber, string url, string detail, HttpStatusCode? status = null, Exception? inner = null)
-        => new(kind, _definition.Name, pageNumber, url, detail, status, inner);
-
-    private Uri ResumeUrl(PageCheckpoint checkpoint)
-        => Uri.TryCreate(checkpoint.Url, UriKind.Absolute, out var uri)
-            ? uri
-            : throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute.", nameof(checkpoint));
-
-    internal static Uri Combine(Uri baseUrl, string relative)
+    private async ValueTask<HttpResponseMessage> SendAsync(PageRun run, CancellationToken cancellationToken)
     {
-        string root = baseUrl.AbsoluteUri;
-        if (relative.Length == 0)
+        bool refreshed = false;
+        while (true)
         {
-            return baseUrl;
+            using var request = new HttpRequestMessage(HttpMethod.Get, run.Url);
+            request.Headers.Accept.ParseAdd("application/json");
+            if (_options.Headers is { } headers)
+            {
+                foreach (var (name, value) in headers)
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+
+            HttpResponseMessage? response = null;
+            try
+            {
+                string? credential = _auth is null ? null : await _auth.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.Unauthorized && _auth is { RefreshesOn401: true } && !refreshed)
+                {
+                    // The token may have been revoked or expired early: fetch a new one, once.
+                    refreshed = true;
+                    _auth.Invalidate(credential);
+                    response.Dispose();
+                    continue;
+                }
+
+                if (!response.IsSuccessStatusCode)
+                {
+                    await run.Body.ReadPrefixAsync(response.Content, 64 * 1024, cancellationToken).ConfigureAwait(false);
+                    throw StatusError(run, response);
+                }
+
+                await run.Body.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+                return response;
+            }
+            catch (Exception ex) when (ex is not ExtractionException)
+            {
+                response?.Dispose();
+                throw ex switch
+                {
+                    AuthFailureException auth => Error(run, auth.Kind, auth.Message, auth.Status, auth.InnerException),
+                    ResponseBuffer.BodyTooLargeException => Error(run, ExtractionErrorKind.BodyTooLarge, ex.Message, response?.StatusCode, ex),
+                    OperationCanceledException when cancellationToken.IsCancellationRequested => ex,
+                    OperationCanceledException => Error(run, ExtractionErrorKind.Timeout, $"the request timed out after {_http.Timeout.TotalSeconds:0.#} s", null, ex),
+                    HttpRequestException or IOException => Error(run, ExtractionErrorKind.Transport, $"the request failed: {ex.Message}", response?.StatusCode, ex),
+                    _ => ex,
+                };
+            }
+            catch
+            {
+                response?.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>A non-2xx answer. 429s (and any wait asked for beyond <see cref="RetryOptions.MaxRetryAfter"/>) are <see cref="ExtractionErrorKind.RateLimited"/>.</summary>
+    private ExtractionException StatusError(PageRun run, HttpResponseMessage response)
+    {
+        var status = response.StatusCode;
+        int code = (int)status;
+        var wait = RateLimitHeaders.RequestedWait(response.Headers, _clock);
+        if (status == HttpStatusCode.TooManyRequests)
+        {
+            _limiter?.Throttled(wait);
         }
 
-        var text = new StringBuilder(root.Length + relative.Length + 1).Append(root.TrimEnd('/'));
-        if (relative[0] != '/' && relative[0] != '?')
+        string answered = $"the API answered {code} {response.ReasonPhrase}";
+        string body = $"Body starts: {HttpText.Snippet(run.Body.Span, SnippetChars)}";
+        if (wait > _maxRetryAfter)
+        {
+            return Error(run, ExtractionErrorKind.RateLimited, $"{answered} and asks to wait {Duration.Format(wait.Value)}, longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)}); resume from ExtractionException.Resume after that. {body}", status, retryAfter: wait, bodySnippet: true);
+        }
+
+        if (status == HttpStatusCode.TooManyRequests)
+        {
+            return Error(run, ExtractionErrorKind.RateLimited, $"{answered}{(wait is TimeSpan w ? $" (retry after {Duration.Format(w)})" : "")}; resume from ExtractionException.Resume later. {body}", status, retryAfter: wait, bodySnippet: true);
+        }
+
+        return Error(run, ExtractionErrorKind.HttpStatus, $"{answered}; expected 2xx. {body}", status, retryAfter: wait, bodySnippet: true);
+    }
+
+    private ExtractionException Error(PageRun run, ExtractionErrorKind kind, string detail, HttpStatusCode? status = null, Exception? inner = null, TimeSpan? retryAfter = null, bool bodySnippet = false)
+    {
+        if (run.Attempts > 1)
+        {
+            detail += $" (attempt {run.Attempts})";
+        }
+
+        // Describing the input first also teaches the scrubber the values of its secret-looking members.
+        string? input = run.InputText ??= DescribeInput(run.Input, run.TypeInfo);
+        return new ExtractionException(kind, _definition.Name, run.PageNumber, run.ShownUrl, _secrets.Scrub(detail), status, inner)
+        {
+            RetryAfter = retryAfter,
+            Resume = new PageCheckpoint(run.Url.AbsoluteUri, run.PageNumber, run.RecordsBefore),
+            Attempts = run.Attempts,
+            BodySnippet = bodySnippet ? _secrets.Scrub(HttpText.Raw(run.Body.Span, BodySnippetChars)) : null,
+            Input = input,
+        };
+    }
+
+    /// <summary>
+    /// The input as redacted JSON when the record's context registers its type, else its first request URL (redacted). The values of
+    /// query parameters and members whose names suggest secrets (<see cref="UrlRedactor.IsSensitive"/>) are registered with the scrubber,
+    /// so an API echoing them in an error body does not leak them either.
+    /// </summary>
+    private string? DescribeInput(TIn input, JsonTypeInfo<TOut> recordTypeInfo)
+    {
+        if (input is null || typeof(TIn) == typeof(NoInput))
+        {
+            return null;
+        }
+
+        try
+        {
+            var firstUrl = FirstRequestUrl(input);
+            // Heuristic secrets (by name only) of fewer than 4 characters are not scrubbed: that would mangle ordinary text.
+            foreach (var value in UrlRedactor.SensitiveValues(firstUrl).Where(v => v.Length >= 4))
+            {
+                _secrets.Add(value);
+            }
+
+            if (recordTypeInfo.Options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo)
+            {
+                var redacted = new List<string>();
+                string json = HttpText.RedactJson(JsonSerializer.SerializeToUtf8Bytes(input, inputInfo), redacted);
+                foreach (var value in redacted.Where(v => v.Length >= 4))
+                {
+                    _secrets.Add(value);
+                }
+
+                return _secrets.Scrub(json);
+            }
+
+            return _secrets.Scrub(UrlRedactor.Redact(firstUrl));
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private Uri ResumeUrl(PageCheckpoint checkpoint)
+        => Uri.TryCreate(checkpoint.Url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute or not http(s); resume from a Page.Next or ExtractionException.Resume checkpoint.", nameof(checkpoint));
+
+    /// <summary>Appends <paramref name="relative"/> (path and query) to the base URL's path, keeping the base URL's own query parameters.</summary>
+    internal static Uri Combine(Uri baseUrl, string relative)
+    {
+        int q = relative.IndexOf('?', StringComparison.Ordinal);
+        string path = q < 0 ? relative : relative[..q];
+        string query = q < 0 ? string.Empty : relative[(q + 1)..];
+        string baseQuery = baseUrl.Query.Length > 1 ? baseUrl.Query[1..] : string.Empty;
+
+        var text = new StringBuilder(baseUrl.AbsoluteUri.Length + relative.Length + 2).Append(baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/'));
+        if (path.Length > 0 && path[0] != '/')
         {
             text.Append('/');
         }
 
-        return new Uri(text.Append(relative).ToString(), UriKind.Absolute);
-    }
-
-    private static string Snippet(ReadOnlySpan<byte> body)
-    {
-        if (body.IsEmpty)
+        text.Append(path.Length == 0 && baseUrl.AbsolutePath == "/" ? "/" : path);
+        if (baseQuery.Length > 0 || query.Length > 0)
         {
-            return "(empty)";
+            text.Append('?').Append(baseQuery);
+            if (baseQuery.Length > 0 && query.Length > 0)
+            {
+                text.Append('&');
+            }
+
+            text.Append(query);
         }
 
-        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, SnippetChars * 2)]);
-        text = text.Length > SnippetChars ? text[..SnippetChars] + "…" : text;
-        return "'" + text.ReplaceLineEndings(" ") + "'";
+        return new Uri(text.ToString(), UriKind.Absolute);
+    }
+
+    /// <summary>The state of one extraction run, reused page after page; an attempt of the current page starts over from it.</summary>
+    private sealed class PageRun(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity) : PageResilience.IPageAttempt, IDisposable
+    {
+        public HttpExtractor<TIn, TOut> Owner { get; } = owner;
+
+        public TIn Input { get; } = input;
+
+        public JsonTypeInfo<TOut> TypeInfo { get; } = typeInfo;
+
+        public ResponseBuffer Body { get; } = new();
+
+        public List<TOut> Records { get; } = new(capacity);
+
+        public string? InputText { get; set; }
+
+        public Uri Url { get; private set; } = null!;
+
+        public string ShownUrl { get; private set; } = "";
+
+        public int PageNumber { get; set; }
+
+        public long RecordsBefore { get; set; }
+
+        public int Attempts { get; set; }
+
+        public PageScan Scan { get; set; }
+
+        public void Start(Uri url)
+        {
+            Url = url;
+            ShownUrl = UrlRedactor.Redact(url);
+            Attempts = 0;
+            Records.Clear();
+        }
+
+        public void Dispose() => Body.Dispose();
     }
 }
 

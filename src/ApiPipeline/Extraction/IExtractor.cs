@@ -16,6 +16,12 @@ public interface IExtractor<TIn, TOut>
     string Name { get; }
 
     /// <summary>
+    /// What a pipeline does when extraction for an input still fails after retries (<see cref="OnErrorAttribute"/>,
+    /// <see cref="ResilienceOptions.OnError"/>). Default <see cref="ErrorMode.FailFast"/>.
+    /// </summary>
+    ErrorMode OnError => ErrorMode.FailFast;
+
+    /// <summary>
     /// Streams whole pages, each fully read and validated before it is yielded: a page that fails yields nothing.
     /// Each page carries the <see cref="Page{T}.Next"/> checkpoint from which a later run can resume.
     /// </summary>
@@ -31,6 +37,7 @@ public interface IExtractor<TIn, TOut>
     {
         await foreach (var page in ExtractPagesAsync(input, null, cancellationToken).ConfigureAwait(false))
         {
+            // A skipped failed page (Page.Error, only outside ErrorMode.FailFast) holds no records.
             for (int i = 0; i < page.Count; i++)
             {
                 yield return page[i];

@@ -42,6 +42,16 @@ public sealed class Page<T>
 
     /// <summary>The size of the response body in bytes.</summary>
     public long BytesRead { get; }
+
+    /// <summary>The attempts it took to read the page: 1, plus one per retry.</summary>
+    public int Attempts { get; init; } = 1;
+
+    /// <summary>
+    /// Set when the page failed after its retries and was skipped under an <see cref="ErrorMode"/> other than
+    /// <see cref="ErrorMode.FailFast"/> (possible for <see cref="Pagination.Offset"/> and <see cref="Pagination.PageNumber"/> only, whose next page
+    /// is computable): the page then holds no records, and <see cref="Next"/> is the page after it.
+    /// </summary>
+    public ExtractionException? Error { get; init; }
 }
 
 /// <summary>

@@ -56,6 +56,26 @@ internal sealed class ResponseBuffer : IDisposable
         }
     }
 
+    /// <summary>Reads at most <paramref name="maxBytes"/> of the body (an error page, kept for its message) and ignores the rest.</summary>
+    public async ValueTask ReadPrefixAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)
+    {
+        Length = 0;
+        if (_buffer.Length < maxBytes)
+        {
+            Grow(maxBytes);
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            int read;
+            while (Length < maxBytes && (read = await stream.ReadAsync(_buffer.AsMemory(Length, maxBytes - Length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                Length += read;
+            }
+        }
+    }
+
     public void Dispose()
     {
         var buffer = _buffer;

@@ -37,6 +37,11 @@ public sealed class UrlBuilder
             throw new ArgumentException($"The route value '{{{placeholder}}}' is null or empty; every path placeholder needs a value.", placeholder);
         }
 
+        if (value is "." or "..")
+        {
+            throw new ArgumentException($"The route value '{{{placeholder}}}' is '{value}', a dot segment that would change the path; it cannot be a path value.", placeholder);
+        }
+
         _text.Append(Uri.EscapeDataString(value));
         return this;
     }

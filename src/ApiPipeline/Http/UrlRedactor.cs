@@ -27,9 +27,24 @@ public static class UrlRedactor
     /// <param name="url">The URL.</param>
     public static string Redact(string url)
     {
-        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute))
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps))
         {
             return Redact(absolute);
+        }
+
+        // Anything else is redacted as text: on Linux "/x?api_key=…" parses as a file: URI whose '?' is part of the path.
+        int fragment = url.IndexOf('#', StringComparison.Ordinal);
+        if (fragment >= 0)
+        {
+            url = url[..fragment];
+        }
+
+        int scheme = url.IndexOf("://", StringComparison.Ordinal);
+        int at = scheme < 0 ? -1 : url.IndexOf('@', scheme + 3);
+        int firstSlash = scheme < 0 ? -1 : url.IndexOf('/', scheme + 3);
+        if (at >= 0 && (firstSlash < 0 || at < firstSlash))
+        {
+            url = url[..(scheme + 3)] + url[(at + 1)..];
         }
 
         int q = url.IndexOf('?', StringComparison.Ordinal);
@@ -49,6 +64,26 @@ public static class UrlRedactor
         }
 
         return Array.Exists(SensitiveNames, n => n.Equals(name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The values of the query parameters of <paramref name="uri"/> whose names suggest secrets, unescaped.</summary>
+    /// <param name="uri">An absolute URL.</param>
+    internal static IEnumerable<string> SensitiveValues(Uri uri)
+    {
+        string query = uri.Query;
+        if (query.Length <= 1)
+        {
+            yield break;
+        }
+
+        foreach (var part in query[1..].Split('&'))
+        {
+            int eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && eq < part.Length - 1 && IsSensitive(Uri.UnescapeDataString(part[..eq])))
+            {
+                yield return Uri.UnescapeDataString(part[(eq + 1)..].Replace('+', ' '));
+            }
+        }
     }
 
     private static string RedactQuery(string query)

@@ -22,10 +22,37 @@ public interface IOutput<T> : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the write.</param>
     ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default);
 
-    /// <summary>Makes everything written since the last commit durable and visible, atomically per file.</summary>
+    /// <summary>
+    /// Makes everything written since the last commit durable but not yet visible (for files: flushed to disk under temporary names),
+    /// and describes it so that <see cref="CompleteCommitAsync"/> can make it visible, now or after a crash.
+    /// The default, for outputs without a two-phase commit, commits at once (at-least-once across crashes).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    async ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default)
+    {
+        var commit = await CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new PreparedCommit([.. commit.Files.Select(f => new PreparedFile(f, f))], commit.Records, commit.Bytes);
+    }
+
+    /// <summary>Makes a prepared batch visible. Idempotent, so a batch prepared before a crash can be rolled forward on restart.</summary>
+    /// <param name="prepared">What <see cref="PrepareCommitAsync"/> returned.</param>
+    /// <param name="cancellationToken">Cancels the completion.</param>
+    ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(new OutputCommit([.. prepared.Files.Select(f => f.FinalPath)], prepared.Records, prepared.Bytes));
+
+    /// <summary>Makes everything written since the last commit durable and visible (prepare, then complete).</summary>
     /// <param name="cancellationToken">Cancels the commit.</param>
     /// <returns>What became visible.</returns>
     ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Cleans up after an interrupted run before a new one writes: rolls <paramref name="lastPrepared"/> forward (it was recorded in
+    /// the state store, so it counts as committed) and removes everything else an earlier run left unfinished.
+    /// </summary>
+    /// <param name="lastPrepared">The last batch the state store recorded, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the recovery.</param>
+    ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
+        => lastPrepared is null ? ValueTask.CompletedTask : new(CompleteCommitAsync(lastPrepared, cancellationToken).AsTask());
 
     /// <summary>Whether the current batch has reached <see cref="OutputBatchOptions.BatchSize"/> or <see cref="OutputBatchOptions.MaxBatchBytes"/>.</summary>
     bool IsBatchFull => PendingRecords >= Batching.BatchSize || PendingBytes >= Batching.MaxBatchBytes;
@@ -40,6 +67,17 @@ public sealed record OutputCommit(IReadOnlyList<string> Files, long Records, lon
     /// <summary>Nothing was pending.</summary>
     public static OutputCommit Empty { get; } = new([], 0, 0);
 }
+
+/// <summary>A batch made durable by <see cref="IOutput{T}.PrepareCommitAsync"/> and not yet visible.</summary>
+/// <param name="Files">The files: where the data is now, and the name it takes when the commit completes.</param>
+/// <param name="Records">The records in the batch.</param>
+/// <param name="Bytes">The bytes in the batch.</param>
+public sealed record PreparedCommit(IReadOnlyList<PreparedFile> Files, long Records, long Bytes);
+
+/// <summary>One file of a <see cref="PreparedCommit"/>.</summary>
+/// <param name="TempPath">Where the data is, durable but hidden.</param>
+/// <param name="FinalPath">The name it takes when the commit completes.</param>
+public sealed record PreparedFile(string TempPath, string FinalPath);
 
 /// <summary>Output-level batching (the design's <c>OutputBatchConfig</c>). A batch is committed when any limit is reached, at a page boundary.</summary>
 public sealed record OutputBatchOptions

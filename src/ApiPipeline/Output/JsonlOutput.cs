@@ -95,28 +95,67 @@ public sealed class JsonlOutput<T> : IOutput<T>
     }
 
     /// <inheritdoc/>
-    public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default)
-    {
-        if (_open.Count == 0)
-        {
-            return ValueTask.FromResult(OutputCommit.Empty);
-        }
+    public async ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default)
+        => await CompleteCommitAsync(await PrepareCommitAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-        var files = new List<string>(_open.Count);
+    /// <summary>Flushes every open temporary file to disk and closes it; nothing is renamed yet.</summary>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default)
+    {
+        var files = new List<PreparedFile>(_open.Count);
         foreach (var key in _open.Keys.Order())
         {
             var file = _open[key];
             file.Stream.Flush(flushToDisk: true);
             file.Stream.Dispose();
-            File.Move(file.TempPath, file.FinalPath, overwrite: false);
-            files.Add(file.FinalPath);
+            files.Add(new PreparedFile(file.TempPath, file.FinalPath));
         }
 
         _open.Clear();
-        var commit = new OutputCommit(files, PendingRecords, PendingBytes);
+        var prepared = new PreparedCommit(files, PendingRecords, PendingBytes);
         PendingRecords = 0;
         PendingBytes = 0;
-        return ValueTask.FromResult(commit);
+        return ValueTask.FromResult(prepared);
+    }
+
+    /// <summary>Renames each prepared temporary file to its final name; a file already renamed (roll-forward after a crash) is left as it is.</summary>
+    /// <param name="prepared">What <see cref="PrepareCommitAsync"/> returned.</param>
+    /// <param name="cancellationToken">Cancels the completion.</param>
+    public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        foreach (var file in prepared.Files)
+        {
+            if (File.Exists(file.TempPath))
+            {
+                File.Move(file.TempPath, file.FinalPath, overwrite: false);
+            }
+            else if (!File.Exists(file.FinalPath))
+            {
+                throw new IOException($"Cannot complete the commit of '{file.FinalPath}': neither it nor its temporary file '{file.TempPath}' exists.");
+            }
+        }
+
+        return ValueTask.FromResult(new OutputCommit([.. prepared.Files.Select(f => f.FinalPath)], prepared.Records, prepared.Bytes));
+    }
+
+    /// <summary>Rolls <paramref name="lastPrepared"/> forward, then deletes every other temporary file under <see cref="RootDirectory"/>.</summary>
+    /// <param name="lastPrepared">The last batch the state store recorded, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the recovery.</param>
+    public async ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
+    {
+        if (lastPrepared is not null)
+        {
+            await CompleteCommitAsync(lastPrepared, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (Directory.Exists(_root))
+        {
+            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*.jsonl.tmp", SearchOption.AllDirectories))
+            {
+                File.Delete(stale);
+            }
+        }
     }
 
     /// <summary>Discards what was not committed.</summary>

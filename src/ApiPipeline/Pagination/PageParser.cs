@@ -175,6 +175,7 @@ internal static class PageParser
             throw new PageShapeException($"{where} is null; expected a {typeInfo.Type.Name}", ExtractionErrorKind.RecordMismatch);
         }
 
+        var start = reader;
         try
         {
             return JsonSerializer.Deserialize(ref reader, typeInfo)
@@ -182,6 +183,16 @@ internal static class PageParser
         }
         catch (JsonException ex)
         {
+            // Only on the failure path: tell broken JSON (a cut-off body, a stray comma) from a record of the wrong shape.
+            try
+            {
+                start.Skip();
+            }
+            catch (JsonException syntax)
+            {
+                throw new PageShapeException($"the body is not valid JSON inside {where}: {syntax.Message}", ExtractionErrorKind.InvalidJson, syntax);
+            }
+
             throw new PageShapeException($"{where} does not fit {typeInfo.Type.Name}: {ex.Message}", ExtractionErrorKind.RecordMismatch, ex);
         }
     }

@@ -95,6 +95,29 @@ internal sealed class Paginator
         }
     }
 
+    /// <summary>
+    /// The request after a page that failed and is skipped, when it can be computed without that page's response:
+    /// <see cref="Pagination.Offset"/> with a page size (offset + page size) and <see cref="Pagination.PageNumber"/> (page + 1).
+    /// </summary>
+    public bool CanSkipFailedPage => _options.Style == Pagination.PageNumber || (_options.Style == Pagination.Offset && _options.PageSize > 0);
+
+    /// <summary>The request after a failed page (see <see cref="CanSkipFailedPage"/>), or <see langword="null"/> when <see cref="PaginationOptions.MaxPages"/> is reached.</summary>
+    public Uri? AfterFailedPage(Uri current, int pageNumber)
+    {
+        var o = _options;
+        if (o.MaxPages > 0 && pageNumber >= o.MaxPages)
+        {
+            return null;
+        }
+
+        return o.Style switch
+        {
+            Pagination.Offset => QueryString.Set(current, o.EffectiveOffsetParam, Format(ReadNumber(current, o.EffectiveOffsetParam, 0) + o.PageSize)),
+            Pagination.PageNumber => QueryString.Set(current, o.EffectivePageParam, Format(ReadNumber(current, o.EffectivePageParam, o.FirstPage) + 1)),
+            _ => null,
+        };
+    }
+
     private Uri? FromCursor(Uri current, string? cursor, bool? hasMore, string source)
     {
         if (string.IsNullOrEmpty(cursor))
@@ -149,7 +172,7 @@ internal sealed class Paginator
         {
             var pair = query.AsSpan(1)[range];
             int eq = pair.IndexOf('=');
-            if (eq > 0 && pair[..eq].SequenceEqual(name) && long.TryParse(pair[(eq + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+            if (eq > 0 && Uri.UnescapeDataString(pair[..eq].ToString()) == name && long.TryParse(pair[(eq + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out long n))
             {
                 return n;
             }

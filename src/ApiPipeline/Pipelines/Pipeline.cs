@@ -31,7 +31,9 @@ public interface IPipeline<in TIn> : IPipeline
 /// <summary>
 /// One extractor into one output. The extractor's pages flow over a bounded channel (backpressure) to the output, which commits a batch
 /// at a page boundary whenever <see cref="IOutput{T}.Batching"/> says so, and once more at the end. A run that fails keeps every page
-/// before the failure (committed whole) and none of the failed one.
+/// before the failure (committed whole) and none of the failed one. The extractor's <see cref="ErrorMode"/> (or
+/// <see cref="PipelineOptions.OnError"/>) decides whether a page or input that still fails after retries ends the run
+/// (<see cref="ErrorMode.FailFast"/>) or is skipped, counted and, with <see cref="ErrorMode.DeadLetter"/>, written to a dead-letter file.
 /// </summary>
 /// <typeparam name="TIn">The extractor's input type.</typeparam>
 /// <typeparam name="TOut">The record type.</typeparam>
@@ -41,6 +43,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     private readonly IOutput<TOut> _output;
     private readonly PipelineOptions _options;
     private readonly SemaphoreSlim _oneRun = new(1, 1);
+    private readonly Lock _stateLock = new();
+    private readonly ErrorMode _mode;
+    private readonly string? _deadLetterPath;
     private PipelineState _state;
 
     /// <summary>Creates a pipeline.</summary>
@@ -57,8 +62,23 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         _extractor = extractor;
         _output = output;
         _options = options ?? new PipelineOptions();
+        _mode = _options.OnError ?? extractor.OnError;
+        if (_mode == ErrorMode.DeadLetter)
+        {
+            _deadLetterPath = _options.DeadLetterPath
+                ?? (output is JsonlOutput<TOut> jsonl ? jsonl.RootDirectory + ".dead-letter.jsonl" : null)
+                ?? throw new ArgumentException($"Pipeline '{id}': ErrorMode.DeadLetter needs a dead-letter file; set PipelineOptions.DeadLetterPath (it defaults to '<output>.dead-letter.jsonl' only for a JsonlOutput).", nameof(options));
+            _deadLetterPath = Path.GetFullPath(_deadLetterPath);
+        }
+
         _state = new PipelineState(id, PipelineStatus.Created);
     }
+
+    /// <summary>The error mode in force: <see cref="PipelineOptions.OnError"/>, else the extractor's.</summary>
+    public ErrorMode OnError => _mode;
+
+    /// <summary>Where failures are written under <see cref="ErrorMode.DeadLetter"/>, else <see langword="null"/>.</summary>
+    public string? DeadLetterPath => _deadLetterPath;
 
     /// <inheritdoc/>
     public string Id { get; }
@@ -104,7 +124,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             FullMode = BoundedChannelFullMode.Wait,
         });
 
-        var producer = ProduceAsync(inputs, channel.Writer, stop.Token);
+        using var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath);
+        var producer = ProduceAsync(inputs, channel.Writer, run, deadLetter, stop.Token);
         Exception? error = null;
         try
         {
@@ -130,7 +151,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
 
         bool cancelled = error is OperationCanceledException && cancellationToken.IsCancellationRequested;
-        var status = error is null ? PipelineStatus.Succeeded : cancelled ? PipelineStatus.Cancelled : PipelineStatus.Failed;
+        var status = error is not null ? (cancelled ? PipelineStatus.Cancelled : PipelineStatus.Failed)
+            : run.Failures > 0 ? PipelineStatus.PartialSuccess
+            : PipelineStatus.Succeeded;
         var result = new PipelineResult
         {
             PipelineId = Id,
@@ -141,21 +164,62 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             Duration = clock.GetElapsedTime(started),
             Files = run.Files,
             Error = error,
+            Requests = run.Requests,
+            Retries = run.Retries,
+            Failures = run.Failures,
+            Skipped = run.Skipped,
+            DeadLettered = run.DeadLettered,
+            Errors = run.Errors,
+            DeadLetterFile = deadLetter is { Written: true } ? deadLetter.Path : null,
         };
-        Transition(GetStatus() with { Status = status, Records = run.Committed, Pages = run.Pages, FinishedAt = clock.GetUtcNow(), LastError = error?.Message });
+        Update(s => s with
+        {
+            Status = status,
+            Records = run.Committed,
+            Pages = run.Pages,
+            FinishedAt = clock.GetUtcNow(),
+            LastError = error?.Message ?? run.Errors.LastOrDefault()?.Message,
+            Requests = run.Requests,
+            Retries = run.Retries,
+            Failures = run.Failures,
+            Skipped = run.Skipped,
+            DeadLettered = run.DeadLettered,
+        });
         return result;
     }
 
-    private async Task<Exception?> ProduceAsync(IAsyncEnumerable<TIn> inputs, ChannelWriter<Page<TOut>> writer, CancellationToken cancellationToken)
+    private async Task<Exception?> ProduceAsync(IAsyncEnumerable<TIn> inputs, ChannelWriter<Page<TOut>> writer, RunCounters run, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
         {
             await foreach (var input in inputs.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                await foreach (var page in _extractor.ExtractPagesAsync(input, null, cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    await writer.WriteAsync(page, cancellationToken).ConfigureAwait(false);
+                    await foreach (var page in _extractor.ExtractPagesAsync(input, null, cancellationToken).ConfigureAwait(false))
+                    {
+                        run.CountAttempts(page.Attempts);
+                        if (page.Error is { } skipped)
+                        {
+                            // A failed page the extractor skipped (its next page was computable): nothing of it is written.
+                            await RecordFailureAsync(skipped, pageSkipped: true, run, deadLetter, cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+
+                        await writer.WriteAsync(page, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (ExtractionException ex)
+                {
+                    run.CountAttempts(ex.Attempts);
+                    if (_mode == ErrorMode.FailFast || PageResilience.EndsRun(ex.Kind) || cancellationToken.IsCancellationRequested)
+                    {
+                        throw;
+                    }
+
+                    // The rest of this input is skipped; the pages before the failure went to the output whole.
+                    await RecordFailureAsync(ex, pageSkipped: false, run, deadLetter, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -186,7 +250,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     await _output.WriteAsync(page.Records, cancellationToken).ConfigureAwait(false);
                     run.Pages++;
                     run.Bytes += page.BytesRead;
-                    Transition(GetStatus() with { Records = run.Committed + _output.PendingRecords, Pages = run.Pages });
+                    Update(s => s with { Records = run.Committed + _output.PendingRecords, Pages = run.Pages, Requests = run.Requests, Retries = run.Retries });
                     if (_output.IsBatchFull || clock.GetElapsedTime(lastCommit) >= interval)
                     {
                         await CommitAsync(run, cancellationToken).ConfigureAwait(false);
@@ -248,7 +312,39 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         run.Files.AddRange(commit.Files);
     }
 
-    private void Transition(PipelineState next) => Volatile.Write(ref _state, next);
+    private async ValueTask RecordFailureAsync(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
+    {
+        if (_mode == ErrorMode.Skip)
+        {
+            run.Skipped++;
+        }
+        else
+        {
+            run.Failures++;
+            if (run.Errors.Count < PipelineResult.MaxErrors)
+            {
+                run.Errors.Add(error);
+            }
+        }
+
+        if (deadLetter is not null)
+        {
+            await deadLetter.WriteAsync(DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider), cancellationToken).ConfigureAwait(false);
+            run.DeadLettered++;
+        }
+
+        Update(s => s with { Failures = run.Failures, Skipped = run.Skipped, DeadLettered = run.DeadLettered, LastError = error.Message });
+    }
+
+    private void Transition(PipelineState next) => Update(_ => next);
+
+    private void Update(Func<PipelineState, PipelineState> change)
+    {
+        lock (_stateLock)
+        {
+            Volatile.Write(ref _state, change(_state));
+        }
+    }
 
     private static async IAsyncEnumerable<TIn> One(TIn input, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -266,5 +362,24 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         public long Bytes { get; set; }
 
         public List<string> Files { get; } = [];
+
+        // Written by the producer only; read by the consumer for progress and after both have finished.
+        public long Requests { get; set; }
+
+        public long Retries { get; set; }
+
+        public long Failures { get; set; }
+
+        public long Skipped { get; set; }
+
+        public long DeadLettered { get; set; }
+
+        public List<ExtractionException> Errors { get; } = [];
+
+        public void CountAttempts(int attempts)
+        {
+            Requests += attempts;
+            Retries += Math.Max(0, attempts - 1);
+        }
     }
 }

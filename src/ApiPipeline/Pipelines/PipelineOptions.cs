@@ -8,4 +8,14 @@ public sealed record PipelineOptions
 
     /// <summary>The clock for timestamps and the flush interval. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Overrides the extractor's <see cref="IExtractor{TIn, TOut}.OnError"/> for this pipeline. Default <see langword="null"/>: the extractor's.</summary>
+    public ErrorMode? OnError { get; init; }
+
+    /// <summary>
+    /// The dead-letter JSONL file of <see cref="ErrorMode.DeadLetter"/>; appended to, one line per failure. Default, for a
+    /// <see cref="JsonlOutput{T}"/>: next to the dataset folder, <c>&lt;Directory&gt;/&lt;Name&gt;.dead-letter.jsonl</c> (outside it, so readers of
+    /// the dataset never mistake failures for records); required for other outputs.
+    /// </summary>
+    public string? DeadLetterPath { get; init; }
 }

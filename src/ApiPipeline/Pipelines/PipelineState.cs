@@ -17,6 +17,12 @@ public enum PipelineStatus
 
     /// <summary>The last run was cancelled; every page read before that was committed.</summary>
     Cancelled,
+
+    /// <summary>
+    /// The last run went to the end, but some pages or inputs failed and were skipped (<see cref="ErrorMode.Continue"/>,
+    /// <see cref="ErrorMode.DeadLetter"/>): see <see cref="PipelineResult.Failures"/> and <see cref="PipelineResult.Errors"/>.
+    /// </summary>
+    PartialSuccess,
 }
 
 /// <summary>An immutable snapshot of a pipeline; each transition makes a new one.</summary>
@@ -26,7 +32,12 @@ public enum PipelineStatus
 /// <param name="Pages">Pages read in the current or last run.</param>
 /// <param name="StartedAt">When the current or last run started.</param>
 /// <param name="FinishedAt">When the last run finished.</param>
-/// <param name="LastError">The last run's error message, if it failed.</param>
+/// <param name="LastError">The last run's error message, if it failed, or the last skipped failure's.</param>
+/// <param name="Requests">Attempts sent in the current or last run (pages plus retries).</param>
+/// <param name="Retries">Retries in the current or last run.</param>
+/// <param name="Failures">Pages or inputs that failed after retries and were skipped.</param>
+/// <param name="Skipped">Failures skipped under <see cref="ErrorMode.Skip"/>, not counted as failures.</param>
+/// <param name="DeadLettered">Failures written to the dead-letter file.</param>
 public sealed record PipelineState(
     string Id,
     PipelineStatus Status,
@@ -34,7 +45,12 @@ public sealed record PipelineState(
     long Pages = 0,
     DateTimeOffset? StartedAt = null,
     DateTimeOffset? FinishedAt = null,
-    string? LastError = null);
+    string? LastError = null,
+    long Requests = 0,
+    long Retries = 0,
+    long Failures = 0,
+    long Skipped = 0,
+    long DeadLettered = 0);
 
 /// <summary>The outcome of one run.</summary>
 public sealed record PipelineResult
@@ -42,7 +58,13 @@ public sealed record PipelineResult
     /// <summary>The pipeline's id.</summary>
     public required string PipelineId { get; init; }
 
-    /// <summary><see cref="PipelineStatus.Succeeded"/>, <see cref="PipelineStatus.Failed"/> or <see cref="PipelineStatus.Cancelled"/>.</summary>
+    /// <summary>The most failures kept in <see cref="Errors"/>.</summary>
+    public const int MaxErrors = 100;
+
+    /// <summary>
+    /// <see cref="PipelineStatus.Succeeded"/>, <see cref="PipelineStatus.PartialSuccess"/> (some pages or inputs failed and were skipped),
+    /// <see cref="PipelineStatus.Failed"/> or <see cref="PipelineStatus.Cancelled"/>.
+    /// </summary>
     public required PipelineStatus Status { get; init; }
 
     /// <summary>Records committed to the output.</summary>
@@ -63,10 +85,31 @@ public sealed record PipelineResult
     /// <summary>Why the run failed, if it did.</summary>
     public Exception? Error { get; init; }
 
+    /// <summary>Attempts sent: one per page, plus one per retry.</summary>
+    public long Requests { get; init; }
+
+    /// <summary>Retries made (attempts beyond the first of each page).</summary>
+    public long Retries { get; init; }
+
+    /// <summary>Pages or inputs that failed after retries and were skipped (<see cref="ErrorMode.Continue"/>, <see cref="ErrorMode.DeadLetter"/>).</summary>
+    public long Failures { get; init; }
+
+    /// <summary>Pages or inputs that failed and were skipped under <see cref="ErrorMode.Skip"/>; not counted in <see cref="Failures"/>.</summary>
+    public long Skipped { get; init; }
+
+    /// <summary>Failures written to <see cref="DeadLetterFile"/>.</summary>
+    public long DeadLettered { get; init; }
+
+    /// <summary>The skipped failures behind <see cref="Failures"/>, in order (at most <see cref="MaxErrors"/>).</summary>
+    public IReadOnlyList<ExtractionException> Errors { get; init; } = [];
+
+    /// <summary>The dead-letter file, when this run wrote to it.</summary>
+    public string? DeadLetterFile { get; init; }
+
     /// <summary>Records per second over the run.</summary>
     public double RecordsPerSecond => Duration > TimeSpan.Zero ? Records / Duration.TotalSeconds : 0;
 
-    /// <summary>Throws <see cref="Error"/> (or <see cref="OperationCanceledException"/>) unless the run succeeded.</summary>
+    /// <summary>Throws <see cref="PipelineFailedException"/> (or <see cref="OperationCanceledException"/>) unless the run succeeded in full; a partial success throws too.</summary>
     public PipelineResult EnsureSuccess() => Status switch
     {
         PipelineStatus.Succeeded => this,
@@ -78,7 +121,11 @@ public sealed record PipelineResult
 /// <summary>A run did not succeed; <see cref="Result"/> says how far it got.</summary>
 /// <param name="result">The run's result.</param>
 public sealed class PipelineFailedException(PipelineResult result)
-    : Exception($"Pipeline '{result.PipelineId}' failed after {result.Records:N0} records in {result.Pages:N0} pages: {result.Error?.Message}", result.Error)
+    : Exception(
+        result.Status == PipelineStatus.PartialSuccess
+            ? $"Pipeline '{result.PipelineId}' partly succeeded: {result.Records:N0} records in {result.Pages:N0} pages, {result.Failures:N0} failure(s) skipped; first: {result.Errors.FirstOrDefault()?.Message}"
+            : $"Pipeline '{result.PipelineId}' failed after {result.Records:N0} records in {result.Pages:N0} pages: {result.Error?.Message}",
+        result.Error ?? result.Errors.FirstOrDefault())
 {
     /// <summary>The run's result.</summary>
     public PipelineResult Result { get; } = result;

@@ -64,6 +64,9 @@ namespace Demo
         public string Name => Definition.Name;
 
         /// <inheritdoc/>
+        public global::ApiPipeline.ErrorMode OnError => _apiPipelineEngine.OnError;
+
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]
         public global::System.Collections.Generic.IAsyncEnumerable<global::ApiPipeline.Page<global::Demo.Item>> ExtractPagesAsync(global::Demo.RepoRef input, global::ApiPipeline.PageCheckpoint? resumeFrom = null, global::System.Threading.CancellationToken cancellationToken = default)
             => _apiPipelineEngine.ExtractPagesAsync(input, resumeFrom, cancellationToken);

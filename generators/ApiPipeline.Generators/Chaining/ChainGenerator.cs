@@ -1,0 +1,76 @@
+using System.Linq;
+using ApiPipeline.Generators.Chaining.Model;
+using ApiPipeline.Generators.Helpers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ApiPipeline.Generators.Chaining;
+
+/// <summary>
+/// The chain and registry branches of <see cref="PipelineGenerator"/>: <c>[Chain]</c> classes through <see cref="ChainParser"/> →
+/// <see cref="ChainSpec"/> → <see cref="ChainEmitter"/> (diagnostics reported separately, as for extractors), and one registry per
+/// assembly from the collected <see cref="RegistryExtractor"/>s and chains.
+/// </summary>
+internal static class ChainGenerator
+{
+    public const string ChainAttributeName = "ApiPipeline.ChainAttribute";
+
+    public static void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var chains = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                ChainAttributeName,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                static (ctx, ct) => ChainParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.Chains);
+
+        var specs = chains
+            .Select(static (result, _) => result.Spec)
+            .Where(static spec => spec is not null)
+            .WithTrackingName(TrackingNames.ChainSpecs);
+
+        var diagnostics = chains
+            .Select(static (result, _) => result.Diagnostics)
+            .Where(static d => d.Count > 0)
+            .WithTrackingName(TrackingNames.ChainDiagnostics);
+
+        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec!.HintName, ChainEmitter.Emit(spec)));
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (var diagnostic in list)
+            {
+                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
+        // The registry: small equatable entries collected from every extractor and chain of the compilation.
+        var extractors = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                Symbols.ExtractorAttributeName,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                static (ctx, ct) => RegistryParser.Parse(ctx, ct))
+            .Where(static entry => entry is not null)
+            .WithTrackingName(TrackingNames.RegistryExtractors)
+            .Collect();
+
+        var registeredChains = specs
+            .Where(static spec => spec!.Accessible)
+            .Select(static (spec, _) => new RegistryChain(spec!.FullTypeName.Replace("global::", string.Empty).Replace("@", string.Empty), spec.FullTypeName))
+            .Collect();
+
+        var registry = extractors
+            .Combine(registeredChains)
+            .Select(static (pair, _) => new RegistrySpec(
+                pair.Left.OrderBy(e => e!.TypeName, System.StringComparer.Ordinal).Select(e => e!).ToImmutableEquatableArray(),
+                pair.Right.OrderBy(c => c.TypeName, System.StringComparer.Ordinal).ToImmutableEquatableArray()))
+            .WithTrackingName(TrackingNames.Registry);
+
+        context.RegisterSourceOutput(registry, static (spc, spec) =>
+        {
+            if (spec.Extractors.Count + spec.Chains.Count > 0)
+            {
+                spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(spec));
+            }
+        });
+    }
+}

@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using ApiPipeline.Generators.Chaining.Model;
+using ApiPipeline.Generators.Helpers;
+using Microsoft.CodeAnalysis;
+
+namespace ApiPipeline.Generators.Chaining;
+
+/// <summary>
+/// Projects an <c>[Extractor]</c> class the generator can write onto a <see cref="RegistryExtractor"/>: names, and the shapes of its input
+/// and record types (members, read expressions, and the code that creates an input from member values), for the generated registry.
+/// </summary>
+internal static class RegistryParser
+{
+    public static RegistryExtractor? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        // Only extractors the generator writes are listed: the registry calls their generated members.
+        if (PipelineGenerator.Parser.Parse(context, cancellationToken).Spec is null
+            || context.TargetSymbol is not INamedTypeSymbol type
+            || !Symbols.IsAccessibleInAssembly(type)
+            || Symbols.ExtractorInterface(type) is not { } extractor)
+        {
+            return null;
+        }
+
+        var input = extractor.TypeArguments[0];
+        var output = extractor.TypeArguments[1];
+        if (!Symbols.IsAccessibleInAssembly(input) || !Symbols.IsAccessibleInAssembly(output))
+        {
+            return null;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return new RegistryExtractor(Symbols.PlainName(type), Symbols.FullName(type), Shape(input), Shape(output));
+    }
+
+    /// <summary>The members of <paramref name="type"/> (readable ones, then constructor parameters without a property) and how to create one.</summary>
+    public static ShapeSpec Shape(ITypeSymbol type)
+    {
+        var creation = Symbols.Creation(type);
+        var members = new List<ShapeMemberSpec>();
+        var writeIndex = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, memberType) in Symbols.Readable(type))
+        {
+            if (!Symbols.IsAccessibleInAssembly(memberType))
+            {
+                continue;
+            }
+
+            var writable = creation?.Find(name);
+            writeIndex[name] = members.Count;
+            members.Add(new ShapeMemberSpec(name, TypeOf(memberType), Symbols.Display(memberType), WriteOf(writable, creation), "value." + Symbols.Escape(name), Symbols.AllowsNull(memberType)));
+        }
+
+        if (creation is not null)
+        {
+            foreach (var writable in creation.Writable.Where(w => !writeIndex.ContainsKey(w.Name) && Symbols.IsAccessibleInAssembly(w.Type)))
+            {
+                writeIndex[writable.Name] = members.Count;
+                members.Add(new ShapeMemberSpec(writable.Name, TypeOf(writable.Type), Symbols.Display(writable.Type), WriteOf(writable, creation), null, Symbols.AllowsNull(writable.Type)));
+            }
+        }
+
+        return new ShapeSpec(Symbols.FullName(type), Symbols.Display(type), members.ToImmutableEquatableArray(), Create(type, creation, writeIndex));
+    }
+
+    private static int WriteOf(Writable? writable, Creation? creation)
+        => writable is null || !Writes(writable, creation!) ? 0 : writable.Required ? 1 : 2;
+
+    /// <summary>Whether a member can be given at creation: a parameter, a settable property, or an init-only one of a record or struct (<c>with</c>).</summary>
+    private static bool Writes(Writable writable, Creation creation)
+        => writable.Required || writable.Kind != WritableKind.Init || creation.IsRecord || creation.Type.IsValueType;
+
+    /// <summary>The body of <c>static values =&gt; …</c>: a constructor call, then the optional properties that were given.</summary>
+    private static string? Create(ITypeSymbol type, Creation? creation, Dictionary<string, int> index)
+    {
+        if (creation is null || creation.Writable.Any(w => w.Required && !index.ContainsKey(w.Name)))
+        {
+            return null;
+        }
+
+        var arguments = new List<string>();
+        var initializers = new List<string>();
+        var after = new StringBuilder();
+        foreach (var writable in creation.Writable)
+        {
+            if (!index.TryGetValue(writable.Name, out int i))
+            {
+                continue;
+            }
+
+            string value = Cast(writable.Type, i);
+            if (writable.Kind == WritableKind.Parameter)
+            {
+                arguments.Add(writable.Required
+                    ? $"{Symbols.Escape(writable.Name)}: {value}"
+                    : $"{Symbols.Escape(writable.Name)}: values[{i}] is global::ApiPipeline.ShapeValue ? {writable.DefaultLiteral} : {value}");
+            }
+            else if (writable.Required)
+            {
+                initializers.Add($"{Symbols.Escape(writable.Name)} = {value}");
+            }
+            else if (Writes(writable, creation))
+            {
+                string assign = writable.Kind == WritableKind.Set && !creation.IsRecord && !creation.Type.IsValueType
+                    ? $"result.{Symbols.Escape(writable.Name)} = {value};"
+                    : $"result = result with {{ {Symbols.Escape(writable.Name)} = {value} }};";
+                after.Append($" if (values[{i}] is not global::ApiPipeline.ShapeValue) {assign}");
+            }
+        }
+
+        string created = $"new {Symbols.FullName(type)}({string.Join(", ", arguments)})";
+        if (initializers.Count > 0)
+        {
+            created += $" {{ {string.Join(", ", initializers)} }}";
+        }
+
+        return after.Length == 0 ? created : $"{{ var result = {created};{after} return result; }}";
+    }
+
+    private static string Cast(ITypeSymbol type, int index)
+        => $"({Symbols.FullNameWithNullable(type)})values[{index}]" + (Symbols.AllowsNull(type) ? string.Empty : "!");
+
+    /// <summary>The type for <c>typeof(…)</c>: fully qualified, nullable value types kept, nullable reference annotations dropped.</summary>
+    private static string TypeOf(ITypeSymbol type) => Symbols.FullName(type);
+}

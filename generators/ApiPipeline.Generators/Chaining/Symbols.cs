@@ -1,0 +1,200 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace ApiPipeline.Generators.Chaining;
+
+/// <summary>Symbol helpers shared by the chain parser and the registry parser: names, accessibility, readable and writable members.</summary>
+internal static class Symbols
+{
+    public const string ExtractorAttributeName = "ApiPipeline.ExtractorAttribute";
+
+    public static readonly SymbolDisplayFormat Qualified = SymbolDisplayFormat.FullyQualifiedFormat;
+
+    public static readonly SymbolDisplayFormat QualifiedWithNullable = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private static readonly SymbolDisplayFormat Short = SymbolDisplayFormat.MinimallyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>The type fully qualified with <c>global::</c>, without nullable reference annotations.</summary>
+    public static string FullName(ITypeSymbol type) => type.ToDisplayString(Qualified);
+
+    /// <summary>The type fully qualified with <c>global::</c>, with nullable reference annotations.</summary>
+    public static string FullNameWithNullable(ITypeSymbol type) => type.ToDisplayString(QualifiedWithNullable);
+
+    /// <summary>The type as a person writes it in a message (<c>long</c>, <c>string?</c>, <c>RepoRef</c>).</summary>
+    public static string Display(ITypeSymbol type) => type.ToDisplayString(Short);
+
+    /// <summary>The full name without <c>global::</c> and <c>@</c>.</summary>
+    public static string PlainName(ITypeSymbol type) => FullName(type).Replace("global::", string.Empty).Replace("@", string.Empty);
+
+    /// <summary>An identifier as C# source: a reserved keyword gets its '@' back.</summary>
+    public static string Escape(string identifier)
+        => SyntaxFacts.GetKeywordKind(identifier) == SyntaxKind.None ? identifier : "@" + identifier;
+
+    public static bool HasAttribute(ISymbol symbol, string fullName)
+        => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == fullName);
+
+    /// <summary>Whether code elsewhere in the assembly can name the symbol (it and its containing types are at least internal).</summary>
+    public static bool IsAccessibleInAssembly(ISymbol symbol)
+    {
+        switch (symbol)
+        {
+            case IArrayTypeSymbol array:
+                return IsAccessibleInAssembly(array.ElementType);
+            case ITypeParameterSymbol:
+                return false;
+            case INamedTypeSymbol { IsGenericType: true } generic when !generic.TypeArguments.All(IsAccessibleInAssembly):
+                return false;
+        }
+
+        for (var current = symbol; current is not null && current is not INamespaceSymbol; current = current.ContainingSymbol)
+        {
+            if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal or Accessibility.NotApplicable))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The one <c>IExtractor&lt;TIn, TOut&gt;</c> the type implements, or <see langword="null"/>.</summary>
+    public static INamedTypeSymbol? ExtractorInterface(ITypeSymbol type)
+    {
+        var found = type.AllInterfaces.Where(IsExtractorInterface).ToList();
+        if (type is INamedTypeSymbol named && IsExtractorInterface(named))
+        {
+            found.Add(named);
+        }
+
+        return found.Count == 1 ? found[0] : null;
+    }
+
+    private static bool IsExtractorInterface(INamedTypeSymbol candidate)
+        => candidate.OriginalDefinition is { Name: "IExtractor", Arity: 2 } definition
+           && definition.ContainingNamespace is { Name: "ApiPipeline", ContainingNamespace.IsGlobalNamespace: true };
+
+    /// <summary>Whether <paramref name="type"/> may hold <see langword="null"/>: a <see cref="Nullable{T}"/>, or a reference type not annotated as non-null.</summary>
+    public static bool AllowsNull(ITypeSymbol type)
+        => IsNullableValue(type) || (type.IsReferenceType && type.NullableAnnotation != NullableAnnotation.NotAnnotated);
+
+    public static bool IsNullableValue(ITypeSymbol type)
+        => type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+
+    /// <summary>The type without <see cref="Nullable{T}"/> and without a nullable reference annotation.</summary>
+    public static ITypeSymbol Core(ITypeSymbol type)
+        => IsNullableValue(type) ? ((INamedTypeSymbol)type).TypeArguments[0] : type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
+
+    /// <summary>Public instance properties with a public getter and public fields, the type's own first, then its bases'.</summary>
+    public static List<(string Name, ITypeSymbol Type)> Readable(ITypeSymbol type)
+    {
+        var members = new List<(string Name, ITypeSymbol Type)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
+        {
+            foreach (var symbol in current.GetMembers())
+            {
+                ITypeSymbol? memberType = symbol switch
+                {
+                    IPropertySymbol { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public, GetMethod.DeclaredAccessibility: Accessibility.Public } p => p.Type,
+                    IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } f => f.Type,
+                    _ => null,
+                };
+                if (memberType is not null && names.Add(symbol.Name))
+                {
+                    members.Add((symbol.Name, memberType));
+                }
+            }
+        }
+
+        return members;
+    }
+
+    /// <summary>
+    /// How an instance of <paramref name="type"/> is created from member values: the public constructor with the most parameters (not a
+    /// record's copy constructor) and the settable properties it does not cover. <see langword="null"/> when there is no such constructor.
+    /// </summary>
+    public static Creation? Creation(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol named || named.IsAbstract || named.IsStatic || named.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+        {
+            return null;
+        }
+
+        var constructor = named.InstanceConstructors
+            .Where(c => c.DeclaredAccessibility == Accessibility.Public)
+            .Where(c => !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, named)))
+            .OrderByDescending(c => c.Parameters.Length)
+            .FirstOrDefault();
+        if (constructor is null)
+        {
+            return null;
+        }
+
+        var writable = new List<Writable>();
+        foreach (var parameter in constructor.Parameters)
+        {
+            writable.Add(new Writable(parameter.Name, parameter.Type, WritableKind.Parameter, !parameter.HasExplicitDefaultValue, parameter.HasExplicitDefaultValue ? DefaultLiteral(parameter) : null));
+        }
+
+        var covered = new HashSet<string>(constructor.Parameters.Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var current = (ITypeSymbol?)named; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
+        {
+            foreach (var property in current.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (property is { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public, SetMethod.DeclaredAccessibility: Accessibility.Public }
+                    && !covered.Contains(property.Name) && names.Add(property.Name))
+                {
+                    writable.Add(new Writable(property.Name, property.Type, property.SetMethod!.IsInitOnly ? WritableKind.Init : WritableKind.Set, property.IsRequired, null));
+                }
+            }
+        }
+
+        return new Creation(named, constructor, writable, named.IsRecord);
+    }
+
+    /// <summary>A parameter's default value as a C# expression (<c>null</c>, <c>default</c>, a literal cast to the parameter's type).</summary>
+    private static string DefaultLiteral(IParameterSymbol parameter)
+    {
+        var value = parameter.ExplicitDefaultValue;
+        if (value is null)
+        {
+            return parameter.Type.IsValueType && !IsNullableValue(parameter.Type) ? "default" : "null";
+        }
+
+        string literal = value switch
+        {
+            string s => SymbolDisplay.FormatLiteral(s, quote: true),
+            bool b => b ? "true" : "false",
+            char c => SymbolDisplay.FormatLiteral(c, quote: true),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => "default",
+        };
+        return $"({FullNameWithNullable(parameter.Type)})({literal})";
+    }
+}
+
+/// <summary>How a member is written when an instance is created.</summary>
+internal enum WritableKind
+{
+    Parameter,
+    Set,
+    Init,
+}
+
+/// <summary>A constructor parameter or settable property.</summary>
+internal sealed record Writable(string Name, ITypeSymbol Type, WritableKind Kind, bool Required, string? DefaultLiteral);
+
+/// <summary>How an instance is created: a constructor and the writable members (its parameters first).</summary>
+internal sealed record Creation(INamedTypeSymbol Type, IMethodSymbol Constructor, List<Writable> Writable, bool IsRecord)
+{
+    /// <summary>The writable member called <paramref name="name"/>: exact name first, then ignoring case.</summary>
+    public Writable? Find(string name)
+        => Writable.FirstOrDefault(w => w.Name == name) ?? Writable.FirstOrDefault(w => string.Equals(w.Name, name, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,22 @@
+namespace ApiPipeline;
+
+/// <summary>
+/// Maps a member of the previous step's record (or of the chain input) onto a member of a chain step's input
+/// (the design's <c>input_mapping</c>). The generator checks every mapping at compile time: the source must exist, the target must be
+/// a constructor parameter or settable member of the step's input type, and the value must convert without loss (same type, a widening
+/// number conversion, <c>T</c> to <c>T?</c>, or a number, <see cref="Guid"/>, date or enum to <see cref="string"/>). Every required
+/// member of the input must be mapped.
+/// </summary>
+/// <param name="source">The source member, e.g. <c>nameof(Repo.Name)</c>; a dotted path (<c>"Owner.Login"</c>) reads a nested member.</param>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = true)]
+public sealed class MapAttribute(string source) : Attribute
+{
+    /// <summary>The source member (or dotted path).</summary>
+    public string Source { get; } = source;
+
+    /// <summary>The member of the step's input that receives the value. Defaults to the last segment of <see cref="Source"/>.</summary>
+    public string? To { get; set; }
+
+    /// <summary>Where <see cref="Source"/> is read. Default <see cref="MapFrom.PreviousStep"/>.</summary>
+    public MapFrom From { get; set; }
+}

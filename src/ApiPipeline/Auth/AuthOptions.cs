@@ -1,0 +1,130 @@
+namespace ApiPipeline;
+
+/// <summary>How requests are authenticated.</summary>
+public enum AuthKind
+{
+    /// <summary>No credentials.</summary>
+    None = 0,
+
+    /// <summary>
+    /// An API key, sent in the <see cref="AuthOptions.Header"/> header (default <c>X-API-Key</c>), or as the <see cref="AuthOptions.QueryParam"/>
+    /// query parameter when that is set. A query key is added at send time only: it never appears in page URLs, checkpoints, errors or files.
+    /// </summary>
+    ApiKey = 1,
+
+    /// <summary>A bearer token: <c>Authorization: Bearer &lt;secret&gt;</c>.</summary>
+    Bearer = 2,
+
+    /// <summary>HTTP Basic: <c>Authorization: Basic base64(&lt;id&gt;:&lt;secret&gt;)</c>, with the user name from <see cref="AuthOptions.Id"/>.</summary>
+    Basic = 3,
+
+    /// <summary>
+    /// OAuth 2.0 client credentials (RFC 6749 §4.4): an access token is fetched with a <c>POST</c> to <see cref="AuthOptions.TokenUrl"/>
+    /// (<c>grant_type=client_credentials</c>, <c>client_id</c> from <see cref="AuthOptions.Id"/>, <c>client_secret</c> from
+    /// <see cref="AuthOptions.Secret"/>, optional <see cref="AuthOptions.Scope"/>), cached, fetched again <see cref="AuthOptions.RefreshBefore"/>
+    /// before it expires, and once more when the API answers 401.
+    /// </summary>
+    OAuth2ClientCredentials = 4,
+}
+
+/// <summary>
+/// Authentication of an extractor. <see cref="Secret"/> and <see cref="Id"/> are <em>names</em> of secrets (environment variables by default,
+/// see <see cref="ExtractorOptions.Credentials"/>), never the values: values are read at run time and never appear in logs, errors,
+/// dead-letter files or output.
+/// </summary>
+public sealed record AuthOptions
+{
+    /// <summary>Default <c>X-API-Key</c>.</summary>
+    public const string DefaultApiKeyHeader = "X-API-Key";
+
+    /// <summary>The kind of authentication. Default <see cref="AuthKind.None"/>.</summary>
+    public AuthKind Kind { get; init; }
+
+    /// <summary>The name of the secret: the API key, the bearer token, the Basic password or the OAuth 2.0 client secret, e.g. <c>GITHUB_TOKEN</c>.</summary>
+    public string? Secret { get; init; }
+
+    /// <summary>For <see cref="AuthKind.Basic"/> and <see cref="AuthKind.OAuth2ClientCredentials"/>: the name of the user name or client id.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>For <see cref="AuthKind.ApiKey"/>: the header carrying the key. Default <c>X-API-Key</c>.</summary>
+    public string? Header { get; init; }
+
+    /// <summary>For <see cref="AuthKind.ApiKey"/>: send the key as this query parameter instead of a header.</summary>
+    public string? QueryParam { get; init; }
+
+    /// <summary>For <see cref="AuthKind.OAuth2ClientCredentials"/>: the token endpoint (absolute http(s) URL).</summary>
+    public string? TokenUrl { get; init; }
+
+    /// <summary>For <see cref="AuthKind.OAuth2ClientCredentials"/>: the scopes requested, space-separated; not sent when <see langword="null"/>.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>For <see cref="AuthKind.OAuth2ClientCredentials"/>: how long before its expiry a token is replaced. Default 60 seconds.</summary>
+    public TimeSpan RefreshBefore { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a setting the kind needs is missing.</summary>
+    /// <param name="extractorName">The extractor the options belong to, named in the message.</param>
+    public void Validate(string extractorName)
+    {
+        string? problem = Kind switch
+        {
+            AuthKind.None => null,
+            AuthKind.ApiKey or AuthKind.Bearer when string.IsNullOrWhiteSpace(Secret) => $"AuthKind.{Kind} needs Secret, the name of the variable holding the secret, e.g. Secret = \"API_TOKEN\"",
+            AuthKind.Basic or AuthKind.OAuth2ClientCredentials when string.IsNullOrWhiteSpace(Secret) || string.IsNullOrWhiteSpace(Id)
+                => $"AuthKind.{Kind} needs Id and Secret, the names of the variables holding the {(Kind == AuthKind.Basic ? "user name and password" : "client id and client secret")}",
+            AuthKind.OAuth2ClientCredentials when !Uri.TryCreate(TokenUrl, UriKind.Absolute, out var token) || (token.Scheme != Uri.UriSchemeHttp && token.Scheme != Uri.UriSchemeHttps)
+                => "AuthKind.OAuth2ClientCredentials needs TokenUrl, the absolute http(s) URL of the token endpoint",
+            AuthKind.ApiKey or AuthKind.Bearer or AuthKind.Basic or AuthKind.OAuth2ClientCredentials => null,
+            _ => $"AuthKind {(int)Kind} is not an AuthKind value",
+        };
+        if (problem is null && RefreshBefore < TimeSpan.Zero)
+        {
+            problem = "RefreshBefore must not be negative";
+        }
+
+        if (problem is not null)
+        {
+            throw new ArgumentException($"Extractor '{extractorName}': {problem}.");
+        }
+    }
+}
+
+/// <summary>Looks secrets up by name at run time (environment variables, configuration, a vault).</summary>
+public interface ICredentialSource
+{
+    /// <summary>Returns the value of the secret called <paramref name="name"/>, or <see langword="null"/> when there is none.</summary>
+    /// <param name="name">The name, as given in <see cref="AuthOptions"/>.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    ValueTask<string?> GetAsync(string name, CancellationToken cancellationToken);
+}
+
+/// <summary>Reads secrets from environment variables: the default <see cref="ICredentialSource"/>.</summary>
+public sealed class EnvironmentCredentialSource : ICredentialSource
+{
+    private EnvironmentCredentialSource()
+    {
+    }
+
+    /// <summary>The one instance.</summary>
+    public static EnvironmentCredentialSource Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public ValueTask<string?> GetAsync(string name, CancellationToken cancellationToken)
+        => ValueTask.FromResult(Environment.GetEnvironmentVariable(name));
+}
+
+/// <summary>Makes an <see cref="ICredentialSource"/> from a lookup.</summary>
+public static class CredentialSource
+{
+    /// <summary>A source that asks <paramref name="lookup"/>, e.g. <c>CredentialSource.Create(name =&gt; configuration[name])</c>.</summary>
+    /// <param name="lookup">Returns the value for a name, or <see langword="null"/>.</param>
+    public static ICredentialSource Create(Func<string, string?> lookup)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        return new FuncSource(lookup);
+    }
+
+    private sealed class FuncSource(Func<string, string?> lookup) : ICredentialSource
+    {
+        public ValueTask<string?> GetAsync(string name, CancellationToken cancellationToken) => ValueTask.FromResult(lookup(name));
+    }
+}

@@ -1,0 +1,275 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace ApiPipeline;
+
+/// <summary>Credentials could not be applied; the engine turns this into an <see cref="ExtractionException"/> for the page.</summary>
+internal sealed class AuthFailureException(ExtractionErrorKind kind, string detail, HttpStatusCode? status = null, Exception? inner = null)
+    : Exception(detail, inner)
+{
+    public ExtractionErrorKind Kind { get; } = kind;
+
+    public HttpStatusCode? Status { get; } = status;
+}
+
+/// <summary>
+/// Applies an extractor's <see cref="AuthOptions"/> to each request: reads the named secrets once from the <see cref="ICredentialSource"/>,
+/// adds the header (or, for a query API key, the parameter to the request URI only), and for OAuth 2.0 client credentials fetches, caches
+/// and refreshes the access token. Every value read or obtained is registered with the <see cref="SecretScrubber"/>.
+/// </summary>
+internal sealed class Authenticator
+{
+    private const int MaxTokenResponseBytes = 1024 * 1024;
+    private readonly AuthOptions _options;
+    private readonly ICredentialSource _source;
+    private readonly HttpClient _http;
+    private readonly TimeProvider _clock;
+    private readonly SecretScrubber _secrets;
+    private readonly SemaphoreSlim _tokenGate = new(1, 1);
+    private readonly Uri? _tokenUrl;
+    private string? _secret;
+    private string? _id;
+    private AccessToken? _token;
+
+    public Authenticator(AuthOptions options, ICredentialSource source, HttpClient http, TimeProvider clock, SecretScrubber secrets)
+    {
+        _options = options;
+        _source = source;
+        _http = http;
+        _clock = clock;
+        _secrets = secrets;
+        _tokenUrl = options.Kind == AuthKind.OAuth2ClientCredentials ? new Uri(options.TokenUrl!, UriKind.Absolute) : null;
+    }
+
+    /// <summary>Whether a 401 is worth one more try with a fresh credential (OAuth 2.0 tokens).</summary>
+    public bool RefreshesOn401 => _options.Kind == AuthKind.OAuth2ClientCredentials;
+
+    /// <summary>Access tokens fetched so far (for tests and metrics).</summary>
+    public int TokensFetched { get; private set; }
+
+    /// <summary>Adds the credentials to <paramref name="request"/>; returns the access token used, for <see cref="Invalidate"/>.</summary>
+    public async ValueTask<string?> ApplyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        switch (_options.Kind)
+        {
+            case AuthKind.ApiKey:
+            {
+                string key = await SecretAsync(cancellationToken).ConfigureAwait(false);
+                if (!string.IsNullOrEmpty(_options.QueryParam))
+                {
+                    request.RequestUri = QueryString.Set(request.RequestUri!, _options.QueryParam, key);
+                }
+                else
+                {
+                    request.Headers.TryAddWithoutValidation(_options.Header ?? AuthOptions.DefaultApiKeyHeader, key);
+                }
+
+                return null;
+            }
+
+            case AuthKind.Bearer:
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await SecretAsync(cancellationToken).ConfigureAwait(false));
+                return null;
+
+            case AuthKind.Basic:
+            {
+                string password = await SecretAsync(cancellationToken).ConfigureAwait(false);
+                string user = await IdAsync(cancellationToken).ConfigureAwait(false);
+                string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
+                _secrets.Add(encoded);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
+                return null;
+            }
+
+            case AuthKind.OAuth2ClientCredentials:
+            {
+                string token = await TokenAsync(cancellationToken).ConfigureAwait(false);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                return token;
+            }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Forgets <paramref name="used"/> if it is still the cached token, so the next request fetches a new one.</summary>
+    public void Invalidate(string? used)
+    {
+        var current = Volatile.Read(ref _token);
+        if (used is not null && current?.Value == used)
+        {
+            Interlocked.CompareExchange(ref _token, null, current);
+        }
+    }
+
+    private async ValueTask<string> TokenAsync(CancellationToken cancellationToken)
+    {
+        if (Fresh(Volatile.Read(ref _token)) is string cached)
+        {
+            return cached;
+        }
+
+        await _tokenGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Fresh(Volatile.Read(ref _token)) is string fetchedMeanwhile)
+            {
+                return fetchedMeanwhile;
+            }
+
+            var token = await FetchTokenAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _token, token);
+            return token.Value;
+        }
+        finally
+        {
+            _tokenGate.Release();
+        }
+    }
+
+    private string? Fresh(AccessToken? token)
+        => token is not null && (token.ExpiresAt is not DateTimeOffset expiry || _clock.GetUtcNow() < expiry - _options.RefreshBefore) ? token.Value : null;
+
+    private async Task<AccessToken> FetchTokenAsync(CancellationToken cancellationToken)
+    {
+        string clientSecret = await SecretAsync(cancellationToken).ConfigureAwait(false);
+        string clientId = await IdAsync(cancellationToken).ConfigureAwait(false);
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("grant_type", "client_credentials"),
+            new("client_id", clientId),
+            new("client_secret", clientSecret),
+        };
+        if (!string.IsNullOrEmpty(_options.Scope))
+        {
+            form.Add(new("scope", _options.Scope));
+        }
+
+        string shownUrl = UrlRedactor.Redact(_tokenUrl!);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _tokenUrl) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Accept.ParseAdd("application/json");
+        HttpResponseMessage response;
+        byte[] body;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AuthFailureException(ExtractionErrorKind.Timeout, $"the token request to {shownUrl} timed out", null, ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new AuthFailureException(ExtractionErrorKind.Transport, $"the token request to {shownUrl} failed: {_secrets.Scrub(ex.Message)}", null, ex);
+        }
+
+        using (response)
+        {
+            try
+            {
+                if (response.Content.Headers.ContentLength > MaxTokenResponseBytes)
+                {
+                    throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered with a body of {response.Content.Headers.ContentLength:N0} bytes", response.StatusCode);
+                }
+
+                body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                throw new AuthFailureException(ExtractionErrorKind.Transport, $"the token endpoint {shownUrl} answer was cut off: {_secrets.Scrub(ex.Message)}", response.StatusCode, ex);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new AuthFailureException(ExtractionErrorKind.Timeout, $"the token request to {shownUrl} timed out", response.StatusCode, ex);
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                int code = (int)response.StatusCode;
+                var kind = code >= 500 || code == 408 || code == 429 ? ExtractionErrorKind.HttpStatus : ExtractionErrorKind.Authentication;
+                throw new AuthFailureException(kind, $"the token endpoint {shownUrl} answered {code} {response.ReasonPhrase}. Body starts: {_secrets.Scrub(HttpText.Snippet(body, 300))}", response.StatusCode);
+            }
+
+            var token = ParseToken(body, shownUrl);
+            TokensFetched++;
+            _secrets.Add(token.Value);
+            return token;
+        }
+    }
+
+    private AccessToken ParseToken(byte[] body, string shownUrl)
+    {
+        string? value = null;
+        double? expiresIn = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool isToken = reader.ValueTextEquals("access_token"u8);
+                    bool isExpiry = reader.ValueTextEquals("expires_in"u8);
+                    reader.Read();
+                    if (isToken && reader.TokenType == JsonTokenType.String)
+                    {
+                        value = reader.GetString();
+                    }
+                    else if (isExpiry && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double seconds))
+                    {
+                        expiresIn = seconds;
+                    }
+                    else if (isExpiry && reader.TokenType == JsonTokenType.String && double.TryParse(reader.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double text))
+                    {
+                        expiresIn = text;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered with a body that is not JSON ({ex.Message})", HttpStatusCode.OK, ex);
+        }
+
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered without an access_token", HttpStatusCode.OK);
+        }
+
+        DateTimeOffset? expiresAt = expiresIn is double s && s > 0 ? _clock.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(s, TimeSpan.MaxValue.TotalSeconds / 2)) : null;
+        return new AccessToken(value, expiresAt);
+    }
+
+    private async ValueTask<string> SecretAsync(CancellationToken cancellationToken)
+        => _secret ??= await ReadAsync(_options.Secret!, secret: true, cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<string> IdAsync(CancellationToken cancellationToken)
+        => _id ??= await ReadAsync(_options.Id!, secret: false, cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<string> ReadAsync(string name, bool secret, CancellationToken cancellationToken)
+    {
+        string? value = await _source.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new AuthFailureException(
+                ExtractionErrorKind.Authentication,
+                $"the {(secret ? "secret" : "credential")} '{name}' is not set; set the environment variable {name} or supply it through ExtractorOptions.Credentials");
+        }
+
+        if (secret)
+        {
+            _secrets.Add(value);
+        }
+
+        return value;
+    }
+
+    private sealed record AccessToken(string Value, DateTimeOffset? ExpiresAt);
+}

@@ -1,0 +1,55 @@
+namespace ApiPipeline;
+
+/// <summary>
+/// Remembers the secret values an extractor has read or obtained (keys, passwords, tokens, and their encoded forms) and removes them
+/// from any text that leaves the engine: error details, body snippets, dead-letter entries.
+/// </summary>
+internal sealed class SecretScrubber
+{
+    private const string Mask = "***";
+    private readonly Lock _lock = new();
+    private string[] _secrets = [];
+
+    public void Add(string? secret)
+    {
+        if (string.IsNullOrEmpty(secret))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            var list = new List<string>(_secrets);
+            foreach (var form in new[] { secret, Uri.EscapeDataString(secret) })
+            {
+                if (!list.Contains(form, StringComparer.Ordinal))
+                {
+                    list.Add(form);
+                }
+            }
+
+            // Longest first, so a secret that contains another is removed whole.
+            list.Sort(static (a, b) => b.Length.CompareTo(a.Length));
+            _secrets = [.. list];
+        }
+    }
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public string? Scrub(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return text;
+        }
+
+        foreach (var secret in Volatile.Read(ref _secrets))
+        {
+            if (text.Contains(secret, StringComparison.Ordinal))
+            {
+                text = text.Replace(secret, Mask, StringComparison.Ordinal);
+            }
+        }
+
+        return text;
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace ApiPipeline;
+
+/// <summary>A chain that runs for inputs of type <typeparamref name="TIn"/> and writes records of type <typeparamref name="TOut"/>.</summary>
+/// <typeparam name="TIn">The chain input: the first step's input.</typeparam>
+/// <typeparam name="TOut">The chain's records: the last step's.</typeparam>
+public interface IChain<TIn, TOut>
+{
+    /// <summary>The chain's name.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Runs the chain for one input (the design's <c>execute_single_chain</c>) and writes the last step's records to <paramref name="output"/>.
+    /// With a <see cref="ChainOptions.StateStore"/>, a run that failed or was interrupted for the same chain id and input is continued where
+    /// it stopped; a finished one is started over.
+    /// </summary>
+    /// <param name="input">The chain input.</param>
+    /// <param name="output">Where the last step's records go; the chain commits it and does not dispose it.</param>
+    /// <param name="cancellationToken">Cancels the run; what the output received is committed.</param>
+    Task<ChainResult> ExecuteAsync(TIn input, IOutput<TOut> output, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs one chain per input, at most <paramref name="maxParallelChains"/> at once (the design's <c>execute_parallel_chains</c>), and returns
+    /// one result per input, in input order: one input failing does not stop the others.
+    /// </summary>
+    /// <param name="inputs">The inputs.</param>
+    /// <param name="maxParallelChains">The most chains running at once.</param>
+    /// <param name="outputFor">Creates the output of the input at an index; the chain disposes it after the run.</param>
+    /// <param name="chainKey">The key of each input's state (<c>&lt;ChainId&gt;/&lt;key&gt;</c>); default: its index.</param>
+    /// <param name="cancellationToken">Cancels every run.</param>
+    Task<IReadOnlyList<ChainResult>> ExecuteParallelChainsAsync(IEnumerable<TIn> inputs, int maxParallelChains, Func<TIn, int, IOutput<TOut>> outputFor, Func<TIn, int, string>? chainKey = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets the chain's state (and that of its parallel chains): the next run starts from scratch.</summary>
+    /// <param name="cancellationToken">Cancels before the transaction.</param>
+    Task ResetStateAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Runs a <see cref="ChainDefinition{TIn, TOut}"/>: each step is a stage, stages are connected by bounded channels of pages, so a step starts
+/// on the first records of the step before it and memory stays bounded however many records flow. Generated <see cref="ChainAttribute"/>
+/// classes forward to one; configuration-driven chains (<see cref="ChainConfig"/>) use one directly.
+/// </summary>
+/// <typeparam name="TIn">The chain input.</typeparam>
+/// <typeparam name="TOut">The chain's records.</typeparam>
+public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
+{
+    private readonly object[] _extractors;
+    private readonly ErrorMode[] _modes;
+    private readonly ConcurrentDictionary<string, bool> _running = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the executor and every step's extractor.</summary>
+    /// <param name="definition">The chain.</param>
+    /// <param name="httpClient">The client every step's extractor sends requests with; <see langword="null"/> for a shared one.</param>
+    /// <param name="options">Run-time settings.</param>
+    public ChainExecutor(ChainDefinition<TIn, TOut> definition, HttpClient? httpClient = null, ChainOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        Definition = definition;
+        Options = options ?? new ChainOptions();
+        _extractors = new object[definition.Steps.Count];
+        _modes = new ErrorMode[definition.Steps.Count];
+        for (int i = 0; i < definition.Steps.Count; i++)
+        {
+            var step = definition.Steps[i];
+            step.Settings.Validate(definition.Name);
+            _extractors[i] = step.CreateExtractor(httpClient, Options.ForStep(step.Name));
+            _modes[i] = Options.OnError ?? step.Settings.OnError ?? step.ExtractorErrorMode(_extractors[i]);
+            if (_modes[i] == ErrorMode.DeadLetter && Options.DeadLetterPath is null)
+            {
+                throw new ArgumentException($"Chain '{definition.Name}', step '{step.Name}': ErrorMode.DeadLetter needs ChainOptions.DeadLetterPath.", nameof(options));
+            }
+
+            if (Options.StateStore is not null && i < definition.Steps.Count - 1 && !step.CanPersistRecords)
+            {
+                throw new ArgumentException($"Chain '{definition.Name}', step '{step.Name}': its records cannot be kept in the state store because their JSON metadata is unknown (the step's extractor is not an [Extractor] class); run without ChainOptions.StateStore, or pass the records' JsonTypeInfo to the step.", nameof(options));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public string Name => Definition.Name;
+
+    /// <summary>The chain.</summary>
+    public ChainDefinition<TIn, TOut> Definition { get; }
+
+    /// <summary>The settings in force.</summary>
+    public ChainOptions Options { get; }
+
+    /// <summary>The id the chain's state is kept under: <see cref="ChainOptions.ChainId"/>, else the chain's name.</summary>
+    public string ChainId => Options.ChainId ?? Definition.Name;
+
+    /// <summary>The extractor of the step at a 0-based position (the generated step properties return these).</summary>
+    /// <param name="index">The step's 0-based position.</param>
+    public object GetExtractor(int index) => _extractors[index];
+
+    /// <summary>The error mode in force for the step at a 0-based position.</summary>
+    /// <param name="index">The step's 0-based position.</param>
+    public ErrorMode GetErrorMode(int index) => _modes[index];
+
+    /// <inheritdoc/>
+    public Task<ChainResult> ExecuteAsync(TIn input, IOutput<TOut> output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return RunAsync(ChainId, input, output, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ChainResult>> ExecuteParallelChainsAsync(IEnumerable<TIn> inputs, int maxParallelChains, Func<TIn, int, IOutput<TOut>> outputFor, Func<TIn, int, string>? chainKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputFor);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxParallelChains, 1);
+        var list = inputs as IReadOnlyList<TIn> ?? [.. inputs];
+        var results = new ChainResult[list.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxParallelChains, CancellationToken = CancellationToken.None };
+        await Parallel.ForEachAsync(Enumerable.Range(0, list.Count), options, async (i, _) =>
+        {
+            var input = list[i];
+            string id = ChainId + "/" + (chainKey?.Invoke(input, i) ?? i.ToString(CultureInfo.InvariantCulture));
+            IOutput<TOut>? output = null;
+            try
+            {
+                output = outputFor(input, i);
+                results[i] = await RunAsync(id, input, output, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // One input's failure to even start (its output, its state) is its own result, not the others' end.
+                results[i] = new ChainResult
+                {
+                    Chain = Name,
+                    ChainId = id,
+                    Status = ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? PipelineStatus.Cancelled : PipelineStatus.Failed,
+                    Error = ex,
+                };
+            }
+            finally
+            {
+                if (output is not null)
+                {
+                    await output.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <inheritdoc/>
+    public async Task ResetStateAsync(CancellationToken cancellationToken = default)
+    {
+        if (Options.StateStore is not { } store)
+        {
+            return;
+        }
+
+        var change = new StateChange().DeleteScope(ChainStateStore.ScopeOf(ChainId));
+        foreach (var scope in await store.GetScopesAsync(ChainStateStore.ScopeOf(ChainId) + "/", cancellationToken).ConfigureAwait(false))
+        {
+            change.DeleteScope(scope);
+        }
+
+        await store.CommitAsync(change, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ChainResult> RunAsync(string chainId, TIn input, IOutput<TOut> output, CancellationToken cancellationToken)
+    {
+        if (!_running.TryAdd(chainId, true))
+        {
+            throw new InvalidOperationException($"Chain '{chainId}' is already running; a chain id runs once at a time.");
+        }
+
+        try
+        {
+            return await RunCoreAsync(chainId, input, output, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(chainId, out _);
+        }
+    }
+
+    private async Task<ChainResult> RunCoreAsync(string chainId, TIn input, IOutput<TOut> output, CancellationToken cancellationToken)
+    {
+        var clock = Options.TimeProvider;
+        long started = clock.GetTimestamp();
+        var state = Options.StateStore is { } store ? new ChainStateStore(store, chainId) : null;
+        bool resuming = false;
+        long runId = 1;
+        ChainRunRecord? record = null;
+        if (state is not null)
+        {
+            string fingerprint = ChainStateStore.Fingerprint(input);
+            var prior = await state.LoadRunAsync(cancellationToken).ConfigureAwait(false);
+            if (prior is { Unfinished: true })
+            {
+                if (prior.Input != fingerprint)
+                {
+                    throw new ChainStateException($"Chain '{chainId}' has an unfinished run (#{prior.RunId}, {prior.Status}{(prior.FailedStep is null ? "" : $" at step '{prior.FailedStep}'")}) for another input in '{state.Location}'; finish it with that input, give this input its own ChainOptions.ChainId, or call ResetStateAsync to drop it.");
+                }
+
+                resuming = true;
+                runId = prior.RunId;
+                record = prior with { Status = ChainRunRecord.Running, FailedStep = null, Error = null, FinishedAt = null };
+                await state.SaveRunAsync(record, clear: false, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                runId = (prior?.RunId ?? 0) + 1;
+                record = new ChainRunRecord { RunId = runId, Status = ChainRunRecord.Running, Input = fingerprint, StartedAt = clock.GetUtcNow() };
+                await state.SaveRunAsync(record, clear: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        using var run = new ChainRun(Definition, chainId, _extractors, _modes, Options, state, resuming, input, output, cancellationToken);
+
+        // The source: the chain input as the one record the first step reads.
+        var source = run.CreateChannel<StepPage<TIn>>();
+        source.Writer.TryWrite(new StepPage<TIn>(-1, [input], 1, null, isDone: false) { FirstSeq = 0 });
+        source.Writer.TryComplete();
+
+        var tasks = new List<Task>();
+        object upstream = source.Reader;
+        for (int i = 0; i < Definition.Steps.Count; i++)
+        {
+            var (stageTasks, downstream) = Definition.Steps[i].Wire(run, upstream, last: i == Definition.Steps.Count - 1);
+            tasks.AddRange(stageTasks);
+            upstream = downstream!;
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+
+        var error = run.Error;
+        bool cancelled = error is null && cancellationToken.IsCancellationRequested;
+        var failures = run.Failures;
+        var fatal = failures.FirstOrDefault(f => f.Fatal);
+        string? failedStep = error is null ? null : fatal?.Step ?? (error as ChainStepException)?.Step;
+        var status = cancelled ? PipelineStatus.Cancelled
+            : error is not null ? PipelineStatus.Failed
+            : failures.Count > 0 ? PipelineStatus.PartialSuccess
+            : PipelineStatus.Succeeded;
+
+        if (state is not null)
+        {
+            string stored = status switch
+            {
+                PipelineStatus.Succeeded => ChainRunRecord.Succeeded,
+                PipelineStatus.PartialSuccess => ChainRunRecord.PartialSuccess,
+                PipelineStatus.Cancelled => ChainRunRecord.Cancelled,
+                _ => ChainRunRecord.Failed,
+            };
+
+            // A finished run leaves only its record; a failed or interrupted one keeps everything needed to resume it.
+            bool finished = status is PipelineStatus.Succeeded or PipelineStatus.PartialSuccess;
+            await state.SaveRunAsync(record! with { Status = stored, FinishedAt = clock.GetUtcNow(), FailedStep = failedStep, Error = error?.Message }, clear: finished, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var steps = new List<ChainStepResult>(Definition.Steps.Count);
+        for (int i = 0; i < Definition.Steps.Count; i++)
+        {
+            var step = Definition.Steps[i];
+            var stepStatus = step.Name == failedStep ? PipelineStatus.Failed
+                : cancelled ? PipelineStatus.Cancelled
+                : run.Counters[i].Failures > 0 || failures.Any(f => f.StepIndex == step.Index) ? PipelineStatus.PartialSuccess
+                : error is not null ? PipelineStatus.Cancelled
+                : PipelineStatus.Succeeded;
+            steps.Add(run.Counters[i].ToResult(step, stepStatus));
+        }
+
+        return new ChainResult
+        {
+            Chain = Name,
+            ChainId = chainId,
+            Status = status,
+            RunId = runId,
+            Resumed = resuming,
+            Records = run.Committed,
+            Files = run.Files,
+            Duration = clock.GetElapsedTime(started),
+            Steps = steps,
+            Failures = failures,
+            FailedStep = failedStep,
+            Error = cancelled ? new OperationCanceledException(cancellationToken) : error,
+            DeadLetterFile = run.DeadLetterFile,
+        };
+    }
+}

@@ -1,0 +1,394 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Channels;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// A step from records of type <typeparamref name="TParent"/> (the step before, or the chain input for the first step) to records of type
+/// <typeparamref name="TOut"/>, through an extractor of <typeparamref name="TStepIn"/>. In a run it is three parts:
+/// the <b>stage</b> turns each record (or batch) of the step before into an input with the generated mapping and extracts it in the
+/// step's processing mode; the <b>committer</b> (steps before the last) numbers the records, keeps each page and its input's progress in the
+/// state store in one transaction, and passes them on; the <b>sink</b> (last step) writes pages to the output and commits the inputs'
+/// progress with each output commit. Everything between them is a bounded channel of pages.
+/// </summary>
+internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainStepDefinition
+{
+    private readonly Func<HttpClient?, ExtractorOptions?, IExtractor<TStepIn, TOut>> _factory;
+    private readonly Func<JsonTypeInfo<TOut>>? _recordTypeInfo;
+    private readonly Func<TChainIn, TParent, TStepIn>? _map;
+    private readonly Func<TChainIn, IReadOnlyList<TParent>, TStepIn>? _batchMap;
+
+    public StepDefinition(
+        int index,
+        ChainStepSettings settings,
+        Func<HttpClient?, ExtractorOptions?, IExtractor<TStepIn, TOut>> factory,
+        Func<JsonTypeInfo<TOut>>? recordTypeInfo,
+        Func<TChainIn, TParent, TStepIn>? map,
+        Func<TChainIn, IReadOnlyList<TParent>, TStepIn>? batchMap)
+        : base(index, settings)
+    {
+        _factory = factory;
+        _recordTypeInfo = recordTypeInfo;
+        _map = map;
+        _batchMap = batchMap;
+    }
+
+    public override Type InputType => typeof(TStepIn);
+
+    public override Type OutputType => typeof(TOut);
+
+    public override bool CanPersistRecords => _recordTypeInfo is not null;
+
+    internal override object CreateExtractor(HttpClient? httpClient, ExtractorOptions? options)
+        => _factory(httpClient, options) ?? throw new InvalidOperationException($"Step '{Name}': the extractor factory returned null.");
+
+    internal override ErrorMode ExtractorErrorMode(object extractor) => ((IExtractor<TStepIn, TOut>)extractor).OnError;
+
+    internal override (List<Task> Tasks, object? Downstream) Wire(ChainRun run, object upstream, bool last)
+    {
+        var reader = (ChannelReader<StepPage<TParent>>)upstream;
+        var extractor = (IExtractor<TStepIn, TOut>)run.Extractors[Index - 1];
+        var produced = run.CreateChannel<StepPage<TOut>>();
+        var tasks = new List<Task>
+        {
+            run.RunStageAsync(ct => ExtractAsync(run, extractor, reader, produced.Writer, ct), () => produced.Writer.TryComplete()),
+        };
+        if (last)
+        {
+            tasks.Add(run.RunStageAsync(ct => SinkAsync(run, produced.Reader, ct)));
+            return (tasks, null);
+        }
+
+        var forwarded = run.CreateChannel<StepPage<TOut>>();
+        tasks.Add(run.RunStageAsync(ct => CommitAsync(run, produced.Reader, forwarded.Writer, ct), () => forwarded.Writer.TryComplete()));
+        return (tasks, forwarded.Reader);
+    }
+
+    // ---------------------------------------------------------------- stage
+
+    private async Task ExtractAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, ChannelReader<StepPage<TParent>> reader, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    {
+        var chainInput = (TChainIn)run.Input!;
+        var batch = Settings.Batch;
+        if (batch is not null)
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = batch.MaxConcurrentBatches, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(Batches(reader, batch.Size, cancellationToken), options, (item, ct) => new ValueTask(ProcessAsync(run, extractor, chainInput, item, writer, ct))).ConfigureAwait(false);
+            return;
+        }
+
+        switch (Settings.Mode)
+        {
+            case ProcessingMode.Parallel:
+                var options = new ParallelOptions { MaxDegreeOfParallelism = Settings.MaxConcurrency, CancellationToken = cancellationToken };
+                await Parallel.ForEachAsync(Items(reader, cancellationToken), options, (item, ct) => new ValueTask(ProcessAsync(run, extractor, chainInput, item, writer, ct))).ConfigureAwait(false);
+                break;
+            case ProcessingMode.Single:
+                bool seen = false;
+                await foreach (var item in Items(reader, cancellationToken).ConfigureAwait(false))
+                {
+                    if (seen)
+                    {
+                        var previous = Index > 1 ? run.Definition.Steps[Index - 2].Name : "the chain input";
+                        var error = new ChainStepException(run.ChainId, Name, Index, item.Key, null, $"the step runs in Single mode (one input, one call), but step '{previous}' produced more than one record; use ProcessingMode.Sequential or ProcessingMode.Parallel.");
+                        await run.RecordFailureAsync(this, item.Key, null, error, fatal: true, pageSkipped: false).ConfigureAwait(false);
+                        throw error;
+                    }
+
+                    seen = true;
+                    await ProcessAsync(run, extractor, chainInput, item, writer, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            default:
+                await foreach (var item in Items(reader, cancellationToken).ConfigureAwait(false))
+                {
+                    await ProcessAsync(run, extractor, chainInput, item, writer, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+        }
+    }
+
+    private async Task ProcessAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, TChainIn chainInput, WorkItem item, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    {
+        var counters = run.Counters[Index - 1];
+        PageCheckpoint? resumeFrom = null;
+        if (run.Resuming && run.State is { } state)
+        {
+            var (done, next) = await state.GetItemAsync(Index, item.Key, cancellationToken).ConfigureAwait(false);
+            if (done)
+            {
+                counters.AddAlreadyDone();
+                return;
+            }
+
+            resumeFrom = next;
+        }
+
+        TStepIn input;
+        try
+        {
+            input = item.Batch is null ? _map!(chainInput, item.Record) : _batchMap!(chainInput, item.Batch);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A mapping that cannot build the input (a null where the input needs a value) fails this input like an extraction would.
+            await FailAsync(run, item.Key, item.Batch is null ? item.Record?.ToString() : $"batch of {item.Batch.Count}", ex, endsRun: false).ConfigureAwait(false);
+            return;
+        }
+
+        counters.AddInput();
+        int retriesLeft = Settings.Batch is { RetryFailedBatches: true } batch ? batch.MaxBatchRetries : 0;
+        while (true)
+        {
+            try
+            {
+                await foreach (var page in extractor.ExtractPagesAsync(input, resumeFrom, cancellationToken).ConfigureAwait(false))
+                {
+                    counters.AddPage(page.Count, page.Attempts);
+                    if (page.Error is { } skipped)
+                    {
+                        // The extractor skipped a failed page (its error mode allows it): recorded, and the input goes on after it.
+                        await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
+                    }
+
+                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page), cancellationToken).ConfigureAwait(false);
+                    resumeFrom = page.Next;
+                }
+
+                await writer.WriteAsync(StepPage<TOut>.Done(item.Key), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ExtractionException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                counters.AddRequests(ex.Attempts);
+                bool endsRun = PageResilience.EndsRun(ex.Kind);
+                if (retriesLeft > 0 && !endsRun)
+                {
+                    // API-level batching: the batch is tried again from its failed page; the pages before it were passed on already.
+                    retriesLeft--;
+                    counters.AddBatchRetry();
+                    resumeFrom = ex.Resume ?? resumeFrom;
+                    continue;
+                }
+
+                await FailAsync(run, item.Key, ex.Input ?? Describe(input), ex, endsRun).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not ChainStepException)
+            {
+                await FailAsync(run, item.Key, Describe(input), ex, endsRun: true).ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Applies the step's error mode to a failed input: stop the chain, or record it and go on with the next input.</summary>
+    private async Task FailAsync(ChainRun run, long key, string? input, Exception error, bool endsRun)
+    {
+        bool fatal = endsRun || run.Modes[Index - 1] == ErrorMode.FailFast;
+        await run.RecordFailureAsync(this, key, input, error, fatal, pageSkipped: false).ConfigureAwait(false);
+        if (fatal)
+        {
+            throw new ChainStepException(run.ChainId, Name, Index, key, input, error.Message, error);
+        }
+    }
+
+    private static string? Describe(TStepIn input) => input is NoInput ? null : input?.ToString();
+
+    private static async IAsyncEnumerable<WorkItem> Items(ChannelReader<StepPage<TParent>> reader, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var page in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            for (int i = 0; i < page.Count; i++)
+            {
+                yield return new WorkItem(page.FirstSeq + i, page.Records[i], null);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Batches cut at every <paramref name="size"/>-th record of the step before, so a resumed run forms the same batches (keyed by their
+    /// first record) as the run it continues.
+    /// </summary>
+    private static async IAsyncEnumerable<WorkItem> Batches(ChannelReader<StepPage<TParent>> reader, int size, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var current = new List<TParent>(size);
+        long first = 0;
+        await foreach (var page in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            for (int i = 0; i < page.Count; i++)
+            {
+                if (current.Count == 0)
+                {
+                    first = page.FirstSeq + i;
+                }
+
+                current.Add(page.Records[i]);
+                if (current.Count == size)
+                {
+                    yield return new WorkItem(first, default!, current);
+                    current = new List<TParent>(size);
+                }
+            }
+        }
+
+        if (current.Count > 0)
+        {
+            yield return new WorkItem(first, default!, current);
+        }
+    }
+
+    // ------------------------------------------------------------ committer
+
+    private async Task CommitAsync(ChainRun run, ChannelReader<StepPage<TOut>> reader, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    {
+        var state = run.State;
+        var typeInfo = state is null ? null : _recordTypeInfo!();
+        long nextSeq = 0;
+        long pageIndex = 0;
+        if (state is not null && run.Resuming)
+        {
+            // Replay what this step produced before, in order, so the next step sees every record again (and skips those it finished).
+            while (await state.GetPageAsync(Index, pageIndex, cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                var records = state.ReadPage(stored, typeInfo!, ChainStateStore.PageKey(Index, pageIndex), out long first);
+                if (first != nextSeq)
+                {
+                    throw new ChainStateException($"The state of chain '{run.ChainId}' in '{state.Location}' is inconsistent: page {pageIndex} of step '{Name}' starts at record {first}, expected {nextSeq}; reset it with ResetStateAsync.");
+                }
+
+                await writer.WriteAsync(new StepPage<TOut>(-1, records, records.Length, null, isDone: false) { FirstSeq = first }, cancellationToken).ConfigureAwait(false);
+                nextSeq += records.Length;
+                pageIndex++;
+            }
+        }
+
+        await foreach (var page in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (state is not null)
+            {
+                var change = new StateChange();
+                if (page.Count > 0)
+                {
+                    change.Put(state.Scope, ChainStateStore.PageKey(Index, pageIndex), ChainStateStore.WritePage(page.Parent, nextSeq, page.Records.AsSpan(0, page.Count), typeInfo!));
+                }
+
+                string? marker = page.IsDone ? ChainStateStore.DoneMarker : page.Next is { } next ? ChainStateStore.Marker(next) : null;
+                if (marker is not null)
+                {
+                    change.Put(state.Scope, ChainStateStore.ItemKey(Index, page.Parent), marker);
+                }
+
+                if (change.Operations.Count > 0)
+                {
+                    await state.CommitAsync(change, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (page.Count > 0)
+                {
+                    pageIndex++;
+                }
+            }
+
+            if (page.Count > 0)
+            {
+                page.FirstSeq = nextSeq;
+                nextSeq += page.Count;
+                await writer.WriteAsync(page, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------- sink
+
+    private async Task SinkAsync(ChainRun run, ChannelReader<StepPage<TOut>> reader, CancellationToken cancellationToken)
+    {
+        var output = (IOutput<TOut>)run.Output;
+        var state = run.State;
+        if (state is not null && run.Resuming)
+        {
+            await output.RecoverAsync(await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+
+        var clock = run.Options.TimeProvider;
+        long lastCommit = clock.GetTimestamp();
+        var touched = new Dictionary<long, string>();
+        Exception? failure = null;
+        try
+        {
+            await foreach (var page in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (page.Count > 0)
+                {
+                    await output.WriteAsync(page.Records.AsMemory(0, page.Count), cancellationToken).ConfigureAwait(false);
+                }
+
+                if (state is not null && (page.IsDone ? ChainStateStore.DoneMarker : page.Next is { } next ? ChainStateStore.Marker(next) : null) is { } marker)
+                {
+                    touched[page.Parent] = marker;
+                }
+
+                if (output.IsBatchFull || clock.GetElapsedTime(lastCommit) >= output.Batching.FlushInterval)
+                {
+                    await CommitOutputAsync(run, output, touched, cancellationToken).ConfigureAwait(false);
+                    lastCommit = clock.GetTimestamp();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            // Every page handed to the output is whole and the inputs' progress says where each one stands, so what is pending is
+            // committed even when the run stops: a resumed run continues each input after its last committed page.
+            if (failure is null or OperationCanceledException)
+            {
+                await CommitOutputAsync(run, output, touched, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task CommitOutputAsync(ChainRun run, IOutput<TOut> output, Dictionary<long, string> touched, CancellationToken cancellationToken)
+    {
+        OutputCommit commit;
+        if (run.State is { } state)
+        {
+            if (output.PendingRecords == 0 && touched.Count == 0)
+            {
+                return;
+            }
+
+            var prepared = await output.PrepareCommitAsync(cancellationToken).ConfigureAwait(false);
+            var change = state.PutPrepared(new StateChange(), prepared);
+            foreach (var (parent, marker) in touched)
+            {
+                change.Put(state.Scope, ChainStateStore.ItemKey(Index, parent), marker);
+            }
+
+            await state.CommitAsync(change, cancellationToken).ConfigureAwait(false);
+            commit = await output.CompleteCommitAsync(prepared, cancellationToken).ConfigureAwait(false);
+            touched.Clear();
+        }
+        else
+        {
+            if (output.PendingRecords == 0)
+            {
+                return;
+            }
+
+            commit = await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        run.Committed += commit.Records;
+        run.Files.AddRange(commit.Files);
+    }
+
+    /// <summary>One input of the stage: a record of the step before (keyed by its position), or a batch of them (keyed by its first).</summary>
+    private readonly record struct WorkItem(long Key, TParent Record, IReadOnlyList<TParent>? Batch);
+}

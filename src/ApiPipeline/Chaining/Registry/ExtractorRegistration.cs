@@ -1,0 +1,151 @@
+using System.Text.Json.Serialization.Metadata;
+
+namespace ApiPipeline;
+
+/// <summary>An extractor in a <see cref="ComponentRegistry"/>: its names, types, shapes and factory.</summary>
+public abstract class ExtractorRegistration
+{
+    private protected ExtractorRegistration(string name, string typeName, TypeShape input, TypeShape output)
+    {
+        Name = name;
+        TypeName = typeName;
+        Input = input;
+        Output = output;
+    }
+
+    /// <summary>The extractor's name (<c>[Extractor(Name = …)]</c>, else the class name).</summary>
+    public string Name { get; }
+
+    /// <summary>The extractor class's full name (<c>Demo.GitHubIssues</c>).</summary>
+    public string TypeName { get; }
+
+    /// <summary>The extractor class's name without namespace.</summary>
+    public string ShortTypeName => TypeName[(TypeName.LastIndexOf('.') + 1)..];
+
+    /// <summary>The input type.</summary>
+    public abstract Type InputType { get; }
+
+    /// <summary>The record type.</summary>
+    public abstract Type OutputType { get; }
+
+    /// <summary>The input type's members and how to create one.</summary>
+    public TypeShape Input { get; }
+
+    /// <summary>The record type's members.</summary>
+    public TypeShape Output { get; }
+
+    /// <summary>The resilience settings of the extractor's attributes.</summary>
+    public abstract ResilienceOptions Resilience { get; }
+
+    /// <summary>Creates the extractor (an <see cref="IExtractor{TIn, TOut}"/>).</summary>
+    /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
+    /// <param name="options">Run-time settings.</param>
+    public abstract object Create(HttpClient? httpClient = null, ExtractorOptions? options = null);
+
+    /// <summary>Starts a chain whose first step is this extractor.</summary>
+    internal abstract IChainBuilder StartChain(string chainName, ChainStepSettings settings);
+
+    /// <summary>Appends this extractor as the next step of a chain whose last records are <typeparamref name="TParent"/>.</summary>
+    internal abstract IChainBuilder AppendTo<TChainIn, TParent>(ChainBuilder<TChainIn, TParent> builder, ChainStepSettings settings, RuntimeMapping mapping);
+
+    /// <summary>A JSON Lines output for this extractor's records.</summary>
+    internal abstract object CreateJsonlOutput(string directory, string name, int? partitionMember, OutputBatchOptions batching);
+
+    /// <summary>A pipeline of this extractor into an output created by <see cref="CreateJsonlOutput"/>.</summary>
+    internal abstract IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options);
+
+    /// <summary>Runs a pipeline created by <see cref="CreatePipeline"/> for an input known as an object.</summary>
+    internal abstract Task<PipelineResult> ExecutePipelineAsync(IPipeline pipeline, object input, CancellationToken cancellationToken);
+}
+
+/// <summary>An extractor of <typeparamref name="TIn"/> → <typeparamref name="TOut"/> in a <see cref="ComponentRegistry"/>.</summary>
+/// <typeparam name="TIn">The input type.</typeparam>
+/// <typeparam name="TOut">The record type.</typeparam>
+public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
+{
+    private readonly Func<HttpClient?, ExtractorOptions?, IExtractor<TIn, TOut>> _factory;
+    private readonly Func<JsonTypeInfo<TOut>> _recordTypeInfo;
+
+    /// <summary>Creates the registration (generated code).</summary>
+    /// <param name="typeName">The extractor class's full name.</param>
+    /// <param name="definition">The extractor's generated definition (name, record metadata, attribute settings).</param>
+    /// <param name="factory">Creates the extractor.</param>
+    /// <param name="input">The input type's shape.</param>
+    /// <param name="output">The record type's shape.</param>
+    public ExtractorRegistration(string typeName, ExtractorDefinition<TIn, TOut> definition, Func<HttpClient?, ExtractorOptions?, IExtractor<TIn, TOut>> factory, TypeShape<TIn> input, TypeShape<TOut> output)
+        : base(definition?.Name ?? throw new ArgumentNullException(nameof(definition)), typeName, input, output)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _factory = factory;
+        _recordTypeInfo = definition.RecordTypeInfo;
+        Definition = definition;
+        TypedInput = input;
+        TypedOutput = output;
+    }
+
+    /// <summary>The extractor's generated definition.</summary>
+    public ExtractorDefinition<TIn, TOut> Definition { get; }
+
+    /// <inheritdoc/>
+    public override ResilienceOptions Resilience => Definition.Resilience;
+
+    /// <inheritdoc/>
+    public override Type InputType => typeof(TIn);
+
+    /// <inheritdoc/>
+    public override Type OutputType => typeof(TOut);
+
+    /// <summary>The input type's shape.</summary>
+    public TypeShape<TIn> TypedInput { get; }
+
+    /// <summary>The record type's shape.</summary>
+    public TypeShape<TOut> TypedOutput { get; }
+
+    /// <inheritdoc/>
+    public override object Create(HttpClient? httpClient = null, ExtractorOptions? options = null) => CreateExtractor(httpClient, options);
+
+    /// <summary>Creates the extractor.</summary>
+    /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
+    /// <param name="options">Run-time settings.</param>
+    public IExtractor<TIn, TOut> CreateExtractor(HttpClient? httpClient = null, ExtractorOptions? options = null) => _factory(httpClient, options);
+
+    internal override IChainBuilder StartChain(string chainName, ChainStepSettings settings)
+        => ChainDefinition.Create(chainName, settings, _factory, _recordTypeInfo);
+
+    internal override IChainBuilder AppendTo<TChainIn, TParent>(ChainBuilder<TChainIn, TParent> builder, ChainStepSettings settings, RuntimeMapping mapping)
+    {
+        if (mapping.IsIdentity)
+        {
+            return builder.Then<TIn, TOut>(settings, _factory, _recordTypeInfo, static (_, parent) => (TIn)(object)parent!);
+        }
+
+        var shape = TypedInput;
+        return builder.Then<TIn, TOut>(settings, _factory, _recordTypeInfo, (chainInput, parent) => shape.CreateTyped(mapping.Evaluate(chainInput, parent)));
+    }
+
+    internal override object CreateJsonlOutput(string directory, string name, int? partitionMember, OutputBatchOptions batching)
+    {
+        Func<TOut, DateTimeOffset?>? partitionBy = null;
+        if (partitionMember is int member)
+        {
+            var shape = TypedOutput;
+            partitionBy = record => shape.Get(record, member) switch
+            {
+                DateTimeOffset value => value,
+                DateTime value => new DateTimeOffset(DateTime.SpecifyKind(value, value.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : value.Kind)),
+                DateOnly value => new DateTimeOffset(value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+                _ => null,
+            };
+        }
+
+        return new JsonlOutput<TOut>(_recordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = directory, Name = name, PartitionBy = partitionBy, Batching = batching });
+    }
+
+    internal override IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options)
+        => new Pipeline<TIn, TOut>(id, _factory(httpClient, extractorOptions), (IOutput<TOut>)output, options);
+
+    internal override Task<PipelineResult> ExecutePipelineAsync(IPipeline pipeline, object input, CancellationToken cancellationToken)
+        => input is TIn typed
+            ? ((IPipeline<TIn>)pipeline).ExecuteAsync(typed, cancellationToken)
+            : throw new ArgumentException($"Pipeline '{pipeline.Id}' takes {typeof(TIn).Name}, not {input?.GetType().Name ?? "null"}.", nameof(input));
+}

@@ -1,0 +1,159 @@
+using System.Globalization;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// An input mapping read at run time (YAML): for each member of the step's input that is mapped, where its value comes from (the chain
+/// input or the previous step's record, by member index of their shapes) and how it is converted. Values pass as objects, in one array per
+/// input; attribute-declared chains use generated mapping code instead.
+/// </summary>
+internal sealed class RuntimeMapping
+{
+    private RuntimeMapping(TypeShape? target, IReadOnlyList<MappingSlot> slots)
+    {
+        Target = target;
+        Slots = slots;
+    }
+
+    /// <summary>The record of the step before is the input as it is.</summary>
+    public static RuntimeMapping Identity { get; } = new(null, []);
+
+    public TypeShape? Target { get; }
+
+    public IReadOnlyList<MappingSlot> Slots { get; }
+
+    public bool IsIdentity => Target is null;
+
+    public static RuntimeMapping Create(TypeShape target, IReadOnlyList<MappingSlot> slots) => new(target, slots);
+
+    public object?[] Evaluate(object? chainInput, object? parent)
+    {
+        var values = new object?[Target!.Members.Count];
+        Array.Fill(values, ShapeValue.Unset);
+        foreach (var slot in Slots)
+        {
+            object? instance = slot.FromChainInput ? chainInput : parent;
+            object? value = slot.Source is null ? instance : instance is null ? null : slot.Source.Get(instance, slot.SourceMember);
+            value = slot.Convert(value);
+            if (value is null && !Target.Members[slot.Target].AllowsNull)
+            {
+                throw new ChainMappingException($"The mapping from '{slot.Describe}' gave null, but '{Target.Members[slot.Target].Name}' of {Target.TypeName} does not accept null.");
+            }
+
+            values[slot.Target] = value;
+        }
+
+        return values;
+    }
+}
+
+/// <summary>One mapped member: target index, source (shape and member; no shape for the whole value), conversion.</summary>
+internal sealed record MappingSlot(int Target, bool FromChainInput, TypeShape? Source, int SourceMember, Func<object?, object?> Convert, string Describe);
+
+/// <summary>
+/// The conversions a mapping may apply, the same at compile time (the generator) and at run time (YAML): identity, <c>T</c> → <c>T?</c>,
+/// widening numbers that lose nothing, and numbers, <see cref="bool"/>, <see cref="Guid"/>, enums and dates to <see cref="string"/>
+/// (invariant culture, ISO 8601). Nothing that can lose data: no narrowing, no <c>long</c> → <c>double</c>, no parsing of strings.
+/// </summary>
+internal static class ValueConversion
+{
+    private static readonly Func<object?, object?> Same = static value => value;
+
+    /// <summary>The conversion from <paramref name="from"/> to <paramref name="to"/>, or <see langword="null"/> when there is no safe one.</summary>
+    public static Func<object?, object?>? Find(Type from, Type to)
+    {
+        var source = Nullable.GetUnderlyingType(from) ?? from;
+        var target = Nullable.GetUnderlyingType(to) ?? to;
+        if (source == target || (!source.IsValueType && to == typeof(object)))
+        {
+            return Same;
+        }
+
+        if (target == typeof(string))
+        {
+            return ToText(source);
+        }
+
+        if (Widening(source, target))
+        {
+            return value => value is null ? null : System.Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+        }
+
+        return null;
+    }
+
+    private static Func<object?, object?>? ToText(Type source)
+    {
+        if (source == typeof(DateTimeOffset))
+        {
+            return static value => value is DateTimeOffset d ? d.ToString("O", CultureInfo.InvariantCulture) : null;
+        }
+
+        if (source == typeof(DateTime))
+        {
+            return static value => value is DateTime d ? d.ToString("O", CultureInfo.InvariantCulture) : null;
+        }
+
+        if (source == typeof(DateOnly))
+        {
+            return static value => value is DateOnly d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
+        }
+
+        if (source == typeof(bool))
+        {
+            return static value => value is bool b ? (b ? "true" : "false") : null;
+        }
+
+        if (source.IsEnum || source == typeof(Guid) || source == typeof(char) || Rank(source) > 0 || source == typeof(decimal) || source == typeof(double) || source == typeof(float))
+        {
+            return static value => value switch
+            {
+                null => null,
+                double d => d.ToString("R", CultureInfo.InvariantCulture),
+                float f => f.ToString("R", CultureInfo.InvariantCulture),
+                IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString(),
+            };
+        }
+
+        return null;
+    }
+
+    /// <summary>Implicit numeric conversions that keep every value exactly.</summary>
+    private static bool Widening(Type source, Type target)
+    {
+        if (target == typeof(decimal))
+        {
+            return Rank(source) > 0;
+        }
+
+        if (target == typeof(double))
+        {
+            return source == typeof(float) || (Rank(source) > 0 && Rank(source) <= 3);
+        }
+
+        if (target == typeof(float))
+        {
+            return source == typeof(sbyte) || source == typeof(byte) || source == typeof(short) || source == typeof(ushort);
+        }
+
+        int s = Rank(source), t = Rank(target);
+        if (s == 0 || t == 0 || t <= s)
+        {
+            return false;
+        }
+
+        bool sourceSigned = Signed(source), targetSigned = Signed(target);
+        return sourceSigned == targetSigned || (!sourceSigned && targetSigned);
+    }
+
+    /// <summary>Integral size rank: 1 byte … 4 long; 0 for anything else. Signed and unsigned of a size share a rank.</summary>
+    private static int Rank(Type type)
+        => type == typeof(sbyte) || type == typeof(byte) ? 1
+            : type == typeof(short) || type == typeof(ushort) || type == typeof(char) ? 2
+            : type == typeof(int) || type == typeof(uint) ? 3
+            : type == typeof(long) || type == typeof(ulong) ? 4
+            : 0;
+
+    private static bool Signed(Type type) => type == typeof(sbyte) || type == typeof(short) || type == typeof(int) || type == typeof(long);
+}

@@ -1,0 +1,304 @@
+using YamlDotNet.RepresentationModel;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// Loads a chain in the design's YAML format and resolves it against a <see cref="ComponentRegistry"/> (the generated
+/// <c>ApiPipeline.Generated.ApiPipelineRegistry.Instance</c>):
+/// <code>
+/// chain_id: org_issues
+/// extractors:
+///   - extractor_class: OrgRepos          # registry name, class name or full class name
+///     processing_mode: single
+///     output_mapping:
+///       name: repo_name                  # record member: state variable for the next step
+///       owner_login: owner
+///   - extractor_class: GitHubIssues
+///     processing_mode: parallel          # single | sequential | parallel
+///     max_concurrency: 8
+///     on_error: continue                 # fail_fast | continue | skip | dead_letter
+///     input_mapping:
+///       owner: owner                     # input member: state variable, chain_input or chain_input.member
+///       repo: repo_name
+/// output:                                # optional
+///   type: jsonl
+///   config: { format: jsonl, directory: out, partition_by: updated_at }
+/// </code>
+/// Unknown classes, unknown fields, unknown members, unsafe conversions, unmapped required members and bad values fail with a
+/// <see cref="ConfigException"/> naming the file, line and column.
+/// </summary>
+public static class ChainConfig
+{
+    private const string ChainInput = "chain_input";
+    private static readonly string[] TopFields = ["chain_id", "extractors", "max_parallel_chains", "output"];
+    private static readonly string[] StepFields = ["extractor_class", "step", "processing_mode", "max_concurrency", "on_error", "input_mapping", "output_mapping"];
+
+    /// <summary>Reads and resolves the chain in <paramref name="path"/>.</summary>
+    /// <param name="path">The YAML file.</param>
+    /// <param name="registry">Where extractor classes are looked up.</param>
+    /// <exception cref="ConfigException">The file is wrong; the message names the line and column.</exception>
+    public static LoadedChain Load(string path, ComponentRegistry registry)
+        => Parse(File.ReadAllText(path), path, registry);
+
+    /// <summary>Resolves the chain in <paramref name="yaml"/>.</summary>
+    /// <param name="yaml">The YAML text.</param>
+    /// <param name="file">The name messages give the text.</param>
+    /// <param name="registry">Where extractor classes are looked up.</param>
+    /// <exception cref="ConfigException">The text is wrong; the message names the line and column.</exception>
+    public static LoadedChain Parse(string yaml, string file, ComponentRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(registry);
+        var doc = YamlDocument.Parse(yaml, file);
+        var top = doc.Fields(doc.Root, "the chain", TopFields);
+        string id = doc.Text(doc.Required(top, doc.Root, "chain_id", "a chain"), "chain_id");
+        var list = doc.Sequence(doc.Required(top, doc.Root, "extractors", "a chain"), "extractors");
+        if (list.Children.Count == 0)
+        {
+            throw doc.Error(list, "a chain needs at least one step under 'extractors'");
+        }
+
+        int? maxParallel = top.TryGetValue("max_parallel_chains", out var mp) ? doc.PositiveInt(mp.Value, "max_parallel_chains") : null;
+
+        IChainBuilder? builder = null;
+        ExtractorRegistration? first = null, previous = null;
+        string? previousName = null;
+        var variables = new Dictionary<string, (int Member, YamlNode Node)>(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < list.Children.Count; i++)
+        {
+            var node = doc.Mapping(list.Children[i], $"step {i + 1}");
+            string where = $"step {i + 1}";
+            var fields = doc.Fields(node, where, StepFields);
+            var classNode = doc.Required(fields, node, "extractor_class", where);
+            string className = doc.Text(classNode, "extractor_class");
+            var registration = registry.FindExtractor(className, out var problem) ?? throw doc.Error(classNode, problem);
+            string name = fields.TryGetValue("step", out var stepName) ? doc.Text(stepName.Value, "step") : registration.Name;
+            if (!names.Add(name))
+            {
+                throw doc.Error(stepName.Value ?? classNode, $"two steps are named '{name}'; give one of them another name with 'step:'");
+            }
+
+            where = $"step {i + 1} '{name}'";
+            var settings = new ChainStepSettings
+            {
+                Name = name,
+                Mode = fields.TryGetValue("processing_mode", out var mode)
+                    ? doc.Choice(mode.Value, "processing_mode", ("single", ProcessingMode.Single), ("sequential", ProcessingMode.Sequential), ("parallel", ProcessingMode.Parallel))
+                    : i == 0 ? ProcessingMode.Single : ProcessingMode.Sequential,
+                MaxConcurrency = fields.TryGetValue("max_concurrency", out var mc) ? doc.PositiveInt(mc.Value, "max_concurrency") : ChainStepSettings.DefaultMaxConcurrency,
+                OnError = fields.TryGetValue("on_error", out var onError) ? ErrorModeOf(doc, onError.Value) : null,
+            };
+
+            if (i == 0)
+            {
+                if (fields.TryGetValue("input_mapping", out var firstMapping))
+                {
+                    throw doc.Error(firstMapping.Key, $"{where} takes the chain input ({registration.Input.TypeName}) as it is, so it has no input_mapping; mappings build the inputs of later steps");
+                }
+
+                builder = registration.StartChain(id, settings);
+                first = registration;
+            }
+            else
+            {
+                var mapping = InputMapping(doc, fields, where, registration, previous!, previousName!, first!, variables);
+                builder = builder!.Append(registration, settings, mapping);
+            }
+
+            variables = OutputMapping(doc, fields, where, registration);
+            previous = registration;
+            previousName = name;
+        }
+
+        var output = top.TryGetValue("output", out var outputNode) ? OutputConfig.Parse(doc, outputNode.Value, previous!, id) : null;
+        try
+        {
+            return new LoadedChain(id, builder!.Build(), first!, previous!, maxParallel, output);
+        }
+        catch (ArgumentException ex)
+        {
+            throw doc.Error(doc.Root, ex.Message);
+        }
+    }
+
+    internal static ErrorMode ErrorModeOf(YamlDocument doc, YamlNode node)
+        => doc.Choice(node, "error mode", ("fail_fast", ErrorMode.FailFast), ("continue", ErrorMode.Continue), ("skip", ErrorMode.Skip), ("dead_letter", ErrorMode.DeadLetter));
+
+    /// <summary>The state variables a step's <c>output_mapping</c> defines: variable → member of its record.</summary>
+    private static Dictionary<string, (int Member, YamlNode Node)> OutputMapping(YamlDocument doc, Dictionary<string, (YamlScalarNode Key, YamlNode Value)> fields, string where, ExtractorRegistration registration)
+    {
+        var variables = new Dictionary<string, (int, YamlNode)>(StringComparer.Ordinal);
+        if (!fields.TryGetValue("output_mapping", out var field))
+        {
+            return variables;
+        }
+
+        foreach (var (keyNode, valueNode) in doc.Mapping(field.Value, "output_mapping").Children)
+        {
+            string member = doc.Text(keyNode, "a record member");
+            int index = registration.Output.IndexOf(member);
+            if (index < 0 || !registration.Output.Members[index].CanRead)
+            {
+                throw doc.Error(keyNode, $"{where}: '{member}' is not a member of its record {registration.Output.TypeName}; its members are: {Members(registration.Output, m => m.CanRead)}");
+            }
+
+            string variable = doc.Text(valueNode, "a state variable name");
+            if (variable == ChainInput || !variables.TryAdd(variable, (index, valueNode)))
+            {
+                throw doc.Error(valueNode, $"{where}: the state variable '{variable}' is defined twice (or is the reserved name chain_input)");
+            }
+        }
+
+        return variables;
+    }
+
+    /// <summary>
+    /// A later step's input from its <c>input_mapping</c>: each entry names an input member and where its value comes from. Every required
+    /// member must be mapped and every value must convert safely. Without <c>input_mapping</c>, the previous record is the input as it is.
+    /// </summary>
+    private static RuntimeMapping InputMapping(
+        YamlDocument doc,
+        Dictionary<string, (YamlScalarNode Key, YamlNode Value)> fields,
+        string where,
+        ExtractorRegistration registration,
+        ExtractorRegistration previous,
+        string previousName,
+        ExtractorRegistration first,
+        Dictionary<string, (int Member, YamlNode Node)> variables)
+    {
+        var target = registration.Input;
+        if (!fields.TryGetValue("input_mapping", out var field))
+        {
+            if (previous.OutputType == registration.InputType)
+            {
+                return RuntimeMapping.Identity;
+            }
+
+            throw doc.Error(fields["extractor_class"].Key, $"{where} takes {target.TypeName}, but step '{previousName}' produces {previous.Output.TypeName}; add an input_mapping for: {Members(target, m => m.Write == ShapeWrite.Required)}");
+        }
+
+        if (!target.CanCreate)
+        {
+            throw doc.Error(field.Key, $"{where}: its input {target.TypeName} cannot be created from mapped values (no public constructor)");
+        }
+
+        var slots = new List<MappingSlot>();
+        var mapped = new HashSet<int>();
+        foreach (var (keyNode, valueNode) in doc.Mapping(field.Value, "input_mapping").Children)
+        {
+            string memberName = doc.Text(keyNode, "an input member");
+            int targetIndex = target.IndexOf(memberName);
+            if (targetIndex < 0 || target.Members[targetIndex].Write == ShapeWrite.None)
+            {
+                throw doc.Error(keyNode, $"{where}: '{memberName}' is not a member of its input {target.TypeName} that can be set; it takes: {Members(target, m => m.Write != ShapeWrite.None)}");
+            }
+
+            if (!mapped.Add(targetIndex))
+            {
+                throw doc.Error(keyNode, $"{where}: '{target.Members[targetIndex].Name}' of {target.TypeName} is mapped twice");
+            }
+
+            string source = doc.Text(valueNode, "a state variable, chain_input or chain_input.<member>");
+            TypeShape? sourceShape;
+            int sourceMember;
+            bool fromChainInput;
+            Type sourceType;
+            string sourceTypeName;
+            if (source == ChainInput)
+            {
+                (sourceShape, sourceMember, fromChainInput, sourceType, sourceTypeName) = (null, -1, true, first.InputType, first.Input.TypeName);
+            }
+            else if (source.StartsWith(ChainInput + ".", StringComparison.Ordinal))
+            {
+                string member = source[(ChainInput.Length + 1)..];
+                int index = first.Input.IndexOf(member);
+                if (index < 0 || !first.Input.Members[index].CanRead)
+                {
+                    throw doc.Error(valueNode, $"{where}: '{member}' is not a member of the chain input {first.Input.TypeName}; its members are: {Members(first.Input, m => m.CanRead)}");
+                }
+
+                var m = first.Input.Members[index];
+                (sourceShape, sourceMember, fromChainInput, sourceType, sourceTypeName) = (first.Input, index, true, m.Type, m.TypeName);
+            }
+            else if (variables.TryGetValue(source, out var variable))
+            {
+                var m = previous.Output.Members[variable.Member];
+                (sourceShape, sourceMember, fromChainInput, sourceType, sourceTypeName) = (previous.Output, variable.Member, false, m.Type, m.TypeName);
+            }
+            else
+            {
+                throw doc.Error(valueNode, $"{where}: '{source}' is not a state variable of step '{previousName}' (its output_mapping defines: {(variables.Count == 0 ? "none" : string.Join(", ", variables.Keys))}), nor chain_input or chain_input.<member>");
+            }
+
+            var targetMember = target.Members[targetIndex];
+            var convert = ValueConversion.Find(sourceType, targetMember.Type)
+                ?? throw doc.Error(valueNode, $"{where}: '{source}' ({sourceTypeName}) cannot be mapped to '{targetMember.Name}' ({targetMember.TypeName}) of {target.TypeName} without a conversion that can lose data");
+            slots.Add(new MappingSlot(targetIndex, fromChainInput, sourceShape, sourceMember, convert, source));
+        }
+
+        var missing = target.Members.Select((m, i) => (m, i)).Where(x => x.m.Write == ShapeWrite.Required && !mapped.Contains(x.i)).Select(x => $"'{x.m.Name}' ({x.m.TypeName})").ToList();
+        if (missing.Count > 0)
+        {
+            throw doc.Error(field.Key, $"{where}: the required member{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} of its input {target.TypeName} {(missing.Count > 1 ? "are" : "is")} not mapped");
+        }
+
+        return RuntimeMapping.Create(target, slots);
+    }
+
+    internal static string Members(TypeShape shape, Func<ShapeMember, bool> filter)
+    {
+        var names = shape.Members.Where(filter).Select(m => $"{m.Name} ({m.TypeName})").ToList();
+        return names.Count == 0 ? "none" : string.Join(", ", names);
+    }
+}
+
+/// <summary>A chain loaded from YAML, resolved against a registry.</summary>
+public sealed class LoadedChain
+{
+    private readonly ExtractorRegistration _first;
+    private readonly ExtractorRegistration _last;
+
+    internal LoadedChain(string id, ChainDefinition definition, ExtractorRegistration first, ExtractorRegistration last, int? maxParallelChains, OutputConfig? output)
+    {
+        Id = id;
+        Definition = definition;
+        _first = first;
+        _last = last;
+        MaxParallelChains = maxParallelChains;
+        Output = output;
+    }
+
+    /// <summary>The <c>chain_id</c>.</summary>
+    public string Id { get; }
+
+    /// <summary>The chain's definition; <see cref="ChainDefinition.As{TIn, TOut}"/> gives it its types.</summary>
+    public ChainDefinition Definition { get; }
+
+    /// <summary>The chain input's type (the first step's input).</summary>
+    public Type InputType => _first.InputType;
+
+    /// <summary>The chain's record type (the last step's).</summary>
+    public Type OutputType => _last.OutputType;
+
+    /// <summary><c>max_parallel_chains</c>, if given.</summary>
+    public int? MaxParallelChains { get; }
+
+    /// <summary>The <c>output</c> section, if given.</summary>
+    public OutputConfig? Output { get; }
+
+    /// <summary>Creates the output the <c>output</c> section describes (an <see cref="IOutput{T}"/> of the chain's records).</summary>
+    /// <param name="directory">Overrides <see cref="OutputConfig.Directory"/>.</param>
+    public object CreateOutput(string? directory = null)
+        => (Output ?? throw new InvalidOperationException($"Chain '{Id}' has no output section; pass an output of {_last.Output.TypeName} records."))
+            .Create(_last, directory);
+
+    /// <summary>Runs the chain for one input into <paramref name="output"/> (an <see cref="IOutput{T}"/> of the chain's records).</summary>
+    /// <param name="input">The chain input (of <see cref="InputType"/>).</param>
+    /// <param name="output">The output.</param>
+    /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
+    /// <param name="options">Run-time settings; the chain id defaults to <see cref="Id"/>.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    public Task<ChainResult> ExecuteAsync(object input, object output, HttpClient? httpClient = null, ChainOptions? options = null, CancellationToken cancellationToken = default)
+        => Definition.ExecuteUntypedAsync(input, output, httpClient, (options ?? new ChainOptions()) with { ChainId = options?.ChainId ?? Id }, cancellationToken);
+}

@@ -1,0 +1,115 @@
+using YamlDotNet.RepresentationModel;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// The <c>output</c> section of a chain or pipeline file (the design's <c>output: type, config: format, partition_by</c>):
+/// <code>
+/// output:
+///   type: jsonl                # or json (JSON Lines either way)
+///   config:
+///     format: jsonl
+///     directory: out           # default out
+///     name: issues             # default: the chain or pipeline id
+///     partition_by: updated_at # a date member of the record: date=YYYY-MM-DD folders
+///     batch_size: 1000
+///     flush_interval: 60s
+/// </code>
+/// </summary>
+public sealed record OutputConfig
+{
+    private static readonly string[] Fields = ["type", "config"];
+    private static readonly string[] ConfigFields = ["format", "directory", "name", "partition_by", "batch_size", "flush_interval", "max_batch_bytes"];
+
+    /// <summary>The output type: <c>jsonl</c> (or <c>json</c>).</summary>
+    public required string Type { get; init; }
+
+    /// <summary>The root folder.</summary>
+    public string Directory { get; init; } = "out";
+
+    /// <summary>The dataset folder's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The record member files are partitioned by, or <see langword="null"/>.</summary>
+    public string? PartitionBy { get; init; }
+
+    /// <summary>When a batch is committed.</summary>
+    public OutputBatchOptions Batching { get; init; } = OutputBatchOptions.Default;
+
+    internal int? PartitionMember { get; init; }
+
+    internal object Create(ExtractorRegistration records, string? directory)
+        => records.CreateJsonlOutput(directory ?? Directory, Name, PartitionMember, Batching);
+
+    internal static OutputConfig Parse(YamlDocument doc, YamlNode node, ExtractorRegistration records, string defaultName)
+    {
+        var mapping = doc.Mapping(node, "output");
+        var fields = doc.Fields(mapping, "output", Fields);
+        var typeNode = doc.Required(fields, mapping, "type", "output");
+        string type = doc.Text(typeNode, "the output type");
+        if (!ComponentRegistry.BuiltInOutputs.Contains(type, StringComparer.OrdinalIgnoreCase))
+        {
+            throw doc.Error(typeNode, $"unknown output type '{type}'; registered output types: {string.Join(", ", ComponentRegistry.BuiltInOutputs)}");
+        }
+
+        var config = new OutputConfig { Type = type.ToLowerInvariant(), Name = defaultName };
+        if (!fields.TryGetValue("config", out var configField))
+        {
+            return config;
+        }
+
+        var configMapping = doc.Mapping(configField.Value, "output config");
+        var settings = doc.Fields(configMapping, "output config", ConfigFields);
+        if (settings.TryGetValue("format", out var format) && !string.Equals(doc.Text(format.Value, "format"), "jsonl", StringComparison.OrdinalIgnoreCase))
+        {
+            throw doc.Error(format.Value, $"unknown format '{doc.Text(format.Value, "format")}'; the {type} output writes jsonl");
+        }
+
+        if (settings.TryGetValue("directory", out var directory))
+        {
+            config = config with { Directory = doc.Text(directory.Value, "directory") };
+        }
+
+        if (settings.TryGetValue("name", out var name))
+        {
+            config = config with { Name = doc.Text(name.Value, "name") };
+        }
+
+        if (settings.TryGetValue("partition_by", out var partition))
+        {
+            string member = doc.Text(partition.Value, "partition_by");
+            int index = records.Output.IndexOf(member);
+            var type2 = index < 0 ? null : Nullable.GetUnderlyingType(records.Output.Members[index].Type) ?? records.Output.Members[index].Type;
+            if (index < 0 || !records.Output.Members[index].CanRead || (type2 != typeof(DateTimeOffset) && type2 != typeof(DateTime) && type2 != typeof(DateOnly)))
+            {
+                throw doc.Error(partition.Value, $"partition_by '{member}' is not a date member of {records.Output.TypeName}; its date members are: {ChainConfig.Members(records.Output, m => m.CanRead && IsDate(m.Type))}");
+            }
+
+            config = config with { PartitionBy = records.Output.Members[index].Name, PartitionMember = index };
+        }
+
+        var batching = OutputBatchOptions.Default;
+        if (settings.TryGetValue("batch_size", out var size))
+        {
+            batching = batching with { BatchSize = doc.PositiveInt(size.Value, "batch_size") };
+        }
+
+        if (settings.TryGetValue("flush_interval", out var interval))
+        {
+            batching = batching with { FlushInterval = doc.Duration(interval.Value, "flush_interval") };
+        }
+
+        if (settings.TryGetValue("max_batch_bytes", out var bytes))
+        {
+            batching = batching with { MaxBatchBytes = doc.PositiveInt(bytes.Value, "max_batch_bytes") };
+        }
+
+        return config with { Batching = batching };
+    }
+
+    private static bool IsDate(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(DateOnly);
+    }
+}

@@ -1,0 +1,197 @@
+using YamlDotNet.RepresentationModel;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// Loads a pipeline in the design's YAML format and resolves it against a <see cref="ComponentRegistry"/>:
+/// <code>
+/// pipeline_id: issues
+/// extractor:
+///   class: GitHubIssues       # registry name, class name or full class name
+///   base_url: http://…        # optional: ExtractorOptions.BaseUrl
+///   batch_size: 100           # records per request (page size)
+///   max_concurrent: 10        # requests in flight at once (rate limiter)
+/// output:
+///   type: json
+///   config: { format: jsonl, partition_by: updated_at }
+/// watermark:
+///   enabled: true
+///   field: updated_at         # a date member of the record
+///   window_size: 1h
+/// error_handling:
+///   mode: continue            # fail_fast | continue | skip | dead_letter
+///   max_retries: 3
+///   backoff: exponential      # constant | linear | exponential
+/// </code>
+/// Errors name the file, line and column (<see cref="ConfigException"/>).
+/// </summary>
+public static class PipelineConfig
+{
+    private static readonly string[] TopFields = ["pipeline_id", "extractor", "output", "watermark", "error_handling"];
+    private static readonly string[] ExtractorFields = ["class", "base_url", "batch_size", "max_concurrent"];
+    private static readonly string[] WatermarkFields = ["enabled", "field", "window_size"];
+    private static readonly string[] ErrorFields = ["mode", "max_retries", "backoff"];
+
+    /// <summary>Reads and resolves the pipeline in <paramref name="path"/>.</summary>
+    /// <param name="path">The YAML file.</param>
+    /// <param name="registry">Where extractor classes are looked up.</param>
+    /// <exception cref="ConfigException">The file is wrong; the message names the line and column.</exception>
+    public static LoadedPipeline Load(string path, ComponentRegistry registry) => Parse(File.ReadAllText(path), path, registry);
+
+    /// <summary>Resolves the pipeline in <paramref name="yaml"/>.</summary>
+    /// <param name="yaml">The YAML text.</param>
+    /// <param name="file">The name messages give the text.</param>
+    /// <param name="registry">Where extractor classes are looked up.</param>
+    /// <exception cref="ConfigException">The text is wrong; the message names the line and column.</exception>
+    public static LoadedPipeline Parse(string yaml, string file, ComponentRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(registry);
+        var doc = YamlDocument.Parse(yaml, file);
+        var top = doc.Fields(doc.Root, "the pipeline", TopFields);
+        string id = doc.Text(doc.Required(top, doc.Root, "pipeline_id", "a pipeline"), "pipeline_id");
+
+        var extractorNode = doc.Mapping(doc.Required(top, doc.Root, "extractor", "a pipeline"), "extractor");
+        var extractor = doc.Fields(extractorNode, "extractor", ExtractorFields);
+        var classNode = doc.Required(extractor, extractorNode, "class", "extractor");
+        var registration = registry.FindExtractor(doc.Text(classNode, "class"), out var problem) ?? throw doc.Error(classNode, problem);
+        var options = new ExtractorOptions();
+        if (extractor.TryGetValue("base_url", out var baseUrl))
+        {
+            string url = doc.Text(baseUrl.Value, "base_url");
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw doc.Error(baseUrl.Value, $"base_url '{url}' is not an absolute http(s) URL");
+            }
+
+            options = options with { BaseUrl = url };
+        }
+
+        if (extractor.TryGetValue("batch_size", out var batchSize))
+        {
+            options = options with { PageSize = doc.PositiveInt(batchSize.Value, "batch_size") };
+        }
+
+        var resilience = registration.Resilience;
+        bool resilienceChanged = false;
+        if (extractor.TryGetValue("max_concurrent", out var maxConcurrent))
+        {
+            resilience = resilience with { RateLimit = (resilience.RateLimit ?? new RateLimitOptions()) with { MaxConcurrent = doc.PositiveInt(maxConcurrent.Value, "max_concurrent") } };
+            resilienceChanged = true;
+        }
+
+        ErrorMode? onError = null;
+        if (top.TryGetValue("error_handling", out var errorNode))
+        {
+            var errorMapping = doc.Mapping(errorNode.Value, "error_handling");
+            var errors = doc.Fields(errorMapping, "error_handling", ErrorFields);
+            if (errors.TryGetValue("mode", out var mode))
+            {
+                onError = ChainConfig.ErrorModeOf(doc, mode.Value);
+                resilience = resilience with { OnError = onError.Value };
+                resilienceChanged = true;
+            }
+
+            if (errors.TryGetValue("max_retries", out var retries) || errors.TryGetValue("backoff", out _))
+            {
+                var retry = resilience.Retry ?? new RetryOptions();
+                if (retries.Value is not null)
+                {
+                    retry = retry with { MaxRetries = doc.NonNegativeInt(retries.Value, "max_retries") };
+                }
+
+                if (errors.TryGetValue("backoff", out var backoff))
+                {
+                    retry = retry with { Backoff = doc.Choice(backoff.Value, "backoff", ("constant", Backoff.Constant), ("linear", Backoff.Linear), ("exponential", Backoff.Exponential)) };
+                }
+
+                resilience = resilience with { Retry = retry };
+                resilienceChanged = true;
+            }
+        }
+
+        if (resilienceChanged)
+        {
+            options = options with { Resilience = resilience };
+        }
+
+        WatermarkConfig? watermark = null;
+        if (top.TryGetValue("watermark", out var watermarkNode))
+        {
+            var mapping = doc.Mapping(watermarkNode.Value, "watermark");
+            var fields = doc.Fields(mapping, "watermark", WatermarkFields);
+            bool enabled = !fields.TryGetValue("enabled", out var enabledNode) || doc.Bool(enabledNode.Value, "enabled");
+            var fieldNode = doc.Required(fields, mapping, "field", "watermark");
+            string field = doc.Text(fieldNode, "field");
+            int member = registration.Output.IndexOf(field);
+            var type = member < 0 ? null : Nullable.GetUnderlyingType(registration.Output.Members[member].Type) ?? registration.Output.Members[member].Type;
+            if (member < 0 || (type != typeof(DateTimeOffset) && type != typeof(DateTime)))
+            {
+                throw doc.Error(fieldNode, $"watermark field '{field}' is not a date member of {registration.Output.TypeName}; its members are: {ChainConfig.Members(registration.Output, m => m.CanRead)}");
+            }
+
+            TimeSpan? window = fields.TryGetValue("window_size", out var windowNode) ? doc.Duration(windowNode.Value, "window_size") : null;
+            watermark = new WatermarkConfig(enabled, registration.Output.Members[member].Name, window);
+        }
+
+        var output = top.TryGetValue("output", out var outputNode) ? OutputConfig.Parse(doc, outputNode.Value, registration, id) : null;
+        return new LoadedPipeline(id, registration, options, onError, output, watermark);
+    }
+}
+
+/// <summary>The <c>watermark</c> section of a pipeline file (incremental loads run by the pipeline's watermark support).</summary>
+/// <param name="Enabled">Whether incremental loading is on.</param>
+/// <param name="Field">The record member the watermark follows.</param>
+/// <param name="WindowSize">The window size, if given.</param>
+public sealed record WatermarkConfig(bool Enabled, string Field, TimeSpan? WindowSize);
+
+/// <summary>A pipeline loaded from YAML, resolved against a registry.</summary>
+public sealed class LoadedPipeline
+{
+    internal LoadedPipeline(string id, ExtractorRegistration extractor, ExtractorOptions options, ErrorMode? onError, OutputConfig? output, WatermarkConfig? watermark)
+    {
+        Id = id;
+        Extractor = extractor;
+        ExtractorOptions = options;
+        OnError = onError;
+        Output = output;
+        Watermark = watermark;
+    }
+
+    /// <summary>The <c>pipeline_id</c>.</summary>
+    public string Id { get; }
+
+    /// <summary>The extractor the file names.</summary>
+    public ExtractorRegistration Extractor { get; }
+
+    /// <summary>The extractor settings the file gives (base URL, page size, retries, concurrency, error mode).</summary>
+    public ExtractorOptions ExtractorOptions { get; }
+
+    /// <summary>The error mode of <c>error_handling.mode</c>, if given.</summary>
+    public ErrorMode? OnError { get; }
+
+    /// <summary>The <c>output</c> section, if given.</summary>
+    public OutputConfig? Output { get; }
+
+    /// <summary>The <c>watermark</c> section, if given.</summary>
+    public WatermarkConfig? Watermark { get; }
+
+    /// <summary>Creates the output the <c>output</c> section describes (a <see cref="JsonlOutput{T}"/> of the extractor's records).</summary>
+    /// <param name="directory">Overrides <see cref="OutputConfig.Directory"/>.</param>
+    public object CreateOutput(string? directory = null)
+        => (Output ?? throw new InvalidOperationException($"Pipeline '{Id}' has no output section.")).Create(Extractor, directory);
+
+    /// <summary>Creates the pipeline into <paramref name="output"/> (from <see cref="CreateOutput"/>, or any <see cref="IOutput{T}"/> of the records).</summary>
+    /// <param name="output">The output.</param>
+    /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
+    /// <param name="baseUrl">Overrides the base URL (e.g. a test server).</param>
+    public IPipeline CreatePipeline(object output, HttpClient? httpClient = null, string? baseUrl = null)
+        => Extractor.CreatePipeline(Id, httpClient, baseUrl is null ? ExtractorOptions : ExtractorOptions with { BaseUrl = baseUrl }, output, new PipelineOptions { OnError = OnError });
+
+    /// <summary>Runs a pipeline from <see cref="CreatePipeline"/> for one input (of the extractor's input type).</summary>
+    /// <param name="pipeline">The pipeline.</param>
+    /// <param name="input">The input.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    public Task<PipelineResult> ExecuteAsync(IPipeline pipeline, object input, CancellationToken cancellationToken = default)
+        => Extractor.ExecutePipelineAsync(pipeline, input, cancellationToken);
+}

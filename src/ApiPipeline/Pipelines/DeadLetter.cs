@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ApiPipeline;
+
+/// <summary>One line of a dead-letter file: a request that failed after its retries, with what is needed to look at it or replay it.</summary>
+/// <param name="At">When the failure was recorded (UTC).</param>
+/// <param name="Pipeline">The pipeline's id.</param>
+/// <param name="Extractor">The extractor's name.</param>
+/// <param name="Kind">The <see cref="ExtractionErrorKind"/>.</param>
+/// <param name="Status">The HTTP status, when the API answered.</param>
+/// <param name="Page">The page's number in its input's extraction.</param>
+/// <param name="Url">The request URL, secrets redacted.</param>
+/// <param name="Attempts">The attempts made.</param>
+/// <param name="Skipped">What was skipped: <c>page</c> (the run went on with the next page) or <c>input</c> (the rest of the input).</param>
+/// <param name="Error">The error message (secrets redacted).</param>
+/// <param name="Body">The start of the response body (at most about 1,000 characters, secrets removed).</param>
+/// <param name="Input">The input (see <see cref="ExtractionException.Input"/>).</param>
+/// <param name="RetryAfter">The wait the API asked for, as a duration (<c>30s</c>).</param>
+/// <param name="Resume">The failed page's checkpoint (URL redacted): where a replay starts.</param>
+internal sealed record DeadLetterEntry(
+    DateTimeOffset At,
+    string Pipeline,
+    string Extractor,
+    string Kind,
+    int? Status,
+    int Page,
+    string Url,
+    int Attempts,
+    string Skipped,
+    string Error,
+    string? Body,
+    string? Input,
+    string? RetryAfter,
+    DeadLetterResume? Resume);
+
+/// <summary>A checkpoint in a dead-letter entry.</summary>
+/// <param name="Url">The URL of the failed page, secrets redacted.</param>
+/// <param name="PageNumber">The page's number.</param>
+/// <param name="RecordsBefore">The records extracted before it.</param>
+internal sealed record DeadLetterResume(string Url, int PageNumber, long RecordsBefore);
+
+/// <summary>The runtime's own source-generated JSON metadata (no reflection).</summary>
+[JsonSerializable(typeof(DeadLetterEntry))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// Appends dead-letter entries to a JSONL file, one complete line per write, flushed to disk each time; the file is created on the first entry.
+/// </summary>
+internal sealed class DeadLetterWriter(string path) : IDisposable
+{
+    private FileStream? _file;
+
+    public string Path { get; } = path;
+
+    public bool Written => _file is not null;
+
+    public async ValueTask WriteAsync(DeadLetterEntry entry, CancellationToken cancellationToken)
+    {
+        if (_file is null)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            _file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, useAsync: true);
+        }
+
+        var line = JsonSerializer.SerializeToUtf8Bytes(entry, RuntimeJsonContext.Default.DeadLetterEntry);
+        var bytes = new byte[line.Length + 1];
+        line.CopyTo(bytes, 0);
+        bytes[^1] = (byte)'\n';
+        await _file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        _file.Flush(flushToDisk: true);
+    }
+
+    public static DeadLetterEntry Entry(string pipeline, ExtractionException error, bool pageSkipped, TimeProvider clock) => new(
+        clock.GetUtcNow(),
+        pipeline,
+        error.Extractor,
+        error.Kind.ToString(),
+        error.StatusCode is { } status ? (int)status : null,
+        error.PageNumber,
+        error.Url,
+        error.Attempts,
+        pageSkipped ? "page" : "input",
+        error.Message,
+        error.BodySnippet,
+        error.Input,
+        error.RetryAfter is TimeSpan wait ? Duration.Format(wait) : null,
+        error.Resume is { } resume ? new DeadLetterResume(UrlRedactor.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) : null);
+
+    public void Dispose() => _file?.Dispose();
+}

@@ -1,0 +1,360 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// The client-side limiter of one host: a <see cref="TokenBucketRateLimiter"/> (rate, burst) and a <see cref="ConcurrencyLimiter"/>, both
+/// first-come first-served, plus adaptation: after a 429 or an exhausted quota every acquisition waits until the host's pause ends, and
+/// after each 429 a request costs twice the tokens (halving the rate, at most to an eighth), recovering one step per
+/// <see cref="RateLimitOptions.RecoveryInterval"/> without a 429. Waiting never blocks a thread.
+/// </summary>
+/// <remarks>
+/// The token bucket replenishes on the real clock (<see cref="System.Threading.RateLimiting"/> takes no <see cref="TimeProvider"/>);
+/// pauses and the recovery of the slowdown use the extractor's <see cref="TimeProvider"/>.
+/// </remarks>
+internal sealed class HostRateLimiter
+{
+    private const int MaxSlowdownLevel = 3;
+    private readonly TimeProvider _clock;
+    private readonly Lock _lock = new();
+    private RateLimitOptions _options;
+    private TokenBucketRateLimiter? _bucket;
+    private ConcurrencyLimiter? _concurrency;
+    private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private int _slowdownLevel;
+    private DateTimeOffset _lastThrottle;
+
+    public HostRateLimiter(RateLimitOptions options, TimeProvider clock)
+    {
+        _clock = clock;
+        _options = options;
+        _bucket = CreateBucket(options);
+        _concurrency = CreateConcurrency(options);
+    }
+
+    /// <summary>The settings in force: the strictest of every extractor that registered for the host.</summary>
+    public RateLimitOptions Options
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _options;
+            }
+        }
+    }
+
+    /// <summary>The end of the current pause, or <see cref="DateTimeOffset.MinValue"/>.</summary>
+    public DateTimeOffset PausedUntil
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pausedUntil;
+            }
+        }
+    }
+
+    /// <summary>The tokens one request costs now: 1, or 2, 4, 8 after 429s, halving back per recovery interval.</summary>
+    public int Cost
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return 1 << EffectiveLevel();
+            }
+        }
+    }
+
+    /// <summary>Tightens the limits to the strictest of the current and <paramref name="other"/> settings.</summary>
+    public HostRateLimiter Merge(RateLimitOptions other)
+    {
+        lock (_lock)
+        {
+            var current = _options;
+            var merged = current with
+            {
+                RequestsPerSecond = MinPositive(current.RequestsPerSecond, other.RequestsPerSecond),
+                Burst = Math.Min(Math.Max(current.Burst, 1), Math.Max(other.Burst, 1)),
+                MaxConcurrent = (int)MinPositive(current.MaxConcurrent, other.MaxConcurrent),
+                AdaptOn429 = current.AdaptOn429 || other.AdaptOn429,
+                QuotaReserve = Math.Max(current.QuotaReserve, other.QuotaReserve),
+                RecoveryInterval = current.RecoveryInterval > other.RecoveryInterval ? current.RecoveryInterval : other.RecoveryInterval,
+            };
+            if (merged.RequestsPerSecond != current.RequestsPerSecond || Math.Max(merged.Burst, 1) != Math.Max(current.Burst, 1))
+            {
+                // New acquisitions use the stricter bucket; the old one is disposed unless requests still queue on it (they are served by it).
+                RetireIfIdle(_bucket);
+                _bucket = CreateBucket(merged);
+            }
+
+            if (merged.MaxConcurrent != current.MaxConcurrent)
+            {
+                RetireIfIdle(_concurrency);
+                _concurrency = CreateConcurrency(merged);
+            }
+
+            _options = merged;
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Waits for the host's pause, the request's tokens and a concurrency slot, in that order. The returned lease holds the slot until it is
+    /// disposed. When the pause would last longer than <paramref name="maxWait"/>, returns at once a lease that is not acquired and carries
+    /// the pause as <see cref="MetadataName.RetryAfter"/>.
+    /// </summary>
+    public async ValueTask<RateLimitLease> AcquireAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var rejected = await WaitForPauseAsync(maxWait, cancellationToken).ConfigureAwait(false);
+        if (rejected is not null)
+        {
+            return rejected;
+        }
+
+        RateLimitLease? slot;
+        while (true)
+        {
+            TokenBucketRateLimiter? bucket;
+            ConcurrencyLimiter? concurrency;
+            int cost;
+            lock (_lock)
+            {
+                bucket = _bucket;
+                concurrency = _concurrency;
+                cost = 1 << EffectiveLevel();
+            }
+
+            try
+            {
+                if (bucket is not null)
+                {
+                    // One token at a time, so a slowed-down request never asks for more than the bucket holds.
+                    for (int i = 0; i < cost; i++)
+                    {
+                        using var token = await bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+                        if (!token.IsAcquired)
+                        {
+                            return new Rejected(null);
+                        }
+                    }
+                }
+
+                slot = null;
+                if (concurrency is not null)
+                {
+                    slot = await concurrency.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+                    if (!slot.IsAcquired)
+                    {
+                        return slot;
+                    }
+                }
+
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                // A stricter extractor replaced an idle limiter between the snapshot and the acquisition: use the new one.
+            }
+        }
+
+        try
+        {
+            // A 429 seen by another request while this one queued pauses it too.
+            rejected = await WaitForPauseAsync(maxWait, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            slot?.Dispose();
+            throw;
+        }
+
+        if (rejected is not null)
+        {
+            slot?.Dispose();
+            return rejected;
+        }
+
+        return slot ?? Granted.Instance;
+    }
+
+    /// <summary>The API answered 429: pause the host for <paramref name="retryAfter"/> (1 second when unknown) and halve the rate.</summary>
+    public void Throttled(TimeSpan? retryAfter)
+    {
+        lock (_lock)
+        {
+            if (!_options.AdaptOn429)
+            {
+                return;
+            }
+
+            var now = _clock.GetUtcNow();
+            PauseUntil(now + (retryAfter ?? TimeSpan.FromSeconds(1)));
+            _slowdownLevel = Math.Min(EffectiveLevel() + 1, MaxSlowdownLevel);
+            _lastThrottle = now;
+        }
+    }
+
+    /// <summary>A response reported its quota: pause until the reset when no more than <see cref="RateLimitOptions.QuotaReserve"/> requests remain.</summary>
+    public void ObserveQuota(long? remaining, TimeSpan? resetIn)
+    {
+        if (remaining is not long left || resetIn is not TimeSpan wait)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_options.AdaptOn429 && left <= _options.QuotaReserve)
+            {
+                PauseUntil(_clock.GetUtcNow() + wait);
+            }
+        }
+    }
+
+    private void PauseUntil(DateTimeOffset until)
+    {
+        if (until > _pausedUntil)
+        {
+            _pausedUntil = until;
+        }
+    }
+
+    private int EffectiveLevel()
+    {
+        if (_slowdownLevel == 0)
+        {
+            return 0;
+        }
+
+        var interval = _options.RecoveryInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+
+        long steps = (_clock.GetUtcNow() - _lastThrottle).Ticks / interval.Ticks;
+        return steps >= _slowdownLevel ? 0 : _slowdownLevel - (int)steps;
+    }
+
+    private async ValueTask<RateLimitLease?> WaitForPauseAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var wait = PausedUntil - _clock.GetUtcNow();
+            if (wait <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            if (wait > maxWait)
+            {
+                return new Rejected(wait);
+            }
+
+            await Task.Delay(wait, _clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void RetireIfIdle(RateLimiter? limiter)
+    {
+        if (limiter?.GetStatistics() is { CurrentQueuedCount: 0 })
+        {
+            limiter.Dispose();
+        }
+    }
+
+    private static double MinPositive(double a, double b) => a <= 0 ? b : b <= 0 ? a : Math.Min(a, b);
+
+    private static TokenBucketRateLimiter? CreateBucket(RateLimitOptions options)
+    {
+        double rate = options.RequestsPerSecond;
+        if (rate <= 0)
+        {
+            return null;
+        }
+
+        // Up to 50 ticks a second; above that several tokens per tick, with the period chosen so the rate stays exact.
+        int perTick = rate <= 50 ? 1 : (int)Math.Ceiling(rate / 50);
+        var period = TimeSpan.FromTicks(Math.Max(1, (long)(TimeSpan.TicksPerSecond * perTick / rate)));
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(Math.Max(options.Burst, 1), perTick),
+            TokensPerPeriod = perTick,
+            ReplenishmentPeriod = period,
+            AutoReplenishment = true,
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+    }
+
+    private static ConcurrencyLimiter? CreateConcurrency(RateLimitOptions options)
+        => options.MaxConcurrent <= 0
+            ? null
+            : new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+            {
+                PermitLimit = options.MaxConcurrent,
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            });
+
+    /// <summary>A lease that was granted and holds nothing.</summary>
+    private sealed class Granted : RateLimitLease
+    {
+        public static readonly Granted Instance = new();
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+
+    /// <summary>A refused lease, with the wait the host's pause still has, if any.</summary>
+    private sealed class Rejected(TimeSpan? retryAfter) : RateLimitLease
+    {
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => retryAfter is null ? [] : [MetadataName.RetryAfter.Name];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            if (retryAfter is TimeSpan wait && metadataName == MetadataName.RetryAfter.Name)
+            {
+                metadata = wait;
+                return true;
+            }
+
+            metadata = null;
+            return false;
+        }
+    }
+}
+
+/// <summary>
+/// The process-wide limiters, one per scheme, host and port (and clock), so extractors that call the same API share its budget.
+/// Limiters live as long as the process; a host's token bucket keeps a timer while it exists.
+/// </summary>
+internal static class HostRateLimiters
+{
+    private static readonly ConcurrentDictionary<(string Origin, TimeProvider Clock), HostRateLimiter> Shared = new();
+
+    public static HostRateLimiter For(Uri baseUrl, RateLimitOptions options, TimeProvider clock)
+    {
+        if (!options.SharedPerHost)
+        {
+            return new HostRateLimiter(options, clock);
+        }
+
+        var key = (baseUrl.Scheme + "://" + baseUrl.IdnHost + ":" + baseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), clock);
+        return Shared.GetOrAdd(key, static (_, state) => new HostRateLimiter(state.Options, state.Clock), (Options: options, Clock: clock)).Merge(options);
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// Builds the Polly <see cref="ResiliencePipeline"/> one extractor instance runs each page through, from its <see cref="ResilienceOptions"/>:
+/// total timeout → retry → circuit breaker → rate limiter → per-attempt timeout → the attempt. Also the one place that decides which
+/// failures are transient.
+/// </summary>
+internal static class PageResilience
+{
+    /// <summary>The page being fetched, carried in the <see cref="ResilienceContext"/> for retry notifications.</summary>
+    public static readonly ResiliencePropertyKey<IPageAttempt> PageKey = new("ApiPipeline.Page");
+
+    /// <summary>What a retry notification needs to know about the page.</summary>
+    internal interface IPageAttempt
+    {
+        int PageNumber { get; }
+
+        string ShownUrl { get; }
+    }
+
+    public static ResiliencePipeline Build(string extractor, ResilienceOptions options, TimeProvider clock, HostRateLimiter? limiter, TimeSpan maxRetryAfter)
+    {
+        var builder = new ResiliencePipelineBuilder
+        {
+            Name = "ApiPipeline",
+            InstanceName = extractor,
+            TimeProvider = clock,
+        };
+
+        if (options.Timeout is { Total: var total } && total > TimeSpan.Zero)
+        {
+            builder.AddTimeout(new TimeoutStrategyOptions { Name = "Total", Timeout = total });
+        }
+
+        if (options.Retry is { MaxRetries: > 0 } retry)
+        {
+            var onRetry = retry.OnRetry;
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = retry.MaxRetries,
+                BackoffType = retry.Backoff switch
+                {
+                    Backoff.Constant => DelayBackoffType.Constant,
+                    Backoff.Linear => DelayBackoffType.Linear,
+                    _ => DelayBackoffType.Exponential,
+                },
+                Delay = retry.BaseDelay,
+                MaxDelay = retry.MaxDelay,
+                UseJitter = retry.Jitter,
+                ShouldHandle = args => new ValueTask<bool>(IsTransient(args.Outcome.Exception, maxRetryAfter)),
+
+                // Retry-After (or an exhausted quota's reset) wins over the backoff, and is not cut to MaxDelay.
+                DelayGenerator = static args => new ValueTask<TimeSpan?>(args.Outcome.Exception is ExtractionException { RetryAfter: TimeSpan wait } ? wait : null),
+                OnRetry = onRetry is null
+                    ? null
+                    : args => args.Context.Properties.TryGetValue(PageKey, out var page) && args.Outcome.Exception is { } error
+                        ? onRetry(new OnPageRetryArguments(extractor, page.PageNumber, page.ShownUrl, args.AttemptNumber + 1, args.RetryDelay, error))
+                        : default,
+            });
+        }
+
+        if (options.CircuitBreaker is { } breaker)
+        {
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = breaker.FailureRatio,
+                MinimumThroughput = breaker.MinimumThroughput,
+                SamplingDuration = breaker.SamplingDuration,
+                BreakDuration = breaker.BreakDuration,
+
+                // 429 says "slow down", not "the service is broken": the rate limiter handles it.
+                ShouldHandle = args => new ValueTask<bool>(IsTransient(args.Outcome.Exception, TimeSpan.MaxValue)
+                    && args.Outcome.Exception is not ExtractionException { Kind: ExtractionErrorKind.RateLimited }),
+            });
+        }
+
+        if (limiter is not null)
+        {
+            builder.AddRateLimiter(new RateLimiterStrategyOptions
+            {
+                RateLimiter = args => limiter.AcquireAsync(maxRetryAfter, args.Context.CancellationToken),
+            });
+        }
+
+        if (options.Timeout is { PerAttempt: var perAttempt } && perAttempt > TimeSpan.Zero)
+        {
+            builder.AddTimeout(new TimeoutStrategyOptions { Name = "PerAttempt", Timeout = perAttempt });
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Whether a failed attempt is worth another: connection errors and cut-off bodies, timeouts, 408, 429 (unless the wait asked for
+    /// exceeds <paramref name="maxRetryAfter"/>) and 5xx other than 501 and 505. Never: other 4xx, a complete body that is not JSON or does
+    /// not fit, a missing records path, a pagination loop, an open circuit, missing credentials.
+    /// </summary>
+    public static bool IsTransient(Exception? error, TimeSpan maxRetryAfter) => error switch
+    {
+        ExtractionException e => e.Kind switch
+        {
+            ExtractionErrorKind.Transport or ExtractionErrorKind.Timeout => true,
+            ExtractionErrorKind.HttpStatus => e.StatusCode is HttpStatusCode status && IsTransientStatus((int)status),
+            ExtractionErrorKind.RateLimited => e.StatusCode == HttpStatusCode.TooManyRequests && !(e.RetryAfter > maxRetryAfter),
+            _ => false,
+        },
+        TimeoutRejectedException => true,
+        _ => false,
+    };
+
+    /// <summary>408, 429 and 5xx other than 501 Not Implemented and 505 HTTP Version Not Supported.</summary>
+    public static bool IsTransientStatus(int status) => status is 408 or 429 || (status >= 500 && status != 501 && status != 505);
+
+    /// <summary>Failures that end a run whatever the <see cref="ErrorMode"/>: skipping past them would only fail (or hammer) again.</summary>
+    public static bool EndsRun(ExtractionErrorKind kind)
+        => kind is ExtractionErrorKind.RateLimited or ExtractionErrorKind.CircuitOpen or ExtractionErrorKind.Authentication;
+
+    /// <summary>Turns Polly's rejections into the engine's words.</summary>
+    public static (ExtractionErrorKind Kind, string Detail, TimeSpan? RetryAfter)? Describe(Exception error, ResilienceOptions options, int attempts) => error switch
+    {
+        TimeoutRejectedException t when options.Timeout is { Total: var total } && total > TimeSpan.Zero && t.Timeout == total
+            => (ExtractionErrorKind.Timeout, $"the page took longer than the total timeout of {Duration.Format(total)} ({attempts} attempt{(attempts == 1 ? "" : "s")})", null),
+        TimeoutRejectedException t
+            => (ExtractionErrorKind.Timeout, $"the request timed out after {Duration.Format(t.Timeout)} (the per-attempt timeout)", null),
+        BrokenCircuitException b
+            => (ExtractionErrorKind.CircuitOpen, $"the circuit breaker is open after repeated failures of this API, so the page was not requested{(b.RetryAfter is TimeSpan wait ? $"; it lets a trial request through in {Duration.Format(wait)}" : "")}", b.RetryAfter),
+        RateLimiterRejectedException r
+            => (ExtractionErrorKind.RateLimited, r.RetryAfter is TimeSpan wait
+                ? $"the API's rate limit pauses requests to this host for {Duration.Format(wait)}, longer than MaxRetryAfter ({Duration.Format(options.Retry?.MaxRetryAfter ?? RetryOptions.DefaultMaxRetryAfter)}); resume from ExtractionException.Resume after that"
+                : "the client-side rate limiter refused the request", r.RetryAfter),
+        _ => null,
+    };
+}

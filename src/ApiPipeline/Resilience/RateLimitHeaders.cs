@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// Reads what an API says about waiting: <c>Retry-After</c> (delta seconds or an HTTP date) and the quota headers
+/// <c>X-RateLimit-Remaining</c> / <c>X-RateLimit-Reset</c> (or the IETF draft's <c>RateLimit-Remaining</c> / <c>RateLimit-Reset</c>).
+/// A reset above 1,000,000,000 is read as Unix epoch seconds (GitHub style), a smaller one as seconds from now.
+/// </summary>
+internal static class RateLimitHeaders
+{
+    private const long EpochThreshold = 1_000_000_000;
+
+    /// <summary>The wait <c>Retry-After</c> asks for, never negative; <see langword="null"/> when absent or unreadable.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseHeaders headers, TimeProvider clock)
+    {
+        var value = headers.RetryAfter;
+        if (value?.Delta is TimeSpan delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (value?.Date is DateTimeOffset date)
+        {
+            var wait = date - clock.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    /// <summary>The requests left in the current quota window and the wait until it resets, each when the API says so.</summary>
+    public static (long? Remaining, TimeSpan? ResetIn) Quota(HttpResponseHeaders headers, TimeProvider clock)
+    {
+        long? remaining = Number(headers, "X-RateLimit-Remaining") ?? Number(headers, "RateLimit-Remaining");
+        double? reset = Decimal(headers, "X-RateLimit-Reset") ?? Decimal(headers, "RateLimit-Reset");
+        TimeSpan? resetIn = null;
+        if (reset is double r)
+        {
+            var wait = r >= EpochThreshold
+                ? DateTimeOffset.FromUnixTimeMilliseconds((long)(r * 1000)) - clock.GetUtcNow()
+                : TimeSpan.FromSeconds(r);
+            resetIn = wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return (remaining, resetIn);
+    }
+
+    /// <summary>How long a response asks to wait before the next request: <c>Retry-After</c>, else the reset of an exhausted quota.</summary>
+    public static TimeSpan? RequestedWait(HttpResponseHeaders headers, TimeProvider clock, int quotaReserve = 0)
+    {
+        if (RetryAfter(headers, clock) is TimeSpan retryAfter)
+        {
+            return retryAfter;
+        }
+
+        var (remaining, resetIn) = Quota(headers, clock);
+        return remaining <= quotaReserve ? resetIn : null;
+    }
+
+    private static string? First(HttpResponseHeaders headers, string name)
+        => headers.TryGetValues(name, out var values) ? values.FirstOrDefault()?.Trim() : null;
+
+    private static long? Number(HttpResponseHeaders headers, string name)
+        => long.TryParse(First(headers, name), NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
+
+    private static double? Decimal(HttpResponseHeaders headers, string name)
+        => double.TryParse(First(headers, name), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n) ? n : null;
+}

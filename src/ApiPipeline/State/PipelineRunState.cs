@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// What a pipeline's current or last run has durably done, saved in one transaction at every output commit. Immutable: each
+/// commit makes a new value (<c>with</c>).
+/// </summary>
+public sealed record PipelineRunState
+{
+    /// <summary>The run's number; each new run (after a completed one) takes the next.</summary>
+    public long RunId { get; init; }
+
+    /// <summary>When the run started.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Whether every partition of the run finished and the watermarks advanced.</summary>
+    public bool Completed { get; init; }
+
+    /// <summary>Records committed by the run so far.</summary>
+    public long Records { get; init; }
+
+    /// <summary>Pages committed by the run so far.</summary>
+    public long Pages { get; init; }
+
+    /// <summary>For a backfill: the exclusive end of the range.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>Each input's progress, by partition key.</summary>
+    public IReadOnlyDictionary<string, PartitionState> Partitions { get; init; } = new Dictionary<string, PartitionState>();
+
+    /// <summary>The last batch recorded: rolled forward on restart if a crash came between recording and renaming.</summary>
+    public PreparedCommit? LastCommit { get; init; }
+}
+
+/// <summary>One input's progress in a run.</summary>
+public sealed record PartitionState
+{
+    /// <summary>The request that continues the partition, or <see langword="null"/> if none was committed yet.</summary>
+    public PageCheckpoint? Next { get; init; }
+
+    /// <summary>Whether every page of the partition is committed.</summary>
+    public bool Completed { get; init; }
+
+    /// <summary>The start of the range this run extracts (stored so that a resumed run asks for the same range).</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>The newest watermark value committed by this run.</summary>
+    public DateTimeOffset? MaxMark { get; init; }
+}
+
+[JsonSerializable(typeof(PipelineRunState))]
+[JsonSerializable(typeof(PipelineState))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class StateJson : JsonSerializerContext;

@@ -1,0 +1,246 @@
+namespace ApiPipeline.Tests.Chaining;
+
+/// <summary>
+/// Chains end to end on 127.0.0.1: a parent endpoint and a child endpoint of several pages per parent. Processing modes, streaming fan-out
+/// with bounded memory, the concurrency limit as the server sees it, error modes, and API-level batching.
+/// </summary>
+public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
+{
+    private ChainOptions Options => new() { Extractor = At };
+
+    [Fact]
+    public async Task Sequential_step_reads_every_page_of_1000_parents_in_parent_order()
+    {
+        var api = new ChainApi(parents: 1000, childPages: 3) { ChildDelay = TimeSpan.Zero };
+        var input = Map("chain-sequential", api.Handle);
+        // Channels of one page: the parent step cannot read ahead of the child step by more than a few pages.
+        var chain = new SequentialChildren(Options with { ChannelCapacity = 1 });
+        var output = new MemoryOutput<Child>();
+
+        var result = await chain.ExecuteAsync(input, output).WithDeadline(60);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        Assert.Equal(api.AllChildren().ToList(), output.Committed);
+        Assert.Equal(6000, result.Records);
+        Assert.Equal(10, api.ParentRequests);
+        Assert.Equal(3000, api.ChildRequests);
+        Assert.True(api.ChildrenStartedBeforeParentsEnded, "the child step waited for every parent page instead of starting on the first");
+        Assert.Collection(
+            result.Steps,
+            parents => Assert.Equal((1L, 1000L, 10L, ProcessingMode.Single), (parents.Inputs, parents.Records, parents.Pages, parents.Mode)),
+            children => Assert.Equal((1000L, 6000L, 3000L, ProcessingMode.Sequential), (children.Inputs, children.Records, children.Pages, children.Mode)));
+        Assert.Equal("ParentItems", chain.Parents.Name);
+        Assert.Same(chain.Children, chain.Executor.GetExtractor(1));
+    }
+
+    [Fact]
+    public async Task Parallel_step_keeps_to_MaxConcurrency_as_the_server_counts_it()
+    {
+        var api = new ChainApi(parents: 1000, childPages: 3) { ChildDelay = TimeSpan.FromMilliseconds(2) };
+        var input = Map("chain-parallel", api.Handle);
+        var output = new MemoryOutput<Child>();
+
+        var result = await new ParallelChildren(Options).ExecuteAsync(input, output).WithDeadline(60);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        Assert.Equal("parallel-children", result.Chain);
+        ChainAssert.ExactlyOnce(api.AllChildren(), output.Committed);
+        Assert.InRange(api.MaxChildrenInFlight, 2, 8);
+
+        // Each parent's pages stay in order even when parents interleave.
+        foreach (var group in output.Committed.GroupBy(c => c.ParentId))
+        {
+            Assert.Equal(group.OrderBy(c => c.Page).ThenBy(c => c.Id), group);
+        }
+    }
+
+    [Fact]
+    public async Task Fan_out_is_bounded_when_the_output_is_slow()
+    {
+        var api = new ChainApi(parents: 1000, childPages: 3) { ChildDelay = TimeSpan.Zero };
+        var input = Map("chain-backpressure", api.Handle);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new MemoryOutput<Child> { WriteGate = gate };
+
+        var run = new ParallelChildren(Options with { ChannelCapacity = 2 }).ExecuteAsync(input, output);
+        await TestHelpers.WaitUntilAsync(() => api.ChildRequests > 0, "the first child requests");
+        await Task.Delay(300);
+
+        // With the output stalled, the bounded channels stop the extractors after a handful of pages: no parent's pages pile up.
+        int whileStalled = api.ChildRequests;
+        Assert.InRange(whileStalled, 1, 40);
+        Assert.InRange(api.ParentRequests, 1, 8);
+
+        gate.SetResult();
+        var result = await run.WithDeadline(60);
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        ChainAssert.ExactlyOnce(api.AllChildren(), output.Committed);
+    }
+
+    [Fact]
+    public async Task Continue_mode_skips_failed_inputs_and_the_result_names_them()
+    {
+        var api = new ChainApi(parents: 150, childPages: 2)
+        {
+            Fail = (target, _) => target.Contains("/parents/7/", StringComparison.Ordinal) || target.Contains("/parents/120/children?page=2", StringComparison.Ordinal)
+                ? (404, """{"message":"gone"}""")
+                : null,
+        };
+        var input = Map("chain-continue", api.Handle);
+        var output = new MemoryOutput<Child>();
+
+        var result = await new TolerantChildren(Options).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Null(result.FailedStep);
+        Assert.Equal([6L, 119L], result.Failures.Select(f => f.InputKey).Order());
+        Assert.All(result.Failures, f =>
+        {
+            Assert.Equal("Children", f.Step);
+            Assert.Equal(2, f.StepIndex);
+            Assert.False(f.Fatal);
+            Assert.IsType<ExtractionException>(f.Error);
+            Assert.NotNull(f.Input);
+        });
+        Assert.Equal(2, result.Steps[1].Failures);
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Steps[1].Status);
+        Assert.Equal(PipelineStatus.Succeeded, result.Steps[0].Status);
+
+        // Everything else arrived, and the first page of parent 120 (before its failed page) too.
+        var expected = api.AllChildren().Where(c => c.ParentId != 7 && !(c.ParentId == 120 && c.Page == 2));
+        ChainAssert.ExactlyOnce(expected, output.Committed);
+        Assert.Throws<ChainFailedException>(() => result.EnsureSuccess());
+    }
+
+    [Fact]
+    public async Task Skip_mode_counts_expected_failures_without_making_the_run_partial()
+    {
+        var api = new ChainApi(parents: 20, childPages: 1)
+        {
+            ChildDelay = TimeSpan.Zero,
+            Fail = (target, _) => target.Contains("/parents/9/", StringComparison.Ordinal) ? (404, """{"message":"deleted"}""") : null,
+        };
+        var input = Map("chain-skip", api.Handle);
+        var output = new MemoryOutput<Child>();
+
+        var result = await new SequentialChildren(Options with { OnError = ErrorMode.Skip }).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Empty(result.Failures);
+        Assert.Equal((1L, 0L), (result.Steps[1].Skipped, result.Steps[1].Failures));
+        ChainAssert.ExactlyOnce(api.AllChildren().Where(c => c.ParentId != 9), output.Committed);
+    }
+
+    [Fact]
+    public async Task DeadLetter_mode_writes_each_failed_input_to_the_dead_letter_file()
+    {
+        using var temp = new TempDirectory();
+        var api = new ChainApi(parents: 40, childPages: 1)
+        {
+            ChildDelay = TimeSpan.Zero,
+            Fail = (target, _) => target.Contains("/parents/3/", StringComparison.Ordinal) || target.Contains("/parents/33/", StringComparison.Ordinal) ? (410, """{"message":"gone"}""") : null,
+        };
+        var input = Map("chain-deadletter", api.Handle);
+        string deadLetters = Path.Combine(temp.Path, "children.dead-letter.jsonl");
+        var output = new MemoryOutput<Child>();
+
+        var result = await new SequentialChildren(Options with { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters }).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal(deadLetters, result.DeadLetterFile);
+        var lines = File.ReadAllLines(deadLetters);
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, line => Assert.Contains("\"pipeline\":\"SequentialChildren/Children\"", line, StringComparison.Ordinal));
+        Assert.Contains("/parents/33/children", lines[1], StringComparison.Ordinal);
+        ChainAssert.ExactlyOnce(api.AllChildren().Where(c => c.ParentId is not 3 and not 33), output.Committed);
+    }
+
+    [Fact]
+    public async Task FailFast_stops_the_chain_at_the_failing_step_and_input()
+    {
+        var api = new ChainApi(parents: 100, childPages: 2)
+        {
+            ChildDelay = TimeSpan.Zero,
+            Fail = (target, _) => target.StartsWith("/chain-failfast/parents/42/children", StringComparison.Ordinal) ? (500, """{"message":"boom"}""") : null,
+        };
+        var input = Map("chain-failfast", api.Handle);
+        var output = new MemoryOutput<Child>();
+
+        var result = await new SequentialChildren(Options).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Equal("Children", result.FailedStep);
+        var failure = Assert.Single(result.Failures);
+        Assert.True(failure.Fatal);
+        Assert.Equal(41, failure.InputKey);
+        var error = Assert.IsType<ChainStepException>(result.Error);
+        Assert.Contains("step 2 'Children', input #41", error.Message, StringComparison.Ordinal);
+        Assert.Contains("500", error.Message, StringComparison.Ordinal);
+
+        // Sequential: the 41 parents before the failure are complete and committed, nothing after it.
+        Assert.Equal(api.AllChildren().Where(c => c.ParentId < 42).ToList(), output.Committed);
+    }
+
+    [Fact]
+    public async Task Batched_step_sends_ids_in_batches_and_retries_a_failed_batch()
+    {
+        var api = new ChainApi(parents: 120)
+        {
+            // The batch that starts at parent 51 fails once (a 500 with no retries configured on the extractor): the chain tries it again.
+            Fail = (target, before) => target.Contains("ids=51", StringComparison.Ordinal) && before == 0 ? (500, """{"message":"flaky"}""") : null,
+        };
+        var input = Map("chain-batched", api.Handle);
+        var output = new MemoryOutput<Child>();
+
+        var result = await new BatchedChildren(Options).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        var batches = api.BatchIds.ToList();
+        Assert.Equal(3, batches.Distinct().Count());
+        Assert.Equal(4, batches.Count);
+        Assert.Contains(string.Join(",", Enumerable.Range(1, 50)), batches);
+        Assert.Equal(2, batches.Count(b => b == string.Join(",", Enumerable.Range(51, 50))));
+        Assert.Contains(string.Join(",", Enumerable.Range(101, 20)), batches);
+        Assert.Equal(1, result.Steps[1].BatchRetries);
+        Assert.Equal(3, result.Steps[1].Inputs);
+        Assert.Equal(Enumerable.Range(1, 120).Select(i => (long)i), output.Committed.Select(c => c.ParentId).Order());
+    }
+
+    [Fact]
+    public async Task Parallel_chains_return_one_result_per_input()
+    {
+        var good1 = new ChainApi(parents: 30, childPages: 2);
+        var bad = new ChainApi(parents: 30, childPages: 2) { Fail = (target, _) => target.Contains("/parents?", StringComparison.Ordinal) ? (503, """{"message":"down"}""") : null };
+        var good2 = new ChainApi(parents: 45, childPages: 1);
+        var inputs = new[] { Map("chains-a", good1.Handle), Map("chains-b", bad.Handle), Map("chains-c", good2.Handle) };
+        var outputs = new MemoryOutput<Child>[inputs.Length];
+
+        var results = await new ParallelChildren(Options).ExecuteParallelChainsAsync(inputs, maxParallelChains: 2, (_, i) => outputs[i] = new MemoryOutput<Child>(), (input, _) => input.Name).WithDeadline(30);
+
+        Assert.Equal(3, results.Count);
+        Assert.Equal([PipelineStatus.Succeeded, PipelineStatus.Failed, PipelineStatus.Succeeded], results.Select(r => r.Status));
+        Assert.Equal(["parallel-children/chains-a", "parallel-children/chains-b", "parallel-children/chains-c"], results.Select(r => r.ChainId));
+        Assert.Equal("Parents", results[1].FailedStep);
+        ChainAssert.ExactlyOnce(good1.AllChildren(), outputs[0].Committed);
+        Assert.Empty(outputs[1].Committed);
+        ChainAssert.ExactlyOnce(good2.AllChildren(), outputs[2].Committed);
+        Assert.Equal([120L, 0L, 90L], results.Select(r => r.Records));
+    }
+
+    [Fact]
+    public async Task A_step_in_Single_mode_fails_when_the_step_before_gives_more_than_one_record()
+    {
+        var api = new ChainApi(parents: 3, childPages: 1);
+        var input = Map("chain-single", api.Handle);
+        var definition = ChainDefinition
+            .Create<Scenario, Parent>("single", new ChainStepSettings { Name = "Parents", Mode = ProcessingMode.Single }, static (http, o) => new ParentItems(http, o))
+            .Then<ChildQuery, Child>(new ChainStepSettings { Name = "Children", Mode = ProcessingMode.Single }, static (http, o) => new ChildItems(http, o), null, static (scenario, parent) => new ChildQuery(scenario.Name, parent.Id))
+            .Build();
+
+        var result = await new ChainExecutor<Scenario, Child>(definition, null, Options).ExecuteAsync(input, new MemoryOutput<Child>()).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Equal("Children", result.FailedStep);
+        Assert.Contains("Single mode", result.Error!.Message, StringComparison.Ordinal);
+    }
+}

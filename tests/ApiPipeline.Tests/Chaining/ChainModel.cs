@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+
+namespace ApiPipeline.Tests.Chaining;
+
+// User-style declarations for the chain tests: a parent endpoint (/{name}/parents, 100 per page) and a child endpoint
+// (/{name}/parents/{parent_id}/children, several pages each), a batch endpoint (/{name}/children?ids=1,2,3), and chains over them.
+
+/// <summary>A parent record.</summary>
+public sealed record Parent(long Id, string Name);
+
+/// <summary>A child record: the page it came from is part of it, so tests can check order and exactly-once.</summary>
+public sealed record Child(long Id, long ParentId, int Page);
+
+/// <summary>The child endpoint's input: the scenario and the parent's id.</summary>
+public sealed record ChildQuery(string Name, long ParentId);
+
+/// <summary>The batch endpoint's input: the scenario and a comma-separated list of parent ids (<c>?ids=1,2,3</c>).</summary>
+public sealed record ChildBatch(string Name, [property: Query("ids")] string Ids);
+
+[JsonSerializable(typeof(Parent))]
+[JsonSerializable(typeof(Child))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+internal partial class ChainJson : JsonSerializerContext;
+
+/// <summary>The parents of a scenario, 100 per page.</summary>
+[Extractor("https://api.example.invalid", "/{name}/parents", Json = typeof(ChainJson))]
+[Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 100, TotalPagesPath = "total_pages")]
+public partial class ParentItems : IExtractor<Scenario, Parent>;
+
+/// <summary>The children of one parent, page by page.</summary>
+[Extractor("https://api.example.invalid", "/{name}/parents/{parent_id}/children", Json = typeof(ChainJson))]
+[Paginated(Pagination.PageNumber, RecordsPath = "items", TotalPagesPath = "total_pages")]
+public partial class ChildItems : IExtractor<ChildQuery, Child>;
+
+/// <summary>The children of several parents at once: <c>?ids=1,2,3</c>, one page.</summary>
+[Extractor("https://api.example.invalid", "/{name}/children", Json = typeof(ChainJson))]
+[Paginated(Pagination.None, RecordsPath = "items")]
+public partial class ChildrenByIds : IExtractor<ChildBatch, Child>;
+
+/// <summary>Parents, then each parent's children one parent after the other.</summary>
+[Chain]
+public partial class SequentialChildren
+{
+    [Step(1)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildQuery.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildQuery.ParentId))]
+    public partial ChildItems Children { get; }
+}
+
+/// <summary>Parents, then up to 8 parents' children at once.</summary>
+[Chain(Name = "parallel-children")]
+public partial class ParallelChildren
+{
+    [Step(1)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2, Mode = ProcessingMode.Parallel, MaxConcurrency = 8)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildQuery.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildQuery.ParentId))]
+    public partial ChildItems Children { get; }
+}
+
+/// <summary>Parents, then children of up to 8 parents at once; a failing input is recorded and skipped.</summary>
+[Chain]
+public partial class TolerantChildren
+{
+    [Step(1)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2, Mode = ProcessingMode.Parallel, MaxConcurrency = 8, OnError = ErrorMode.Continue)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildQuery.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildQuery.ParentId))]
+    public partial ChildItems Children { get; }
+}
+
+/// <summary>Parents, then children of 50 parents per request (<c>?ids=…</c>), 3 batches at once.</summary>
+[Chain]
+public partial class BatchedChildren
+{
+    [Step(1)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2)]
+    [Batched(Size = 50, MaxConcurrentBatches = 3)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildBatch.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildBatch.Ids))]
+    public partial ChildrenByIds Children { get; }
+}

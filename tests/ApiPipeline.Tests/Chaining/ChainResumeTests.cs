@@ -1,0 +1,135 @@
+namespace ApiPipeline.Tests.Chaining;
+
+/// <summary>
+/// Chain state between steps and recovery: a chain that failed at step 2 resumes at step 2 from the state store, without running step 1
+/// again, without requesting the pages already committed, and with every record in the output exactly once. With the in-memory store and
+/// with the SQLite file store.
+/// </summary>
+public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
+{
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("sqlite")]
+    public async Task A_chain_that_failed_at_step_2_resumes_there_without_running_step_1_again(string kind)
+    {
+        using var temp = new TempDirectory();
+        await using IStateStore store = kind == "sqlite" ? await SqliteStateStore.OpenAsync(Path.Combine(temp.Path, ".state", "chains.db")) : new InMemoryStateStore();
+        string scenario = "resume-" + kind;
+        bool broken = true;
+        var api = new ChainApi(parents: 300, childPages: 3)
+        {
+            ChildDelay = TimeSpan.Zero,
+            Fail = (target, _) => broken && target == $"/{scenario}/parents/200/children?page=2" ? (500, """{"message":"down for a moment"}""") : null,
+        };
+        var input = Map(scenario, api.Handle);
+        var options = new ChainOptions { Extractor = At, StateStore = store };
+        string outDir = Path.Combine(temp.Path, "out");
+
+        ChainResult first;
+        await using (var output = Jsonl(outDir))
+        {
+            first = await new SequentialChildren(options).ExecuteAsync(input, output).WithDeadline(30);
+        }
+
+        Assert.Equal(PipelineStatus.Failed, first.Status);
+        Assert.Equal("Children", first.FailedStep);
+        Assert.False(first.Resumed);
+        Assert.Equal(199 * 6 + 2, first.Records);
+        Assert.Equal(3, api.ParentRequests);
+        Assert.Equal(199 * 3 + 2, api.ChildRequests);
+
+        broken = false;
+        ChainResult second;
+        await using (var output = Jsonl(outDir))
+        {
+            // A new instance, as after a restart: everything it needs is in the store.
+            second = await new SequentialChildren(options).ExecuteAsync(input, output).WithDeadline(30);
+        }
+
+        Assert.True(second.Status == PipelineStatus.Succeeded, ChainAssert.Describe(second));
+        Assert.True(second.Resumed);
+        Assert.Equal(first.RunId, second.RunId);
+
+        // Step 1 was not run again: its records came from the state store.
+        Assert.Equal(3, api.ParentRequests);
+        Assert.Equal(1, second.Steps[0].InputsAlreadyDone);
+        Assert.Equal(0, second.Steps[0].Pages);
+
+        // Step 2 skipped the 199 finished parents, continued parent 200 at its failed page, then did the rest.
+        Assert.Equal(199, second.Steps[1].InputsAlreadyDone);
+        Assert.Equal(1, api.Calls($"/{scenario}/parents/200/children?page=1"));
+        Assert.Equal(2, api.Calls($"/{scenario}/parents/200/children?page=2"));
+        Assert.Equal(199 * 3 + 2 + 2 + 100 * 3, api.ChildRequests);
+        Assert.Equal(1, api.Calls($"/{scenario}/parents/1/children?page=1"));
+        ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
+        Assert.Equal(api.AllChildren().Count(), first.Records + second.Records);
+
+        // A finished chain starts over on the next call.
+        await using (var output = new MemoryOutput<Child>())
+        {
+            var third = await new SequentialChildren(options).ExecuteAsync(input, output).WithDeadline(30);
+            Assert.False(third.Resumed);
+            Assert.Equal(first.RunId + 1, third.RunId);
+            Assert.Equal(6, api.ParentRequests);
+        }
+    }
+
+    [Fact]
+    public async Task A_parallel_step_resumes_each_unfinished_input_from_its_last_committed_page()
+    {
+        var store = new InMemoryStateStore();
+        int failures = 0;
+        var api = new ChainApi(parents: 250, childPages: 3)
+        {
+            // Several parents fail on their third page during the first run.
+            Fail = (target, _) => Volatile.Read(ref failures) < 1 && target.EndsWith("/children?page=3", StringComparison.Ordinal) && target.Contains("/parents/13", StringComparison.Ordinal)
+                ? (500, """{"message":"down"}""")
+                : null,
+        };
+        var input = Map("resume-parallel", api.Handle);
+        var options = new ChainOptions { Extractor = At, StateStore = store };
+        var output = new MemoryOutput<Child> { Batching = new() { BatchSize = 50 } };
+
+        var first = await new ParallelChildren(options).ExecuteAsync(input, output).WithDeadline(30);
+        Assert.Equal(PipelineStatus.Failed, first.Status);
+        failures = 1;
+
+        var second = await new ParallelChildren(options).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.True(second.Status == PipelineStatus.Succeeded, ChainAssert.Describe(second));
+        Assert.True(second.Resumed);
+        Assert.Equal(3, api.ParentRequests);
+        ChainAssert.ExactlyOnce(api.AllChildren(), output.Committed);
+
+        // Pages committed in the first run were not asked for again: beyond the 750 pages, only the failed ones and the few in flight
+        // (read but not yet committed) when the first run stopped.
+        Assert.InRange(api.ChildRequests, 751, 750 + 1 + 8 * 3 + 4 * 2);
+    }
+
+    [Fact]
+    public async Task An_unfinished_run_for_another_input_is_not_resumed_silently()
+    {
+        var store = new InMemoryStateStore();
+        var api = new ChainApi(parents: 20, childPages: 1) { Fail = (target, _) => target.Contains("/parents/5/", StringComparison.Ordinal) ? (500, "{}") : null };
+        var first = Map("resume-other-a", api.Handle);
+        var other = Map("resume-other-b", api.Handle);
+        var options = new ChainOptions { Extractor = At, StateStore = store, ChainId = "shared" };
+
+        var failed = await new SequentialChildren(options).ExecuteAsync(first, new MemoryOutput<Child>()).WithDeadline(30);
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+
+        var error = await Assert.ThrowsAsync<ChainStateException>(() => new SequentialChildren(options).ExecuteAsync(other, new MemoryOutput<Child>()));
+        Assert.Contains("'shared'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ResetStateAsync", error.Message, StringComparison.Ordinal);
+
+        var chain = new SequentialChildren(options);
+        await chain.ResetStateAsync();
+        var fresh = await chain.ExecuteAsync(other, new MemoryOutput<Child>()).WithDeadline(30);
+        Assert.False(fresh.Resumed);
+        Assert.Equal(PipelineStatus.Failed, fresh.Status);
+        Assert.Empty(await store.GetScopesAsync("chain:shared/"));
+    }
+
+    private static JsonlOutput<Child> Jsonl(string directory)
+        => new(ChainJson.Default.Child, new JsonlOutputOptions<Child> { Directory = directory, Name = "children", Batching = new() { BatchSize = 250 } });
+}

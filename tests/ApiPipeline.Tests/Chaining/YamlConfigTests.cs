@@ -1,0 +1,195 @@
+using ApiPipeline.Generated;
+
+namespace ApiPipeline.Tests.Chaining;
+
+/// <summary>
+/// The design's YAML chain and pipeline formats, loaded at run time against the generated registry: a chain and a pipeline run end to end,
+/// and each kind of mistake fails with the file, line and column.
+/// </summary>
+public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
+{
+    private const string ChainYaml = """
+        chain_id: yaml_children
+        max_parallel_chains: 2
+        extractors:
+          - extractor_class: ParentItems
+            output_mapping:
+              id: parent_id
+          - extractor_class: ChildItems
+            step: children
+            processing_mode: parallel
+            max_concurrency: 4
+            input_mapping:
+              name: chain_input.name
+              parent_id: parent_id
+        output:
+          type: jsonl
+          config:
+            format: jsonl
+            name: children
+            batch_size: 500
+        """;
+
+    [Fact]
+    public async Task A_chain_file_runs_end_to_end()
+    {
+        using var temp = new TempDirectory();
+        var api = new ChainApi(parents: 250, childPages: 2);
+        var input = Map("yaml-chain", api.Handle);
+        string path = Path.Combine(temp.Path, "chain.yaml");
+        await File.WriteAllTextAsync(path, ChainYaml);
+
+        var loaded = ChainConfig.Load(path, ApiPipelineRegistry.Instance);
+        Assert.Equal("yaml_children", loaded.Id);
+        Assert.Equal(typeof(Scenario), loaded.InputType);
+        Assert.Equal(typeof(Child), loaded.OutputType);
+        Assert.Equal(2, loaded.MaxParallelChains);
+        Assert.Equal(["ParentItems", "children"], loaded.Definition.Steps.Select(s => s.Name));
+        Assert.Equal([ProcessingMode.Single, ProcessingMode.Parallel], loaded.Definition.Steps.Select(s => s.Settings.Mode));
+
+        var output = loaded.CreateOutput(Path.Combine(temp.Path, "out"));
+        ChainResult result;
+        await using (var disposable = (IAsyncDisposable)output)
+        {
+            result = await loaded.ExecuteAsync(input, output, options: new ChainOptions { Extractor = At }).WithDeadline(30);
+        }
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        Assert.Equal("yaml_children", result.ChainId);
+        ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(Path.Combine(temp.Path, "out", "children")));
+
+        // The same definition, typed.
+        var typed = new ChainExecutor<Scenario, Child>(loaded.Definition.As<Scenario, Child>(), null, new ChainOptions { Extractor = At });
+        var again = new MemoryOutput<Child>();
+        Assert.Equal(PipelineStatus.Succeeded, (await typed.ExecuteAsync(input, again).WithDeadline(30)).Status);
+        ChainAssert.ExactlyOnce(api.AllChildren(), again.Committed);
+        Assert.Throws<InvalidCastException>(() => loaded.Definition.As<Scenario, Parent>());
+    }
+
+    [Fact]
+    public async Task A_pipeline_file_runs_end_to_end()
+    {
+        using var temp = new TempDirectory();
+        var api = new ChainApi(parents: 250);
+        var input = Map("yaml-pipeline", api.Handle);
+        var loaded = PipelineConfig.Parse(
+            """
+            pipeline_id: parents
+            extractor:
+              class: ParentItems
+              batch_size: 100
+              max_concurrent: 10
+            output:
+              type: json
+              config:
+                format: jsonl
+                batch_size: 100
+            error_handling:
+              mode: continue
+              max_retries: 0
+              backoff: linear
+            """,
+            "pipeline.yaml",
+            ApiPipelineRegistry.Instance);
+
+        Assert.Equal("parents", loaded.Id);
+        Assert.Equal(100, loaded.ExtractorOptions.PageSize);
+        Assert.Equal(10, loaded.ExtractorOptions.Resilience!.RateLimit!.MaxConcurrent);
+        Assert.Equal((0, Backoff.Linear), (loaded.ExtractorOptions.Resilience.Retry!.MaxRetries, loaded.ExtractorOptions.Resilience.Retry.Backoff));
+        Assert.Equal(ErrorMode.Continue, loaded.OnError);
+
+        var output = loaded.CreateOutput(temp.Path);
+        PipelineResult result;
+        await using (var disposable = (IAsyncDisposable)output)
+        {
+            var pipeline = loaded.CreatePipeline(output, baseUrl: Api.BaseUrl);
+            result = await loaded.ExecuteAsync(pipeline, input).WithDeadline(30);
+        }
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Equal(250, result.Records);
+        Assert.Equal(3, result.Files.Count);
+    }
+
+    /// <summary>Each mistake: the text replaced in <see cref="ChainYaml"/>, the line and column the error must point at, and its message.</summary>
+    public static TheoryData<string, string, int, int, string> ChainMistakes() => new()
+    {
+        { "extractor_class: ChildItems", "extractor_class: NoSuchThing", 7, 22, "no extractor 'NoSuchThing' is registered; registered: " },
+        { "processing_mode: parallel", "procesing_mode: parallel", 9, 5, "unknown field 'procesing_mode' in step 2; expected one of: extractor_class, step, processing_mode" },
+        { "processing_mode: parallel", "processing_mode: sideways", 9, 22, "'sideways' is not a valid processing_mode; expected one of: single, sequential, parallel" },
+        { "max_concurrency: 4", "max_concurrency: 0", 10, 22, "expected max_concurrency as a whole number of at least 1, not '0'" },
+        { "      parent_id: parent_id", "      parentid_x: parent_id", 13, 7, "step 2 'children': 'parentid_x' is not a member of its input ChildQuery that can be set; it takes: Name (string), ParentId (long)" },
+        { "      parent_id: parent_id", "      parent_id: parent_idx", 13, 18, "step 2 'children': 'parent_idx' is not a state variable of step 'ParentItems' (its output_mapping defines: parent_id)" },
+        { "      id: parent_id", "      ident: parent_id", 6, 7, "step 1 'ParentItems': 'ident' is not a member of its record Parent; its members are: Id (long), Name (string)" },
+        { "      id: parent_id", "      name: parent_id", 13, 18, "step 2 'children': 'parent_id' (string) cannot be mapped to 'ParentId' (long) of ChildQuery without a conversion that can lose data" },
+        { "      parent_id: parent_id\n", "", 11, 5, "step 2 'children': the required member 'ParentId' (long) of its input ChildQuery is not mapped" },
+        { "type: jsonl", "type: parquet", 15, 9, "unknown output type 'parquet'; registered output types: jsonl, json" },
+        { "name: chain_input.name", "name: \"chain_input.name", 12, 13, "not valid YAML" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ChainMistakes))]
+    public void Chain_file_mistakes_name_the_file_line_and_column(string replace, string with, int line, int column, string message)
+    {
+        string yaml = ChainYaml.Replace(replace, with, StringComparison.Ordinal);
+        Assert.NotEqual(ChainYaml, yaml);
+
+        var error = Assert.Throws<ConfigException>(() => ChainConfig.Parse(yaml, "chains/children.yaml", ApiPipelineRegistry.Instance));
+
+        Assert.Equal("chains/children.yaml", error.File);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"chains/children.yaml({line},{column}): ", error.Message, StringComparison.Ordinal);
+        Assert.Equal((line, column), (error.Line, error.Column));
+    }
+
+    [Fact]
+    public void First_step_input_mapping_and_pipeline_mistakes_are_located()
+    {
+        var first = Assert.Throws<ConfigException>(() => ChainConfig.Parse(
+            "chain_id: x\nextractors:\n  - extractor_class: ParentItems\n    input_mapping:\n      name: chain_input\n",
+            "x.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Equal((4L, 5L), (first.Line, first.Column));
+        Assert.Contains("takes the chain input (Scenario) as it is", first.Message, StringComparison.Ordinal);
+
+        var partition = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(
+            "pipeline_id: p\nextractor:\n  class: ChildItems\noutput:\n  type: jsonl\n  config:\n    partition_by: page\n",
+            "p.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Equal((7L, 19L), (partition.Line, partition.Column));
+        Assert.Contains("partition_by 'page' is not a date member of Child", partition.Message, StringComparison.Ordinal);
+
+        var window = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(
+            "pipeline_id: p\nextractor:\n  class: ParentItems\nwatermark:\n  field: id\n",
+            "p.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Equal((5L, 10L), (window.Line, window.Column));
+
+        var missing = Assert.Throws<ConfigException>(() => PipelineConfig.Parse("pipeline_id: p\n", "p.yaml", ApiPipelineRegistry.Instance));
+        Assert.Contains("a pipeline needs 'extractor'", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_generated_registry_lists_every_extractor_and_chain_by_name()
+    {
+        var registry = ApiPipelineRegistry.Instance;
+
+        var children = registry.GetExtractor("ChildItems");
+        Assert.Equal("ApiPipeline.Tests.Chaining.ChildItems", children.TypeName);
+        Assert.Equal((typeof(ChildQuery), typeof(Child)), (children.InputType, children.OutputType));
+        Assert.Same(children, registry.GetExtractor("ApiPipeline.Tests.Chaining.ChildItems"));
+        Assert.IsType<ChildItems>(children.Create(null, At));
+        Assert.Equal(["Name", "ParentId"], children.Input.Members.Select(m => m.Name));
+        Assert.Equal(ShapeWrite.Required, children.Input.Members[1].Write);
+
+        Assert.Same(registry.GetExtractor("data-items"), registry.GetExtractor("DataItems"));
+        Assert.Contains("no extractor 'Nope' is registered", Assert.Throws<KeyNotFoundException>(() => registry.GetExtractor("Nope")).Message, StringComparison.Ordinal);
+
+        var chain = registry.GetChain("parallel-children");
+        Assert.Equal("ApiPipeline.Tests.Chaining.ParallelChildren", chain.TypeName);
+        Assert.Same(ParallelChildren.Definition, chain.Definition);
+        Assert.IsType<ParallelChildren>(chain.Create(null, new ChainOptions { Extractor = At }));
+        Assert.Contains(registry.Chains, c => c.Name == "SequentialChildren");
+        Assert.Equal(["jsonl", "json"], registry.Outputs);
+    }
+}

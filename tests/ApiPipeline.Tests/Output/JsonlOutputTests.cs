@@ -1,0 +1,159 @@
+namespace ApiPipeline.Tests;
+
+public sealed class JsonlOutputTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private JsonlOutput<Item> Output(Func<Item, DateTimeOffset?>? partitionBy = null, string name = "items")
+        => new(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = name, PartitionBy = partitionBy });
+
+    private string Read(string relative) => File.ReadAllText(Path.Combine(_temp.Path, relative));
+
+    private static readonly DateTimeOffset Jan1 = new(2024, 1, 1, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Writes_one_compact_snake_case_object_per_line()
+    {
+        await using var output = Output();
+        Item[] items = [new(1, "one"), new(2, "two \"quoted\" é", Jan1), new(3, "line\nbreak")];
+
+        await output.WriteAsync(items);
+        Assert.Equal(3, output.PendingRecords);
+        var commit = await output.CommitAsync();
+
+        Assert.Equal(["items/part-00001.jsonl"], _temp.Files());
+        string text = Read("items/part-00001.jsonl");
+        Assert.Equal(
+            "{\"id\":1,\"name\":\"one\"}\n" +
+            "{\"id\":2,\"name\":\"two \\u0022quoted\\u0022 \\u00E9\",\"created_at\":\"2024-01-01T10:00:00+00:00\"}\n" +
+            "{\"id\":3,\"name\":\"line\\nbreak\"}\n",
+            text);
+        Assert.Equal(items, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonSerializer.Deserialize(l, TestJson.Default.Item)));
+        Assert.Equal(3, commit.Records);
+        Assert.Equal(new FileInfo(Path.Combine(_temp.Path, "items/part-00001.jsonl")).Length, commit.Bytes);
+        Assert.Equal([Path.Combine(_temp.Path, "items", "part-00001.jsonl")], commit.Files);
+        Assert.Equal(0, output.PendingRecords);
+        Assert.Equal(0, output.PendingBytes);
+        Assert.Equal(Path.Combine(_temp.Path, "items"), output.RootDirectory);
+    }
+
+    [Fact]
+    public async Task Partitions_by_utc_date_with_unknown_for_records_without_a_date()
+    {
+        await using var output = Output(i => i.CreatedAt);
+        var lateOnJan1InBrazil = new DateTimeOffset(2024, 1, 1, 23, 30, 0, TimeSpan.FromHours(-3)); // 2024-01-02 02:30 UTC
+
+        await output.WriteAsync(new Item[] { new(1, "a", Jan1), new(2, "b", lateOnJan1InBrazil), new(3, "c"), new(4, "d", Jan1.AddHours(5)) });
+        var commit = await output.CommitAsync();
+
+        Assert.Equal(["items/date=2024-01-01/part-00001.jsonl", "items/date=2024-01-02/part-00001.jsonl", "items/date=unknown/part-00001.jsonl"], _temp.Files());
+        Assert.Equal(3, commit.Files.Count);
+        Assert.Equal(4, commit.Records);
+        Assert.Equal(["1", "4"], Ids("items/date=2024-01-01/part-00001.jsonl"));
+        Assert.Equal(["2"], Ids("items/date=2024-01-02/part-00001.jsonl"));
+        Assert.Equal(["3"], Ids("items/date=unknown/part-00001.jsonl"));
+    }
+
+    [Fact]
+    public async Task Each_commit_makes_a_new_part_per_partition()
+    {
+        await using var output = Output(i => i.CreatedAt);
+
+        await output.WriteAsync(new Item[] { new(1, "a", Jan1) });
+        await output.CommitAsync();
+        await output.WriteAsync(new Item[] { new(2, "b", Jan1), new(3, "c") });
+        await output.CommitAsync();
+
+        Assert.Equal(["items/date=2024-01-01/part-00001.jsonl", "items/date=2024-01-01/part-00002.jsonl", "items/date=unknown/part-00001.jsonl"], _temp.Files());
+    }
+
+    [Fact]
+    public async Task Numbering_continues_after_the_files_of_an_earlier_run()
+    {
+        await using (var first = Output())
+        {
+            await first.WriteAsync(new Item[] { new(1, "a") });
+            await first.CommitAsync();
+            await first.WriteAsync(new Item[] { new(2, "b") });
+            await first.CommitAsync();
+        }
+
+        await using (var second = Output())
+        {
+            await second.WriteAsync(new Item[] { new(3, "c") });
+            await second.CommitAsync();
+        }
+
+        Assert.Equal(["items/part-00001.jsonl", "items/part-00002.jsonl", "items/part-00003.jsonl"], _temp.Files());
+        Assert.Equal(["3"], Ids("items/part-00003.jsonl"));
+    }
+
+    [Fact]
+    public async Task Nothing_is_visible_before_commit_and_no_temp_file_remains_after()
+    {
+        await using var output = Output();
+
+        await output.WriteAsync(new Item[] { new(1, "a"), new(2, "b") });
+
+        Assert.Empty(_temp.Files("*.jsonl"));
+        Assert.Equal(["items/.part-00001.jsonl.tmp"], _temp.Files());
+        Assert.Equal(2, output.PendingRecords);
+        Assert.True(output.PendingBytes > 0);
+
+        await output.CommitAsync();
+
+        Assert.Equal(["items/part-00001.jsonl"], _temp.Files());
+        Assert.Empty(_temp.Files("*.tmp"));
+    }
+
+    [Fact]
+    public async Task A_commit_with_nothing_pending_writes_nothing()
+    {
+        await using var output = Output();
+
+        var commit = await output.CommitAsync();
+
+        Assert.Empty(commit.Files);
+        Assert.Equal(0, commit.Records);
+        Assert.Equal(0, commit.Bytes);
+        Assert.Empty(_temp.Files());
+    }
+
+    [Fact]
+    public async Task Dispose_without_commit_deletes_the_temp_files()
+    {
+        var output = Output(i => i.CreatedAt);
+        await output.WriteAsync(new Item[] { new(1, "a", Jan1), new(2, "b") });
+        Assert.Equal(2, _temp.Files("*.tmp").Length);
+
+        await output.DisposeAsync();
+
+        Assert.Empty(_temp.Files());
+    }
+
+    [Fact]
+    public async Task Stale_temp_files_of_a_crashed_run_are_removed()
+    {
+        string folder = Path.Combine(_temp.Path, "items");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "part-00001.jsonl"), "{\"id\":1,\"name\":\"a\"}\n");
+        File.WriteAllText(Path.Combine(folder, ".part-00002.jsonl.tmp"), "{\"id\":2,\"name\":\"half");
+        File.WriteAllText(Path.Combine(folder, ".part-00007.jsonl.tmp"), "{\"id\":7");
+
+        await using var output = Output();
+        await output.WriteAsync(new Item[] { new(3, "c") });
+        await output.CommitAsync();
+
+        Assert.Equal(["items/part-00001.jsonl", "items/part-00002.jsonl"], _temp.Files());
+        Assert.Equal(["3"], Ids("items/part-00002.jsonl"));
+    }
+
+    [Fact]
+    public void Rejects_a_missing_name()
+        => Assert.Throws<ArgumentException>(() => new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = " " }));
+
+    private string[] Ids(string relative)
+        => [.. Read(relative).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetRawText())];
+}

@@ -1,0 +1,272 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiPipeline.Tests.Resilience;
+
+/// <summary>
+/// API key (header or query), bearer, Basic and OAuth 2.0 client credentials against the fault server; secrets come from a credential
+/// source by name and never appear in page URLs, checkpoints, exception messages, dead-letter files or output.
+/// </summary>
+public sealed class AuthTests
+{
+    private const string Key = "k3y-7a1b2c3d4e5f";
+    private const string Token = "b34r3r-0f9e8d7c6b5a";
+    private const string User = "robot";
+    private const string Password = "pa55-w0rd-99887766";
+    private const string ClientId = "client-42";
+    private const string ClientSecret = "cl13nt-s3cr3t-5566";
+
+    private static readonly ICredentialSource Secrets = CredentialSource.Create(name => name switch
+    {
+        "APIPIPELINE_TEST_API_KEY" => Key,
+        "APIPIPELINE_TEST_TOKEN" => Token,
+        "APIPIPELINE_TEST_USER" => User,
+        "APIPIPELINE_TEST_PASSWORD" => Password,
+        "APIPIPELINE_TEST_CLIENT_ID" => ClientId,
+        "APIPIPELINE_TEST_CLIENT_SECRET" => ClientSecret,
+        _ => null,
+    });
+
+    [Fact]
+    public async Task An_api_key_goes_in_the_x_api_key_header()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(5));
+
+        var pages = await new ApiKeyHeaderRows(server.Options with { Credentials = Secrets }).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 5), pages.Ids());
+        Assert.All(server.Requests, r => Assert.Equal(Key, r.H("X-API-Key")));
+    }
+
+    [Fact]
+    public async Task A_query_api_key_is_added_at_send_time_only_and_never_shows_in_urls_or_checkpoints()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(5));
+
+        var pages = await new ApiKeyQueryRows(server.Options with { Credentials = Secrets }).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 5), pages.Ids());
+        Assert.All(server.Requests, r => Assert.Equal(Key, r.Q("api_key")));
+        Assert.All(pages, p => Assert.DoesNotContain("api_key", p.Url, StringComparison.Ordinal));
+        Assert.DoesNotContain(Key, pages[0].Next!.Url, StringComparison.Ordinal);
+        Assert.Equal(server.BaseUrl + "/a/items?per_page=3&page=2", pages[0].Next!.Url);
+    }
+
+    [Fact]
+    public async Task A_bearer_token_goes_in_the_authorization_header()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
+
+        await new BearerRows(server.Options with { Credentials = Secrets }).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal("Bearer " + Token, server.Requests[0].H("Authorization"));
+    }
+
+    [Fact]
+    public async Task Basic_sends_the_user_name_and_password_base64_encoded()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
+
+        await new BasicRows(server.Options with { Credentials = Secrets }).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(User + ":" + Password)), server.Requests[0].H("Authorization"));
+    }
+
+    [Fact]
+    public async Task The_default_credential_source_reads_the_environment_variable_named_by_the_attribute()
+    {
+        string name = "APIPIPELINE_TEST_ENV_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(name, Token);
+        try
+        {
+            await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
+            var options = server.Options with { Auth = BearerRows.Definition.Auth! with { Secret = name } };
+
+            await new BearerRows(options).PagesAsync(new Shard("a")).Within();
+
+            Assert.Equal("Bearer " + Token, server.Requests[0].H("Authorization"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_secret_fails_before_any_request_naming_the_variable_and_ends_a_continuing_run()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
+        using var temp = new TempFolder();
+        await using var output = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows" });
+        var extractor = new ApiKeyQueryRows(server.Options with { Credentials = CredentialSource.Create(_ => null) });
+
+        var result = await new Pipeline<Shard, Row>("rows", extractor, output).ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        var error = Assert.IsType<ExtractionException>(result.Error);
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("'APIPIPELINE_TEST_API_KEY' is not set", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task OAuth2_fetches_one_token_with_a_post_and_reuses_it_for_every_page()
+    {
+        await using var server = await FaultServer.StartAsync(OAuthApi(total: 8, tokenLifetime: 3600));
+        var extractor = new OAuthRows(OAuthOptions(server));
+
+        var pages = await extractor.PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 8), pages.Ids());
+        var token = Assert.Single(server.Requests, r => r.Path == "/token");
+        Assert.Equal("POST", token.Method);
+        Assert.Equal(
+            new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = ClientId, ["client_secret"] = ClientSecret, ["scope"] = "rows:read" },
+            token.Form);
+        Assert.All(server.Requests.Where(r => r.Path != "/token"), r => Assert.Equal("Bearer token-1", r.H("Authorization")));
+    }
+
+    [Fact]
+    public async Task OAuth2_refreshes_the_token_before_it_expires()
+    {
+        var clock = new TestClock();
+        await using var server = await FaultServer.StartAsync(OAuthApi(total: 2, tokenLifetime: 600));
+        var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock });
+
+        await extractor.PagesAsync(new Shard("a")).Within();
+        clock.Advance(TimeSpan.FromSeconds(539));
+        await extractor.PagesAsync(new Shard("a")).Within();
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await extractor.PagesAsync(new Shard("a")).Within();
+
+        // Valid for 600 s, replaced 60 s (RefreshBefore) before expiry: at 541 s the second token is fetched.
+        Assert.Equal(2, server.Requests.Count(r => r.Path == "/token"));
+        Assert.Equal(
+            ["Bearer token-1", "Bearer token-1", "Bearer token-1", "Bearer token-1", "Bearer token-2", "Bearer token-2"],
+            server.Requests.Where(r => r.Path != "/token").Select(r => r.H("Authorization")));
+    }
+
+    [Fact]
+    public async Task OAuth2_fetches_a_new_token_once_on_a_401_and_a_second_401_fails()
+    {
+        string? revoked = null;
+        await using var server = await FaultServer.StartAsync(OAuthApi(total: 5, tokenLifetime: 3600, rejects: auth => auth == revoked));
+        var extractor = new OAuthRows(OAuthOptions(server));
+
+        var first = await extractor.PagesAsync(new Shard("a")).Within();
+        revoked = "Bearer token-1";
+        var second = await extractor.PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 5), first.Ids());
+        Assert.Equal(Extract.Range(1, 5), second.Ids());
+        Assert.Equal(2, server.Requests.Count(r => r.Path == "/token"));
+        Assert.All(second, p => Assert.Equal(1, p.Attempts));
+
+        await using var always = await FaultServer.StartAsync(OAuthApi(total: 5, tokenLifetime: 3600, rejects: _ => true));
+        var (_, error) = await new OAuthRows(OAuthOptions(always)).UntilErrorAsync(new Shard("a")).Within();
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+        Assert.Equal(ExtractionErrorKind.HttpStatus, error.Kind);
+        Assert.Equal(2, always.Requests.Count(r => r.Path == "/token"));
+        Assert.Equal(2, always.Requests.Count(r => r.Path != "/token"));
+    }
+
+    [Fact]
+    public async Task OAuth2_a_refused_client_is_an_authentication_error_and_a_failing_token_endpoint_is_retried()
+    {
+        await using var refused = await FaultServer.StartAsync((ctx, _) => ctx.Request.Path == "/token"
+            ? Faults.Json(ctx, $$"""{"error":"invalid_client","client_secret":"{{ClientSecret}}"}""", 401)
+            : Faults.Json(ctx, Faults.Page(1, 1)));
+
+        var (_, error) = await new OAuthRows(OAuthOptions(refused)).UntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("token endpoint", error.Message, StringComparison.Ordinal);
+        Assert.Contains("invalid_client", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(ClientSecret, error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, refused.RequestCount);
+
+        int tokenCalls = 0;
+        await using var flaky = await FaultServer.StartAsync((ctx, i) => ctx.Request.Path == "/token" && Interlocked.Increment(ref tokenCalls) == 1
+            ? Faults.Status(ctx, 503)
+            : OAuthApi(total: 2, tokenLifetime: 3600)(ctx, i));
+        var pages = await new OAuthRows(OAuthOptions(flaky)).PagesAsync(new Shard("a")).Within();
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.Equal(2, pages[0].Attempts);
+    }
+
+    [Fact]
+    public async Task No_secret_appears_in_any_exception_message_or_any_file_of_a_run()
+    {
+        // Every page after the first fails in ways that echo what the server received: the key, the query string, the header.
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(30, (ctx, _, page) => page switch
+        {
+            1 => null,
+            2 => Faults.Status(ctx, 403, $"invalid key {ctx.Request.Query["api_key"]} for {ctx.Request.QueryString}"),
+            3 => Faults.Status(ctx, 500, $"<html>{ctx.Request.QueryString} {Uri.EscapeDataString(Key)}</html>"),
+            4 => Faults.Html200(ctx),
+            _ => Faults.Json(ctx, Faults.Page(0, 0)),
+        }));
+        using var temp = new TempFolder();
+        await using var output = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows" });
+        var pipeline = new Pipeline<Shard, Row>("rows", new ApiKeyQueryRows(server.Options with { Credentials = Secrets }), output);
+        var extractor = new ApiKeyQueryRows(server.Options with { Credentials = Secrets });
+
+        var result = await pipeline.ExecuteAsync(new Shard("a")).Within();
+        var (_, direct) = await new ApiKeyQueryRows(server.Options with { Credentials = Secrets, Resilience = ResilienceOptions.None }).UntilErrorAsync(new Shard("a")).Within();
+        var pages = await extractor.PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal(3, result.DeadLettered);
+        Assert.All(server.Requests, r => Assert.Equal(Key, r.Q("api_key")));
+        var texts = new List<string>
+        {
+            direct.ToString(),
+            direct.Message,
+            direct.Url,
+            direct.Detail,
+            direct.BodySnippet ?? "",
+            direct.Resume!.Url,
+            pipeline.GetStatus().ToString(),
+            result.ToString(),
+        };
+        texts.AddRange(result.Errors.Select(e => e.ToString() + e.BodySnippet + e.Input + e.Resume));
+        texts.AddRange(pages.Select(p => p.Url + p.Next + p.Error?.ToString() + p.Error?.BodySnippet));
+        texts.AddRange(temp.AllFiles().Select(File.ReadAllText));
+
+        Assert.Contains(texts, t => t.Contains("invalid key ***", StringComparison.Ordinal));
+        foreach (var text in texts)
+        {
+            Assert.DoesNotContain(Key, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Uri.EscapeDataString(Key), text, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, temp.AllFiles().Count());
+    }
+
+    private static ExtractorOptions OAuthOptions(FaultServer server) => server.Options with
+    {
+        Credentials = Secrets,
+        Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" },
+    };
+
+    /// <summary>A token endpoint (<c>POST /token</c> → <c>token-1</c>, <c>token-2</c>, …) in front of a page-number API that checks the bearer token.</summary>
+    private static Func<HttpContext, int, Task> OAuthApi(int total, int tokenLifetime, Func<string?, bool>? rejects = null)
+    {
+        int issued = 0;
+        var api = Faults.PageApi(total);
+        return (ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                int n = Interlocked.Increment(ref issued);
+                return Faults.Json(ctx, $$"""{"access_token":"token-{{n}}","token_type":"Bearer","expires_in":{{tokenLifetime}}}""");
+            }
+
+            string? auth = ctx.Request.Headers.Authorization;
+            return auth is null || !auth.StartsWith("Bearer token-", StringComparison.Ordinal) || (rejects?.Invoke(auth) ?? false)
+                ? Faults.Status(ctx, 401, """{"error":"invalid_token"}""")
+                : api(ctx, i);
+        };
+    }
+}

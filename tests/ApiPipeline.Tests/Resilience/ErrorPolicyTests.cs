@@ -1,0 +1,291 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace ApiPipeline.Tests.Resilience;
+
+/// <summary>
+/// Error modes through a pipeline into JSONL: FailFast stops, Continue and DeadLetter skip a failed page (offset/page-number styles) or
+/// the rest of a failed input and end PartialSuccess with counts, DeadLetter writes one JSONL line per failure next to the dataset,
+/// Skip counts without failing; rate limiting and open circuits end the run whatever the mode.
+/// </summary>
+public sealed class ErrorPolicyTests
+{
+    [Fact]
+    public async Task FailFast_stops_at_the_failed_page_and_keeps_the_pages_before_it()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 6 ? Faults.Status(ctx, 404) : null));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<Shard, Row>("rows", new PlainRows(server.Options), output).ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Equal(Extract.Range(1, 6), Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(ExtractionErrorKind.HttpStatus, Assert.IsType<ExtractionException>(result.Error).Kind);
+        Assert.Equal(0, result.Failures);
+        Assert.Equal(3, result.Requests);
+        Assert.Throws<PipelineFailedException>(() => result.EnsureSuccess());
+    }
+
+    [Fact]
+    public async Task Continue_skips_a_failed_offset_page_after_its_retries_and_goes_on_with_the_next_offset()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 500, "still broken") : null));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+        var pipeline = new Pipeline<Shard, Row>("rows", new ContinueRows(server.Options), output);
+
+        var result = await pipeline.ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(7, result.Records);
+        Assert.Equal(3, result.Pages);
+        Assert.Equal(1, result.Failures);
+        Assert.Equal(0, result.DeadLettered);
+        Assert.Equal(2, result.Retries);
+        Assert.Equal(6, result.Requests);
+        Assert.Null(result.Error);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(ExtractionErrorKind.HttpStatus, error.Kind);
+        Assert.Equal(2, error.PageNumber);
+        Assert.Equal(3, error.Attempts);
+        Assert.Equal(["0", "3", "3", "3", "6", "9"], server.Requests.Select(r => r.Q("offset")));
+
+        var state = pipeline.GetStatus();
+        Assert.Equal((PipelineStatus.PartialSuccess, 7L, 6L, 2L, 1L), (state.Status, state.Records, state.Requests, state.Retries, state.Failures));
+        Assert.Contains("still broken", state.LastError, StringComparison.Ordinal);
+        var ensure = Assert.Throws<PipelineFailedException>(() => result.EnsureSuccess());
+        Assert.Contains("1 failure(s)", ensure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Continue_with_a_cursor_skips_the_rest_of_the_failed_input_and_runs_the_next_inputs()
+    {
+        // Each input has two pages: ids n*10+1..+3 (cursor "c2"), then n*10+4..+5. Input "b" fails on its second page.
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            string shard = ctx.Request.Path.Value!.Split('/')[1];
+            long n = shard[0] - 'a' + 1;
+            bool second = ctx.Request.Query["cursor"] == "c2";
+            return shard == "b" && second ? Faults.Html200(ctx)
+                : second ? Faults.Json(ctx, Faults.Page((n * 10) + 4, 2))
+                : Faults.Json(ctx, Faults.Page((n * 10) + 1, 3, "\"next\":\"c2\""));
+        });
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<Shard, Row>("rows", new CursorContinueRows(server.Options), output)
+            .ExecuteManyAsync(Inputs("a", "b", "c")).Within();
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal([11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(1, result.Failures);
+        Assert.Equal(5, result.Pages);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(ExtractionErrorKind.InvalidJson, error.Kind);
+        Assert.Equal(1, error.Attempts);
+        Assert.Equal("""{"name":"b"}""", error.Input);
+        Assert.Equal(6, result.Requests);
+    }
+
+    [Fact]
+    public async Task DeadLetter_writes_each_failure_as_one_json_line_next_to_the_dataset()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) =>
+            offset == 3 ? Faults.Status(ctx, 503, new string('x', 5000)) : offset == 9 ? Faults.Status(ctx, 404, """{"message":"gone"}""") : null));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+        var pipeline = new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), output);
+
+        var result = await pipeline.ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal([1, 2, 3, 7, 8, 9], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal((2L, 2L), (result.Failures, result.DeadLettered));
+        string file = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
+        Assert.Equal(file, pipeline.DeadLetterPath);
+        Assert.Equal(file, result.DeadLetterFile);
+        Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(temp.Path, "rows"), "*", SearchOption.AllDirectories), f => f.Contains("dead", StringComparison.Ordinal));
+
+        var lines = File.ReadAllLines(file);
+        Assert.Equal(2, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        var e = first.RootElement;
+        Assert.Equal("rows", e.GetProperty("pipeline").GetString());
+        Assert.Equal("DeadLetterRows", e.GetProperty("extractor").GetString());
+        Assert.Equal("HttpStatus", e.GetProperty("kind").GetString());
+        Assert.Equal(503, e.GetProperty("status").GetInt32());
+        Assert.Equal(2, e.GetProperty("page").GetInt32());
+        Assert.Equal(server.BaseUrl + "/a/items?limit=3&offset=3", e.GetProperty("url").GetString());
+        Assert.Equal(2, e.GetProperty("attempts").GetInt32());
+        Assert.Equal("page", e.GetProperty("skipped").GetString());
+        Assert.Contains("503", e.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(new string('x', 1000) + "…", e.GetProperty("body").GetString());
+        Assert.Equal("""{"name":"a"}""", e.GetProperty("input").GetString());
+        Assert.Equal(server.BaseUrl + "/a/items?limit=3&offset=3", e.GetProperty("resume").GetProperty("url").GetString());
+        Assert.Equal(3, e.GetProperty("resume").GetProperty("recordsBefore").GetInt64());
+        Assert.True(e.TryGetProperty("at", out _));
+
+        using var second = JsonDocument.Parse(lines[1]);
+        Assert.Equal(404, second.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal(1, second.RootElement.GetProperty("attempts").GetInt32());
+        Assert.Equal("""{"message":"gone"}""", second.RootElement.GetProperty("body").GetString());
+
+        // A second run appends.
+        await using var output2 = Output(temp);
+        await new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), output2).ExecuteAsync(new Shard("a")).Within();
+        Assert.Equal(4, File.ReadAllLines(file).Length);
+    }
+
+    [Fact]
+    public async Task DeadLetter_redacts_secret_looking_input_members_and_query_values()
+    {
+        const string Secret = "tok-9f8e7d6c5b4a";
+        await using var server = await FaultServer.StartAsync((ctx, i) => i == 1 ? Faults.Status(ctx, 400, "bad token " + Secret) : Faults.Json(ctx, Faults.Page(1, 0)));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<TokenShard, Row>("rows", new TokenDeadLetterRows(server.Options), output)
+            .ExecuteAsync(new TokenShard("a", Secret)).Within();
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal(Secret, server.Requests[0].Q("access_token"));
+        string line = Assert.Single(File.ReadAllLines(result.DeadLetterFile!));
+        using var entry = JsonDocument.Parse(line);
+        Assert.Equal("""{"name":"a","token":"***"}""", entry.RootElement.GetProperty("input").GetString());
+        Assert.Contains("access_token=***", entry.RootElement.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.Equal("page", entry.RootElement.GetProperty("skipped").GetString());
+        Assert.Equal("bad token ***", entry.RootElement.GetProperty("body").GetString());
+        Assert.DoesNotContain(Secret, line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, result.Errors[0].ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Skip_counts_expected_failures_without_failing_the_run()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Request.Path.StartsWithSegments("/gone")
+            ? Faults.Status(ctx, 404)
+            : Faults.Json(ctx, Faults.Page(1, 2)));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<Shard, Row>("rows", new SkipRows(server.Options), output)
+            .ExecuteManyAsync(Inputs("here", "gone", "there")).Within();
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Equal([1, 2, 1, 2], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal((0L, 1L, 3L), (result.Failures, result.Skipped, result.Requests));
+        Assert.Empty(result.Errors);
+        result.EnsureSuccess();
+    }
+
+    [Fact]
+    public async Task Too_many_failed_pages_in_a_row_abandon_the_input()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(1000, (ctx, _, offset) => offset >= 3 ? Faults.Status(ctx, 500) : null));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<Shard, Row>("rows", new ContinueRows(server.Options), output).ExecuteAsync(new Shard("a")).Within();
+
+        // Pages 2, 3, 4 are skipped (3 in a row, each tried 3 times); page 5 fails too and abandons the input.
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal([1, 2, 3], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(4, result.Failures);
+        Assert.Equal([2, 3, 4, 5], result.Errors.Select(e => e.PageNumber));
+        Assert.Equal(1 + (4 * 3), server.RequestCount);
+    }
+
+    [Fact]
+    public async Task Rate_limiting_beyond_the_cap_ends_the_run_even_when_continuing()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.TooManySeconds(ctx, 86400) : null));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<Shard, Row>("rows", new ContinueRows(server.Options), output)
+            .ExecuteManyAsync(Inputs("a", "b")).Within();
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        var error = Assert.IsType<ExtractionException>(result.Error);
+        Assert.Equal(ExtractionErrorKind.RateLimited, error.Kind);
+        Assert.Equal(TimeSpan.FromDays(1), error.RetryAfter);
+        Assert.Equal(2, error.Resume!.PageNumber);
+        Assert.Equal([1, 2, 3], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.DoesNotContain(server.Requests, r => r.Path.StartsWith("/b/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_pipeline_can_override_the_extractors_error_mode()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 404) : null));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var pipeline = new Pipeline<Shard, Row>("rows", new PlainRows(server.Options), output, new PipelineOptions { OnError = ErrorMode.Continue });
+        var result = await pipeline.ExecuteAsync(new Shard("a")).Within();
+
+        // The pipeline skips what the extractor raises: PlainRows itself fails fast, so the rest of the input is skipped (page-level
+        // skipping is the extractor's own mode, ExtractorOptions.Resilience.OnError).
+        Assert.Equal(ErrorMode.Continue, pipeline.OnError);
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal([1, 2, 3], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+
+        await using var output2 = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows2" });
+        var pageLevel = new PlainRows(server.Options with { Resilience = PlainRows.Definition.Resilience with { OnError = ErrorMode.Continue } });
+        var result2 = await new Pipeline<Shard, Row>("rows2", pageLevel, output2).ExecuteAsync(new Shard("a")).Within();
+        Assert.Equal(PipelineStatus.PartialSuccess, result2.Status);
+        Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows2")));
+    }
+
+    [Fact]
+    public void DeadLetter_needs_a_path_for_outputs_other_than_jsonl()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new Pipeline<Shard, Row>("rows", new DeadLetterRows(), new ListOutput()));
+
+        Assert.Contains("DeadLetterPath", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("x.jsonl", new Pipeline<Shard, Row>("rows", new DeadLetterRows(), new ListOutput(), new PipelineOptions { DeadLetterPath = "x.jsonl" }).DeadLetterPath, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_skipped_page_is_visible_on_the_page_stream_with_its_error_and_no_records()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 500) : null));
+
+        var pages = await new ContinueRows(server.Options).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal([1, 2, 3, 4], pages.Select(p => p.Number));
+        Assert.Equal(0, pages[1].Count);
+        Assert.Equal(HttpStatusCode.InternalServerError, pages[1].Error!.StatusCode);
+        Assert.Equal(server.BaseUrl + "/a/items?limit=3&offset=6", pages[1].Next!.Url);
+        Assert.Equal([1, 2, 3, 7, 8, 9, 10], pages.Ids());
+    }
+
+    private static JsonlOutput<Row> Output(TempFolder temp) => new(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows" });
+
+    private static async IAsyncEnumerable<Shard> Inputs(params string[] names)
+    {
+        foreach (var name in names)
+        {
+            await Task.Yield();
+            yield return new Shard(name);
+        }
+    }
+
+    private sealed class ListOutput : IOutput<Row>
+    {
+        public OutputBatchOptions Batching => OutputBatchOptions.Default;
+
+        public long PendingRecords => 0;
+
+        public long PendingBytes => 0;
+
+        public ValueTask WriteAsync(ReadOnlyMemory<Row> records, CancellationToken cancellationToken = default) => default;
+
+        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(OutputCommit.Empty);
+
+        public ValueTask DisposeAsync() => default;
+    }
+}

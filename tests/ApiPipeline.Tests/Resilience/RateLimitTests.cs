@@ -1,0 +1,223 @@
+using System.Threading.RateLimiting;
+
+namespace ApiPipeline.Tests.Resilience;
+
+/// <summary>
+/// Client-side rate limiting: a server limiting R requests per second sees no 429 from extractors declared <c>[RateLimited(R)]</c>,
+/// even two at once on one host (they share its limiter); the host limiter pauses on 429s and exhausted quotas, halves its rate and
+/// recovers (checked on a fake clock); waits beyond the cap are refused with the remaining wait.
+/// </summary>
+public sealed class RateLimitTests
+{
+    private const int R = 10;
+
+    [Fact]
+    public async Task A_server_limit_of_R_per_second_sees_no_429_from_two_extractors_rate_limited_at_R_on_that_host()
+    {
+        var bucket = new ServerBucket(R);
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(9, (ctx, _, _) => bucket.TryTake() ? null : Faults.TooManySeconds(ctx, 1)));
+        var first = new LimitedRows(server.Options);
+        var second = new LimitedRows(server.Options);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var runs = await Task.WhenAll(first.PagesAsync(new Shard("a")), second.PagesAsync(new Shard("b"))).Within(10);
+        watch.Stop();
+
+        // 2 × (9 pages of one row + the empty page that ends each run) = 20 requests through one 10/s, burst-1 bucket.
+        string arrivals = string.Join(", ", server.Requests.Select(r => $"{r.Path.Split('/')[1]}@{r.At.TotalMilliseconds:0}ms"));
+        Assert.True(bucket.Rejected == 0, $"The server rejected {bucket.Rejected} request(s); arrivals: {arrivals}");
+        Assert.Equal(20, server.RequestCount);
+        Assert.All(runs, pages => Assert.Equal(Extract.Range(1, 9), pages.Ids()));
+        Assert.True(watch.Elapsed.TotalSeconds >= 1.7, $"20 requests at 10/s took only {watch.Elapsed.TotalSeconds:0.00} s; arrivals: {arrivals}");
+
+        // Both extractors drew from one limiter, first come first served: their requests interleave instead of one going first.
+        var firstHalf = server.Requests.Take(10).Count(r => r.Path.StartsWith("/a/", StringComparison.Ordinal));
+        Assert.True(firstHalf is >= 3 and <= 7, $"{firstHalf} of the first 10 requests were a's; arrivals: {arrivals}");
+    }
+
+    [Fact]
+    public async Task Without_a_rate_limit_the_same_server_answers_429()
+    {
+        var bucket = new ServerBucket(R);
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(100, (ctx, _, _) => bucket.TryTake() ? null : Faults.TooManySeconds(ctx, 1)));
+
+        var (pages, error) = await new UnlimitedRows(server.Options).UntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.RateLimited, error.Kind);
+        Assert.InRange(pages.Count, R, 99);
+        Assert.Equal(1, bucket.Rejected);
+    }
+
+    [Fact]
+    public async Task A_429_pauses_every_request_to_the_host_until_retry_after_and_halves_the_rate_until_it_recovers()
+    {
+        var clock = new TestClock();
+        var limiter = new HostRateLimiter(new RateLimitOptions { RecoveryInterval = TimeSpan.FromSeconds(10) }, clock);
+        Assert.Equal(1, limiter.Cost);
+
+        limiter.Throttled(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(clock.GetUtcNow().AddSeconds(5), limiter.PausedUntil);
+        Assert.Equal(2, limiter.Cost);
+        var waiting = limiter.AcquireAsync(TimeSpan.FromMinutes(5), CancellationToken.None).AsTask();
+        await clock.WaitForTimerAsync(TimeSpan.FromSeconds(5));
+        clock.Advance(TimeSpan.FromSeconds(4));
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        using (var lease = await waiting.Within())
+        {
+            Assert.True(lease.IsAcquired);
+        }
+
+        // Another 429 halves again; each quiet recovery interval doubles the rate back.
+        limiter.Throttled(TimeSpan.Zero);
+        Assert.Equal(4, limiter.Cost);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, limiter.Cost);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, limiter.Cost);
+    }
+
+    [Fact]
+    public async Task An_exhausted_quota_pauses_the_host_until_the_reset_and_a_pause_beyond_the_cap_is_refused_with_its_wait()
+    {
+        var clock = new TestClock();
+        var limiter = new HostRateLimiter(new RateLimitOptions { QuotaReserve = 1 }, clock);
+
+        limiter.ObserveQuota(remaining: 2, resetIn: TimeSpan.FromSeconds(30));
+        Assert.Equal(DateTimeOffset.MinValue, limiter.PausedUntil);
+
+        limiter.ObserveQuota(remaining: 1, resetIn: TimeSpan.FromMinutes(20));
+        using var refused = await limiter.AcquireAsync(TimeSpan.FromMinutes(5), CancellationToken.None);
+        Assert.False(refused.IsAcquired);
+        Assert.True(refused.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter));
+        Assert.Equal(TimeSpan.FromMinutes(20), retryAfter);
+
+        var waiting = limiter.AcquireAsync(TimeSpan.FromHours(1), CancellationToken.None).AsTask();
+        await clock.WaitForTimerAsync(TimeSpan.FromMinutes(20));
+        clock.Advance(TimeSpan.FromMinutes(20));
+        using var granted = await waiting.Within();
+        Assert.True(granted.IsAcquired);
+    }
+
+    [Fact]
+    public async Task The_concurrency_limit_holds_requests_until_a_slot_is_free_first_come_first_served()
+    {
+        var limiter = new HostRateLimiter(new RateLimitOptions { MaxConcurrent = 2 }, TimeProvider.System);
+
+        var a = await limiter.AcquireAsync(TimeSpan.Zero, CancellationToken.None);
+        var b = await limiter.AcquireAsync(TimeSpan.Zero, CancellationToken.None);
+        var c = limiter.AcquireAsync(TimeSpan.Zero, CancellationToken.None).AsTask();
+        var d = limiter.AcquireAsync(TimeSpan.Zero, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(c.IsCompleted || d.IsCompleted);
+
+        a.Dispose();
+        using var third = await c.Within();
+        Assert.True(third.IsAcquired);
+        Assert.False(d.IsCompleted);
+        b.Dispose();
+        using var fourth = await d.Within();
+        Assert.True(fourth.IsAcquired);
+    }
+
+    [Fact]
+    public async Task Extractors_on_one_host_share_a_limiter_whose_numbers_are_the_strictest_registered()
+    {
+        var clock = new TestClock();
+        var host = new Uri("https://shared.example.invalid:8443/v1");
+        var first = HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 20, MaxConcurrent = 8 }, clock);
+        var second = HostRateLimiters.For(new Uri("https://SHARED.example.invalid:8443/other"), new RateLimitOptions { RequestsPerSecond = 5, MaxConcurrent = 10 }, clock);
+        var otherPort = HostRateLimiters.For(new Uri("https://shared.example.invalid/v1"), new RateLimitOptions { RequestsPerSecond = 20 }, clock);
+        var own = HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 1, SharedPerHost = false }, clock);
+
+        Assert.Same(first, second);
+        Assert.NotSame(first, otherPort);
+        Assert.NotSame(first, own);
+        Assert.Equal((5.0, 8), (first.Options.RequestsPerSecond, first.Options.MaxConcurrent));
+
+        // A pause seen through one extractor holds the other back.
+        second.Throttled(TimeSpan.FromSeconds(3));
+        using var refused = await first.AcquireAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        Assert.False(refused.IsAcquired);
+    }
+
+    [Fact]
+    public async Task A_429_seen_by_one_extractor_pauses_another_on_the_same_host()
+    {
+        var clock = new TestClock();
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(2, (ctx, i, _) => i == 1 ? Faults.TooManySeconds(ctx, 30) : null));
+        var resilience = new ResilienceOptions
+        {
+            Retry = new() { MaxRetries = 1, Jitter = false },
+            RateLimit = new() { MaxConcurrent = 4 },
+        };
+        var options = server.Options with { TimeProvider = clock, Resilience = resilience };
+
+        var first = new UnlimitedRows(options).PagesAsync(new Shard("a"));
+        await clock.WaitForTimerAsync(TimeSpan.FromSeconds(30));
+        var second = new UnlimitedRows(options).PagesAsync(new Shard("b"));
+        await Task.Delay(100);
+        Assert.Equal(1, server.RequestCount);
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var pages = await Task.WhenAll(first, second).Within();
+
+        Assert.All(pages, p => Assert.Equal([1, 2], p.Ids()));
+        Assert.Equal(1 + 3 + 3, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task A_page_reporting_an_exhausted_quota_holds_the_next_request_until_the_reset()
+    {
+        var clock = new TestClock();
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(2, (ctx, i, _) => i == 1
+            ? Faults.Json(ctx, Faults.Page(1, 1), 200, new Dictionary<string, string>
+            {
+                ["X-RateLimit-Remaining"] = "0",
+                ["X-RateLimit-Reset"] = clock.GetUtcNow().AddSeconds(20).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            })
+            : null));
+        var options = server.Options with { TimeProvider = clock, Resilience = new ResilienceOptions { RateLimit = new() } };
+
+        var run = new UnlimitedRows(options).PagesAsync(new Shard("a"));
+        await clock.WaitForTimerAsync(TimeSpan.FromSeconds(20));
+        await Task.Delay(50);
+        Assert.Equal(1, server.RequestCount);
+        clock.Advance(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(new long[] { 1, 2 }, (await run.Within()).Ids());
+        Assert.Equal(3, server.RequestCount);
+    }
+
+    /// <summary>The server's limit: a token bucket of <c>rate</c> tokens refilled at <c>rate</c> per second (R requests per second).</summary>
+    private sealed class ServerBucket(int rate)
+    {
+        private readonly Lock _lock = new();
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private double _tokens = rate;
+        private TimeSpan _last;
+        private int _rejected;
+
+        public int Rejected => Volatile.Read(ref _rejected);
+
+        public bool TryTake()
+        {
+            lock (_lock)
+            {
+                var now = _clock.Elapsed;
+                _tokens = Math.Min(rate, _tokens + ((now - _last).TotalSeconds * rate));
+                _last = now;
+                if (_tokens >= 1)
+                {
+                    _tokens--;
+                    return true;
+                }
+
+                _rejected++;
+                return false;
+            }
+        }
+    }
+}

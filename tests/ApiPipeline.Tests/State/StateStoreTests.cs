@@ -1,0 +1,118 @@
+namespace ApiPipeline.Tests;
+
+public sealed class StateStoreTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    public static TheoryData<string> Kinds => ["memory", "sqlite"];
+
+    private async Task<IStateStore> OpenAsync(string kind)
+        => kind == "memory" ? new InMemoryStateStore() : await SqliteStateStore.OpenAsync(Path.Combine(_dir.Path, "state", "test.db"));
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_commit_applies_every_operation_and_reads_see_it(string kind)
+    {
+        await using var store = await OpenAsync(kind);
+        await store.CommitAsync(new StateChange().Put("pipeline:a", "run", "1").Put("pipeline:a", "cursor", "x").Put("pipeline:b", "run", "2"));
+        await store.CommitAsync(new StateChange().Put("pipeline:a", "run", "3").Delete("pipeline:a", "cursor"));
+
+        Assert.Equal("3", await store.GetAsync("pipeline:a", "run"));
+        Assert.Null(await store.GetAsync("pipeline:a", "cursor"));
+        Assert.Equal([new("run", "3")], await store.GetScopeAsync("pipeline:a"));
+        Assert.Equal(["pipeline:a", "pipeline:b"], await store.GetScopesAsync("pipeline:"));
+
+        await store.CommitAsync(new StateChange().DeleteScope("pipeline:b"));
+        Assert.Equal(["pipeline:a"], await store.GetScopesAsync());
+    }
+
+    [Fact]
+    public async Task Sqlite_state_survives_reopening()
+    {
+        string path = Path.Combine(_dir.Path, "state.db");
+        await using (var store = await SqliteStateStore.OpenAsync(path))
+        {
+            await store.CommitAsync(new StateChange().Put("watermark:p", "repo", "2026-01-01T00:00:00Z"));
+        }
+
+        await using var reopened = await SqliteStateStore.OpenAsync(path);
+        Assert.Equal("2026-01-01T00:00:00Z", await reopened.GetAsync("watermark:p", "repo"));
+    }
+
+    [Fact]
+    public async Task A_failed_commit_leaves_nothing_half_applied()
+    {
+        await using var store = await SqliteStateStore.OpenAsync(Path.Combine(_dir.Path, "atomic.db"));
+        await store.CommitAsync(new StateChange().Put("s", "a", "1"));
+        var bad = new StateChange().Put("s", "a", "2").Put("s", "b", null!);
+
+        await Assert.ThrowsAnyAsync<Exception>(async () => await store.CommitAsync(bad));
+
+        Assert.Equal("1", await store.GetAsync("s", "a"));
+        Assert.Null(await store.GetAsync("s", "b"));
+    }
+
+    [Fact]
+    public async Task A_corrupt_state_file_fails_loudly_with_its_path()
+    {
+        string path = Path.Combine(_dir.Path, "corrupt.db");
+        await File.WriteAllTextAsync(path, "this is not a SQLite database, it is a text file that happens to sit where the state should be");
+
+        var error = await Assert.ThrowsAsync<StateStoreException>(() => SqliteStateStore.OpenAsync(path));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("start over", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Journal_round_trips_run_state_watermarks_and_seen_keys()
+    {
+        await using var store = new InMemoryStateStore();
+        var journal = new PipelineJournal(store, "issues");
+        Assert.Null(await journal.LoadRunAsync());
+
+        var mark = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+        var run = new PipelineRunState
+        {
+            RunId = 7,
+            StartedAt = mark,
+            Records = 200,
+            Partitions = new Dictionary<string, PartitionState>
+            {
+                ["/repos/a/b/issues"] = new() { Next = new PageCheckpoint("http://h/repos/a/b/issues?page=3", 3, 200), Since = mark.AddDays(-1), MaxMark = mark },
+            },
+            LastCommit = new PreparedCommit([new PreparedFile("/o/.part-00001.jsonl.tmp", "/o/part-00001.jsonl")], 200, 9000),
+        };
+        await journal.SaveAsync(run, [new(PipelineJournal.SeenKey("/repos/a/b/issues", "42"), mark)]);
+
+        var loaded = await journal.LoadRunAsync();
+        Assert.NotNull(loaded);
+        Assert.Equal(7, loaded.RunId);
+        Assert.Equal(run.Partitions["/repos/a/b/issues"], loaded.Partitions["/repos/a/b/issues"]);
+        Assert.Equal(run.LastCommit.Files, loaded.LastCommit!.Files);
+        Assert.Equal(mark, (await journal.LoadSeenAsync())[PipelineJournal.SeenKey("/repos/a/b/issues", "42")]);
+
+        await journal.CompleteRunAsync(loaded, new Dictionary<string, DateTimeOffset> { ["/repos/a/b/issues"] = mark }, [PipelineJournal.SeenKey("/repos/a/b/issues", "42")]);
+        Assert.True((await journal.LoadRunAsync())!.Completed);
+        Assert.Equal(mark, (await journal.LoadWatermarksAsync())["/repos/a/b/issues"]);
+        Assert.Empty(await journal.LoadSeenAsync());
+
+        await journal.ResetAsync();
+        Assert.Null(await journal.LoadRunAsync());
+        Assert.Empty(await journal.LoadWatermarksAsync());
+    }
+
+    [Fact]
+    public async Task An_unreadable_run_state_names_the_pipeline_and_the_store()
+    {
+        await using var store = new InMemoryStateStore();
+        await store.CommitAsync(new StateChange().Put("pipeline:issues", "run", "{not json"));
+
+        var error = await Assert.ThrowsAsync<StateStoreException>(() => new PipelineJournal(store, "issues").LoadRunAsync());
+
+        Assert.Contains("'issues'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("memory", error.Message, StringComparison.Ordinal);
+    }
+}
