@@ -51,6 +51,11 @@ public abstract class ChainDefinition
         => this as ChainDefinition<TIn, TOut>
            ?? throw new InvalidCastException($"Chain '{Name}' takes {InputType.Name} and produces {OutputType.Name}, not {typeof(TIn).Name} → {typeof(TOut).Name}.");
 
+    /// <summary>Calls <paramref name="visitor"/> with this chain's input and record types (typed code over chains known only at run time, no reflection).</summary>
+    /// <typeparam name="TResult">What the visitor returns.</typeparam>
+    /// <param name="visitor">The visitor.</param>
+    public abstract TResult Accept<TResult>(IChainDefinitionVisitor<TResult> visitor);
+
     /// <summary>Runs the chain with inputs and outputs known only as objects (configuration-driven runs).</summary>
     internal abstract Task<ChainResult> ExecuteUntypedAsync(object input, object output, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken);
 }
@@ -70,6 +75,13 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
 
     /// <inheritdoc/>
     public override Type OutputType => typeof(TOut);
+
+    /// <inheritdoc/>
+    public override TResult Accept<TResult>(IChainDefinitionVisitor<TResult> visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        return visitor.Visit(this);
+    }
 
     internal override async Task<ChainResult> ExecuteUntypedAsync(object input, object output, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken)
     {

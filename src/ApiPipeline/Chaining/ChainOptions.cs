@@ -34,6 +34,9 @@ public sealed record ChainOptions
     /// <summary>The clock for durations and the output's flush interval. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Where the chain logs its start, its steps and its summary (category <c>ApiPipeline</c>). Default: none.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     internal ExtractorOptions? ForStep(string step)
         => Steps is not null && Steps.TryGetValue(step, out var options) ? options : Extractor;
 }

@@ -42,6 +42,9 @@ public sealed record ExtractorOptions
     /// <summary>The clock of retry delays, timeouts, the circuit breaker, rate-limit pauses and token expiry. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Where the extractor logs retries, rate-limit waits, 429s and circuit-breaker changes (category <c>ApiPipeline</c>). Default: none.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     internal PaginationOptions Apply(PaginationOptions pagination) => pagination with
     {
         PageSize = PageSize ?? pagination.PageSize,

@@ -18,4 +18,7 @@ public sealed record PipelineOptions
     /// the dataset never mistake failures for records); required for other outputs.
     /// </summary>
     public string? DeadLetterPath { get; init; }
+
+    /// <summary>Where the pipeline logs its start, skipped failures and summary (category <c>ApiPipeline</c>). Default: none.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -42,6 +42,11 @@ public abstract class ExtractorRegistration
     /// <param name="options">Run-time settings.</param>
     public abstract object Create(HttpClient? httpClient = null, ExtractorOptions? options = null);
 
+    /// <summary>Calls <paramref name="visitor"/> with this registration's input and record types (typed code over registrations known only at run time, no reflection).</summary>
+    /// <typeparam name="TResult">What the visitor returns.</typeparam>
+    /// <param name="visitor">The visitor.</param>
+    public abstract TResult Accept<TResult>(IExtractorRegistrationVisitor<TResult> visitor);
+
     /// <summary>Starts a chain whose first step is this extractor.</summary>
     internal abstract IChainBuilder StartChain(string chainName, ChainStepSettings settings);
 
@@ -108,6 +113,13 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
     /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
     /// <param name="options">Run-time settings.</param>
     public IExtractor<TIn, TOut> CreateExtractor(HttpClient? httpClient = null, ExtractorOptions? options = null) => _factory(httpClient, options);
+
+    /// <inheritdoc/>
+    public override TResult Accept<TResult>(IExtractorRegistrationVisitor<TResult> visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        return visitor.Visit(this);
+    }
 
     internal override IChainBuilder StartChain(string chainName, ChainStepSettings settings)
         => ChainDefinition.Create(chainName, settings, _factory, _recordTypeInfo);

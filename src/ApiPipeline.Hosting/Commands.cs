@@ -1,0 +1,278 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ApiPipeline.Hosting;
+
+/// <summary>The commands of <see cref="PipelineHost"/>.</summary>
+internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions host)
+{
+    public Command Run()
+    {
+        var target = new Argument<string>("target") { Description = "An extractor (run as a pipeline into JSONL), a chain, or a pipeline/chain .yaml file." };
+        var input = new Option<string[]>("--input", "-i") { Description = "An input member, name=value (repeatable): --input owner=dotnet --input repo=runtime.", AllowMultipleArgumentsPerToken = false };
+        var from = new Option<string?>("--from") { Description = "The start of the range (ISO 8601): fills the input's since/from/start member." };
+        var to = new Option<string?>("--to") { Description = "The end of the range (ISO 8601): fills the input's until/to/end member." };
+        var output = OutputOption();
+        var state = StateOption();
+        var baseUrl = new Option<string?>("--base-url") { Description = "Replaces the base URL of every extractor of the run." };
+        var progress = new Option<string?>("--progress") { Description = "auto (default), live, plain or none." };
+        progress.AcceptOnlyFromAmong("auto", "live", "plain", "none");
+        var command = new Command("run", "Runs a pipeline or chain to the end and prints its summary.") { target, input, from, to, output, state, baseUrl, progress };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var writer = parse.InvocationConfiguration.Output;
+            var errors = parse.InvocationConfiguration.Error;
+            try
+            {
+                var settings = PipelineHost.Settings(host);
+                var mode = parse.GetValue(progress) switch
+                {
+                    "live" => ProgressMode.Live,
+                    "plain" => ProgressMode.Plain,
+                    "none" => ProgressMode.None,
+                    "auto" => ProgressMode.Auto,
+                    _ => host.Progress,
+                };
+                if (mode == ProgressMode.Auto)
+                {
+                    mode = host.Out is null && RunProgress.IsInteractive() ? ProgressMode.Live : ProgressMode.Plain;
+                }
+
+                var request = new RunRequest
+                {
+                    Target = parse.GetRequiredValue(target),
+                    Input = parse.GetValue(input) is { Length: > 0 } pairs ? InputBinder.ParsePairs(pairs) : null,
+                    From = PipelineHost.Time(parse.GetValue(from), "--from"),
+                    To = PipelineHost.Time(parse.GetValue(to), "--to"),
+                    Output = parse.GetValue(output),
+                    State = parse.GetValue(state),
+                    BaseUrl = parse.GetValue(baseUrl),
+                };
+
+                using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(mode) : null;
+                var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
+                RunSummary summary;
+                using (new RunProgress(request.Target, writer, mode, timeProvider: host.TimeProvider))
+                {
+                    summary = await runner.RunAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+
+                ownLogs?.Dispose();
+                await writer.WriteLineAsync(summary.ToText()).ConfigureAwait(false);
+                return summary.ExitCode;
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException or InputBindingException)
+            {
+                await errors.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+            catch (Exception ex) when (ex is ConfigException or StateStoreException or ChainStateException or ArgumentException or FormatException or InvalidOperationException)
+            {
+                await errors.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        });
+        return command;
+    }
+
+    public Command List()
+    {
+        var command = new Command("list", "Lists the extractors, chains and output types this program knows.");
+        command.SetAction(parse =>
+        {
+            var w = parse.InvocationConfiguration.Output;
+            w.WriteLine("Extractors (run <name> as a pipeline into JSONL):");
+            if (registry.Extractors.Count == 0)
+            {
+                w.WriteLine("  none");
+            }
+
+            foreach (var e in registry.Extractors.OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                w.WriteLine($"  {e.Name,-24} {e.Input.TypeName} -> {e.Output.TypeName}   ({e.TypeName})");
+                w.WriteLine($"  {"",-24} input: {InputBinder.Describe(e.Input)}");
+            }
+
+            w.WriteLine();
+            w.WriteLine("Chains:");
+            if (registry.Chains.Count == 0)
+            {
+                w.WriteLine("  none");
+            }
+
+            foreach (var c in registry.Chains.OrderBy(c => c.Name, StringComparer.Ordinal))
+            {
+                w.WriteLine($"  {c.Name,-24} {c.InputType.Name} -> {c.OutputType.Name}   steps: {string.Join(" -> ", c.Definition.Steps.Select(s => $"{s.Name} ({s.Settings.Mode})"))}");
+            }
+
+            w.WriteLine();
+            w.WriteLine($"Outputs: {string.Join(", ", registry.Outputs)}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public Command State()
+    {
+        var showName = new Argument<string>("name") { Description = "The pipeline (extractor) or chain." };
+        var showState = StateOption();
+        var showOutput = OutputOption();
+        var show = new Command("show", "Shows the stored state of a pipeline or chain: last run, watermarks, checkpoints.") { showName, showState, showOutput };
+        show.SetAction(async (parse, cancellationToken) =>
+        {
+            var w = parse.InvocationConfiguration.Output;
+            string name = parse.GetRequiredValue(showName);
+            string path = StatePath(parse.GetValue(showState), parse.GetValue(showOutput));
+            if (!File.Exists(path))
+            {
+                await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: '{name}' has never run with it.").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            try
+            {
+                var store = await SqliteStateStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+                await using (store.ConfigureAwait(false))
+                {
+                    await w.WriteLineAsync(await StateText.DescribeAsync(store, name, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (StateStoreException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        });
+
+        var resetName = new Argument<string>("name") { Description = "The pipeline (extractor) or chain." };
+        var resetState = StateOption();
+        var resetOutput = OutputOption();
+        var reset = new Command("reset", "Forgets the stored state of a pipeline or chain: its next run starts from scratch.") { resetName, resetState, resetOutput };
+        reset.SetAction(async (parse, cancellationToken) =>
+        {
+            var w = parse.InvocationConfiguration.Output;
+            string name = parse.GetRequiredValue(resetName);
+            string path = StatePath(parse.GetValue(resetState), parse.GetValue(resetOutput));
+            if (!File.Exists(path))
+            {
+                await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: nothing to reset.").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            try
+            {
+                var store = await SqliteStateStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+                await using (store.ConfigureAwait(false))
+                {
+                    int scopes = await StateText.ResetAsync(store, name, cancellationToken).ConfigureAwait(false);
+                    await w.WriteLineAsync(scopes == 0 ? $"'{name}' had no state in {store.Location}." : $"Reset '{name}': removed {scopes} scope(s) from {store.Location}; its next run starts from scratch.").ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (StateStoreException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        });
+
+        return new Command("state", "Shows or resets the stored state (watermarks, checkpoints, chain progress).") { show, reset };
+    }
+
+    public Command Replay()
+    {
+        var file = new Argument<string>("file") { Description = "A dead-letter file (<output>/<name>.dead-letter.jsonl)." };
+        var output = OutputOption();
+        var command = new Command("replay", "Requests the failed pages of a dead-letter file again and writes their records; entries that fail again stay in the file.") { file, output };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            string path = parse.GetRequiredValue(file);
+            if (!File.Exists(path))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"The dead-letter file '{path}' does not exist.").ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+
+            var settings = PipelineHost.Settings(host);
+            using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
+            var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
+            var result = await DeadLetterReplay.RunAsync(runner, path, parse.GetValue(output) ?? settings.Output, cancellationToken).ConfigureAwait(false);
+            await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
+            return result.ExitCode;
+        });
+        return command;
+    }
+
+    public Command Validate()
+    {
+        var file = new Argument<string>("file") { Description = "A pipeline or chain YAML file." };
+        var command = new Command("validate", "Checks a pipeline or chain YAML file against the extractors of this program.") { file };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetRequiredValue(file);
+            if (!File.Exists(path))
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"The file '{path}' does not exist.");
+                return ExitCodes.UsageError;
+            }
+
+            try
+            {
+                if (ConfigFiles.IsChain(path))
+                {
+                    var chain = ChainConfig.Load(path, registry);
+                    parse.InvocationConfiguration.Output.WriteLine($"{path}: valid chain '{chain.Id}' ({chain.InputType.Name} -> {chain.OutputType.Name}), steps: {string.Join(" -> ", chain.Definition.Steps.Select(s => s.Name))}{(chain.Output is null ? "" : $", output {chain.Output.Type} to {chain.Output.Directory}/{chain.Output.Name}")}");
+                }
+                else
+                {
+                    var pipeline = PipelineConfig.Load(path, registry);
+                    parse.InvocationConfiguration.Output.WriteLine($"{path}: valid pipeline '{pipeline.Id}', extractor {pipeline.Extractor.Name} ({pipeline.Extractor.Input.TypeName} -> {pipeline.Extractor.Output.TypeName}){(pipeline.Output is null ? "" : $", output {pipeline.Output.Type} to {pipeline.Output.Directory}/{pipeline.Output.Name}")}");
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (ConfigException ex)
+            {
+                parse.InvocationConfiguration.Error.WriteLine(ex.Message);
+                return ExitCodes.Failure;
+            }
+        });
+        return command;
+    }
+
+    private static Option<string?> OutputOption() => new("--output", "-o") { Description = "The output folder (default: ApiPipeline:Output, else ./out)." };
+
+    private static Option<string?> StateOption() => new("--state") { Description = "The SQLite state file (default: <output>/.state/apipipeline.db)." };
+
+    private string StatePath(string? state, string? output)
+    {
+        if (state is not null)
+        {
+            return state;
+        }
+
+        var settings = PipelineHost.Settings(host);
+        return output is null ? settings.StatePath : Path.Combine(output, ".state", "apipipeline.db");
+    }
+
+    /// <summary>Console logs: one line each; only warnings and errors while a live line is drawn.</summary>
+    private static ILoggerFactory ConsoleLogs(ProgressMode mode) => Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(mode == ProgressMode.Live ? LogLevel.Warning : LogLevel.Information);
+        builder.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+            o.UseUtcTimestamp = false;
+        });
+    });
+
+    internal static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    internal static ILoggerFactory None => NullLoggerFactory.Instance;
+}

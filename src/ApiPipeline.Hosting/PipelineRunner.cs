@@ -1,0 +1,219 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ApiPipeline.Hosting;
+
+/// <summary>What to run and how: the target, its input, the range, where output and state go.</summary>
+public sealed record RunRequest
+{
+    /// <summary>An extractor's name (a pipeline of it into JSONL), a chain's name, or a pipeline/chain YAML file.</summary>
+    public required string Target { get; init; }
+
+    /// <summary>The input, member name → text; default: the configured <see cref="ExtractorSettings.Input"/>.</summary>
+    public IReadOnlyDictionary<string, string>? Input { get; init; }
+
+    /// <summary>The start of the range (fills the input's <c>since</c>/<c>from</c> member).</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>The end of the range (fills the input's <c>until</c>/<c>to</c> member).</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>The output folder; default <see cref="ApiPipelineOptions.Output"/>.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>The SQLite state file; default <see cref="ApiPipelineOptions.StatePath"/>.</summary>
+    public string? State { get; init; }
+
+    /// <summary>Replaces the base URL of every extractor of the run.</summary>
+    public string? BaseUrl { get; init; }
+}
+
+/// <summary>
+/// Runs extractors (as pipelines into JSONL), chains and YAML-configured pipelines and chains by name, from a generated
+/// <see cref="ComponentRegistry"/>, with settings from <see cref="ApiPipelineOptions"/>, and returns a <see cref="RunSummary"/>.
+/// The command-line host and <see cref="PipelineScheduler"/> run through it; it is registered by <c>AddApiPipeline</c>.
+/// </summary>
+public sealed class PipelineRunner
+{
+    private readonly Func<string, HttpClient?> _httpClients;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a runner.</summary>
+    /// <param name="registry">The extractors and chains (<c>ApiPipeline.Generated.ApiPipelineRegistry.Instance</c>).</param>
+    /// <param name="options">Settings; default: none.</param>
+    /// <param name="loggerFactory">Where the runtime's and the runner's logs go; default none.</param>
+    /// <param name="httpClients">The client for an extractor name (e.g. from <c>IHttpClientFactory</c>); default: the shared one.</param>
+    /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
+    public PipelineRunner(ComponentRegistry registry, ApiPipelineOptions? options = null, ILoggerFactory? loggerFactory = null, Func<string, HttpClient?>? httpClients = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        Registry = registry;
+        Options = options ?? new ApiPipelineOptions();
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("ApiPipeline.Hosting");
+        _httpClients = httpClients ?? (static _ => null);
+        TimeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The extractors and chains.</summary>
+    public ComponentRegistry Registry { get; }
+
+    /// <summary>The settings.</summary>
+    public ApiPipelineOptions Options { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Runs <see cref="RunRequest.Target"/> to the end and summarises the run.</summary>
+    /// <param name="request">What to run.</param>
+    /// <param name="cancellationToken">Cancels the run; what was read is committed.</param>
+    /// <exception cref="KeyNotFoundException">No extractor, chain or file has that name.</exception>
+    /// <exception cref="InputBindingException">The input cannot be built from the values given.</exception>
+    /// <exception cref="ConfigException">A YAML file is wrong.</exception>
+    public async Task<RunSummary> RunAsync(RunRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string output = request.Output ?? Options.Output;
+        string target = request.Target;
+        if (IsYaml(target))
+        {
+            if (!File.Exists(target))
+            {
+                throw new KeyNotFoundException($"The file '{target}' does not exist.");
+            }
+
+            if (ConfigFiles.IsChain(target))
+            {
+                var chain = ChainConfig.Load(target, Registry);
+                var output2 = chain.Output is null ? null : chain.CreateOutput(request.Output);
+                return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, output, output2, cancellationToken)).ConfigureAwait(false);
+            }
+
+            var pipeline = PipelineConfig.Load(target, Registry);
+            var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output);
+            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipeline.ExtractorOptions, pipeline.OnError, loadedOutput, cancellationToken)).ConfigureAwait(false);
+        }
+
+        var extractor = Registry.FindExtractor(target, out var problem);
+        if (extractor is not null)
+        {
+            var options = Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience);
+            return await extractor.Accept(new PipelineRun(this, request, extractor.Name, output, options, null, null, cancellationToken)).ConfigureAwait(false);
+        }
+
+        var chainRegistration = Registry.Chains.FirstOrDefault(c => string.Equals(c.Name, target, StringComparison.OrdinalIgnoreCase) || c.TypeName == target || c.TypeName.EndsWith("." + target, StringComparison.Ordinal));
+        if (chainRegistration is not null)
+        {
+            return await chainRegistration.Definition.Accept(new ChainRun(this, request, chainRegistration.Name, output, null, cancellationToken)).ConfigureAwait(false);
+        }
+
+        throw new KeyNotFoundException($"Nothing to run is called '{target}': {problem}; chains: {(Registry.Chains.Count == 0 ? "none" : string.Join(", ", Registry.Chains.Select(c => c.Name).Order(StringComparer.Ordinal)))}; or give a pipeline/chain .yaml file.");
+    }
+
+    /// <summary>The settings given to every extractor of a run: credentials, clock, logs, and the base-URL override.</summary>
+    internal ExtractorOptions Common(ExtractorOptions options, RunRequest request) => options with
+    {
+        BaseUrl = request.BaseUrl ?? options.BaseUrl,
+        Credentials = options.Credentials ?? CredentialSource.Create(name => Options.Credentials.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name)),
+        TimeProvider = TimeProvider,
+        LoggerFactory = options.LoggerFactory ?? _loggerFactory,
+    };
+
+    internal static bool IsYaml(string target)
+        => target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The JSON metadata of records of type <typeparamref name="T"/>, from an extractor that produces them.</summary>
+    internal JsonTypeInfo<T> RecordTypeInfo<T>(string what)
+    {
+        foreach (var registration in Registry.Extractors.Where(e => e.OutputType == typeof(T)))
+        {
+            if (registration.Accept(RecordMetadata.Instance) is JsonTypeInfo<T> info)
+            {
+                return info;
+            }
+        }
+
+        throw new InvalidOperationException($"{what}: no registered extractor produces {typeof(T).Name} records, so their JSON metadata is unknown.");
+    }
+
+    /// <summary>The shape of inputs of type <typeparamref name="T"/>, from an extractor that takes them.</summary>
+    internal TypeShape InputShape<T>(string what)
+        => Registry.Extractors.FirstOrDefault(e => e.InputType == typeof(T))?.Input
+           ?? throw new InvalidOperationException($"{what}: no registered extractor takes {typeof(T).Name}, so it cannot be built from text.");
+
+    private async Task<IStateStore> OpenStateAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        string path = request.State ?? (request.Output is null ? Options.StatePath : Path.Combine(request.Output, ".state", "apipipeline.db"));
+        return await SqliteStateStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+    }
+
+    private RunSummary Finish(RunSummary summary)
+    {
+        HostLog.RunSummary(_logger, summary.ToString());
+        return summary;
+    }
+
+    private sealed class RecordMetadata : IExtractorRegistrationVisitor<object>
+    {
+        public static readonly RecordMetadata Instance = new();
+
+        public object Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration) => registration.Definition.RecordTypeInfo();
+    }
+
+    /// <summary>One extractor into JSONL as a <see cref="Pipeline{TIn, TOut}"/>.</summary>
+    private sealed class PipelineRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, ExtractorOptions options, ErrorMode? onError, object? output, CancellationToken cancellationToken)
+        : IExtractorRegistrationVisitor<Task<RunSummary>>
+    {
+        public async Task<RunSummary> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
+        {
+            var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? runner.Options.For(registration.Name).Input ?? runner.Options.For(id).Input, request.From, request.To);
+            var extractor = registration.CreateExtractor(runner._httpClients(registration.Name), runner.Common(options, request));
+            var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
+            await using (sink.ConfigureAwait(false))
+            {
+                var pipeline = new Pipeline<TIn, TOut>(id, extractor, sink, new PipelineOptions
+                {
+                    OnError = onError,
+                    TimeProvider = runner.TimeProvider,
+                    LoggerFactory = runner._loggerFactory,
+                });
+                var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);
+                return runner.Finish(RunSummary.From(result));
+            }
+        }
+    }
+
+    /// <summary>A chain into JSONL, with its state in the SQLite store (so a failed run resumes).</summary>
+    private sealed class ChainRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, object? output, CancellationToken cancellationToken)
+        : IChainDefinitionVisitor<Task<RunSummary>>
+    {
+        public async Task<RunSummary> Visit<TIn, TOut>(ChainDefinition<TIn, TOut> definition)
+        {
+            var input = (TIn)InputBinder.Bind(runner.InputShape<TIn>($"Chain '{id}'"), request.Input ?? runner.Options.For(id).Input, request.From, request.To);
+            var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
+            await using (store.ConfigureAwait(false))
+            {
+                var settings = runner.Options.For(id);
+                var extractorOptions = runner.Common(settings.ApplyTo(new ExtractorOptions(), ResilienceOptions.None) with { Resilience = null }, request);
+                var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(runner.RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
+                await using (sink.ConfigureAwait(false))
+                {
+                    var executor = new ChainExecutor<TIn, TOut>(definition, runner._httpClients(id), new ChainOptions
+                    {
+                        ChainId = id,
+                        StateStore = store,
+                        Extractor = extractorOptions,
+                        OnError = settings.OnError,
+                        DeadLetterPath = Path.Combine(outputDirectory, id + ".dead-letter.jsonl"),
+                        TimeProvider = runner.TimeProvider,
+                        LoggerFactory = runner._loggerFactory,
+                    });
+                    var result = await executor.ExecuteAsync(input, sink, cancellationToken).ConfigureAwait(false);
+                    return runner.Finish(RunSummary.From(result));
+                }
+            }
+        }
+    }
+}
