@@ -73,6 +73,17 @@ public sealed partial class PipelineGenerator
             }
 
             WriteResilience(w, spec.Resilience);
+            if (spec.Watermark is { } watermark)
+            {
+                w.Line($"    Watermark = new {Runtime}WatermarkOptions<{output}>");
+                w.Line("    {");
+                foreach (var init in watermark)
+                {
+                    w.Line($"        {init.Name} = {init.Value},");
+                }
+
+                w.Line("    },");
+            }
             w.Line("};");
             w.Line();
             w.Line($"private readonly {Runtime}HttpExtractor<{input}, {output}> _apiPipelineEngine;");
@@ -106,6 +117,15 @@ public sealed partial class PipelineGenerator
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line($"public {Runtime}ErrorMode OnError => _apiPipelineEngine.OnError;");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {Runtime}WatermarkOptions<{output}>? Watermark => _apiPipelineEngine.Watermark;");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public string PartitionKey({input} input) => _apiPipelineEngine.PartitionKey(input);");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {Runtime}PageCheckpoint? StartAt({input} input, global::System.DateTimeOffset? since, global::System.DateTimeOffset? until) => _apiPipelineEngine.StartAt(input, since, until);");
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line(generatedCode);

@@ -119,6 +119,7 @@ public sealed partial class PipelineGenerator
             }
 
             AddQuery(inputType, members, url, cancellationToken);
+            var watermark = ParseWatermark(type, outputType, name, diagnostics, cancellationToken);
             if (diagnostics.Count > 0)
             {
                 return null;
@@ -141,6 +142,7 @@ public sealed partial class PipelineGenerator
                 Url = url.ToImmutableEquatableArray(),
                 Pagination = PaginationInits(type).ToImmutableEquatableArray(),
                 Resilience = ParseResilience(type),
+                Watermark = watermark,
             };
         }
 

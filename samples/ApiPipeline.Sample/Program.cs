@@ -3,21 +3,28 @@ using ApiPipeline;
 using ApiPipeline.DemoApi;
 using ApiPipeline.Sample;
 
-// Usage: dotnet run --project samples/ApiPipeline.Sample [-- --base-url URL] [--owner O] [--repo R] [--out DIR] [--issues N]
-// Without --base-url the built-in demo API is started on 127.0.0.1 and both pipelines run against it.
+// Usage: dotnet run --project samples/ApiPipeline.Sample [-- --base-url URL] [--owner O] [--repo R] [--out DIR] [--state FILE]
+//                                                        [--issues N] [--latency-ms N]
+// Without --base-url the built-in demo API is started on 127.0.0.1 and both pipelines run against it. Runs are incremental and
+// crash-safe: state (checkpoints, watermarks) is kept in <out>/.state/sample.db, so a second run only loads what changed, and an
+// interrupted run resumes where it stopped.
 var options = SampleOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: ApiPipeline.Sample [--base-url URL] [--owner OWNER] [--repo REPO] [--out DIR] [--issues N]");
+    Console.Error.WriteLine("usage: ApiPipeline.Sample [--base-url URL] [--owner OWNER] [--repo REPO] [--out DIR] [--state FILE] [--issues N] [--latency-ms N]");
     return 64;
 }
 
-await using var demo = options.BaseUrl is null ? await DemoApi.StartAsync(new DemoApiOptions { Issues = options.Issues }) : null;
+await using var demo = options.BaseUrl is null
+    ? await DemoApi.StartAsync(new DemoApiOptions { Issues = options.Issues, Latency = TimeSpan.FromMilliseconds(options.LatencyMs) })
+    : null;
 string baseUrl = options.BaseUrl ?? demo!.BaseUrl;
 Console.WriteLine(demo is null ? $"API: {UrlRedactor.Redact(baseUrl)}" : $"Demo API started at {baseUrl}");
 
-var manager = new PipelineManager();
+await using var state = await SqliteStateStore.OpenAsync(options.StatePath ?? Path.Combine(options.OutputDirectory, ".state", "sample.db"));
+var pipelineOptions = new PipelineOptions { StateStore = state };
 var extractorOptions = new ExtractorOptions { BaseUrl = baseUrl };
+var manager = new PipelineManager();
 
 await using var issuesOut = new JsonlOutput<Issue>(SampleJson.Default.Issue, new JsonlOutputOptions<Issue>
 {
@@ -25,30 +32,26 @@ await using var issuesOut = new JsonlOutput<Issue>(SampleJson.Default.Issue, new
     Name = "issues",
     PartitionBy = issue => issue.UpdatedAt,
 });
-manager.RegisterPipeline("issues", new GitHubIssues(extractorOptions), issuesOut);
+await using var eventsOut = new JsonlOutput<Event>(SampleJson.Default.Event, new JsonlOutputOptions<Event>
+{
+    Directory = options.OutputDirectory,
+    Name = "events",
+    PartitionBy = e => e.CreatedAt,
+});
+manager.RegisterPipeline("issues", new GitHubIssues(extractorOptions), issuesOut, pipelineOptions);
+manager.RegisterPipeline("events", new Events(extractorOptions), eventsOut, pipelineOptions);
 
 var results = new List<PipelineResult>
 {
     await manager.ExecutePipelineAsync("issues", new RepoRef(options.Owner, options.Repo)),
+    await manager.ExecutePipelineAsync("events", NoInput.Value),
 };
 
-if (demo is not null)
-{
-    await using var eventsOut = new JsonlOutput<Event>(SampleJson.Default.Event, new JsonlOutputOptions<Event>
-    {
-        Directory = options.OutputDirectory,
-        Name = "events",
-        PartitionBy = e => e.CreatedAt,
-    });
-    manager.RegisterPipeline("events", new Events(extractorOptions), eventsOut);
-    results.Add(await manager.ExecutePipelineAsync("events", NoInput.Value));
-}
-
 Console.WriteLine();
-Console.WriteLine($"{"pipeline",-10} {"status",-10} {"records",9} {"pages",6} {"seconds",8} {"records/s",10} {"files",6}");
+Console.WriteLine($"{"pipeline",-10} {"status",-10} {"records",9} {"pages",6} {"dupes",6} {"seconds",8} {"records/s",10} {"files",6}  watermark");
 foreach (var r in results)
 {
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.PipelineId,-10} {r.Status,-10} {r.Records,9:N0} {r.Pages,6:N0} {r.Duration.TotalSeconds,8:0.000} {r.RecordsPerSecond,10:N0} {r.Files.Count,6}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.PipelineId,-10} {r.Status,-10} {r.Records,9:N0} {r.Pages,6:N0} {r.Duplicates,6:N0} {r.Duration.TotalSeconds,8:0.000} {r.RecordsPerSecond,10:N0} {r.Files.Count,6}  {r.Watermark:O}{(r.Resumed ? " (resumed)" : "")}"));
 }
 
 Console.WriteLine($"Output: {Path.GetFullPath(options.OutputDirectory)}");
@@ -60,11 +63,11 @@ foreach (var failed in results.Where(r => r.Status != PipelineStatus.Succeeded))
 return results.All(r => r.Status == PipelineStatus.Succeeded) ? 0 : 1;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record SampleOptions(string? BaseUrl, string Owner, string Repo, string OutputDirectory, int Issues)
+internal sealed record SampleOptions(string? BaseUrl, string Owner, string Repo, string OutputDirectory, string? StatePath, int Issues, int LatencyMs)
 {
     public static SampleOptions? Parse(string[] args)
     {
-        var o = new SampleOptions(null, "octo-org", "demo", "out", 2_500);
+        var o = new SampleOptions(null, "octo-org", "demo", "out", null, 2_500, 0);
         for (int i = 0; i < args.Length; i++)
         {
             string? value = i + 1 < args.Length ? args[i + 1] : null;
@@ -79,7 +82,9 @@ internal sealed record SampleOptions(string? BaseUrl, string Owner, string Repo,
                 case "--owner": o = o with { Owner = value }; break;
                 case "--repo": o = o with { Repo = value }; break;
                 case "--out": o = o with { OutputDirectory = value }; break;
+                case "--state": o = o with { StatePath = value }; break;
                 case "--issues" when int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n >= 0: o = o with { Issues = n }; break;
+                case "--latency-ms" when int.TryParse(value, CultureInfo.InvariantCulture, out int ms) && ms >= 0: o = o with { LatencyMs = ms }; break;
                 default: return null;
             }
 

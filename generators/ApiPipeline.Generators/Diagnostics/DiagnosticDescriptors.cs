@@ -13,6 +13,7 @@ internal static class DiagnosticDescriptors
     public const string MissingJsonContextId = "APP0004";
     public const string UnsupportedShapeId = "APP0005";
     public const string InvalidEndpointId = "APP0006";
+    public const string InvalidWatermarkId = "APP0007";
 
     public static readonly DiagnosticDescriptor NotPartial = Create(
         NotPartialId,
@@ -38,6 +39,11 @@ internal static class DiagnosticDescriptors
         UnsupportedShapeId,
         "Extractor class cannot be generic or nested in a non-partial type",
         "The extractor '{0}' {1}; declare it as a non-generic partial class, nested only in partial types");
+
+    public static readonly DiagnosticDescriptor InvalidWatermark = Create(
+        InvalidWatermarkId,
+        "Invalid watermark field or key",
+        "The [Watermark] of extractor '{0}' cannot be used: {1}");
 
     public static readonly DiagnosticDescriptor InvalidEndpoint = Create(
         InvalidEndpointId,
@@ -135,6 +141,7 @@ internal static class DiagnosticDescriptors
     /// <summary>The descriptor with this ID, or <see langword="null"/>.</summary>
     public static DiagnosticDescriptor? Find(string id) => id switch
     {
+        InvalidWatermarkId => InvalidWatermark,
         ChainShapeId => ChainShape,
         ChainStepsId => ChainSteps,
         StepPropertyId => StepProperty,

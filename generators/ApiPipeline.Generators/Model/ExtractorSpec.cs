@@ -47,6 +47,9 @@ internal sealed record ExtractorSpec
 
     /// <summary>The resilience and authentication attributes, or <see langword="null"/> when the extractor has none.</summary>
     public ResilienceSpec? Resilience { get; init; }
+
+    /// <summary>The <c>[Watermark]</c> as <c>WatermarkOptions</c> initializers, or <see langword="null"/> when the extractor has none.</summary>
+    public ImmutableEquatableArray<PropertyInit>? Watermark { get; init; }
 }
 
 /// <summary>How a member's value becomes URL text.</summary>

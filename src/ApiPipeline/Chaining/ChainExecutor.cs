@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace ApiPipeline;
 
@@ -182,6 +183,41 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
     }
 
     private async Task<ChainResult> RunCoreAsync(string chainId, TIn input, IOutput<TOut> output, CancellationToken cancellationToken)
+    {
+        using var span = Instruments.StartSpan("apipipeline.chain");
+        span?.SetTag(ApiPipelineTags.Chain, chainId);
+        var logger = Options.LoggerFactory?.CreateLogger(Log.Category);
+        if (logger is not null)
+        {
+            Log.RunStarting(logger, "chain", chainId, string.Join(" -> ", Definition.Steps.Select(s => s.Name)), "its steps' base URLs", "none");
+        }
+
+        var result = await RunStepsAsync(chainId, input, output, cancellationToken).ConfigureAwait(false);
+        var summary = RunSummary.From(result);
+        Instruments.Run("chain", chainId, result.Status, result.Duration);
+        if (span is not null)
+        {
+            span.SetTag(ApiPipelineTags.Outcome, summary.OutcomeText).SetTag(ApiPipelineTags.RecordCount, result.Records);
+            if (result.Error is { } failure)
+            {
+                Instruments.Fail(span, failure);
+            }
+        }
+
+        if (logger is not null)
+        {
+            foreach (var step in result.Steps)
+            {
+                Log.StepFinished(logger, chainId, step.Index, step.Name, Instruments.Outcome(step.Status), step.Inputs, step.Pages, step.Records, step.Requests, step.Failures);
+            }
+
+            summary.LogTo(logger, result.Error);
+        }
+
+        return result;
+    }
+
+    private async Task<ChainResult> RunStepsAsync(string chainId, TIn input, IOutput<TOut> output, CancellationToken cancellationToken)
     {
         var clock = Options.TimeProvider;
         long started = clock.GetTimestamp();

@@ -87,6 +87,12 @@ public sealed record ChainStepResult
     /// <summary>Attempts sent (pages plus the extractor's retries).</summary>
     public long Requests { get; init; }
 
+    /// <summary>Retries the step's extractor made (attempts beyond the first of each page).</summary>
+    public long Retries { get; init; }
+
+    /// <summary>Time the step's pages waited for rate limits (the client-side limiter, host pauses, <c>Retry-After</c>).</summary>
+    public TimeSpan Throttled { get; init; }
+
     /// <summary>Batches tried again after a failure (<see cref="BatchSettings.RetryFailedBatches"/>).</summary>
     public long BatchRetries { get; init; }
 

@@ -41,6 +41,9 @@ internal sealed class ChainRun : IDisposable
 
     public ChainOptions Options { get; }
 
+    /// <summary>The runtime's logger, when <see cref="ChainOptions.LoggerFactory"/> is set.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger => Options.LoggerFactory?.CreateLogger(Log.Category);
+
     public ChainStateStore? State { get; }
 
     /// <summary>Whether this run continues an unfinished one: inputs are looked up in the state before they are extracted.</summary>
@@ -156,6 +159,7 @@ internal sealed class ChainRun : IDisposable
             {
                 _deadLetter ??= new DeadLetterWriter(Path.GetFullPath(path));
                 await _deadLetter.WriteAsync(DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider), Token).ConfigureAwait(false);
+                Instruments.DeadLettered(ChainId, extraction.Extractor);
             }
             finally
             {
@@ -183,21 +187,30 @@ internal sealed class StepCounters
     private long _batchRetries;
     private long _failures;
     private long _skipped;
+    private long _retries;
+    private long _throttledTicks;
 
     public long Failures => Interlocked.Read(ref _failures);
+
+    public long Records => Interlocked.Read(ref _records);
 
     public void AddInput() => Interlocked.Increment(ref _inputs);
 
     public void AddAlreadyDone() => Interlocked.Increment(ref _alreadyDone);
 
-    public void AddPage(int records, int attempts)
+    public void AddPage(int records, int attempts, TimeSpan throttled = default)
     {
         Interlocked.Increment(ref _pages);
         Interlocked.Add(ref _records, records);
-        Interlocked.Add(ref _requests, attempts);
+        AddRequests(attempts);
+        Interlocked.Add(ref _throttledTicks, throttled.Ticks);
     }
 
-    public void AddRequests(int attempts) => Interlocked.Add(ref _requests, attempts);
+    public void AddRequests(int attempts)
+    {
+        Interlocked.Add(ref _requests, attempts);
+        Interlocked.Add(ref _retries, Math.Max(0, attempts - 1));
+    }
 
     public void AddBatchRetry() => Interlocked.Increment(ref _batchRetries);
 
@@ -219,6 +232,8 @@ internal sealed class StepCounters
         BatchRetries = Interlocked.Read(ref _batchRetries),
         Failures = Interlocked.Read(ref _failures),
         Skipped = Interlocked.Read(ref _skipped),
+        Retries = Interlocked.Read(ref _retries),
+        Throttled = TimeSpan.FromTicks(Interlocked.Read(ref _throttledTicks)),
     };
 }
 

@@ -52,7 +52,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         var produced = run.CreateChannel<StepPage<TOut>>();
         var tasks = new List<Task>
         {
-            run.RunStageAsync(ct => ExtractAsync(run, extractor, reader, produced.Writer, ct), () => produced.Writer.TryComplete()),
+            run.RunStageAsync(ct => ExtractTracedAsync(run, extractor, reader, produced.Writer, ct), () => produced.Writer.TryComplete()),
         };
         if (last)
         {
@@ -66,6 +66,31 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     }
 
     // ---------------------------------------------------------------- stage
+
+    /// <summary>The stage inside a span of its own (<c>apipipeline.chain.step</c>, child of the chain's), with start and end logged.</summary>
+    private async Task ExtractTracedAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, ChannelReader<StepPage<TParent>> reader, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    {
+        using var span = Instruments.StartSpan("apipipeline.chain.step");
+        span?.SetTag(ApiPipelineTags.Chain, run.ChainId).SetTag(ApiPipelineTags.Step, Name).SetTag(ApiPipelineTags.StepIndex, Index).SetTag(ApiPipelineTags.Extractor, extractor.Name);
+        if (run.Logger is { } logger)
+        {
+            Log.StepStarting(logger, run.ChainId, Index, Name, Settings.Mode.ToString(), extractor.Name);
+        }
+
+        try
+        {
+            await ExtractAsync(run, extractor, reader, writer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (span is not null && ex is not OperationCanceledException)
+        {
+            Instruments.Fail(span, ex);
+            throw;
+        }
+        finally
+        {
+            span?.SetTag(ApiPipelineTags.RecordCount, run.Counters[Index - 1].Records);
+        }
+    }
 
     private async Task ExtractAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, ChannelReader<StepPage<TParent>> reader, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
     {
@@ -147,7 +172,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             {
                 await foreach (var page in extractor.ExtractPagesAsync(input, resumeFrom, cancellationToken).ConfigureAwait(false))
                 {
-                    counters.AddPage(page.Count, page.Attempts);
+                    counters.AddPage(page.Count, page.Attempts, page.Throttled);
                     if (page.Error is { } skipped)
                     {
                         // The extractor skipped a failed page (its error mode allows it): recorded, and the input goes on after it.
@@ -387,6 +412,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
         run.Committed += commit.Records;
         run.Files.AddRange(commit.Files);
+        Instruments.Batch(run.ChainId, commit.Records, commit.Bytes);
     }
 
     /// <summary>One input of the stage: a record of the step before (keyed by its position), or a batch of them (keyed by its first).</summary>

@@ -39,4 +39,7 @@ public sealed class ExtractorDefinition<TIn, TOut>
 
     /// <summary>The authentication declared with <see cref="AuthAttribute"/>, or <see langword="null"/> for none.</summary>
     public AuthOptions? Auth { get; init; }
+
+    /// <summary>The watermark declared with <see cref="WatermarkAttribute"/>, or <see langword="null"/> for none.</summary>
+    public WatermarkOptions<TOut>? Watermark { get; init; }
 }

@@ -90,6 +90,31 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     public Uri FirstRequestUrl(TIn input) => new Paginator(_pagination).First(Combine(_baseUrl, _definition.BuildRelativeUrl(input)));
 
     /// <inheritdoc/>
+    public WatermarkOptions<TOut>? Watermark => _definition.Watermark;
+
+    /// <summary>The first request's URL relative to the base URL: what the input selects, without pagination or watermark parameters.</summary>
+    /// <param name="input">The input.</param>
+    public string PartitionKey(TIn input) => _definition.BuildRelativeUrl(input);
+
+    /// <inheritdoc/>
+    public PageCheckpoint? StartAt(TIn input, DateTimeOffset? since, DateTimeOffset? until)
+    {
+        var watermark = _definition.Watermark;
+        var parameters = new List<KeyValuePair<string, string>>(2);
+        if (since is { } from && watermark?.Param is { } sinceParam)
+        {
+            parameters.Add(new(sinceParam, from.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (until is { } to && watermark?.UntilParam is { } untilParam)
+        {
+            parameters.Add(new(untilParam, to.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return parameters.Count == 0 ? null : new PageCheckpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]).AbsoluteUri, 1, 0);
+    }
+
+    /// <inheritdoc/>
     public async IAsyncEnumerable<Page<TOut>> ExtractPagesAsync(TIn input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var typeInfo = _typeInfo ??= _definition.RecordTypeInfo();

@@ -21,6 +21,26 @@ public interface IExtractor<TIn, TOut>
     /// </summary>
     ErrorMode OnError => ErrorMode.FailFast;
 
+    /// <summary>The watermark declared with <see cref="WatermarkAttribute"/>, or <see langword="null"/> for a full extraction every run.</summary>
+    WatermarkOptions<TOut>? Watermark => null;
+
+    /// <summary>
+    /// A stable key for what <paramref name="input"/> extracts (a partition): progress and watermarks are stored per key.
+    /// Generated extractors use the first request's relative URL; the default is <c>input.ToString()</c>.
+    /// </summary>
+    /// <param name="input">The input.</param>
+    string PartitionKey(TIn input) => input?.ToString() ?? string.Empty;
+
+    /// <summary>
+    /// The first request for records of <paramref name="input"/> whose watermark is at or after <paramref name="since"/> and before
+    /// <paramref name="until"/>, with the range sent as the watermark's query parameters; <see langword="null"/> when the API cannot
+    /// filter (the pipeline then starts at the first page and filters records itself).
+    /// </summary>
+    /// <param name="input">The input.</param>
+    /// <param name="since">The inclusive start, or <see langword="null"/>.</param>
+    /// <param name="until">The exclusive end, or <see langword="null"/>.</param>
+    PageCheckpoint? StartAt(TIn input, DateTimeOffset? since, DateTimeOffset? until) => null;
+
     /// <summary>
     /// Streams whole pages, each fully read and validated before it is yielded: a page that fails yields nothing.
     /// Each page carries the <see cref="Page{T}.Next"/> checkpoint from which a later run can resume.

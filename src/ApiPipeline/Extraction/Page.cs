@@ -46,6 +46,9 @@ public sealed class Page<T>
     /// <summary>The attempts it took to read the page: 1, plus one per retry.</summary>
     public int Attempts { get; init; } = 1;
 
+    /// <summary>Time the page waited for rate limits: the client-side limiter, host pauses and the API's <c>Retry-After</c> on 429s.</summary>
+    public TimeSpan Throttled { get; init; }
+
     /// <summary>
     /// Set when the page failed after its retries and was skipped under an <see cref="ErrorMode"/> other than
     /// <see cref="ErrorMode.FailFast"/> (possible for <see cref="Pagination.Offset"/> and <see cref="Pagination.PageNumber"/> only, whose next page

@@ -8,9 +8,6 @@ public enum LateRecordPolicy
 
     /// <summary>Leave it out (counted as late and dropped).</summary>
     Drop,
-
-    /// <summary>Leave it out and write it to the dead-letter file (counted as late and dead-lettered).</summary>
-    DeadLetter,
 }
 
 /// <summary>
@@ -46,8 +43,9 @@ public sealed record WatermarkOptions<T>
     public Func<T, string>? Key { get; init; }
 
     /// <summary>
-    /// A record older than the stored watermark minus this is late (the design's <c>allowed_lateness</c>); it is counted and
-    /// handled by <see cref="Late"/>. Default 30 minutes.
+    /// A record older than the stored watermark minus this (and not already written) is late (the design's <c>allowed_lateness</c>);
+    /// it is counted and handled by <see cref="Late"/>. Only records inside the run's range can be late, so this matters when
+    /// <see cref="Lag"/> is larger. Default 30 minutes.
     /// </summary>
     public TimeSpan AllowedLateness { get; init; } = TimeSpan.FromMinutes(30);
 

@@ -114,10 +114,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         var clock = _options.TimeProvider;
         long started = clock.GetTimestamp();
         var run = new RunCounters();
+        var checkpointer = await RunCheckpointer<TIn, TOut>.OpenAsync(Id, _extractor, _output, _options, cancellationToken).ConfigureAwait(false);
         Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow()));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var channel = Channel.CreateBounded<Page<TOut>>(new BoundedChannelOptions(_options.ChannelCapacity)
+        var channel = Channel.CreateBounded<PartitionPage>(new BoundedChannelOptions(_options.ChannelCapacity)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -125,11 +126,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         });
 
         using var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath);
-        var producer = ProduceAsync(inputs, channel.Writer, run, deadLetter, stop.Token);
+        var producer = ProduceAsync(inputs, channel.Writer, run, checkpointer, deadLetter, stop.Token);
         Exception? error = null;
         try
         {
-            await ConsumeAsync(channel.Reader, run, stop.Token).ConfigureAwait(false);
+            await ConsumeAsync(channel.Reader, run, checkpointer, stop.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -143,7 +144,12 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         // Every page handed to the output is complete, so what is pending can be committed even after a failure.
         try
         {
-            await CommitAsync(run, CancellationToken.None).ConfigureAwait(false);
+            await CommitAsync(run, checkpointer, CancellationToken.None).ConfigureAwait(false);
+            if (error is null && run.Failures == 0 && run.Skipped == 0)
+            {
+                // Only a run that wrote everything moves the watermarks.
+                await checkpointer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (error is not null)
         {
@@ -171,6 +177,12 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             DeadLettered = run.DeadLettered,
             Errors = run.Errors,
             DeadLetterFile = deadLetter is { Written: true } ? deadLetter.Path : null,
+            RunId = checkpointer.RunId,
+            Resumed = checkpointer.Resumed,
+            Watermark = checkpointer.Watermark,
+            Duplicates = checkpointer.Duplicates,
+            LateRecords = checkpointer.Late,
+            OutOfRange = checkpointer.OutOfRange,
         };
         Update(s => s with
         {
@@ -184,20 +196,27 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             Failures = run.Failures,
             Skipped = run.Skipped,
             DeadLettered = run.DeadLettered,
+            Watermark = checkpointer.Watermark,
         });
         return result;
     }
 
-    private async Task<Exception?> ProduceAsync(IAsyncEnumerable<TIn> inputs, ChannelWriter<Page<TOut>> writer, RunCounters run, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
+    private async Task<Exception?> ProduceAsync(IAsyncEnumerable<TIn> inputs, ChannelWriter<PartitionPage> writer, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
         {
             await foreach (var input in inputs.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
+                var (partition, done, start) = checkpointer.Begin(input);
+                if (done)
+                {
+                    continue;
+                }
+
                 try
                 {
-                    await foreach (var page in _extractor.ExtractPagesAsync(input, null, cancellationToken).ConfigureAwait(false))
+                    await foreach (var page in _extractor.ExtractPagesAsync(input, start, cancellationToken).ConfigureAwait(false))
                     {
                         run.CountAttempts(page.Attempts);
                         if (page.Error is { } skipped)
@@ -207,7 +226,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                             continue;
                         }
 
-                        await writer.WriteAsync(page, cancellationToken).ConfigureAwait(false);
+                        await writer.WriteAsync(new PartitionPage(partition, page), cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch (ExtractionException ex)
@@ -235,7 +254,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
     }
 
-    private async Task ConsumeAsync(ChannelReader<Page<TOut>> reader, RunCounters run, CancellationToken cancellationToken)
+    private async Task ConsumeAsync(ChannelReader<PartitionPage> reader, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
     {
         var clock = _options.TimeProvider;
         var interval = _output.Batching.FlushInterval;
@@ -245,15 +264,16 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             while (true)
             {
-                if (reader.TryRead(out var page))
+                if (reader.TryRead(out var item))
                 {
-                    await _output.WriteAsync(page.Records, cancellationToken).ConfigureAwait(false);
+                    var page = item.Page;
+                    await _output.WriteAsync(checkpointer.Accept(item.Partition, page), cancellationToken).ConfigureAwait(false);
                     run.Pages++;
                     run.Bytes += page.BytesRead;
                     Update(s => s with { Records = run.Committed + _output.PendingRecords, Pages = run.Pages, Requests = run.Requests, Retries = run.Retries });
                     if (_output.IsBatchFull || clock.GetElapsedTime(lastCommit) >= interval)
                     {
-                        await CommitAsync(run, cancellationToken).ConfigureAwait(false);
+                        await CommitAsync(run, checkpointer, cancellationToken).ConfigureAwait(false);
                         lastCommit = clock.GetTimestamp();
                     }
 
@@ -295,7 +315,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     }
                 }
 
-                await CommitAsync(run, cancellationToken).ConfigureAwait(false);
+                await CommitAsync(run, checkpointer, cancellationToken).ConfigureAwait(false);
                 lastCommit = clock.GetTimestamp();
             }
         }
@@ -305,9 +325,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
     }
 
-    private async Task CommitAsync(RunCounters run, CancellationToken cancellationToken)
+    private static async Task CommitAsync(RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
     {
-        var commit = await _output.CommitAsync(cancellationToken).ConfigureAwait(false);
+        var commit = await checkpointer.CommitAsync(cancellationToken).ConfigureAwait(false);
         run.Committed += commit.Records;
         run.Files.AddRange(commit.Files);
     }
@@ -352,6 +372,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         yield return input;
         await Task.CompletedTask.ConfigureAwait(false);
     }
+
+    /// <summary>A page and the partition (input) it belongs to, as it travels from the extractor to the output.</summary>
+    private readonly record struct PartitionPage(string Partition, Page<TOut> Page);
 
     private sealed class RunCounters
     {

@@ -19,6 +19,18 @@ public sealed record PipelineOptions
     /// </summary>
     public string? DeadLetterPath { get; init; }
 
+    /// <summary>
+    /// Where the pipeline keeps its checkpoints and watermarks (e.g. <see cref="SqliteStateStore"/>). With a store, an interrupted
+    /// run resumes where it stopped and every record lands exactly once; without one (the default), each run starts from scratch.
+    /// </summary>
+    public IStateStore? StateStore { get; init; }
+
+    /// <summary>Starts the run at this watermark value instead of the stored one (a backfill or re-load). Default <see langword="null"/>.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Ends the run before this watermark value (the exclusive end of a backfill). Default <see langword="null"/>: no end.</summary>
+    public DateTimeOffset? Until { get; init; }
+
     /// <summary>Where the pipeline logs its start, skipped failures and summary (category <c>ApiPipeline</c>). Default: none.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -32,6 +32,7 @@ public enum PipelineStatus
 /// <param name="Pages">Pages read in the current or last run.</param>
 /// <param name="StartedAt">When the current or last run started.</param>
 /// <param name="FinishedAt">When the last run finished.</param>
+/// <param name="Watermark">The newest stored watermark after the last completed incremental run.</param>
 /// <param name="LastError">The last run's error message, if it failed, or the last skipped failure's.</param>
 /// <param name="Requests">Attempts sent in the current or last run (pages plus retries).</param>
 /// <param name="Retries">Retries in the current or last run.</param>
@@ -50,7 +51,8 @@ public sealed record PipelineState(
     long Retries = 0,
     long Failures = 0,
     long Skipped = 0,
-    long DeadLettered = 0);
+    long DeadLettered = 0,
+    DateTimeOffset? Watermark = null);
 
 /// <summary>The outcome of one run.</summary>
 public sealed record PipelineResult
@@ -75,6 +77,24 @@ public sealed record PipelineResult
 
     /// <summary>Response bytes read.</summary>
     public long BytesRead { get; init; }
+
+    /// <summary>The run's number in the state store (1 without one).</summary>
+    public long RunId { get; init; }
+
+    /// <summary>Whether the run continued an interrupted one from its last committed checkpoint.</summary>
+    public bool Resumed { get; init; }
+
+    /// <summary>The newest watermark after the run: advanced if the run completed, else the stored one.</summary>
+    public DateTimeOffset? Watermark { get; init; }
+
+    /// <summary>Records dropped because an earlier run already wrote them (same key, same watermark value; read again by the lag).</summary>
+    public long Duplicates { get; init; }
+
+    /// <summary>Records older than the stored watermark minus the allowed lateness (written or dropped per <see cref="WatermarkOptions{T}.Late"/>).</summary>
+    public long LateRecords { get; init; }
+
+    /// <summary>Records outside the run's watermark range, dropped (an API that ignores the range parameters).</summary>
+    public long OutOfRange { get; init; }
 
     /// <summary>Wall-clock duration of the run.</summary>
     public TimeSpan Duration { get; init; }

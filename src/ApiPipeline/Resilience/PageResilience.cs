@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
@@ -23,9 +24,17 @@ internal static class PageResilience
         int PageNumber { get; }
 
         string ShownUrl { get; }
+
+        /// <summary>Adds time the page waited for rate limits (the limiter, a host pause, a 429's <c>Retry-After</c>).</summary>
+        void AddThrottled(TimeSpan wait)
+        {
+        }
     }
 
-    public static ResiliencePipeline Build(string extractor, ResilienceOptions options, TimeProvider clock, HostRateLimiter? limiter, TimeSpan maxRetryAfter)
+    /// <summary>A rate-limit wait shorter than this is not logged (it is still measured).</summary>
+    private static readonly TimeSpan LoggedWait = TimeSpan.FromMilliseconds(100);
+
+    public static ResiliencePipeline Build(string extractor, ResilienceOptions options, TimeProvider clock, HostRateLimiter? limiter, TimeSpan maxRetryAfter, ILogger? logger = null)
     {
         var builder = new ResiliencePipelineBuilder
         {
@@ -58,11 +67,27 @@ internal static class PageResilience
 
                 // Retry-After (or an exhausted quota's reset) wins over the backoff, and is not cut to MaxDelay.
                 DelayGenerator = static args => new ValueTask<TimeSpan?>(args.Outcome.Exception is ExtractionException { RetryAfter: TimeSpan wait } ? wait : null),
-                OnRetry = onRetry is null
-                    ? null
-                    : args => args.Context.Properties.TryGetValue(PageKey, out var page) && args.Outcome.Exception is { } error
-                        ? onRetry(new OnPageRetryArguments(extractor, page.PageNumber, page.ShownUrl, args.AttemptNumber + 1, args.RetryDelay, error))
-                        : default,
+                OnRetry = args =>
+                {
+                    bool hasPage = args.Context.Properties.TryGetValue(PageKey, out var page);
+                    var error = args.Outcome.Exception;
+                    bool throttled = error is ExtractionException { StatusCode: HttpStatusCode.TooManyRequests };
+                    Instruments.Retry(extractor, throttled, args.RetryDelay);
+                    if (throttled && hasPage)
+                    {
+                        page!.AddThrottled(args.RetryDelay);
+                    }
+
+                    if (logger is not null && logger.IsEnabled(LogLevel.Warning))
+                    {
+                        var status = (error as ExtractionException)?.StatusCode;
+                        Log.Retrying(logger, extractor, hasPage ? page!.PageNumber : 0, args.AttemptNumber + 1, error is ExtractionException e ? e.Kind.ToString() : error?.GetType().Name ?? "error", status is null ? "" : $" {(int)status.Value}", args.RetryDelay.TotalSeconds);
+                    }
+
+                    return onRetry is not null && hasPage && error is not null
+                        ? onRetry(new OnPageRetryArguments(extractor, page!.PageNumber, page.ShownUrl, args.AttemptNumber + 1, args.RetryDelay, error))
+                        : default;
+                },
             });
         }
 
@@ -78,6 +103,9 @@ internal static class PageResilience
                 // 429 says "slow down", not "the service is broken": the rate limiter handles it.
                 ShouldHandle = args => new ValueTask<bool>(IsTransient(args.Outcome.Exception, TimeSpan.MaxValue)
                     && args.Outcome.Exception is not ExtractionException { Kind: ExtractionErrorKind.RateLimited }),
+                OnOpened = _ => BreakerChanged(extractor, "open", logger),
+                OnHalfOpened = _ => BreakerChanged(extractor, "half_open", logger),
+                OnClosed = _ => BreakerChanged(extractor, "closed", logger),
             });
         }
 
@@ -85,7 +113,7 @@ internal static class PageResilience
         {
             builder.AddRateLimiter(new RateLimiterStrategyOptions
             {
-                RateLimiter = args => limiter.AcquireAsync(maxRetryAfter, args.Context.CancellationToken),
+                RateLimiter = args => AcquireAsync(limiter, extractor, clock, maxRetryAfter, logger, args.Context),
             });
         }
 
@@ -95,6 +123,40 @@ internal static class PageResilience
         }
 
         return builder.Build();
+    }
+
+    /// <summary>Waits for the limiter, measuring (and, beyond <see cref="LoggedWait"/>, logging) how long it took.</summary>
+    private static async ValueTask<System.Threading.RateLimiting.RateLimitLease> AcquireAsync(HostRateLimiter limiter, string extractor, TimeProvider clock, TimeSpan maxRetryAfter, ILogger? logger, ResilienceContext context)
+    {
+        long started = clock.GetTimestamp();
+        var lease = await limiter.AcquireAsync(maxRetryAfter, context.CancellationToken).ConfigureAwait(false);
+        var waited = clock.GetElapsedTime(started);
+        if (waited > TimeSpan.FromMilliseconds(1))
+        {
+            Instruments.Wait(extractor, "rate_limiter", waited);
+            if (context.Properties.TryGetValue(PageKey, out var page))
+            {
+                page.AddThrottled(waited);
+            }
+
+            if (waited >= LoggedWait && logger is not null && logger.IsEnabled(LogLevel.Information))
+            {
+                Log.RateLimitWait(logger, extractor, waited.TotalSeconds);
+            }
+        }
+
+        return lease;
+    }
+
+    private static ValueTask BreakerChanged(string extractor, string state, ILogger? logger)
+    {
+        Instruments.CircuitStateChanged(extractor, state);
+        if (logger is not null)
+        {
+            Log.CircuitStateChanged(logger, extractor, state);
+        }
+
+        return default;
     }
 
     /// <summary>

@@ -29,8 +29,8 @@ internal static partial class Log
     public static partial void Retrying(ILogger logger, string extractor, int page, int attempt, string errorKind, string status, double delaySeconds);
 
     [LoggerMessage(EventId = 2002, EventName = "RateLimitWait", Level = LogLevel.Information,
-        Message = "Extractor '{Extractor}': waited {WaitSeconds:0.###} s for the rate limit of {Host}")]
-    public static partial void RateLimitWait(ILogger logger, string extractor, string host, double waitSeconds);
+        Message = "Extractor '{Extractor}': waited {WaitSeconds:0.###} s for the rate limit (client-side limiter or a host pause)")]
+    public static partial void RateLimitWait(ILogger logger, string extractor, double waitSeconds);
 
     [LoggerMessage(EventId = 2003, EventName = "Throttled", Level = LogLevel.Warning,
         Message = "Extractor '{Extractor}' page {Page}: the API answered 429 Too Many Requests{RetryAfter}")]

@@ -113,6 +113,8 @@ public sealed record RunSummary
             Records = s.Records,
             Pages = s.Pages,
             Requests = s.Requests,
+            Retries = s.Retries,
+            Throttled = s.Throttled,
             Failures = s.Failures,
             Skipped = s.Skipped,
         }).ToList();
@@ -217,6 +219,17 @@ public sealed record RunSummary
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
         $"{Kind} '{Name}' {OutcomeText}: {Records:N0} records, {Pages:N0} pages, {Requests:N0} requests, {Retries:N0} retries, throttled {Throttled.TotalSeconds:0.###} s, {Failures:N0} failures, {Duration.TotalSeconds:0.###} s ({RecordsPerSecond:N0} records/s), {Files.Count} files");
+
+    /// <summary>Logs the summary line (event 1002) and, for a failed run, the failure (event 1003).</summary>
+    internal void LogTo(Microsoft.Extensions.Logging.ILogger logger, Exception? error)
+    {
+        if (error is not null && Outcome == PipelineStatus.Failed)
+        {
+            Log.RunFailed(logger, error, Kind, Name, Records, error.Message);
+        }
+
+        Log.RunFinished(logger, Kind, Name, OutcomeText, Records, Pages, Requests, Retries, Failures, Throttled.TotalSeconds, Duration.TotalSeconds, RecordsPerSecond, Files.Count, NewWatermark?.ToString("O", CultureInfo.InvariantCulture) ?? "none");
+    }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 }

@@ -65,6 +65,15 @@ namespace Demo
         public global::ApiPipeline.ErrorMode OnError => _apiPipelineEngine.OnError;
 
         /// <inheritdoc/>
+        public global::ApiPipeline.WatermarkOptions<global::Demo.Item>? Watermark => _apiPipelineEngine.Watermark;
+
+        /// <inheritdoc/>
+        public string PartitionKey(global::Demo.RepoRef input) => _apiPipelineEngine.PartitionKey(input);
+
+        /// <inheritdoc/>
+        public global::ApiPipeline.PageCheckpoint? StartAt(global::Demo.RepoRef input, global::System.DateTimeOffset? since, global::System.DateTimeOffset? until) => _apiPipelineEngine.StartAt(input, since, until);
+
+        /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]
         public global::System.Collections.Generic.IAsyncEnumerable<global::ApiPipeline.Page<global::Demo.Item>> ExtractPagesAsync(global::Demo.RepoRef input, global::ApiPipeline.PageCheckpoint? resumeFrom = null, global::System.Threading.CancellationToken cancellationToken = default)
             => _apiPipelineEngine.ExtractPagesAsync(input, resumeFrom, cancellationToken);

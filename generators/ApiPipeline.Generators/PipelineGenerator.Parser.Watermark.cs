@@ -1,0 +1,153 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using ApiPipeline.Generators.Diagnostics;
+using ApiPipeline.Generators.Helpers;
+using ApiPipeline.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ApiPipeline.Generators;
+
+public sealed partial class PipelineGenerator
+{
+    /// <content>Reads <c>[Watermark]</c> and the record's <c>[Key]</c> into <c>WatermarkOptions</c> initializers.</content>
+    internal static partial class Parser
+    {
+        private const string WatermarkAttributeName = "ApiPipeline.WatermarkAttribute";
+        private static readonly string[] KeyAttributeNames = ["ApiPipeline.KeyAttribute", "System.ComponentModel.DataAnnotations.KeyAttribute"];
+
+        /// <summary>The watermark's initializers, or <see langword="null"/> without <c>[Watermark]</c>; a bad field adds APP0007.</summary>
+        private static ImmutableEquatableArray<PropertyInit>? ParseWatermark(INamedTypeSymbol type, ITypeSymbol record, string name, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == WatermarkAttributeName);
+            if (attribute is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string field)
+            {
+                return null;
+            }
+
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+            var location = syntax?.ArgumentList?.Arguments.FirstOrDefault()?.GetLocation() ?? syntax?.GetLocation();
+            var member = FindMember(record, field);
+            string? read = member switch
+            {
+                null => null,
+                _ when IsTime(member.Value.Type, out bool isDateTime) => isDateTime
+                    ? $"static r => (global::System.DateTimeOffset?)r.{Escape(member.Value.Name)}"
+                    : $"static r => r.{Escape(member.Value.Name)}",
+                _ => null,
+            };
+            if (read is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidWatermark,
+                    location,
+                    name,
+                    member is null
+                        ? $"'{field}' is not a public property or field of the record type '{record.Name}'; name a DateTimeOffset or DateTime member, e.g. [Watermark(nameof({record.Name}.UpdatedAt))]"
+                        : $"'{record.Name}.{field}' is a {member.Value.Type.ToDisplayString()}, not a DateTimeOffset or DateTime; name a timestamp member of the record"));
+                return null;
+            }
+
+            var inits = new List<PropertyInit>
+            {
+                new("Field", SymbolDisplay.FormatLiteral(member!.Value.Name, quote: true)),
+                new("Read", read),
+            };
+
+            string? keyMember = null;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "Param" or "UntilParam" when argument.Value.Value is string text:
+                        inits.Add(new(argument.Key, SymbolDisplay.FormatLiteral(text, quote: true)));
+                        break;
+                    case "Lag" or "AllowedLateness" when argument.Value.Value is string duration:
+                        inits.Add(new(argument.Key, $"global::ApiPipeline.Duration.Parse({SymbolDisplay.FormatLiteral(duration, quote: true)})"));
+                        break;
+                    case "Initial" when argument.Value.Value is string initial:
+                        inits.Add(new("Initial", $"global::System.DateTimeOffset.Parse({SymbolDisplay.FormatLiteral(initial, quote: true)}, global::System.Globalization.CultureInfo.InvariantCulture, global::System.Globalization.DateTimeStyles.AssumeUniversal)"));
+                        break;
+                    case "Late" when argument.Value.Value is int late:
+                        inits.Add(new("Late", $"(global::ApiPipeline.LateRecordPolicy)({late.ToString(CultureInfo.InvariantCulture)})"));
+                        break;
+                    case "Key" when argument.Value.Value is string key:
+                        keyMember = key;
+                        break;
+                }
+            }
+
+            var keyed = keyMember is not null ? FindMember(record, keyMember) : FindKeyMember(record);
+            if (keyMember is not null && keyed is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidWatermark, location, name, $"the Key '{keyMember}' is not a public property or field of the record type '{record.Name}'; name the record's primary key member, or mark it with [Key]"));
+                return null;
+            }
+
+            if (keyed is { } k)
+            {
+                string access = "r." + Escape(k.Name);
+                inits.Add(new("Key", k.Type.SpecialType == SpecialType.System_String
+                    ? $"static r => {access}"
+                    : k.Type.IsValueType && IsFormattable(k.Type)
+                        ? $"static r => {access}.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture)"
+                        : $"static r => {access}?.ToString() ?? string.Empty"));
+            }
+
+            return inits.ToImmutableEquatableArray();
+        }
+
+        private static (string Name, ITypeSymbol Type)? FindMember(ITypeSymbol record, string name)
+        {
+            for (var current = record; current is not null; current = current.BaseType)
+            {
+                foreach (var symbol in current.GetMembers(name))
+                {
+                    switch (symbol)
+                    {
+                        case IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } p:
+                            return (p.Name, p.Type);
+                        case IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } f:
+                            return (f.Name, f.Type);
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static (string Name, ITypeSymbol Type)? FindKeyMember(ITypeSymbol record)
+        {
+            var parameterKeys = new HashSet<string>(
+                (record as INamedTypeSymbol)?.InstanceConstructors.SelectMany(c => c.Parameters).Where(HasKey).Select(p => p.Name) ?? []);
+            for (var current = record; current is not null; current = current.BaseType)
+            {
+                foreach (var symbol in current.GetMembers())
+                {
+                    if (symbol is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } p && (HasKey(p) || parameterKeys.Contains(p.Name)))
+                    {
+                        return (p.Name, p.Type);
+                    }
+                }
+            }
+
+            return null;
+
+            static bool HasKey(ISymbol symbol) => symbol.GetAttributes().Any(a => KeyAttributeNames.Contains(a.AttributeClass?.ToDisplayString()));
+        }
+
+        private static bool IsTime(ITypeSymbol type, out bool isDateTime)
+        {
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            {
+                type = nullable.TypeArguments[0];
+            }
+
+            isDateTime = type.SpecialType == SpecialType.System_DateTime;
+            return isDateTime || type.ToDisplayString() == "System.DateTimeOffset";
+        }
+    }
+}

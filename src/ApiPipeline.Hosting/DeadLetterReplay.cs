@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ApiPipeline.Hosting;
+
+/// <summary>What <c>replay</c> did.</summary>
+/// <param name="File">The dead-letter file.</param>
+/// <param name="Entries">Entries in the file.</param>
+/// <param name="Replayed">Entries whose pages were read again and written.</param>
+/// <param name="Records">Records written.</param>
+/// <param name="Pages">Pages read.</param>
+/// <param name="Left">Entries left in the file (they failed again or cannot be replayed), with why.</param>
+/// <param name="Files">The files written.</param>
+public sealed record ReplayResult(string File, int Entries, int Replayed, long Records, long Pages, IReadOnlyList<string> Left, IReadOnlyList<string> Files)
+{
+    /// <summary>0 when every entry was replayed, 2 when some were, 1 when none was.</summary>
+    public int ExitCode => Left.Count == 0 ? ExitCodes.Success : Replayed > 0 ? ExitCodes.PartialSuccess : ExitCodes.Failure;
+
+    /// <summary>The result as plain text.</summary>
+    public string ToText()
+    {
+        var text = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        text.Append(c, $"replay '{File}': {Replayed} of {Entries} entries replayed, {Records:N0} records in {Pages:N0} pages, {Files.Count} file(s)").AppendLine();
+        foreach (var left in Left)
+        {
+            text.Append(c, $"  left: {left}").AppendLine();
+        }
+
+        if (Left.Count > 0)
+        {
+            text.Append(c, $"  {Left.Count} entr{(Left.Count == 1 ? "y stays" : "ies stay")} in the file.").AppendLine();
+        }
+
+        return text.ToString().TrimEnd();
+    }
+}
+
+/// <summary>
+/// Replays a dead-letter file (one <see cref="DeadLetterEntry"/> per line): each entry's failed page is requested again from its
+/// checkpoint (the page only when the run had skipped just the page, the rest of the input when it had given up on the input), and the
+/// records are committed to <c>&lt;output&gt;/&lt;pipeline&gt;</c>. Entries that fail again, or cannot be replayed (their URL had a secret
+/// redacted, their extractor is unknown), are written back to the file; when none is left the file is removed.
+/// </summary>
+internal static class DeadLetterReplay
+{
+    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, CancellationToken cancellationToken)
+    {
+        var lines = await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false);
+        var keep = new List<string>();
+        var left = new List<string>();
+        var files = new List<string>();
+        int entries = 0, replayed = 0;
+        long records = 0, pages = 0;
+        foreach (var line in lines)
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            entries++;
+            DeadLetterEntry? entry;
+            try
+            {
+                entry = JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry);
+            }
+            catch (JsonException ex)
+            {
+                entry = null;
+                left.Add($"line {entries}: not a dead-letter entry ({ex.Message})");
+            }
+
+            if (entry is null)
+            {
+                keep.Add(line);
+                continue;
+            }
+
+            string what = $"{entry.Pipeline}/{entry.Extractor} page {entry.Page}";
+            if (entry.Resume is null || entry.Resume.Url.Contains("***", StringComparison.Ordinal))
+            {
+                left.Add($"{what}: no checkpoint to replay from{(entry.Resume is null ? "" : " (its URL had a secret redacted)")}");
+                keep.Add(line);
+                continue;
+            }
+
+            var extractor = runner.Registry.FindExtractor(entry.Extractor, out var problem);
+            if (extractor is null)
+            {
+                left.Add($"{what}: {problem}");
+                keep.Add(line);
+                continue;
+            }
+
+            try
+            {
+                var options = runner.Common(runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience), new RunRequest { Target = extractor.Name });
+                var done = await extractor.Accept(new Replay(entry, options, outputDirectory, cancellationToken)).ConfigureAwait(false);
+                replayed++;
+                records += done.Records;
+                pages += done.Pages;
+                files.AddRange(done.Files);
+            }
+            catch (ExtractionException ex)
+            {
+                left.Add($"{what}: failed again: {ex.Message}");
+                keep.Add(line);
+            }
+        }
+
+        if (keep.Count == 0)
+        {
+            File.Delete(path);
+        }
+        else if (keep.Count != entries)
+        {
+            string temp = path + ".replay.tmp";
+            await File.WriteAllLinesAsync(temp, keep, cancellationToken).ConfigureAwait(false);
+            File.Move(temp, path, overwrite: true);
+        }
+
+        return new ReplayResult(path, entries, replayed, records, pages, left, files);
+    }
+
+    private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, string outputDirectory, CancellationToken cancellationToken)
+        : IExtractorRegistrationVisitor<Task<(long Records, long Pages, IReadOnlyList<string> Files)>>
+    {
+        public async Task<(long Records, long Pages, IReadOnlyList<string> Files)> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
+        {
+            var extractor = registration.CreateExtractor(null, options);
+            var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore);
+            bool pageOnly = entry.Skipped == "page";
+            long records = 0, pages = 0;
+            var output = new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
+            await using (output.ConfigureAwait(false))
+            {
+                // The input is needed only to build the first URL; a replay starts from the checkpoint.
+                await foreach (var page in extractor.ExtractPagesAsync(default!, checkpoint, cancellationToken).ConfigureAwait(false))
+                {
+                    if (page.Error is { } error)
+                    {
+                        throw error;
+                    }
+
+                    await output.WriteAsync(page.Records, cancellationToken).ConfigureAwait(false);
+                    records += page.Count;
+                    pages++;
+                    if (pageOnly)
+                    {
+                        break;
+                    }
+                }
+
+                var commit = await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return (records, pages, commit.Files);
+            }
+        }
+    }
+}

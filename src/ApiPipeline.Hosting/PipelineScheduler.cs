@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApiPipeline.Hosting;
+
+/// <summary>
+/// A <see cref="BackgroundService"/> that runs every schedule of <see cref="ApiPipelineOptions.Schedules"/> over and over, one loop per
+/// schedule: run, log the summary, wait <see cref="ScheduleSettings.Every"/> (on the registered <see cref="TimeProvider"/>), run again.
+/// Runs are incremental through the state file (chains resume, watermarks advance); a failed run is logged and tried again at the next
+/// tick. Stops with the host (a run in progress is cancelled; what it read is committed).
+/// </summary>
+public sealed class PipelineScheduler : BackgroundService
+{
+    private readonly PipelineRunner _runner;
+    private readonly ApiPipelineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private long _runs;
+
+    /// <summary>Creates the scheduler (by dependency injection).</summary>
+    /// <param name="runner">Runs pipelines.</param>
+    /// <param name="options">The schedules.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">Where schedule events go.</param>
+    public PipelineScheduler(PipelineRunner runner, IOptions<ApiPipelineOptions> options, TimeProvider timeProvider, ILogger<PipelineScheduler> logger)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(options);
+        _runner = runner;
+        _options = options.Value;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger;
+    }
+
+    /// <summary>Runs finished so far (successful or not), over all schedules.</summary>
+    public long Runs => Interlocked.Read(ref _runs);
+
+    /// <summary>The last summary of each schedule.</summary>
+    public IReadOnlyDictionary<string, RunSummary> LastRuns => _last;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RunSummary> _last = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <inheritdoc/>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+        => Task.WhenAll(_options.Schedules.Select(s => LoopAsync(s.Key, s.Value, stoppingToken)));
+
+    private async Task LoopAsync(string id, ScheduleSettings schedule, CancellationToken stoppingToken)
+    {
+        if (!schedule.RunOnStart && !await DelayAsync(schedule.Every, stoppingToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            HostLog.ScheduledRunStarting(_logger, id, schedule.Pipeline);
+            try
+            {
+                var summary = await _runner.RunAsync(new RunRequest { Target = schedule.Pipeline, Input = schedule.Input }, stoppingToken).ConfigureAwait(false);
+                _last[id] = summary;
+                HostLog.ScheduledRunFinished(_logger, id, summary.ToString(), schedule.Every);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                HostLog.ScheduledRunFailed(_logger, ex, id, schedule.Pipeline, schedule.Every);
+            }
+
+            Interlocked.Increment(ref _runs);
+            if (!await DelayAsync(schedule.Every, stoppingToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan wait, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApiPipeline.Hosting;
+
+/// <summary>Registers ApiPipeline in a <see cref="IServiceCollection"/> (generic host, ASP.NET Core, worker services).</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>The name prefix of the <see cref="IHttpClientFactory"/> clients extractors use: <c>ApiPipeline.&lt;extractor&gt;</c>.</summary>
+    public const string HttpClientPrefix = "ApiPipeline.";
+
+    /// <summary>
+    /// Registers the extractors and chains of <paramref name="registry"/> and the services that run them:
+    /// <list type="bullet">
+    /// <item><see cref="ApiPipelineOptions"/> bound from the <c>ApiPipeline</c> section of <paramref name="configuration"/> (rates, retries, base URLs, credentials, schedules), then <paramref name="configure"/>;</item>
+    /// <item>every extractor as a keyed transient <see cref="IExtractor{TIn, TOut}"/> (key: its name), created with an <see cref="IHttpClientFactory"/>
+    /// client named <c>ApiPipeline.&lt;name&gt;</c>, the configured settings, <see cref="ILoggerFactory"/> and <see cref="TimeProvider"/>;</item>
+    /// <item>every chain as a keyed transient <see cref="IChain{TIn, TOut}"/> (key: its name);</item>
+    /// <item><see cref="ComponentRegistry"/>, <see cref="PipelineRunner"/> (runs anything by name, returns a <see cref="RunSummary"/>) and
+    /// <see cref="JsonlOutputFactory"/> (outputs under the configured folder).</item>
+    /// </list>
+    /// Add <see cref="AddApiPipelineScheduler"/> for scheduled incremental runs in a <c>BackgroundService</c>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="registry">The extractors and chains: <c>ApiPipeline.Generated.ApiPipelineRegistry.Instance</c>.</param>
+    /// <param name="configuration">The configuration whose <c>ApiPipeline</c> section is bound; default: the registered <see cref="IConfiguration"/>, if any.</param>
+    /// <param name="configure">Changes the options after binding.</param>
+    public static IServiceCollection AddApiPipeline(this IServiceCollection services, ComponentRegistry registry, IConfiguration? configuration = null, Action<ApiPipelineOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(registry);
+        services.AddLogging();
+        services.AddHttpClient();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(registry);
+        services.AddOptions<ApiPipelineOptions>().Configure<IServiceProvider>((options, provider) =>
+        {
+            var config = configuration ?? provider.GetService<IConfiguration>();
+            if (config is not null)
+            {
+                options.Bind(config.GetSection(ApiPipelineOptions.SectionName));
+            }
+
+            configure?.Invoke(options);
+        });
+        services.TryAddSingleton(provider => new PipelineRunner(
+            provider.GetRequiredService<ComponentRegistry>(),
+            provider.GetRequiredService<IOptions<ApiPipelineOptions>>().Value,
+            provider.GetRequiredService<ILoggerFactory>(),
+            ClientsFrom(provider),
+            provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(provider => new JsonlOutputFactory(provider.GetRequiredService<IOptions<ApiPipelineOptions>>().Value.Output));
+
+        var register = new Registrar(services);
+        foreach (var extractor in registry.Extractors)
+        {
+            extractor.Accept(register);
+        }
+
+        foreach (var chain in registry.Chains)
+        {
+            register.Chain = chain.Name;
+            chain.Definition.Accept(register);
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// Adds <see cref="PipelineScheduler"/>, a <c>BackgroundService</c> running every schedule of <see cref="ApiPipelineOptions.Schedules"/>
+    /// (and <paramref name="schedules"/>) over and over, incrementally: state and watermarks live in the configured SQLite file.
+    /// </summary>
+    /// <param name="services">The services (after <see cref="AddApiPipeline"/>).</param>
+    /// <param name="schedules">Schedules added in code, by id.</param>
+    public static IServiceCollection AddApiPipelineScheduler(this IServiceCollection services, IReadOnlyDictionary<string, ScheduleSettings>? schedules = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (schedules is not null)
+        {
+            services.Configure<ApiPipelineOptions>(options =>
+            {
+                foreach (var (id, schedule) in schedules)
+                {
+                    options.Schedules[id] = schedule;
+                }
+            });
+        }
+
+        services.AddHostedService<PipelineScheduler>();
+        return services;
+    }
+
+    private static Func<string, HttpClient?> ClientsFrom(IServiceProvider provider)
+    {
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+        return name => factory.CreateClient(HttpClientPrefix + name);
+    }
+
+    private sealed class Registrar(IServiceCollection services) : IExtractorRegistrationVisitor<bool>, IChainDefinitionVisitor<bool>
+    {
+        public string Chain { get; set; } = "";
+
+        public bool Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
+        {
+            services.AddKeyedTransient<IExtractor<TIn, TOut>>(registration.Name, (provider, _) =>
+            {
+                var runner = provider.GetRequiredService<PipelineRunner>();
+                var options = runner.Common(runner.Options.For(registration.Name).ApplyTo(new ExtractorOptions(), registration.Resilience), new RunRequest { Target = registration.Name });
+                return registration.CreateExtractor(ClientsFrom(provider)(registration.Name), options);
+            });
+            services.TryAddSingleton(registration);
+            return true;
+        }
+
+        public bool Visit<TIn, TOut>(ChainDefinition<TIn, TOut> definition)
+        {
+            string name = Chain;
+            services.AddKeyedTransient<IChain<TIn, TOut>>(name, (provider, _) =>
+            {
+                var runner = provider.GetRequiredService<PipelineRunner>();
+                var settings = runner.Options.For(name);
+                var extractorOptions = runner.Common(settings.ApplyTo(new ExtractorOptions(), ResilienceOptions.None) with { Resilience = null }, new RunRequest { Target = name });
+                return new ChainExecutor<TIn, TOut>(definition, ClientsFrom(provider)(name), new ChainOptions
+                {
+                    ChainId = name,
+                    Extractor = extractorOptions,
+                    OnError = settings.OnError,
+                    TimeProvider = runner.TimeProvider,
+                    LoggerFactory = provider.GetRequiredService<ILoggerFactory>(),
+                });
+            });
+            return true;
+        }
+    }
+}
+
+/// <summary>Creates JSON Lines outputs under the configured output folder (registered by <see cref="ServiceCollectionExtensions.AddApiPipeline"/>).</summary>
+/// <param name="directory">The root folder.</param>
+public sealed class JsonlOutputFactory(string directory)
+{
+    /// <summary>The root folder.</summary>
+    public string Directory { get; } = directory;
+
+    /// <summary>A JSONL output of <typeparamref name="T"/> records in <c>&lt;Directory&gt;/&lt;name&gt;</c>.</summary>
+    /// <typeparam name="T">The record type.</typeparam>
+    /// <param name="typeInfo">The records' JSON metadata (from your <c>JsonSerializerContext</c>).</param>
+    /// <param name="name">The dataset folder's name.</param>
+    /// <param name="partitionBy">The record date files are partitioned by, or <see langword="null"/>.</param>
+    public JsonlOutput<T> Create<T>(System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string name, Func<T, DateTimeOffset?>? partitionBy = null)
+        => new(typeInfo, new JsonlOutputOptions<T> { Directory = Directory, Name = name, PartitionBy = partitionBy });
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+
+namespace ApiPipeline.Hosting;
+
+/// <summary>What <c>state show</c> prints and what <c>state reset</c> removes, for a pipeline (journal, watermarks) or a chain.</summary>
+internal static class StateText
+{
+    public static async Task<string> DescribeAsync(IStateStore store, string name, CancellationToken cancellationToken)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.Append(c, $"State of '{name}' in {store.Location}").AppendLine();
+        bool any = false;
+
+        var journal = new PipelineJournal(store, name);
+        if (await journal.LoadRunAsync(cancellationToken).ConfigureAwait(false) is { } run)
+        {
+            any = true;
+            text.Append(c, $"  pipeline run #{run.RunId}: {(run.Completed ? "completed" : "unfinished (the next run resumes it)")}, started {run.StartedAt:O}, {run.Records:N0} records, {run.Pages:N0} pages committed").AppendLine();
+            if (run.Until is { } until)
+            {
+                text.Append(c, $"  backfill until {until:O}").AppendLine();
+            }
+
+            foreach (var (partition, state) in run.Partitions.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                string where = state.Completed ? "done" : state.Next is { } next ? $"next page {next.PageNumber} ({UrlRedactor.Redact(next.Url)})" : "not started";
+                text.Append(c, $"  partition {Show(partition)}: {where}{(state.Since is { } since ? $", since {since:O}" : "")}{(state.MaxMark is { } mark ? $", newest {mark:O}" : "")}").AppendLine();
+            }
+        }
+
+        var marks = await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (partition, mark) in marks.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            any = true;
+            text.Append(c, $"  watermark {Show(partition)}: {mark:O}").AppendLine();
+        }
+
+        var chain = new ChainStateStore(store, name);
+        var scopes = await store.GetScopesAsync(ChainStateStore.ScopeOf(name), cancellationToken).ConfigureAwait(false);
+        foreach (var scope in scopes.Where(s => s == ChainStateStore.ScopeOf(name) || s.StartsWith(ChainStateStore.ScopeOf(name) + "/", StringComparison.Ordinal)))
+        {
+            any = true;
+            var keys = await store.GetScopeAsync(scope, cancellationToken).ConfigureAwait(false);
+            var runRecord = scope == chain.Scope ? await chain.LoadRunAsync(cancellationToken).ConfigureAwait(false) : null;
+            text.Append(c, $"  chain state {scope}: {keys.Count} key(s)");
+            if (runRecord is not null)
+            {
+                text.Append(c, $"; run #{runRecord.RunId} {runRecord.Status}{(runRecord.FailedStep is null ? "" : $" at step '{runRecord.FailedStep}'")}, started {runRecord.StartedAt:O}{(runRecord.FinishedAt is { } done ? $", finished {done:O}" : "")}");
+                if (runRecord.Error is not null)
+                {
+                    text.Append(c, $"; error: {runRecord.Error}");
+                }
+            }
+
+            text.AppendLine();
+            int pages = keys.Count(k => k.Key.Contains(".page.", StringComparison.Ordinal));
+            int items = keys.Count(k => k.Key.Contains(".item.", StringComparison.Ordinal));
+            if (pages + items > 0)
+            {
+                text.Append(c, $"    {pages:N0} stored page(s) between steps, {items:N0} input progress record(s)").AppendLine();
+            }
+        }
+
+        if (!any)
+        {
+            text.AppendLine("  no state: it has never run with this state file, or it was reset.");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    public static async Task<int> ResetAsync(IStateStore store, string name, CancellationToken cancellationToken)
+    {
+        var scopes = new List<string>();
+        foreach (var prefix in new[] { "pipeline:" + name, "watermark:" + name, "seen:" + name, ChainStateStore.ScopeOf(name) })
+        {
+            foreach (var scope in await store.GetScopesAsync(prefix, cancellationToken).ConfigureAwait(false))
+            {
+                if (scope == prefix || scope.StartsWith(prefix + "/", StringComparison.Ordinal))
+                {
+                    scopes.Add(scope);
+                }
+            }
+        }
+
+        if (scopes.Count == 0)
+        {
+            return 0;
+        }
+
+        var change = new StateChange();
+        foreach (var scope in scopes)
+        {
+            change.DeleteScope(scope);
+        }
+
+        await store.CommitAsync(change, cancellationToken).ConfigureAwait(false);
+        return scopes.Count;
+    }
+
+    private static string Show(string partition) => partition.Length == 0 ? "(default)" : partition;
+}

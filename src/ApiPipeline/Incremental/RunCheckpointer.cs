@@ -1,0 +1,273 @@
+using System.Collections.Concurrent;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// The incremental and crash-safe side of one pipeline run. It decides where each input starts (resume checkpoint, or watermark
+/// minus lag), filters each page's records (range, duplicates inside the lag window, late records), and commits in the order that
+/// makes a crash harmless: the output's batch is made durable under temporary names, then the state (checkpoints, the prepared
+/// batch, keys seen) is saved in one transaction, then the batch is made visible. On the next start the last recorded batch is rolled
+/// forward and anything else left over is deleted, so every record lands exactly once. Watermarks advance only when the run completes.
+/// </summary>
+internal sealed class RunCheckpointer<TIn, TOut>
+{
+    private readonly PipelineJournal? _journal;
+    private readonly IExtractor<TIn, TOut> _extractor;
+    private readonly IOutput<TOut> _output;
+    private readonly WatermarkOptions<TOut>? _watermark;
+    private readonly DateTimeOffset? _from;
+    private readonly IReadOnlyDictionary<string, DateTimeOffset> _watermarks;
+    private readonly Dictionary<string, DateTimeOffset> _seen;
+    private readonly ConcurrentDictionary<string, PartitionState> _partitions;
+    private readonly Dictionary<string, DateTimeOffset> _batchSeen = new(StringComparer.Ordinal);
+    private PipelineRunState _run;
+    private long _pagesSinceCommit;
+    private bool _broken;
+
+    private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, DateTimeOffset> watermarks, Dictionary<string, DateTimeOffset> seen)
+    {
+        _journal = journal;
+        _extractor = extractor;
+        _output = output;
+        _watermark = extractor.Watermark;
+        _from = options.From;
+        _run = run;
+        Resumed = resumed;
+        _watermarks = watermarks;
+        _seen = seen;
+        _partitions = new(run.Partitions, StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether this run continues one that was interrupted.</summary>
+    public bool Resumed { get; }
+
+    /// <summary>The run's number.</summary>
+    public long RunId => _run.RunId;
+
+    /// <summary>Records dropped because an earlier run already wrote the same key with the same watermark value.</summary>
+    public long Duplicates { get; private set; }
+
+    /// <summary>Records older than the stored watermark minus the allowed lateness.</summary>
+    public long Late { get; private set; }
+
+    /// <summary>Records outside the run's range (before its start or at/after its end), dropped.</summary>
+    public long OutOfRange { get; private set; }
+
+    /// <summary>The newest watermark after the run (stored, or advanced by it), over all partitions.</summary>
+    public DateTimeOffset? Watermark { get; private set; }
+
+    public static async Task<RunCheckpointer<TIn, TOut>> OpenAsync(string pipelineId, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, CancellationToken cancellationToken)
+    {
+        extractor.Watermark?.Validate(pipelineId);
+        var journal = options.StateStore is { } store ? new PipelineJournal(store, pipelineId) : null;
+        var previous = journal is null ? null : await journal.LoadRunAsync(cancellationToken).ConfigureAwait(false);
+        await output.RecoverAsync(previous?.LastCommit, cancellationToken).ConfigureAwait(false);
+
+        bool resume = previous is { Completed: false } && options.From is null && options.Until == previous.Until;
+        var run = resume
+            ? previous!
+            : new PipelineRunState { RunId = (previous?.RunId ?? 0) + 1, StartedAt = options.TimeProvider.GetUtcNow(), Until = options.Until };
+        var watermarks = journal is null ? new Dictionary<string, DateTimeOffset>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
+        var seen = journal is not null && extractor.Watermark?.Key is not null
+            ? await journal.LoadSeenAsync(cancellationToken).ConfigureAwait(false)
+            : new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        return new RunCheckpointer<TIn, TOut>(journal, extractor, output, options, run, resume, watermarks, seen);
+    }
+
+    /// <summary>Where <paramref name="input"/> starts in this run, or <c>Skip</c> when a resumed run already finished it.</summary>
+    public (string Partition, bool Skip, PageCheckpoint? Start) Begin(TIn input)
+    {
+        string partition = _extractor.PartitionKey(input);
+        if (_partitions.TryGetValue(partition, out var state))
+        {
+            return state.Completed ? (partition, true, null) : (partition, false, state.Next ?? _extractor.StartAt(input, state.Since, _run.Until));
+        }
+
+        DateTimeOffset? since = _from;
+        if (since is null && _watermark is not null)
+        {
+            since = _watermarks.TryGetValue(partition, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
+        }
+
+        _partitions[partition] = new PartitionState { Since = since };
+        return (partition, false, _extractor.StartAt(input, since, _run.Until));
+    }
+
+    /// <summary>The records of <paramref name="page"/> that belong in the output, and the partition's progress after it.</summary>
+    public ReadOnlyMemory<TOut> Accept(string partition, Page<TOut> page)
+    {
+        var state = _partitions[partition];
+        var records = page.Records;
+        var watermark = _watermark;
+        if (watermark is not null || state.Since is not null || _run.Until is not null)
+        {
+            records = Filter(partition, state, records, watermark, out var maxMark);
+            if (maxMark is { } mark && (state.MaxMark is null || mark > state.MaxMark))
+            {
+                state = state with { MaxMark = mark };
+            }
+        }
+
+        _partitions[partition] = state with { Next = page.Next, Completed = page.Next is null };
+        _pagesSinceCommit++;
+        return records;
+    }
+
+    /// <summary>Prepares the output's batch, records it with the run's progress in the state store, then makes it visible.</summary>
+    public async Task<OutputCommit> CommitAsync(CancellationToken cancellationToken)
+    {
+        if (_journal is null)
+        {
+            _batchSeen.Clear();
+            return await _output.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_broken)
+        {
+            throw new InvalidOperationException("An earlier commit of this run failed after it was recorded; the next run rolls it forward, so nothing more is committed now.");
+        }
+
+        if (_output.PendingRecords == 0 && _pagesSinceCommit == 0)
+        {
+            return OutputCommit.Empty;
+        }
+
+        var prepared = await _output.PrepareCommitAsync(cancellationToken).ConfigureAwait(false);
+        _run = _run with
+        {
+            Records = _run.Records + prepared.Records,
+            Pages = _run.Pages + _pagesSinceCommit,
+            Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal),
+            LastCommit = prepared,
+        };
+        await _journal.SaveAsync(_run, _batchSeen, cancellationToken).ConfigureAwait(false);
+        _batchSeen.Clear();
+        _pagesSinceCommit = 0;
+        try
+        {
+            return await _output.CompleteCommitAsync(prepared, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The batch is recorded as committed: recording anything after it would lose the roll-forward of this one.
+            _broken = true;
+            throw;
+        }
+    }
+
+    /// <summary>After a run without failures: marks it complete and advances the watermarks.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        var watermarks = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var (partition, state) in _partitions)
+        {
+            var stored = _watermarks.TryGetValue(partition, out var w) ? w : (DateTimeOffset?)null;
+            if (state.MaxMark is { } mark && (stored is null || mark > stored))
+            {
+                watermarks[partition] = mark;
+            }
+        }
+
+        foreach (var mark in _watermarks.Values.Concat(watermarks.Values))
+        {
+            if (Watermark is null || mark > Watermark)
+            {
+                Watermark = mark;
+            }
+        }
+
+        if (_journal is null)
+        {
+            return;
+        }
+
+        var lag = _watermark?.Lag ?? TimeSpan.Zero;
+        var forget = _seen
+            .Where(entry =>
+            {
+                string partition = entry.Key[..entry.Key.IndexOf('\n', StringComparison.Ordinal)];
+                var current = watermarks.TryGetValue(partition, out var fresh) ? fresh : _watermarks.TryGetValue(partition, out var old) ? old : (DateTimeOffset?)null;
+                return current is { } c && entry.Value < c - lag;
+            })
+            .Select(entry => entry.Key)
+            .ToList();
+        _run = _run with { Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal) };
+        await _journal.CompleteRunAsync(_run, watermarks, forget, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ReadOnlyMemory<TOut> Filter(string partition, PartitionState state, ReadOnlyMemory<TOut> page, WatermarkOptions<TOut>? watermark, out DateTimeOffset? maxMark)
+    {
+        maxMark = null;
+        var stored = _watermarks.TryGetValue(partition, out var w) ? w : (DateTimeOffset?)null;
+        var records = page.Span;
+        TOut[]? kept = null;
+        int count = 0;
+        for (int i = 0; i < records.Length; i++)
+        {
+            if (Keep(partition, state, records[i], watermark, stored, ref maxMark))
+            {
+                if (kept is not null)
+                {
+                    kept[count] = records[i];
+                }
+
+                count++;
+            }
+            else if (kept is null)
+            {
+                // The first record left out: from here on, copy the ones kept.
+                kept = new TOut[records.Length];
+                records[..i].CopyTo(kept);
+            }
+        }
+
+        return kept is null ? page : kept.AsMemory(0, count);
+    }
+
+    private bool Keep(string partition, PartitionState state, TOut record, WatermarkOptions<TOut>? watermark, DateTimeOffset? stored, ref DateTimeOffset? maxMark)
+    {
+        if (watermark?.Read(record) is not { } mark)
+        {
+            return true;
+        }
+
+        if ((state.Since is { } since && mark < since) || (_run.Until is { } until && mark >= until))
+        {
+            OutOfRange++;
+            return false;
+        }
+
+        if (watermark.Key is { } key)
+        {
+            string seenKey = PipelineJournal.SeenKey(partition, key(record));
+            if (_seen.TryGetValue(seenKey, out var written) && written == mark)
+            {
+                Duplicates++;
+                return false;
+            }
+
+            // Only records that a later run's lag window can read again need remembering.
+            if (mark >= (state.MaxMark ?? mark) - watermark.Lag)
+            {
+                _seen[seenKey] = mark;
+                _batchSeen[seenKey] = mark;
+            }
+        }
+
+        if (stored is { } s && mark < s - watermark.AllowedLateness)
+        {
+            Late++;
+            if (watermark.Late == LateRecordPolicy.Drop)
+            {
+                return false;
+            }
+        }
+
+        if (maxMark is null || mark > maxMark)
+        {
+            maxMark = mark;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,79 @@
+namespace ApiPipeline.Generators.Tests;
+
+/// <summary>[Watermark] and [Key]: the generated WatermarkOptions, and APP0007 for fields that cannot be a watermark.</summary>
+public sealed class WatermarkTests
+{
+    private const string Records = """
+        namespace Demo;
+
+        public sealed record Change([property: Key] long Id, string Name, System.DateTimeOffset UpdatedAt, System.DateTime? SeenAt, int Count);
+
+        public sealed record Plain(string Code, System.DateTimeOffset UpdatedAt);
+        """;
+
+    [Fact]
+    public void WatermarkWithKeyAndAllSettings()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + Records + """
+
+            [Extractor("https://api.example.com", "/repos/{owner}/{repo}/changes", Json = typeof(TestJson))]
+            [Paginated(Pagination.PageNumber, PageSize = 10)]
+            [Watermark(nameof(Change.UpdatedAt), Param = "since", UntilParam = "until", Lag = "5m", Initial = "2024-01-01T00:00:00Z", AllowedLateness = "1h", Late = LateRecordPolicy.Drop)]
+            public partial class Changes : IExtractor<RepoRef, Change>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        Snapshot.Verify(nameof(WatermarkWithKeyAndAllSettings), Assert.Single(result.Sources).SourceText.ToString());
+    }
+
+    [Fact]
+    public void DateTimeFieldAndKeyNamedOnTheAttribute()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + Records + """
+
+            [Extractor("https://api.example.com", "/plain", Json = typeof(TestJson))]
+            [Watermark("SeenAt", Key = "Name")]
+            public partial class Plains : IExtractor<NoInput, Change>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string text = Assert.Single(result.Sources).SourceText.ToString();
+        Assert.Contains("Read = static r => (global::System.DateTimeOffset?)r.SeenAt,", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"Missing\"", "'Missing' is not a public property or field of the record type 'Change'")]
+    [InlineData("nameof(Change.Count)", "'Change.Count' is a int, not a DateTimeOffset or DateTime")]
+    public void APP0007_FieldThatCannotBeAWatermark(string field, string problem)
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + Records + $$"""
+
+            [Extractor("https://api.example.com", "/changes", Json = typeof(TestJson))]
+            [Watermark({{field}})]
+            public partial class Changes : IExtractor<NoInput, Change>;
+            """);
+
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("APP0007", diagnostic.Id);
+        Assert.Contains(problem, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("'Changes'", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void APP0007_KeyThatDoesNotExist()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + Records + """
+
+            [Extractor("https://api.example.com", "/changes", Json = typeof(TestJson))]
+            [Watermark(nameof(Plain.UpdatedAt), Key = "Id")]
+            public partial class Plains : IExtractor<NoInput, Plain>;
+            """);
+
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("APP0007", diagnostic.Id);
+        Assert.Contains("the Key 'Id'", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,192 @@
+using ApiPipeline.Generated;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace ApiPipeline.Hosting.Tests;
+
+public sealed class CliTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+    private readonly TempDir _dir = new();
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    internal static async Task<(int Code, string Out, string Err)> Cli(IConfiguration? configuration, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await PipelineHost.RunAsync(args, ApiPipelineRegistry.Instance, host =>
+        {
+            host.Out = output;
+            host.Error = error;
+            host.Configuration = configuration ?? new ConfigurationBuilder().Build();
+            host.LoggerFactory = NullLoggerFactory.Instance;
+            host.Progress = ProgressMode.None;
+        });
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private Task<(int Code, string Out, string Err)> Cli(params string[] args) => Cli(null, args);
+
+    [Fact]
+    public async Task Help_succeeds_and_names_every_command()
+    {
+        var (code, output, _) = await Cli("--help");
+        Assert.Equal(ExitCodes.Success, code);
+        foreach (var command in new[] { "run", "list", "state", "replay", "validate" })
+        {
+            Assert.Contains(command, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("run")]
+    [InlineData("run", "Items", "--no-such-option")]
+    [InlineData("run", "Items", "--progress", "sideways")]
+    [InlineData("state")]
+    [InlineData("state", "show")]
+    [InlineData]
+    public async Task Bad_command_lines_are_usage_errors(params string[] args)
+    {
+        var (code, _, error) = await Cli(args);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.NotEmpty(error);
+    }
+
+    [Fact]
+    public async Task Running_something_unknown_is_a_usage_error_listing_what_exists()
+    {
+        var (code, _, error) = await Cli("run", "NoSuchPipeline", "--output", _dir.Path);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("NoSuchPipeline", error, StringComparison.Ordinal);
+        Assert.Contains("Items", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_input_is_a_usage_error_naming_the_members()
+    {
+        var (code, _, error) = await Cli("run", "OwnerItems", "--base-url", _server.BaseUrl, "--output", _dir.Path, "--input", "colour=red");
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("colour", error, StringComparison.Ordinal);
+        Assert.Contains("Owner", error, StringComparison.Ordinal);
+
+        (code, _, error) = await Cli("run", "OwnerItems", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("needs Owner", error, StringComparison.Ordinal);
+
+        (code, _, error) = await Cli("run", "Items", "--base-url", _server.BaseUrl, "--from", "yesterday-ish");
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--from", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_writes_the_records_and_prints_the_summary_with_exit_code_0()
+    {
+        var (code, output, error) = await Cli("run", "Items", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains("pipeline 'Items': succeeded", output, StringComparison.Ordinal);
+        Assert.Matches(@"records\s+25", output);
+        Assert.Matches(@"pages\s+4", output); // 10 + 10 + 5, then an empty page ends PageNumber paging
+        var lines = Directory.GetFiles(Path.Combine(_dir.Path, "Items"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines).ToList();
+        Assert.Equal(TestServer.TotalItems, lines.Count);
+    }
+
+    [Fact]
+    public async Task Run_binds_path_members_and_the_range_from_the_command_line()
+    {
+        var (code, output, error) = await Cli("run", "OwnerItems", "--base-url", _server.BaseUrl, "--output", _dir.Path, "-i", "owner=octo", "--input", "limit=5", "--from", "2026-01-02");
+        Assert.True(code == ExitCodes.Success, output + error);
+        string first;
+        lock (_server.Targets)
+        {
+            first = _server.Targets.First(t => t.StartsWith("/owners/", StringComparison.Ordinal));
+        }
+
+        Assert.StartsWith("/owners/octo/items?", first, StringComparison.Ordinal);
+        Assert.Contains("since=2026-01-02", first, StringComparison.Ordinal);
+        Assert.Contains("limit=5", first, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_with_skipped_failures_exits_2_and_a_failed_run_exits_1()
+    {
+        var (code, output, _) = await Cli("run", "FlakyItems", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        Assert.Equal(ExitCodes.PartialSuccess, code);
+        Assert.Contains("partial", output, StringComparison.Ordinal);
+
+        (code, output, _) = await Cli("run", "MissingItems", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("failed", output, StringComparison.Ordinal);
+        Assert.Contains("404", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Configuration_supplies_base_urls_and_inputs()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Output"] = _dir.Path,
+            ["ApiPipeline:Extractors:OwnerItems:BaseUrl"] = _server.BaseUrl,
+            ["ApiPipeline:Extractors:OwnerItems:Input:owner"] = "from-config",
+        }).Build();
+        var (code, output, error) = await Cli(configuration, "run", "OwnerItems");
+        Assert.True(code == ExitCodes.Success, output + error);
+        lock (_server.Targets)
+        {
+            Assert.Contains(_server.Targets, t => t.StartsWith("/owners/from-config/items", StringComparison.Ordinal));
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(_dir.Path, "OwnerItems")));
+    }
+
+    [Fact]
+    public async Task List_shows_extractors_with_their_inputs_and_the_outputs()
+    {
+        var (code, output, _) = await Cli("list");
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("Items", output, StringComparison.Ordinal);
+        Assert.Contains("metered", output, StringComparison.Ordinal);
+        Assert.Contains("OwnerRef -> Item", output, StringComparison.Ordinal);
+        Assert.Contains("Owner (string, required)", output, StringComparison.Ordinal);
+        Assert.Contains("Outputs: jsonl, json", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_accepts_a_good_file_and_rejects_a_bad_one_with_its_line()
+    {
+        string good = Path.Combine(_dir.Path, "good.yaml");
+        await File.WriteAllTextAsync(good, "pipeline_id: items\nextractor:\n  class: Items\n  batch_size: 5\noutput:\n  type: jsonl\n");
+        var (code, output, _) = await Cli("validate", good);
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("valid pipeline 'items'", output, StringComparison.Ordinal);
+
+        string bad = Path.Combine(_dir.Path, "bad.yaml");
+        await File.WriteAllTextAsync(bad, "pipeline_id: items\nextractor:\n  class: NoSuchExtractor\n");
+        (code, _, var error) = await Cli("validate", bad);
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("(3,", error, StringComparison.Ordinal);
+        Assert.Contains("NoSuchExtractor", error, StringComparison.Ordinal);
+
+        (code, _, _) = await Cli("validate", Path.Combine(_dir.Path, "absent.yaml"));
+        Assert.Equal(ExitCodes.UsageError, code);
+    }
+
+    [Fact]
+    public async Task Run_accepts_a_pipeline_yaml_file()
+    {
+        string file = Path.Combine(_dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {_dir.Path}\n");
+        var (code, output, error) = await Cli("run", file);
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains("pipeline 'yaml_items': succeeded", output, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(_dir.Path, "yaml_items")));
+    }
+}

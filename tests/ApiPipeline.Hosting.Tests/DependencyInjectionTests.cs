@@ -1,0 +1,141 @@
+using ApiPipeline.Generated;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace ApiPipeline.Hosting.Tests;
+
+public sealed class DependencyInjectionTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+    private readonly TempDir _dir = new();
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private IConfiguration Configuration(Dictionary<string, string?>? extra = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Output"] = _dir.Path,
+            ["ApiPipeline:Defaults:BaseUrl"] = _server.BaseUrl,
+            ["ApiPipeline:Defaults:RequestsPerSecond"] = "500",
+            ["ApiPipeline:Extractors:metered:MaxRetries"] = "7",
+            ["ApiPipeline:Extractors:metered:BaseDelay"] = "250ms",
+            ["ApiPipeline:Extractors:metered:Timeout"] = "5s",
+            ["ApiPipeline:Extractors:metered:OnError"] = "dead_letter",
+            ["ApiPipeline:Extractors:metered:Headers:X-Api-Version"] = "2",
+            ["ApiPipeline:Credentials:TEST_TOKEN"] = "s3cr3t-value",
+            ["ApiPipeline:Schedules:hourly:Pipeline"] = "Items",
+            ["ApiPipeline:Schedules:hourly:Every"] = "1h",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            values[key] = value;
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+
+    [Fact]
+    public void Options_are_bound_from_configuration()
+    {
+        using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, Configuration()).BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<ApiPipelineOptions>>().Value;
+        Assert.Equal(_dir.Path, options.Output);
+        Assert.Equal(Path.Combine(_dir.Path, ".state", "apipipeline.db"), options.StatePath);
+        var metered = options.For("metered");
+        Assert.Equal(_server.BaseUrl, metered.BaseUrl);
+        Assert.Equal(500, metered.RequestsPerSecond);
+        Assert.Equal(7, metered.MaxRetries);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), metered.BaseDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), metered.Timeout);
+        Assert.Equal(ErrorMode.DeadLetter, metered.OnError);
+        Assert.Equal("2", metered.Headers!["X-Api-Version"]);
+        Assert.Equal("s3cr3t-value", options.Credentials["TEST_TOKEN"]);
+        Assert.Equal(TimeSpan.FromHours(1), options.Schedules["hourly"].Every);
+        Assert.Equal("Items", options.Schedules["hourly"].Pipeline);
+
+        // Applied over the attributes: MeteredItems declares [Retry(MaxRetries = 2, BaseDelay = "10ms", Jitter = false)].
+        var applied = metered.ApplyTo(new ExtractorOptions(), MeteredItems.Definition.Resilience);
+        Assert.Equal(7, applied.Resilience!.Retry!.MaxRetries);
+        Assert.False(applied.Resilience.Retry.Jitter);
+        Assert.Equal(500, applied.Resilience.RateLimit!.RequestsPerSecond);
+        Assert.Equal(ErrorMode.DeadLetter, applied.Resilience.OnError);
+    }
+
+    [Fact]
+    public void A_bad_value_names_its_configuration_key()
+    {
+        using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, Configuration(new() { ["ApiPipeline:Extractors:metered:BaseDelay"] = "soon" })).BuildServiceProvider();
+        var error = Assert.Throws<FormatException>(() => provider.GetRequiredService<IOptions<ApiPipelineOptions>>().Value);
+        Assert.Contains("ApiPipeline:Extractors:metered:BaseDelay", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Extractors_and_the_runner_are_registered_and_use_the_configured_settings()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(TimeProvider.System);
+        services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration());
+        using var provider = services.BuildServiceProvider();
+
+        var items = provider.GetRequiredKeyedService<IExtractor<NoInput, Item>>("Items");
+        var records = new List<Item>();
+        await foreach (var item in items.ExtractAsync(NoInput.Value))
+        {
+            records.Add(item);
+        }
+
+        Assert.Equal(TestServer.TotalItems, records.Count);
+        Assert.IsType<ComponentRegistry>(provider.GetRequiredService<ComponentRegistry>());
+
+        var runner = provider.GetRequiredService<PipelineRunner>();
+        var summary = await runner.RunAsync(new RunRequest { Target = "Items" });
+        Assert.Equal(PipelineStatus.Succeeded, summary.Outcome);
+        Assert.Equal(TestServer.TotalItems, summary.Records);
+        Assert.True(Directory.Exists(Path.Combine(_dir.Path, "Items")));
+
+        var outputs = provider.GetRequiredService<JsonlOutputFactory>();
+        Assert.Equal(_dir.Path, outputs.Directory);
+    }
+
+    [Fact]
+    public async Task The_scheduler_runs_each_schedule_and_again_after_its_interval()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.Services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration()).AddApiPipelineScheduler();
+        using var host = builder.Build();
+        var scheduler = host.Services.GetServices<IHostedService>().OfType<PipelineScheduler>().Single();
+
+        await host.StartAsync();
+        await WaitUntil(() => scheduler.Runs >= 1);
+        Assert.Equal(PipelineStatus.Succeeded, scheduler.LastRuns["hourly"].Outcome);
+        Assert.Equal(TestServer.TotalItems, scheduler.LastRuns["hourly"].Records);
+
+        await Task.Delay(200);
+        clock.Advance(TimeSpan.FromHours(1));
+        await WaitUntil(() => scheduler.Runs >= 2);
+        await host.StopAsync();
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(20);
+        }
+    }
+}

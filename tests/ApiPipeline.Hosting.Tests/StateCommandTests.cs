@@ -1,0 +1,85 @@
+using Xunit;
+
+namespace ApiPipeline.Hosting.Tests;
+
+public sealed class StateCommandTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string StateFile => Path.Combine(_dir.Path, "state", "pipeline.db");
+
+    private async Task SeedAsync()
+    {
+        var store = await SqliteStateStore.OpenAsync(StateFile);
+        await using (store)
+        {
+            var journal = new PipelineJournal(store, "issues");
+            var run = new PipelineRunState
+            {
+                RunId = 3,
+                StartedAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
+                Records = 1234,
+                Pages = 13,
+                Partitions = new Dictionary<string, PartitionState> { ["/repos/o/r/issues"] = new() { Completed = true } },
+            };
+            await journal.SaveAsync(run, []);
+            await journal.CompleteRunAsync(run, new Dictionary<string, DateTimeOffset> { ["/repos/o/r/issues"] = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) }, []);
+
+            // Another pipeline's state must survive a reset of this one.
+            await new PipelineJournal(store, "events").CompleteRunAsync(new PipelineRunState { RunId = 1 }, new Dictionary<string, DateTimeOffset> { [""] = DateTimeOffset.UnixEpoch }, []);
+        }
+    }
+
+    [Fact]
+    public async Task Show_prints_the_last_run_and_the_watermarks()
+    {
+        await SeedAsync();
+        var (code, output, error) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains("run #3: completed", output, StringComparison.Ordinal);
+        Assert.Contains("1,234 records", output, StringComparison.Ordinal);
+        Assert.Contains("watermark /repos/o/r/issues: 2026-01-01T00:00:00", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reset_forgets_one_pipeline_and_keeps_the_others()
+    {
+        await SeedAsync();
+        var (code, output, _) = await CliTests.Cli(null, "state", "reset", "issues", "--state", StateFile);
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("Reset 'issues'", output, StringComparison.Ordinal);
+
+        (code, output, _) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("no state", output, StringComparison.Ordinal);
+
+        var store = await SqliteStateStore.OpenAsync(StateFile);
+        await using (store)
+        {
+            Assert.Null(await new PipelineJournal(store, "issues").LoadRunAsync());
+            Assert.NotNull(await new PipelineJournal(store, "events").LoadRunAsync());
+            Assert.Single(await new PipelineJournal(store, "events").LoadWatermarksAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Show_without_a_state_file_says_so_and_creates_nothing()
+    {
+        var (code, output, _) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("No state file", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(StateFile));
+    }
+
+    [Fact]
+    public async Task Show_of_a_file_that_is_not_a_state_database_fails()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);
+        await File.WriteAllTextAsync(StateFile, "this is not sqlite, not even close; it is long enough to have a header though........");
+        var (code, _, error) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains(Path.GetFullPath(StateFile), error, StringComparison.Ordinal);
+    }
+}

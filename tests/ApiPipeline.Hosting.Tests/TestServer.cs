@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ApiPipeline.Hosting.Tests;
+
+/// <summary>
+/// A Kestrel server on 127.0.0.1 (OS-chosen port) serving 25 items in pages of <c>per_page</c> under several paths:
+/// <c>/items</c> and <c>/owners/{owner}/items</c> always answer, <c>/metered</c> answers 500 to the first request of page 2,
+/// <c>/flaky</c> answers 503 to every request of page 2, <c>/missing</c> answers 404.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public const int TotalItems = 25;
+    private readonly WebApplication _app;
+    private int _meteredPage2;
+    private int _requests;
+
+    private TestServer(WebApplication app) => _app = app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    public List<string> Targets { get; } = [];
+
+    public static async Task<TestServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(1));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new TestServer(app);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        server.BaseUrl = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First().TrimEnd('/');
+        return server;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        string path = context.Request.Path.Value ?? "/";
+        lock (Targets)
+        {
+            Targets.Add(path + context.Request.QueryString);
+        }
+
+        int page = int.TryParse(context.Request.Query["page"], CultureInfo.InvariantCulture, out int p) ? p : 1;
+        int size = int.TryParse(context.Request.Query["per_page"], CultureInfo.InvariantCulture, out int s) ? s : 10;
+        if (path.StartsWith("/missing", StringComparison.Ordinal))
+        {
+            await Reply(context, """{"message":"not found"}""", 404);
+            return;
+        }
+
+        if (path.StartsWith("/metered", StringComparison.Ordinal) && page == 2 && Interlocked.Increment(ref _meteredPage2) == 1)
+        {
+            await Reply(context, """{"message":"try again"}""", 500);
+            return;
+        }
+
+        if (path.StartsWith("/flaky", StringComparison.Ordinal) && page == 2)
+        {
+            await Reply(context, """{"message":"unavailable"}""", 503);
+            return;
+        }
+
+        var json = new StringBuilder("{\"data\":[");
+        int first = ((page - 1) * size) + 1;
+        int last = Math.Min(TotalItems, page * size);
+        for (int id = first; id <= last; id++)
+        {
+            json.Append(CultureInfo.InvariantCulture, $"{(id > first ? "," : "")}{{\"id\":{id},\"name\":\"item {id}\",\"updated_at\":\"2026-01-{1 + (id % 28):00}T00:00:00Z\"}}");
+        }
+
+        json.Append("]}");
+        await Reply(context, json.ToString(), 200);
+    }
+
+    private static async Task Reply(HttpContext context, string json, int status)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        var bytes = Encoding.UTF8.GetBytes(json);
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await _app.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>A temporary folder removed after the test.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "apipipeline-hosting-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

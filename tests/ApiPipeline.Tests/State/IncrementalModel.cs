@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiPipeline.Tests;
+
+/// <summary>A record with a primary key and a timestamp, as incremental APIs return them.</summary>
+public sealed record Change([property: Key] long Id, string Name, DateTimeOffset UpdatedAt);
+
+[JsonSerializable(typeof(Change))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class ChangeJson : JsonSerializerContext;
+
+/// <summary>Pages of 10 changes, oldest first, filtered server-side by <c>?since=</c>; looks back 5 minutes.</summary>
+[Extractor("http://localhost", "/{name}/changes", Json = typeof(ChangeJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", Lag = "5m", AllowedLateness = "2m")]
+public sealed partial class Changes : IExtractor<Scenario, Change>;
+
+/// <summary>The same endpoint, but the extractor sends no time filter: the pipeline filters records itself.</summary>
+[Extractor("http://localhost", "/{name}/changes", Json = typeof(ChangeJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Watermark(nameof(Change.UpdatedAt), Lag = "5m", AllowedLateness = "2m", Late = LateRecordPolicy.Drop)]
+public sealed partial class ClientFilteredChanges : IExtractor<Scenario, Change>;
+
+/// <summary>An in-memory table of changes served like an incremental API; requests can be made to fail.</summary>
+public sealed class ChangeTable
+{
+    public static readonly DateTimeOffset T0 = new(2026, 4, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly object _gate = new();
+    private readonly List<Change> _rows = [];
+
+    /// <summary>Fail (HTTP 500) the request for this page number once, then serve it normally.</summary>
+    public int? FailPageOnce { get; set; }
+
+    public void Add(int count, TimeSpan spacing, DateTimeOffset? start = null)
+    {
+        lock (_gate)
+        {
+            var at = start ?? (_rows.Count == 0 ? T0 : _rows.Max(r => r.UpdatedAt) + spacing);
+            long id = _rows.Count == 0 ? 1 : _rows.Max(r => r.Id) + 1;
+            for (int i = 0; i < count; i++)
+            {
+                _rows.Add(new Change(id + i, $"change-{id + i}", at + (spacing * i)));
+            }
+        }
+    }
+
+    /// <summary>Updates a row: it gets a new timestamp (a new version of the same key).</summary>
+    public void Touch(long id, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            int i = _rows.FindIndex(r => r.Id == id);
+            _rows[i] = _rows[i] with { UpdatedAt = at, Name = _rows[i].Name + "'" };
+        }
+    }
+
+    public Task Serve(HttpContext context)
+    {
+        int page = int.Parse(context.Request.Query["page"].ToString(), CultureInfo.InvariantCulture);
+        int size = int.Parse(context.Request.Query["per_page"].ToString(), CultureInfo.InvariantCulture);
+        if (FailPageOnce == page)
+        {
+            FailPageOnce = null;
+            return Reply.Json(context, """{"message":"boom"}""", 500);
+        }
+
+        Change[] rows;
+        lock (_gate)
+        {
+            var since = context.Request.Query.TryGetValue("since", out var s) ? DateTimeOffset.Parse(s.ToString(), CultureInfo.InvariantCulture) : DateTimeOffset.MinValue;
+            rows = [.. _rows.Where(r => r.UpdatedAt >= since).OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id).Skip((page - 1) * size).Take(size)];
+        }
+
+        return Reply.Json(context, "{\"data\":[" + string.Join(",", rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
+    }
+}

@@ -1,0 +1,198 @@
+namespace ApiPipeline.Tests;
+
+public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private (ChangeTable Table, Scenario Input) Table(string name)
+    {
+        var table = new ChangeTable();
+        Api.Map("/" + name + "/changes", table.Serve);
+        return (table, new Scenario(name));
+    }
+
+    private async Task<PipelineResult> RunAsync<TExtractor>(TExtractor extractor, Scenario input, IStateStore store, PipelineOptions? options = null, string name = "changes")
+        where TExtractor : IExtractor<Scenario, Change>
+    {
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = name, Batching = new OutputBatchOptions { BatchSize = 10 } });
+        return await new Pipeline<Scenario, Change>("changes", extractor, output, (options ?? new PipelineOptions()) with { StateStore = store }).ExecuteAsync(input);
+    }
+
+    private List<Change> Written(string name = "changes")
+        => [.. Directory.EnumerateFiles(Path.Combine(_dir.Path, name), "*.jsonl", SearchOption.AllDirectories)
+            .SelectMany(File.ReadLines)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, ChangeJson.Default.Change)!)];
+
+    private Changes Extractor() => new(new ExtractorOptions { BaseUrl = Api.BaseUrl });
+
+    [Fact]
+    public async Task A_second_run_asks_from_the_watermark_minus_the_lag_and_writes_only_new_records()
+    {
+        var (table, input) = Table("inc-basic");
+        table.Add(25, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+
+        var first = await RunAsync(Extractor(), input, store);
+        Assert.Equal(PipelineStatus.Succeeded, first.Status);
+        Assert.Equal(25, first.Records);
+        Assert.Equal(ChangeTable.T0.AddMinutes(24), first.Watermark);
+        Assert.DoesNotContain(Api.RequestsTo("/inc-basic/"), r => r.Q("since") is not null);
+
+        table.Add(7, TimeSpan.FromMinutes(1));
+        var second = await RunAsync(Extractor(), input, store);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(7, second.Records);
+        Assert.Equal(6, second.Duplicates); // minutes 19..24 read again through the 5-minute lag, dropped by key
+        Assert.Equal(ChangeTable.T0.AddMinutes(31), second.Watermark);
+        Assert.Equal("2026-04-01T00:19:00Z", Api.RequestsTo("/inc-basic/").Last().Q("since"));
+        Assert.Equal(Enumerable.Range(1, 32).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_record_updated_inside_the_lag_window_is_written_again_as_a_new_version()
+    {
+        var (table, input) = Table("inc-update");
+        table.Add(10, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        await RunAsync(Extractor(), input, store);
+
+        table.Touch(8, ChangeTable.T0.AddMinutes(12));
+        var second = await RunAsync(Extractor(), input, store);
+
+        Assert.Equal(1, second.Records);
+        Assert.Equal(2, Written().Count(c => c.Id == 8));
+        Assert.Single(Written(), c => c.Id == 8 && c.Name == "change-8'");
+    }
+
+    [Fact]
+    public async Task A_failed_run_resumes_at_the_failed_page_without_reading_or_writing_anything_twice()
+    {
+        var (table, input) = Table("inc-resume");
+        table.Add(45, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 4;
+        await using var store = new InMemoryStateStore();
+
+        var failed = await RunAsync(Extractor(), input, store);
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Equal(30, failed.Records);
+        Assert.Null(failed.Watermark);
+        int before = Api.RequestsTo("/inc-resume/").Count;
+
+        var resumed = await RunAsync(Extractor(), input, store);
+
+        Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
+        Assert.True(resumed.Resumed);
+        Assert.Equal(15, resumed.Records);
+        Assert.Equal(["4", "5", "6"], Api.RequestsTo("/inc-resume/").Skip(before).Select(r => r.Q("page")!));
+        Assert.Equal(Enumerable.Range(1, 45).Select(i => (long)i), Written().Select(c => c.Id).Order());
+        Assert.Equal(ChangeTable.T0.AddMinutes(44), resumed.Watermark);
+    }
+
+    [Fact]
+    public async Task A_crash_after_the_state_commit_but_before_the_rename_is_rolled_forward()
+    {
+        var (table, input) = Table("inc-crash");
+        table.Add(20, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        await using (var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } }))
+        {
+            var crashing = new CrashBeforeRename<Change>(output);
+            var run = await new Pipeline<Scenario, Change>("changes", Extractor(), crashing, new PipelineOptions { StateStore = store }).ExecuteAsync(input);
+            Assert.Equal(PipelineStatus.Failed, run.Status);
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "part-*.jsonl"));
+            Assert.Single(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), ".part-*.tmp"));
+        }
+
+        var next = await RunAsync(Extractor(), input, store);
+
+        Assert.Equal(PipelineStatus.Succeeded, next.Status);
+        Assert.True(next.Resumed);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), Written().Select(c => c.Id).Order());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "*.tmp"));
+    }
+
+    [Fact]
+    public async Task Without_a_range_parameter_the_pipeline_filters_records_itself_and_counts_what_it_drops()
+    {
+        var (table, input) = Table("inc-client");
+        table.Add(20, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        var extractor = new ClientFilteredChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl });
+        await RunAsync(extractor, input, store);
+
+        table.Add(3, TimeSpan.FromMinutes(1));
+        var second = await RunAsync(extractor, input, store);
+
+        Assert.Equal(3, second.Records);
+        Assert.Equal(6, second.Duplicates); // minutes 14..19
+        Assert.Equal(14, second.OutOfRange); // minutes 0..13
+        Assert.All(Api.RequestsTo("/inc-client/"), r => Assert.Null(r.Q("since")));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Late_records_are_counted_and_handled_by_policy(bool drop)
+    {
+        var (table, input) = Table(drop ? "inc-late-drop" : "inc-late-include");
+        table.Add(20, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        IExtractor<Scenario, Change> extractor = drop
+            ? new ClientFilteredChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl })
+            : Extractor();
+        await RunAsync(extractor, input, store);
+
+        // Two records show up late: inside the 5-minute lag window (minute 14 onwards) but older than watermark (19) - 2 minutes.
+        table.Add(2, TimeSpan.FromSeconds(1), ChangeTable.T0.AddMinutes(15).AddSeconds(30));
+        var second = await RunAsync(extractor, input, store);
+
+        Assert.Equal(2, second.LateRecords);
+        Assert.Equal(6, second.Duplicates);
+        Assert.Equal(drop ? 0 : 2, second.Records);
+        Assert.Equal(drop ? 20 : 22, Written().Count);
+    }
+
+    [Fact]
+    public async Task A_backfill_takes_an_explicit_range_and_a_lag_requires_a_key()
+    {
+        var (table, input) = Table("inc-backfill");
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+
+        var backfill = await RunAsync(Extractor(), input, store, new PipelineOptions { From = ChangeTable.T0.AddMinutes(10), Until = ChangeTable.T0.AddMinutes(20) });
+
+        Assert.Equal(10, backfill.Records);
+        Assert.Equal(Enumerable.Range(11, 10).Select(i => (long)i), Written().Select(c => c.Id).Order());
+        Assert.Equal("2026-04-01T00:10:00Z", Api.RequestsTo("/inc-backfill/")[0].Q("since"));
+
+        var noKey = new WatermarkOptions<Change> { Field = "UpdatedAt", Read = c => c.UpdatedAt, Lag = TimeSpan.FromMinutes(1) };
+        var error = Assert.Throws<ArgumentException>(() => noKey.Validate("p"));
+        Assert.Contains("[Key]", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>An output that dies between making its batch durable and making it visible, as a process killed there would.</summary>
+    private sealed class CrashBeforeRename<T>(IOutput<T> inner) : IOutput<T>
+    {
+        public OutputBatchOptions Batching => inner.Batching;
+
+        public long PendingRecords => inner.PendingRecords;
+
+        public long PendingBytes => inner.PendingBytes;
+
+        public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default) => inner.WriteAsync(records, cancellationToken);
+
+        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
+
+        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
+            => throw new IOException("simulated crash before the rename");
+
+        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException("not used with a state store");
+
+        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
