@@ -36,6 +36,16 @@ internal sealed class BaselineClient : IDisposable
         _json = new Utf8JsonWriter(_out, new JsonWriterOptions { Encoder = _typeInfo.Options.Encoder, SkipValidation = true });
     }
 
+    /// <summary>
+    /// The hand-written passthrough baseline (issue 9, <c>--impl rawbaseline</c>): each record's fields the pipeline needs (<c>id</c>,
+    /// <c>updated_at</c>) are read by hand in the same <see cref="Utf8JsonReader"/> pass and the record's bytes are copied as they are
+    /// (the server's records are compact) with <c>'\n'</c>; nothing is deserialized into or serialized from an <see cref="Issue"/>.
+    /// </summary>
+    public bool Passthrough { get; init; }
+
+    /// <summary>Sum of the ids and watermark ticks read in passthrough mode, so the reads cannot be optimized away.</summary>
+    public long FieldChecksum { get; private set; }
+
     public long Records { get; private set; }
 
     public long Pages { get; private set; }
@@ -179,6 +189,47 @@ internal sealed class BaselineClient : IDisposable
         }
 
         int count = 0;
+        if (Passthrough)
+        {
+            var body = _body.AsSpan(0, _bodyLength);
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                int start = (int)reader.TokenStartIndex;
+                long id = 0;
+                DateTimeOffset updated = default;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("id"u8))
+                    {
+                        reader.Read();
+                        id = reader.GetInt64();
+                    }
+                    else if (reader.ValueTextEquals("updated_at"u8))
+                    {
+                        reader.Read();
+                        updated = reader.GetDateTimeOffset();
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+
+                FieldChecksum += id + updated.UtcTicks;
+                var record = body[start..(int)reader.BytesConsumed];
+                var span = _out.GetSpan(record.Length + 1);
+                record.CopyTo(span);
+                span[record.Length] = (byte)'\n';
+                _out.Advance(record.Length + 1);
+                count++;
+            }
+
+            Records += count;
+            Pages++;
+            return count;
+        }
+
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             var issue = JsonSerializer.Deserialize(ref reader, _typeInfo) ?? throw new InvalidDataException("null record");

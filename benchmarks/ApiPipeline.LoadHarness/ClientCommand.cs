@@ -18,6 +18,7 @@ internal static class ClientCommand
         int pageSize = 100;
         long records = 0, commitEvery = 0;
         int channelCapacity = 0;
+        bool resilience = false;
         double rateLimit = 0;
         for (int i = 0; i < args.Length; i++)
         {
@@ -33,13 +34,14 @@ internal static class ClientCommand
                 case "--rate-limit": rateLimit = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--commit-every": commitEvery = HarnessOptions.ParseLong(Value()); break;
                 case "--channel-capacity": channelCapacity = (int)HarnessOptions.ParseLong(Value()); break;
+                case "--resilience": resilience = true; break;
                 default: throw new UsageException($"client: unknown option '{args[i]}'");
             }
         }
 
-        if (impl is not ("baseline" or "generated") || scenario.Length == 0 || baseUrl.Length == 0 || output.Length == 0)
+        if (impl is not ("baseline" or "generated" or "rawbaseline" or "passthrough") || scenario.Length == 0 || baseUrl.Length == 0 || output.Length == 0)
         {
-            throw new UsageException("client needs --impl baseline|generated --scenario --base-url --out");
+            throw new UsageException("client needs --impl baseline|generated|rawbaseline|passthrough --scenario --base-url --out");
         }
 
         var process = Process.GetCurrentProcess();
@@ -48,15 +50,15 @@ internal static class ClientCommand
         var report = new ClientReport { Impl = impl, Scenario = scenario, PageSize = pageSize, OutputDirectory = Path.GetFullPath(output) };
         try
         {
-            if (impl == "baseline")
+            if (impl is "baseline" or "rawbaseline")
             {
-                using var client = new BaselineClient(baseUrl, pageSize, rateLimit);
+                using var client = new BaselineClient(baseUrl, pageSize, rateLimit) { Passthrough = impl == "rawbaseline" };
                 await client.RunAsync(scenario, records, output, CancellationToken.None).ConfigureAwait(false);
                 report = report with { Records = client.Records, Pages = client.Pages, Http429 = client.Http429, Retries = client.Retries };
             }
             else
             {
-                var result = await GeneratedClient.RunAsync(scenario, baseUrl, pageSize, records, output, commitEvery, channelCapacity, CancellationToken.None).ConfigureAwait(false);
+                var result = await GeneratedClient.RunAsync(scenario, baseUrl, pageSize, records, output, commitEvery, channelCapacity, CancellationToken.None, passthrough: impl == "passthrough", resilience: resilience, rateLimit: rateLimit).ConfigureAwait(false);
                 report = report with
                 {
                     Records = result.Records,

@@ -72,6 +72,7 @@ internal static class HarnessCommand
                 Console.WriteLine(RowHeader);
                 var rows = new List<RunRow>();
                 var ratios = new List<double>();
+                var passthroughRatios = new Dictionary<string, List<double>> { ["baseline"] = [], ["rawbaseline"] = [] };
                 string verification = "n/a";
                 for (int round = 1; round <= o.Rounds; round++)
                 {
@@ -105,6 +106,15 @@ internal static class HarnessCommand
                         ratios.Add(Rate(b) / Rate(a));
                     }
 
+                    foreach (var (against, list) in passthroughRatios)
+                    {
+                        if (pair.TryGetValue(against, out var c) && pair.TryGetValue("passthrough", out var d) && c.Report.Status == "ok" && d.Report.Status == "ok")
+                        {
+                            list.Add(Rate(d) / Rate(c));
+                            Console.WriteLine($"   round {round} passthrough/{against}: {Rate(d) / Rate(c):0.000}");
+                        }
+                    }
+
                     if (!o.Keep)
                     {
                         foreach (string impl in o.Impls)
@@ -119,6 +129,12 @@ internal static class HarnessCommand
                 Console.WriteLine($"   => baseline {summary.BaselineRecordsPerSecond:N0} rec/s, generated {summary.GeneratedRecordsPerSecond:N0} rec/s, " +
                     $"ratio generated/baseline {summary.Ratio:0.000} (per round: {string.Join(", ", ratios.Select(r => r.ToString("0.000")))}); " +
                     $"CPU s {summary.BaselineCpuSeconds:0.00} vs {summary.GeneratedCpuSeconds:0.00}; peak RSS MB {summary.BaselineRssMb:0.0} vs {summary.GeneratedRssMb:0.0}");
+                foreach (var (against, list) in passthroughRatios.Where(p => p.Value.Count > 0))
+                {
+                    double rate(string impl) => Median([.. rows.Where(r => r.Report.Impl == impl && r.Report.Status == "ok").Select(Rate)]);
+                    Console.WriteLine($"   => passthrough {rate("passthrough"):N0} rec/s, {against} {rate(against):N0} rec/s, ratio passthrough/{against} {Math.Exp(list.Average(Math.Log)):0.000} " +
+                        $"(per round: {string.Join(", ", list.Select(r => r.ToString("0.000")))}); passthrough CPU s {Median([.. rows.Where(r => r.Report.Impl == "passthrough" && r.Report.Status == "ok").Select(r => r.Report.CpuSeconds)]):0.00}, peak RSS MB {Median([.. rows.Where(r => r.Report.Impl == "passthrough" && r.Report.Status == "ok").Select(r => r.Report.PeakRssMb)]):0.0}");
+                }
             }
         }
 
@@ -205,6 +221,11 @@ internal static class HarnessCommand
             psi.ArgumentList.Add(o.RateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (o.Resilience || o.FailEvery > 0)
+        {
+            psi.ArgumentList.Add("--resilience");
+        }
+
         if (o.ChannelCapacity > 0)
         {
             psi.ArgumentList.Add("--channel-capacity");
@@ -268,9 +289,36 @@ internal static class HarnessCommand
             }
         }
 
-        if (digests.Count == 2)
+        if (digests.Count >= 2 && !(digests.ContainsKey("baseline") && digests.ContainsKey("generated")))
+        {
+            // Passthrough impls (issue 9): every client must land the same lines (the server's records are compact).
+            var first = digests.First();
+            foreach (var (impl, digest) in digests.Skip(1))
+            {
+                if (first.Value != digest with { Files = first.Value.Files })
+                {
+                    mismatch = true;
+                    text.Append($"MISMATCH {first.Key} [{first.Value}] vs {impl} [{digest}]; ");
+                }
+            }
+
+            if (!mismatch)
+            {
+                text.Append($"OK, same records ({first.Value}; {string.Join(", ", digests.Keys)})");
+            }
+        }
+        else if (digests.Count >= 2)
         {
             var (a, b) = (digests["baseline"], digests["generated"]);
+            foreach (var (impl, digest) in digests.Where(d => d.Key is not ("baseline" or "generated")))
+            {
+                if (a != digest with { Files = a.Files })
+                {
+                    mismatch = true;
+                    text.Append($"MISMATCH baseline [{a}] vs {impl} [{digest}]; ");
+                }
+            }
+
             if (a != b with { Files = a.Files })
             {
                 mismatch = true;

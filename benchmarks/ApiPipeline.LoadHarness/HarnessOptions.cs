@@ -17,12 +17,15 @@ internal sealed record HarnessOptions
           --scenarios LIST     cursor,offset,link,since (default cursor,offset,link)
           --page-sizes LIST    records per page (default 100,1000)
           --rounds N           A/B rounds per scenario and page size (default 2)
-          --impls LIST         baseline,generated (default both, in that order each round)
+          --impls LIST         baseline,generated (default both, in that order each round); also rawbaseline (hand-written
+                               passthrough) and passthrough (generated RawRecord<IssueKeys> pipeline), issue 9
           --latency-ms N       server latency added to every response (default 0)
           --rate-limit R       server accepts R requests/s, answers 429 + Retry-After above it (default off)
           --fail-every K       server answers every Kth request with 503 (default off)
           --commit-every N     generated pipeline commits every N records (default 0: once, at the end, like the baseline)
           --channel-capacity N generated pipeline's PipelineOptions.ChannelCapacity, in pages (default: the runtime's default, 4)
+          --resilience         give the generated extractors the baseline's retry policy even without --rate-limit/--fail-every
+                               (with --rate-limit/--fail-every they always get it, plus a client-side limit of R requests/s)
           --quick              preset: 100000 records, cursor,offset,link, page sizes 100,1000, 2 rounds (under a minute)
           --flatness           memory flatness: the generated client (and --impls) at --flatness-records on the first scenario/page size
           --flatness-records L default 1000000,5000000
@@ -30,7 +33,7 @@ internal sealed record HarnessOptions
           --keep               keep the clients' output
           --json FILE          also write every result as JSON
 
-          client --impl baseline|generated --scenario S --page-size P --records N --base-url URL --out DIR [--rate-limit R] [--commit-every N] [--channel-capacity N]
+          client --impl baseline|generated|rawbaseline|passthrough --scenario S --page-size P --records N --base-url URL --out DIR [--rate-limit R] [--commit-every N] [--channel-capacity N] [--resilience]
           serve [--records N] [--latency-ms N] [--rate-limit R] [--fail-every K] [--seconds S]
 
         Exit code: 0 when every run succeeded and every pair of outputs holds the same records; 2 on a mismatch; 1 when a client failed.
@@ -55,6 +58,8 @@ internal sealed record HarnessOptions
     public long CommitEvery { get; init; }
 
     public int ChannelCapacity { get; init; }
+
+    public bool Resilience { get; init; }
 
     public bool Flatness { get; init; }
 
@@ -81,12 +86,13 @@ internal sealed record HarnessOptions
                 case "--scenarios": o = o with { Scenarios = List(Value(), s => s is "cursor" or "offset" or "link" or "since" ? s : throw new UsageException($"unknown scenario '{s}'")) }; break;
                 case "--page-sizes": o = o with { PageSizes = List(Value(), s => (int)ParseLong(s)) }; break;
                 case "--rounds": o = o with { Rounds = (int)ParseLong(Value()) }; break;
-                case "--impls": o = o with { Impls = List(Value(), s => s is "baseline" or "generated" ? s : throw new UsageException($"unknown impl '{s}'")) }; flatnessImplsGiven = true; break;
+                case "--impls": o = o with { Impls = List(Value(), s => s is "baseline" or "generated" or "rawbaseline" or "passthrough" ? s : throw new UsageException($"unknown impl '{s}'")) }; flatnessImplsGiven = true; break;
                 case "--latency-ms": o = o with { LatencyMs = (int)ParseLong(Value()) }; break;
                 case "--rate-limit": o = o with { RateLimit = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--fail-every": o = o with { FailEvery = (int)ParseLong(Value()) }; break;
                 case "--commit-every": o = o with { CommitEvery = ParseLong(Value()) }; break;
                 case "--channel-capacity": o = o with { ChannelCapacity = (int)ParseLong(Value()) }; break;
+                case "--resilience": o = o with { Resilience = true }; break;
                 case "--quick": o = o with { Records = 100_000, Scenarios = ["cursor", "offset", "link"], PageSizes = [100, 1000], Rounds = 2 }; break;
                 case "--flatness": o = o with { Flatness = true }; break;
                 case "--flatness-records": o = o with { FlatnessRecords = List(Value(), ParseLong) }; break;

@@ -29,8 +29,12 @@ public sealed record SinceQuery([property: Query] DateTimeOffset? Since);
 
 /// <summary>The records' JSON, source-generated; both clients read and write through <see cref="Issue"/>'s type info.</summary>
 [JsonSerializable(typeof(Issue))]
+[JsonSerializable(typeof(IssueKeys))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 public sealed partial class HarnessJson : JsonSerializerContext;
+
+/// <summary>The fields the passthrough pipeline reads from each issue (key and watermark); the rest lands as sent.</summary>
+public sealed record IssueKeys([property: Key] long Id, DateTimeOffset UpdatedAt);
 
 /// <summary>What a child process reports, as one machine-readable line.</summary>
 public sealed record ClientReport
@@ -121,3 +125,25 @@ public sealed partial class LinkIssues : IExtractor<NoInput, Issue>;
 [Extractor("http://127.0.0.1", "/since", Json = typeof(HarnessJson))]
 [Paginated(Pagination.LinkHeader, PageSize = 100, PageSizeParam = "per_page")]
 public sealed partial class SinceIssues : IExtractor<SinceQuery, Issue>;
+
+// The passthrough side (issue 9): the same endpoints, records landed as the server sent them (RawRecord<IssueKeys>).
+
+/// <summary>Passthrough <c>/cursor</c>.</summary>
+[Extractor("http://127.0.0.1", "/cursor", Json = typeof(HarnessJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next_cursor", PageSize = 100)]
+public sealed partial class RawCursorIssues : IExtractor<NoInput, RawRecord<IssueKeys>>;
+
+/// <summary>Passthrough <c>/offset</c>.</summary>
+[Extractor("http://127.0.0.1", "/offset", Json = typeof(HarnessJson))]
+[Paginated(Pagination.Offset, RecordsPath = "data", TotalPath = "total", PageSize = 100)]
+public sealed partial class RawOffsetIssues : IExtractor<NoInput, RawRecord<IssueKeys>>;
+
+/// <summary>Passthrough <c>/issues</c> (Link header).</summary>
+[Extractor("http://127.0.0.1", "/issues", Json = typeof(HarnessJson))]
+[Paginated(Pagination.LinkHeader, PageSize = 100, PageSizeParam = "per_page")]
+public sealed partial class RawLinkIssues : IExtractor<NoInput, RawRecord<IssueKeys>>;
+
+/// <summary>Passthrough <c>/since</c>.</summary>
+[Extractor("http://127.0.0.1", "/since", Json = typeof(HarnessJson))]
+[Paginated(Pagination.LinkHeader, PageSize = 100, PageSizeParam = "per_page")]
+public sealed partial class RawSinceIssues : IExtractor<SinceQuery, RawRecord<IssueKeys>>;

@@ -59,7 +59,15 @@ public sealed partial class PipelineGenerator
 
             w.Line("        return url.ToString();");
             w.Line("    },");
-            w.Line($"    RecordTypeInfo = static () => {Runtime}ExtractorJson.GetTypeInfo<{output}>({spec.JsonContextType}.Default, {Quote(spec.Name)}),");
+            if (spec.RawFieldsType is { } fields)
+            {
+                w.Line($"    RecordTypeInfo = static () => {Runtime}RawRecord.TypeInfo({Runtime}ExtractorJson.GetTypeInfo<{fields}>({spec.JsonContextType}.Default, {Quote(spec.Name)})),");
+            }
+            else
+            {
+                w.Line($"    RecordTypeInfo = static () => {Runtime}ExtractorJson.GetTypeInfo<{output}>({spec.JsonContextType}.Default, {Quote(spec.Name)}),");
+            }
+
             if (spec.Pagination.Count > 0)
             {
                 w.Line($"    Pagination = new {Runtime}PaginationOptions");

@@ -20,7 +20,7 @@ public sealed partial class PipelineGenerator
         private static readonly string[] KeyAttributeNames = ["ApiPipeline.KeyAttribute", "System.ComponentModel.DataAnnotations.KeyAttribute"];
 
         /// <summary>The watermark's initializers, or <see langword="null"/> without <c>[Watermark]</c>; a bad field adds APP0007.</summary>
-        private static ImmutableEquatableArray<PropertyInit>? ParseWatermark(INamedTypeSymbol type, ITypeSymbol record, string name, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        private static ImmutableEquatableArray<PropertyInit>? ParseWatermark(INamedTypeSymbol type, ITypeSymbol record, string name, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, string access)
         {
             var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == WatermarkAttributeName);
             if (attribute is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string field)
@@ -35,8 +35,8 @@ public sealed partial class PipelineGenerator
             {
                 null => null,
                 _ when IsTime(member.Value.Type, out bool isDateTime) => isDateTime
-                    ? $"static r => (global::System.DateTimeOffset?)r.{Escape(member.Value.Name)}"
-                    : $"static r => r.{Escape(member.Value.Name)}",
+                    ? $"static r => (global::System.DateTimeOffset?){access}{Escape(member.Value.Name)}"
+                    : $"static r => {access}{Escape(member.Value.Name)}",
                 _ => null,
             };
             if (read is null)
@@ -89,12 +89,12 @@ public sealed partial class PipelineGenerator
 
             if (keyed is { } k)
             {
-                string access = "r." + Escape(k.Name);
+                string key = access + Escape(k.Name);
                 inits.Add(new("Key", k.Type.SpecialType == SpecialType.System_String
-                    ? $"static r => {access}"
+                    ? $"static r => {key}"
                     : k.Type.IsValueType && IsFormattable(k.Type)
-                        ? $"static r => {access}.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture)"
-                        : $"static r => {access}?.ToString() ?? string.Empty"));
+                        ? $"static r => {key}.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture)"
+                        : $"static r => {key}?.ToString() ?? string.Empty"));
             }
 
             return inits.ToImmutableEquatableArray();

@@ -21,6 +21,7 @@ public sealed partial class PipelineGenerator
         private const string PaginatedAttributeName = "ApiPipeline.PaginatedAttribute";
         private const string QueryAttributeName = "ApiPipeline.QueryAttribute";
         private const string JsonContextName = "System.Text.Json.Serialization.JsonSerializerContext";
+        private const string RawRecordName = "ApiPipeline.RawRecord<TFields>";
 
         public static ExtractorResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -119,7 +120,11 @@ public sealed partial class PipelineGenerator
             }
 
             AddQuery(inputType, members, url, cancellationToken);
-            var watermark = ParseWatermark(type, outputType, name, diagnostics, cancellationToken);
+            // Passthrough: RawRecord<TFields> lands the bytes as sent; the context registers TFields, and [Watermark]/[Key] name its members.
+            var rawFields = outputType is INamedTypeSymbol { IsGenericType: true } raw && raw.OriginalDefinition.ToDisplayString() == RawRecordName
+                ? raw.TypeArguments[0]
+                : null;
+            var watermark = ParseWatermark(type, rawFields ?? outputType, name, diagnostics, cancellationToken, rawFields is null ? "r." : "r.Fields.");
             if (diagnostics.Count > 0)
             {
                 return null;
@@ -143,6 +148,7 @@ public sealed partial class PipelineGenerator
                 Pagination = PaginationInits(type).ToImmutableEquatableArray(),
                 Resilience = ParseResilience(type),
                 Watermark = watermark,
+                RawFieldsType = rawFields is null ? null : FullName(rawFields),
             };
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ApiPipeline;
 using ApiPipeline.DemoApi;
+using ApiPipeline.Hosting;
 using ApiPipeline.Sample;
 
 // Usage: dotnet run --project samples/ApiPipeline.Sample [-- --base-url URL] [--owner O] [--repo R] [--out DIR] [--state FILE]
@@ -41,17 +42,19 @@ await using var eventsOut = new JsonlOutput<Event>(SampleJson.Default.Event, new
 manager.RegisterPipeline("issues", new GitHubIssues(extractorOptions), issuesOut, pipelineOptions);
 manager.RegisterPipeline("events", new Events(extractorOptions), eventsOut, pipelineOptions);
 
-var results = new List<PipelineResult>
+// Live progress on a terminal (plain lines when output is redirected), read from ApiPipeline's own metrics.
+var results = new List<PipelineResult>();
+using (new RunProgress("sample"))
 {
-    await manager.ExecutePipelineAsync("issues", new RepoRef(options.Owner, options.Repo)),
-    await manager.ExecutePipelineAsync("events", NoInput.Value),
-};
+    results.Add(await manager.ExecutePipelineAsync("issues", new RepoRef(options.Owner, options.Repo)));
+    results.Add(await manager.ExecutePipelineAsync("events", NoInput.Value));
+}
 
 Console.WriteLine();
-Console.WriteLine($"{"pipeline",-10} {"status",-10} {"records",9} {"pages",6} {"dupes",6} {"seconds",8} {"records/s",10} {"files",6}  watermark");
 foreach (var r in results)
 {
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.PipelineId,-10} {r.Status,-10} {r.Records,9:N0} {r.Pages,6:N0} {r.Duplicates,6:N0} {r.Duration.TotalSeconds,8:0.000} {r.RecordsPerSecond,10:N0} {r.Files.Count,6}  {r.Watermark:O}{(r.Resumed ? " (resumed)" : "")}"));
+    Console.Write(RunSummary.From(r).ToText());
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  duplicates  {r.Duplicates,12:N0}   dropped (read again by the watermark lag){(r.Resumed ? "; resumed an interrupted run" : "")}"));
 }
 
 Console.WriteLine($"Output: {Path.GetFullPath(options.OutputDirectory)}");

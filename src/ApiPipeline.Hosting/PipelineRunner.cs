@@ -168,8 +168,12 @@ public sealed class PipelineRunner
     {
         public async Task<RunSummary> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
         {
-            var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? runner.Options.For(registration.Name).Input ?? runner.Options.For(id).Input, request.From, request.To);
+            // An incremental extractor ([Watermark]) takes --from/--to as its range (a backfill); others get them as input members.
+            bool incremental = registration.Definition.Watermark is not null;
+            var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? runner.Options.For(registration.Name).Input ?? runner.Options.For(id).Input, incremental ? null : request.From, incremental ? null : request.To);
             var extractor = registration.CreateExtractor(runner._httpClients(registration.Name), runner.Common(options, request));
+            var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
+            await using var storeScope = store.ConfigureAwait(false);
             var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
             await using (sink.ConfigureAwait(false))
             {
@@ -178,6 +182,9 @@ public sealed class PipelineRunner
                     OnError = onError,
                     TimeProvider = runner.TimeProvider,
                     LoggerFactory = runner._loggerFactory,
+                    StateStore = store,
+                    From = incremental ? request.From : null,
+                    Until = incremental ? request.To : null,
                 });
                 var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);
                 return runner.Finish(RunSummary.From(result));

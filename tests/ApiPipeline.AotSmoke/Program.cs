@@ -25,6 +25,20 @@ try
         Check(result, EventCount);
     }
 
+    // Passthrough (issue 9): the same issues landed as the API sent them, partitioned through the fields record.
+    await using (var rawOut = new JsonlOutput<RawRecord<IssueKeys>>(RawRecord.TypeInfo(SmokeJson.Default.IssueKeys), new() { Directory = outDir, Name = "issues-raw", PartitionBy = r => r.Fields.UpdatedAt }))
+    {
+        var result = await new Pipeline<RepoRef, RawRecord<IssueKeys>>("issues-raw", new IssuesRaw(options), rawOut).ExecuteAsync(new RepoRef("octo", "smoke"));
+        Check(result, IssueCount);
+    }
+
+    int rawLines = Directory.EnumerateFiles(Path.Combine(outDir, "issues-raw"), "*.jsonl", SearchOption.AllDirectories)
+        .SelectMany(File.ReadLines).Select(line => JsonSerializer.Deserialize(line, SmokeJson.Default.Issue)!.Id).Distinct().Count();
+    if (rawLines != IssueCount)
+    {
+        failures.Add($"expected {IssueCount} distinct passthrough issues, found {rawLines}");
+    }
+
     var ids = new HashSet<long>();
     foreach (var file in Directory.EnumerateFiles(Path.Combine(outDir, "issues"), "*.jsonl", SearchOption.AllDirectories))
     {
@@ -71,8 +85,11 @@ public sealed record Event(long Id, string Type, DateTimeOffset CreatedAt);
 
 public sealed record RepoRef(string Owner, string Repo);
 
+public sealed record IssueKeys(long Id, DateTimeOffset UpdatedAt);
+
 [JsonSerializable(typeof(Issue))]
 [JsonSerializable(typeof(Event))]
+[JsonSerializable(typeof(IssueKeys))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class SmokeJson : JsonSerializerContext;
 
@@ -83,3 +100,7 @@ public sealed partial class Issues : IExtractor<RepoRef, Issue>;
 [Extractor("https://api.example.com", "/v1/events", Json = typeof(SmokeJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "meta.next_cursor", PageSize = 250)]
 public sealed partial class Events : IExtractor<NoInput, Event>;
+
+[Extractor("https://api.github.com", "/repos/{owner}/{repo}/issues", Json = typeof(SmokeJson))]
+[Paginated(Pagination.LinkHeader, PageSize = 100, PageSizeParam = "per_page")]
+public sealed partial class IssuesRaw : IExtractor<RepoRef, RawRecord<IssueKeys>>;

@@ -184,7 +184,7 @@ public sealed class CliTests : IAsyncLifetime
     {
         string file = Path.Combine(_dir.Path, "items.yaml");
         await File.WriteAllTextAsync(file, $"pipeline_id: yaml_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {_dir.Path}\n");
-        var (code, output, error) = await Cli("run", file);
+        var (code, output, error) = await Cli("run", file, "--state", Path.Combine(_dir.Path, "state.db"));
         Assert.True(code == ExitCodes.Success, output + error);
         Assert.Contains("pipeline 'yaml_items': succeeded", output, StringComparison.Ordinal);
         Assert.True(Directory.Exists(Path.Combine(_dir.Path, "yaml_items")));

@@ -32,6 +32,12 @@ internal sealed class JsonContextAnalyzer : ExtractorAnalyzer
             return;
         }
 
+        // Passthrough: RawRecord<TFields> needs TFields in the context, not RawRecord itself.
+        if (record is INamedTypeSymbol { IsGenericType: true } raw && raw.OriginalDefinition.ToDisplayString() == "ApiPipeline.RawRecord<TFields>")
+        {
+            record = raw.TypeArguments[0];
+        }
+
         if (Registers(context, record, extractor.Known))
         {
             return;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -33,6 +34,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private readonly SecretScrubber _secrets = new();
     private readonly TimeProvider _clock;
     private readonly TimeSpan _maxRetryAfter;
+    private readonly Microsoft.Extensions.Logging.ILogger? _logger;
     private JsonTypeInfo<TOut>? _typeInfo;
 
     /// <summary>Creates the engine for one extractor.</summary>
@@ -67,7 +69,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         _maxRetryAfter = _resilience.Retry?.MaxRetryAfter ?? RetryOptions.DefaultMaxRetryAfter;
         _limiter = _resilience.RateLimit is { } rateLimit ? HostRateLimiters.For(_baseUrl, rateLimit, _clock) : null;
-        _pipeline = PageResilience.Build(definition.Name, _resilience, _clock, _limiter, _maxRetryAfter);
+        _logger = _options.LoggerFactory?.CreateLogger(Log.Category);
+        _pipeline = PageResilience.Build(definition.Name, _resilience, _clock, _limiter, _maxRetryAfter, _logger);
     }
 
     /// <inheritdoc/>
@@ -132,6 +135,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         {
             cancellationToken.ThrowIfCancellationRequested();
             run.Start(url);
+            var span = Instruments.StartSpan("apipipeline.page", ActivityKind.Client);
             HttpResponseMessage? response = null;
             ExtractionException? failure = null;
             try
@@ -142,14 +146,19 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             {
                 failure = ex;
             }
+            catch (Exception ex) when (PageFailed(span, run, ex))
+            {
+                throw; // Not reached: PageFailed ends the span and returns false.
+            }
 
             if (failure is not null)
             {
+                PageFailed(span, run, failure);
                 // The next page is computable without this one's response: skip it, carrying the error, and go on.
                 failuresInARow++;
                 var after = paginator.AfterFailedPage(url, run.PageNumber);
                 var skipTo = after is null ? null : new PageCheckpoint(after.AbsoluteUri, run.PageNumber + 1, run.RecordsBefore);
-                yield return new Page<TOut>(run.PageNumber, run.ShownUrl, [], skipTo, 0) { Attempts = failure.Attempts, Error = failure };
+                yield return new Page<TOut>(run.PageNumber, run.ShownUrl, [], skipTo, 0) { Attempts = failure.Attempts, Error = failure, Throttled = run.Throttled };
                 url = after;
                 run.PageNumber++;
                 continue;
@@ -178,7 +187,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
             long recordsSoFar = run.RecordsBefore + records.Count;
             var checkpoint = next is null ? null : new PageCheckpoint(next.AbsoluteUri, run.PageNumber + 1, recordsSoFar);
-            yield return new Page<TOut>(run.PageNumber, run.ShownUrl, records.ToArray(), checkpoint, run.Body.Length) { Attempts = run.Attempts };
+            PageRead(span, run, records.Count);
+            yield return new Page<TOut>(run.PageNumber, run.ShownUrl, records.ToArray(), checkpoint, run.Body.Length) { Attempts = run.Attempts, Throttled = run.Throttled };
             url = next;
             run.PageNumber++;
             run.RecordsBefore = recordsSoFar;
@@ -218,7 +228,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 _limiter.ObserveQuota(remaining, resetIn);
             }
 
-            run.Scan = PageParser.Parse(run.Body.Span, _layout, run.TypeInfo, run.Records);
+            run.Scan = PageParser.Parse(run.Body.Span, _layout, run.Reader, run.Records);
             return response;
         }
         catch (PageShapeException ex)
@@ -254,9 +264,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             }
 
             HttpResponseMessage? response = null;
+            long sent = 0;
             try
             {
                 string? credential = _auth is null ? null : await _auth.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
+                sent = Instruments.RequestsEnabled ? Stopwatch.GetTimestamp() : 0;
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.Unauthorized && _auth is { RefreshesOn401: true } && !refreshed)
                 {
@@ -270,14 +282,17 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (!response.IsSuccessStatusCode)
                 {
                     await run.Body.ReadPrefixAsync(response.Content, 64 * 1024, cancellationToken).ConfigureAwait(false);
+                    Measure(run, (int)response.StatusCode, null, sent);
                     throw StatusError(run, response);
                 }
 
                 await run.Body.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+                Measure(run, (int)response.StatusCode, null, sent);
                 return response;
             }
             catch (Exception ex) when (ex is not ExtractionException)
             {
+                Measure(run, response is null ? 0 : (int)response.StatusCode, ex.GetType().Name, sent);
                 response?.Dispose();
                 throw ex switch
                 {
@@ -306,6 +321,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         if (status == HttpStatusCode.TooManyRequests)
         {
             _limiter?.Throttled(wait);
+            if (_logger is not null)
+            {
+                Log.Throttled(_logger, Name, run.PageNumber, wait is TimeSpan asked ? $"; it asks to wait {Duration.Format(asked)}" : "");
+            }
         }
 
         string answered = $"the API answered {code} {response.ReasonPhrase}";
@@ -322,6 +341,54 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         return Error(run, ExtractionErrorKind.HttpStatus, $"{answered}; expected 2xx. {body}", status, retryAfter: wait, bodySnippet: true);
     }
+
+    /// <summary>One HTTP attempt for the request metrics (when anything listens: <paramref name="sent"/> is 0 otherwise).</summary>
+    private void Measure(PageRun run, int status, string? errorType, long sent)
+    {
+        if (sent != 0)
+        {
+            Instruments.Request(Name, run.Url, status, errorType, Stopwatch.GetElapsedTime(sent).TotalSeconds);
+        }
+    }
+
+    /// <summary>A page read whole: metrics, its span's attributes (URL redacted) and a debug line.</summary>
+    private void PageRead(Activity? span, PageRun run, int records)
+    {
+        Instruments.Page(Name, records, run.Body.Length);
+        if (span is not null)
+        {
+            Tag(span, run).SetTag(ApiPipelineTags.RecordCount, records).Dispose();
+        }
+
+        if (_logger is not null)
+        {
+            Log.PageRead(_logger, Name, run.PageNumber, records, run.Body.Length, run.Attempts, run.ShownUrl);
+        }
+    }
+
+    /// <summary>Ends a page's span as failed; returns <see langword="false"/> so that it can serve as an exception filter.</summary>
+    private bool PageFailed(Activity? span, PageRun run, Exception error)
+    {
+        if (span is not null)
+        {
+            Instruments.Fail(Tag(span, run), error);
+            if (error is ExtractionException { StatusCode: { } status })
+            {
+                span.SetTag(ApiPipelineTags.HttpStatusCode, (int)status);
+            }
+
+            span.Dispose();
+        }
+
+        return false;
+    }
+
+    private Activity Tag(Activity span, PageRun run) => span
+        .SetTag(ApiPipelineTags.Extractor, Name)
+        .SetTag(ApiPipelineTags.PageNumber, run.PageNumber)
+        .SetTag(ApiPipelineTags.Attempts, run.Attempts)
+        .SetTag(ApiPipelineTags.ServerAddress, run.Url.Host)
+        .SetTag(ApiPipelineTags.UrlFull, run.ShownUrl);
 
     private ExtractionException Error(PageRun run, ExtractionErrorKind kind, string detail, HttpStatusCode? status = null, Exception? inner = null, TimeSpan? retryAfter = null, bool bodySnippet = false)
     {
@@ -426,6 +493,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         public JsonTypeInfo<TOut> TypeInfo { get; } = typeInfo;
 
+        public RecordReader<TOut> Reader { get; } = RecordReader<TOut>.For(typeInfo);
+
         public ResponseBuffer Body { get; } = new();
 
         public List<TOut> Records { get; } = new(capacity);
@@ -444,11 +513,16 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         public PageScan Scan { get; set; }
 
+        public TimeSpan Throttled { get; private set; }
+
+        public void AddThrottled(TimeSpan wait) => Throttled += wait;
+
         public void Start(Uri url)
         {
             Url = url;
             ShownUrl = UrlRedactor.Redact(url);
             Attempts = 0;
+            Throttled = TimeSpan.Zero;
             Records.Clear();
         }
 

@@ -43,6 +43,7 @@ public sealed class JsonlOutput<T> : IOutput<T>
     private readonly Dictionary<int, int> _nextPart = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _json;
+    private readonly Func<T, ReadOnlyMemory<byte>>? _rawJson;
 
     /// <summary>Creates the output.</summary>
     /// <param name="typeInfo">The record's type metadata, from the same context the extractor uses.</param>
@@ -56,6 +57,7 @@ public sealed class JsonlOutput<T> : IOutput<T>
         _options = options;
         _root = Path.GetFullPath(Path.Combine(options.Directory, options.Name));
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, SkipValidation = true, Indented = false });
+        _rawJson = (typeInfo.Converter as IRawRecordConverter)?.JsonOf<T>();
     }
 
     /// <summary>The dataset's folder.</summary>
@@ -76,6 +78,12 @@ public sealed class JsonlOutput<T> : IOutput<T>
         cancellationToken.ThrowIfCancellationRequested();
         var partitionBy = _options.PartitionBy;
         var span = records.Span;
+        if (_rawJson is not null)
+        {
+            WriteRaw(span, partitionBy, _rawJson);
+            return ValueTask.CompletedTask;
+        }
+
         for (int i = 0; i < span.Length; i++)
         {
             int key = partitionBy is null ? NoPartition : DayKey(partitionBy(span[i]));
@@ -92,6 +100,58 @@ public sealed class JsonlOutput<T> : IOutput<T>
 
         PendingRecords += span.Length;
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Passthrough (<see cref="RawRecord{TFields}"/>): writes each record's bytes and <c>'\n'</c> with no re-serialization. Records read
+    /// by the extractor sit one after another in the page's buffer, each followed by <c>'\n'</c>, so a run of them going to the same
+    /// file is written with one copy.
+    /// </summary>
+    private void WriteRaw(ReadOnlySpan<T> span, Func<T, DateTimeOffset?>? partitionBy, Func<T, ReadOnlyMemory<byte>> rawJson)
+    {
+        OpenFile? runFile = null;
+        byte[]? runArray = null;
+        int runStart = 0, runEnd = 0;
+        var single = partitionBy is null && span.Length > 0 ? (_open.TryGetValue(NoPartition, out var one) ? one : Open(NoPartition)) : null;
+        for (int i = 0; i < span.Length; i++)
+        {
+            var file = single ?? (_open.TryGetValue(DayKey(partitionBy!(span[i])), out var open) ? open : Open(DayKey(partitionBy!(span[i]))));
+            var json = rawJson(span[i]);
+            if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(json, out var segment)
+                && segment.Offset + segment.Count < segment.Array!.Length
+                && segment.Array[segment.Offset + segment.Count] == (byte)'\n')
+            {
+                if (file == runFile && segment.Array == runArray && segment.Offset == runEnd)
+                {
+                    runEnd += segment.Count + 1;
+                    continue;
+                }
+
+                runFile?.Stream.Write(runArray!, runStart, runEnd - runStart);
+                PendingBytes += runEnd - runStart;
+                (runFile, runArray, runStart, runEnd) = (file, segment.Array, segment.Offset, segment.Offset + segment.Count + 1);
+                continue;
+            }
+
+            if (runFile is not null)
+            {
+                runFile.Stream.Write(runArray!, runStart, runEnd - runStart);
+                PendingBytes += runEnd - runStart;
+                (runFile, runStart, runEnd) = (null, 0, 0);
+            }
+
+            file.Stream.Write(json.Span);
+            file.Stream.WriteByte((byte)'\n');
+            PendingBytes += json.Length + 1;
+        }
+
+        if (runFile is not null)
+        {
+            runFile.Stream.Write(runArray!, runStart, runEnd - runStart);
+            PendingBytes += runEnd - runStart;
+        }
+
+        PendingRecords += span.Length;
     }
 
     /// <inheritdoc/>

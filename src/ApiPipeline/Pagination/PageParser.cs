@@ -32,7 +32,12 @@ internal static class PageParser
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 };
 
     public static PageScan Parse<T>(ReadOnlySpan<byte> json, PageLayout layout, JsonTypeInfo<T> typeInfo, List<T> records)
+        => Parse(json, layout, new TypedRecordReader<T>(typeInfo), records);
+
+    /// <summary>Parses a page, reading each record with <paramref name="typeInfo"/> (typed or passthrough, see <see cref="RecordReader{T}"/>).</summary>
+    public static PageScan Parse<T>(ReadOnlySpan<byte> json, PageLayout layout, RecordReader<T> typeInfo, List<T> records)
     {
+        typeInfo.BeginPage(json.Length);
         var reader = new Utf8JsonReader(json, ReaderOptions);
         var scan = default(PageScan);
         if (!reader.Read())
@@ -47,7 +52,7 @@ internal static class PageParser
                 throw new PageShapeException($"expected the body to be a JSON array of records, found {Describe(reader.TokenType)}; if the records are inside an object, set RecordsPath (e.g. \"data\")");
             }
 
-            ReadRecords(ref reader, typeInfo, records, "$");
+            ReadRecords(ref reader, json, typeInfo, records, "$");
             scan.RecordsFound = true;
         }
         else
@@ -57,7 +62,7 @@ internal static class PageParser
                 throw new PageShapeException($"expected the body to be a JSON object with records at '{layout.Path(PageLayout.Records)}', found {Describe(reader.TokenType)}");
             }
 
-            WalkObject(ref reader, layout, 0, layout.TargetMask, ref scan, typeInfo, records);
+            WalkObject(ref reader, json, layout, 0, layout.TargetMask, ref scan, typeInfo, records);
         }
 
         if (reader.Read())
@@ -73,7 +78,7 @@ internal static class PageParser
         return scan;
     }
 
-    private static void WalkObject<T>(ref Utf8JsonReader reader, PageLayout layout, int depth, int mask, ref PageScan scan, JsonTypeInfo<T> typeInfo, List<T> records)
+    private static void WalkObject<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, PageLayout layout, int depth, int mask, ref PageScan scan, RecordReader<T> typeInfo, List<T> records)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -117,7 +122,7 @@ internal static class PageParser
 
                 if ((terminal & 1) != 0)
                 {
-                    ReadRecordsValue(ref reader, layout, typeInfo, records, ref scan);
+                    ReadRecordsValue(ref reader, json, layout, typeInfo, records, ref scan);
                 }
                 else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
@@ -129,7 +134,7 @@ internal static class PageParser
 
             if (reader.TokenType == JsonTokenType.StartObject)
             {
-                WalkObject(ref reader, layout, depth + 1, matched, ref scan, typeInfo, records);
+                WalkObject(ref reader, json, layout, depth + 1, matched, ref scan, typeInfo, records);
             }
             else
             {
@@ -138,16 +143,16 @@ internal static class PageParser
         }
     }
 
-    private static void ReadRecordsValue<T>(ref Utf8JsonReader reader, PageLayout layout, JsonTypeInfo<T> typeInfo, List<T> records, ref PageScan scan)
+    private static void ReadRecordsValue<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, PageLayout layout, RecordReader<T> typeInfo, List<T> records, ref PageScan scan)
     {
         string path = layout.Path(PageLayout.Records);
         switch (reader.TokenType)
         {
             case JsonTokenType.StartArray:
-                ReadRecords(ref reader, typeInfo, records, path);
+                ReadRecords(ref reader, json, typeInfo, records, path);
                 break;
             case JsonTokenType.StartObject:
-                records.Add(ReadRecord(ref reader, typeInfo, path, 0, single: true));
+                records.Add(ReadRecord(ref reader, json, typeInfo, path, 0, single: true));
                 break;
             case JsonTokenType.Null:
                 break;
@@ -158,32 +163,33 @@ internal static class PageParser
         scan.RecordsFound = true;
     }
 
-    private static void ReadRecords<T>(ref Utf8JsonReader reader, JsonTypeInfo<T> typeInfo, List<T> records, string path)
+    private static void ReadRecords<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, List<T> records, string path)
     {
         int index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            records.Add(ReadRecord(ref reader, typeInfo, path, index++, single: false));
+            records.Add(ReadRecord(ref reader, json, typeInfo, path, index++, single: false));
         }
     }
 
-    private static T ReadRecord<T>(ref Utf8JsonReader reader, JsonTypeInfo<T> typeInfo, string path, int index, bool single)
+    private static T ReadRecord<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, string path, int index, bool single)
     {
-        string where = single ? $"the record at '{path}'" : $"record {index} of '{path}'";
         if (reader.TokenType == JsonTokenType.Null)
         {
-            throw new PageShapeException($"{where} is null; expected a {typeInfo.Type.Name}", ExtractionErrorKind.RecordMismatch);
+            throw new PageShapeException($"{Where(path, index, single)} is null; expected a {typeInfo.TypeName}", ExtractionErrorKind.RecordMismatch);
         }
 
         var start = reader;
         try
         {
-            return JsonSerializer.Deserialize(ref reader, typeInfo)
-                ?? throw new PageShapeException($"{where} is null; expected a {typeInfo.Type.Name}", ExtractionErrorKind.RecordMismatch);
+            return typeInfo.TryRead(ref reader, json, out var value)
+                ? value
+                : throw new PageShapeException($"{Where(path, index, single)} is null; expected a {typeInfo.TypeName}", ExtractionErrorKind.RecordMismatch);
         }
         catch (JsonException ex)
         {
             // Only on the failure path: tell broken JSON (a cut-off body, a stray comma) from a record of the wrong shape.
+            string where = Where(path, index, single);
             try
             {
                 start.Skip();
@@ -193,8 +199,10 @@ internal static class PageParser
                 throw new PageShapeException($"the body is not valid JSON inside {where}: {syntax.Message}", ExtractionErrorKind.InvalidJson, syntax);
             }
 
-            throw new PageShapeException($"{where} does not fit {typeInfo.Type.Name}: {ex.Message}", ExtractionErrorKind.RecordMismatch, ex);
+            throw new PageShapeException($"{where} does not fit {typeInfo.TypeName}: {ex.Message}", ExtractionErrorKind.RecordMismatch, ex);
         }
+
+        static string Where(string path, int index, bool single) => single ? $"the record at '{path}'" : $"record {index} of '{path}'";
     }
 
     private static void ReadScalar(ref Utf8JsonReader reader, PageLayout layout, int target, ref PageScan scan)

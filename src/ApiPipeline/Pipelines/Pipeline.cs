@@ -47,6 +47,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     private readonly ErrorMode _mode;
     private readonly string? _deadLetterPath;
     private PipelineState _state;
+    private readonly Microsoft.Extensions.Logging.ILogger? _logger;
 
     /// <summary>Creates a pipeline.</summary>
     /// <param name="id">The pipeline's id.</param>
@@ -72,6 +73,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
 
         _state = new PipelineState(id, PipelineStatus.Created);
+        _logger = _options.LoggerFactory?.CreateLogger(Log.Category);
     }
 
     /// <summary>The error mode in force: <see cref="PipelineOptions.OnError"/>, else the extractor's.</summary>
@@ -116,6 +118,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         var run = new RunCounters();
         var checkpointer = await RunCheckpointer<TIn, TOut>.OpenAsync(Id, _extractor, _output, _options, cancellationToken).ConfigureAwait(false);
         Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow()));
+        using var span = Instruments.StartSpan("apipipeline.run");
+        span?.SetTag(ApiPipelineTags.Pipeline, Id).SetTag(ApiPipelineTags.Extractor, _extractor.Name);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateBounded<PartitionPage>(new BoundedChannelOptions(_options.ChannelCapacity)
@@ -177,6 +181,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             DeadLettered = run.DeadLettered,
             Errors = run.Errors,
             DeadLetterFile = deadLetter is { Written: true } ? deadLetter.Path : null,
+            Throttled = run.Throttled,
             RunId = checkpointer.RunId,
             Resumed = checkpointer.Resumed,
             Watermark = checkpointer.Watermark,
@@ -198,6 +203,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             DeadLettered = run.DeadLettered,
             Watermark = checkpointer.Watermark,
         });
+        Telemetry(result, span, clock.GetUtcNow());
         return result;
     }
 
@@ -214,11 +220,17 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     continue;
                 }
 
+                if (_logger is not null)
+                {
+                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? partition : UrlRedactor.Redact(start.Url), checkpointer.Watermark?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none (full extraction)");
+                }
+
                 try
                 {
                     await foreach (var page in _extractor.ExtractPagesAsync(input, start, cancellationToken).ConfigureAwait(false))
                     {
                         run.CountAttempts(page.Attempts);
+                        run.Throttled += page.Throttled;
                         if (page.Error is { } skipped)
                         {
                             // A failed page the extractor skipped (its next page was computable): nothing of it is written.
@@ -325,11 +337,44 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
     }
 
-    private static async Task CommitAsync(RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
+    private async Task CommitAsync(RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
     {
         var commit = await checkpointer.CommitAsync(cancellationToken).ConfigureAwait(false);
         run.Committed += commit.Records;
         run.Files.AddRange(commit.Files);
+        if (commit.Records > 0)
+        {
+            Instruments.Batch(Id, commit.Records, commit.Bytes);
+            if (_logger is not null)
+            {
+                Log.BatchCommitted(_logger, "pipeline", Id, commit.Records, commit.Bytes, commit.Files.Count);
+            }
+        }
+    }
+
+    /// <summary>The run's metrics, span attributes and summary log line.</summary>
+    private void Telemetry(PipelineResult result, System.Diagnostics.Activity? span, DateTimeOffset now)
+    {
+        Instruments.Run("pipeline", Id, result.Status, result.Duration);
+        if (result.Watermark is { } mark && _extractor.Watermark is not null)
+        {
+            Instruments.WatermarkLag(Id, "", mark, now);
+        }
+
+        var summary = RunSummary.From(result);
+        if (span is not null)
+        {
+            span.SetTag(ApiPipelineTags.Outcome, summary.OutcomeText).SetTag(ApiPipelineTags.RecordCount, result.Records);
+            if (result.Error is { } error)
+            {
+                Instruments.Fail(span, error);
+            }
+        }
+
+        if (_logger is not null)
+        {
+            summary.LogTo(_logger, result.Error);
+        }
     }
 
     private async ValueTask RecordFailureAsync(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
@@ -351,9 +396,18 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             await deadLetter.WriteAsync(DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider), cancellationToken).ConfigureAwait(false);
             run.DeadLettered++;
+            Instruments.DeadLettered(Id, error.Extractor);
+            if (_logger is not null)
+            {
+                Log.DeadLettered(_logger, "pipeline", Id, deadLetter.Path);
+            }
         }
 
         Update(s => s with { Failures = run.Failures, Skipped = run.Skipped, DeadLettered = run.DeadLettered, LastError = error.Message });
+        if (_logger is not null)
+        {
+            Log.FailureSkipped(_logger, "pipeline", Id, pageSkipped ? $"page {error.PageNumber}" : "the rest of an input", error.Attempts, error.Kind.ToString(), error.Message);
+        }
     }
 
     private void Transition(PipelineState next) => Update(_ => next);
@@ -396,6 +450,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         public long Skipped { get; set; }
 
         public long DeadLettered { get; set; }
+
+        public TimeSpan Throttled { get; set; }
 
         public List<ExtractionException> Errors { get; } = [];
 

@@ -84,6 +84,9 @@ public sealed record PipelineResult
     /// <summary>Whether the run continued an interrupted one from its last committed checkpoint.</summary>
     public bool Resumed { get; init; }
 
+    /// <summary>Time the run's pages waited for rate limits (the client-side limiter, host pauses, the API's <c>Retry-After</c>).</summary>
+    public TimeSpan Throttled { get; init; }
+
     /// <summary>The newest watermark after the run: advanced if the run completed, else the stored one.</summary>
     public DateTimeOffset? Watermark { get; init; }
 

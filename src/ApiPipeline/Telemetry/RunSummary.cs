@@ -90,11 +90,13 @@ public sealed record RunSummary
             Pages = result.Pages,
             Requests = result.Requests,
             Retries = result.Retries,
+            Throttled = result.Throttled,
             Failures = result.Failures + (result.Status == PipelineStatus.Failed ? 1 : 0),
             Skipped = result.Skipped,
             DeadLettered = result.DeadLettered,
             Duration = result.Duration,
             Files = result.Files,
+            NewWatermark = result.Watermark,
             DeadLetterFile = result.DeadLetterFile,
             Error = result.Error?.Message,
         };

@@ -1,0 +1,91 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ApiPipeline;
+
+/// <summary>
+/// A record landed exactly as the API sent it (passthrough): its UTF-8 JSON, compacted to one line (insignificant whitespace
+/// removed; string contents, escapes, number text and property order kept), plus <typeparamref name="TFields"/>, a small record that
+/// declares only the fields the pipeline itself needs (primary key, watermark, partition date), read from the same bytes.
+/// Declare an extractor as <c>IExtractor&lt;TIn, RawRecord&lt;TFields&gt;&gt;</c> and register <typeparamref name="TFields"/> (not
+/// <c>RawRecord</c>) in the <c>Json</c> context. <see cref="Json"/> points into a buffer shared by the records of one page.
+/// </summary>
+/// <typeparam name="TFields">The fields the pipeline reads; unknown properties are skipped.</typeparam>
+public readonly struct RawRecord<TFields>
+{
+    /// <summary>Creates a raw record.</summary>
+    /// <param name="json">The record's compact UTF-8 JSON.</param>
+    /// <param name="fields">The fields read from it.</param>
+    public RawRecord(ReadOnlyMemory<byte> json, TFields fields)
+    {
+        Json = json;
+        Fields = fields;
+    }
+
+    /// <summary>The record's compact UTF-8 JSON, as the API sent it less insignificant whitespace.</summary>
+    public ReadOnlyMemory<byte> Json { get; }
+
+    /// <summary>The fields the pipeline needs, read from <see cref="Json"/>.</summary>
+    public TFields Fields { get; }
+
+    /// <summary>The record's JSON as a string.</summary>
+    /// <returns>The JSON text.</returns>
+    public override string ToString() => Encoding.UTF8.GetString(Json.Span);
+}
+
+/// <summary>Builds the type metadata of raw records; used by generated code.</summary>
+public static class RawRecord
+{
+    /// <summary>
+    /// The <see cref="JsonTypeInfo{T}"/> of <see cref="RawRecord{TFields}"/> over <paramref name="fields"/>: it writes the raw bytes as they are,
+    /// and it tells the extractor and <see cref="JsonlOutput{T}"/> to take the passthrough path.
+    /// </summary>
+    /// <typeparam name="TFields">The fields record.</typeparam>
+    /// <param name="fields">The fields record's metadata from the extractor's <c>Json</c> context.</param>
+    /// <returns>The raw record's metadata.</returns>
+    public static JsonTypeInfo<RawRecord<TFields>> TypeInfo<TFields>(JsonTypeInfo<TFields> fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        return JsonMetadataServices.CreateValueInfo<RawRecord<TFields>>(fields.Options, new RawRecordConverter<TFields>(fields));
+    }
+}
+
+/// <summary>What the runtime asks of a raw record's converter, without knowing its fields type.</summary>
+internal interface IRawRecordConverter
+{
+    /// <summary>A reader that captures each record's bytes; <typeparamref name="T"/> is the converter's <see cref="RawRecord{TFields}"/>.</summary>
+    RecordReader<T> CreateReader<T>();
+
+    /// <summary>Gets a record's bytes; <typeparamref name="T"/> is the converter's <see cref="RawRecord{TFields}"/>.</summary>
+    Func<T, ReadOnlyMemory<byte>> JsonOf<T>();
+}
+
+/// <summary>
+/// Writes a raw record's bytes unchanged. Reading (used only outside the page parser, e.g. for stored chain pages) copies and
+/// compacts the element's text and reads the fields from it.
+/// </summary>
+internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields) : JsonConverter<RawRecord<TFields>>, IRawRecordConverter
+{
+    public JsonTypeInfo<TFields> Fields { get; } = fields;
+
+    public override RawRecord<TFields> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        byte[] text = Encoding.UTF8.GetBytes(document.RootElement.GetRawText());
+        var compact = new byte[text.Length];
+        int length = JsonCompactor.Compact(text, compact);
+        var json = compact.AsMemory(0, length);
+        var value = JsonSerializer.Deserialize(json.Span, Fields)
+            ?? throw new JsonException($"a raw record is null; expected an object with the fields of {typeof(TFields).Name}");
+        return new RawRecord<TFields>(json, value);
+    }
+
+    public override void Write(Utf8JsonWriter writer, RawRecord<TFields> value, JsonSerializerOptions options)
+        => writer.WriteRawValue(value.Json.Span, skipInputValidation: true);
+
+    public RecordReader<T> CreateReader<T>() => (RecordReader<T>)(object)new RawRecordReader<TFields>(Fields);
+
+    public Func<T, ReadOnlyMemory<byte>> JsonOf<T>() => (Func<T, ReadOnlyMemory<byte>>)(object)(Func<RawRecord<TFields>, ReadOnlyMemory<byte>>)(static r => r.Json);
+}

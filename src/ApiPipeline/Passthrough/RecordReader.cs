@@ -1,0 +1,283 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ApiPipeline;
+
+/// <summary>How <see cref="PageParser"/> turns one record's JSON into a <typeparamref name="T"/>; one instance per extraction run.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+internal abstract class RecordReader<T>
+{
+    /// <summary>The record type's name, for messages.</summary>
+    public abstract string TypeName { get; }
+
+    /// <summary>The record metadata's options (to look up the input's metadata for error messages).</summary>
+    public abstract JsonSerializerOptions Options { get; }
+
+    /// <summary>The reader for <paramref name="typeInfo"/>: raw records capture their bytes, other types are deserialized.</summary>
+    public static RecordReader<T> For(JsonTypeInfo<T> typeInfo)
+        => typeInfo.Converter is IRawRecordConverter raw ? raw.CreateReader<T>() : new TypedRecordReader<T>(typeInfo);
+
+    /// <summary>Called before each parse of a page body (also before a retried attempt).</summary>
+    /// <param name="bodyLength">The body's length in bytes.</param>
+    public virtual void BeginPage(int bodyLength)
+    {
+    }
+
+    /// <summary>
+    /// Reads the record at the reader's current token (not null) from <paramref name="json"/>, the whole body the reader runs over,
+    /// leaving the reader on the record's last token. Returns <see langword="false"/> when the record deserializes to null.
+    /// </summary>
+    public abstract bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out T value);
+}
+
+/// <summary>Deserializes each record with its <see cref="JsonTypeInfo{T}"/>.</summary>
+internal sealed class TypedRecordReader<T>(JsonTypeInfo<T> typeInfo) : RecordReader<T>
+{
+    public override string TypeName => typeInfo.Type.Name;
+
+    public override JsonSerializerOptions Options => typeInfo.Options;
+
+    public override bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out T value)
+    {
+        value = JsonSerializer.Deserialize(ref reader, typeInfo)!;
+        return value is not null;
+    }
+}
+
+/// <summary>
+/// Passthrough: reads only <typeparamref name="TFields"/> from each record, then copies the record's byte range, compacted, into the
+/// page's buffer, each record followed by <c>'\n'</c> (so an output can write a run of records with one copy). The buffer is allocated in
+/// blocks of at most 64 KiB (below the large object heap) per page, none per record.
+/// <para>
+/// Reading the fields: one <see cref="Utf8JsonReader"/> walk over the record's top-level properties; those whose JSON names (from the
+/// context's naming policy and <c>[JsonPropertyName]</c>, via <see cref="JsonTypeInfo.Properties"/>) belong to <typeparamref name="TFields"/>
+/// are copied into a small scratch object, everything else is skipped without being looked at; the scratch object is then deserialized
+/// with <typeparamref name="TFields"/>'s <see cref="JsonTypeInfo{T}"/>, so converters, constructors and <c>required</c> members behave
+/// exactly as for typed records. Types that cannot be read that way (not an object contract, case-insensitive names, extension data)
+/// are deserialized from the whole record.
+/// </para>
+/// </summary>
+internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>>
+{
+    private const int ChunkBytes = 64 * 1024;
+    private readonly JsonTypeInfo<TFields> _fields;
+    private readonly byte[][]? _names;
+    private byte[] _scratch = new byte[256];
+    private byte[] _page = [];
+    private int _used;
+    private int _bodyLength;
+
+    public RawRecordReader(JsonTypeInfo<TFields> fields)
+    {
+        _fields = fields;
+        fields.MakeReadOnly();
+        if (fields.Kind == JsonTypeInfoKind.Object && !fields.Options.PropertyNameCaseInsensitive && !fields.Properties.Any(p => p.IsExtensionData))
+        {
+            _names = [.. fields.Properties.Select(p => System.Text.Encoding.UTF8.GetBytes(p.Name))];
+        }
+    }
+
+    public override string TypeName => typeof(TFields).Name;
+
+    public override JsonSerializerOptions Options => _fields.Options;
+
+    public override void BeginPage(int bodyLength)
+    {
+        // Records already yielded keep pointing into the previous buffer, so a page never reuses it.
+        _page = [];
+        _used = 0;
+        _bodyLength = bodyLength;
+    }
+
+    public override bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out RawRecord<TFields> value)
+    {
+        int start = (int)reader.TokenStartIndex;
+        bool compact = false;
+        var read = _names is not null && reader.TokenType == JsonTokenType.StartObject
+            ? ReadSelected(ref reader, json, out compact)
+            : JsonSerializer.Deserialize(ref reader, _fields);
+        if (read is null)
+        {
+            value = default;
+            return false;
+        }
+
+        int end = (int)reader.BytesConsumed;
+        if (_page.Length - _used < end - start + 1)
+        {
+            // A new block: the rest of the body (records and a separator after each fit in it), at most ChunkBytes so that blocks stay
+            // out of the large object heap, and at least this record. Records already yielded keep pointing into earlier blocks.
+            _page = GC.AllocateUninitializedArray<byte>(Math.Max(Math.Min(_bodyLength - start, ChunkBytes), end - start + 1));
+            _used = 0;
+        }
+
+        var source = json[start..end];
+        int length;
+        if (compact)
+        {
+            source.CopyTo(_page.AsSpan(_used));
+            length = source.Length;
+        }
+        else
+        {
+            length = JsonCompactor.Compact(source, _page.AsSpan(_used));
+        }
+
+        value = new RawRecord<TFields>(new ReadOnlyMemory<byte>(_page, _used, length), read);
+        _page[_used + length] = (byte)'\n';
+        _used += length + 1;
+        return true;
+    }
+
+    /// <summary>
+    /// Walks every token of the record once: copies the top-level properties that <typeparamref name="TFields"/> declares into a scratch
+    /// object (then deserialized), and checks on the way that nothing but <c>,</c> and <c>:</c> sits between tokens, in which case the
+    /// record is already compact and is copied as it is.
+    /// </summary>
+    private TFields? ReadSelected(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out bool compact)
+    {
+        var names = _names!;
+        int depth = reader.CurrentDepth;
+        int used = 0;
+        int previousEnd = (int)reader.BytesConsumed;
+        int captureStart = -1;
+        compact = true;
+        Append(ref used, "{"u8);
+        while (reader.Read())
+        {
+            int tokenStart = (int)reader.TokenStartIndex;
+            for (int i = previousEnd; i < tokenStart; i++)
+            {
+                if (json[i] is not ((byte)',' or (byte)':'))
+                {
+                    compact = false;
+                }
+            }
+
+            int current = reader.CurrentDepth;
+            if (current == depth + 1 && reader.TokenType == JsonTokenType.PropertyName || current == depth)
+            {
+                if (captureStart >= 0)
+                {
+                    if (used > 1)
+                    {
+                        Append(ref used, ","u8);
+                    }
+
+                    Append(ref used, json[captureStart..previousEnd]);
+                    captureStart = -1;
+                }
+
+                if (current == depth)
+                {
+                    break;
+                }
+
+                for (int i = 0; i < names.Length; i++)
+                {
+                    if (reader.ValueTextEquals(names[i]))
+                    {
+                        captureStart = tokenStart;
+                        break;
+                    }
+                }
+            }
+
+            previousEnd = (int)reader.BytesConsumed;
+            if (reader.TokenType == JsonTokenType.PropertyName && json[previousEnd - 1] == (byte)':' && json[previousEnd - 2] != (byte)'"')
+            {
+                compact = false; // whitespace between a property name and its colon
+            }
+        }
+
+        Append(ref used, "}"u8);
+        return JsonSerializer.Deserialize(_scratch.AsSpan(0, used), _fields);
+    }
+
+    private void Append(ref int used, ReadOnlySpan<byte> bytes)
+    {
+        if (used + bytes.Length > _scratch.Length)
+        {
+            Array.Resize(ref _scratch, Math.Max(_scratch.Length * 2, used + bytes.Length));
+        }
+
+        bytes.CopyTo(_scratch.AsSpan(used));
+        used += bytes.Length;
+    }
+}
+
+/// <summary>Removes insignificant whitespace (and comments) from valid JSON, keeping everything inside strings byte for byte.</summary>
+internal static class JsonCompactor
+{
+    private static readonly SearchValues<byte> Special = SearchValues.Create(" \t\r\n\"/"u8);
+    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n/"u8);
+    private static readonly SearchValues<byte> StringSpecial = SearchValues.Create("\"\\"u8);
+
+    /// <summary>Writes <paramref name="source"/> without insignificant whitespace into <paramref name="destination"/> (at least as long); returns the length written.</summary>
+    public static int Compact(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        // Compact JSON (the common case) has no whitespace or comments outside strings: when none is anywhere, it is one copy.
+        if (!source.ContainsAny(Whitespace))
+        {
+            source.CopyTo(destination);
+            return source.Length;
+        }
+
+        int written = 0;
+        while (true)
+        {
+            int i = source.IndexOfAny(Special);
+            if (i < 0)
+            {
+                source.CopyTo(destination[written..]);
+                return written + source.Length;
+            }
+
+            source[..i].CopyTo(destination[written..]);
+            written += i;
+            byte b = source[i];
+            if (b == (byte)'"')
+            {
+                int j = i + 1;
+                while (true)
+                {
+                    int k = source[j..].IndexOfAny(StringSpecial);
+                    if (k < 0)
+                    {
+                        j = source.Length;
+                        break;
+                    }
+
+                    j += k;
+                    if (source[j] == (byte)'\\')
+                    {
+                        j += 2;
+                        continue;
+                    }
+
+                    j++;
+                    break;
+                }
+
+                source[i..j].CopyTo(destination[written..]);
+                written += j - i;
+                source = source[j..];
+            }
+            else if (b == (byte)'/' && i + 1 < source.Length && source[i + 1] == (byte)'*')
+            {
+                int close = source[(i + 2)..].IndexOf("*/"u8);
+                source = close < 0 ? [] : source[(i + 2 + close + 2)..];
+            }
+            else if (b == (byte)'/')
+            {
+                int line = source[(i + 1)..].IndexOfAny((byte)'\n', (byte)'\r');
+                source = line < 0 ? [] : source[(i + 1 + line)..];
+            }
+            else
+            {
+                source = source[(i + 1)..];
+            }
+        }
+    }
+}
