@@ -75,15 +75,19 @@ public sealed class PageParserTests
     }
 
     [Fact]
-    public void Accepts_comments_and_a_path_written_with_a_dollar_prefix()
+    public void Accepts_a_path_written_with_a_dollar_prefix()
     {
         var options = Cursor with { RecordsPath = "$.data", CursorPath = "$.meta.next_cursor" };
 
-        var (scan, ids) = Parse("/* page */ {\"data\":" + Body.Items(1) + ", // records\n \"meta\":{\"next_cursor\":\"c2\"}}", options);
+        var (scan, ids) = Parse("{\"data\":" + Body.Items(1) + ", \"meta\":{\"next_cursor\":\"c2\"}}", options);
 
         Assert.Equal([1], ids);
         Assert.Equal("c2", scan.Cursor);
     }
+
+    [Fact]
+    public void A_body_with_comments_is_not_json()
+        => Assert.ThrowsAny<System.Text.Json.JsonException>(() => Parse("/* page */ {\"data\":" + Body.Items(1) + "}", Cursor with { RecordsPath = "data" }));
 
     [Fact]
     public void Reads_totals_as_numbers_or_numeric_strings()
