@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace ApiPipeline.Tests.Resilience;
 
@@ -208,8 +209,16 @@ public sealed class AuthTests
             _ => Faults.Json(ctx, Faults.Page(0, 0)),
         }));
         using var temp = new TempFolder();
+        var logLines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
+            .SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace)
+            .AddProvider(new CollectingLoggerProvider(logLines)));
         await using var output = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows" });
-        var pipeline = new Pipeline<Shard, Row>("rows", new ApiKeyQueryRows(server.Options with { Credentials = Secrets }), output);
+        var pipeline = new Pipeline<Shard, Row>(
+            "rows",
+            new ApiKeyQueryRows(server.Options with { Credentials = Secrets, LoggerFactory = logging }),
+            output,
+            new PipelineOptions { LoggerFactory = logging });
         var extractor = new ApiKeyQueryRows(server.Options with { Credentials = Secrets });
 
         var result = await pipeline.ExecuteAsync(new Shard("a")).Within();
@@ -233,6 +242,8 @@ public sealed class AuthTests
         texts.AddRange(result.Errors.Select(e => e.ToString() + e.BodySnippet + e.Input + e.Resume));
         texts.AddRange(pages.Select(p => p.Url + p.Next + p.Error?.ToString() + p.Error?.BodySnippet));
         texts.AddRange(temp.AllFiles().Select(File.ReadAllText));
+        Assert.NotEmpty(logLines);
+        texts.AddRange(logLines);
 
         Assert.Contains(texts, t => t.Contains("invalid key ***", StringComparison.Ordinal));
         foreach (var text in texts)
@@ -268,5 +279,26 @@ public sealed class AuthTests
                 ? Faults.Status(ctx, 401, """{"error":"invalid_token"}""")
                 : api(ctx, i);
         };
+    }
+
+    /// <summary>Keeps every formatted log line, with its exception, so a test can search them.</summary>
+    private sealed class CollectingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+                => lines.Enqueue($"{logLevel} {eventId.Id} {formatter(state, exception)} {exception}");
+        }
     }
 }
