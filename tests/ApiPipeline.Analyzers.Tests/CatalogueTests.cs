@@ -11,6 +11,7 @@ public partial class CatalogueTests
     [
         DiagnosticCategories.Extractor, DiagnosticCategories.Endpoint, DiagnosticCategories.Pagination,
         DiagnosticCategories.Json, DiagnosticCategories.Binding, DiagnosticCategories.Security,
+        DiagnosticCategories.Resilience, DiagnosticCategories.State, DiagnosticCategories.Chain,
     ];
 
     public static TheoryData<string> Ids()
@@ -43,7 +44,8 @@ public partial class CatalogueTests
         Assert.True(descriptor.IsEnabledByDefault);
         Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()));
 
-        // The ID range names the area: 10xx extractor/endpoint, 11xx pagination, 12xx JSON, 13xx binding, 14xx security.
+        // The ID range names the area: 10xx extractor/endpoint, 11xx pagination, 12xx JSON, 13xx binding, 14xx security,
+        // 15xx resilience, 16xx state, 17xx chains.
         string expectedArea = id[..5] switch
         {
             "APP10" => descriptor.Category == DiagnosticCategories.Extractor ? DiagnosticCategories.Extractor : DiagnosticCategories.Endpoint,
@@ -51,6 +53,9 @@ public partial class CatalogueTests
             "APP12" => DiagnosticCategories.Json,
             "APP13" => DiagnosticCategories.Binding,
             "APP14" => DiagnosticCategories.Security,
+            "APP15" => DiagnosticCategories.Resilience,
+            "APP16" => DiagnosticCategories.State,
+            "APP17" => DiagnosticCategories.Chain,
             _ => "unknown range",
         };
         Assert.Equal(expectedArea, descriptor.Category);
@@ -97,6 +102,6 @@ public partial class CatalogueTests
     private static IEnumerable<DiagnosticDescriptor> Descriptors()
         => AllComponents.Analyzers.SelectMany(a => a.SupportedDiagnostics).OrderBy(d => d.Id, StringComparer.Ordinal);
 
-    [GeneratedRegex(@"^APP1[0-4]\d{2}$")]
+    [GeneratedRegex(@"^APP1[0-7]\d{2}$")]
     private static partial Regex IdPattern();
 }

@@ -54,6 +54,10 @@ public class RobustnessTests
         """[Extractor("https://x.example", "/a", Json = typeof(ShopJson))] public partial class V : IExtractor<NoInput, Missing>;""",
         """[Extractor("https://x.example", "/{x}", Json = typeof(ShopJson))] public partial class W : IExtractor<Item[], Item>;""",
         """[Extractor("https://x.example", "/{rep}", Json = typeof(ShopJson))] public partial class X : IExtractor<RepoRef, Item>""",
+        """[Extractor("https://x.example", "/a", Json = typeof(ShopJson))] [Retry(MaxRetries = "x", BaseDelay = 5, MaxDelay = null)] [Timeouts(Total = "1 hour", PerAttempt = )] [RateLimited(RequestsPerSecond = double.NaN, Burst = -1, RecoveryInterval = "")] [CircuitBreaker(FailureRatio = double.PositiveInfinity)] public partial class Y : IExtractor<NoInput, Item>;""",
+        """[Extractor("https://x.example", "/a", Json = typeof(ShopJson))] [Auth((AuthKind)42, Secret = null, Id = 5)] [Watermark(null, Lag = "5m", Key = null)] public partial class Z : IExtractor<NoInput, Missing>;""",
+        """[Extractor("https://x.example", "/a", Json = typeof(ShopJson))] [Watermark("Name", Lag = "1h")] public partial class Z2 : IExtractor<NoInput, int[]>;""",
+        """[Chain] public partial class Ch { [Step(1, Mode = ProcessingMode.Parallel)] public partial Missing A { get; } [Step(2, Mode = (ProcessingMode)7)] public partial Item B { get; } [Step] public int C => 1; }""",
     ];
 
     [Theory]

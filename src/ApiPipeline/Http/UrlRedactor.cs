@@ -19,8 +19,35 @@ public static class UrlRedactor
         }
 
         string query = uri.Query;
+        if (uri.UserInfo.Length == 0 && uri.Fragment.Length == 0 && !HasSensitiveName(query))
+        {
+            // Nothing to hide (the usual case, once per page): the URI's own cached text, no allocation.
+            return uri.AbsoluteUri;
+        }
+
         string head = uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
         return query.Length <= 1 ? head : head + RedactQuery(query);
+    }
+
+    private static bool HasSensitiveName(string query)
+    {
+        if (query.Length <= 1)
+        {
+            return false;
+        }
+
+        foreach (var range in query.AsSpan(1).Split('&'))
+        {
+            var pair = query.AsSpan(1)[range];
+            int eq = pair.IndexOf('=');
+            var name = eq < 0 ? pair : pair[..eq];
+            if (name.Contains('%') ? IsSensitive(Uri.UnescapeDataString(name.ToString())) : IsSensitiveName(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Returns a URL string with secrets removed.</summary>
@@ -53,7 +80,9 @@ public static class UrlRedactor
 
     /// <summary>Whether a query parameter or header name usually carries a secret.</summary>
     /// <param name="name">The parameter name.</param>
-    public static bool IsSensitive(string name)
+    public static bool IsSensitive(string name) => IsSensitiveName(name.AsSpan());
+
+    private static bool IsSensitiveName(ReadOnlySpan<char> name)
     {
         foreach (var suffix in SensitiveSuffixes)
         {
@@ -63,7 +92,15 @@ public static class UrlRedactor
             }
         }
 
-        return Array.Exists(SensitiveNames, n => n.Equals(name, StringComparison.OrdinalIgnoreCase));
+        foreach (var sensitive in SensitiveNames)
+        {
+            if (name.Equals(sensitive, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The values of the query parameters of <paramref name="uri"/> whose names suggest secrets, unescaped.</summary>

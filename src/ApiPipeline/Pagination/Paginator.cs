@@ -10,7 +10,7 @@ namespace ApiPipeline;
 internal sealed class Paginator
 {
     private readonly PaginationOptions _options;
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly RecentValues _seen = new();
 
     public Paginator(PaginationOptions options) => _options = options;
 
@@ -182,6 +182,43 @@ internal sealed class Paginator
     }
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The loop guard's memory: the last <see cref="Window"/> cursors or next URLs, kept as 64-bit FNV-1a hashes in a ring, so a run's
+    /// memory does not grow with its page count (a run of 50,000 pages kept 50,000 strings before). A loop longer than the window is
+    /// not detected; <see cref="PaginationOptions.MaxPages"/> remains the backstop.
+    /// </summary>
+    private sealed class RecentValues
+    {
+        public const int Window = 1024;
+        private readonly ulong[] _ring = new ulong[Window];
+        private readonly HashSet<ulong> _set = new(Window);
+        private int _next;
+
+        /// <summary>Remembers <paramref name="value"/>; <see langword="false"/> when it is among the recent ones already.</summary>
+        public bool Add(string value)
+        {
+            ulong hash = 14695981039346656037UL;
+            foreach (char c in value)
+            {
+                hash = (hash ^ c) * 1099511628211UL;
+            }
+
+            if (!_set.Add(hash))
+            {
+                return false;
+            }
+
+            if (_set.Count > Window)
+            {
+                _set.Remove(_ring[_next]);
+            }
+
+            _ring[_next] = hash;
+            _next = (_next + 1) % Window;
+            return true;
+        }
+    }
 
     /// <summary>Pagination went wrong; the extractor adds the page and URL.</summary>
     internal sealed class PaginatorException(string message, ExtractionErrorKind kind) : Exception(message)
