@@ -20,6 +20,15 @@ internal static class DiagnosticCategories
 
     /// <summary>APP14xx: secrets in source.</summary>
     public const string Security = "ApiPipeline.Security";
+
+    /// <summary>APP15xx: <c>[Retry]</c>, <c>[Timeouts]</c>, <c>[CircuitBreaker]</c>, <c>[RateLimited]</c> and the durations of every attribute.</summary>
+    public const string Resilience = "ApiPipeline.Resilience";
+
+    /// <summary>APP16xx: <c>[Watermark]</c> and <c>[Key]</c>.</summary>
+    public const string State = "ApiPipeline.State";
+
+    /// <summary>APP17xx: <c>[Chain]</c> classes (the generator's APP01xx share the category).</summary>
+    public const string Chain = "ApiPipeline.Chain";
 }
 
 /// <summary>Where each diagnostic's documentation lives.</summary>

@@ -26,6 +26,10 @@ public class WatermarkKeyAnalyzerTests
         [Extractor("https://api.example.com", "/invoices", Json = typeof(OrderJson))]
         [Watermark(nameof(Invoice.UpdatedAt), Param = "since", Lag = {|APP1601:"1h"|})]
         public partial class Invoices : IExtractor<NoInput, Invoice>;
+
+        [Extractor("https://api.example.com", "/raw", Json = typeof(OrderJson))]
+        [Watermark(nameof(Order.UpdatedAt), Param = "since", Lag = {|APP1601:"2m"|})]
+        public partial class RawOrders : IExtractor<NoInput, RawRecord<Order>>;
         """);
 
     [Fact]
@@ -62,6 +66,10 @@ public class WatermarkKeyAnalyzerTests
         [Extractor("https://api.example.com", "/refunds2", Json = typeof(OrderJson))]
         [Watermark(nameof(Refund.UpdatedAt), Param = "since", Lag = "0")]
         public partial class RefundsNoLag : IExtractor<NoInput, Refund>;
+
+        [Extractor("https://api.example.com", "/raw", Json = typeof(OrderJson))]
+        [Watermark(nameof(Order.UpdatedAt), Param = "since", Lag = "5m")]
+        public partial class RawOrders : IExtractor<NoInput, RawRecord<Order>>;
 
         [Extractor("https://api.example.com", "/refunds3", Json = typeof(OrderJson))]
         [Watermark(nameof(Refund.UpdatedAt), Param = "since")]

@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ApiPipeline.Analyzers;
+
+/// <summary>
+/// APP1601: a <c>[Watermark]</c> with a <c>Lag</c> above zero reads the last <c>Lag</c> of records again on every run; without a
+/// key (<c>Key = "…"</c>, or a <c>[Key]</c> member on the record type) they cannot be de-duplicated and arrive twice.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
+{
+    public const string LagWithoutKeyId = "APP1601";
+
+    /// <summary>Diagnostic property: the record member named <c>Id</c> the fix marks with <c>[Key]</c>, when there is one in source.</summary>
+    public const string IdMemberProperty = "IdMember";
+
+    public static readonly DiagnosticDescriptor LagWithoutKey = new(
+        LagWithoutKeyId,
+        "Watermark lag without a record key",
+        "Extractor '{0}' reads the last {1} again on every run (Lag), but its record type '{2}' has no key, so those records cannot be de-duplicated and are delivered twice; mark the record's primary key with [Key] or set Key = \"…\" on [Watermark]",
+        DiagnosticCategories.State,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLinks.For(LagWithoutKeyId));
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [LagWithoutKey];
+
+    /// <inheritdoc/>
+    protected override void AnalyzeExtractor(ExtractorContext extractor)
+    {
+        if (extractor.FindAttribute("ApiPipeline.WatermarkAttribute") is not { } watermark
+            || watermark.Settings.ContainsKey("Key")
+            || watermark.Setting<string>("Lag") is not { } lag
+            || !DurationText.TryParse(lag, out long ticks, out _)
+            || ticks <= 0
+            || RecordFields(extractor.OutputType) is not INamedTypeSymbol record
+            || record.TypeKind == TypeKind.Error
+            || extractor.Known.Get("ApiPipeline.KeyAttribute") is not { } keyAttribute
+            || HasKey(record, keyAttribute))
+        {
+            return;
+        }
+
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        if (FindId(record) is { } id)
+        {
+            properties = properties.Add(IdMemberProperty, id.Name);
+        }
+
+        extractor.Report(LagWithoutKey, watermark.ValueLocation("Lag"), properties, extractor.Name, lag, record.Name);
+    }
+
+    /// <summary>The record type whose members hold the key: <c>TFields</c> of a passthrough <c>RawRecord&lt;TFields&gt;</c>, else the output type.</summary>
+    internal static ITypeSymbol? RecordFields(ITypeSymbol? output)
+        => output is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } raw
+            && raw.OriginalDefinition.ToDisplayString() == "ApiPipeline.RawRecord<TFields>"
+                ? raw.TypeArguments[0]
+                : output;
+
+    private static bool HasKey(INamedTypeSymbol record, INamedTypeSymbol keyAttribute)
+    {
+        foreach (var constructor in record.InstanceConstructors)
+        {
+            foreach (var parameter in constructor.Parameters)
+            {
+                if (Marked(parameter, keyAttribute))
+                {
+                    return true;
+                }
+            }
+        }
+
+        for (INamedTypeSymbol? current = record; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IPropertySymbol or IFieldSymbol && Marked(member, keyAttribute))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Marked(ISymbol symbol, INamedTypeSymbol keyAttribute)
+    {
+        foreach (var attribute in symbol.GetAttributes())
+        {
+            if (KnownTypes.Is(attribute, keyAttribute))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ISymbol? FindId(INamedTypeSymbol record)
+    {
+        foreach (var member in record.GetMembers("Id"))
+        {
+            if (member is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } or IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public }
+                && !member.DeclaringSyntaxReferences.IsDefaultOrEmpty)
+            {
+                return member;
+            }
+        }
+
+        return null;
+    }
+}
