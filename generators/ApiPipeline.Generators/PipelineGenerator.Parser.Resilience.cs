@@ -99,12 +99,14 @@ public sealed partial class PipelineGenerator
                 string fullName = enumType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
                 var member = enumType.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, value));
                 return member is null
-                    ? $"({fullName}){Convert.ToString(value, CultureInfo.InvariantCulture)}"
+                    ? $"({fullName})({Convert.ToString(value, CultureInfo.InvariantCulture)})"
                     : fullName + "." + member.Name;
             }
 
             return value switch
             {
+                // A null duration (a TimeSpan in the options) means "the default": nothing to set.
+                null when DurationProperties.Contains(property) => null,
                 null => "null",
                 string s when DurationProperties.Contains(property) => $"global::ApiPipeline.Duration.Parse({SymbolDisplay.FormatLiteral(s, quote: true)})",
                 string s => SymbolDisplay.FormatLiteral(s, quote: true),

@@ -64,6 +64,16 @@ public sealed class ResilienceSnapshotTests
     }
 
     [Fact]
+    public void A_null_duration_means_the_default_and_compiles()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, Source("[CircuitBreaker(BreakDuration = null)]"));
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        Assert.DoesNotContain("BreakDuration", ItemsSource(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Spec_WithoutResilienceAttributes_HasNoResilience()
     {
         var result = GeneratorHarness.Run(TestSources.Common, TestSources.Extractor());
