@@ -51,7 +51,7 @@ public sealed class PipelineHostOptions
 
 /// <summary>
 /// The command-line host: a program's whole <c>Program.cs</c> can be
-/// <c>return await PipelineHost.RunAsync(args, ApiPipeline.Generated.ApiPipelineRegistry.Instance);</c>. Commands:
+/// <c>return await PipelineHost.RunAsync(args);</c>. Commands:
 /// <list type="bullet">
 /// <item><c>run &lt;pipeline|chain|file.yaml&gt; [--input name=value]… [--from T] [--to T] [--output DIR] [--state FILE] [--base-url URL] [--progress auto|live|plain|none]</c></item>
 /// <item><c>list</c>: the extractors, chains and output types of the registry</item>
@@ -63,6 +63,16 @@ public sealed class PipelineHostOptions
 /// </summary>
 public static class PipelineHost
 {
+    /// <summary>
+    /// Parses <paramref name="args"/>, runs the command over every extractor and chain of the application (each assembly registers its
+    /// generated registry when it loads) and returns the process exit code: <c>return await PipelineHost.RunAsync(args);</c>
+    /// </summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="configure">Changes the host's settings.</param>
+    /// <param name="cancellationToken">Cancels the command (Ctrl+C does too).</param>
+    public static Task<int> RunAsync(string[] args, Action<PipelineHostOptions>? configure = null, CancellationToken cancellationToken = default)
+        => RunAsync(args, ComponentRegistry.Registered, configure, cancellationToken);
+
     /// <summary>Parses <paramref name="args"/>, runs the command and returns the process exit code.</summary>
     /// <param name="args">The command line.</param>
     /// <param name="registry">The extractors and chains: <c>ApiPipeline.Generated.ApiPipelineRegistry.Instance</c> (or several, <see cref="ComponentRegistry.Combine"/>).</param>

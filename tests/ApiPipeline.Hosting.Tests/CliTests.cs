@@ -160,6 +160,24 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_one_line_host_finds_the_registry_the_assembly_registered_when_it_loaded()
+    {
+        var output = new StringWriter();
+        int code = await PipelineHost.RunAsync(["list"], host =>
+        {
+            host.Out = output;
+            host.Error = new StringWriter();
+            host.Configuration = new ConfigurationBuilder().Build();
+            host.LoggerFactory = NullLoggerFactory.Instance;
+            host.Progress = ProgressMode.None;
+        });
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Equal(ApiPipelineRegistry.Instance.Extractors.Count, ComponentRegistry.Registered.Extractors.Count(e => ApiPipelineRegistry.Instance.Extractors.Contains(e)));
+        Assert.Contains("OwnerRef -> Item", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_accepts_a_good_file_and_rejects_a_bad_one_with_its_line()
     {
         string good = Path.Combine(_dir.Path, "good.yaml");

@@ -45,6 +45,12 @@ internal static class RegistryEmitter
             }
         }
 
+        w.Line("/// <summary>Adds <see cref=\"Instance\"/> to <c>ComponentRegistry.Registered</c> when the assembly loads.</summary>");
+        w.Line("#pragma warning disable CA2255 // A registry must be known before any code asks for it by name.");
+        w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+        w.Line("#pragma warning restore CA2255");
+        w.Line($"internal static void Register() => {Runtime}ComponentRegistry.Register(Instance);");
+        w.Line();
         w.Line("/// <summary>The registry.</summary>");
         w.Line($"public static {Runtime}ComponentRegistry Instance {{ get; }} = new(");
         w.Line($"    new {Runtime}ExtractorRegistration[]");

@@ -90,6 +90,12 @@ namespace ApiPipeline.Generated
             static (value, index) => index switch { 0 => (object?)value.Ids, 1 => (object?)value.Org, _ => null },
             static values => new global::Demo.RepoIds(Ids: (global::System.Collections.Generic.IReadOnlyList<long>)values[0]!, Org: (string)values[1]!));
 
+        /// <summary>Adds <see cref="Instance"/> to <c>ComponentRegistry.Registered</c> when the assembly loads.</summary>
+        #pragma warning disable CA2255 // A registry must be known before any code asks for it by name.
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        #pragma warning restore CA2255
+        internal static void Register() => global::ApiPipeline.ComponentRegistry.Register(Instance);
+
         /// <summary>The registry.</summary>
         public static global::ApiPipeline.ComponentRegistry Instance { get; } = new(
             new global::ApiPipeline.ExtractorRegistration[]

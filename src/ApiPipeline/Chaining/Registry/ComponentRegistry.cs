@@ -8,6 +8,29 @@ namespace ApiPipeline;
 /// </summary>
 public sealed class ComponentRegistry
 {
+    private static readonly Lock RegisteredLock = new();
+    private static ComponentRegistry[] _registered = [];
+
+    /// <summary>
+    /// Every registry registered in this process: each assembly with extractors registers its generated registry when it loads (a module
+    /// initializer), so <c>PipelineHost.RunAsync(args)</c> needs no argument.
+    /// </summary>
+    public static ComponentRegistry Registered => Combine(Volatile.Read(ref _registered));
+
+    /// <summary>Adds a registry to <see cref="Registered"/> (generated code calls this once per assembly).</summary>
+    /// <param name="registry">The registry.</param>
+    public static void Register(ComponentRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        lock (RegisteredLock)
+        {
+            if (!_registered.Contains(registry))
+            {
+                _registered = [.. _registered, registry];
+            }
+        }
+    }
+
     /// <summary>The output types every registry knows: JSON Lines files (<see cref="JsonlOutput{T}"/>), as <c>jsonl</c> or <c>json</c>.</summary>
     public static IReadOnlyList<string> BuiltInOutputs { get; } = ["jsonl", "json"];
 
