@@ -50,9 +50,10 @@ public class GeneratorBenchmarks
 
         var result = _warmDriver.GetRunResult();
         var errors = result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        if (result.Results[0].Exception is { } ex || result.Results[0].GeneratedSources.Length != Extractors || errors.Count > 0)
+        // One file per extractor, plus whatever else the generator adds (e.g. a registry): at least 200.
+        if (result.Results[0].Exception is { } ex || result.Results[0].GeneratedSources.Length < Extractors || errors.Count > 0)
         {
-            throw new InvalidOperationException($"the generator did not produce {Extractors} files: {result.Results[0].Exception} {string.Join("; ", errors)} ({result.Results[0].GeneratedSources.Length} files)");
+            throw new InvalidOperationException($"the generator did not produce {Extractors} extractor files: {result.Results[0].Exception} {string.Join("; ", errors)} ({result.Results[0].GeneratedSources.Length} files)");
         }
     }
 
@@ -77,7 +78,7 @@ public class GeneratorBenchmarks
 
     private static SyntaxTree Parse(string source, string path) => CSharpSyntaxTree.ParseText(source, ParseOptions, path);
 
-    private static string ExtractorSource(int i, int pageSize, bool edited)
+    internal static string ExtractorSource(int i, int pageSize, bool edited)
     {
         string paginated = (i % 6) switch
         {
@@ -104,7 +105,7 @@ public class GeneratorBenchmarks
             """;
     }
 
-    private const string Common = """
+    internal const string Common = """
         using System;
         using System.Text.Json;
         using System.Text.Json.Serialization;

@@ -84,6 +84,8 @@ internal static class ClientCommand
             GcHeapMb = GC.GetGCMemoryInfo().HeapSizeBytes / (1024.0 * 1024.0),
             AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true),
             Gen0 = GC.CollectionCount(0),
+            JitSeconds = System.Runtime.JitInfo.GetCompilationTime().TotalSeconds,
+            JitMethods = System.Runtime.JitInfo.GetCompiledMethodCount(),
             Gen1 = GC.CollectionCount(1),
             Gen2 = GC.CollectionCount(2),
         };

@@ -364,13 +364,13 @@ internal static class HarnessCommand
         }
     }
 
-    private const string RowHeader = "   round impl        status   records/s   elapsed s   CPU s (run)   peak RSS MB   alloc B/rec   gen0/1/2      server CPU s   requests   429s   503s";
+    private const string RowHeader = "   round impl        status   records/s   elapsed s   CPU s (run)   peak RSS MB   alloc B/rec   gen0/1/2      JIT s   server CPU s   requests   429s   503s";
 
     private static string FormatRow(RunRow r, HarnessOptions o)
     {
         var c = r.Report;
         double perRecord = c.Records > 0 ? c.AllocatedBytes / (double)c.Records : 0;
-        string line = $"   {r.Round,5} {c.Impl,-11} {c.Status,-7} {Rate(r),10:N0} {c.ElapsedSeconds,11:0.000} {c.CpuSeconds,6:0.00} ({c.RunCpuSeconds,5:0.00}) {c.PeakRssMb,12:0.0} {perRecord,13:N0}   {c.Gen0 + "/" + c.Gen1 + "/" + c.Gen2,-12} {r.ServerCpuSeconds,13:0.00} {r.ServerRequests,10:N0} {r.Server429,6} {r.Server5xx,6}";
+        string line = $"   {r.Round,5} {c.Impl,-11} {c.Status,-7} {Rate(r),10:N0} {c.ElapsedSeconds,11:0.000} {c.CpuSeconds,6:0.00} ({c.RunCpuSeconds,5:0.00}) {c.PeakRssMb,12:0.0} {perRecord,13:N0}   {c.Gen0 + "/" + c.Gen1 + "/" + c.Gen2,-12} {c.JitSeconds,6:0.00} {r.ServerCpuSeconds,13:0.00} {r.ServerRequests,10:N0} {r.Server429,6} {r.Server5xx,6}";
         if (o.RateLimit > 0 && c.ElapsedSeconds > 0)
         {
             line += $"   achieved {r.ServerRequests / c.ElapsedSeconds:0.0} req/s ({r.ServerRequests / c.ElapsedSeconds / o.RateLimit:0.000} of the limit)";

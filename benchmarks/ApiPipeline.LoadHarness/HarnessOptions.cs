@@ -26,7 +26,8 @@ internal sealed record HarnessOptions
           --channel-capacity N generated pipeline's PipelineOptions.ChannelCapacity, in pages (default: the runtime's default, 4)
           --resilience         give the generated extractors the baseline's retry policy even without --rate-limit/--fail-every
                                (with --rate-limit/--fail-every they always get it, plus a client-side limit of R requests/s)
-          --quick              preset: 100000 records, cursor,offset,link, page sizes 100,1000, 2 rounds (under a minute)
+          --quick              preset: 50000 records, cursor,offset,link, page sizes 100,1000, 2 rounds (under a minute; a smoke
+                               check: at this size JIT warm-up dominates, use 1M records for the targets)
           --flatness           memory flatness: the generated client (and --impls) at --flatness-records on the first scenario/page size
           --flatness-records L default 1000000,5000000
           --out DIR            where the clients write (default: a temp folder, deleted after each verified round)
@@ -93,7 +94,7 @@ internal sealed record HarnessOptions
                 case "--commit-every": o = o with { CommitEvery = ParseLong(Value()) }; break;
                 case "--channel-capacity": o = o with { ChannelCapacity = (int)ParseLong(Value()) }; break;
                 case "--resilience": o = o with { Resilience = true }; break;
-                case "--quick": o = o with { Records = 100_000, Scenarios = ["cursor", "offset", "link"], PageSizes = [100, 1000], Rounds = 2 }; break;
+                case "--quick": o = o with { Records = 50_000, Scenarios = ["cursor", "offset", "link"], PageSizes = [100, 1000], Rounds = 2 }; break;
                 case "--flatness": o = o with { Flatness = true }; break;
                 case "--flatness-records": o = o with { FlatnessRecords = List(Value(), ParseLong) }; break;
                 case "--out": o = o with { OutputDirectory = Value() }; break;

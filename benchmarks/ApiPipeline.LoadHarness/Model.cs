@@ -63,6 +63,11 @@ public sealed record ClientReport
 
     public int Gen0 { get; init; }
 
+    /// <summary>Time the JIT spent compiling (0 under Native AOT), included in <see cref="CpuSeconds"/>.</summary>
+    public double JitSeconds { get; init; }
+
+    public long JitMethods { get; init; }
+
     public int Gen1 { get; init; }
 
     public int Gen2 { get; init; }
