@@ -14,24 +14,13 @@ namespace ApiPipeline.Benchmarks;
 /// </summary>
 public class AnalyzerBenchmarks
 {
-    private static readonly string[] FrameworkAssemblies =
-    [
-        "System.Private.CoreLib", "System.Runtime", "netstandard", "System.Collections", "System.Linq", "System.Memory", "System.Net.Http",
-        "System.Text.Json", "System.Threading.Channels", "System.Threading", "System.ComponentModel", "System.ComponentModel.Primitives",
-    ];
-
     private Compilation _compilation = null!;
     private ImmutableArray<DiagnosticAnalyzer> _analyzers;
 
     [GlobalSetup]
     public void Setup()
     {
-        var trusted = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .GroupBy(p => Path.GetFileNameWithoutExtension(p), StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-        var references = FrameworkAssemblies.Select(n => (MetadataReference)MetadataReference.CreateFromFile(trusted[n]))
-            .Append(MetadataReference.CreateFromFile(typeof(ExtractorAttribute).Assembly.Location));
+        var references = GeneratorBenchmarks.References();
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = Enumerable.Range(0, 200)
             .Select(i => CSharpSyntaxTree.ParseText(GeneratorBenchmarks.ExtractorSource(i, pageSize: 100, edited: false), parse, $"Extractor{i:D3}.cs"))
