@@ -59,6 +59,9 @@ public sealed class PaginatedAttribute(Pagination style) : Attribute
     /// <inheritdoc cref="PaginationOptions.MaxRecords"/>
     public long MaxRecords { get; set; }
 
+    /// <inheritdoc cref="PaginationOptions.MaxConcurrent"/>
+    public int MaxConcurrent { get; set; } = 1;
+
     /// <inheritdoc cref="PaginationOptions.StopOnEmptyPage"/>
     public bool StopOnEmptyPage { get; set; } = true;
 }

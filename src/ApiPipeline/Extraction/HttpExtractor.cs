@@ -123,7 +123,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         var typeInfo = _typeInfo ??= _definition.RecordTypeInfo();
         var paginator = new Paginator(_pagination);
         Uri? url = resumeFrom is null ? FirstRequestUrl(input) : ResumeUrl(resumeFrom);
-        using var run = new PageRun(this, input, typeInfo, _pagination.PageSize > 0 ? _pagination.PageSize : 64)
+        int capacity = _pagination.PageSize > 0 ? _pagination.PageSize : 64;
+        var run = new PageRun(this, input, typeInfo, capacity)
         {
             PageNumber = resumeFrom?.PageNumber ?? 1,
             RecordsBefore = resumeFrom?.RecordsBefore ?? 0,
@@ -131,16 +132,38 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         bool mayContinue = _resilience.OnError != ErrorMode.FailFast && paginator.CanSkipFailedPage;
         int failuresInARow = 0;
 
+        // Pages whose URL is known before the previous response (offset with a page size, page numbers) are fetched up to
+        // MaxConcurrent at a time, and still yielded in order.
+        using var ahead = _pagination.MaxConcurrent > 1 && paginator.CanSkipFailedPage
+            ? new PrefetchWindow(this, input, typeInfo, capacity, _pagination.MaxConcurrent - 1, paginator, cancellationToken)
+            : null;
+        try
+        {
         while (url is not null)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            run.Start(url);
+            var prefetched = ahead?.Take(url);
+            if (prefetched is not null)
+            {
+                prefetched.Value.Run.PageNumber = run.PageNumber;
+                prefetched.Value.Run.RecordsBefore = run.RecordsBefore;
+                run.Dispose();
+                run = prefetched.Value.Run;
+            }
+            else
+            {
+                run.Start(url);
+            }
+
+            ahead?.TopUp(url, run.PageNumber);
             var span = Instruments.StartSpan("apipipeline.page", ActivityKind.Client);
             HttpResponseMessage? response = null;
             ExtractionException? failure = null;
             try
             {
-                response = await FetchAsync(run, cancellationToken).ConfigureAwait(false);
+                response = prefetched is { } p
+                    ? await p.Fetch.ConfigureAwait(false)
+                    : await FetchAsync(run, cancellationToken).ConfigureAwait(false);
             }
             catch (ExtractionException ex) when (mayContinue && !PageResilience.EndsRun(ex.Kind) && failuresInARow < _resilience.MaxConsecutivePageFailures)
             {
@@ -192,6 +215,83 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             url = next;
             run.PageNumber++;
             run.RecordsBefore = recordsSoFar;
+        }
+        }
+        finally
+        {
+            run.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Fetches the pages after the current one ahead of time, for styles whose next URL does not depend on the response; each has its
+    /// own buffer. A page is taken only if the pagination actually arrives at its URL; the rest are cancelled and dropped.
+    /// </summary>
+    private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity, int size, Paginator paginator, CancellationToken cancellationToken) : IDisposable
+    {
+        private readonly Queue<(PageRun Run, Task<HttpResponseMessage> Fetch)> _pages = new(size);
+        private CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        /// <summary>The prefetched page for <paramref name="url"/>, or <see langword="null"/> (then everything prefetched is dropped).</summary>
+        public (PageRun Run, Task<HttpResponseMessage> Fetch)? Take(Uri url)
+        {
+            if (_pages.Count > 0 && _pages.Peek().Run.Url == url)
+            {
+                return _pages.Dequeue();
+            }
+
+            Drop();
+            return null;
+        }
+
+        /// <summary>Starts fetching the pages after <paramref name="current"/> until the window is full.</summary>
+        public void TopUp(Uri current, int pageNumber)
+        {
+            var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, pageNumber + _pages.Count) : (current, pageNumber);
+            while (_pages.Count < size && paginator.AfterFailedPage(last, number) is { } next)
+            {
+                var run = new PageRun(owner, input, typeInfo, capacity) { PageNumber = ++number };
+                run.Start(next);
+                _pages.Enqueue((run, owner.FetchAsync(run, _stop.Token).AsTask()));
+                last = next;
+            }
+        }
+
+        public void Dispose()
+        {
+            Drop();
+            _stop.Dispose();
+        }
+
+        private void Drop()
+        {
+            if (_pages.Count == 0)
+            {
+                return;
+            }
+
+            _stop.Cancel();
+            _stop.Dispose();
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            while (_pages.TryDequeue(out var page))
+            {
+                // Observe the outcome (a cancellation or a failure nobody will read) and free the page's buffer when it settles.
+                _ = page.Fetch.ContinueWith(
+                    static (task, state) =>
+                    {
+                        if (task.IsCompletedSuccessfully)
+                        {
+                            task.Result.Dispose();
+                        }
+
+                        _ = task.Exception;
+                        ((PageRun)state!).Dispose();
+                    },
+                    page.Run,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
         }
     }
 

@@ -68,6 +68,14 @@ public sealed record PaginationOptions
     /// <summary>Stop after this many records (the last page is cut to fit); 0 (the default) means no limit.</summary>
     public long MaxRecords { get; init; }
 
+    /// <summary>
+    /// Pages fetched at the same time, for styles whose next request is known without the previous response
+    /// (<see cref="Pagination.PageNumber"/>, and <see cref="Pagination.Offset"/> with a <see cref="PageSize"/>): the pages after the
+    /// current one are requested ahead (all under the extractor's rate limiter) and still yielded in order; fetches past the last
+    /// page are cancelled. Default 1 (one page at a time).
+    /// </summary>
+    public int MaxConcurrent { get; init; } = 1;
+
     /// <summary>Stop when a page holds no records. Default <see langword="true"/>.</summary>
     public bool StopOnEmptyPage { get; init; } = true;
 
@@ -92,6 +100,7 @@ public sealed record PaginationOptions
             Pagination.NextUrl when string.IsNullOrWhiteSpace(NextUrlPath) => "Pagination.NextUrl needs NextUrlPath (where the next page's URL is in the body), e.g. NextUrlPath = \"links.next\"",
             _ when PageSize < 0 => $"PageSize must be 0 (not sent) or positive, not {PageSize}",
             _ when MaxPages < 0 => $"MaxPages must be 0 (no limit) or positive, not {MaxPages}",
+            _ when MaxConcurrent < 1 => $"MaxConcurrent must be at least 1, not {MaxConcurrent}",
             _ when MaxRecords < 0 => $"MaxRecords must be 0 (no limit) or positive, not {MaxRecords}",
             _ => null,
         };

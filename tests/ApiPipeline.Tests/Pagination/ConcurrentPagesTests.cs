@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace ApiPipeline.Tests;
+
+/// <summary>Pages 10 records each, four fetched at a time; the server counts how many requests are in flight at once.</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 10, TotalPagesPath = "total_pages", MaxConcurrent = 4)]
+public partial class ConcurrentPageItems : IExtractor<Scenario, Item>;
+
+/// <summary>Offset pages of 10, three at a time, stopping on a short page.</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.Offset, RecordsPath = "items", PageSize = 10, MaxConcurrent = 3)]
+public partial class ConcurrentOffsetItems : IExtractor<Scenario, Item>;
+
+public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
+{
+    private int _inFlight;
+    private int _maxInFlight;
+
+    private async Task Slow(Microsoft.AspNetCore.Http.HttpContext context, int records, int total, Func<int, int> firstId)
+    {
+        int now = Interlocked.Increment(ref _inFlight);
+        int seen;
+        while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
+        {
+        }
+
+        try
+        {
+            await Task.Delay(60);
+            int from = firstId(records);
+            int count = Math.Max(0, Math.Min(records, total - from + 1));
+            await Reply.Json(context, $$$"""{"total_pages":{{{(total + records - 1) / records}}},"items":{{{Body.Items(Body.Ids(from, count))}}}}""");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    [Fact]
+    public async Task Page_numbers_are_fetched_up_to_MaxConcurrent_at_a_time_and_yielded_in_order()
+    {
+        var input = Map("conc-pages", ctx => Slow(ctx, 10, 120, size => ((int.Parse(ctx.Request.Query["page"].ToString(), CultureInfo.InvariantCulture) - 1) * size) + 1));
+
+        var pages = await new ConcurrentPageItems(At).PagesAsync(input);
+
+        Assert.Equal(Enumerable.Range(1, 120).Select(i => (long)i), pages.Ids());
+        Assert.Equal(Enumerable.Range(1, 12), pages.Select(p => p.Number));
+        Assert.InRange(_maxInFlight, 2, 4);
+        // The window may ask for up to MaxConcurrent - 1 pages past the last one; those are dropped, never yielded.
+        Assert.InRange(Requests("conc-pages").Count, 12, 15);
+    }
+
+    [Fact]
+    public async Task Offset_pages_are_fetched_ahead_and_a_short_page_still_ends_the_run()
+    {
+        var input = Map("conc-offset", ctx => Slow(ctx, 10, 95, _ => int.Parse(ctx.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture) + 1));
+
+        var pages = await new ConcurrentOffsetItems(At).PagesAsync(input);
+
+        Assert.Equal(Enumerable.Range(1, 95).Select(i => (long)i), pages.Ids());
+        Assert.InRange(_maxInFlight, 2, 3);
+    }
+
+    [Fact]
+    public async Task A_failed_page_in_the_window_fails_the_run_at_that_page_after_the_pages_before_it()
+    {
+        var input = Map("conc-fail", ctx => ctx.Request.Query["page"] == "5"
+            ? Reply.Json(ctx, """{"message":"boom"}""", 404)
+            : Slow(ctx, 10, 120, size => ((int.Parse(ctx.Request.Query["page"].ToString(), CultureInfo.InvariantCulture) - 1) * size) + 1));
+
+        var (pages, error) = await new ConcurrentPageItems(At).PagesUntilErrorAsync(input);
+
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), pages.Ids());
+        Assert.Equal(5, error.PageNumber);
+        Assert.Equal(ExtractionErrorKind.HttpStatus, error.Kind);
+    }
+}
