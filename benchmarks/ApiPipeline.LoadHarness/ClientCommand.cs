@@ -20,6 +20,7 @@ internal static class ClientCommand
         int channelCapacity = 0;
         bool resilience = false;
         double rateLimit = 0;
+        int maxConcurrent = 0;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
@@ -32,6 +33,7 @@ internal static class ClientCommand
                 case "--base-url": baseUrl = Value(); break;
                 case "--out": output = Value(); break;
                 case "--rate-limit": rateLimit = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--max-concurrent": maxConcurrent = (int)HarnessOptions.ParseLong(Value()); break;
                 case "--commit-every": commitEvery = HarnessOptions.ParseLong(Value()); break;
                 case "--channel-capacity": channelCapacity = (int)HarnessOptions.ParseLong(Value()); break;
                 case "--resilience": resilience = true; break;
@@ -58,7 +60,7 @@ internal static class ClientCommand
             }
             else
             {
-                var result = await GeneratedClient.RunAsync(scenario, baseUrl, pageSize, records, output, commitEvery, channelCapacity, CancellationToken.None, passthrough: impl == "passthrough", resilience: resilience, rateLimit: rateLimit).ConfigureAwait(false);
+                var result = await GeneratedClient.RunAsync(scenario, baseUrl, pageSize, records, output, commitEvery, channelCapacity, CancellationToken.None, passthrough: impl == "passthrough", resilience: resilience, rateLimit: rateLimit, maxConcurrent: maxConcurrent).ConfigureAwait(false);
                 report = report with
                 {
                     Records = result.Records,

@@ -11,12 +11,13 @@ namespace ApiPipeline.LoadHarness;
 /// </summary>
 internal static class GeneratedClient
 {
-    public static async Task<PipelineResult> RunAsync(string scenario, string baseUrl, int pageSize, long datasetRecords, string outputDirectory, long commitEvery, int channelCapacity, CancellationToken cancellationToken, bool passthrough = false, bool resilience = false, double rateLimit = 0)
+    public static async Task<PipelineResult> RunAsync(string scenario, string baseUrl, int pageSize, long datasetRecords, string outputDirectory, long commitEvery, int channelCapacity, CancellationToken cancellationToken, bool passthrough = false, bool resilience = false, double rateLimit = 0, int maxConcurrent = 0)
     {
         var extractorOptions = new ExtractorOptions
         {
             BaseUrl = baseUrl,
             PageSize = pageSize,
+            MaxConcurrent = maxConcurrent > 1 ? maxConcurrent : null,
             Resilience = resilience || rateLimit > 0
                 ? new ResilienceOptions
                 {

@@ -215,6 +215,12 @@ internal static class HarnessCommand
             psi.ArgumentList.Add(a);
         }
 
+        if (o.MaxConcurrent > 1)
+        {
+            psi.ArgumentList.Add("--max-concurrent");
+            psi.ArgumentList.Add(o.MaxConcurrent.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (o.RateLimit > 0)
         {
             psi.ArgumentList.Add("--rate-limit");

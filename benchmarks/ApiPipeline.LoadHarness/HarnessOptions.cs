@@ -24,6 +24,7 @@ internal sealed record HarnessOptions
           --fail-every K       server answers every Kth request with 503 (default off)
           --commit-every N     generated pipeline commits every N records (default 0: once, at the end, like the baseline)
           --channel-capacity N generated pipeline's PipelineOptions.ChannelCapacity, in pages (default: the runtime's default, 4)
+          --max-concurrent N   the generated extractors fetch up to N pages at a time (page-number and offset styles)
           --resilience         give the generated extractors the baseline's retry policy even without --rate-limit/--fail-every
                                (with --rate-limit/--fail-every they always get it, plus a client-side limit of R requests/s)
           --quick              preset: 50000 records, cursor,offset,link, page sizes 100,1000, 2 rounds (under a minute; a smoke
@@ -55,6 +56,8 @@ internal sealed record HarnessOptions
     public double RateLimit { get; init; }
 
     public int FailEvery { get; init; }
+
+    public int MaxConcurrent { get; init; }
 
     public long CommitEvery { get; init; }
 
@@ -91,6 +94,7 @@ internal sealed record HarnessOptions
                 case "--latency-ms": o = o with { LatencyMs = (int)ParseLong(Value()) }; break;
                 case "--rate-limit": o = o with { RateLimit = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--fail-every": o = o with { FailEvery = (int)ParseLong(Value()) }; break;
+                case "--max-concurrent": o = o with { MaxConcurrent = (int)ParseLong(Value()) }; break;
                 case "--commit-every": o = o with { CommitEvery = ParseLong(Value()) }; break;
                 case "--channel-capacity": o = o with { ChannelCapacity = (int)ParseLong(Value()) }; break;
                 case "--resilience": o = o with { Resilience = true }; break;

@@ -15,6 +15,9 @@ public sealed record ExtractorOptions
     /// <summary>Overrides <see cref="PaginationOptions.MaxPages"/>.</summary>
     public int? MaxPages { get; init; }
 
+    /// <summary>Overrides <see cref="PaginationOptions.MaxConcurrent"/>.</summary>
+    public int? MaxConcurrent { get; init; }
+
     /// <summary>Overrides <see cref="PaginationOptions.MaxRecords"/>.</summary>
     public long? MaxRecords { get; init; }
 
@@ -50,5 +53,6 @@ public sealed record ExtractorOptions
         PageSize = PageSize ?? pagination.PageSize,
         MaxPages = MaxPages ?? pagination.MaxPages,
         MaxRecords = MaxRecords ?? pagination.MaxRecords,
+        MaxConcurrent = MaxConcurrent ?? pagination.MaxConcurrent,
     };
 }
