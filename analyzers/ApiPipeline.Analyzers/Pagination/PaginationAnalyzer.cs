@@ -200,9 +200,14 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
             "TotalPagesPath" or "PageParam" or "FirstPage" when style != PaginationStyle.PageNumber => "only Pagination.PageNumber uses it",
             "StopOnEmptyPage" when style is PaginationStyle.Offset or PaginationStyle.PageNumber => "this style always stops on an empty page",
             "StopOnEmptyPage" when style == PaginationStyle.None => single,
+            "MaxConcurrent" when Number(settings, "MaxConcurrent") > 1 && !(style == PaginationStyle.PageNumber || (style == PaginationStyle.Offset && Number(settings, "PageSize") > 0))
+                => "the next page of this style depends on the previous response, so pages cannot be fetched in parallel (only Pagination.PageNumber, and Pagination.Offset with a PageSize)",
             _ => null,
         };
     }
+
+    private static long Number(IReadOnlyDictionary<string, TypedConstant> settings, string name)
+        => settings.TryGetValue(name, out var value) && value.Value is int or long ? System.Convert.ToInt64(value.Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
 
     private static bool HasText(IReadOnlyDictionary<string, TypedConstant> settings, string name) => !string.IsNullOrWhiteSpace(Text(settings, name));
 

@@ -51,6 +51,29 @@ public class PaginationAnalyzerTests
         """);
 
     [Fact]
+    public Task Parallel_pages_with_a_style_whose_next_page_depends_on_the_response_are_reported() => Verify("""
+        [Extractor("https://api.example.com", "/events", Json = typeof(ShopJson))]
+        [Paginated(Pagination.Cursor, CursorPath = "next", {|APP1102:MaxConcurrent = 4|})]
+        public partial class Events : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/rows", Json = typeof(ShopJson))]
+        [Paginated(Pagination.Offset, TotalPath = "total", {|APP1102:MaxConcurrent = 4|})]
+        public partial class Rows : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/pages", Json = typeof(ShopJson))]
+        [Paginated(Pagination.PageNumber, MaxConcurrent = 8)]
+        public partial class Pages : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/sized", Json = typeof(ShopJson))]
+        [Paginated(Pagination.Offset, PageSize = 50, MaxConcurrent = 8)]
+        public partial class Sized : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/links", Json = typeof(ShopJson))]
+        [Paginated(Pagination.LinkHeader, MaxConcurrent = 1)]
+        public partial class Links : IExtractor<NoInput, Item>;
+        """);
+
+    [Fact]
     public Task Negative_limits_are_reported_on_the_value() => Verify("""
         [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
         [Paginated(Pagination.LinkHeader, PageSize = {|APP1103:-1|}, MaxPages = {|APP1103:-2|}, MaxRecords = {|APP1103:-3|})]
