@@ -27,7 +27,13 @@ public sealed partial class PipelineGenerator
         {
             var diagnostics = new List<DiagnosticInfo>();
             var spec = TryParse(context, diagnostics, cancellationToken);
-            return new ExtractorResult(diagnostics.Count == 0 ? spec : null, diagnostics.ToImmutableEquatableArray());
+            if (diagnostics.Count > 0 || spec is null)
+            {
+                return new ExtractorResult(null, diagnostics.ToImmutableEquatableArray());
+            }
+
+            // Only extractors the generator writes are listed in the registry: it calls their generated members.
+            return new ExtractorResult(spec, diagnostics.ToImmutableEquatableArray(), Chaining.RegistryParser.Parse((INamedTypeSymbol)context.TargetSymbol, cancellationToken));
         }
 
         private static ExtractorSpec? TryParse(GeneratorAttributeSyntaxContext context, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)

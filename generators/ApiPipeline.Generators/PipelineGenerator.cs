@@ -44,6 +44,6 @@ public sealed partial class PipelineGenerator : IIncrementalGenerator
         });
 
         // [Chain] classes and the per-assembly registry (Chaining/ChainGenerator.cs).
-        Chaining.ChainGenerator.Initialize(context);
+        Chaining.ChainGenerator.Initialize(context, extractors);
     }
 }

@@ -1,6 +1,7 @@
 using System.Linq;
 using ApiPipeline.Generators.Chaining.Model;
 using ApiPipeline.Generators.Helpers;
+using ApiPipeline.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -15,7 +16,8 @@ internal static class ChainGenerator
 {
     public const string ChainAttributeName = "ApiPipeline.ChainAttribute";
 
-    public static void Initialize(IncrementalGeneratorInitializationContext context)
+    /// <summary>Adds the chain and registry branches; the registry reads the extractor branch's results (each extractor parsed once).</summary>
+    public static void Initialize(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ExtractorResult> extractorResults)
     {
         var chains = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -44,11 +46,8 @@ internal static class ChainGenerator
         });
 
         // The registry: small equatable entries collected from every extractor and chain of the compilation.
-        var extractors = context.SyntaxProvider
-            .ForAttributeWithMetadataName(
-                Symbols.ExtractorAttributeName,
-                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
-                static (ctx, ct) => RegistryParser.Parse(ctx, ct))
+        var extractors = extractorResults
+            .Select(static (result, _) => result.Registry)
             .Where(static entry => entry is not null)
             .WithTrackingName(TrackingNames.RegistryExtractors)
             .Collect();

@@ -15,12 +15,10 @@ namespace ApiPipeline.Generators.Chaining;
 /// </summary>
 internal static class RegistryParser
 {
-    public static RegistryExtractor? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>The registry entry of an extractor the generator writes (the caller checked that), or <see langword="null"/> when it is not accessible.</summary>
+    public static RegistryExtractor? Parse(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
-        // Only extractors the generator writes are listed: the registry calls their generated members.
-        if (PipelineGenerator.Parser.Parse(context, cancellationToken).Spec is null
-            || context.TargetSymbol is not INamedTypeSymbol type
-            || !Symbols.IsAccessibleInAssembly(type)
+        if (!Symbols.IsAccessibleInAssembly(type)
             || Symbols.ExtractorInterface(type) is not { } extractor)
         {
             return null;

@@ -92,4 +92,7 @@ internal sealed record UrlPart(UrlPartKind Kind, string Text, string? Member = n
 internal sealed record PropertyInit(string Name, string Value);
 
 /// <summary>The parser's answer for one class: a spec when it can be generated, and the diagnostics found.</summary>
-internal sealed record ExtractorResult(ExtractorSpec? Spec, ImmutableEquatableArray<Diagnostics.DiagnosticInfo> Diagnostics);
+/// <param name="Spec">The spec, when the extractor can be generated.</param>
+/// <param name="Diagnostics">What stops it from being generated.</param>
+/// <param name="Registry">Its entry in the generated registry (names and type shapes), when it is generated and accessible.</param>
+internal sealed record ExtractorResult(ExtractorSpec? Spec, ImmutableEquatableArray<Diagnostics.DiagnosticInfo> Diagnostics, Chaining.Model.RegistryExtractor? Registry = null);
