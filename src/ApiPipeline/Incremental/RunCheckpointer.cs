@@ -17,14 +17,18 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private readonly WatermarkOptions<TOut>? _watermark;
     private readonly DateTimeOffset? _from;
     private readonly IReadOnlyDictionary<string, DateTimeOffset> _watermarks;
-    private readonly Dictionary<string, DateTimeOffset> _seen;
+    // Keys written by earlier runs inside their lag window (partition -> key -> watermark value); read-only during a run.
+    private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _seen;
     private readonly ConcurrentDictionary<string, PartitionState> _partitions;
-    private readonly Dictionary<string, DateTimeOffset> _batchSeen = new(StringComparer.Ordinal);
+
+    // Keys of the current batch (cleared at each commit) and the ones this run persisted (for pruning when it completes).
+    private readonly List<(string Partition, string Key, DateTimeOffset Mark)> _batchKeys = [];
+    private readonly List<(string Partition, string Key, DateTimeOffset Mark)> _persistedKeys = [];
     private PipelineRunState _run;
     private long _pagesSinceCommit;
     private bool _broken;
 
-    private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, DateTimeOffset> watermarks, Dictionary<string, DateTimeOffset> seen)
+    private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, DateTimeOffset> watermarks, Dictionary<string, Dictionary<string, DateTimeOffset>> seen)
     {
         _journal = journal;
         _extractor = extractor;
@@ -68,9 +72,21 @@ internal sealed class RunCheckpointer<TIn, TOut>
             ? previous!
             : new PipelineRunState { RunId = (previous?.RunId ?? 0) + 1, StartedAt = options.TimeProvider.GetUtcNow(), Until = options.Until };
         var watermarks = journal is null ? new Dictionary<string, DateTimeOffset>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
-        var seen = journal is not null && extractor.Watermark?.Key is not null
-            ? await journal.LoadSeenAsync(cancellationToken).ConfigureAwait(false)
-            : new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, Dictionary<string, DateTimeOffset>>(StringComparer.Ordinal);
+        if (journal is not null && extractor.Watermark?.Key is not null)
+        {
+            foreach (var (seenKey, mark) in await journal.LoadSeenAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var (partition, key) = PipelineJournal.SplitSeenKey(seenKey);
+                if (!seen.TryGetValue(partition, out var keys))
+                {
+                    seen[partition] = keys = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+                }
+
+                keys[key] = mark;
+            }
+        }
+
         return new RunCheckpointer<TIn, TOut>(journal, extractor, output, options, run, resume, watermarks, seen);
     }
 
@@ -118,7 +134,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     {
         if (_journal is null)
         {
-            _batchSeen.Clear();
+            _batchKeys.Clear();
             return await _output.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -140,8 +156,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
             Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal),
             LastCommit = prepared,
         };
-        await _journal.SaveAsync(_run, _batchSeen, cancellationToken).ConfigureAwait(false);
-        _batchSeen.Clear();
+        // Only keys that a later run's lag window can read again are remembered: at most the lag's worth before the newest value.
+        var lag = _watermark?.Lag ?? TimeSpan.Zero;
+        var remember = _batchKeys.Where(k => _partitions[k.Partition].MaxMark is not { } newest || k.Mark >= newest - lag).ToList();
+        await _journal.SaveAsync(_run, remember.Select(k => new KeyValuePair<string, DateTimeOffset>(PipelineJournal.SeenKey(k.Partition, k.Key), k.Mark)), cancellationToken).ConfigureAwait(false);
+        _persistedKeys.AddRange(remember);
+        _batchKeys.Clear();
         _pagesSinceCommit = 0;
         try
         {
@@ -182,14 +202,15 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         var lag = _watermark?.Lag ?? TimeSpan.Zero;
-        var forget = _seen
+        var known = _seen.SelectMany(p => p.Value.Select(k => (Partition: p.Key, k.Key, Mark: k.Value))).Concat(_persistedKeys);
+        var forget = known
             .Where(entry =>
             {
-                string partition = entry.Key[..entry.Key.IndexOf('\n', StringComparison.Ordinal)];
-                var current = watermarks.TryGetValue(partition, out var fresh) ? fresh : _watermarks.TryGetValue(partition, out var old) ? old : (DateTimeOffset?)null;
-                return current is { } c && entry.Value < c - lag;
+                var current = watermarks.TryGetValue(entry.Partition, out var fresh) ? fresh : _watermarks.TryGetValue(entry.Partition, out var old) ? old : (DateTimeOffset?)null;
+                return current is { } c && entry.Mark < c - lag;
             })
-            .Select(entry => entry.Key)
+            .Select(entry => PipelineJournal.SeenKey(entry.Partition, entry.Key))
+            .Distinct(StringComparer.Ordinal)
             .ToList();
         _run = _run with { Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal) };
         await _journal.CompleteRunAsync(_run, watermarks, forget, cancellationToken).ConfigureAwait(false);
@@ -199,12 +220,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
     {
         maxMark = null;
         var stored = _watermarks.TryGetValue(partition, out var w) ? w : (DateTimeOffset?)null;
+        var known = _seen.GetValueOrDefault(partition);
         var records = page.Span;
         TOut[]? kept = null;
         int count = 0;
         for (int i = 0; i < records.Length; i++)
         {
-            if (Keep(partition, state, records[i], watermark, stored, ref maxMark))
+            if (Keep(partition, state, records[i], watermark, stored, known, ref maxMark))
             {
                 if (kept is not null)
                 {
@@ -224,7 +246,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return kept is null ? page : kept.AsMemory(0, count);
     }
 
-    private bool Keep(string partition, PartitionState state, TOut record, WatermarkOptions<TOut>? watermark, DateTimeOffset? stored, ref DateTimeOffset? maxMark)
+    private bool Keep(string partition, PartitionState state, TOut record, WatermarkOptions<TOut>? watermark, DateTimeOffset? stored, Dictionary<string, DateTimeOffset>? known, ref DateTimeOffset? maxMark)
     {
         if (watermark?.Read(record) is not { } mark)
         {
@@ -239,18 +261,16 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         if (watermark.Key is { } key)
         {
-            string seenKey = PipelineJournal.SeenKey(partition, key(record));
-            if (_seen.TryGetValue(seenKey, out var written) && written == mark)
+            string recordKey = key(record);
+            if (known is not null && known.TryGetValue(recordKey, out var written) && written == mark)
             {
                 Duplicates++;
                 return false;
             }
 
-            // Only records that a later run's lag window can read again need remembering.
-            if (mark >= (state.MaxMark ?? mark) - watermark.Lag)
+            if (_journal is not null)
             {
-                _seen[seenKey] = mark;
-                _batchSeen[seenKey] = mark;
+                _batchKeys.Add((partition, recordKey, mark));
             }
         }
 

@@ -109,6 +109,14 @@ public sealed class PipelineJournal
     /// <param name="key">The record's primary key.</param>
     public static string SeenKey(string partition, string key) => partition + "\n" + key;
 
+    /// <summary>The partition and record key of a <see cref="SeenKey"/>.</summary>
+    /// <param name="seenKey">The stored key.</param>
+    public static (string Partition, string Key) SplitSeenKey(string seenKey)
+    {
+        int newline = seenKey.IndexOf('\n', StringComparison.Ordinal);
+        return newline < 0 ? (string.Empty, seenKey) : (seenKey[..newline], seenKey[(newline + 1)..]);
+    }
+
     private static string Format(DateTimeOffset mark) => mark.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private IReadOnlyDictionary<string, DateTimeOffset> ParseMarks(IReadOnlyList<KeyValuePair<string, string>> values, string what)

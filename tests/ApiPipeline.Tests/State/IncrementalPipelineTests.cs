@@ -52,6 +52,26 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task Only_keys_inside_the_lag_window_are_kept_in_the_state()
+    {
+        var (table, input) = Table("inc-bounded");
+        table.Add(100, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 10;
+        await using var store = new InMemoryStateStore();
+
+        // Nine batches of 10 are committed before page 10 fails. Each keeps only the keys a later lag window can reach:
+        // the 6 records within 5 minutes of the batch's newest, not all 90.
+        var failed = await RunAsync(Extractor(), input, store);
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Equal(54, (await store.GetScopeAsync("seen:changes")).Count);
+
+        // When the run completes, everything older than the new watermark (minute 99) minus the lag is forgotten: ids 95..100 remain.
+        await RunAsync(Extractor(), input, store);
+        var seen = await store.GetScopeAsync("seen:changes");
+        Assert.Equal(Enumerable.Range(95, 6).Select(i => (long)i), seen.Select(s => long.Parse(PipelineJournal.SplitSeenKey(s.Key).Key, System.Globalization.CultureInfo.InvariantCulture)).Order());
+    }
+
+    [Fact]
     public async Task A_record_updated_inside_the_lag_window_is_written_again_as_a_new_version()
     {
         var (table, input) = Table("inc-update");
