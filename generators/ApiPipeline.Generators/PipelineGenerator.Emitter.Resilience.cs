@@ -39,38 +39,16 @@ public sealed partial class PipelineGenerator
 
             if (spec.Auth is { } auth)
             {
-                w.Line($"    Auth = new {Runtime}AuthOptions");
-                w.Line("    {");
-                foreach (var init in auth)
-                {
-                    w.Line($"        {init.Name} = {init.Value},");
-                }
-
-                w.Line("    },");
+                WriteObject(w, "    ", "Auth", $"{Runtime}AuthOptions", auth);
             }
         }
 
         private static void WriteOptions(SourceWriter w, string property, string type, ImmutableEquatableArray<PropertyInit>? inits)
         {
-            if (inits is null)
+            if (inits is not null)
             {
-                return;
+                WriteObject(w, "        ", property, Runtime + type, inits);
             }
-
-            if (inits.Count == 0)
-            {
-                w.Line($"        {property} = new {Runtime}{type}(),");
-                return;
-            }
-
-            w.Line($"        {property} = new {Runtime}{type}");
-            w.Line("        {");
-            foreach (var init in inits)
-            {
-                w.Line($"            {init.Name} = {init.Value},");
-            }
-
-            w.Line("        },");
         }
     }
 }

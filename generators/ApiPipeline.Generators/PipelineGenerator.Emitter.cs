@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Reflection;
 using ApiPipeline.Generators.Helpers;
 using ApiPipeline.Generators.Model;
@@ -70,27 +71,13 @@ public sealed partial class PipelineGenerator
 
             if (spec.Pagination.Count > 0)
             {
-                w.Line($"    Pagination = new {Runtime}PaginationOptions");
-                w.Line("    {");
-                foreach (var init in spec.Pagination)
-                {
-                    w.Line($"        {init.Name} = {init.Value},");
-                }
-
-                w.Line("    },");
+                WriteObject(w, "    ", "Pagination", $"{Runtime}PaginationOptions", spec.Pagination);
             }
 
             WriteResilience(w, spec.Resilience);
             if (spec.Watermark is { } watermark)
             {
-                w.Line($"    Watermark = new {Runtime}WatermarkOptions<{output}>");
-                w.Line("    {");
-                foreach (var init in watermark)
-                {
-                    w.Line($"        {init.Name} = {init.Value},");
-                }
-
-                w.Line("    },");
+                WriteObject(w, "    ", "Watermark", $"{Runtime}WatermarkOptions<{output}>", watermark);
             }
             w.Line("};");
             w.Line();
@@ -167,6 +154,25 @@ public sealed partial class PipelineGenerator
             }
 
             return w;
+        }
+
+        /// <summary>Writes <c>Property = new Type { A = …, B = …, },</c> (or <c>new Type(),</c> without initializers) at <paramref name="indent"/>.</summary>
+        private static void WriteObject(SourceWriter w, string indent, string property, string type, IReadOnlyList<PropertyInit> inits)
+        {
+            if (inits.Count == 0)
+            {
+                w.Line($"{indent}{property} = new {type}(),");
+                return;
+            }
+
+            w.Line($"{indent}{property} = new {type}");
+            w.Line(indent + "{");
+            foreach (var init in inits)
+            {
+                w.Line($"{indent}    {init.Name} = {init.Value},");
+            }
+
+            w.Line(indent + "},");
         }
 
         private static string UrlStatement(UrlPart part)
