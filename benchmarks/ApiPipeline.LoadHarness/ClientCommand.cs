@@ -17,7 +17,6 @@ internal static class ClientCommand
         string impl = "", scenario = "", baseUrl = "", output = "";
         int pageSize = 100;
         long records = 0, commitEvery = 0;
-        int channelCapacity = 0;
         bool resilience = false;
         double rateLimit = 0;
         int maxConcurrent = 0;
@@ -35,7 +34,6 @@ internal static class ClientCommand
                 case "--rate-limit": rateLimit = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-concurrent": maxConcurrent = (int)HarnessOptions.ParseLong(Value()); break;
                 case "--commit-every": commitEvery = HarnessOptions.ParseLong(Value()); break;
-                case "--channel-capacity": channelCapacity = (int)HarnessOptions.ParseLong(Value()); break;
                 case "--resilience": resilience = true; break;
                 default: throw new UsageException($"client: unknown option '{args[i]}'");
             }
@@ -60,7 +58,7 @@ internal static class ClientCommand
             }
             else
             {
-                var result = await GeneratedClient.RunAsync(scenario, baseUrl, pageSize, records, output, commitEvery, channelCapacity, CancellationToken.None, passthrough: impl == "passthrough", resilience: resilience, rateLimit: rateLimit, maxConcurrent: maxConcurrent).ConfigureAwait(false);
+                var result = await GeneratedClient.RunAsync(scenario, baseUrl, pageSize, records, output, commitEvery, CancellationToken.None, passthrough: impl == "passthrough", resilience: resilience, rateLimit: rateLimit, maxConcurrent: maxConcurrent).ConfigureAwait(false);
                 report = report with
                 {
                     Records = result.Records,

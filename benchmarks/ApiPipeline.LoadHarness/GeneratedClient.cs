@@ -11,7 +11,7 @@ namespace ApiPipeline.LoadHarness;
 /// </summary>
 internal static class GeneratedClient
 {
-    public static async Task<PipelineResult> RunAsync(string scenario, string baseUrl, int pageSize, long datasetRecords, string outputDirectory, long commitEvery, int channelCapacity, CancellationToken cancellationToken, bool passthrough = false, bool resilience = false, double rateLimit = 0, int maxConcurrent = 0)
+    public static async Task<PipelineResult> RunAsync(string scenario, string baseUrl, int pageSize, long datasetRecords, string outputDirectory, long commitEvery, CancellationToken cancellationToken, bool passthrough = false, bool resilience = false, double rateLimit = 0, int maxConcurrent = 0)
     {
         var extractorOptions = new ExtractorOptions
         {
@@ -33,7 +33,6 @@ internal static class GeneratedClient
             FlushInterval = TimeSpan.FromDays(1),
         };
 
-        var pipelineOptions = channelCapacity > 0 ? new PipelineOptions { ChannelCapacity = channelCapacity } : null;
         await using var output = new JsonlOutput<Issue>(HarnessJson.Default.Issue, new JsonlOutputOptions<Issue>
         {
             Directory = Path.GetDirectoryName(Path.GetFullPath(outputDirectory))!,
@@ -51,10 +50,10 @@ internal static class GeneratedClient
             });
             return scenario switch
             {
-                "cursor" => await new Pipeline<NoInput, RawRecord<IssueKeys>>("cursor", new RawCursorIssues(extractorOptions), raw, pipelineOptions).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
-                "offset" => await new Pipeline<NoInput, RawRecord<IssueKeys>>("offset", new RawOffsetIssues(extractorOptions), raw, pipelineOptions).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
-                "link" => await new Pipeline<NoInput, RawRecord<IssueKeys>>("link", new RawLinkIssues(extractorOptions), raw, pipelineOptions).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
-                "since" => await new Pipeline<SinceQuery, RawRecord<IssueKeys>>("since", new RawSinceIssues(extractorOptions), raw, pipelineOptions)
+                "cursor" => await new Pipeline<NoInput, RawRecord<IssueKeys>>("cursor", new RawCursorIssues(extractorOptions), raw).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
+                "offset" => await new Pipeline<NoInput, RawRecord<IssueKeys>>("offset", new RawOffsetIssues(extractorOptions), raw).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
+                "link" => await new Pipeline<NoInput, RawRecord<IssueKeys>>("link", new RawLinkIssues(extractorOptions), raw).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
+                "since" => await new Pipeline<SinceQuery, RawRecord<IssueKeys>>("since", new RawSinceIssues(extractorOptions), raw)
                     .ExecuteAsync(new SinceQuery(BaselineClient.SinceValue(datasetRecords)), cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
             };
@@ -62,10 +61,10 @@ internal static class GeneratedClient
 
         return scenario switch
         {
-            "cursor" => await new Pipeline<NoInput, Issue>("cursor", new CursorIssues(extractorOptions), output, pipelineOptions).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
-            "offset" => await new Pipeline<NoInput, Issue>("offset", new OffsetIssues(extractorOptions), output, pipelineOptions).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
-            "link" => await new Pipeline<NoInput, Issue>("link", new LinkIssues(extractorOptions), output, pipelineOptions).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
-            "since" => await new Pipeline<SinceQuery, Issue>("since", new SinceIssues(extractorOptions), output, pipelineOptions)
+            "cursor" => await new Pipeline<NoInput, Issue>("cursor", new CursorIssues(extractorOptions), output).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
+            "offset" => await new Pipeline<NoInput, Issue>("offset", new OffsetIssues(extractorOptions), output).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
+            "link" => await new Pipeline<NoInput, Issue>("link", new LinkIssues(extractorOptions), output).ExecuteAsync(NoInput.Value, cancellationToken).ConfigureAwait(false),
+            "since" => await new Pipeline<SinceQuery, Issue>("since", new SinceIssues(extractorOptions), output)
                 .ExecuteAsync(new SinceQuery(BaselineClient.SinceValue(datasetRecords)), cancellationToken).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
         };

@@ -16,7 +16,7 @@ internal static class HarnessCommand
         string root = Path.GetFullPath(o.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "apipipeline-harness-" + Environment.ProcessId));
         Directory.CreateDirectory(root);
         Console.WriteLine($"ApiPipeline load harness: {Runtime}, {Environment.ProcessorCount} cores, output under {root}");
-        Console.WriteLine($"  generated pipeline commits {(o.CommitEvery > 0 ? $"every {o.CommitEvery:N0} records" : "once, at the end of the run (like the baseline's single fsync)")}, channel capacity {(o.ChannelCapacity > 0 ? o.ChannelCapacity.ToString() : "default")} pages");
+        Console.WriteLine($"  generated pipeline commits {(o.CommitEvery > 0 ? $"every {o.CommitEvery:N0} records" : "once, at the end of the run (like the baseline's single fsync)")}");
         Console.WriteLine("  numbers move with machine load: compare the interleaved ratios, not absolute records/s across runs");
         var results = new HarnessResults(o.CommandLine, Runtime, [], []);
         int exit = 0;
@@ -232,11 +232,6 @@ internal static class HarnessCommand
             psi.ArgumentList.Add("--resilience");
         }
 
-        if (o.ChannelCapacity > 0)
-        {
-            psi.ArgumentList.Add("--channel-capacity");
-            psi.ArgumentList.Add(o.ChannelCapacity.ToString());
-        }
 
         if (o.CommitEvery > 0)
         {

@@ -23,7 +23,6 @@ internal sealed record HarnessOptions
           --rate-limit R       server accepts R requests/s, answers 429 + Retry-After above it (default off)
           --fail-every K       server answers every Kth request with 503 (default off)
           --commit-every N     generated pipeline commits every N records (default 0: once, at the end, like the baseline)
-          --channel-capacity N generated pipeline's PipelineOptions.ChannelCapacity, in pages (default: the runtime's default, 4)
           --max-concurrent N   the generated extractors fetch up to N pages at a time (page-number and offset styles)
           --resilience         give the generated extractors the baseline's retry policy even without --rate-limit/--fail-every
                                (with --rate-limit/--fail-every they always get it, plus a client-side limit of R requests/s)
@@ -35,7 +34,7 @@ internal sealed record HarnessOptions
           --keep               keep the clients' output
           --json FILE          also write every result as JSON
 
-          client --impl baseline|generated|rawbaseline|passthrough --scenario S --page-size P --records N --base-url URL --out DIR [--rate-limit R] [--commit-every N] [--channel-capacity N] [--resilience]
+          client --impl baseline|generated|rawbaseline|passthrough --scenario S --page-size P --records N --base-url URL --out DIR [--rate-limit R] [--commit-every N] [--resilience]
           serve [--records N] [--latency-ms N] [--rate-limit R] [--fail-every K] [--seconds S]
 
         Exit code: 0 when every run succeeded and every pair of outputs holds the same records; 2 on a mismatch; 1 when a client failed.
@@ -60,8 +59,6 @@ internal sealed record HarnessOptions
     public int MaxConcurrent { get; init; }
 
     public long CommitEvery { get; init; }
-
-    public int ChannelCapacity { get; init; }
 
     public bool Resilience { get; init; }
 
@@ -96,7 +93,6 @@ internal sealed record HarnessOptions
                 case "--fail-every": o = o with { FailEvery = (int)ParseLong(Value()) }; break;
                 case "--max-concurrent": o = o with { MaxConcurrent = (int)ParseLong(Value()) }; break;
                 case "--commit-every": o = o with { CommitEvery = ParseLong(Value()) }; break;
-                case "--channel-capacity": o = o with { ChannelCapacity = (int)ParseLong(Value()) }; break;
                 case "--resilience": o = o with { Resilience = true }; break;
                 case "--quick": o = o with { Records = 50_000, Scenarios = ["cursor", "offset", "link"], PageSizes = [100, 1000], Rounds = 2 }; break;
                 case "--flatness": o = o with { Flatness = true }; break;

@@ -127,6 +127,11 @@ public sealed partial class PipelineGenerator
             w.Line($"public global::System.Collections.Generic.IAsyncEnumerable<{Runtime}Page<{output}>> ExtractPagesAsync({input} input, {Runtime}PageCheckpoint? resumeFrom = null, {CancellationToken} cancellationToken = default)");
             w.Line("    => _apiPipelineEngine.ExtractPagesAsync(input, resumeFrom, cancellationToken);");
             w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line(generatedCode);
+            w.Line($"public global::System.Threading.Tasks.Task ExtractIntoAsync({input} input, {Runtime}PageCheckpoint? resumeFrom, {Runtime}IPageSink<{output}> sink, {CancellationToken} cancellationToken = default)");
+            w.Line("    => _apiPipelineEngine.ExtractIntoAsync(input, resumeFrom, sink, cancellationToken);");
+            w.Line();
             w.Line("/// <summary>Streams every record, page after page.</summary>");
             w.Line("/// <param name=\"input\">The input.</param>");
             w.Line("/// <param name=\"cancellationToken\">Cancels the extraction.</param>");

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Threading.Channels;
 using Polly;
 
 namespace ApiPipeline;
@@ -120,102 +121,154 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// <inheritdoc/>
     public async IAsyncEnumerable<Page<TOut>> ExtractPagesAsync(TIn input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // The engine pushes records into a sink; here a collector turns them back into pages, fetched only when the reader asks.
+        var pages = Channel.CreateBounded<Page<TOut>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var collector = new PageCollector<TOut>(pages.Writer, _pagination.PageSize > 0 ? _pagination.PageSize : 64);
+        var producer = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await ExtractIntoAsync(input, resumeFrom, collector, stop.Token).ConfigureAwait(false);
+                    pages.Writer.TryComplete();
+                }
+                catch (Exception ex)
+                {
+                    pages.Writer.TryComplete(ex);
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            while (await pages.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (pages.Reader.TryRead(out var page))
+                {
+                    yield return page;
+                    collector.RequestNext();
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task ExtractIntoAsync(TIn input, PageCheckpoint? resumeFrom, IPageSink<TOut> sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
         var typeInfo = _typeInfo ??= _definition.RecordTypeInfo();
         var paginator = new Paginator(_pagination);
         Uri? url = resumeFrom is null ? FirstRequestUrl(input) : ResumeUrl(resumeFrom);
         int capacity = _pagination.PageSize > 0 ? _pagination.PageSize : 64;
-        var run = new PageRun(this, input, typeInfo, capacity)
+        var page = new PageTarget(sink, _pagination.MaxRecords);
+        var run = new PageRun(this, input, typeInfo, page)
         {
             PageNumber = resumeFrom?.PageNumber ?? 1,
             RecordsBefore = resumeFrom?.RecordsBefore ?? 0,
         };
+        // Passthrough records point into the reader's buffer: it may be reused from page to page only if the sink keeps no records.
+        run.Reader.RecordsKept = sink is not IConsumingPageSink { ConsumesRecords: true };
         bool mayContinue = _resilience.OnError != ErrorMode.FailFast && paginator.CanSkipFailedPage;
         int failuresInARow = 0;
 
         // Pages whose URL is known before the previous response (offset with a page size, page numbers) are fetched up to
-        // MaxConcurrent at a time, and still yielded in order.
+        // MaxConcurrent at a time into their own buffers, and handed to the sink in order.
         using var ahead = _pagination.MaxConcurrent > 1 && paginator.CanSkipFailedPage
             ? new PrefetchWindow(this, input, typeInfo, capacity, _pagination.MaxConcurrent - 1, paginator, cancellationToken)
             : null;
         try
         {
-        while (url is not null)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var prefetched = ahead?.Take(url);
-            if (prefetched is not null)
+            while (url is not null)
             {
-                prefetched.Value.Run.PageNumber = run.PageNumber;
-                prefetched.Value.Run.RecordsBefore = run.RecordsBefore;
-                run.Dispose();
-                run = prefetched.Value.Run;
-            }
-            else
-            {
-                run.Start(url);
-            }
-
-            ahead?.TopUp(url, run.PageNumber);
-            var span = Instruments.StartSpan("apipipeline.page", ActivityKind.Client);
-            HttpResponseMessage? response = null;
-            ExtractionException? failure = null;
-            try
-            {
-                response = prefetched is { } p
-                    ? await p.Fetch.ConfigureAwait(false)
-                    : await FetchAsync(run, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ExtractionException ex) when (mayContinue && !PageResilience.EndsRun(ex.Kind) && failuresInARow < _resilience.MaxConsecutivePageFailures)
-            {
-                failure = ex;
-            }
-            catch (Exception ex) when (PageFailed(span, run, ex))
-            {
-                throw; // Not reached: PageFailed ends the span and returns false.
-            }
-
-            if (failure is not null)
-            {
-                PageFailed(span, run, failure);
-                // The next page is computable without this one's response: skip it, carrying the error, and go on.
-                failuresInARow++;
-                var after = paginator.AfterFailedPage(url, run.PageNumber);
-                var skipTo = after is null ? null : new PageCheckpoint(after.AbsoluteUri, run.PageNumber + 1, run.RecordsBefore);
-                yield return new Page<TOut>(run.PageNumber, run.ShownUrl, [], skipTo, 0) { Attempts = failure.Attempts, Error = failure, Throttled = run.Throttled };
-                url = after;
-                run.PageNumber++;
-                continue;
-            }
-
-            failuresInARow = 0;
-            Uri? next;
-            var records = run.Records;
-            using (response)
-            {
-                if (_pagination.MaxRecords > 0 && run.RecordsBefore + records.Count > _pagination.MaxRecords)
+                cancellationToken.ThrowIfCancellationRequested();
+                var prefetched = ahead?.Take(url);
+                var current = run;
+                if (prefetched is { } p)
                 {
-                    int keep = (int)(_pagination.MaxRecords - run.RecordsBefore);
-                    records.RemoveRange(keep, records.Count - keep);
+                    current = p.Run;
+                    current.PageNumber = run.PageNumber;
+                    current.RecordsBefore = run.RecordsBefore;
+                }
+                else
+                {
+                    run.Start(url);
                 }
 
+                ahead?.TopUp(url, run.PageNumber);
+                var span = Instruments.StartSpan("apipipeline.page", ActivityKind.Client);
+                HttpResponseMessage? response = null;
+                ExtractionException? failure = null;
                 try
                 {
-                    next = paginator.Next(url, run.Scan, response!.Headers, run.PageNumber, records.Count, run.RecordsBefore + records.Count);
+                    response = prefetched is { } q
+                        ? await q.Fetch.ConfigureAwait(false)
+                        : await FetchAsync(run, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Paginator.PaginatorException ex)
+                catch (ExtractionException ex) when (mayContinue && !PageResilience.EndsRun(ex.Kind) && failuresInARow < _resilience.MaxConsecutivePageFailures)
                 {
-                    throw Error(run, ex.Kind, ex.Message, response!.StatusCode);
+                    failure = ex;
                 }
-            }
+                catch (Exception ex) when (PageFailed(span, current, ex))
+                {
+                    throw; // Not reached: PageFailed ends the span and returns false.
+                }
 
-            long recordsSoFar = run.RecordsBefore + records.Count;
-            var checkpoint = next is null ? null : new PageCheckpoint(next.AbsoluteUri, run.PageNumber + 1, recordsSoFar);
-            PageRead(span, run, records.Count);
-            yield return new Page<TOut>(run.PageNumber, run.ShownUrl, records.ToArray(), checkpoint, run.Body.Length) { Attempts = run.Attempts, Throttled = run.Throttled };
-            url = next;
-            run.PageNumber++;
-            run.RecordsBefore = recordsSoFar;
-        }
+                if (failure is not null)
+                {
+                    PageFailed(span, current, failure);
+                    // The next page is computable without this one's response: skip it, carrying the error, and go on.
+                    failuresInARow++;
+                    var after = paginator.AfterFailedPage(url, run.PageNumber);
+                    var skipTo = after is null ? null : new PageCheckpoint(after.AbsoluteUri, run.PageNumber + 1, run.RecordsBefore);
+                    page.BeginPage(run.RecordsBefore);
+                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, skipTo) { Attempts = failure.Attempts, Throttled = current.Throttled, Error = failure }, cancellationToken).ConfigureAwait(false);
+                    current.Release(run);
+                    url = after;
+                    run.PageNumber++;
+                    continue;
+                }
+
+                failuresInARow = 0;
+                Uri? next;
+                using (response)
+                {
+                    if (current.Collected is { } records)
+                    {
+                        // A prefetched page was parsed into its own list: hand it over now that its turn has come.
+                        page.BeginPage(run.RecordsBefore);
+                        foreach (var record in records)
+                        {
+                            page.Add(record);
+                        }
+                    }
+
+                    try
+                    {
+                        next = paginator.Next(url, current.Scan, response!.Headers, run.PageNumber, page.Count, run.RecordsBefore + page.Count);
+                    }
+                    catch (Paginator.PaginatorException ex)
+                    {
+                        page.AbortPage();
+                        var error = Error(current, ex.Kind, ex.Message, response!.StatusCode);
+                        PageFailed(span, current, error);
+                        throw error;
+                    }
+                }
+
+                long recordsSoFar = run.RecordsBefore + page.Count;
+                var checkpoint = next is null ? null : new PageCheckpoint(next.AbsoluteUri, run.PageNumber + 1, recordsSoFar);
+                PageRead(span, current, page.Count);
+                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, Throttled = current.Throttled }, cancellationToken).ConfigureAwait(false);
+                current.Release(run);
+                url = next;
+                run.PageNumber++;
+                run.RecordsBefore = recordsSoFar;
+            }
         }
         finally
         {
@@ -224,8 +277,49 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     }
 
     /// <summary>
+    /// Between the parser and the caller's sink: counts the page's records and keeps only those within
+    /// <see cref="PaginationOptions.MaxRecords"/>.
+    /// </summary>
+    private sealed class PageTarget(IPageSink<TOut> sink, long maxRecords) : IPageSink<TOut>
+    {
+        private long _room;
+
+        /// <summary>The records the current page handed on.</summary>
+        public int Count { get; private set; }
+
+        public void BeginPage(long recordsBefore)
+        {
+            _room = maxRecords > 0 ? Math.Max(0, maxRecords - recordsBefore) : long.MaxValue;
+            BeginPage();
+        }
+
+        public void BeginPage()
+        {
+            Count = 0;
+            sink.BeginPage();
+        }
+
+        public void Add(TOut record)
+        {
+            if (Count < _room)
+            {
+                Count++;
+                sink.Add(record);
+            }
+        }
+
+        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => sink.EndPageAsync(page, cancellationToken);
+
+        public void AbortPage()
+        {
+            Count = 0;
+            sink.AbortPage();
+        }
+    }
+
+    /// <summary>
     /// Fetches the pages after the current one ahead of time, for styles whose next URL does not depend on the response; each has its
-    /// own buffer. A page is taken only if the pagination actually arrives at its URL; the rest are cancelled and dropped.
+    /// own buffer and record list. A page is taken only if the pagination actually arrives at its URL; the rest are cancelled and dropped.
     /// </summary>
     private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity, int size, Paginator paginator, CancellationToken cancellationToken) : IDisposable
     {
@@ -250,7 +344,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, pageNumber + _pages.Count) : (current, pageNumber);
             while (_pages.Count < size && paginator.AfterFailedPage(last, number) is { } next)
             {
-                var run = new PageRun(owner, input, typeInfo, capacity) { PageNumber = ++number };
+                var records = new List<TOut>(capacity);
+                var run = new PageRun(owner, input, typeInfo, new PageTarget(new ListSink<TOut>(records), 0)) { PageNumber = ++number, Collected = records };
                 run.Start(next);
                 _pages.Enqueue((run, owner.FetchAsync(run, _stop.Token).AsTask()));
                 last = next;
@@ -314,37 +409,36 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
-    /// <summary>One attempt: send, read the whole body, parse it into the (cleared) records list.</summary>
+    /// <summary>
+    /// One attempt: send, read the whole body, then parse it, handing each record to the page's target as it is read. An attempt that
+    /// fails after the first record aborts the page, so a retry starts from nothing.
+    /// </summary>
     private async ValueTask<HttpResponseMessage> AttemptAsync(PageRun run, CancellationToken cancellationToken)
     {
         run.Attempts++;
-        run.Records.Clear();
         var response = await SendAsync(run, cancellationToken).ConfigureAwait(false);
+        if (_limiter is not null)
+        {
+            var (remaining, resetIn) = RateLimitHeaders.Quota(response.Headers, _clock);
+            _limiter.ObserveQuota(remaining, resetIn);
+        }
+
+        run.Target.BeginPage(run.RecordsBefore);
         try
         {
-            if (_limiter is not null)
-            {
-                var (remaining, resetIn) = RateLimitHeaders.Quota(response.Headers, _clock);
-                _limiter.ObserveQuota(remaining, resetIn);
-            }
-
-            run.Scan = PageParser.Parse(run.Body.Span, _layout, run.Reader, run.Records);
+            run.Scan = PageParser.Parse(run.Body.Span, _layout, run.Reader, run.Target);
             return response;
         }
-        catch (PageShapeException ex)
+        catch (Exception ex)
         {
+            run.Target.AbortPage();
             response.Dispose();
-            throw Error(run, ex.Kind, ex.Message, response.StatusCode, ex.InnerException);
-        }
-        catch (JsonException ex)
-        {
-            response.Dispose();
-            throw Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({ex.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars)}", response.StatusCode, ex, bodySnippet: true);
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
+            throw ex switch
+            {
+                PageShapeException shape => Error(run, shape.Kind, shape.Message, response.StatusCode, shape.InnerException),
+                JsonException json => Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({json.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars)}", response.StatusCode, json, bodySnippet: true),
+                _ => ex,
+            };
         }
     }
 
@@ -585,7 +679,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     }
 
     /// <summary>The state of one extraction run, reused page after page; an attempt of the current page starts over from it.</summary>
-    private sealed class PageRun(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity) : PageResilience.IPageAttempt, IDisposable
+    private sealed class PageRun(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, PageTarget target) : PageResilience.IPageAttempt, IDisposable
     {
         public HttpExtractor<TIn, TOut> Owner { get; } = owner;
 
@@ -597,7 +691,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         public ResponseBuffer Body { get; } = new();
 
-        public List<TOut> Records { get; } = new(capacity);
+        /// <summary>Where the parser puts the page's records.</summary>
+        public PageTarget Target { get; } = target;
+
+        /// <summary>The records of a page fetched ahead of its turn, or <see langword="null"/> when records go straight to the sink.</summary>
+        public List<TOut>? Collected { get; init; }
 
         public string? InputText { get; set; }
 
@@ -623,7 +721,15 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             ShownUrl = UrlRedactor.Redact(url);
             Attempts = 0;
             Throttled = TimeSpan.Zero;
-            Records.Clear();
+        }
+
+        /// <summary>Done with this page: a prefetched run frees its buffer (the run of the loop, <paramref name="main"/>, is reused).</summary>
+        public void Release(PageRun main)
+        {
+            if (this != main)
+            {
+                Dispose();
+            }
         }
 
         public void Dispose() => Body.Dispose();

@@ -50,6 +50,32 @@ public interface IExtractor<TIn, TOut>
     /// <param name="cancellationToken">Cancels the extraction.</param>
     IAsyncEnumerable<Page<TOut>> ExtractPagesAsync(TIn input, PageCheckpoint? resumeFrom = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Streams every page into <paramref name="sink"/>, record by record: each page is <see cref="IPageSink{T}.BeginPage"/>, its records,
+    /// then <see cref="IPageSink{T}.EndPageAsync"/> once it has been read and validated whole (or <see cref="IPageSink{T}.AbortPage"/> when an
+    /// attempt fails). Generated extractors hand each record over as the parser reads it, so no page of records is materialized; this
+    /// default, for hand-written extractors, goes through <see cref="ExtractPagesAsync"/>.
+    /// </summary>
+    /// <param name="input">The input.</param>
+    /// <param name="resumeFrom">A checkpoint of an earlier run to continue from, or <see langword="null"/> to start at the first page.</param>
+    /// <param name="sink">Where the records go.</param>
+    /// <param name="cancellationToken">Cancels the extraction.</param>
+    async Task ExtractIntoAsync(TIn input, PageCheckpoint? resumeFrom, IPageSink<TOut> sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        await foreach (var page in ExtractPagesAsync(input, resumeFrom, cancellationToken).ConfigureAwait(false))
+        {
+            sink.BeginPage();
+            for (int i = 0; i < page.Count; i++)
+            {
+                sink.Add(page[i]);
+            }
+
+            var info = new PageInfo(page.Number, page.Url, page.Count, page.BytesRead, page.Next) { Attempts = page.Attempts, Throttled = page.Throttled, Error = page.Error };
+            await sink.EndPageAsync(info, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Streams every record, page after page.</summary>
     /// <param name="input">The input.</param>
     /// <param name="cancellationToken">Cancels the extraction.</param>

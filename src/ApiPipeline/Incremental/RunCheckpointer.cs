@@ -24,6 +24,8 @@ internal sealed class RunCheckpointer<TIn, TOut>
     // Keys of the current batch (cleared at each commit) and the ones this run persisted (for pruning when it completes).
     private readonly List<(string Partition, string Key, DateTimeOffset Mark)> _batchKeys = [];
     private readonly List<(string Partition, string Key, DateTimeOffset Mark)> _persistedKeys = [];
+    private readonly List<(string Partition, string Key, DateTimeOffset Mark)> _pageKeys = [];
+    private PageFilter _page = null!;
     private PipelineRunState _run;
     private long _pagesSinceCommit;
     private bool _broken;
@@ -109,24 +111,84 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return (partition, false, _extractor.StartAt(input, since, _run.Until));
     }
 
-    /// <summary>The records of <paramref name="page"/> that belong in the output, and the partition's progress after it.</summary>
-    public ReadOnlyMemory<TOut> Accept(string partition, Page<TOut> page)
+    /// <summary>A page of <paramref name="partition"/> starts: <see cref="Keep"/> decides on its records until <see cref="EndPage"/> or <see cref="AbortPage"/>.</summary>
+    public void BeginPage(string partition)
     {
-        var state = _partitions[partition];
-        var records = page.Records;
-        var watermark = _watermark;
-        if (watermark is not null || state.Since is not null || _run.Until is not null)
+        _page = new PageFilter(partition, _partitions[partition], _watermarks.TryGetValue(partition, out var w) ? w : null, _seen.GetValueOrDefault(partition));
+        _pageKeys.Clear();
+    }
+
+    /// <summary>Whether <paramref name="record"/> of the current page belongs in the output (in range, not a duplicate, not a dropped late record).</summary>
+    public bool Keep(TOut record)
+    {
+        if (_watermark?.Read(record) is not { } mark)
         {
-            records = Filter(partition, state, records, watermark, out var maxMark);
-            if (maxMark is { } mark && (state.MaxMark is null || mark > state.MaxMark))
+            return true;
+        }
+
+        var page = _page;
+        if ((page.State.Since is { } since && mark < since) || (_run.Until is { } until && mark >= until))
+        {
+            page.OutOfRange++;
+            return false;
+        }
+
+        if (_watermark.Key is { } key)
+        {
+            string recordKey = key(record);
+            if (page.Known is not null && page.Known.TryGetValue(recordKey, out var written) && written == mark)
             {
-                state = state with { MaxMark = mark };
+                page.Duplicates++;
+                return false;
+            }
+
+            if (_journal is not null)
+            {
+                _pageKeys.Add((page.Partition, recordKey, mark));
             }
         }
 
-        _partitions[partition] = state with { Next = page.Next, Completed = page.Next is null };
+        if (page.Stored is { } stored && mark < stored - _watermark.AllowedLateness)
+        {
+            page.Late++;
+            if (_watermark.Late == LateRecordPolicy.Drop)
+            {
+                return false;
+            }
+        }
+
+        if (page.MaxMark is null || mark > page.MaxMark)
+        {
+            page.MaxMark = mark;
+        }
+
+        return true;
+    }
+
+    /// <summary>The current page was written whole: its counts, keys and newest watermark value count, and the partition moves on to <paramref name="next"/>.</summary>
+    public void EndPage(PageCheckpoint? next)
+    {
+        var page = _page;
+        var state = page.State;
+        if (page.MaxMark is { } mark && (state.MaxMark is null || mark > state.MaxMark))
+        {
+            state = state with { MaxMark = mark };
+        }
+
+        Duplicates += page.Duplicates;
+        Late += page.Late;
+        OutOfRange += page.OutOfRange;
+        _batchKeys.AddRange(_pageKeys);
+        _pageKeys.Clear();
+        _partitions[page.Partition] = state with { Next = next, Completed = next is null };
         _pagesSinceCommit++;
-        return records;
+    }
+
+    /// <summary>The current page (or attempt) failed: nothing of it counts.</summary>
+    public void AbortPage()
+    {
+        _page = new PageFilter(_page.Partition, _page.State, _page.Stored, _page.Known);
+        _pageKeys.Clear();
     }
 
     /// <summary>Prepares the output's batch, records it with the run's progress in the state store, then makes it visible.</summary>
@@ -216,78 +278,25 @@ internal sealed class RunCheckpointer<TIn, TOut>
         await _journal.CompleteRunAsync(_run, watermarks, forget, cancellationToken).ConfigureAwait(false);
     }
 
-    private ReadOnlyMemory<TOut> Filter(string partition, PartitionState state, ReadOnlyMemory<TOut> page, WatermarkOptions<TOut>? watermark, out DateTimeOffset? maxMark)
+    /// <summary>What the current page has decided so far; folded into the run at <see cref="EndPage"/>.</summary>
+    private sealed class PageFilter(string partition, PartitionState state, DateTimeOffset? stored, Dictionary<string, DateTimeOffset>? known)
     {
-        maxMark = null;
-        var stored = _watermarks.TryGetValue(partition, out var w) ? w : (DateTimeOffset?)null;
-        var known = _seen.GetValueOrDefault(partition);
-        var records = page.Span;
-        TOut[]? kept = null;
-        int count = 0;
-        for (int i = 0; i < records.Length; i++)
-        {
-            if (Keep(partition, state, records[i], watermark, stored, known, ref maxMark))
-            {
-                if (kept is not null)
-                {
-                    kept[count] = records[i];
-                }
+        public string Partition { get; } = partition;
 
-                count++;
-            }
-            else if (kept is null)
-            {
-                // The first record left out: from here on, copy the ones kept.
-                kept = new TOut[records.Length];
-                records[..i].CopyTo(kept);
-            }
-        }
+        public PartitionState State { get; } = state;
 
-        return kept is null ? page : kept.AsMemory(0, count);
-    }
+        /// <summary>The partition's stored watermark, before this run.</summary>
+        public DateTimeOffset? Stored { get; } = stored;
 
-    private bool Keep(string partition, PartitionState state, TOut record, WatermarkOptions<TOut>? watermark, DateTimeOffset? stored, Dictionary<string, DateTimeOffset>? known, ref DateTimeOffset? maxMark)
-    {
-        if (watermark?.Read(record) is not { } mark)
-        {
-            return true;
-        }
+        /// <summary>Keys an earlier run wrote inside its lag window.</summary>
+        public Dictionary<string, DateTimeOffset>? Known { get; } = known;
 
-        if ((state.Since is { } since && mark < since) || (_run.Until is { } until && mark >= until))
-        {
-            OutOfRange++;
-            return false;
-        }
+        public DateTimeOffset? MaxMark { get; set; }
 
-        if (watermark.Key is { } key)
-        {
-            string recordKey = key(record);
-            if (known is not null && known.TryGetValue(recordKey, out var written) && written == mark)
-            {
-                Duplicates++;
-                return false;
-            }
+        public long Duplicates { get; set; }
 
-            if (_journal is not null)
-            {
-                _batchKeys.Add((partition, recordKey, mark));
-            }
-        }
+        public long Late { get; set; }
 
-        if (stored is { } s && mark < s - watermark.AllowedLateness)
-        {
-            Late++;
-            if (watermark.Late == LateRecordPolicy.Drop)
-            {
-                return false;
-            }
-        }
-
-        if (maxMark is null || mark > maxMark)
-        {
-            maxMark = mark;
-        }
-
-        return true;
+        public long OutOfRange { get; set; }
     }
 }

@@ -30,9 +30,11 @@ public sealed record JsonlOutputOptions<T>
 /// Each batch goes to hidden temporary files (<c>.part-00001.jsonl.tmp</c>) that a commit flushes to disk and renames to
 /// <c>part-00001.jsonl</c>, so a reader never sees half a file. Numbering continues after the files already there.
 /// One writer per folder: temporary files left by an interrupted run are deleted when a partition is first opened.
+/// As an <see cref="IPageSink{T}"/>, each record goes straight into its temporary file while the page is parsed; a page that is aborted
+/// is cut off again (the file is truncated to where the page began), so a batch only ever holds whole pages.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
-public sealed class JsonlOutput<T> : IOutput<T>
+public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSink
 {
     private const int NoPartition = int.MinValue;
     private const int UnknownDate = int.MinValue + 1;
@@ -44,6 +46,11 @@ public sealed class JsonlOutput<T> : IOutput<T>
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _json;
     private readonly Func<T, ReadOnlyMemory<byte>>? _rawJson;
+    private readonly List<OpenFile> _pageFiles = [];
+    private OpenFile? _pageFile;
+    private int _pageKey;
+    private int _pageRecords;
+    private long _pageBytes;
 
     /// <summary>Creates the output.</summary>
     /// <param name="typeInfo">The record's type metadata, from the same context the extractor uses.</param>
@@ -100,6 +107,102 @@ public sealed class JsonlOutput<T> : IOutput<T>
 
         PendingRecords += span.Length;
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    bool IConsumingPageSink.ConsumesRecords => true;
+
+    /// <inheritdoc/>
+    public void BeginPage()
+    {
+        _pageRecords = 0;
+        _pageBytes = 0;
+        _pageFile = null;
+    }
+
+    /// <summary>Writes <paramref name="record"/> to its partition's temporary file, as part of the current page.</summary>
+    /// <param name="record">The record.</param>
+    public void Add(T record)
+    {
+        int key = _options.PartitionBy is { } partitionBy ? DayKey(partitionBy(record)) : NoPartition;
+        var file = _pageFile is not null && _pageKey == key ? _pageFile : PageFile(key);
+        if (_rawJson is not null)
+        {
+            var json = _rawJson(record).Span;
+            file.Stream.Write(json);
+            file.Stream.WriteByte((byte)'\n');
+            _pageBytes += json.Length + 1;
+        }
+        else
+        {
+            JsonSerializer.Serialize(_json, record, _typeInfo);
+            _json.Flush();
+            _buffer.GetSpan(1)[0] = (byte)'\n';
+            _buffer.Advance(1);
+            file.Stream.Write(_buffer.WrittenSpan);
+            _pageBytes += _buffer.WrittenCount;
+            _buffer.ResetWrittenCount();
+            _json.Reset();
+        }
+
+        _pageRecords++;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
+    {
+        PendingRecords += _pageRecords;
+        PendingBytes += _pageBytes;
+        foreach (var file in _pageFiles)
+        {
+            file.PageStart = -1;
+        }
+
+        _pageFiles.Clear();
+        BeginPage();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Cuts the current page's records off every file it wrote to; files it opened are deleted.</summary>
+    public void AbortPage()
+    {
+        foreach (var file in _pageFiles)
+        {
+            if (file.OpenedInPage)
+            {
+                file.Stream.Dispose();
+                File.Delete(file.TempPath);
+                _open.Remove(file.Key);
+                _nextPart[file.Key]--;
+                continue;
+            }
+
+            file.Stream.SetLength(file.PageStart);
+            file.Stream.Position = file.PageStart;
+            file.PageStart = -1;
+        }
+
+        _pageFiles.Clear();
+        _json.Reset();
+        _buffer.ResetWrittenCount();
+        BeginPage();
+    }
+
+    /// <summary>The open file of <paramref name="key"/>, noting where the current page starts in it.</summary>
+    private OpenFile PageFile(int key)
+    {
+        bool opened = !_open.TryGetValue(key, out var file);
+        file ??= Open(key);
+        if (file.PageStart < 0)
+        {
+            file.PageStart = file.Stream.Position;
+            file.OpenedInPage = opened;
+            _pageFiles.Add(file);
+        }
+
+        _pageFile = file;
+        _pageKey = key;
+        return file;
     }
 
     /// <summary>
@@ -258,7 +361,7 @@ public sealed class JsonlOutput<T> : IOutput<T>
         string name = "part-" + part.ToString("D5", CultureInfo.InvariantCulture) + ".jsonl";
         string temp = Path.Combine(directory, "." + name + ".tmp");
         var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
-        var file = new OpenFile(stream, temp, Path.Combine(directory, name));
+        var file = new OpenFile(key, stream, temp, Path.Combine(directory, name));
         _open[key] = file;
         return file;
     }
@@ -278,9 +381,17 @@ public sealed class JsonlOutput<T> : IOutput<T>
         return max + 1;
     }
 
-    private sealed class OpenFile(FileStream stream, string tempPath, string finalPath)
+    private sealed class OpenFile(int key, FileStream stream, string tempPath, string finalPath)
     {
+        public int Key { get; } = key;
+
         public FileStream Stream { get; } = stream;
+
+        /// <summary>Where the current page's records start in the file, or -1 when the page has not written to it.</summary>
+        public long PageStart { get; set; } = -1;
+
+        /// <summary>Whether the current page opened the file (an aborted page then deletes it).</summary>
+        public bool OpenedInPage { get; set; }
 
         public string TempPath { get; } = tempPath;
 

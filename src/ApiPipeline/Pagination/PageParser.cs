@@ -33,10 +33,13 @@ internal static class PageParser
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
 
     public static PageScan Parse<T>(ReadOnlySpan<byte> json, PageLayout layout, JsonTypeInfo<T> typeInfo, List<T> records)
-        => Parse(json, layout, new TypedRecordReader<T>(typeInfo), records);
+        => Parse(json, layout, new TypedRecordReader<T>(typeInfo), new ListSink<T>(records));
 
-    /// <summary>Parses a page, reading each record with <paramref name="typeInfo"/> (typed or passthrough, see <see cref="RecordReader{T}"/>).</summary>
-    public static PageScan Parse<T>(ReadOnlySpan<byte> json, PageLayout layout, RecordReader<T> typeInfo, List<T> records)
+    /// <summary>
+    /// Parses a page, reading each record with <paramref name="typeInfo"/> (typed or passthrough, see <see cref="RecordReader{T}"/>) and
+    /// handing it to <paramref name="records"/> as soon as it is read (only <see cref="IPageSink{T}.Add"/> is called here).
+    /// </summary>
+    public static PageScan Parse<T>(ReadOnlySpan<byte> json, PageLayout layout, RecordReader<T> typeInfo, IPageSink<T> records)
     {
         typeInfo.BeginPage(json.Length);
         var reader = new Utf8JsonReader(json, ReaderOptions);
@@ -79,7 +82,7 @@ internal static class PageParser
         return scan;
     }
 
-    private static void WalkObject<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, PageLayout layout, int depth, int mask, ref PageScan scan, RecordReader<T> typeInfo, List<T> records)
+    private static void WalkObject<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, PageLayout layout, int depth, int mask, ref PageScan scan, RecordReader<T> typeInfo, IPageSink<T> records)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -144,7 +147,7 @@ internal static class PageParser
         }
     }
 
-    private static void ReadRecordsValue<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, PageLayout layout, RecordReader<T> typeInfo, List<T> records, ref PageScan scan)
+    private static void ReadRecordsValue<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, PageLayout layout, RecordReader<T> typeInfo, IPageSink<T> records, ref PageScan scan)
     {
         string path = layout.Path(PageLayout.Records);
         switch (reader.TokenType)
@@ -164,7 +167,7 @@ internal static class PageParser
         scan.RecordsFound = true;
     }
 
-    private static void ReadRecords<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, List<T> records, string path)
+    private static void ReadRecords<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, IPageSink<T> records, string path)
     {
         int index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)

@@ -18,6 +18,12 @@ internal abstract class RecordReader<T>
     public static RecordReader<T> For(JsonTypeInfo<T> typeInfo)
         => typeInfo.Converter is IRawRecordConverter raw ? raw.CreateReader<T>() : new TypedRecordReader<T>(typeInfo);
 
+    /// <summary>
+    /// Whether records read may outlive the page (default): a reader whose records point into its own buffers then never reuses them.
+    /// <see langword="false"/> when each record is consumed before the next page is read, so buffers can be reused.
+    /// </summary>
+    public bool RecordsKept { get; set; } = true;
+
     /// <summary>Called before each parse of a page body (also before a retried attempt).</summary>
     /// <param name="bodyLength">The body's length in bytes.</param>
     public virtual void BeginPage(int bodyLength)
@@ -84,8 +90,12 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
 
     public override void BeginPage(int bodyLength)
     {
-        // Records already yielded keep pointing into the previous buffer, so a page never reuses it.
-        _page = [];
+        // Records handed on may keep pointing into the previous buffer: a page reuses it only if nobody keeps records.
+        if (RecordsKept)
+        {
+            _page = [];
+        }
+
         _used = 0;
         _bodyLength = bodyLength;
     }
@@ -104,6 +114,11 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         }
 
         int end = (int)reader.BytesConsumed;
+        if (!RecordsKept)
+        {
+            _used = 0; // the previous record has been consumed: one block serves every record
+        }
+
         if (_page.Length - _used < end - start + 1)
         {
             // A new block: the rest of the body (records and a separator after each fit in it), at most ChunkBytes so that blocks stay

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 
 namespace ApiPipeline;
 
@@ -29,9 +28,10 @@ public interface IPipeline<in TIn> : IPipeline
 }
 
 /// <summary>
-/// One extractor into one output. The extractor's pages flow over a bounded channel (backpressure) to the output, which commits a batch
-/// at a page boundary whenever <see cref="IOutput{T}.Batching"/> says so, and once more at the end. A run that fails keeps every page
-/// before the failure (committed whole) and none of the failed one. The extractor's <see cref="ErrorMode"/> (or
+/// One extractor into one output. The extractor streams each record into the output while it parses the page
+/// (<see cref="IExtractor{TIn, TOut}.ExtractIntoAsync"/> into an <see cref="IPageSink{T}"/>: no page of records is materialized), and the
+/// output commits a batch at a page boundary whenever <see cref="IOutput{T}.Batching"/> says so, when records have waited for its flush
+/// interval, and once more at the end. A run that fails keeps every page before the failure (committed whole) and none of the failed one. The extractor's <see cref="ErrorMode"/> (or
 /// <see cref="PipelineOptions.OnError"/>) decides whether a page or input that still fails after retries ends the run
 /// (<see cref="ErrorMode.FailFast"/>) or is skipped, counted and, with <see cref="ErrorMode.DeadLetter"/>, written to a dead-letter file.
 /// </summary>
@@ -122,28 +122,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         span?.SetTag(ApiPipelineTags.Pipeline, Id).SetTag(ApiPipelineTags.Extractor, _extractor.Name);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var channel = Channel.CreateBounded<PartitionPage>(new BoundedChannelOptions(_options.ChannelCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-
         using var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath);
-        var producer = ProduceAsync(inputs, channel.Writer, run, checkpointer, deadLetter, stop.Token);
-        Exception? error = null;
-        try
-        {
-            await ConsumeAsync(channel.Reader, run, checkpointer, stop.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            error = ex;
-            await stop.CancelAsync().ConfigureAwait(false);
-        }
-
-        var producerError = await producer.ConfigureAwait(false);
-        error ??= producerError;
+        var sink = new RunSink(this, run, checkpointer, deadLetter);
+        using var flushing = new CancellationTokenSource();
+        var flusher = sink.FlushOnIntervalAsync(stop, flushing.Token);
+        var error = await ProduceAsync(inputs, sink, run, checkpointer, deadLetter, stop.Token).ConfigureAwait(false);
+        await flushing.CancelAsync().ConfigureAwait(false);
+        var flushError = await flusher.ConfigureAwait(false);
+        error = flushError ?? error;
 
         // Every page handed to the output is complete, so what is pending can be committed even after a failure.
         try
@@ -207,9 +193,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         return result;
     }
 
-    private async Task<Exception?> ProduceAsync(IAsyncEnumerable<TIn> inputs, ChannelWriter<PartitionPage> writer, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
+    private async Task<Exception?> ProduceAsync(IAsyncEnumerable<TIn> inputs, RunSink sink, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         try
         {
             await foreach (var input in inputs.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -225,24 +210,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? partition : UrlRedactor.Redact(start.Url), checkpointer.Watermark?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none (full extraction)");
                 }
 
+                sink.Partition = partition;
                 try
                 {
-                    await foreach (var page in _extractor.ExtractPagesAsync(input, start, cancellationToken).ConfigureAwait(false))
-                    {
-                        run.CountAttempts(page.Attempts);
-                        run.Throttled += page.Throttled;
-                        if (page.Error is { } skipped)
-                        {
-                            // A failed page the extractor skipped (its next page was computable): nothing of it is written.
-                            await RecordFailureAsync(skipped, pageSkipped: true, run, deadLetter, cancellationToken).ConfigureAwait(false);
-                            continue;
-                        }
-
-                        await writer.WriteAsync(new PartitionPage(partition, page), cancellationToken).ConfigureAwait(false);
-                    }
+                    await _extractor.ExtractIntoAsync(input, start, sink, cancellationToken).ConfigureAwait(false);
                 }
                 catch (ExtractionException ex)
                 {
+                    sink.AbortIfOpen();
                     run.CountAttempts(ex.Attempts);
                     if (_mode == ErrorMode.FailFast || PageResilience.EndsRun(ex.Kind) || cancellationToken.IsCancellationRequested)
                     {
@@ -258,82 +233,158 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
         catch (Exception ex)
         {
+            sink.AbortIfOpen();
             return ex;
-        }
-        finally
-        {
-            writer.TryComplete();
         }
     }
 
-    private async Task ConsumeAsync(ChannelReader<PartitionPage> reader, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where the extractor's records go during a run: each record passes the checkpointer's filter (range, duplicates, late records) on
+    /// its way into the output; at the end of a page both take it in and the batch is committed when it is full. A page holds a gate
+    /// from its first record to its end, so the flush-interval commit (on its own task) only ever commits whole pages.
+    /// </summary>
+    private sealed class RunSink(Pipeline<TIn, TOut> owner, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter) : IPageSink<TOut>, IConsumingPageSink
     {
-        var clock = _options.TimeProvider;
-        var interval = _output.Batching.FlushInterval;
-        long lastCommit = clock.GetTimestamp();
-        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
+        /// <summary>The longest single wait of the flusher (<see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> takes at most ~49 days).</summary>
+        private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+        private readonly IPageSink<TOut> _output = owner._output as IPageSink<TOut> ?? new BufferedPageSink<TOut>(owner._output);
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private long _lastCommit = owner._options.TimeProvider.GetTimestamp();
+        private bool _inPage;
+
+        /// <summary>The partition (input) whose pages come next.</summary>
+        public string Partition { get; set; } = "";
+
+        public bool ConsumesRecords => _output is IConsumingPageSink { ConsumesRecords: true };
+
+        public void BeginPage()
         {
-            while (true)
+            if (_inPage)
             {
-                if (reader.TryRead(out var item))
-                {
-                    var page = item.Page;
-                    await _output.WriteAsync(checkpointer.Accept(item.Partition, page), cancellationToken).ConfigureAwait(false);
-                    run.Pages++;
-                    run.Bytes += page.BytesRead;
-                    Update(s => s with { Records = run.Committed + _output.PendingRecords, Pages = run.Pages, Requests = run.Requests, Retries = run.Retries });
-                    if (_output.IsBatchFull || clock.GetElapsedTime(lastCommit) >= interval)
-                    {
-                        await CommitAsync(run, checkpointer, cancellationToken).ConfigureAwait(false);
-                        lastCommit = clock.GetTimestamp();
-                    }
+                // A new attempt of the same page without an abort: start it over.
+                checkpointer.AbortPage();
+                _output.AbortPage();
+            }
+            else
+            {
+                _gate.Wait();
+                _inPage = true;
+            }
 
-                    continue;
-                }
+            checkpointer.BeginPage(Partition);
+            _output.BeginPage();
+        }
 
-                if (_output.PendingRecords == 0)
-                {
-                    if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                // Records are waiting: wait for the next page no longer than the flush interval allows.
-                var remaining = interval - clock.GetElapsedTime(lastCommit);
-                if (remaining > TimeSpan.Zero)
-                {
-                    if (!timeout.TryReset())
-                    {
-                        timeout.Dispose();
-                        timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    }
-
-                    timeout.CancelAfter(remaining);
-                    try
-                    {
-                        if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
-                        {
-                            return;
-                        }
-
-                        continue;
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                    }
-                }
-
-                await CommitAsync(run, checkpointer, cancellationToken).ConfigureAwait(false);
-                lastCommit = clock.GetTimestamp();
+        public void Add(TOut record)
+        {
+            if (checkpointer.Keep(record))
+            {
+                _output.Add(record);
             }
         }
-        finally
+
+        public void AbortPage()
         {
-            timeout.Dispose();
+            if (_inPage)
+            {
+                checkpointer.AbortPage();
+                _output.AbortPage();
+                Leave();
+            }
+        }
+
+        /// <summary>Aborts the current page if the extractor ended (threw) in the middle of one.</summary>
+        public void AbortIfOpen() => AbortPage();
+
+        public async ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
+        {
+            if (!_inPage)
+            {
+                BeginPage();
+            }
+
+            try
+            {
+                run.CountAttempts(page.Attempts);
+                run.Throttled += page.Throttled;
+                if (page.Error is { } skipped)
+                {
+                    // A failed page the extractor skipped (its next page was computable): nothing of it is written.
+                    checkpointer.AbortPage();
+                    _output.AbortPage();
+                    await owner.RecordFailureAsync(skipped, pageSkipped: true, run, deadLetter, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                await _output.EndPageAsync(page, cancellationToken).ConfigureAwait(false);
+                checkpointer.EndPage(page.Next);
+                run.Pages++;
+                run.Bytes += page.BytesRead;
+                owner.Update(s => s with { Records = run.Committed + owner._output.PendingRecords, Pages = run.Pages, Requests = run.Requests, Retries = run.Retries });
+                var clock = owner._options.TimeProvider;
+                if (owner._output.IsBatchFull || clock.GetElapsedTime(_lastCommit) >= owner._output.Batching.FlushInterval)
+                {
+                    await owner.CommitAsync(run, checkpointer, cancellationToken).ConfigureAwait(false);
+                    _lastCommit = clock.GetTimestamp();
+                }
+            }
+            finally
+            {
+                Leave();
+            }
+        }
+
+        /// <summary>
+        /// Commits records that have waited for the output's flush interval while no page ended (a slow API, a rate-limit pause). A failed
+        /// commit stops the run through <paramref name="runStop"/> and is returned.
+        /// </summary>
+        public async Task<Exception?> FlushOnIntervalAsync(CancellationTokenSource runStop, CancellationToken cancellationToken)
+        {
+            var clock = owner._options.TimeProvider;
+            var interval = owner._output.Batching.FlushInterval;
+            try
+            {
+                while (true)
+                {
+                    var wait = interval - clock.GetElapsedTime(Volatile.Read(ref _lastCommit));
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait < MaxWait ? wait : MaxWait, clock, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        if (owner._output.PendingRecords > 0 && clock.GetElapsedTime(_lastCommit) >= interval)
+                        {
+                            await owner.CommitAsync(run, checkpointer, runStop.Token).ConfigureAwait(false);
+                        }
+
+                        // With nothing pending the interval starts again: a record written later waits at most that long.
+                        Volatile.Write(ref _lastCommit, clock.GetTimestamp());
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception ex)
+            {
+                await runStop.CancelAsync().ConfigureAwait(false);
+                return ex;
+            }
+        }
+
+        private void Leave()
+        {
+            _inPage = false;
+            _gate.Release();
         }
     }
 
@@ -426,9 +477,6 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         yield return input;
         await Task.CompletedTask.ConfigureAwait(false);
     }
-
-    /// <summary>A page and the partition (input) it belongs to, as it travels from the extractor to the output.</summary>
-    private readonly record struct PartitionPage(string Partition, Page<TOut> Page);
 
     private sealed class RunCounters
     {

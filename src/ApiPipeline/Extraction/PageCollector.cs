@@ -1,0 +1,59 @@
+using System.Threading.Channels;
+
+namespace ApiPipeline;
+
+/// <summary>Collects a page's records into a list; <see cref="PageParser"/>'s target when a caller wants a list.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+internal sealed class ListSink<T>(List<T> records) : IPageSink<T>
+{
+    public List<T> Records { get; } = records;
+
+    public void BeginPage() => Records.Clear();
+
+    public void Add(T record) => Records.Add(record);
+
+    public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public void AbortPage() => Records.Clear();
+}
+
+/// <summary>
+/// Turns pages streamed into a sink back into <see cref="Page{T}"/>s on a channel, for <see cref="IExtractor{TIn, TOut}.ExtractPagesAsync"/>:
+/// each page's records are materialized once it has ended, and the extraction waits until the reader asks for the next page (as lazy as
+/// an iterator: no request is sent for a page nobody asked for).
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+internal sealed class PageCollector<T>(ChannelWriter<Page<T>> pages, int capacity) : IPageSink<T>, IDisposable
+{
+    private readonly List<T> _records = new(capacity);
+    private readonly SemaphoreSlim _demand = new(0);
+
+    /// <summary>The reader has taken the last page and wants the next one.</summary>
+    public void RequestNext() => _demand.Release();
+
+    public void Dispose() => _demand.Dispose();
+
+    public void BeginPage() => _records.Clear();
+
+    public void Add(T record) => _records.Add(record);
+
+    public async ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
+    {
+        var full = new Page<T>(page.Number, page.Url, _records.ToArray(), page.Next, page.BytesRead) { Attempts = page.Attempts, Throttled = page.Throttled, Error = page.Error };
+        _records.Clear();
+        await pages.WriteAsync(full, cancellationToken).ConfigureAwait(false);
+        await _demand.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void AbortPage() => _records.Clear();
+}
+
+/// <summary>
+/// Marks a sink whose <see cref="IPageSink{T}.Add"/> is done with the record when it returns (it copies or writes what it needs), so the
+/// extractor may reuse the buffers a record points into (passthrough records' bytes) from one page to the next.
+/// </summary>
+internal interface IConsumingPageSink
+{
+    /// <summary>Whether <see cref="IPageSink{T}.Add"/> keeps no reference to the records it is given.</summary>
+    bool ConsumesRecords { get; }
+}
