@@ -170,10 +170,17 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         {
             if (file.OpenedInPage)
             {
+                // As if the page had never opened it: no temporary file, and no empty partition folder for readers to find.
                 file.Stream.Dispose();
                 File.Delete(file.TempPath);
                 _open.Remove(file.Key);
-                _nextPart[file.Key]--;
+                _nextPart.Remove(file.Key);
+                string folder = Path.GetDirectoryName(file.TempPath)!;
+                if (folder != _root && !Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    Directory.Delete(folder);
+                }
+
                 continue;
             }
 

@@ -40,6 +40,46 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task As_a_page_sink_an_aborted_page_is_cut_off_and_its_new_partitions_vanish()
+    {
+        await using var output = Output(i => i.CreatedAt);
+        IPageSink<Item> sink = output;
+
+        sink.BeginPage();
+        sink.Add(new(1, "a", Jan1));
+        sink.Add(new(2, "b", Jan1));
+        await sink.EndPageAsync(new PageInfo(1, "u1", 2, 10, null));
+        Assert.Equal(2, output.PendingRecords);
+        long bytesAfterPage1 = output.PendingBytes;
+
+        // The page writes to the open partition and opens a new one, then fails: none of it stays.
+        sink.BeginPage();
+        sink.Add(new(3, "c", Jan1));
+        sink.Add(new(4, "d", Jan1.AddDays(1)));
+        Assert.Equal(2, output.PendingRecords);
+        sink.AbortPage();
+        Assert.Equal(bytesAfterPage1, output.PendingBytes);
+
+        sink.BeginPage();
+        sink.Add(new(5, "e", Jan1));
+        await sink.EndPageAsync(new PageInfo(2, "u2", 1, 10, null));
+        var commit = await output.CommitAsync();
+
+        Assert.Equal(["items/date=2024-01-01/part-00001.jsonl"], _temp.Files());
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "items", "date=2024-01-02")));
+        Assert.Equal(["1", "2", "5"], Ids("items/date=2024-01-01/part-00001.jsonl"));
+        Assert.Equal(3, commit.Records);
+        Assert.Equal(new FileInfo(Path.Combine(_temp.Path, "items/date=2024-01-01/part-00001.jsonl")).Length, commit.Bytes);
+
+        // A later page may open the partition the aborted page had opened; it gets the first part number.
+        sink.BeginPage();
+        sink.Add(new(6, "f", Jan1.AddDays(1)));
+        await sink.EndPageAsync(new PageInfo(3, "u3", 1, 10, null));
+        await output.CommitAsync();
+        Assert.Equal(["6"], Ids("items/date=2024-01-02/part-00001.jsonl"));
+    }
+
+    [Fact]
     public async Task Partitions_by_utc_date_with_unknown_for_records_without_a_date()
     {
         await using var output = Output(i => i.CreatedAt);

@@ -61,6 +61,27 @@ public sealed class ErrorPolicyTests
     }
 
     [Fact]
+    public async Task Continue_drops_the_records_a_bad_page_streamed_before_its_bad_record()
+    {
+        // Page 2 (offset 3) streams rows 4 and 5 into the output, one of them into a partition no other page uses, then fails.
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(9, (ctx, _, offset) => offset == 3
+            ? Faults.Json(ctx, $$"""{"data":[{{Faults.Row(4)}},{{Faults.Row(5)}},{"id":"six","name":"x"}]}""")
+            : null));
+        using var temp = new TempFolder();
+        var day = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var output = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows", PartitionBy = r => r.Id == 5 ? day.AddDays(1) : day });
+
+        var result = await new Pipeline<Shard, Row>("rows", new ContinueRows(server.Options), output).ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal(ExtractionErrorKind.RecordMismatch, Assert.Single(result.Errors).Kind);
+        Assert.Equal([1, 2, 3, 7, 8, 9], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(6, result.Records);
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "rows", "date=2026-01-02")), "the failed page's partition should not be left behind");
+        Assert.Empty(Directory.EnumerateFiles(temp.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Continue_with_a_cursor_skips_the_rest_of_the_failed_input_and_runs_the_next_inputs()
     {
         // Each input has two pages: ids n*10+1..+3 (cursor "c2"), then n*10+4..+5. Input "b" fails on its second page.
