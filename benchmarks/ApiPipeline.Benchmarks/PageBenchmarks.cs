@@ -77,15 +77,16 @@ public class PageParseBenchmarks
 /// One page of 100 records through everything the engine does per page except the socket: envelope parse, pagination (next URL,
 /// loop guard), the page object and checkpoint, and the JSONL writer (a real file, replaced every <see cref="Scratch.RotateEvery"/>
 /// pages). Each operation sees a new cursor, as in a real run.
-/// Runtime: the steps of <c>HttpExtractor.ExtractPagesAsync</c> + <c>JsonlOutput.WriteAsync</c>.
+/// Runtime: the steps of <c>HttpExtractor.ExtractIntoAsync</c> with a <c>JsonlOutput</c> as the page sink (each record serialized
+/// into the file as it is parsed).
 /// Baseline: the load harness's hand-written client: records deserialized and re-serialized in one pass, no page object.
 /// </summary>
 [RecordsPerOperation(PageParseBenchmarks.RecordsPerPage)]
 public class PageThroughPipelineBenchmarks
 {
     private const int Records = PageParseBenchmarks.RecordsPerPage;
-    private readonly List<Issue> _records = new(Records);
     private readonly JsonTypeInfo<Issue> _typeInfo = BenchJson.Default.Issue;
+    private readonly RecordReader<Issue> _reader = RecordReader<Issue>.For(BenchJson.Default.Issue);
     private readonly ArrayBufferWriter<byte> _out = new(64 * 1024);
     private readonly System.Net.Http.Headers.HttpResponseHeaders _headers = new HttpResponseMessage().Headers;
     private byte[] _page = [];
@@ -184,16 +185,14 @@ public class PageThroughPipelineBenchmarks
             await RotateRuntimeAsync();
         }
 
-        // HttpExtractor.ExtractPagesAsync, per page (minus the HTTP exchange):
-        _records.Clear();
+        // HttpExtractor.ExtractIntoAsync, per page (minus the HTTP exchange), streaming into the output:
+        IPageSink<Issue> sink = _output!;
         string shownUrl = UrlRedactor.Redact(_url);
-        var scan = PageParser.Parse(_page, _layout, _typeInfo, _records);
-        var next = _paginator.Next(_url, scan, _headers, (int)n, _records.Count, n * Records)!;
+        sink.BeginPage();
+        var scan = PageParser.Parse(_page, _layout, _reader, sink);
+        var next = _paginator.Next(_url, scan, _headers, (int)n, Records, n * Records)!;
         var checkpoint = new PageCheckpoint(next.AbsoluteUri, (int)n + 1, n * Records);
-        var page = new Page<Issue>((int)n, shownUrl, _records.ToArray(), checkpoint, _page.Length);
-
-        // Pipeline.ConsumeAsync → JsonlOutput.WriteAsync:
-        await _output!.WriteAsync(page.Records);
+        await sink.EndPageAsync(new PageInfo((int)n, shownUrl, Records, _page.Length, checkpoint) { Attempts = 1 });
         _url = next;
         return next;
     }

@@ -16,20 +16,20 @@ public sealed partial class PassthroughBenchJson : JsonSerializerContext;
 /// <summary>
 /// Issue 9: one page of 100 records, <c>{"data":[…],"next_cursor":"…"}</c>, parsed for passthrough: each record's bytes captured
 /// (compacted) and its key + watermark read, then written as JSONL into a buffer.
-/// Runtime: <c>PageParser.Parse</c> with the passthrough record reader (<c>RawRecord&lt;IssueKeys&gt;</c>) + the bytes of each record.
+/// Runtime: <c>PageParser.Parse</c> with the passthrough record reader (<c>RawRecord&lt;IssueKeys&gt;</c>), each record handed to a page
+/// sink that copies its bytes, as a pipeline streams them into its output (the reader reuses its buffer: nothing keeps the records).
 /// Baseline: the same single pass by hand (fields read with <see cref="Utf8JsonReader"/>, bytes copied as they are).
-/// Typed: <c>PageParser.Parse</c> into <c>Issue</c> + <c>Utf8JsonWriter</c> re-serialization (what a typed pipeline does per page).
+/// Typed: <c>PageParser.Parse</c> into <c>Issue</c>, each record re-serialized with <c>Utf8JsonWriter</c> by the sink (a typed pipeline's page).
 /// </summary>
 [RecordsPerOperation(RecordsPerPage)]
 public class PassthroughPageBenchmarks
 {
     public const int RecordsPerPage = 100;
-    private readonly List<RawRecord<IssueKeys>> _raw = new(RecordsPerPage);
-    private readonly List<Issue> _typed = new(RecordsPerPage);
     private readonly ArrayBufferWriter<byte> _out = new(128 * 1024);
     private readonly RecordReader<RawRecord<IssueKeys>> _rawReader = RecordReader<RawRecord<IssueKeys>>.For(RawRecord.TypeInfo(PassthroughBenchJson.Default.IssueKeys));
     private readonly RecordReader<Issue> _typedReader = RecordReader<Issue>.For(BenchJson.Default.Issue);
-    private Utf8JsonWriter _json = null!;
+    private RawSink _raw = null!;
+    private TypedSink _typed = null!;
     private byte[] _page = [];
     private PageLayout _layout = null!;
 
@@ -38,7 +38,9 @@ public class PassthroughPageBenchmarks
     {
         _page = Pages.CursorPage(RecordsPerPage, out _);
         _layout = new PageLayout(new PaginationOptions { Style = Pagination.Cursor, RecordsPath = "data", CursorPath = "next_cursor" });
-        _json = new Utf8JsonWriter(_out, new JsonWriterOptions { SkipValidation = true });
+        _rawReader.RecordsKept = false;
+        _raw = new RawSink(_out);
+        _typed = new TypedSink(_out, new Utf8JsonWriter(_out, new JsonWriterOptions { SkipValidation = true }));
         var baseline = Baseline();
         var baselineBytes = _out.WrittenSpan.ToArray();
         var runtime = Runtime();
@@ -105,19 +107,9 @@ public class PassthroughPageBenchmarks
     public long Runtime()
     {
         _out.ResetWrittenCount();
-        _raw.Clear();
+        _raw.BeginPage();
         PageParser.Parse(_page, _layout, _rawReader, _raw);
-        long check = 0;
-        foreach (var record in _raw)
-        {
-            check += record.Fields.Id + record.Fields.UpdatedAt.UtcTicks;
-            var span = _out.GetSpan(record.Json.Length + 1);
-            record.Json.Span.CopyTo(span);
-            span[record.Json.Length] = (byte)'\n';
-            _out.Advance(record.Json.Length + 1);
-        }
-
-        return check;
+        return _raw.Check;
     }
 
     [Benchmark]
@@ -125,19 +117,58 @@ public class PassthroughPageBenchmarks
     public long Typed()
     {
         _out.ResetWrittenCount();
-        _typed.Clear();
+        _typed.BeginPage();
         PageParser.Parse(_page, _layout, _typedReader, _typed);
-        long check = 0;
-        foreach (var issue in _typed)
+        return _typed.Check;
+    }
+
+    /// <summary>Copies each raw record's bytes and a newline, as <c>JsonlOutput</c> does into its file.</summary>
+    private sealed class RawSink(ArrayBufferWriter<byte> output) : IPageSink<RawRecord<IssueKeys>>
+    {
+        public long Check { get; private set; }
+
+        public int Count { get; private set; }
+
+        public void BeginPage() => (Check, Count) = (0, 0);
+
+        public void Add(RawRecord<IssueKeys> record)
         {
-            check += issue.Id + issue.UpdatedAt.UtcTicks;
-            JsonSerializer.Serialize(_json, issue, BenchJson.Default.Issue);
-            _json.Flush();
-            _out.GetSpan(1)[0] = (byte)'\n';
-            _out.Advance(1);
-            _json.Reset();
+            Check += record.Fields.Id + record.Fields.UpdatedAt.UtcTicks;
+            var span = output.GetSpan(record.Json.Length + 1);
+            record.Json.Span.CopyTo(span);
+            span[record.Json.Length] = (byte)'\n';
+            output.Advance(record.Json.Length + 1);
+            Count++;
         }
 
-        return check;
+        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => default;
+
+        public void AbortPage()
+        {
+        }
+    }
+
+    /// <summary>Re-serializes each record and a newline, as <c>JsonlOutput</c> does into its file.</summary>
+    private sealed class TypedSink(ArrayBufferWriter<byte> output, Utf8JsonWriter json) : IPageSink<Issue>
+    {
+        public long Check { get; private set; }
+
+        public void BeginPage() => Check = 0;
+
+        public void Add(Issue issue)
+        {
+            Check += issue.Id + issue.UpdatedAt.UtcTicks;
+            JsonSerializer.Serialize(json, issue, BenchJson.Default.Issue);
+            json.Flush();
+            output.GetSpan(1)[0] = (byte)'\n';
+            output.Advance(1);
+            json.Reset();
+        }
+
+        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => default;
+
+        public void AbortPage()
+        {
+        }
     }
 }
