@@ -319,7 +319,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>
     /// Fetches the pages after the current one ahead of time, for styles whose next URL does not depend on the response; each has its
-    /// own buffer and record list. A page is taken only if the pagination actually arrives at its URL; the rest are cancelled and dropped.
+    /// own buffer and record list. A page is taken only if the pagination actually arrives at its URL; the rest are cancelled and
+    /// dropped. When the pagination reads a total, the window waits for the first response and never asks past the last page
+    /// (<see cref="Paginator.Ahead"/>).
     /// </summary>
     private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity, int size, Paginator paginator, CancellationToken cancellationToken) : IDisposable
     {
@@ -342,7 +344,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         public void TopUp(Uri current, int pageNumber)
         {
             var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, pageNumber + _pages.Count) : (current, pageNumber);
-            while (_pages.Count < size && paginator.AfterFailedPage(last, number) is { } next)
+            while (_pages.Count < size && paginator.Ahead(last, number) is { } next)
             {
                 var records = new List<TOut>(capacity);
                 var run = new PageRun(owner, input, typeInfo, new PageTarget(new ListSink<TOut>(records), 0)) { PageNumber = ++number, Collected = records };
