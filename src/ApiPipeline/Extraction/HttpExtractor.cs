@@ -96,23 +96,26 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// <inheritdoc/>
     public WatermarkOptions<TOut>? Watermark => _definition.Watermark;
 
+    /// <inheritdoc/>
+    public JsonTypeInfo<TOut> RecordTypeInfo => _typeInfo ??= _definition.RecordTypeInfo();
+
     /// <summary>The first request's URL relative to the base URL: what the input selects, without pagination or watermark parameters.</summary>
     /// <param name="input">The input.</param>
     public string PartitionKey(TIn input) => _definition.BuildRelativeUrl(input);
 
     /// <inheritdoc/>
-    public PageCheckpoint? StartAt(TIn input, DateTimeOffset? since, DateTimeOffset? until)
+    public PageCheckpoint? StartAt(TIn input, WatermarkValue? since, WatermarkValue? until)
     {
         var watermark = _definition.Watermark;
         var parameters = new List<KeyValuePair<string, string>>(2);
         if (since is { } from && watermark?.Param is { } sinceParam)
         {
-            parameters.Add(new(sinceParam, from.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture)));
+            parameters.Add(new(sinceParam, from.ToQueryText()));
         }
 
         if (until is { } to && watermark?.UntilParam is { } untilParam)
         {
-            parameters.Add(new(untilParam, to.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture)));
+            parameters.Add(new(untilParam, to.ToQueryText()));
         }
 
         return parameters.Count == 0 ? null : new PageCheckpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]).AbsoluteUri, 1, 0);
