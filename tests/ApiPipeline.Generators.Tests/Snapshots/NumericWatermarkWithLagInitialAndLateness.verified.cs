@@ -87,6 +87,11 @@ namespace Demo
         public global::System.Collections.Generic.IAsyncEnumerable<global::ApiPipeline.Page<global::Demo.Event>> ExtractPagesAsync(global::ApiPipeline.NoInput input, global::ApiPipeline.PageCheckpoint? resumeFrom = null, global::System.Threading.CancellationToken cancellationToken = default)
             => _apiPipelineEngine.ExtractPagesAsync(input, resumeFrom, cancellationToken);
 
+        /// <inheritdoc/>
+        [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]
+        public global::System.Threading.Tasks.Task ExtractIntoAsync(global::ApiPipeline.NoInput input, global::ApiPipeline.PageCheckpoint? resumeFrom, global::ApiPipeline.IPageSink<global::Demo.Event> sink, global::System.Threading.CancellationToken cancellationToken = default)
+            => _apiPipelineEngine.ExtractIntoAsync(input, resumeFrom, sink, cancellationToken);
+
         /// <summary>Streams every record, page after page.</summary>
         /// <param name="input">The input.</param>
         /// <param name="cancellationToken">Cancels the extraction.</param>
