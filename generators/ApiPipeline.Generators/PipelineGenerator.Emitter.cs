@@ -117,10 +117,13 @@ public sealed partial class PipelineGenerator
             w.Line($"public {Runtime}WatermarkOptions<{output}>? Watermark => _apiPipelineEngine.Watermark;");
             w.Line();
             w.Line("/// <inheritdoc/>");
+            w.Line($"public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<{output}>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
             w.Line($"public string PartitionKey({input} input) => _apiPipelineEngine.PartitionKey(input);");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line($"public {Runtime}PageCheckpoint? StartAt({input} input, global::System.DateTimeOffset? since, global::System.DateTimeOffset? until) => _apiPipelineEngine.StartAt(input, since, until);");
+            w.Line($"public {Runtime}PageCheckpoint? StartAt({input} input, {Runtime}WatermarkValue? since, {Runtime}WatermarkValue? until) => _apiPipelineEngine.StartAt(input, since, until);");
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line(generatedCode);

@@ -19,7 +19,11 @@ public sealed partial class PipelineGenerator
         private const string WatermarkAttributeName = "ApiPipeline.WatermarkAttribute";
         private static readonly string[] KeyAttributeNames = ["ApiPipeline.KeyAttribute", "System.ComponentModel.DataAnnotations.KeyAttribute"];
 
-        /// <summary>The watermark's initializers, or <see langword="null"/> without <c>[Watermark]</c>; a bad field adds APP0007.</summary>
+        /// <summary>
+        /// The watermark's initializers, or <see langword="null"/> without <c>[Watermark]</c>. A timestamp field (<c>DateTimeOffset</c>,
+        /// <c>DateTime</c>) takes durations; a whole-number field (<c>long</c>, <c>int</c>) takes its <c>Lag</c>, <c>AllowedLateness</c> and
+        /// <c>Initial</c> as numbers. A field of another type, a missing key or a number that does not parse adds APP0007.
+        /// </summary>
         private static ImmutableEquatableArray<PropertyInit>? ParseWatermark(INamedTypeSymbol type, ITypeSymbol record, string name, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, string access)
         {
             var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == WatermarkAttributeName);
@@ -31,12 +35,14 @@ public sealed partial class PipelineGenerator
             var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
             var location = syntax?.ArgumentList?.Arguments.FirstOrDefault()?.GetLocation() ?? syntax?.GetLocation();
             var member = FindMember(record, field);
+            bool numeric = member is { } candidate && IsWholeNumber(candidate.Type);
             string? read = member switch
             {
                 null => null,
                 _ when IsTime(member.Value.Type, out bool isDateTime) => isDateTime
                     ? $"static r => (global::System.DateTimeOffset?){access}{Escape(member.Value.Name)}"
                     : $"static r => {access}{Escape(member.Value.Name)}",
+                _ when numeric => $"static r => (long?){access}{Escape(member.Value.Name)}",
                 _ => null,
             };
             if (read is null)
@@ -46,16 +52,21 @@ public sealed partial class PipelineGenerator
                     location,
                     name,
                     member is null
-                        ? $"'{field}' is not a public property or field of the record type '{record.Name}'; name a DateTimeOffset or DateTime member, e.g. [Watermark(nameof({record.Name}.UpdatedAt))]"
-                        : $"'{record.Name}.{field}' is a {member.Value.Type.ToDisplayString()}, not a DateTimeOffset or DateTime; name a timestamp member of the record"));
+                        ? $"'{field}' is not a public property or field of the record type '{record.Name}'; name a DateTimeOffset, DateTime, long or int member, e.g. [Watermark(nameof({record.Name}.UpdatedAt))]"
+                        : $"'{record.Name}.{field}' is a {member.Value.Type.ToDisplayString()}, not a DateTimeOffset, DateTime, long or int; name a timestamp or a growing number (an id, a sequence number) of the record"));
                 return null;
             }
 
+            string memberName = member!.Value.Name;
             var inits = new List<PropertyInit>
             {
-                new("Field", SymbolDisplay.FormatLiteral(member!.Value.Name, quote: true)),
+                new("Field", SymbolDisplay.FormatLiteral(memberName, quote: true)),
                 new("Read", read),
             };
+            if (numeric)
+            {
+                inits.Add(new("Kind", "global::ApiPipeline.WatermarkKind.Number"));
+            }
 
             string? keyMember = null;
             foreach (var argument in attribute.NamedArguments)
@@ -65,11 +76,29 @@ public sealed partial class PipelineGenerator
                     case "Param" or "UntilParam" when argument.Value.Value is string text:
                         inits.Add(new(argument.Key, SymbolDisplay.FormatLiteral(text, quote: true)));
                         break;
-                    case "Lag" or "AllowedLateness" when argument.Value.Value is string duration:
+                    case "Lag" or "AllowedLateness" when argument.Value.Value is string duration && !numeric:
                         inits.Add(new(argument.Key, $"global::ApiPipeline.Duration.Parse({SymbolDisplay.FormatLiteral(duration, quote: true)})"));
                         break;
-                    case "Initial" when argument.Value.Value is string initial:
+                    case "Lag" or "AllowedLateness" when argument.Value.Value is string units:
+                        if (!long.TryParse(units, NumberStyles.None, CultureInfo.InvariantCulture, out long count))
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidWatermark, location, name, $"'{record.Name}.{memberName}' is a number, so {argument.Key} counts its units and must be a whole number of zero or more, not \"{units}\" (e.g. {argument.Key} = \"100\")"));
+                            return null;
+                        }
+
+                        inits.Add(new(argument.Key, $"global::ApiPipeline.WatermarkSpan.FromNumber({count.ToString(CultureInfo.InvariantCulture)})"));
+                        break;
+                    case "Initial" when argument.Value.Value is string initial && !numeric:
                         inits.Add(new("Initial", $"global::System.DateTimeOffset.Parse({SymbolDisplay.FormatLiteral(initial, quote: true)}, global::System.Globalization.CultureInfo.InvariantCulture, global::System.Globalization.DateTimeStyles.AssumeUniversal)"));
+                        break;
+                    case "Initial" when argument.Value.Value is string initial:
+                        if (!long.TryParse(initial, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long start))
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidWatermark, location, name, $"'{record.Name}.{memberName}' is a number, so Initial must be a whole number, not \"{initial}\" (e.g. Initial = \"1000\")"));
+                            return null;
+                        }
+
+                        inits.Add(new("Initial", $"global::ApiPipeline.WatermarkValue.FromNumber({start.ToString(CultureInfo.InvariantCulture)})"));
                         break;
                     case "Late" when argument.Value.Value is int late:
                         inits.Add(new("Late", $"(global::ApiPipeline.LateRecordPolicy)({late.ToString(CultureInfo.InvariantCulture)})"));
@@ -137,6 +166,16 @@ public sealed partial class PipelineGenerator
             return null;
 
             static bool HasKey(ISymbol symbol) => symbol.GetAttributes().Any(a => KeyAttributeNames.Contains(a.AttributeClass?.ToDisplayString()));
+        }
+
+        private static bool IsWholeNumber(ITypeSymbol type)
+        {
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            {
+                type = nullable.TypeArguments[0];
+            }
+
+            return type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64;
         }
 
         private static bool IsTime(ITypeSymbol type, out bool isDateTime)

@@ -7,7 +7,7 @@ namespace ApiPipeline.Hosting;
 /// <summary>What <c>replay</c> did.</summary>
 /// <param name="File">The dead-letter file.</param>
 /// <param name="Entries">Entries in the file.</param>
-/// <param name="Replayed">Entries whose pages were read again and written.</param>
+/// <param name="Replayed">Entries whose pages were read again and written, or whose late record was written.</param>
 /// <param name="Records">Records written.</param>
 /// <param name="Pages">Pages read.</param>
 /// <param name="Left">Entries left in the file (they failed again or cannot be replayed), with why.</param>
@@ -40,7 +40,8 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
 /// <summary>
 /// Replays a dead-letter file (one <see cref="DeadLetterEntry"/> per line): each entry's failed page is requested again from its
 /// checkpoint (the page only when the run had skipped just the page, the rest of the input when it had given up on the input), and the
-/// records are committed to <c>&lt;output&gt;/&lt;pipeline&gt;</c>. Entries that fail again, or cannot be replayed (their URL had a secret
+/// records are committed to <c>&lt;output&gt;/&lt;pipeline&gt;</c>; a late record (<see cref="LateRecordPolicy.DeadLetter"/>) is written
+/// there as it was read, without a request. Entries that fail again, or cannot be replayed (their URL had a secret
 /// redacted, their extractor is unknown), are written back to the file; when none is left the file is removed.
 /// </summary>
 internal static class DeadLetterReplay
@@ -78,8 +79,16 @@ internal static class DeadLetterReplay
                 continue;
             }
 
-            string what = $"{entry.Pipeline}/{entry.Extractor} page {entry.Page}";
-            if (entry.Resume is null || entry.Resume.Url.Contains("***", StringComparison.Ordinal))
+            bool late = entry.Kind == DeadLetterEntry.LateRecordKind;
+            string what = late ? $"{entry.Pipeline}/{entry.Extractor} late record (watermark {entry.Watermark}, partition {entry.Partition})" : $"{entry.Pipeline}/{entry.Extractor} page {entry.Page}";
+            if (late && entry.Record is null)
+            {
+                left.Add($"{what}: the entry holds no record");
+                keep.Add(line);
+                continue;
+            }
+
+            if (!late && (entry.Resume is null || entry.Resume.Url.Contains("***", StringComparison.Ordinal)))
             {
                 left.Add($"{what}: no checkpoint to replay from{(entry.Resume is null ? "" : " (its URL had a secret redacted)")}");
                 keep.Add(line);
@@ -108,6 +117,11 @@ internal static class DeadLetterReplay
                 left.Add($"{what}: failed again: {ex.Message}");
                 keep.Add(line);
             }
+            catch (JsonException ex) when (late)
+            {
+                left.Add($"{what}: the record does not fit the extractor's record type ({ex.Message})");
+                keep.Add(line);
+            }
         }
 
         if (keep.Count == 0)
@@ -129,6 +143,11 @@ internal static class DeadLetterReplay
     {
         public async Task<(long Records, long Pages, IReadOnlyList<string> Files)> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
         {
+            if (entry.Kind == DeadLetterEntry.LateRecordKind)
+            {
+                return await WriteLateRecordAsync(registration).ConfigureAwait(false);
+            }
+
             var extractor = registration.CreateExtractor(null, options);
             var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore);
             bool pageOnly = entry.Skipped == "page";
@@ -155,6 +174,20 @@ internal static class DeadLetterReplay
 
                 var commit = await output.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return (records, pages, commit.Files);
+            }
+        }
+
+        /// <summary>A late record is written as it was read (no request): the pipeline had left it out of the output.</summary>
+        private async Task<(long Records, long Pages, IReadOnlyList<string> Files)> WriteLateRecordAsync<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
+        {
+            var typeInfo = registration.Definition.RecordTypeInfo();
+            var record = entry.Record!.Value.Deserialize(typeInfo) ?? throw new JsonException("the record is null");
+            var output = new JsonlOutput<TOut>(typeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
+            await using (output.ConfigureAwait(false))
+            {
+                await output.WriteAsync(new[] { record }, cancellationToken).ConfigureAwait(false);
+                var commit = await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return (1, 0, commit.Files);
             }
         }
     }

@@ -20,13 +20,13 @@ internal static class StateText
             text.Append(c, $"  pipeline run #{run.RunId}: {(run.Completed ? "completed" : "unfinished (the next run resumes it)")}, started {run.StartedAt:O}, {run.Records:N0} records, {run.Pages:N0} pages committed").AppendLine();
             if (run.Until is { } until)
             {
-                text.Append(c, $"  backfill until {until:O}").AppendLine();
+                text.Append(c, $"  backfill until {until}").AppendLine();
             }
 
             foreach (var (partition, state) in run.Partitions.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 string where = state.Completed ? "done" : state.Next is { } next ? $"next page {next.PageNumber} ({UrlRedactor.Redact(next.Url)})" : "not started";
-                text.Append(c, $"  partition {Show(partition)}: {where}{(state.Since is { } since ? $", since {since:O}" : "")}{(state.MaxMark is { } mark ? $", newest {mark:O}" : "")}").AppendLine();
+                text.Append(c, $"  partition {Show(partition)}: {where}{(state.Since is { } since ? $", since {since}" : "")}{(state.MaxMark is { } mark ? $", newest {mark}" : "")}").AppendLine();
             }
         }
 
@@ -34,7 +34,7 @@ internal static class StateText
         foreach (var (partition, mark) in marks.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             any = true;
-            text.Append(c, $"  watermark {Show(partition)}: {mark:O}").AppendLine();
+            text.Append(c, $"  watermark {Show(partition)}: {mark}").AppendLine();
         }
 
         var chain = new ChainStateStore(store, name);

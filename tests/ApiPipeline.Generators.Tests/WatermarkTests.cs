@@ -6,7 +6,9 @@ public sealed class WatermarkTests
     private const string Records = """
         namespace Demo;
 
-        public sealed record Change([property: Key] long Id, string Name, System.DateTimeOffset UpdatedAt, System.DateTime? SeenAt, int Count);
+        public sealed record Change([property: Key] long Id, string Name, System.DateTimeOffset UpdatedAt, System.DateTime? SeenAt, int Count, decimal Amount);
+
+        public sealed record Event([property: Key] string Id, long Sequence, int? Version);
 
         public sealed record Plain(string Code, System.DateTimeOffset UpdatedAt);
         """;
@@ -45,7 +47,8 @@ public sealed class WatermarkTests
 
     [Theory]
     [InlineData("\"Missing\"", "'Missing' is not a public property or field of the record type 'Change'")]
-    [InlineData("nameof(Change.Count)", "'Change.Count' is a int, not a DateTimeOffset or DateTime")]
+    [InlineData("nameof(Change.Amount)", "'Change.Amount' is a decimal, not a DateTimeOffset, DateTime, long or int")]
+    [InlineData("nameof(Change.Name)", "'Change.Name' is a string, not a DateTimeOffset, DateTime, long or int")]
     public void APP0007_FieldThatCannotBeAWatermark(string field, string problem)
     {
         var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + Records + $$"""
@@ -59,6 +62,58 @@ public sealed class WatermarkTests
         Assert.Equal("APP0007", diagnostic.Id);
         Assert.Contains(problem, diagnostic.GetMessage(), StringComparison.Ordinal);
         Assert.Contains("'Changes'", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void NumericWatermarkWithLagInitialAndLateness()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + Records + """
+
+            [Extractor("https://api.example.com", "/events", Json = typeof(TestJson))]
+            [Paginated(Pagination.PageNumber, PageSize = 10)]
+            [Watermark(nameof(Event.Sequence), Param = "after_id", Lag = "100", Initial = "1000", AllowedLateness = "50", Late = LateRecordPolicy.DeadLetter)]
+            public partial class Events : IExtractor<NoInput, Event>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        Snapshot.Verify(nameof(NumericWatermarkWithLagInitialAndLateness), Assert.Single(result.Sources).SourceText.ToString());
+    }
+
+    [Fact]
+    public void NullableIntWatermark()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + Records + """
+
+            [Extractor("https://api.example.com", "/events", Json = typeof(TestJson))]
+            [Watermark(nameof(Event.Version))]
+            public partial class Versions : IExtractor<NoInput, Event>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string text = Assert.Single(result.Sources).SourceText.ToString();
+        Assert.Contains("Read = static r => (long?)r.Version,", text, StringComparison.Ordinal);
+        Assert.Contains("Kind = global::ApiPipeline.WatermarkKind.Number,", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Lag = \"5m\"", "so Lag counts its units and must be a whole number of zero or more, not \"5m\"")]
+    [InlineData("AllowedLateness = \"-3\"", "so AllowedLateness counts its units and must be a whole number of zero or more, not \"-3\"")]
+    [InlineData("Initial = \"2024-01-01\"", "so Initial must be a whole number, not \"2024-01-01\"")]
+    public void APP0007_NumericWatermarkSettingThatIsNotANumber(string setting, string problem)
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + Records + $$"""
+
+            [Extractor("https://api.example.com", "/events", Json = typeof(TestJson))]
+            [Watermark(nameof(Event.Sequence), {{setting}})]
+            public partial class Events : IExtractor<NoInput, Event>;
+            """);
+
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("APP0007", diagnostic.Id);
+        Assert.Contains("'Event.Sequence' is a number, " + problem, diagnostic.GetMessage(), StringComparison.Ordinal);
         Assert.Empty(result.Sources);
     }
 

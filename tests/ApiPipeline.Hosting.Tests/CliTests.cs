@@ -62,6 +62,27 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_writes_a_dead_lettered_late_record_and_keeps_an_entry_without_one()
+    {
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        await File.WriteAllLinesAsync(file,
+        [
+            """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","storedWatermark":"2026-04-01T00:19:00.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""",
+            """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:31.0000000+00:00"}""",
+        ]);
+
+        var (code, text, error) = await Cli("replay", file, "--output", output);
+
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        Assert.Contains("1 of 2 entries replayed, 1 records", text, StringComparison.Ordinal);
+        Assert.Contains("late record (watermark 2026-04-01T00:15:31.0000000+00:00, partition /items): the entry holds no record", text, StringComparison.Ordinal);
+        var written = Directory.EnumerateFiles(Path.Combine(output, "items"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).ToList();
+        Assert.Equal(7, System.Text.Json.JsonSerializer.Deserialize(Assert.Single(written), TestJson.Default.Item)!.Id);
+        Assert.Single(await File.ReadAllLinesAsync(file));
+    }
+
+    [Fact]
     public async Task Running_something_unknown_is_a_usage_error_listing_what_exists()
     {
         var (code, _, error) = await Cli("run", "NoSuchPipeline", "--output", _dir.Path);

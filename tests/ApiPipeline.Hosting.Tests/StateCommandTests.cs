@@ -25,10 +25,10 @@ public sealed class StateCommandTests : IDisposable
                 Partitions = new Dictionary<string, PartitionState> { ["/repos/o/r/issues"] = new() { Completed = true } },
             };
             await journal.SaveAsync(run, []);
-            await journal.CompleteRunAsync(run, new Dictionary<string, DateTimeOffset> { ["/repos/o/r/issues"] = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) }, []);
+            await journal.CompleteRunAsync(run, new Dictionary<string, WatermarkValue> { ["/repos/o/r/issues"] = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) }, []);
 
             // Another pipeline's state must survive a reset of this one.
-            await new PipelineJournal(store, "events").CompleteRunAsync(new PipelineRunState { RunId = 1 }, new Dictionary<string, DateTimeOffset> { [""] = DateTimeOffset.UnixEpoch }, []);
+            await new PipelineJournal(store, "events").CompleteRunAsync(new PipelineRunState { RunId = 1 }, new Dictionary<string, WatermarkValue> { [""] = DateTimeOffset.UnixEpoch }, []);
         }
     }
 

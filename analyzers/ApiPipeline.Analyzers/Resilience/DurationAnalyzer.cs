@@ -57,8 +57,10 @@ internal sealed class DurationAnalyzer : ExtractorAnalyzer
     {
         foreach (var (metadataName, shortName, settings) in DurationSettings)
         {
-            if (extractor.FindAttribute(metadataName) is not { } attribute)
+            if (extractor.FindAttribute(metadataName) is not { } attribute
+                || (shortName == "Watermark" && WatermarkField.IsNumeric(extractor, attribute)))
             {
+                // A numeric watermark counts its Lag and AllowedLateness in units; the generator checks those (APP0007).
                 continue;
             }
 

@@ -34,8 +34,7 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
         if (extractor.FindAttribute("ApiPipeline.WatermarkAttribute") is not { } watermark
             || watermark.Settings.ContainsKey("Key")
             || watermark.Setting<string>("Lag") is not { } lag
-            || !DurationText.TryParse(lag, out long ticks, out _)
-            || ticks <= 0
+            || !IsPositive(lag, WatermarkField.IsNumeric(extractor, watermark))
             || RecordFields(extractor.OutputType) is not INamedTypeSymbol record
             || record.TypeKind == TypeKind.Error
             || extractor.Known.Get("ApiPipeline.KeyAttribute") is not { } keyAttribute
@@ -52,6 +51,12 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
 
         extractor.Report(LagWithoutKey, watermark.ValueLocation("Lag"), properties, extractor.Name, lag, record.Name);
     }
+
+    /// <summary>Whether a lag reads records again: a duration above zero, or (numeric watermark) a number of units above zero.</summary>
+    private static bool IsPositive(string lag, bool numeric)
+        => numeric
+            ? long.TryParse(lag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long units) && units > 0
+            : DurationText.TryParse(lag, out long ticks, out _) && ticks > 0;
 
     /// <summary>The record type whose members hold the key: <c>TFields</c> of a passthrough <c>RawRecord&lt;TFields&gt;</c>, else the output type.</summary>
     internal static ITypeSymbol? RecordFields(ITypeSymbol? output)

@@ -96,23 +96,26 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// <inheritdoc/>
     public WatermarkOptions<TOut>? Watermark => _definition.Watermark;
 
+    /// <inheritdoc/>
+    public JsonTypeInfo<TOut> RecordTypeInfo => _typeInfo ??= _definition.RecordTypeInfo();
+
     /// <summary>The first request's URL relative to the base URL: what the input selects, without pagination or watermark parameters.</summary>
     /// <param name="input">The input.</param>
     public string PartitionKey(TIn input) => _definition.BuildRelativeUrl(input);
 
     /// <inheritdoc/>
-    public PageCheckpoint? StartAt(TIn input, DateTimeOffset? since, DateTimeOffset? until)
+    public PageCheckpoint? StartAt(TIn input, WatermarkValue? since, WatermarkValue? until)
     {
         var watermark = _definition.Watermark;
         var parameters = new List<KeyValuePair<string, string>>(2);
         if (since is { } from && watermark?.Param is { } sinceParam)
         {
-            parameters.Add(new(sinceParam, from.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture)));
+            parameters.Add(new(sinceParam, from.ToQueryText()));
         }
 
         if (until is { } to && watermark?.UntilParam is { } untilParam)
         {
-            parameters.Add(new(untilParam, to.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture)));
+            parameters.Add(new(untilParam, to.ToQueryText()));
         }
 
         return parameters.Count == 0 ? null : new PageCheckpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]).AbsoluteUri, 1, 0);
@@ -319,7 +322,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>
     /// Fetches the pages after the current one ahead of time, for styles whose next URL does not depend on the response; each has its
-    /// own buffer and record list. A page is taken only if the pagination actually arrives at its URL; the rest are cancelled and dropped.
+    /// own buffer and record list. A page is taken only if the pagination actually arrives at its URL; the rest are cancelled and
+    /// dropped. When the pagination reads a total, the window waits for the first response and never asks past the last page
+    /// (<see cref="Paginator.Ahead"/>).
     /// </summary>
     private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity, int size, Paginator paginator, CancellationToken cancellationToken) : IDisposable
     {
@@ -342,7 +347,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         public void TopUp(Uri current, int pageNumber)
         {
             var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, pageNumber + _pages.Count) : (current, pageNumber);
-            while (_pages.Count < size && paginator.AfterFailedPage(last, number) is { } next)
+            while (_pages.Count < size && paginator.Ahead(last, number) is { } next)
             {
                 var records = new List<TOut>(capacity);
                 var run = new PageRun(owner, input, typeInfo, new PageTarget(new ListSink<TOut>(records), 0)) { PageNumber = ++number, Collected = records };

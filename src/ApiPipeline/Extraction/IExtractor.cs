@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 
 namespace ApiPipeline;
@@ -39,7 +40,13 @@ public interface IExtractor<TIn, TOut>
     /// <param name="input">The input.</param>
     /// <param name="since">The inclusive start, or <see langword="null"/>.</param>
     /// <param name="until">The exclusive end, or <see langword="null"/>.</param>
-    PageCheckpoint? StartAt(TIn input, DateTimeOffset? since, DateTimeOffset? until) => null;
+    PageCheckpoint? StartAt(TIn input, WatermarkValue? since, WatermarkValue? until) => null;
+
+    /// <summary>
+    /// The record's JSON metadata, used to write single records outside the output (late records to the dead-letter file under
+    /// <see cref="LateRecordPolicy.DeadLetter"/>); <see langword="null"/> when unknown. Generated extractors return their context's.
+    /// </summary>
+    JsonTypeInfo<TOut>? RecordTypeInfo => null;
 
     /// <summary>
     /// Streams whole pages, each fully read and validated before it is yielded: a page that fails yields nothing.

@@ -15,23 +15,25 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private readonly IExtractor<TIn, TOut> _extractor;
     private readonly IOutput<TOut> _output;
     private readonly WatermarkOptions<TOut>? _watermark;
-    private readonly DateTimeOffset? _from;
-    private readonly IReadOnlyDictionary<string, DateTimeOffset> _watermarks;
+    private readonly WatermarkValue? _from;
+    private readonly IReadOnlyDictionary<string, WatermarkValue> _watermarks;
     // Keys written by earlier runs inside their lag window (partition -> key -> watermark value); read-only during a run.
-    private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _seen;
+    private readonly Dictionary<string, Dictionary<string, WatermarkValue>> _seen;
     private readonly ConcurrentDictionary<string, PartitionState> _partitions;
+    private readonly LateRecordLetters<TOut>? _lateLetters;
 
     // Keys of the current batch (cleared at each commit) and the ones this run persisted (for pruning when it completes).
-    private readonly List<(string Partition, string Key, DateTimeOffset Mark)> _batchKeys = [];
-    private readonly List<(string Partition, string Key, DateTimeOffset Mark)> _persistedKeys = [];
-    private readonly List<(string Partition, string Key, DateTimeOffset Mark)> _pageKeys = [];
+    private readonly List<(string Partition, string Key, WatermarkValue Mark)> _batchKeys = [];
+    private readonly List<(string Partition, string Key, WatermarkValue Mark)> _persistedKeys = [];
+    private readonly List<(string Partition, string Key, WatermarkValue Mark)> _pageKeys = [];
     private PageFilter _page = null!;
     private PipelineRunState _run;
     private long _pagesSinceCommit;
     private bool _broken;
 
-    private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, DateTimeOffset> watermarks, Dictionary<string, Dictionary<string, DateTimeOffset>> seen)
+    private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, WatermarkValue> watermarks, Dictionary<string, Dictionary<string, WatermarkValue>> seen, LateRecordLetters<TOut>? lateLetters)
     {
+        _lateLetters = lateLetters;
         _journal = journal;
         _extractor = extractor;
         _output = output;
@@ -59,12 +61,21 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>Records outside the run's range (before its start or at/after its end), dropped.</summary>
     public long OutOfRange { get; private set; }
 
+    /// <summary>Late records written to the dead-letter file (<see cref="LateRecordPolicy.DeadLetter"/>).</summary>
+    public long LateDeadLettered => _lateLetters?.Written ?? 0;
+
     /// <summary>The newest watermark after the run (stored, or advanced by it), over all partitions.</summary>
-    public DateTimeOffset? Watermark { get; private set; }
+    public WatermarkValue? Watermark { get; private set; }
 
     public static async Task<RunCheckpointer<TIn, TOut>> OpenAsync(string pipelineId, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, CancellationToken cancellationToken)
     {
         extractor.Watermark?.Validate(pipelineId);
+        var lateLetters = LateRecordLetters<TOut>.For(pipelineId, extractor, options);
+        if (extractor.Watermark is { } declared && ((options.From is { } from && from.Kind != declared.Kind) || (options.Until is { } until && until.Kind != declared.Kind)))
+        {
+            throw new ArgumentException($"Pipeline '{pipelineId}': the watermark on '{declared.Field}' is a {declared.Kind}, so PipelineOptions.From and Until must be too (From {options.From?.ToString() ?? "none"}, Until {options.Until?.ToString() ?? "none"}).");
+        }
+
         var journal = options.StateStore is { } store ? new PipelineJournal(store, pipelineId) : null;
         var previous = journal is null ? null : await journal.LoadRunAsync(cancellationToken).ConfigureAwait(false);
         await output.RecoverAsync(previous?.LastCommit, cancellationToken).ConfigureAwait(false);
@@ -73,8 +84,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
         var run = resume
             ? previous!
             : new PipelineRunState { RunId = (previous?.RunId ?? 0) + 1, StartedAt = options.TimeProvider.GetUtcNow(), Until = options.Until };
-        var watermarks = journal is null ? new Dictionary<string, DateTimeOffset>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
-        var seen = new Dictionary<string, Dictionary<string, DateTimeOffset>>(StringComparer.Ordinal);
+        var watermarks = journal is null ? new Dictionary<string, WatermarkValue>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
+        if (extractor.Watermark is { } field && watermarks.FirstOrDefault(w => w.Value.Kind != field.Kind) is { Key: { } mismatched } other)
+        {
+            throw new StateStoreException($"The stored watermark of partition '{mismatched}' of pipeline '{pipelineId}' is the {other.Value.Kind} {other.Value}, but the watermark on '{field.Field}' is a {field.Kind}; reset the pipeline's state (PipelineJournal.ResetAsync, or `state reset {pipelineId}`) to start over.");
+        }
+
+        var seen = new Dictionary<string, Dictionary<string, WatermarkValue>>(StringComparer.Ordinal);
         if (journal is not null && extractor.Watermark?.Key is not null)
         {
             foreach (var (seenKey, mark) in await journal.LoadSeenAsync(cancellationToken).ConfigureAwait(false))
@@ -82,14 +98,23 @@ internal sealed class RunCheckpointer<TIn, TOut>
                 var (partition, key) = PipelineJournal.SplitSeenKey(seenKey);
                 if (!seen.TryGetValue(partition, out var keys))
                 {
-                    seen[partition] = keys = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+                    seen[partition] = keys = new Dictionary<string, WatermarkValue>(StringComparer.Ordinal);
                 }
 
                 keys[key] = mark;
             }
         }
 
-        return new RunCheckpointer<TIn, TOut>(journal, extractor, output, options, run, resume, watermarks, seen);
+        return new RunCheckpointer<TIn, TOut>(journal, extractor, output, options, run, resume, watermarks, seen, lateLetters);
+    }
+
+    /// <summary>Gives the run its dead-letter file, where late records go under <see cref="LateRecordPolicy.DeadLetter"/>.</summary>
+    public void UseDeadLetter(DeadLetterWriter? writer)
+    {
+        if (_lateLetters is not null)
+        {
+            _lateLetters.Writer = writer;
+        }
     }
 
     /// <summary>Where <paramref name="input"/> starts in this run, or <c>Skip</c> when a resumed run already finished it.</summary>
@@ -101,7 +126,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
             return state.Completed ? (partition, true, null) : (partition, false, state.Next ?? _extractor.StartAt(input, state.Since, _run.Until));
         }
 
-        DateTimeOffset? since = _from;
+        WatermarkValue? since = _from;
         if (since is null && _watermark is not null)
         {
             since = _watermarks.TryGetValue(partition, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
@@ -126,6 +151,11 @@ internal sealed class RunCheckpointer<TIn, TOut>
             return true;
         }
 
+        if (mark.Kind != _watermark.Kind)
+        {
+            throw new InvalidOperationException($"The watermark on '{_watermark.Field}' is declared as {_watermark.Kind} but a record holds the {mark.Kind} value {mark}.");
+        }
+
         var page = _page;
         if ((page.State.Since is { } since && mark < since) || (_run.Until is { } until && mark >= until))
         {
@@ -148,11 +178,17 @@ internal sealed class RunCheckpointer<TIn, TOut>
             }
         }
 
-        if (page.Stored is { } stored && mark < stored - _watermark.AllowedLateness)
+        if (page.Stored is { } stored && mark < stored - _watermark.EffectiveAllowedLateness)
         {
             page.Late++;
             if (_watermark.Late == LateRecordPolicy.Drop)
             {
+                return false;
+            }
+
+            if (_watermark.Late == LateRecordPolicy.DeadLetter)
+            {
+                _lateLetters!.Add(page.Partition, record, mark, stored);
                 return false;
             }
         }
@@ -180,6 +216,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         OutOfRange += page.OutOfRange;
         _batchKeys.AddRange(_pageKeys);
         _pageKeys.Clear();
+        _lateLetters?.EndPage();
         _partitions[page.Partition] = state with { Next = next, Completed = next is null };
         _pagesSinceCommit++;
     }
@@ -189,11 +226,18 @@ internal sealed class RunCheckpointer<TIn, TOut>
     {
         _page = new PageFilter(_page.Partition, _page.State, _page.Stored, _page.Known);
         _pageKeys.Clear();
+        _lateLetters?.AbortPage();
     }
 
     /// <summary>Prepares the output's batch, records it with the run's progress in the state store, then makes it visible.</summary>
     public async Task<OutputCommit> CommitAsync(CancellationToken cancellationToken)
     {
+        if (_lateLetters is not null)
+        {
+            // Late records left out of this batch are on disk before the batch (and the progress past them) is recorded.
+            await _lateLetters.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (_journal is null)
         {
             _batchKeys.Clear();
@@ -219,9 +263,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
             LastCommit = prepared,
         };
         // Only keys that a later run's lag window can read again are remembered: at most the lag's worth before the newest value.
-        var lag = _watermark?.Lag ?? TimeSpan.Zero;
+        var lag = _watermark?.Lag ?? default;
         var remember = _batchKeys.Where(k => _partitions[k.Partition].MaxMark is not { } newest || k.Mark >= newest - lag).ToList();
-        await _journal.SaveAsync(_run, remember.Select(k => new KeyValuePair<string, DateTimeOffset>(PipelineJournal.SeenKey(k.Partition, k.Key), k.Mark)), cancellationToken).ConfigureAwait(false);
+        await _journal.SaveAsync(_run, remember.Select(k => new KeyValuePair<string, WatermarkValue>(PipelineJournal.SeenKey(k.Partition, k.Key), k.Mark)), cancellationToken).ConfigureAwait(false);
         _persistedKeys.AddRange(remember);
         _batchKeys.Clear();
         _pagesSinceCommit = 0;
@@ -240,10 +284,10 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>After a run without failures: marks it complete and advances the watermarks.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
-        var watermarks = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var watermarks = new Dictionary<string, WatermarkValue>(StringComparer.Ordinal);
         foreach (var (partition, state) in _partitions)
         {
-            var stored = _watermarks.TryGetValue(partition, out var w) ? w : (DateTimeOffset?)null;
+            var stored = _watermarks.TryGetValue(partition, out var w) ? w : (WatermarkValue?)null;
             if (state.MaxMark is { } mark && (stored is null || mark > stored))
             {
                 watermarks[partition] = mark;
@@ -263,12 +307,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
             return;
         }
 
-        var lag = _watermark?.Lag ?? TimeSpan.Zero;
+        var lag = _watermark?.Lag ?? default;
         var known = _seen.SelectMany(p => p.Value.Select(k => (Partition: p.Key, k.Key, Mark: k.Value))).Concat(_persistedKeys);
         var forget = known
             .Where(entry =>
             {
-                var current = watermarks.TryGetValue(entry.Partition, out var fresh) ? fresh : _watermarks.TryGetValue(entry.Partition, out var old) ? old : (DateTimeOffset?)null;
+                var current = watermarks.TryGetValue(entry.Partition, out var fresh) ? fresh : _watermarks.TryGetValue(entry.Partition, out var old) ? old : (WatermarkValue?)null;
                 return current is { } c && entry.Mark < c - lag;
             })
             .Select(entry => PipelineJournal.SeenKey(entry.Partition, entry.Key))
@@ -279,19 +323,19 @@ internal sealed class RunCheckpointer<TIn, TOut>
     }
 
     /// <summary>What the current page has decided so far; folded into the run at <see cref="EndPage"/>.</summary>
-    private sealed class PageFilter(string partition, PartitionState state, DateTimeOffset? stored, Dictionary<string, DateTimeOffset>? known)
+    private sealed class PageFilter(string partition, PartitionState state, WatermarkValue? stored, Dictionary<string, WatermarkValue>? known)
     {
         public string Partition { get; } = partition;
 
         public PartitionState State { get; } = state;
 
         /// <summary>The partition's stored watermark, before this run.</summary>
-        public DateTimeOffset? Stored { get; } = stored;
+        public WatermarkValue? Stored { get; } = stored;
 
         /// <summary>Keys an earlier run wrote inside its lag window.</summary>
-        public Dictionary<string, DateTimeOffset>? Known { get; } = known;
+        public Dictionary<string, WatermarkValue>? Known { get; } = known;
 
-        public DateTimeOffset? MaxMark { get; set; }
+        public WatermarkValue? MaxMark { get; set; }
 
         public long Duplicates { get; set; }
 

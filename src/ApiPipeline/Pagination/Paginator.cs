@@ -12,6 +12,10 @@ internal sealed class Paginator
     private readonly PaginationOptions _options;
     private readonly RecentValues _seen = new();
 
+    // The end learnt from the latest response's total (TotalPath / TotalPagesPath): the last offset or page number to request.
+    private long? _last;
+    private bool _answered;
+
     public Paginator(PaginationOptions options) => _options = options;
 
     /// <summary>The first request: the user's URL plus the style's starting parameters.</summary>
@@ -50,6 +54,7 @@ internal sealed class Paginator
         }
 
         bool empty = recordsInPage == 0;
+        Learn(scan);
         switch (o.Style)
         {
             case Pagination.Offset:
@@ -101,7 +106,10 @@ internal sealed class Paginator
     /// </summary>
     public bool CanSkipFailedPage => _options.Style == Pagination.PageNumber || (_options.Style == Pagination.Offset && _options.PageSize > 0);
 
-    /// <summary>The request after a failed page (see <see cref="CanSkipFailedPage"/>), or <see langword="null"/> when <see cref="PaginationOptions.MaxPages"/> is reached.</summary>
+    /// <summary>
+    /// The request after a failed page (see <see cref="CanSkipFailedPage"/>), or <see langword="null"/> when
+    /// <see cref="PaginationOptions.MaxPages"/> is reached or a total read from a response says the current page is the last.
+    /// </summary>
     public Uri? AfterFailedPage(Uri current, int pageNumber)
     {
         var o = _options;
@@ -110,12 +118,45 @@ internal sealed class Paginator
             return null;
         }
 
-        return o.Style switch
+        var (param, next) = o.Style switch
         {
-            Pagination.Offset => QueryString.Set(current, o.EffectiveOffsetParam, Format(ReadNumber(current, o.EffectiveOffsetParam, 0) + o.PageSize)),
-            Pagination.PageNumber => QueryString.Set(current, o.EffectivePageParam, Format(ReadNumber(current, o.EffectivePageParam, o.FirstPage) + 1)),
-            _ => null,
+            Pagination.Offset => (o.EffectiveOffsetParam, ReadNumber(current, o.EffectiveOffsetParam, 0) + o.PageSize),
+            Pagination.PageNumber => (o.EffectivePageParam, ReadNumber(current, o.EffectivePageParam, o.FirstPage) + 1),
+            _ => (null, 0),
         };
+        return param is null || next > _last ? null : QueryString.Set(current, param, Format(next));
+    }
+
+    /// <summary>
+    /// The request to fetch ahead after <paramref name="current"/> (the design's <c>KnownPages</c> / <c>CalculatedOffsets</c>):
+    /// like <see cref="AfterFailedPage"/>, but when the pagination reads a total (<see cref="PaginationOptions.TotalPagesPath"/>,
+    /// <see cref="PaginationOptions.TotalPath"/>) nothing is fetched ahead before the first response has said how many there are,
+    /// so no request goes past the last page. A first response without the total falls back to fetching ahead unbounded.
+    /// </summary>
+    public Uri? Ahead(Uri current, int pageNumber)
+    {
+        bool readsTotal = _options.Style switch
+        {
+            Pagination.Offset => _options.TotalPath is not null,
+            Pagination.PageNumber => _options.TotalPagesPath is not null,
+            _ => false,
+        };
+        return readsTotal && !_answered ? null : AfterFailedPage(current, pageNumber);
+    }
+
+    /// <summary>Remembers the end a response's total gives: the last offset below the total, or the last page number.</summary>
+    private void Learn(in PageScan scan)
+    {
+        var o = _options;
+        _answered = true;
+        if (o.Style == Pagination.Offset && scan.Total is long total && o.PageSize > 0)
+        {
+            _last = total - 1;
+        }
+        else if (o.Style == Pagination.PageNumber && scan.TotalPages is long pages)
+        {
+            _last = o.FirstPage + pages - 1;
+        }
     }
 
     private Uri? FromCursor(Uri current, string? cursor, bool? hasMore, string source)

@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace ApiPipeline;
 
-/// <summary>One line of a dead-letter file: a request that failed after its retries, with what is needed to look at it or replay it.</summary>
+/// <summary>
+/// One line of a dead-letter file: a request that failed after its retries, with what is needed to look at it or replay it; or a late
+/// record (<see cref="LateRecordPolicy.DeadLetter"/>, <see cref="Kind"/> <c>LateRecord</c>, <see cref="Skipped"/> <c>record</c>) with
+/// the record itself, its partition, its watermark value and the stored watermark.
+/// </summary>
 /// <param name="At">When the failure was recorded (UTC).</param>
 /// <param name="Pipeline">The pipeline's id.</param>
 /// <param name="Extractor">The extractor's name.</param>
@@ -32,7 +36,23 @@ internal sealed record DeadLetterEntry(
     string? Body,
     string? Input,
     string? RetryAfter,
-    DeadLetterResume? Resume);
+    DeadLetterResume? Resume)
+{
+    /// <summary>The <see cref="Kind"/> of a late record's entry.</summary>
+    public const string LateRecordKind = "LateRecord";
+
+    /// <summary>A late record's partition (the key its watermark is stored under).</summary>
+    public string? Partition { get; init; }
+
+    /// <summary>A late record's watermark value.</summary>
+    public string? Watermark { get; init; }
+
+    /// <summary>The partition's stored watermark when the late record was read.</summary>
+    public string? StoredWatermark { get; init; }
+
+    /// <summary>A late record, as the record type's JSON.</summary>
+    public JsonElement? Record { get; init; }
+}
 
 /// <summary>A checkpoint in a dead-letter entry.</summary>
 /// <param name="Url">The URL of the failed page, secrets redacted.</param>

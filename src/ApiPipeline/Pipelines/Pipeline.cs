@@ -64,11 +64,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         _output = output;
         _options = options ?? new PipelineOptions();
         _mode = _options.OnError ?? extractor.OnError;
-        if (_mode == ErrorMode.DeadLetter)
+        if (_mode == ErrorMode.DeadLetter || extractor.Watermark?.Late == LateRecordPolicy.DeadLetter)
         {
             _deadLetterPath = _options.DeadLetterPath
                 ?? (output is JsonlOutput<TOut> jsonl ? jsonl.RootDirectory + ".dead-letter.jsonl" : null)
-                ?? throw new ArgumentException($"Pipeline '{id}': ErrorMode.DeadLetter needs a dead-letter file; set PipelineOptions.DeadLetterPath (it defaults to '<output>.dead-letter.jsonl' only for a JsonlOutput).", nameof(options));
+                ?? throw new ArgumentException($"Pipeline '{id}': ErrorMode.DeadLetter and LateRecordPolicy.DeadLetter need a dead-letter file; set PipelineOptions.DeadLetterPath (it defaults to '<output>.dead-letter.jsonl' only for a JsonlOutput).", nameof(options));
             _deadLetterPath = Path.GetFullPath(_deadLetterPath);
         }
 
@@ -79,7 +79,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// <summary>The error mode in force: <see cref="PipelineOptions.OnError"/>, else the extractor's.</summary>
     public ErrorMode OnError => _mode;
 
-    /// <summary>Where failures are written under <see cref="ErrorMode.DeadLetter"/>, else <see langword="null"/>.</summary>
+    /// <summary>Where failures (<see cref="ErrorMode.DeadLetter"/>) and late records (<see cref="LateRecordPolicy.DeadLetter"/>) are written, else <see langword="null"/>.</summary>
     public string? DeadLetterPath => _deadLetterPath;
 
     /// <inheritdoc/>
@@ -123,6 +123,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath);
+        checkpointer.UseDeadLetter(deadLetter);
         var sink = new RunSink(this, run, checkpointer, deadLetter);
         using var flushing = new CancellationTokenSource();
         var flusher = sink.FlushOnIntervalAsync(stop, flushing.Token);
@@ -164,7 +165,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             Retries = run.Retries,
             Failures = run.Failures,
             Skipped = run.Skipped,
-            DeadLettered = run.DeadLettered,
+            DeadLettered = run.DeadLettered + checkpointer.LateDeadLettered,
             Errors = run.Errors,
             DeadLetterFile = deadLetter is { Written: true } ? deadLetter.Path : null,
             Throttled = run.Throttled,
@@ -186,7 +187,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             Retries = run.Retries,
             Failures = run.Failures,
             Skipped = run.Skipped,
-            DeadLettered = run.DeadLettered,
+            DeadLettered = run.DeadLettered + checkpointer.LateDeadLettered,
             Watermark = checkpointer.Watermark,
         });
         Telemetry(result, span, clock.GetUtcNow());
@@ -207,7 +208,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
                 if (_logger is not null)
                 {
-                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? partition : UrlRedactor.Redact(start.Url), checkpointer.Watermark?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none (full extraction)");
+                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? partition : UrlRedactor.Redact(start.Url), checkpointer.Watermark?.ToString() ?? "none (full extraction)");
                 }
 
                 sink.Partition = partition;
@@ -407,9 +408,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     private void Telemetry(PipelineResult result, System.Diagnostics.Activity? span, DateTimeOffset now)
     {
         Instruments.Run("pipeline", Id, result.Status, result.Duration);
-        if (result.Watermark is { } mark && _extractor.Watermark is not null)
+        if (result.Watermark is { Kind: WatermarkKind.Timestamp } mark && _extractor.Watermark is not null)
         {
-            Instruments.WatermarkLag(Id, "", mark, now);
+            Instruments.WatermarkLag(Id, "", mark.Timestamp, now);
         }
 
         var summary = RunSummary.From(result);

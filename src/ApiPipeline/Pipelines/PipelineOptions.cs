@@ -22,11 +22,14 @@ public sealed record PipelineOptions
     /// </summary>
     public IStateStore? StateStore { get; init; }
 
-    /// <summary>Starts the run at this watermark value instead of the stored one (a backfill or re-load). Default <see langword="null"/>.</summary>
-    public DateTimeOffset? From { get; init; }
+    /// <summary>
+    /// Starts the run at this watermark value instead of the stored one (a backfill or re-load): a <see cref="DateTimeOffset"/> or a
+    /// number, of the watermark's <see cref="WatermarkOptions{T}.Kind"/>. Default <see langword="null"/>.
+    /// </summary>
+    public WatermarkValue? From { get; init; }
 
     /// <summary>Ends the run before this watermark value (the exclusive end of a backfill). Default <see langword="null"/>: no end.</summary>
-    public DateTimeOffset? Until { get; init; }
+    public WatermarkValue? Until { get; init; }
 
     /// <summary>Where the pipeline logs its start, skipped failures and summary (category <c>ApiPipeline</c>). Default: none.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }

@@ -52,7 +52,7 @@ public sealed record PipelineState(
     long Failures = 0,
     long Skipped = 0,
     long DeadLettered = 0,
-    DateTimeOffset? Watermark = null);
+    WatermarkValue? Watermark = null);
 
 /// <summary>The outcome of one run.</summary>
 public sealed record PipelineResult
@@ -88,7 +88,7 @@ public sealed record PipelineResult
     public TimeSpan Throttled { get; init; }
 
     /// <summary>The newest watermark after the run: advanced if the run completed, else the stored one.</summary>
-    public DateTimeOffset? Watermark { get; init; }
+    public WatermarkValue? Watermark { get; init; }
 
     /// <summary>Records dropped because an earlier run already wrote them (same key, same watermark value; read again by the lag).</summary>
     public long Duplicates { get; init; }

@@ -1,11 +1,10 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace ApiPipeline;
 
 /// <summary>
 /// A pipeline's typed view of the <see cref="IStateStore"/>: its run state (scope <c>pipeline:&lt;id&gt;</c>), its watermarks per
-/// partition (<c>watermark:&lt;id&gt;</c>) and the keys written inside the lag window (<c>seen:&lt;id&gt;</c>).
+/// partition (<c>watermark:&lt;id&gt;</c>, as <see cref="WatermarkValue.ToStorageText"/>) and the keys written inside the lag window (<c>seen:&lt;id&gt;</c>).
 /// </summary>
 public sealed class PipelineJournal
 {
@@ -55,19 +54,19 @@ public sealed class PipelineJournal
 
     /// <summary>The watermark of every partition.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> LoadWatermarksAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<string, WatermarkValue>> LoadWatermarksAsync(CancellationToken cancellationToken = default)
         => ParseMarks(await _store.GetScopeAsync(WatermarkScope, cancellationToken).ConfigureAwait(false), "watermark");
 
     /// <summary>The keys written inside the lag window: <c>partition + '\n' + key</c> → the watermark value written.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public async Task<Dictionary<string, DateTimeOffset>> LoadSeenAsync(CancellationToken cancellationToken = default)
+    public async Task<Dictionary<string, WatermarkValue>> LoadSeenAsync(CancellationToken cancellationToken = default)
         => new(ParseMarks(await _store.GetScopeAsync(SeenScope, cancellationToken).ConfigureAwait(false), "seen key"), StringComparer.Ordinal);
 
     /// <summary>Records a batch: the run state (with the prepared commit) and the keys written, in one transaction.</summary>
     /// <param name="run">The run state after the batch.</param>
     /// <param name="seen">Keys written by the batch that may be read again in a later run.</param>
     /// <param name="cancellationToken">Cancels before the transaction.</param>
-    public async Task SaveAsync(PipelineRunState run, IEnumerable<KeyValuePair<string, DateTimeOffset>> seen, CancellationToken cancellationToken = default)
+    public async Task SaveAsync(PipelineRunState run, IEnumerable<KeyValuePair<string, WatermarkValue>> seen, CancellationToken cancellationToken = default)
     {
         var change = new StateChange().Put(RunScope, RunKey, JsonSerializer.Serialize(run, StateJson.Default.PipelineRunState));
         foreach (var (key, mark) in seen)
@@ -83,7 +82,7 @@ public sealed class PipelineJournal
     /// <param name="watermarks">The new watermark per partition.</param>
     /// <param name="forget">Seen keys to remove.</param>
     /// <param name="cancellationToken">Cancels before the transaction.</param>
-    public async Task CompleteRunAsync(PipelineRunState run, IReadOnlyDictionary<string, DateTimeOffset> watermarks, IEnumerable<string> forget, CancellationToken cancellationToken = default)
+    public async Task CompleteRunAsync(PipelineRunState run, IReadOnlyDictionary<string, WatermarkValue> watermarks, IEnumerable<string> forget, CancellationToken cancellationToken = default)
     {
         var change = new StateChange().Put(RunScope, RunKey, JsonSerializer.Serialize(run with { Completed = true }, StateJson.Default.PipelineRunState));
         foreach (var (partition, mark) in watermarks)
@@ -117,16 +116,16 @@ public sealed class PipelineJournal
         return newline < 0 ? (string.Empty, seenKey) : (seenKey[..newline], seenKey[(newline + 1)..]);
     }
 
-    private static string Format(DateTimeOffset mark) => mark.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    private static string Format(WatermarkValue mark) => mark.ToStorageText();
 
-    private IReadOnlyDictionary<string, DateTimeOffset> ParseMarks(IReadOnlyList<KeyValuePair<string, string>> values, string what)
+    private IReadOnlyDictionary<string, WatermarkValue> ParseMarks(IReadOnlyList<KeyValuePair<string, string>> values, string what)
     {
-        var marks = new Dictionary<string, DateTimeOffset>(values.Count, StringComparer.Ordinal);
+        var marks = new Dictionary<string, WatermarkValue>(values.Count, StringComparer.Ordinal);
         foreach (var (key, text) in values)
         {
-            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var mark))
+            if (!WatermarkValue.TryParse(text, out var mark))
             {
-                throw new StateStoreException($"The {what} '{key}' of pipeline '{PipelineId}' in '{_store.Location}' holds '{text}', which is not a timestamp; reset the pipeline's state to start over.");
+                throw new StateStoreException($"The {what} '{key}' of pipeline '{PipelineId}' in '{_store.Location}' holds '{text}', which is not a watermark value (an ISO 8601 timestamp, or n: and a number); reset the pipeline's state to start over.");
             }
 
             marks[key] = mark;

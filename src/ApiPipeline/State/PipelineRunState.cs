@@ -24,7 +24,7 @@ public sealed record PipelineRunState
     public long Pages { get; init; }
 
     /// <summary>For a backfill: the exclusive end of the range.</summary>
-    public DateTimeOffset? Until { get; init; }
+    public WatermarkValue? Until { get; init; }
 
     /// <summary>Each input's progress, by partition key.</summary>
     public IReadOnlyDictionary<string, PartitionState> Partitions { get; init; } = new Dictionary<string, PartitionState>();
@@ -43,10 +43,10 @@ public sealed record PartitionState
     public bool Completed { get; init; }
 
     /// <summary>The start of the range this run extracts (stored so that a resumed run asks for the same range).</summary>
-    public DateTimeOffset? Since { get; init; }
+    public WatermarkValue? Since { get; init; }
 
     /// <summary>The newest watermark value committed by this run.</summary>
-    public DateTimeOffset? MaxMark { get; init; }
+    public WatermarkValue? MaxMark { get; init; }
 }
 
 [JsonSerializable(typeof(PipelineRunState))]

@@ -53,7 +53,7 @@ public sealed record RunSummary
     public IReadOnlyList<string> Files { get; init; } = [];
 
     /// <summary>The newest watermark the run committed, if the run is incremental.</summary>
-    public DateTimeOffset? NewWatermark { get; init; }
+    public WatermarkValue? NewWatermark { get; init; }
 
     /// <summary>The dead-letter file, when the run wrote to it.</summary>
     public string? DeadLetterFile { get; init; }
@@ -192,7 +192,7 @@ public sealed record RunSummary
         text.Append(c, $"  files       {Files.Count,12:N0}").AppendLine();
         if (NewWatermark is { } mark)
         {
-            text.Append(c, $"  watermark   {mark.UtcDateTime:yyyy-MM-ddTHH:mm:ss.FFFFFFFZ}").AppendLine();
+            text.Append(c, $"  watermark   {mark.ToQueryText()}").AppendLine();
         }
 
         if (DeadLetterFile is not null)
@@ -230,7 +230,7 @@ public sealed record RunSummary
             Log.RunFailed(logger, error, Kind, Name, Records, error.Message);
         }
 
-        Log.RunFinished(logger, Kind, Name, OutcomeText, Records, Pages, Requests, Retries, Failures, Throttled.TotalSeconds, Duration.TotalSeconds, RecordsPerSecond, Files.Count, NewWatermark?.ToString("O", CultureInfo.InvariantCulture) ?? "none");
+        Log.RunFinished(logger, Kind, Name, OutcomeText, Records, Pages, Requests, Retries, Failures, Throttled.TotalSeconds, Duration.TotalSeconds, RecordsPerSecond, Files.Count, NewWatermark?.ToString() ?? "none");
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";

@@ -24,6 +24,22 @@ public class DurationAnalyzerTests
         """);
 
     [Fact]
+    public Task A_numeric_watermark_counts_its_lag_in_units_and_is_not_a_duration() => Verify("""
+        public sealed record Entry([property: Key] string Id, long Sequence, int? Version);
+
+        [JsonSerializable(typeof(Entry))]
+        internal partial class EntryJson : JsonSerializerContext;
+
+        [Extractor("https://api.example.com", "/entries", Json = typeof(EntryJson))]
+        [Watermark(nameof(Entry.Sequence), Param = "after_id", Lag = "100", AllowedLateness = "50")]
+        public partial class Entries : IExtractor<NoInput, Entry>;
+
+        [Extractor("https://api.example.com", "/versions", Json = typeof(EntryJson))]
+        [Watermark(nameof(Entry.Version), Lag = "3")]
+        public partial class Versions : IExtractor<NoInput, Entry>;
+        """);
+
+    [Fact]
     public Task Valid_but_non_canonical_durations_are_info() => Verify("""
         [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
         [Retry(BaseDelay = {|APP1502:"1500ms"|}, MaxDelay = {|APP1502:"90s"|}, MaxRetryAfter = {|APP1502:"0s"|})]

@@ -33,6 +33,22 @@ public class WatermarkKeyAnalyzerTests
         """);
 
     [Fact]
+    public Task A_numeric_lag_above_zero_without_a_key_is_reported_and_zero_is_silent() => Verify("""
+        public sealed record Entry(string Id, long Sequence);
+
+        [JsonSerializable(typeof(Entry))]
+        internal partial class EntryJson : JsonSerializerContext;
+
+        [Extractor("https://api.example.com", "/entries", Json = typeof(EntryJson))]
+        [Watermark(nameof(Entry.Sequence), Param = "after_id", Lag = {|APP1601:"100"|})]
+        public partial class Entries : IExtractor<NoInput, Entry>;
+
+        [Extractor("https://api.example.com", "/entries0", Json = typeof(EntryJson))]
+        [Watermark(nameof(Entry.Sequence), Param = "after_id", Lag = "0")]
+        public partial class EntriesNoLag : IExtractor<NoInput, Entry>;
+        """);
+
+    [Fact]
     public Task A_key_or_no_lag_is_silent() => Verify("""
         public sealed record Order([property: Key] long Id, System.DateTimeOffset UpdatedAt);
 

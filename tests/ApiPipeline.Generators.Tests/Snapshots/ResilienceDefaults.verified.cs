@@ -68,10 +68,13 @@ namespace Demo
         public global::ApiPipeline.WatermarkOptions<global::Demo.Item>? Watermark => _apiPipelineEngine.Watermark;
 
         /// <inheritdoc/>
+        public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Demo.Item>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;
+
+        /// <inheritdoc/>
         public string PartitionKey(global::Demo.RepoRef input) => _apiPipelineEngine.PartitionKey(input);
 
         /// <inheritdoc/>
-        public global::ApiPipeline.PageCheckpoint? StartAt(global::Demo.RepoRef input, global::System.DateTimeOffset? since, global::System.DateTimeOffset? until) => _apiPipelineEngine.StartAt(input, since, until);
+        public global::ApiPipeline.PageCheckpoint? StartAt(global::Demo.RepoRef input, global::ApiPipeline.WatermarkValue? since, global::ApiPipeline.WatermarkValue? until) => _apiPipelineEngine.StartAt(input, since, until);
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]

@@ -12,6 +12,16 @@ public partial class ConcurrentPageItems : IExtractor<Scenario, Item>;
 [Paginated(Pagination.Offset, RecordsPath = "items", PageSize = 10, MaxConcurrent = 3)]
 public partial class ConcurrentOffsetItems : IExtractor<Scenario, Item>;
 
+/// <summary>Page numbers with the page count in the body, eight at a time (the design's KnownPages).</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 10, TotalPagesPath = "total_pages", MaxConcurrent = 8)]
+public partial class KnownPageItems : IExtractor<Scenario, Item>;
+
+/// <summary>Offsets with the record count in the body, eight at a time (the design's CalculatedOffsets).</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.Offset, RecordsPath = "items", PageSize = 10, TotalPath = "total", MaxConcurrent = 8)]
+public partial class CalculatedOffsetItems : IExtractor<Scenario, Item>;
+
 public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
 {
     private int _inFlight;
@@ -30,7 +40,7 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
             await Task.Delay(60);
             int from = firstId(records);
             int count = Math.Max(0, Math.Min(records, total - from + 1));
-            await Reply.Json(context, $$$"""{"total_pages":{{{(total + records - 1) / records}}},"items":{{{Body.Items(Body.Ids(from, count))}}}}""");
+            await Reply.Json(context, $$$"""{"total_pages":{{{(total + records - 1) / records}}},"total":{{{total}}},"items":{{{Body.Items(Body.Ids(from, count))}}}}""");
         }
         finally
         {
@@ -48,8 +58,38 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
         Assert.Equal(Enumerable.Range(1, 120).Select(i => (long)i), pages.Ids());
         Assert.Equal(Enumerable.Range(1, 12), pages.Select(p => p.Number));
         Assert.InRange(_maxInFlight, 2, 4);
-        // The window may ask for up to MaxConcurrent - 1 pages past the last one; those are dropped, never yielded.
-        Assert.InRange(Requests("conc-pages").Count, 12, 15);
+        // The page count arrives with the first page, so the window never asks past the last one.
+        Assert.Equal(12, Requests("conc-pages").Count);
+    }
+
+    [Fact]
+    public async Task Known_pages_are_fetched_eight_at_a_time_after_the_first_response_and_never_past_the_last()
+    {
+        var input = Map("known-pages", ctx => Slow(ctx, 10, 195, size => ((int.Parse(ctx.Request.Query["page"].ToString(), CultureInfo.InvariantCulture) - 1) * size) + 1));
+
+        var pages = await new KnownPageItems(At).PagesAsync(input);
+
+        Assert.Equal(Enumerable.Range(1, 195).Select(i => (long)i), pages.Ids());
+        Assert.Equal(Enumerable.Range(1, 20), pages.Select(p => p.Number));
+        var requested = Requests("known-pages").Select(r => int.Parse(r.Q("page")!, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(1, requested[0]);
+        Assert.Equal(Enumerable.Range(1, 20), requested.Order());
+        Assert.InRange(_maxInFlight, 5, 8);
+    }
+
+    [Fact]
+    public async Task Calculated_offsets_are_fetched_eight_at_a_time_after_the_total_and_never_past_it()
+    {
+        var input = Map("calc-offsets", ctx => Slow(ctx, 10, 200, _ => int.Parse(ctx.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture) + 1));
+
+        var pages = await new CalculatedOffsetItems(At).PagesAsync(input);
+
+        // 200 records in full pages of 10: no short page ends the run, only the total does.
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), pages.Ids());
+        var requested = Requests("calc-offsets").Select(r => int.Parse(r.Q("offset")!, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(0, requested[0]);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i * 10), requested.Order());
+        Assert.InRange(_maxInFlight, 5, 8);
     }
 
     [Fact]

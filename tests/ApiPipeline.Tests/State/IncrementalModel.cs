@@ -76,3 +76,65 @@ public sealed class ChangeTable
         return Reply.Json(context, "{\"data\":[" + string.Join(",", rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
     }
 }
+
+/// <summary>A record ordered by a growing number (a ledger's sequence), not by time.</summary>
+public sealed record LedgerEntry([property: Key] string Id, long Sequence, string Memo);
+
+[JsonSerializable(typeof(LedgerEntry))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class LedgerJson : JsonSerializerContext;
+
+/// <summary>Pages of 10 entries by sequence, filtered server-side by <c>?after_id=</c> (inclusive); looks back 3 sequence numbers.</summary>
+[Extractor("http://localhost", "/{name}/ledger", Json = typeof(LedgerJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Watermark(nameof(LedgerEntry.Sequence), Param = "after_id", UntilParam = "before_id", Lag = "3")]
+public sealed partial class Ledger : IExtractor<Scenario, LedgerEntry>;
+
+/// <summary>As <see cref="Changes"/>, but late records go to the dead-letter file.</summary>
+[Extractor("http://localhost", "/{name}/changes", Json = typeof(ChangeJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", Lag = "5m", AllowedLateness = "2m", Late = LateRecordPolicy.DeadLetter)]
+public sealed partial class DeadLetteredLateChanges : IExtractor<Scenario, Change>;
+
+/// <summary>An in-memory ledger served like an incremental API keyed by sequence numbers.</summary>
+public sealed class LedgerTable
+{
+    private readonly object _gate = new();
+    private readonly List<LedgerEntry> _rows = [];
+
+    /// <summary>Appends entries with the sequence numbers <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public void Add(long from, long to)
+    {
+        lock (_gate)
+        {
+            for (long sequence = from; sequence <= to; sequence++)
+            {
+                _rows.Add(new LedgerEntry($"e-{sequence}", sequence, $"entry {sequence}"));
+            }
+        }
+    }
+
+    /// <summary>An entry that shows up late: a new key with a sequence number below the newest one.</summary>
+    public void AddLate(string id, long sequence)
+    {
+        lock (_gate)
+        {
+            _rows.Add(new LedgerEntry(id, sequence, "late"));
+        }
+    }
+
+    public Task Serve(HttpContext context)
+    {
+        int page = int.Parse(context.Request.Query["page"].ToString(), CultureInfo.InvariantCulture);
+        int size = int.Parse(context.Request.Query["per_page"].ToString(), CultureInfo.InvariantCulture);
+        long after = context.Request.Query.TryGetValue("after_id", out var a) ? long.Parse(a.ToString(), CultureInfo.InvariantCulture) : long.MinValue;
+        long before = context.Request.Query.TryGetValue("before_id", out var b) ? long.Parse(b.ToString(), CultureInfo.InvariantCulture) : long.MaxValue;
+        LedgerEntry[] rows;
+        lock (_gate)
+        {
+            rows = [.. _rows.Where(r => r.Sequence >= after && r.Sequence < before).OrderBy(r => r.Sequence).ThenBy(r => r.Id, StringComparer.Ordinal).Skip((page - 1) * size).Take(size)];
+        }
+
+        return Reply.Json(context, "{\"data\":[" + string.Join(",", rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r, LedgerJson.Default.LedgerEntry))) + "]}");
+    }
+}

@@ -94,7 +94,7 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal(run.LastCommit.Files, loaded.LastCommit!.Files);
         Assert.Equal(mark, (await journal.LoadSeenAsync())[PipelineJournal.SeenKey("/repos/a/b/issues", "42")]);
 
-        await journal.CompleteRunAsync(loaded, new Dictionary<string, DateTimeOffset> { ["/repos/a/b/issues"] = mark }, [PipelineJournal.SeenKey("/repos/a/b/issues", "42")]);
+        await journal.CompleteRunAsync(loaded, new Dictionary<string, WatermarkValue> { ["/repos/a/b/issues"] = mark }, [PipelineJournal.SeenKey("/repos/a/b/issues", "42")]);
         Assert.True((await journal.LoadRunAsync())!.Completed);
         Assert.Equal(mark, (await journal.LoadWatermarksAsync())["/repos/a/b/issues"]);
         Assert.Empty(await journal.LoadSeenAsync());
@@ -102,6 +102,30 @@ public sealed class StateStoreTests : IDisposable
         await journal.ResetAsync();
         Assert.Null(await journal.LoadRunAsync());
         Assert.Empty(await journal.LoadWatermarksAsync());
+    }
+
+    [Fact]
+    public async Task Numeric_watermarks_are_stored_with_their_kind_and_read_back_as_numbers()
+    {
+        await using var store = new InMemoryStateStore();
+        var journal = new PipelineJournal(store, "events");
+        var run = new PipelineRunState
+        {
+            RunId = 1,
+            Until = 5000L,
+            Partitions = new Dictionary<string, PartitionState> { ["/events"] = new() { Since = 900L, MaxMark = 1042L } },
+        };
+        await journal.SaveAsync(run, [new(PipelineJournal.SeenKey("/events", "e-7"), 1040L)]);
+        await journal.CompleteRunAsync(run, new Dictionary<string, WatermarkValue> { ["/events"] = 1042L }, []);
+
+        Assert.Equal("n:1042", await store.GetAsync("watermark:events", "/events"));
+        var mark = (await journal.LoadWatermarksAsync())["/events"];
+        Assert.Equal(WatermarkKind.Number, mark.Kind);
+        Assert.Equal(1042, mark.Number);
+        Assert.Equal(WatermarkValue.FromNumber(1040), (await journal.LoadSeenAsync())[PipelineJournal.SeenKey("/events", "e-7")]);
+        var loaded = (await journal.LoadRunAsync())!;
+        Assert.Equal(WatermarkValue.FromNumber(5000), loaded.Until);
+        Assert.Equal(run.Partitions["/events"], loaded.Partitions["/events"]);
     }
 
     [Fact]
