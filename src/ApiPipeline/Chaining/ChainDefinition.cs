@@ -69,6 +69,9 @@ public abstract class ChainDefinition
 
     /// <summary>Runs the chain with inputs and outputs known only as objects (configuration-driven runs).</summary>
     internal abstract Task<ChainResult> ExecuteUntypedAsync(object input, object output, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken);
+
+    /// <summary>Runs one chain per input, at most <paramref name="maxParallelChains"/> at once, with inputs and outputs known only as objects.</summary>
+    internal abstract Task<IReadOnlyList<ChainResult>> ExecuteParallelUntypedAsync(IEnumerable<object> inputs, int maxParallelChains, Func<object, int, object> outputFor, Func<object, int, string>? chainKey, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken);
 }
 
 /// <summary>A chain from <typeparamref name="TIn"/> (the first step's input) to <typeparamref name="TOut"/> (the last step's records).</summary>
@@ -108,6 +111,18 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
 
         var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
         return await executor.ExecuteAsync(typedInput, typedOutput, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal override Task<IReadOnlyList<ChainResult>> ExecuteParallelUntypedAsync(IEnumerable<object> inputs, int maxParallelChains, Func<object, int, object> outputFor, Func<object, int, string>? chainKey, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken)
+    {
+        var typed = inputs.Select((input, i) => input is TIn value ? value : throw new ArgumentException($"Chain '{Name}' takes {typeof(TIn).Name}, not {input?.GetType().Name ?? "null"} (input {i}).", nameof(inputs))).ToList();
+        var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
+        return executor.ExecuteParallelChainsAsync(
+            typed,
+            maxParallelChains,
+            (input, i) => outputFor(input!, i) as IOutput<TOut> ?? throw new ArgumentException($"Chain '{Name}' writes {typeof(TOut).Name} records; the output for input {i} does not take them.", nameof(outputFor)),
+            chainKey is null ? null : (input, i) => chainKey(input!, i),
+            cancellationToken);
     }
 }
 
