@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using ApiPipeline.Generators.Chaining.Model;
 using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis.Text;
@@ -61,6 +62,12 @@ internal static class ChainEmitter
             if (i == 0)
             {
                 w.Line($"        {typeInfo})");
+            }
+            else if (step.Reads.Count > 0)
+            {
+                w.Line($"        {typeInfo},");
+                w.Line($"        [{string.Join(", ", step.Reads.Select(r => r.ToString(CultureInfo.InvariantCulture)))}],");
+                w.Line($"        static (input, parent, lineage) => {step.Map})");
             }
             else
             {

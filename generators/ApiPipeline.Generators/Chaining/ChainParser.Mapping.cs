@@ -24,9 +24,14 @@ internal static partial class ChainParser
     /// <summary>
     /// The body of a later step's mapping lambda: <c>parent</c> itself when the step takes the previous record as it is, else
     /// <c>new Input(Param: …) { Property = … }</c> with every value converted safely. Reports each problem at the attribute argument.
+    /// A mapping <c>FromStep</c> a step before the previous one reads that step's record from the lineage; its position goes to
+    /// <paramref name="reads"/>.
     /// </summary>
-    private static string? Mapping(Step step, Step previous, ITypeSymbol chainInput, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private static string? Mapping(string chain, List<Step> steps, int index, Compilation compilation, SortedSet<int> reads, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
+        var step = steps[index];
+        var previous = steps[index - 1];
+        var chainInput = steps[0].Input;
         int before = diagnostics.Count;
         step.Mode = step.ExplicitMode >= 0 ? step.ExplicitMode : 1;
         CheckConcurrency(step, diagnostics);
@@ -74,11 +79,41 @@ internal static partial class ChainParser
             var toLocation = NamedArgumentLocation(mapSyntax, "To") ?? sourceLocation;
             bool fromChainInput = map.NamedArguments.FirstOrDefault(a => a.Key == "From").Value.Value is 1;
             string? to = NamedString(map, "To");
+            int sourceStep = index - 1;
+            string? fromStep = NamedString(map, "FromStep");
+            if (fromStep is not null)
+            {
+                var fromStepLocation = NamedArgumentLocation(mapSyntax, "FromStep") ?? sourceLocation;
+                int named = steps.FindIndex(s => s.Name == fromStep || s.Property.Name == fromStep);
+                if (named < 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MapSourceStepNotFound, fromStepLocation, step.Name, source, fromStep, chain, Names(steps.Select(s => s.Name))));
+                    continue;
+                }
 
-            // The source: a member path on the chain input or the previous record.
-            var root = fromChainInput ? chainInput : parent;
-            string rootDescription = fromChainInput ? "the chain input" : $"the record of step '{previous.Name}'";
-            string expression = fromChainInput ? "input" : batched ? "p" : "parent";
+                string? problem = fromChainInput ? "From = MapFrom.ChainInput names another source; set either From or FromStep"
+                    : named == index ? "it is this step itself; map from a step before it"
+                    : named > index ? $"it is step {named + 1} and runs after this step (step {index + 1}); map from a step before it"
+                    : batched && named < index - 1 ? $"this step is [Batched] and builds one input from many records of step '{previous.Name}', each descending from its own record of step '{steps[named].Name}'; map from the previous step or the chain input"
+                    : steps.Skip(named + 1).Take(index - 1 - named).FirstOrDefault(s => s.Batch is not null) is { } batchedStep
+                        ? $"its records reach this step only through the [Batched] step '{batchedStep.Name}', which builds one input from many records; map from a step after it"
+                    : null;
+                if (problem is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MapSourceStepNotEarlier, fromStepLocation, step.Name, source, fromStep, problem));
+                    continue;
+                }
+
+                sourceStep = named;
+            }
+
+            // The source: a member path on the chain input, the previous record, or an earlier step's record in the lineage.
+            bool fromLineage = !fromChainInput && sourceStep < index - 1;
+            var root = fromChainInput ? chainInput : steps[sourceStep].Output;
+            string rootDescription = fromChainInput ? "the chain input" : $"the record of step '{steps[sourceStep].Name}'";
+            string expression = fromChainInput ? "input"
+                : fromLineage ? $"lineage.Get<{Symbols.FullName(root)}>({(sourceStep + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)})"
+                : batched ? "p" : "parent";
             var current = root;
             bool mayBeNull = false;
             bool found = true;
@@ -118,7 +153,7 @@ internal static partial class ChainParser
                 continue;
             }
 
-            string sourcePath = fromChainInput ? "input." + source : source;
+            string sourcePath = fromChainInput ? "input." + source : fromStep is not null ? steps[sourceStep].Name + "." + source : source;
             string? value;
             if (batched && !fromChainInput)
             {
@@ -141,6 +176,10 @@ internal static partial class ChainParser
             if (value is not null)
             {
                 assigned[target.Name] = value;
+                if (fromLineage)
+                {
+                    reads.Add(sourceStep + 1);
+                }
             }
         }
 

@@ -96,9 +96,10 @@ internal static partial class ChainParser
         {
             cancellationToken.ThrowIfCancellationRequested();
             var step = steps[i];
+            var reads = new SortedSet<int>();
             string? map = i == 0
                 ? FirstStep(step, diagnostics)
-                : Mapping(step, steps[i - 1], steps[0].Input, compilation, diagnostics, cancellationToken);
+                : Mapping(name, steps, i, compilation, reads, diagnostics, cancellationToken);
             specs.Add(new StepSpec
             {
                 Name = step.Name,
@@ -114,6 +115,7 @@ internal static partial class ChainParser
                 OnError = step.OnError,
                 Batch = step.Batch,
                 Map = map,
+                Reads = reads.ToImmutableEquatableArray(),
             });
         }
 

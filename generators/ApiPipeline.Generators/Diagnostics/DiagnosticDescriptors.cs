@@ -65,6 +65,8 @@ internal static class DiagnosticDescriptors
     public const string StepInputNotCreatableId = "APP0110";
     public const string StepExtractorNotCreatableId = "APP0111";
     public const string BatchedMapTargetId = "APP0112";
+    public const string MapSourceStepNotFoundId = "APP0113";
+    public const string MapSourceStepNotEarlierId = "APP0114";
 
     public static readonly DiagnosticDescriptor ChainShape = Create(
         ChainShapeId,
@@ -138,6 +140,18 @@ internal static class DiagnosticDescriptors
         "Step '{0}' is [Batched]: '{1}' ({2}) of its input '{3}' receives one value per record of the batch, so it must be a string (comma-separated) or a collection of {4}, such as {4}[] or IReadOnlyList<{4}>",
         ChainCategory);
 
+    public static readonly DiagnosticDescriptor MapSourceStepNotFound = Create(
+        MapSourceStepNotFoundId,
+        "Mapping source step not found",
+        "Step '{0}': [Map(\"{1}\", FromStep = \"{2}\")] names no step of chain '{3}'; its steps are: {4}",
+        ChainCategory);
+
+    public static readonly DiagnosticDescriptor MapSourceStepNotEarlier = Create(
+        MapSourceStepNotEarlierId,
+        "Mapping source step is not an earlier step the input descends from",
+        "Step '{0}': [Map(\"{1}\", FromStep = \"{2}\")] cannot read step '{2}': {3}",
+        ChainCategory);
+
     /// <summary>The descriptor with this ID, or <see langword="null"/>.</summary>
     public static DiagnosticDescriptor? Find(string id) => id switch
     {
@@ -154,6 +168,8 @@ internal static class DiagnosticDescriptors
         StepInputNotCreatableId => StepInputNotCreatable,
         StepExtractorNotCreatableId => StepExtractorNotCreatable,
         BatchedMapTargetId => BatchedMapTarget,
+        MapSourceStepNotFoundId => MapSourceStepNotFound,
+        MapSourceStepNotEarlierId => MapSourceStepNotEarlier,
         _ => null,
     };
 

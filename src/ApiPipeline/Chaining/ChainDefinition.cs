@@ -14,7 +14,18 @@ public abstract class ChainDefinition
     {
         Name = name;
         Steps = steps;
+        LastReader = new int[steps.Count + 1];
+        foreach (var step in steps)
+        {
+            foreach (int read in step.Reads)
+            {
+                LastReader[read] = Math.Max(LastReader[read], step.Index);
+            }
+        }
     }
+
+    /// <summary>Per step (1-based), the last step whose mapping reads its records through a <see cref="ChainLineage"/>; 0 when none.</summary>
+    internal int[] LastReader { get; }
 
     /// <summary>The chain's name.</summary>
     public string Name { get; }
@@ -40,7 +51,7 @@ public abstract class ChainDefinition
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(factory);
-        var step = new StepDefinition<TIn, TIn, TIn, TOut>(1, first, factory, recordTypeInfo, static (_, input) => input, null);
+        var step = new StepDefinition<TIn, TIn, TIn, TOut>(1, first, factory, recordTypeInfo, static (_, input) => input, null, null, []);
         return new ChainBuilder<TIn, TOut>(name, [step]);
     }
 
@@ -58,6 +69,9 @@ public abstract class ChainDefinition
 
     /// <summary>Runs the chain with inputs and outputs known only as objects (configuration-driven runs).</summary>
     internal abstract Task<ChainResult> ExecuteUntypedAsync(object input, object output, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken);
+
+    /// <summary>Runs one chain per input, at most <paramref name="maxParallelChains"/> at once, with inputs and outputs known only as objects.</summary>
+    internal abstract Task<IReadOnlyList<ChainResult>> ExecuteParallelUntypedAsync(IEnumerable<object> inputs, int maxParallelChains, Func<object, int, object> outputFor, Func<object, int, string>? chainKey, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken);
 }
 
 /// <summary>A chain from <typeparamref name="TIn"/> (the first step's input) to <typeparamref name="TOut"/> (the last step's records).</summary>
@@ -98,6 +112,18 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
         var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
         return await executor.ExecuteAsync(typedInput, typedOutput, cancellationToken).ConfigureAwait(false);
     }
+
+    internal override Task<IReadOnlyList<ChainResult>> ExecuteParallelUntypedAsync(IEnumerable<object> inputs, int maxParallelChains, Func<object, int, object> outputFor, Func<object, int, string>? chainKey, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken)
+    {
+        var typed = inputs.Select((input, i) => input is TIn value ? value : throw new ArgumentException($"Chain '{Name}' takes {typeof(TIn).Name}, not {input?.GetType().Name ?? "null"} (input {i}).", nameof(inputs))).ToList();
+        var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
+        return executor.ExecuteParallelChainsAsync(
+            typed,
+            maxParallelChains,
+            (input, i) => outputFor(input!, i) as IOutput<TOut> ?? throw new ArgumentException($"Chain '{Name}' writes {typeof(TOut).Name} records; the output for input {i} does not take them.", nameof(outputFor)),
+            chainKey is null ? null : (input, i) => chainKey(input!, i),
+            cancellationToken);
+    }
 }
 
 /// <summary>Builds a <see cref="ChainDefinition{TIn, TOut}"/> step by step; each call returns a new builder.</summary>
@@ -131,7 +157,46 @@ public sealed class ChainBuilder<TIn, TLast> : IChainBuilder
             throw new ArgumentException($"Chain '{_name}', step '{settings.Name}': a batched step takes a batch mapping; use ThenBatched.", nameof(settings));
         }
 
-        return new ChainBuilder<TIn, TOut>(_name, _steps.Add(new StepDefinition<TIn, TLast, TStepIn, TOut>(_steps.Count + 1, settings, factory, recordTypeInfo, map, null)));
+        return new ChainBuilder<TIn, TOut>(_name, _steps.Add(new StepDefinition<TIn, TLast, TStepIn, TOut>(_steps.Count + 1, settings, factory, recordTypeInfo, map, null, null, [])));
+    }
+
+    /// <summary>
+    /// Adds a step whose input is built from each record of the step before, the chain input, and the records of earlier steps it descends
+    /// from (<paramref name="earlierSteps"/>, read from the <see cref="ChainLineage"/> passed to <paramref name="map"/>).
+    /// </summary>
+    /// <typeparam name="TStepIn">The step's input.</typeparam>
+    /// <typeparam name="TOut">The step's records.</typeparam>
+    /// <param name="settings">The step's settings (not batched).</param>
+    /// <param name="factory">Creates the step's extractor.</param>
+    /// <param name="recordTypeInfo">The records' JSON metadata (to keep them in a state store), or <see langword="null"/>.</param>
+    /// <param name="earlierSteps">The 1-based positions of the steps before the previous one whose records <paramref name="map"/> reads; no batched step may lie between them and this step.</param>
+    /// <param name="map">Builds the step's input from the chain input, a record of the step before and its lineage.</param>
+    public ChainBuilder<TIn, TOut> Then<TStepIn, TOut>(ChainStepSettings settings, Func<HttpClient?, ExtractorOptions?, IExtractor<TStepIn, TOut>> factory, Func<JsonTypeInfo<TOut>>? recordTypeInfo, IReadOnlyList<int> earlierSteps, Func<TIn, TLast, ChainLineage, TStepIn> map)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(earlierSteps);
+        ArgumentNullException.ThrowIfNull(map);
+        int index = _steps.Count + 1;
+        if (settings.Batch is not null)
+        {
+            throw new ArgumentException($"Chain '{_name}', step '{settings.Name}': a batched step builds one input from many records, each with its own earlier steps; it can read only the previous step and the chain input.", nameof(settings));
+        }
+
+        foreach (int step in earlierSteps)
+        {
+            if (step < 1 || step > index - 2)
+            {
+                throw new ArgumentException($"Chain '{_name}', step '{settings.Name}' (step {index}): step {step} is not a step before the previous one; read the previous step's record as the parent.", nameof(earlierSteps));
+            }
+
+            if (_steps.Skip(step).FirstOrDefault(s => s.Settings.Batch is not null) is { } batched)
+            {
+                throw new ArgumentException($"Chain '{_name}', step '{settings.Name}': the records of step '{_steps[step - 1].Name}' do not reach it through the batched step '{batched.Name}', which builds one input from many records.", nameof(earlierSteps));
+            }
+        }
+
+        return new ChainBuilder<TIn, TOut>(_name, _steps.Add(new StepDefinition<TIn, TLast, TStepIn, TOut>(index, settings, factory, recordTypeInfo, null, map, null, [.. earlierSteps.Distinct().Order()])));
     }
 
     /// <summary>Adds a batched step (<see cref="ChainStepSettings.Batch"/>): its input is built from up to <see cref="BatchSettings.Size"/> records of the step before at once.</summary>
@@ -151,7 +216,7 @@ public sealed class ChainBuilder<TIn, TLast> : IChainBuilder
             throw new ArgumentException($"Chain '{_name}', step '{settings.Name}': ThenBatched needs ChainStepSettings.Batch.", nameof(settings));
         }
 
-        return new ChainBuilder<TIn, TOut>(_name, _steps.Add(new StepDefinition<TIn, TLast, TStepIn, TOut>(_steps.Count + 1, settings, factory, recordTypeInfo, null, map)));
+        return new ChainBuilder<TIn, TOut>(_name, _steps.Add(new StepDefinition<TIn, TLast, TStepIn, TOut>(_steps.Count + 1, settings, factory, recordTypeInfo, null, null, map, [])));
     }
 
     /// <summary>The definition of the chain built so far.</summary>
@@ -187,11 +252,15 @@ internal interface IChainBuilder
 /// <summary>One step of a <see cref="ChainDefinition"/>.</summary>
 public abstract class ChainStepDefinition
 {
-    private protected ChainStepDefinition(int index, ChainStepSettings settings)
+    private protected ChainStepDefinition(int index, ChainStepSettings settings, IReadOnlyList<int> reads)
     {
         Index = index;
         Settings = settings;
+        Reads = reads;
     }
+
+    /// <summary>The 1-based positions of the steps before the previous one whose records this step's mapping reads (through a <see cref="ChainLineage"/>).</summary>
+    public IReadOnlyList<int> Reads { get; }
 
     /// <summary>The step's 1-based position.</summary>
     public int Index { get; }
@@ -214,6 +283,12 @@ public abstract class ChainStepDefinition
     internal abstract object CreateExtractor(HttpClient? httpClient, ExtractorOptions? options);
 
     internal abstract ErrorMode ExtractorErrorMode(object extractor);
+
+    /// <summary>Writes one of this step's records (kept in a lineage) through its JSON metadata.</summary>
+    internal abstract void WriteRecord(System.Text.Json.Utf8JsonWriter writer, object record);
+
+    /// <summary>Reads one of this step's records written by <see cref="WriteRecord"/>.</summary>
+    internal abstract object ReadRecord(ref System.Text.Json.Utf8JsonReader reader);
 
     /// <summary>Connects the step into a run: its stage reads <paramref name="upstream"/>; returns its tasks and, unless it is the last step, the reader of its records.</summary>
     internal abstract (List<Task> Tasks, object? Downstream) Wire(ChainRun run, object upstream, bool last);

@@ -244,13 +244,14 @@ internal sealed class StepCounters
 /// <typeparam name="T">The record type.</typeparam>
 internal sealed class StepPage<T>
 {
-    public StepPage(long parent, T[] records, int count, PageCheckpoint? next, bool isDone)
+    public StepPage(long parent, T[] records, int count, PageCheckpoint? next, bool isDone, ChainLineage? lineage = null)
     {
         Parent = parent;
         Records = records;
         Count = count;
         Next = next;
         IsDone = isDone;
+        Lineage = lineage;
     }
 
     /// <summary>The input (its key in the step before) these records came from; -1 for pages replayed from the state store.</summary>
@@ -264,16 +265,19 @@ internal sealed class StepPage<T>
 
     public bool IsDone { get; }
 
+    /// <summary>The earlier steps' records the page's input descends from, as far as later steps read them; <see langword="null"/> when none.</summary>
+    public ChainLineage? Lineage { get; }
+
     /// <summary>The position of the first record in the step's whole output, set by the step's committer.</summary>
     public long FirstSeq { get; set; }
 
     public static StepPage<T> Done(long parent) => new(parent, [], 0, null, isDone: true);
 
-    public static StepPage<T> From(long parent, Page<T> page)
+    public static StepPage<T> From(long parent, Page<T> page, ChainLineage? lineage)
     {
         var records = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(page.Records, out var segment) && segment.Offset == 0 && segment.Array is not null
             ? segment.Array
             : page.Records.ToArray();
-        return new StepPage<T>(parent, records, page.Count, page.Next, isDone: false);
+        return new StepPage<T>(parent, records, page.Count, page.Next, isDone: false, lineage);
     }
 }

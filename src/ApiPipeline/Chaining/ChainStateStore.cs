@@ -95,8 +95,11 @@ internal sealed class ChainStateStore
     public StateChange PutPrepared(StateChange change, PreparedCommit prepared)
         => change.Put(Scope, PreparedKey, JsonSerializer.Serialize(prepared, ChainStateJson.Default.PreparedCommit));
 
-    /// <summary>A page of records as stored: <c>{"parent":7,"first":300,"records":[…]}</c>, each record through its own type metadata.</summary>
-    public static string WritePage<T>(long parent, long first, ReadOnlySpan<T> records, JsonTypeInfo<T> typeInfo)
+    /// <summary>
+    /// A page of records as stored: <c>{"parent":7,"first":300,"records":[…],"lineage":[{"step":1,"record":{…}}]}</c>, each record through
+    /// its own type metadata (<c>lineage</c> only when the page carries one).
+    /// </summary>
+    public static string WritePage<T>(long parent, long first, ReadOnlySpan<T> records, JsonTypeInfo<T> typeInfo, ChainLineage? lineage, ChainDefinition definition)
     {
         var buffer = new ArrayBufferWriter<byte>(256 * Math.Max(1, records.Length));
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, SkipValidation = true }))
@@ -111,6 +114,21 @@ internal sealed class ChainStateStore
             }
 
             json.WriteEndArray();
+            if (lineage is not null)
+            {
+                json.WriteStartArray("lineage");
+                foreach (var (step, record) in lineage.Entries)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("step", step);
+                    json.WritePropertyName("record");
+                    definition.Steps[step - 1].WriteRecord(json, record);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteEndObject();
         }
 
@@ -118,12 +136,13 @@ internal sealed class ChainStateStore
     }
 
     /// <summary>Reads a page written by <see cref="WritePage{T}"/>.</summary>
-    public T[] ReadPage<T>(string text, JsonTypeInfo<T> typeInfo, string key, out long first)
+    public T[] ReadPage<T>(string text, JsonTypeInfo<T> typeInfo, string key, ChainDefinition definition, out long first, out ChainLineage? lineage)
     {
         try
         {
             var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text));
             var records = new List<T>();
+            List<(int Step, object Record)>? ancestors = null;
             first = -1;
             Expect(ref reader, JsonTokenType.StartObject);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -147,6 +166,9 @@ internal sealed class ChainStateStore
                         }
 
                         break;
+                    case "lineage":
+                        ancestors = ReadLineage(ref reader, definition);
+                        break;
                     default:
                         reader.Skip();
                         break;
@@ -158,12 +180,49 @@ internal sealed class ChainStateStore
                 throw new JsonException("'first' is missing");
             }
 
+            lineage = ancestors is null ? null : ChainLineage.Restore(definition.Steps.Count, ancestors);
             return [.. records];
         }
         catch (JsonException ex)
         {
             throw Unreadable(key, ex);
         }
+    }
+
+    private static List<(int Step, object Record)> ReadLineage(ref Utf8JsonReader reader, ChainDefinition definition)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("'lineage' is not an array");
+        }
+
+        var entries = new List<(int, object)>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            int step = 0;
+            object? record = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = reader.GetString()!;
+                reader.Read();
+                if (name == "step")
+                {
+                    step = reader.GetInt32();
+                }
+                else if (name == "record" && step >= 1 && step <= definition.Steps.Count)
+                {
+                    record = definition.Steps[step - 1].ReadRecord(ref reader);
+                }
+                else
+                {
+                    throw new JsonException($"unexpected '{name}' in a lineage entry (step {step})");
+                }
+            }
+
+            entries.Add((step, record ?? throw new JsonException($"a lineage entry of step {step} has no record")));
+        }
+
+        return entries;
     }
 
     private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)

@@ -17,6 +17,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     private readonly Func<HttpClient?, ExtractorOptions?, IExtractor<TStepIn, TOut>> _factory;
     private readonly Func<JsonTypeInfo<TOut>>? _recordTypeInfo;
     private readonly Func<TChainIn, TParent, TStepIn>? _map;
+    private readonly Func<TChainIn, TParent, ChainLineage, TStepIn>? _lineageMap;
     private readonly Func<TChainIn, IReadOnlyList<TParent>, TStepIn>? _batchMap;
 
     public StepDefinition(
@@ -25,12 +26,15 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         Func<HttpClient?, ExtractorOptions?, IExtractor<TStepIn, TOut>> factory,
         Func<JsonTypeInfo<TOut>>? recordTypeInfo,
         Func<TChainIn, TParent, TStepIn>? map,
-        Func<TChainIn, IReadOnlyList<TParent>, TStepIn>? batchMap)
-        : base(index, settings)
+        Func<TChainIn, TParent, ChainLineage, TStepIn>? lineageMap,
+        Func<TChainIn, IReadOnlyList<TParent>, TStepIn>? batchMap,
+        IReadOnlyList<int> reads)
+        : base(index, settings, reads)
     {
         _factory = factory;
         _recordTypeInfo = recordTypeInfo;
         _map = map;
+        _lineageMap = lineageMap;
         _batchMap = batchMap;
     }
 
@@ -44,6 +48,16 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         => _factory(httpClient, options) ?? throw new InvalidOperationException($"Step '{Name}': the extractor factory returned null.");
 
     internal override ErrorMode ExtractorErrorMode(object extractor) => ((IExtractor<TStepIn, TOut>)extractor).OnError;
+
+    internal override void WriteRecord(System.Text.Json.Utf8JsonWriter writer, object record)
+        => System.Text.Json.JsonSerializer.Serialize(writer, (TOut)record, RecordTypeInfo());
+
+    internal override object ReadRecord(ref System.Text.Json.Utf8JsonReader reader)
+        => System.Text.Json.JsonSerializer.Deserialize(ref reader, RecordTypeInfo())
+           ?? throw new System.Text.Json.JsonException($"a null record of step '{Name}' in a lineage");
+
+    private JsonTypeInfo<TOut> RecordTypeInfo()
+        => (_recordTypeInfo ?? throw new InvalidOperationException($"Step '{Name}': its records' JSON metadata is unknown."))();
 
     internal override (List<Task> Tasks, object? Downstream) Wire(ChainRun run, object upstream, bool last)
     {
@@ -155,7 +169,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         TStepIn input;
         try
         {
-            input = item.Batch is null ? _map!(chainInput, item.Record) : _batchMap!(chainInput, item.Batch);
+            input = item.Batch is not null ? _batchMap!(chainInput, item.Batch)
+                : _lineageMap is not null ? _lineageMap(chainInput, item.Record, item.Lineage!)
+                : _map!(chainInput, item.Record);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -165,6 +181,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         }
 
         counters.AddInput();
+        var lineage = item.Batch is null ? ChainLineage.Extend(run.Definition.LastReader, Index, item.Lineage, item.Record) : null;
         int retriesLeft = Settings.Batch is { RetryFailedBatches: true } batch ? batch.MaxBatchRetries : 0;
         while (true)
         {
@@ -179,7 +196,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                         await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
                     }
 
-                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page), cancellationToken).ConfigureAwait(false);
+                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage), cancellationToken).ConfigureAwait(false);
                     resumeFrom = page.Next;
                 }
 
@@ -229,7 +246,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         {
             for (int i = 0; i < page.Count; i++)
             {
-                yield return new WorkItem(page.FirstSeq + i, page.Records[i], null);
+                yield return new WorkItem(page.FirstSeq + i, page.Records[i], null, page.Lineage);
             }
         }
     }
@@ -254,7 +271,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 current.Add(page.Records[i]);
                 if (current.Count == size)
                 {
-                    yield return new WorkItem(first, default!, current);
+                    yield return new WorkItem(first, default!, current, null);
                     current = new List<TParent>(size);
                 }
             }
@@ -262,7 +279,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
         if (current.Count > 0)
         {
-            yield return new WorkItem(first, default!, current);
+            yield return new WorkItem(first, default!, current, null);
         }
     }
 
@@ -279,13 +296,13 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             // Replay what this step produced before, in order, so the next step sees every record again (and skips those it finished).
             while (await state.GetPageAsync(Index, pageIndex, cancellationToken).ConfigureAwait(false) is { } stored)
             {
-                var records = state.ReadPage(stored, typeInfo!, ChainStateStore.PageKey(Index, pageIndex), out long first);
+                var records = state.ReadPage(stored, typeInfo!, ChainStateStore.PageKey(Index, pageIndex), run.Definition, out long first, out var lineage);
                 if (first != nextSeq)
                 {
                     throw new ChainStateException($"The state of chain '{run.ChainId}' in '{state.Location}' is inconsistent: page {pageIndex} of step '{Name}' starts at record {first}, expected {nextSeq}; reset it with ResetStateAsync.");
                 }
 
-                await writer.WriteAsync(new StepPage<TOut>(-1, records, records.Length, null, isDone: false) { FirstSeq = first }, cancellationToken).ConfigureAwait(false);
+                await writer.WriteAsync(new StepPage<TOut>(-1, records, records.Length, null, isDone: false, lineage) { FirstSeq = first }, cancellationToken).ConfigureAwait(false);
                 nextSeq += records.Length;
                 pageIndex++;
             }
@@ -298,19 +315,11 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 var change = new StateChange();
                 if (page.Count > 0)
                 {
-                    change.Put(state.Scope, ChainStateStore.PageKey(Index, pageIndex), ChainStateStore.WritePage(page.Parent, nextSeq, page.Records.AsSpan(0, page.Count), typeInfo!));
+                    change.Put(state.Scope, ChainStateStore.PageKey(Index, pageIndex), ChainStateStore.WritePage(page.Parent, nextSeq, page.Records.AsSpan(0, page.Count), typeInfo!, page.Lineage, run.Definition));
                 }
 
-                string? marker = page.IsDone ? ChainStateStore.DoneMarker : page.Next is { } next ? ChainStateStore.Marker(next) : null;
-                if (marker is not null)
-                {
-                    change.Put(state.Scope, ChainStateStore.ItemKey(Index, page.Parent), marker);
-                }
-
-                if (change.Operations.Count > 0)
-                {
-                    await state.CommitAsync(change, cancellationToken).ConfigureAwait(false);
-                }
+                change.Put(state.Scope, ChainStateStore.ItemKey(Index, page.Parent), Marker(page));
+                await state.CommitAsync(change, cancellationToken).ConfigureAwait(false);
 
                 if (page.Count > 0)
                 {
@@ -326,6 +335,13 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             }
         }
     }
+
+    /// <summary>
+    /// The progress a fresh page of an input records: <c>done</c> after its last page (no next page; the input's end marker may never
+    /// arrive if the run stops right after it), else the checkpoint of its next page.
+    /// </summary>
+    private static string Marker(StepPage<TOut> page)
+        => !page.IsDone && page.Next is { } next ? ChainStateStore.Marker(next) : ChainStateStore.DoneMarker;
 
     // ----------------------------------------------------------------- sink
 
@@ -351,9 +367,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     await output.WriteAsync(page.Records.AsMemory(0, page.Count), cancellationToken).ConfigureAwait(false);
                 }
 
-                if (state is not null && (page.IsDone ? ChainStateStore.DoneMarker : page.Next is { } next ? ChainStateStore.Marker(next) : null) is { } marker)
+                if (state is not null)
                 {
-                    touched[page.Parent] = marker;
+                    touched[page.Parent] = Marker(page);
                 }
 
                 if (output.IsBatchFull || clock.GetElapsedTime(lastCommit) >= output.Batching.FlushInterval)
@@ -415,6 +431,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         Instruments.Batch(run.ChainId, commit.Records, commit.Bytes);
     }
 
-    /// <summary>One input of the stage: a record of the step before (keyed by its position), or a batch of them (keyed by its first).</summary>
-    private readonly record struct WorkItem(long Key, TParent Record, IReadOnlyList<TParent>? Batch);
+    /// <summary>
+    /// One input of the stage: a record of the step before (keyed by its position) with the lineage of its page, or a batch of them (keyed
+    /// by its first).
+    /// </summary>
+    private readonly record struct WorkItem(long Key, TParent Record, IReadOnlyList<TParent>? Batch, ChainLineage? Lineage);
 }

@@ -121,6 +121,61 @@ public sealed class ChainDiagnosticsTests
     }
 
     [Fact]
+    public void APP0104_SourceMemberNotFoundInAnEarlierStep()
+    {
+        var diagnostic = AssertOnly(ChainSources.ThreeSteps("""[Map("Nme", To = nameof(RepoNumber.Owner), FromStep = nameof(Repos))] [Map(nameof(Issue.Number))]"""), "APP0104", "\"Nme\"");
+        Assert.Equal("Step 'Third': 'Nme' is not a public member of 'Repo' (the record of step 'Repos'); its members are: Id, Name, Owner, Description, Stars, UpdatedAt", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void APP0106_TypeMismatchFromAnEarlierStep()
+    {
+        var diagnostic = AssertOnly(ChainSources.ThreeSteps("""[Map("Owner.Login", To = nameof(RepoNumber.Owner), FromStep = nameof(Repos))] [Map(nameof(Repo.Id), To = nameof(RepoNumber.Number), FromStep = nameof(Repos))]"""), "APP0106", "nameof(Repo.Id)");
+        Assert.Equal("Step 'Third': 'Repos.Id' (long) cannot be mapped to 'Number' (int) of the step's input 'RepoNumber' without a conversion that can lose data; map a member of type int, or change the input member's type", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void APP0113_UnknownSourceStep()
+    {
+        var diagnostic = AssertOnly(ChainSources.ThreeSteps("""[Map("Owner.Login", To = nameof(RepoNumber.Owner), FromStep = "Repositories")] [Map(nameof(Issue.Number))]"""), "APP0113", "FromStep = \"Repositories\"");
+        Assert.Equal("Step 'Third': [Map(\"Owner.Login\", FromStep = \"Repositories\")] names no step of chain 'Three'; its steps are: Repos, Issues, Third", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void APP0114_SourceStepIsTheStepItself()
+    {
+        var diagnostic = AssertOnly(ChainSources.ThreeSteps("""[Map("Owner.Login", To = nameof(RepoNumber.Owner), FromStep = nameof(Repos))] [Map(nameof(Issue.Number), FromStep = nameof(Third))]"""), "APP0114", "FromStep = nameof(Third)");
+        Assert.Equal("Step 'Third': [Map(\"Number\", FromStep = \"Third\")] cannot read step 'Third': it is this step itself; map from a step before it", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void APP0114_SourceStepRunsLater()
+    {
+        var diagnostic = AssertOnly(
+            ChainSources.ThreeSteps("[Map(nameof(Issue.Number))] [Map(\"Owner.Login\", To = nameof(RepoNumber.Owner), FromStep = nameof(Repos))]", maps2: """[Map("Owner.Login", To = nameof(RepoRef.Owner))] [Map(nameof(Issue.Title), To = nameof(RepoRef.Repo), FromStep = "Third")]"""),
+            "APP0114",
+            "FromStep = \"Third\"");
+        Assert.Equal("Step 'Issues': [Map(\"Title\", FromStep = \"Third\")] cannot read step 'Third': it is step 3 and runs after this step (step 2); map from a step before it", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void APP0114_SourceStepBehindABatchedStep()
+    {
+        var diagnostic = AssertOnly(
+            ChainSources.ThreeSteps("[Map(nameof(Issue.Number))] [Map(\"Owner.Login\", To = nameof(RepoNumber.Owner), FromStep = nameof(Repos))]", maps2: "[Map(nameof(Repo.Id), To = nameof(IdBatch.Ids))]", step2: "[Step(2)] [Batched(Size = 10)]", extractor2: "IssuesByIds"),
+            "APP0114",
+            "FromStep = nameof(Repos)");
+        Assert.Equal("Step 'Third': [Map(\"Owner.Login\", FromStep = \"Repos\")] cannot read step 'Repos': its records reach this step only through the [Batched] step 'Issues', which builds one input from many records; map from a step after it", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void APP0114_FromStepWithFromChainInput()
+    {
+        var diagnostic = AssertOnly(ChainSources.ThreeSteps("""[Map(nameof(Issue.Number))] [Map("Owner.Login", To = nameof(RepoNumber.Owner), From = MapFrom.ChainInput, FromStep = nameof(Repos))]"""), "APP0114", "FromStep = nameof(Repos)");
+        Assert.Contains("From = MapFrom.ChainInput names another source; set either From or FromStep", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void APP0107_RequiredInputNotMapped()
     {
         var diagnostic = AssertOnly(ChainSources.Chain("""[Map("Owner.Login", To = nameof(RepoRef.Owner))]"""), "APP0107", "Step(2)");

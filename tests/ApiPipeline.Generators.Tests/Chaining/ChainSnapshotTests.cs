@@ -68,6 +68,15 @@ public sealed class ChainSnapshotTests
     }
 
     [Fact]
+    public void MappingsFromAnEarlierStep()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, ChainSources.ThreeSteps(
+            """[Map("Owner.Login", To = nameof(RepoNumber.Owner), FromStep = nameof(Repos))] [Map(nameof(Issue.Number), FromStep = "Issues")]"""));
+
+        AssertSnapshot(result, "Demo.Three.Chain.g.cs");
+    }
+
+    [Fact]
     public void Registry()
     {
         var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, ChainSources.OrgIssues);

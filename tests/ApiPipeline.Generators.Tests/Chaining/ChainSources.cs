@@ -77,6 +77,28 @@ internal static class ChainSources
         }
         """;
 
+    /// <summary>
+    /// Three steps: <c>OrgRepos</c> → <c>GitHubIssues</c> (<paramref name="step2"/>, mapped by <paramref name="maps2"/>) →
+    /// <c>IssueByNumber</c> (<c>RepoNumber(Owner, Number)</c>, mapped by <paramref name="maps3"/>, which may read step 1 with <c>FromStep</c>).
+    /// </summary>
+    public static string ThreeSteps(string maps3, string maps2 = "[Map(\"Owner.Login\", To = nameof(RepoRef.Owner))] [Map(nameof(Repo.Name), To = nameof(RepoRef.Repo))]", string step2 = "[Step(2, Mode = ProcessingMode.Parallel)]", string extractor2 = "GitHubIssues") => TestSources.Usings + $$"""
+        namespace Demo;
+
+        [Chain]
+        public partial class Three
+        {
+            [Step(1)] public partial OrgRepos Repos { get; }
+
+            {{step2}}
+            {{maps2}}
+            public partial {{extractor2}} Issues { get; }
+
+            [Step(3, Mode = ProcessingMode.Parallel)]
+            {{maps3}}
+            public partial IssueByNumber Third { get; }
+        }
+        """;
+
     /// <summary>A chain whose second step is one mapping away from <paramref name="maps"/>: <c>OrgRepos</c> → <c>GitHubIssues</c>.</summary>
     public static string Chain(string maps, string step = "[Step(2)]", string extractor = "GitHubIssues") => TestSources.Usings + $$"""
         namespace Demo;

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace ApiPipeline.Tests.Chaining;
 
 // User-style declarations for the chain tests: a parent endpoint (/{name}/parents, 100 per page) and a child endpoint
-// (/{name}/parents/{parent_id}/children, several pages each), a batch endpoint (/{name}/children?ids=1,2,3), and chains over them.
+// (/{name}/parents/{parent_id}/children, several pages each), a batch endpoint (/{name}/children?ids=1,2,3), a detail endpoint
+// (/{name}/details?child_id=…&parent_id=…&parent_name=…, echoing what it was asked), and chains over them.
 
 /// <summary>A parent record.</summary>
 public sealed record Parent(long Id, string Name);
@@ -17,8 +18,15 @@ public sealed record ChildQuery(string Name, long ParentId);
 /// <summary>The batch endpoint's input: the scenario and a comma-separated list of parent ids (<c>?ids=1,2,3</c>).</summary>
 public sealed record ChildBatch(string Name, [property: Query("ids")] string Ids);
 
+/// <summary>A detail record: what the detail endpoint was asked for, so tests can check each child was paired with its own parent.</summary>
+public sealed record Detail(long ChildId, long ParentId, string ParentName);
+
+/// <summary>The detail endpoint's input: the scenario, a child (step 2) and the parent it belongs to (step 1).</summary>
+public sealed record DetailQuery(string Name, [property: Query] long ChildId, [property: Query] long ParentId, [property: Query] string ParentName);
+
 [JsonSerializable(typeof(Parent))]
 [JsonSerializable(typeof(Child))]
+[JsonSerializable(typeof(Detail))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal partial class ChainJson : JsonSerializerContext;
 
@@ -36,6 +44,34 @@ public partial class ChildItems : IExtractor<ChildQuery, Child>;
 [Extractor("https://api.example.invalid", "/{name}/children", Json = typeof(ChainJson))]
 [Paginated(Pagination.None, RecordsPath = "items")]
 public partial class ChildrenByIds : IExtractor<ChildBatch, Child>;
+
+/// <summary>The detail of one child, one record.</summary>
+[Extractor("https://api.example.invalid", "/{name}/details", Json = typeof(ChainJson))]
+[Paginated(Pagination.None, RecordsPath = "items")]
+public partial class DetailItems : IExtractor<DetailQuery, Detail>;
+
+/// <summary>
+/// Three steps: parents, their children (4 parents at once), and each child's detail (4 at once), whose input takes the child from step 2
+/// and the parent's id and name from step 1 (the record the child descends from).
+/// </summary>
+[Chain]
+public partial class ChildDetails
+{
+    [Step(1)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2, Mode = ProcessingMode.Parallel, MaxConcurrency = 4)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildQuery.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildQuery.ParentId))]
+    public partial ChildItems Children { get; }
+
+    [Step(3, Mode = ProcessingMode.Parallel, MaxConcurrency = 4)]
+    [Map(nameof(Scenario.Name), To = nameof(DetailQuery.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Child.Id), To = nameof(DetailQuery.ChildId))]
+    [Map(nameof(Parent.Id), To = nameof(DetailQuery.ParentId), FromStep = nameof(Parents))]
+    [Map(nameof(Parent.Name), To = nameof(DetailQuery.ParentName), FromStep = nameof(Parents))]
+    public partial DetailItems Details { get; }
+}
 
 /// <summary>Parents, then each parent's children one parent after the other.</summary>
 [Chain]

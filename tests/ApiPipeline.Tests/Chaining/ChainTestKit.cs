@@ -7,7 +7,8 @@ namespace ApiPipeline.Tests.Chaining;
 
 /// <summary>
 /// The chain tests' API for one scenario: <c>/{name}/parents?page=n</c> (100 per page), <c>/{name}/parents/{id}/children?page=n</c>
-/// (<see cref="ChildPages"/> pages of 2 children each) and <c>/{name}/children?ids=…</c> (one child per id). Counts requests and the
+/// (<see cref="ChildPages"/> pages of 2 children each), <c>/{name}/children?ids=…</c> (one child per id) and
+/// <c>/{name}/details?child_id=…&amp;parent_id=…&amp;parent_name=…</c> (one <see cref="Detail"/> echoing the query). Counts requests and the
 /// child requests in flight at once; <see cref="Fail"/> answers chosen requests with an error.
 /// </summary>
 public sealed class ChainApi
@@ -17,6 +18,7 @@ public sealed class ChainApi
     private int _maxInFlight;
     private int _parentRequests;
     private int _childRequests;
+    private int _detailRequests;
     private int _lastParentPageOrder = -1;
     private int _firstChildOrder = -1;
     private int _order;
@@ -42,6 +44,8 @@ public sealed class ChainApi
     public int ParentRequests => Volatile.Read(ref _parentRequests);
 
     public int ChildRequests => Volatile.Read(ref _childRequests);
+
+    public int DetailRequests => Volatile.Read(ref _detailRequests);
 
     /// <summary>Whether a child request arrived before the last parent page was requested (the child step started on the first parents).</summary>
     public bool ChildrenStartedBeforeParentsEnded => _firstChildOrder >= 0 && _firstChildOrder < _lastParentPageOrder;
@@ -113,6 +117,14 @@ public sealed class ChainApi
                 Interlocked.Decrement(ref _inFlight);
             }
 
+            return;
+        }
+
+        if (segments is [_, "details"])
+        {
+            Interlocked.Increment(ref _detailRequests);
+            var detail = new Detail(long.Parse(context.Request.Query["child_id"]!), long.Parse(context.Request.Query["parent_id"]!), context.Request.Query["parent_name"].ToString());
+            await Reply.Json(context, "{\"items\":[" + JsonSerializer.Serialize(detail, ChainJson.Default.Detail) + "]}");
             return;
         }
 

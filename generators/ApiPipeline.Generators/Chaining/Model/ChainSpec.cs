@@ -83,10 +83,14 @@ internal sealed record StepSpec
     public BatchSpec? Batch { get; init; }
 
     /// <summary>
-    /// The body of the mapping lambda: an expression over <c>input</c> (the chain input) and <c>parent</c> (a record of the step before)
-    /// or, for a batched step, <c>batch</c> (a list of them). <see langword="null"/> for the first step.
+    /// The body of the mapping lambda: an expression over <c>input</c> (the chain input) and <c>parent</c> (a record of the step before),
+    /// plus <c>lineage</c> when <see cref="Reads"/> is not empty, or, for a batched step, <c>batch</c> (a list of them).
+    /// <see langword="null"/> for the first step.
     /// </summary>
     public string? Map { get; init; }
+
+    /// <summary>The 1-based positions of the steps before the previous one whose records the mapping reads (<c>FromStep</c>), ascending.</summary>
+    public required ImmutableEquatableArray<int> Reads { get; init; }
 }
 
 /// <summary>The settings of <c>[Batched]</c>.</summary>

@@ -37,6 +37,9 @@ public abstract class ExtractorRegistration
     /// <summary>The resilience settings of the extractor's attributes.</summary>
     public abstract ResilienceOptions Resilience { get; }
 
+    /// <summary>The record member the extractor's <c>[Watermark]</c> follows, or <see langword="null"/> when it has none.</summary>
+    public abstract string? WatermarkField { get; }
+
     /// <summary>Creates the extractor (an <see cref="IExtractor{TIn, TOut}"/>).</summary>
     /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
     /// <param name="options">Run-time settings.</param>
@@ -57,7 +60,7 @@ public abstract class ExtractorRegistration
     internal abstract object CreateJsonlOutput(string directory, string name, int? partitionMember, OutputBatchOptions batching);
 
     /// <summary>A pipeline of this extractor into an output created by <see cref="CreateJsonlOutput"/>.</summary>
-    internal abstract IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options);
+    internal abstract IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options, WatermarkConfig? watermark);
 
     /// <summary>Runs a pipeline created by <see cref="CreatePipeline"/> for an input known as an object.</summary>
     internal abstract Task<PipelineResult> ExecutePipelineAsync(IPipeline pipeline, object input, CancellationToken cancellationToken);
@@ -93,6 +96,9 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
 
     /// <inheritdoc/>
     public override ResilienceOptions Resilience => Definition.Resilience;
+
+    /// <inheritdoc/>
+    public override string? WatermarkField => Definition.Watermark?.Field;
 
     /// <inheritdoc/>
     public override Type InputType => typeof(TIn);
@@ -132,6 +138,11 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
         }
 
         var shape = TypedInput;
+        if (settings.Batch is not null)
+        {
+            return builder.ThenBatched<TIn, TOut>(settings, _factory, _recordTypeInfo, (chainInput, batch) => shape.CreateTyped(mapping.EvaluateBatch(chainInput, batch)));
+        }
+
         return builder.Then<TIn, TOut>(settings, _factory, _recordTypeInfo, (chainInput, parent) => shape.CreateTyped(mapping.Evaluate(chainInput, parent)));
     }
 
@@ -153,8 +164,8 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
         return new JsonlOutput<TOut>(_recordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = directory, Name = name, PartitionBy = partitionBy, Batching = batching });
     }
 
-    internal override IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options)
-        => new Pipeline<TIn, TOut>(id, _factory(httpClient, extractorOptions), (IOutput<TOut>)output, options);
+    internal override IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options, WatermarkConfig? watermark)
+        => new Pipeline<TIn, TOut>(id, ConfiguredWatermarkExtractor<TIn, TOut>.Apply(_factory(httpClient, extractorOptions), watermark), (IOutput<TOut>)output, options);
 
     internal override Task<PipelineResult> ExecutePipelineAsync(IPipeline pipeline, object input, CancellationToken cancellationToken)
         => input is TIn typed

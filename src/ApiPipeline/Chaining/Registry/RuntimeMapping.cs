@@ -26,12 +26,19 @@ internal sealed class RuntimeMapping
 
     public static RuntimeMapping Create(TypeShape target, IReadOnlyList<MappingSlot> slots) => new(target, slots);
 
-    public object?[] Evaluate(object? chainInput, object? parent)
+    public object?[] Evaluate(object? chainInput, object? parent) => Evaluate(chainInput, parent, skipBatched: false);
+
+    private object?[] Evaluate(object? chainInput, object? parent, bool skipBatched)
     {
         var values = new object?[Target!.Members.Count];
         Array.Fill(values, ShapeValue.Unset);
         foreach (var slot in Slots)
         {
+            if (skipBatched && slot.Batched)
+            {
+                continue;
+            }
+
             object? instance = slot.FromChainInput ? chainInput : parent;
             object? value = slot.Source is null ? instance : instance is null ? null : slot.Source.Get(instance, slot.SourceMember);
             value = slot.Convert(value);
@@ -45,10 +52,42 @@ internal sealed class RuntimeMapping
 
         return values;
     }
+
+    /// <summary>The input of a batched step: chain-input slots as in <see cref="Evaluate(object, object)"/>, batched slots joined with commas over the batch.</summary>
+    public object?[] EvaluateBatch<TParent>(object? chainInput, IReadOnlyList<TParent> batch)
+    {
+        var values = Evaluate(chainInput, null, skipBatched: true);
+        foreach (var slot in Slots)
+        {
+            if (!slot.Batched)
+            {
+                continue;
+            }
+
+            var texts = new string[batch.Count];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                object? record = batch[i];
+                texts[i] = slot.Convert(record is null ? null : slot.Source!.Get(record, slot.SourceMember)) as string
+                    ?? throw new ChainMappingException($"The mapping from '{slot.Describe}' gave null for record {i} of a batch; '{Target!.Members[slot.Target].Name}' of {Target.TypeName} joins one value per record.");
+            }
+
+            values[slot.Target] = string.Join(",", texts);
+        }
+
+        return values;
+    }
 }
 
-/// <summary>One mapped member: target index, source (shape and member; no shape for the whole value), conversion.</summary>
-internal sealed record MappingSlot(int Target, bool FromChainInput, TypeShape? Source, int SourceMember, Func<object?, object?> Convert, string Describe);
+/// <summary>
+/// One mapped member: target index, source (shape and member; no shape for the whole value), conversion; <see cref="Batched"/> slots
+/// collect one value per record of a batch.
+/// </summary>
+internal sealed record MappingSlot(int Target, bool FromChainInput, TypeShape? Source, int SourceMember, Func<object?, object?> Convert, string Describe)
+{
+    /// <summary>Whether the slot joins one value per record of a batch (a batched step's string member).</summary>
+    public bool Batched { get; init; }
+}
 
 /// <summary>
 /// The conversions a mapping may apply, the same at compile time (the generator) and at run time (YAML): identity, <c>T</c> → <c>T?</c>,

@@ -17,6 +17,8 @@ namespace ApiPipeline;
 ///     processing_mode: parallel          # single | sequential | parallel
 ///     max_concurrency: 8
 ///     on_error: continue                 # fail_fast | continue | skip | dead_letter
+///     batch_size: 50                     # optional API-level batching (the design's BatchConfig): 50 records per request,
+///     max_concurrent_batches: 10         #   10 batches at once, failed batches retried (retry_failed_batches, max_batch_retries)
 ///     input_mapping:
 ///       owner: owner                     # input member: state variable, chain_input or chain_input.member
 ///       repo: repo_name
@@ -31,7 +33,8 @@ public static class ChainConfig
 {
     private const string ChainInput = "chain_input";
     private static readonly string[] TopFields = ["chain_id", "extractors", "max_parallel_chains", "output"];
-    private static readonly string[] StepFields = ["extractor_class", "step", "processing_mode", "max_concurrency", "on_error", "input_mapping", "output_mapping"];
+    private static readonly string[] StepFields = ["extractor_class", "step", "processing_mode", "max_concurrency", "on_error", "input_mapping", "output_mapping", "batch_size", "max_concurrent_batches", "retry_failed_batches", "max_batch_retries"];
+    private static readonly string[] BatchFields = ["batch_size", "max_concurrent_batches", "retry_failed_batches", "max_batch_retries"];
 
     /// <summary>Reads and resolves the chain in <paramref name="path"/>.</summary>
     /// <param name="path">The YAML file.</param>
@@ -80,14 +83,17 @@ public static class ChainConfig
             }
 
             where = $"step {i + 1} '{name}'";
+            var batch = Batch(doc, fields, where, i);
             var settings = new ChainStepSettings
             {
                 Name = name,
-                Mode = fields.TryGetValue("processing_mode", out var mode)
+                Mode = batch is not null ? ProcessingMode.Parallel
+                    : fields.TryGetValue("processing_mode", out var mode)
                     ? doc.Choice(mode.Value, "processing_mode", ("single", ProcessingMode.Single), ("sequential", ProcessingMode.Sequential), ("parallel", ProcessingMode.Parallel))
                     : i == 0 ? ProcessingMode.Single : ProcessingMode.Sequential,
                 MaxConcurrency = fields.TryGetValue("max_concurrency", out var mc) ? doc.PositiveInt(mc.Value, "max_concurrency") : ChainStepSettings.DefaultMaxConcurrency,
                 OnError = fields.TryGetValue("on_error", out var onError) ? ErrorModeOf(doc, onError.Value) : null,
+                Batch = batch,
             };
 
             if (i == 0)
@@ -102,7 +108,7 @@ public static class ChainConfig
             }
             else
             {
-                var mapping = InputMapping(doc, fields, where, registration, previous!, previousName!, first!, variables);
+                var mapping = InputMapping(doc, fields, where, registration, previous!, previousName!, first!, variables, batch is not null);
                 builder = builder!.Append(registration, settings, mapping);
             }
 
@@ -120,6 +126,52 @@ public static class ChainConfig
         {
             throw doc.Error(doc.Root, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// A step's API-level batching (the design's <c>BatchConfig</c>): any of <c>batch_size</c>, <c>max_concurrent_batches</c>,
+    /// <c>retry_failed_batches</c>, <c>max_batch_retries</c> makes the step batched, as <see cref="BatchedAttribute"/> does.
+    /// </summary>
+    private static BatchSettings? Batch(YamlDocument doc, Dictionary<string, (YamlScalarNode Key, YamlNode Value)> fields, string where, int index)
+    {
+        var given = BatchFields.Where(fields.ContainsKey).ToList();
+        if (given.Count == 0)
+        {
+            return null;
+        }
+
+        if (index == 0)
+        {
+            throw doc.Error(fields[given[0]].Key, $"{where} takes the one chain input, so it cannot be batched; batching builds the inputs of later steps");
+        }
+
+        if (fields.TryGetValue("processing_mode", out var mode))
+        {
+            throw doc.Error(mode.Key, $"{where} is batched and runs its batches in parallel (at most max_concurrent_batches at once); remove processing_mode");
+        }
+
+        var batch = new BatchSettings();
+        if (fields.TryGetValue("batch_size", out var size))
+        {
+            batch = batch with { Size = doc.PositiveInt(size.Value, "batch_size") };
+        }
+
+        if (fields.TryGetValue("max_concurrent_batches", out var concurrent))
+        {
+            batch = batch with { MaxConcurrentBatches = doc.PositiveInt(concurrent.Value, "max_concurrent_batches") };
+        }
+
+        if (fields.TryGetValue("retry_failed_batches", out var retry))
+        {
+            batch = batch with { RetryFailedBatches = doc.Bool(retry.Value, "retry_failed_batches") };
+        }
+
+        if (fields.TryGetValue("max_batch_retries", out var retries))
+        {
+            batch = batch with { MaxBatchRetries = doc.NonNegativeInt(retries.Value, "max_batch_retries") };
+        }
+
+        return batch;
     }
 
     internal static ErrorMode ErrorModeOf(YamlDocument doc, YamlNode node)
@@ -165,12 +217,13 @@ public static class ChainConfig
         ExtractorRegistration previous,
         string previousName,
         ExtractorRegistration first,
-        Dictionary<string, (int Member, YamlNode Node)> variables)
+        Dictionary<string, (int Member, YamlNode Node)> variables,
+        bool batched)
     {
         var target = registration.Input;
         if (!fields.TryGetValue("input_mapping", out var field))
         {
-            if (previous.OutputType == registration.InputType)
+            if (previous.OutputType == registration.InputType && !batched)
             {
                 return RuntimeMapping.Identity;
             }
@@ -232,6 +285,20 @@ public static class ChainConfig
             }
 
             var targetMember = target.Members[targetIndex];
+            if (batched && !fromChainInput)
+            {
+                // One value per record of the batch, comma-separated (?ids=1,2,3), as [Batched] does for a string member.
+                if (targetMember.Type != typeof(string))
+                {
+                    throw doc.Error(keyNode, $"{where} is batched: '{targetMember.Name}' ({targetMember.TypeName}) of {target.TypeName} receives one value per record of the batch, so in YAML it must be a string member (the values comma-separated)");
+                }
+
+                var each = ValueConversion.Find(sourceType, typeof(string))
+                    ?? throw doc.Error(valueNode, $"{where}: '{source}' ({sourceTypeName}) cannot be written as text for the batch member '{targetMember.Name}' of {target.TypeName}");
+                slots.Add(new MappingSlot(targetIndex, false, sourceShape, sourceMember, each, source) { Batched = true });
+                continue;
+            }
+
             var convert = ValueConversion.Find(sourceType, targetMember.Type)
                 ?? throw doc.Error(valueNode, $"{where}: '{source}' ({sourceTypeName}) cannot be mapped to '{targetMember.Name}' ({targetMember.TypeName}) of {target.TypeName} without a conversion that can lose data");
             slots.Add(new MappingSlot(targetIndex, fromChainInput, sourceShape, sourceMember, convert, source));
@@ -300,5 +367,24 @@ public sealed class LoadedChain
     /// <param name="options">Run-time settings; the chain id defaults to <see cref="Id"/>.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     public Task<ChainResult> ExecuteAsync(object input, object output, HttpClient? httpClient = null, ChainOptions? options = null, CancellationToken cancellationToken = default)
-        => Definition.ExecuteUntypedAsync(input, output, httpClient, (options ?? new ChainOptions()) with { ChainId = options?.ChainId ?? Id }, cancellationToken);
+        => Definition.ExecuteUntypedAsync(input, output, httpClient, WithId(options), cancellationToken);
+
+    /// <summary>
+    /// Runs one chain per input, at most <c>max_parallel_chains</c> at once (the design's <c>execute_parallel_chains</c>; 1 when the file
+    /// does not say), and returns one result per input, in input order.
+    /// </summary>
+    /// <param name="inputs">The chain inputs (of <see cref="InputType"/>).</param>
+    /// <param name="outputFor">Creates the output (an <see cref="IOutput{T}"/> of the chain's records) of the input at an index; disposed after its run.</param>
+    /// <param name="chainKey">The key of each input's state (<c>&lt;chain_id&gt;/&lt;key&gt;</c>); default: its index.</param>
+    /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
+    /// <param name="options">Run-time settings; the chain id defaults to <see cref="Id"/>.</param>
+    /// <param name="cancellationToken">Cancels every run.</param>
+    public Task<IReadOnlyList<ChainResult>> ExecuteParallelChainsAsync(IEnumerable<object> inputs, Func<object, int, object> outputFor, Func<object, int, string>? chainKey = null, HttpClient? httpClient = null, ChainOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputFor);
+        return Definition.ExecuteParallelUntypedAsync(inputs, MaxParallelChains ?? 1, outputFor, chainKey, httpClient, WithId(options), cancellationToken);
+    }
+
+    private ChainOptions WithId(ChainOptions? options) => (options ?? new ChainOptions()) with { ChainId = options?.ChainId ?? Id };
 }

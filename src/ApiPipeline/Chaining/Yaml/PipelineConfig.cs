@@ -130,6 +130,17 @@ public static class PipelineConfig
                 throw doc.Error(fieldNode, $"watermark field '{field}' is not a date member of {registration.Output.TypeName}; its members are: {ChainConfig.Members(registration.Output, m => m.CanRead)}");
             }
 
+            // The watermark's request parameter, key and lateness come from the extractor's [Watermark]; the file turns it on or off.
+            if (registration.WatermarkField is not { } declared)
+            {
+                throw doc.Error(watermarkNode.Key, $"extractor '{registration.Name}' has no [Watermark] (which names the request parameter the watermark is sent as); add [Watermark(nameof({registration.Output.TypeName}.{registration.Output.Members[member].Name}), Param = \"…\")] to it");
+            }
+
+            if (!string.Equals(declared, registration.Output.Members[member].Name, StringComparison.Ordinal))
+            {
+                throw doc.Error(fieldNode, $"watermark field '{field}' is not the field the [Watermark] of extractor '{registration.Name}' follows ('{declared}')");
+            }
+
             TimeSpan? window = fields.TryGetValue("window_size", out var windowNode) ? doc.Duration(windowNode.Value, "window_size") : null;
             watermark = new WatermarkConfig(enabled, registration.Output.Members[member].Name, window);
         }
@@ -181,12 +192,24 @@ public sealed class LoadedPipeline
     public object CreateOutput(string? directory = null)
         => (Output ?? throw new InvalidOperationException($"Pipeline '{Id}' has no output section.")).Create(Extractor, directory);
 
-    /// <summary>Creates the pipeline into <paramref name="output"/> (from <see cref="CreateOutput"/>, or any <see cref="IOutput{T}"/> of the records).</summary>
+    /// <summary>
+    /// Creates the pipeline into <paramref name="output"/> (from <see cref="CreateOutput"/>, or any <see cref="IOutput{T}"/> of the records):
+    /// a <see cref="Pipeline{TIn, TOut}"/> of the extractor, with the file's <c>watermark</c> applied (off, or its <c>window_size</c> as the
+    /// look-back before the stored watermark) and its <c>error_handling.mode</c>. Give <paramref name="options"/> a
+    /// <see cref="PipelineOptions.StateStore"/> for incremental, resumable runs, exactly as for an attributed pipeline.
+    /// </summary>
     /// <param name="output">The output.</param>
     /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
     /// <param name="baseUrl">Overrides the base URL (e.g. a test server).</param>
-    public IPipeline CreatePipeline(object output, HttpClient? httpClient = null, string? baseUrl = null)
-        => Extractor.CreatePipeline(Id, httpClient, baseUrl is null ? ExtractorOptions : ExtractorOptions with { BaseUrl = baseUrl }, output, new PipelineOptions { OnError = OnError });
+    /// <param name="options">Pipeline settings (state store, backfill range, …); the file's error mode wins when it gives one.</param>
+    public IPipeline CreatePipeline(object output, HttpClient? httpClient = null, string? baseUrl = null, PipelineOptions? options = null)
+        => Extractor.CreatePipeline(
+            Id,
+            httpClient,
+            baseUrl is null ? ExtractorOptions : ExtractorOptions with { BaseUrl = baseUrl },
+            output,
+            (options ?? new PipelineOptions()) with { OnError = OnError ?? options?.OnError },
+            Watermark);
 
     /// <summary>Runs a pipeline from <see cref="CreatePipeline"/> for one input (of the extractor's input type).</summary>
     /// <param name="pipeline">The pipeline.</param>

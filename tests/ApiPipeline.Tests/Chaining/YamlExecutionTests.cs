@@ -1,0 +1,208 @@
+using ApiPipeline.Generated;
+
+namespace ApiPipeline.Tests.Chaining;
+
+/// <summary>
+/// What YAML files make happen, end to end on the local server: a batched step (the design's <c>BatchConfig</c>) sends one request per
+/// batch like <c>[Batched]</c>; <c>max_parallel_chains</c> limits the chains the server sees at once; a pipeline's <c>watermark</c> makes
+/// runs incremental through <see cref="Pipeline{TIn, TOut}"/> and the state store, like an attributed one.
+/// </summary>
+public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
+{
+    private const string BatchedYaml = """
+        chain_id: yaml_batched
+        extractors:
+          - extractor_class: ParentItems
+            output_mapping:
+              id: parent_id
+          - extractor_class: ChildrenByIds
+            batch_size: 50
+            max_concurrent_batches: 3
+            max_batch_retries: 1
+            input_mapping:
+              name: chain_input.name
+              ids: parent_id
+        """;
+
+    [Fact]
+    public async Task A_batched_yaml_step_sends_one_request_per_batch_of_parent_keys()
+    {
+        var api = new ChainApi(parents: 230);
+        var input = Map("yaml-batched", api.Handle);
+        var loaded = ChainConfig.Parse(BatchedYaml, "batched.yaml", ApiPipelineRegistry.Instance);
+        var step = loaded.Definition.Steps[1];
+        Assert.Equal(new BatchSettings { Size = 50, MaxConcurrentBatches = 3, MaxBatchRetries = 1 }, step.Settings.Batch);
+
+        var output = new MemoryOutput<Child>();
+        var result = await loaded.ExecuteAsync(input, output, options: new ChainOptions { Extractor = At }).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        var batches = api.BatchIds.Select(ids => ids.Split(',').Select(long.Parse).ToList()).OrderBy(ids => ids[0]).ToList();
+        Assert.Equal([50, 50, 50, 50, 30], batches.Select(b => b.Count));
+        Assert.Equal(Enumerable.Range(1, 230).Select(i => (long)i), batches.SelectMany(b => b));
+        Assert.Equal(5, result.Steps[1].Inputs);
+        Assert.Equal(Enumerable.Range(1, 230).Select(i => i * 1000L + 11), output.Committed.Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_failed_yaml_batch_is_retried_from_its_failed_page()
+    {
+        var api = new ChainApi(parents: 100);
+        api.Fail = (target, before) => target.Contains("ids=51", StringComparison.Ordinal) && before == 0 ? (500, """{"message":"once"}""") : null;
+        var input = Map("yaml-batch-retry", api.Handle);
+        var loaded = ChainConfig.Parse(BatchedYaml, "batched.yaml", ApiPipelineRegistry.Instance);
+        var options = new ChainOptions { Extractor = At with { Resilience = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 } } } };
+
+        var output = new MemoryOutput<Child>();
+        var result = await loaded.ExecuteAsync(input, output, options: options).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        Assert.Equal(1, result.Steps[1].BatchRetries);
+        Assert.Equal(100, output.Committed.Count);
+    }
+
+    [Fact]
+    public async Task Max_parallel_chains_limits_the_chains_running_at_once()
+    {
+        var api = new ChainApi(parents: 3, childPages: 2) { ChildDelay = TimeSpan.FromMilliseconds(40) };
+        var inputs = Enumerable.Range(0, 6).Select(i => (object)Map($"yaml-parallel-{i}", api.Handle)).ToList();
+        var loaded = ChainConfig.Parse(
+            """
+            chain_id: yaml_parallel
+            max_parallel_chains: 2
+            extractors:
+              - extractor_class: ParentItems
+                output_mapping: { id: parent_id }
+              - extractor_class: ChildItems
+                processing_mode: sequential
+                input_mapping: { name: chain_input.name, parent_id: parent_id }
+            """,
+            "parallel.yaml",
+            ApiPipelineRegistry.Instance);
+        var outputs = new MemoryOutput<Child>[inputs.Count];
+
+        var results = await loaded.ExecuteParallelChainsAsync(inputs, (_, i) => outputs[i] = new MemoryOutput<Child>(), options: new ChainOptions { Extractor = At }).WithDeadline(60);
+
+        Assert.All(results, r => Assert.Equal(PipelineStatus.Succeeded, r.Status));
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"yaml_parallel/{i}"), results.Select(r => r.ChainId));
+        Assert.All(outputs, o => Assert.Equal(12, o.Committed.Count));
+
+        // Each chain has one child request in flight at a time (a sequential step), so the server sees at most two chains at once.
+        Assert.Equal(2, api.MaxChildrenInFlight);
+    }
+
+    [Fact]
+    public async Task A_yaml_watermark_makes_runs_incremental_like_the_attribute()
+    {
+        using var temp = new TempDirectory();
+        var table = new ChangeTable();
+        Api.Map("/yaml-watermark/changes", table.Serve);
+        var input = new Scenario("yaml-watermark");
+        table.Add(25, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string yaml = """
+            pipeline_id: yaml_changes
+            extractor:
+              class: Changes
+            output:
+              type: jsonl
+              config: { batch_size: 10 }
+            watermark:
+              enabled: true
+              field: updated_at
+              window_size: 10m
+            """;
+
+        // The first run reads everything; the second asks from the watermark minus the 10-minute window and keeps only new records.
+        var first = await RunAsync(yaml, input, store, temp.Path);
+        Assert.Equal((PipelineStatus.Succeeded, 25L, (DateTimeOffset?)ChangeTable.T0.AddMinutes(24)), (first.Status, first.Records, first.Watermark));
+        Assert.DoesNotContain(Api.RequestsTo("/yaml-watermark/"), r => r.Q("since") is not null);
+
+        table.Add(7, TimeSpan.FromMinutes(1));
+        var second = await RunAsync(yaml, input, store, temp.Path);
+        Assert.Equal((PipelineStatus.Succeeded, 7L, 11L), (second.Status, second.Records, second.Duplicates));
+        Assert.Equal(ChangeTable.T0.AddMinutes(31), second.Watermark);
+        Assert.Equal("2026-04-01T00:14:00Z", Api.RequestsTo("/yaml-watermark/").Last().Q("since"));
+
+        // A run that fails part-way resumes from its last committed page, then the watermark advances.
+        table.Add(30, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 3;
+        var failed = await RunAsync(yaml, input, store, temp.Path);
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        var resumed = await RunAsync(yaml, input, store, temp.Path);
+        Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
+        Assert.Equal(ChangeTable.T0.AddMinutes(61), resumed.Watermark);
+        Assert.Equal(Enumerable.Range(1, 62).Select(i => (long)i), Written(temp.Path).Select(c => c.Id).Order());
+
+        // enabled: false is a full extraction, with no time filter.
+        int before = Api.RequestsTo("/yaml-watermark/").Count;
+        var full = await RunAsync(yaml.Replace("enabled: true", "enabled: false", StringComparison.Ordinal), input, new InMemoryStateStore(), Path.Combine(temp.Path, "full"));
+        Assert.Equal(62, full.Records);
+        Assert.All(Api.RequestsTo("/yaml-watermark/").Skip(before), r => Assert.Null(r.Q("since")));
+    }
+
+    [Fact]
+    public void A_watermark_must_be_the_extractors_own()
+    {
+        var none = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(
+            "pipeline_id: p\nextractor:\n  class: ParentItems\nwatermark:\n  field: name\n",
+            "p.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Contains("is not a date member of Parent", none.Message, StringComparison.Ordinal);
+
+        var other = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(
+            "pipeline_id: p\nextractor:\n  class: CursorItems\nwatermark:\n  field: created_at\n",
+            "p.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Equal((4L, 1L), (other.Line, other.Column));
+        Assert.Contains("has no [Watermark]", other.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Batch mistakes: the text replaced in <see cref="BatchedYaml"/>, where the error points and its message.</summary>
+    public static TheoryData<string, string, int, int, string> BatchMistakes() => new()
+    {
+        { "batch_size: 50", "batch_size: 0", 7, 17, "expected batch_size as a whole number of at least 1, not '0'" },
+        { "max_batch_retries: 1", "max_batch_retries: lots", 9, 24, "max_batch_retries" },
+        { "    batch_size: 50", "    processing_mode: parallel\n    batch_size: 50", 7, 5, "is batched and runs its batches in parallel (at most max_concurrent_batches at once); remove processing_mode" },
+        { "      id: parent_id", "      id: parent_id\n    batch_size: 5", 6, 5, "takes the one chain input, so it cannot be batched" },
+        { "      ids: parent_id", "      ids: parent_idx", 12, 12, "'parent_idx' is not a state variable of step 'ParentItems'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BatchMistakes))]
+    public void Batch_mistakes_name_the_file_line_and_column(string replace, string with, int line, int column, string message)
+    {
+        string yaml = BatchedYaml.Replace(replace, with, StringComparison.Ordinal);
+        Assert.NotEqual(BatchedYaml, yaml);
+
+        var error = Assert.Throws<ConfigException>(() => ChainConfig.Parse(yaml, "batched.yaml", ApiPipelineRegistry.Instance));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal((line, column), (error.Line, error.Column));
+    }
+
+    [Fact]
+    public void A_batched_yaml_mapping_needs_a_string_member()
+    {
+        var error = Assert.Throws<ConfigException>(() => ChainConfig.Parse(
+            "chain_id: c\nextractors:\n  - extractor_class: ParentItems\n    output_mapping: { id: parent_id }\n  - extractor_class: ChildItems\n    batch_size: 10\n    input_mapping:\n      name: chain_input.name\n      parent_id: parent_id\n",
+            "c.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Equal((9L, 7L), (error.Line, error.Column));
+        Assert.Contains("is batched: 'ParentId' (long) of ChildQuery receives one value per record of the batch, so in YAML it must be a string member", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<PipelineResult> RunAsync(string yaml, Scenario input, IStateStore store, string directory)
+    {
+        var loaded = PipelineConfig.Parse(yaml, "changes.yaml", ApiPipelineRegistry.Instance);
+        var output = loaded.CreateOutput(directory);
+        await using var disposable = (IAsyncDisposable)output;
+        var pipeline = loaded.CreatePipeline(output, baseUrl: Api.BaseUrl, options: new PipelineOptions { StateStore = store });
+        return await loaded.ExecuteAsync(pipeline, input).WithDeadline(30);
+    }
+
+    private static List<Change> Written(string directory)
+        => [.. Directory.EnumerateFiles(Path.Combine(directory, "yaml_changes"), "*.jsonl", SearchOption.AllDirectories)
+            .SelectMany(File.ReadLines)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, ChangeJson.Default.Change)!)];
+}
