@@ -17,7 +17,9 @@ internal sealed class ConfiguredWatermarkExtractor<TIn, TOut>(IExtractor<TIn, TO
 
     public string PartitionKey(TIn input) => inner.PartitionKey(input);
 
-    public PageCheckpoint? StartAt(TIn input, DateTimeOffset? since, DateTimeOffset? until) => inner.StartAt(input, since, until);
+    public PageCheckpoint? StartAt(TIn input, WatermarkValue? since, WatermarkValue? until) => inner.StartAt(input, since, until);
+
+    public System.Text.Json.Serialization.Metadata.JsonTypeInfo<TOut>? RecordTypeInfo => inner.RecordTypeInfo;
 
     public IAsyncEnumerable<Page<TOut>> ExtractPagesAsync(TIn input, PageCheckpoint? resumeFrom = null, CancellationToken cancellationToken = default)
         => inner.ExtractPagesAsync(input, resumeFrom, cancellationToken);
