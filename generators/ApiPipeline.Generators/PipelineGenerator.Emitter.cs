@@ -79,6 +79,11 @@ public sealed partial class PipelineGenerator
             {
                 WriteObject(w, "    ", "Watermark", $"{Runtime}WatermarkOptions<{output}>", watermark);
             }
+
+            if (spec.TimeWindows is { } windows)
+            {
+                WriteObject(w, "    ", "TimeWindows", $"{Runtime}TimeWindowOptions", windows);
+            }
             w.Line("};");
             w.Line();
             w.Line($"private readonly {Runtime}HttpExtractor<{input}, {output}> _apiPipelineEngine;");
@@ -115,6 +120,9 @@ public sealed partial class PipelineGenerator
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line($"public {Runtime}WatermarkOptions<{output}>? Watermark => _apiPipelineEngine.Watermark;");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {Runtime}TimeWindowOptions? TimeWindows => _apiPipelineEngine.TimeWindows;");
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line($"public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<{output}>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;");

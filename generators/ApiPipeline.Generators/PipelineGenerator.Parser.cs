@@ -131,6 +131,8 @@ public sealed partial class PipelineGenerator
                 ? raw.TypeArguments[0]
                 : null;
             var watermark = ParseWatermark(type, rawFields ?? outputType, name, diagnostics, cancellationToken, rawFields is null ? "r." : "r.Fields.");
+            var pagination = PaginationInits(type).ToImmutableEquatableArray();
+            var timeWindows = ParseTimeWindows(type, watermark, pagination, name, diagnostics, cancellationToken);
             if (diagnostics.Count > 0)
             {
                 return null;
@@ -151,9 +153,10 @@ public sealed partial class PipelineGenerator
                 OutputType = FullName(outputType),
                 JsonContextType = FullName(jsonContext!),
                 Url = url.ToImmutableEquatableArray(),
-                Pagination = PaginationInits(type).ToImmutableEquatableArray(),
+                Pagination = pagination,
                 Resilience = ParseResilience(type),
                 Watermark = watermark,
+                TimeWindows = timeWindows,
                 RawFieldsType = rawFields is null ? null : FullName(rawFields),
             };
         }

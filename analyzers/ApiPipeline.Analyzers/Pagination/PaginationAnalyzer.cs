@@ -110,7 +110,7 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
             var location = argument?.GetLocation() ?? syntax?.GetLocation();
             var properties = ImmutableDictionary<string, string?>.Empty.Add(SettingProperty, setting.Key);
 
-            string? ignored = WhyIgnored(setting.Key, style, settings);
+            string? ignored = setting.Key == "TotalPath" && WindowsReadTotal(extractor) ? null : WhyIgnored(setting.Key, style, settings);
             if (ignored is not null)
             {
                 extractor.Report(IgnoredSetting, location, properties, setting.Key, style.ToString(), ignored);
@@ -184,6 +184,11 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
         _ => null,
     };
 
+    /// <summary>Whether <c>[TimeWindows(MaxResults = …)]</c> reads the total (of any pagination style) to split windows that are too deep.</summary>
+    private static bool WindowsReadTotal(ExtractorContext extractor)
+        => extractor.FindAttribute("ApiPipeline.TimeWindowsAttribute") is { } windows
+            && windows.Settings.TryGetValue("MaxResults", out var cap) && cap.Value is int results && results > 0;
+
     /// <summary>Why <paramref name="setting"/> does nothing with <paramref name="style"/>, or <see langword="null"/> when it is used.</summary>
     internal static string? WhyIgnored(string setting, PaginationStyle style, IReadOnlyDictionary<string, TypedConstant> settings)
     {
@@ -196,7 +201,8 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
             "CursorParam" when style is not (PaginationStyle.Cursor or PaginationStyle.HeaderCursor) => "only Pagination.Cursor and Pagination.HeaderCursor send it",
             "CursorHeader" when style != PaginationStyle.HeaderCursor => "only Pagination.HeaderCursor reads it",
             "NextUrlPath" when style != PaginationStyle.NextUrl => "only Pagination.NextUrl reads it",
-            "TotalPath" or "OffsetParam" or "LimitParam" when style != PaginationStyle.Offset => "only Pagination.Offset uses it",
+            "TotalPath" when style != PaginationStyle.Offset => "only Pagination.Offset and [TimeWindows(MaxResults = …)] use it",
+            "OffsetParam" or "LimitParam" when style != PaginationStyle.Offset => "only Pagination.Offset uses it",
             "TotalPagesPath" or "PageParam" or "FirstPage" when style != PaginationStyle.PageNumber => "only Pagination.PageNumber uses it",
             "StopOnEmptyPage" when style is PaginationStyle.Offset or PaginationStyle.PageNumber => "this style always stops on an empty page",
             "StopOnEmptyPage" when style == PaginationStyle.None => single,

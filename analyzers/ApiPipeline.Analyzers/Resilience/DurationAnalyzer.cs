@@ -6,7 +6,7 @@ namespace ApiPipeline.Analyzers;
 
 /// <summary>
 /// Checks every duration written in an attribute of an extractor (<c>[Retry]</c>, <c>[Timeouts]</c>, <c>[CircuitBreaker]</c>,
-/// <c>[RateLimited]</c>, <c>[Watermark]</c>) against the one duration grammar (<see cref="DurationText"/>): one that does not
+/// <c>[RateLimited]</c>, <c>[Watermark]</c>, <c>[Auth]</c>, <c>[TimeWindows]</c>) against the one duration grammar (<see cref="DurationText"/>): one that does not
 /// parse is an error (APP1501, the extractor would throw when created); one that parses but is not written the canonical way
 /// (<c>"90s"</c> for <c>"1m30s"</c>) is info (APP1502). Both carry the canonical form, when there is an unambiguous one, for the fix.
 /// </summary>
@@ -47,6 +47,7 @@ internal sealed class DurationAnalyzer : ExtractorAnalyzer
         ("ApiPipeline.RateLimitedAttribute", "RateLimited", ["RecoveryInterval"]),
         ("ApiPipeline.WatermarkAttribute", "Watermark", ["Lag", "AllowedLateness"]),
         ("ApiPipeline.AuthAttribute", "Auth", ["RefreshBefore"]),
+        ("ApiPipeline.TimeWindowsAttribute", "TimeWindows", ["Size"]),
     ];
 
     /// <inheritdoc/>

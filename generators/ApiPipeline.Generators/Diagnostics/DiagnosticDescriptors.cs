@@ -14,6 +14,7 @@ internal static class DiagnosticDescriptors
     public const string UnsupportedShapeId = "APP0005";
     public const string InvalidEndpointId = "APP0006";
     public const string InvalidWatermarkId = "APP0007";
+    public const string InvalidTimeWindowsId = "APP0008";
 
     public static readonly DiagnosticDescriptor NotPartial = Create(
         NotPartialId,
@@ -44,6 +45,11 @@ internal static class DiagnosticDescriptors
         InvalidWatermarkId,
         "Invalid watermark field or key",
         "The [Watermark] of extractor '{0}' cannot be used: {1}");
+
+    public static readonly DiagnosticDescriptor InvalidTimeWindows = Create(
+        InvalidTimeWindowsId,
+        "TimeWindows cannot be used as configured",
+        "The [TimeWindows] of extractor '{0}' cannot be used: {1}");
 
     public static readonly DiagnosticDescriptor InvalidEndpoint = Create(
         InvalidEndpointId,
@@ -156,6 +162,7 @@ internal static class DiagnosticDescriptors
     public static DiagnosticDescriptor? Find(string id) => id switch
     {
         InvalidWatermarkId => InvalidWatermark,
+        InvalidTimeWindowsId => InvalidTimeWindows,
         ChainShapeId => ChainShape,
         ChainStepsId => ChainSteps,
         StepPropertyId => StepProperty,

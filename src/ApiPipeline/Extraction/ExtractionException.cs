@@ -44,6 +44,12 @@ public enum ExtractionErrorKind
     /// them. Ends a run whatever the <see cref="ErrorMode"/>.
     /// </summary>
     Authentication,
+
+    /// <summary>
+    /// A time window (<see cref="TimeWindowsAttribute"/>) holds more results than the API returns for one query
+    /// (<see cref="TimeWindowOptions.MaxResults"/>) even at the smallest window, so it cannot be extracted completely.
+    /// </summary>
+    TooManyResults,
 }
 
 /// <summary>

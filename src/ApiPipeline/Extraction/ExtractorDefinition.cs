@@ -42,4 +42,7 @@ public sealed class ExtractorDefinition<TIn, TOut>
 
     /// <summary>The watermark declared with <see cref="WatermarkAttribute"/>, or <see langword="null"/> for none.</summary>
     public WatermarkOptions<TOut>? Watermark { get; init; }
+
+    /// <summary>The <c>TimeWindows</c> strategy declared with <see cref="TimeWindowsAttribute"/>, or <see langword="null"/> for none.</summary>
+    public TimeWindowOptions? TimeWindows { get; init; }
 }

@@ -33,6 +33,9 @@ public sealed record ExtractorOptions
     /// </summary>
     public ResilienceOptions? Resilience { get; init; }
 
+    /// <summary>Replaces the <c>TimeWindows</c> strategy of <see cref="TimeWindowsAttribute"/> (<see cref="ExtractorDefinition{TIn, TOut}.TimeWindows"/>).</summary>
+    public TimeWindowOptions? TimeWindows { get; init; }
+
     /// <summary>Replaces the authentication of <see cref="AuthAttribute"/> (<see cref="ExtractorDefinition{TIn, TOut}.Auth"/>).</summary>
     public AuthOptions? Auth { get; init; }
 

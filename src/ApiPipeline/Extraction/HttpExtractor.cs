@@ -72,6 +72,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         _limiter = _resilience.RateLimit is { } rateLimit ? HostRateLimiters.For(_baseUrl, rateLimit, _clock) : null;
         _logger = _options.LoggerFactory?.CreateLogger(Log.Category);
         _pipeline = PageResilience.Build(definition.Name, _resilience, _clock, _limiter, _maxRetryAfter, _logger);
+        TimeWindows = _options.TimeWindows ?? definition.TimeWindows;
+        TimeWindows?.Validate(definition.Name);
     }
 
     /// <inheritdoc/>
@@ -98,6 +100,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <inheritdoc/>
     public JsonTypeInfo<TOut> RecordTypeInfo => _typeInfo ??= _definition.RecordTypeInfo();
+
+    /// <inheritdoc/>
+    public TimeWindowOptions? TimeWindows { get; }
 
     /// <summary>The first request's URL relative to the base URL: what the input selects, without pagination or watermark parameters.</summary>
     /// <param name="input">The input.</param>
@@ -266,7 +271,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 long recordsSoFar = run.RecordsBefore + page.Count;
                 var checkpoint = next is null ? null : new PageCheckpoint(next.AbsoluteUri, run.PageNumber + 1, recordsSoFar);
                 PageRead(span, current, page.Count);
-                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, Throttled = current.Throttled }, cancellationToken).ConfigureAwait(false);
+                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, Throttled = current.Throttled, Total = current.Scan.Total }, cancellationToken).ConfigureAwait(false);
                 current.Release(run);
                 url = next;
                 run.PageNumber++;

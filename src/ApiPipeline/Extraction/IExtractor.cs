@@ -49,6 +49,12 @@ public interface IExtractor<TIn, TOut>
     JsonTypeInfo<TOut>? RecordTypeInfo => null;
 
     /// <summary>
+    /// The <c>TimeWindows</c> strategy (<see cref="TimeWindowsAttribute"/>): a pipeline then extracts the incremental range as windows,
+    /// several at once, each starting at <see cref="StartAt"/> with the window's bounds. <see langword="null"/> (the default) for one range.
+    /// </summary>
+    TimeWindowOptions? TimeWindows => null;
+
+    /// <summary>
     /// Streams whole pages, each fully read and validated before it is yielded: a page that fails yields nothing.
     /// Each page carries the <see cref="Page{T}.Next"/> checkpoint from which a later run can resume.
     /// </summary>

@@ -136,10 +136,48 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return (partition, false, _extractor.StartAt(input, since, _run.Until));
     }
 
+    /// <summary>
+    /// The time windows of <paramref name="input"/> for <paramref name="options"/>: the range from <see cref="PipelineOptions.From"/>, the
+    /// stored watermark minus its lag, or the watermark's initial value, to the backfill's end or the run's start (stored with the run,
+    /// so a resumed run plans the same windows), split into aligned fixed windows.
+    /// </summary>
+    public (string Partition, IReadOnlyList<TimeWindow> Windows) PlanWindows(TIn input, TimeWindowOptions options, string pipelineId)
+    {
+        string partition = _extractor.PartitionKey(input);
+        if (_watermark is not { Kind: WatermarkKind.Timestamp })
+        {
+            throw new InvalidOperationException($"Pipeline '{pipelineId}': TimeWindows needs a timestamp [Watermark] on '{_extractor.Name}' (its Param and UntilParam carry each window's bounds).");
+        }
+
+        var since = _from ?? (_watermarks.TryGetValue(partition, out var stored) ? stored - _watermark.Lag : _watermark.Initial)
+            ?? throw new InvalidOperationException($"Pipeline '{pipelineId}': TimeWindows needs a start for '{partition}' on its first run; set [Watermark(Initial = \"2024-01-01T00:00:00Z\")] or PipelineOptions.From.");
+        var end = _run.Until?.Timestamp ?? _run.StartedAt;
+        var windows = since.Timestamp >= end ? [] : Windows.Split(since.Timestamp, end, new WindowOptions { Type = WindowType.Fixed, Size = options.Size }).ToList();
+        return (partition, windows);
+    }
+
+    /// <summary>Where <paramref name="window"/> of <paramref name="partition"/> starts in this run, or <c>Skip</c> when a resumed run already finished it.</summary>
+    public (string Partition, bool Skip, PageCheckpoint? Start) BeginWindow(TIn input, string partition, TimeWindow window)
+    {
+        string key = partition + " @ " + window;
+        if (_partitions.TryGetValue(key, out var state))
+        {
+            return state.Completed ? (key, true, null) : (key, false, state.Next ?? _extractor.StartAt(input, state.Since, state.Until));
+        }
+
+        _partitions[key] = new PartitionState { Since = window.Start, Until = window.End, WindowOf = partition };
+        return (key, false, _extractor.StartAt(input, window.Start, window.End));
+    }
+
+    /// <summary>A window that was split before anything of it was written: its halves take its place.</summary>
+    public void ForgetWindow(string key) => _partitions.TryRemove(key, out _);
+
     /// <summary>A page of <paramref name="partition"/> starts: <see cref="Keep"/> decides on its records until <see cref="EndPage"/> or <see cref="AbortPage"/>.</summary>
     public void BeginPage(string partition)
     {
-        _page = new PageFilter(partition, _partitions[partition], _watermarks.TryGetValue(partition, out var w) ? w : null, _seen.GetValueOrDefault(partition));
+        var state = _partitions[partition];
+        string owner = state.WindowOf ?? partition;
+        _page = new PageFilter(partition, owner, state, _watermarks.TryGetValue(owner, out var w) ? w : null, _seen.GetValueOrDefault(owner));
         _pageKeys.Clear();
     }
 
@@ -157,7 +195,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         var page = _page;
-        if ((page.State.Since is { } since && mark < since) || (_run.Until is { } until && mark >= until))
+        if ((page.State.Since is { } since && mark < since) || ((page.State.Until ?? _run.Until) is { } until && mark >= until))
         {
             page.OutOfRange++;
             return false;
@@ -174,7 +212,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
             if (_journal is not null)
             {
-                _pageKeys.Add((page.Partition, recordKey, mark));
+                _pageKeys.Add((page.Owner, recordKey, mark));
             }
         }
 
@@ -188,7 +226,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
             if (_watermark.Late == LateRecordPolicy.DeadLetter)
             {
-                _lateLetters!.Add(page.Partition, record, mark, stored);
+                _lateLetters!.Add(page.Owner, record, mark, stored);
                 return false;
             }
         }
@@ -224,7 +262,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>The current page (or attempt) failed: nothing of it counts.</summary>
     public void AbortPage()
     {
-        _page = new PageFilter(_page.Partition, _page.State, _page.Stored, _page.Known);
+        _page = new PageFilter(_page.Partition, _page.Owner, _page.State, _page.Stored, _page.Known);
         _pageKeys.Clear();
         _lateLetters?.AbortPage();
     }
@@ -264,7 +302,8 @@ internal sealed class RunCheckpointer<TIn, TOut>
         };
         // Only keys that a later run's lag window can read again are remembered: at most the lag's worth before the newest value.
         var lag = _watermark?.Lag ?? default;
-        var remember = _batchKeys.Where(k => _partitions[k.Partition].MaxMark is not { } newest || k.Mark >= newest - lag).ToList();
+        var newest = NewestMarks();
+        var remember = _batchKeys.Where(k => newest.GetValueOrDefault(k.Partition) is not { } mark || k.Mark >= mark - lag).ToList();
         await _journal.SaveAsync(_run, remember.Select(k => new KeyValuePair<string, WatermarkValue>(PipelineJournal.SeenKey(k.Partition, k.Key), k.Mark)), cancellationToken).ConfigureAwait(false);
         _persistedKeys.AddRange(remember);
         _batchKeys.Clear();
@@ -285,10 +324,10 @@ internal sealed class RunCheckpointer<TIn, TOut>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         var watermarks = new Dictionary<string, WatermarkValue>(StringComparer.Ordinal);
-        foreach (var (partition, state) in _partitions)
+        foreach (var (partition, newest) in NewestMarks())
         {
             var stored = _watermarks.TryGetValue(partition, out var w) ? w : (WatermarkValue?)null;
-            if (state.MaxMark is { } mark && (stored is null || mark > stored))
+            if (newest is { } mark && (stored is null || mark > stored))
             {
                 watermarks[partition] = mark;
             }
@@ -322,10 +361,28 @@ internal sealed class RunCheckpointer<TIn, TOut>
         await _journal.CompleteRunAsync(_run, watermarks, forget, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>What the current page has decided so far; folded into the run at <see cref="EndPage"/>.</summary>
-    private sealed class PageFilter(string partition, PartitionState state, WatermarkValue? stored, Dictionary<string, WatermarkValue>? known)
+    /// <summary>The newest watermark value this run committed per input partition (a time window's counts towards its input's).</summary>
+    private Dictionary<string, WatermarkValue?> NewestMarks()
     {
+        var newest = new Dictionary<string, WatermarkValue?>(StringComparer.Ordinal);
+        foreach (var (partition, state) in _partitions)
+        {
+            string owner = state.WindowOf ?? partition;
+            var current = newest.GetValueOrDefault(owner);
+            newest[owner] = current is null || state.MaxMark > current ? state.MaxMark ?? current : current;
+        }
+
+        return newest;
+    }
+
+    /// <summary>What the current page has decided so far; folded into the run at <see cref="EndPage"/>.</summary>
+    private sealed class PageFilter(string partition, string owner, PartitionState state, WatermarkValue? stored, Dictionary<string, WatermarkValue>? known)
+    {
+        /// <summary>The partition whose progress the page moves (an input, or one of its time windows).</summary>
         public string Partition { get; } = partition;
+
+        /// <summary>The input's partition: its watermark, keys and late records.</summary>
+        public string Owner { get; } = owner;
 
         public PartitionState State { get; } = state;
 

@@ -43,6 +43,9 @@ public readonly record struct PageInfo(int Number, string Url, int Records, long
     /// <summary>Time the page waited for rate limits.</summary>
     public TimeSpan Throttled { get; init; }
 
+    /// <summary>The total number of records the API reported for the whole query (<see cref="PaginationOptions.TotalPath"/>), if it did.</summary>
+    public long? Total { get; init; }
+
     /// <summary>Set when the page failed after its retries and was skipped (see <see cref="Page{T}.Error"/>); it then holds no records.</summary>
     public ExtractionException? Error { get; init; }
 }

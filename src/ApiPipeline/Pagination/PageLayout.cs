@@ -30,10 +30,7 @@ internal sealed class PageLayout
         }
 
         Set(HasMore, options.HasMorePath);
-        if (options.Style == Pagination.Offset)
-        {
-            Set(Total, options.TotalPath);
-        }
+        Set(Total, options.TotalPath);
 
         if (options.Style == Pagination.PageNumber)
         {

@@ -44,7 +44,10 @@ public sealed record PaginationOptions
     /// <summary>Optional, any style: the path of a boolean that is <c>false</c> on the last page (<c>has_more</c>).</summary>
     public string? HasMorePath { get; init; }
 
-    /// <summary>For <see cref="Pagination.Offset"/>: optional path of the total record count; the run stops when the offset reaches it.</summary>
+    /// <summary>
+    /// Optional path of the query's total record count: <see cref="Pagination.Offset"/> stops when the offset reaches it, and
+    /// <see cref="TimeWindowOptions.MaxResults"/> compares each window's total with the API's cap (any style).
+    /// </summary>
     public string? TotalPath { get; init; }
 
     /// <summary>For <see cref="Pagination.PageNumber"/>: optional path of the total page count; the run stops after that page.</summary>

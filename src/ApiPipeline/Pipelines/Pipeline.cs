@@ -211,6 +211,12 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? partition : UrlRedactor.Redact(start.Url), checkpointer.Watermark?.ToString() ?? "none (full extraction)");
                 }
 
+                if (_extractor.TimeWindows is { } windowing)
+                {
+                    await ExtractWindowsAsync(input, windowing, sink, checkpointer, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 sink.Partition = partition;
                 try
                 {
@@ -236,6 +242,127 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             sink.AbortIfOpen();
             return ex;
+        }
+    }
+
+    /// <summary>
+    /// The <c>TimeWindows</c> strategy: the input's range as fixed windows, up to <see cref="TimeWindowOptions.MaxConcurrent"/> extracted at
+    /// once (all through the one extractor, so under its rate limiter), each a resumable partition whose pages reach the output whole and
+    /// one at a time. A window whose first page reports more than <see cref="TimeWindowOptions.MaxResults"/> results is halved, before
+    /// anything of it is written, down to <see cref="TimeWindowOptions.MinimumSize"/>.
+    /// </summary>
+    private async Task ExtractWindowsAsync(TIn input, TimeWindowOptions options, RunSink sink, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
+    {
+        var (partition, windows) = checkpointer.PlanWindows(input, options, Id);
+        using var slots = new SemaphoreSlim(options.MaxConcurrent);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? failure = null;
+
+        async Task ExtractAsync(TimeWindow window)
+        {
+            var (key, done, start) = checkpointer.BeginWindow(input, partition, window);
+            if (done)
+            {
+                return;
+            }
+
+            WindowSink.TooDeepException? tooDeep = null;
+            try
+            {
+                await slots.WaitAsync(stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await _extractor.ExtractIntoAsync(input, start, new WindowSink(sink, key, options.MaxResults), stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }
+            catch (WindowSink.TooDeepException ex) when (window.Length >= 2 * TimeWindowOptions.MinimumSize)
+            {
+                tooDeep = ex;
+            }
+            catch (WindowSink.TooDeepException ex)
+            {
+                Fail(new ExtractionException(ExtractionErrorKind.TooManyResults, _extractor.Name, ex.Page.Number, ex.Page.Url, $"the time window {window} reports {ex.Total:N0} results, more than MaxResults ({options.MaxResults:N0}), and is already the smallest window ({Duration.Format(TimeWindowOptions.MinimumSize)}); the API cannot be windowed finer") { Attempts = ex.Page.Attempts });
+            }
+            catch (ExtractionException ex) when (_mode != ErrorMode.FailFast && !PageResilience.EndsRun(ex.Kind) && !stop.IsCancellationRequested)
+            {
+                // The rest of this window is skipped; its pages before the failure went to the output whole.
+                await sink.FailedAsync(ex, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                Fail(ex);
+            }
+
+            if (tooDeep is not null)
+            {
+                checkpointer.ForgetWindow(key);
+                var (first, second) = window.Halve();
+                await Task.WhenAll(ExtractAsync(first), ExtractAsync(second)).ConfigureAwait(false);
+            }
+        }
+
+        void Fail(Exception error)
+        {
+            if (Interlocked.CompareExchange(ref failure, error, null) is null)
+            {
+                stop.Cancel();
+            }
+        }
+
+        await Task.WhenAll(windows.Select(ExtractAsync)).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            sink.CountFailedAttempts(failure);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// One time window's pages: collected while the page is parsed (windows run concurrently, the output takes one page at a time) and
+    /// handed to the run whole. The first page's total decides whether the window must be split.
+    /// </summary>
+    private sealed class WindowSink(RunSink run, string partition, int maxResults) : IPageSink<TOut>
+    {
+        private readonly List<TOut> _records = [];
+        private bool _first = true;
+
+        public void BeginPage() => _records.Clear();
+
+        public void Add(TOut record) => _records.Add(record);
+
+        public void AbortPage() => _records.Clear();
+
+        public async ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
+        {
+            if (_first && maxResults > 0 && page.Error is null)
+            {
+                long total = page.Total ?? throw new InvalidOperationException($"TimeWindows.MaxResults needs the API's total on the first page of each window, but '{page.Url}' reported none; set [Paginated(TotalPath = \"...\")] to where the response holds it.");
+                if (total > maxResults)
+                {
+                    throw new TooDeepException(total, page);
+                }
+            }
+
+            _first = false;
+            await run.WritePageAsync(partition, _records, page, cancellationToken).ConfigureAwait(false);
+            _records.Clear();
+        }
+
+        /// <summary>The window's first page reports more results than the API returns for one query.</summary>
+        public sealed class TooDeepException(long total, PageInfo page) : Exception($"The window holds {total:N0} results.")
+        {
+            public long Total { get; } = total;
+
+            public PageInfo Page { get; } = page;
         }
     }
 
@@ -274,6 +401,47 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
             checkpointer.BeginPage(Partition);
             _output.BeginPage();
+        }
+
+        /// <summary>A whole page of <paramref name="partition"/> (a time window's, collected while other windows were read).</summary>
+        public async ValueTask WritePageAsync(string partition, List<TOut> records, PageInfo page, CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _inPage = true;
+            checkpointer.BeginPage(partition);
+            _output.BeginPage();
+            foreach (var record in records)
+            {
+                Add(record);
+            }
+
+            await EndPageAsync(page, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>A window that failed and is skipped (not under <see cref="ErrorMode.FailFast"/>): counted like a failed input.</summary>
+        public async ValueTask FailedAsync(ExtractionException error, CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                run.CountAttempts(error.Attempts);
+                await owner.RecordFailureAsync(error, pageSkipped: false, run, deadLetter, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Counts the requests of the failure that ends the run.</summary>
+        public void CountFailedAttempts(Exception error)
+        {
+            if (error is ExtractionException { Attempts: var attempts })
+            {
+                _gate.Wait();
+                run.CountAttempts(attempts);
+                _gate.Release();
+            }
         }
 
         public void Add(TOut record)

@@ -47,6 +47,12 @@ public sealed record PartitionState
 
     /// <summary>The newest watermark value committed by this run.</summary>
     public WatermarkValue? MaxMark { get; init; }
+
+    /// <summary>For a time window (<see cref="TimeWindowsAttribute"/>): the exclusive end of its range.</summary>
+    public WatermarkValue? Until { get; init; }
+
+    /// <summary>For a time window: the input's partition, whose watermark and de-duplication keys the window's records count towards.</summary>
+    public string? WindowOf { get; init; }
 }
 
 [JsonSerializable(typeof(PipelineRunState))]

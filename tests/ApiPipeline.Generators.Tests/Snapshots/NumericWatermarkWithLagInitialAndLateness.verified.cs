@@ -74,6 +74,9 @@ namespace Demo
         public global::ApiPipeline.WatermarkOptions<global::Demo.Event>? Watermark => _apiPipelineEngine.Watermark;
 
         /// <inheritdoc/>
+        public global::ApiPipeline.TimeWindowOptions? TimeWindows => _apiPipelineEngine.TimeWindows;
+
+        /// <inheritdoc/>
         public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Demo.Event>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;
 
         /// <inheritdoc/>

@@ -70,6 +70,9 @@ namespace Demo
         public global::ApiPipeline.WatermarkOptions<global::Demo.Item>? Watermark => _apiPipelineEngine.Watermark;
 
         /// <inheritdoc/>
+        public global::ApiPipeline.TimeWindowOptions? TimeWindows => _apiPipelineEngine.TimeWindows;
+
+        /// <inheritdoc/>
         public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Demo.Item>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;
 
         /// <inheritdoc/>

@@ -75,6 +75,9 @@ namespace Demo
         public global::ApiPipeline.WatermarkOptions<global::ApiPipeline.RawRecord<global::Demo.IssueKeys>>? Watermark => _apiPipelineEngine.Watermark;
 
         /// <inheritdoc/>
+        public global::ApiPipeline.TimeWindowOptions? TimeWindows => _apiPipelineEngine.TimeWindows;
+
+        /// <inheritdoc/>
         public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::ApiPipeline.RawRecord<global::Demo.IssueKeys>>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;
 
         /// <inheritdoc/>

@@ -78,6 +78,9 @@ namespace Demo
         public global::ApiPipeline.WatermarkOptions<global::Demo.Change>? Watermark => _apiPipelineEngine.Watermark;
 
         /// <inheritdoc/>
+        public global::ApiPipeline.TimeWindowOptions? TimeWindows => _apiPipelineEngine.TimeWindows;
+
+        /// <inheritdoc/>
         public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Demo.Change>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;
 
         /// <inheritdoc/>

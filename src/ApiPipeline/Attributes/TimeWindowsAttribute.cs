@@ -1,0 +1,25 @@
+namespace ApiPipeline;
+
+/// <summary>
+/// Extracts an incremental range in time windows, several at once (the design's <c>TimeWindows</c> parallel strategy): the range from
+/// the stored watermark (minus its lag) or <see cref="PipelineOptions.From"/> to <see cref="PipelineOptions.Until"/> (or the run's start)
+/// is split into windows of <see cref="Size"/>, each sent as the <see cref="WatermarkAttribute.Param"/> /
+/// <see cref="WatermarkAttribute.UntilParam"/> pair, up to <see cref="MaxConcurrent"/> at a time, all under the extractor's rate limiter.
+/// Each window is its own resumable partition. Needs a timestamp <see cref="WatermarkAttribute"/> with both parameters.
+/// Every property maps onto <see cref="TimeWindowOptions"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class TimeWindowsAttribute : Attribute
+{
+    /// <summary>The length of each window, as a duration (<c>"1d"</c>, <c>"6h"</c>). Default <c>"1d"</c>.</summary>
+    public string? Size { get; set; }
+
+    /// <summary>Windows extracted at the same time. Default 4.</summary>
+    public int MaxConcurrent { get; set; } = TimeWindowOptions.DefaultMaxConcurrent;
+
+    /// <summary>
+    /// The most results the API returns for one query (a search API's depth cap, e.g. 1000). A window whose first page reports a
+    /// larger total (<see cref="PaginatedAttribute.TotalPath"/>) is split in two before anything of it is written. Default 0: no cap.
+    /// </summary>
+    public int MaxResults { get; set; }
+}

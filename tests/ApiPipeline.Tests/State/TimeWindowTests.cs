@@ -1,0 +1,262 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiPipeline.Tests;
+
+/// <summary>A search-like API: records in <c>[since, until)</c>, pages of 10, with the total of the query; looks back 1 minute.</summary>
+[Extractor("http://localhost", "/{name}/search", Json = typeof(ChangeJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "items", TotalPath = "total_count")]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", UntilParam = "until", Lag = "1m", Initial = "2026-04-01T00:00:00Z")]
+[TimeWindows(Size = "1d", MaxConcurrent = 3)]
+public sealed partial class WindowedChanges : IExtractor<Scenario, Change>;
+
+/// <summary>The same API, which returns at most 25 results per query: deeper windows are split.</summary>
+[Extractor("http://localhost", "/{name}/search", Json = typeof(ChangeJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "items", TotalPath = "total_count")]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", UntilParam = "until", Initial = "2026-04-01T00:00:00Z")]
+[TimeWindows(Size = "4d", MaxConcurrent = 2, MaxResults = 25)]
+public sealed partial class CappedWindowedChanges : IExtractor<Scenario, Change>;
+
+public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
+{
+    private static readonly DateTimeOffset T0 = ChangeTable.T0;
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Windows_run_concurrently_under_the_limit_and_every_record_lands_once()
+    {
+        var api = Search("tw-basic", latency: TimeSpan.FromMilliseconds(40));
+        api.AddDaily(days: 10, perDay: 24);
+        await using var store = new InMemoryStateStore();
+
+        var first = await RunAsync(new WindowedChanges(At), api, store, until: T0.AddDays(10));
+
+        Assert.True(first.Status == PipelineStatus.Succeeded, first.Error?.ToString());
+        Assert.Equal(240, first.Records);
+        Assert.Equal(Enumerable.Range(1, 240).Select(i => (long)i), Written().Select(c => c.Id).Order());
+        Assert.InRange(api.MaxInFlight, 2, 3);
+        // Each day is one window, sent as since/until; a window's 24 records take 3 pages of 10, and an empty page ends it.
+        var windows = api.Requests.Select(r => (r.Since, r.Until)).Distinct().Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 10).Select(d => (T0.AddDays(d), T0.AddDays(d + 1))), windows);
+        Assert.Equal(40, api.Requests.Count);
+        Assert.Equal(api.Rows.Max(r => r.UpdatedAt), first.Watermark?.Timestamp);
+
+        // The next run starts from the watermark minus the lag, in windows again, and writes only what is new.
+        api.AddDaily(days: 1, perDay: 24, startDay: 10);
+        int before = api.Requests.Count;
+        var second = await RunAsync(new WindowedChanges(At), api, store, until: T0.AddDays(11));
+
+        Assert.True(second.Status == PipelineStatus.Succeeded, second.Error?.ToString());
+        Assert.Equal(24, second.Records);
+        Assert.Equal(first.Watermark!.Value.Timestamp.AddMinutes(-1), api.Requests.Skip(before).Min(r => r.Since));
+        Assert.Equal(Enumerable.Range(1, 264).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_window_deeper_than_MaxResults_is_halved_before_anything_of_it_is_written()
+    {
+        var api = Search("tw-deep");
+        api.AddDaily(days: 8, perDay: 5);
+        api.AddSpread(T0.AddDays(2), TimeSpan.FromDays(1), 40); // day 3 is busy: 45 results
+
+        var result = await RunAsync(new CappedWindowedChanges(At), api, new InMemoryStateStore(), until: T0.AddDays(8));
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
+        Assert.Equal(80, result.Records);
+        Assert.Equal(api.Rows.Select(r => r.Id).Order(), Written().Select(c => c.Id).Order());
+        // [0d,4d) holds 60 > 25: halved; [2d,4d) holds 50: halved; [2d,3d) holds 45: halved into 12-hour windows of 23 and 22.
+        var windows = api.Requests.Select(r => (r.Since - T0, r.Until - T0)).Distinct().ToHashSet();
+        Assert.Contains((TimeSpan.Zero, TimeSpan.FromDays(4)), windows);
+        Assert.Contains((TimeSpan.FromDays(2), TimeSpan.FromDays(4)), windows);
+        Assert.Contains((TimeSpan.FromDays(2), TimeSpan.FromDays(2.5)), windows);
+        Assert.Contains((TimeSpan.FromDays(2.5), TimeSpan.FromDays(3)), windows);
+        Assert.Contains((TimeSpan.FromDays(4), TimeSpan.FromDays(8)), windows);
+        // An oversized window is asked for its first page only; nothing of it reaches the output (no duplicates above).
+        Assert.All(api.Requests.Where(r => r.Total > 25), r => Assert.Equal(1, r.Page));
+    }
+
+    [Fact]
+    public async Task A_window_that_cannot_be_split_further_fails_with_TooManyResults_and_writes_nothing_of_it()
+    {
+        var api = Search("tw-tooDeep");
+        api.AddSpread(T0.AddSeconds(1), TimeSpan.Zero, 5); // five records at the same instant
+        var extractor = new CappedWindowedChanges(At with { TimeWindows = new TimeWindowOptions { Size = TimeSpan.FromSeconds(4), MaxResults = 2 } });
+
+        var result = await RunAsync(extractor, api, new InMemoryStateStore(), until: T0.AddSeconds(4));
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        var error = Assert.IsType<ExtractionException>(result.Error);
+        Assert.Equal(ExtractionErrorKind.TooManyResults, error.Kind);
+        Assert.Contains("reports 5 results, more than MaxResults (2), and is already the smallest window (1s)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("[2026-04-01T00:00:01.0000000+00:00, 2026-04-01T00:00:02.0000000+00:00)", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Written());
+        Assert.Null(result.Watermark);
+    }
+
+    [Fact]
+    public async Task A_failed_window_resumes_at_its_failed_page_and_finished_windows_are_not_read_again()
+    {
+        var api = Search("tw-resume");
+        api.AddDaily(days: 6, perDay: 24);
+        api.FailOnce = (T0.AddDays(3), 2); // day 4, page 2
+        await using var store = new InMemoryStateStore();
+        // One window at a time, so that the windows before the failure are exactly the finished ones.
+        var oneAtATime = At with { TimeWindows = new TimeWindowOptions { Size = TimeSpan.FromDays(1), MaxConcurrent = 1 } };
+
+        var failed = await RunAsync(new WindowedChanges(oneAtATime), api, store, until: T0.AddDays(6));
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Null(failed.Watermark);
+
+        var firstRun = api.Requests.ToList();
+        var finished = Completed(firstRun);
+        var resumed = await RunAsync(new WindowedChanges(oneAtATime), api, store, until: T0.AddDays(6));
+
+        Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+        Assert.True(resumed.Resumed);
+        Assert.Equal(Enumerable.Range(1, 144).Select(i => (long)i), Written().Select(c => c.Id).Order());
+        var again = api.Requests.Skip(firstRun.Count).ToList();
+        Assert.DoesNotContain(again, r => finished.Contains(r.Since));
+        Assert.Contains(again, r => r.Since == T0.AddDays(3) && r.Page == 2);
+        Assert.DoesNotContain(again, r => r.Since == T0.AddDays(3) && r.Page == 1);
+        Assert.Equal(api.Rows.Max(r => r.UpdatedAt), resumed.Watermark?.Timestamp);
+    }
+
+    /// <summary>The windows whose four pages were all served in <paramref name="requests"/> (and so were committed by the failed run).</summary>
+    private static HashSet<DateTimeOffset> Completed(IEnumerable<SearchRequest> requests)
+        => [.. requests.Where(r => r.Status == 200).GroupBy(r => r.Since).Where(g => g.Select(r => r.Page).Distinct().Count() == 4).Select(g => g.Key)];
+
+    private ExtractorOptions At => new() { BaseUrl = Api.BaseUrl };
+
+    private SearchApi Search(string name, TimeSpan latency = default)
+    {
+        var api = new SearchApi(new Scenario(name), latency);
+        Api.Map("/" + name + "/search", api.Serve);
+        return api;
+    }
+
+    private async Task<PipelineResult> RunAsync(IExtractor<Scenario, Change> extractor, SearchApi api, IStateStore store, DateTimeOffset until)
+    {
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } });
+        return await new Pipeline<Scenario, Change>("windows", extractor, output, new PipelineOptions { StateStore = store, Until = until }).ExecuteAsync(api.Input);
+    }
+
+    private List<Change> Written()
+        => !Directory.Exists(Path.Combine(_dir.Path, "changes"))
+            ? []
+            : [.. Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "*.jsonl", SearchOption.AllDirectories)
+                .SelectMany(File.ReadLines)
+                .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, ChangeJson.Default.Change)!)];
+
+    private sealed record SearchRequest(DateTimeOffset Since, DateTimeOffset Until, int Page, long Total, int Status);
+
+    /// <summary>The rows, a request log and the most requests it saw at once.</summary>
+    private sealed class SearchApi(Scenario input, TimeSpan latency)
+    {
+        private readonly Lock _gate = new();
+        private readonly List<Change> _rows = [];
+        private readonly List<SearchRequest> _requests = [];
+        private int _inFlight;
+        private int _maxInFlight;
+
+        public Scenario Input { get; } = input;
+
+        public (DateTimeOffset Since, int Page)? FailOnce { get; set; }
+
+        public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+        public IReadOnlyList<Change> Rows
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _rows];
+                }
+            }
+        }
+
+        public IReadOnlyList<SearchRequest> Requests
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _requests];
+                }
+            }
+        }
+
+        /// <summary><paramref name="perDay"/> records a day, evenly spread, for <paramref name="days"/> days from day <paramref name="startDay"/>.</summary>
+        public void AddDaily(int days, int perDay, int startDay = 0)
+        {
+            for (int d = startDay; d < startDay + days; d++)
+            {
+                AddSpread(T0.AddDays(d), TimeSpan.FromDays(1), perDay);
+            }
+        }
+
+        /// <summary><paramref name="count"/> records spread evenly over <paramref name="span"/> from <paramref name="start"/>.</summary>
+        public void AddSpread(DateTimeOffset start, TimeSpan span, int count)
+        {
+            lock (_gate)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    long id = _rows.Count + 1;
+                    _rows.Add(new Change(id, $"change-{id}", start + (span * i / count)));
+                }
+            }
+        }
+
+        public async Task Serve(HttpContext context)
+        {
+            int now = Interlocked.Increment(ref _inFlight);
+            int seen;
+            while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
+            {
+            }
+
+            try
+            {
+                if (latency > TimeSpan.Zero)
+                {
+                    await Task.Delay(latency);
+                }
+
+                var query = context.Request.Query;
+                var since = DateTimeOffset.Parse(query["since"].ToString(), CultureInfo.InvariantCulture);
+                var until = DateTimeOffset.Parse(query["until"].ToString(), CultureInfo.InvariantCulture);
+                int page = int.Parse(query["page"].ToString(), CultureInfo.InvariantCulture);
+                int size = int.Parse(query["per_page"].ToString(), CultureInfo.InvariantCulture);
+                Change[] matching;
+                bool fail;
+                lock (_gate)
+                {
+                    matching = [.. _rows.Where(r => r.UpdatedAt >= since && r.UpdatedAt < until).OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id)];
+                    fail = FailOnce == (since, page);
+                    if (fail)
+                    {
+                        FailOnce = null;
+                    }
+
+                    _requests.Add(new SearchRequest(since, until, page, matching.Length, fail ? 500 : 200));
+                }
+
+                if (fail)
+                {
+                    await Reply.Json(context, """{"message":"boom"}""", 500);
+                    return;
+                }
+
+                var rows = matching.Skip((page - 1) * size).Take(size).Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change));
+                await Reply.Json(context, $"{{\"total_count\":{matching.Length},\"items\":[{string.Join(",", rows)}]}}");
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
+}
