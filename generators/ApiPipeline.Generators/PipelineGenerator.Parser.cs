@@ -155,6 +155,7 @@ public sealed partial class PipelineGenerator
                 Resilience = ParseResilience(type),
                 Watermark = watermark,
                 RawFieldsType = rawFields is null ? null : FullName(rawFields),
+                RawFieldsReader = rawFields is null ? null : ParseRawFields(rawFields, jsonContext!),
             };
         }
 
