@@ -137,12 +137,14 @@ public sealed partial class PipelineGenerator
             {
                 if (fields[i].Assign == RawAssignKind.Assignment)
                 {
+                    w.Line();
                     w.Open($"if ((seen & {Mask(1UL << i)}) != 0)");
                     w.Line($"fields.{fields[i].Member} = {Argument(fields[i], i)};");
                     w.Close();
                 }
             }
 
+            w.Line();
             w.Line("return fields;");
             w.Close();
             w.Close();

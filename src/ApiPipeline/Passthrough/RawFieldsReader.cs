@@ -106,8 +106,9 @@ public abstract class RawFieldsReader<TFields>
                 return false;
             }
 
-            bool parameter = property.AssociatedParameter is not null;
-            if (property.Set is null && !parameter)
+            // Source-generated metadata also binds required and init-only properties as "parameters" that are member initializers.
+            bool parameter = property.AssociatedParameter is { IsMemberInitializer: false };
+            if (property.Set is null && property.AssociatedParameter is null)
             {
                 continue; // read-only: System.Text.Json does not read it either
             }
