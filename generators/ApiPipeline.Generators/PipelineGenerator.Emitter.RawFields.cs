@@ -69,7 +69,7 @@ public sealed partial class PipelineGenerator
             w.Line("}");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Open($"public override {spec.FieldsType} Read(ref {Json}Utf8JsonReader reader)");
+            w.Open($"public override {spec.FieldsType} Read(ref {Json}Utf8JsonReader reader, ref {Runtime}RawJsonScan scan)");
             for (int i = 0; i < fields.Count; i++)
             {
                 var field = fields[i];
@@ -77,11 +77,11 @@ public sealed partial class PipelineGenerator
             }
 
             w.Line("ulong seen = 0;");
-            w.Open($"while (reader.Read() && reader.TokenType == {TokenType}PropertyName)");
+            w.Open("while (scan.NextProperty(ref reader))");
             for (int i = 0; i < fields.Count; i++)
             {
                 w.Open($"{(i == 0 ? string.Empty : "else ")}if (reader.ValueTextEquals(Utf8Name{i}))");
-                w.Line("reader.Read();");
+                w.Line("scan.Value(ref reader);");
                 w.Line($"value{i} = {ReadExpression(fields[i], i)};");
                 w.Line($"seen |= {Mask(1UL << i)};");
                 w.Close();
@@ -92,8 +92,7 @@ public sealed partial class PipelineGenerator
                 w.Open("else");
             }
 
-            w.Line("reader.Read();");
-            w.Line("reader.Skip();");
+            w.Line("scan.Skip(ref reader);");
             if (fields.Count > 0)
             {
                 w.Close();

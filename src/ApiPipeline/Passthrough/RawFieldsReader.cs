@@ -15,9 +15,81 @@ namespace ApiPipeline;
 public readonly record struct RawField(string Name, Type Type, bool IsRequired, bool IsConstructorParameter);
 
 /// <summary>
+/// Walks a record's tokens for a <see cref="RawFieldsReader{TFields}"/> and notes on the way whether the record is already compact
+/// (nothing but the <c>,</c> and <c>:</c> it needs between tokens), from token positions alone: a compact record is then copied as
+/// it is instead of being compacted. A value read by other means (e.g. <c>JsonSerializer.Deserialize</c> of an object) only makes the
+/// record count as not compact.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public struct RawJsonScan
+{
+    private long _end;
+    private bool _afterValue;
+    private bool _loose;
+
+    /// <summary>Starts a scan at the record's <see cref="JsonTokenType.StartObject"/>.</summary>
+    /// <param name="reader">The reader, on the record's first token.</param>
+    public RawJsonScan(ref Utf8JsonReader reader)
+    {
+        _end = reader.BytesConsumed;
+    }
+
+    /// <summary>Whether every token read so far followed the previous one with no insignificant whitespace.</summary>
+    public readonly bool IsCompact => !_loose;
+
+    /// <summary>Reads the next token of the record's top level: <see langword="true"/> on a property name, <see langword="false"/> at the record's end.</summary>
+    /// <param name="reader">The reader.</param>
+    /// <returns>Whether the reader is on a property name.</returns>
+    public bool NextProperty(ref Utf8JsonReader reader)
+    {
+        Read(ref reader);
+        return reader.TokenType == JsonTokenType.PropertyName;
+    }
+
+    /// <summary>Reads the value after a property name.</summary>
+    /// <param name="reader">The reader, on a property name.</param>
+    public void Value(ref Utf8JsonReader reader) => Read(ref reader);
+
+    /// <summary>Reads past the value after a property name, nested objects and arrays included.</summary>
+    /// <param name="reader">The reader, on a property name.</param>
+    public void Skip(ref Utf8JsonReader reader)
+    {
+        Read(ref reader);
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            int depth = reader.CurrentDepth;
+            do
+            {
+                Read(ref reader);
+            }
+            while (reader.CurrentDepth > depth);
+        }
+    }
+
+    private void Read(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        var token = reader.TokenType;
+        long start = reader.TokenStartIndex;
+        long end = reader.BytesConsumed;
+
+        // A compact record has a comma (one byte) between a value and the next token, and nothing elsewhere; a property name is
+        // followed directly by its colon.
+        long gap = _afterValue && token is not (JsonTokenType.EndObject or JsonTokenType.EndArray) ? 1 : 0;
+        if (start - _end != gap || token == JsonTokenType.PropertyName && end - start != reader.ValueSpan.Length + 3)
+        {
+            _loose = true;
+        }
+
+        _afterValue = token is not (JsonTokenType.PropertyName or JsonTokenType.StartObject or JsonTokenType.StartArray);
+        _end = end;
+    }
+}
+
+/// <summary>
 /// Reads a passthrough record's <typeparamref name="TFields"/> straight from the page's <see cref="Utf8JsonReader"/>: one walk over
-/// the record's top-level properties, only the declared members read, everything else skipped, no record object and no second
-/// parse. The generator writes one for each passthrough extractor; the runtime uses it when it agrees with the context's
+/// the record's top-level properties (through a <see cref="RawJsonScan"/>), only the declared members read, everything else skipped,
+/// no record object and no second parse. The generator writes one for each passthrough extractor; the runtime uses it when it agrees with the context's
 /// <see cref="JsonTypeInfo{T}"/> of <typeparamref name="TFields"/> (same JSON names, types, required members, constructor and default
 /// converters), and otherwise reads the fields with that <see cref="JsonTypeInfo{T}"/>.
 /// </summary>
@@ -40,12 +112,13 @@ public abstract class RawFieldsReader<TFields>
 
     /// <summary>
     /// Reads <typeparamref name="TFields"/> from the object at the reader's current token (<see cref="JsonTokenType.StartObject"/>),
-    /// leaving the reader on its <see cref="JsonTokenType.EndObject"/>.
+    /// leaving the reader on its <see cref="JsonTokenType.EndObject"/>; every token is read through <paramref name="scan"/>.
     /// </summary>
     /// <param name="reader">The page's reader.</param>
+    /// <param name="scan">The scan started at the object's first token.</param>
     /// <returns>The fields.</returns>
     /// <exception cref="JsonException">A required member is missing, or a member's JSON value does not fit its type.</exception>
-    public abstract TFields Read(ref Utf8JsonReader reader);
+    public abstract TFields Read(ref Utf8JsonReader reader, ref RawJsonScan scan);
 
     /// <summary>The error for a record that lacks a required member.</summary>
     /// <param name="seen">Bit <c>i</c> is set when member <c>i</c> of <see cref="Fields"/> was read.</param>

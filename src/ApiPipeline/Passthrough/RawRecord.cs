@@ -113,6 +113,7 @@ internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields, 
     {
         var tokens = new Utf8JsonReader(json);
         tokens.Read();
-        return reader.Read(ref tokens);
+        var scan = new RawJsonScan(ref tokens);
+        return reader.Read(ref tokens, ref scan);
     }
 }

@@ -57,8 +57,8 @@ internal sealed class TypedRecordReader<T>(JsonTypeInfo<T> typeInfo) : RecordRea
 /// blocks of at most 64 KiB (below the large object heap) per page, none per record.
 /// <para>
 /// Reading the fields: with a generated <see cref="RawFieldsReader{TFields}"/> (passthrough extractors get one when it agrees with the
-/// context's metadata), that reader reads the declared members straight from the page's reader and skips the rest, and the record is
-/// then compacted by <see cref="JsonCompactor"/>. Without one: one <see cref="Utf8JsonReader"/> walk over the record's top-level
+/// context's metadata), that reader reads the declared members straight from the page's reader and skips the rest, its
+/// <see cref="RawJsonScan"/> noting whether the record is already compact. Without one: one <see cref="Utf8JsonReader"/> walk over the record's top-level
 /// properties; those whose JSON names (from the context's naming policy and <c>[JsonPropertyName]</c>, via
 /// <see cref="JsonTypeInfo.Properties"/>) belong to <typeparamref name="TFields"/> are copied into a small scratch object, everything else
 /// is skipped without being looked at; the scratch object is then deserialized with <typeparamref name="TFields"/>'s
@@ -109,7 +109,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         int start = (int)reader.TokenStartIndex;
         bool compact = false;
         var read = reader.TokenType != JsonTokenType.StartObject ? JsonSerializer.Deserialize(ref reader, _fields)
-            : _generated is not null ? _generated.Read(ref reader)
+            : _generated is not null ? ReadGenerated(ref reader, out compact)
             : _names is not null ? ReadSelected(ref reader, json, out compact)
             : JsonSerializer.Deserialize(ref reader, _fields);
         if (read is null)
@@ -148,6 +148,15 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         _page[_used + length] = (byte)'\n';
         _used += length + 1;
         return true;
+    }
+
+    /// <summary>Reads the fields with the generated reader, which also tells whether the record is already compact.</summary>
+    private TFields ReadGenerated(ref Utf8JsonReader reader, out bool compact)
+    {
+        var scan = new RawJsonScan(ref reader);
+        var fields = _generated!.Read(ref reader, ref scan);
+        compact = scan.IsCompact;
+        return fields;
     }
 
     /// <summary>

@@ -131,7 +131,7 @@ namespace Demo
             }
 
             /// <inheritdoc/>
-            public override global::Demo.Keys Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            public override global::Demo.Keys Read(ref global::System.Text.Json.Utf8JsonReader reader, ref global::ApiPipeline.RawJsonScan scan)
             {
                 long value0 = default;
                 global::System.DateTimeOffset value1 = default;
@@ -141,54 +141,53 @@ namespace Demo
                 global::Demo.Priority value5 = default;
                 bool? value6 = default;
                 ulong seen = 0;
-                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                while (scan.NextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals(Utf8Name0))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value0 = reader.TokenType == global::System.Text.Json.JsonTokenType.Number && reader.TryGetInt64(out var read0) ? read0 : throw Mismatch(0, reader.TokenType);
                         seen |= 0x1UL;
                     }
                     else if (reader.ValueTextEquals(Utf8Name1))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value1 = reader.TokenType == global::System.Text.Json.JsonTokenType.String && reader.TryGetDateTimeOffset(out var read1) ? read1 : throw Mismatch(1, reader.TokenType);
                         seen |= 0x2UL;
                     }
                     else if (reader.ValueTextEquals(Utf8Name2))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value2 = reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : reader.TokenType == global::System.Text.Json.JsonTokenType.Number && reader.TryGetInt32(out var read2) ? read2 : throw Mismatch(2, reader.TokenType);
                         seen |= 0x4UL;
                     }
                     else if (reader.ValueTextEquals(Utf8Name3))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value3 = reader.TokenType == global::System.Text.Json.JsonTokenType.String ? reader.GetString() : reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : throw Mismatch(3, reader.TokenType);
                         seen |= 0x8UL;
                     }
                     else if (reader.ValueTextEquals(Utf8Name4))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value4 = reader.TokenType == global::System.Text.Json.JsonTokenType.String && reader.TryGetGuid(out var read4) ? read4 : throw Mismatch(4, reader.TokenType);
                         seen |= 0x10UL;
                     }
                     else if (reader.ValueTextEquals(Utf8Name5))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value5 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, _typeInfo5);
                         seen |= 0x20UL;
                     }
                     else if (reader.ValueTextEquals(Utf8Name6))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value6 = reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : reader.TokenType == global::System.Text.Json.JsonTokenType.True ? true : reader.TokenType == global::System.Text.Json.JsonTokenType.False ? false : throw Mismatch(6, reader.TokenType);
                         seen |= 0x40UL;
                     }
                     else
                     {
-                        reader.Read();
-                        reader.Skip();
+                        scan.Skip(ref reader);
                     }
                 }
 

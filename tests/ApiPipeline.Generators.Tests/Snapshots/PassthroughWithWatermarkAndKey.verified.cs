@@ -134,29 +134,28 @@ namespace Demo
             }
 
             /// <inheritdoc/>
-            public override global::Demo.IssueKeys Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            public override global::Demo.IssueKeys Read(ref global::System.Text.Json.Utf8JsonReader reader, ref global::ApiPipeline.RawJsonScan scan)
             {
                 long value0 = default;
                 global::System.DateTimeOffset value1 = default;
                 ulong seen = 0;
-                while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
+                while (scan.NextProperty(ref reader))
                 {
                     if (reader.ValueTextEquals(Utf8Name0))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value0 = reader.TokenType == global::System.Text.Json.JsonTokenType.Number && reader.TryGetInt64(out var read0) ? read0 : throw Mismatch(0, reader.TokenType);
                         seen |= 0x1UL;
                     }
                     else if (reader.ValueTextEquals(Utf8Name1))
                     {
-                        reader.Read();
+                        scan.Value(ref reader);
                         value1 = reader.TokenType == global::System.Text.Json.JsonTokenType.String && reader.TryGetDateTimeOffset(out var read1) ? read1 : throw Mismatch(1, reader.TokenType);
                         seen |= 0x2UL;
                     }
                     else
                     {
-                        reader.Read();
-                        reader.Skip();
+                        scan.Skip(ref reader);
                     }
                 }
 
