@@ -58,8 +58,8 @@ internal sealed class TypedRecordReader<T>(JsonTypeInfo<T> typeInfo) : RecordRea
 /// <para>
 /// Reading the fields: with a generated <see cref="RawFieldsReader{TFields}"/> (passthrough extractors get one when it agrees with the
 /// context's metadata), that reader reads the declared members straight from the page's reader and skips the rest, its
-/// <see cref="RawJsonScan"/> noting whether the record is already compact. Without one: one <see cref="Utf8JsonReader"/> walk over the record's top-level
-/// properties; those whose JSON names (from the context's naming policy and <c>[JsonPropertyName]</c>, via
+/// <see cref="RawJsonScan"/> noting whether the record is already compact. Without one: one <see cref="Utf8JsonReader"/> walk over the
+/// record's top-level properties; those whose JSON names (from the context's naming policy and <c>[JsonPropertyName]</c>, via
 /// <see cref="JsonTypeInfo.Properties"/>) belong to <typeparamref name="TFields"/> are copied into a small scratch object, everything else
 /// is skipped without being looked at; the scratch object is then deserialized with <typeparamref name="TFields"/>'s
 /// <see cref="JsonTypeInfo{T}"/>, so converters, constructors and <c>required</c> members behave exactly as for typed records. Types that

@@ -67,15 +67,23 @@ namespace Demo
         public global::ApiPipeline.WatermarkOptions<global::ApiPipeline.RawRecord<global::Demo.Keys>>? Watermark => _apiPipelineEngine.Watermark;
 
         /// <inheritdoc/>
+        public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::ApiPipeline.RawRecord<global::Demo.Keys>>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;
+
+        /// <inheritdoc/>
         public string PartitionKey(global::ApiPipeline.NoInput input) => _apiPipelineEngine.PartitionKey(input);
 
         /// <inheritdoc/>
-        public global::ApiPipeline.PageCheckpoint? StartAt(global::ApiPipeline.NoInput input, global::System.DateTimeOffset? since, global::System.DateTimeOffset? until) => _apiPipelineEngine.StartAt(input, since, until);
+        public global::ApiPipeline.PageCheckpoint? StartAt(global::ApiPipeline.NoInput input, global::ApiPipeline.WatermarkValue? since, global::ApiPipeline.WatermarkValue? until) => _apiPipelineEngine.StartAt(input, since, until);
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]
         public global::System.Collections.Generic.IAsyncEnumerable<global::ApiPipeline.Page<global::ApiPipeline.RawRecord<global::Demo.Keys>>> ExtractPagesAsync(global::ApiPipeline.NoInput input, global::ApiPipeline.PageCheckpoint? resumeFrom = null, global::System.Threading.CancellationToken cancellationToken = default)
             => _apiPipelineEngine.ExtractPagesAsync(input, resumeFrom, cancellationToken);
+
+        /// <inheritdoc/>
+        [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]
+        public global::System.Threading.Tasks.Task ExtractIntoAsync(global::ApiPipeline.NoInput input, global::ApiPipeline.PageCheckpoint? resumeFrom, global::ApiPipeline.IPageSink<global::ApiPipeline.RawRecord<global::Demo.Keys>> sink, global::System.Threading.CancellationToken cancellationToken = default)
+            => _apiPipelineEngine.ExtractIntoAsync(input, resumeFrom, sink, cancellationToken);
 
         /// <summary>Streams every record, page after page.</summary>
         /// <param name="input">The input.</param>
