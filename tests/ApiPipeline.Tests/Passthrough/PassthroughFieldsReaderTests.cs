@@ -30,7 +30,7 @@ public sealed class PassthroughFieldsReaderTests
     private static List<RawRecord<T>> Parse<T>(JsonTypeInfo<RawRecord<T>> typeInfo, string body)
     {
         var records = new List<RawRecord<T>>();
-        PageParser.Parse(Encoding.UTF8.GetBytes(body), RootArray, RecordReader<RawRecord<T>>.For(typeInfo), records);
+        PageParser.Parse(Encoding.UTF8.GetBytes(body), RootArray, RecordReader<RawRecord<T>>.For(typeInfo), new ListSink<RawRecord<T>>(records));
         return records;
     }
 
