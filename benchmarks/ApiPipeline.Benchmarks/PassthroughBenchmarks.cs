@@ -13,11 +13,19 @@ public sealed record IssueKeys([property: Key] long Id, DateTimeOffset UpdatedAt
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 public sealed partial class PassthroughBenchJson : JsonSerializerContext;
 
+/// <summary>A passthrough extractor of these pages; the benchmark uses only its generated record metadata (with the fields reader).</summary>
+[Extractor("http://localhost", "/issues", Json = typeof(PassthroughBenchJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next_cursor")]
+public sealed partial class RawBenchIssues : IExtractor<NoInput, RawRecord<IssueKeys>>;
+
 /// <summary>
 /// Issue 9: one page of 100 records, <c>{"data":[…],"next_cursor":"…"}</c>, parsed for passthrough: each record's bytes captured
 /// (compacted) and its key + watermark read, then written as JSONL into a buffer.
-/// Runtime: <c>PageParser.Parse</c> with the passthrough record reader (<c>RawRecord&lt;IssueKeys&gt;</c>), each record handed to a page
-/// sink that copies its bytes, as a pipeline streams them into its output (the reader reuses its buffer: nothing keeps the records).
+/// Generated: <c>PageParser.Parse</c> with the passthrough record reader and the extractor's generated fields reader
+/// (<see cref="RawBenchIssues"/>), each record handed to a page sink that copies its bytes, as a pipeline streams them into its output
+/// (the reader reuses its buffer: nothing keeps the records).
+/// Runtime: the same without a generated reader (<c>RawRecord.TypeInfo(fieldsTypeInfo)</c>): fields copied into a scratch object and
+/// deserialized with the context's metadata.
 /// Baseline: the same single pass by hand (fields read with <see cref="Utf8JsonReader"/>, bytes copied as they are).
 /// Typed: <c>PageParser.Parse</c> into <c>Issue</c>, each record re-serialized with <c>Utf8JsonWriter</c> by the sink (a typed pipeline's page).
 /// </summary>
@@ -26,6 +34,7 @@ public class PassthroughPageBenchmarks
 {
     public const int RecordsPerPage = 100;
     private readonly ArrayBufferWriter<byte> _out = new(128 * 1024);
+    private readonly RecordReader<RawRecord<IssueKeys>> _generatedReader = RecordReader<RawRecord<IssueKeys>>.For(RawBenchIssues.Definition.RecordTypeInfo());
     private readonly RecordReader<RawRecord<IssueKeys>> _rawReader = RecordReader<RawRecord<IssueKeys>>.For(RawRecord.TypeInfo(PassthroughBenchJson.Default.IssueKeys));
     private readonly RecordReader<Issue> _typedReader = RecordReader<Issue>.For(BenchJson.Default.Issue);
     private RawSink _raw = null!;
@@ -39,6 +48,7 @@ public class PassthroughPageBenchmarks
         _page = Pages.CursorPage(RecordsPerPage, out _);
         _layout = new PageLayout(new PaginationOptions { Style = Pagination.Cursor, RecordsPath = "data", CursorPath = "next_cursor" });
         _rawReader.RecordsKept = false;
+        _generatedReader.RecordsKept = false;
         _raw = new RawSink(_out);
         _typed = new TypedSink(_out, new Utf8JsonWriter(_out, new JsonWriterOptions { SkipValidation = true }));
         var baseline = Baseline();
@@ -47,6 +57,13 @@ public class PassthroughPageBenchmarks
         if (baseline != runtime || !_out.WrittenSpan.SequenceEqual(baselineBytes) || _raw.Count != RecordsPerPage)
         {
             throw new InvalidOperationException("runtime and baseline disagree");
+        }
+
+        var generated = Generated();
+        if (baseline != generated || !_out.WrittenSpan.SequenceEqual(baselineBytes) || _raw.Count != RecordsPerPage
+            || ((RawRecordConverter<IssueKeys>)RawBenchIssues.Definition.RecordTypeInfo().Converter).Reader is null)
+        {
+            throw new InvalidOperationException("the generated reader is not used, or it and the baseline disagree");
         }
     }
 
@@ -104,11 +121,17 @@ public class PassthroughPageBenchmarks
 
     [Benchmark]
     [BenchmarkCategory("Passthrough page")]
-    public long Runtime()
+    public long Generated() => Passthrough(_generatedReader);
+
+    [Benchmark]
+    [BenchmarkCategory("Passthrough page")]
+    public long Runtime() => Passthrough(_rawReader);
+
+    private long Passthrough(RecordReader<RawRecord<IssueKeys>> reader)
     {
         _out.ResetWrittenCount();
         _raw.BeginPage();
-        PageParser.Parse(_page, _layout, _rawReader, _raw);
+        PageParser.Parse(_page, _layout, reader, _raw);
         return _raw.Check;
     }
 

@@ -60,7 +60,11 @@ public sealed partial class PipelineGenerator
 
             w.Line("        return url.ToString();");
             w.Line("    },");
-            if (spec.RawFieldsType is { } fields)
+            if (spec.RawFieldsReader is { } rawReader)
+            {
+                WriteRawRecordTypeInfo(w, spec, rawReader);
+            }
+            else if (spec.RawFieldsType is { } fields)
             {
                 w.Line($"    RecordTypeInfo = static () => {Runtime}RawRecord.TypeInfo({Runtime}ExtractorJson.GetTypeInfo<{fields}>({spec.JsonContextType}.Default, {Quote(spec.Name)})),");
             }
@@ -157,6 +161,11 @@ public sealed partial class PipelineGenerator
             w.Line(generatedCode);
             w.Line($"public global::System.Threading.Tasks.Task ExtractToAsync({input} input, global::System.Threading.Channels.ChannelWriter<{output}> writer, {CancellationToken} cancellationToken = default)");
             w.Line($"    => (({iface})_apiPipelineEngine).ExtractToAsync(input, writer, cancellationToken);");
+            if (spec.RawFieldsReader is { } reader)
+            {
+                WriteRawFieldsReader(w, reader, generatedCode);
+            }
+
             w.Close();
 
             for (int i = 0; i < spec.ContainingTypes.Count; i++)

@@ -158,6 +158,7 @@ public sealed partial class PipelineGenerator
                 Watermark = watermark,
                 TimeWindows = timeWindows,
                 RawFieldsType = rawFields is null ? null : FullName(rawFields),
+                RawFieldsReader = rawFields is null ? null : ParseRawFields(rawFields, jsonContext!),
             };
         }
 

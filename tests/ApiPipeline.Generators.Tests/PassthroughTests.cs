@@ -23,10 +23,101 @@ public sealed class PassthroughTests
         Assert.Empty(result.GeneratorDiagnostics);
         result.AssertCompiles();
         string source = Assert.Single(result.Sources).SourceText.ToString();
-        Assert.Contains("RawRecord.TypeInfo(global::ApiPipeline.ExtractorJson.GetTypeInfo<global::Demo.IssueKeys>(", source, StringComparison.Ordinal);
+        Assert.Contains("var fields = global::ApiPipeline.ExtractorJson.GetTypeInfo<global::Demo.IssueKeys>(", source, StringComparison.Ordinal);
+        Assert.Contains("global::ApiPipeline.RawRecord.TypeInfo(fields, new ApiPipelineFieldsReader(fields.Options))", source, StringComparison.Ordinal);
         Assert.Contains("static r => r.Fields.UpdatedAt", source, StringComparison.Ordinal);
         Assert.Contains("static r => r.Fields.Id.ToString(", source, StringComparison.Ordinal);
         Snapshot.Verify(nameof(PassthroughWithWatermarkAndKey), source);
+    }
+
+    [Fact]
+    public void PassthroughFieldsReader()
+    {
+        // Every way a member is read and assigned: constructor parameters (with and without a default), [JsonPropertyName], the
+        // context's naming policy, nullable and reference types, a required init property, a settable property, an enum through its
+        // metadata, and a read-only property that is not read.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            using System.Text.Json.Serialization;
+
+            namespace Demo;
+
+            public enum Priority { Low, High }
+
+            public sealed record Keys(
+                [property: Key] long Id,
+                [property: JsonPropertyName("modified")] DateTimeOffset UpdatedAt,
+                int? Count = 5,
+                string? Title = null)
+            {
+                [JsonRequired]
+                public required Guid Tenant { get; init; }
+
+                public Priority Priority { get; set; } = Priority.High;
+
+                public bool? Flag { get; set; }
+
+                public string Display => Title ?? string.Empty;
+            }
+
+            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+            internal sealed class SnakeJson : JsonSerializerContext
+            {
+                public SnakeJson() : base(null) { }
+                public static SnakeJson Default { get; } = new();
+                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
+                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
+            }
+
+            [Extractor("https://api.example.com", "/keys", Json = typeof(SnakeJson))]
+            [Watermark(nameof(Keys.UpdatedAt))]
+            public partial class KeysRaw : IExtractor<NoInput, RawRecord<Keys>>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string source = result.SingleSourceText;
+        Assert.Contains("global::System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(\"Id\")", source, StringComparison.Ordinal);
+        Assert.Contains("Name1 = \"modified\";", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("Display", source, StringComparison.Ordinal);
+        Snapshot.Verify(nameof(PassthroughFieldsReader), source);
+    }
+
+    [Theory]
+    [InlineData("[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]", "public sealed record Keys(long Id);")]
+    [InlineData("[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]", "public sealed record Keys(long Id);")]
+    [InlineData("[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowReadingFromString)]", "public sealed record Keys(long Id);")]
+    [InlineData("", "public sealed record Keys(long Id) { [JsonExtensionData] public System.Collections.Generic.Dictionary<string, object>? Rest { get; set; } }")]
+    [InlineData("", "public sealed record Keys([property: JsonConverter(typeof(JsonStringEnumConverter))] System.DayOfWeek Day);")]
+    [InlineData("", "[JsonPolymorphic] public record Keys(long Id);")]
+    [InlineData("", "public sealed record Keys(long Id) { public string? Name { get; init; } }")]
+    [InlineData("", "public record struct Keys(long Id);")]
+    public void PassthroughFieldsReaderFallsBackToTheRuntimePath(string options, string record)
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + $$"""
+            using System.Text.Json.Serialization;
+
+            namespace Demo;
+
+            {{record}}
+
+            {{options}}
+            internal sealed class OtherJson : JsonSerializerContext
+            {
+                public OtherJson() : base(null) { }
+                public static OtherJson Default { get; } = new();
+                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
+                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
+            }
+
+            [Extractor("https://api.example.com", "/keys", Json = typeof(OtherJson))]
+            public partial class KeysRaw : IExtractor<NoInput, RawRecord<Keys>>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string source = result.SingleSourceText;
+        Assert.Contains("RecordTypeInfo = static () => global::ApiPipeline.RawRecord.TypeInfo(global::ApiPipeline.ExtractorJson.GetTypeInfo<global::Demo.Keys>(", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("RawFieldsReader", source, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -56,6 +56,9 @@ internal sealed record ExtractorSpec
 
     /// <summary>For a passthrough extractor (<c>IExtractor&lt;TIn, RawRecord&lt;TFields&gt;&gt;</c>), <c>TFields</c> fully qualified; else <see langword="null"/>.</summary>
     public string? RawFieldsType { get; init; }
+
+    /// <summary>For a passthrough extractor whose <c>TFields</c> the generator can read directly, its reader; else <see langword="null"/>.</summary>
+    public RawFieldsSpec? RawFieldsReader { get; init; }
 }
 
 /// <summary>How a member's value becomes URL text.</summary>

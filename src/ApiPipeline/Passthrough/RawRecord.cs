@@ -48,7 +48,24 @@ public static class RawRecord
     public static JsonTypeInfo<RawRecord<TFields>> TypeInfo<TFields>(JsonTypeInfo<TFields> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return JsonMetadataServices.CreateValueInfo<RawRecord<TFields>>(fields.Options, new RawRecordConverter<TFields>(fields));
+        return JsonMetadataServices.CreateValueInfo<RawRecord<TFields>>(fields.Options, new RawRecordConverter<TFields>(fields, null));
+    }
+
+    /// <summary>
+    /// The <see cref="JsonTypeInfo{T}"/> of <see cref="RawRecord{TFields}"/> over <paramref name="fields"/>, whose fields are read by
+    /// <paramref name="reader"/> (generated for passthrough extractors) when it reads exactly what <paramref name="fields"/> would;
+    /// otherwise as <see cref="TypeInfo{TFields}(JsonTypeInfo{TFields})"/>.
+    /// </summary>
+    /// <typeparam name="TFields">The fields record.</typeparam>
+    /// <param name="fields">The fields record's metadata from the extractor's <c>Json</c> context.</param>
+    /// <param name="reader">Reads the fields straight from each record's JSON.</param>
+    /// <returns>The raw record's metadata.</returns>
+    public static JsonTypeInfo<RawRecord<TFields>> TypeInfo<TFields>(JsonTypeInfo<TFields> fields, RawFieldsReader<TFields> reader)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        ArgumentNullException.ThrowIfNull(reader);
+        fields.MakeReadOnly();
+        return JsonMetadataServices.CreateValueInfo<RawRecord<TFields>>(fields.Options, new RawRecordConverter<TFields>(fields, reader.Matches(fields) ? reader : null));
     }
 }
 
@@ -66,9 +83,12 @@ internal interface IRawRecordConverter
 /// Writes a raw record's bytes unchanged. Reading (used only outside the page parser, e.g. for stored chain pages) copies and
 /// compacts the element's text and reads the fields from it.
 /// </summary>
-internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields) : JsonConverter<RawRecord<TFields>>, IRawRecordConverter
+internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields, RawFieldsReader<TFields>? reader) : JsonConverter<RawRecord<TFields>>, IRawRecordConverter
 {
     public JsonTypeInfo<TFields> Fields { get; } = fields;
+
+    /// <summary>The generated reader of the fields, when it reads exactly what <see cref="Fields"/> would.</summary>
+    public RawFieldsReader<TFields>? Reader { get; } = reader;
 
     public override RawRecord<TFields> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -77,7 +97,7 @@ internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields) 
         var compact = new byte[text.Length];
         int length = JsonCompactor.Compact(text, compact);
         var json = compact.AsMemory(0, length);
-        var value = JsonSerializer.Deserialize(json.Span, Fields)
+        var value = Reader is not null && document.RootElement.ValueKind == JsonValueKind.Object ? ReadFields(json.Span, Reader) : JsonSerializer.Deserialize(json.Span, Fields)
             ?? throw new JsonException($"a raw record is null; expected an object with the fields of {typeof(TFields).Name}");
         return new RawRecord<TFields>(json, value);
     }
@@ -85,7 +105,15 @@ internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields) 
     public override void Write(Utf8JsonWriter writer, RawRecord<TFields> value, JsonSerializerOptions options)
         => writer.WriteRawValue(value.Json.Span, skipInputValidation: true);
 
-    public RecordReader<T> CreateReader<T>() => (RecordReader<T>)(object)new RawRecordReader<TFields>(Fields);
+    public RecordReader<T> CreateReader<T>() => (RecordReader<T>)(object)new RawRecordReader<TFields>(Fields, Reader);
 
     public Func<T, ReadOnlyMemory<byte>> JsonOf<T>() => (Func<T, ReadOnlyMemory<byte>>)(object)(Func<RawRecord<TFields>, ReadOnlyMemory<byte>>)(static r => r.Json);
+
+    private static TFields ReadFields(ReadOnlySpan<byte> json, RawFieldsReader<TFields> reader)
+    {
+        var tokens = new Utf8JsonReader(json);
+        tokens.Read();
+        var scan = new RawJsonScan(ref tokens);
+        return reader.Read(ref tokens, ref scan);
+    }
 }

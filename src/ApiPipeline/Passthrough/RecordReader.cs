@@ -56,29 +56,33 @@ internal sealed class TypedRecordReader<T>(JsonTypeInfo<T> typeInfo) : RecordRea
 /// page's buffer, each record followed by <c>'\n'</c> (so an output can write a run of records with one copy). The buffer is allocated in
 /// blocks of at most 64 KiB (below the large object heap) per page, none per record.
 /// <para>
-/// Reading the fields: one <see cref="Utf8JsonReader"/> walk over the record's top-level properties; those whose JSON names (from the
-/// context's naming policy and <c>[JsonPropertyName]</c>, via <see cref="JsonTypeInfo.Properties"/>) belong to <typeparamref name="TFields"/>
-/// are copied into a small scratch object, everything else is skipped without being looked at; the scratch object is then deserialized
-/// with <typeparamref name="TFields"/>'s <see cref="JsonTypeInfo{T}"/>, so converters, constructors and <c>required</c> members behave
-/// exactly as for typed records. Types that cannot be read that way (not an object contract, case-insensitive names, extension data)
-/// are deserialized from the whole record.
+/// Reading the fields: with a generated <see cref="RawFieldsReader{TFields}"/> (passthrough extractors get one when it agrees with the
+/// context's metadata), that reader reads the declared members straight from the page's reader and skips the rest, its
+/// <see cref="RawJsonScan"/> noting whether the record is already compact. Without one: one <see cref="Utf8JsonReader"/> walk over the
+/// record's top-level properties; those whose JSON names (from the context's naming policy and <c>[JsonPropertyName]</c>, via
+/// <see cref="JsonTypeInfo.Properties"/>) belong to <typeparamref name="TFields"/> are copied into a small scratch object, everything else
+/// is skipped without being looked at; the scratch object is then deserialized with <typeparamref name="TFields"/>'s
+/// <see cref="JsonTypeInfo{T}"/>, so converters, constructors and <c>required</c> members behave exactly as for typed records. Types that
+/// cannot be read that way (not an object contract, case-insensitive names, extension data) are deserialized from the whole record.
 /// </para>
 /// </summary>
 internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>>
 {
     private const int ChunkBytes = 64 * 1024;
     private readonly JsonTypeInfo<TFields> _fields;
+    private readonly RawFieldsReader<TFields>? _generated;
     private readonly byte[][]? _names;
     private byte[] _scratch = new byte[256];
     private byte[] _page = [];
     private int _used;
     private int _bodyLength;
 
-    public RawRecordReader(JsonTypeInfo<TFields> fields)
+    public RawRecordReader(JsonTypeInfo<TFields> fields, RawFieldsReader<TFields>? generated = null)
     {
         _fields = fields;
+        _generated = generated;
         fields.MakeReadOnly();
-        if (fields.Kind == JsonTypeInfoKind.Object && !fields.Options.PropertyNameCaseInsensitive && !fields.Properties.Any(p => p.IsExtensionData))
+        if (generated is null && fields.Kind == JsonTypeInfoKind.Object && !fields.Options.PropertyNameCaseInsensitive && !fields.Properties.Any(p => p.IsExtensionData))
         {
             _names = [.. fields.Properties.Select(p => System.Text.Encoding.UTF8.GetBytes(p.Name))];
         }
@@ -104,8 +108,9 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
     {
         int start = (int)reader.TokenStartIndex;
         bool compact = false;
-        var read = _names is not null && reader.TokenType == JsonTokenType.StartObject
-            ? ReadSelected(ref reader, json, out compact)
+        var read = reader.TokenType != JsonTokenType.StartObject ? JsonSerializer.Deserialize(ref reader, _fields)
+            : _generated is not null ? ReadGenerated(ref reader, out compact)
+            : _names is not null ? ReadSelected(ref reader, json, out compact)
             : JsonSerializer.Deserialize(ref reader, _fields);
         if (read is null)
         {
@@ -143,6 +148,15 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         _page[_used + length] = (byte)'\n';
         _used += length + 1;
         return true;
+    }
+
+    /// <summary>Reads the fields with the generated reader, which also tells whether the record is already compact.</summary>
+    private TFields ReadGenerated(ref Utf8JsonReader reader, out bool compact)
+    {
+        var scan = new RawJsonScan(ref reader);
+        var fields = _generated!.Read(ref reader, ref scan);
+        compact = scan.IsCompact;
+        return fields;
     }
 
     /// <summary>

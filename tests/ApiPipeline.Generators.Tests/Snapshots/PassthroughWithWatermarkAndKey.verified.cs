@@ -22,7 +22,11 @@ namespace Demo
                 url.Literal("/issues");
                 return url.ToString();
             },
-            RecordTypeInfo = static () => global::ApiPipeline.RawRecord.TypeInfo(global::ApiPipeline.ExtractorJson.GetTypeInfo<global::Demo.IssueKeys>(global::Demo.TestJson.Default, "IssuesRaw")),
+            RecordTypeInfo = static () =>
+            {
+                var fields = global::ApiPipeline.ExtractorJson.GetTypeInfo<global::Demo.IssueKeys>(global::Demo.TestJson.Default, "IssuesRaw");
+                return global::ApiPipeline.RawRecord.TypeInfo(fields, new ApiPipelineFieldsReader(fields.Options));
+            },
             Pagination = new global::ApiPipeline.PaginationOptions
             {
                 Style = global::ApiPipeline.Pagination.LinkHeader,
@@ -110,5 +114,58 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]
         public global::System.Threading.Tasks.Task ExtractToAsync(global::Demo.RepoRef input, global::System.Threading.Channels.ChannelWriter<global::ApiPipeline.RawRecord<global::Demo.IssueKeys>> writer, global::System.Threading.CancellationToken cancellationToken = default)
             => ((global::ApiPipeline.IExtractor<global::Demo.RepoRef, global::ApiPipeline.RawRecord<global::Demo.IssueKeys>>)_apiPipelineEngine).ExtractToAsync(input, writer, cancellationToken);
+
+        /// <summary>Reads <see cref="global::Demo.IssueKeys"/> from a record's JSON: only its members, everything else skipped.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        private sealed class ApiPipelineFieldsReader : global::ApiPipeline.RawFieldsReader<global::Demo.IssueKeys>
+        {
+            private static readonly string Name0 = "Id";
+            private static readonly byte[] Utf8Name0 = global::System.Text.Encoding.UTF8.GetBytes(Name0);
+            private static readonly string Name1 = "UpdatedAt";
+            private static readonly byte[] Utf8Name1 = global::System.Text.Encoding.UTF8.GetBytes(Name1);
+
+            /// <summary>Creates the reader; members of other types are read with their metadata in <paramref name="options"/>.</summary>
+            /// <param name="options">The options of the extractor's <c>Json</c> context.</param>
+            public ApiPipelineFieldsReader(global::System.Text.Json.JsonSerializerOptions options)
+                : base(new global::ApiPipeline.RawField[]
+                {
+                    new(Name0, typeof(long), false, true),
+                    new(Name1, typeof(global::System.DateTimeOffset), false, true),
+                })
+            {
+            }
+
+            /// <inheritdoc/>
+            public override global::Demo.IssueKeys Read(ref global::System.Text.Json.Utf8JsonReader reader, ref global::ApiPipeline.RawJsonScan scan)
+            {
+                long value0 = default;
+                global::System.DateTimeOffset value1 = default;
+                ulong seen = 0;
+                while (scan.NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals(Utf8Name0))
+                    {
+                        scan.Value(ref reader);
+                        value0 = reader.TokenType == global::System.Text.Json.JsonTokenType.Number && reader.TryGetInt64(out var read0) ? read0 : throw Mismatch(0, reader.TokenType);
+                        seen |= 0x1UL;
+                    }
+                    else if (reader.ValueTextEquals(Utf8Name1))
+                    {
+                        scan.Value(ref reader);
+                        value1 = reader.TokenType == global::System.Text.Json.JsonTokenType.String && reader.TryGetDateTimeOffset(out var read1) ? read1 : throw Mismatch(1, reader.TokenType);
+                        seen |= 0x2UL;
+                    }
+                    else
+                    {
+                        scan.Skip(ref reader);
+                    }
+                }
+
+                var fields = new global::Demo.IssueKeys(value0, value1);
+
+                return fields;
+            }
+        }
     }
 }

@@ -8,10 +8,54 @@ public sealed record RawItemKeys([property: JsonRequired] long Id, DateTimeOffse
 /// <summary>The fields a passthrough change pipeline needs: key and watermark.</summary>
 public sealed record ChangeKeys([property: Key] long Id, DateTimeOffset UpdatedAt);
 
+/// <summary>A level read through its metadata (an enum), not by a direct getter.</summary>
+public enum Level
+{
+    Low,
+    High,
+}
+
+/// <summary>
+/// Every way the generated fields reader reads and assigns a member: constructor parameters with and without defaults,
+/// <c>[JsonPropertyName]</c>, the naming policy, nullable and reference types, a required init property, settable properties, an enum
+/// and a date through the context's metadata, and a computed property that is not read.
+/// </summary>
+public sealed record RichKeys(
+    [property: Key] long Id,
+    [property: JsonPropertyName("modified")] DateTimeOffset UpdatedAt,
+    int? Count = 5,
+    string? Title = null)
+{
+    [JsonRequired]
+    public required Guid Tenant { get; init; }
+
+    public Level Level { get; set; } = Level.High;
+
+    public bool? Flag { get; set; }
+
+    public decimal? Amount { get; set; }
+
+    public DateOnly? Day { get; set; }
+
+    public double Score { get; set; }
+
+    public string Display => Title ?? "untitled";
+}
+
 [JsonSerializable(typeof(RawItemKeys))]
 [JsonSerializable(typeof(ChangeKeys))]
+[JsonSerializable(typeof(RichKeys))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class PassthroughJson : JsonSerializerContext;
+
+/// <summary>The same fields record without a naming policy: JSON names are the member names.</summary>
+[JsonSerializable(typeof(RichKeys))]
+internal sealed partial class PlainPassthroughJson : JsonSerializerContext;
+
+/// <summary>A case-insensitive context: no generated reader, the fields are read with the context's metadata.</summary>
+[JsonSerializable(typeof(ChangeKeys))]
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class CaseInsensitivePassthroughJson : JsonSerializerContext;
 
 /// <summary><c>{"data":[…],"next":"…"}</c> cursor pages, landed as sent.</summary>
 [Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]
@@ -28,3 +72,16 @@ public sealed partial class RawLinkItems : IExtractor<Scenario, RawRecord<RawIte
 [Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
 [Watermark(nameof(ChangeKeys.UpdatedAt), Param = "since", Lag = "5m", AllowedLateness = "2m")]
 public sealed partial class RawChanges : IExtractor<Scenario, RawRecord<ChangeKeys>>;
+
+/// <summary>Passthrough of <see cref="RichKeys"/> under snake_case names.</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public sealed partial class RawRichItems : IExtractor<Scenario, RawRecord<RichKeys>>;
+
+/// <summary>Passthrough of <see cref="RichKeys"/> under the member names.</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(PlainPassthroughJson))]
+public sealed partial class RawPlainRichItems : IExtractor<Scenario, RawRecord<RichKeys>>;
+
+/// <summary>Passthrough through a case-insensitive context (the runtime path).</summary>
+[Extractor("http://localhost", "/{name}/changes", Json = typeof(CaseInsensitivePassthroughJson))]
+public sealed partial class RawCaseInsensitiveChanges : IExtractor<Scenario, RawRecord<ChangeKeys>>;

@@ -165,6 +165,22 @@ public sealed class PassthroughTests(ApiFixture fixture) : ApiTests(fixture), IC
     }
 
     [Fact]
+    public async Task A_record_with_a_field_of_the_wrong_type_fails_the_page_naming_the_field_and_the_type()
+    {
+        Map("raw-mistyped/items", ctx => Reply.Json(ctx, """{"data":[{"id":1},{"id":"2"}],"next":null}"""));
+
+        var error = await Assert.ThrowsAsync<ExtractionException>(async () =>
+        {
+            await foreach (var _ in new RawCursorItems(At).ExtractAsync(new Scenario("raw-mistyped")))
+            {
+            }
+        });
+
+        Assert.Equal(ExtractionErrorKind.RecordMismatch, error.Kind);
+        Assert.Contains("record 1 of 'data' does not fit RawItemKeys: the JSON property 'id' is a string; expected a number (Int64)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Watermark_lag_dedupe_resume_and_partitions_work_on_raw_records()
     {
         var table = new ChangeTable();
