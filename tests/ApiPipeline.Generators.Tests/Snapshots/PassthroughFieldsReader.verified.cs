@@ -67,6 +67,9 @@ namespace Demo
         public global::ApiPipeline.WatermarkOptions<global::ApiPipeline.RawRecord<global::Demo.Keys>>? Watermark => _apiPipelineEngine.Watermark;
 
         /// <inheritdoc/>
+        public global::ApiPipeline.TimeWindowOptions? TimeWindows => _apiPipelineEngine.TimeWindows;
+
+        /// <inheritdoc/>
         public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::ApiPipeline.RawRecord<global::Demo.Keys>>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;
 
         /// <inheritdoc/>
