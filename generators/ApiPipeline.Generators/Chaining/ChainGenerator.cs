@@ -9,8 +9,9 @@ namespace ApiPipeline.Generators.Chaining;
 
 /// <summary>
 /// The chain and registry branches of <see cref="PipelineGenerator"/>: <c>[Chain]</c> classes through <see cref="ChainParser"/> →
-/// <see cref="ChainSpec"/> → <see cref="ChainEmitter"/> (diagnostics reported separately, as for extractors), and one registry per
-/// assembly from the collected <see cref="RegistryExtractor"/>s and chains.
+/// <see cref="ChainSpec"/> → <see cref="ChainEmitter"/> (diagnostics reported separately, as for extractors), <c>[Output]</c> classes
+/// through <see cref="OutputParser"/>, and one registry per assembly from the collected <see cref="RegistryExtractor"/>s, chains and
+/// <see cref="RegistryOutput"/>s.
 /// </summary>
 internal static class ChainGenerator
 {
@@ -57,16 +58,57 @@ internal static class ChainGenerator
             .Select(static (spec, _) => new RegistryChain(spec!.FullTypeName.Replace("global::", string.Empty).Replace("@", string.Empty), spec.FullTypeName))
             .Collect();
 
+        // User output types: each class on its own, then names checked for duplicates over all of them.
+        var outputs = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                OutputParser.OutputAttributeName,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                static (ctx, ct) => OutputParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.Outputs);
+
+        var registeredOutputs = outputs
+            .Select(static (result, _) => result.Output)
+            .Where(static output => output is not null)
+            .WithTrackingName(TrackingNames.RegistryOutputs)
+            .Collect();
+
+        var outputDiagnostics = outputs
+            .Select(static (result, _) => result.Diagnostics)
+            .Where(static d => d.Count > 0);
+        var duplicateNames = outputs
+            .Select(static (result, _) => result.Output is null ? null : new OutputName(result.Output.Name, result.Output.TypeName, result.NameLocation))
+            .Where(static name => name is not null)
+            .Collect()
+            .Select(static (names, _) => OutputParser.DuplicateNames(names!).ToImmutableEquatableArray())
+            .WithTrackingName(TrackingNames.OutputDiagnostics);
+
+        context.RegisterSourceOutput(outputDiagnostics, static (spc, list) =>
+        {
+            foreach (var diagnostic in list)
+            {
+                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+        context.RegisterSourceOutput(duplicateNames, static (spc, list) =>
+        {
+            foreach (var diagnostic in list)
+            {
+                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
         var registry = extractors
             .Combine(registeredChains)
+            .Combine(registeredOutputs)
             .Select(static (pair, _) => new RegistrySpec(
-                pair.Left.OrderBy(e => e!.TypeName, System.StringComparer.Ordinal).Select(e => e!).ToImmutableEquatableArray(),
-                pair.Right.OrderBy(c => c.TypeName, System.StringComparer.Ordinal).ToImmutableEquatableArray()))
+                pair.Left.Left.OrderBy(e => e!.TypeName, System.StringComparer.Ordinal).Select(e => e!).ToImmutableEquatableArray(),
+                pair.Left.Right.OrderBy(c => c.TypeName, System.StringComparer.Ordinal).ToImmutableEquatableArray(),
+                pair.Right.OrderBy(o => o!.TypeName, System.StringComparer.Ordinal).Select(o => o!).ToImmutableEquatableArray()))
             .WithTrackingName(TrackingNames.Registry);
 
         context.RegisterSourceOutput(registry, static (spc, spec) =>
         {
-            if (spec.Extractors.Count + spec.Chains.Count > 0)
+            if (spec.Extractors.Count + spec.Chains.Count + spec.Outputs.Count > 0)
             {
                 spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(spec));
             }

@@ -9,7 +9,9 @@ namespace ApiPipeline.Generators.Chaining;
 
 /// <summary>
 /// Writes <c>ApiPipeline.Generated.ApiPipelineRegistry</c>: one <c>ComponentRegistry</c> per assembly listing every extractor (factory,
-/// record metadata, input and record shapes) and every chain by name, so configuration read at run time resolves without reflection.
+/// record metadata, input and record shapes), every chain and every user output type by name, so configuration read at run time
+/// resolves without reflection. A generic output gets a nested registration class whose <c>Create&lt;T&gt;</c> override constructs it
+/// for the record type the caller dispatches with.
 /// </summary>
 internal static class RegistryEmitter
 {
@@ -26,7 +28,7 @@ internal static class RegistryEmitter
         w.Line("#nullable enable");
         w.Line();
         w.Open("namespace ApiPipeline.Generated");
-        w.Line("/// <summary>Every extractor and chain of this assembly by name, for configuration-driven runs (YAML), with no reflection.</summary>");
+        w.Line("/// <summary>Every extractor, chain and output type of this assembly by name, for configuration-driven runs (YAML), with no reflection.</summary>");
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"ApiPipeline.Generators\", \"{version}\")]");
         w.Line("[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]");
         w.Open("internal static class ApiPipelineRegistry");
@@ -73,11 +75,56 @@ internal static class RegistryEmitter
             w.Line($"        new {Runtime}ChainRegistration({Conversions.Quote(c.TypeName)}, {c.FullTypeName}.Definition, static (httpClient, options) => new {c.FullTypeName}(httpClient, options)),");
         }
 
+        w.Line("    },");
+        w.Line($"    new {Runtime}OutputRegistration[]");
+        w.Line("    {");
+        for (int i = 0; i < spec.Outputs.Count; i++)
+        {
+            var o = spec.Outputs[i];
+            w.Line(o.RecordType is null
+                ? $"        new OutputRegistration{i.ToString(CultureInfo.InvariantCulture)}(),"
+                : $"        new {Runtime}OutputRegistration<{o.RecordType}>({Conversions.Quote(o.Name)}, {Conversions.Quote(o.TypeName)}, static (recordTypeInfo, config) => {Construct(o.Construct, o.Constructor)}),");
+        }
+
         w.Line("    });");
+        for (int i = 0; i < spec.Outputs.Count; i++)
+        {
+            if (spec.Outputs[i].RecordType is null)
+            {
+                WriteGenericOutput(w, spec.Outputs[i], i);
+            }
+        }
+
         w.Close();
         w.Close();
         return w;
     }
+
+    /// <summary>The registration of a generic output: <c>Create&lt;T&gt;</c> constructs it for the record type it is called with.</summary>
+    private static void WriteGenericOutput(SourceWriter w, RegistryOutput output, int index)
+    {
+        string name = "OutputRegistration" + index.ToString(CultureInfo.InvariantCulture);
+        w.Line();
+        w.Line($"/// <summary>Creates <c>{output.TypeName.Replace("<", "&lt;").Replace(">", "&gt;")}</c> for any record type.</summary>");
+        w.Open($"private sealed class {name} : {Runtime}OutputRegistration");
+        w.Line($"public {name}()");
+        w.Line($"    : base({Conversions.Quote(output.Name)}, {Conversions.Quote(output.TypeName)})");
+        w.Line("{");
+        w.Line("}");
+        w.Line();
+        w.Line("public override global::System.Type? RecordType => null;");
+        w.Line();
+        w.Line($"public override {Runtime}IOutput<TRecord>? Create<TRecord>(global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<TRecord> recordTypeInfo, {Runtime}OutputConfig config)");
+        w.Line($"    => {Construct(output.Construct + "<TRecord>", output.Constructor)};");
+        w.Close();
+    }
+
+    private static string Construct(string type, OutputConstructor constructor) => constructor switch
+    {
+        OutputConstructor.TypeInfoAndConfig => $"new {type}(recordTypeInfo, config)",
+        OutputConstructor.Config => $"new {type}(config)",
+        _ => $"new {type}()",
+    };
 
     private static void WriteShape(SourceWriter w, ShapeSpec shape, int index)
     {

@@ -73,6 +73,9 @@ internal static class DiagnosticDescriptors
     public const string BatchedMapTargetId = "APP0112";
     public const string MapSourceStepNotFoundId = "APP0113";
     public const string MapSourceStepNotEarlierId = "APP0114";
+    public const string OutputNameId = "APP0115";
+    public const string OutputNotAnOutputId = "APP0116";
+    public const string OutputConstructorMissingId = "APP0117";
 
     public static readonly DiagnosticDescriptor ChainShape = Create(
         ChainShapeId,
@@ -158,6 +161,27 @@ internal static class DiagnosticDescriptors
         "Step '{0}': [Map(\"{1}\", FromStep = \"{2}\")] cannot read step '{2}': {3}",
         ChainCategory);
 
+    // User output types ([Output]) listed in the registry.
+    public const string RegistryCategory = "ApiPipeline.Registry";
+
+    public static readonly DiagnosticDescriptor OutputName = Create(
+        OutputNameId,
+        "Output type name is invalid or taken",
+        "The output type name '{0}' of '{1}' {2}; give [Output] a name no other output type of the assembly uses",
+        RegistryCategory);
+
+    public static readonly DiagnosticDescriptor OutputNotAnOutput = Create(
+        OutputNotAnOutputId,
+        "Output class is not an IOutput<T> the registry can create",
+        "The [Output] class '{0}' {1}; declare 'class MyOutput<T> : IOutput<T>' (one unconstrained type parameter) or 'class MyOutput : IOutput<MyRecord>'",
+        RegistryCategory);
+
+    public static readonly DiagnosticDescriptor OutputConstructorMissing = Create(
+        OutputConstructorMissingId,
+        "Output class has no constructor the registry can call",
+        "The [Output] class '{0}' needs a public constructor the registry can call: (JsonTypeInfo<{1}> recordTypeInfo, OutputConfig config), (OutputConfig config) or ()",
+        RegistryCategory);
+
     /// <summary>The descriptor with this ID, or <see langword="null"/>.</summary>
     public static DiagnosticDescriptor? Find(string id) => id switch
     {
@@ -177,6 +201,9 @@ internal static class DiagnosticDescriptors
         BatchedMapTargetId => BatchedMapTarget,
         MapSourceStepNotFoundId => MapSourceStepNotFound,
         MapSourceStepNotEarlierId => MapSourceStepNotEarlier,
+        OutputNameId => OutputName,
+        OutputNotAnOutputId => OutputNotAnOutput,
+        OutputConstructorMissingId => OutputConstructorMissing,
         _ => null,
     };
 

@@ -1,3 +1,4 @@
+using ApiPipeline.Generators.Diagnostics;
 using ApiPipeline.Generators.Helpers;
 
 namespace ApiPipeline.Generators.Chaining.Model;
@@ -33,7 +34,41 @@ internal sealed record ShapeSpec(string FullType, string DisplayName, ImmutableE
 /// <param name="AllowsNull">Whether it accepts <see langword="null"/>.</param>
 internal sealed record ShapeMemberSpec(string Name, string TypeOf, string TypeDisplay, int Write, string? Read, bool AllowsNull);
 
+/// <summary>Which public constructor of an output class the registry calls.</summary>
+internal enum OutputConstructor
+{
+    /// <summary><c>(JsonTypeInfo&lt;T&gt; recordTypeInfo, OutputConfig config)</c>.</summary>
+    TypeInfoAndConfig,
+
+    /// <summary><c>(OutputConfig config)</c>.</summary>
+    Config,
+
+    /// <summary><c>()</c>.</summary>
+    Parameterless,
+}
+
+/// <summary>An <c>[Output]</c> class as the generated registry lists it. Equality contract: by value (no location, so moving code re-emits nothing).</summary>
+/// <param name="Name">The output type's name in configuration files.</param>
+/// <param name="TypeName">The class's full name without <c>global::</c>, with its type parameter (<c>Demo.ConsoleOutput&lt;T&gt;</c>).</param>
+/// <param name="Construct">The class fully qualified without type arguments when generic (<c>global::Demo.ConsoleOutput</c>), else the class.</param>
+/// <param name="RecordType">The record type fully qualified for an output of one record type; <see langword="null"/> when generic.</param>
+/// <param name="Constructor">The constructor the registry calls.</param>
+internal sealed record RegistryOutput(string Name, string TypeName, string Construct, string? RecordType, OutputConstructor Constructor);
+
+/// <summary>What parsing an <c>[Output]</c> class gives: its registry entry (or <see langword="null"/>), where its name is written, and diagnostics.</summary>
+/// <param name="Output">The registry entry, or <see langword="null"/> when the class cannot be listed.</param>
+/// <param name="NameLocation">The attribute's name argument, for the duplicate-name check.</param>
+/// <param name="Diagnostics">Why the class cannot be listed.</param>
+internal sealed record OutputParseResult(RegistryOutput? Output, LocationInfo? NameLocation, ImmutableEquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>An output type's name and where it is declared, for the duplicate-name check across the assembly.</summary>
+/// <param name="Name">The name.</param>
+/// <param name="TypeName">The class's full name.</param>
+/// <param name="Location">The attribute's name argument.</param>
+internal sealed record OutputName(string Name, string TypeName, LocationInfo? Location);
+
 /// <summary>Everything the registry lists. Equality contract: by value.</summary>
 /// <param name="Extractors">The extractors, ordered by type name.</param>
 /// <param name="Chains">The chains, ordered by type name.</param>
-internal sealed record RegistrySpec(ImmutableEquatableArray<RegistryExtractor> Extractors, ImmutableEquatableArray<RegistryChain> Chains);
+/// <param name="Outputs">The user output types, ordered by type name.</param>
+internal sealed record RegistrySpec(ImmutableEquatableArray<RegistryExtractor> Extractors, ImmutableEquatableArray<RegistryChain> Chains, ImmutableEquatableArray<RegistryOutput> Outputs);

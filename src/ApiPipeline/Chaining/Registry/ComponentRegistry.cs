@@ -37,12 +37,14 @@ public sealed class ComponentRegistry
     /// <summary>Creates a registry (generated code).</summary>
     /// <param name="extractors">The extractors.</param>
     /// <param name="chains">The chains.</param>
-    public ComponentRegistry(IEnumerable<ExtractorRegistration> extractors, IEnumerable<ChainRegistration> chains)
+    /// <param name="outputs">The user output types (<see cref="OutputAttribute"/> classes); default none.</param>
+    public ComponentRegistry(IEnumerable<ExtractorRegistration> extractors, IEnumerable<ChainRegistration> chains, IEnumerable<OutputRegistration>? outputs = null)
     {
         ArgumentNullException.ThrowIfNull(extractors);
         ArgumentNullException.ThrowIfNull(chains);
         Extractors = [.. extractors];
         Chains = [.. chains];
+        UserOutputs = [.. outputs ?? []];
     }
 
     /// <summary>The extractors, in the order the generator found them.</summary>
@@ -51,13 +53,49 @@ public sealed class ComponentRegistry
     /// <summary>The chains.</summary>
     public IReadOnlyList<ChainRegistration> Chains { get; }
 
-    /// <summary>The output types by name (<see cref="BuiltInOutputs"/>).</summary>
-    public IReadOnlyList<string> Outputs => BuiltInOutputs;
+    /// <summary>The user output types (<see cref="OutputAttribute"/> classes), in the order the generator found them.</summary>
+    public IReadOnlyList<OutputRegistration> UserOutputs { get; }
+
+    /// <summary>The output types by name: <see cref="BuiltInOutputs"/>, then <see cref="UserOutputs"/>.</summary>
+    public IReadOnlyList<string> Outputs => [.. BuiltInOutputs, .. UserOutputs.Select(o => o.Name)];
 
     /// <summary>One registry holding the entries of several.</summary>
     /// <param name="registries">The registries.</param>
     public static ComponentRegistry Combine(params ComponentRegistry[] registries)
-        => new(registries.SelectMany(r => r.Extractors), registries.SelectMany(r => r.Chains));
+        => new(registries.SelectMany(r => r.Extractors), registries.SelectMany(r => r.Chains), registries.SelectMany(r => r.UserOutputs).Distinct());
+
+    /// <summary>
+    /// The user output type registered as <paramref name="name"/> (case-insensitive), or <see langword="null"/> for a built-in one
+    /// (<see cref="BuiltInOutputs"/>).
+    /// </summary>
+    /// <param name="name">The name.</param>
+    /// <exception cref="KeyNotFoundException">No output type, or more than one, has that name; the message lists the known names.</exception>
+    public OutputRegistration? GetOutput(string name)
+    {
+        var output = FindOutput(name, out bool builtIn, out string problem);
+        return output is not null || builtIn ? output : throw new KeyNotFoundException(problem);
+    }
+
+    internal OutputRegistration? FindOutput(string name, out bool builtIn, out string problem)
+    {
+        problem = "";
+        builtIn = BuiltInOutputs.Contains(name, StringComparer.OrdinalIgnoreCase);
+        if (builtIn)
+        {
+            return null;
+        }
+
+        var found = UserOutputs.Where(o => string.Equals(o.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (found.Count == 1)
+        {
+            return found[0];
+        }
+
+        problem = found.Count == 0
+            ? $"unknown output type '{name}'; registered output types: {string.Join(", ", Outputs)}"
+            : $"'{name}' names more than one output type ({string.Join(", ", found.Select(o => o.TypeName))})";
+        return null;
+    }
 
     /// <summary>
     /// The extractor registered as <paramref name="name"/>: its extractor name (<c>[Extractor(Name = …)]</c>), its class name, or its

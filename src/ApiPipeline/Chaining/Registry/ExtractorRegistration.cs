@@ -59,6 +59,9 @@ public abstract class ExtractorRegistration
     /// <summary>A JSON Lines output for this extractor's records.</summary>
     internal abstract object CreateJsonlOutput(string directory, string name, int? partitionMember, OutputBatchOptions batching);
 
+    /// <summary>A user output (<see cref="OutputAttribute"/>) for this extractor's records, created through <paramref name="output"/> with the record type (generic virtual dispatch).</summary>
+    internal abstract object CreateOutput(OutputRegistration output, OutputConfig config);
+
     /// <summary>A pipeline of this extractor into an output created by <see cref="CreateJsonlOutput"/>.</summary>
     internal abstract IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options, WatermarkConfig? watermark);
 
@@ -163,6 +166,10 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
 
         return new JsonlOutput<TOut>(_recordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = directory, Name = name, PartitionBy = partitionBy, Batching = batching });
     }
+
+    internal override object CreateOutput(OutputRegistration output, OutputConfig config)
+        => output.Create(_recordTypeInfo(), config)
+           ?? throw new InvalidOperationException($"The output type '{output.Name}' ({output.TypeName}) does not take {typeof(TOut).Name} records.");
 
     internal override IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options, WatermarkConfig? watermark)
         => new Pipeline<TIn, TOut>(id, ConfiguredWatermarkExtractor<TIn, TOut>.Apply(_factory(httpClient, extractorOptions), watermark), (IOutput<TOut>)output, options);

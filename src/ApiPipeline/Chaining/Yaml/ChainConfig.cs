@@ -117,7 +117,7 @@ public static class ChainConfig
             previousName = name;
         }
 
-        var output = top.TryGetValue("output", out var outputNode) ? OutputConfig.Parse(doc, outputNode.Value, previous!, id) : null;
+        var output = top.TryGetValue("output", out var outputNode) ? OutputConfig.Parse(doc, outputNode.Value, registry, previous!, id) : null;
         try
         {
             return new LoadedChain(id, builder!.Build(), first!, previous!, maxParallel, output);

@@ -6,7 +6,7 @@ namespace ApiPipeline;
 /// The <c>output</c> section of a chain or pipeline file (the design's <c>output: type, config: format, partition_by</c>):
 /// <code>
 /// output:
-///   type: jsonl                # or json (JSON Lines either way)
+///   type: jsonl                # jsonl or json (JSON Lines either way), or a user output type ([Output("console")])
 ///   config:
 ///     format: jsonl
 ///     directory: out           # default out
@@ -15,13 +15,15 @@ namespace ApiPipeline;
 ///     batch_size: 1000
 ///     flush_interval: 60s
 /// </code>
+/// A user output type gets this record in its constructor: the settings above parsed and checked as for JSON Lines, and every value
+/// of <c>config</c> as text in <see cref="Settings"/>, including keys only it understands.
 /// </summary>
 public sealed record OutputConfig
 {
     private static readonly string[] Fields = ["type", "config"];
     private static readonly string[] ConfigFields = ["format", "directory", "name", "partition_by", "batch_size", "flush_interval", "max_batch_bytes"];
 
-    /// <summary>The output type: <c>jsonl</c> (or <c>json</c>).</summary>
+    /// <summary>The output type: <c>jsonl</c>, <c>json</c>, or the name of a user output type.</summary>
     public required string Type { get; init; }
 
     /// <summary>The root folder.</summary>
@@ -36,31 +38,48 @@ public sealed record OutputConfig
     /// <summary>When a batch is committed.</summary>
     public OutputBatchOptions Batching { get; init; } = OutputBatchOptions.Default;
 
+    /// <summary>Every value of the <c>config</c> mapping as text, by key as written (ordinal); empty without one.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     internal int? PartitionMember { get; init; }
 
-    internal object Create(ExtractorRegistration records, string? directory)
-        => records.CreateJsonlOutput(directory ?? Directory, Name, PartitionMember, Batching);
+    /// <summary>The user output type, or <see langword="null"/> for JSON Lines.</summary>
+    internal OutputRegistration? Registration { get; init; }
 
-    internal static OutputConfig Parse(YamlDocument doc, YamlNode node, ExtractorRegistration records, string defaultName)
+    internal object Create(ExtractorRegistration records, string? directory)
+        => Registration is null
+            ? records.CreateJsonlOutput(directory ?? Directory, Name, PartitionMember, Batching)
+            : records.CreateOutput(Registration, directory is null ? this : this with { Directory = directory });
+
+    internal static OutputConfig Parse(YamlDocument doc, YamlNode node, ComponentRegistry registry, ExtractorRegistration records, string defaultName)
     {
         var mapping = doc.Mapping(node, "output");
         var fields = doc.Fields(mapping, "output", Fields);
         var typeNode = doc.Required(fields, mapping, "type", "output");
         string type = doc.Text(typeNode, "the output type");
-        if (!ComponentRegistry.BuiltInOutputs.Contains(type, StringComparer.OrdinalIgnoreCase))
+        var registration = registry.FindOutput(type, out bool builtIn, out string problem);
+        if (registration is null && !builtIn)
         {
-            throw doc.Error(typeNode, $"unknown output type '{type}'; registered output types: {string.Join(", ", ComponentRegistry.BuiltInOutputs)}");
+            throw doc.Error(typeNode, problem);
         }
 
-        var config = new OutputConfig { Type = type.ToLowerInvariant(), Name = defaultName };
+        if (registration is not null && !registration.Accepts(records.OutputType))
+        {
+            throw doc.Error(typeNode, $"the output type '{registration.Name}' ({registration.TypeName}) takes {registration.RecordType!.Name} records, but the records here are {records.Output.TypeName}");
+        }
+
+        var config = new OutputConfig { Type = registration?.Name ?? type.ToLowerInvariant(), Name = defaultName, Registration = registration };
         if (!fields.TryGetValue("config", out var configField))
         {
             return config;
         }
 
         var configMapping = doc.Mapping(configField.Value, "output config");
-        var settings = doc.Fields(configMapping, "output config", ConfigFields);
-        if (settings.TryGetValue("format", out var format) && !string.Equals(doc.Text(format.Value, "format"), "jsonl", StringComparison.OrdinalIgnoreCase))
+        var settings = registration is null
+            ? doc.Fields(configMapping, "output config", ConfigFields)
+            : doc.Fields(configMapping, "output config", allowed: null);
+        config = config with { Settings = settings.ToDictionary(s => s.Key, s => doc.Text(s.Value.Value, $"the value of '{s.Key}'"), StringComparer.Ordinal) };
+        if (registration is null && settings.TryGetValue("format", out var format) && !string.Equals(doc.Text(format.Value, "format"), "jsonl", StringComparison.OrdinalIgnoreCase))
         {
             throw doc.Error(format.Value, $"unknown format '{doc.Text(format.Value, "format")}'; the {type} output writes jsonl");
         }

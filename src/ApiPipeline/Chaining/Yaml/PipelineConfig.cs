@@ -145,7 +145,7 @@ public static class PipelineConfig
             watermark = new WatermarkConfig(enabled, registration.Output.Members[member].Name, window);
         }
 
-        var output = top.TryGetValue("output", out var outputNode) ? OutputConfig.Parse(doc, outputNode.Value, registration, id) : null;
+        var output = top.TryGetValue("output", out var outputNode) ? OutputConfig.Parse(doc, outputNode.Value, registry, registration, id) : null;
         return new LoadedPipeline(id, registration, options, onError, output, watermark);
     }
 }
@@ -187,7 +187,7 @@ public sealed class LoadedPipeline
     /// <summary>The <c>watermark</c> section, if given.</summary>
     public WatermarkConfig? Watermark { get; }
 
-    /// <summary>Creates the output the <c>output</c> section describes (a <see cref="JsonlOutput{T}"/> of the extractor's records).</summary>
+    /// <summary>Creates the output the <c>output</c> section describes (an <see cref="IOutput{T}"/> of the extractor's records: a <see cref="JsonlOutput{T}"/>, or the user output type it names).</summary>
     /// <param name="directory">Overrides <see cref="OutputConfig.Directory"/>.</param>
     public object CreateOutput(string? directory = null)
         => (Output ?? throw new InvalidOperationException($"Pipeline '{Id}' has no output section.")).Create(Extractor, directory);

@@ -48,8 +48,11 @@ internal sealed class YamlDocument
 
     public ConfigException Error(YamlNode node, string detail) => new(File, node.Start.Line, node.Start.Column, detail);
 
-    /// <summary>The keys of <paramref name="mapping"/> as scalars, failing on a key not in <paramref name="allowed"/> (named with what it is in).</summary>
-    public Dictionary<string, (YamlScalarNode Key, YamlNode Value)> Fields(YamlMappingNode mapping, string where, params string[] allowed)
+    /// <summary>
+    /// The keys of <paramref name="mapping"/> as scalars, failing on a key not in <paramref name="allowed"/> (named with what it is in;
+    /// <see langword="null"/> allows any key).
+    /// </summary>
+    public Dictionary<string, (YamlScalarNode Key, YamlNode Value)> Fields(YamlMappingNode mapping, string where, params string[]? allowed)
     {
         var fields = new Dictionary<string, (YamlScalarNode, YamlNode)>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in mapping.Children)
@@ -59,7 +62,7 @@ internal sealed class YamlDocument
                 throw Error(keyNode, $"expected a plain key in {where}");
             }
 
-            if (!allowed.Contains(key, StringComparer.Ordinal))
+            if (allowed is not null && !allowed.Contains(key, StringComparer.Ordinal))
             {
                 throw Error(keyNode, $"unknown field '{key}' in {where}; expected one of: {string.Join(", ", allowed)}");
             }

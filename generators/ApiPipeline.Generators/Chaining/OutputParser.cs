@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using ApiPipeline.Generators.Chaining.Model;
+using ApiPipeline.Generators.Diagnostics;
+using ApiPipeline.Generators.Helpers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ApiPipeline.Generators.Chaining;
+
+/// <summary>
+/// Turns an <c>[Output("name")]</c> class into an <see cref="OutputParseResult"/>: a <see cref="RegistryOutput"/> when the class is an
+/// <c>IOutput&lt;T&gt;</c> the registry can create (generic in its one unconstrained type parameter, or for one record type, with a
+/// suitable public constructor), else APP0115–APP0117. Duplicate names across classes are found later, over all of them
+/// (<see cref="DuplicateNames"/>). Never throws on odd input.
+/// </summary>
+internal static class OutputParser
+{
+    public const string OutputAttributeName = "ApiPipeline.OutputAttribute";
+
+    /// <summary>The output types every registry has; a user output may not take their names.</summary>
+    private static readonly string[] BuiltIn = ["jsonl", "json"];
+
+    public static OutputParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax syntax)
+        {
+            return new OutputParseResult(null, null, ImmutableEquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        var attribute = context.Attributes[0];
+        var nameSyntax = (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments.FirstOrDefault();
+        var nameLocation = nameSyntax?.GetLocation() ?? syntax.Identifier.GetLocation();
+        string typeName = Symbols.PlainName(type.OriginalDefinition);
+        var diagnostics = new List<DiagnosticInfo>();
+        string? name = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
+        if (string.IsNullOrWhiteSpace(name) || name!.Trim() != name)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputName, nameLocation, name ?? "", typeName, "is empty or starts or ends with white space"));
+        }
+        else if (BuiltIn.Contains(name, StringComparer.OrdinalIgnoreCase))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputName, nameLocation, name, typeName, $"is the built-in output type '{name.ToLowerInvariant()}'"));
+        }
+
+        var record = RecordType(type, out string? problem);
+        if (record is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotAnOutput, syntax.Identifier.GetLocation(), typeName, problem!));
+            return Result(null, nameLocation, diagnostics);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var constructor = Constructor(type, record);
+        if (constructor is null)
+        {
+            string t = Symbols.Display(record);
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputConstructorMissing, syntax.Identifier.GetLocation(), typeName, t));
+            return Result(null, nameLocation, diagnostics);
+        }
+
+        if (diagnostics.Count > 0)
+        {
+            return Result(null, nameLocation, diagnostics);
+        }
+
+        bool generic = type.Arity == 1;
+        string full = Symbols.FullName(type.OriginalDefinition);
+        var output = new RegistryOutput(
+            name!,
+            typeName,
+            generic ? full.Substring(0, full.LastIndexOf('<')) : full,
+            generic ? null : Symbols.FullName(record),
+            constructor.Value);
+        return Result(output, nameLocation, diagnostics);
+    }
+
+    /// <summary>APP0115 for every output after the first (by class name) that shares a name, case-insensitively, with another.</summary>
+    public static IEnumerable<DiagnosticInfo> DuplicateNames(IEnumerable<OutputName> names)
+    {
+        foreach (var group in names.GroupBy(n => n.Name, StringComparer.OrdinalIgnoreCase))
+        {
+            var ordered = group.OrderBy(n => n.TypeName, StringComparer.Ordinal).ToList();
+            foreach (var duplicate in ordered.Skip(1))
+            {
+                yield return new DiagnosticInfo(
+                    DiagnosticDescriptors.OutputNameId,
+                    duplicate.Location,
+                    new[] { duplicate.Name, duplicate.TypeName, $"is already the name of '{ordered[0].TypeName}'" }.ToImmutableEquatableArray());
+            }
+        }
+    }
+
+    private static OutputParseResult Result(RegistryOutput? output, Location location, List<DiagnosticInfo> diagnostics)
+        => new(output, LocationInfo.From(location), diagnostics.ToImmutableEquatableArray());
+
+    /// <summary>
+    /// The record type: the class's own type parameter for a generic output (which must implement <c>IOutput</c> of it), or the one
+    /// <c>IOutput&lt;T&gt;</c> a non-generic class implements; <see langword="null"/> with the reason otherwise.
+    /// </summary>
+    private static ITypeSymbol? RecordType(INamedTypeSymbol type, out string? problem)
+    {
+        problem = null;
+        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic)
+        {
+            problem = "is not a concrete class";
+            return null;
+        }
+
+        if (!Symbols.IsAccessibleInAssembly(type))
+        {
+            problem = "is not accessible to the generated registry (make it and its containing types public or internal)";
+            return null;
+        }
+
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.IsGenericType)
+            {
+                problem = $"is nested in the generic type '{outer.Name}'";
+                return null;
+            }
+        }
+
+        var outputs = type.AllInterfaces.Where(IsOutputInterface).ToList();
+        if (type.Arity > 1)
+        {
+            problem = "has more than one type parameter; a generic output has exactly one, the record type";
+            return null;
+        }
+
+        if (type.Arity == 1)
+        {
+            var parameter = type.TypeParameters[0];
+            if (parameter.HasReferenceTypeConstraint || parameter.HasValueTypeConstraint || parameter.HasUnmanagedTypeConstraint
+                || parameter.HasNotNullConstraint || parameter.HasConstructorConstraint || parameter.ConstraintTypes.Length > 0)
+            {
+                problem = $"constrains its type parameter '{parameter.Name}'; the registry creates it for any record type, so '{parameter.Name}' must be unconstrained";
+                return null;
+            }
+
+            if (!outputs.Any(o => SymbolEqualityComparer.Default.Equals(o.TypeArguments[0], parameter)))
+            {
+                problem = $"does not implement IOutput<{parameter.Name}>";
+                return null;
+            }
+
+            return parameter;
+        }
+
+        if (outputs.Count != 1)
+        {
+            problem = outputs.Count == 0 ? "does not implement IOutput<T>" : "implements IOutput<T> for more than one record type";
+            return null;
+        }
+
+        var record = outputs[0].TypeArguments[0];
+        if (!Symbols.IsAccessibleInAssembly(record))
+        {
+            problem = $"writes '{Symbols.Display(record)}' records, which the generated registry cannot name";
+            return null;
+        }
+
+        return record;
+    }
+
+    private static bool IsOutputInterface(INamedTypeSymbol candidate)
+        => candidate.OriginalDefinition is { Name: "IOutput", Arity: 1 } definition
+           && definition.ContainingNamespace is { Name: "ApiPipeline", ContainingNamespace.IsGlobalNamespace: true };
+
+    /// <summary>The public or internal constructor the registry calls, by preference; <see langword="null"/> when there is none.</summary>
+    private static OutputConstructor? Constructor(INamedTypeSymbol type, ITypeSymbol record)
+    {
+        var callable = type.InstanceConstructors.Where(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal).ToList();
+        if (callable.Any(c => c.Parameters.Length == 2 && IsTypeInfoOf(c.Parameters[0].Type, record) && IsOutputConfig(c.Parameters[1].Type)))
+        {
+            return OutputConstructor.TypeInfoAndConfig;
+        }
+
+        if (callable.Any(c => c.Parameters.Length == 1 && IsOutputConfig(c.Parameters[0].Type)))
+        {
+            return OutputConstructor.Config;
+        }
+
+        return callable.Any(c => c.Parameters.Length == 0) ? OutputConstructor.Parameterless : null;
+    }
+
+    private static bool IsTypeInfoOf(ITypeSymbol type, ITypeSymbol record)
+        => type is INamedTypeSymbol { Name: "JsonTypeInfo", Arity: 1 } named
+           && named.ContainingNamespace.ToDisplayString() == "System.Text.Json.Serialization.Metadata"
+           && SymbolEqualityComparer.Default.Equals(named.TypeArguments[0], record);
+
+    private static bool IsOutputConfig(ITypeSymbol type)
+        => type is INamedTypeSymbol { Name: "OutputConfig", Arity: 0, ContainingNamespace: { Name: "ApiPipeline", ContainingNamespace.IsGlobalNamespace: true } };
+}

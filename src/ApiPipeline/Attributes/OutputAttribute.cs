@@ -1,0 +1,18 @@
+namespace ApiPipeline;
+
+/// <summary>
+/// Lists an output class in the generated registry under <paramref name="name"/>, so that a YAML pipeline or chain can write through it
+/// (<c>output: { type: console, config: { … } }</c>), with no reflection. The class is either generic in the record type
+/// (<c>ConsoleOutput&lt;T&gt; : IOutput&lt;T&gt;</c>, one unconstrained type parameter: usable for any record type) or implements
+/// <see cref="IOutput{T}"/> for one record type (<c>IssueSink : IOutput&lt;Issue&gt;</c>). It needs a public constructor the registry can
+/// call, in this order of preference: <c>(JsonTypeInfo&lt;T&gt; recordTypeInfo, OutputConfig config)</c>, <c>(OutputConfig config)</c>,
+/// or <c>()</c>; <see cref="OutputConfig"/> carries the file's <c>config:</c> values. Duplicate names, a class that is not such an
+/// output, and a missing constructor are compile-time errors (APP0115–APP0117).
+/// </summary>
+/// <param name="name">The output type's name in configuration files (<c>console</c>); <c>jsonl</c> and <c>json</c> are built in.</param>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class OutputAttribute(string name) : Attribute
+{
+    /// <summary>The output type's name in configuration files.</summary>
+    public string Name { get; } = name;
+}
