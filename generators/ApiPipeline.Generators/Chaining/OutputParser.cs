@@ -109,7 +109,7 @@ internal static class OutputParser
             return null;
         }
 
-        if (!Symbols.IsAccessibleInAssembly(type))
+        if (type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal) || (type.ContainingType is { } container && !Symbols.IsAccessibleInAssembly(container)))
         {
             problem = "is not accessible to the generated registry (make it and its containing types public or internal)";
             return null;

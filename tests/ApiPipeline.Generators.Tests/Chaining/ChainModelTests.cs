@@ -15,7 +15,7 @@ public sealed class ChainModelTests
     {
         var visited = new HashSet<Type>();
         var violations = new List<string>();
-        var pending = new Stack<Type>([typeof(ChainParseResult), typeof(ChainSpec), typeof(StepSpec), typeof(RegistrySpec), typeof(RegistryExtractor), typeof(RegistryChain), typeof(ShapeSpec), typeof(DiagnosticInfo)]);
+        var pending = new Stack<Type>([typeof(ChainParseResult), typeof(ChainSpec), typeof(StepSpec), typeof(RegistrySpec), typeof(RegistryExtractor), typeof(RegistryChain), typeof(ShapeSpec), typeof(RegistryOutput), typeof(OutputParseResult), typeof(OutputName), typeof(DiagnosticInfo)]);
         while (pending.TryPop(out var type))
         {
             if (!visited.Add(type) || type.IsPrimitive || type == typeof(string))

@@ -3,7 +3,7 @@
 
 namespace ApiPipeline.Generated
 {
-    /// <summary>Every extractor and chain of this assembly by name, for configuration-driven runs (YAML), with no reflection.</summary>
+    /// <summary>Every extractor, chain and output type of this assembly by name, for configuration-driven runs (YAML), with no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("ApiPipeline.Generators", "{version}")]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal static class ApiPipelineRegistry
@@ -140,6 +140,9 @@ namespace ApiPipeline.Generated
             new global::ApiPipeline.ChainRegistration[]
             {
                 new global::ApiPipeline.ChainRegistration("Demo.OrgIssues", global::Demo.OrgIssues.Definition, static (httpClient, options) => new global::Demo.OrgIssues(httpClient, options)),
+            },
+            new global::ApiPipeline.OutputRegistration[]
+            {
             });
     }
 }

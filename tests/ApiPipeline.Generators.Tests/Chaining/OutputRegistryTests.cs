@@ -1,0 +1,143 @@
+using ApiPipeline.Generators.Chaining;
+using Microsoft.CodeAnalysis;
+
+namespace ApiPipeline.Generators.Tests.Chaining;
+
+/// <summary>
+/// User output types (<c>[Output]</c>) in the generated registry: the registry snapshot (a generic output, an output of one record type,
+/// each constructor form), and APP0115–APP0117 at the text they point at, with nothing of the bad class in the registry.
+/// </summary>
+public sealed class OutputRegistryTests
+{
+    private const string Outputs = TestSources.Usings + """
+        using System.Text.Json.Serialization.Metadata;
+
+        namespace Demo;
+
+        public abstract class OutputBase<T> : IOutput<T>
+        {
+            public OutputBatchOptions Batching => OutputBatchOptions.Default;
+            public long PendingRecords => 0;
+            public long PendingBytes => 0;
+            public System.Threading.Tasks.ValueTask WriteAsync(ReadOnlyMemory<T> records, System.Threading.CancellationToken cancellationToken = default) => default;
+            public System.Threading.Tasks.ValueTask<OutputCommit> CommitAsync(System.Threading.CancellationToken cancellationToken = default) => new(OutputCommit.Empty);
+            public System.Threading.Tasks.ValueTask DisposeAsync() => default;
+        }
+
+        [Output("console")]
+        public sealed class ConsoleOutput<T> : OutputBase<T>
+        {
+            public ConsoleOutput(JsonTypeInfo<T> recordTypeInfo, OutputConfig config) { }
+            public ConsoleOutput(OutputConfig config) { }
+        }
+
+        [Output("issue-sink")]
+        internal sealed class IssueSink : OutputBase<Issue>
+        {
+            public IssueSink(OutputConfig config) { }
+        }
+
+        public static partial class Holder
+        {
+            [Output("nothing")]
+            internal sealed class Discard<TRecord> : OutputBase<TRecord>;
+        }
+        """;
+
+    [Fact]
+    public void Registry_lists_generic_and_single_type_outputs()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, ChainSources.OrgIssues, Outputs);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        var registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName);
+        Snapshot.Verify("Registry.Outputs", registry.SourceText.ToString());
+    }
+
+    [Fact]
+    public void An_output_alone_makes_a_registry()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, Outputs.Replace("[Output(\"issue-sink\")]", "", StringComparison.Ordinal).Replace("[Output(\"nothing\")]", "", StringComparison.Ordinal));
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.Contains("new OutputRegistration0(),", registry, StringComparison.Ordinal);
+        Assert.Contains("=> new global::Demo.ConsoleOutput<TRecord>(recordTypeInfo, config);", registry, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APP0115_two_outputs_with_one_name()
+    {
+        string source = Outputs.Replace("[Output(\"nothing\")]", "[Output(\"Console\")]", StringComparison.Ordinal);
+
+        var diagnostic = AssertOnly(source, "APP0115", "\"Console\"");
+        Assert.Contains("'Console' of 'Demo.Holder.Discard<TRecord>' is already the name of 'Demo.ConsoleOutput<T>'", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APP0115_a_built_in_name()
+    {
+        string source = Outputs.Replace("[Output(\"issue-sink\")]", "[Output(\"JSONL\")]", StringComparison.Ordinal);
+
+        var diagnostic = AssertOnly(source, "APP0115", "\"JSONL\"");
+        Assert.Contains("is the built-in output type 'jsonl'", diagnostic.GetMessage(), StringComparison.Ordinal);
+        AssertNotListed(source, "Demo.IssueSink");
+    }
+
+    [Theory]
+    [InlineData("[Output(\"plain\")] public sealed class Plain { }", "Plain", "does not implement IOutput<T>")]
+    [InlineData("[Output(\"twice\")] public sealed class Twice : OutputBase<Issue>, IOutput<Repo> { public OutputBatchOptions Batching => OutputBatchOptions.Default; long IOutput<Repo>.PendingRecords => 0; long IOutput<Repo>.PendingBytes => 0; System.Threading.Tasks.ValueTask IOutput<Repo>.WriteAsync(ReadOnlyMemory<Repo> r, System.Threading.CancellationToken c) => default; System.Threading.Tasks.ValueTask<OutputCommit> IOutput<Repo>.CommitAsync(System.Threading.CancellationToken c) => default; }", "Twice", "implements IOutput<T> for more than one record type")]
+    [InlineData("[Output(\"classy\")] public sealed class Classy<T> : OutputBase<T> where T : class { }", "Classy", "constrains its type parameter 'T'")]
+    [InlineData("[Output(\"pair\")] public sealed class Pair<T, U> : OutputBase<T> { }", "Pair", "has more than one type parameter")]
+    [InlineData("[Output(\"fixed\")] public sealed class Fixed<T> : OutputBase<Issue> { }", "Fixed", "does not implement IOutput<T>")]
+    [InlineData("[Output(\"base\")] public abstract class Base<T> : OutputBase<T> { }", "Base", "is not a concrete class")]
+    public void APP0116_not_an_output_the_registry_can_create(string declaration, string name, string reason)
+    {
+        string source = TestSources.Usings + "namespace Demo;\n\n" + declaration + "\n\n" + Outputs[Outputs.IndexOf("public abstract class OutputBase", StringComparison.Ordinal)..];
+
+        var diagnostic = AssertOnly(source, "APP0116", name);
+        Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        AssertNotListed(source, "Demo." + name);
+    }
+
+    [Fact]
+    public void APP0117_no_constructor_the_registry_can_call()
+    {
+        string source = Outputs.Replace("public IssueSink(OutputConfig config) { }", "public IssueSink(string path) { }", StringComparison.Ordinal);
+
+        var diagnostic = AssertOnly(source, "APP0117", "IssueSink");
+        Assert.Contains("(JsonTypeInfo<Issue> recordTypeInfo, OutputConfig config), (OutputConfig config) or ()", diagnostic.GetMessage(), StringComparison.Ordinal);
+        AssertNotListed(source, "Demo.IssueSink");
+    }
+
+    private static void AssertNotListed(string source, string typeName)
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, source);
+        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.DoesNotContain($"\"{typeName}", registry, StringComparison.Ordinal);
+    }
+
+    private static Diagnostic AssertOnly(string source, string id, string spanText, int occurrence = 1)
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, source);
+
+        Assert.Null(result.RunResult.Exception);
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal("Source2.cs", diagnostic.Location.GetLineSpan().Path);
+        int start = diagnostic.Location.SourceSpan.Start;
+        Assert.Equal(spanText, source.Substring(start, diagnostic.Location.SourceSpan.Length));
+        int expected = -1;
+        for (int i = 0; i < occurrence; i++)
+        {
+            expected = source.IndexOf(spanText, expected + 1, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(expected, start);
+        Assert.EndsWith($"/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri, StringComparison.Ordinal);
+        return diagnostic;
+    }
+}
