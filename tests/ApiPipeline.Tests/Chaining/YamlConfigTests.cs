@@ -123,7 +123,7 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         { "      id: parent_id", "      ident: parent_id", 6, 7, "step 1 'ParentItems': 'ident' is not a member of its record Parent; its members are: Id (long), Name (string)" },
         { "      id: parent_id", "      name: parent_id", 13, 18, "step 2 'children': 'parent_id' (string) cannot be mapped to 'ParentId' (long) of ChildQuery without a conversion that can lose data" },
         { "      parent_id: parent_id\n", "", 11, 5, "step 2 'children': the required member 'ParentId' (long) of its input ChildQuery is not mapped" },
-        { "type: jsonl", "type: parquet", 15, 9, "unknown output type 'parquet'; registered output types: jsonl, json" },
+        { "type: jsonl", "type: parquet", 15, 9, "unknown output type 'parquet'; registered output types: jsonl, json, child-counter, text-lines" },
         { "name: chain_input.name", "name: \"chain_input.name", 12, 13, "not valid YAML" },
     };
 
@@ -190,6 +190,6 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Same(ParallelChildren.Definition, chain.Definition);
         Assert.IsType<ParallelChildren>(chain.Create(null, new ChainOptions { Extractor = At }));
         Assert.Contains(registry.Chains, c => c.Name == "SequentialChildren");
-        Assert.Equal(["jsonl", "json"], registry.Outputs);
+        Assert.Equal(["jsonl", "json", "child-counter", "text-lines"], registry.Outputs);
     }
 }
