@@ -146,6 +146,11 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
             return builder.ThenBatched<TIn, TOut>(settings, _factory, _recordTypeInfo, (chainInput, batch) => shape.CreateTyped(mapping.EvaluateBatch(chainInput, batch)));
         }
 
+        if (mapping.EarlierSteps.Count > 0)
+        {
+            return builder.Then<TIn, TOut>(settings, _factory, _recordTypeInfo, mapping.EarlierSteps, (chainInput, parent, lineage) => shape.CreateTyped(mapping.Evaluate(chainInput, parent, lineage)));
+        }
+
         return builder.Then<TIn, TOut>(settings, _factory, _recordTypeInfo, (chainInput, parent) => shape.CreateTyped(mapping.Evaluate(chainInput, parent)));
     }
 

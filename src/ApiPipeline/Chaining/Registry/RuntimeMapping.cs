@@ -4,8 +4,9 @@ namespace ApiPipeline;
 
 /// <summary>
 /// An input mapping read at run time (YAML): for each member of the step's input that is mapped, where its value comes from (the chain
-/// input or the previous step's record, by member index of their shapes) and how it is converted. Values pass as objects, in one array per
-/// input; attribute-declared chains use generated mapping code instead.
+/// input, the previous step's record, or the record of an earlier step the input descends from, read from its <see cref="ChainLineage"/>,
+/// by member index of their shapes) and how it is converted. Values pass as objects, in one array per input; attribute-declared chains
+/// use generated mapping code instead.
 /// </summary>
 internal sealed class RuntimeMapping
 {
@@ -13,6 +14,7 @@ internal sealed class RuntimeMapping
     {
         Target = target;
         Slots = slots;
+        EarlierSteps = [.. slots.Where(s => s.FromStep > 0).Select(s => s.FromStep).Distinct().Order()];
     }
 
     /// <summary>The record of the step before is the input as it is.</summary>
@@ -24,11 +26,14 @@ internal sealed class RuntimeMapping
 
     public bool IsIdentity => Target is null;
 
+    /// <summary>The 1-based positions of the steps before the previous one whose records the mapping reads (through the lineage).</summary>
+    public IReadOnlyList<int> EarlierSteps { get; }
+
     public static RuntimeMapping Create(TypeShape target, IReadOnlyList<MappingSlot> slots) => new(target, slots);
 
-    public object?[] Evaluate(object? chainInput, object? parent) => Evaluate(chainInput, parent, skipBatched: false);
+    public object?[] Evaluate(object? chainInput, object? parent, ChainLineage? lineage = null) => Evaluate(chainInput, parent, lineage, skipBatched: false);
 
-    private object?[] Evaluate(object? chainInput, object? parent, bool skipBatched)
+    private object?[] Evaluate(object? chainInput, object? parent, ChainLineage? lineage, bool skipBatched)
     {
         var values = new object?[Target!.Members.Count];
         Array.Fill(values, ShapeValue.Unset);
@@ -39,7 +44,9 @@ internal sealed class RuntimeMapping
                 continue;
             }
 
-            object? instance = slot.FromChainInput ? chainInput : parent;
+            object? instance = slot.FromChainInput ? chainInput
+                : slot.FromStep > 0 ? (lineage ?? throw new InvalidOperationException($"The mapping from '{slot.Describe}' reads step {slot.FromStep}, but the input carries no lineage.")).Get<object>(slot.FromStep)
+                : parent;
             object? value = slot.Source is null ? instance : instance is null ? null : slot.Source.Get(instance, slot.SourceMember);
             value = slot.Convert(value);
             if (value is null && !Target.Members[slot.Target].AllowsNull)
@@ -53,10 +60,10 @@ internal sealed class RuntimeMapping
         return values;
     }
 
-    /// <summary>The input of a batched step: chain-input slots as in <see cref="Evaluate(object, object)"/>, batched slots joined with commas over the batch.</summary>
+    /// <summary>The input of a batched step: chain-input slots as in <see cref="Evaluate(object, object, ChainLineage)"/>, batched slots joined with commas over the batch.</summary>
     public object?[] EvaluateBatch<TParent>(object? chainInput, IReadOnlyList<TParent> batch)
     {
-        var values = Evaluate(chainInput, null, skipBatched: true);
+        var values = Evaluate(chainInput, null, null, skipBatched: true);
         foreach (var slot in Slots)
         {
             if (!slot.Batched)
@@ -87,6 +94,9 @@ internal sealed record MappingSlot(int Target, bool FromChainInput, TypeShape? S
 {
     /// <summary>Whether the slot joins one value per record of a batch (a batched step's string member).</summary>
     public bool Batched { get; init; }
+
+    /// <summary>The 1-based step before the previous one whose record (from the lineage) the value is read from; 0 for the chain input or the previous record.</summary>
+    public int FromStep { get; init; }
 }
 
 /// <summary>

@@ -65,9 +65,9 @@ public static class ChainConfig
 
         IChainBuilder? builder = null;
         ExtractorRegistration? first = null, previous = null;
-        string? previousName = null;
         var variables = new Dictionary<string, (int Member, YamlNode Node)>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var earlier = new List<EarlierStep>();
         for (int i = 0; i < list.Children.Count; i++)
         {
             var node = doc.Mapping(list.Children[i], $"step {i + 1}");
@@ -108,13 +108,13 @@ public static class ChainConfig
             }
             else
             {
-                var mapping = InputMapping(doc, fields, where, registration, previous!, previousName!, first!, variables, batch is not null);
+                var mapping = InputMapping(doc, fields, where, name, registration, earlier, first!, variables, batch is not null);
                 builder = builder!.Append(registration, settings, mapping);
             }
 
             variables = OutputMapping(doc, fields, where, registration);
             previous = registration;
-            previousName = name;
+            earlier.Add(new EarlierStep(name, registration, batch is not null));
         }
 
         var output = top.TryGetValue("output", out var outputNode) ? OutputConfig.Parse(doc, outputNode.Value, registry, previous!, id) : null;
@@ -213,13 +213,15 @@ public static class ChainConfig
         YamlDocument doc,
         Dictionary<string, (YamlScalarNode Key, YamlNode Value)> fields,
         string where,
+        string name,
         ExtractorRegistration registration,
-        ExtractorRegistration previous,
-        string previousName,
+        List<EarlierStep> earlier,
         ExtractorRegistration first,
         Dictionary<string, (int Member, YamlNode Node)> variables,
         bool batched)
     {
+        var previous = earlier[^1].Registration;
+        string previousName = earlier[^1].Name;
         var target = registration.Input;
         if (!fields.TryGetValue("input_mapping", out var field))
         {
@@ -252,9 +254,10 @@ public static class ChainConfig
                 throw doc.Error(keyNode, $"{where}: '{target.Members[targetIndex].Name}' of {target.TypeName} is mapped twice");
             }
 
-            string source = doc.Text(valueNode, "a state variable, chain_input or chain_input.<member>");
+            string source = doc.Text(valueNode, "a state variable, chain_input, chain_input.<member> or <step>.<member>");
             TypeShape? sourceShape;
             int sourceMember;
+            int fromStep = 0;
             bool fromChainInput;
             Type sourceType;
             string sourceTypeName;
@@ -279,9 +282,15 @@ public static class ChainConfig
                 var m = previous.Output.Members[variable.Member];
                 (sourceShape, sourceMember, fromChainInput, sourceType, sourceTypeName) = (previous.Output, variable.Member, false, m.Type, m.TypeName);
             }
+            else if (FromStep(doc, valueNode, where, name, source, earlier, batched) is var (step, member))
+            {
+                var m = earlier[step - 1].Registration.Output.Members[member];
+                (sourceShape, sourceMember, fromChainInput, sourceType, sourceTypeName) = (earlier[step - 1].Registration.Output, member, false, m.Type, m.TypeName);
+                fromStep = step == earlier.Count ? 0 : step;
+            }
             else
             {
-                throw doc.Error(valueNode, $"{where}: '{source}' is not a state variable of step '{previousName}' (its output_mapping defines: {(variables.Count == 0 ? "none" : string.Join(", ", variables.Keys))}), nor chain_input or chain_input.<member>");
+                throw doc.Error(valueNode, $"{where}: '{source}' is not a state variable of step '{previousName}' (its output_mapping defines: {(variables.Count == 0 ? "none" : string.Join(", ", variables.Keys))}), nor chain_input, chain_input.<member> or <step>.<member> of an earlier step ({string.Join(", ", earlier.Select(e => e.Name))})");
             }
 
             var targetMember = target.Members[targetIndex];
@@ -301,7 +310,7 @@ public static class ChainConfig
 
             var convert = ValueConversion.Find(sourceType, targetMember.Type)
                 ?? throw doc.Error(valueNode, $"{where}: '{source}' ({sourceTypeName}) cannot be mapped to '{targetMember.Name}' ({targetMember.TypeName}) of {target.TypeName} without a conversion that can lose data");
-            slots.Add(new MappingSlot(targetIndex, fromChainInput, sourceShape, sourceMember, convert, source));
+            slots.Add(new MappingSlot(targetIndex, fromChainInput, sourceShape, sourceMember, convert, source) { FromStep = fromStep });
         }
 
         var missing = target.Members.Select((m, i) => (m, i)).Where(x => x.m.Write == ShapeWrite.Required && !mapped.Contains(x.i)).Select(x => $"'{x.m.Name}' ({x.m.TypeName})").ToList();
@@ -313,12 +322,69 @@ public static class ChainConfig
         return RuntimeMapping.Create(target, slots);
     }
 
+    /// <summary>
+    /// A <c>&lt;step&gt;.&lt;member&gt;</c> source (as <c>[Map(…, FromStep = …)]</c>): the 1-based position of the earlier step it names and the
+    /// member of that step's record, or <see langword="null"/> when its first segment names no step. The previous step is read from the
+    /// parent record; a step before it from the lineage, which no batched step may lie in between and a batched step does not have.
+    /// </summary>
+    private static (int Step, int Member)? FromStep(YamlDocument doc, YamlNode node, string where, string name, string source, List<EarlierStep> earlier, bool batched)
+    {
+        int dot = source.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0)
+        {
+            return null;
+        }
+
+        string stepName = source[..dot];
+        string member = source[(dot + 1)..];
+        if (string.Equals(stepName, name, StringComparison.OrdinalIgnoreCase))
+        {
+            throw doc.Error(node, $"{where}: '{source}' reads this step itself; a mapping reads the chain input or an earlier step ({string.Join(", ", earlier.Select(e => e.Name))})");
+        }
+
+        int step = 1 + earlier.FindIndex(e => e.Name == stepName);
+        if (step == 0)
+        {
+            step = 1 + earlier.FindIndex(e => string.Equals(e.Name, stepName, StringComparison.OrdinalIgnoreCase));
+        }
+
+        if (step == 0)
+        {
+            return null;
+        }
+
+        var shape = earlier[step - 1].Registration.Output;
+        int index = shape.IndexOf(member);
+        if (index < 0 || !shape.Members[index].CanRead)
+        {
+            throw doc.Error(node, $"{where}: '{member}' is not a member of the record {shape.TypeName} of step '{earlier[step - 1].Name}'; its members are: {Members(shape, m => m.CanRead)}");
+        }
+
+        if (step < earlier.Count)
+        {
+            if (batched)
+            {
+                throw doc.Error(node, $"{where} is batched: it builds one input from many records, each descending from other records of step '{earlier[step - 1].Name}'; a batched step reads only the previous step ('{earlier[^1].Name}') and the chain input");
+            }
+
+            if (earlier.Skip(step).FirstOrDefault(e => e.Batched) is { } between)
+            {
+                throw doc.Error(node, $"{where}: the records of step '{earlier[step - 1].Name}' do not reach it through the batched step '{between.Name}', which builds one input from many records");
+            }
+        }
+
+        return (step, index);
+    }
+
     internal static string Members(TypeShape shape, Func<ShapeMember, bool> filter)
     {
         var names = shape.Members.Where(filter).Select(m => $"{m.Name} ({m.TypeName})").ToList();
         return names.Count == 0 ? "none" : string.Join(", ", names);
     }
 }
+
+/// <summary>A step already read from the file: its name, extractor, and whether it is batched.</summary>
+internal sealed record EarlierStep(string Name, ExtractorRegistration Registration, bool Batched);
 
 /// <summary>A chain loaded from YAML, resolved against a registry.</summary>
 public sealed class LoadedChain
