@@ -93,7 +93,7 @@ public sealed class PipelineRunner
 
             var pipeline = PipelineConfig.Load(target, Registry);
             var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output);
-            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipeline.ExtractorOptions, pipeline.OnError, loadedOutput, cancellationToken)).ConfigureAwait(false);
+            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipeline.ExtractorOptions, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
         }
 
         var extractor = Registry.FindExtractor(target, out var problem);
@@ -162,8 +162,11 @@ public sealed class PipelineRunner
         public object Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration) => registration.Definition.RecordTypeInfo();
     }
 
-    /// <summary>One extractor into JSONL as a <see cref="Pipeline{TIn, TOut}"/>.</summary>
-    private sealed class PipelineRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, ExtractorOptions options, ErrorMode? onError, object? output, CancellationToken cancellationToken)
+    /// <summary>
+    /// One extractor into JSONL (or the file's output) as a <see cref="Pipeline{TIn, TOut}"/> with the SQLite state store; a pipeline file's
+    /// pipeline is built by <see cref="LoadedPipeline.CreatePipeline"/>, so its <c>watermark</c> and <c>error_handling</c> sections apply.
+    /// </summary>
+    private sealed class PipelineRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, ExtractorOptions options, LoadedPipeline? loaded, object? output, CancellationToken cancellationToken)
         : IExtractorRegistrationVisitor<Task<RunSummary>>
     {
         public async Task<RunSummary> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
@@ -171,21 +174,24 @@ public sealed class PipelineRunner
             // An incremental extractor ([Watermark]) takes --from/--to as its range (a backfill); others get them as input members.
             bool incremental = registration.Definition.Watermark is not null;
             var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? runner.Options.For(registration.Name).Input ?? runner.Options.For(id).Input, incremental ? null : request.From, incremental ? null : request.To);
-            var extractor = registration.CreateExtractor(runner._httpClients(registration.Name), runner.Common(options, request));
+            var httpClient = runner._httpClients(registration.Name);
+            var extractorOptions = runner.Common(options, request);
             var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
             await using var storeScope = store.ConfigureAwait(false);
             var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
             await using (sink.ConfigureAwait(false))
             {
-                var pipeline = new Pipeline<TIn, TOut>(id, extractor, sink, new PipelineOptions
+                var pipelineOptions = new PipelineOptions
                 {
-                    OnError = onError,
                     TimeProvider = runner.TimeProvider,
                     LoggerFactory = runner._loggerFactory,
                     StateStore = store,
                     From = incremental ? request.From : null,
                     Until = incremental ? request.To : null,
-                });
+                };
+                var pipeline = loaded is null
+                    ? new Pipeline<TIn, TOut>(id, registration.CreateExtractor(httpClient, extractorOptions), sink, pipelineOptions)
+                    : (IPipeline<TIn>)loaded.CreatePipeline(sink, httpClient, options: pipelineOptions, extractorOptions: extractorOptions);
                 var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);
                 return runner.Finish(RunSummary.From(result));
             }

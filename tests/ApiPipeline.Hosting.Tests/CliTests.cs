@@ -228,4 +228,42 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("pipeline 'yaml_items': succeeded", output, StringComparison.Ordinal);
         Assert.True(Directory.Exists(Path.Combine(_dir.Path, "yaml_items")));
     }
+
+    [Theory]
+    [InlineData("window_size: 1h", "since=2026-01-25T23:00:00")]
+    [InlineData("enabled: false", null)]
+    public async Task Two_runs_of_a_yaml_incremental_pipeline_use_the_state_store_and_the_files_watermark(string setting, string? secondSince)
+    {
+        string file = Path.Combine(_dir.Path, "incremental.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_incremental\nextractor:\n  class: IncrementalItems\n  base_url: {_server.BaseUrl}\nwatermark:\n  field: updated_at\n  {setting}\n");
+        string[] run = ["run", file, "--output", _dir.Path, "--state", Path.Combine(_dir.Path, "state.db")];
+
+        var (code, output, error) = await Cli(run);
+        Assert.True(code == ExitCodes.Success, output + error);
+        var first = Incremental();
+        Assert.Equal(4, first.Count); // pages 1-3 and the empty page 4
+        Assert.DoesNotContain(first, t => t.Contains("since=", StringComparison.Ordinal));
+
+        (code, output, error) = await Cli(run);
+        Assert.True(code == ExitCodes.Success, output + error);
+        var second = Incremental().Skip(first.Count).ToList();
+        Assert.NotEmpty(second);
+        if (secondSince is null)
+        {
+            Assert.DoesNotContain(second, t => t.Contains("since=", StringComparison.Ordinal));
+        }
+        else
+        {
+            // The stored watermark (the newest updated_at, 2026-01-26) minus the file's window_size.
+            Assert.All(second, t => Assert.Contains(secondSince, Uri.UnescapeDataString(t), StringComparison.Ordinal));
+        }
+
+        List<string> Incremental()
+        {
+            lock (_server.Targets)
+            {
+                return [.. _server.Targets.Where(t => t.StartsWith("/incremental", StringComparison.Ordinal))];
+            }
+        }
+    }
 }

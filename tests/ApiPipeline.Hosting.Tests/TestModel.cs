@@ -40,3 +40,9 @@ public sealed partial class MissingItems : IExtractor<NoInput, Item>;
 [Extractor("http://localhost", "/owners/{owner}/items", Json = typeof(TestJson))]
 [Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
 public sealed partial class OwnerItems : IExtractor<OwnerRef, Item>;
+
+/// <summary>As <see cref="Items"/>, incremental: the watermark follows <c>UpdatedAt</c> and is sent as <c>?since=</c>.</summary>
+[Extractor("http://localhost", "/incremental", Json = typeof(TestJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Watermark(nameof(Item.UpdatedAt), Param = "since", Key = nameof(Item.Id))]
+public sealed partial class IncrementalItems : IExtractor<NoInput, Item>;

@@ -202,11 +202,12 @@ public sealed class LoadedPipeline
     /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
     /// <param name="baseUrl">Overrides the base URL (e.g. a test server).</param>
     /// <param name="options">Pipeline settings (state store, backfill range, …); the file's error mode wins when it gives one.</param>
-    public IPipeline CreatePipeline(object output, HttpClient? httpClient = null, string? baseUrl = null, PipelineOptions? options = null)
+    /// <param name="extractorOptions">Replaces <see cref="ExtractorOptions"/> (a host adds credentials, clock and logging to them); <paramref name="baseUrl"/> still applies.</param>
+    public IPipeline CreatePipeline(object output, HttpClient? httpClient = null, string? baseUrl = null, PipelineOptions? options = null, ExtractorOptions? extractorOptions = null)
         => Extractor.CreatePipeline(
             Id,
             httpClient,
-            baseUrl is null ? ExtractorOptions : ExtractorOptions with { BaseUrl = baseUrl },
+            baseUrl is null ? extractorOptions ?? ExtractorOptions : (extractorOptions ?? ExtractorOptions) with { BaseUrl = baseUrl },
             output,
             (options ?? new PipelineOptions()) with { OnError = OnError ?? options?.OnError },
             Watermark);
