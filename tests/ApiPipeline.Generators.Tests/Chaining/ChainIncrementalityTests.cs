@@ -4,7 +4,8 @@ namespace ApiPipeline.Generators.Tests.Chaining;
 
 /// <summary>
 /// The chain and registry branches across two runs: an unrelated edit leaves them cached, moving a chain re-parses it but emits nothing,
-/// changing a mapping re-emits that chain only, and the registry is re-emitted only when an extractor's shape changes.
+/// changing a mapping re-emits that chain only, and the registry is re-emitted only when an extractor's shape or an output type changes
+/// (moving an output class re-emits nothing).
 /// </summary>
 public sealed class ChainIncrementalityTests
 {
@@ -96,6 +97,27 @@ public sealed class ChainIncrementalityTests
 
         AssertReasons(second.RunResult, TrackingNames.ChainDiagnostics, IncrementalStepRunReason.Modified);
         Assert.Equal(GeneratorHarness.LineOf(moved, "[Map(\"Nme\""), Line(second));
+    }
+
+    [Fact]
+    public void MovingAnOutputClass_ReEmitsNothing_RenamingIt_ReEmitsTheRegistry()
+    {
+        var compilation = GeneratorHarness.CreateCompilation(TestSources.Common, ChainSources.Model, ChainSources.OrgIssues, OutputRegistryTests.Outputs);
+        var first = GeneratorHarness.Run(compilation);
+        var oldTree = compilation.SyntaxTrees[3];
+
+        string moved = OutputRegistryTests.Outputs.Replace("namespace Demo;", "namespace Demo;\n\n// Pushed down.\n\n", StringComparison.Ordinal);
+        var second = GeneratorHarness.Run(compilation.ReplaceSyntaxTree(oldTree, GeneratorHarness.Parse(moved, oldTree.FilePath)), first.Driver);
+        AssertReasons(second.RunResult, TrackingNames.Outputs, IncrementalStepRunReason.Modified);
+        AssertReasons(second.RunResult, TrackingNames.RegistryOutputs, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+        AssertReasons(second.RunResult, TrackingNames.Registry, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+        AssertReasons(second.RunResult, SourceOutput, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+        Assert.Equal(Texts(first), Texts(second));
+
+        string renamed = OutputRegistryTests.Outputs.Replace("[Output(\"console\")]", "[Output(\"terminal\")]", StringComparison.Ordinal);
+        var third = GeneratorHarness.Run(compilation.ReplaceSyntaxTree(oldTree, GeneratorHarness.Parse(renamed, oldTree.FilePath)), first.Driver);
+        AssertReasons(third.RunResult, TrackingNames.Registry, IncrementalStepRunReason.Modified);
+        Assert.Contains(": base(\"terminal\", \"Demo.ConsoleOutput<T>\")", third.AllSources.Single(s => s.HintName == global::ApiPipeline.Generators.Chaining.RegistryEmitter.HintName).SourceText.ToString(), StringComparison.Ordinal);
     }
 
     private static int Line(HarnessResult result)

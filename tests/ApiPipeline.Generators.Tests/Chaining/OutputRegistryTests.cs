@@ -9,7 +9,7 @@ namespace ApiPipeline.Generators.Tests.Chaining;
 /// </summary>
 public sealed class OutputRegistryTests
 {
-    private const string Outputs = TestSources.Usings + """
+    internal const string Outputs = TestSources.Usings + """
         using System.Text.Json.Serialization.Metadata;
 
         namespace Demo;
