@@ -38,6 +38,9 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 {
     private const int NoPartition = int.MinValue;
     private const int UnknownDate = int.MinValue + 1;
+
+    /// <summary>A page's records are written to the file in pieces of about this size (the file stream's buffer is 64 KiB).</summary>
+    private const int PageWriteBytes = 32 * 1024;
     private readonly JsonTypeInfo<T> _typeInfo;
     private readonly JsonlOutputOptions<T> _options;
     private readonly string _root;
@@ -120,37 +123,56 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         _pageFile = null;
     }
 
-    /// <summary>Writes <paramref name="record"/> to its partition's temporary file, as part of the current page.</summary>
+    /// <summary>
+    /// Writes <paramref name="record"/> as part of the current page: serialized (or, passthrough, copied) into a buffer that goes to its
+    /// partition's temporary file when the partition changes, when it holds <see cref="PageWriteBytes"/>, and at the end of the page.
+    /// </summary>
     /// <param name="record">The record.</param>
     public void Add(T record)
     {
         int key = _options.PartitionBy is { } partitionBy ? DayKey(partitionBy(record)) : NoPartition;
-        var file = _pageFile is not null && _pageKey == key ? _pageFile : PageFile(key);
+        if (_pageFile is null || _pageKey != key)
+        {
+            WritePageBuffer();
+            PageFile(key);
+        }
+
+        int before = _buffer.WrittenCount;
         if (_rawJson is not null)
         {
-            var json = _rawJson(record).Span;
-            file.Stream.Write(json);
-            file.Stream.WriteByte((byte)'\n');
-            _pageBytes += json.Length + 1;
+            _buffer.Write(_rawJson(record).Span);
         }
         else
         {
             JsonSerializer.Serialize(_json, record, _typeInfo);
             _json.Flush();
-            _buffer.GetSpan(1)[0] = (byte)'\n';
-            _buffer.Advance(1);
-            file.Stream.Write(_buffer.WrittenSpan);
-            _pageBytes += _buffer.WrittenCount;
-            _buffer.ResetWrittenCount();
             _json.Reset();
         }
 
+        _buffer.GetSpan(1)[0] = (byte)'\n';
+        _buffer.Advance(1);
+        _pageBytes += _buffer.WrittenCount - before;
         _pageRecords++;
+        if (_buffer.WrittenCount >= PageWriteBytes)
+        {
+            WritePageBuffer();
+        }
+    }
+
+    /// <summary>Moves the page's buffered records into the current page file.</summary>
+    private void WritePageBuffer()
+    {
+        if (_buffer.WrittenCount > 0)
+        {
+            _pageFile!.Stream.Write(_buffer.WrittenSpan);
+            _buffer.ResetWrittenCount();
+        }
     }
 
     /// <inheritdoc/>
     public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
     {
+        WritePageBuffer();
         PendingRecords += _pageRecords;
         PendingBytes += _pageBytes;
         foreach (var file in _pageFiles)
@@ -195,8 +217,8 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         BeginPage();
     }
 
-    /// <summary>The open file of <paramref name="key"/>, noting where the current page starts in it.</summary>
-    private OpenFile PageFile(int key)
+    /// <summary>Makes the open file of <paramref name="key"/> the page's current file, noting where the current page starts in it.</summary>
+    private void PageFile(int key)
     {
         bool opened = !_open.TryGetValue(key, out var file);
         file ??= Open(key);
@@ -209,7 +231,6 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
         _pageFile = file;
         _pageKey = key;
-        return file;
     }
 
     /// <summary>
