@@ -187,7 +187,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         // Pages whose URL is known before the previous response (offset with a page size, page numbers) are fetched up to
         // MaxConcurrent at a time into their own buffers, and handed to the sink in order.
         using var ahead = _pagination.MaxConcurrent > 1 && paginator.CanSkipFailedPage
-            ? new PrefetchWindow(this, input, typeInfo, capacity, _pagination.MaxConcurrent - 1, paginator, cancellationToken)
+            ? new PrefetchWindow(this, input, typeInfo, capacity, _pagination.MaxConcurrent, paginator, cancellationToken)
             : null;
         try
         {
@@ -207,7 +207,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     run.Start(url);
                 }
 
-                ahead?.TopUp(url, run.PageNumber);
+                ahead?.TopUp(url, run.PageNumber, fetchingCurrent: prefetched is not { Fetch.IsCompleted: true });
                 var span = Instruments.StartSpan("apipipeline.page", ActivityKind.Client);
                 HttpResponseMessage? response = null;
                 ExtractionException? failure = null;
@@ -348,11 +348,19 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             return null;
         }
 
-        /// <summary>Starts fetching the pages after <paramref name="current"/> until the window is full.</summary>
-        public void TopUp(Uri current, int pageNumber)
+        /// <summary>
+        /// Starts fetching the pages after <paramref name="current"/> while fewer than <c>MaxConcurrent</c> requests are in flight,
+        /// counting the current page's own request while it is still out (<paramref name="fetchingCurrent"/>). Once a total says where
+        /// the pages end, pages that have arrived and wait for their turn do not count (up to twice the window), so all
+        /// <c>MaxConcurrent</c> requests stay busy. Without a known end at most <c>MaxConcurrent − 1</c> pages are asked for ahead,
+        /// as few as can be wasted past the last page.
+        /// </summary>
+        public void TopUp(Uri current, int pageNumber, bool fetchingCurrent)
         {
             var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, pageNumber + _pages.Count) : (current, pageNumber);
-            while (_pages.Count < size && paginator.Ahead(last, number) is { } next)
+            int queued = paginator.KnowsEnd ? 2 * size : size - 1;
+            int limit = fetchingCurrent ? size - 1 : size;
+            while (_pages.Count < queued && InFlight() < limit && paginator.Ahead(last, number) is { } next)
             {
                 var records = new List<TOut>(capacity);
                 var run = new PageRun(owner, input, typeInfo, new PageTarget(new ListSink<TOut>(records), 0)) { PageNumber = ++number, Collected = records };
@@ -366,6 +374,20 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         {
             Drop();
             _stop.Dispose();
+        }
+
+        private int InFlight()
+        {
+            int fetching = 0;
+            foreach (var (_, fetch) in _pages)
+            {
+                if (!fetch.IsCompleted)
+                {
+                    fetching++;
+                }
+            }
+
+            return fetching;
         }
 
         private void Drop()

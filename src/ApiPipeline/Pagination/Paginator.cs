@@ -144,6 +144,9 @@ internal sealed class Paginator
         return readsTotal && !_answered ? null : AfterFailedPage(current, pageNumber);
     }
 
+    /// <summary>Whether a response's total has said where the pages end (then <see cref="Ahead"/> never goes past it).</summary>
+    public bool KnowsEnd => _last is not null;
+
     /// <summary>Remembers the end a response's total gives: the last offset below the total, or the last page number.</summary>
     private void Learn(in PageScan scan)
     {
