@@ -284,7 +284,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         if (_broken)
         {
-            throw new InvalidOperationException("An earlier commit of this run failed after it was recorded; the next run rolls it forward, so nothing more is committed now.");
+            throw new InvalidOperationException("An earlier commit of this run failed half-way; the next run recovers from the last recorded one, so nothing more is committed now.");
         }
 
         if (_output.PendingRecords == 0 && _pagesSinceCommit == 0)
@@ -293,7 +293,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         var prepared = await _output.PrepareCommitAsync(cancellationToken).ConfigureAwait(false);
-        _run = _run with
+        var recorded = _run with
         {
             Records = _run.Records + prepared.Records,
             Pages = _run.Pages + _pagesSinceCommit,
@@ -304,13 +304,25 @@ internal sealed class RunCheckpointer<TIn, TOut>
         var lag = _watermark?.Lag ?? default;
         var newest = NewestMarks();
         var remember = _batchKeys.Where(k => newest.GetValueOrDefault(k.Partition) is not { } mark || k.Mark >= mark - lag).ToList();
-        await _journal.SaveAsync(_run, remember.Select(k => new KeyValuePair<string, WatermarkValue>(PipelineJournal.SeenKey(k.Partition, k.Key), k.Mark)), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Once prepared, the batch is out of the output's hands: recording it is not cancellable. If recording fails, nothing later
+            // may be recorded either (it would point past this batch, whose files the next start deletes as unfinished).
+            await _journal.SaveAsync(recorded, remember.Select(k => new KeyValuePair<string, WatermarkValue>(PipelineJournal.SeenKey(k.Partition, k.Key), k.Mark)), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            _broken = true;
+            throw;
+        }
+
+        _run = recorded;
         _persistedKeys.AddRange(remember);
         _batchKeys.Clear();
         _pagesSinceCommit = 0;
         try
         {
-            return await _output.CompleteCommitAsync(prepared, cancellationToken).ConfigureAwait(false);
+            return await _output.CompleteCommitAsync(prepared, CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {

@@ -135,6 +135,47 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task A_state_save_that_fails_after_the_batch_was_prepared_loses_nothing()
+    {
+        var (table, input) = Table("inc-savefail");
+        table.Add(35, TimeSpan.FromMinutes(1));
+        await using var inner = new InMemoryStateStore();
+        var store = new FailingStore(inner, failOnCommit: 2); // the second batch is prepared, then recording it fails
+
+        var failed = await RunAsync(Extractor(), input, store);
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Contains("disk full", failed.Error!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), Written().Select(c => c.Id).Order());
+
+        var next = await RunAsync(Extractor(), input, inner);
+
+        Assert.True(next.Status == PipelineStatus.Succeeded, next.Error?.ToString());
+        Assert.True(next.Resumed);
+        Assert.Equal(Enumerable.Range(1, 35).Select(i => (long)i), Written().Select(c => c.Id).Order());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "*.tmp"));
+    }
+
+    /// <summary>A state store whose <paramref name="failOnCommit"/>-th transaction fails, as a full disk would.</summary>
+    private sealed class FailingStore(IStateStore inner, int failOnCommit) : IStateStore
+    {
+        private int _commits;
+
+        public string Location => inner.Location;
+
+        public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default) => inner.GetAsync(scope, key, cancellationToken);
+
+        public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> GetScopeAsync(string scope, CancellationToken cancellationToken = default) => inner.GetScopeAsync(scope, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> GetScopesAsync(string prefix = "", CancellationToken cancellationToken = default) => inner.GetScopesAsync(prefix, cancellationToken);
+
+        public ValueTask CommitAsync(StateChange change, CancellationToken cancellationToken = default)
+            => ++_commits == failOnCommit ? throw new IOException("disk full") : inner.CommitAsync(change, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
     public async Task Without_a_range_parameter_the_pipeline_filters_records_itself_and_counts_what_it_drops()
     {
         var (table, input) = Table("inc-client");
