@@ -412,8 +412,10 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 change.Put(state.Scope, ChainStateStore.ItemKey(Index, parent), marker);
             }
 
-            await state.CommitAsync(change, cancellationToken).ConfigureAwait(false);
-            commit = await output.CompleteCommitAsync(prepared, cancellationToken).ConfigureAwait(false);
+            // Once prepared, the batch is out of the output's hands: recording and completing it are not cancellable (a cancelled
+            // record would leave the progress markers for the final commit, which would then point past this batch's records).
+            await state.CommitAsync(change, CancellationToken.None).ConfigureAwait(false);
+            commit = await output.CompleteCommitAsync(prepared, CancellationToken.None).ConfigureAwait(false);
             touched.Clear();
         }
         else
