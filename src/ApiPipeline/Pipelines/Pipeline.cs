@@ -266,47 +266,63 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 return;
             }
 
-            WindowSink.TooDeepException? tooDeep = null;
             try
             {
                 await slots.WaitAsync(stop.Token).ConfigureAwait(false);
-                try
-                {
-                    await _extractor.ExtractIntoAsync(input, start, new WindowSink(sink, key, options.MaxResults), stop.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }
-            catch (WindowSink.TooDeepException ex) when (window.Length >= 2 * TimeWindowOptions.MinimumSize)
-            {
-                tooDeep = ex;
-            }
-            catch (WindowSink.TooDeepException ex)
-            {
-                Fail(new ExtractionException(ExtractionErrorKind.TooManyResults, _extractor.Name, ex.Page.Number, ex.Page.Url, $"the time window {window} reports {ex.Total:N0} results, more than MaxResults ({options.MaxResults:N0}), and is already the smallest window ({Duration.Format(TimeWindowOptions.MinimumSize)}); the API cannot be windowed finer") { Attempts = ex.Page.Attempts });
-            }
-            catch (ExtractionException ex) when (_mode != ErrorMode.FailFast && !PageResilience.EndsRun(ex.Kind) && !stop.IsCancellationRequested)
-            {
-                // The rest of this window is skipped; its pages before the failure went to the output whole.
-                await sink.FailedAsync(ex, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+                return;
+            }
+
+            Exception? error = null;
+            try
+            {
+                await _extractor.ExtractIntoAsync(input, start, new WindowSink(sink, key, options.MaxResults), stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                Fail(ex);
+                error = Classify(ex, window);
+                if (error is not null && EndsRun(error))
+                {
+                    // Before the slot is released, so that no other window starts after a failure that ends the run.
+                    Fail(error);
+                }
+            }
+            finally
+            {
+                slots.Release();
             }
 
-            if (tooDeep is not null)
+            switch (error)
             {
-                checkpointer.ForgetWindow(key);
-                var (first, second) = window.Halve();
-                await Task.WhenAll(ExtractAsync(first), ExtractAsync(second)).ConfigureAwait(false);
+                case WindowSink.TooDeepException:
+                    checkpointer.ForgetWindow(key);
+                    var (first, second) = window.Halve();
+                    await Task.WhenAll(ExtractAsync(first), ExtractAsync(second)).ConfigureAwait(false);
+                    break;
+                case ExtractionException failed when !EndsRun(failed):
+                    // The rest of this window is skipped; its pages before the failure went to the output whole.
+                    await sink.FailedAsync(failed, cancellationToken).ConfigureAwait(false);
+                    break;
             }
         }
+
+        // What a window's failure means: nothing (the run is stopping anyway), a split, or an error (a window that cannot be split
+        // any further becomes an ExtractionException, handled by the error mode like any other).
+        Exception? Classify(Exception error, TimeWindow window) => error switch
+        {
+            OperationCanceledException when stop.IsCancellationRequested => null,
+            WindowSink.TooDeepException deep when window.Length < 2 * TimeWindowOptions.MinimumSize => new ExtractionException(ExtractionErrorKind.TooManyResults, _extractor.Name, deep.Page.Number, deep.Page.Url, $"the time window {window} reports {deep.Total:N0} results, more than MaxResults ({options.MaxResults:N0}), and is already the smallest window ({Duration.Format(TimeWindowOptions.MinimumSize)}); the API cannot be windowed finer") { Attempts = deep.Page.Attempts },
+            _ => error,
+        };
+
+        bool EndsRun(Exception error) => error switch
+        {
+            WindowSink.TooDeepException => false,
+            ExtractionException failed => _mode == ErrorMode.FailFast || PageResilience.EndsRun(failed.Kind) || stop.IsCancellationRequested,
+            _ => true,
+        };
 
         void Fail(Exception error)
         {

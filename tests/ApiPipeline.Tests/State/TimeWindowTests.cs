@@ -96,6 +96,24 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
     }
 
     [Fact]
+    public async Task Under_Continue_a_window_that_cannot_be_split_is_a_counted_failure_and_the_other_windows_are_written()
+    {
+        var api = Search("tw-tooDeepContinue");
+        api.AddSpread(T0.AddSeconds(1), TimeSpan.Zero, 5);
+        api.AddSpread(T0.AddSeconds(3), TimeSpan.Zero, 1);
+        var extractor = new CappedWindowedChanges(At with { TimeWindows = new TimeWindowOptions { Size = TimeSpan.FromSeconds(4), MaxResults = 2 } });
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes" });
+
+        var result = await new Pipeline<Scenario, Change>("windows", extractor, output, new PipelineOptions { StateStore = new InMemoryStateStore(), Until = T0.AddSeconds(4), OnError = ErrorMode.Continue }).ExecuteAsync(api.Input);
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal(ExtractionErrorKind.TooManyResults, Assert.Single(result.Errors).Kind);
+        Assert.Equal(1, result.Failures);
+        Assert.Equal([6L], Written().Select(c => c.Id));
+        Assert.Null(result.Watermark);
+    }
+
+    [Fact]
     public async Task A_failed_window_resumes_at_its_failed_page_and_finished_windows_are_not_read_again()
     {
         var api = Search("tw-resume");
