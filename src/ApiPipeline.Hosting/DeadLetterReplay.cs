@@ -80,6 +80,13 @@ internal static class DeadLetterReplay
             }
 
             bool late = entry.Kind == DeadLetterEntry.LateRecordKind;
+            if (!late && entry.Skipped == DeadLetterEntry.RecordSkipped)
+            {
+                left.Add($"{entry.Pipeline}/{entry.Extractor} page {entry.Page}: a record that does not fit the record type ({entry.Error}); it cannot be replayed as it is: fix the record type (or the data), load the record from this line, then remove the line");
+                keep.Add(line);
+                continue;
+            }
+
             string what = late ? $"{entry.Pipeline}/{entry.Extractor} late record (watermark {entry.Watermark}, partition {entry.Partition})" : $"{entry.Pipeline}/{entry.Extractor} page {entry.Page}";
             if (late && entry.Record is null)
             {

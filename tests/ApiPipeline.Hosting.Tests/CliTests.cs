@@ -83,6 +83,21 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_keeps_a_record_that_did_not_fit_and_says_why()
+    {
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"RecordMismatch","page":2,"url":"http://h/items?page=2","attempts":1,"skipped":"record","error":"record 1 of 'data' does not fit Item: The JSON value could not be converted to System.Int64. Path: $.id","record":{"id":"five"}}""";
+        await File.WriteAllLinesAsync(file, [line]);
+
+        var (code, text, error) = await Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Contains("items/Items page 2: a record that does not fit the record type (record 1 of 'data' does not fit Item", text, StringComparison.Ordinal);
+        Assert.Contains("it cannot be replayed as it is", text, StringComparison.Ordinal);
+        Assert.Equal([line], await File.ReadAllLinesAsync(file));
+    }
+
+    [Fact]
     public async Task Running_something_unknown_is_a_usage_error_listing_what_exists()
     {
         var (code, _, error) = await Cli("run", "NoSuchPipeline", "--output", _dir.Path);

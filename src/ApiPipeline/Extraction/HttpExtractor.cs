@@ -187,7 +187,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         // Pages whose URL is known before the previous response (offset with a page size, page numbers) are fetched up to
         // MaxConcurrent at a time into their own buffers, and handed to the sink in order.
         using var ahead = _pagination.MaxConcurrent > 1 && paginator.CanSkipFailedPage
-            ? new PrefetchWindow(this, input, typeInfo, capacity, _pagination.MaxConcurrent, paginator, cancellationToken)
+            ? new PrefetchWindow(this, input, typeInfo, capacity, _pagination.MaxConcurrent, page.AcceptsRejects, paginator, cancellationToken)
             : null;
         try
         {
@@ -245,19 +245,25 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 Uri? next;
                 using (response)
                 {
-                    if (current.Collected is { } records)
+                    if (current.Collected is { } collected)
                     {
                         // A prefetched page was parsed into its own list: hand it over now that its turn has come.
                         page.BeginPage(run.RecordsBefore);
-                        foreach (var record in records)
+                        foreach (var record in collected.Records)
                         {
                             page.Add(record);
+                        }
+
+                        foreach (var (json, reason) in collected.Rejected)
+                        {
+                            page.Reject(json, reason);
                         }
                     }
 
                     try
                     {
-                        next = paginator.Next(url, current.Scan, response!.Headers, run.PageNumber, page.Count, run.RecordsBefore + page.Count);
+                        // Records diverted as not fitting were still in the response: offsets advance past them too.
+                        next = paginator.Next(url, current.Scan, response!.Headers, run.PageNumber, page.Count + page.Rejected, run.RecordsBefore + page.Count);
                     }
                     catch (Paginator.PaginatorException ex)
                     {
@@ -288,12 +294,15 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// Between the parser and the caller's sink: counts the page's records and keeps only those within
     /// <see cref="PaginationOptions.MaxRecords"/>.
     /// </summary>
-    private sealed class PageTarget(IPageSink<TOut> sink, long maxRecords) : IPageSink<TOut>
+    private sealed class PageTarget(IPageSink<TOut> sink, long maxRecords) : IPageSink<TOut>, IRecordRejects
     {
         private long _room;
 
         /// <summary>The records the current page handed on.</summary>
         public int Count { get; private set; }
+
+        /// <summary>The records of the current page that did not fit the record type and were handed on as rejects.</summary>
+        public int Rejected { get; private set; }
 
         public void BeginPage(long recordsBefore)
         {
@@ -304,6 +313,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         public void BeginPage()
         {
             Count = 0;
+            Rejected = 0;
             sink.BeginPage();
         }
 
@@ -318,9 +328,18 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => sink.EndPageAsync(page, cancellationToken);
 
+        public bool AcceptsRejects => sink is IRecordRejects { AcceptsRejects: true };
+
+        public void Reject(ReadOnlySpan<byte> json, string reason)
+        {
+            Rejected++;
+            ((IRecordRejects)sink).Reject(json, reason);
+        }
+
         public void AbortPage()
         {
             Count = 0;
+            Rejected = 0;
             sink.AbortPage();
         }
     }
@@ -331,7 +350,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// dropped. When the pagination reads a total, the window waits for the first response and never asks past the last page
     /// (<see cref="Paginator.Ahead"/>).
     /// </summary>
-    private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity, int size, Paginator paginator, CancellationToken cancellationToken) : IDisposable
+    private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity, int size, bool acceptsRejects, Paginator paginator, CancellationToken cancellationToken) : IDisposable
     {
         private readonly Queue<(PageRun Run, Task<HttpResponseMessage> Fetch)> _pages = new(size);
         private CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -362,8 +381,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             int limit = fetchingCurrent ? size - 1 : size;
             while (_pages.Count < queued && InFlight() < limit && paginator.Ahead(last, number) is { } next)
             {
-                var records = new List<TOut>(capacity);
-                var run = new PageRun(owner, input, typeInfo, new PageTarget(new ListSink<TOut>(records), 0)) { PageNumber = ++number, Collected = records };
+                var collected = new ListSink<TOut>(new List<TOut>(capacity), acceptsRejects);
+                var run = new PageRun(owner, input, typeInfo, new PageTarget(collected, 0)) { PageNumber = ++number, Collected = collected };
                 run.Start(next);
                 _pages.Enqueue((run, owner.FetchAsync(run, _stop.Token).AsTask()));
                 last = next;
@@ -727,7 +746,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         public PageTarget Target { get; } = target;
 
         /// <summary>The records of a page fetched ahead of its turn, or <see langword="null"/> when records go straight to the sink.</summary>
-        public List<TOut>? Collected { get; init; }
+        public ListSink<TOut>? Collected { get; init; }
 
         public string? InputText { get; set; }
 

@@ -2,19 +2,32 @@ using System.Threading.Channels;
 
 namespace ApiPipeline;
 
-/// <summary>Collects a page's records into a list; <see cref="PageParser"/>'s target when a caller wants a list.</summary>
+/// <summary>
+/// Collects a page's records into a list; <see cref="PageParser"/>'s target when a caller wants a list (and, with
+/// <paramref name="acceptsRejects"/>, the records that do not fit, for a page fetched ahead of its turn).
+/// </summary>
 /// <typeparam name="T">The record type.</typeparam>
-internal sealed class ListSink<T>(List<T> records) : IPageSink<T>
+internal sealed class ListSink<T>(List<T> records, bool acceptsRejects = false) : IPageSink<T>, IRecordRejects
 {
     public List<T> Records { get; } = records;
 
-    public void BeginPage() => Records.Clear();
+    public List<(byte[] Json, string Reason)> Rejected { get; } = [];
+
+    public bool AcceptsRejects => acceptsRejects;
+
+    public void BeginPage() => AbortPage();
 
     public void Add(T record) => Records.Add(record);
 
+    public void Reject(ReadOnlySpan<byte> json, string reason) => Rejected.Add((json.ToArray(), reason));
+
     public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
-    public void AbortPage() => Records.Clear();
+    public void AbortPage()
+    {
+        Records.Clear();
+        Rejected.Clear();
+    }
 }
 
 /// <summary>
@@ -46,6 +59,21 @@ internal sealed class PageCollector<T>(ChannelWriter<Page<T>> pages, int capacit
     }
 
     public void AbortPage() => _records.Clear();
+}
+
+/// <summary>
+/// A sink that can take a record that does not fit the record type instead of failing its page (a pipeline under
+/// <see cref="ErrorMode.DeadLetter"/> writes it to the dead-letter file): the parser then moves past the record and goes on.
+/// </summary>
+internal interface IRecordRejects
+{
+    /// <summary>Whether records that do not fit are handed over instead of failing the page.</summary>
+    bool AcceptsRejects { get; }
+
+    /// <summary>A record of the current page that does not fit the record type: its JSON as sent, and why.</summary>
+    /// <param name="json">The record's JSON.</param>
+    /// <param name="reason">What did not fit (names the record and the field).</param>
+    void Reject(ReadOnlySpan<byte> json, string reason);
 }
 
 /// <summary>

@@ -71,7 +71,7 @@ internal sealed class LateRecordLetters<TOut>
             0,
             partition,
             0,
-            "record",
+            DeadLetterEntry.RecordSkipped,
             $"late record: its {_watermark.Field} {mark} is older than the stored watermark {stored} minus the allowed lateness {lateness}",
             null,
             null,

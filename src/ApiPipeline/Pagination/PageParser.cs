@@ -155,6 +155,13 @@ internal static class PageParser
             case JsonTokenType.StartArray:
                 ReadRecords(ref reader, json, typeInfo, records, path);
                 break;
+            case JsonTokenType.StartObject when records is IRecordRejects { AcceptsRejects: true } rejects:
+                if (TryReadOrReject(ref reader, json, typeInfo, path, 0, single: true, rejects, out var value))
+                {
+                    records.Add(value);
+                }
+
+                break;
             case JsonTokenType.StartObject:
                 records.Add(ReadRecord(ref reader, json, typeInfo, path, 0, single: true));
                 break;
@@ -170,9 +177,40 @@ internal static class PageParser
     private static void ReadRecords<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, IPageSink<T> records, string path)
     {
         int index = 0;
+        var rejects = records is IRecordRejects { AcceptsRejects: true } accepting ? accepting : null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            records.Add(ReadRecord(ref reader, json, typeInfo, path, index++, single: false));
+            if (rejects is null)
+            {
+                records.Add(ReadRecord(ref reader, json, typeInfo, path, index, single: false));
+            }
+            else if (TryReadOrReject(ref reader, json, typeInfo, path, index, single: false, rejects, out var value))
+            {
+                records.Add(value);
+            }
+
+            index++;
+        }
+    }
+
+    /// <summary>Reads a record, or hands one that does not fit the record type to <paramref name="rejects"/> and moves past it.</summary>
+    private static bool TryReadOrReject<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, string path, int index, bool single, IRecordRejects rejects, out T value)
+    {
+        var start = reader;
+        try
+        {
+            value = ReadRecord(ref reader, json, typeInfo, path, index, single);
+            return true;
+        }
+        catch (PageShapeException ex) when (ex.Kind == ExtractionErrorKind.RecordMismatch)
+        {
+            // The record is valid JSON (ReadRecord tells broken JSON apart, and that still fails the page): skip it whole.
+            reader = start;
+            int begin = (int)reader.TokenStartIndex;
+            reader.Skip();
+            rejects.Reject(json[begin..(int)reader.BytesConsumed], ex.Message);
+            value = default!;
+            return false;
         }
     }
 

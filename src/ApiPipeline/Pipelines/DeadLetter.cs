@@ -16,7 +16,10 @@ namespace ApiPipeline;
 /// <param name="Page">The page's number in its input's extraction.</param>
 /// <param name="Url">The request URL, secrets redacted.</param>
 /// <param name="Attempts">The attempts made.</param>
-/// <param name="Skipped">What was skipped: <c>page</c> (the run went on with the next page) or <c>input</c> (the rest of the input).</param>
+/// <param name="Skipped">
+/// What was skipped: <c>page</c> (the run went on with the next page), <c>input</c> (the rest of the input), or <c>record</c> (one
+/// record: a late one, or one that did not fit the record type, whose page was written without it).
+/// </param>
 /// <param name="Error">The error message (secrets redacted).</param>
 /// <param name="Body">The start of the response body (at most about 1,000 characters, secrets removed).</param>
 /// <param name="Input">The input (see <see cref="ExtractionException.Input"/>).</param>
@@ -41,6 +44,9 @@ internal sealed record DeadLetterEntry(
     /// <summary>The <see cref="Kind"/> of a late record's entry.</summary>
     public const string LateRecordKind = "LateRecord";
 
+    /// <summary>The <see cref="Skipped"/> of an entry that holds one record that did not fit the record type (its page was written).</summary>
+    public const string RecordSkipped = "record";
+
     /// <summary>A late record's partition (the key its watermark is stored under).</summary>
     public string? Partition { get; init; }
 
@@ -50,7 +56,7 @@ internal sealed record DeadLetterEntry(
     /// <summary>The partition's stored watermark when the late record was read.</summary>
     public string? StoredWatermark { get; init; }
 
-    /// <summary>A late record, as the record type's JSON.</summary>
+    /// <summary>A late record, as the record type's JSON; or a record that did not fit the record type, as the API sent it.</summary>
     public JsonElement? Record { get; init; }
 }
 

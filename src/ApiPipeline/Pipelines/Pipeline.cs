@@ -346,16 +346,25 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// One time window's pages: collected while the page is parsed (windows run concurrently, the output takes one page at a time) and
     /// handed to the run whole. The first page's total decides whether the window must be split.
     /// </summary>
-    private sealed class WindowSink(RunSink run, string partition, int maxResults) : IPageSink<TOut>
+    private sealed class WindowSink(RunSink run, string partition, int maxResults) : IPageSink<TOut>, IRecordRejects
     {
         private readonly List<TOut> _records = [];
+        private readonly List<(byte[] Json, string Reason)> _rejected = [];
         private bool _first = true;
 
-        public void BeginPage() => _records.Clear();
+        public bool AcceptsRejects => run.AcceptsRejects;
+
+        public void BeginPage() => AbortPage();
 
         public void Add(TOut record) => _records.Add(record);
 
-        public void AbortPage() => _records.Clear();
+        public void Reject(ReadOnlySpan<byte> json, string reason) => _rejected.Add((json.ToArray(), reason));
+
+        public void AbortPage()
+        {
+            _records.Clear();
+            _rejected.Clear();
+        }
 
         public async ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
         {
@@ -369,8 +378,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
 
             _first = false;
-            await run.WritePageAsync(partition, _records, page, cancellationToken).ConfigureAwait(false);
-            _records.Clear();
+            await run.WritePageAsync(partition, _records, _rejected, page, cancellationToken).ConfigureAwait(false);
+            AbortPage();
         }
 
         /// <summary>The window's first page reports more results than the API returns for one query.</summary>
@@ -387,12 +396,13 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// its way into the output; at the end of a page both take it in and the batch is committed when it is full. A page holds a gate
     /// from its first record to its end, so the flush-interval commit (on its own task) only ever commits whole pages.
     /// </summary>
-    private sealed class RunSink(Pipeline<TIn, TOut> owner, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter) : IPageSink<TOut>, IConsumingPageSink
+    private sealed class RunSink(Pipeline<TIn, TOut> owner, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter) : IPageSink<TOut>, IConsumingPageSink, IRecordRejects
     {
         /// <summary>The longest single wait of the flusher (<see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> takes at most ~49 days).</summary>
         private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
         private readonly IPageSink<TOut> _output = owner._output as IPageSink<TOut> ?? new BufferedPageSink<TOut>(owner._output);
         private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly List<(byte[] Json, string Reason)> _rejected = [];
         private long _lastCommit = owner._options.TimeProvider.GetTimestamp();
         private bool _inPage;
 
@@ -400,6 +410,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         public string Partition { get; set; } = "";
 
         public bool ConsumesRecords => _output is IConsumingPageSink { ConsumesRecords: true };
+
+        /// <summary>Under <see cref="ErrorMode.DeadLetter"/> a record that does not fit goes to the dead-letter file and its page is written.</summary>
+        public bool AcceptsRejects => owner._mode == ErrorMode.DeadLetter && deadLetter is not null;
+
+        public void Reject(ReadOnlySpan<byte> json, string reason) => _rejected.Add((json.ToArray(), reason));
 
         public void BeginPage()
         {
@@ -415,15 +430,18 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 _inPage = true;
             }
 
+            _rejected.Clear();
             checkpointer.BeginPage(Partition);
             _output.BeginPage();
         }
 
         /// <summary>A whole page of <paramref name="partition"/> (a time window's, collected while other windows were read).</summary>
-        public async ValueTask WritePageAsync(string partition, List<TOut> records, PageInfo page, CancellationToken cancellationToken)
+        public async ValueTask WritePageAsync(string partition, List<TOut> records, List<(byte[] Json, string Reason)> rejected, PageInfo page, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             _inPage = true;
+            _rejected.Clear();
+            _rejected.AddRange(rejected);
             checkpointer.BeginPage(partition);
             _output.BeginPage();
             foreach (var record in records)
@@ -472,6 +490,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             if (_inPage)
             {
+                _rejected.Clear();
                 checkpointer.AbortPage();
                 _output.AbortPage();
                 Leave();
@@ -501,6 +520,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     return;
                 }
 
+                foreach (var (json, reason) in _rejected)
+                {
+                    // In the dead-letter file (flushed to disk) before the page that left it out is committed.
+                    var error = new ExtractionException(ExtractionErrorKind.RecordMismatch, owner._extractor.Name, page.Number, page.Url, reason);
+                    await owner.RecordFailureAsync(error, pageSkipped: false, run, deadLetter, cancellationToken, json).ConfigureAwait(false);
+                }
+
+                _rejected.Clear();
                 await _output.EndPageAsync(page, cancellationToken).ConfigureAwait(false);
                 checkpointer.EndPage(page.Next);
                 run.Pages++;
@@ -613,7 +640,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
     }
 
-    private async ValueTask RecordFailureAsync(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts a failure that the run goes on after, and writes it to the dead-letter file under <see cref="ErrorMode.DeadLetter"/>: a
+    /// skipped page, the rest of an input, or (with <paramref name="record"/>) one record that did not fit the record type.
+    /// </summary>
+    private async ValueTask RecordFailureAsync(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, CancellationToken cancellationToken, byte[]? record = null)
     {
         if (_mode == ErrorMode.Skip)
         {
@@ -630,7 +661,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         if (deadLetter is not null)
         {
-            await deadLetter.WriteAsync(DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider), cancellationToken).ConfigureAwait(false);
+            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider);
+            if (record is not null)
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(record);
+                entry = entry with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone() };
+            }
+
+            await deadLetter.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
             run.DeadLettered++;
             Instruments.DeadLettered(Id, error.Extractor);
             if (_logger is not null)
@@ -642,7 +680,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         Update(s => s with { Failures = run.Failures, Skipped = run.Skipped, DeadLettered = run.DeadLettered, LastError = error.Message });
         if (_logger is not null)
         {
-            Log.FailureSkipped(_logger, "pipeline", Id, pageSkipped ? $"page {error.PageNumber}" : "the rest of an input", error.Attempts, error.Kind.ToString(), error.Message);
+            Log.FailureSkipped(_logger, "pipeline", Id, record is not null ? $"a record of page {error.PageNumber}" : pageSkipped ? $"page {error.PageNumber}" : "the rest of an input", error.Attempts, error.Kind.ToString(), error.Message);
         }
     }
 

@@ -165,6 +165,25 @@ public sealed class PassthroughTests(ApiFixture fixture) : ApiTests(fixture), IC
     }
 
     [Fact]
+    public async Task Under_DeadLetter_a_record_without_a_required_field_is_dead_lettered_with_the_reason_and_its_page_is_written()
+    {
+        Map("raw-missing-dl/items", ctx => Reply.Json(ctx, """{"data":[{"id":1},{"name":"no id"},{"id":3}],"next":null}"""));
+        await using var output = Output("raw-missing-dl");
+        var pipeline = new Pipeline<Scenario, RawRecord<RawItemKeys>>("raw-missing-dl", new RawCursorItems(At), output, new PipelineOptions { OnError = ErrorMode.DeadLetter });
+
+        var result = await pipeline.ExecuteAsync(new Scenario("raw-missing-dl"));
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal("{\"id\":1}\n{\"id\":3}\n", File.ReadAllText(Assert.Single(Directory.EnumerateFiles(Path.Combine(_dir.Path, "raw-missing-dl"), "*.jsonl", SearchOption.AllDirectories))));
+        using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(pipeline.DeadLetterPath!)));
+        Assert.Equal("""{"name":"no id"}""", entry.RootElement.GetProperty("record").GetRawText());
+        Assert.Equal("record", entry.RootElement.GetProperty("skipped").GetString());
+        string reason = entry.RootElement.GetProperty("error").GetString()!;
+        Assert.Contains("record 1 of 'data' does not fit RawItemKeys", reason, StringComparison.Ordinal);
+        Assert.Contains("'id'", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_record_with_a_field_of_the_wrong_type_fails_the_page_naming_the_field_and_the_type()
     {
         Map("raw-mistyped/items", ctx => Reply.Json(ctx, """{"data":[{"id":1},{"id":"2"}],"next":null}"""));

@@ -161,6 +161,38 @@ public sealed class ErrorPolicyTests
     }
 
     [Fact]
+    public async Task DeadLetter_diverts_a_record_that_does_not_fit_and_writes_the_rest_of_its_page()
+    {
+        // Page 2 holds rows 4 and 6 and, between them, a row whose id is not a number.
+        const string bad = """{"id":"five","name":"row-5"}""";
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(9, (ctx, _, offset) => offset == 3
+            ? Faults.Json(ctx, $$"""{"data":[{{Faults.Row(4)}},{{bad}},{{Faults.Row(6)}}]}""")
+            : null));
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+        var pipeline = new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), output);
+
+        var result = await pipeline.ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal([1, 2, 3, 4, 6, 7, 8, 9], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal((1L, 1L, 8L), (result.Failures, result.DeadLettered, result.Records));
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(ExtractionErrorKind.RecordMismatch, error.Kind);
+        Assert.Contains("record 1 of 'data' does not fit Row", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, error.PageNumber);
+
+        using var entry = JsonDocument.Parse(Assert.Single(File.ReadAllLines(Path.Combine(temp.Path, "rows.dead-letter.jsonl"))));
+        var e = entry.RootElement;
+        Assert.Equal("RecordMismatch", e.GetProperty("kind").GetString());
+        Assert.Equal("record", e.GetProperty("skipped").GetString());
+        Assert.Equal(2, e.GetProperty("page").GetInt32());
+        Assert.Equal(bad, e.GetProperty("record").GetRawText());
+        Assert.Contains("$.id", e.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(e.TryGetProperty("resume", out _));
+    }
+
+    [Fact]
     public async Task DeadLetter_redacts_secret_looking_input_members_and_query_values()
     {
         const string Secret = "tok-9f8e7d6c5b4a";
