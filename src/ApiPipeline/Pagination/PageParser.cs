@@ -295,7 +295,8 @@ internal static class PageParser
     private static PageShapeException Unexpected(PageLayout layout, int target, string expected, JsonTokenType found)
         => new($"expected {expected} at '{layout.Path(target)}', found {Describe(found)}");
 
-    private static string Describe(JsonTokenType token) => token switch
+    /// <summary>A token in words, for messages: "an object", "a string", "null".</summary>
+    internal static string Describe(JsonTokenType token) => token switch
     {
         JsonTokenType.StartObject => "an object",
         JsonTokenType.StartArray => "an array",

@@ -147,8 +147,8 @@ public abstract class RawFieldsReader<TFields>
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         var (expected, token) = Expected(underlying);
         string message = found == token
-            ? $"the JSON property '{_fields[field].Name}' is {Describe(found)} that is not a valid {underlying.Name}"
-            : $"the JSON property '{_fields[field].Name}' is {Describe(found)}; expected {expected}{(underlying != type || !type.IsValueType ? " or null" : string.Empty)} ({underlying.Name})";
+            ? $"the JSON property '{_fields[field].Name}' is {PageParser.Describe(found)} that is not a valid {underlying.Name}"
+            : $"the JSON property '{_fields[field].Name}' is {PageParser.Describe(found)}; expected {expected}{(underlying != type || !type.IsValueType ? " or null" : string.Empty)} ({underlying.Name})";
         return new JsonException(message);
     }
 
@@ -240,15 +240,4 @@ public abstract class RawFieldsReader<TFields>
             : type == typeof(DateTimeOffset) ? JsonMetadataServices.DateTimeOffsetConverter
             : null;
     }
-
-    private static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.Null => "null",
-        _ => token.ToString(),
-    };
 }
