@@ -224,7 +224,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 }
                 catch (ExtractionException ex)
                 {
-                    sink.AbortIfOpen();
+                    sink.AbortPage(); // if the extractor threw in the middle of a page
                     run.CountAttempts(ex.Attempts);
                     if (_mode == ErrorMode.FailFast || PageResilience.EndsRun(ex.Kind) || cancellationToken.IsCancellationRequested)
                     {
@@ -240,7 +240,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
         catch (Exception ex)
         {
-            sink.AbortIfOpen();
+            sink.AbortPage(); // if the extractor threw in the middle of a page
             return ex;
         }
     }
@@ -486,6 +486,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
+        /// <summary>Forgets the current page, if one is open (also when the extractor threw in the middle of one).</summary>
         public void AbortPage()
         {
             if (_inPage)
@@ -496,9 +497,6 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 Leave();
             }
         }
-
-        /// <summary>Aborts the current page if the extractor ended (threw) in the middle of one.</summary>
-        public void AbortIfOpen() => AbortPage();
 
         public async ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
         {
