@@ -10,6 +10,8 @@ namespace ApiPipeline;
 /// </remarks>
 internal static class QueryString
 {
+    private const int MaxEscapedPerChar = 9;
+
     public static Uri Set(Uri uri, string name, string value) => Set(uri, [new(name, value)]);
 
     public static Uri Set(Uri uri, ReadOnlySpan<KeyValuePair<string, string>> parameters)
@@ -26,11 +28,11 @@ internal static class QueryString
         var query = mark < 0 ? ReadOnlySpan<char>.Empty : text.AsSpan(mark + 1, end - mark - 1);
         var fragment = text.AsSpan(end);
 
-        // Uri.EscapeDataString returns its argument when nothing needs escaping, so escaping again below allocates nothing then.
+        // Escaped straight into the buffer, so it is sized for the worst case: a char escapes to at most 9 ("%E2%82%AC").
         int length = head.Length + query.Length + fragment.Length + 1;
         foreach (var (name, value) in parameters)
         {
-            length += Uri.EscapeDataString(name).Length + Uri.EscapeDataString(value).Length + 2;
+            length += (MaxEscapedPerChar * (name.Length + value.Length)) + 2;
         }
 
         char[] rented = ArrayPool<char>.Shared.Rent(length);
@@ -57,13 +59,9 @@ internal static class QueryString
             foreach (var (name, value) in parameters)
             {
                 buffer[used++] = first ? '?' : '&';
-                string escapedName = Uri.EscapeDataString(name);
-                escapedName.CopyTo(buffer[used..]);
-                used += escapedName.Length;
+                used += Escape(name, buffer[used..]);
                 buffer[used++] = '=';
-                string escapedValue = Uri.EscapeDataString(value);
-                escapedValue.CopyTo(buffer[used..]);
-                used += escapedValue.Length;
+                used += Escape(value, buffer[used..]);
                 first = false;
             }
 
@@ -76,6 +74,11 @@ internal static class QueryString
             ArrayPool<char>.Shared.Return(rented);
         }
     }
+
+    private static int Escape(string text, Span<char> destination)
+        => Uri.TryEscapeDataString(text, destination, out int written)
+            ? written
+            : throw new InvalidOperationException("The query buffer was sized too small for an escaped value.");
 
     private static bool IsOneOf(ReadOnlySpan<char> pair, ReadOnlySpan<KeyValuePair<string, string>> parameters)
     {
