@@ -427,23 +427,17 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             else
             {
                 _gate.Wait();
-                _inPage = true;
             }
 
-            _rejected.Clear();
-            checkpointer.BeginPage(Partition);
-            _output.BeginPage();
+            Open(Partition);
         }
 
         /// <summary>A whole page of <paramref name="partition"/> (a time window's, collected while other windows were read).</summary>
         public async ValueTask WritePageAsync(string partition, List<TOut> records, List<(byte[] Json, string Reason)> rejected, PageInfo page, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            _inPage = true;
-            _rejected.Clear();
+            Open(partition);
             _rejected.AddRange(rejected);
-            checkpointer.BeginPage(partition);
-            _output.BeginPage();
             foreach (var record in records)
             {
                 Add(record);
@@ -589,6 +583,15 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 await runStop.CancelAsync().ConfigureAwait(false);
                 return ex;
             }
+        }
+
+        /// <summary>Starts a page of <paramref name="partition"/> (the gate is held).</summary>
+        private void Open(string partition)
+        {
+            _inPage = true;
+            _rejected.Clear();
+            checkpointer.BeginPage(partition);
+            _output.BeginPage();
         }
 
         private void Leave()
