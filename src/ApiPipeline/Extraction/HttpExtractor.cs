@@ -189,33 +189,32 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         using var ahead = _pagination.MaxConcurrent > 1 && paginator.CanSkipFailedPage
             ? new PrefetchWindow(this, input, typeInfo, capacity, _pagination.MaxConcurrent, page.AcceptsRejects, paginator, cancellationToken)
             : null;
+        run.Window = ahead;
         try
         {
             while (url is not null)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var prefetched = ahead?.Take(url);
                 var current = run;
-                if (prefetched is { } p)
+                var fetch = ahead?.Take(url, run.PageNumber, run, out current);
+                if (current != run)
                 {
-                    current = p.Run;
                     current.PageNumber = run.PageNumber;
                     current.RecordsBefore = run.RecordsBefore;
                 }
-                else
+                else if (fetch is null)
                 {
                     run.Start(url);
                 }
 
-                ahead?.TopUp(url, run.PageNumber, fetchingCurrent: prefetched is not { Fetch.IsCompleted: true });
                 var span = Instruments.StartSpan("apipipeline.page", ActivityKind.Client);
                 HttpResponseMessage? response = null;
                 ExtractionException? failure = null;
                 try
                 {
-                    response = prefetched is { } q
-                        ? await q.Fetch.ConfigureAwait(false)
-                        : await FetchAsync(run, cancellationToken).ConfigureAwait(false);
+                    response = fetch is null
+                        ? await FetchAsync(run, cancellationToken).ConfigureAwait(false)
+                        : await fetch.ConfigureAwait(false);
                 }
                 catch (ExtractionException ex) when (mayContinue && !PageResilience.EndsRun(ex.Kind) && failuresInARow < _resilience.MaxConsecutivePageFailures)
                 {
@@ -348,59 +347,109 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// Fetches the pages after the current one ahead of time, for styles whose next URL does not depend on the response; each has its
     /// own buffer and record list. A page is taken only if the pagination actually arrives at its URL; the rest are cancelled and
     /// dropped. When the pagination reads a total, the window waits for the first response and never asks past the last page
-    /// (<see cref="Paginator.Ahead"/>).
+    /// (<see cref="Paginator.Ahead"/>). A request stops counting against <c>MaxConcurrent</c> as soon as its body has arrived, and
+    /// the next one is started right then, on the thread that received it, before that page is parsed and whatever the consumer
+    /// is doing.
     /// </summary>
     private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity, int size, bool acceptsRejects, Paginator paginator, CancellationToken cancellationToken) : IDisposable
     {
+        // Taken by the consumer (Take, Dispose) and by every arrival (TopUp); everything below is read and written under it.
+        private readonly Lock _gate = new();
         private readonly Queue<(PageRun Run, Task<HttpResponseMessage> Fetch)> _pages = new(size);
         private CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-
-        /// <summary>The prefetched page for <paramref name="url"/>, or <see langword="null"/> (then everything prefetched is dropped).</summary>
-        public (PageRun Run, Task<HttpResponseMessage> Fetch)? Take(Uri url)
-        {
-            if (_pages.Count > 0 && _pages.Peek().Run.Url == url)
-            {
-                return _pages.Dequeue();
-            }
-
-            Drop();
-            return null;
-        }
+        private PageRun? _current;
+        private Uri? _currentUrl;
+        private int _currentNumber;
+        private bool _toppingUp;
+        private bool _disposed;
 
         /// <summary>
-        /// Starts fetching the pages after <paramref name="current"/> while fewer than <c>MaxConcurrent</c> requests are in flight,
-        /// counting the current page's own request while it is still out (<paramref name="fetchingCurrent"/>). Once a total says where
-        /// the pages end, pages that have arrived and wait for their turn do not count (up to twice the window), so all
-        /// <c>MaxConcurrent</c> requests stay busy. Without a known end at most <c>MaxConcurrent − 1</c> pages are asked for ahead,
-        /// as few as can be wasted past the last page.
+        /// Makes <paramref name="url"/> (page <paramref name="pageNumber"/>) the current page: its prefetched fetch, or else
+        /// <paramref name="main"/> started on it (everything prefetched is then dropped). Then tops up the window.
         /// </summary>
-        public void TopUp(Uri current, int pageNumber, bool fetchingCurrent)
+        public Task<HttpResponseMessage> Take(Uri url, int pageNumber, PageRun main, out PageRun current)
         {
-            var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, pageNumber + _pages.Count) : (current, pageNumber);
-            int queued = paginator.KnowsEnd ? 2 * size : size - 1;
-            int limit = fetchingCurrent ? size - 1 : size;
-            while (_pages.Count < queued && InFlight() < limit && paginator.Ahead(last, number) is { } next)
+            lock (_gate)
             {
-                var collected = new ListSink<TOut>(new List<TOut>(capacity), acceptsRejects);
-                var run = new PageRun(owner, input, typeInfo, new PageTarget(collected, 0)) { PageNumber = ++number, Collected = collected };
-                run.Start(next);
-                _pages.Enqueue((run, owner.FetchAsync(run, _stop.Token).AsTask()));
-                last = next;
+                Task<HttpResponseMessage> fetch;
+                if (_pages.Count > 0 && _pages.Peek().Run.Url == url)
+                {
+                    (current, fetch) = _pages.Dequeue();
+                }
+                else
+                {
+                    Drop();
+                    main.Start(url);
+                    main.Arrived = false;
+                    (current, fetch) = (main, owner.FetchAsync(main, cancellationToken).AsTask());
+                }
+
+                (_current, _currentUrl, _currentNumber) = (current, url, pageNumber);
+                TopUp();
+                return fetch;
+            }
+        }
+
+        /// <summary>Called on the thread that received a response body of this window: starts the requests it makes room for.</summary>
+        public void Arrived()
+        {
+            lock (_gate)
+            {
+                TopUp();
             }
         }
 
         public void Dispose()
         {
-            Drop();
-            _stop.Dispose();
+            lock (_gate)
+            {
+                _disposed = true;
+                Drop();
+                _stop.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// Starts fetching the pages after the current one while fewer than <c>MaxConcurrent</c> requests are in flight, counting the
+        /// current page's own request until its body has arrived. Once a total says where the pages end, pages that have arrived and
+        /// wait for their turn do not count (up to twice the window), so all <c>MaxConcurrent</c> requests stay busy. Without a known
+        /// end at most <c>MaxConcurrent − 1</c> pages are asked for ahead, as few as can be wasted past the last page.
+        /// </summary>
+        private void TopUp()
+        {
+            // A fetch that completes synchronously inside the loop below arrives here again on the same thread: the loop counts it.
+            if (_disposed || _toppingUp || _current is null)
+            {
+                return;
+            }
+
+            _toppingUp = true;
+            try
+            {
+                var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, _currentNumber + _pages.Count) : (_currentUrl!, _currentNumber);
+                int queued = paginator.KnowsEnd ? 2 * size : size - 1;
+                int limit = _current.Arrived ? size : size - 1;
+                while (_pages.Count < queued && InFlight() < limit && paginator.Ahead(last, number) is { } next)
+                {
+                    var collected = new ListSink<TOut>(new List<TOut>(capacity), acceptsRejects);
+                    var run = new PageRun(owner, input, typeInfo, new PageTarget(collected, 0)) { PageNumber = ++number, Collected = collected, Window = this };
+                    run.Start(next);
+                    _pages.Enqueue((run, owner.FetchAsync(run, _stop.Token).AsTask()));
+                    last = next;
+                }
+            }
+            finally
+            {
+                _toppingUp = false;
+            }
         }
 
         private int InFlight()
         {
             int fetching = 0;
-            foreach (var (_, fetch) in _pages)
+            foreach (var (run, fetch) in _pages)
             {
-                if (!fetch.IsCompleted)
+                if (!run.Arrived && !fetch.IsCompleted)
                 {
                     fetching++;
                 }
@@ -467,7 +516,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private async ValueTask<HttpResponseMessage> AttemptAsync(PageRun run, CancellationToken cancellationToken)
     {
         run.Attempts++;
+        run.Arrived = false;
         var response = await SendAsync(run, cancellationToken).ConfigureAwait(false);
+        run.Arrived = true;
+        run.Window?.Arrived();
         if (_limiter is not null)
         {
             var (remaining, resetIn) = RateLimitHeaders.Quota(response.Headers, _clock);
@@ -747,6 +799,18 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         /// <summary>The records of a page fetched ahead of its turn, or <see langword="null"/> when records go straight to the sink.</summary>
         public ListSink<TOut>? Collected { get; init; }
+
+        /// <summary>The window of the run, told when this page's response arrives, or <see langword="null"/>.</summary>
+        public PrefetchWindow? Window { get; set; }
+
+        private bool _arrived;
+
+        /// <summary>Whether the current attempt's response body has arrived (its parse may still be running).</summary>
+        public bool Arrived
+        {
+            get => Volatile.Read(ref _arrived);
+            set => Volatile.Write(ref _arrived, value);
+        }
 
         public string? InputText { get; set; }
 

@@ -12,9 +12,12 @@ internal sealed class Paginator
     private readonly PaginationOptions _options;
     private readonly RecentValues _seen = new();
 
-    // The end learnt from the latest response's total (TotalPath / TotalPagesPath): the last offset or page number to request.
-    private long? _last;
-    private bool _answered;
+    // The end learnt from the latest response's total (TotalPath / TotalPagesPath): the last offset or page number to request
+    // (NoEnd until a total is read). Ahead reads both from the threads of a prefetch window while Next writes them: _last is
+    // written before _answered and read after it.
+    private const long NoEnd = long.MaxValue;
+    private long _last = NoEnd;
+    private volatile bool _answered;
 
     public Paginator(PaginationOptions options) => _options = options;
 
@@ -124,7 +127,7 @@ internal sealed class Paginator
             Pagination.PageNumber => (o.EffectivePageParam, ReadNumber(current, o.EffectivePageParam, o.FirstPage) + 1),
             _ => (null, 0),
         };
-        return param is null || next > _last ? null : QueryString.Set(current, param, Format(next));
+        return param is null || next > Volatile.Read(ref _last) ? null : QueryString.Set(current, param, Format(next));
     }
 
     /// <summary>
@@ -145,21 +148,22 @@ internal sealed class Paginator
     }
 
     /// <summary>Whether a response's total has said where the pages end (then <see cref="Ahead"/> never goes past it).</summary>
-    public bool KnowsEnd => _last is not null;
+    public bool KnowsEnd => Volatile.Read(ref _last) != NoEnd;
 
     /// <summary>Remembers the end a response's total gives: the last offset below the total, or the last page number.</summary>
     private void Learn(in PageScan scan)
     {
         var o = _options;
-        _answered = true;
         if (o.Style == Pagination.Offset && scan.Total is long total && o.PageSize > 0)
         {
-            _last = total - 1;
+            Volatile.Write(ref _last, total - 1);
         }
         else if (o.Style == Pagination.PageNumber && scan.TotalPages is long pages)
         {
-            _last = o.FirstPage + pages - 1;
+            Volatile.Write(ref _last, o.FirstPage + pages - 1);
         }
+
+        _answered = true;
     }
 
     private Uri? FromCursor(Uri current, string? cursor, bool? hasMore, string source)
