@@ -93,6 +93,28 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
     }
 
     [Fact]
+    public async Task Requests_keep_going_out_while_the_consumer_is_still_busy_with_an_earlier_page()
+    {
+        var input = Map("busy-consumer", ctx => Slow(ctx, 10, 195, size => ((int.Parse(ctx.Request.Query["page"].ToString(), CultureInfo.InvariantCulture) - 1) * size) + 1));
+        // The sink holds page 2 until the server has seen 15 requests: 1 and 2 on their own, then every page the window may queue
+        // ahead. A window that refilled only when the consumer came back for page 3 would stop at 9 and this would time out.
+        var sink = new HoldingSink(2, async () =>
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (Requests("busy-consumer").Count < 15)
+            {
+                await Task.Delay(10, timeout.Token);
+            }
+        });
+
+        await new KnownPageItems(At).ExtractIntoAsync(input, null, sink);
+
+        Assert.Equal(Enumerable.Range(1, 195).Select(i => (long)i), sink.Ids);
+        Assert.InRange(_maxInFlight, 5, 8);
+        Assert.Equal(20, Requests("busy-consumer").Count);
+    }
+
+    [Fact]
     public async Task Offset_pages_are_fetched_ahead_and_a_short_page_still_ends_the_run()
     {
         var input = Map("conc-offset", ctx => Slow(ctx, 10, 95, _ => int.Parse(ctx.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture) + 1));
@@ -115,5 +137,29 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), pages.Ids());
         Assert.Equal(5, error.PageNumber);
         Assert.Equal(ExtractionErrorKind.HttpStatus, error.Kind);
+    }
+
+    /// <summary>Keeps the ids in order, and does not end page <paramref name="page"/> before <paramref name="hold"/> completes.</summary>
+    private sealed class HoldingSink(int page, Func<Task> hold) : IPageSink<Item>
+    {
+        public List<long> Ids { get; } = [];
+
+        public void BeginPage()
+        {
+        }
+
+        public void Add(Item record) => Ids.Add(record.Id);
+
+        public async ValueTask EndPageAsync(PageInfo info, CancellationToken cancellationToken = default)
+        {
+            if (info.Number == page)
+            {
+                await hold();
+            }
+        }
+
+        public void AbortPage()
+        {
+        }
     }
 }
