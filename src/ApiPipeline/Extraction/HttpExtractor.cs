@@ -551,7 +551,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, run.Url);
-            request.Headers.Accept.ParseAdd("application/json");
+            request.Headers.TryAddWithoutValidation("Accept", "application/json");
             if (_options.Headers is { } headers)
             {
                 foreach (var (name, value) in headers)
