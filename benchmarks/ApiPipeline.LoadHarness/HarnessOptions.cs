@@ -24,6 +24,7 @@ internal sealed record HarnessOptions
           --fail-every K       server answers every Kth request with 503 (default off)
           --commit-every N     generated pipeline commits every N records (default 0: once, at the end, like the baseline)
           --max-concurrent N   the generated extractors fetch up to N pages at a time (page-number and offset styles)
+          --warmup N           rounds of every client before the first measured cell, not counted (default 1; 0 to skip)
           --resilience         give the generated extractors the baseline's retry policy even without --rate-limit/--fail-every
                                (with --rate-limit/--fail-every they always get it, plus a client-side limit of R requests/s)
           --quick              preset: 50000 records, cursor,offset,link, page sizes 100,1000, 2 rounds (under a minute; a smoke
@@ -57,6 +58,9 @@ internal sealed record HarnessOptions
     public int FailEvery { get; init; }
 
     public int MaxConcurrent { get; init; }
+
+    /// <summary>Rounds of every client run before the first measured cell and not counted (the first run after start is slower).</summary>
+    public int Warmup { get; init; } = 1;
 
     public long CommitEvery { get; init; }
 
@@ -92,6 +96,7 @@ internal sealed record HarnessOptions
                 case "--rate-limit": o = o with { RateLimit = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--fail-every": o = o with { FailEvery = (int)ParseLong(Value()) }; break;
                 case "--max-concurrent": o = o with { MaxConcurrent = (int)ParseLong(Value()) }; break;
+                case "--warmup": o = o with { Warmup = (int)ParseLong(Value()) }; break;
                 case "--commit-every": o = o with { CommitEvery = ParseLong(Value()) }; break;
                 case "--resilience": o = o with { Resilience = true }; break;
                 case "--quick": o = o with { Records = 50_000, Scenarios = ["cursor", "offset", "link"], PageSizes = [100, 1000], Rounds = 2 }; break;
