@@ -12,8 +12,8 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
     {
         var target = new Argument<string>("target") { Description = "An extractor (run as a pipeline into JSONL), a chain, or a pipeline/chain .yaml file." };
         var input = new Option<string[]>("--input", "-i") { Description = "An input member, name=value (repeatable): --input owner=dotnet --input repo=runtime.", AllowMultipleArgumentsPerToken = false };
-        var from = new Option<string?>("--from") { Description = "The start of the range (ISO 8601): fills the input's since/from/start member." };
-        var to = new Option<string?>("--to") { Description = "The end of the range (ISO 8601): fills the input's until/to/end member." };
+        var from = new Option<string?>("--from") { Description = "The start of the range: a date or time (ISO 8601), or a whole number for a numeric watermark. Starts an incremental extractor there (a backfill), or fills the input's since/from/start member." };
+        var to = new Option<string?>("--to") { Description = "The end of the range (exclusive), a date or time or a whole number as --from: ends an incremental extractor's run there, or fills the input's until/to/end member." };
         var output = OutputOption();
         var state = StateOption();
         var baseUrl = new Option<string?>("--base-url") { Description = "Replaces the base URL of every extractor of the run." };
@@ -44,8 +44,8 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 {
                     Target = parse.GetRequiredValue(target),
                     Input = parse.GetValue(input) is { Length: > 0 } pairs ? InputBinder.ParsePairs(pairs) : null,
-                    From = PipelineHost.Time(parse.GetValue(from), "--from"),
-                    To = PipelineHost.Time(parse.GetValue(to), "--to"),
+                    From = PipelineHost.RangeValue(parse.GetValue(from), "--from"),
+                    To = PipelineHost.RangeValue(parse.GetValue(to), "--to"),
                     Output = parse.GetValue(output),
                     State = parse.GetValue(state),
                     BaseUrl = parse.GetValue(baseUrl),

@@ -4,21 +4,22 @@ namespace ApiPipeline.Hosting;
 
 /// <summary>
 /// Builds an extractor's or chain's input from text (<c>--input owner=dotnet --input repo=runtime</c>, configuration), through the
-/// input type's generated <see cref="TypeShape"/>: no reflection. <c>--from</c> and <c>--to</c> fill a date member named like the start
-/// (<c>since</c>, <c>from</c>, <c>start</c>, <c>after</c>, …) or the end (<c>until</c>, <c>to</c>, <c>end</c>, <c>before</c>, …) of a range.
+/// input type's generated <see cref="TypeShape"/>: no reflection. <c>--from</c> and <c>--to</c> fill a member named like the start
+/// (<c>since</c>, <c>from</c>, <c>start</c>, <c>after</c>, …) or the end (<c>until</c>, <c>to</c>, <c>end</c>, <c>before</c>, …) of a range: a
+/// date member for a point in time, an <see cref="int"/> or <see cref="long"/> member for a number.
 /// </summary>
 public static class InputBinder
 {
-    private static readonly string[] StartNames = ["since", "from", "start", "after", "updatedsince", "startdate", "starttime", "modifiedsince", "createdsince"];
-    private static readonly string[] EndNames = ["until", "to", "end", "before", "updatedbefore", "enddate", "endtime"];
+    private static readonly string[] StartNames = ["since", "from", "start", "after", "updatedsince", "startdate", "starttime", "modifiedsince", "createdsince", "sinceid", "afterid", "minid"];
+    private static readonly string[] EndNames = ["until", "to", "end", "before", "updatedbefore", "enddate", "endtime", "beforeid", "untilid", "maxid"];
 
     /// <summary>Creates an input of <paramref name="shape"/>'s type from member values given as text.</summary>
     /// <param name="shape">The input type's shape.</param>
     /// <param name="values">Member name → text; names match ignoring case, <c>_</c> and <c>-</c>.</param>
-    /// <param name="from">Fills the range-start member, if the type has one.</param>
-    /// <param name="to">Fills the range-end member, if the type has one.</param>
+    /// <param name="from">Fills the range-start member (a date member for a point in time, a whole-number member for a number).</param>
+    /// <param name="to">Fills the range-end member, as <paramref name="from"/>.</param>
     /// <exception cref="InputBindingException">A name is not a member, a value does not parse, or a required member has no value.</exception>
-    public static object Bind(TypeShape shape, IReadOnlyDictionary<string, string>? values, DateTimeOffset? from = null, DateTimeOffset? to = null)
+    public static object Bind(TypeShape shape, IReadOnlyDictionary<string, string>? values, WatermarkValue? from = null, WatermarkValue? to = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Type == typeof(NoInput))
@@ -90,25 +91,32 @@ public static class InputBinder
         return members.Count == 0 ? "none" : string.Join(", ", members);
     }
 
-    private static void Range(TypeShape shape, object?[] slots, DateTimeOffset? value, string[] names, string option)
+    private static void Range(TypeShape shape, object?[] slots, WatermarkValue? value, string[] names, string option)
     {
         if (value is not { } mark)
         {
             return;
         }
 
+        bool number = mark.Kind == WatermarkKind.Number;
         for (int i = 0; i < shape.Members.Count; i++)
         {
             var member = shape.Members[i];
             string normalized = member.Name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
-            if (member.Write != ShapeWrite.None && names.Contains(normalized) && IsDate(member.Type) && slots[i] == ShapeValue.Unset)
+            if (member.Write != ShapeWrite.None && names.Contains(normalized) && (number ? IsWholeNumber(member.Type) : IsDate(member.Type)) && slots[i] == ShapeValue.Unset)
             {
-                slots[i] = Convert(member, mark.ToString("O", CultureInfo.InvariantCulture));
+                slots[i] = Convert(member, number ? mark.Number.ToString(CultureInfo.InvariantCulture) : mark.Timestamp.ToString("O", CultureInfo.InvariantCulture));
                 return;
             }
         }
 
-        throw new InputBindingException($"{option} needs a date member of {shape.TypeName} named {string.Join(", ", names.Take(4))}, …; its members are: {Describe(shape)}.");
+        throw new InputBindingException($"{option} {mark} needs a {(number ? "whole-number" : "date")} member of {shape.TypeName} named {string.Join(", ", names.Take(4))}, …; its members are: {Describe(shape)}.");
+    }
+
+    private static bool IsWholeNumber(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type == typeof(long) || type == typeof(int);
     }
 
     private static bool IsDate(Type type)

@@ -134,16 +134,24 @@ public static class PipelineHost
         return settings;
     }
 
-    /// <summary>Parses a point in time given on the command line: ISO 8601 (<c>2026-01-01</c>, <c>2026-01-01T12:00:00Z</c>), UTC unless an offset is given.</summary>
-    internal static DateTimeOffset? Time(string? text, string option)
+    /// <summary>
+    /// Parses an end of a range given on the command line: a whole number (<c>1000</c>, <c>-5</c>) is a number; anything else must be
+    /// a point in time in ISO 8601 (<c>2026-01-01</c>, <c>2026-01-01T12:00:00Z</c>), UTC unless an offset is given.
+    /// </summary>
+    internal static WatermarkValue? RangeValue(string? text, string option)
     {
         if (text is null)
         {
             return null;
         }
 
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long number))
+        {
+            return number;
+        }
+
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
             ? value
-            : throw new InputBindingException($"{option} '{text}' is not a date or time; use ISO 8601, e.g. 2026-01-01 or 2026-01-01T12:00:00Z.");
+            : throw new InputBindingException($"{option} '{text}' is neither a date or time nor a whole number; use ISO 8601 (e.g. 2026-01-01 or 2026-01-01T12:00:00Z), or a number such as 1000 for a numeric watermark.");
     }
 }

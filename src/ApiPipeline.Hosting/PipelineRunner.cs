@@ -13,11 +13,15 @@ public sealed record RunRequest
     /// <summary>The input, member name → text; default: the configured <see cref="ExtractorSettings.Input"/>.</summary>
     public IReadOnlyDictionary<string, string>? Input { get; init; }
 
-    /// <summary>The start of the range (fills the input's <c>since</c>/<c>from</c> member).</summary>
-    public DateTimeOffset? From { get; init; }
+    /// <summary>
+    /// The start of the range: for an incremental extractor the watermark value to start at (a backfill, a point in time or a number,
+    /// of the watermark's kind); otherwise it fills the input's <c>since</c>/<c>from</c> member (a date member for a point in time, a
+    /// whole-number member for a number).
+    /// </summary>
+    public WatermarkValue? From { get; init; }
 
-    /// <summary>The end of the range (fills the input's <c>until</c>/<c>to</c> member).</summary>
-    public DateTimeOffset? To { get; init; }
+    /// <summary>The exclusive end of the range, as <see cref="From"/> (an <c>until</c>/<c>to</c> member of the input otherwise).</summary>
+    public WatermarkValue? To { get; init; }
 
     /// <summary>The output folder; default <see cref="ApiPipelineOptions.Output"/>.</summary>
     public string? Output { get; init; }
@@ -173,6 +177,12 @@ public sealed class PipelineRunner
         {
             // An incremental extractor ([Watermark]) takes --from/--to as its range (a backfill); others get them as input members.
             bool incremental = registration.Definition.Watermark is not null;
+            if (registration.Definition.Watermark is { } watermark)
+            {
+                CheckRange(registration.Name, watermark.Field, watermark.Kind, request.From, "--from");
+                CheckRange(registration.Name, watermark.Field, watermark.Kind, request.To, "--to");
+            }
+
             var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? runner.Options.For(registration.Name).Input ?? runner.Options.For(id).Input, incremental ? null : request.From, incremental ? null : request.To);
             var httpClient = runner._httpClients(registration.Name);
             var extractorOptions = runner.Common(options, request);
@@ -194,6 +204,16 @@ public sealed class PipelineRunner
                     : (IPipeline<TIn>)loaded.CreatePipeline(sink, httpClient, options: pipelineOptions, extractorOptions: extractorOptions);
                 var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);
                 return runner.Finish(RunSummary.From(result));
+            }
+        }
+
+        private static void CheckRange(string extractor, string field, WatermarkKind kind, WatermarkValue? value, string option)
+        {
+            if (value is { } given && given.Kind != kind)
+            {
+                throw new InputBindingException(kind == WatermarkKind.Number
+                    ? $"{option} {given} is a point in time, but the watermark of '{extractor}' ({field}) is a number: give {option} as a whole number, e.g. {option} 1000."
+                    : $"{option} {given} is a number, but the watermark of '{extractor}' ({field}) is a point in time: give {option} in ISO 8601, e.g. {option} 2026-01-01.");
             }
         }
     }

@@ -152,6 +152,42 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_numeric_range_backfills_a_numeric_watermark_and_fills_whole_number_input_members()
+    {
+        var (code, output, error) = await Cli("run", "NumberedItems", "--base-url", _server.BaseUrl, "--output", _dir.Path, "--from", "5", "--to", "20");
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains(Targets("/numbered"), t => t.Contains("after_id=5", StringComparison.Ordinal));
+        var ids = Directory.GetFiles(Path.Combine(_dir.Path, "NumberedItems"), "*.jsonl", SearchOption.AllDirectories)
+            .SelectMany(File.ReadAllLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt32()).Order().ToList();
+        Assert.NotEmpty(ids);
+        Assert.All(ids, id => Assert.InRange(id, 5, 19));
+
+        (code, output, error) = await Cli("run", "RangedItems", "--base-url", _server.BaseUrl, "--output", _dir.Path, "--from", "100", "--to", "200");
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains(Targets("/ranged"), t => t.Contains("after_id=100", StringComparison.Ordinal) && t.Contains("before_id=200", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("NumberedItems", "2026-01-01", "is a point in time, but the watermark of 'NumberedItems' (Id) is a number")]
+    [InlineData("IncrementalItems", "1000", "is a number, but the watermark of 'IncrementalItems' (UpdatedAt) is a point in time")]
+    [InlineData("OwnerItems", "1000", "needs a whole-number member of OwnerRef")]
+    [InlineData("Items", "soon", "neither a date or time nor a whole number")]
+    public async Task A_range_of_the_wrong_kind_is_a_usage_error_that_says_what_to_give(string target, string from, string message)
+    {
+        var (code, _, error) = await Cli("run", target, "--base-url", _server.BaseUrl, "--output", _dir.Path, "-i", "owner=octo", "--from", from);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    private List<string> Targets(string prefix)
+    {
+        lock (_server.Targets)
+        {
+            return [.. _server.Targets.Where(t => t.StartsWith(prefix, StringComparison.Ordinal))];
+        }
+    }
+
+    [Fact]
     public async Task A_run_with_skipped_failures_exits_2_and_a_failed_run_exits_1()
     {
         var (code, output, _) = await Cli("run", "FlakyItems", "--base-url", _server.BaseUrl, "--output", _dir.Path);

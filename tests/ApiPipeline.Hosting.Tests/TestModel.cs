@@ -11,6 +11,7 @@ public sealed record OwnerRef(string Owner, [property: Query] DateTimeOffset? Si
 
 [JsonSerializable(typeof(Item))]
 [JsonSerializable(typeof(OwnerRef))]
+[JsonSerializable(typeof(IdRange))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class TestJson : JsonSerializerContext;
 
@@ -46,3 +47,18 @@ public sealed partial class OwnerItems : IExtractor<OwnerRef, Item>;
 [Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
 [Watermark(nameof(Item.UpdatedAt), Param = "since", Key = nameof(Item.Id))]
 public sealed partial class IncrementalItems : IExtractor<NoInput, Item>;
+
+/// <summary>As <see cref="Items"/>, incremental on the numeric <c>Id</c>, sent as <c>?after_id=</c>.</summary>
+[Extractor("http://localhost", "/numbered", Json = typeof(TestJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Watermark(nameof(Item.Id), Param = "after_id")]
+public sealed partial class NumberedItems : IExtractor<NoInput, Item>;
+
+/// <summary>An input whose range members are numbers.</summary>
+public sealed record IdRange([property: Query] long? AfterId = null, [property: Query] long? BeforeId = null);
+
+/// <summary>Takes its id range as input members.</summary>
+[Extractor("http://localhost", "/ranged", Json = typeof(TestJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+public sealed partial class RangedItems : IExtractor<IdRange, Item>;
+
