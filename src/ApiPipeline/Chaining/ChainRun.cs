@@ -157,7 +157,7 @@ internal sealed class ChainRun : IDisposable
             await _deadLetterGate.WaitAsync(Token).ConfigureAwait(false);
             try
             {
-                _deadLetter ??= new DeadLetterWriter(Path.GetFullPath(path));
+                _deadLetter ??= new DeadLetterWriter(Path.GetFullPath(path), ChainId);
                 await _deadLetter.WriteAsync(DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider), Token).ConfigureAwait(false);
                 Instruments.DeadLettered(ChainId, extraction.Extractor);
             }
@@ -170,7 +170,6 @@ internal sealed class ChainRun : IDisposable
 
     public void Dispose()
     {
-        _deadLetter?.Dispose();
         _deadLetterGate.Dispose();
         _stop.Dispose();
     }

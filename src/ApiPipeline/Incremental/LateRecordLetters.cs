@@ -6,9 +6,8 @@ namespace ApiPipeline;
 /// <summary>
 /// Late records under <see cref="LateRecordPolicy.DeadLetter"/>: each is turned into a dead-letter entry when it is left out of a
 /// page (its JSON, partition, watermark value, the stored watermark and the reason); they count once the page is written whole
-/// (an aborted page's are dropped with it, the page is read again), and are written to the pipeline's dead-letter file (flushed to
-/// disk) before the batch that would have held them is committed. A crash between the two writes them again on the resumed run: an
-/// entry may appear twice, a late record is never lost.
+/// (an aborted page's are dropped with it, the page is read again), and are then held by the pipeline's <see cref="DeadLetterWriter"/>,
+/// which makes them durable with the batch that covers their page: exactly once, also across a crash and resume.
 /// </summary>
 internal sealed class LateRecordLetters<TOut>
 {
@@ -17,11 +16,12 @@ internal sealed class LateRecordLetters<TOut>
     private readonly JsonTypeInfo<TOut> _typeInfo;
     private readonly WatermarkOptions<TOut> _watermark;
     private readonly TimeProvider _clock;
+    private readonly DeadLetterWriter _writer;
     private readonly List<DeadLetterEntry> _page = [];
-    private readonly List<DeadLetterEntry> _pending = [];
 
-    private LateRecordLetters(string pipeline, string extractor, JsonTypeInfo<TOut> typeInfo, WatermarkOptions<TOut> watermark, TimeProvider clock)
+    private LateRecordLetters(string pipeline, string extractor, JsonTypeInfo<TOut> typeInfo, WatermarkOptions<TOut> watermark, TimeProvider clock, DeadLetterWriter writer)
     {
+        _writer = writer;
         _pipeline = pipeline;
         _extractor = extractor;
         _typeInfo = typeInfo;
@@ -29,14 +29,11 @@ internal sealed class LateRecordLetters<TOut>
         _clock = clock;
     }
 
-    /// <summary>Late records written to the dead-letter file so far.</summary>
+    /// <summary>Late records handed to the dead-letter file so far (of pages written whole).</summary>
     public long Written { get; private set; }
 
-    /// <summary>Where the entries go; set by the pipeline before the first page.</summary>
-    public DeadLetterWriter? Writer { get; set; }
-
-    /// <summary>The letters of a run whose watermark dead-letters late records, else <see langword="null"/>.</summary>
-    public static LateRecordLetters<TOut>? For<TIn>(string pipeline, IExtractor<TIn, TOut> extractor, PipelineOptions options)
+    /// <summary>The letters of a run whose watermark dead-letters late records (into <paramref name="writer"/>), else <see langword="null"/>.</summary>
+    public static LateRecordLetters<TOut>? For<TIn>(string pipeline, IExtractor<TIn, TOut> extractor, PipelineOptions options, DeadLetterWriter? writer)
     {
         if (extractor.Watermark is not { Late: LateRecordPolicy.DeadLetter } watermark)
         {
@@ -45,13 +42,20 @@ internal sealed class LateRecordLetters<TOut>
 
         var typeInfo = extractor.RecordTypeInfo
             ?? throw new ArgumentException($"Pipeline '{pipeline}': LateRecordPolicy.DeadLetter writes late records as JSON, but the extractor '{extractor.Name}' has no RecordTypeInfo; implement IExtractor.RecordTypeInfo or choose Include or Drop.");
-        return new LateRecordLetters<TOut>(pipeline, extractor.Name, typeInfo, watermark, options.TimeProvider);
+        return new LateRecordLetters<TOut>(pipeline, extractor.Name, typeInfo, watermark, options.TimeProvider, writer
+            ?? throw new ArgumentException($"Pipeline '{pipeline}': late records are to be dead-lettered but the pipeline has no dead-letter file."));
     }
 
-    /// <summary>The current page was written whole: its late records go to the next flush.</summary>
+    /// <summary>The current page was written whole: its late records go to the dead-letter file with the batch that holds the page.</summary>
     public void EndPage()
     {
-        _pending.AddRange(_page);
+        foreach (var entry in _page)
+        {
+            _writer.Hold(entry);
+            Instruments.DeadLettered(_pipeline, _extractor);
+        }
+
+        Written += _page.Count;
         _page.Clear();
     }
 
@@ -83,31 +87,5 @@ internal sealed class LateRecordLetters<TOut>
             StoredWatermark = stored.ToString(),
             Record = JsonSerializer.SerializeToElement(record, _typeInfo),
         });
-    }
-
-    /// <summary>Writes the kept entries (each flushed to disk); called before a batch is committed.</summary>
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        if (_pending.Count == 0)
-        {
-            return;
-        }
-
-        var writer = Writer ?? throw new InvalidOperationException($"Pipeline '{_pipeline}': late records are to be dead-lettered but the pipeline has no dead-letter file.");
-        int written = 0;
-        try
-        {
-            foreach (var entry in _pending)
-            {
-                await writer.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
-                written++;
-                Instruments.DeadLettered(_pipeline, _extractor);
-            }
-        }
-        finally
-        {
-            Written += written;
-            _pending.RemoveRange(0, written);
-        }
     }
 }

@@ -5,9 +5,10 @@ namespace ApiPipeline;
 /// <summary>
 /// The incremental and crash-safe side of one pipeline run. It decides where each input starts (resume checkpoint, or watermark
 /// minus lag), filters each page's records (range, duplicates inside the lag window, late records), and commits in the order that
-/// makes a crash harmless: the output's batch is made durable under temporary names, then the state (checkpoints, the prepared
-/// batch, keys seen) is saved in one transaction, then the batch is made visible. On the next start the last recorded batch is rolled
-/// forward and anything else left over is deleted, so every record lands exactly once. Watermarks advance only when the run completes.
+/// makes a crash harmless: the output's batch and the dead-letter entries held since the last commit are made durable under temporary
+/// names, then the state (checkpoints, the prepared batch and entries, keys seen) is saved in one transaction, then both are made
+/// visible. On the next start the last recorded batch is rolled forward and anything else left over is deleted, so every record and
+/// every dead-letter entry lands exactly once. Watermarks advance only when the run completes.
 /// </summary>
 internal sealed class RunCheckpointer<TIn, TOut>
 {
@@ -21,6 +22,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private readonly Dictionary<string, Dictionary<string, WatermarkValue>> _seen;
     private readonly ConcurrentDictionary<string, PartitionState> _partitions;
     private readonly LateRecordLetters<TOut>? _lateLetters;
+    private readonly DeadLetterWriter? _deadLetter;
 
     // Keys of the current batch (cleared at each commit) and the ones this run persisted (for pruning when it completes).
     private readonly List<(string Partition, string Key, WatermarkValue Mark)> _batchKeys = [];
@@ -31,8 +33,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private long _pagesSinceCommit;
     private bool _broken;
 
-    private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, WatermarkValue> watermarks, Dictionary<string, Dictionary<string, WatermarkValue>> seen, LateRecordLetters<TOut>? lateLetters)
+    private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, WatermarkValue> watermarks, Dictionary<string, Dictionary<string, WatermarkValue>> seen, DeadLetterWriter? deadLetter, LateRecordLetters<TOut>? lateLetters)
     {
+        _deadLetter = deadLetter;
         _lateLetters = lateLetters;
         _journal = journal;
         _extractor = extractor;
@@ -67,10 +70,14 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>The newest watermark after the run (stored, or advanced by it), over all partitions.</summary>
     public WatermarkValue? Watermark { get; private set; }
 
-    public static async Task<RunCheckpointer<TIn, TOut>> OpenAsync(string pipelineId, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a run: recovers the output and <paramref name="deadLetter"/> (the pipeline's dead-letter file, if it has one) from the last
+    /// recorded batch, then resumes the unfinished run or starts the next.
+    /// </summary>
+    public static async Task<RunCheckpointer<TIn, TOut>> OpenAsync(string pipelineId, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, DeadLetterWriter? deadLetter, CancellationToken cancellationToken)
     {
         extractor.Watermark?.Validate(pipelineId);
-        var lateLetters = LateRecordLetters<TOut>.For(pipelineId, extractor, options);
+        var lateLetters = LateRecordLetters<TOut>.For(pipelineId, extractor, options, deadLetter);
         if (extractor.Watermark is { } declared && ((options.From is { } from && from.Kind != declared.Kind) || (options.Until is { } until && until.Kind != declared.Kind)))
         {
             throw new ArgumentException($"Pipeline '{pipelineId}': the watermark on '{declared.Field}' is a {declared.Kind}, so PipelineOptions.From and Until must be too (From {options.From?.ToString() ?? "none"}, Until {options.Until?.ToString() ?? "none"}).");
@@ -79,6 +86,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
         var journal = options.StateStore is { } store ? new PipelineJournal(store, pipelineId) : null;
         var previous = journal is null ? null : await journal.LoadRunAsync(cancellationToken).ConfigureAwait(false);
         await output.RecoverAsync(previous?.LastCommit, cancellationToken).ConfigureAwait(false);
+        if (previous?.LastDeadLetters is { } letters)
+        {
+            await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false);
+        }
+
+        deadLetter?.DeleteUnrecorded();
 
         bool resume = previous is { Completed: false } && options.From is null && options.Until == previous.Until;
         var run = resume
@@ -105,16 +118,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
             }
         }
 
-        return new RunCheckpointer<TIn, TOut>(journal, extractor, output, options, run, resume, watermarks, seen, lateLetters);
-    }
-
-    /// <summary>Gives the run its dead-letter file, where late records go under <see cref="LateRecordPolicy.DeadLetter"/>.</summary>
-    public void UseDeadLetter(DeadLetterWriter? writer)
-    {
-        if (_lateLetters is not null)
-        {
-            _lateLetters.Writer = writer;
-        }
+        return new RunCheckpointer<TIn, TOut>(journal, extractor, output, options, run, resume, watermarks, seen, deadLetter, lateLetters);
     }
 
     /// <summary>Where <paramref name="input"/> starts in this run, or <c>Skip</c> when a resumed run already finished it.</summary>
@@ -267,18 +271,21 @@ internal sealed class RunCheckpointer<TIn, TOut>
         _lateLetters?.AbortPage();
     }
 
-    /// <summary>Prepares the output's batch, records it with the run's progress in the state store, then makes it visible.</summary>
+    /// <summary>
+    /// Prepares the output's batch and the held dead-letter entries, records both with the run's progress in the state store, then
+    /// makes them visible. A commit with no records still carries held entries (a failed page at the end of a run).
+    /// </summary>
     public async Task<OutputCommit> CommitAsync(CancellationToken cancellationToken)
     {
-        if (_lateLetters is not null)
-        {
-            // Late records left out of this batch are on disk before the batch (and the progress past them) is recorded.
-            await _lateLetters.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         if (_journal is null)
         {
+            // Nothing records progress, so nothing is resumed: the entries go to the file first, as the batch has nothing to carry them.
             _batchKeys.Clear();
+            if (_deadLetter is not null)
+            {
+                await _deadLetter.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return await _output.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -287,11 +294,14 @@ internal sealed class RunCheckpointer<TIn, TOut>
             throw new InvalidOperationException("An earlier commit of this run failed half-way; the next run recovers from the last recorded one, so nothing more is committed now.");
         }
 
-        if (_output.PendingRecords == 0 && _pagesSinceCommit == 0)
+        if (_output.PendingRecords == 0 && _pagesSinceCommit == 0 && _deadLetter is not { HasHeld: true })
         {
             return OutputCommit.Empty;
         }
 
+        // The entries first: if they cannot be prepared, the output's batch is still its own; if the output's cannot, the entries stay
+        // held for the next commit (the temporary file left behind is deleted on the next start).
+        var letters = _deadLetter is null ? null : await _deadLetter.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var prepared = await _output.PrepareCommitAsync(cancellationToken).ConfigureAwait(false);
         var recorded = _run with
         {
@@ -299,6 +309,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
             Pages = _run.Pages + _pagesSinceCommit,
             Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal),
             LastCommit = prepared,
+            LastDeadLetters = letters,
         };
         // Only keys that a later run's lag window can read again are remembered: at most the lag's worth before the newest value.
         var lag = _watermark?.Lag ?? default;
@@ -317,12 +328,19 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         _run = recorded;
+        _deadLetter?.Recorded();
         _persistedKeys.AddRange(remember);
         _batchKeys.Clear();
         _pagesSinceCommit = 0;
         try
         {
-            return await _output.CompleteCommitAsync(prepared, CancellationToken.None).ConfigureAwait(false);
+            var commit = await _output.CompleteCommitAsync(prepared, CancellationToken.None).ConfigureAwait(false);
+            if (letters is not null)
+            {
+                await _deadLetter!.CompleteAsync(letters, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return commit;
         }
         catch
         {

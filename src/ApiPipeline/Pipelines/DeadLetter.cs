@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -72,30 +73,185 @@ internal sealed record DeadLetterResume(string Url, int PageNumber, long Records
 internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// Appends dead-letter entries to a JSONL file, one complete line per write, flushed to disk each time; the file is created on the first entry.
+/// A pipeline's dead-letter file, written exactly once across a crash and resume. An entry is held in memory (<see cref="Hold"/>)
+/// until the batch that covers its page is committed, and goes through that commit: <see cref="PrepareAsync"/> writes the held
+/// entries to a temporary file next to the dead-letter file (flushed to disk) before the state store records the batch, the recorded
+/// <see cref="PreparedDeadLetters"/> travels with the batch, and <see cref="CompleteAsync"/> appends the temporary file to the
+/// dead-letter file and deletes it; on the next start the last recorded one is completed again and every other one is deleted.
+/// An entry is tied to the batch rather than given an identity to look up: a page that is not committed is read again on resume,
+/// and its entries are made again with it (if the page now succeeds, it has none), so holding them is what keeps the file in step
+/// with the output.
 /// </summary>
-internal sealed class DeadLetterWriter(string path) : IDisposable
+internal sealed class DeadLetterWriter
 {
-    private FileStream? _file;
+    private const string TempSuffix = ".tmp";
+    private readonly Lock _lock = new();
+    private readonly List<byte[]> _held = [];
+    private readonly string _tempPrefix;
+    private int _prepared;
 
-    public string Path { get; } = path;
-
-    public bool Written => _file is not null;
-
-    public async ValueTask WriteAsync(DeadLetterEntry entry, CancellationToken cancellationToken)
+    /// <summary>Creates the dead-letter file of <paramref name="owner"/> (a pipeline's id) at <paramref name="path"/>.</summary>
+    public DeadLetterWriter(string path, string owner)
     {
-        if (_file is null)
+        Path = path;
+        // The owner's hash in the temporary names: a file shared by several pipelines is cleaned up by each for its own only.
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(owner)))[..16];
+        _tempPrefix = System.IO.Path.GetFileName(path) + "." + hash + ".";
+    }
+
+    public string Path { get; }
+
+    /// <summary>Whether this writer appended to the file.</summary>
+    public bool Written { get; private set; }
+
+    /// <summary>Whether entries wait for the next commit.</summary>
+    public bool HasHeld
+    {
+        get
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            _file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, useAsync: true);
+            lock (_lock)
+            {
+                return _held.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Keeps <paramref name="entry"/> (as its JSON line) for the next commit.</summary>
+    public void Hold(DeadLetterEntry entry)
+    {
+        var line = Line(entry);
+        lock (_lock)
+        {
+            _held.Add(line);
+        }
+    }
+
+    /// <summary>
+    /// Writes the held entries to a new temporary file next to the dead-letter file, flushed to disk, and notes the dead-letter file's
+    /// length; <see langword="null"/> when none is held. The entries stay held until <see cref="Recorded"/>.
+    /// </summary>
+    public async ValueTask<PreparedDeadLetters?> PrepareAsync(CancellationToken cancellationToken)
+    {
+        byte[][] lines;
+        lock (_lock)
+        {
+            lines = [.. _held];
         }
 
-        var line = JsonSerializer.SerializeToUtf8Bytes(entry, RuntimeJsonContext.Default.DeadLetterEntry);
-        var bytes = new byte[line.Length + 1];
-        line.CopyTo(bytes, 0);
-        bytes[^1] = (byte)'\n';
-        await _file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        _file.Flush(flushToDisk: true);
+        _prepared = lines.Length;
+        if (lines.Length == 0)
+        {
+            return null;
+        }
+
+        string directory = System.IO.Path.GetDirectoryName(Path)!;
+        Directory.CreateDirectory(directory);
+        string temp = System.IO.Path.Combine(directory, _tempPrefix + Guid.NewGuid().ToString("N") + TempSuffix);
+        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        {
+            foreach (var line in lines)
+            {
+                await file.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+            }
+
+            file.Flush(flushToDisk: true);
+        }
+
+        return new PreparedDeadLetters(temp, Path, File.Exists(Path) ? new FileInfo(Path).Length : 0);
+    }
+
+    /// <summary>The state store recorded what <see cref="PrepareAsync"/> returned: those entries are no longer held.</summary>
+    public void Recorded()
+    {
+        lock (_lock)
+        {
+            _held.RemoveRange(0, _prepared);
+        }
+
+        _prepared = 0;
+    }
+
+    /// <summary>Makes recorded entries visible (<see cref="RollForwardAsync"/>).</summary>
+    public async ValueTask CompleteAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    {
+        await RollForwardAsync(prepared, cancellationToken).ConfigureAwait(false);
+        Written = true;
+    }
+
+    /// <summary>Commits the held entries at once, for a run without a state store (nothing to record them in).</summary>
+    public async ValueTask CommitAsync(CancellationToken cancellationToken)
+    {
+        if (await PrepareAsync(cancellationToken).ConfigureAwait(false) is { } prepared)
+        {
+            Recorded();
+            await CompleteAsync(prepared, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes this owner's temporary files that no recorded batch points to (a crash before the batch was recorded).</summary>
+    public void DeleteUnrecorded()
+    {
+        string directory = System.IO.Path.GetDirectoryName(Path)!;
+        if (Directory.Exists(directory))
+        {
+            foreach (var stale in Directory.EnumerateFiles(directory, _tempPrefix + "*" + TempSuffix))
+            {
+                File.Delete(stale);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Appends a prepared batch of entries to the dead-letter file, flushed to disk, then deletes its temporary file. Idempotent: with
+    /// the temporary file gone the batch is in the file already; if a crash cut an earlier append short, the lines found at the noted
+    /// length are the batch's first ones and only the rest is written.
+    /// </summary>
+    public static async ValueTask RollForwardAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(prepared.TempPath))
+        {
+            return;
+        }
+
+        var lines = await File.ReadAllBytesAsync(prepared.TempPath, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(prepared.FinalPath)!);
+        await using (var file = new FileStream(prepared.FinalPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, useAsync: true))
+        {
+            long start = file.Length;
+            int done = 0;
+            if (file.Length >= prepared.Offset)
+            {
+                var found = new byte[Math.Min(lines.Length, file.Length - prepared.Offset)];
+                file.Position = prepared.Offset;
+                await file.ReadExactlyAsync(found, cancellationToken).ConfigureAwait(false);
+                if (found.AsSpan().SequenceEqual(lines.AsSpan(0, found.Length)))
+                {
+                    (start, done) = (prepared.Offset, found.Length);
+                }
+            }
+
+            if (done < lines.Length)
+            {
+                file.Position = start + done;
+                await file.WriteAsync(lines.AsMemory(done), cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+        }
+
+        File.Delete(prepared.TempPath);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="entry"/> to the file at once, flushed to disk: for chain steps, whose failed pages are not tied to a
+    /// pipeline batch (a crash before the step's commit writes the entry again when the page is read again).
+    /// </summary>
+    public async ValueTask WriteAsync(DeadLetterEntry entry, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        await using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, useAsync: true);
+        await file.WriteAsync(Line(entry), cancellationToken).ConfigureAwait(false);
+        file.Flush(flushToDisk: true);
+        Written = true;
     }
 
     public static DeadLetterEntry Entry(string pipeline, ExtractionException error, bool pageSkipped, TimeProvider clock) => new(
@@ -114,5 +270,12 @@ internal sealed class DeadLetterWriter(string path) : IDisposable
         error.RetryAfter is TimeSpan wait ? Duration.Format(wait) : null,
         error.Resume is { } resume ? new DeadLetterResume(UrlRedactor.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) : null);
 
-    public void Dispose() => _file?.Dispose();
+    private static byte[] Line(DeadLetterEntry entry)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(entry, RuntimeJsonContext.Default.DeadLetterEntry);
+        var line = new byte[json.Length + 1];
+        json.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
+        return line;
+    }
 }

@@ -116,14 +116,13 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         var clock = _options.TimeProvider;
         long started = clock.GetTimestamp();
         var run = new RunCounters();
-        var checkpointer = await RunCheckpointer<TIn, TOut>.OpenAsync(Id, _extractor, _output, _options, cancellationToken).ConfigureAwait(false);
+        var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath, Id);
+        var checkpointer = await RunCheckpointer<TIn, TOut>.OpenAsync(Id, _extractor, _output, _options, deadLetter, cancellationToken).ConfigureAwait(false);
         Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow()));
         using var span = Instruments.StartSpan("apipipeline.run");
         span?.SetTag(ApiPipelineTags.Pipeline, Id).SetTag(ApiPipelineTags.Extractor, _extractor.Name);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath);
-        checkpointer.UseDeadLetter(deadLetter);
         var sink = new RunSink(this, run, checkpointer, deadLetter);
         using var flushing = new CancellationTokenSource();
         var flusher = sink.FlushOnIntervalAsync(stop, flushing.Token);
@@ -232,7 +231,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     }
 
                     // The rest of this input is skipped; the pages before the failure went to the output whole.
-                    await RecordFailureAsync(ex, pageSkipped: false, run, deadLetter, cancellationToken).ConfigureAwait(false);
+                    RecordFailure(ex, pageSkipped: false, run, deadLetter);
                 }
             }
 
@@ -453,7 +452,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             try
             {
                 run.CountAttempts(error.Attempts);
-                await owner.RecordFailureAsync(error, pageSkipped: false, run, deadLetter, cancellationToken).ConfigureAwait(false);
+                owner.RecordFailure(error, pageSkipped: false, run, deadLetter);
             }
             finally
             {
@@ -508,19 +507,19 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     // A failed page the extractor skipped (its next page was computable): nothing of it is written.
                     checkpointer.AbortPage();
                     _output.AbortPage();
-                    await owner.RecordFailureAsync(skipped, pageSkipped: true, run, deadLetter, cancellationToken).ConfigureAwait(false);
+                    owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter);
                     return;
                 }
 
+                await _output.EndPageAsync(page, cancellationToken).ConfigureAwait(false);
                 foreach (var (json, reason) in _rejected)
                 {
-                    // In the dead-letter file (flushed to disk) before the page that left it out is committed.
+                    // Once the page is in the output's batch: the entry goes to the dead-letter file with that batch.
                     var error = new ExtractionException(ExtractionErrorKind.RecordMismatch, owner._extractor.Name, page.Number, page.Url, reason);
-                    await owner.RecordFailureAsync(error, pageSkipped: false, run, deadLetter, cancellationToken, json).ConfigureAwait(false);
+                    owner.RecordFailure(error, pageSkipped: false, run, deadLetter, json);
                 }
 
                 _rejected.Clear();
-                await _output.EndPageAsync(page, cancellationToken).ConfigureAwait(false);
                 checkpointer.EndPage(page.Next);
                 run.Pages++;
                 run.Bytes += page.BytesRead;
@@ -642,10 +641,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     }
 
     /// <summary>
-    /// Counts a failure that the run goes on after, and writes it to the dead-letter file under <see cref="ErrorMode.DeadLetter"/>: a
-    /// skipped page, the rest of an input, or (with <paramref name="record"/>) one record that did not fit the record type.
+    /// Counts a failure that the run goes on after, and under <see cref="ErrorMode.DeadLetter"/> hands it to the dead-letter file, where
+    /// it becomes durable with the next commit (with the progress past it, so a resumed run never writes it twice): a skipped page, the
+    /// rest of an input, or (with <paramref name="record"/>) one record that did not fit the record type.
     /// </summary>
-    private async ValueTask RecordFailureAsync(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, CancellationToken cancellationToken, byte[]? record = null)
+    private void RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null)
     {
         if (_mode == ErrorMode.Skip)
         {
@@ -669,7 +669,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 entry = entry with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone() };
             }
 
-            await deadLetter.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
+            deadLetter.Hold(entry);
             run.DeadLettered++;
             Instruments.DeadLettered(Id, error.Extractor);
             if (_logger is not null)

@@ -31,7 +31,19 @@ public sealed record PipelineRunState
 
     /// <summary>The last batch recorded: rolled forward on restart if a crash came between recording and renaming.</summary>
     public PreparedCommit? LastCommit { get; init; }
+
+    /// <summary>
+    /// The dead-letter entries of the last batch recorded, or <see langword="null"/> if it had none: appended to the dead-letter file
+    /// on restart if a crash came between recording and appending.
+    /// </summary>
+    public PreparedDeadLetters? LastDeadLetters { get; init; }
 }
+
+/// <summary>The dead-letter entries of a batch, durable in a temporary file and not yet in the dead-letter file.</summary>
+/// <param name="TempPath">The temporary file that holds the entries, one JSON line each.</param>
+/// <param name="FinalPath">The dead-letter file they are appended to.</param>
+/// <param name="Offset">The dead-letter file's length when the batch was prepared: where its entries start once appended.</param>
+public sealed record PreparedDeadLetters(string TempPath, string FinalPath, long Offset);
 
 /// <summary>One input's progress in a run.</summary>
 public sealed record PartitionState

@@ -53,7 +53,7 @@ internal static partial class Log
     public static partial void BatchCommitted(ILogger logger, string runKind, string name, long records, long bytes, int files);
 
     [LoggerMessage(EventId = 3002, EventName = "DeadLettered", Level = LogLevel.Warning,
-        Message = "{RunKind} '{Name}': failure written to the dead-letter file {Path}")]
+        Message = "{RunKind} '{Name}': failure goes to the dead-letter file {Path} with the next commit")]
     public static partial void DeadLettered(ILogger logger, string runKind, string name, string path);
 
     [LoggerMessage(EventId = 4001, EventName = "StepStarting", Level = LogLevel.Information,

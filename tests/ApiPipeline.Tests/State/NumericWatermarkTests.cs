@@ -98,7 +98,7 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
     }
 
     [Fact]
-    public async Task Late_records_go_to_the_dead_letter_file_before_the_batch_is_committed()
+    public async Task Late_records_go_to_the_dead_letter_file_with_the_batch_that_covers_their_page()
     {
         var table = new ChangeTable();
         Api.Map("/late-dl/changes", table.Serve);
@@ -107,12 +107,15 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
         await using var store = new InMemoryStateStore();
         var extractor = new DeadLetteredLateChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl });
         string deadLetter = Path.Combine(_dir.Path, "changes.dead-letter.jsonl");
-        var linesAtCommit = new List<int>();
+        // At each prepare: the entries in the dead-letter file, and those made durable for the batch but not yet appended to it.
+        var linesAtCommit = new List<(int InFile, int Prepared)>();
 
         async Task<PipelineResult> Run()
         {
             await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } });
-            var observed = new ObserveCommits<Change>(output, () => linesAtCommit.Add(File.Exists(deadLetter) ? File.ReadAllLines(deadLetter).Length : 0));
+            var observed = new ObserveCommits<Change>(output, () => linesAtCommit.Add((
+                File.Exists(deadLetter) ? File.ReadAllLines(deadLetter).Length : 0,
+                Directory.EnumerateFiles(_dir.Path, "changes.dead-letter.jsonl.*.tmp").Sum(f => File.ReadAllLines(f).Length))));
             var pipeline = new Pipeline<Scenario, Change>("changes", extractor, observed, new PipelineOptions { StateStore = store, DeadLetterPath = deadLetter });
             return await pipeline.ExecuteAsync(input);
         }
@@ -131,7 +134,8 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
         Assert.Equal(2, second.DeadLettered);
         Assert.Equal(0, second.Records);
         Assert.Equal(deadLetter, second.DeadLetterFile);
-        Assert.Equal(2, linesAtCommit[0]); // on disk when the first batch of the run (the page that held them) was prepared
+        Assert.Equal((0, 2), linesAtCommit[0]); // on disk (not yet in the file) when the first batch of the run (the page that held them) was prepared
+        Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*.tmp"));
         var entries = File.ReadAllLines(deadLetter).Select(line => JsonDocument.Parse(line).RootElement).ToList();
         Assert.Equal([21L, 22L], entries.Select(e => e.GetProperty("record").GetProperty("id").GetInt64()));
         Assert.All(entries, e =>

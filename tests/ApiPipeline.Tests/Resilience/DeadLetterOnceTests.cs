@@ -1,0 +1,201 @@
+using System.Text.Json;
+
+namespace ApiPipeline.Tests.Resilience;
+
+/// <summary>One request; its failure skips the (whole) input and goes to the dead-letter file.</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
+[Paginated(Pagination.None, RecordsPath = "data")]
+[OnError(ErrorMode.DeadLetter)]
+public partial class SingleDeadLetterRows : IExtractor<Shard, Row>;
+
+/// <summary>
+/// Dead-letter entries are exactly once across a crash and resume: they become durable with the commit of the batch that covers
+/// their page, so a commit that breaks before it is recorded leaves none that the resumed run would write again, and a batch
+/// recorded before its entries were appended has them appended on the next start, once.
+/// </summary>
+public sealed class DeadLetterOnceTests
+{
+    [Fact]
+    public async Task A_failed_page_whose_batch_was_never_recorded_is_dead_lettered_once_after_resume()
+    {
+        // Page 2 (offset 3) always fails and is skipped; recording the batch that follows it fails, as a crash at that point would.
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 503) : null));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+
+        var failed = await RunAsync(server, temp, new FailOnCommit(store, failOn: 2));
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Contains("disk full", failed.Error!.ToString(), StringComparison.Ordinal);
+        Assert.Equal([1, 2, 3], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Empty(Entries(temp));
+
+        var resumed = await RunAsync(server, temp, store);
+
+        Assert.True(resumed.Resumed);
+        Assert.Equal(PipelineStatus.PartialSuccess, resumed.Status);
+        Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        var entry = Assert.Single(Entries(temp));
+        Assert.Equal(2, entry.GetProperty("page").GetInt32());
+        Assert.Equal("page", entry.GetProperty("skipped").GetString());
+        Assert.Equal(Path.Combine(temp.Path, "rows.dead-letter.jsonl"), resumed.DeadLetterFile);
+        Assert.Empty(Directory.EnumerateFiles(temp.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_rejected_record_whose_batch_was_never_recorded_is_dead_lettered_once_after_resume()
+    {
+        const string bad = """{"id":"five","name":"row-5"}""";
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(9, (ctx, _, offset) => offset == 3
+            ? Faults.Json(ctx, $$"""{"data":[{{Faults.Row(4)}},{{bad}},{{Faults.Row(6)}}]}""")
+            : null));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+
+        var failed = await RunAsync(server, temp, new FailOnCommit(store, failOn: 2));
+        var resumed = await RunAsync(server, temp, store);
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Equal(PipelineStatus.PartialSuccess, resumed.Status);
+        Assert.Equal([1, 2, 3, 4, 6, 7, 8, 9], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        var entry = Assert.Single(Entries(temp));
+        Assert.Equal("record", entry.GetProperty("skipped").GetString());
+        Assert.Equal(bad, entry.GetProperty("record").GetRawText());
+    }
+
+    [Fact]
+    public async Task Entries_of_a_batch_recorded_before_they_were_appended_are_appended_once_on_the_next_start()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 503) : null));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+        await using (var output = Output(temp))
+        {
+            // The second batch (pages 2 and 3) is recorded, then the process "dies" before anything of it is made visible.
+            var crashing = new CrashOnComplete<Row>(output, crashOn: 2);
+            var crashed = await new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), crashing, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            Assert.Empty(Entries(temp));
+        }
+
+        var next = await RunAsync(server, temp, store);
+
+        Assert.True(next.Resumed);
+        Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(2, Assert.Single(Entries(temp)).GetProperty("page").GetInt32());
+        Assert.Empty(Directory.EnumerateFiles(temp.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_failure_that_ends_the_run_with_nothing_else_to_commit_still_reaches_the_file()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Status(ctx, 404, """{"message":"gone"}"""));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<Shard, Row>("rows", new SingleDeadLetterRows(server.Options), output, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal((1L, 0L), (result.DeadLettered, result.Records));
+        var entry = Assert.Single(Entries(temp));
+        Assert.Equal("input", entry.GetProperty("skipped").GetString());
+        Assert.Equal(404, entry.GetProperty("status").GetInt32());
+        Assert.Equal(Path.Combine(temp.Path, "rows.dead-letter.jsonl"), result.DeadLetterFile);
+    }
+
+    [Fact]
+    public async Task Rolling_a_batch_of_entries_forward_completes_a_cut_short_append_and_is_idempotent()
+    {
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
+        await File.WriteAllTextAsync(path, "{\"earlier\":true}\n");
+        var writer = new DeadLetterWriter(path, "rows");
+        writer.Hold(Entry(1));
+        writer.Hold(Entry(2));
+        var prepared = Assert.IsType<PreparedDeadLetters>(await writer.PrepareAsync(CancellationToken.None));
+        writer.Recorded();
+        Assert.False(writer.HasHeld);
+        var batch = await File.ReadAllBytesAsync(prepared.TempPath);
+
+        // A crash in the middle of the append: the first entry and part of the second reached the file.
+        await using (var file = new FileStream(path, FileMode.Append))
+        {
+            file.Write(batch, 0, batch.Length - 10);
+        }
+
+        await DeadLetterWriter.RollForwardAsync(prepared, CancellationToken.None);
+        string expected = "{\"earlier\":true}\n" + System.Text.Encoding.UTF8.GetString(batch);
+        Assert.Equal(expected, await File.ReadAllTextAsync(path));
+        Assert.False(File.Exists(prepared.TempPath));
+
+        // A crash after the append but before the temporary file was deleted: rolling forward again adds nothing.
+        await File.WriteAllBytesAsync(prepared.TempPath, batch);
+        await DeadLetterWriter.RollForwardAsync(prepared, CancellationToken.None);
+        await DeadLetterWriter.RollForwardAsync(prepared, CancellationToken.None);
+        Assert.Equal(expected, await File.ReadAllTextAsync(path));
+    }
+
+    private static DeadLetterEntry Entry(int page) => new(
+        DateTimeOffset.UnixEpoch, "rows", "DeadLetterRows", "HttpStatus", 503, page, "https://api.example.invalid/a/items", 1, "page", "boom", null, null, null, null);
+
+    private static async Task<PipelineResult> RunAsync(FaultServer server, TempFolder temp, IStateStore store)
+    {
+        await using var output = Output(temp);
+        return await new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), output, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
+    }
+
+    private static PipelineOptions Options(TempFolder temp, IStateStore store) => new() { StateStore = store, DeadLetterPath = Path.Combine(temp.Path, "rows.dead-letter.jsonl") };
+
+    private static JsonlOutput<Row> Output(TempFolder temp) => new(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows", Batching = new OutputBatchOptions { BatchSize = 3 } });
+
+    private static List<JsonElement> Entries(TempFolder temp)
+    {
+        string file = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
+        return File.Exists(file) ? [.. File.ReadAllLines(file).Select(line => JsonDocument.Parse(line).RootElement)] : [];
+    }
+
+    /// <summary>A state store whose <paramref name="failOn"/>-th transaction fails, as a full disk (or a crash before it) would.</summary>
+    private sealed class FailOnCommit(IStateStore inner, int failOn) : IStateStore
+    {
+        private int _commits;
+
+        public string Location => inner.Location;
+
+        public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default) => inner.GetAsync(scope, key, cancellationToken);
+
+        public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> GetScopeAsync(string scope, CancellationToken cancellationToken = default) => inner.GetScopeAsync(scope, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> GetScopesAsync(string prefix = "", CancellationToken cancellationToken = default) => inner.GetScopesAsync(prefix, cancellationToken);
+
+        public ValueTask CommitAsync(StateChange change, CancellationToken cancellationToken = default)
+            => ++_commits == failOn ? throw new IOException("disk full") : inner.CommitAsync(change, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>An output whose <paramref name="crashOn"/>-th completion fails: that batch is recorded but nothing of it is visible.</summary>
+    private sealed class CrashOnComplete<T>(IOutput<T> inner, int crashOn) : IOutput<T>
+    {
+        private int _completions;
+
+        public OutputBatchOptions Batching => inner.Batching;
+
+        public long PendingRecords => inner.PendingRecords;
+
+        public long PendingBytes => inner.PendingBytes;
+
+        public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default) => inner.WriteAsync(records, cancellationToken);
+
+        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
+
+        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
+            => ++_completions == crashOn ? throw new IOException("simulated crash before the rename") : inner.CompleteCommitAsync(prepared, cancellationToken);
+
+        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException("not used with a state store");
+
+        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
