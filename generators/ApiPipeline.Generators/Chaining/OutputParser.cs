@@ -23,6 +23,9 @@ internal static class OutputParser
     /// <summary>The output types every registry has; a user output may not take their names.</summary>
     private static readonly string[] BuiltIn = ["jsonl", "json"];
 
+    /// <summary>The <c>config:</c> keys every output has (the runtime's <c>OutputConfig</c>); an output does not declare them again.</summary>
+    private static readonly string[] CommonConfigKeys = ["format", "directory", "name", "partition_by", "batch_size", "flush_interval", "max_batch_bytes"];
+
     public static OutputParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax syntax)
@@ -31,11 +34,12 @@ internal static class OutputParser
         }
 
         var attribute = context.Attributes[0];
-        var nameSyntax = (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments.FirstOrDefault();
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        var nameSyntax = attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault();
         var nameLocation = nameSyntax?.GetLocation() ?? syntax.Identifier.GetLocation();
         string typeName = Symbols.PlainName(type.OriginalDefinition);
         var diagnostics = new List<DiagnosticInfo>();
-        string? name = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
+        string? name = attribute.ConstructorArguments.Length >= 1 ? attribute.ConstructorArguments[0].Value as string : null;
         if (string.IsNullOrWhiteSpace(name) || name!.Trim() != name)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputName, nameLocation, name ?? "", typeName, "is empty or starts or ends with white space"));
@@ -45,6 +49,7 @@ internal static class OutputParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputName, nameLocation, name, typeName, $"is the built-in output type '{name.ToLowerInvariant()}'"));
         }
 
+        var configKeys = ConfigKeys(attribute, attributeSyntax, nameLocation, typeName, diagnostics);
         var record = RecordType(type, out string? problem);
         if (record is null)
         {
@@ -73,7 +78,8 @@ internal static class OutputParser
             typeName,
             generic ? full.Substring(0, full.LastIndexOf('<')) : full,
             generic ? null : Symbols.FullName(record),
-            constructor.Value);
+            constructor.Value,
+            configKeys.ToImmutableEquatableArray());
         return Result(output, nameLocation, diagnostics);
     }
 
@@ -91,6 +97,39 @@ internal static class OutputParser
                     new[] { duplicate.Name, duplicate.TypeName, $"is already the name of '{ordered[0].TypeName}'" }.ToImmutableEquatableArray());
             }
         }
+    }
+
+    /// <summary>The declared <c>config:</c> keys (after the name); APP0118 for an empty, padded, common or repeated one, on that key.</summary>
+    private static List<string> ConfigKeys(AttributeData attribute, AttributeSyntax? syntax, Location nameLocation, string typeName, List<DiagnosticInfo> diagnostics)
+    {
+        var keys = new List<string>();
+        if (attribute.ConstructorArguments.Length < 2 || attribute.ConstructorArguments[1].Kind != TypedConstantKind.Array)
+        {
+            return keys;
+        }
+
+        var arguments = syntax?.ArgumentList?.Arguments;
+        var values = attribute.ConstructorArguments[1].Values;
+        for (int i = 0; i < values.Length; i++)
+        {
+            string key = values[i].Value as string ?? "";
+            // Keys written one by one after the name sit at argument i + 1; an explicit array puts them all in one argument.
+            var location = arguments is { } list && list.Count == values.Length + 1 ? list[i + 1].GetLocation() : nameLocation;
+            string? problem = string.IsNullOrWhiteSpace(key) || key.Trim() != key ? "is empty or starts or ends with white space"
+                : CommonConfigKeys.Contains(key, StringComparer.Ordinal) ? "is a setting every output has already"
+                : keys.Contains(key, StringComparer.Ordinal) ? "is declared twice"
+                : null;
+            if (problem is null)
+            {
+                keys.Add(key);
+            }
+            else
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputConfigKey, location, key, typeName, problem));
+            }
+        }
+
+        return keys;
     }
 
     private static OutputParseResult Result(RegistryOutput? output, Location location, List<DiagnosticInfo> diagnostics)

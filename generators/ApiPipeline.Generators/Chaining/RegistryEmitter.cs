@@ -79,7 +79,7 @@ internal static class RegistryEmitter
             var o = spec.Outputs[i];
             w.Line(o.RecordType is null
                 ? $"        new OutputRegistration{i.ToString(CultureInfo.InvariantCulture)}(),"
-                : $"        new {Runtime}OutputRegistration<{o.RecordType}>({Conversions.Quote(o.Name)}, {Conversions.Quote(o.TypeName)}, static (recordTypeInfo, config) => {Construct(o.Construct, o.Constructor)}),");
+                : $"        new {Runtime}OutputRegistration<{o.RecordType}>({Conversions.Quote(o.Name)}, {Conversions.Quote(o.TypeName)}, {Keys(o)}, static (recordTypeInfo, config) => {Construct(o.Construct, o.Constructor)}),");
         }
 
         w.Line("    });");
@@ -104,7 +104,7 @@ internal static class RegistryEmitter
         w.Line($"/// <summary>Creates <c>{output.TypeName.Replace("<", "&lt;").Replace(">", "&gt;")}</c> for any record type.</summary>");
         w.Open($"private sealed class {name} : {Runtime}OutputRegistration");
         w.Line($"public {name}()");
-        w.Line($"    : base({Conversions.Quote(output.Name)}, {Conversions.Quote(output.TypeName)})");
+        w.Line($"    : base({Conversions.Quote(output.Name)}, {Conversions.Quote(output.TypeName)}, {Keys(output)})");
         w.Line("{");
         w.Line("}");
         w.Line();
@@ -114,6 +114,10 @@ internal static class RegistryEmitter
         w.Line($"    => {Construct(output.Construct + "<TRecord>", output.Constructor)};");
         w.Close();
     }
+
+    private static string Keys(RegistryOutput output) => output.ConfigKeys.Count == 0
+        ? "global::System.Array.Empty<string>()"
+        : $"new string[] {{ {string.Join(", ", output.ConfigKeys.Select(Conversions.Quote))} }}";
 
     private static string Construct(string type, OutputConstructor constructor) => constructor switch
     {

@@ -76,6 +76,7 @@ internal static class DiagnosticDescriptors
     public const string OutputNameId = "APP0115";
     public const string OutputNotAnOutputId = "APP0116";
     public const string OutputConstructorMissingId = "APP0117";
+    public const string OutputConfigKeyId = "APP0118";
 
     public static readonly DiagnosticDescriptor ChainShape = Create(
         ChainShapeId,
@@ -182,6 +183,12 @@ internal static class DiagnosticDescriptors
         "The [Output] class '{0}' needs a public constructor the registry can call: (JsonTypeInfo<{1}> recordTypeInfo, OutputConfig config), (OutputConfig config) or ()",
         RegistryCategory);
 
+    public static readonly DiagnosticDescriptor OutputConfigKey = Create(
+        OutputConfigKeyId,
+        "Output config key is invalid",
+        "The config key '{0}' of the [Output] class '{1}' {2}; declare each key the output reads from a file's 'config:' once, after the name, e.g. [Output(\"console\", \"color\", \"width\")]",
+        RegistryCategory);
+
     /// <summary>The descriptor with this ID, or <see langword="null"/>.</summary>
     public static DiagnosticDescriptor? Find(string id) => id switch
     {
@@ -204,6 +211,7 @@ internal static class DiagnosticDescriptors
         OutputNameId => OutputName,
         OutputNotAnOutputId => OutputNotAnOutput,
         OutputConstructorMissingId => OutputConstructorMissing,
+        OutputConfigKeyId => OutputConfigKey,
         _ => null,
     };
 

@@ -6,13 +6,20 @@ namespace ApiPipeline;
 /// (<c>ConsoleOutput&lt;T&gt; : IOutput&lt;T&gt;</c>, one unconstrained type parameter: usable for any record type) or implements
 /// <see cref="IOutput{T}"/> for one record type (<c>IssueSink : IOutput&lt;Issue&gt;</c>). It needs a public constructor the registry can
 /// call, in this order of preference: <c>(JsonTypeInfo&lt;T&gt; recordTypeInfo, OutputConfig config)</c>, <c>(OutputConfig config)</c>,
-/// or <c>()</c>; <see cref="OutputConfig"/> carries the file's <c>config:</c> values. Duplicate names, a class that is not such an
-/// output, and a missing constructor are compile-time errors (APP0115–APP0117).
+/// or <c>()</c>; <see cref="OutputConfig"/> carries the file's <c>config:</c> values. The keys of <c>config:</c> the output reads
+/// beyond the common ones (<c>directory</c>, <c>name</c>, <c>partition_by</c>, <c>batch_size</c>, …) are declared after the name
+/// (<c>[Output("console", "color", "width")]</c>): a file that gives any other key is an error at load time, naming the key and
+/// where it is. Duplicate names, a class that is not such an output, a missing constructor and a bad config key are compile-time
+/// errors (APP0115–APP0118).
 /// </summary>
 /// <param name="name">The output type's name in configuration files (<c>console</c>); <c>jsonl</c> and <c>json</c> are built in.</param>
+/// <param name="configKeys">The keys of the file's <c>config:</c> this output reads besides the common ones.</param>
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
-public sealed class OutputAttribute(string name) : Attribute
+public sealed class OutputAttribute(string name, params string[] configKeys) : Attribute
 {
     /// <summary>The output type's name in configuration files.</summary>
     public string Name { get; } = name;
+
+    /// <summary>The keys of the file's <c>config:</c> this output reads besides the common ones.</summary>
+    public IReadOnlyList<string> ConfigKeys { get; } = configKeys;
 }

@@ -114,10 +114,10 @@ public sealed class ChainIncrementalityTests
         AssertReasons(second.RunResult, SourceOutput, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
         Assert.Equal(Texts(first), Texts(second));
 
-        string renamed = OutputRegistryTests.Outputs.Replace("[Output(\"console\")]", "[Output(\"terminal\")]", StringComparison.Ordinal);
+        string renamed = OutputRegistryTests.Outputs.Replace("[Output(\"console\",", "[Output(\"terminal\",", StringComparison.Ordinal);
         var third = GeneratorHarness.Run(compilation.ReplaceSyntaxTree(oldTree, GeneratorHarness.Parse(renamed, oldTree.FilePath)), first.Driver);
         AssertReasons(third.RunResult, TrackingNames.Registry, IncrementalStepRunReason.Modified);
-        Assert.Contains(": base(\"terminal\", \"Demo.ConsoleOutput<T>\")", third.AllSources.Single(s => s.HintName == global::ApiPipeline.Generators.Chaining.RegistryEmitter.HintName).SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Contains(": base(\"terminal\", \"Demo.ConsoleOutput<T>\", new string[] { \"prefix\", \"width\" })", third.AllSources.Single(s => s.HintName == global::ApiPipeline.Generators.Chaining.RegistryEmitter.HintName).SourceText.ToString(), StringComparison.Ordinal);
     }
 
     private static int Line(HarnessResult result)

@@ -24,7 +24,7 @@ public sealed class OutputRegistryTests
             public System.Threading.Tasks.ValueTask DisposeAsync() => default;
         }
 
-        [Output("console")]
+        [Output("console", "prefix", "width")]
         public sealed class ConsoleOutput<T> : OutputBase<T>
         {
             public ConsoleOutput(JsonTypeInfo<T> recordTypeInfo, OutputConfig config) { }
@@ -110,6 +110,28 @@ public sealed class OutputRegistryTests
         var diagnostic = AssertOnly(source, "APP0117", "IssueSink");
         Assert.Contains("(JsonTypeInfo<Issue> recordTypeInfo, OutputConfig config), (OutputConfig config) or ()", diagnostic.GetMessage(), StringComparison.Ordinal);
         AssertNotListed(source, "Demo.IssueSink");
+    }
+
+    [Theory]
+    [InlineData("\"directory\"", "is a setting every output has already")]
+    [InlineData("\" \"", "is empty or starts or ends with white space")]
+    public void APP0118_a_config_key_a_file_could_not_use(string key, string reason)
+    {
+        string source = Outputs.Replace("[Output(\"issue-sink\")]", $"[Output(\"issue-sink\", {key})]", StringComparison.Ordinal);
+
+        var diagnostic = AssertOnly(source, "APP0118", key);
+        Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("[Output(\"console\", \"color\", \"width\")]", diagnostic.GetMessage(), StringComparison.Ordinal);
+        AssertNotListed(source, "Demo.IssueSink");
+    }
+
+    [Fact]
+    public void APP0118_a_config_key_declared_twice_is_reported_on_the_second()
+    {
+        string source = Outputs.Replace("[Output(\"issue-sink\")]", "[Output(\"issue-sink\", \"limit\", \"limit\")]", StringComparison.Ordinal);
+
+        var diagnostic = AssertOnly(source, "APP0118", "\"limit\"", occurrence: 2);
+        Assert.Contains("is declared twice", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
     private static void AssertNotListed(string source, string typeName)

@@ -145,14 +145,14 @@ namespace ApiPipeline.Generated
             {
                 new OutputRegistration0(),
                 new OutputRegistration1(),
-                new global::ApiPipeline.OutputRegistration<global::Demo.Issue>("issue-sink", "Demo.IssueSink", static (recordTypeInfo, config) => new global::Demo.IssueSink(config)),
+                new global::ApiPipeline.OutputRegistration<global::Demo.Issue>("issue-sink", "Demo.IssueSink", global::System.Array.Empty<string>(), static (recordTypeInfo, config) => new global::Demo.IssueSink(config)),
             });
 
         /// <summary>Creates <c>Demo.ConsoleOutput&lt;T&gt;</c> for any record type.</summary>
         private sealed class OutputRegistration0 : global::ApiPipeline.OutputRegistration
         {
             public OutputRegistration0()
-                : base("console", "Demo.ConsoleOutput<T>")
+                : base("console", "Demo.ConsoleOutput<T>", new string[] { "prefix", "width" })
             {
             }
 
@@ -166,7 +166,7 @@ namespace ApiPipeline.Generated
         private sealed class OutputRegistration1 : global::ApiPipeline.OutputRegistration
         {
             public OutputRegistration1()
-                : base("nothing", "Demo.Holder.Discard<TRecord>")
+                : base("nothing", "Demo.Holder.Discard<TRecord>", global::System.Array.Empty<string>())
             {
             }
 

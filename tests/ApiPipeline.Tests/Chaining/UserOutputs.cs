@@ -10,7 +10,7 @@ namespace ApiPipeline.Tests.Chaining;
 /// Any record type: each committed record as one line, <c>prefix</c> (a <c>config:</c> value only this output knows) then the record's
 /// JSON through the metadata the registry hands over, appended to <c>&lt;directory&gt;/&lt;name&gt;.txt</c> at each commit.
 /// </summary>
-[Output("text-lines")]
+[Output("text-lines", "prefix")]
 public sealed class TextLinesOutput<T> : IOutput<T>
 {
     private readonly JsonTypeInfo<T> _typeInfo;

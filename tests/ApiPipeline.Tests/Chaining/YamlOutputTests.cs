@@ -21,6 +21,8 @@ public sealed class YamlOutputTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.False(counter.Accepts(typeof(Parent)));
         var lines = registry.GetOutput("text-lines")!;
         Assert.Equal("ApiPipeline.Tests.Chaining.TextLinesOutput<T>", lines.TypeName);
+        Assert.Equal(["prefix"], lines.ConfigKeys);
+        Assert.Empty(counter.ConfigKeys);
         Assert.Null(lines.RecordType);
         Assert.True(lines.Accepts(typeof(Parent)));
         Assert.Null(registry.GetOutput("jsonl"));
@@ -118,6 +120,7 @@ public sealed class YamlOutputTests(ApiFixture fixture) : ApiTests(fixture), ICl
     [InlineData("  type: child-counter\n", 5, 9, "the output type 'child-counter' (ApiPipeline.Tests.Chaining.ChildCounter) takes Child records, but the records here are Parent")]
     [InlineData("  type: jsonl\n  config: { prefix: x }\n", 6, 13, "unknown field 'prefix' in output config; expected one of: format, directory")]
     [InlineData("  type: text-lines\n  config: { prefix: [a, b] }\n", 6, 21, "expected the value of 'prefix' as text")]
+    [InlineData("  type: text-lines\n  config: { prefx: x }\n", 6, 13, "unknown field 'prefx' in the config of output type 'text-lines' (ApiPipeline.Tests.Chaining.TextLinesOutput<T> declares the keys it reads in [Output(\"text-lines\", …)]); expected one of: format, directory, name, partition_by, batch_size, flush_interval, max_batch_bytes, prefix")]
     [InlineData("  type: text-lines\n  config: { batch_size: none }\n", 6, 25, "expected batch_size as a whole number of at least 1, not 'none'")]
     public void Output_mistakes_name_the_file_line_and_column(string section, int line, int column, string message)
     {

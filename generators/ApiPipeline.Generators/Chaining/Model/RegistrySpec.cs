@@ -53,7 +53,8 @@ internal enum OutputConstructor
 /// <param name="Construct">The class fully qualified without type arguments when generic (<c>global::Demo.ConsoleOutput</c>), else the class.</param>
 /// <param name="RecordType">The record type fully qualified for an output of one record type; <see langword="null"/> when generic.</param>
 /// <param name="Constructor">The constructor the registry calls.</param>
-internal sealed record RegistryOutput(string Name, string TypeName, string Construct, string? RecordType, OutputConstructor Constructor);
+/// <param name="ConfigKeys">The <c>config:</c> keys the output reads besides the common ones (<c>[Output("console", "color")]</c>).</param>
+internal sealed record RegistryOutput(string Name, string TypeName, string Construct, string? RecordType, OutputConstructor Constructor, ImmutableEquatableArray<string> ConfigKeys);
 
 /// <summary>What parsing an <c>[Output]</c> class gives: its registry entry (or <see langword="null"/>), where its name is written, and diagnostics.</summary>
 /// <param name="Output">The registry entry, or <see langword="null"/> when the class cannot be listed.</param>

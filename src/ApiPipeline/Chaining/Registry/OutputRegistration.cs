@@ -14,13 +14,16 @@ public abstract class OutputRegistration
     /// <summary>Creates the registration (generated code).</summary>
     /// <param name="name">The output type's name (<c>[Output("console")]</c>).</param>
     /// <param name="typeName">The output class's full name, for messages.</param>
+    /// <param name="configKeys">The <c>config:</c> keys the output reads besides the common ones (<c>[Output("console", "color")]</c>).</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected OutputRegistration(string name, string typeName)
+    protected OutputRegistration(string name, string typeName, IReadOnlyList<string> configKeys)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(typeName);
+        ArgumentNullException.ThrowIfNull(configKeys);
         Name = name;
         TypeName = typeName;
+        ConfigKeys = configKeys;
     }
 
     /// <summary>The output type's name in configuration files.</summary>
@@ -28,6 +31,9 @@ public abstract class OutputRegistration
 
     /// <summary>The output class's full name (<c>Demo.ConsoleOutput&lt;T&gt;</c>).</summary>
     public string TypeName { get; }
+
+    /// <summary>The keys of a file's <c>config:</c> the output reads besides the common ones; any other key is an error.</summary>
+    public IReadOnlyList<string> ConfigKeys { get; }
 
     /// <summary>The one record type the output takes, or <see langword="null"/> when it takes any (a generic output).</summary>
     public abstract Type? RecordType { get; }
@@ -52,10 +58,11 @@ public sealed class OutputRegistration<TRecord> : OutputRegistration
     /// <summary>Creates the registration (generated code).</summary>
     /// <param name="name">The output type's name.</param>
     /// <param name="typeName">The output class's full name.</param>
+    /// <param name="configKeys">The <c>config:</c> keys the output reads besides the common ones.</param>
     /// <param name="create">Creates the output.</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public OutputRegistration(string name, string typeName, Func<JsonTypeInfo<TRecord>, OutputConfig, IOutput<TRecord>> create)
-        : base(name, typeName)
+    public OutputRegistration(string name, string typeName, IReadOnlyList<string> configKeys, Func<JsonTypeInfo<TRecord>, OutputConfig, IOutput<TRecord>> create)
+        : base(name, typeName, configKeys)
     {
         ArgumentNullException.ThrowIfNull(create);
         _create = create;

@@ -16,7 +16,8 @@ namespace ApiPipeline;
 ///     flush_interval: 60s
 /// </code>
 /// A user output type gets this record in its constructor: the settings above parsed and checked as for JSON Lines, and every value
-/// of <c>config</c> as text in <see cref="Settings"/>, including keys only it understands.
+/// of <c>config</c> as text in <see cref="Settings"/>, including the keys it declares as its own (<c>[Output("console", "color")]</c>);
+/// a key that is neither common nor declared is an error that names it, where it is, and the keys expected.
 /// </summary>
 public sealed record OutputConfig
 {
@@ -77,7 +78,7 @@ public sealed record OutputConfig
         var configMapping = doc.Mapping(configField.Value, "output config");
         var settings = registration is null
             ? doc.Fields(configMapping, "output config", ConfigFields)
-            : doc.Fields(configMapping, "output config", allowed: null);
+            : doc.Fields(configMapping, $"the config of output type '{registration.Name}' ({registration.TypeName} declares the keys it reads in [Output(\"{registration.Name}\", …)])", [.. ConfigFields, .. registration.ConfigKeys]);
         config = config with { Settings = settings.ToDictionary(s => s.Key, s => doc.Text(s.Value.Value, $"the value of '{s.Key}'"), StringComparer.Ordinal) };
         if (registration is null && settings.TryGetValue("format", out var format) && !string.Equals(doc.Text(format.Value, "format"), "jsonl", StringComparison.OrdinalIgnoreCase))
         {
