@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
+using ApiPipeline.Generators.Helpers;
 using ApiPipeline.Analyzers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -48,8 +49,8 @@ internal sealed class UnboundPlaceholderCodeFixProvider : CodeFixProvider
             }
 
             var members = InputMembers.Of(input, extractor.Known);
-            var bound = new HashSet<string>(members.Select(m => Names.Normalize(m.Name)));
-            var unbound = UrlText.Placeholders(path).Where(p => !bound.Contains(Names.Normalize(p.Name))).Select(p => p.Name).Distinct().ToList();
+            var bound = new HashSet<string>(members.Select(m => NameRules.Normalize(m.Name)));
+            var unbound = UrlText.Placeholders(path).Where(p => !bound.Contains(NameRules.Normalize(p.Name))).Select(p => p.Name).Distinct().ToList();
             var match = PlaceholderInMessage.Match(diagnostic.GetMessage(CultureInfo.InvariantCulture));
             string? placeholder = match.Success && unbound.Contains(match.Groups[1].Value) ? match.Groups[1].Value : unbound.Count == 1 ? unbound[0] : null;
             if (placeholder is null)
@@ -61,7 +62,7 @@ internal sealed class UnboundPlaceholderCodeFixProvider : CodeFixProvider
             string? closest = Names.Closest(placeholder, members.Select(m => m.Name));
             if (literal is not null && closest is not null)
             {
-                string replacement = IsLowerStyle(placeholder) ? Names.SnakeCase(closest) : closest;
+                string replacement = IsLowerStyle(placeholder) ? NameRules.SnakeCase(closest) : closest;
                 var document = context.Document;
                 context.RegisterCodeFix(
                     CodeAction.Create(
@@ -78,7 +79,7 @@ internal sealed class UnboundPlaceholderCodeFixProvider : CodeFixProvider
 
             if (ExtractorLookup.Declaration(context.Document.Project.Solution, input, context.CancellationToken) is { } target)
             {
-                string member = Names.PascalCase(placeholder);
+                string member = NameRules.PascalCase(placeholder);
                 if (!SyntaxFacts.IsValidIdentifier(member))
                 {
                     continue;

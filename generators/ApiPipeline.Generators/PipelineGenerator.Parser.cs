@@ -194,9 +194,9 @@ public sealed partial class PipelineGenerator
                     return false;
                 }
 
-                if (!members.TryGetValue(Normalize(placeholder), out var member))
+                if (!members.TryGetValue(NameRules.Normalize(placeholder), out var member))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnboundPlaceholder, location, placeholder, name, inputType.Name, PascalCase(placeholder)));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnboundPlaceholder, location, placeholder, name, inputType.Name, NameRules.PascalCase(placeholder)));
                 }
                 else
                 {
@@ -238,7 +238,7 @@ public sealed partial class PipelineGenerator
 
                 string queryName = query.ConstructorArguments.Length == 1 && query.ConstructorArguments[0].Value is string given && given.Length > 0
                     ? given
-                    : SnakeCase(member.Name);
+                    : NameRules.SnakeCase(member.Name);
                 url.Add(new UrlPart(UrlPartKind.Query, queryName, Escape(member.Name), member.Kind, member.ValueType, member.IsValueType));
             }
         }
@@ -295,7 +295,7 @@ public sealed partial class PipelineGenerator
                         continue;
                     }
 
-                    string key = Normalize(symbol.Name);
+                    string key = NameRules.Normalize(symbol.Name);
                     if (!members.ContainsKey(key))
                     {
                         var (kind, valueType, isValueType) = Classify(memberType);
@@ -376,56 +376,6 @@ public sealed partial class PipelineGenerator
 
         private static Location? NamedArgumentLocation(AttributeSyntax? attribute, string name)
             => attribute?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.GetLocation();
-
-        private static string Normalize(string name)
-        {
-            var text = new StringBuilder(name.Length);
-            foreach (char c in name)
-            {
-                if (c != '_' && c != '-')
-                {
-                    text.Append(char.ToLowerInvariant(c));
-                }
-            }
-
-            return text.ToString();
-        }
-
-        private static string PascalCase(string placeholder)
-        {
-            var text = new StringBuilder(placeholder.Length);
-            bool upper = true;
-            foreach (char c in placeholder)
-            {
-                if (c == '_' || c == '-')
-                {
-                    upper = true;
-                    continue;
-                }
-
-                text.Append(upper ? char.ToUpperInvariant(c) : c);
-                upper = false;
-            }
-
-            return text.ToString();
-        }
-
-        internal static string SnakeCase(string name)
-        {
-            var text = new StringBuilder(name.Length + 4);
-            for (int i = 0; i < name.Length; i++)
-            {
-                char c = name[i];
-                if (char.IsUpper(c) && i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1]))))
-                {
-                    text.Append('_');
-                }
-
-                text.Append(char.ToLowerInvariant(c));
-            }
-
-            return text.ToString();
-        }
 
         private sealed record InputMember(ISymbol Symbol, string Name, ValueKind Kind, string? ValueType, bool IsValueType, int Order);
     }

@@ -21,12 +21,6 @@ public class HelperTests
     public void Closest_stays_silent_on_a_tie() => Assert.Null(Names.Closest("cat", ["Bat", "Hat"]));
 
     [Theory]
-    [InlineData("PerPage", "per_page")]
-    [InlineData("HTTPStatus", "http_status")]
-    [InlineData("Since2", "since2")]
-    public void SnakeCase_matches_the_generator(string name, string expected) => Assert.Equal(expected, Names.SnakeCase(name));
-
-    [Theory]
     [InlineData("/items?api_key=1", "/items")]
     [InlineData("/items?state=all&api_key=1", "/items?state=all")]
     [InlineData("/items?api_key=1&state=all", "/items?state=all")]

@@ -16,7 +16,7 @@ public sealed class SnakeCaseTests
     [InlineData("X", "x")]
     [InlineData("", "")]
     public void SnakeCase(string name, string expected)
-        => Assert.Equal(expected, PipelineGenerator.Parser.SnakeCase(name));
+        => Assert.Equal(expected, ApiPipeline.Generators.Helpers.NameRules.SnakeCase(name));
 
     [Fact]
     public void QueryWithoutNameUsesSnakeCase()

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -62,7 +63,7 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
         {
             foreach (var placeholder in UrlText.Placeholders(path))
             {
-                placeholders[Names.Normalize(placeholder.Name)] = placeholder.Name;
+                placeholders[NameRules.Normalize(placeholder.Name)] = placeholder.Name;
             }
 
             foreach (var parameter in UrlText.Query(path))
@@ -82,7 +83,7 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
 
             string memberName = input.Name + "." + member.Name;
             var location = member.Location(extractor.CancellationToken);
-            if (placeholders.TryGetValue(Names.Normalize(member.Name), out var placeholderName))
+            if (placeholders.TryGetValue(NameRules.Normalize(member.Name), out var placeholderName))
             {
                 extractor.Report(QueryAndPlaceholder, location, memberName, placeholderName, extractor.Name);
             }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -54,14 +55,14 @@ internal sealed class UnusedInputMemberAnalyzer : ExtractorAnalyzer
 
             foreach (var placeholder in UrlText.Placeholders(path))
             {
-                used.Add(Names.Normalize(placeholder.Name));
+                used.Add(NameRules.Normalize(placeholder.Name));
             }
         }
 
         foreach (var member in InputMembers.Of(type, known))
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            if (member.Query is not null || used.Contains(Names.Normalize(member.Name))
+            if (member.Query is not null || used.Contains(NameRules.Normalize(member.Name))
                 || !SymbolEqualityComparer.Default.Equals(member.Symbol.ContainingType, type)
                 || member.Symbol.Locations.IsDefaultOrEmpty || !member.Symbol.Locations[0].IsInSource)
             {
@@ -69,7 +70,7 @@ internal sealed class UnusedInputMemberAnalyzer : ExtractorAnalyzer
             }
 
             var properties = ImmutableDictionary<string, string?>.Empty.Add(MemberProperty, member.Name);
-            context.ReportDiagnostic(Diagnostic.Create(UnusedInputMember, member.Symbol.Locations[0], properties, type.Name, member.Name, Names.SnakeCase(member.Name)));
+            context.ReportDiagnostic(Diagnostic.Create(UnusedInputMember, member.Symbol.Locations[0], properties, type.Name, member.Name, NameRules.SnakeCase(member.Name)));
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 
 namespace ApiPipeline.Analyzers;
@@ -72,7 +73,7 @@ internal static class InputMembers
                     IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } => true,
                     _ => false,
                 };
-                if (!isMember || !seen.Add(Names.Normalize(symbol.Name)))
+                if (!isMember || !seen.Add(NameRules.Normalize(symbol.Name)))
                 {
                     continue;
                 }
@@ -93,7 +94,7 @@ internal static class InputMembers
                 {
                     queryName = query.ConstructorArguments.Length == 1 && query.ConstructorArguments[0].Value is string given && given.Length > 0
                         ? given
-                        : Names.SnakeCase(symbol.Name);
+                        : NameRules.SnakeCase(symbol.Name);
                 }
 
                 result.Add(new InputMember(symbol, query, queryName));

@@ -1,65 +1,12 @@
 using System;
 using System.Collections.Generic;
-using System.Text;
+using ApiPipeline.Generators.Helpers;
 
 namespace ApiPipeline.Analyzers;
 
-/// <summary>Name rules shared with the generator and the code fixes.</summary>
+/// <summary>Typo suggestions for names; the naming rules themselves are the generator's <see cref="NameRules"/>.</summary>
 internal static class Names
 {
-    /// <summary>The key placeholders and members are matched by: lower case, without <c>_</c> and <c>-</c> (as the generator does).</summary>
-    public static string Normalize(string name)
-    {
-        var text = new StringBuilder(name.Length);
-        foreach (char c in name)
-        {
-            if (c != '_' && c != '-')
-            {
-                text.Append(char.ToLowerInvariant(c));
-            }
-        }
-
-        return text.ToString();
-    }
-
-    /// <summary><c>PerPage</c> → <c>per_page</c>, the default query name of a <c>[Query]</c> member (as the generator does).</summary>
-    public static string SnakeCase(string name)
-    {
-        var text = new StringBuilder(name.Length + 4);
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            if (char.IsUpper(c) && i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1]))))
-            {
-                text.Append('_');
-            }
-
-            text.Append(char.ToLowerInvariant(c));
-        }
-
-        return text.ToString();
-    }
-
-    /// <summary><c>repo_name</c> → <c>RepoName</c>: the member name a placeholder asks for.</summary>
-    public static string PascalCase(string placeholder)
-    {
-        var text = new StringBuilder(placeholder.Length);
-        bool upper = true;
-        foreach (char c in placeholder)
-        {
-            if (c == '_' || c == '-')
-            {
-                upper = true;
-                continue;
-            }
-
-            text.Append(upper ? char.ToUpperInvariant(c) : c);
-            upper = false;
-        }
-
-        return text.ToString();
-    }
-
     /// <summary>The edit distance between two strings (Levenshtein, with a swap of two neighbouring characters counting as one edit).</summary>
     public static int Levenshtein(string a, string b)
     {
@@ -98,14 +45,14 @@ internal static class Names
     /// </summary>
     public static string? Closest(string name, IEnumerable<string> candidates)
     {
-        string key = Normalize(name);
+        string key = NameRules.Normalize(name);
         int limit = Math.Max(1, key.Length / 3);
         string? best = null;
         int bestDistance = int.MaxValue;
         bool tie = false;
         foreach (var candidate in candidates)
         {
-            int distance = Levenshtein(key, Normalize(candidate));
+            int distance = Levenshtein(key, NameRules.Normalize(candidate));
             if (distance < bestDistance)
             {
                 best = candidate;

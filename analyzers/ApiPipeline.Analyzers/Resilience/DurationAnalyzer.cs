@@ -76,9 +76,9 @@ internal sealed class DurationAnalyzer : ExtractorAnalyzer
                 var properties = canonical is null
                     ? ImmutableDictionary<string, string?>.Empty
                     : ImmutableDictionary<string, string?>.Empty.Add(CanonicalProperty, canonical);
-                if (!DurationText.TryParse(text, out _, out string problem))
+                if (!DurationGrammar.TryParse(text, out _, out string problem))
                 {
-                    extractor.Report(InvalidDuration, attribute.ValueLocation(setting), properties, shortName, setting, text, problem, canonical is null ? DurationText.AcceptedForms : $"\"{canonical}\"");
+                    extractor.Report(InvalidDuration, attribute.ValueLocation(setting), properties, shortName, setting, text, problem, canonical is null ? DurationGrammar.AcceptedForms : $"\"{canonical}\"");
                 }
                 else if (canonical is not null && canonical != text)
                 {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -43,7 +44,7 @@ internal sealed class AuthSecretAnalyzer : ExtractorAnalyzer
         {
             if (auth.Setting<string>(setting) is { } text && Reason(text) is { } reason)
             {
-                string example = Names.SnakeCase(extractor.Name).ToUpperInvariant() + (setting == "Id" ? "_CLIENT_ID" : "_SECRET");
+                string example = NameRules.SnakeCase(extractor.Name).ToUpperInvariant() + (setting == "Id" ? "_CLIENT_ID" : "_SECRET");
                 extractor.Report(LiteralSecret, auth.ValueLocation(setting), setting, extractor.Name, reason, example);
             }
         }

@@ -56,7 +56,7 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
     private static bool IsPositive(string lag, bool numeric)
         => numeric
             ? long.TryParse(lag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long units) && units > 0
-            : DurationText.TryParse(lag, out long ticks, out _) && ticks > 0;
+            : DurationGrammar.TryParse(lag, out long ticks, out _) && ticks > 0;
 
     /// <summary>The record type whose members hold the key: <c>TFields</c> of a passthrough <c>RawRecord&lt;TFields&gt;</c>, else the output type.</summary>
     internal static ITypeSymbol? RecordFields(ITypeSymbol? output)
