@@ -523,7 +523,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 checkpointer.EndPage(page.Next);
                 run.Pages++;
                 run.Bytes += page.BytesRead;
-                owner.Update(s => s with { Records = run.Committed + owner._output.PendingRecords, Pages = run.Pages, Requests = run.Requests, Retries = run.Retries });
+                owner.Update(s => s with
+                {
+                    Records = run.Committed + owner._output.PendingRecords,
+                    Pages = run.Pages,
+                    Requests = run.Requests,
+                    Retries = run.Retries,
+                    DeadLettered = run.DeadLettered + checkpointer.LateDeadLettered,
+                });
                 var clock = owner._options.TimeProvider;
                 if (owner._output.IsBatchFull || clock.GetElapsedTime(_lastCommit) >= owner._output.Batching.FlushInterval)
                 {
@@ -678,7 +685,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
-        Update(s => s with { Failures = run.Failures, Skipped = run.Skipped, DeadLettered = run.DeadLettered, LastError = error.Message });
+        // Relative: the state's count also holds the late records dead-lettered so far (added as their pages end).
+        bool held = deadLetter is not null;
+        Update(s => s with { Failures = run.Failures, Skipped = run.Skipped, DeadLettered = s.DeadLettered + (held ? 1 : 0), LastError = error.Message });
         if (_logger is not null)
         {
             Log.FailureSkipped(_logger, "pipeline", Id, record is not null ? $"a record of page {error.PageNumber}" : pageSkipped ? $"page {error.PageNumber}" : "the rest of an input", error.Attempts, error.Kind.ToString(), error.Message);

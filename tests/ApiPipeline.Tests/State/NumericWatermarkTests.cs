@@ -107,16 +107,23 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
         await using var store = new InMemoryStateStore();
         var extractor = new DeadLetteredLateChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl });
         string deadLetter = Path.Combine(_dir.Path, "changes.dead-letter.jsonl");
-        // At each prepare: the entries in the dead-letter file, and those made durable for the batch but not yet appended to it.
+        // At each prepare: the entries in the dead-letter file, and those made durable for the batch but not yet appended to it; and
+        // the dead-lettered records the pipeline's live status shows then.
         var linesAtCommit = new List<(int InFile, int Prepared)>();
+        var deadLetteredAtCommit = new List<long>();
 
         async Task<PipelineResult> Run()
         {
             await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } });
-            var observed = new ObserveCommits<Change>(output, () => linesAtCommit.Add((
-                File.Exists(deadLetter) ? File.ReadAllLines(deadLetter).Length : 0,
-                Directory.EnumerateFiles(_dir.Path, "changes.dead-letter.jsonl.*.tmp").Sum(f => File.ReadAllLines(f).Length))));
-            var pipeline = new Pipeline<Scenario, Change>("changes", extractor, observed, new PipelineOptions { StateStore = store, DeadLetterPath = deadLetter });
+            Pipeline<Scenario, Change>? pipeline = null;
+            var observed = new ObserveCommits<Change>(output, () =>
+            {
+                linesAtCommit.Add((
+                    File.Exists(deadLetter) ? File.ReadAllLines(deadLetter).Length : 0,
+                    Directory.EnumerateFiles(_dir.Path, "changes.dead-letter.jsonl.*.tmp").Sum(f => File.ReadAllLines(f).Length)));
+                deadLetteredAtCommit.Add(pipeline!.GetStatus().DeadLettered);
+            });
+            pipeline = new Pipeline<Scenario, Change>("changes", extractor, observed, new PipelineOptions { StateStore = store, DeadLetterPath = deadLetter });
             return await pipeline.ExecuteAsync(input);
         }
 
@@ -124,6 +131,7 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
         Assert.Equal(20, first.Records);
         Assert.False(File.Exists(deadLetter));
         linesAtCommit.Clear();
+        deadLetteredAtCommit.Clear();
 
         // Two records show up late: inside the 5-minute lag window, but older than the watermark (minute 19) minus 2 minutes.
         table.Add(2, TimeSpan.FromSeconds(1), ChangeTable.T0.AddMinutes(15).AddSeconds(30));
@@ -135,6 +143,7 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
         Assert.Equal(0, second.Records);
         Assert.Equal(deadLetter, second.DeadLetterFile);
         Assert.Equal((0, 2), linesAtCommit[0]); // on disk (not yet in the file) when the first batch of the run (the page that held them) was prepared
+        Assert.Equal(2, deadLetteredAtCommit[0]); // and counted in the live status as soon as their page ended, not only at the end
         Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*.tmp"));
         var entries = File.ReadAllLines(deadLetter).Select(line => JsonDocument.Parse(line).RootElement).ToList();
         Assert.Equal([21L, 22L], entries.Select(e => e.GetProperty("record").GetProperty("id").GetInt64()));
