@@ -229,6 +229,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         {
             string fingerprint = ChainStateStore.Fingerprint(input);
             var prior = await state.LoadRunAsync(cancellationToken).ConfigureAwait(false);
+            await ChainRun.RollForwardDeadLettersAsync(state, cancellationToken).ConfigureAwait(false);
             if (prior is { Unfinished: true })
             {
                 if (prior.Input != fingerprint)
@@ -250,6 +251,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         }
 
         using var run = new ChainRun(Definition, chainId, _extractors, _modes, Options, state, resuming, input, output, cancellationToken);
+        run.DeleteUnrecordedDeadLetters();
 
         // The source: the chain input as the one record the first step reads.
         var source = run.CreateChannel<StepPage<TIn>>();

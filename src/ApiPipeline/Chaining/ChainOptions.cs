@@ -28,7 +28,11 @@ public sealed record ChainOptions
     /// <summary>Overrides every step's error mode. Default <see langword="null"/>: each step's <see cref="ChainStepSettings.OnError"/>, else its extractor's.</summary>
     public ErrorMode? OnError { get; init; }
 
-    /// <summary>The dead-letter JSONL file for steps in <see cref="ErrorMode.DeadLetter"/>; required when a step uses that mode.</summary>
+    /// <summary>
+    /// The dead-letter JSONL file for steps in <see cref="ErrorMode.DeadLetter"/>; required when a step uses that mode. With a
+    /// <see cref="StateStore"/> an entry reaches it with the commit that records its input past the failure (exactly once across a crash
+    /// and resume), and an input dead-lettered this way is not extracted again by a resumed run.
+    /// </summary>
     public string? DeadLetterPath { get; init; }
 
     /// <summary>The clock for durations and the output's flush interval. Default <see cref="TimeProvider.System"/>.</summary>

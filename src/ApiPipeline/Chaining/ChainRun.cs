@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace ApiPipeline;
@@ -8,11 +9,16 @@ namespace ApiPipeline;
 /// </summary>
 internal sealed class ChainRun : IDisposable
 {
+    // One gate per dead-letter file in the process: the steps of a chain, and parallel chains, share the file, and each batch of entries is
+    // prepared, recorded and appended before the next one is prepared (its noted length stays right, and the one recorded batch of a chain
+    // is appended before a later one takes its place in the state).
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> FileGates = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly List<ChainFailure> _failures = [];
-    private readonly SemaphoreSlim _deadLetterGate = new(1, 1);
     private readonly CancellationTokenSource _stop;
-    private DeadLetterWriter? _deadLetter;
+    // Per step (0-based): the step's own writer, so a commit carries only that step's entries; null when the step does not dead-letter.
+    private readonly DeadLetterWriter?[] _deadLetters;
+    private bool _deadLettersBroken;
     private Exception? _error;
 
     public ChainRun(ChainDefinition definition, string chainId, IReadOnlyList<object> extractors, ErrorMode[] modes, ChainOptions options, ChainStateStore? state, bool resuming, object? input, object output, CancellationToken cancellationToken)
@@ -28,6 +34,7 @@ internal sealed class ChainRun : IDisposable
         Output = output;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Counters = [.. definition.Steps.Select(_ => new StepCounters())];
+        _deadLetters = [.. modes.Select(mode => mode == ErrorMode.DeadLetter && options.DeadLetterPath is { } path ? new DeadLetterWriter(Path.GetFullPath(path), chainId) : null)];
     }
 
     public ChainDefinition Definition { get; }
@@ -84,7 +91,7 @@ internal sealed class ChainRun : IDisposable
         }
     }
 
-    public string? DeadLetterFile => _deadLetter is { Written: true } writer ? writer.Path : null;
+    public string? DeadLetterFile => _deadLetters.FirstOrDefault(writer => writer is { Written: true })?.Path;
 
     public Channel<T> CreateChannel<T>() => Channel.CreateBounded<T>(new BoundedChannelOptions(Math.Max(1, Options.ChannelCapacity))
     {
@@ -131,8 +138,39 @@ internal sealed class ChainRun : IDisposable
         }
     }
 
-    /// <summary>Records a failed input (or skipped page) of a step; writes it to the dead-letter file under <see cref="ErrorMode.DeadLetter"/>.</summary>
-    public async ValueTask RecordFailureAsync(ChainStepDefinition step, long key, string? input, Exception error, bool fatal, bool pageSkipped)
+    /// <summary>
+    /// Appends the dead-letter entries of the chain's last recorded commit that a crash kept from the file (before anything else of the
+    /// chain's state is touched: a new run clears it).
+    /// </summary>
+    public static async ValueTask RollForwardDeadLettersAsync(ChainStateStore state, CancellationToken cancellationToken)
+    {
+        if (await state.GetDeadLettersAsync(cancellationToken).ConfigureAwait(false) is not { } letters)
+        {
+            return;
+        }
+
+        var gate = FileGate(letters.FinalPath);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Deletes the chain's temporary dead-letter files that no recorded commit points to (after <see cref="RollForwardDeadLettersAsync"/>).</summary>
+    public void DeleteUnrecordedDeadLetters() => _deadLetters.FirstOrDefault(writer => writer is not null)?.DeleteUnrecorded();
+
+    /// <summary>
+    /// Records a failed input (or skipped page) of a step. Under <see cref="ErrorMode.DeadLetter"/> it makes the dead-letter entry: with a
+    /// state store it is returned, to travel with the page (or the input's end) that moves the input past the failure and to become durable
+    /// in the commit that records that progress (<see cref="Hold"/>, <see cref="CommitAsync"/>); without one nothing is resumed, so it is
+    /// appended to the file at once and <see langword="null"/> is returned.
+    /// </summary>
+    public async ValueTask<DeadLetterEntry?> RecordFailureAsync(ChainStepDefinition step, long key, string? input, Exception error, bool fatal, bool pageSkipped)
     {
         var counters = Counters[step.Index - 1];
         var mode = Modes[step.Index - 1];
@@ -140,7 +178,7 @@ internal sealed class ChainRun : IDisposable
         {
             // An expected failure (e.g. a deleted resource): counted, not listed, and alone it does not make the run a partial success.
             counters.AddSkipped();
-            return;
+            return null;
         }
 
         counters.AddFailure();
@@ -152,27 +190,89 @@ internal sealed class ChainRun : IDisposable
             }
         }
 
-        if (mode == ErrorMode.DeadLetter && !fatal && error is ExtractionException extraction && Options.DeadLetterPath is { } path)
+        if (fatal || error is not ExtractionException extraction || _deadLetters[step.Index - 1] is not { } writer)
         {
-            await _deadLetterGate.WaitAsync(Token).ConfigureAwait(false);
-            try
-            {
-                _deadLetter ??= new DeadLetterWriter(Path.GetFullPath(path), ChainId);
-                await _deadLetter.WriteAsync(DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider), Token).ConfigureAwait(false);
-                Instruments.DeadLettered(ChainId, extraction.Extractor);
-            }
-            finally
-            {
-                _deadLetterGate.Release();
-            }
+            return null;
+        }
+
+        var entry = DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider);
+        Instruments.DeadLettered(ChainId, extraction.Extractor);
+        if (State is not null)
+        {
+            return entry;
+        }
+
+        var gate = FileGate(writer.Path);
+        await gate.WaitAsync(Token).ConfigureAwait(false);
+        try
+        {
+            writer.Hold(entry);
+            await writer.CommitAsync(Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        return null;
+    }
+
+    /// <summary>Keeps <paramref name="entry"/>, carried by a page of step <paramref name="step"/> (1-based), for the step's next <see cref="CommitAsync"/>.</summary>
+    public void Hold(int step, DeadLetterEntry? entry)
+    {
+        if (entry is not null)
+        {
+            _deadLetters[step - 1]!.Hold(entry);
         }
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Records <paramref name="change"/> (progress of step <paramref name="step"/>, 1-based) in the state store. With entries held for the
+    /// step, in the order that makes a crash harmless: they are written to a temporary file (flushed to disk), recorded with the change in
+    /// its transaction, then appended to the dead-letter file; the next start appends the last recorded batch if a crash came first.
+    /// </summary>
+    public async ValueTask CommitAsync(int step, StateChange change, CancellationToken cancellationToken)
     {
-        _deadLetterGate.Dispose();
-        _stop.Dispose();
+        var state = State!;
+        if (_deadLetters[step - 1] is not { HasHeld: true } writer)
+        {
+            await state.CommitAsync(change, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var gate = FileGate(writer.Path);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_deadLettersBroken)
+            {
+                throw new InvalidOperationException($"Chain '{ChainId}': an earlier commit of dead-letter entries failed half-way; the next run recovers from the last recorded one, so no more are committed now.");
+            }
+
+            var prepared = (await writer.PrepareAsync(cancellationToken).ConfigureAwait(false))!;
+            try
+            {
+                // Once prepared, the entries are recorded and appended without cancellation. If either fails, the recorded batch may not be
+                // appended yet: a later one must not take its place in the state.
+                await state.CommitAsync(state.PutDeadLetters(change, prepared), CancellationToken.None).ConfigureAwait(false);
+                writer.Recorded();
+                await writer.CompleteAsync(prepared, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch
+            {
+                _deadLettersBroken = true;
+                throw;
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
+
+    public void Dispose() => _stop.Dispose();
+
+    private static SemaphoreSlim FileGate(string path) => FileGates.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
 }
 
 /// <summary>What one step did in a run; updated from concurrent workers.</summary>
@@ -270,13 +370,19 @@ internal sealed class StepPage<T>
     /// <summary>The position of the first record in the step's whole output, set by the step's committer.</summary>
     public long FirstSeq { get; set; }
 
+    /// <summary>
+    /// The dead-letter entry of the failure this page moves its input past (a skipped page, or on an input's end a failed input), when
+    /// it has one: durable with the commit that records the page.
+    /// </summary>
+    public DeadLetterEntry? DeadLetter { get; init; }
+
     public static StepPage<T> Done(long parent) => new(parent, [], 0, null, isDone: true);
 
-    public static StepPage<T> From(long parent, Page<T> page, ChainLineage? lineage)
+    public static StepPage<T> From(long parent, Page<T> page, ChainLineage? lineage, DeadLetterEntry? deadLetter = null)
     {
         var records = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(page.Records, out var segment) && segment.Offset == 0 && segment.Array is not null
             ? segment.Array
             : page.Records.ToArray();
-        return new StepPage<T>(parent, records, page.Count, page.Next, isDone: false, lineage);
+        return new StepPage<T>(parent, records, page.Count, page.Next, isDone: false, lineage) { DeadLetter = deadLetter };
     }
 }

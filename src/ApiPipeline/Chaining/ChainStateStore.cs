@@ -15,14 +15,17 @@ namespace ApiPipeline;
 /// <item><c>s&lt;k&gt;.page.&lt;n&gt;</c>: the n-th page of records step k produced for step k+1 (intermediate steps only).</item>
 /// <item><c>s&lt;k&gt;.item.&lt;key&gt;</c>: how far step k got with one input: <c>done</c>, or the checkpoint of its next page.</item>
 /// <item><c>sink.prepared</c>: the last output batch recorded (rolled forward after a crash).</item>
+/// <item><c>dead_letters</c>: the last batch of dead-letter entries recorded (rolled forward on the next start).</item>
 /// </list>
-/// A page and its input's progress are written in one transaction; the last step's progress is written with the output commit it describes.
+/// A page and its input's progress are written in one transaction; the last step's progress is written with the output commit it describes;
+/// a step's dead-letter entries are written with the progress past the page or input they are about.
 /// </summary>
 internal sealed class ChainStateStore
 {
     public const string DoneMarker = "done";
     private const string RunKey = "run";
     private const string PreparedKey = "sink.prepared";
+    private const string DeadLettersKey = "dead_letters";
     private readonly IStateStore _store;
 
     public ChainStateStore(IStateStore store, string chainId)
@@ -94,6 +97,16 @@ internal sealed class ChainStateStore
 
     public StateChange PutPrepared(StateChange change, PreparedCommit prepared)
         => change.Put(Scope, PreparedKey, JsonSerializer.Serialize(prepared, ChainStateJson.Default.PreparedCommit));
+
+    /// <summary>The last batch of dead-letter entries recorded, or <see langword="null"/>.</summary>
+    public async ValueTask<PreparedDeadLetters?> GetDeadLettersAsync(CancellationToken cancellationToken)
+    {
+        var json = await _store.GetAsync(Scope, DeadLettersKey, cancellationToken).ConfigureAwait(false);
+        return json is null ? null : Read(json, ChainStateJson.Default.PreparedDeadLetters, DeadLettersKey);
+    }
+
+    public StateChange PutDeadLetters(StateChange change, PreparedDeadLetters prepared)
+        => change.Put(Scope, DeadLettersKey, JsonSerializer.Serialize(prepared, ChainStateJson.Default.PreparedDeadLetters));
 
     /// <summary>
     /// A page of records as stored: <c>{"parent":7,"first":300,"records":[…],"lineage":[{"step":1,"record":{…}}]}</c>, each record through
@@ -280,5 +293,6 @@ internal sealed record ChainRunRecord
 [JsonSerializable(typeof(ChainRunRecord))]
 [JsonSerializable(typeof(PageCheckpoint))]
 [JsonSerializable(typeof(PreparedCommit))]
+[JsonSerializable(typeof(PreparedDeadLetters))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class ChainStateJson : JsonSerializerContext;

@@ -176,7 +176,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A mapping that cannot build the input (a null where the input needs a value) fails this input like an extraction would.
-            await FailAsync(run, item.Key, item.Batch is null ? item.Record?.ToString() : $"batch of {item.Batch.Count}", ex, endsRun: false).ConfigureAwait(false);
+            await FailAsync(run, item.Key, item.Batch is null ? item.Record?.ToString() : $"batch of {item.Batch.Count}", ex, endsRun: false, writer, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -190,13 +190,15 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 await foreach (var page in extractor.ExtractPagesAsync(input, resumeFrom, cancellationToken).ConfigureAwait(false))
                 {
                     counters.AddPage(page.Count, page.Attempts, page.Throttled);
+                    DeadLetterEntry? letter = null;
                     if (page.Error is { } skipped)
                     {
-                        // The extractor skipped a failed page (its error mode allows it): recorded, and the input goes on after it.
-                        await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
+                        // The extractor skipped a failed page (its error mode allows it): recorded, and the input goes on after it. Its
+                        // dead-letter entry travels with the page, whose commit records the input past the failed page.
+                        letter = await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
                     }
 
-                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage), cancellationToken).ConfigureAwait(false);
+                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage, letter), cancellationToken).ConfigureAwait(false);
                     resumeFrom = page.Next;
                 }
 
@@ -216,25 +218,34 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     continue;
                 }
 
-                await FailAsync(run, item.Key, ex.Input ?? Describe(input), ex, endsRun).ConfigureAwait(false);
+                await FailAsync(run, item.Key, ex.Input ?? Describe(input), ex, endsRun, writer, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not ChainStepException)
             {
-                await FailAsync(run, item.Key, Describe(input), ex, endsRun: true).ConfigureAwait(false);
+                await FailAsync(run, item.Key, Describe(input), ex, endsRun: true, writer, cancellationToken).ConfigureAwait(false);
                 return;
             }
         }
     }
 
-    /// <summary>Applies the step's error mode to a failed input: stop the chain, or record it and go on with the next input.</summary>
-    private async Task FailAsync(ChainRun run, long key, string? input, Exception error, bool endsRun)
+    /// <summary>
+    /// Applies the step's error mode to a failed input: stop the chain, or record it and go on with the next input. An input whose failure
+    /// has a dead-letter entry to carry is finished: its end goes on with the entry, so the commit that records the input done makes the
+    /// entry durable (a resumed run does not extract it again; the entry is where to replay it from).
+    /// </summary>
+    private async Task FailAsync(ChainRun run, long key, string? input, Exception error, bool endsRun, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
     {
         bool fatal = endsRun || run.Modes[Index - 1] == ErrorMode.FailFast;
-        await run.RecordFailureAsync(this, key, input, error, fatal, pageSkipped: false).ConfigureAwait(false);
+        var letter = await run.RecordFailureAsync(this, key, input, error, fatal, pageSkipped: false).ConfigureAwait(false);
         if (fatal)
         {
             throw new ChainStepException(run.ChainId, Name, Index, key, input, error.Message, error);
+        }
+
+        if (letter is not null)
+        {
+            await writer.WriteAsync(new StepPage<TOut>(key, [], 0, null, isDone: true) { DeadLetter = letter }, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -319,7 +330,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 }
 
                 change.Put(state.Scope, ChainStateStore.ItemKey(Index, page.Parent), Marker(page));
-                await state.CommitAsync(change, cancellationToken).ConfigureAwait(false);
+                run.Hold(Index, page.DeadLetter);
+                await run.CommitAsync(Index, change, cancellationToken).ConfigureAwait(false);
 
                 if (page.Count > 0)
                 {
@@ -370,6 +382,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 if (state is not null)
                 {
                     touched[page.Parent] = Marker(page);
+                    run.Hold(Index, page.DeadLetter);
                 }
 
                 if (output.IsBatchFull || clock.GetElapsedTime(lastCommit) >= output.Batching.FlushInterval)
@@ -413,8 +426,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             }
 
             // Once prepared, the batch is out of the output's hands: recording and completing it are not cancellable (a cancelled
-            // record would leave the progress markers for the final commit, which would then point past this batch's records).
-            await state.CommitAsync(change, CancellationToken.None).ConfigureAwait(false);
+            // record would leave the progress markers for the final commit, which would then point past this batch's records). The
+            // dead-letter entries of the pages it records go with it.
+            await run.CommitAsync(Index, change, CancellationToken.None).ConfigureAwait(false);
             commit = await output.CompleteCommitAsync(prepared, CancellationToken.None).ConfigureAwait(false);
             touched.Clear();
         }

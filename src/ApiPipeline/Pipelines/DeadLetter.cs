@@ -73,8 +73,9 @@ internal sealed record DeadLetterResume(string Url, int PageNumber, long Records
 internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// A pipeline's dead-letter file, written exactly once across a crash and resume. An entry is held in memory (<see cref="Hold"/>)
-/// until the batch that covers its page is committed, and goes through that commit: <see cref="PrepareAsync"/> writes the held
+/// A pipeline's (or a chain step's) dead-letter file, written exactly once across a crash and resume. An entry is held in memory
+/// (<see cref="Hold"/>) until the batch that covers its page is committed (in a chain, the step's commit that records its input past
+/// the failed page or input), and goes through that commit: <see cref="PrepareAsync"/> writes the held
 /// entries to a temporary file next to the dead-letter file (flushed to disk) before the state store records the batch, the recorded
 /// <see cref="PreparedDeadLetters"/> travels with the batch, and <see cref="CompleteAsync"/> appends the temporary file to the
 /// dead-letter file and deletes it; on the next start the last recorded one is completed again and every other one is deleted.
@@ -90,7 +91,7 @@ internal sealed class DeadLetterWriter
     private readonly string _tempPrefix;
     private int _prepared;
 
-    /// <summary>Creates the dead-letter file of <paramref name="owner"/> (a pipeline's id) at <paramref name="path"/>.</summary>
+    /// <summary>Creates the dead-letter file of <paramref name="owner"/> (a pipeline's or a chain's id) at <paramref name="path"/>.</summary>
     public DeadLetterWriter(string path, string owner)
     {
         Path = path;
@@ -239,19 +240,6 @@ internal sealed class DeadLetterWriter
         }
 
         File.Delete(prepared.TempPath);
-    }
-
-    /// <summary>
-    /// Appends <paramref name="entry"/> to the file at once, flushed to disk: for chain steps, whose failed pages are not tied to a
-    /// pipeline batch (a crash before the step's commit writes the entry again when the page is read again).
-    /// </summary>
-    public async ValueTask WriteAsync(DeadLetterEntry entry, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        await using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, useAsync: true);
-        await file.WriteAsync(Line(entry), cancellationToken).ConfigureAwait(false);
-        file.Flush(flushToDisk: true);
-        Written = true;
     }
 
     public static DeadLetterEntry Entry(string pipeline, ExtractionException error, bool pageSkipped, TimeProvider clock) => new(
