@@ -7,8 +7,9 @@ namespace ApiPipeline.Tests.Chaining;
 // User output types as a user declares them: the generated registry lists them by name, so YAML files can name them in output.type.
 
 /// <summary>
-/// Any record type: each committed record as one line, <c>prefix</c> (a <c>config:</c> value only this output knows) then the record's
-/// JSON through the metadata the registry hands over, appended to <c>&lt;directory&gt;/&lt;name&gt;.txt</c> at each commit.
+/// Any record type: each committed record as one line, <c>prefix</c> (a <c>config:</c> value only this output knows), the record's
+/// <c>partition_by</c> date and a space when the file gives one, then the record's JSON through the metadata the registry hands over,
+/// appended to <c>&lt;directory&gt;/&lt;name&gt;.txt</c> at each commit.
 /// </summary>
 [Output("text-lines", "prefix")]
 public sealed class TextLinesOutput<T> : IOutput<T>
@@ -16,6 +17,7 @@ public sealed class TextLinesOutput<T> : IOutput<T>
     private readonly JsonTypeInfo<T> _typeInfo;
     private readonly string _path;
     private readonly string _prefix;
+    private readonly Func<T, DateTimeOffset?>? _date;
     private readonly StringBuilder _pending = new();
     private long _records;
 
@@ -24,6 +26,7 @@ public sealed class TextLinesOutput<T> : IOutput<T>
         _typeInfo = recordTypeInfo;
         _path = Path.Combine(config.Directory, config.Name + ".txt");
         _prefix = config.Settings.TryGetValue("prefix", out var prefix) ? prefix : "";
+        _date = config.PartitionDate<T>();
         Batching = config.Batching;
     }
 
@@ -37,7 +40,13 @@ public sealed class TextLinesOutput<T> : IOutput<T>
     {
         foreach (var record in records.Span)
         {
-            _pending.Append(_prefix).Append(JsonSerializer.Serialize(record, _typeInfo)).Append('\n');
+            _pending.Append(_prefix);
+            if (_date?.Invoke(record) is { } date)
+            {
+                _pending.Append(date.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).Append(' ');
+            }
+
+            _pending.Append(JsonSerializer.Serialize(record, _typeInfo)).Append('\n');
             _records++;
         }
 

@@ -115,6 +115,27 @@ public sealed class YamlOutputTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal(chainApi.AllChildren().Count(), ChildCounter.Counts["counted-children"]);
     }
 
+    [Fact]
+    public async Task A_user_output_reads_each_records_partition_by_date_through_the_registry()
+    {
+        using var temp = new TempDirectory();
+        var loaded = PipelineConfig.Parse(
+            "pipeline_id: changes_text\nextractor:\n  class: Changes\noutput:\n  type: text-lines\n  config: { name: changes, partition_by: updated_at }\n",
+            "changes.yaml",
+            ApiPipelineRegistry.Instance);
+
+        var output = Assert.IsType<TextLinesOutput<Change>>(loaded.CreateOutput(temp.Path));
+        Assert.Equal("UpdatedAt", loaded.Output!.PartitionBy);
+        await using (output)
+        {
+            await output.WriteAsync(new[] { new Change(1, "a", new DateTimeOffset(2026, 4, 1, 23, 30, 0, TimeSpan.FromHours(-2))), new Change(2, "b", ChangeTable.T0) });
+            await output.CommitAsync();
+        }
+
+        var lines = await File.ReadAllLinesAsync(Path.Combine(temp.Path, "changes.txt"));
+        Assert.Equal(["2026-04-02 {", "2026-04-01 {"], lines.Select(line => line[..12]));
+    }
+
     [Theory]
     [InlineData("  type: parquet\n", 5, 9, "unknown output type 'parquet'; registered output types: jsonl, json, child-counter, text-lines")]
     [InlineData("  type: child-counter\n", 5, 9, "the output type 'child-counter' (ApiPipeline.Tests.Chaining.ChildCounter) takes Child records, but the records here are Parent")]

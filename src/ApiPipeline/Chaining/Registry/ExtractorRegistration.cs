@@ -155,26 +155,29 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
     }
 
     internal override object CreateJsonlOutput(string directory, string name, int? partitionMember, OutputBatchOptions batching)
-    {
-        Func<TOut, DateTimeOffset?>? partitionBy = null;
-        if (partitionMember is int member)
-        {
-            var shape = TypedOutput;
-            partitionBy = record => shape.Get(record, member) switch
-            {
-                DateTimeOffset value => value,
-                DateTime value => new DateTimeOffset(DateTime.SpecifyKind(value, value.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : value.Kind)),
-                DateOnly value => new DateTimeOffset(value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
-                _ => null,
-            };
-        }
-
-        return new JsonlOutput<TOut>(_recordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = directory, Name = name, PartitionBy = partitionBy, Batching = batching });
-    }
+        => new JsonlOutput<TOut>(_recordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = directory, Name = name, PartitionBy = PartitionReader(partitionMember), Batching = batching });
 
     internal override object CreateOutput(OutputRegistration output, OutputConfig config)
-        => output.Create(_recordTypeInfo(), config)
+        => output.Create(_recordTypeInfo(), config with { PartitionReader = PartitionReader(config.PartitionMember) })
            ?? throw new InvalidOperationException($"The output type '{output.Name}' ({output.TypeName}) does not take {typeof(TOut).Name} records.");
+
+    /// <summary>A record's date in its <paramref name="member"/> (the file's <c>partition_by</c>, a date member), through the generated shape.</summary>
+    private Func<TOut, DateTimeOffset?>? PartitionReader(int? member)
+    {
+        if (member is not int index)
+        {
+            return null;
+        }
+
+        var shape = TypedOutput;
+        return record => shape.Get(record, index) switch
+        {
+            DateTimeOffset value => value,
+            DateTime value => new DateTimeOffset(DateTime.SpecifyKind(value, value.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : value.Kind)),
+            DateOnly value => new DateTimeOffset(value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+            _ => null,
+        };
+    }
 
     internal override IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options, WatermarkConfig? watermark)
         => new Pipeline<TIn, TOut>(id, ConfiguredWatermarkExtractor<TIn, TOut>.Apply(_factory(httpClient, extractorOptions), watermark), (IOutput<TOut>)output, options);

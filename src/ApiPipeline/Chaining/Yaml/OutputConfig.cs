@@ -44,6 +44,17 @@ public sealed record OutputConfig
 
     internal int? PartitionMember { get; init; }
 
+    /// <summary>The typed reader of <see cref="PartitionBy"/> (a <c>Func&lt;T, DateTimeOffset?&gt;</c>), set when a user output is created.</summary>
+    internal Delegate? PartitionReader { get; init; }
+
+    /// <summary>
+    /// Reads the date of a record's <see cref="PartitionBy"/> member through the registry's generated accessor (no reflection), as the
+    /// JSON Lines output does for its <c>date=YYYY-MM-DD</c> folders; <see langword="null"/> without <c>partition_by</c>, or when
+    /// <typeparamref name="T"/> is not the type of the records this output was created for.
+    /// </summary>
+    /// <typeparam name="T">The record type the output was created for.</typeparam>
+    public Func<T, DateTimeOffset?>? PartitionDate<T>() => PartitionReader as Func<T, DateTimeOffset?>;
+
     /// <summary>The user output type, or <see langword="null"/> for JSON Lines.</summary>
     internal OutputRegistration? Registration { get; init; }
 
