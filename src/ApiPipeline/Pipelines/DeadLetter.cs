@@ -86,6 +86,9 @@ internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 internal sealed class DeadLetterWriter
 {
     private const string TempSuffix = ".tmp";
+
+    // One per dead-letter file in the process (by full path); never removed: one small semaphore per distinct file.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> AppendGates = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly List<byte[]> _held = [];
     private readonly string _tempPrefix;
@@ -208,6 +211,21 @@ internal sealed class DeadLetterWriter
     /// length are the batch's first ones and only the rest is written.
     /// </summary>
     public static async ValueTask RollForwardAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    {
+        // Pipelines and chains of the process may share a dead-letter file: one append at a time, or two would write at one length.
+        var gate = AppendGates.GetOrAdd(System.IO.Path.GetFullPath(prepared.FinalPath), static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static async ValueTask AppendAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
         if (!File.Exists(prepared.TempPath))
         {

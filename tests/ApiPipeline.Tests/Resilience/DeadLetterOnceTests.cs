@@ -136,6 +136,27 @@ public sealed class DeadLetterOnceTests
         Assert.Equal(expected, await File.ReadAllTextAsync(path));
     }
 
+    [Fact]
+    public async Task Writers_that_share_a_dead_letter_file_append_every_entry_whole()
+    {
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "shared.dead-letter.jsonl");
+
+        // Four pipelines' writers on one file, each committing 40 batches of one entry as fast as it can.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(owner => Task.Run(async () =>
+        {
+            var writer = new DeadLetterWriter(path, "owner-" + owner);
+            for (int i = 0; i < 40; i++)
+            {
+                writer.Hold(Entry((owner * 1000) + i));
+                await writer.CommitAsync(CancellationToken.None);
+            }
+        })));
+
+        var pages = File.ReadAllLines(path).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("page").GetInt32()).Order();
+        Assert.Equal(Enumerable.Range(0, 4).SelectMany(owner => Enumerable.Range(owner * 1000, 40)), pages);
+    }
+
     private static DeadLetterEntry Entry(int page) => new(
         DateTimeOffset.UnixEpoch, "rows", "DeadLetterRows", "HttpStatus", 503, page, "https://api.example.invalid/a/items", 1, "page", "boom", null, null, null, null);
 
