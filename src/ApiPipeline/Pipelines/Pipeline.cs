@@ -566,7 +566,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                     try
                     {
-                        if (owner._output.PendingRecords > 0 && clock.GetElapsedTime(_lastCommit) >= interval)
+                        // Dead-letter entries held alone (a failed page, nothing written since) are committed on time too.
+                        if ((owner._output.PendingRecords > 0 || deadLetter is { HasHeld: true }) && clock.GetElapsedTime(_lastCommit) >= interval)
                         {
                             await owner.CommitAsync(run, checkpointer, runStop.Token).ConfigureAwait(false);
                         }

@@ -137,6 +137,43 @@ public sealed class DeadLetterOnceTests
     }
 
     [Fact]
+    public async Task An_entry_reaches_the_file_at_the_flush_interval_even_with_no_records_pending()
+    {
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
+        bool inFileWhileHeld = false;
+        async Task HoldUntilDeadLettered(Microsoft.AspNetCore.Http.HttpContext ctx)
+        {
+            // The first page failed and nothing is pending: only the flush interval can bring its entry to the file meanwhile.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(path) && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(20);
+            }
+
+            inFileWhileHeld = File.Exists(path);
+            await Faults.Json(ctx, $$"""{"data":[{{Faults.Row(4)}},{{Faults.Row(5)}},{{Faults.Row(6)}}]}""");
+        }
+
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(6, (ctx, _, offset) => offset switch
+        {
+            0 => Faults.Status(ctx, 503),
+            3 => HoldUntilDeadLettered(ctx),
+            _ => null,
+        }));
+        await using var store = new InMemoryStateStore();
+        PipelineResult result;
+        await using (var output = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows", Batching = new OutputBatchOptions { FlushInterval = TimeSpan.FromMilliseconds(100) } }))
+        {
+            result = await new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), output, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
+        }
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.True(inFileWhileHeld, "the entry of the failed first page was not in the file while the second page was held");
+        Assert.Equal(1, Assert.Single(Entries(temp)).GetProperty("page").GetInt32());
+    }
+
+    [Fact]
     public async Task Writers_that_share_a_dead_letter_file_append_every_entry_whole()
     {
         using var temp = new TempFolder();
