@@ -69,6 +69,7 @@ public sealed partial class PipelineGenerator
             w.Line("}");
             w.Line();
             w.Line("/// <inheritdoc/>");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Open($"public override {spec.FieldsType} Read(ref {Json}Utf8JsonReader reader, ref {Runtime}RawJsonScan scan)");
             for (int i = 0; i < fields.Count; i++)
             {

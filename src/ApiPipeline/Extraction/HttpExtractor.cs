@@ -316,6 +316,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             sink.BeginPage();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(TOut record)
         {
             if (Count < _room)

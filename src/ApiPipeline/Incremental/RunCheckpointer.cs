@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace ApiPipeline;
 
@@ -186,6 +187,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     }
 
     /// <summary>Whether <paramref name="record"/> of the current page belongs in the output (in range, not a duplicate, not a dropped late record).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Keep(TOut record)
     {
         if (_watermark?.Read(record) is not { } mark)

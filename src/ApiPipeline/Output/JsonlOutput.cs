@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -128,6 +129,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// partition's temporary file when the partition changes, when it holds <see cref="PageWriteBytes"/>, and at the end of the page.
     /// </summary>
     /// <param name="record">The record.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(T record)
     {
         int key = _options.PartitionBy is { } partitionBy ? DayKey(partitionBy(record)) : NoPartition;

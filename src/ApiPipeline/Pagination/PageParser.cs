@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -174,6 +175,9 @@ internal static class PageParser
         scan.RecordsFound = true;
     }
 
+    // The methods every record passes through (here, the record readers, the sinks and the output's Add) are compiled optimised at
+    // once under the JIT instead of waiting in the tiering queue: see docs/performance.md, Finding 10.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadRecords<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, IPageSink<T> records, string path)
     {
         int index = 0;
@@ -214,6 +218,7 @@ internal static class PageParser
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T ReadRecord<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, string path, int index, bool single)
     {
         if (reader.TokenType == JsonTokenType.Null)

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -40,6 +41,7 @@ public struct RawJsonScan
     /// <summary>Reads the next token of the record's top level: <see langword="true"/> on a property name, <see langword="false"/> at the record's end.</summary>
     /// <param name="reader">The reader.</param>
     /// <returns>Whether the reader is on a property name.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool NextProperty(ref Utf8JsonReader reader)
     {
         Read(ref reader);
@@ -48,10 +50,12 @@ public struct RawJsonScan
 
     /// <summary>Reads the value after a property name.</summary>
     /// <param name="reader">The reader, on a property name.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Value(ref Utf8JsonReader reader) => Read(ref reader);
 
     /// <summary>Reads past the value after a property name, nested objects and arrays included.</summary>
     /// <param name="reader">The reader, on a property name.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Skip(ref Utf8JsonReader reader)
     {
         Read(ref reader);
@@ -66,6 +70,7 @@ public struct RawJsonScan
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Read(ref Utf8JsonReader reader)
     {
         reader.Read();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -44,6 +45,7 @@ internal sealed class TypedRecordReader<T>(JsonTypeInfo<T> typeInfo) : RecordRea
 
     public override JsonSerializerOptions Options => typeInfo.Options;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out T value)
     {
         value = JsonSerializer.Deserialize(ref reader, typeInfo)!;
@@ -104,6 +106,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         _bodyLength = bodyLength;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out RawRecord<TFields> value)
     {
         int start = (int)reader.TokenStartIndex;
@@ -151,6 +154,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
     }
 
     /// <summary>Reads the fields with the generated reader, which also tells whether the record is already compact.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private TFields ReadGenerated(ref Utf8JsonReader reader, out bool compact)
     {
         var scan = new RawJsonScan(ref reader);

@@ -471,6 +471,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(TOut record)
         {
             if (checkpointer.Keep(record))

@@ -137,6 +137,7 @@ namespace Demo
             }
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public override global::Demo.IssueKeys Read(ref global::System.Text.Json.Utf8JsonReader reader, ref global::ApiPipeline.RawJsonScan scan)
             {
                 long value0 = default;
