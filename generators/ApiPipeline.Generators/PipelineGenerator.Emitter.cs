@@ -184,6 +184,12 @@ public sealed partial class PipelineGenerator
                 return $"url.Literal({Quote(part.Text)});";
             }
 
+            if (part.Kind == UrlPartKind.Query && part.ValueKind is ValueKind.StringSequence or ValueKind.FormattableSequence)
+            {
+                string element = part.ValueKind == ValueKind.FormattableSequence ? $"<{part.ValueType}>" : string.Empty;
+                return $"url.QueryEach{element}({Quote(part.Text)}, {member});";
+            }
+
             var (typeArgument, value) = part.ValueKind switch
             {
                 ValueKind.String => (string.Empty, member),

@@ -335,7 +335,39 @@ public sealed partial class PipelineGenerator
                 return (ValueKind.Formattable, FullName(type), true);
             }
 
+            // A collection is sent as one query parameter per element (?ids=1&ids=2).
+            if (SequenceElement(type) is { } element)
+            {
+                if (element.SpecialType == SpecialType.System_String)
+                {
+                    return (ValueKind.StringSequence, null, type.IsValueType);
+                }
+
+                if (element.IsValueType && element.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T && IsFormattable(element))
+                {
+                    return (ValueKind.FormattableSequence, FullName(element), type.IsValueType);
+                }
+            }
+
             return (ValueKind.Other, null, type.IsValueType);
+        }
+
+        /// <summary>The <c>T</c> of <c>IEnumerable&lt;T&gt;</c> that <paramref name="type"/> is or implements (not for <see cref="string"/>).</summary>
+        private static ITypeSymbol? SequenceElement(ITypeSymbol type)
+        {
+            if (type.SpecialType == SpecialType.System_String)
+            {
+                return null;
+            }
+
+            static bool IsEnumerableOfT(INamedTypeSymbol candidate) => candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T;
+            if (type is INamedTypeSymbol named && IsEnumerableOfT(named))
+            {
+                return named.TypeArguments[0];
+            }
+
+            var implemented = type.AllInterfaces.Where(IsEnumerableOfT).ToList();
+            return implemented.Count == 1 ? implemented[0].TypeArguments[0] : null;
         }
 
         private static bool IsFormattable(ITypeSymbol type)

@@ -36,4 +36,33 @@ public sealed class SnakeCaseTests
         Assert.Contains("url.Query<int>(\"Custom-Name\", input.Id2);", text, StringComparison.Ordinal);
         result.AssertCompiles();
     }
+
+    [Fact]
+    public void A_collection_query_member_is_sent_once_per_element()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            using System.Collections.Generic;
+
+            namespace Demo;
+
+            public enum Color { Red, Blue }
+
+            public sealed record Input(
+                [property: Query] IReadOnlyList<long> Ids,
+                [property: Query] string[]? Tags,
+                [property: Query] List<Color> Colors,
+                [property: Query] IEnumerable<Guid?> Maybe);
+
+            [Extractor("https://api.example.com", "/items", Json = typeof(TestJson))]
+            public partial class Items : IExtractor<Input, Item>;
+            """);
+
+        string text = result.SingleSourceText;
+        Assert.Contains("url.QueryEach<long>(\"ids\", input.Ids);", text, StringComparison.Ordinal);
+        Assert.Contains("url.QueryEach(\"tags\", input.Tags);", text, StringComparison.Ordinal);
+        Assert.Contains("url.QueryEach<global::Demo.Color>(\"colors\", input.Colors);", text, StringComparison.Ordinal);
+        // Elements that are nullable structs are not formatted one by one: the member keeps its ToString().
+        Assert.Contains("url.Query(\"maybe\", input.Maybe?.ToString());", text, StringComparison.Ordinal);
+        result.AssertCompiles();
+    }
 }

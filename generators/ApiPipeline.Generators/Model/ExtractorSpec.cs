@@ -73,6 +73,12 @@ internal enum ValueKind
     /// <summary>A struct implementing IFormattable (numbers, dates, GUIDs, enums), or its Nullable.</summary>
     Formattable,
 
+    /// <summary>A collection of strings (<c>IEnumerable&lt;string&gt;</c>): a query parameter once per element.</summary>
+    StringSequence,
+
+    /// <summary>A collection of a formattable struct (<c>IEnumerable&lt;long&gt;</c>): a query parameter once per element.</summary>
+    FormattableSequence,
+
     /// <summary>Anything else, sent as ToString().</summary>
     Other,
 }
@@ -90,7 +96,7 @@ internal enum UrlPartKind
 /// <param name="Text">The literal text, the placeholder name, or the query parameter name.</param>
 /// <param name="Member">The input member, for path values and query parameters.</param>
 /// <param name="ValueKind">How the member becomes text.</param>
-/// <param name="ValueType">For <see cref="ValueKind.Formattable"/>: the fully qualified underlying struct type.</param>
+/// <param name="ValueType">For <see cref="ValueKind.Formattable"/> and <see cref="ValueKind.FormattableSequence"/>: the fully qualified (element) struct type.</param>
 /// <param name="IsValueType">Whether the member's type is a non-nullable value type.</param>
 internal sealed record UrlPart(UrlPartKind Kind, string Text, string? Member = null, ValueKind ValueKind = ValueKind.String, string? ValueType = null, bool IsValueType = false);
 

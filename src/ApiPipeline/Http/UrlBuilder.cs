@@ -84,6 +84,37 @@ public sealed class UrlBuilder
     public UrlBuilder Query(string name, bool? value)
         => value is null ? this : Query(name, value.Value ? "true" : "false");
 
+    /// <summary>
+    /// Appends <c>name=value</c> once per element, in order (<c>?ids=a&amp;ids=b</c>); a <see langword="null"/> collection or element is
+    /// skipped. For a comma-separated list (<c>?ids=a,b</c>) give the member as a joined <see cref="string"/> instead.
+    /// </summary>
+    /// <param name="name">The parameter name.</param>
+    /// <param name="values">The values.</param>
+    public UrlBuilder QueryEach(string name, IEnumerable<string?>? values)
+    {
+        foreach (var value in values ?? [])
+        {
+            Query(name, value);
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends <c>name=value</c> once per element, in order, each formatted with the invariant culture (<c>?ids=1&amp;ids=2</c>).</summary>
+    /// <typeparam name="T">A formattable value type (numbers, dates, GUIDs, enums).</typeparam>
+    /// <param name="name">The parameter name.</param>
+    /// <param name="values">The values; a <see langword="null"/> collection is skipped.</param>
+    public UrlBuilder QueryEach<T>(string name, IEnumerable<T>? values)
+        where T : struct, IFormattable
+    {
+        foreach (var value in values ?? [])
+        {
+            Query(name, Format(value));
+        }
+
+        return this;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => _text.ToString();
 

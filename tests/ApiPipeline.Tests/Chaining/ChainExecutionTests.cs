@@ -207,6 +207,23 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
     }
 
     [Fact]
+    public async Task A_batched_collection_member_is_sent_as_one_query_parameter_per_id()
+    {
+        var targets = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var api = new ChainApi(parents: 120) { Fail = (target, _) => { targets.Enqueue(target); return null; } };
+        var input = Map("chain-id-list", api.Handle);
+        var output = new MemoryOutput<Child>();
+
+        var result = await new BatchedChildIdList(Options).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        var batches = targets.Where(t => t.Contains("/children?", StringComparison.Ordinal)).Select(t => t[(t.IndexOf('?', StringComparison.Ordinal) + 1)..]).ToList();
+        Assert.Equal(3, batches.Count);
+        Assert.Contains(string.Join("&", Enumerable.Range(101, 20).Select(id => "ids=" + id)), batches);
+        Assert.Equal(Enumerable.Range(1, 120).Select(i => (long)i), output.Committed.Select(c => c.ParentId).Order());
+    }
+
+    [Fact]
     public async Task Parallel_chains_return_one_result_per_input()
     {
         var good1 = new ChainApi(parents: 30, childPages: 2);

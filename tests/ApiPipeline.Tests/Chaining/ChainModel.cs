@@ -18,6 +18,9 @@ public sealed record ChildQuery(string Name, long ParentId);
 /// <summary>The batch endpoint's input: the scenario and a comma-separated list of parent ids (<c>?ids=1,2,3</c>).</summary>
 public sealed record ChildBatch(string Name, [property: Query("ids")] string Ids);
 
+/// <summary>The batch endpoint's input with the parent ids as a collection: one <c>ids</c> parameter each (<c>?ids=1&amp;ids=2</c>).</summary>
+public sealed record ChildIdList(string Name, [property: Query("ids")] IReadOnlyList<long> Ids);
+
 /// <summary>A detail record: what the detail endpoint was asked for, so tests can check each child was paired with its own parent.</summary>
 public sealed record Detail(long ChildId, long ParentId, string ParentName);
 
@@ -44,6 +47,11 @@ public partial class ChildItems : IExtractor<ChildQuery, Child>;
 [Extractor("https://api.example.invalid", "/{name}/children", Json = typeof(ChainJson))]
 [Paginated(Pagination.None, RecordsPath = "items")]
 public partial class ChildrenByIds : IExtractor<ChildBatch, Child>;
+
+/// <summary>The same endpoint, asked with a collection of ids.</summary>
+[Extractor("https://api.example.invalid", "/{name}/children", Json = typeof(ChainJson))]
+[Paginated(Pagination.None, RecordsPath = "items")]
+public partial class ChildrenByIdList : IExtractor<ChildIdList, Child>;
 
 /// <summary>The detail of one child, one record.</summary>
 [Extractor("https://api.example.invalid", "/{name}/details", Json = typeof(ChainJson))]
@@ -125,3 +133,18 @@ public partial class BatchedChildren
     [Map(nameof(Parent.Id), To = nameof(ChildBatch.Ids))]
     public partial ChildrenByIds Children { get; }
 }
+
+/// <summary>Parents, then children of 50 parents per request, the ids collected into a list (<c>?ids=1&amp;ids=2…</c>).</summary>
+[Chain]
+public partial class BatchedChildIdList
+{
+    [Step(1)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2)]
+    [Batched(Size = 50)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildIdList.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildIdList.Ids))]
+    public partial ChildrenByIdList Children { get; }
+}
+

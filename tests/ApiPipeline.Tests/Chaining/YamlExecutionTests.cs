@@ -45,6 +45,26 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
     }
 
     [Fact]
+    public async Task A_batched_yaml_step_collects_the_keys_into_a_collection_member()
+    {
+        var targets = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var api = new ChainApi(parents: 70) { Fail = (target, _) => { targets.Enqueue(target); return null; } };
+        var input = Map("yaml-id-list", api.Handle);
+        var loaded = ChainConfig.Parse(
+            BatchedYaml.Replace("ChildrenByIds", "ChildrenByIdList", StringComparison.Ordinal),
+            "batched-list.yaml",
+            ApiPipelineRegistry.Instance);
+
+        var output = new MemoryOutput<Child>();
+        var result = await loaded.ExecuteAsync(input, output, options: new ChainOptions { Extractor = At }).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        var batches = targets.Where(t => t.Contains("/children?", StringComparison.Ordinal)).Select(t => t[(t.IndexOf('?', StringComparison.Ordinal) + 1)..]).OrderBy(q => q.Length).ToList();
+        Assert.Equal([string.Join("&", Enumerable.Range(51, 20).Select(id => "ids=" + id)), string.Join("&", Enumerable.Range(1, 50).Select(id => "ids=" + id))], batches);
+        Assert.Equal(Enumerable.Range(1, 70).Select(i => (long)i), output.Committed.Select(c => c.ParentId).Order());
+    }
+
+    [Fact]
     public async Task A_failed_yaml_batch_is_retried_from_its_failed_page()
     {
         var api = new ChainApi(parents: 100);
@@ -189,7 +209,7 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
             "c.yaml",
             ApiPipelineRegistry.Instance));
         Assert.Equal((9L, 7L), (error.Line, error.Column));
-        Assert.Contains("is batched: 'ParentId' (long) of ChildQuery receives one value per record of the batch, so in YAML it must be a string member", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is batched: 'ParentId' (long) of ChildQuery receives one value per record of the batch, so it must be a string member (the values comma-separated) or a collection of string, long, int or Guid", error.Message, StringComparison.Ordinal);
     }
 
     private async Task<PipelineResult> RunAsync(string yaml, Scenario input, IStateStore store, string directory)

@@ -60,7 +60,10 @@ internal sealed class RuntimeMapping
         return values;
     }
 
-    /// <summary>The input of a batched step: chain-input slots as in <see cref="Evaluate(object, object, ChainLineage)"/>, batched slots joined with commas over the batch.</summary>
+    /// <summary>
+    /// The input of a batched step: chain-input slots as in <see cref="Evaluate(object, object, ChainLineage)"/>, batched slots over the
+    /// batch: joined with commas into a string member, or collected into a collection member.
+    /// </summary>
     public object?[] EvaluateBatch<TParent>(object? chainInput, IReadOnlyList<TParent> batch)
     {
         var values = Evaluate(chainInput, null, null, skipBatched: true);
@@ -71,15 +74,15 @@ internal sealed class RuntimeMapping
                 continue;
             }
 
-            var texts = new string[batch.Count];
+            var items = new object[batch.Count];
             for (int i = 0; i < batch.Count; i++)
             {
                 object? record = batch[i];
-                texts[i] = slot.Convert(record is null ? null : slot.Source!.Get(record, slot.SourceMember)) as string
-                    ?? throw new ChainMappingException($"The mapping from '{slot.Describe}' gave null for record {i} of a batch; '{Target!.Members[slot.Target].Name}' of {Target.TypeName} joins one value per record.");
+                items[i] = slot.Convert(record is null ? null : slot.Source!.Get(record, slot.SourceMember))
+                    ?? throw new ChainMappingException($"The mapping from '{slot.Describe}' gave null for record {i} of a batch; '{Target!.Members[slot.Target].Name}' of {Target.TypeName} takes one value per record.");
             }
 
-            values[slot.Target] = string.Join(",", texts);
+            values[slot.Target] = slot.Collect is { } collect ? collect(items) : string.Join(",", items);
         }
 
         return values;
@@ -92,8 +95,11 @@ internal sealed class RuntimeMapping
 /// </summary>
 internal sealed record MappingSlot(int Target, bool FromChainInput, TypeShape? Source, int SourceMember, Func<object?, object?> Convert, string Describe)
 {
-    /// <summary>Whether the slot joins one value per record of a batch (a batched step's string member).</summary>
+    /// <summary>Whether the slot takes one value per record of a batch (a batched step's string or collection member).</summary>
     public bool Batched { get; init; }
+
+    /// <summary>For a batched collection member: builds it from the batch's converted values; <see langword="null"/> joins them with commas.</summary>
+    public Func<object[], object>? Collect { get; init; }
 
     /// <summary>The 1-based step before the previous one whose record (from the lineage) the value is read from; 0 for the chain input or the previous record.</summary>
     public int FromStep { get; init; }
@@ -205,4 +211,30 @@ internal static class ValueConversion
             : 0;
 
     private static bool Signed(Type type) => type == typeof(sbyte) || type == typeof(short) || type == typeof(int) || type == typeof(long);
+}
+
+/// <summary>
+/// The collection members a batched YAML step can fill, without reflection: arrays of, <c>List&lt;T&gt;</c> of, and the interfaces an array
+/// implements over (<c>IReadOnlyList&lt;T&gt;</c>, <c>IEnumerable&lt;T&gt;</c>, …) the element types below.
+/// </summary>
+internal static class BatchCollection
+{
+    /// <summary>The element types, for messages.</summary>
+    public const string Elements = "string, long, int or Guid";
+
+    /// <summary>The element type and builder for a member of type <paramref name="target"/>, or <see langword="null"/> when it is not one.</summary>
+    public static (Type Element, Func<object[], object> Create)? For(Type target)
+        => Of<string>(target) ?? Of<long>(target) ?? Of<int>(target) ?? Of<Guid>(target);
+
+    private static (Type Element, Func<object[], object> Create)? Of<T>(Type target)
+    {
+        if (target == typeof(List<T>))
+        {
+            return (typeof(T), static items => items.Select(static item => (T)item).ToList());
+        }
+
+        return target != typeof(object) && target.IsAssignableFrom(typeof(T[]))
+            ? (typeof(T), static items => items.Select(static item => (T)item).ToArray())
+            : null;
+    }
 }

@@ -296,15 +296,14 @@ public static class ChainConfig
             var targetMember = target.Members[targetIndex];
             if (batched && !fromChainInput)
             {
-                // One value per record of the batch, comma-separated (?ids=1,2,3), as [Batched] does for a string member.
-                if (targetMember.Type != typeof(string))
-                {
-                    throw doc.Error(keyNode, $"{where} is batched: '{targetMember.Name}' ({targetMember.TypeName}) of {target.TypeName} receives one value per record of the batch, so in YAML it must be a string member (the values comma-separated)");
-                }
-
-                var each = ValueConversion.Find(sourceType, typeof(string))
-                    ?? throw doc.Error(valueNode, $"{where}: '{source}' ({sourceTypeName}) cannot be written as text for the batch member '{targetMember.Name}' of {target.TypeName}");
-                slots.Add(new MappingSlot(targetIndex, false, sourceShape, sourceMember, each, source) { Batched = true });
+                // One value per record of the batch, as [Batched] does: comma-separated into a string member (?ids=1,2,3), or collected
+                // into a collection member (sent as ?ids=1&ids=2 when it is a [Query]).
+                (Type Element, Func<object[], object> Create)? collection = targetMember.Type == typeof(string) ? null
+                    : BatchCollection.For(targetMember.Type)
+                      ?? throw doc.Error(keyNode, $"{where} is batched: '{targetMember.Name}' ({targetMember.TypeName}) of {target.TypeName} receives one value per record of the batch, so it must be a string member (the values comma-separated) or a collection of {BatchCollection.Elements} (an array, List<T> or an interface an array implements)");
+                var each = ValueConversion.Find(sourceType, collection?.Element ?? typeof(string))
+                    ?? throw doc.Error(valueNode, $"{where}: '{source}' ({sourceTypeName}) cannot be converted to the elements ({(collection?.Element ?? typeof(string)).Name}) of the batch member '{targetMember.Name}' of {target.TypeName} without losing data");
+                slots.Add(new MappingSlot(targetIndex, false, sourceShape, sourceMember, each, source) { Batched = true, Collect = collection?.Create });
                 continue;
             }
 
