@@ -184,10 +184,13 @@ public sealed partial class PipelineGenerator
                 return $"url.Literal({Quote(part.Text)});";
             }
 
-            if (part.Kind == UrlPartKind.Query && part.ValueKind is ValueKind.StringSequence or ValueKind.FormattableSequence)
+            if (part.ValueKind is ValueKind.StringSequence or ValueKind.FormattableSequence)
             {
+                // A collection: a query parameter once per element, or a path segment of the elements joined with commas.
                 string element = part.ValueKind == ValueKind.FormattableSequence ? $"<{part.ValueType}>" : string.Empty;
-                return $"url.QueryEach{element}({Quote(part.Text)}, {member});";
+                return part.Kind == UrlPartKind.PathValue
+                    ? $"url.PathValues{element}({member}, {Quote(part.Text)});"
+                    : $"url.QueryEach{element}({Quote(part.Text)}, {member});";
             }
 
             var (typeArgument, value) = part.ValueKind switch

@@ -38,7 +38,7 @@ public sealed class SnakeCaseTests
     }
 
     [Fact]
-    public void A_collection_query_member_is_sent_once_per_element()
+    public void A_collection_is_sent_once_per_element_in_the_query_and_joined_with_commas_in_the_path()
     {
         var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
             using System.Collections.Generic;
@@ -48,16 +48,18 @@ public sealed class SnakeCaseTests
             public enum Color { Red, Blue }
 
             public sealed record Input(
+                string[] Owners,
                 [property: Query] IReadOnlyList<long> Ids,
                 [property: Query] string[]? Tags,
                 [property: Query] List<Color> Colors,
                 [property: Query] IEnumerable<Guid?> Maybe);
 
-            [Extractor("https://api.example.com", "/items", Json = typeof(TestJson))]
+            [Extractor("https://api.example.com", "/items/{owners}", Json = typeof(TestJson))]
             public partial class Items : IExtractor<Input, Item>;
             """);
 
         string text = result.SingleSourceText;
+        Assert.Contains("url.PathValues(input.Owners, \"owners\");", text, StringComparison.Ordinal);
         Assert.Contains("url.QueryEach<long>(\"ids\", input.Ids);", text, StringComparison.Ordinal);
         Assert.Contains("url.QueryEach(\"tags\", input.Tags);", text, StringComparison.Ordinal);
         Assert.Contains("url.QueryEach<global::Demo.Color>(\"colors\", input.Colors);", text, StringComparison.Ordinal);

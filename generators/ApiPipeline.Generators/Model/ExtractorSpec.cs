@@ -73,10 +73,10 @@ internal enum ValueKind
     /// <summary>A struct implementing IFormattable (numbers, dates, GUIDs, enums), or its Nullable.</summary>
     Formattable,
 
-    /// <summary>A collection of strings (<c>IEnumerable&lt;string&gt;</c>): a query parameter once per element.</summary>
+    /// <summary>A collection of strings (<c>IEnumerable&lt;string&gt;</c>): a query parameter once per element, or a path value of the elements joined with commas.</summary>
     StringSequence,
 
-    /// <summary>A collection of a formattable struct (<c>IEnumerable&lt;long&gt;</c>): a query parameter once per element.</summary>
+    /// <summary>A collection of a formattable struct (<c>IEnumerable&lt;long&gt;</c>): as <see cref="StringSequence"/>, each element formatted.</summary>
     FormattableSequence,
 
     /// <summary>Anything else, sent as ToString().</summary>

@@ -54,6 +54,51 @@ public sealed class UrlBuilder
         where T : struct, IFormattable
         => PathValue(value is null ? null : Format(value.Value), placeholder);
 
+    /// <summary>
+    /// Appends the elements of a collection bound to a <c>{placeholder}</c>, each escaped, joined with commas (<c>/users/alice,bob</c>).
+    /// </summary>
+    /// <param name="values">The values; the collection must not be null or empty, nor hold a null or empty element.</param>
+    /// <param name="placeholder">The placeholder's name, for the error message.</param>
+    public UrlBuilder PathValues(IEnumerable<string?>? values, string placeholder)
+    {
+        int start = _text.Length;
+        foreach (var value in values ?? [])
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                throw new ArgumentException($"The route value '{{{placeholder}}}' holds a null or empty element; every element of a path placeholder needs a value.", placeholder);
+            }
+
+            if (_text.Length > start)
+            {
+                _text.Append(',');
+            }
+
+            _text.Append(Uri.EscapeDataString(value));
+        }
+
+        int length = _text.Length - start;
+        if (length == 0)
+        {
+            throw new ArgumentException($"The route value '{{{placeholder}}}' is null or an empty collection; every path placeholder needs a value.", placeholder);
+        }
+
+        if (length <= 2 && _text.ToString(start, length) is "." or "..")
+        {
+            throw new ArgumentException($"The route value '{{{placeholder}}}' is '{_text.ToString(start, length)}', a dot segment that would change the path; it cannot be a path value.", placeholder);
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends the elements of a collection bound to a <c>{placeholder}</c>, each formatted with the invariant culture, joined with commas (<c>/items/1,2,3</c>).</summary>
+    /// <typeparam name="T">A formattable value type (numbers, dates, GUIDs, enums).</typeparam>
+    /// <param name="values">The values; must not be null or empty.</param>
+    /// <param name="placeholder">The placeholder's name, for the error message.</param>
+    public UrlBuilder PathValues<T>(IEnumerable<T>? values, string placeholder)
+        where T : struct, IFormattable
+        => PathValues(values?.Select(static value => (string?)Format(value)), placeholder);
+
     /// <summary>Appends <c>name=value</c> to the query; a <see langword="null"/> value is skipped.</summary>
     /// <param name="name">The parameter name.</param>
     /// <param name="value">The value.</param>

@@ -15,4 +15,23 @@ public sealed class UrlBuilderTests
 
         Assert.Equal("/items?tag=a%20b&tag=c%26d&id=3&id=1&id=2&at=2026-01-02T03%3A04%3A05.0000000%2B00%3A00", url);
     }
+
+    [Fact]
+    public void A_collection_in_a_path_placeholder_is_joined_with_commas_each_element_escaped()
+    {
+        Assert.Equal("/users/al%2Fice,bob/repos", new UrlBuilder().Literal("/users/").PathValues(["al/ice", "bob"], "logins").Literal("/repos").ToString());
+        Assert.Equal("/items/3,1,2", new UrlBuilder().Literal("/items/").PathValues<long>([3, 1, 2], "ids").ToString());
+    }
+
+    [Theory]
+    [InlineData(null, "is null or an empty collection")]
+    [InlineData(new string[0], "is null or an empty collection")]
+    [InlineData(new[] { "a", "" }, "holds a null or empty element")]
+    [InlineData(new[] { ".." }, "a dot segment")]
+    public void A_path_collection_that_cannot_make_a_segment_names_the_placeholder(string[]? values, string problem)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new UrlBuilder().Literal("/users/").PathValues(values, "logins"));
+        Assert.Contains("'{logins}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
 }
