@@ -198,6 +198,13 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 return ExitCodes.UsageError;
             }
 
+            if (DeadLetterWriter.Pending(path) is { Count: > 0 } pending)
+            {
+                // Replay rewrites the file; a batch of entries recorded but not yet appended would be appended after that, again.
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"The dead-letter file '{path}' has entries of an interrupted run that are not in it yet ({string.Join(", ", pending.Select(Path.GetFileName))}). Run that pipeline or chain again first (its next start completes them), then replay.").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
             var settings = PipelineHost.Settings(host);
             using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
             var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);

@@ -83,6 +83,27 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_waits_for_entries_an_interrupted_run_has_not_appended_yet()
+    {
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
+        await File.WriteAllLinesAsync(file, [line]);
+        string pending = file + ".0123456789abcdef.0123456789abcdef0123456789abcdef.tmp";
+        await File.WriteAllLinesAsync(pending, [line]);
+
+        var (code, text, error) = await Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Contains("has entries of an interrupted run that are not in it yet (items.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp)", error, StringComparison.Ordinal);
+        Assert.Equal([line], await File.ReadAllLinesAsync(file));
+
+        File.Delete(pending);
+        (code, text, error) = await Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public async Task Replay_keeps_a_record_that_did_not_fit_and_says_why()
     {
         string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");

@@ -192,6 +192,25 @@ internal sealed class DeadLetterWriter
         }
     }
 
+    /// <summary>
+    /// The temporary files of batches of entries for the dead-letter file at <paramref name="path"/>, of any pipeline or chain, not yet
+    /// appended to it or deleted: left by a run that stopped between preparing a batch and completing it. The next run of that pipeline
+    /// or chain completes or deletes them.
+    /// </summary>
+    public static IReadOnlyList<string> Pending(string path)
+    {
+        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        string prefix = System.IO.Path.GetFileName(path) + ".";
+        return Directory.Exists(directory)
+            ? [.. Directory.EnumerateFiles(directory, prefix + "*" + TempSuffix).Where(file => IsBatchName(System.IO.Path.GetFileName(file).AsSpan(prefix.Length)))]
+            : [];
+
+        // <owner hash, 16 hex>.<batch id, 32 hex>.tmp, as PrepareAsync names them.
+        static bool IsBatchName(ReadOnlySpan<char> name)
+            => name.Length == 16 + 1 + 32 + TempSuffix.Length && name[16] == '.' && name[..16].IndexOfAnyExcept("0123456789abcdef") < 0
+               && name.Slice(17, 32).IndexOfAnyExcept("0123456789abcdef") < 0 && name.EndsWith(TempSuffix, StringComparison.Ordinal);
+    }
+
     /// <summary>Deletes this owner's temporary files that no recorded batch points to (a crash before the batch was recorded).</summary>
     public void DeleteUnrecorded()
     {
