@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace ApiPipeline.LoadHarness;
@@ -144,14 +145,20 @@ internal static class ServeCommand
 
         await using var server = await LoadServer.StartAsync(options).ConfigureAwait(false);
         Console.WriteLine(server.BaseUrl);
-        if (seconds > 0)
+
+        // Stops after --seconds, on Enter, or on SIGTERM/SIGINT (kill, Ctrl+C), and then exits: a server left behind would take CPU
+        // from every measurement after it.
+        using var stop = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
         {
-            await Task.Delay(TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
+            context.Cancel = true;
+            stop.Cancel();
         }
-        else
-        {
-            await Task.Run(Console.ReadLine).ConfigureAwait(false);
-        }
+
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+        await Task.WhenAny(stopped, seconds > 0 ? Task.Delay(TimeSpan.FromSeconds(seconds)) : Task.Run(Console.ReadLine)).ConfigureAwait(false);
 
         Console.Error.WriteLine($"served {server.Requests} requests");
         return 0;
