@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -9,7 +10,8 @@ namespace ApiPipeline.Analyzers;
 
 /// <summary>
 /// Checks the query parameters an extractor sends from its input: a <c>[Query]</c> the paginator overwrites (APP1302), a member
-/// bound to a placeholder and also sent as a query (APP1303), and two sources of the same query parameter (APP1304).
+/// bound to a placeholder and also sent as a query (APP1303), two sources of the same query parameter (APP1304), and a member sent
+/// whose type has no text form but the <c>ToString()</c> it inherits or a record prints (APP1305).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
@@ -17,6 +19,7 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
     public const string QueryCollidesWithPaginationId = "APP1302";
     public const string QueryAndPlaceholderId = "APP1303";
     public const string DuplicateQueryParameterId = "APP1304";
+    public const string SentAsTypeNameId = "APP1305";
 
     public static readonly DiagnosticDescriptor QueryCollidesWithPagination = new(
         QueryCollidesWithPaginationId,
@@ -45,8 +48,17 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
         isEnabledByDefault: true,
         helpLinkUri: HelpLinks.For(DuplicateQueryParameterId));
 
+    public static readonly DiagnosticDescriptor SentAsTypeName = new(
+        SentAsTypeNameId,
+        "Member is sent as its type's ToString()",
+        "'{0}' ({1}) is sent as {2} of extractor '{3}', but {1} has no text form of its own: the URL gets {4} from its inherited ToString(); send a string, number, date, GUID, enum, bool, or a collection of those, or override ToString() in {1}",
+        DiagnosticCategories.Binding,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLinks.For(SentAsTypeNameId));
+
     /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [QueryCollidesWithPagination, QueryAndPlaceholder, DuplicateQueryParameter];
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [QueryCollidesWithPagination, QueryAndPlaceholder, DuplicateQueryParameter, SentAsTypeName];
 
     /// <inheritdoc/>
     protected override void AnalyzeExtractor(ExtractorContext extractor)
@@ -76,16 +88,28 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
         foreach (var member in members)
         {
             extractor.CancellationToken.ThrowIfCancellationRequested();
-            if (member.QueryName is not { } queryName)
+            bool inPath = placeholders.TryGetValue(NameRules.Normalize(member.Name), out var placeholderName);
+            if (member.QueryName is null && !inPath)
             {
                 continue;
             }
 
             string memberName = input.Name + "." + member.Name;
             var location = member.Location(extractor.CancellationToken);
-            if (placeholders.TryGetValue(NameRules.Normalize(member.Name), out var placeholderName))
+            if (MemberType(member.Symbol) is { } type && PrintsOnlyItsName(type) is { } printed)
             {
-                extractor.Report(QueryAndPlaceholder, location, memberName, placeholderName, extractor.Name);
+                string where = member.QueryName is { } sent ? $"the query parameter '{sent}'" : $"the placeholder '{{{placeholderName}}}'";
+                extractor.Report(SentAsTypeName, location, memberName, type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), where, extractor.Name, printed);
+            }
+
+            if (member.QueryName is not { } queryName)
+            {
+                continue;
+            }
+
+            if (inPath)
+            {
+                extractor.Report(QueryAndPlaceholder, location, memberName, placeholderName!, extractor.Name);
             }
 
             foreach (var (name, setting) in paginationParameters)
@@ -106,6 +130,55 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
             }
         }
     }
+
+    private static ITypeSymbol? MemberType(ISymbol member) => member switch
+    {
+        IPropertySymbol property => property.Type,
+        IFieldSymbol field => field.Type,
+        _ => null,
+    };
+
+    /// <summary>
+    /// What the URL gets, in words, for a value of <paramref name="type"/> when the generated code can only call its <c>ToString()</c> (what the
+    /// generator emits for anything but strings, bools, formattable structs and collections of strings or formattable structs), or
+    /// <see langword="null"/> when the type has a text form: one of those, or a type that declares its own <c>ToString()</c>.
+    /// </summary>
+    private static string? PrintsOnlyItsName(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        if (type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean || type.TypeKind is TypeKind.Enum or TypeKind.Error or TypeKind.TypeParameter || IsFormattable(type))
+        {
+            return null;
+        }
+
+        var sequence = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } enumerable
+            ? enumerable
+            : type.AllInterfaces.FirstOrDefault(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
+        if (sequence is not null)
+        {
+            var element = sequence.TypeArguments[0];
+            return element.SpecialType == SpecialType.System_String || (element.IsValueType && element.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T && IsFormattable(element))
+                ? null
+                : "its type name";
+        }
+
+        for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
+        {
+            if (current.GetMembers("ToString").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 0 && !m.IsImplicitlyDeclared && m.IsOverride))
+            {
+                return null;
+            }
+        }
+
+        return type.IsRecord ? "the record's member list" : "its type name";
+    }
+
+    private static bool IsFormattable(ITypeSymbol type)
+        => type.TypeKind == TypeKind.Enum || type.AllInterfaces.Any(i => i.ToDisplayString() == "System.IFormattable");
 
     /// <summary>The query parameters the paginator sets for this extractor's style, with the setting that names each.</summary>
     internal static List<(string Name, string Setting)> PaginationParameters(ExtractorContext extractor)

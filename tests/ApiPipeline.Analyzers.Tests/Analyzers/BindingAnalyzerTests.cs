@@ -86,4 +86,24 @@ public class QueryBindingAnalyzerTests
         [Extractor("https://api.example.com", "/{owner}/issues?sort=updated", Json = typeof(ShopJson))]
         public partial class Issues : IExtractor<Search, Item>;
         """);
+
+    [Fact]
+    public Task A_member_sent_as_its_inherited_ToString_is_reported() => Verify("""
+        public sealed record Range(int From, int To);
+        public sealed class Filter { }
+        public sealed class Named { public override string ToString() => "named"; }
+        public readonly struct Code : System.IFormattable { public string ToString(string? format, System.IFormatProvider? provider) => "c"; }
+
+        public sealed record Search(
+            Filter {|APP1305:Owner|},
+            [property: Query({|APP1305:"range"|})] Range? Window = null,
+            [property: Query("name")] Named? Label = null,
+            [property: Query("codes")] System.Collections.Generic.IReadOnlyList<Code>? Codes = null,
+            [property: Query("ids")] long[]? Ids = null,
+            [property: Query({|APP1305:"filters"|})] System.Collections.Generic.List<Filter>? Filters = null);
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<Search, Item>;
+        """);
 }
+
