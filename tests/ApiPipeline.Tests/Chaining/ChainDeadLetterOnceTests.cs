@@ -26,7 +26,7 @@ public sealed class ChainDeadLetterOnceTests(ApiFixture fixture) : ApiTests(fixt
         };
         var input = Map(scenario, api.Handle);
         // The last step's only commit (its output's) records every parent's progress: it fails, as a crash before it would.
-        var breaking = new BreakingStore(store, op => op.Key?.StartsWith("s2.item.", StringComparison.Ordinal) == true, afterCommit: false);
+        var breaking = new FailingStore(store, op => op.Key?.StartsWith("s2.item.", StringComparison.Ordinal) == true, afterCommit: false);
 
         var failed = await RunAsync<SequentialChildren, Child>(temp, breaking, input, skipped, o => new SequentialChildren(o));
 
@@ -62,7 +62,7 @@ public sealed class ChainDeadLetterOnceTests(ApiFixture fixture) : ApiTests(fixt
         };
         var input = Map(scenario, api.Handle);
         // The output's commit is recorded, then the process "dies" before the entries are appended (or the batch renamed).
-        var breaking = new BreakingStore(store, op => op.Key?.StartsWith("s2.item.", StringComparison.Ordinal) == true, afterCommit: true);
+        var breaking = new FailingStore(store, op => op.Key?.StartsWith("s2.item.", StringComparison.Ordinal) == true, afterCommit: true);
 
         var failed = await RunAsync<SequentialChildren, Child>(temp, breaking, input, "page", o => new SequentialChildren(o));
         Assert.Equal(PipelineStatus.Failed, failed.Status);
@@ -95,7 +95,7 @@ public sealed class ChainDeadLetterOnceTests(ApiFixture fixture) : ApiTests(fixt
         };
         var input = Map(scenario, api.Handle);
         string parent3 = ChainStateStore.ItemKey(2, 2);
-        var breaking = new BreakingStore(store, op => op.Key == parent3 && (op.Value == ChainStateStore.DoneMarker || op.Value?.Contains("page=3", StringComparison.Ordinal) == true), afterCommit: false);
+        var breaking = new FailingStore(store, op => op.Key == parent3 && (op.Value == ChainStateStore.DoneMarker || op.Value?.Contains("page=3", StringComparison.Ordinal) == true), afterCommit: false);
 
         var failed = await RunAsync<ChildDetails, Detail>(temp, breaking, input, skipped, o => new ChildDetails(o));
 
@@ -178,38 +178,4 @@ public sealed class ChainDeadLetterOnceTests(ApiFixture fixture) : ApiTests(fixt
         => [.. Directory.EnumerateFiles(OutputDirectory(temp), "*.jsonl", SearchOption.AllDirectories)
             .SelectMany(File.ReadAllLines)
             .Select(line => JsonSerializer.Deserialize(line, ChainJson.Default.Detail)!)];
-
-    /// <summary>
-    /// A state store whose first transaction with an operation that <paramref name="breaks"/> fails: before it is recorded (a full disk,
-    /// or a crash before it), or with <paramref name="afterCommit"/> once it is (a crash right after it).
-    /// </summary>
-    private sealed class BreakingStore(IStateStore inner, Func<StateOperation, bool> breaks, bool afterCommit) : IStateStore
-    {
-        private int _broken;
-
-        public string Location => inner.Location;
-
-        public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default) => inner.GetAsync(scope, key, cancellationToken);
-
-        public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> GetScopeAsync(string scope, CancellationToken cancellationToken = default) => inner.GetScopeAsync(scope, cancellationToken);
-
-        public ValueTask<IReadOnlyList<string>> GetScopesAsync(string prefix = "", CancellationToken cancellationToken = default) => inner.GetScopesAsync(prefix, cancellationToken);
-
-        public async ValueTask CommitAsync(StateChange change, CancellationToken cancellationToken = default)
-        {
-            bool breaking = change.Operations.Any(breaks) && Interlocked.Exchange(ref _broken, 1) == 0;
-            if (breaking && !afterCommit)
-            {
-                throw new IOException("disk full");
-            }
-
-            await inner.CommitAsync(change, cancellationToken);
-            if (breaking)
-            {
-                throw new IOException("disk full, after the transaction");
-            }
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }

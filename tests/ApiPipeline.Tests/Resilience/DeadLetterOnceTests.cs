@@ -23,7 +23,7 @@ public sealed class DeadLetterOnceTests
         using var temp = new TempFolder();
         await using var store = new InMemoryStateStore();
 
-        var failed = await RunAsync(server, temp, new FailOnCommit(store, failOn: 2));
+        var failed = await RunAsync(server, temp, new FailingStore(store, failOnCommit: 2));
 
         Assert.Equal(PipelineStatus.Failed, failed.Status);
         Assert.Contains("disk full", failed.Error!.ToString(), StringComparison.Ordinal);
@@ -52,7 +52,7 @@ public sealed class DeadLetterOnceTests
         using var temp = new TempFolder();
         await using var store = new InMemoryStateStore();
 
-        var failed = await RunAsync(server, temp, new FailOnCommit(store, failOn: 2));
+        var failed = await RunAsync(server, temp, new FailingStore(store, failOnCommit: 2));
         var resumed = await RunAsync(server, temp, store);
 
         Assert.Equal(PipelineStatus.Failed, failed.Status);
@@ -211,25 +211,6 @@ public sealed class DeadLetterOnceTests
     {
         string file = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
         return File.Exists(file) ? [.. File.ReadAllLines(file).Select(line => JsonDocument.Parse(line).RootElement)] : [];
-    }
-
-    /// <summary>A state store whose <paramref name="failOn"/>-th transaction fails, as a full disk (or a crash before it) would.</summary>
-    private sealed class FailOnCommit(IStateStore inner, int failOn) : IStateStore
-    {
-        private int _commits;
-
-        public string Location => inner.Location;
-
-        public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default) => inner.GetAsync(scope, key, cancellationToken);
-
-        public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> GetScopeAsync(string scope, CancellationToken cancellationToken = default) => inner.GetScopeAsync(scope, cancellationToken);
-
-        public ValueTask<IReadOnlyList<string>> GetScopesAsync(string prefix = "", CancellationToken cancellationToken = default) => inner.GetScopesAsync(prefix, cancellationToken);
-
-        public ValueTask CommitAsync(StateChange change, CancellationToken cancellationToken = default)
-            => ++_commits == failOn ? throw new IOException("disk full") : inner.CommitAsync(change, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>An output whose <paramref name="crashOn"/>-th completion fails: that batch is recorded but nothing of it is visible.</summary>

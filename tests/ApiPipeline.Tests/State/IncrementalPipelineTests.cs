@@ -156,25 +156,6 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "*.tmp"));
     }
 
-    /// <summary>A state store whose <paramref name="failOnCommit"/>-th transaction fails, as a full disk would.</summary>
-    private sealed class FailingStore(IStateStore inner, int failOnCommit) : IStateStore
-    {
-        private int _commits;
-
-        public string Location => inner.Location;
-
-        public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default) => inner.GetAsync(scope, key, cancellationToken);
-
-        public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> GetScopeAsync(string scope, CancellationToken cancellationToken = default) => inner.GetScopeAsync(scope, cancellationToken);
-
-        public ValueTask<IReadOnlyList<string>> GetScopesAsync(string prefix = "", CancellationToken cancellationToken = default) => inner.GetScopesAsync(prefix, cancellationToken);
-
-        public ValueTask CommitAsync(StateChange change, CancellationToken cancellationToken = default)
-            => ++_commits == failOnCommit ? throw new IOException("disk full") : inner.CommitAsync(change, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
     [Fact]
     public async Task Without_a_range_parameter_the_pipeline_filters_records_itself_and_counts_what_it_drops()
     {
