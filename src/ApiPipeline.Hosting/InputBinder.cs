@@ -103,7 +103,7 @@ public static class InputBinder
         {
             var member = shape.Members[i];
             string normalized = member.Name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
-            if (member.Write != ShapeWrite.None && names.Contains(normalized) && (number ? IsWholeNumber(member.Type) : IsDate(member.Type)) && slots[i] == ShapeValue.Unset)
+            if (member.Write != ShapeWrite.None && names.Contains(normalized) && (number ? IsWholeNumber(member.Type) : TypeShape.IsDate(member.Type)) && slots[i] == ShapeValue.Unset)
             {
                 slots[i] = Convert(member, number ? mark.Number.ToString(CultureInfo.InvariantCulture) : mark.Timestamp.ToString("O", CultureInfo.InvariantCulture));
                 return;
@@ -119,11 +119,6 @@ public static class InputBinder
         return type == typeof(long) || type == typeof(int);
     }
 
-    private static bool IsDate(Type type)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        return type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(DateOnly);
-    }
 
     private static object? Convert(ShapeMember member, string text)
     {

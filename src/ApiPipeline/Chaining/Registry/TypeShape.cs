@@ -48,6 +48,13 @@ public abstract class TypeShape
     /// <summary>Whether an instance can be created from member values.</summary>
     public abstract bool CanCreate { get; }
 
+    /// <summary>Whether a member of <paramref name="type"/> holds a date (<see cref="DateTimeOffset"/>, <see cref="DateTime"/>, <see cref="DateOnly"/>, or nullable).</summary>
+    internal static bool IsDate(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(DateOnly);
+    }
+
     /// <summary>
     /// The index of the member called <paramref name="name"/>, or -1. Exact names win; otherwise case, <c>_</c> and <c>-</c> are ignored,
     /// so <c>repo_owner</c> finds <c>RepoOwner</c>.

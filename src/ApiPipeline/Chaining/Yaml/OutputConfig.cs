@@ -110,10 +110,9 @@ public sealed record OutputConfig
         {
             string member = doc.Text(partition.Value, "partition_by");
             int index = records.Output.IndexOf(member);
-            var type2 = index < 0 ? null : Nullable.GetUnderlyingType(records.Output.Members[index].Type) ?? records.Output.Members[index].Type;
-            if (index < 0 || !records.Output.Members[index].CanRead || (type2 != typeof(DateTimeOffset) && type2 != typeof(DateTime) && type2 != typeof(DateOnly)))
+            if (index < 0 || !records.Output.Members[index].CanRead || !TypeShape.IsDate(records.Output.Members[index].Type))
             {
-                throw doc.Error(partition.Value, $"partition_by '{member}' is not a date member of {records.Output.TypeName}; its date members are: {ChainConfig.Members(records.Output, m => m.CanRead && IsDate(m.Type))}");
+                throw doc.Error(partition.Value, $"partition_by '{member}' is not a date member of {records.Output.TypeName}; its date members are: {ChainConfig.Members(records.Output, m => m.CanRead && TypeShape.IsDate(m.Type))}");
             }
 
             config = config with { PartitionBy = records.Output.Members[index].Name, PartitionMember = index };
@@ -136,11 +135,5 @@ public sealed record OutputConfig
         }
 
         return config with { Batching = batching };
-    }
-
-    private static bool IsDate(Type type)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        return type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(DateOnly);
     }
 }
