@@ -121,7 +121,7 @@ public sealed partial class PipelineGenerator
                 string key = access + Escape(k.Name);
                 inits.Add(new("Key", k.Type.SpecialType == SpecialType.System_String
                     ? $"static r => {key}"
-                    : k.Type.IsValueType && IsFormattable(k.Type)
+                    : k.Type.IsValueType && UrlValues.IsFormattable(k.Type)
                         ? $"static r => {key}.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture)"
                         : $"static r => {key}?.ToString() ?? string.Empty"));
             }

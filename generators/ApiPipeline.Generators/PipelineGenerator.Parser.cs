@@ -298,80 +298,14 @@ public sealed partial class PipelineGenerator
                     string key = NameRules.Normalize(symbol.Name);
                     if (!members.ContainsKey(key))
                     {
-                        var (kind, valueType, isValueType) = Classify(memberType);
-                        members[key] = new InputMember(symbol, symbol.Name, kind, valueType, isValueType, order++);
+                        var (kind, valueType, isValueType) = UrlValues.Classify(memberType);
+                        members[key] = new InputMember(symbol, symbol.Name, kind, valueType is null ? null : FullName(valueType), isValueType, order++);
                     }
                 }
             }
 
             return members;
         }
-
-        private static (ValueKind Kind, string? ValueType, bool IsValueType) Classify(ITypeSymbol type)
-        {
-            if (type.SpecialType == SpecialType.System_String)
-            {
-                return (ValueKind.String, null, false);
-            }
-
-            if (type.SpecialType == SpecialType.System_Boolean)
-            {
-                return (ValueKind.Boolean, null, true);
-            }
-
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-            {
-                var underlying = nullable.TypeArguments[0];
-                if (underlying.SpecialType == SpecialType.System_Boolean)
-                {
-                    return (ValueKind.Boolean, null, false);
-                }
-
-                return IsFormattable(underlying) ? (ValueKind.Formattable, FullName(underlying), false) : (ValueKind.Other, null, false);
-            }
-
-            if (type.IsValueType && IsFormattable(type))
-            {
-                return (ValueKind.Formattable, FullName(type), true);
-            }
-
-            // A collection is sent as one query parameter per element (?ids=1&ids=2).
-            if (SequenceElement(type) is { } element)
-            {
-                if (element.SpecialType == SpecialType.System_String)
-                {
-                    return (ValueKind.StringSequence, null, type.IsValueType);
-                }
-
-                if (element.IsValueType && element.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T && IsFormattable(element))
-                {
-                    return (ValueKind.FormattableSequence, FullName(element), type.IsValueType);
-                }
-            }
-
-            return (ValueKind.Other, null, type.IsValueType);
-        }
-
-        /// <summary>The <c>T</c> of <c>IEnumerable&lt;T&gt;</c> that <paramref name="type"/> is or implements (not for <see cref="string"/>).</summary>
-        private static ITypeSymbol? SequenceElement(ITypeSymbol type)
-        {
-            if (type.SpecialType == SpecialType.System_String)
-            {
-                return null;
-            }
-
-            static bool IsEnumerableOfT(INamedTypeSymbol candidate) => candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T;
-            if (type is INamedTypeSymbol named && IsEnumerableOfT(named))
-            {
-                return named.TypeArguments[0];
-            }
-
-            var implemented = type.AllInterfaces.Where(IsEnumerableOfT).ToList();
-            return implemented.Count == 1 ? implemented[0].TypeArguments[0] : null;
-        }
-
-        private static bool IsFormattable(ITypeSymbol type)
-            => type.TypeKind == TypeKind.Enum || type.AllInterfaces.Any(i => i.ToDisplayString() == "System.IFormattable");
 
         private static bool IsExtractorInterface(INamedTypeSymbol candidate)
             => candidate.OriginalDefinition is { Name: "IExtractor", Arity: 2 } definition

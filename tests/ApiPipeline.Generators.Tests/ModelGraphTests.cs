@@ -1,5 +1,6 @@
 using System.Reflection;
 using ApiPipeline.Generators.Diagnostics;
+using ApiPipeline.Generators.Helpers;
 using ApiPipeline.Generators.Model;
 using Microsoft.CodeAnalysis;
 

@@ -139,31 +139,20 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
     };
 
     /// <summary>
-    /// What the URL gets, in words, for a value of <paramref name="type"/> when the generated code can only call its <c>ToString()</c> (what the
-    /// generator emits for anything but strings, bools, formattable structs and collections of strings or formattable structs), or
-    /// <see langword="null"/> when the type has a text form: one of those, or a type that declares its own <c>ToString()</c>.
+    /// What the URL gets, in words, for a value of <paramref name="type"/> when the generated code can only call its <c>ToString()</c>
+    /// (<see cref="ValueKind.Other"/>), or <see langword="null"/> when it has a text form: a kind the generated code writes, or a
+    /// type that declares its own <c>ToString()</c>.
     /// </summary>
     private static string? PrintsOnlyItsName(ITypeSymbol type)
     {
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-        {
-            type = nullable.TypeArguments[0];
-        }
-
-        if (type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean || type.TypeKind is TypeKind.Enum or TypeKind.Error or TypeKind.TypeParameter || IsFormattable(type))
+        if (UrlValues.Classify(type).Kind != ValueKind.Other || type.TypeKind is TypeKind.Error or TypeKind.TypeParameter)
         {
             return null;
         }
 
-        var sequence = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } enumerable
-            ? enumerable
-            : type.AllInterfaces.FirstOrDefault(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
-        if (sequence is not null)
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
         {
-            var element = sequence.TypeArguments[0];
-            return element.SpecialType == SpecialType.System_String || (element.IsValueType && element.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T && IsFormattable(element))
-                ? null
-                : "its type name";
+            type = nullable.TypeArguments[0];
         }
 
         for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
@@ -176,9 +165,6 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
 
         return type.IsRecord ? "the record's member list" : "its type name";
     }
-
-    private static bool IsFormattable(ITypeSymbol type)
-        => type.TypeKind == TypeKind.Enum || type.AllInterfaces.Any(i => i.ToDisplayString() == "System.IFormattable");
 
     /// <summary>The query parameters the paginator sets for this extractor's style, with the setting that names each.</summary>
     internal static List<(string Name, string Setting)> PaginationParameters(ExtractorContext extractor)

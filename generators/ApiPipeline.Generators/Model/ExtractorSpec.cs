@@ -61,28 +61,6 @@ internal sealed record ExtractorSpec
     public RawFieldsSpec? RawFieldsReader { get; init; }
 }
 
-/// <summary>How a member's value becomes URL text.</summary>
-internal enum ValueKind
-{
-    /// <summary>A string.</summary>
-    String,
-
-    /// <summary>A bool or bool?.</summary>
-    Boolean,
-
-    /// <summary>A struct implementing IFormattable (numbers, dates, GUIDs, enums), or its Nullable.</summary>
-    Formattable,
-
-    /// <summary>A collection of strings (<c>IEnumerable&lt;string&gt;</c>): a query parameter once per element, or a path value of the elements joined with commas.</summary>
-    StringSequence,
-
-    /// <summary>A collection of a formattable struct (<c>IEnumerable&lt;long&gt;</c>): as <see cref="StringSequence"/>, each element formatted.</summary>
-    FormattableSequence,
-
-    /// <summary>Anything else, sent as ToString().</summary>
-    Other,
-}
-
 /// <summary>The kind of a URL part.</summary>
 internal enum UrlPartKind
 {
