@@ -233,7 +233,9 @@ internal static class BatchCollection
             return (typeof(T), static items => items.Select(static item => (T)item).ToList());
         }
 
-        return target != typeof(object) && target.IsAssignableFrom(typeof(T[]))
+        // An array, or a generic interface an array implements (IReadOnlyList<T>, IEnumerable<T>, …); not object or a non-generic IEnumerable,
+        // which the generated URL code could only write with ToString().
+        return target == typeof(T[]) || (target.IsGenericType && target.IsAssignableFrom(typeof(T[])))
             ? (typeof(T), static items => items.Select(static item => (T)item).ToArray())
             : null;
     }
