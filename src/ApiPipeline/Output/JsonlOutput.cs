@@ -83,34 +83,29 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// <inheritdoc/>
     public long PendingBytes { get; private set; }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Writes <paramref name="records"/> as one page, through the same path as a page sink's records: all of them, or, when one cannot be
+    /// written, none.
+    /// </summary>
+    /// <param name="records">The records.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
     public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var partitionBy = _options.PartitionBy;
-        var span = records.Span;
-        if (_rawJson is not null)
+        try
         {
-            WriteRaw(span, partitionBy, _rawJson);
-            return ValueTask.CompletedTask;
+            foreach (var record in records.Span)
+            {
+                Add(record);
+            }
+        }
+        catch
+        {
+            AbortPage();
+            throw;
         }
 
-        for (int i = 0; i < span.Length; i++)
-        {
-            int key = partitionBy is null ? NoPartition : DayKey(partitionBy(span[i]));
-            var file = _open.TryGetValue(key, out var open) ? open : Open(key);
-            JsonSerializer.Serialize(_json, span[i], _typeInfo);
-            _json.Flush();
-            _buffer.GetSpan(1)[0] = (byte)'\n';
-            _buffer.Advance(1);
-            file.Stream.Write(_buffer.WrittenSpan);
-            PendingBytes += _buffer.WrittenCount;
-            _buffer.ResetWrittenCount();
-            _json.Reset();
-        }
-
-        PendingRecords += span.Length;
-        return ValueTask.CompletedTask;
+        return EndPageAsync(default, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -233,58 +228,6 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
         _pageFile = file;
         _pageKey = key;
-    }
-
-    /// <summary>
-    /// Passthrough (<see cref="RawRecord{TFields}"/>): writes each record's bytes and <c>'\n'</c> with no re-serialization. Records read
-    /// by the extractor sit one after another in the page's buffer, each followed by <c>'\n'</c>, so a run of them going to the same
-    /// file is written with one copy.
-    /// </summary>
-    private void WriteRaw(ReadOnlySpan<T> span, Func<T, DateTimeOffset?>? partitionBy, Func<T, ReadOnlyMemory<byte>> rawJson)
-    {
-        OpenFile? runFile = null;
-        byte[]? runArray = null;
-        int runStart = 0, runEnd = 0;
-        var single = partitionBy is null && span.Length > 0 ? (_open.TryGetValue(NoPartition, out var one) ? one : Open(NoPartition)) : null;
-        for (int i = 0; i < span.Length; i++)
-        {
-            var file = single ?? (_open.TryGetValue(DayKey(partitionBy!(span[i])), out var open) ? open : Open(DayKey(partitionBy!(span[i]))));
-            var json = rawJson(span[i]);
-            if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(json, out var segment)
-                && segment.Offset + segment.Count < segment.Array!.Length
-                && segment.Array[segment.Offset + segment.Count] == (byte)'\n')
-            {
-                if (file == runFile && segment.Array == runArray && segment.Offset == runEnd)
-                {
-                    runEnd += segment.Count + 1;
-                    continue;
-                }
-
-                runFile?.Stream.Write(runArray!, runStart, runEnd - runStart);
-                PendingBytes += runEnd - runStart;
-                (runFile, runArray, runStart, runEnd) = (file, segment.Array, segment.Offset, segment.Offset + segment.Count + 1);
-                continue;
-            }
-
-            if (runFile is not null)
-            {
-                runFile.Stream.Write(runArray!, runStart, runEnd - runStart);
-                PendingBytes += runEnd - runStart;
-                (runFile, runStart, runEnd) = (null, 0, 0);
-            }
-
-            file.Stream.Write(json.Span);
-            file.Stream.WriteByte((byte)'\n');
-            PendingBytes += json.Length + 1;
-        }
-
-        if (runFile is not null)
-        {
-            runFile.Stream.Write(runArray!, runStart, runEnd - runStart);
-            PendingBytes += runEnd - runStart;
-        }
-
-        PendingRecords += span.Length;
     }
 
     /// <inheritdoc/>

@@ -55,8 +55,8 @@ internal sealed class TypedRecordReader<T>(JsonTypeInfo<T> typeInfo) : RecordRea
 
 /// <summary>
 /// Passthrough: reads only <typeparamref name="TFields"/> from each record, then copies the record's byte range, compacted, into the
-/// page's buffer, each record followed by <c>'\n'</c> (so an output can write a run of records with one copy). The buffer is allocated in
-/// blocks of at most 64 KiB (below the large object heap) per page, none per record.
+/// page's buffer. When records are kept past the page the buffer is allocated in blocks of at most 64 KiB (below the large object heap)
+/// per page, none per record; otherwise one block serves every record.
 /// <para>
 /// Reading the fields: with a generated <see cref="RawFieldsReader{TFields}"/> (passthrough extractors get one when it agrees with the
 /// context's metadata), that reader reads the declared members straight from the page's reader and skips the rest, its
@@ -127,11 +127,11 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
             _used = 0; // the previous record has been consumed: one block serves every record
         }
 
-        if (_page.Length - _used < end - start + 1)
+        if (_page.Length - _used < end - start)
         {
-            // A new block: the rest of the body (records and a separator after each fit in it), at most ChunkBytes so that blocks stay
+            // A new block: the rest of the body (compacted records fit in it), at most ChunkBytes so that blocks stay
             // out of the large object heap, and at least this record. Records already yielded keep pointing into earlier blocks.
-            _page = GC.AllocateUninitializedArray<byte>(Math.Max(Math.Min(_bodyLength - start, ChunkBytes), end - start + 1));
+            _page = GC.AllocateUninitializedArray<byte>(Math.Max(Math.Min(_bodyLength - start, ChunkBytes), end - start));
             _used = 0;
         }
 
@@ -148,8 +148,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         }
 
         value = new RawRecord<TFields>(new ReadOnlyMemory<byte>(_page, _used, length), read);
-        _page[_used + length] = (byte)'\n';
-        _used += length + 1;
+        _used += length;
         return true;
     }
 
