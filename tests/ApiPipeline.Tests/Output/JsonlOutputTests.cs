@@ -40,6 +40,19 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_that_fails_part_way_leaves_nothing_of_its_records()
+    {
+        await using var output = Output(i => i.Id == 3 ? throw new InvalidOperationException("bad partition") : i.CreatedAt);
+        await output.WriteAsync(new Item[] { new(1, "kept", Jan1) });
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => output.WriteAsync(new Item[] { new(2, "a", Jan1), new(3, "b", Jan1) }).AsTask());
+        Assert.Equal(1, output.PendingRecords);
+        await output.CommitAsync();
+
+        Assert.Equal("{\"id\":1,\"name\":\"kept\",\"created_at\":\"2024-01-01T10:00:00+00:00\"}\n", Read("items/date=2024-01-01/part-00001.jsonl"));
+    }
+
+    [Fact]
     public async Task As_a_page_sink_an_aborted_page_is_cut_off_and_its_new_partitions_vanish()
     {
         await using var output = Output(i => i.CreatedAt);
