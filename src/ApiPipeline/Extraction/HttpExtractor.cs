@@ -196,13 +196,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var current = run;
-                var fetch = ahead?.Take(url, run.PageNumber, run, out current);
-                if (current != run)
-                {
-                    current.PageNumber = run.PageNumber;
-                    current.RecordsBefore = run.RecordsBefore;
-                }
-                else if (fetch is null)
+                var fetch = ahead?.Take(url, run, out current);
+                if (fetch is null)
                 {
                     run.Start(url);
                 }
@@ -359,16 +354,14 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         private readonly Queue<(PageRun Run, Task<HttpResponseMessage> Fetch)> _pages = new(size);
         private CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         private PageRun? _current;
-        private Uri? _currentUrl;
-        private int _currentNumber;
         private bool _toppingUp;
         private bool _disposed;
 
         /// <summary>
-        /// Makes <paramref name="url"/> (page <paramref name="pageNumber"/>) the current page: its prefetched fetch, or else
-        /// <paramref name="main"/> started on it (everything prefetched is then dropped). Then tops up the window.
+        /// Makes <paramref name="url"/> the current page, numbered and counted as <paramref name="main"/> says: its prefetched fetch, or
+        /// else <paramref name="main"/> started on it (everything prefetched is then dropped). Then tops up the window.
         /// </summary>
-        public Task<HttpResponseMessage> Take(Uri url, int pageNumber, PageRun main, out PageRun current)
+        public Task<HttpResponseMessage> Take(Uri url, PageRun main, out PageRun current)
         {
             lock (_gate)
             {
@@ -376,6 +369,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (_pages.Count > 0 && _pages.Peek().Run.Url == url)
                 {
                     (current, fetch) = _pages.Dequeue();
+                    current.PageNumber = main.PageNumber;
+                    current.RecordsBefore = main.RecordsBefore;
                 }
                 else
                 {
@@ -385,7 +380,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     (current, fetch) = (main, owner.FetchAsync(main, cancellationToken).AsTask());
                 }
 
-                (_current, _currentUrl, _currentNumber) = (current, url, pageNumber);
+                _current = current;
                 TopUp();
                 return fetch;
             }
@@ -427,7 +422,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             _toppingUp = true;
             try
             {
-                var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, _currentNumber + _pages.Count) : (_currentUrl!, _currentNumber);
+                var (last, number) = _pages.Count > 0 ? (_pages.Last().Run.Url, _current.PageNumber + _pages.Count) : (_current.Url, _current.PageNumber);
                 int queued = paginator.KnowsEnd ? 2 * size : size - 1;
                 int limit = _current.Arrived ? size : size - 1;
                 while (_pages.Count < queued && InFlight() < limit && paginator.Ahead(last, number) is { } next)
