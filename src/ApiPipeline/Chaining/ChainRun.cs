@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace ApiPipeline;
@@ -9,10 +8,9 @@ namespace ApiPipeline;
 /// </summary>
 internal sealed class ChainRun : IDisposable
 {
-    // One gate per dead-letter file in the process: the steps of a chain, and parallel chains, share the file, and each batch of entries is
-    // prepared, recorded and appended before the next one is prepared (its noted length stays right, and the one recorded batch of a chain
-    // is appended before a later one takes its place in the state).
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> FileGates = new(StringComparer.Ordinal);
+    // The steps of the run commit their dead-letter entries one batch at a time: the chain's state records one batch, which must be
+    // appended before a later one takes its place. (Appends to the file, which other runs may share, are serialised by DeadLetterWriter.)
+    private readonly SemaphoreSlim _deadLetterGate = new(1, 1);
     private readonly Lock _gate = new();
     private readonly List<ChainFailure> _failures = [];
     private readonly CancellationTokenSource _stop;
@@ -149,16 +147,7 @@ internal sealed class ChainRun : IDisposable
             return;
         }
 
-        var gate = FileGate(letters.FinalPath);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the chain's temporary dead-letter files that no recorded commit points to (after <see cref="RollForwardDeadLettersAsync"/>).</summary>
@@ -202,8 +191,7 @@ internal sealed class ChainRun : IDisposable
             return entry;
         }
 
-        var gate = FileGate(writer.Path);
-        await gate.WaitAsync(Token).ConfigureAwait(false);
+        await _deadLetterGate.WaitAsync(Token).ConfigureAwait(false);
         try
         {
             writer.Hold(entry);
@@ -211,7 +199,7 @@ internal sealed class ChainRun : IDisposable
         }
         finally
         {
-            gate.Release();
+            _deadLetterGate.Release();
         }
 
         return null;
@@ -240,8 +228,7 @@ internal sealed class ChainRun : IDisposable
             return;
         }
 
-        var gate = FileGate(writer.Path);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _deadLetterGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_deadLettersBroken)
@@ -266,13 +253,15 @@ internal sealed class ChainRun : IDisposable
         }
         finally
         {
-            gate.Release();
+            _deadLetterGate.Release();
         }
     }
 
-    public void Dispose() => _stop.Dispose();
-
-    private static SemaphoreSlim FileGate(string path) => FileGates.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
+    public void Dispose()
+    {
+        _deadLetterGate.Dispose();
+        _stop.Dispose();
+    }
 }
 
 /// <summary>What one step did in a run; updated from concurrent workers.</summary>
