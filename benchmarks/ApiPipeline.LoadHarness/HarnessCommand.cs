@@ -93,7 +93,10 @@ internal static class HarnessCommand
                 for (int round = 1; round <= o.Rounds; round++)
                 {
                     var pair = new Dictionary<string, RunRow>();
-                    foreach (string impl in o.Impls)
+                    var digests = new Dictionary<string, OutputDigest>();
+
+                    // A/B, then B/A: whichever client runs second in a round meets the same conditions in the next one.
+                    foreach (string impl in round % 2 == 1 ? o.Impls : o.Impls.Reverse())
                     {
                         string dir = Path.Combine(root, $"{scenario}-{pageSize}-r{round}-{impl}");
                         TryDelete(dir);
@@ -107,9 +110,20 @@ internal static class HarnessCommand
                             Console.WriteLine($"   {impl} FAILED: {row.Report.Error}");
                             exit = Math.Max(exit, 1);
                         }
+                        else
+                        {
+                            digests[impl] = OutputDigest.Of(dir);
+                        }
+
+                        // Before the next client starts: on the project's VM a client that writes while the previous client's
+                        // output still exists ran up to 2x slower, whichever it was (docs/performance.md, Finding 11).
+                        if (!o.Keep)
+                        {
+                            TryDelete(dir);
+                        }
                     }
 
-                    string check = Verify(pair, o.Records, o.Impls, out bool mismatch);
+                    string check = Verify(digests, o.Records, out bool mismatch);
                     verification = round == 1 || verification == "OK" ? check : verification;
                     Console.WriteLine($"   round {round} verification: {check}");
                     if (mismatch)
@@ -130,21 +144,16 @@ internal static class HarnessCommand
                             Console.WriteLine($"   round {round} passthrough/{against}: {Rate(d) / Rate(c):0.000}");
                         }
                     }
-
-                    if (!o.Keep)
-                    {
-                        foreach (string impl in o.Impls)
-                        {
-                            TryDelete(Path.Combine(root, $"{scenario}-{pageSize}-r{round}-{impl}"));
-                        }
-                    }
                 }
 
                 var summary = Summarize(scenario, pageSize, o.Records, rows, ratios, verification);
                 results.Summaries.Add(summary);
-                Console.WriteLine($"   => baseline {summary.BaselineRecordsPerSecond:N0} rec/s, generated {summary.GeneratedRecordsPerSecond:N0} rec/s, " +
-                    $"ratio generated/baseline {summary.Ratio:0.000} (per round: {string.Join(", ", ratios.Select(r => r.ToString("0.000")))}); " +
-                    $"CPU s {summary.BaselineCpuSeconds:0.00} vs {summary.GeneratedCpuSeconds:0.00}; peak RSS MB {summary.BaselineRssMb:0.0} vs {summary.GeneratedRssMb:0.0}");
+                if (ratios.Count > 0)
+                {
+                    Console.WriteLine($"   => baseline {summary.BaselineRecordsPerSecond:N0} rec/s, generated {summary.GeneratedRecordsPerSecond:N0} rec/s, " +
+                        $"ratio generated/baseline {summary.Ratio:0.000} (per round: {string.Join(", ", ratios.Select(r => r.ToString("0.000")))}); " +
+                        $"CPU s {summary.BaselineCpuSeconds:0.00} vs {summary.GeneratedCpuSeconds:0.00}; peak RSS MB {summary.BaselineRssMb:0.0} vs {summary.GeneratedRssMb:0.0}");
+                }
                 foreach (var (against, list) in passthroughRatios.Where(p => p.Value.Count > 0))
                 {
                     double rate(string impl) => Median([.. rows.Where(r => r.Report.Impl == impl && r.Report.Status == "ok").Select(Rate)]);
@@ -284,18 +293,10 @@ internal static class HarnessCommand
         return new RunRow(round, report, (self.TotalProcessorTime - serverCpu).TotalSeconds, server.Requests - requests, server.Rejected429 - rejected, server.Injected5xx - failed, wall.Elapsed.TotalSeconds);
     }
 
-    private static string Verify(Dictionary<string, RunRow> pair, long expected, IReadOnlyList<string> impls, out bool mismatch)
+    /// <summary>Checks the outputs of one round (the digests of the clients that succeeded) against each other and the record count.</summary>
+    private static string Verify(Dictionary<string, OutputDigest> digests, long expected, out bool mismatch)
     {
         mismatch = false;
-        var digests = new Dictionary<string, OutputDigest>();
-        foreach (string impl in impls)
-        {
-            if (pair.TryGetValue(impl, out var row) && row.Report.Status == "ok")
-            {
-                digests[impl] = OutputDigest.Of(row.Report.OutputDirectory!);
-            }
-        }
-
         var text = new StringBuilder();
         foreach (var (impl, digest) in digests)
         {
@@ -371,6 +372,12 @@ internal static class HarnessCommand
 
     private static void PrintSummaryTable(List<ScenarioSummary> summaries, HarnessOptions o)
     {
+        summaries = [.. summaries.Where(s => !double.IsNaN(s.Ratio))];
+        if (summaries.Count == 0)
+        {
+            return; // no baseline/generated pair ran (e.g. --impls rawbaseline,passthrough): the per-cell lines above are the result
+        }
+
         Console.WriteLine();
         Console.WriteLine($"Summary ({Runtime}, {o.Records:N0} records, medians of {o.Rounds} round(s); ratio = geometric mean of the per-round generated/baseline ratios)");
         Console.WriteLine("| scenario | page size | baseline rec/s | generated rec/s | ratio | baseline CPU s | generated CPU s | baseline RSS MB | generated RSS MB | RSS ratio | verified |");

@@ -16,7 +16,7 @@ internal sealed record HarnessOptions
           --records N          records per run (default 1000000)
           --scenarios LIST     cursor,offset,link,since (default cursor,offset,link)
           --page-sizes LIST    records per page (default 100,1000)
-          --rounds N           A/B rounds per scenario and page size (default 2)
+          --rounds N           rounds per scenario and page size (default 2), in A/B then B/A order
           --impls LIST         baseline,generated (default both, in that order each round); also rawbaseline (hand-written
                                passthrough) and passthrough (generated RawRecord<IssueKeys> pipeline), issue 9
           --latency-ms N       server latency added to every response (default 0)
@@ -31,8 +31,10 @@ internal sealed record HarnessOptions
                                check: at this size JIT warm-up dominates, use 1M records for the targets)
           --flatness           memory flatness: the generated client (and --impls) at --flatness-records on the first scenario/page size
           --flatness-records L default 1000000,5000000
-          --out DIR            where the clients write (default: a temp folder, deleted after each verified round)
-          --keep               keep the clients' output
+          --out DIR            where the clients write (default: a temp folder; each client's output is checked and deleted
+                               before the next client starts)
+          --keep               keep the clients' output (later clients then write while earlier output exists, which ran
+                               up to 2x slower on the project's VM: do not compare timings taken with --keep)
           --json FILE          also write every result as JSON
 
           client --impl baseline|generated|rawbaseline|passthrough --scenario S --page-size P --records N --base-url URL --out DIR [--rate-limit R] [--commit-every N] [--resilience]

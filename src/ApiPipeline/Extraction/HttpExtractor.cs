@@ -525,7 +525,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         run.Target.BeginPage(run.RecordsBefore);
         try
         {
-            run.Scan = PageParser.Parse(run.Body.Span, _layout, run.Reader, run.Target);
+            run.Scan = PageParser.Parse(run.Body.Memory, _layout, run.Reader, run.Target);
             return response;
         }
         catch (Exception ex)

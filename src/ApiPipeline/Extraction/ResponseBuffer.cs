@@ -11,6 +11,9 @@ internal sealed class ResponseBuffer : IDisposable
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
+    /// <summary>The body; valid until the next read into this buffer.</summary>
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
+
     /// <summary>Reads the whole body, failing with <see cref="BodyTooLargeException"/> past <paramref name="maxBytes"/>.</summary>
     public async ValueTask ReadAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
     {

@@ -40,8 +40,11 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private const int NoPartition = int.MinValue;
     private const int UnknownDate = int.MinValue + 1;
 
-    /// <summary>A page's records are written to the file in pieces of about this size (the file stream's buffer is 64 KiB).</summary>
-    private const int PageWriteBytes = 32 * 1024;
+    /// <summary>
+    /// A page's records are written to the file in pieces of about this size: larger than the file stream's 64 KiB buffer, so that they
+    /// go to the file without another copy and with few system calls (a partition change writes what is buffered, however little).
+    /// </summary>
+    private const int PageWriteBytes = 256 * 1024;
     private readonly JsonTypeInfo<T> _typeInfo;
     private readonly JsonlOutputOptions<T> _options;
     private readonly string _root;

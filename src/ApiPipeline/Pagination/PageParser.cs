@@ -33,16 +33,17 @@ internal static class PageParser
     // Comments are not skipped: JSON APIs send none, and skipping puts every token on a slower path (docs/performance.md, finding 3).
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
 
-    public static PageScan Parse<T>(ReadOnlySpan<byte> json, PageLayout layout, JsonTypeInfo<T> typeInfo, List<T> records)
+    public static PageScan Parse<T>(ReadOnlyMemory<byte> json, PageLayout layout, JsonTypeInfo<T> typeInfo, List<T> records)
         => Parse(json, layout, new TypedRecordReader<T>(typeInfo), new ListSink<T>(records));
 
     /// <summary>
     /// Parses a page, reading each record with <paramref name="typeInfo"/> (typed or passthrough, see <see cref="RecordReader{T}"/>) and
     /// handing it to <paramref name="records"/> as soon as it is read (only <see cref="IPageSink{T}.Add"/> is called here).
     /// </summary>
-    public static PageScan Parse<T>(ReadOnlySpan<byte> json, PageLayout layout, RecordReader<T> typeInfo, IPageSink<T> records)
+    public static PageScan Parse<T>(ReadOnlyMemory<byte> body, PageLayout layout, RecordReader<T> typeInfo, IPageSink<T> records)
     {
-        typeInfo.BeginPage(json.Length);
+        typeInfo.BeginPage(body);
+        var json = body.Span;
         var reader = new Utf8JsonReader(json, ReaderOptions);
         var scan = default(PageScan);
         if (!reader.Read())

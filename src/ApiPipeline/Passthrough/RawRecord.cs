@@ -113,7 +113,7 @@ internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields, 
     {
         var tokens = new Utf8JsonReader(json);
         tokens.Read();
-        var scan = new RawJsonScan(ref tokens);
+        var scan = new RawJsonScan(ref tokens, json);
         return reader.Read(ref tokens, ref scan);
     }
 }

@@ -21,13 +21,14 @@ internal abstract class RecordReader<T>
 
     /// <summary>
     /// Whether records read may outlive the page (default): a reader whose records point into its own buffers then never reuses them.
-    /// <see langword="false"/> when each record is consumed before the next page is read, so buffers can be reused.
+    /// <see langword="false"/> when each record is consumed before the next one is read (a consuming page sink), so buffers can be
+    /// reused and records may point into the page's body.
     /// </summary>
     public bool RecordsKept { get; set; } = true;
 
     /// <summary>Called before each parse of a page body (also before a retried attempt).</summary>
-    /// <param name="bodyLength">The body's length in bytes.</param>
-    public virtual void BeginPage(int bodyLength)
+    /// <param name="body">The body, unchanged until the page has been parsed.</param>
+    public virtual void BeginPage(ReadOnlyMemory<byte> body)
     {
     }
 
@@ -56,7 +57,8 @@ internal sealed class TypedRecordReader<T>(JsonTypeInfo<T> typeInfo) : RecordRea
 /// <summary>
 /// Passthrough: reads only <typeparamref name="TFields"/> from each record, then copies the record's byte range, compacted, into the
 /// page's buffer. When records are kept past the page the buffer is allocated in blocks of at most 64 KiB (below the large object heap)
-/// per page, none per record; otherwise one block serves every record.
+/// per page, none per record; otherwise one block serves every record, and a record that is already compact is not copied at all: it
+/// points into the page's body.
 /// <para>
 /// Reading the fields: with a generated <see cref="RawFieldsReader{TFields}"/> (passthrough extractors get one when it agrees with the
 /// context's metadata), that reader reads the declared members straight from the page's reader and skips the rest, its
@@ -77,7 +79,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
     private byte[] _scratch = new byte[256];
     private byte[] _page = [];
     private int _used;
-    private int _bodyLength;
+    private ReadOnlyMemory<byte> _body;
 
     public RawRecordReader(JsonTypeInfo<TFields> fields, RawFieldsReader<TFields>? generated = null)
     {
@@ -94,7 +96,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
 
     public override JsonSerializerOptions Options => _fields.Options;
 
-    public override void BeginPage(int bodyLength)
+    public override void BeginPage(ReadOnlyMemory<byte> body)
     {
         // Records handed on may keep pointing into the previous buffer: a page reuses it only if nobody keeps records.
         if (RecordsKept)
@@ -103,7 +105,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         }
 
         _used = 0;
-        _bodyLength = bodyLength;
+        _body = body;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -112,7 +114,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         int start = (int)reader.TokenStartIndex;
         bool compact = false;
         var read = reader.TokenType != JsonTokenType.StartObject ? JsonSerializer.Deserialize(ref reader, _fields)
-            : _generated is not null ? ReadGenerated(ref reader, out compact)
+            : _generated is not null ? ReadGenerated(ref reader, json, out compact)
             : _names is not null ? ReadSelected(ref reader, json, out compact)
             : JsonSerializer.Deserialize(ref reader, _fields);
         if (read is null)
@@ -124,6 +126,13 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         int end = (int)reader.BytesConsumed;
         if (!RecordsKept)
         {
+            if (compact)
+            {
+                // Consumed before the next record is read, while the body is still there: no copy.
+                value = new RawRecord<TFields>(_body[start..end], read);
+                return true;
+            }
+
             _used = 0; // the previous record has been consumed: one block serves every record
         }
 
@@ -131,7 +140,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         {
             // A new block: the rest of the body (compacted records fit in it), at most ChunkBytes so that blocks stay
             // out of the large object heap, and at least this record. Records already yielded keep pointing into earlier blocks.
-            _page = GC.AllocateUninitializedArray<byte>(Math.Max(Math.Min(_bodyLength - start, ChunkBytes), end - start));
+            _page = GC.AllocateUninitializedArray<byte>(Math.Max(Math.Min(_body.Length - start, ChunkBytes), end - start));
             _used = 0;
         }
 
@@ -154,9 +163,9 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
 
     /// <summary>Reads the fields with the generated reader, which also tells whether the record is already compact.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private TFields ReadGenerated(ref Utf8JsonReader reader, out bool compact)
+    private TFields ReadGenerated(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out bool compact)
     {
-        var scan = new RawJsonScan(ref reader);
+        var scan = new RawJsonScan(ref reader, json);
         var fields = _generated!.Read(ref reader, ref scan);
         compact = scan.IsCompact;
         return fields;

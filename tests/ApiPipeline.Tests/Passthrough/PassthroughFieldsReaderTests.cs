@@ -176,4 +176,66 @@ public sealed class PassthroughFieldsReaderTests
         Assert.Equal(5, read.Fields.Count);
         Assert.Equal("""{"id":3,"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff","x":[1]}""", read.ToString());
     }
+
+    [Theory]
+    [InlineData("""{"id":1,"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}""", true)]
+    [InlineData("""{"id":1,"title":"spaces in a top-level string","modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}""", true)]
+    [InlineData("""{"id":1,"x":{"a":[1,{"b":null}],"c":"d"},"l":[],"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}""", true)]
+    [InlineData("""{"id":1, "modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}""", false)]
+    [InlineData("""{"id" :1,"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}""", false)]
+    [InlineData("""{"id": 1,"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}""", false)]
+    [InlineData("""{"id":1,"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff" }""", false)]
+    [InlineData("{\"id\":1,\"x\":{\"a\":[1,\n\t{\"b\":null}]},\"modified\":\"2026-01-01T00:00:00Z\",\"tenant\":\"6f9619ff-8b86-d011-b42d-00c04fc964ff\"}", false)]
+    [InlineData("""{"id":1,"x":{"a":"a space inside a nested string"},"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}""", false)]
+    public void The_scan_calls_a_record_compact_only_when_it_has_no_whitespace_outside_strings(string json, bool compact)
+    {
+        // Whitespace inside a nested value counts as not compact even inside a string (the record is then compacted exactly, at a cost).
+        var fieldsReader = GeneratedReader(RawRichItems.Definition.RecordTypeInfo())!;
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var reader = new Utf8JsonReader(bytes);
+        reader.Read();
+        var scan = new RawJsonScan(ref reader, bytes);
+
+        var fields = fieldsReader.Read(ref reader, ref scan);
+
+        Assert.Equal(1, fields.Id);
+        Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
+        Assert.Equal(bytes.Length, reader.BytesConsumed);
+        Assert.Equal(compact, scan.IsCompact);
+    }
+
+    [Fact]
+    public void A_compact_record_handed_to_a_consuming_sink_points_into_the_body_and_a_loose_one_is_compacted()
+    {
+        var body = Encoding.UTF8.GetBytes("""[{"id":1,"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"},{"id":2, "modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}]""");
+        var reader = RecordReader<RawRecord<RichKeys>>.For(RawRichItems.Definition.RecordTypeInfo());
+        reader.RecordsKept = false;
+        var seen = new List<(bool InBody, string Json)>();
+
+        PageParser.Parse(body, RootArray, reader, new CallbackSink<RawRecord<RichKeys>>(r =>
+            seen.Add((System.Runtime.InteropServices.MemoryMarshal.TryGetArray(r.Json, out var segment) && segment.Array == body, r.ToString()))));
+
+        Assert.Equal(
+            [
+                (true, """{"id":1,"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}"""),
+                (false, """{"id":2,"modified":"2026-01-01T00:00:00Z","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}"""),
+            ],
+            seen);
+    }
+
+    /// <summary>A sink that hands each record to a callback as it is read (and keeps nothing).</summary>
+    private sealed class CallbackSink<T>(Action<T> add) : IPageSink<T>
+    {
+        public void BeginPage()
+        {
+        }
+
+        public void Add(T record) => add(record);
+
+        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+        public void AbortPage()
+        {
+        }
+    }
 }
