@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ApiPipeline.LoadHarness;
 
@@ -89,8 +88,10 @@ public sealed class LoadServer : IAsyncDisposable
     /// <summary>Starts the server on 127.0.0.1.</summary>
     public static async Task<LoadServer> StartAsync(LoadServerOptions options)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // No configuration files, so no file watcher on the working directory: with one, every write of a client below it
+        // woke the server (docs/performance.md, Finding 11).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         var app = builder.Build();

@@ -486,18 +486,31 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
-    /// <summary>One page through the resilience pipeline; Polly's rejections become <see cref="ExtractionException"/>s.</summary>
+    /// <summary>
+    /// One page through the resilience pipeline (or straight to the attempt when it has no strategy); Polly's rejections become
+    /// <see cref="ExtractionException"/>s.
+    /// </summary>
     private async ValueTask<HttpResponseMessage> FetchAsync(PageRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ReferenceEquals(_pipeline, ResiliencePipeline.Empty)
+                ? await AttemptAsync(run, cancellationToken).ConfigureAwait(false)
+                : await ExecuteAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ExtractionException && !cancellationToken.IsCancellationRequested && PageResilience.Describe(ex, _resilience, run.Attempts) is { } rejection)
+        {
+            throw Error(run, rejection.Kind, rejection.Detail, null, ex, rejection.RetryAfter);
+        }
+    }
+
+    private async ValueTask<HttpResponseMessage> ExecuteAsync(PageRun run, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(PageResilience.PageKey, run);
         try
         {
             return await _pipeline.ExecuteAsync(static (ctx, state) => state.Owner.AttemptAsync(state, ctx.CancellationToken), context, run).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not ExtractionException && !cancellationToken.IsCancellationRequested && PageResilience.Describe(ex, _resilience, run.Attempts) is { } rejection)
-        {
-            throw Error(run, rejection.Kind, rejection.Detail, null, ex, rejection.RetryAfter);
         }
         finally
         {

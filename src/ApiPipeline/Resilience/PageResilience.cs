@@ -36,6 +36,7 @@ internal static class PageResilience
 
     public static ResiliencePipeline Build(string extractor, ResilienceOptions options, TimeProvider clock, HostRateLimiter? limiter, TimeSpan maxRetryAfter, ILogger? logger = null)
     {
+        int strategies = 0;
         var builder = new ResiliencePipelineBuilder
         {
             Name = "ApiPipeline",
@@ -45,12 +46,14 @@ internal static class PageResilience
 
         if (options.Timeout is { Total: var total } && total > TimeSpan.Zero)
         {
+            strategies++;
             builder.AddTimeout(new TimeoutStrategyOptions { Name = "Total", Timeout = total });
         }
 
         if (options.Retry is { MaxRetries: > 0 } retry)
         {
             var onRetry = retry.OnRetry;
+            strategies++;
             builder.AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = retry.MaxRetries,
@@ -93,6 +96,7 @@ internal static class PageResilience
 
         if (options.CircuitBreaker is { } breaker)
         {
+            strategies++;
             builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = breaker.FailureRatio,
@@ -111,6 +115,7 @@ internal static class PageResilience
 
         if (limiter is not null)
         {
+            strategies++;
             builder.AddRateLimiter(new RateLimiterStrategyOptions
             {
                 RateLimiter = args => AcquireAsync(limiter, extractor, clock, maxRetryAfter, logger, args.Context),
@@ -119,10 +124,12 @@ internal static class PageResilience
 
         if (options.Timeout is { PerAttempt: var perAttempt } && perAttempt > TimeSpan.Zero)
         {
+            strategies++;
             builder.AddTimeout(new TimeoutStrategyOptions { Name = "PerAttempt", Timeout = perAttempt });
         }
 
-        return builder.Build();
+        // Nothing to time out, retry, break or limit: the extractor then calls its attempt directly (no context, no Polly frames).
+        return strategies == 0 ? ResiliencePipeline.Empty : builder.Build();
     }
 
     /// <summary>Waits for the limiter, measuring (and, beyond <see cref="LoggedWait"/>, logging) how long it took.</summary>
