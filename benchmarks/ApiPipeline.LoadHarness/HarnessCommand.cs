@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace ApiPipeline.LoadHarness;
 
 /// <summary>
-/// The parent: starts the loopback API, runs each client as a child process of this executable (A/B/A/B for N rounds), verifies that
+/// The parent: starts the loopback API, runs each client as a child process of this executable (A/B, then B/A, for N rounds), verifies that
 /// each pair of outputs holds exactly the same records, and prints a table per scenario.
 /// </summary>
 internal static class HarnessCommand

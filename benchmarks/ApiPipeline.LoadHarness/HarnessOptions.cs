@@ -9,7 +9,7 @@ internal sealed class UsageException(string message) : Exception(message);
 internal sealed record HarnessOptions
 {
     public const string Help = """
-        ApiPipeline load harness: hand-written optimal baseline vs the generated pipeline, each run as a child process, A/B/A/B.
+        ApiPipeline load harness: hand-written optimal baseline vs the generated pipeline, each run as a child process, A/B then B/A.
 
           dotnet run -c Release --project benchmarks/ApiPipeline.LoadHarness -- [options]
 

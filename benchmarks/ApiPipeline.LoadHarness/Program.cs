@@ -2,7 +2,7 @@ using System.Globalization;
 using ApiPipeline.LoadHarness;
 
 // ApiPipeline load harness (issue 7). Three commands, one executable:
-//   (default)  the parent: starts the loopback API, runs every client as a child process of itself (A/B/A/B), verifies, prints tables
+//   (default)  the parent: starts the loopback API, runs every client as a child process of itself (A/B, B/A), verifies, prints tables
 //   client     one client run (the parent starts these); prints one "RESULT {json}" line
 //   serve      the API alone, for profiling a client by hand (prints its URL; stops after --seconds, on Enter, or on SIGTERM/SIGINT)
 // See docs/performance.md and `--help`.
