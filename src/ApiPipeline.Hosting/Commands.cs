@@ -198,19 +198,23 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 return ExitCodes.UsageError;
             }
 
-            if (DeadLetterWriter.Pending(path) is { Count: > 0 } pending)
+            // Replay rewrites the file: no pipeline, here or in another process, appends to it meanwhile (they wait).
+            using (await DeadLetterFileLock.AcquireAsync(path, cancellationToken).ConfigureAwait(false))
             {
-                // Replay rewrites the file; a batch of entries recorded but not yet appended would be appended after that, again.
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"The dead-letter file '{path}' has entries of an interrupted run that are not in it yet ({string.Join(", ", pending.Select(Path.GetFileName))}). Run that pipeline or chain again first (its next start completes them), then replay.").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
+                if (DeadLetterWriter.Pending(path) is { Count: > 0 } pending)
+                {
+                    // A batch of entries recorded but not yet appended would be appended after the rewrite, again.
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"The dead-letter file '{path}' has entries that are not in it yet ({string.Join(", ", pending.Select(Path.GetFileName))}): a pipeline or chain is appending them, or was interrupted before it could. Let it finish, or run it again (its next start completes them), then replay.").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
 
-            var settings = PipelineHost.Settings(host);
-            using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
-            var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
-            var result = await DeadLetterReplay.RunAsync(runner, path, parse.GetValue(output) ?? settings.Output, cancellationToken).ConfigureAwait(false);
-            await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
-            return result.ExitCode;
+                var settings = PipelineHost.Settings(host);
+                using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
+                var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
+                var result = await DeadLetterReplay.RunAsync(runner, path, parse.GetValue(output) ?? settings.Output, cancellationToken).ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
+                return result.ExitCode;
+            }
         });
         return command;
     }

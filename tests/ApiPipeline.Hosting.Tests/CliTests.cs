@@ -94,12 +94,33 @@ public sealed class CliTests : IAsyncLifetime
         var (code, text, error) = await Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
 
         Assert.True(code == ExitCodes.Failure, text + error);
-        Assert.Contains("has entries of an interrupted run that are not in it yet (items.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp)", error, StringComparison.Ordinal);
+        Assert.Contains("has entries that are not in it yet (items.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp)", error, StringComparison.Ordinal);
         Assert.Equal([line], await File.ReadAllLinesAsync(file));
 
         File.Delete(pending);
         (code, text, error) = await Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
         Assert.True(code == ExitCodes.Success, text + error);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task Replay_waits_while_another_process_holds_the_dead_letter_file()
+    {
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
+        await File.WriteAllLinesAsync(file, [line]);
+
+        // A pipeline of another process appending its entries: replay must not read, and then rewrite, the file in the meantime.
+        var held = new FileStream(file + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var replay = Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
+        await Task.Delay(300);
+        Assert.False(replay.IsCompleted);
+        await File.AppendAllLinesAsync(file, [line.Replace("\"id\":7", "\"id\":8", StringComparison.Ordinal)]);
+        await held.DisposeAsync();
+
+        var (code, text, error) = await replay.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Contains("2 of 2 entries replayed, 2 records", text, StringComparison.Ordinal);
         Assert.False(File.Exists(file));
     }
 

@@ -137,6 +137,29 @@ public sealed class DeadLetterOnceTests
     }
 
     [Fact]
+    public async Task An_append_waits_while_another_process_holds_the_dead_letter_file()
+    {
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
+        var writer = new DeadLetterWriter(path, "rows");
+        writer.Hold(Entry(1));
+        var prepared = Assert.IsType<PreparedDeadLetters>(await writer.PrepareAsync(CancellationToken.None));
+        writer.Recorded();
+
+        // What another process holds while it appends, or while `replay` reads and rewrites the file.
+        var held = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var append = DeadLetterWriter.RollForwardAsync(prepared, CancellationToken.None).AsTask();
+        await Task.Delay(300);
+        Assert.False(append.IsCompleted);
+        Assert.False(File.Exists(path));
+
+        await held.DisposeAsync();
+        await append.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Single(await File.ReadAllLinesAsync(path));
+        Assert.False(File.Exists(prepared.TempPath));
+    }
+
+    [Fact]
     public async Task An_entry_reaches_the_file_at_the_flush_interval_even_with_no_records_pending()
     {
         using var temp = new TempFolder();
