@@ -252,7 +252,9 @@ public sealed class AuthTests
             Assert.DoesNotContain(Uri.EscapeDataString(Key), text, StringComparison.Ordinal);
         }
 
-        Assert.Equal(2, temp.AllFiles().Count());
+        // The output's part file, the dead-letter file and its (empty) lock file.
+        Assert.Equal(3, temp.AllFiles().Count());
+        Assert.Single(temp.AllFiles(), f => f.EndsWith(".dead-letter.jsonl" + DeadLetterFileLock.Suffix, StringComparison.Ordinal));
     }
 
     private static ExtractorOptions OAuthOptions(FaultServer server) => server.Options with
