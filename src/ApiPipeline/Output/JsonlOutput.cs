@@ -140,17 +140,21 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         int before = _buffer.WrittenCount;
         if (_rawJson is not null)
         {
-            _buffer.Write(_rawJson(record).Span);
+            var json = _rawJson(record).Span;
+            var line = _buffer.GetSpan(json.Length + 1);
+            json.CopyTo(line);
+            line[json.Length] = (byte)'\n';
+            _buffer.Advance(json.Length + 1);
         }
         else
         {
             JsonSerializer.Serialize(_json, record, _typeInfo);
             _json.Flush();
             _json.Reset();
+            _buffer.GetSpan(1)[0] = (byte)'\n';
+            _buffer.Advance(1);
         }
 
-        _buffer.GetSpan(1)[0] = (byte)'\n';
-        _buffer.Advance(1);
         _pageBytes += _buffer.WrittenCount - before;
         _pageRecords++;
         if (_buffer.WrittenCount >= PageWriteBytes)

@@ -227,7 +227,7 @@ internal static class PageParser
             throw new PageShapeException($"{Where(path, index, single)} is null; expected a {typeInfo.TypeName}", ExtractionErrorKind.RecordMismatch);
         }
 
-        var start = reader;
+        int start = (int)reader.TokenStartIndex;
         try
         {
             return typeInfo.TryRead(ref reader, json, out var value)
@@ -236,21 +236,30 @@ internal static class PageParser
         }
         catch (JsonException ex)
         {
-            // Only on the failure path: tell broken JSON (a cut-off body, a stray comma) from a record of the wrong shape.
-            string where = Where(path, index, single);
-            try
-            {
-                start.Skip();
-            }
-            catch (JsonException syntax)
-            {
-                throw new PageShapeException($"the body is not valid JSON inside {where}: {syntax.Message}", ExtractionErrorKind.InvalidJson, syntax);
-            }
-
-            throw new PageShapeException($"{where} does not fit {typeInfo.TypeName}: {ex.Message}", ExtractionErrorKind.RecordMismatch, ex);
+            throw NotRead(json[start..], ex, Where(path, index, single), typeInfo.TypeName);
         }
 
         static string Where(string path, int index, bool single) => single ? $"the record at '{path}'" : $"record {index} of '{path}'";
+    }
+
+    /// <summary>
+    /// Only on the failure path: tells broken JSON (a cut-off body, a stray comma) from a record of the wrong shape, by reading the
+    /// record again on its own (positions in a syntax error are then counted from the record's start).
+    /// </summary>
+    private static PageShapeException NotRead(ReadOnlySpan<byte> fromRecord, JsonException error, string where, string typeName)
+    {
+        var again = new Utf8JsonReader(fromRecord, ReaderOptions);
+        try
+        {
+            again.Read();
+            again.Skip();
+        }
+        catch (JsonException syntax)
+        {
+            return new PageShapeException($"the body is not valid JSON inside {where} (from the record's start): {syntax.Message}", ExtractionErrorKind.InvalidJson, syntax);
+        }
+
+        return new PageShapeException($"{where} does not fit {typeName}: {error.Message}", ExtractionErrorKind.RecordMismatch, error);
     }
 
     private static void ReadScalar(ref Utf8JsonReader reader, PageLayout layout, int target, ref PageScan scan)
