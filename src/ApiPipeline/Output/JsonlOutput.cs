@@ -52,7 +52,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private readonly Dictionary<int, int> _nextPart = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _json;
-    private readonly Func<T, ReadOnlyMemory<byte>>? _rawJson;
+    private readonly RawJsonOf<T>? _rawJson;
     private readonly List<OpenFile> _pageFiles = [];
     private OpenFile? _pageFile;
     private int _pageKey;
@@ -140,7 +140,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         int before = _buffer.WrittenCount;
         if (_rawJson is not null)
         {
-            var json = _rawJson(record).Span;
+            var json = _rawJson.Of(in record);
             var line = _buffer.GetSpan(json.Length + 1);
             json.CopyTo(line);
             line[json.Length] = (byte)'\n';

@@ -76,7 +76,21 @@ internal interface IRawRecordConverter
     RecordReader<T> CreateReader<T>();
 
     /// <summary>Gets a record's bytes; <typeparamref name="T"/> is the converter's <see cref="RawRecord{TFields}"/>.</summary>
-    Func<T, ReadOnlyMemory<byte>> JsonOf<T>();
+    RawJsonOf<T> JsonOf<T>();
+}
+
+/// <summary>Gets a raw record's bytes where its fields type is not known (an output of <typeparamref name="T"/>).</summary>
+/// <typeparam name="T">A <see cref="RawRecord{TFields}"/>.</typeparam>
+internal abstract class RawJsonOf<T>
+{
+    /// <summary>The record's compact JSON; the record is passed by reference, not copied.</summary>
+    public abstract ReadOnlySpan<byte> Of(in T record);
+}
+
+/// <summary>The bytes of a <see cref="RawRecord{TFields}"/>.</summary>
+internal sealed class RawRecordJson<TFields> : RawJsonOf<RawRecord<TFields>>
+{
+    public override ReadOnlySpan<byte> Of(in RawRecord<TFields> record) => record.Json.Span;
 }
 
 /// <summary>
@@ -107,7 +121,7 @@ internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields, 
 
     public RecordReader<T> CreateReader<T>() => (RecordReader<T>)(object)new RawRecordReader<TFields>(Fields, Reader);
 
-    public Func<T, ReadOnlyMemory<byte>> JsonOf<T>() => (Func<T, ReadOnlyMemory<byte>>)(object)(Func<RawRecord<TFields>, ReadOnlyMemory<byte>>)(static r => r.Json);
+    public RawJsonOf<T> JsonOf<T>() => (RawJsonOf<T>)(object)new RawRecordJson<TFields>();
 
     private static TFields ReadFields(ReadOnlySpan<byte> json, RawFieldsReader<TFields> reader)
     {

@@ -162,7 +162,7 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
     }
 
     /// <summary>Reads the fields with the generated reader, which also tells whether the record is already compact.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private TFields ReadGenerated(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out bool compact)
     {
         var scan = new RawJsonScan(ref reader, json);
