@@ -223,13 +223,14 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         long started = clock.GetTimestamp();
         var state = Options.StateStore is { } store ? new ChainStateStore(store, chainId) : null;
         bool resuming = false;
+        string? recoveredDeadLetters = null;
         long runId = 1;
         ChainRunRecord? record = null;
         if (state is not null)
         {
             string fingerprint = ChainStateStore.Fingerprint(input);
             var prior = await state.LoadRunAsync(cancellationToken).ConfigureAwait(false);
-            await ChainRun.RollForwardDeadLettersAsync(state, cancellationToken).ConfigureAwait(false);
+            recoveredDeadLetters = await ChainRun.RollForwardDeadLettersAsync(state, cancellationToken).ConfigureAwait(false);
             if (prior is { Unfinished: true })
             {
                 if (prior.Input != fingerprint)
@@ -250,7 +251,10 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
             }
         }
 
-        using var run = new ChainRun(Definition, chainId, _extractors, _modes, Options, state, resuming, input, output, cancellationToken);
+        using var run = new ChainRun(Definition, chainId, _extractors, _modes, Options, state, resuming, input, output, cancellationToken)
+        {
+            RecoveredDeadLetterFile = recoveredDeadLetters,
+        };
         run.DeleteUnrecordedDeadLetters();
 
         // The source: the chain input as the one record the first step reads.

@@ -89,7 +89,7 @@ internal sealed class ChainRun : IDisposable
         }
     }
 
-    public string? DeadLetterFile => _deadLetters.FirstOrDefault(writer => writer is { Written: true })?.Path;
+    public string? DeadLetterFile => _deadLetters.FirstOrDefault(writer => writer is { Written: true })?.Path ?? RecoveredDeadLetterFile;
 
     public Channel<T> CreateChannel<T>() => Channel.CreateBounded<T>(new BoundedChannelOptions(Math.Max(1, Options.ChannelCapacity))
     {
@@ -140,15 +140,15 @@ internal sealed class ChainRun : IDisposable
     /// Appends the dead-letter entries of the chain's last recorded commit that a crash kept from the file (before anything else of the
     /// chain's state is touched: a new run clears it).
     /// </summary>
-    public static async ValueTask RollForwardDeadLettersAsync(ChainStateStore state, CancellationToken cancellationToken)
-    {
-        if (await state.GetDeadLettersAsync(cancellationToken).ConfigureAwait(false) is not { } letters)
-        {
-            return;
-        }
+    /// <returns>The dead-letter file, when entries were appended to it.</returns>
+    public static async ValueTask<string?> RollForwardDeadLettersAsync(ChainStateStore state, CancellationToken cancellationToken)
+        => await state.GetDeadLettersAsync(cancellationToken).ConfigureAwait(false) is { } letters
+           && await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false)
+            ? letters.FinalPath
+            : null;
 
-        await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>The dead-letter file that start-up recovery appended an interrupted run's entries to, if any.</summary>
+    public string? RecoveredDeadLetterFile { get; set; }
 
     /// <summary>Deletes the chain's temporary dead-letter files that no recorded commit points to (after <see cref="RollForwardDeadLettersAsync"/>).</summary>
     public void DeleteUnrecordedDeadLetters() => _deadLetters.FirstOrDefault(writer => writer is not null)?.DeleteUnrecorded();

@@ -89,7 +89,14 @@ internal sealed class RunCheckpointer<TIn, TOut>
         await output.RecoverAsync(previous?.LastCommit, cancellationToken).ConfigureAwait(false);
         if (previous?.LastDeadLetters is { } letters)
         {
-            await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false);
+            if (deadLetter is not null)
+            {
+                await deadLetter.RecoverAsync(letters, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         deadLetter?.DeleteUnrecorded();

@@ -103,7 +103,7 @@ internal sealed class DeadLetterWriter
 
     public string Path { get; }
 
-    /// <summary>Whether this writer appended to the file.</summary>
+    /// <summary>Whether this writer appended to the file (its run's entries, or at start-up those an interrupted run had recorded).</summary>
     public bool Written { get; private set; }
 
     /// <summary>Whether entries wait for the next commit.</summary>
@@ -180,6 +180,19 @@ internal sealed class DeadLetterWriter
         Written = true;
     }
 
+    /// <summary>
+    /// Appends the entries an interrupted run recorded but did not append (<see cref="RollForwardAsync"/>); if there were any and they
+    /// went to this writer's file, the writer counts as having written to it (the run's result names the file).
+    /// </summary>
+    public async ValueTask RecoverAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    {
+        if (await RollForwardAsync(prepared, cancellationToken).ConfigureAwait(false)
+            && string.Equals(System.IO.Path.GetFullPath(prepared.FinalPath), System.IO.Path.GetFullPath(Path), StringComparison.Ordinal))
+        {
+            Written = true;
+        }
+    }
+
     /// <summary>Commits the held entries at once, for a run without a state store (nothing to record them in).</summary>
     public async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
@@ -227,20 +240,21 @@ internal sealed class DeadLetterWriter
     /// the temporary file gone the batch is in the file already; if a crash cut an earlier append short, the lines found at the noted
     /// length are the batch's first ones and only the rest is written.
     /// </summary>
-    public static async ValueTask RollForwardAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    /// <returns>Whether the batch was still to be appended (its temporary file was there).</returns>
+    public static async ValueTask<bool> RollForwardAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
         // Pipelines and chains of this and other processes may share a dead-letter file, and `replay` rewrites it: one at a time.
         using (await DeadLetterFileLock.AcquireAsync(prepared.FinalPath, cancellationToken).ConfigureAwait(false))
         {
-            await AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
+            return await AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async ValueTask AppendAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    private static async ValueTask<bool> AppendAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
         if (!File.Exists(prepared.TempPath))
         {
-            return;
+            return false;
         }
 
         var lines = await File.ReadAllBytesAsync(prepared.TempPath, cancellationToken).ConfigureAwait(false);
@@ -269,6 +283,7 @@ internal sealed class DeadLetterWriter
         }
 
         File.Delete(prepared.TempPath);
+        return true;
     }
 
     public static DeadLetterEntry Entry(string pipeline, ExtractionException error, bool pageSkipped, TimeProvider clock) => new(

@@ -73,6 +73,7 @@ public sealed class ChainDeadLetterOnceTests(ApiFixture fixture) : ApiTests(fixt
         Assert.True(next.Resumed);
         Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
         Assert.Equal(2, Assert.Single(Entries(temp)).GetProperty("page").GetInt32());
+        Assert.Equal(DeadLetterPath(temp), next.DeadLetterFile); // appended at its start, from the failed run's record
         Assert.Equal(1, api.Calls($"/{scenario}/parents/3/children?page=2"));
         ChainAssert.ExactlyOnce(api.AllChildren().Where(c => c.ParentId != 3 || c.Page != 2), ChainAssert.Jsonl(OutputDirectory(temp)));
         Assert.Empty(Directory.EnumerateFiles(temp.Path, "*.tmp", SearchOption.AllDirectories));

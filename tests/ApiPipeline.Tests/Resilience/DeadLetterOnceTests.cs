@@ -83,6 +83,7 @@ public sealed class DeadLetterOnceTests
         Assert.True(next.Resumed);
         Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
         Assert.Equal(2, Assert.Single(Entries(temp)).GetProperty("page").GetInt32());
+        Assert.Equal(Path.Combine(temp.Path, "rows.dead-letter.jsonl"), next.DeadLetterFile); // appended at its start, from the crashed run's record
         Assert.Empty(Directory.EnumerateFiles(temp.Path, "*.tmp", SearchOption.AllDirectories));
     }
 
