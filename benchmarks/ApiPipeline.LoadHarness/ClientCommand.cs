@@ -137,6 +137,7 @@ internal static class ServeCommand
                 case "--latency-ms": options = options with { LatencyMs = (int)HarnessOptions.ParseLong(Value()) }; break;
                 case "--rate-limit": options = options with { RateLimit = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--fail-every": options = options with { FailEvery = (int)HarnessOptions.ParseLong(Value()) }; break;
+                case "--pretty": options = options with { Pretty = true }; break;
                 case "--port": options = options with { Port = (int)HarnessOptions.ParseLong(Value()) }; break;
                 case "--seconds": seconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 default: throw new UsageException($"serve: unknown option '{args[i]}'");

@@ -52,8 +52,9 @@ internal static class HarnessCommand
             LatencyMs = o.LatencyMs,
             RateLimit = o.RateLimit,
             FailEvery = o.FailEvery,
+            Pretty = o.Pretty,
         }).ConfigureAwait(false);
-        Console.WriteLine($"  API at {server.BaseUrl}: {o.Records:N0} records, latency {o.LatencyMs} ms, rate limit {(o.RateLimit > 0 ? o.RateLimit + " req/s" : "off")}, 503 every {(o.FailEvery > 0 ? o.FailEvery + " requests" : "never")}");
+        Console.WriteLine($"  API at {server.BaseUrl}: {o.Records:N0} records, latency {o.LatencyMs} ms, rate limit {(o.RateLimit > 0 ? o.RateLimit + " req/s" : "off")}, 503 every {(o.FailEvery > 0 ? o.FailEvery + " requests" : "never")}{(o.Pretty ? ", pretty-printed pages" : "")}");
 
         int exit = 0;
         for (int round = 1; round <= o.Warmup; round++)

@@ -22,6 +22,7 @@ internal sealed record HarnessOptions
           --latency-ms N       server latency added to every response (default 0)
           --rate-limit R       server accepts R requests/s, answers 429 + Retry-After above it (default off)
           --fail-every K       server answers every Kth request with 503 (default off)
+          --pretty             server pretty-prints its pages (indented): passthrough clients must compact every record
           --commit-every N     generated pipeline commits every N records (default 0: once, at the end, like the baseline)
           --max-concurrent N   the generated extractors fetch up to N pages at a time (page-number and offset styles)
           --warmup N           rounds of every client before the first measured cell, not counted (default 1; 0 to skip)
@@ -38,7 +39,7 @@ internal sealed record HarnessOptions
           --json FILE          also write every result as JSON
 
           client --impl baseline|generated|rawbaseline|passthrough --scenario S --page-size P --records N --base-url URL --out DIR [--rate-limit R] [--commit-every N] [--resilience]
-          serve [--records N] [--latency-ms N] [--rate-limit R] [--fail-every K] [--seconds S]
+          serve [--records N] [--latency-ms N] [--rate-limit R] [--fail-every K] [--pretty] [--seconds S]
 
         Exit code: 0 when every run succeeded and every pair of outputs holds the same records; 2 on a mismatch; 1 when a client failed.
         """;
@@ -58,6 +59,8 @@ internal sealed record HarnessOptions
     public double RateLimit { get; init; }
 
     public int FailEvery { get; init; }
+
+    public bool Pretty { get; init; }
 
     public int MaxConcurrent { get; init; }
 
@@ -97,6 +100,7 @@ internal sealed record HarnessOptions
                 case "--latency-ms": o = o with { LatencyMs = (int)ParseLong(Value()) }; break;
                 case "--rate-limit": o = o with { RateLimit = double.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--fail-every": o = o with { FailEvery = (int)ParseLong(Value()) }; break;
+                case "--pretty": o = o with { Pretty = true }; break;
                 case "--max-concurrent": o = o with { MaxConcurrent = (int)ParseLong(Value()) }; break;
                 case "--warmup": o = o with { Warmup = (int)ParseLong(Value()) }; break;
                 case "--commit-every": o = o with { CommitEvery = ParseLong(Value()) }; break;

@@ -27,6 +27,9 @@ public sealed record LoadServerOptions
     /// <summary>Every Nth request is answered 503 (0: never).</summary>
     public int FailEvery { get; init; }
 
+    /// <summary>Pages pretty-printed (indented, one property per line) instead of compact: clients that land records as sent must compact them.</summary>
+    public bool Pretty { get; init; }
+
     /// <summary>The port; 0 takes a free one.</summary>
     public int Port { get; init; }
 }
@@ -270,7 +273,7 @@ public sealed class LoadServer : IAsyncDisposable
     }
 
     private PageTemplate GetTemplate(PageKind kind, int count, bool hasNext)
-        => _templates.GetOrAdd((kind, count, hasNext), static (key, total) => PageTemplate.Build(key.Kind, key.Count, key.HasNext, total), _options.Records);
+        => _templates.GetOrAdd((kind, count, hasNext), static (key, options) => PageTemplate.Build(key.Kind, key.Count, key.HasNext, options.Records, options.Pretty), _options);
 
     private static int Int(string? text, int fallback) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : fallback;
 
@@ -304,10 +307,11 @@ public sealed class LoadServer : IAsyncDisposable
 
         public byte[] Bytes { get; }
 
-        public static PageTemplate Build(PageKind kind, int count, bool hasNext, long total)
+        public static PageTemplate Build(PageKind kind, int count, bool hasNext, long total, bool pretty)
         {
-            var buffer = new ArrayBufferWriter<byte>(Math.Max(1024, count * 600));
-            using var json = new Utf8JsonWriter(buffer);
+            var buffer = new ArrayBufferWriter<byte>(Math.Max(1024, count * (pretty ? 1200 : 600)));
+            // Indentation goes before each token, so the end of a value just written is still where its digits end.
+            using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = pretty });
             int End() => (int)(json.BytesCommitted + json.BytesPending);
             int[] ids = new int[count], numbers = new int[count], urls = new int[count], created = new int[count], updated = new int[count];
             int cursor = -1;

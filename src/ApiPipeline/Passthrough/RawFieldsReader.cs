@@ -90,7 +90,7 @@ public ref struct RawJsonScan
         reader.Read();
         int start = (int)reader.TokenStartIndex;
         int gap = start - _end;
-        if (gap != 0 && (gap != 1 || _json[_end] != (byte)',') && _json.Slice(_end, gap).ContainsAny(Whitespace))
+        if (gap != 0 && !_loose && (gap != 1 || _json[_end] != (byte)',') && _json.Slice(_end, gap).ContainsAny(Whitespace))
         {
             _loose = true;
         }

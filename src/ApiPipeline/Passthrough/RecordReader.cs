@@ -251,7 +251,6 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
 /// <summary>Removes insignificant whitespace (and comments) from valid JSON, keeping everything inside strings byte for byte.</summary>
 internal static class JsonCompactor
 {
-    private static readonly SearchValues<byte> Special = SearchValues.Create(" \t\r\n\"/"u8);
     private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n/"u8);
     private static readonly SearchValues<byte> StringSpecial = SearchValues.Create("\"\\"u8);
 
@@ -265,60 +264,65 @@ internal static class JsonCompactor
             return source.Length;
         }
 
+        // Byte by byte between strings, where tokens and whitespace are short (a pretty-printed record has whitespace before nearly
+        // every token, which makes a vectorized search per run cost more than it saves); each string is found and copied whole.
         int written = 0;
-        while (true)
+        int i = 0;
+        while (i < source.Length)
         {
-            int i = source.IndexOfAny(Special);
-            if (i < 0)
-            {
-                source.CopyTo(destination[written..]);
-                return written + source.Length;
-            }
-
-            source[..i].CopyTo(destination[written..]);
-            written += i;
             byte b = source[i];
             if (b == (byte)'"')
             {
-                int j = i + 1;
-                while (true)
-                {
-                    int k = source[j..].IndexOfAny(StringSpecial);
-                    if (k < 0)
-                    {
-                        j = source.Length;
-                        break;
-                    }
-
-                    j += k;
-                    if (source[j] == (byte)'\\')
-                    {
-                        j += 2;
-                        continue;
-                    }
-
-                    j++;
-                    break;
-                }
-
-                source[i..j].CopyTo(destination[written..]);
-                written += j - i;
-                source = source[j..];
+                int end = StringEnd(source, i);
+                source[i..end].CopyTo(destination[written..]);
+                written += end - i;
+                i = end;
+            }
+            else if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                i++;
             }
             else if (b == (byte)'/' && i + 1 < source.Length && source[i + 1] == (byte)'*')
             {
                 int close = source[(i + 2)..].IndexOf("*/"u8);
-                source = close < 0 ? [] : source[(i + 2 + close + 2)..];
+                i = close < 0 ? source.Length : i + 2 + close + 2;
             }
             else if (b == (byte)'/')
             {
                 int line = source[(i + 1)..].IndexOfAny((byte)'\n', (byte)'\r');
-                source = line < 0 ? [] : source[(i + 1 + line)..];
+                i = line < 0 ? source.Length : i + 1 + line;
             }
             else
             {
-                source = source[(i + 1)..];
+                destination[written++] = b;
+                i++;
             }
         }
+
+        return written;
+    }
+
+    /// <summary>The index just past the string that starts with the quote at <paramref name="start"/>.</summary>
+    private static int StringEnd(ReadOnlySpan<byte> source, int start)
+    {
+        int j = start + 1;
+        while (j < source.Length)
+        {
+            int k = source[j..].IndexOfAny(StringSpecial);
+            if (k < 0)
+            {
+                return source.Length;
+            }
+
+            j += k;
+            if (source[j] != (byte)'\\')
+            {
+                return j + 1;
+            }
+
+            j += 2; // an escaped character, whichever it is
+        }
+
+        return source.Length;
     }
 }
