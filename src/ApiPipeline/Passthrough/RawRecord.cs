@@ -90,6 +90,7 @@ internal abstract class RawJsonOf<T>
 /// <summary>The bytes of a <see cref="RawRecord{TFields}"/>.</summary>
 internal sealed class RawRecordJson<TFields> : RawJsonOf<RawRecord<TFields>>
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override ReadOnlySpan<byte> Of(in RawRecord<TFields> record) => record.Json.Span;
 }
 
