@@ -6,10 +6,22 @@ using BenchmarkDotNet.Attributes;
 
 namespace ApiPipeline.Benchmarks;
 
+/// <summary>The key and watermark of an issue, for the benchmark's sink.</summary>
+public interface IIssueKeys
+{
+    long Id { get; }
+
+    DateTimeOffset UpdatedAt { get; }
+}
+
 /// <summary>The fields a passthrough pipeline reads from each issue.</summary>
-public sealed record IssueKeys([property: Key] long Id, DateTimeOffset UpdatedAt);
+public sealed record IssueKeys([property: Key] long Id, DateTimeOffset UpdatedAt) : IIssueKeys;
+
+/// <summary>The same fields as a struct: nothing is allocated per record.</summary>
+public record struct IssueKeyStruct([property: Key] long Id, DateTimeOffset UpdatedAt) : IIssueKeys;
 
 [JsonSerializable(typeof(IssueKeys))]
+[JsonSerializable(typeof(IssueKeyStruct))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 public sealed partial class PassthroughBenchJson : JsonSerializerContext;
 
@@ -18,12 +30,18 @@ public sealed partial class PassthroughBenchJson : JsonSerializerContext;
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next_cursor")]
 public sealed partial class RawBenchIssues : IExtractor<NoInput, RawRecord<IssueKeys>>;
 
+/// <summary>The same extractor with the fields as a struct.</summary>
+[Extractor("http://localhost", "/issues", Json = typeof(PassthroughBenchJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next_cursor")]
+public sealed partial class RawBenchStructIssues : IExtractor<NoInput, RawRecord<IssueKeyStruct>>;
+
 /// <summary>
 /// Issue 9: one page of 100 records, <c>{"data":[…],"next_cursor":"…"}</c>, parsed for passthrough: each record's bytes captured
 /// (compacted) and its key + watermark read, then written as JSONL into a buffer.
 /// Generated: <c>PageParser.Parse</c> with the passthrough record reader and the extractor's generated fields reader
 /// (<see cref="RawBenchIssues"/>), each record handed to a page sink that copies its bytes, as a pipeline streams them into its output
 /// (the reader reuses its buffer: nothing keeps the records).
+/// GeneratedStruct: the same with the fields as a record struct (<see cref="IssueKeyStruct"/>), so nothing is allocated per record.
 /// Runtime: the same without a generated reader (<c>RawRecord.TypeInfo(fieldsTypeInfo)</c>): fields copied into a scratch object and
 /// deserialized with the context's metadata.
 /// Baseline: the same single pass by hand (fields read with <see cref="Utf8JsonReader"/>; like the harness's hand-written passthrough
@@ -37,8 +55,10 @@ public class PassthroughPageBenchmarks
     private readonly ArrayBufferWriter<byte> _out = new(128 * 1024);
     private readonly RecordReader<RawRecord<IssueKeys>> _generatedReader = RecordReader<RawRecord<IssueKeys>>.For(RawBenchIssues.Definition.RecordTypeInfo());
     private readonly RecordReader<RawRecord<IssueKeys>> _rawReader = RecordReader<RawRecord<IssueKeys>>.For(RawRecord.TypeInfo(PassthroughBenchJson.Default.IssueKeys));
+    private readonly RecordReader<RawRecord<IssueKeyStruct>> _structReader = RecordReader<RawRecord<IssueKeyStruct>>.For(RawBenchStructIssues.Definition.RecordTypeInfo());
     private readonly RecordReader<Issue> _typedReader = RecordReader<Issue>.For(BenchJson.Default.Issue);
-    private RawSink _raw = null!;
+    private RawSink<IssueKeys> _raw = null!;
+    private RawSink<IssueKeyStruct> _rawStruct = null!;
     private TypedSink _typed = null!;
     private byte[] _page = [];
     private PageLayout _layout = null!;
@@ -50,7 +70,9 @@ public class PassthroughPageBenchmarks
         _layout = new PageLayout(new PaginationOptions { Style = Pagination.Cursor, RecordsPath = "data", CursorPath = "next_cursor" });
         _rawReader.RecordsKept = false;
         _generatedReader.RecordsKept = false;
-        _raw = new RawSink(_out);
+        _structReader.RecordsKept = false;
+        _raw = new RawSink<IssueKeys>(_out);
+        _rawStruct = new RawSink<IssueKeyStruct>(_out);
         _typed = new TypedSink(_out, new Utf8JsonWriter(_out, new JsonWriterOptions { SkipValidation = true }));
         var baseline = Baseline();
         var baselineBytes = _out.WrittenSpan.ToArray();
@@ -65,6 +87,13 @@ public class PassthroughPageBenchmarks
             || ((RawRecordConverter<IssueKeys>)RawBenchIssues.Definition.RecordTypeInfo().Converter).Reader is null)
         {
             throw new InvalidOperationException("the generated reader is not used, or it and the baseline disagree");
+        }
+
+        var generatedStruct = GeneratedStruct();
+        if (baseline != generatedStruct || !_out.WrittenSpan.SequenceEqual(baselineBytes) || _rawStruct.Count != RecordsPerPage
+            || ((RawRecordConverter<IssueKeyStruct>)RawBenchStructIssues.Definition.RecordTypeInfo().Converter).Reader is null)
+        {
+            throw new InvalidOperationException("the generated struct reader is not used, or it and the baseline disagree");
         }
     }
 
@@ -150,14 +179,21 @@ public class PassthroughPageBenchmarks
 
     [Benchmark]
     [BenchmarkCategory("Passthrough page")]
+    public long GeneratedStruct() => Passthrough(_structReader, _rawStruct);
+
+    [Benchmark]
+    [BenchmarkCategory("Passthrough page")]
     public long Runtime() => Passthrough(_rawReader);
 
-    private long Passthrough(RecordReader<RawRecord<IssueKeys>> reader)
+    private long Passthrough(RecordReader<RawRecord<IssueKeys>> reader) => Passthrough(reader, _raw);
+
+    private long Passthrough<TKeys>(RecordReader<RawRecord<TKeys>> reader, RawSink<TKeys> sink)
+        where TKeys : IIssueKeys
     {
         _out.ResetWrittenCount();
-        _raw.BeginPage();
-        PageParser.Parse(_page, _layout, reader, _raw);
-        return _raw.Check;
+        sink.BeginPage();
+        PageParser.Parse(_page, _layout, reader, sink);
+        return sink.Check;
     }
 
     [Benchmark]
@@ -171,7 +207,8 @@ public class PassthroughPageBenchmarks
     }
 
     /// <summary>Copies each raw record's bytes and a newline, as <c>JsonlOutput</c> does into its file.</summary>
-    private sealed class RawSink(ArrayBufferWriter<byte> output) : IPageSink<RawRecord<IssueKeys>>
+    private sealed class RawSink<TKeys>(ArrayBufferWriter<byte> output) : IPageSink<RawRecord<TKeys>>
+        where TKeys : IIssueKeys
     {
         public long Check { get; private set; }
 
@@ -179,7 +216,7 @@ public class PassthroughPageBenchmarks
 
         public void BeginPage() => (Check, Count) = (0, 0);
 
-        public void Add(RawRecord<IssueKeys> record)
+        public void Add(RawRecord<TKeys> record)
         {
             Check += record.Fields.Id + record.Fields.UpdatedAt.UtcTicks;
             var span = output.GetSpan(record.Json.Length + 1);

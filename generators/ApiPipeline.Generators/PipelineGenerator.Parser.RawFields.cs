@@ -16,7 +16,7 @@ public sealed partial class PipelineGenerator
     /// JSON names, how each is read and assigned. Returns <see langword="null"/> (the runtime then reads the fields with the context's
     /// metadata) for anything the generated reader does not reproduce exactly: case-insensitive or non-default reading options,
     /// converters, number handling, extension data, polymorphism, init-only members that are neither required nor constructor
-    /// parameters, structs, more than 64 members.
+    /// parameters, ref structs, more than 64 members. A struct is read like a class, with System.Text.Json's rule for its constructor.
     /// </content>
     internal static partial class Parser
     {
@@ -61,7 +61,8 @@ public sealed partial class PipelineGenerator
         /// <summary>The reader of <paramref name="fields"/> under <paramref name="context"/>'s options, or <see langword="null"/> to keep the runtime path.</summary>
         private static RawFieldsSpec? ParseRawFields(ITypeSymbol fields, ITypeSymbol context)
         {
-            if (fields is not INamedTypeSymbol type || type.TypeKind != TypeKind.Class || type.IsAbstract || HasAny(type, UnsupportedAttributes)
+            if (fields is not INamedTypeSymbol type || type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || type.IsAbstract || type.IsRefLikeType
+                || HasAny(type, UnsupportedAttributes)
                 || !TryNamingPolicy(context, out string? policy))
             {
                 return null;
@@ -76,7 +77,7 @@ public sealed partial class PipelineGenerator
             bool setsRequired = constructor.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute");
             var properties = new List<IPropertySymbol>();
             var names = new HashSet<string>(StringComparer.Ordinal);
-            for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
             {
                 foreach (var member in current.GetMembers())
                 {
@@ -189,7 +190,11 @@ public sealed partial class PipelineGenerator
             };
         }
 
-        /// <summary>The constructor System.Text.Json uses: <c>[JsonConstructor]</c>, else the public parameterless one, else the only public one.</summary>
+        /// <summary>
+        /// The constructor System.Text.Json uses: <c>[JsonConstructor]</c>, else the public parameterless one, else (a class only) the
+        /// only public one. A struct without <c>[JsonConstructor]</c> is always made with its parameterless constructor, a positional
+        /// record struct's included.
+        /// </summary>
         private static IMethodSymbol? SelectConstructor(INamedTypeSymbol type)
         {
             var marked = type.InstanceConstructors.Where(c => HasAttribute(c, "JsonConstructorAttribute")).ToList();
@@ -199,7 +204,8 @@ public sealed partial class PipelineGenerator
             }
 
             var candidates = type.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public).ToList();
-            return candidates.FirstOrDefault(c => c.Parameters.Length == 0) ?? (candidates.Count == 1 ? candidates[0] : null);
+            var parameterless = candidates.FirstOrDefault(c => c.Parameters.Length == 0);
+            return parameterless ?? (candidates.Count == 1 && !type.IsValueType ? candidates[0] : null);
         }
 
         /// <summary>Reads the context's <c>[JsonSourceGenerationOptions]</c>: its naming policy, or <see langword="false"/> when any setting changes reading.</summary>

@@ -82,6 +82,42 @@ public sealed class PassthroughTests
         Snapshot.Verify(nameof(PassthroughFieldsReader), source);
     }
 
+    [Fact]
+    public void PassthroughFieldsReaderForAStruct()
+    {
+        // A positional record struct: System.Text.Json makes it with the parameterless constructor and sets what is present.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            using System.Text.Json.Serialization;
+
+            namespace Demo;
+
+            public record struct Keys([property: Key] long Id, DateTimeOffset UpdatedAt)
+            {
+                public string? Title { get; set; }
+            }
+
+            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+            internal sealed class SnakeJson : JsonSerializerContext
+            {
+                public SnakeJson() : base(null) { }
+                public static SnakeJson Default { get; } = new();
+                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
+                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
+            }
+
+            [Extractor("https://api.example.com", "/keys", Json = typeof(SnakeJson))]
+            [Watermark(nameof(Keys.UpdatedAt))]
+            public partial class KeysRaw : IExtractor<NoInput, RawRecord<Keys>>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string source = result.SingleSourceText;
+        Assert.Contains("var fields = new global::Demo.Keys();", source, StringComparison.Ordinal);
+        Assert.Contains("fields.UpdatedAt = value1;", source, StringComparison.Ordinal);
+        Snapshot.Verify(nameof(PassthroughFieldsReaderForAStruct), source);
+    }
+
     [Theory]
     [InlineData("[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]", "public sealed record Keys(long Id);")]
     [InlineData("[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]", "public sealed record Keys(long Id);")]
@@ -90,7 +126,7 @@ public sealed class PassthroughTests
     [InlineData("", "public sealed record Keys([property: JsonConverter(typeof(JsonStringEnumConverter))] System.DayOfWeek Day);")]
     [InlineData("", "[JsonPolymorphic] public record Keys(long Id);")]
     [InlineData("", "public sealed record Keys(long Id) { public string? Name { get; init; } }")]
-    [InlineData("", "public record struct Keys(long Id);")]
+    [InlineData("", "public readonly record struct Keys(long Id);")]
     public void PassthroughFieldsReaderFallsBackToTheRuntimePath(string options, string record)
     {
         var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + $$"""

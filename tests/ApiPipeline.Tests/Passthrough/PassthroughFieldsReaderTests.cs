@@ -111,6 +111,31 @@ public sealed class PassthroughFieldsReaderTests
     }
 
     [Fact]
+    public void A_struct_of_fields_gets_a_generated_reader_that_fills_it_as_System_Text_Json_does()
+    {
+        var generated = RawStructItems.Definition.RecordTypeInfo();
+        Assert.NotNull(GeneratedReader(generated));
+        string[] records =
+        [
+            """{"id":1,"updated_at":"2026-01-01T10:00:00Z","title":"t","count":7}""",
+            """{"updated_at":"2026-01-02T00:00:00+02:00","extra":{"count":9},"id":2}""",
+            """{"id":3,"title":null,"count":0,"updated_at":"2026-01-03T00:00:00Z"}""",
+        ];
+
+        var read = Parse(generated, "[" + string.Join(",", records) + "]");
+
+        Assert.Equal(records.Length, read.Count);
+        for (int i = 0; i < records.Length; i++)
+        {
+            Assert.Equal(JsonSerializer.Deserialize(records[i], PassthroughJson.Default.StructKeys), read[i].Fields);
+        }
+
+        Assert.Equal(0, read[1].Fields.Count); // absent: zero, as System.Text.Json leaves it (the initializer does not run)
+        Assert.Equal("t", read[0].Fields.Title);
+        Assert.Equal(records[1], read[1].ToString());
+    }
+
+    [Fact]
     public void Escaped_property_names_in_the_json_still_match()
     {
         var read = Parse(RawChanges.Definition.RecordTypeInfo(), """[{"\u0069d":1,"upd\u0061ted_at":"2026-01-01T00:00:00Z","updated_at_x":"no"}]""");

@@ -42,9 +42,21 @@ public sealed record RichKeys(
     public string Display => Title ?? "untitled";
 }
 
+/// <summary>
+/// Fields as a struct (nothing allocated per record). System.Text.Json makes a struct with its parameterless constructor, a
+/// positional record struct's too, and then sets the members present: an absent member stays zero, its initializer does not run.
+/// </summary>
+public record struct StructKeys([property: Key] long Id, DateTimeOffset UpdatedAt)
+{
+    public string? Title { get; set; }
+
+    public int Count { get; set; } = 5;
+}
+
 [JsonSerializable(typeof(RawItemKeys))]
 [JsonSerializable(typeof(ChangeKeys))]
 [JsonSerializable(typeof(RichKeys))]
+[JsonSerializable(typeof(StructKeys))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class PassthroughJson : JsonSerializerContext;
 
@@ -81,6 +93,11 @@ public sealed partial class RawRichItems : IExtractor<Scenario, RawRecord<RichKe
 /// <summary>Passthrough of <see cref="RichKeys"/> under the member names.</summary>
 [Extractor("http://localhost", "/{name}/items", Json = typeof(PlainPassthroughJson))]
 public sealed partial class RawPlainRichItems : IExtractor<Scenario, RawRecord<RichKeys>>;
+
+/// <summary>Passthrough of <see cref="StructKeys"/>.</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public sealed partial class RawStructItems : IExtractor<Scenario, RawRecord<StructKeys>>;
 
 /// <summary>Passthrough through a case-insensitive context (the runtime path).</summary>
 [Extractor("http://localhost", "/{name}/changes", Json = typeof(CaseInsensitivePassthroughJson))]
