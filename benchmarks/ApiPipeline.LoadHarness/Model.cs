@@ -33,8 +33,11 @@ public sealed record SinceQuery([property: Query] DateTimeOffset? Since);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 public sealed partial class HarnessJson : JsonSerializerContext;
 
-/// <summary>The fields the passthrough pipeline reads from each issue (key and watermark); the rest lands as sent.</summary>
-public sealed record IssueKeys([property: Key] long Id, DateTimeOffset UpdatedAt);
+/// <summary>
+/// The fields the passthrough pipeline reads from each issue (key and watermark); the rest lands as sent. A struct, so that nothing
+/// is allocated per record (as docs/passthrough.md recommends).
+/// </summary>
+public record struct IssueKeys([property: Key] long Id, DateTimeOffset UpdatedAt);
 
 /// <summary>What a child process reports, as one machine-readable line.</summary>
 public sealed record ClientReport
