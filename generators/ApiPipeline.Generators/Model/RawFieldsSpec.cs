@@ -51,6 +51,9 @@ internal enum RawAssignKind
 
     /// <summary>A settable property, set after construction when the record has it.</summary>
     Assignment,
+
+    /// <summary>An init-only property of a struct, set after construction with a <c>with</c> expression when the record has it.</summary>
+    With,
 }
 
 /// <summary>One member of <c>TFields</c> that the generated reader reads.</summary>

@@ -165,17 +165,17 @@ namespace Demo
 
                 if ((seen & 0x1UL) != 0)
                 {
-                    fields.Id = value0;
+                    fields = fields with { Id = value0 };
                 }
 
                 if ((seen & 0x2UL) != 0)
                 {
-                    fields.UpdatedAt = value1;
+                    fields = fields with { UpdatedAt = value1 };
                 }
 
                 if ((seen & 0x4UL) != 0)
                 {
-                    fields.Title = value2!;
+                    fields = fields with { Title = value2! };
                 }
 
                 return fields;

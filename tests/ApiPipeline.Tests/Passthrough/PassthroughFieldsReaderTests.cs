@@ -133,6 +133,14 @@ public sealed class PassthroughFieldsReaderTests
         Assert.Equal(0, read[1].Fields.Count); // absent: zero, as System.Text.Json leaves it (the initializer does not run)
         Assert.Equal("t", read[0].Fields.Title);
         Assert.Equal(records[1], read[1].ToString());
+
+        var readonlyStruct = RawReadonlyStructItems.Definition.RecordTypeInfo();
+        Assert.NotNull(GeneratedReader(readonlyStruct));
+        var same = Parse(readonlyStruct, "[" + string.Join(",", records) + "]");
+        for (int i = 0; i < records.Length; i++)
+        {
+            Assert.Equal(JsonSerializer.Deserialize(records[i], PassthroughJson.Default.ReadonlyStructKeys), same[i].Fields);
+        }
     }
 
     [Fact]

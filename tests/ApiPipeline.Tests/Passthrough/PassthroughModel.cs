@@ -53,10 +53,17 @@ public record struct StructKeys([property: Key] long Id, DateTimeOffset UpdatedA
     public int Count { get; set; } = 5;
 }
 
+/// <summary>The same as a readonly record struct: its init-only members are set with <c>with</c> expressions.</summary>
+public readonly record struct ReadonlyStructKeys([property: Key] long Id, DateTimeOffset UpdatedAt)
+{
+    public string? Title { get; init; }
+}
+
 [JsonSerializable(typeof(RawItemKeys))]
 [JsonSerializable(typeof(ChangeKeys))]
 [JsonSerializable(typeof(RichKeys))]
 [JsonSerializable(typeof(StructKeys))]
+[JsonSerializable(typeof(ReadonlyStructKeys))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class PassthroughJson : JsonSerializerContext;
 
@@ -98,6 +105,10 @@ public sealed partial class RawPlainRichItems : IExtractor<Scenario, RawRecord<R
 [Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
 public sealed partial class RawStructItems : IExtractor<Scenario, RawRecord<StructKeys>>;
+
+/// <summary>Passthrough of <see cref="ReadonlyStructKeys"/>.</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]
+public sealed partial class RawReadonlyStructItems : IExtractor<Scenario, RawRecord<ReadonlyStructKeys>>;
 
 /// <summary>Passthrough through a case-insensitive context (the runtime path).</summary>
 [Extractor("http://localhost", "/{name}/changes", Json = typeof(CaseInsensitivePassthroughJson))]
