@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using ApiPipeline.Baselines;
 using BenchmarkDotNet.Attributes;
 
 namespace ApiPipeline.Benchmarks;
@@ -44,8 +45,8 @@ public sealed partial class RawBenchStructIssues : IExtractor<NoInput, RawRecord
 /// GeneratedStruct: the same with the fields as a record struct (<see cref="IssueKeyStruct"/>), so nothing is allocated per record.
 /// Runtime: the same without a generated reader (<c>RawRecord.TypeInfo(fieldsTypeInfo)</c>): fields copied into a scratch object and
 /// deserialized with the context's metadata.
-/// Baseline: the same single pass by hand (fields read with <see cref="Utf8JsonReader"/>; like the harness's hand-written passthrough
-/// client it checks on the way that each record is compact, then copies its bytes as they are).
+/// Baseline: the same single pass by hand, each record through <see cref="HandWrittenPassthrough"/> (as in the harness's hand-written
+/// passthrough client).
 /// Typed: <c>PageParser.Parse</c> into <c>Issue</c>, each record re-serialized with <c>Utf8JsonWriter</c> by the sink (a typed pipeline's page).
 /// </summary>
 [RecordsPerOperation(RecordsPerPage)]
@@ -112,49 +113,7 @@ public class PassthroughPageBenchmarks
                 reader.Read();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    int start = (int)reader.TokenStartIndex;
-                    int end = (int)reader.BytesConsumed;
-                    bool loose = false;
-                    while (true)
-                    {
-                        reader.Read();
-                        loose |= Gap(_page, end, (int)reader.TokenStartIndex);
-                        end = (int)reader.BytesConsumed;
-                        if (reader.TokenType != JsonTokenType.PropertyName)
-                        {
-                            break;
-                        }
-
-                        loose |= end - (int)reader.TokenStartIndex != reader.ValueSpan.Length + 3;
-                        bool isId = reader.ValueTextEquals("id"u8);
-                        bool isUpdated = !isId && reader.ValueTextEquals("updated_at"u8);
-                        reader.Read();
-                        loose |= Gap(_page, end, (int)reader.TokenStartIndex);
-                        end = (int)reader.BytesConsumed;
-                        if (isId)
-                        {
-                            check += reader.GetInt64();
-                        }
-                        else if (isUpdated)
-                        {
-                            check += reader.GetDateTimeOffset().UtcTicks;
-                        }
-                        else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                        {
-                            reader.Skip();
-                        }
-                    }
-
-                    if (loose)
-                    {
-                        throw new InvalidOperationException("the benchmark's pages are compact");
-                    }
-
-                    var record = _page.AsSpan(start, end - start);
-                    var span = _out.GetSpan(record.Length + 1);
-                    record.CopyTo(span);
-                    span[record.Length] = (byte)'\n';
-                    _out.Advance(record.Length + 1);
+                    check += HandWrittenPassthrough.CopyRecord(ref reader, _page, _out);
                 }
             }
             else
@@ -170,12 +129,6 @@ public class PassthroughPageBenchmarks
     [Benchmark]
     [BenchmarkCategory("Passthrough page")]
     public long Generated() => Passthrough(_generatedReader);
-
-    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
-
-    /// <summary>Whether the bytes between two tokens (or around a skipped nested value) may hold insignificant whitespace.</summary>
-    private static bool Gap(ReadOnlySpan<byte> page, int end, int next)
-        => next != end && (next - end != 1 || page[end] != (byte)',') && page[end..next].ContainsAny(Whitespace);
 
     [Benchmark]
     [BenchmarkCategory("Passthrough page")]

@@ -1,4 +1,5 @@
 using System.Buffers;
+using ApiPipeline.Baselines;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -38,11 +39,8 @@ internal sealed class BaselineClient : IDisposable
 
     /// <summary>
     /// The hand-written passthrough baseline (issue 9, <c>--impl rawbaseline</c>): each record's fields the pipeline needs (<c>id</c>,
-    /// <c>updated_at</c>) are read by hand in the same <see cref="Utf8JsonReader"/> pass, and the record's bytes are written with
-    /// <c>'\n'</c>; nothing is deserialized into or serialized from an <see cref="Issue"/>. Like the passthrough mode it measures
-    /// against, it keeps every record on one line with no insignificant whitespace: on the way it checks that at most a comma sits
-    /// between two top-level tokens and that a nested value it skips holds no whitespace byte, copies a record that passes as it is
-    /// (every record the harness serves) and compacts any other.
+    /// <c>updated_at</c>) are read by hand in the same <see cref="Utf8JsonReader"/> pass and each record is written as one compact
+    /// line by <see cref="HandWrittenPassthrough"/>; nothing is deserialized into or serialized from an <see cref="Issue"/>.
     /// </summary>
     public bool Passthrough { get; init; }
 
@@ -197,52 +195,7 @@ internal sealed class BaselineClient : IDisposable
             var body = _body.AsSpan(0, _bodyLength);
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                int start = (int)reader.TokenStartIndex;
-                int end = (int)reader.BytesConsumed;
-                bool loose = false;
-                long id = 0;
-                DateTimeOffset updated = default;
-                while (true)
-                {
-                    reader.Read();
-                    loose |= Gap(body, end, (int)reader.TokenStartIndex);
-                    end = (int)reader.BytesConsumed;
-                    if (reader.TokenType != JsonTokenType.PropertyName)
-                    {
-                        break;
-                    }
-
-                    loose |= end - (int)reader.TokenStartIndex != reader.ValueSpan.Length + 3; // whitespace before the colon
-                    bool isId = reader.ValueTextEquals("id"u8);
-                    bool isUpdated = !isId && reader.ValueTextEquals("updated_at"u8);
-                    reader.Read();
-                    loose |= Gap(body, end, (int)reader.TokenStartIndex);
-                    end = (int)reader.BytesConsumed;
-                    if (isId)
-                    {
-                        id = reader.GetInt64();
-                    }
-                    else if (isUpdated)
-                    {
-                        updated = reader.GetDateTimeOffset();
-                    }
-                    else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                    {
-                        reader.Skip(); // its inside is checked as part of the next gap
-                    }
-                }
-
-                FieldChecksum += id + updated.UtcTicks;
-                var record = body[start..end];
-                var span = _out.GetSpan(record.Length + 1);
-                int length = loose ? Compact(record, span) : record.Length;
-                if (!loose)
-                {
-                    record.CopyTo(span);
-                }
-
-                span[length] = (byte)'\n';
-                _out.Advance(length + 1);
+                FieldChecksum += HandWrittenPassthrough.CopyRecord(ref reader, body, _out);
                 count++;
             }
 
@@ -265,41 +218,6 @@ internal sealed class BaselineClient : IDisposable
         Records += count;
         Pages++;
         return count;
-    }
-
-    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
-
-    /// <summary>Whether the bytes between two tokens (or around a skipped nested value) may hold insignificant whitespace.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static bool Gap(ReadOnlySpan<byte> body, int end, int next)
-        => next != end && (next - end != 1 || body[end] != (byte)',') && body[end..next].ContainsAny(Whitespace);
-
-    /// <summary>Copies <paramref name="json"/> without whitespace outside strings; returns the length written.</summary>
-    private static int Compact(ReadOnlySpan<byte> json, Span<byte> destination)
-    {
-        int written = 0;
-        bool inString = false;
-        bool escaped = false;
-        foreach (byte b in json)
-        {
-            if (inString)
-            {
-                inString = escaped || b != (byte)'"';
-                escaped = !escaped && b == (byte)'\\';
-            }
-            else if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-            {
-                continue;
-            }
-            else
-            {
-                inString = b == (byte)'"';
-            }
-
-            destination[written++] = b;
-        }
-
-        return written;
     }
 
     private void Flush(FileStream file)
