@@ -36,7 +36,7 @@ public sealed class PassthroughTests
         // Every way a member is read and assigned: constructor parameters (with and without a default), [JsonPropertyName], the
         // context's naming policy, nullable and reference types, a required init property, a settable property, an enum through its
         // metadata, and a read-only property that is not read.
-        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + $$"""
             using System.Text.Json.Serialization;
 
             namespace Demo;
@@ -59,14 +59,7 @@ public sealed class PassthroughTests
                 public string Display => Title ?? string.Empty;
             }
 
-            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
-            internal sealed class SnakeJson : JsonSerializerContext
-            {
-                public SnakeJson() : base(null) { }
-                public static SnakeJson Default { get; } = new();
-                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
-                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
-            }
+            {{TestSources.JsonContext("SnakeJson", "[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]")}}
 
             [Extractor("https://api.example.com", "/keys", Json = typeof(SnakeJson))]
             [Watermark(nameof(Keys.UpdatedAt))]
@@ -87,7 +80,7 @@ public sealed class PassthroughTests
     {
         // A positional readonly record struct: System.Text.Json makes it with the parameterless constructor and sets what is present;
         // init-only members are set with `with` (a copy of the struct).
-        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + $$"""
             using System.Text.Json.Serialization;
 
             namespace Demo;
@@ -97,14 +90,7 @@ public sealed class PassthroughTests
                 public string? Title { get; init; }
             }
 
-            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-            internal sealed class SnakeJson : JsonSerializerContext
-            {
-                public SnakeJson() : base(null) { }
-                public static SnakeJson Default { get; } = new();
-                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
-                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
-            }
+            {{TestSources.JsonContext("SnakeJson", "[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]")}}
 
             [Extractor("https://api.example.com", "/keys", Json = typeof(SnakeJson))]
             [Watermark(nameof(Keys.UpdatedAt))]
@@ -136,14 +122,7 @@ public sealed class PassthroughTests
 
             {{record}}
 
-            {{options}}
-            internal sealed class OtherJson : JsonSerializerContext
-            {
-                public OtherJson() : base(null) { }
-                public static OtherJson Default { get; } = new();
-                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
-                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
-            }
+            {{TestSources.JsonContext("OtherJson", options)}}
 
             [Extractor("https://api.example.com", "/keys", Json = typeof(OtherJson))]
             public partial class KeysRaw : IExtractor<NoInput, RawRecord<Keys>>;

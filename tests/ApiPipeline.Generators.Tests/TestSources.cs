@@ -43,6 +43,18 @@ internal static class TestSources
         """;
 
     /// <summary>A valid extractor of <c>Item</c> with input <c>RepoRef</c> in namespace <c>Demo</c>, on one page.</summary>
+    /// <summary>A stub <c>JsonSerializerContext</c> named <paramref name="name"/> under <paramref name="options"/> (an attribute line, or empty).</summary>
+    public static string JsonContext(string name, string options = "") => $$"""
+        {{options}}
+        internal sealed class {{name}} : JsonSerializerContext
+        {
+            public {{name}}() : base(null) { }
+            public static {{name}} Default { get; } = new();
+            protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
+            public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
+        }
+        """;
+
     public static string Extractor(string name = "Items", string path = "/repos/{owner}/{repo}/items") => Usings + $$"""
         namespace Demo;
 

@@ -236,29 +236,4 @@ public sealed class DeadLetterOnceTests
         string file = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
         return File.Exists(file) ? [.. File.ReadAllLines(file).Select(line => JsonDocument.Parse(line).RootElement)] : [];
     }
-
-    /// <summary>An output whose <paramref name="crashOn"/>-th completion fails: that batch is recorded but nothing of it is visible.</summary>
-    private sealed class CrashOnComplete<T>(IOutput<T> inner, int crashOn) : IOutput<T>
-    {
-        private int _completions;
-
-        public OutputBatchOptions Batching => inner.Batching;
-
-        public long PendingRecords => inner.PendingRecords;
-
-        public long PendingBytes => inner.PendingBytes;
-
-        public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default) => inner.WriteAsync(records, cancellationToken);
-
-        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
-
-        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
-            => ++_completions == crashOn ? throw new IOException("simulated crash before the rename") : inner.CompleteCommitAsync(prepared, cancellationToken);
-
-        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException("not used with a state store");
-
-        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }

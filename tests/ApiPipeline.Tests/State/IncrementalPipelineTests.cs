@@ -119,7 +119,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         await using var store = new InMemoryStateStore();
         await using (var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } }))
         {
-            var crashing = new CrashBeforeRename<Change>(output);
+            var crashing = new CrashOnComplete<Change>(output);
             var run = await new Pipeline<Scenario, Change>("changes", Extractor(), crashing, new PipelineOptions { StateStore = store }).ExecuteAsync(input);
             Assert.Equal(PipelineStatus.Failed, run.Status);
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "part-*.jsonl"));
@@ -213,28 +213,5 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var noKey = new WatermarkOptions<Change> { Field = "UpdatedAt", Read = c => c.UpdatedAt, Lag = TimeSpan.FromMinutes(1) };
         var error = Assert.Throws<ArgumentException>(() => noKey.Validate("p"));
         Assert.Contains("[Key]", error.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>An output that dies between making its batch durable and making it visible, as a process killed there would.</summary>
-    private sealed class CrashBeforeRename<T>(IOutput<T> inner) : IOutput<T>
-    {
-        public OutputBatchOptions Batching => inner.Batching;
-
-        public long PendingRecords => inner.PendingRecords;
-
-        public long PendingBytes => inner.PendingBytes;
-
-        public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default) => inner.WriteAsync(records, cancellationToken);
-
-        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
-
-        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
-            => throw new IOException("simulated crash before the rename");
-
-        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException("not used with a state store");
-
-        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
