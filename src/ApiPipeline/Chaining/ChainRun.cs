@@ -148,7 +148,7 @@ internal sealed class ChainRun : IDisposable
             : null;
 
     /// <summary>The dead-letter file that start-up recovery appended an interrupted run's entries to, if any.</summary>
-    public string? RecoveredDeadLetterFile { get; set; }
+    public string? RecoveredDeadLetterFile { get; init; }
 
     /// <summary>Deletes the chain's temporary dead-letter files that no recorded commit points to (after <see cref="RollForwardDeadLettersAsync"/>).</summary>
     public void DeleteUnrecordedDeadLetters() => _deadLetters.FirstOrDefault(writer => writer is not null)?.DeleteUnrecorded();
