@@ -185,7 +185,6 @@ internal sealed class ChainRun : IDisposable
         }
 
         var entry = DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider);
-        Instruments.DeadLettered(ChainId, extraction.Extractor);
         if (State is not null)
         {
             return entry;

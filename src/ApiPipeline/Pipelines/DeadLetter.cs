@@ -88,7 +88,9 @@ internal sealed class DeadLetterWriter
     private const string TempSuffix = ".tmp";
 
     private readonly Lock _lock = new();
-    private readonly List<byte[]> _held = [];
+    private readonly List<(byte[] Line, string Extractor)> _held = [];
+    private readonly List<string> _recorded = [];
+    private readonly string _owner;
     private readonly string _tempPrefix;
     private int _prepared;
 
@@ -96,6 +98,7 @@ internal sealed class DeadLetterWriter
     public DeadLetterWriter(string path, string owner)
     {
         Path = path;
+        _owner = owner;
         // The owner's hash in the temporary names: a file shared by several pipelines is cleaned up by each for its own only.
         string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(owner)))[..16];
         _tempPrefix = System.IO.Path.GetFileName(path) + "." + hash + ".";
@@ -124,7 +127,7 @@ internal sealed class DeadLetterWriter
         var line = Line(entry);
         lock (_lock)
         {
-            _held.Add(line);
+            _held.Add((line, entry.Extractor));
         }
     }
 
@@ -137,7 +140,7 @@ internal sealed class DeadLetterWriter
         byte[][] lines;
         lock (_lock)
         {
-            lines = [.. _held];
+            lines = [.. _held.Select(held => held.Line)];
         }
 
         _prepared = lines.Length;
@@ -167,17 +170,32 @@ internal sealed class DeadLetterWriter
     {
         lock (_lock)
         {
+            _recorded.AddRange(_held.Take(_prepared).Select(held => held.Extractor));
             _held.RemoveRange(0, _prepared);
         }
 
         _prepared = 0;
     }
 
-    /// <summary>Makes recorded entries visible (<see cref="RollForwardAsync"/>).</summary>
+    /// <summary>
+    /// Makes recorded entries visible (<see cref="RollForwardAsync"/>) and counts them in <see cref="ApiPipelineMetrics.DeadLettered"/>:
+    /// an entry counts once it is in the file, so one that is made again (its page read again after a failed commit) counts once.
+    /// </summary>
     public async ValueTask CompleteAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
         await RollForwardAsync(prepared, cancellationToken).ConfigureAwait(false);
         Written = true;
+        string[] appended;
+        lock (_lock)
+        {
+            appended = [.. _recorded];
+            _recorded.Clear();
+        }
+
+        foreach (string extractor in appended)
+        {
+            Instruments.DeadLettered(_owner, extractor);
+        }
     }
 
     /// <summary>

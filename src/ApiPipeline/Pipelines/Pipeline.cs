@@ -680,7 +680,6 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
             deadLetter.Hold(entry);
             run.DeadLettered++;
-            Instruments.DeadLettered(Id, error.Extractor);
             if (_logger is not null)
             {
                 Log.DeadLettered(_logger, "pipeline", Id, deadLetter.Path);

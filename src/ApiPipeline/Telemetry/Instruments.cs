@@ -31,7 +31,7 @@ internal static class Instruments
     private static readonly Counter<double> WaitTime = Meter.CreateCounter<double>(ApiPipelineMetrics.RateLimitWaitTime, "s", "Time spent waiting for the rate limiter, a host pause or a Retry-After.");
     private static readonly Counter<long> ThrottledCount = Meter.CreateCounter<long>(ApiPipelineMetrics.Throttled, "{response}", "429 Too Many Requests answers.");
     private static readonly Counter<long> BreakerChanges = Meter.CreateCounter<long>(ApiPipelineMetrics.CircuitBreakerStateChanges, "{change}", "Circuit-breaker state changes, by new state.");
-    private static readonly Counter<long> DeadLetterCount = Meter.CreateCounter<long>(ApiPipelineMetrics.DeadLettered, "{item}", "Failed pages or inputs written to a dead-letter file.");
+    private static readonly Counter<long> DeadLetterCount = Meter.CreateCounter<long>(ApiPipelineMetrics.DeadLettered, "{item}", "Entries appended to a dead-letter file: failed pages, inputs and records, and late records.");
     private static readonly Counter<long> BatchCount = Meter.CreateCounter<long>(ApiPipelineMetrics.OutputBatches, "{batch}", "Output batches committed.");
     private static readonly Counter<long> OutputRecordCount = Meter.CreateCounter<long>(ApiPipelineMetrics.OutputRecords, "{record}", "Records committed to outputs.");
     private static readonly Counter<long> OutputByteCount = Meter.CreateCounter<long>(ApiPipelineMetrics.OutputBytes, "By", "Bytes committed to outputs.");
@@ -138,7 +138,7 @@ internal static class Instruments
         }
     }
 
-    /// <summary>A failure was written to a dead-letter file.</summary>
+    /// <summary>An entry was appended to a dead-letter file.</summary>
     public static void DeadLettered(string pipeline, string extractor)
     {
         if (DeadLetterCount.Enabled)

@@ -43,6 +43,29 @@ public sealed class DeadLetterOnceTests
     }
 
     [Fact]
+    public async Task The_dead_letter_metric_counts_an_entry_once_when_it_is_appended()
+    {
+        // As above: the first run makes page 2's entry but its commit fails; the resumed run (same process) makes it again and appends it.
+        const string id = "rows-metric";
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 503) : null));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+        using var appended = new DeadLetterMetric(id);
+
+        var failed = await RunAsync(server, temp, new FailingStore(store, failOnCommit: 2), id);
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Equal(0, appended.Count);
+
+        var resumed = await RunAsync(server, temp, store, id);
+
+        Assert.Equal(PipelineStatus.PartialSuccess, resumed.Status);
+        Assert.Single(Entries(temp));
+        Assert.Equal(1, appended.Count);
+        Assert.Equal(["DeadLetterRows"], appended.Extractors);
+    }
+
+    [Fact]
     public async Task A_rejected_record_whose_batch_was_never_recorded_is_dead_lettered_once_after_resume()
     {
         const string bad = """{"id":"five","name":"row-5"}""";
@@ -221,15 +244,54 @@ public sealed class DeadLetterOnceTests
     private static DeadLetterEntry Entry(int page) => new(
         DateTimeOffset.UnixEpoch, "rows", "DeadLetterRows", "HttpStatus", 503, page, "https://api.example.invalid/a/items", 1, "page", "boom", null, null, null, null);
 
-    private static async Task<PipelineResult> RunAsync(FaultServer server, TempFolder temp, IStateStore store)
+    private static async Task<PipelineResult> RunAsync(FaultServer server, TempFolder temp, IStateStore store, string id = "rows")
     {
         await using var output = Output(temp);
-        return await new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), output, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
+        return await new Pipeline<Shard, Row>(id, new DeadLetterRows(server.Options), output, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
     }
 
     private static PipelineOptions Options(TempFolder temp, IStateStore store) => new() { StateStore = store, DeadLetterPath = Path.Combine(temp.Path, "rows.dead-letter.jsonl") };
 
     private static JsonlOutput<Row> Output(TempFolder temp) => new(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows", Batching = new OutputBatchOptions { BatchSize = 3 } });
+
+    /// <summary>The <see cref="ApiPipelineMetrics.DeadLettered"/> measurements of pipeline <paramref name="pipeline"/> (tests run in parallel).</summary>
+    private sealed class DeadLetterMetric : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(long Value, string? Extractor)> _measurements = new();
+
+        public DeadLetterMetric(string pipeline)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.DeadLettered)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                string? owner = null, extractor = null;
+                foreach (var tag in tags)
+                {
+                    owner = tag.Key == ApiPipelineTags.Pipeline ? tag.Value as string : owner;
+                    extractor = tag.Key == ApiPipelineTags.Extractor ? tag.Value as string : extractor;
+                }
+
+                if (owner == pipeline)
+                {
+                    _measurements.Enqueue((value, extractor));
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Count => _measurements.Sum(m => m.Value);
+
+        public string?[] Extractors => [.. _measurements.Select(m => m.Extractor).Distinct()];
+
+        public void Dispose() => _listener.Dispose();
+    }
 
     private static List<JsonElement> Entries(TempFolder temp)
     {
