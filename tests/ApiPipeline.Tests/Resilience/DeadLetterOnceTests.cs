@@ -258,7 +258,7 @@ public sealed class DeadLetterOnceTests
     private sealed class DeadLetterMetric : IDisposable
     {
         private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(long Value, string? Extractor)> _measurements = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(long Value, string Extractor)> _measurements = new();
 
         public DeadLetterMetric(string pipeline)
         {
@@ -280,7 +280,7 @@ public sealed class DeadLetterOnceTests
 
                 if (owner == pipeline)
                 {
-                    _measurements.Enqueue((value, extractor));
+                    _measurements.Enqueue((value, extractor ?? ""));
                 }
             });
             _listener.Start();
@@ -288,7 +288,7 @@ public sealed class DeadLetterOnceTests
 
         public long Count => _measurements.Sum(m => m.Value);
 
-        public string?[] Extractors => [.. _measurements.Select(m => m.Extractor).Distinct()];
+        public string[] Extractors => [.. _measurements.Select(m => m.Extractor).Distinct()];
 
         public void Dispose() => _listener.Dispose();
     }
