@@ -265,6 +265,9 @@ internal static class HarnessCommand
             psi.ArgumentList.Add(o.CommitEvery.ToString());
         }
 
+        // This process is also the server: collect what the previous client's requests and digest left now, so that no collection of
+        // it runs beside the next client (docs/performance.md, Finding 16).
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         var self = Process.GetCurrentProcess();
         var serverCpu = self.TotalProcessorTime;
         long requests = server.Requests, rejected = server.Rejected429, failed = server.Injected5xx;

@@ -108,7 +108,8 @@ public sealed record ScenarioSummary(
 
 [JsonSerializable(typeof(ClientReport))]
 [JsonSerializable(typeof(HarnessResults))]
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
+// A cell without a baseline/generated pair (e.g. --impls rawbaseline,passthrough) has NaN medians and ratio: written as "NaN".
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 internal sealed partial class ReportJson : JsonSerializerContext;
 
 // The generated side: one extractor per endpoint, written by the ApiPipeline generator. The base URL is replaced at run time
