@@ -42,9 +42,11 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
     /// <summary>
     /// A page's records are written to the file in pieces of about this size: larger than the file stream's 64 KiB buffer, so that they
-    /// go to the file without another copy and with few system calls (a partition change writes what is buffered, however little).
+    /// go to the file without another copy, and large enough that a typical page is one write, as in hand-written code (a page of 1,000
+    /// records of ~650 bytes took three writes of 256 KiB: docs/performance.md, Finding 16). A partition change writes what is
+    /// buffered, however little; the buffer never holds more than this plus one record.
     /// </summary>
-    private const int PageWriteBytes = 256 * 1024;
+    private const int PageWriteBytes = 1024 * 1024;
     private readonly JsonTypeInfo<T> _typeInfo;
     private readonly JsonlOutputOptions<T> _options;
     private readonly string _root;
