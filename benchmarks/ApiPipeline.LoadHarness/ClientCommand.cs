@@ -88,6 +88,8 @@ internal static class ClientCommand
             JitSeconds = System.Runtime.JitInfo.GetCompilationTime().TotalSeconds,
             JitMethods = System.Runtime.JitInfo.GetCompiledMethodCount(),
             Gen1 = GC.CollectionCount(1),
+            WorkItems = ThreadPool.CompletedWorkItemCount,
+            LockContentions = Monitor.LockContentionCount,
             Gen2 = GC.CollectionCount(2),
         };
         Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(report, ReportJson.Default.ClientReport));

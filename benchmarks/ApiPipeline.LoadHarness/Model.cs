@@ -73,6 +73,12 @@ public sealed record ClientReport
 
     public int Gen1 { get; init; }
 
+    /// <summary>Work items the thread pool ran (continuations that hopped threads, timers, I/O completions).</summary>
+    public long WorkItems { get; init; }
+
+    /// <summary>Times a <c>lock</c> was contended.</summary>
+    public long LockContentions { get; init; }
+
     public int Gen2 { get; init; }
 
     public long Http429 { get; init; }
