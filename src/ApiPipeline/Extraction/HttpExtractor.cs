@@ -486,24 +486,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
-    /// <summary>
-    /// One page through the resilience pipeline (or straight to the attempt when it has no strategy); Polly's rejections become
-    /// <see cref="ExtractionException"/>s.
-    /// </summary>
-    private async ValueTask<HttpResponseMessage> FetchAsync(PageRun run, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return ReferenceEquals(_pipeline, ResiliencePipeline.Empty)
-                ? await AttemptAsync(run, cancellationToken).ConfigureAwait(false)
-                : await ExecuteAsync(run, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not ExtractionException && !cancellationToken.IsCancellationRequested && PageResilience.Describe(ex, _resilience, run.Attempts) is { } rejection)
-        {
-            throw Error(run, rejection.Kind, rejection.Detail, null, ex, rejection.RetryAfter);
-        }
-    }
+    /// <summary>One page: straight to the attempt when the extractor has no resilience strategy, else through its pipeline.</summary>
+    private ValueTask<HttpResponseMessage> FetchAsync(PageRun run, CancellationToken cancellationToken)
+        => ReferenceEquals(_pipeline, ResiliencePipeline.Empty) ? AttemptAsync(run, cancellationToken) : ExecuteAsync(run, cancellationToken);
 
+    /// <summary>One page through the resilience pipeline; Polly's rejections become <see cref="ExtractionException"/>s.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<HttpResponseMessage> ExecuteAsync(PageRun run, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -511,6 +499,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         try
         {
             return await _pipeline.ExecuteAsync(static (ctx, state) => state.Owner.AttemptAsync(state, ctx.CancellationToken), context, run).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ExtractionException && !cancellationToken.IsCancellationRequested && PageResilience.Describe(ex, _resilience, run.Attempts) is { } rejection)
+        {
+            throw Error(run, rejection.Kind, rejection.Detail, null, ex, rejection.RetryAfter);
         }
         finally
         {
@@ -522,6 +514,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// One attempt: send, read the whole body, then parse it, handing each record to the page's target as it is read. An attempt that
     /// fails after the first record aborts the page, so a retry starts from nothing.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<HttpResponseMessage> AttemptAsync(PageRun run, CancellationToken cancellationToken)
     {
         run.Attempts++;
@@ -554,6 +547,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<HttpResponseMessage> SendAsync(PageRun run, CancellationToken cancellationToken)
     {
         bool refreshed = false;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace ApiPipeline;
 
@@ -15,6 +16,7 @@ internal sealed class ResponseBuffer : IDisposable
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
 
     /// <summary>Reads the whole body, failing with <see cref="BodyTooLargeException"/> past <paramref name="maxBytes"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReadAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
     {
         Length = 0;
