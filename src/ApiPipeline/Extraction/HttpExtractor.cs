@@ -857,12 +857,18 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 /// <summary>The <see cref="HttpClient"/> used when none is given: one per process, pooled connections recycled every 5 minutes.</summary>
 internal static class SharedHttp
 {
-    public static HttpClient Client { get; } = new(new SocketsHttpHandler
+    public static HttpClient Client { get; } = Create();
+
+    private static HttpClient Create()
     {
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        AutomaticDecompression = DecompressionMethods.All,
-    })
-    {
-        DefaultRequestHeaders = { { "User-Agent", "ApiPipeline/0.1" } },
-    };
+        var client = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AutomaticDecompression = DecompressionMethods.All,
+        });
+
+        // Kept as text: a parsed User-Agent is cloned into every request (a ProductInfoHeaderValue and its collection per page).
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "ApiPipeline/0.1");
+        return client;
+    }
 }

@@ -62,7 +62,7 @@ public sealed class BindingTests(ApiFixture fixture) : ApiTests(fixture), IClass
     }
 
     [Fact]
-    public async Task Sends_accept_json_and_the_extra_headers_of_the_options()
+    public async Task Sends_accept_json_its_user_agent_compression_and_the_extra_headers_of_the_options()
     {
         var input = Map("bind-headers", ctx => Reply.Json(ctx, Body.Items(1)));
         var options = At with { Headers = new Dictionary<string, string> { ["X-Api-Version"] = "2024-01-01", ["Authorization"] = "Bearer abc" } };
@@ -71,6 +71,8 @@ public sealed class BindingTests(ApiFixture fixture) : ApiTests(fixture), IClass
 
         var request = Assert.Single(Requests("bind-headers"));
         Assert.Contains("application/json", request.Headers["Accept"], StringComparison.Ordinal);
+        Assert.Equal("ApiPipeline/0.1", request.Headers["User-Agent"]);
+        Assert.Contains("gzip", request.Headers["Accept-Encoding"], StringComparison.Ordinal);
         Assert.Equal("2024-01-01", request.Headers["X-Api-Version"]);
         Assert.Equal("Bearer abc", request.Headers["Authorization"]);
     }
