@@ -47,6 +47,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     private readonly ErrorMode _mode;
     private readonly string? _deadLetterPath;
     private PipelineState _state;
+    private RunSink? _live;
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
 
     /// <summary>Creates a pipeline.</summary>
@@ -86,7 +87,16 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     public string Id { get; }
 
     /// <inheritdoc/>
-    public PipelineState GetStatus() => Volatile.Read(ref _state);
+    /// <remarks>
+    /// While a run goes on, its progress (records, pages, requests, retries, dead-lettered) is read from the run's counters when asked,
+    /// so pages do not pay for a new state each: the counts are those of the pages that have ended.
+    /// </remarks>
+    public PipelineState GetStatus()
+    {
+        var live = Volatile.Read(ref _live);
+        var state = Volatile.Read(ref _state);
+        return live is not null && state.Status == PipelineStatus.Running ? live.Progress(state) : state;
+    }
 
     /// <inheritdoc/>
     public Task<PipelineResult> ExecuteAsync(TIn input, CancellationToken cancellationToken = default)
@@ -124,6 +134,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sink = new RunSink(this, run, checkpointer, deadLetter);
+        Volatile.Write(ref _live, sink);
         using var flushing = new CancellationTokenSource();
         var flusher = sink.FlushOnIntervalAsync(stop, flushing.Token);
         var error = await ProduceAsync(inputs, sink, run, checkpointer, deadLetter, stop.Token).ConfigureAwait(false);
@@ -189,6 +200,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             DeadLettered = run.DeadLettered + checkpointer.LateDeadLettered,
             Watermark = checkpointer.Watermark,
         });
+        Volatile.Write(ref _live, null);
         Telemetry(result, span, clock.GetUtcNow());
         return result;
     }
@@ -410,6 +422,16 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         public bool ConsumesRecords => _output is IConsumingPageSink { ConsumesRecords: true };
 
+        /// <summary><paramref name="state"/> with the run's progress so far (read from another thread: each count is that of some recent moment).</summary>
+        public PipelineState Progress(PipelineState state) => state with
+        {
+            Records = run.Committed + owner._output.PendingRecords,
+            Pages = run.Pages,
+            Requests = run.Requests,
+            Retries = run.Retries,
+            DeadLettered = run.DeadLettered + checkpointer.LateDeadLettered,
+        };
+
         /// <summary>Under <see cref="ErrorMode.DeadLetter"/> a record that does not fit goes to the dead-letter file and its page is written.</summary>
         public bool AcceptsRejects => owner._mode == ErrorMode.DeadLetter && deadLetter is not null;
 
@@ -524,14 +546,6 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 checkpointer.EndPage(page.Next);
                 run.Pages++;
                 run.Bytes += page.BytesRead;
-                owner.Update(s => s with
-                {
-                    Records = run.Committed + owner._output.PendingRecords,
-                    Pages = run.Pages,
-                    Requests = run.Requests,
-                    Retries = run.Retries,
-                    DeadLettered = run.DeadLettered + checkpointer.LateDeadLettered,
-                });
                 var clock = owner._options.TimeProvider;
                 if (owner._output.IsBatchFull || clock.GetElapsedTime(_lastCommit) >= owner._output.Batching.FlushInterval)
                 {
@@ -686,9 +700,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
-        // Relative: the state's count also holds the late records dead-lettered so far (added as their pages end).
-        bool held = deadLetter is not null;
-        Update(s => s with { Failures = run.Failures, Skipped = run.Skipped, DeadLettered = s.DeadLettered + (held ? 1 : 0), LastError = error.Message });
+        Update(s => s with { Failures = run.Failures, Skipped = run.Skipped, LastError = error.Message });
         if (_logger is not null)
         {
             Log.FailureSkipped(_logger, "pipeline", Id, record is not null ? $"a record of page {error.PageNumber}" : pageSkipped ? $"page {error.PageNumber}" : "the rest of an input", error.Attempts, error.Kind.ToString(), error.Message);

@@ -79,6 +79,8 @@ public sealed class FlushIntervalTests(ApiFixture fixture) : ApiTests(fixture), 
             await Task.Delay(200);
 
             Assert.Empty(CommittedIds(dataset));
+            var progress = pipeline.GetStatus();
+            Assert.Equal((PipelineStatus.Running, 6L, 2L, 2L), (progress.Status, progress.Records, progress.Pages, progress.Requests));
         }
         finally
         {
