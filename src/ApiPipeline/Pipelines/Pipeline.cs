@@ -128,6 +128,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         var run = new RunCounters();
         var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath, Id);
         var checkpointer = await RunCheckpointer<TIn, TOut>.OpenAsync(Id, _extractor, _output, _options, deadLetter, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _live, null); // a run that threw before it ended leaves its sink: its counts are not this run's
         Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow()));
         using var span = Instruments.StartSpan("apipipeline.run");
         span?.SetTag(ApiPipelineTags.Pipeline, Id).SetTag(ApiPipelineTags.Extractor, _extractor.Name);
