@@ -32,11 +32,17 @@ internal static class RegistryParser
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return new RegistryExtractor(Symbols.PlainName(type), Symbols.FullName(type), Shape(input), Shape(output));
+        return new RegistryExtractor(Symbols.PlainName(type), Symbols.FullName(type), Shape(input), Shape(output, withPaths: true));
     }
 
-    /// <summary>The members of <paramref name="type"/> (readable ones, then constructor parameters without a property) and how to create one.</summary>
-    public static ShapeSpec Shape(ITypeSymbol type)
+    /// <summary>The most segments of a dotted path a record shape offers (<c>Owner.Address.City</c>).</summary>
+    private const int MaxPathSegments = 3;
+
+    /// <summary>
+    /// The members of <paramref name="type"/> (readable ones, then constructor parameters without a property) and how to create one.
+    /// With <paramref name="withPaths"/> (a record's shape), readable members of nested objects follow as dotted paths.
+    /// </summary>
+    private static ShapeSpec Shape(ITypeSymbol type, bool withPaths = false)
     {
         var creation = Symbols.Creation(type);
         var members = new List<ShapeMemberSpec>();
@@ -62,7 +68,73 @@ internal static class RegistryParser
             }
         }
 
+        if (withPaths)
+        {
+            // Read only and after every other member, so the indices that Create uses do not move.
+            foreach (var (name, memberType) in Symbols.Readable(type))
+            {
+                if (Symbols.IsAccessibleInAssembly(memberType))
+                {
+                    AddPaths(members, name, "value." + Symbols.Escape(name), memberType, nullable: false, [Symbols.Core(type)]);
+                }
+            }
+        }
+
         return new ShapeSpec(Symbols.FullName(type), Symbols.Display(type), members.ToImmutableEquatableArray(), Create(type, creation, writeIndex));
+    }
+
+    /// <summary>
+    /// The readable members of the object that <paramref name="read"/> reads (at <paramref name="path"/>), as members named by their dotted path,
+    /// then theirs, down to <see cref="MaxPathSegments"/>. A path through a member that may be null reads null (<c>?.</c>), so its value
+    /// types become nullable.
+    /// </summary>
+    private static void AddPaths(List<ShapeMemberSpec> members, string path, string read, ITypeSymbol type, bool nullable, List<ITypeSymbol> outer)
+    {
+        var core = Symbols.Core(type);
+        if (path.Split('.').Length >= MaxPathSegments || !IsNestedObject(core) || outer.Any(o => SymbolEqualityComparer.Default.Equals(o, core)))
+        {
+            return;
+        }
+
+        bool mayBeNull = nullable || core.IsReferenceType || Symbols.IsNullableValue(type);
+        string access = read + (core.IsReferenceType || Symbols.IsNullableValue(type) ? "?." : ".");
+        outer.Add(core);
+        foreach (var (name, memberType) in Symbols.Readable(core))
+        {
+            if (!Symbols.IsAccessibleInAssembly(memberType))
+            {
+                continue;
+            }
+
+            string childPath = path + "." + name;
+            string childRead = access + Symbols.Escape(name);
+            bool lifted = mayBeNull && memberType.IsValueType && !Symbols.IsNullableValue(memberType);
+            bool allowsNull = mayBeNull || Symbols.AllowsNull(memberType);
+            string typeOf = lifted ? $"global::System.Nullable<{Symbols.FullName(memberType)}>" : TypeOf(memberType);
+            string display = allowsNull ? Symbols.Display(Symbols.Core(memberType)) + "?" : Symbols.Display(memberType);
+            members.Add(new ShapeMemberSpec(childPath, typeOf, display, 0, childRead, allowsNull));
+            AddPaths(members, childPath, childRead, memberType, mayBeNull, outer);
+        }
+
+        outer.RemoveAt(outer.Count - 1);
+    }
+
+    /// <summary>An object whose members a path may read on: a class or struct of the user's (not a framework type, a collection or an enum).</summary>
+    private static bool IsNestedObject(ITypeSymbol type)
+        => type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct, SpecialType: SpecialType.None } named
+           && !IsFrameworkType(named)
+           && !named.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_Collections_IEnumerable)
+           && Symbols.Readable(named).Count > 0;
+
+    private static bool IsFrameworkType(INamedTypeSymbol type)
+    {
+        string? root = null;
+        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            root = ns.Name;
+        }
+
+        return root is "System" or "Microsoft";
     }
 
     private static int WriteOf(Writable? writable, Creation? creation)

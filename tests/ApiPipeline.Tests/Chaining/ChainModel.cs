@@ -27,7 +27,11 @@ public sealed record Detail(long ChildId, long ParentId, string ParentName);
 /// <summary>The detail endpoint's input: the scenario, a child (step 2) and the parent it belongs to (step 1).</summary>
 public sealed record DetailQuery(string Name, [property: Query] long ChildId, [property: Query] long ParentId, [property: Query] string ParentName);
 
+/// <summary>What a passthrough step reads from a parent (its key), for YAML mappings through <c>fields.id</c>.</summary>
+public sealed record ParentKeys(long Id);
+
 [JsonSerializable(typeof(Parent))]
+[JsonSerializable(typeof(ParentKeys))]
 [JsonSerializable(typeof(Child))]
 [JsonSerializable(typeof(Detail))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
@@ -37,6 +41,11 @@ internal partial class ChainJson : JsonSerializerContext;
 [Extractor("https://api.example.invalid", "/{name}/parents", Json = typeof(ChainJson))]
 [Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 100, TotalPagesPath = "total_pages")]
 public partial class ParentItems : IExtractor<Scenario, Parent>;
+
+/// <summary>The parents, landed as sent (passthrough), with their key read into <see cref="ParentKeys"/>.</summary>
+[Extractor("https://api.example.invalid", "/{name}/parents", Json = typeof(ChainJson))]
+[Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 100, TotalPagesPath = "total_pages")]
+public partial class RawParentItems : IExtractor<Scenario, RawRecord<ParentKeys>>;
 
 /// <summary>The children of one parent, page by page.</summary>
 [Extractor("https://api.example.invalid", "/{name}/parents/{parent_id}/children", Json = typeof(ChainJson))]

@@ -45,6 +45,42 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
     }
 
     [Fact]
+    public async Task A_yaml_mapping_reads_a_nested_member_of_an_earlier_record_by_its_dotted_path()
+    {
+        var api = new ChainApi(parents: 3, childPages: 2);
+        var input = Map("yaml-nested", api.Handle);
+        var loaded = ChainConfig.Parse(
+            """
+            chain_id: yaml_nested
+            extractors:
+              - extractor_class: RawParentItems
+                step: parents
+              - extractor_class: ChildItems
+                input_mapping: { name: chain_input.name, parent_id: parents.fields.id }
+            """,
+            "nested.yaml",
+            ApiPipelineRegistry.Instance);
+
+        var output = new MemoryOutput<Child>();
+        var result = await loaded.ExecuteAsync(input, output, options: new ChainOptions { Extractor = At }).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        Assert.Equal([1L, 2L, 3L], output.Committed.Select(c => c.ParentId).Distinct().Order());
+        Assert.Equal(12, output.Committed.Count);
+    }
+
+    [Fact]
+    public void A_yaml_mapping_through_a_nested_member_that_does_not_exist_lists_the_paths_it_can_read()
+    {
+        var error = Assert.Throws<ConfigException>(() => ChainConfig.Parse(
+            "chain_id: c\nextractors:\n  - extractor_class: RawParentItems\n    step: parents\n  - extractor_class: ChildItems\n    input_mapping: { name: chain_input.name, parent_id: parents.fields.key }\n",
+            "c.yaml",
+            ApiPipelineRegistry.Instance));
+
+        Assert.Contains("'fields.key' is not a member of the record RawRecord<ParentKeys> of step 'parents'; its members are: Json (ReadOnlyMemory<byte>), Fields (ParentKeys), Fields.Id (long?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_batched_yaml_step_collects_the_keys_into_a_collection_member()
     {
         var targets = new System.Collections.Concurrent.ConcurrentQueue<string>();

@@ -136,6 +136,30 @@ public sealed class YamlOutputTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal(["2026-04-02 {", "2026-04-01 {"], lines.Select(line => line[..12]));
     }
 
+    [Fact]
+    public async Task Partition_by_takes_a_dotted_path_into_a_passthrough_records_fields()
+    {
+        using var temp = new TempDirectory();
+        var loaded = PipelineConfig.Parse(
+            "pipeline_id: raw_items\nextractor:\n  class: RawCursorItems\noutput:\n  type: jsonl\n  config: { name: items, partition_by: fields.created_at }\n",
+            "raw.yaml",
+            ApiPipelineRegistry.Instance);
+
+        Assert.Equal("Fields.CreatedAt", loaded.Output!.PartitionBy);
+        var output = Assert.IsType<JsonlOutput<RawRecord<RawItemKeys>>>(loaded.CreateOutput(temp.Path));
+        await using (output)
+        {
+            await output.WriteAsync(new[]
+            {
+                new RawRecord<RawItemKeys>("""{"id":1,"created_at":"2026-04-01T10:00:00Z"}"""u8.ToArray(), new RawItemKeys(1, new DateTimeOffset(2026, 4, 1, 10, 0, 0, TimeSpan.Zero))),
+                new RawRecord<RawItemKeys>("""{"id":2,"created_at":"2026-04-03T10:00:00Z"}"""u8.ToArray(), new RawItemKeys(2, new DateTimeOffset(2026, 4, 3, 10, 0, 0, TimeSpan.Zero))),
+            });
+            await output.CommitAsync();
+        }
+
+        Assert.Equal(["date=2026-04-01", "date=2026-04-03"], Directory.GetDirectories(Path.Combine(temp.Path, "items")).Select(Path.GetFileName).Order());
+    }
+
     [Theory]
     [InlineData("  type: parquet\n", 5, 9, "unknown output type 'parquet'; registered output types: jsonl, json, child-counter, text-lines")]
     [InlineData("  type: child-counter\n", 5, 9, "the output type 'child-counter' (ApiPipeline.Tests.Chaining.ChildCounter) takes Child records, but the records here are Parent")]
