@@ -44,19 +44,21 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Equal(Enumerable.Range(1, 230).Select(i => i * 1000L + 11), output.Committed.Select(c => c.Id).Order());
     }
 
-    [Fact]
-    public async Task A_yaml_mapping_reads_a_nested_member_of_an_earlier_record_by_its_dotted_path()
+    [Theory]
+    [InlineData("step: parents", "parents.fields.id")] // <step>.<path>
+    [InlineData("output_mapping: { fields.id: parent_key }", "parent_key")] // a state variable from a path
+    public async Task A_yaml_mapping_reads_a_nested_member_of_an_earlier_record_by_its_dotted_path(string parentStep, string parentId)
     {
         var api = new ChainApi(parents: 3, childPages: 2);
-        var input = Map("yaml-nested", api.Handle);
+        var input = Map("yaml-nested-" + parentId.Replace('.', '-'), api.Handle);
         var loaded = ChainConfig.Parse(
-            """
+            $$"""
             chain_id: yaml_nested
             extractors:
               - extractor_class: RawParentItems
-                step: parents
+                {{parentStep}}
               - extractor_class: ChildItems
-                input_mapping: { name: chain_input.name, parent_id: parents.fields.id }
+                input_mapping: { name: chain_input.name, parent_id: {{parentId}} }
             """,
             "nested.yaml",
             ApiPipelineRegistry.Instance);
