@@ -250,6 +250,35 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Contains("is batched: 'ParentId' (long) of ChildQuery receives one value per record of the batch, so it must be a string member (the values comma-separated) or a collection of string, long, int or Guid", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_yaml_watermark_of_a_passthrough_extractor_follows_its_fields_path()
+    {
+        using var temp = new TempDirectory();
+        var table = new ChangeTable();
+        Api.Map("/yaml-raw-watermark/changes", table.Serve);
+        var input = new Scenario("yaml-raw-watermark");
+        table.Add(25, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string yaml = """
+            pipeline_id: yaml_raw_changes
+            extractor:
+              class: RawChanges
+            output:
+              type: jsonl
+            watermark:
+              field: fields.updated_at
+              window_size: 10m
+            """;
+
+        var first = await RunAsync(yaml, input, store, temp.Path);
+        Assert.Equal((PipelineStatus.Succeeded, 25L, (DateTimeOffset?)ChangeTable.T0.AddMinutes(24)), (first.Status, first.Records, first.Watermark));
+
+        table.Add(7, TimeSpan.FromMinutes(1));
+        var second = await RunAsync(yaml, input, store, temp.Path);
+        Assert.Equal((PipelineStatus.Succeeded, 7L, 11L), (second.Status, second.Records, second.Duplicates));
+        Assert.Equal("2026-04-01T00:14:00Z", Api.RequestsTo("/yaml-raw-watermark/").Last().Q("since"));
+    }
+
     private async Task<PipelineResult> RunAsync(string yaml, Scenario input, IStateStore store, string directory)
     {
         var loaded = PipelineConfig.Parse(yaml, "changes.yaml", ApiPipelineRegistry.Instance);
