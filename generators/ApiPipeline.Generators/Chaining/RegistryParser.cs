@@ -85,8 +85,8 @@ internal static class RegistryParser
 
     /// <summary>
     /// The readable members of the object that <paramref name="read"/> reads (at <paramref name="path"/>), as members named by their dotted path,
-    /// then theirs, down to <see cref="MaxPathSegments"/>. A path through a member that may be null reads null (<c>?.</c>), so its value
-    /// types become nullable.
+    /// then theirs, down to <see cref="MaxPathSegments"/>. Null is handled as in a <c>[Map]</c> path (<c>ChainParser.Mapping</c>): after a
+    /// member that may be null the path reads on with <c>?.</c>, so it reads null and its value types become nullable.
     /// </summary>
     private static void AddPaths(List<ShapeMemberSpec> members, string path, string read, ITypeSymbol type, bool nullable, List<ITypeSymbol> outer)
     {
@@ -96,8 +96,8 @@ internal static class RegistryParser
             return;
         }
 
-        bool mayBeNull = nullable || core.IsReferenceType || Symbols.IsNullableValue(type);
-        string access = read + (core.IsReferenceType || Symbols.IsNullableValue(type) ? "?." : ".");
+        bool mayBeNull = nullable || Symbols.AllowsNull(type);
+        string access = read + (mayBeNull ? "?." : ".");
         outer.Add(core);
         foreach (var (name, memberType) in Symbols.Readable(core))
         {

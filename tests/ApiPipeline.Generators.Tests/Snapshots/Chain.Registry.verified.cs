@@ -76,10 +76,10 @@ namespace ApiPipeline.Generated
                 new("Description", typeof(string), "string?", global::ApiPipeline.ShapeWrite.Required, true, true),
                 new("Stars", typeof(int), "int", global::ApiPipeline.ShapeWrite.Required, true, false),
                 new("UpdatedAt", typeof(global::System.DateTimeOffset), "DateTimeOffset", global::ApiPipeline.ShapeWrite.Required, true, false),
-                new("Owner.Login", typeof(string), "string?", global::ApiPipeline.ShapeWrite.None, true, true),
-                new("Owner.Id", typeof(global::System.Nullable<long>), "long?", global::ApiPipeline.ShapeWrite.None, true, true),
+                new("Owner.Login", typeof(string), "string", global::ApiPipeline.ShapeWrite.None, true, false),
+                new("Owner.Id", typeof(long), "long", global::ApiPipeline.ShapeWrite.None, true, false),
             },
-            static (value, index) => index switch { 0 => (object?)value.Id, 1 => (object?)value.Name, 2 => (object?)value.Owner, 3 => (object?)value.Description, 4 => (object?)value.Stars, 5 => (object?)value.UpdatedAt, 6 => (object?)value.Owner?.Login, 7 => (object?)value.Owner?.Id, _ => null },
+            static (value, index) => index switch { 0 => (object?)value.Id, 1 => (object?)value.Name, 2 => (object?)value.Owner, 3 => (object?)value.Description, 4 => (object?)value.Stars, 5 => (object?)value.UpdatedAt, 6 => (object?)value.Owner.Login, 7 => (object?)value.Owner.Id, _ => null },
             static values => new global::Demo.Repo(Id: (long)values[0]!, Name: (string)values[1]!, Owner: (global::Demo.Owner)values[2]!, Description: (string?)values[3], Stars: (int)values[4]!, UpdatedAt: (global::System.DateTimeOffset)values[5]!));
 
         private static readonly global::ApiPipeline.TypeShape<global::Demo.RepoIds> Shape7 = new(

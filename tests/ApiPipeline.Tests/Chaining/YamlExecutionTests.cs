@@ -79,7 +79,7 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
             "c.yaml",
             ApiPipelineRegistry.Instance));
 
-        Assert.Contains("'fields.key' is not a member of the record RawRecord<ParentKeys> of step 'parents'; its members are: Json (ReadOnlyMemory<byte>), Fields (ParentKeys), Fields.Id (long?)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'fields.key' is not a member of the record RawRecord<ParentKeys> of step 'parents'; its members are: Json (ReadOnlyMemory<byte>), Fields (ParentKeys), Fields.Id (long)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
