@@ -119,7 +119,6 @@ public static class InputBinder
         return type == typeof(long) || type == typeof(int);
     }
 
-
     private static object? Convert(ShapeMember member, string text)
     {
         var type = Nullable.GetUnderlyingType(member.Type) ?? member.Type;

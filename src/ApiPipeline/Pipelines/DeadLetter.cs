@@ -390,4 +390,3 @@ internal sealed class DeadLetterFileLock : IDisposable
         _gate.Release();
     }
 }
-
