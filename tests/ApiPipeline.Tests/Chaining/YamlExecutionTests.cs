@@ -149,38 +149,41 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Equal(2, api.MaxChildrenInFlight);
     }
 
-    [Fact]
-    public async Task A_yaml_watermark_makes_runs_incremental_like_the_attribute()
+    [Theory]
+    [InlineData("Changes", "updated_at")]
+    [InlineData("RawChanges", "fields.updated_at")] // passthrough: its [Watermark] names a member of its TFields
+    public async Task A_yaml_watermark_makes_runs_incremental_like_the_attribute(string extractor, string field)
     {
         using var temp = new TempDirectory();
         var table = new ChangeTable();
-        Api.Map("/yaml-watermark/changes", table.Serve);
-        var input = new Scenario("yaml-watermark");
+        string scenario = "yaml-watermark-" + extractor.ToLowerInvariant();
+        Api.Map($"/{scenario}/changes", table.Serve);
+        var input = new Scenario(scenario);
         table.Add(25, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
-        string yaml = """
+        string yaml = $$"""
             pipeline_id: yaml_changes
             extractor:
-              class: Changes
+              class: {{extractor}}
             output:
               type: jsonl
               config: { batch_size: 10 }
             watermark:
               enabled: true
-              field: updated_at
+              field: {{field}}
               window_size: 10m
             """;
 
         // The first run reads everything; the second asks from the watermark minus the 10-minute window and keeps only new records.
         var first = await RunAsync(yaml, input, store, temp.Path);
         Assert.Equal((PipelineStatus.Succeeded, 25L, (DateTimeOffset?)ChangeTable.T0.AddMinutes(24)), (first.Status, first.Records, first.Watermark));
-        Assert.DoesNotContain(Api.RequestsTo("/yaml-watermark/"), r => r.Q("since") is not null);
+        Assert.DoesNotContain(Api.RequestsTo($"/{scenario}/"), r => r.Q("since") is not null);
 
         table.Add(7, TimeSpan.FromMinutes(1));
         var second = await RunAsync(yaml, input, store, temp.Path);
         Assert.Equal((PipelineStatus.Succeeded, 7L, 11L), (second.Status, second.Records, second.Duplicates));
         Assert.Equal(ChangeTable.T0.AddMinutes(31), second.Watermark);
-        Assert.Equal("2026-04-01T00:14:00Z", Api.RequestsTo("/yaml-watermark/").Last().Q("since"));
+        Assert.Equal("2026-04-01T00:14:00Z", Api.RequestsTo($"/{scenario}/").Last().Q("since"));
 
         // A run that fails part-way resumes from its last committed page, then the watermark advances.
         table.Add(30, TimeSpan.FromMinutes(1));
@@ -193,10 +196,10 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Equal(Enumerable.Range(1, 62).Select(i => (long)i), Written(temp.Path).Select(c => c.Id).Order());
 
         // enabled: false is a full extraction, with no time filter.
-        int before = Api.RequestsTo("/yaml-watermark/").Count;
+        int before = Api.RequestsTo($"/{scenario}/").Count;
         var full = await RunAsync(yaml.Replace("enabled: true", "enabled: false", StringComparison.Ordinal), input, new InMemoryStateStore(), Path.Combine(temp.Path, "full"));
         Assert.Equal(62, full.Records);
-        Assert.All(Api.RequestsTo("/yaml-watermark/").Skip(before), r => Assert.Null(r.Q("since")));
+        Assert.All(Api.RequestsTo($"/{scenario}/").Skip(before), r => Assert.Null(r.Q("since")));
     }
 
     [Fact]
@@ -248,35 +251,6 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
             ApiPipelineRegistry.Instance));
         Assert.Equal((9L, 7L), (error.Line, error.Column));
         Assert.Contains("is batched: 'ParentId' (long) of ChildQuery receives one value per record of the batch, so it must be a string member (the values comma-separated) or a collection of string, long, int or Guid", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_yaml_watermark_of_a_passthrough_extractor_follows_its_fields_path()
-    {
-        using var temp = new TempDirectory();
-        var table = new ChangeTable();
-        Api.Map("/yaml-raw-watermark/changes", table.Serve);
-        var input = new Scenario("yaml-raw-watermark");
-        table.Add(25, TimeSpan.FromMinutes(1));
-        await using var store = new InMemoryStateStore();
-        string yaml = """
-            pipeline_id: yaml_raw_changes
-            extractor:
-              class: RawChanges
-            output:
-              type: jsonl
-            watermark:
-              field: fields.updated_at
-              window_size: 10m
-            """;
-
-        var first = await RunAsync(yaml, input, store, temp.Path);
-        Assert.Equal((PipelineStatus.Succeeded, 25L, (DateTimeOffset?)ChangeTable.T0.AddMinutes(24)), (first.Status, first.Records, first.Watermark));
-
-        table.Add(7, TimeSpan.FromMinutes(1));
-        var second = await RunAsync(yaml, input, store, temp.Path);
-        Assert.Equal((PipelineStatus.Succeeded, 7L, 11L), (second.Status, second.Records, second.Duplicates));
-        Assert.Equal("2026-04-01T00:14:00Z", Api.RequestsTo("/yaml-raw-watermark/").Last().Q("since"));
     }
 
     private async Task<PipelineResult> RunAsync(string yaml, Scenario input, IStateStore store, string directory)
