@@ -293,10 +293,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         private long _room;
 
         /// <summary>The records the current page handed on.</summary>
-        public int Count { get; private set; }
+        public int Count;
 
         /// <summary>The records of the current page that did not fit the record type and were handed on as rejects.</summary>
-        public int Rejected { get; private set; }
+        public int Rejected;
 
         public void BeginPage(long recordsBefore)
         {
@@ -784,27 +784,47 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         return new Uri(text.ToString(), UriKind.Absolute);
     }
 
-    /// <summary>The state of one extraction run, reused page after page; an attempt of the current page starts over from it.</summary>
+    /// <summary>
+    /// The state of one extraction run, reused page after page; an attempt of the current page starts over from it. Fields, not
+    /// properties: every page reads and writes them, and under the JIT each accessor would be one more method taken through the
+    /// tiers during warm-up (docs/performance.md, Finding 17).
+    /// </summary>
     private sealed class PageRun(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, PageTarget target) : PageResilience.IPageAttempt, IDisposable
     {
-        public HttpExtractor<TIn, TOut> Owner { get; } = owner;
+        public readonly HttpExtractor<TIn, TOut> Owner = owner;
 
-        public TIn Input { get; } = input;
+        public readonly TIn Input = input;
 
-        public JsonTypeInfo<TOut> TypeInfo { get; } = typeInfo;
+        public readonly JsonTypeInfo<TOut> TypeInfo = typeInfo;
 
-        public RecordReader<TOut> Reader { get; } = RecordReader<TOut>.For(typeInfo);
+        public readonly RecordReader<TOut> Reader = RecordReader<TOut>.For(typeInfo);
 
-        public ResponseBuffer Body { get; } = new();
+        public readonly ResponseBuffer Body = new();
 
         /// <summary>Where the parser puts the page's records.</summary>
-        public PageTarget Target { get; } = target;
+        public readonly PageTarget Target = target;
 
         /// <summary>The records of a page fetched ahead of its turn, or <see langword="null"/> when records go straight to the sink.</summary>
-        public ListSink<TOut>? Collected { get; init; }
+        public ListSink<TOut>? Collected;
 
         /// <summary>The window of the run, told when this page's response arrives, or <see langword="null"/>.</summary>
-        public PrefetchWindow? Window { get; set; }
+        public PrefetchWindow? Window;
+
+        public string? InputText;
+
+        public Uri Url = null!;
+
+        public string ShownUrl = "";
+
+        public int PageNumber;
+
+        public long RecordsBefore;
+
+        public int Attempts;
+
+        public PageScan Scan;
+
+        public TimeSpan Throttled;
 
         private bool _arrived;
 
@@ -815,21 +835,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             set => Volatile.Write(ref _arrived, value);
         }
 
-        public string? InputText { get; set; }
+        int PageResilience.IPageAttempt.PageNumber => PageNumber;
 
-        public Uri Url { get; private set; } = null!;
-
-        public string ShownUrl { get; private set; } = "";
-
-        public int PageNumber { get; set; }
-
-        public long RecordsBefore { get; set; }
-
-        public int Attempts { get; set; }
-
-        public PageScan Scan { get; set; }
-
-        public TimeSpan Throttled { get; private set; }
+        string PageResilience.IPageAttempt.ShownUrl => ShownUrl;
 
         public void AddThrottled(TimeSpan wait) => Throttled += wait;
 

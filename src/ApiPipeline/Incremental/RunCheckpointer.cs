@@ -29,7 +29,10 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private readonly List<(string Partition, string Key, WatermarkValue Mark)> _batchKeys = [];
     private readonly List<(string Partition, string Key, WatermarkValue Mark)> _persistedKeys = [];
     private readonly List<(string Partition, string Key, WatermarkValue Mark)> _pageKeys = [];
-    private PageFilter _page = null!;
+    private readonly PageFilter _page = new();
+    private long _duplicates;
+    private long _late;
+    private long _outOfRange;
     private PipelineRunState _run;
     private long _pagesSinceCommit;
     private bool _broken;
@@ -57,13 +60,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
     public long RunId => _run.RunId;
 
     /// <summary>Records dropped because an earlier run already wrote the same key with the same watermark value.</summary>
-    public long Duplicates { get; private set; }
+    public long Duplicates => _duplicates;
 
     /// <summary>Records older than the stored watermark minus the allowed lateness.</summary>
-    public long Late { get; private set; }
+    public long Late => _late;
 
     /// <summary>Records outside the run's range (before its start or at/after its end), dropped.</summary>
-    public long OutOfRange { get; private set; }
+    public long OutOfRange => _outOfRange;
 
     /// <summary>Late records written to the dead-letter file (<see cref="LateRecordPolicy.DeadLetter"/>).</summary>
     public long LateDeadLettered => _lateLetters?.Written ?? 0;
@@ -189,7 +192,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     {
         var state = _partitions[partition];
         string owner = state.WindowOf ?? partition;
-        _page = new PageFilter(partition, owner, state, _watermarks.TryGetValue(owner, out var w) ? w : null, _seen.GetValueOrDefault(owner));
+        _page.Begin(partition, owner, state, _watermarks.TryGetValue(owner, out var w) ? w : null, _seen.GetValueOrDefault(owner));
         _pageKeys.Clear();
     }
 
@@ -262,9 +265,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
             state = state with { MaxMark = mark };
         }
 
-        Duplicates += page.Duplicates;
-        Late += page.Late;
-        OutOfRange += page.OutOfRange;
+        _duplicates += page.Duplicates;
+        _late += page.Late;
+        _outOfRange += page.OutOfRange;
         _batchKeys.AddRange(_pageKeys);
         _pageKeys.Clear();
         _lateLetters?.EndPage();
@@ -275,7 +278,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>The current page (or attempt) failed: nothing of it counts.</summary>
     public void AbortPage()
     {
-        _page = new PageFilter(_page.Partition, _page.Owner, _page.State, _page.Stored, _page.Known);
+        _page.ClearCounts();
         _pageKeys.Clear();
         _lateLetters?.AbortPage();
     }
@@ -414,29 +417,47 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return newest;
     }
 
-    /// <summary>What the current page has decided so far; folded into the run at <see cref="EndPage"/>.</summary>
-    private sealed class PageFilter(string partition, string owner, PartitionState state, WatermarkValue? stored, Dictionary<string, WatermarkValue>? known)
+    /// <summary>
+    /// What the current page has decided so far; folded into the run at <see cref="EndPage"/>. One per checkpointer, reset for every
+    /// page; fields, not properties, as every record reads them (docs/performance.md, Finding 17).
+    /// </summary>
+    private sealed class PageFilter
     {
         /// <summary>The partition whose progress the page moves (an input, or one of its time windows).</summary>
-        public string Partition { get; } = partition;
+        public string Partition = "";
 
         /// <summary>The input's partition: its watermark, keys and late records.</summary>
-        public string Owner { get; } = owner;
+        public string Owner = "";
 
-        public PartitionState State { get; } = state;
+        public PartitionState State = null!;
 
         /// <summary>The partition's stored watermark, before this run.</summary>
-        public WatermarkValue? Stored { get; } = stored;
+        public WatermarkValue? Stored;
 
         /// <summary>Keys an earlier run wrote inside its lag window.</summary>
-        public Dictionary<string, WatermarkValue>? Known { get; } = known;
+        public Dictionary<string, WatermarkValue>? Known;
 
-        public WatermarkValue? MaxMark { get; set; }
+        public WatermarkValue? MaxMark;
 
-        public long Duplicates { get; set; }
+        public long Duplicates;
 
-        public long Late { get; set; }
+        public long Late;
 
-        public long OutOfRange { get; set; }
+        public long OutOfRange;
+
+        public void Begin(string partition, string owner, PartitionState state, WatermarkValue? stored, Dictionary<string, WatermarkValue>? known)
+        {
+            (Partition, Owner, State, Stored, Known) = (partition, owner, state, stored, known);
+            ClearCounts();
+        }
+
+        /// <summary>An attempt of the page failed: what it decided does not count.</summary>
+        public void ClearCounts()
+        {
+            MaxMark = null;
+            Duplicates = 0;
+            Late = 0;
+            OutOfRange = 0;
+        }
     }
 }

@@ -363,20 +363,21 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         return max + 1;
     }
 
+    /// <summary>An open part file; fields, not properties, as every page reads them (docs/performance.md, Finding 17).</summary>
     private sealed class OpenFile(int key, FileStream stream, string tempPath, string finalPath)
     {
-        public int Key { get; } = key;
+        public readonly int Key = key;
 
-        public FileStream Stream { get; } = stream;
+        public readonly FileStream Stream = stream;
 
         /// <summary>Where the current page's records start in the file, or -1 when the page has not written to it.</summary>
-        public long PageStart { get; set; } = -1;
+        public long PageStart = -1;
 
         /// <summary>Whether the current page opened the file (an aborted page then deletes it).</summary>
-        public bool OpenedInPage { get; set; }
+        public bool OpenedInPage;
 
-        public string TempPath { get; } = tempPath;
+        public readonly string TempPath = tempPath;
 
-        public string FinalPath { get; } = finalPath;
+        public readonly string FinalPath = finalPath;
     }
 }

@@ -48,10 +48,10 @@ internal sealed class PageLayout
     }
 
     /// <summary>The body itself is the array of records.</summary>
-    public bool RecordsAtRoot { get; }
+    public readonly bool RecordsAtRoot;
 
     /// <summary>One bit per configured path.</summary>
-    public int TargetMask { get; }
+    public readonly int TargetMask;
 
     public byte[][] Segments(int target) => _segments[target]!;
 

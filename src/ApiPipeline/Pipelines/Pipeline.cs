@@ -419,7 +419,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         private bool _inPage;
 
         /// <summary>The partition (input) whose pages come next.</summary>
-        public string Partition { get; set; } = "";
+        public string Partition = "";
 
         public bool ConsumesRecords => _output is IConsumingPageSink { ConsumesRecords: true };
 
@@ -727,28 +727,28 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
     private sealed class RunCounters
     {
-        public long Committed { get; set; }
+        public long Committed;
 
-        public long Pages { get; set; }
+        public long Pages;
 
-        public long Bytes { get; set; }
+        public long Bytes;
 
-        public List<string> Files { get; } = [];
+        public readonly List<string> Files = [];
 
         // Written by the producer only; read by the consumer for progress and after both have finished.
-        public long Requests { get; set; }
+        public long Requests;
 
-        public long Retries { get; set; }
+        public long Retries;
 
-        public long Failures { get; set; }
+        public long Failures;
 
-        public long Skipped { get; set; }
+        public long Skipped;
 
-        public long DeadLettered { get; set; }
+        public long DeadLettered;
 
-        public TimeSpan Throttled { get; set; }
+        public TimeSpan Throttled;
 
-        public List<ExtractionException> Errors { get; } = [];
+        public readonly List<ExtractionException> Errors = [];
 
         public void CountAttempts(int attempts)
         {
