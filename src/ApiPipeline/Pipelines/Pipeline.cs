@@ -143,7 +143,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         var flushError = await flusher.ConfigureAwait(false);
         error = flushError ?? error;
 
-        // Every page handed to the output is complete, so what is pending can be committed even after a failure.
+        // Every page handed to the output is complete, so what is pending can be committed even after a failure. A commit that
+        // fails here fails the run like any other error: the result and the status say so, and a later run resumes from the state.
         try
         {
             await CommitAsync(run, checkpointer, CancellationToken.None).ConfigureAwait(false);
@@ -153,9 +154,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 await checkpointer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (error is not null)
+        catch (Exception ex)
         {
-            error = new AggregateException(error, ex);
+            error = error is null ? ex : new AggregateException(error, ex);
         }
 
         bool cancelled = error is OperationCanceledException && cancellationToken.IsCancellationRequested;

@@ -135,6 +135,35 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task A_final_commit_that_fails_ends_the_run_failed_and_says_so_in_its_status()
+    {
+        var (table, input) = Table("inc-finalfail");
+        table.Add(5, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        await using (var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } }))
+        {
+            // Five records in batches of ten: the only commit is the one after the last page.
+            var pipeline = new Pipeline<Scenario, Change>("changes", Extractor(), new CrashOnComplete<Change>(output), new PipelineOptions { StateStore = store });
+
+            var failed = await pipeline.ExecuteAsync(input);
+
+            Assert.Equal(PipelineStatus.Failed, failed.Status);
+            Assert.Contains("simulated crash before the rename", failed.Error!.ToString(), StringComparison.Ordinal);
+            Assert.Null(failed.Watermark);
+            var status = pipeline.GetStatus();
+            Assert.Equal(PipelineStatus.Failed, status.Status);
+            Assert.Contains("simulated crash before the rename", status.LastError, StringComparison.Ordinal);
+            Assert.NotNull(status.FinishedAt);
+        }
+
+        var next = await RunAsync(Extractor(), input, store);
+
+        Assert.True(next.Status == PipelineStatus.Succeeded, next.Error?.ToString());
+        Assert.True(next.Resumed);
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
+    [Fact]
     public async Task A_state_save_that_fails_after_the_batch_was_prepared_loses_nothing()
     {
         var (table, input) = Table("inc-savefail");
