@@ -283,6 +283,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
             : failures.Count > 0 ? PipelineStatus.PartialSuccess
             : PipelineStatus.Succeeded;
 
+        Exception? saveError = null;
         if (state is not null)
         {
             string stored = status switch
@@ -295,7 +296,15 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
 
             // A finished run leaves only its record; a failed or interrupted one keeps everything needed to resume it.
             bool finished = status is PipelineStatus.Succeeded or PipelineStatus.PartialSuccess;
-            await state.SaveRunAsync(record! with { Status = stored, FinishedAt = clock.GetUtcNow(), FailedStep = failedStep, Error = error?.Message }, clear: finished, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await state.SaveRunAsync(record! with { Status = stored, FinishedAt = clock.GetUtcNow(), FailedStep = failedStep, Error = error?.Message }, clear: finished, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The store still holds the run as unfinished, with its progress: the next run resumes it and writes nothing twice.
+                saveError = ex;
+            }
         }
 
         var steps = new List<ChainStepResult>(Definition.Steps.Count);
@@ -308,6 +317,13 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
                 : error is not null ? PipelineStatus.Cancelled
                 : PipelineStatus.Succeeded;
             steps.Add(run.Counters[i].ToResult(step, stepStatus));
+        }
+
+        Exception? outcome = cancelled ? new OperationCanceledException(cancellationToken) : error;
+        if (saveError is not null)
+        {
+            outcome = outcome is null ? saveError : new AggregateException(outcome, saveError);
+            status = PipelineStatus.Failed;
         }
 
         return new ChainResult
@@ -323,7 +339,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
             Steps = steps,
             Failures = failures,
             FailedStep = failedStep,
-            Error = cancelled ? new OperationCanceledException(cancellationToken) : error,
+            Error = outcome,
             DeadLetterFile = run.DeadLetterFile,
         };
     }

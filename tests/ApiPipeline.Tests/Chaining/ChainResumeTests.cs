@@ -130,6 +130,41 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.Empty(await store.GetScopesAsync("chain:shared/"));
     }
 
+    [Fact]
+    public async Task A_chain_whose_last_state_save_fails_returns_a_failed_result_and_the_next_run_writes_nothing_twice()
+    {
+        using var temp = new TempDirectory();
+        await using var store = new InMemoryStateStore();
+        const string scenario = "resume-final-save";
+        var api = new ChainApi(parents: 4, childPages: 2) { ChildDelay = TimeSpan.Zero };
+        var input = Map(scenario, api.Handle);
+        // Everything is extracted and committed; only the run's closing record ("succeeded") cannot be saved.
+        var breaking = new FailingStore(store, op => op.Key == "run" && op.Value?.Contains(ChainRunRecord.Succeeded, StringComparison.Ordinal) == true, afterCommit: false);
+        string outDir = Path.Combine(temp.Path, "out");
+
+        ChainResult failed;
+        await using (var output = Jsonl(outDir))
+        {
+            failed = await new SequentialChildren(new ChainOptions { Extractor = At, StateStore = breaking }).ExecuteAsync(input, output).WithDeadline(30);
+        }
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Contains("disk full", failed.Error!.ToString(), StringComparison.Ordinal);
+        ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
+        int requests = api.ChildRequests;
+
+        ChainResult next;
+        await using (var output = Jsonl(outDir))
+        {
+            next = await new SequentialChildren(new ChainOptions { Extractor = At, StateStore = store }).ExecuteAsync(input, output).WithDeadline(30);
+        }
+
+        Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
+        Assert.True(next.Resumed);
+        Assert.Equal(requests, api.ChildRequests);
+        ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
+    }
+
     private static JsonlOutput<Child> Jsonl(string directory)
         => new(ChainJson.Default.Child, new JsonlOutputOptions<Child> { Directory = directory, Name = "children", Batching = new() { BatchSize = 250 } });
 }
