@@ -230,7 +230,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         {
             string fingerprint = ChainStateStore.Fingerprint(input);
             var prior = await state.LoadRunAsync(cancellationToken).ConfigureAwait(false);
-            recoveredDeadLetters = await ChainRun.RollForwardDeadLettersAsync(state, cancellationToken).ConfigureAwait(false);
+            recoveredDeadLetters = await ChainRun.RollForwardDeadLettersAsync(state, chainId, cancellationToken).ConfigureAwait(false);
             if (prior is { Unfinished: true })
             {
                 if (prior.Input != fingerprint)

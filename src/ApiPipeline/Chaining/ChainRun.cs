@@ -141,9 +141,9 @@ internal sealed class ChainRun : IDisposable
     /// chain's state is touched: a new run clears it).
     /// </summary>
     /// <returns>The dead-letter file, when entries were appended to it.</returns>
-    public static async ValueTask<string?> RollForwardDeadLettersAsync(ChainStateStore state, CancellationToken cancellationToken)
+    public static async ValueTask<string?> RollForwardDeadLettersAsync(ChainStateStore state, string chainId, CancellationToken cancellationToken)
         => await state.GetDeadLettersAsync(cancellationToken).ConfigureAwait(false) is { } letters
-           && await DeadLetterWriter.RollForwardAsync(letters, cancellationToken).ConfigureAwait(false)
+           && await DeadLetterWriter.RecoverAsync(letters, chainId, cancellationToken).ConfigureAwait(false)
             ? letters.FinalPath
             : null;
 

@@ -199,16 +199,41 @@ internal sealed class DeadLetterWriter
     }
 
     /// <summary>
-    /// Appends the entries an interrupted run recorded but did not append (<see cref="RollForwardAsync"/>); if there were any and they
-    /// went to this writer's file, the writer counts as having written to it (the run's result names the file).
+    /// Appends the entries an interrupted run recorded but did not append (<see cref="RecoverAsync(PreparedDeadLetters, string, CancellationToken)"/>);
+    /// if there were any and they went to this writer's file, the writer counts as having written to it (the run's result names the file).
     /// </summary>
     public async ValueTask RecoverAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
-        if (await RollForwardAsync(prepared, cancellationToken).ConfigureAwait(false)
+        if (await RecoverAsync(prepared, _owner, cancellationToken).ConfigureAwait(false)
             && string.Equals(System.IO.Path.GetFullPath(prepared.FinalPath), System.IO.Path.GetFullPath(Path), StringComparison.Ordinal))
         {
             Written = true;
         }
+    }
+
+    /// <summary>
+    /// Start-up recovery of <paramref name="owner"/> (a pipeline's or a chain's id): appends a batch an interrupted run recorded but
+    /// did not append (<see cref="RollForwardAsync"/>) and counts its entries in <see cref="ApiPipelineMetrics.DeadLettered"/>, as
+    /// <see cref="CompleteAsync"/> would have: the interrupted run counted none of them, since it counts an entry once it is in the file.
+    /// </summary>
+    /// <returns>Whether the batch was still to be appended.</returns>
+    public static async ValueTask<bool> RecoverAsync(PreparedDeadLetters prepared, string owner, CancellationToken cancellationToken)
+    {
+        if (await RollForwardAsync(prepared, cancellationToken).ConfigureAwait(false) is not { } lines)
+        {
+            return false;
+        }
+
+        var batch = lines.AsSpan();
+        foreach (var range in batch.Split((byte)'\n'))
+        {
+            if (!batch[range].IsEmpty && JsonSerializer.Deserialize(batch[range], RuntimeJsonContext.Default.DeadLetterEntry) is { } entry)
+            {
+                Instruments.DeadLettered(owner, entry.Extractor);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Commits the held entries at once, for a run without a state store (nothing to record them in).</summary>
@@ -258,8 +283,8 @@ internal sealed class DeadLetterWriter
     /// the temporary file gone the batch is in the file already; if a crash cut an earlier append short, the lines found at the noted
     /// length are the batch's first ones and only the rest is written.
     /// </summary>
-    /// <returns>Whether the batch was still to be appended (its temporary file was there).</returns>
-    public static async ValueTask<bool> RollForwardAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    /// <returns>The batch's lines, or <see langword="null"/> when it was in the file already (its temporary file was gone).</returns>
+    public static async ValueTask<byte[]?> RollForwardAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
         // Pipelines and chains of this and other processes may share a dead-letter file, and `replay` rewrites it: one at a time.
         using (await DeadLetterFileLock.AcquireAsync(prepared.FinalPath, cancellationToken).ConfigureAwait(false))
@@ -268,11 +293,11 @@ internal sealed class DeadLetterWriter
         }
     }
 
-    private static async ValueTask<bool> AppendAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    private static async ValueTask<byte[]?> AppendAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
         if (!File.Exists(prepared.TempPath))
         {
-            return false;
+            return null;
         }
 
         var lines = await File.ReadAllBytesAsync(prepared.TempPath, cancellationToken).ConfigureAwait(false);
@@ -301,7 +326,7 @@ internal sealed class DeadLetterWriter
         }
 
         File.Delete(prepared.TempPath);
-        return true;
+        return lines;
     }
 
     public static DeadLetterEntry Entry(string pipeline, ExtractionException error, bool pageSkipped, TimeProvider clock) => new(

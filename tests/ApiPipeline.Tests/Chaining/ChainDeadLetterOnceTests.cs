@@ -63,12 +63,17 @@ public sealed class ChainDeadLetterOnceTests(ApiFixture fixture) : ApiTests(fixt
         var input = Map(scenario, api.Handle);
         // The output's commit is recorded, then the process "dies" before the entries are appended (or the batch renamed).
         var breaking = new FailingStore(store, op => op.Key?.StartsWith("s2.item.", StringComparison.Ordinal) == true, afterCommit: true);
+        using var appended = new DeadLetterMetric(scenario);
 
-        var failed = await RunAsync<SequentialChildren, Child>(temp, breaking, input, "page", o => new SequentialChildren(o));
+        var failed = await RunAsync<SequentialChildren, Child>(temp, breaking, input, "page", o => new SequentialChildren(o with { ChainId = scenario }));
         Assert.Equal(PipelineStatus.Failed, failed.Status);
         Assert.Empty(Entries(temp));
+        Assert.Equal(0, appended.Count);
 
-        var next = await RunAsync<SequentialChildren, Child>(temp, store, input, "page", o => new SequentialChildren(o));
+        var next = await RunAsync<SequentialChildren, Child>(temp, store, input, "page", o => new SequentialChildren(o with { ChainId = scenario }));
+
+        // Counted when the next run's start appends it, once.
+        Assert.Equal(1, appended.Count);
 
         Assert.True(next.Resumed);
         Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));

@@ -89,19 +89,26 @@ public sealed class DeadLetterOnceTests
     [Fact]
     public async Task Entries_of_a_batch_recorded_before_they_were_appended_are_appended_once_on_the_next_start()
     {
+        const string id = "rows-recovered";
         await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 503) : null));
         using var temp = new TempFolder();
         await using var store = new InMemoryStateStore();
+        using var appended = new DeadLetterMetric(id);
         await using (var output = Output(temp))
         {
             // The second batch (pages 2 and 3) is recorded, then the process "dies" before anything of it is made visible.
             var crashing = new CrashOnComplete<Row>(output, crashOn: 2);
-            var crashed = await new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), crashing, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
+            var crashed = await new Pipeline<Shard, Row>(id, new DeadLetterRows(server.Options), crashing, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
             Assert.Equal(PipelineStatus.Failed, crashed.Status);
             Assert.Empty(Entries(temp));
+            Assert.Equal(0, appended.Count);
         }
 
-        var next = await RunAsync(server, temp, store);
+        var next = await RunAsync(server, temp, store, id);
+
+        // The entry counts when the next run's start appends it, once, under the extractor that made it.
+        Assert.Equal(1, appended.Count);
+        Assert.Equal(["DeadLetterRows"], appended.Extractors);
 
         Assert.True(next.Resumed);
         Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
@@ -253,45 +260,6 @@ public sealed class DeadLetterOnceTests
     private static PipelineOptions Options(TempFolder temp, IStateStore store) => new() { StateStore = store, DeadLetterPath = Path.Combine(temp.Path, "rows.dead-letter.jsonl") };
 
     private static JsonlOutput<Row> Output(TempFolder temp) => new(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows", Batching = new OutputBatchOptions { BatchSize = 3 } });
-
-    /// <summary>The <see cref="ApiPipelineMetrics.DeadLettered"/> measurements of pipeline <paramref name="pipeline"/> (tests run in parallel).</summary>
-    private sealed class DeadLetterMetric : IDisposable
-    {
-        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(long Value, string Extractor)> _measurements = new();
-
-        public DeadLetterMetric(string pipeline)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.DeadLettered)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                string? owner = null, extractor = null;
-                foreach (var tag in tags)
-                {
-                    owner = tag.Key == ApiPipelineTags.Pipeline ? tag.Value as string : owner;
-                    extractor = tag.Key == ApiPipelineTags.Extractor ? tag.Value as string : extractor;
-                }
-
-                if (owner == pipeline)
-                {
-                    _measurements.Enqueue((value, extractor ?? ""));
-                }
-            });
-            _listener.Start();
-        }
-
-        public long Count => _measurements.Sum(m => m.Value);
-
-        public string[] Extractors => [.. _measurements.Select(m => m.Extractor).Distinct()];
-
-        public void Dispose() => _listener.Dispose();
-    }
 
     private static List<JsonElement> Entries(TempFolder temp)
     {
