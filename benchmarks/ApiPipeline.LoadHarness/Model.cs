@@ -2,28 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace ApiPipeline.LoadHarness;
 
-/// <summary>A GitHub-like issue: about 540 bytes of JSON, the same in the server's pages and in the JSONL both clients write.</summary>
-public sealed record Issue(
-    long Id,
-    int Number,
-    string Title,
-    string State,
-    User User,
-    List<Label> Labels,
-    int Comments,
-    string HtmlUrl,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    string AuthorAssociation,
-    bool Locked,
-    string Body);
-
-/// <summary>An issue's author.</summary>
-public sealed record User(string Login, long Id, bool SiteAdmin);
-
-/// <summary>A label.</summary>
-public sealed record Label(string Name, string Color);
-
 /// <summary>The input of the incremental endpoint: <c>Since</c> is sent as <c>?since=</c>.</summary>
 public sealed record SinceQuery([property: Query] DateTimeOffset? Since);
 
