@@ -84,31 +84,7 @@ public class BodyReadBenchmarks
     private string? Parse(ReadOnlySequence<byte> body)
     {
         var reader = new Utf8JsonReader(body);
-        string? cursor = null;
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("data"u8))
-            {
-                reader.Read();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    _records.Add(JsonSerializer.Deserialize(ref reader, _typeInfo)!);
-                }
-            }
-            else if (reader.ValueTextEquals("next_cursor"u8))
-            {
-                reader.Read();
-                cursor = reader.GetString();
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-
-        return cursor;
+        return PageParseBenchmarks.ReadCursorPage(ref reader, _records, _typeInfo);
     }
 
     /// <summary>A response body that hands out at most <c>chunk</c> bytes per read, completing at once, as a socket with data waiting does.</summary>

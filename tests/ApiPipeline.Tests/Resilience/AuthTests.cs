@@ -165,7 +165,7 @@ public sealed class AuthTests
         Assert.All(second, p => Assert.Equal(1, p.Attempts));
 
         await using var always = await FaultServer.StartAsync(OAuthApi(total: 5, tokenLifetime: 3600, rejects: _ => true));
-        var (_, error) = await new OAuthRows(OAuthOptions(always)).UntilErrorAsync(new Shard("a")).Within();
+        var (_, error) = await new OAuthRows(OAuthOptions(always)).PagesUntilErrorAsync(new Shard("a")).Within();
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
         Assert.Equal(ExtractionErrorKind.HttpStatus, error.Kind);
         Assert.Equal(2, always.Requests.Count(r => r.Path == "/token"));
@@ -179,7 +179,7 @@ public sealed class AuthTests
             ? Faults.Json(ctx, $$"""{"error":"invalid_client","client_secret":"{{ClientSecret}}"}""", 401)
             : Faults.Json(ctx, Faults.Page(1, 1)));
 
-        var (_, error) = await new OAuthRows(OAuthOptions(refused)).UntilErrorAsync(new Shard("a")).Within();
+        var (_, error) = await new OAuthRows(OAuthOptions(refused)).PagesUntilErrorAsync(new Shard("a")).Within();
 
         Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
         Assert.Contains("token endpoint", error.Message, StringComparison.Ordinal);
@@ -222,7 +222,7 @@ public sealed class AuthTests
         var extractor = new ApiKeyQueryRows(server.Options with { Credentials = Secrets });
 
         var result = await pipeline.ExecuteAsync(new Shard("a")).Within();
-        var (_, direct) = await new ApiKeyQueryRows(server.Options with { Credentials = Secrets, Resilience = ResilienceOptions.None }).UntilErrorAsync(new Shard("a")).Within();
+        var (_, direct) = await new ApiKeyQueryRows(server.Options with { Credentials = Secrets, Resilience = ResilienceOptions.None }).PagesUntilErrorAsync(new Shard("a")).Within();
         var pages = await extractor.PagesAsync(new Shard("a")).Within();
 
         Assert.Equal(PipelineStatus.PartialSuccess, result.Status);

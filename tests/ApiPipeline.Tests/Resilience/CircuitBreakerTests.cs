@@ -12,12 +12,12 @@ public sealed class CircuitBreakerTests
         var extractor = new BreakerRows(server.Options with { TimeProvider = clock });
 
         // Two failed attempts: 100 % failures over the minimum throughput of 2 opens the circuit.
-        var (_, first) = await extractor.UntilErrorAsync(new Shard("a")).Within();
-        var (_, second) = await extractor.UntilErrorAsync(new Shard("a")).Within();
+        var (_, first) = await extractor.PagesUntilErrorAsync(new Shard("a")).Within();
+        var (_, second) = await extractor.PagesUntilErrorAsync(new Shard("a")).Within();
         Assert.Equal((ExtractionErrorKind.HttpStatus, ExtractionErrorKind.HttpStatus), (first.Kind, second.Kind));
 
         // Open: fails at once, no request sent, and says when it will try again.
-        var (_, open) = await extractor.UntilErrorAsync(new Shard("a")).Within();
+        var (_, open) = await extractor.PagesUntilErrorAsync(new Shard("a")).Within();
         Assert.Equal(ExtractionErrorKind.CircuitOpen, open.Kind);
         Assert.Equal(0, open.Attempts);
         Assert.Equal(TimeSpan.FromSeconds(10), open.RetryAfter);

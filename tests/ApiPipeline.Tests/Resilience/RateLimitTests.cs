@@ -41,7 +41,7 @@ public sealed class RateLimitTests
         var bucket = new ServerBucket(R);
         await using var server = await FaultServer.StartAsync(Faults.OffsetApi(100, (ctx, _, _) => bucket.TryTake() ? null : Faults.TooManySeconds(ctx, 1)));
 
-        var (pages, error) = await new UnlimitedRows(server.Options).UntilErrorAsync(new Shard("a")).Within();
+        var (pages, error) = await new UnlimitedRows(server.Options).PagesUntilErrorAsync(new Shard("a")).Within();
 
         Assert.Equal(ExtractionErrorKind.RateLimited, error.Kind);
         Assert.InRange(pages.Count, R, 99);

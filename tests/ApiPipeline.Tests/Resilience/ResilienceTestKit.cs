@@ -309,37 +309,6 @@ public static class Wait
 
 public static class Extract
 {
-    /// <summary>Reads every page, or rethrows the first failure.</summary>
-    public static async Task<List<Page<TOut>>> PagesAsync<TIn, TOut>(this IExtractor<TIn, TOut> extractor, TIn input, PageCheckpoint? resumeFrom = null)
-    {
-        var pages = new List<Page<TOut>>();
-        await foreach (var page in extractor.ExtractPagesAsync(input, resumeFrom))
-        {
-            pages.Add(page);
-        }
-
-        return pages;
-    }
-
-    /// <summary>Reads pages until one fails; returns the pages before it and the failure.</summary>
-    public static async Task<(List<Page<TOut>> Pages, ExtractionException Error)> UntilErrorAsync<TIn, TOut>(this IExtractor<TIn, TOut> extractor, TIn input)
-    {
-        var pages = new List<Page<TOut>>();
-        try
-        {
-            await foreach (var page in extractor.ExtractPagesAsync(input))
-            {
-                pages.Add(page);
-            }
-        }
-        catch (ExtractionException ex)
-        {
-            return (pages, ex);
-        }
-
-        throw new Xunit.Sdk.XunitException($"Expected an ExtractionException, but the extraction ended normally after {pages.Count} page(s).");
-    }
-
     public static long[] Ids(this IEnumerable<Page<Row>> pages) => [.. pages.SelectMany(p => p.Records.ToArray()).Select(r => r.Id)];
 
     public static long[] Range(long from, long to) => [.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => (long)i)];

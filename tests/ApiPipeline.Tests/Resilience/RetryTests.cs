@@ -72,7 +72,7 @@ public sealed class RetryTests
     {
         await using var server = await FaultServer.StartAsync((ctx, _) => Faults.SlowBody(ctx, Faults.Page(1, 3), TimeSpan.FromSeconds(5)));
 
-        var (pages, ex) = await new TimedRows(server.Options).UntilErrorAsync(Input).Within();
+        var (pages, ex) = await new TimedRows(server.Options).PagesUntilErrorAsync(Input).Within();
 
         Assert.Empty(pages);
         Assert.Equal(ExtractionErrorKind.Timeout, ex.Kind);
@@ -98,7 +98,7 @@ public sealed class RetryTests
         {
             await using var server = await FaultServer.StartAsync((ctx, _) => fault(ctx));
 
-            var (_, ex) = await new RetryingRows(server.Options).UntilErrorAsync(Input).Within();
+            var (_, ex) = await new RetryingRows(server.Options).PagesUntilErrorAsync(Input).Within();
 
             Assert.Equal(kind, ex.Kind);
             Assert.Equal(1, ex.Attempts);
@@ -111,7 +111,7 @@ public sealed class RetryTests
     {
         await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 502, "bad gateway") : null));
 
-        var (pages, ex) = await new RetryingRows(server.Options).UntilErrorAsync(Input).Within();
+        var (pages, ex) = await new RetryingRows(server.Options).PagesUntilErrorAsync(Input).Within();
 
         Assert.Equal(Extract.Range(1, 3), pages.Ids());
         Assert.Equal(ExtractionErrorKind.HttpStatus, ex.Kind);
@@ -212,7 +212,7 @@ public sealed class RetryTests
         await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 6 && limited ? Faults.TooManySeconds(ctx, 3600) : null));
         var extractor = new RetryingRows(server.Options);
 
-        var (pages, ex) = await extractor.UntilErrorAsync(Input).Within();
+        var (pages, ex) = await extractor.PagesUntilErrorAsync(Input).Within();
 
         Assert.Equal(Extract.Range(1, 6), pages.Ids());
         Assert.Equal(ExtractionErrorKind.RateLimited, ex.Kind);
@@ -234,8 +234,8 @@ public sealed class RetryTests
     {
         await using var server = await FaultServer.StartAsync((ctx, i) => i == 1 ? Faults.TooManySeconds(ctx, 2) : Faults.Status(ctx, 500));
 
-        var (_, limited) = await new PlainRows(server.Options).UntilErrorAsync(Input).Within();
-        var (_, failed) = await new PlainRows(server.Options).UntilErrorAsync(Input).Within();
+        var (_, limited) = await new PlainRows(server.Options).PagesUntilErrorAsync(Input).Within();
+        var (_, failed) = await new PlainRows(server.Options).PagesUntilErrorAsync(Input).Within();
 
         Assert.Equal(ExtractionErrorKind.RateLimited, limited.Kind);
         Assert.Equal(TimeSpan.FromSeconds(2), limited.RetryAfter);
@@ -259,7 +259,7 @@ public sealed class RetryTests
             },
         };
 
-        var (_, ex) = await new RetryingRows(options).UntilErrorAsync(Input).Driving(clock, TimeSpan.FromSeconds(1));
+        var (_, ex) = await new RetryingRows(options).PagesUntilErrorAsync(Input).Driving(clock, TimeSpan.FromSeconds(1));
 
         Assert.Equal(ExtractionErrorKind.Timeout, ex.Kind);
         Assert.Contains("total timeout of 10s", ex.Message, StringComparison.Ordinal);
