@@ -227,9 +227,9 @@ internal sealed class DeadLetterWriter
         var batch = lines.AsSpan();
         foreach (var range in batch.Split((byte)'\n'))
         {
-            if (!batch[range].IsEmpty && JsonSerializer.Deserialize(batch[range], RuntimeJsonContext.Default.DeadLetterEntry) is { } entry)
+            if (!batch[range].IsEmpty && ExtractorOf(batch[range]) is { } extractor)
             {
-                Instruments.DeadLettered(owner, entry.Extractor);
+                Instruments.DeadLettered(owner, extractor);
             }
         }
 
@@ -290,6 +290,19 @@ internal sealed class DeadLetterWriter
         using (await DeadLetterFileLock.AcquireAsync(prepared.FinalPath, cancellationToken).ConfigureAwait(false))
         {
             return await AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The extractor an entry names; <see langword="null"/> for a line that is not an entry, which is then in the file but not counted.</summary>
+    private static string? ExtractorOf(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry)?.Extractor;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
