@@ -44,6 +44,9 @@ internal static class HarnessCommand
     /// <summary>"JIT" or "Native AOT". (PublishAot in the csproj turns IsDynamicCodeSupported off under the JIT too, so ask the JIT.)</summary>
     private static string Runtime => (System.Runtime.JitInfo.GetCompiledMethodCount() > 0 ? "JIT" : "Native AOT") + ", " + RuntimeInformation.FrameworkDescription;
 
+    /// <summary>A run using more than this multiple of its client's median CPU in the cell is reported as possibly disturbed.</summary>
+    private const double DisturbedCpu = 1.3;
+
     private static async Task<int> CompareAsync(HarnessOptions o, string root, HarnessResults results)
     {
         await using var server = await LoadServer.StartAsync(new LoadServerOptions
@@ -149,6 +152,7 @@ internal static class HarnessCommand
 
                 var summary = Summarize(scenario, pageSize, o.Records, rows, ratios, verification);
                 results.Summaries.Add(summary);
+                WarnAboutDisturbedRuns(rows);
                 if (ratios.Count > 0)
                 {
                     Console.WriteLine($"   => baseline {summary.BaselineRecordsPerSecond:N0} rec/s, generated {summary.GeneratedRecordsPerSecond:N0} rec/s, " +
@@ -295,6 +299,23 @@ internal static class HarnessCommand
             ? new ClientReport { Impl = impl, Scenario = scenario, PageSize = pageSize, Status = "failed", Error = $"no RESULT line (exit code {(child.HasExited ? child.ExitCode : -1)}): {Tail(errors + output)}" }
             : JsonSerializer.Deserialize(line[ClientCommand.ResultPrefix.Length..], ReportJson.Default.ClientReport)!;
         return new RunRow(round, report, (self.TotalProcessorTime - serverCpu).TotalSeconds, server.Requests - requests, server.Rejected429 - rejected, server.Injected5xx - failed, wall.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Names the runs of a cell whose own CPU time is far above that client's median in the cell: on the project's VM a client now
+    /// and then runs 1.5–2× slower in its own CPU for no reason of its own (docs/performance.md, Finding 17), which moves that
+    /// round's ratio by as much. The ratios still include such a run; the note says which cell to run again.
+    /// </summary>
+    private static void WarnAboutDisturbedRuns(List<RunRow> rows)
+    {
+        foreach (var runs in rows.Where(r => r.Report.Status == "ok").GroupBy(r => r.Report.Impl))
+        {
+            double median = Median([.. runs.Select(r => r.Report.RunCpuSeconds)]);
+            foreach (var run in runs.Where(r => r.Report.RunCpuSeconds > DisturbedCpu * median))
+            {
+                Console.WriteLine($"   note: round {run.Round} {run.Report.Impl} used {run.Report.RunCpuSeconds:0.00} s of CPU, {run.Report.RunCpuSeconds / median:0.00}x its median in this cell: a disturbed run? Run the cell again before trusting its ratio.");
+            }
+        }
     }
 
     /// <summary>Checks the outputs of one round (the digests of the clients that succeeded) against each other and the record count.</summary>
