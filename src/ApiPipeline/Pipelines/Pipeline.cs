@@ -127,7 +127,21 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         long started = clock.GetTimestamp();
         var run = new RunCounters();
         var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath, Id);
-        var checkpointer = await RunCheckpointer<TIn, TOut>.OpenAsync(Id, _extractor, _output, _options, deadLetter, cancellationToken).ConfigureAwait(false);
+        RunCheckpointer<TIn, TOut> checkpointer;
+        try
+        {
+            checkpointer = await RunCheckpointer<TIn, TOut>.OpenAsync(Id, _extractor, _output, _options, deadLetter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The run could not start (its options, state or output could not be read or recovered): the caller gets the error, and
+            // the status says so instead of still showing the previous run's.
+            var now = clock.GetUtcNow();
+            var ended = ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? PipelineStatus.Cancelled : PipelineStatus.Failed;
+            Transition(new PipelineState(Id, ended, StartedAt: now, FinishedAt: now, LastError: ex.Message));
+            throw;
+        }
+
         Volatile.Write(ref _live, null); // a run that threw before it ended leaves its sink: its counts are not this run's
         Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow()));
         using var span = Instruments.StartSpan("apipipeline.run");

@@ -164,6 +164,42 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task A_run_that_cannot_read_its_state_throws_and_its_status_says_it_failed()
+    {
+        var (table, input) = Table("inc-unreadable");
+        table.Add(5, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes" });
+        var pipeline = new Pipeline<Scenario, Change>("changes", Extractor(), output, new PipelineOptions { StateStore = new UnreadableStore(store) });
+
+        var error = await Assert.ThrowsAsync<StateStoreException>(() => pipeline.ExecuteAsync(input));
+
+        var status = pipeline.GetStatus();
+        Assert.Equal(PipelineStatus.Failed, status.Status);
+        Assert.Equal(error.Message, status.LastError);
+        Assert.NotNull(status.FinishedAt);
+        Assert.Empty(Api.RequestsTo("/inc-unreadable/")); // nothing was asked for
+    }
+
+    /// <summary>A state store whose reads fail, as an unreachable or corrupt database does.</summary>
+    private sealed class UnreadableStore(IStateStore inner) : IStateStore
+    {
+        public string Location => inner.Location;
+
+        public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default) => throw Unreadable();
+
+        public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> GetScopeAsync(string scope, CancellationToken cancellationToken = default) => throw Unreadable();
+
+        public ValueTask<IReadOnlyList<string>> GetScopesAsync(string prefix = "", CancellationToken cancellationToken = default) => throw Unreadable();
+
+        public ValueTask CommitAsync(StateChange change, CancellationToken cancellationToken = default) => inner.CommitAsync(change, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private StateStoreException Unreadable() => new($"The state store at '{Location}' cannot be read: disk unreadable.");
+    }
+
+    [Fact]
     public async Task A_state_save_that_fails_after_the_batch_was_prepared_loses_nothing()
     {
         var (table, input) = Table("inc-savefail");
