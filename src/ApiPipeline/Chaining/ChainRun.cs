@@ -143,7 +143,7 @@ internal sealed class ChainRun : IDisposable
     /// <returns>The dead-letter file, when entries were appended to it.</returns>
     public static async ValueTask<string?> RollForwardDeadLettersAsync(ChainStateStore state, string chainId, CancellationToken cancellationToken)
         => await state.GetDeadLettersAsync(cancellationToken).ConfigureAwait(false) is { } letters
-           && await DeadLetterWriter.RecoverAsync(letters, chainId, cancellationToken).ConfigureAwait(false)
+           && await DeadLetterWriter.RollForwardAsync(letters, chainId, cancellationToken).ConfigureAwait(false)
             ? letters.FinalPath
             : null;
 

@@ -51,8 +51,7 @@ internal sealed class LateRecordLetters<TOut>
     {
         foreach (var entry in _page)
         {
-            _writer.Hold(entry);
-            Instruments.DeadLettered(_pipeline, _extractor);
+            _writer.Hold(entry); // counted in the metric when the writer appends it to the file
         }
 
         Written += _page.Count;

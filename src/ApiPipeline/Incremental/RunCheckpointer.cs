@@ -98,7 +98,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
             }
             else
             {
-                await DeadLetterWriter.RecoverAsync(letters, pipelineId, cancellationToken).ConfigureAwait(false);
+                await DeadLetterWriter.RollForwardAsync(letters, pipelineId, cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -88,8 +88,7 @@ internal sealed class DeadLetterWriter
     private const string TempSuffix = ".tmp";
 
     private readonly Lock _lock = new();
-    private readonly List<(byte[] Line, string Extractor)> _held = [];
-    private readonly List<string> _recorded = [];
+    private readonly List<byte[]> _held = [];
     private readonly string _owner;
     private readonly string _tempPrefix;
     private int _prepared;
@@ -127,7 +126,7 @@ internal sealed class DeadLetterWriter
         var line = Line(entry);
         lock (_lock)
         {
-            _held.Add((line, entry.Extractor));
+            _held.Add(line);
         }
     }
 
@@ -140,7 +139,7 @@ internal sealed class DeadLetterWriter
         byte[][] lines;
         lock (_lock)
         {
-            lines = [.. _held.Select(held => held.Line)];
+            lines = [.. _held];
         }
 
         _prepared = lines.Length;
@@ -170,70 +169,30 @@ internal sealed class DeadLetterWriter
     {
         lock (_lock)
         {
-            _recorded.AddRange(_held.Take(_prepared).Select(held => held.Extractor));
             _held.RemoveRange(0, _prepared);
         }
 
         _prepared = 0;
     }
 
-    /// <summary>
-    /// Makes recorded entries visible (<see cref="RollForwardAsync"/>) and counts them in <see cref="ApiPipelineMetrics.DeadLettered"/>:
-    /// an entry counts once it is in the file, so one that is made again (its page read again after a failed commit) counts once.
-    /// </summary>
+    /// <summary>Makes recorded entries visible and counts them (<see cref="RollForwardAsync"/>).</summary>
     public async ValueTask CompleteAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
-        await RollForwardAsync(prepared, cancellationToken).ConfigureAwait(false);
+        await RollForwardAsync(prepared, _owner, cancellationToken).ConfigureAwait(false);
         Written = true;
-        string[] appended;
-        lock (_lock)
-        {
-            appended = [.. _recorded];
-            _recorded.Clear();
-        }
-
-        foreach (string extractor in appended)
-        {
-            Instruments.DeadLettered(_owner, extractor);
-        }
     }
 
     /// <summary>
-    /// Appends the entries an interrupted run recorded but did not append (<see cref="RecoverAsync(PreparedDeadLetters, string, CancellationToken)"/>);
-    /// if there were any and they went to this writer's file, the writer counts as having written to it (the run's result names the file).
+    /// Appends the entries an interrupted run recorded but did not append (<see cref="RollForwardAsync"/>); if there were any and they
+    /// went to this writer's file, the writer counts as having written to it (the run's result names the file).
     /// </summary>
     public async ValueTask RecoverAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
-        if (await RecoverAsync(prepared, _owner, cancellationToken).ConfigureAwait(false)
+        if (await RollForwardAsync(prepared, _owner, cancellationToken).ConfigureAwait(false)
             && string.Equals(System.IO.Path.GetFullPath(prepared.FinalPath), System.IO.Path.GetFullPath(Path), StringComparison.Ordinal))
         {
             Written = true;
         }
-    }
-
-    /// <summary>
-    /// Start-up recovery of <paramref name="owner"/> (a pipeline's or a chain's id): appends a batch an interrupted run recorded but
-    /// did not append (<see cref="RollForwardAsync"/>) and counts its entries in <see cref="ApiPipelineMetrics.DeadLettered"/>, as
-    /// <see cref="CompleteAsync"/> would have: the interrupted run counted none of them, since it counts an entry once it is in the file.
-    /// </summary>
-    /// <returns>Whether the batch was still to be appended.</returns>
-    public static async ValueTask<bool> RecoverAsync(PreparedDeadLetters prepared, string owner, CancellationToken cancellationToken)
-    {
-        if (await RollForwardAsync(prepared, cancellationToken).ConfigureAwait(false) is not { } lines)
-        {
-            return false;
-        }
-
-        var batch = lines.AsSpan();
-        foreach (var range in batch.Split((byte)'\n'))
-        {
-            if (!batch[range].IsEmpty && ExtractorOf(batch[range]) is { } extractor)
-            {
-                Instruments.DeadLettered(owner, extractor);
-            }
-        }
-
-        return true;
     }
 
     /// <summary>Commits the held entries at once, for a run without a state store (nothing to record them in).</summary>
@@ -282,15 +241,37 @@ internal sealed class DeadLetterWriter
     /// Appends a prepared batch of entries to the dead-letter file, flushed to disk, then deletes its temporary file. Idempotent: with
     /// the temporary file gone the batch is in the file already; if a crash cut an earlier append short, the lines found at the noted
     /// length are the batch's first ones and only the rest is written.
+    /// <para>
+    /// Each entry appended counts once in <see cref="ApiPipelineMetrics.DeadLettered"/> for <paramref name="owner"/> (a pipeline's or a
+    /// chain's id), under the extractor its line names: an entry counts when it is in the file, so one made again (its page read again
+    /// after a failed commit) counts once, and one that start-up recovery appends for an interrupted run counts then.
+    /// </para>
     /// </summary>
-    /// <returns>The batch's lines, or <see langword="null"/> when it was in the file already (its temporary file was gone).</returns>
-    public static async ValueTask<byte[]?> RollForwardAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
+    /// <returns>Whether the batch was still to be appended (its temporary file was there).</returns>
+    public static async ValueTask<bool> RollForwardAsync(PreparedDeadLetters prepared, string owner, CancellationToken cancellationToken)
     {
+        byte[]? lines;
         // Pipelines and chains of this and other processes may share a dead-letter file, and `replay` rewrites it: one at a time.
         using (await DeadLetterFileLock.AcquireAsync(prepared.FinalPath, cancellationToken).ConfigureAwait(false))
         {
-            return await AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
+            lines = await AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
         }
+
+        if (lines is null)
+        {
+            return false;
+        }
+
+        var batch = lines.AsSpan();
+        foreach (var range in batch.Split((byte)'\n'))
+        {
+            if (!batch[range].IsEmpty && ExtractorOf(batch[range]) is { } extractor)
+            {
+                Instruments.DeadLettered(owner, extractor);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The extractor an entry names; <see langword="null"/> for a line that is not an entry, which is then in the file but not counted.</summary>

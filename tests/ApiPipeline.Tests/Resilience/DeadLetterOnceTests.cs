@@ -155,15 +155,15 @@ public sealed class DeadLetterOnceTests
             file.Write(batch, 0, batch.Length - 10);
         }
 
-        await DeadLetterWriter.RollForwardAsync(prepared, CancellationToken.None);
+        await DeadLetterWriter.RollForwardAsync(prepared, "rows", CancellationToken.None);
         string expected = "{\"earlier\":true}\n" + System.Text.Encoding.UTF8.GetString(batch);
         Assert.Equal(expected, await File.ReadAllTextAsync(path));
         Assert.False(File.Exists(prepared.TempPath));
 
         // A crash after the append but before the temporary file was deleted: rolling forward again adds nothing.
         await File.WriteAllBytesAsync(prepared.TempPath, batch);
-        await DeadLetterWriter.RollForwardAsync(prepared, CancellationToken.None);
-        await DeadLetterWriter.RollForwardAsync(prepared, CancellationToken.None);
+        await DeadLetterWriter.RollForwardAsync(prepared, "rows", CancellationToken.None);
+        await DeadLetterWriter.RollForwardAsync(prepared, "rows", CancellationToken.None);
         Assert.Equal(expected, await File.ReadAllTextAsync(path));
     }
 
@@ -179,7 +179,7 @@ public sealed class DeadLetterOnceTests
 
         // What another process holds while it appends, or while `replay` reads and rewrites the file.
         var held = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        var append = DeadLetterWriter.RollForwardAsync(prepared, CancellationToken.None).AsTask();
+        var append = DeadLetterWriter.RollForwardAsync(prepared, "rows", CancellationToken.None).AsTask();
         await Task.Delay(300);
         Assert.False(append.IsCompleted);
         Assert.False(File.Exists(path));

@@ -123,7 +123,7 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
                     Directory.EnumerateFiles(_dir.Path, "changes.dead-letter.jsonl.*.tmp").Sum(f => File.ReadAllLines(f).Length)));
                 deadLetteredAtCommit.Add(pipeline!.GetStatus().DeadLettered);
             });
-            pipeline = new Pipeline<Scenario, Change>("changes", extractor, observed, new PipelineOptions { StateStore = store, DeadLetterPath = deadLetter });
+            pipeline = new Pipeline<Scenario, Change>("late-dl", extractor, observed, new PipelineOptions { StateStore = store, DeadLetterPath = deadLetter });
             return await pipeline.ExecuteAsync(input);
         }
 
@@ -135,6 +135,7 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
 
         // Two records show up late: inside the 5-minute lag window, but older than the watermark (minute 19) minus 2 minutes.
         table.Add(2, TimeSpan.FromSeconds(1), ChangeTable.T0.AddMinutes(15).AddSeconds(30));
+        using var appended = new DeadLetterMetric("late-dl");
         var second = await Run();
 
         Assert.Equal(PipelineStatus.Succeeded, second.Status);
@@ -142,6 +143,7 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
         Assert.Equal(2, second.DeadLettered);
         Assert.Equal(0, second.Records);
         Assert.Equal(deadLetter, second.DeadLetterFile);
+        Assert.Equal(2, appended.Count); // once each, when appended to the file
         Assert.Equal((0, 2), linesAtCommit[0]); // on disk (not yet in the file) when the first batch of the run (the page that held them) was prepared
         Assert.Equal(2, deadLetteredAtCommit[0]); // and counted in the live status as soon as their page ended, not only at the end
         Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*.tmp"));
