@@ -20,8 +20,8 @@ internal readonly record struct OutputDigest(long Lines, long Bytes, ulong HashS
             return default;
         }
 
-        // Pooled: a new 4 MiB array per digest set off a background collection in the harness (which is also the server) during
-        // every other client run (docs/performance.md, Finding 16).
+        // Pooled: a new 4 MiB array per digest goes on the large object heap of the harness, which is also the server, and can set
+        // off a collection there while the next client runs (docs/performance.md, Finding 16).
         byte[] buffer = ArrayPool<byte>.Shared.Rent(4 << 20);
         try
         {
