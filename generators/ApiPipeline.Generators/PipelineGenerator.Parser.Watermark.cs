@@ -23,9 +23,12 @@ public sealed partial class PipelineGenerator
         /// The watermark's initializers, or <see langword="null"/> without <c>[Watermark]</c>. A timestamp field (<c>DateTimeOffset</c>,
         /// <c>DateTime</c>) takes durations; a whole-number field (<c>long</c>, <c>int</c>) takes its <c>Lag</c>, <c>AllowedLateness</c> and
         /// <c>Initial</c> as numbers. A field of another type, a missing key or a number that does not parse adds APP0007.
+        /// <paramref name="path"/> leads from the record to <paramref name="record"/>'s members (<c>Fields.</c> for a passthrough
+        /// extractor's <c>RawRecord&lt;TFields&gt;</c>, else empty): the watermark's <c>Field</c> is the record member path it follows.
         /// </summary>
-        private static ImmutableEquatableArray<PropertyInit>? ParseWatermark(INamedTypeSymbol type, ITypeSymbol record, string name, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, string access)
+        private static ImmutableEquatableArray<PropertyInit>? ParseWatermark(INamedTypeSymbol type, ITypeSymbol record, string name, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, string path)
         {
+            string access = "r." + path;
             var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == WatermarkAttributeName);
             if (attribute is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string field)
             {
@@ -60,7 +63,7 @@ public sealed partial class PipelineGenerator
             string memberName = member!.Value.Name;
             var inits = new List<PropertyInit>
             {
-                new("Field", SymbolDisplay.FormatLiteral(memberName, quote: true)),
+                new("Field", SymbolDisplay.FormatLiteral(path + memberName, quote: true)),
                 new("Read", read),
             };
             if (numeric)

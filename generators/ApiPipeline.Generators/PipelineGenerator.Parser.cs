@@ -130,7 +130,7 @@ public sealed partial class PipelineGenerator
             var rawFields = outputType is INamedTypeSymbol { IsGenericType: true } raw && raw.OriginalDefinition.ToDisplayString() == RawRecordName
                 ? raw.TypeArguments[0]
                 : null;
-            var watermark = ParseWatermark(type, rawFields ?? outputType, name, diagnostics, cancellationToken, rawFields is null ? "r." : "r.Fields.");
+            var watermark = ParseWatermark(type, rawFields ?? outputType, name, diagnostics, cancellationToken, rawFields is null ? "" : "Fields.");
             var pagination = PaginationInits(type).ToImmutableEquatableArray();
             var timeWindows = ParseTimeWindows(type, watermark, pagination, name, diagnostics, cancellationToken);
             if (diagnostics.Count > 0)

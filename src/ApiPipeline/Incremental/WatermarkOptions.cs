@@ -29,7 +29,7 @@ public sealed record WatermarkOptions<T>
     /// <summary>The default <see cref="AllowedLateness"/> of a timestamp watermark: 30 minutes.</summary>
     public static readonly TimeSpan DefaultAllowedLateness = TimeSpan.FromMinutes(30);
 
-    /// <summary>The watermark field's name, for messages and state.</summary>
+    /// <summary>The record member the watermark follows, as a path from the record (<c>UpdatedAt</c>; <c>Fields.UpdatedAt</c> for a passthrough <see cref="RawRecord{TFields}"/>), for messages and configuration checks.</summary>
     public required string Field { get; init; }
 
     /// <summary>

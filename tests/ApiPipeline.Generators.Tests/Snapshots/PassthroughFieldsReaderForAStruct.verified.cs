@@ -25,7 +25,7 @@ namespace Demo
             },
             Watermark = new global::ApiPipeline.WatermarkOptions<global::ApiPipeline.RawRecord<global::Demo.Keys>>
             {
-                Field = "UpdatedAt",
+                Field = "Fields.UpdatedAt",
                 Read = static r => r.Fields.UpdatedAt,
                 Key = static r => r.Fields.Id.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture),
             },

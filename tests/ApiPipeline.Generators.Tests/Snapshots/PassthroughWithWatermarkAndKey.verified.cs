@@ -35,7 +35,7 @@ namespace Demo
             },
             Watermark = new global::ApiPipeline.WatermarkOptions<global::ApiPipeline.RawRecord<global::Demo.IssueKeys>>
             {
-                Field = "UpdatedAt",
+                Field = "Fields.UpdatedAt",
                 Read = static r => r.Fields.UpdatedAt,
                 Param = "since",
                 Lag = global::ApiPipeline.Duration.Parse("5m"),

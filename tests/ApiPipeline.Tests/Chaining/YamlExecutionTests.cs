@@ -217,6 +217,14 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
             ApiPipelineRegistry.Instance));
         Assert.Equal((4L, 1L), (other.Line, other.Column));
         Assert.Contains("has no [Watermark]", other.Message, StringComparison.Ordinal);
+
+        // A passthrough record's date members are fields.<member>; only the one its [Watermark] names will do.
+        static string Dated(string member) => $"pipeline_id: p\nextractor:\n  class: RawDatedChanges\nwatermark:\n  field: fields.{member}\n";
+        var wrong = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(Dated("created_at"), "p.yaml", ApiPipelineRegistry.Instance));
+        Assert.Equal((5L, 10L), (wrong.Line, wrong.Column));
+        Assert.Contains("watermark field 'fields.created_at' is not the field the [Watermark] of extractor 'RawDatedChanges' follows ('Fields.UpdatedAt')", wrong.Message, StringComparison.Ordinal);
+        var right = PipelineConfig.Parse(Dated("updated_at"), "p.yaml", ApiPipelineRegistry.Instance);
+        Assert.Equal("Fields.UpdatedAt", right.Watermark!.Field);
     }
 
     /// <summary>Batch mistakes: the text replaced in <see cref="BatchedYaml"/>, where the error points and its message.</summary>

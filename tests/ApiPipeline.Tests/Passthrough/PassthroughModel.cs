@@ -8,6 +8,9 @@ public sealed record RawItemKeys([property: JsonRequired] long Id, DateTimeOffse
 /// <summary>The fields a passthrough change pipeline needs: key and watermark.</summary>
 public sealed record ChangeKeys([property: Key] long Id, DateTimeOffset UpdatedAt);
 
+/// <summary>Key fields with two dates, only one of which the watermark follows.</summary>
+public sealed record DatedChangeKeys([property: Key] long Id, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
 /// <summary>A level read through its metadata (an enum), not by a direct getter.</summary>
 public enum Level
 {
@@ -61,6 +64,7 @@ public readonly record struct ReadonlyStructKeys([property: Key] long Id, DateTi
 
 [JsonSerializable(typeof(RawItemKeys))]
 [JsonSerializable(typeof(ChangeKeys))]
+[JsonSerializable(typeof(DatedChangeKeys))]
 [JsonSerializable(typeof(RichKeys))]
 [JsonSerializable(typeof(StructKeys))]
 [JsonSerializable(typeof(ReadonlyStructKeys))]
@@ -91,6 +95,12 @@ public sealed partial class RawLinkItems : IExtractor<Scenario, RawRecord<RawIte
 [Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
 [Watermark(nameof(ChangeKeys.UpdatedAt), Param = "since", Lag = "5m", AllowedLateness = "2m")]
 public sealed partial class RawChanges : IExtractor<Scenario, RawRecord<ChangeKeys>>;
+
+/// <summary>Passthrough changes with a creation and an update date; the watermark follows the update.</summary>
+[Extractor("http://localhost", "/{name}/changes", Json = typeof(PassthroughJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Watermark(nameof(DatedChangeKeys.UpdatedAt), Param = "since", Lag = "5m")]
+public sealed partial class RawDatedChanges : IExtractor<Scenario, RawRecord<DatedChangeKeys>>;
 
 /// <summary>Passthrough of <see cref="RichKeys"/> under snake_case names.</summary>
 [Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]

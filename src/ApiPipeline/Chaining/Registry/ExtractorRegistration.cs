@@ -37,7 +37,7 @@ public abstract class ExtractorRegistration
     /// <summary>The resilience settings of the extractor's attributes.</summary>
     public abstract ResilienceOptions Resilience { get; }
 
-    /// <summary>The record member the extractor's <c>[Watermark]</c> follows, or <see langword="null"/> when it has none.</summary>
+    /// <summary>The record member path the extractor's <c>[Watermark]</c> follows (as in <see cref="TypeShape.Members"/>: <c>Fields.UpdatedAt</c> for a passthrough extractor), or <see langword="null"/> when it has none.</summary>
     public abstract string? WatermarkField { get; }
 
     /// <summary>Creates the extractor (an <see cref="IExtractor{TIn, TOut}"/>).</summary>

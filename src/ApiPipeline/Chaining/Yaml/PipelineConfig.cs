@@ -136,12 +136,9 @@ public static class PipelineConfig
                 throw doc.Error(watermarkNode.Key, $"extractor '{registration.Name}' has no [Watermark] (which names the request parameter the watermark is sent as); add [Watermark(nameof({registration.Output.TypeName}.{registration.Output.Members[member].Name}), Param = \"…\")] to it");
             }
 
-            // A passthrough extractor's [Watermark] names a member of its TFields, which the file reaches as fields.<member>.
-            var records = registration.Output.Type;
-            string follows = records.IsGenericType && records.GetGenericTypeDefinition() == typeof(RawRecord<>) ? "Fields." + declared : declared;
-            if (!string.Equals(follows, registration.Output.Members[member].Name, StringComparison.Ordinal))
+            if (!string.Equals(declared, registration.Output.Members[member].Name, StringComparison.Ordinal))
             {
-                throw doc.Error(fieldNode, $"watermark field '{field}' is not the field the [Watermark] of extractor '{registration.Name}' follows ('{follows}')");
+                throw doc.Error(fieldNode, $"watermark field '{field}' is not the field the [Watermark] of extractor '{registration.Name}' follows ('{declared}')");
             }
 
             TimeSpan? window = fields.TryGetValue("window_size", out var windowNode) ? doc.Duration(windowNode.Value, "window_size") : null;
