@@ -135,13 +135,11 @@ public sealed partial class PipelineGenerator
 
             for (int i = 0; i < fields.Count; i++)
             {
-                if (fields[i].Assign is RawAssignKind.Assignment or RawAssignKind.With)
+                if (fields[i].Assign == RawAssignKind.Assignment)
                 {
                     w.Line();
                     w.Open($"if ((seen & {Mask(1UL << i)}) != 0)");
-                    w.Line(fields[i].Assign == RawAssignKind.With
-                        ? $"fields = fields with {{ {fields[i].Member} = {Argument(fields[i], i)} }};"
-                        : $"fields.{fields[i].Member} = {Argument(fields[i], i)};");
+                    w.Line($"fields.{fields[i].Member} = {Argument(fields[i], i)};");
                     w.Close();
                 }
             }

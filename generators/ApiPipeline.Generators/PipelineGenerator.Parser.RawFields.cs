@@ -15,9 +15,8 @@ public sealed partial class PipelineGenerator
     /// Reads a passthrough extractor's <c>TFields</c> into a <see cref="RawFieldsSpec"/>: the members System.Text.Json would set, their
     /// JSON names, how each is read and assigned. Returns <see langword="null"/> (the runtime then reads the fields with the context's
     /// metadata) for anything the generated reader does not reproduce exactly: case-insensitive or non-default reading options,
-    /// converters, number handling, extension data, polymorphism, init-only members of a class that are neither required nor
-    /// constructor parameters, ref structs, more than 64 members. A struct is read like a class, with System.Text.Json's rule for its
-    /// constructor; its init-only members are set with a <c>with</c> expression (a copy of the struct, no allocation).
+    /// converters, number handling, extension data, polymorphism, ref structs, more than 64 members. A struct is read like a class,
+    /// with System.Text.Json's rule for its constructor.
     /// </content>
     internal static partial class Parser
     {
@@ -134,12 +133,7 @@ public sealed partial class PipelineGenerator
                     continue; // read-only: System.Text.Json does not read it either
                 }
 
-                if (setter.IsInitOnly && !initializer && !type.IsValueType)
-                {
-                    return null; // a class's init-only member set only when present would need the setter outside an initializer
-                }
-
-                var assign = initializer ? RawAssignKind.Initializer : setter.IsInitOnly ? RawAssignKind.With : RawAssignKind.Assignment;
+                var assign = initializer || setter.IsInitOnly ? RawAssignKind.Initializer : RawAssignKind.Assignment;
                 specs.Add(Field(property, assign, required, "default"));
             }
 

@@ -46,14 +46,14 @@ internal enum RawAssignKind
     /// <summary>Passed to the constructor.</summary>
     Constructor,
 
-    /// <summary>A required property, set in the object initializer.</summary>
+    /// <summary>
+    /// A required or init-only property, set in the object initializer: to its default when the record lacks it, as System.Text.Json's
+    /// generated metadata does (an absent init-only member does not keep its property initializer).
+    /// </summary>
     Initializer,
 
     /// <summary>A settable property, set after construction when the record has it.</summary>
     Assignment,
-
-    /// <summary>An init-only property of a struct, set after construction with a <c>with</c> expression when the record has it.</summary>
-    With,
 }
 
 /// <summary>One member of <c>TFields</c> that the generated reader reads.</summary>

@@ -161,22 +161,12 @@ namespace Demo
                     }
                 }
 
-                var fields = new global::Demo.Keys();
-
-                if ((seen & 0x1UL) != 0)
+                var fields = new global::Demo.Keys()
                 {
-                    fields = fields with { Id = value0 };
-                }
-
-                if ((seen & 0x2UL) != 0)
-                {
-                    fields = fields with { UpdatedAt = value1 };
-                }
-
-                if ((seen & 0x4UL) != 0)
-                {
-                    fields = fields with { Title = value2! };
-                }
+                    Id = value0,
+                    UpdatedAt = value1,
+                    Title = value2!,
+                };
 
                 return fields;
             }

@@ -144,6 +144,32 @@ public sealed class PassthroughFieldsReaderTests
     }
 
     [Fact]
+    public void A_class_of_init_only_properties_gets_a_generated_reader_that_fills_it_as_System_Text_Json_does()
+    {
+        var generated = RawInitItems.Definition.RecordTypeInfo();
+        Assert.NotNull(GeneratedReader(generated));
+        string[] records =
+        [
+            """{"id":1,"updated_at":"2026-01-01T10:00:00Z","title":"t","count":7}""",
+            """{"updated_at":"2026-01-02T00:00:00+02:00","extra":{"title":"no"},"id":2}""",
+            """{"id":3,"title":null,"count":null,"updated_at":"2026-01-03T00:00:00Z"}""",
+        ];
+
+        var read = Parse(generated, "[" + string.Join(",", records) + "]");
+
+        Assert.Equal(records.Length, read.Count);
+        for (int i = 0; i < records.Length; i++)
+        {
+            var expected = JsonSerializer.Deserialize(records[i], PassthroughJson.Default.InitKeys)!;
+            Assert.Equal((expected.Id, expected.UpdatedAt, expected.Title, expected.Count), (read[i].Fields.Id, read[i].Fields.UpdatedAt, read[i].Fields.Title, read[i].Fields.Count));
+        }
+
+        Assert.Equal((1L, "t", (int?)7), (read[0].Fields.Id, read[0].Fields.Title, read[0].Fields.Count));
+        Assert.Null(read[1].Fields.Title); // absent: the default, not the property initializer's value, as System.Text.Json sets it
+        Assert.Equal(records[1], read[1].ToString());
+    }
+
+    [Fact]
     public void Escaped_property_names_in_the_json_still_match()
     {
         var read = Parse(RawChanges.Definition.RecordTypeInfo(), """[{"\u0069d":1,"upd\u0061ted_at":"2026-01-01T00:00:00Z","updated_at_x":"no"}]""");

@@ -56,7 +56,22 @@ public record struct StructKeys([property: Key] long Id, DateTimeOffset UpdatedA
     public int Count { get; set; } = 5;
 }
 
-/// <summary>The same as a readonly record struct: its init-only members are set with <c>with</c> expressions.</summary>
+/// <summary>
+/// Fields as a class of init-only properties, the usual C# style for data. System.Text.Json's generated metadata sets every init-only
+/// member in the object initializer, so an absent one is its default: the property initializer does not survive.
+/// </summary>
+public sealed class InitKeys
+{
+    public long Id { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public string? Title { get; init; } = "untitled";
+
+    public int? Count { get; init; }
+}
+
+/// <summary>The same as a readonly record struct: its init-only members are set in its object initializer.</summary>
 public readonly record struct ReadonlyStructKeys([property: Key] long Id, DateTimeOffset UpdatedAt)
 {
     public string? Title { get; init; }
@@ -68,6 +83,7 @@ public readonly record struct ReadonlyStructKeys([property: Key] long Id, DateTi
 [JsonSerializable(typeof(RichKeys))]
 [JsonSerializable(typeof(StructKeys))]
 [JsonSerializable(typeof(ReadonlyStructKeys))]
+[JsonSerializable(typeof(InitKeys))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class PassthroughJson : JsonSerializerContext;
 
@@ -115,6 +131,10 @@ public sealed partial class RawPlainRichItems : IExtractor<Scenario, RawRecord<R
 [Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
 public sealed partial class RawStructItems : IExtractor<Scenario, RawRecord<StructKeys>>;
+
+/// <summary>Passthrough of <see cref="InitKeys"/>.</summary>
+[Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]
+public sealed partial class RawInitItems : IExtractor<Scenario, RawRecord<InitKeys>>;
 
 /// <summary>Passthrough of <see cref="ReadonlyStructKeys"/>.</summary>
 [Extractor("http://localhost", "/{name}/items", Json = typeof(PassthroughJson))]
