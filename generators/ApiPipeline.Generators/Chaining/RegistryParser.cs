@@ -56,7 +56,7 @@ internal static class RegistryParser
 
             var writable = creation?.Find(name);
             writeIndex[name] = members.Count;
-            members.Add(new ShapeMemberSpec(name, TypeOf(memberType), Symbols.Display(memberType), WriteOf(writable, creation), "value." + Symbols.Escape(name), Symbols.AllowsNull(memberType)));
+            members.Add(new ShapeMemberSpec(name, TypeOf(memberType), Symbols.Display(memberType), WriteOf(writable), "value." + Symbols.Escape(name), Symbols.AllowsNull(memberType)));
         }
 
         if (creation is not null)
@@ -64,7 +64,7 @@ internal static class RegistryParser
             foreach (var writable in creation.Writable.Where(w => !writeIndex.ContainsKey(w.Name) && Symbols.IsAccessibleInAssembly(w.Type)))
             {
                 writeIndex[writable.Name] = members.Count;
-                members.Add(new ShapeMemberSpec(writable.Name, TypeOf(writable.Type), Symbols.Display(writable.Type), WriteOf(writable, creation), null, Symbols.AllowsNull(writable.Type)));
+                members.Add(new ShapeMemberSpec(writable.Name, TypeOf(writable.Type), Symbols.Display(writable.Type), WriteOf(writable), null, Symbols.AllowsNull(writable.Type)));
             }
         }
 
@@ -137,14 +137,21 @@ internal static class RegistryParser
         return root is "System" or "Microsoft";
     }
 
-    private static int WriteOf(Writable? writable, Creation? creation)
-        => writable is null || !Writes(writable, creation!) ? 0 : writable.Required ? 1 : 2;
+    private static int WriteOf(Writable? writable)
+        => writable is null || !Writes(writable) ? 0 : writable.Required ? 1 : 2;
 
-    /// <summary>Whether a member can be given at creation: a parameter, a settable property, or an init-only one of a record or struct (<c>with</c>).</summary>
-    private static bool Writes(Writable writable, Creation creation)
-        => writable.Required || writable.Kind != WritableKind.Init || creation.IsRecord || creation.Type.IsValueType;
+    /// <summary>
+    /// Whether a member can be given at creation: a parameter, a settable property, or an init-only one whose declaring type the
+    /// generated code can name (its setter is called through an <c>[UnsafeAccessor]</c>).
+    /// </summary>
+    private static bool Writes(Writable writable)
+        => writable.Required || writable.Kind != WritableKind.Init || Symbols.IsAccessibleInAssembly(writable.Declarer!);
 
-    /// <summary>The body of <c>static values =&gt; …</c>: a constructor call, then the optional properties that were given.</summary>
+    /// <summary>
+    /// The body of <c>static values =&gt; …</c>: a constructor call, then the optional properties that were given. C# sets an init-only
+    /// property only in an initializer, which cannot leave out a member that was not given (it keeps its initializer's value), so those
+    /// are set through a local <c>[UnsafeAccessor]</c> to their setter: no reflection, no copy (a <c>with</c> would clone a record).
+    /// </summary>
     private static string? Create(ITypeSymbol type, Creation? creation, Dictionary<string, int> index)
     {
         if (creation is null || creation.Writable.Any(w => w.Required && !index.ContainsKey(w.Name)))
@@ -155,6 +162,7 @@ internal static class RegistryParser
         var arguments = new List<string>();
         var initializers = new List<string>();
         var after = new StringBuilder();
+        var setters = new StringBuilder();
         foreach (var writable in creation.Writable)
         {
             if (!index.TryGetValue(writable.Name, out int i))
@@ -173,12 +181,18 @@ internal static class RegistryParser
             {
                 initializers.Add($"{Symbols.Escape(writable.Name)} = {value}");
             }
-            else if (Writes(writable, creation))
+            else if (Writes(writable))
             {
-                string assign = writable.Kind == WritableKind.Set && !creation.IsRecord && !creation.Type.IsValueType
+                string byRef = type.IsValueType ? "ref " : string.Empty;
+                string assign = writable.Kind == WritableKind.Set
                     ? $"result.{Symbols.Escape(writable.Name)} = {value};"
-                    : $"result = result with {{ {Symbols.Escape(writable.Name)} = {value} }};";
+                    : $"Init{i}({byRef}result, {value});";
                 after.Append($" if (values[{i}] is not global::ApiPipeline.ShapeValue) {assign}");
+                if (writable.Kind == WritableKind.Init)
+                {
+                    setters.Append($" [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = {Conversions.Quote("set_" + writable.Name)})]"
+                        + $" static extern void Init{i}({byRef}{Symbols.FullName(writable.Declarer!)} instance, {Symbols.FullNameWithNullable(writable.Type)} value);");
+                }
             }
         }
 
@@ -188,7 +202,7 @@ internal static class RegistryParser
             created += $" {{ {string.Join(", ", initializers)} }}";
         }
 
-        return after.Length == 0 ? created : $"{{ var result = {created};{after} return result; }}";
+        return after.Length == 0 ? created : $"{{ var result = {created};{after} return result;{setters} }}";
     }
 
     private static string Cast(ITypeSymbol type, int index)

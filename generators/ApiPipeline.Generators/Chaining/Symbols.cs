@@ -151,12 +151,12 @@ internal static class Symbols
                 if (property is { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public, SetMethod.DeclaredAccessibility: Accessibility.Public }
                     && !covered.Contains(property.Name) && names.Add(property.Name))
                 {
-                    writable.Add(new Writable(property.Name, property.Type, property.SetMethod!.IsInitOnly ? WritableKind.Init : WritableKind.Set, property.IsRequired, null));
+                    writable.Add(new Writable(property.Name, property.Type, property.SetMethod!.IsInitOnly ? WritableKind.Init : WritableKind.Set, property.IsRequired, null) { Declarer = current });
                 }
             }
         }
 
-        return new Creation(named, constructor, writable, named.IsRecord);
+        return new Creation(named, constructor, writable);
     }
 
     /// <summary>A parameter's default value as a C# expression (<c>null</c>, <c>default</c>, a literal cast to the parameter's type).</summary>
@@ -189,10 +189,14 @@ internal enum WritableKind
 }
 
 /// <summary>A constructor parameter or settable property.</summary>
-internal sealed record Writable(string Name, ITypeSymbol Type, WritableKind Kind, bool Required, string? DefaultLiteral);
+internal sealed record Writable(string Name, ITypeSymbol Type, WritableKind Kind, bool Required, string? DefaultLiteral)
+{
+    /// <summary>For a property: the type that declares it (a base class for an inherited one).</summary>
+    public ITypeSymbol? Declarer { get; init; }
+}
 
 /// <summary>How an instance is created: a constructor and the writable members (its parameters first).</summary>
-internal sealed record Creation(INamedTypeSymbol Type, IMethodSymbol Constructor, List<Writable> Writable, bool IsRecord)
+internal sealed record Creation(INamedTypeSymbol Type, IMethodSymbol Constructor, List<Writable> Writable)
 {
     /// <summary>The writable member called <paramref name="name"/>: exact name first, then ignoring case.</summary>
     public Writable? Find(string name)

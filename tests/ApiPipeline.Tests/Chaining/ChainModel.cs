@@ -15,6 +15,17 @@ public sealed record Child(long Id, long ParentId, int Page);
 /// <summary>The child endpoint's input: the scenario and the parent's id.</summary>
 public sealed record ChildQuery(string Name, long ParentId);
 
+/// <summary>The child endpoint's input as a class of init-only properties, the usual C# style for options; unmapped ones keep their initializers.</summary>
+public sealed class ChildRequest
+{
+    public string Name { get; init; } = "";
+
+    public long ParentId { get; init; }
+
+    [Query("per_page")]
+    public int PerPage { get; init; } = 7;
+}
+
 /// <summary>The batch endpoint's input: the scenario and a comma-separated list of parent ids (<c>?ids=1,2,3</c>).</summary>
 public sealed record ChildBatch(string Name, [property: Query("ids")] string Ids);
 
@@ -51,6 +62,11 @@ public partial class RawParentItems : IExtractor<Scenario, RawRecord<ParentKeys>
 [Extractor("https://api.example.invalid", "/{name}/parents/{parent_id}/children", Json = typeof(ChainJson))]
 [Paginated(Pagination.PageNumber, RecordsPath = "items", TotalPagesPath = "total_pages")]
 public partial class ChildItems : IExtractor<ChildQuery, Child>;
+
+/// <summary>The children of one parent, asked with a <see cref="ChildRequest"/>.</summary>
+[Extractor("https://api.example.invalid", "/{name}/parents/{parent_id}/children", Json = typeof(ChainJson))]
+[Paginated(Pagination.PageNumber, RecordsPath = "items", TotalPagesPath = "total_pages")]
+public partial class ChildItemsByRequest : IExtractor<ChildRequest, Child>;
 
 /// <summary>The children of several parents at once: <c>?ids=1,2,3</c>, one page.</summary>
 [Extractor("https://api.example.invalid", "/{name}/children", Json = typeof(ChainJson))]

@@ -72,6 +72,35 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
     }
 
     [Fact]
+    public async Task A_yaml_mapping_sets_init_only_properties_of_a_class_and_leaves_the_others_their_initializers()
+    {
+        var api = new ChainApi(parents: 3, childPages: 2);
+        var input = Map("yaml-init-only", api.Handle);
+        var loaded = ChainConfig.Parse(
+            """
+            chain_id: yaml_init_only
+            extractors:
+              - extractor_class: RawParentItems
+                step: parents
+              - extractor_class: ChildItemsByRequest
+                input_mapping: { name: chain_input.name, parent_id: parents.fields.id }
+            """,
+            "init.yaml",
+            ApiPipelineRegistry.Instance);
+
+        var output = new MemoryOutput<Child>();
+        var result = await loaded.ExecuteAsync(input, output, options: new ChainOptions { Extractor = At }).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        Assert.Equal([1L, 2L, 3L], output.Committed.Select(c => c.ParentId).Distinct().Order());
+        Assert.Equal(12, output.Committed.Count);
+        var children = Requests("yaml-init-only").Where(r => r.Path.Contains("/children", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, children.Count);
+        Assert.All(children, r => Assert.Equal("7", r.Q("per_page"))); // not mapped: the property initializer's value
+        Assert.Equal(ShapeWrite.Optional, ApiPipelineRegistry.Instance.GetExtractor("ChildItemsByRequest").Input.Members.Single(m => m.Name == "PerPage").Write);
+    }
+
+    [Fact]
     public void A_yaml_mapping_through_a_nested_member_that_does_not_exist_lists_the_paths_it_can_read()
     {
         var error = Assert.Throws<ConfigException>(() => ChainConfig.Parse(
