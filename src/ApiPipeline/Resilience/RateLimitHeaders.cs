@@ -6,11 +6,14 @@ namespace ApiPipeline;
 /// <summary>
 /// Reads what an API says about waiting: <c>Retry-After</c> (delta seconds or an HTTP date) and the quota headers
 /// <c>X-RateLimit-Remaining</c> / <c>X-RateLimit-Reset</c> (or the IETF draft's <c>RateLimit-Remaining</c> / <c>RateLimit-Reset</c>).
-/// A reset above 1,000,000,000 is read as Unix epoch seconds (GitHub style), a smaller one as seconds from now.
+/// A reset below 1,000,000,000 is read as seconds from now, one below 100,000,000,000 as Unix epoch seconds (GitHub style), a larger
+/// one as Unix epoch milliseconds; a reset beyond the last representable date is ignored.
 /// </summary>
 internal static class RateLimitHeaders
 {
-    private const long EpochThreshold = 1_000_000_000;
+    private const double EpochSeconds = 1_000_000_000;
+    private const double EpochMilliseconds = 100_000_000_000;
+    private static readonly double LastMillisecond = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     /// <summary>The wait <c>Retry-After</c> asks for, never negative; <see langword="null"/> when absent or unreadable.</summary>
     public static TimeSpan? RetryAfter(HttpResponseHeaders headers, TimeProvider clock)
@@ -36,11 +39,11 @@ internal static class RateLimitHeaders
         long? remaining = Number(headers, "X-RateLimit-Remaining") ?? Number(headers, "RateLimit-Remaining");
         double? reset = Decimal(headers, "X-RateLimit-Reset") ?? Decimal(headers, "RateLimit-Reset");
         TimeSpan? resetIn = null;
-        if (reset is double r)
+        if (reset is double r && (r < EpochMilliseconds ? r * 1000 : r) is var milliseconds && milliseconds <= LastMillisecond)
         {
-            var wait = r >= EpochThreshold
-                ? DateTimeOffset.FromUnixTimeMilliseconds((long)(r * 1000)) - clock.GetUtcNow()
-                : TimeSpan.FromSeconds(r);
+            var wait = r < EpochSeconds
+                ? TimeSpan.FromMilliseconds(milliseconds)
+                : DateTimeOffset.FromUnixTimeMilliseconds((long)milliseconds) - clock.GetUtcNow();
             resetIn = wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
         }
 

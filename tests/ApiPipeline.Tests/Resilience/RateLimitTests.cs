@@ -168,15 +168,25 @@ public sealed class RateLimitTests
         Assert.Equal(1 + 3 + 3, server.RequestCount);
     }
 
-    [Fact]
-    public async Task A_page_reporting_an_exhausted_quota_holds_the_next_request_until_the_reset()
+    [Theory]
+    [InlineData("epoch seconds")]
+    [InlineData("epoch milliseconds")]
+    [InlineData("seconds from now")]
+    public async Task A_page_reporting_an_exhausted_quota_holds_the_next_request_until_the_reset(string form)
     {
         var clock = new TestClock();
+        var reset = clock.GetUtcNow().AddSeconds(20);
+        long value = form switch
+        {
+            "epoch seconds" => reset.ToUnixTimeSeconds(),
+            "epoch milliseconds" => reset.ToUnixTimeMilliseconds(),
+            _ => 20,
+        };
         await using var server = await FaultServer.StartAsync(Faults.OffsetApi(2, (ctx, i, _) => i == 1
             ? Faults.Json(ctx, Faults.Page(1, 1), 200, new Dictionary<string, string>
             {
                 ["X-RateLimit-Remaining"] = "0",
-                ["X-RateLimit-Reset"] = clock.GetUtcNow().AddSeconds(20).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["X-RateLimit-Reset"] = value.ToString(System.Globalization.CultureInfo.InvariantCulture),
             })
             : null));
         var options = server.Options with { TimeProvider = clock, Resilience = new ResilienceOptions { RateLimit = new() } };
@@ -189,6 +199,19 @@ public sealed class RateLimitTests
 
         Assert.Equal(new long[] { 1, 2 }, (await run.Within()).Ids());
         Assert.Equal(3, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task A_quota_reset_beyond_any_date_is_ignored_and_a_transient_status_is_still_retried()
+    {
+        // 1e20 is no date in seconds or milliseconds: the quota's wait is unknown, so the 503 is retried after the backoff.
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(2, (ctx, i, _) => i == 1
+            ? Faults.Json(ctx, "{}", 503, new Dictionary<string, string> { ["X-RateLimit-Remaining"] = "0", ["X-RateLimit-Reset"] = "100000000000000000000" })
+            : null));
+        var options = server.Options with { Resilience = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(1) }, RateLimit = new() } };
+
+        Assert.Equal(new long[] { 1, 2 }, (await new UnlimitedRows(options).PagesAsync(new Shard("a")).Within()).Ids());
+        Assert.Equal(4, server.RequestCount); // the 503, its retry, the second page and the empty one that ends the run
     }
 
     /// <summary>The server's limit: a token bucket of <c>rate</c> tokens refilled at <c>rate</c> per second (R requests per second).</summary>
