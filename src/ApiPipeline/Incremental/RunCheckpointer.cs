@@ -104,10 +104,19 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         deadLetter?.DeleteUnrecorded();
 
-        bool resume = previous is { Completed: false } && options.From is null && options.Until == previous.Until;
+        bool sameRange = previous is not null && options.From is null && options.Until == previous.Until;
+        bool resume = sameRange && previous is { Completed: false };
         var run = resume
             ? previous!
-            : new PipelineRunState { RunId = (previous?.RunId ?? 0) + 1, StartedAt = options.TimeProvider.GetUtcNow(), Until = options.Until };
+            : new PipelineRunState
+            {
+                RunId = (previous?.RunId ?? 0) + 1,
+                StartedAt = options.TimeProvider.GetUtcNow(),
+                Until = options.Until,
+
+                // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here.
+                Partitions = sameRange ? Unfinished(previous!.Partitions, extractor.TimeWindows is not null) : new Dictionary<string, PartitionState>(),
+            };
         var watermarks = journal is null ? new Dictionary<string, WatermarkValue>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
         if (extractor.Watermark is { } field && watermarks.FirstOrDefault(w => w.Value.Kind != field.Kind) is { Key: { } mismatched } other)
         {
@@ -166,7 +175,11 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         var since = _from ?? (_watermarks.TryGetValue(partition, out var stored) ? stored - _watermark.Lag : _watermark.Initial)
             ?? throw new InvalidOperationException($"Pipeline '{pipelineId}': TimeWindows needs a start for '{partition}' on its first run; set [Watermark(Initial = \"2024-01-01T00:00:00Z\")] or PipelineOptions.From.");
-        var end = _run.Until?.Timestamp ?? _run.StartedAt;
+
+        // The end is kept with the input, so that its windows stay the same when a later run continues them.
+        var range = _partitions[partition];
+        var end = range.Until?.Timestamp ?? _run.Until?.Timestamp ?? _run.StartedAt;
+        _partitions[partition] = range with { Until = WatermarkValue.FromTimestamp(end) };
         var windows = since.Timestamp >= end ? [] : Windows.Split(since.Timestamp, end, new WindowOptions { Type = WindowType.Fixed, Size = options.Size }).ToList();
         return (partition, windows);
     }
@@ -362,11 +375,15 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
     }
 
-    /// <summary>After a run without failures: marks it complete and advances the watermarks.</summary>
+    /// <summary>
+    /// After a run without failures: marks it complete and advances the watermarks of the inputs it finished. An input it did not
+    /// finish (left by the failed run it resumed, when it was given other inputs) keeps its watermark, and the next run continues it.
+    /// </summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         var watermarks = new Dictionary<string, WatermarkValue>(StringComparer.Ordinal);
-        foreach (var (partition, newest) in NewestMarks())
+        var unfinished = Unfinished(_partitions, _extractor.TimeWindows is not null);
+        foreach (var (partition, newest) in NewestMarks().Where(p => !unfinished.ContainsKey(p.Key)))
         {
             var stored = _watermarks.TryGetValue(partition, out var w) ? w : (WatermarkValue?)null;
             if (newest is { } mark && (stored is null || mark > stored))
@@ -401,6 +418,25 @@ internal sealed class RunCheckpointer<TIn, TOut>
             .ToList();
         _run = _run with { Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal) };
         await _journal.CompleteRunAsync(_run, watermarks, forget, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The entries of the inputs in <paramref name="partitions"/> that are not finished: an input whose last page is not committed, or
+    /// (with time windows) an input with a window that is not, together with all its windows, so that a later run plans the same ones.
+    /// </summary>
+    private static Dictionary<string, PartitionState> Unfinished(IReadOnlyDictionary<string, PartitionState> partitions, bool windowed)
+    {
+        var open = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, state) in partitions)
+        {
+            // With time windows an input's own entry only holds its range: its windows say whether it is done.
+            if (!state.Completed && (state.WindowOf is not null || !windowed))
+            {
+                open.Add(state.WindowOf ?? key);
+            }
+        }
+
+        return partitions.Where(p => open.Contains(p.Value.WindowOf ?? p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
     }
 
     /// <summary>The newest watermark value this run committed per input partition (a time window's counts towards its input's).</summary>

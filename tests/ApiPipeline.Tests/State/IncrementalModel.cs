@@ -33,6 +33,9 @@ public sealed class ChangeTable
     /// <summary>Fail (HTTP 500) the request for this page number once, then serve it normally.</summary>
     public int? FailPageOnce { get; set; }
 
+    /// <summary>Serve the newest changes first (as many APIs sort by default), not the oldest.</summary>
+    public bool NewestFirst { get; init; }
+
     public void Add(int count, TimeSpan spacing, DateTimeOffset? start = null)
     {
         lock (_gate)
@@ -70,7 +73,9 @@ public sealed class ChangeTable
         lock (_gate)
         {
             var since = context.Request.Query.TryGetValue("since", out var s) ? DateTimeOffset.Parse(s.ToString(), CultureInfo.InvariantCulture) : DateTimeOffset.MinValue;
-            rows = [.. _rows.Where(r => r.UpdatedAt >= since).OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id).Skip((page - 1) * size).Take(size)];
+            var matching = _rows.Where(r => r.UpdatedAt >= since);
+            var ordered = NewestFirst ? matching.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id) : matching.OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id);
+            rows = [.. ordered.Skip((page - 1) * size).Take(size)];
         }
 
         return Reply.Json(context, "{\"data\":[" + string.Join(",", rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");

@@ -6,9 +6,9 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
 
     public void Dispose() => _dir.Dispose();
 
-    private (ChangeTable Table, Scenario Input) Table(string name)
+    private (ChangeTable Table, Scenario Input) Table(string name, bool newestFirst = false)
     {
-        var table = new ChangeTable();
+        var table = new ChangeTable { NewestFirst = newestFirst };
         Api.Map("/" + name + "/changes", table.Serve);
         return (table, new Scenario(name));
     }
@@ -49,6 +49,33 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Equal(ChangeTable.T0.AddMinutes(31), second.Watermark);
         Assert.Equal("2026-04-01T00:19:00Z", Api.RequestsTo("/inc-basic/").Last().Q("since"));
         Assert.Equal(Enumerable.Range(1, 32).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task An_input_left_unfinished_keeps_its_watermark_and_checkpoint_while_other_inputs_run()
+    {
+        // An API that sends the newest changes first: the first page of a run holds its newest watermark value.
+        var (tableB, inputB) = Table("inc-unfinished-b", newestFirst: true);
+        var (tableA, inputA) = Table("inc-unfinished-a");
+        tableB.Add(25, TimeSpan.FromMinutes(1));
+        tableA.Add(5, TimeSpan.FromMinutes(1));
+        tableB.FailPageOnce = 2;
+        await using var store = new InMemoryStateStore();
+
+        // B commits its first page (its 10 newest changes), then fails. A runs next, one input per run, as the CLI does: that run
+        // resumes the unfinished one and completes it, but B has not finished, so its watermark must not move to its newest change.
+        Assert.Equal(PipelineStatus.Failed, (await RunAsync(Extractor(), inputB, store, name: "unfinished-b")).Status);
+        var a = await RunAsync(Extractor(), inputA, store, name: "unfinished-a");
+        Assert.Equal((PipelineStatus.Succeeded, 5L, (DateTimeOffset?)ChangeTable.T0.AddMinutes(4)), (a.Status, a.Records, a.Watermark));
+        Assert.Equal(["/inc-unfinished-a/changes"], (await store.GetScopeAsync("watermark:changes")).Select(w => w.Key));
+
+        // B's next run continues from its checkpoint (page 2): every change lands exactly once, and then its watermark moves.
+        int before = Api.RequestsTo("/inc-unfinished-b/").Count;
+        var b = await RunAsync(Extractor(), inputB, store, name: "unfinished-b");
+        Assert.Equal((PipelineStatus.Succeeded, 15L), (b.Status, b.Records));
+        Assert.Equal("2", Api.RequestsTo("/inc-unfinished-b/")[before].Q("page"));
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), Written("unfinished-b").Select(c => c.Id).Order());
+        Assert.Contains("/inc-unfinished-b/changes", (await store.GetScopeAsync("watermark:changes")).Select(w => w.Key));
     }
 
     [Fact]

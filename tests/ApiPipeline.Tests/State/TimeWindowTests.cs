@@ -141,6 +141,36 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal(api.Rows.Max(r => r.UpdatedAt), resumed.Watermark?.Timestamp);
     }
 
+    [Fact]
+    public async Task An_input_with_an_unfinished_window_keeps_its_watermark_until_a_later_run_finishes_its_windows()
+    {
+        var b = Search("tw-unfinished-b");
+        var a = Search("tw-unfinished-a");
+        b.AddDaily(days: 6, perDay: 24);
+        a.AddDaily(days: 6, perDay: 2);
+        b.FailOnce = (T0.AddDays(3), 2); // day 4, page 2
+        await using var store = new InMemoryStateStore();
+        var oneAtATime = At with { TimeWindows = new TimeWindowOptions { Size = TimeSpan.FromDays(1), MaxConcurrent = 1 } };
+
+        // B fails in its fourth window; a run of A alone then completes the run B left, but not B's windows.
+        Assert.Equal(PipelineStatus.Failed, (await RunAsync(new WindowedChanges(oneAtATime), b, store, until: T0.AddDays(6))).Status);
+        var finished = Completed(b.Requests);
+        var other = await RunAsync(new WindowedChanges(oneAtATime), a, store, until: T0.AddDays(6));
+        Assert.True(other.Status == PipelineStatus.Succeeded, other.Error?.ToString());
+        Assert.Equal(a.Rows.Max(r => r.UpdatedAt), other.Watermark?.Timestamp);
+
+        // B's next run continues its unfinished window at the failed page and reads no finished window again.
+        int before = b.Requests.Count;
+        var continued = await RunAsync(new WindowedChanges(oneAtATime), b, store, until: T0.AddDays(6));
+        Assert.True(continued.Status == PipelineStatus.Succeeded, continued.Error?.ToString());
+        var again = b.Requests.Skip(before).ToList();
+        Assert.DoesNotContain(again, r => finished.Contains(r.Since));
+        Assert.Contains(again, r => r.Since == T0.AddDays(3) && r.Page == 2);
+        Assert.DoesNotContain(again, r => r.Since == T0.AddDays(3) && r.Page == 1);
+        Assert.Equal(144 + 12, Written().Count);
+        Assert.Equal(b.Rows.Max(r => r.UpdatedAt), continued.Watermark?.Timestamp);
+    }
+
     /// <summary>The windows whose four pages were all served in <paramref name="requests"/> (and so were committed by the failed run).</summary>
     private static HashSet<DateTimeOffset> Completed(IEnumerable<SearchRequest> requests)
         => [.. requests.Where(r => r.Status == 200).GroupBy(r => r.Since).Where(g => g.Select(r => r.Page).Distinct().Count() == 4).Select(g => g.Key)];
