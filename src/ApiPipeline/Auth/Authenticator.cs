@@ -95,6 +95,13 @@ internal sealed class Authenticator
         }
     }
 
+    /// <summary>
+    /// <paramref name="url"/> without the query API key, which <see cref="ApplyAsync"/> adds to every request anyway: an API may echo
+    /// it into the next link, which would otherwise become a checkpoint, an error's URL or a dead-letter entry.
+    /// </summary>
+    public Uri WithoutCredentials(Uri url)
+        => _options is { Kind: AuthKind.ApiKey, QueryParam: { Length: > 0 } name } ? QueryString.Remove(url, name) : url;
+
     /// <summary>Forgets <paramref name="used"/> if it is still the cached token, so the next request fetches a new one.</summary>
     public void Invalidate(string? used)
     {
@@ -131,7 +138,7 @@ internal sealed class Authenticator
     }
 
     private string? Fresh(AccessToken? token)
-        => token is not null && (token.ExpiresAt is not DateTimeOffset expiry || _clock.GetUtcNow() < expiry - _options.RefreshBefore) ? token.Value : null;
+        => token is not null && (token.RefreshAt is not DateTimeOffset refresh || _clock.GetUtcNow() < refresh) ? token.Value : null;
 
     private async Task<AccessToken> FetchTokenAsync(CancellationToken cancellationToken)
     {
@@ -190,7 +197,7 @@ internal sealed class Authenticator
             {
                 int code = (int)response.StatusCode;
                 var kind = code >= 500 || code == 408 || code == 429 ? ExtractionErrorKind.HttpStatus : ExtractionErrorKind.Authentication;
-                throw new AuthFailureException(kind, $"the token endpoint {shownUrl} answered {code} {response.ReasonPhrase}. Body starts: {_secrets.Scrub(HttpText.Snippet(body, 300))}", response.StatusCode);
+                throw new AuthFailureException(kind, $"the token endpoint {shownUrl} answered {code} {response.ReasonPhrase}. Body starts: {HttpText.Snippet(body, 300, _secrets)}", response.StatusCode);
             }
 
             var token = ParseToken(body, shownUrl);
@@ -243,8 +250,16 @@ internal sealed class Authenticator
             throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered without an access_token", HttpStatusCode.OK);
         }
 
-        DateTimeOffset? expiresAt = expiresIn is double s && s > 0 ? _clock.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(s, TimeSpan.MaxValue.TotalSeconds / 2)) : null;
-        return new AccessToken(value, expiresAt);
+        // Fetched again RefreshBefore before it expires, but never later than halfway through its life: a token that lives no longer
+        // than RefreshBefore would otherwise be fetched again for every request.
+        DateTimeOffset? refreshAt = null;
+        if (expiresIn is double s && s > 0)
+        {
+            var lifetime = TimeSpan.FromSeconds(Math.Min(s, TimeSpan.MaxValue.TotalSeconds / 2));
+            refreshAt = _clock.GetUtcNow() + lifetime - (_options.RefreshBefore < lifetime / 2 ? _options.RefreshBefore : lifetime / 2);
+        }
+
+        return new AccessToken(value, refreshAt);
     }
 
     private async ValueTask<string> SecretAsync(CancellationToken cancellationToken)
@@ -271,5 +286,5 @@ internal sealed class Authenticator
         return value;
     }
 
-    private sealed record AccessToken(string Value, DateTimeOffset? ExpiresAt);
+    private sealed record AccessToken(string Value, DateTimeOffset? RefreshAt);
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ApiPipeline;
 
 /// <summary>
@@ -20,7 +22,8 @@ internal sealed class SecretScrubber
         lock (_lock)
         {
             var list = new List<string>(_secrets);
-            foreach (var form in new[] { secret, Uri.EscapeDataString(secret) })
+            // As sent, URL-escaped, and as a JSON string may carry it (System.Text.Json's escapes, or "\/" for '/').
+            foreach (var form in new[] { secret, Uri.EscapeDataString(secret), JsonEncodedText.Encode(secret).ToString(), secret.Replace("/", "\\/", StringComparison.Ordinal) })
             {
                 if (!list.Contains(form, StringComparer.Ordinal))
                 {
@@ -33,6 +36,9 @@ internal sealed class SecretScrubber
             _secrets = [.. list];
         }
     }
+
+    /// <summary>The length of the longest form of a secret known, or 0.</summary>
+    public int LongestLength => Volatile.Read(ref _secrets) is [var longest, ..] ? longest.Length : 0;
 
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
     public string? Scrub(string? text)

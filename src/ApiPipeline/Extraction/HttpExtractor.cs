@@ -106,7 +106,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>The first request's URL relative to the base URL: what the input selects, without pagination or watermark parameters.</summary>
     /// <param name="input">The input.</param>
-    public string PartitionKey(TIn input) => _definition.BuildRelativeUrl(input);
+    public string PartitionKey(TIn input) => UrlRedactor.Redact(_definition.BuildRelativeUrl(input));
 
     /// <inheritdoc/>
     public PageCheckpoint? StartAt(TIn input, WatermarkValue? since, WatermarkValue? until)
@@ -258,6 +258,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     {
                         // Records diverted as not fitting were still in the response: offsets advance past them too.
                         next = paginator.Next(url, current.Scan, response!.Headers, run.PageNumber, page.Count + page.Rejected, run.RecordsBefore + page.Count);
+                        if (next is not null && _auth is not null)
+                        {
+                            next = _auth.WithoutCredentials(next); // an API may echo a query key into its next link
+                        }
                     }
                     catch (Paginator.PaginatorException ex)
                     {
@@ -541,7 +545,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             throw ex switch
             {
                 PageShapeException shape => Error(run, shape.Kind, shape.Message, response.StatusCode, shape.InnerException),
-                JsonException json => Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({json.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars)}", response.StatusCode, json, bodySnippet: true),
+                JsonException json => Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({json.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars, _secrets)}", response.StatusCode, json, bodySnippet: true),
                 _ => ex,
             };
         }
@@ -628,7 +632,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
 
         string answered = $"the API answered {code} {response.ReasonPhrase}";
-        string body = $"Body starts: {HttpText.Snippet(run.Body.Span, SnippetChars)}";
+        string body = $"Body starts: {HttpText.Snippet(run.Body.Span, SnippetChars, _secrets)}";
         if (wait > _maxRetryAfter)
         {
             return Error(run, ExtractionErrorKind.RateLimited, $"{answered} and asks to wait {Duration.Format(wait.Value)}, longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)}); resume from ExtractionException.Resume after that. {body}", status, retryAfter: wait, bodySnippet: true);
@@ -704,7 +708,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             RetryAfter = retryAfter,
             Resume = new PageCheckpoint(run.Url.AbsoluteUri, run.PageNumber, run.RecordsBefore),
             Attempts = run.Attempts,
-            BodySnippet = bodySnippet ? _secrets.Scrub(HttpText.Raw(run.Body.Span, BodySnippetChars)) : null,
+            BodySnippet = bodySnippet ? HttpText.Raw(run.Body.Span, BodySnippetChars, _secrets) : null,
             Input = input,
         };
     }

@@ -7,28 +7,28 @@ namespace ApiPipeline;
 /// <summary>Text made from response bodies and inputs for messages and dead-letter entries.</summary>
 internal static class HttpText
 {
-    /// <summary>The start of a body as one quoted line of at most <paramref name="maxChars"/> characters, or <c>(empty)</c>.</summary>
-    public static string Snippet(ReadOnlySpan<byte> body, int maxChars)
+    /// <summary>
+    /// The start of a body as one quoted line of at most <paramref name="maxChars"/> characters, or <c>(empty)</c>, without the
+    /// <paramref name="secrets"/>.
+    /// </summary>
+    public static string Snippet(ReadOnlySpan<byte> body, int maxChars, SecretScrubber secrets)
+        => body.IsEmpty ? "(empty)" : "'" + Excerpt(body, maxChars, secrets).ReplaceLineEndings(" ") + "'";
+
+    /// <summary>
+    /// The start of a body as text of at most <paramref name="maxChars"/> characters, without the <paramref name="secrets"/>, or
+    /// <see langword="null"/> when empty.
+    /// </summary>
+    public static string? Raw(ReadOnlySpan<byte> body, int maxChars, SecretScrubber secrets)
+        => body.IsEmpty ? null : Excerpt(body, maxChars, secrets);
+
+    /// <summary>
+    /// Secrets are removed before the text is cut: a secret across the cut would otherwise leave its start behind. So the text decoded
+    /// reaches past the cut by the longest secret.
+    /// </summary>
+    private static string Excerpt(ReadOnlySpan<byte> body, int maxChars, SecretScrubber secrets)
     {
-        if (body.IsEmpty)
-        {
-            return "(empty)";
-        }
-
-        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, maxChars * 2)]);
-        text = text.Length > maxChars ? text[..maxChars] + "…" : text;
-        return "'" + text.ReplaceLineEndings(" ") + "'";
-    }
-
-    /// <summary>The start of a body as text of at most <paramref name="maxChars"/> characters, or <see langword="null"/> when empty.</summary>
-    public static string? Raw(ReadOnlySpan<byte> body, int maxChars)
-    {
-        if (body.IsEmpty)
-        {
-            return null;
-        }
-
-        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, maxChars * 4)]);
+        int bytes = (maxChars + secrets.LongestLength) * 4;
+        var text = secrets.Scrub(Encoding.UTF8.GetString(body[..Math.Min(body.Length, bytes)]));
         return text.Length > maxChars ? text[..maxChars] + "…" : text;
     }
 

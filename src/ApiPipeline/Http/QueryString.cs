@@ -75,6 +75,38 @@ internal static class QueryString
         }
     }
 
+    /// <summary><paramref name="uri"/> without any parameter called <paramref name="name"/>; the same instance when it has none.</summary>
+    public static Uri Remove(Uri uri, string name)
+    {
+        string text = uri.AbsoluteUri;
+        int end = text.IndexOf('#', StringComparison.Ordinal);
+        end = end < 0 ? text.Length : end;
+        int mark = text.AsSpan(0, end).IndexOf('?');
+        if (mark < 0)
+        {
+            return uri;
+        }
+
+        ReadOnlySpan<KeyValuePair<string, string>> removed = [new(name, string.Empty)];
+        var query = text.AsSpan(mark + 1, end - mark - 1);
+        var kept = new System.Text.StringBuilder(text.Length).Append(text.AsSpan(0, mark));
+        bool any = false;
+        foreach (var range in query.Split('&'))
+        {
+            var pair = query[range];
+            if (IsOneOf(pair, removed))
+            {
+                any = true;
+            }
+            else if (!pair.IsEmpty)
+            {
+                kept.Append(kept.Length == mark ? '?' : '&').Append(pair);
+            }
+        }
+
+        return any ? new Uri(kept.Append(text.AsSpan(end)).ToString(), UriKind.Absolute) : uri;
+    }
+
     private static int Escape(string text, Span<char> destination)
         => Uri.TryEscapeDataString(text, destination, out int written)
             ? written

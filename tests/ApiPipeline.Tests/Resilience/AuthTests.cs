@@ -55,6 +55,76 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task A_query_api_key_that_the_api_echoes_into_its_next_link_is_dropped_from_it()
+    {
+        // The API builds its next link from the request URL, key included, as many do.
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            int page = int.TryParse(ctx.Request.Query["page"], System.Globalization.CultureInfo.InvariantCulture, out int p) ? p : 1;
+            var headers = new Dictionary<string, string>();
+            if (page < 3)
+            {
+                headers["Link"] = $"<http://{ctx.Request.Host}{ctx.Request.Path}?access={Uri.EscapeDataString(ctx.Request.Query["access"].ToString())}&page={page + 1}>; rel=\"next\"";
+            }
+
+            return Faults.Json(ctx, Faults.Page(((page - 1) * 3) + 1, 3), 200, headers);
+        });
+        var extractor = new ApiKeyQueryLinkRows(server.Options with { Credentials = Secrets });
+
+        var pages = await extractor.PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 9), pages.Ids());
+        Assert.All(server.Requests, r => Assert.Equal(Key, r.Q("access")));
+        Assert.All(pages, p => Assert.DoesNotContain(Key, p.Url + p.Next?.Url, StringComparison.Ordinal));
+        Assert.Equal(server.BaseUrl + "/a/items?page=2", pages[0].Next!.Url);
+
+        // A run resumed from that checkpoint still sends the key.
+        var resumed = await extractor.PagesAsync(new Shard("a"), pages[0].Next).Within();
+        Assert.Equal(Extract.Range(4, 9), resumed.Ids());
+        Assert.Equal(Key, server.Requests[^1].Q("access"));
+    }
+
+    [Fact]
+    public async Task A_secret_across_the_cut_of_a_body_excerpt_is_removed_whole()
+    {
+        // The token starts 10 characters before the 300-character excerpt of the message ends.
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, new string('x', 290) + Token + " was refused")));
+
+        var (_, error) = await new BearerRows(server.Options with { Credentials = Secrets, Resilience = ResilienceOptions.None }).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.Contains(new string('x', 290) + "***", error.Message, StringComparison.Ordinal);
+        foreach (var text in new[] { error.Message, error.Detail, error.BodySnippet! })
+        {
+            Assert.DoesNotContain(Token[..6], text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_secret_is_also_removed_in_the_forms_a_json_body_may_carry_it()
+    {
+        const string Secret = "ab/c+d=";
+        var secrets = new SecretScrubber();
+        secrets.Add(Secret);
+        string json = System.Text.Json.JsonSerializer.Serialize(Secret)[1..^1]; // ab/c\u002Bd=
+        Assert.NotEqual(Secret, json);
+
+        Assert.Equal("*** *** *** ***", secrets.Scrub($"{Secret} {Uri.EscapeDataString(Secret)} ab\\/c+d= {json}"));
+    }
+
+    [Fact]
+    public async Task OAuth2_a_token_that_lives_no_longer_than_RefreshBefore_is_still_reused()
+    {
+        // 60 s, the default RefreshBefore: it is fetched again halfway through its life, not before every request.
+        await using var server = await FaultServer.StartAsync(OAuthApi(total: 8, tokenLifetime: 60));
+
+        var pages = await new OAuthRows(OAuthOptions(server)).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 8), pages.Ids());
+        Assert.Single(server.Requests, r => r.Path == "/token");
+    }
+
+    [Fact]
     public async Task A_bearer_token_goes_in_the_authorization_header()
     {
         await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
@@ -255,6 +325,37 @@ public sealed class AuthTests
         // The output's part file, the dead-letter file and its (empty) lock file.
         Assert.Equal(3, temp.AllFiles().Count());
         Assert.Single(temp.AllFiles(), f => f.EndsWith(".dead-letter.jsonl" + DeadLetterFileLock.Suffix, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_secret_query_member_of_the_input_stays_out_of_logs_and_state()
+    {
+        // TokenScenario sends its Token as ?access_token=: the input's partition (its relative URL) must not carry it anywhere.
+        const string Secret = "t0k3n-in-the-input";
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["cursor"].ToString() == "c2"
+            ? Faults.Page(3, 1)
+            : Faults.Page(1, 2, "\"next\":\"c2\"")));
+        using var temp = new TempFolder();
+        var logLines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new CollectingLoggerProvider(logLines)));
+        await using var store = new InMemoryStateStore();
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new() { Directory = temp.Path, Name = "items" });
+        var pipeline = new Pipeline<TokenScenario, Item>("items", new TokenItems(server.Options with { LoggerFactory = logging }), output, new PipelineOptions { LoggerFactory = logging, StateStore = store });
+
+        var result = await pipeline.ExecuteAsync(new TokenScenario("a", Secret)).Within();
+
+        Assert.Equal((PipelineStatus.Succeeded, 3L), (result.Status, result.Records));
+        Assert.All(server.Requests, r => Assert.Equal(Secret, r.Q("access_token")));
+        var texts = logLines.ToList();
+        Assert.Contains(texts, t => t.Contains("access_token=***", StringComparison.Ordinal));
+        foreach (var scope in await store.GetScopesAsync())
+        {
+            texts.Add(scope);
+            texts.AddRange((await store.GetScopeAsync(scope)).Select(e => e.Key + " " + e.Value));
+        }
+
+        texts.AddRange(temp.AllFiles().Select(File.ReadAllText));
+        Assert.All(texts, t => Assert.DoesNotContain(Secret, t, StringComparison.Ordinal));
     }
 
     private static ExtractorOptions OAuthOptions(FaultServer server) => server.Options with

@@ -101,6 +101,12 @@ public partial class ApiKeyHeaderRows : IExtractor<Shard, Row>;
 [OnError(ErrorMode.DeadLetter)]
 public partial class ApiKeyQueryRows : IExtractor<Shard, Row>;
 
+/// <summary>An API key in a query parameter whose name does not look secret (<c>access</c>), on an API that links to its next page.</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
+[Paginated(Pagination.LinkHeader, RecordsPath = "data", PageSize = 3)]
+[Auth(AuthKind.ApiKey, Secret = "APIPIPELINE_TEST_API_KEY", QueryParam = "access")]
+public partial class ApiKeyQueryLinkRows : IExtractor<Shard, Row>;
+
 /// <summary>A bearer token.</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
 [Paginated(Pagination.PageNumber, RecordsPath = "data", PageSize = 3)]
