@@ -58,6 +58,8 @@ public enum ExtractionErrorKind
 /// </summary>
 public sealed class ExtractionException : Exception
 {
+    private PageCheckpoint? _resume;
+
     /// <summary>Creates the exception.</summary>
     /// <param name="kind">What went wrong.</param>
     /// <param name="extractor">The extractor's name.</param>
@@ -102,7 +104,10 @@ public sealed class ExtractionException : Exception
     /// The checkpoint of the failed page: <c>ExtractPagesAsync(input, resumeFrom: Resume)</c> requests that page again and goes on from there.
     /// Holds no credentials from <see cref="AuthOptions"/> (they are added at send time).
     /// </summary>
-    public PageCheckpoint? Resume { get; init; }
+    public PageCheckpoint? Resume { get => _resume; init => _resume = value; }
+
+    /// <summary>Sets <see cref="Resume"/> once the failed page's place is known (a page fetched ahead fails before its turn).</summary>
+    internal void Rebase(PageCheckpoint resume) => _resume = resume;
 
     /// <summary>The attempts made for the page (1 without retries; 0 when none was made, e.g. with the circuit open).</summary>
     public int Attempts { get; init; } = 1;

@@ -211,6 +211,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                         ? await FetchAsync(run, cancellationToken).ConfigureAwait(false)
                         : await fetch.ConfigureAwait(false);
                 }
+                catch (ExtractionException ex) when (fetch is not null && Rebased(ex, current))
+                {
+                    throw; // Not reached: Rebased returns false.
+                }
                 catch (ExtractionException ex) when (mayContinue && !PageResilience.EndsRun(ex.Kind) && failuresInARow < _resilience.MaxConsecutivePageFailures)
                 {
                     failure = ex;
@@ -614,6 +618,16 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// A page fetched ahead can fail before its turn, when the records before it were not counted yet: its error's
+    /// <see cref="ExtractionException.Resume"/> is set again from the page's place now. Returns <see langword="false"/> (an exception filter).
+    /// </summary>
+    private static bool Rebased(ExtractionException error, PageRun page)
+    {
+        error.Rebase(new PageCheckpoint(page.Url.AbsoluteUri, page.PageNumber, page.RecordsBefore));
+        return false;
     }
 
     /// <summary>A non-2xx answer. 429s (and any wait asked for beyond <see cref="RetryOptions.MaxRetryAfter"/>) are <see cref="ExtractionErrorKind.RateLimited"/>.</summary>

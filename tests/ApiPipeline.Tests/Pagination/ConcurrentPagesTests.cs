@@ -63,6 +63,22 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
     }
 
     [Fact]
+    public async Task A_page_fetched_ahead_that_fails_before_its_turn_resumes_after_the_records_before_it()
+    {
+        // Page 3 fails at once while page 2 is still on its way: its error is made before page 2's records are counted.
+        var input = Map("conc-early-failure", ctx => ctx.Request.Query["page"] == "3"
+            ? Reply.Json(ctx, """{"message":"gone"}""", 404)
+            : Slow(ctx, 10, 120, size => ((int.Parse(ctx.Request.Query["page"].ToString(), CultureInfo.InvariantCulture) - 1) * size) + 1));
+
+        var (pages, error) = await new ConcurrentPageItems(At).PagesUntilErrorAsync(input);
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), pages.Ids());
+        Assert.Equal((3, 20L), (error.PageNumber, error.Resume!.RecordsBefore));
+        Assert.Equal(3, error.Resume.PageNumber);
+        Assert.EndsWith("page=3", error.Resume.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Known_pages_are_fetched_eight_at_a_time_after_the_first_response_and_never_past_the_last()
     {
         var input = Map("known-pages", ctx => Slow(ctx, 10, 195, size => ((int.Parse(ctx.Request.Query["page"].ToString(), CultureInfo.InvariantCulture) - 1) * size) + 1));
