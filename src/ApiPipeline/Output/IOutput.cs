@@ -47,7 +47,8 @@ public interface IOutput<T> : IAsyncDisposable
 
     /// <summary>
     /// Cleans up after an interrupted run before a new one writes: rolls <paramref name="lastPrepared"/> forward (it was recorded in
-    /// the state store, so it counts as committed) and removes everything else an earlier run left unfinished.
+    /// the state store, so it counts as committed) and removes everything else an earlier run left unfinished, including what a
+    /// failed run on this same instance wrote and did not commit (it is read again from its checkpoint).
     /// </summary>
     /// <param name="lastPrepared">The last batch the state store recorded, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the recovery.</param>

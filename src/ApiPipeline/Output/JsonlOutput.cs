@@ -284,11 +284,15 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         return ValueTask.FromResult(new OutputCommit([.. prepared.Files.Select(f => f.FinalPath)], prepared.Records, prepared.Bytes));
     }
 
-    /// <summary>Rolls <paramref name="lastPrepared"/> forward, then deletes every other temporary file under <see cref="RootDirectory"/>.</summary>
+    /// <summary>
+    /// Forgets what this instance wrote and did not commit (a run on it that failed before its commit), rolls
+    /// <paramref name="lastPrepared"/> forward, then deletes every other temporary file under <see cref="RootDirectory"/>.
+    /// </summary>
     /// <param name="lastPrepared">The last batch the state store recorded, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the recovery.</param>
     public async ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
     {
+        Discard();
         if (lastPrepared is not null)
         {
             await CompleteCommitAsync(lastPrepared, cancellationToken).ConfigureAwait(false);
@@ -306,15 +310,36 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// <summary>Discards what was not committed.</summary>
     public ValueTask DisposeAsync()
     {
+        Discard();
+        _json.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Closes and deletes the temporary files not committed, and forgets their records, the current page and part numbers.</summary>
+    private void Discard()
+    {
         foreach (var file in _open.Values)
         {
-            file.Stream.Dispose();
+            try
+            {
+                file.Stream.Dispose();
+            }
+            catch (IOException)
+            {
+                // Flushing bytes that are about to be deleted failed (a full disk, say): the file is closed all the same.
+            }
+
             File.Delete(file.TempPath);
         }
 
         _open.Clear();
-        _json.Dispose();
-        return ValueTask.CompletedTask;
+        _nextPart.Clear();
+        _pageFiles.Clear();
+        _json.Reset();
+        _buffer.ResetWrittenCount();
+        PendingRecords = 0;
+        PendingBytes = 0;
+        BeginPage();
     }
 
     private static int DayKey(DateTimeOffset? date) => date is { } d ? DateOnly.FromDateTime(d.UtcDateTime).DayNumber : UnknownDate;

@@ -40,6 +40,24 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Recovery_forgets_what_the_same_instance_wrote_and_did_not_commit()
+    {
+        // A run on this instance wrote a batch and failed before its commit; the next run on it starts with a recovery.
+        await using var output = Output(i => i.CreatedAt);
+        await output.WriteAsync(new Item[] { new(1, "lost with its run", Jan1), new(2, "lost too", null) });
+
+        await output.RecoverAsync(null);
+        Assert.Equal((0L, 0L), (output.PendingRecords, output.PendingBytes));
+        Assert.Empty(_temp.Files());
+        await output.WriteAsync(new Item[] { new(3, "kept", Jan1) });
+        var commit = await output.CommitAsync();
+
+        Assert.Equal(["items/date=2024-01-01/part-00001.jsonl"], _temp.Files());
+        Assert.Equal("{\"id\":3,\"name\":\"kept\",\"created_at\":\"2024-01-01T10:00:00+00:00\"}\n", Read("items/date=2024-01-01/part-00001.jsonl"));
+        Assert.Equal(1, commit.Records);
+    }
+
+    [Fact]
     public async Task A_write_that_fails_part_way_leaves_nothing_of_its_records()
     {
         await using var output = Output(i => i.Id == 3 ? throw new InvalidOperationException("bad partition") : i.CreatedAt);
