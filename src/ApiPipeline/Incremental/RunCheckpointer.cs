@@ -36,6 +36,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private PipelineRunState _run;
     private long _pagesSinceCommit;
     private bool _broken;
+    private Exception? _refused;
 
     private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, WatermarkValue> watermarks, Dictionary<string, Dictionary<string, WatermarkValue>> seen, DeadLetterWriter? deadLetter, LateRecordLetters<TOut>? lateLetters)
     {
@@ -288,6 +289,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
         _pagesSinceCommit++;
     }
 
+    /// <summary>The output may hold part of a page (it could not cut it off, <paramref name="reason"/>): no commit of this run may follow.</summary>
+    public void Refuse(Exception reason) => _refused ??= reason;
+
     /// <summary>The current page (or attempt) failed: nothing of it counts.</summary>
     public void AbortPage()
     {
@@ -302,6 +306,11 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// </summary>
     public async Task<OutputCommit> CommitAsync(CancellationToken cancellationToken)
     {
+        if (_refused is not null)
+        {
+            throw new InvalidOperationException($"The output could not cut off a page it was writing ({_refused.Message}), so it may hold part of that page; nothing more is committed in this run, and the next run recovers from the last commit.", _refused);
+        }
+
         if (_journal is null)
         {
             // Nothing records progress, so nothing is resumed: the entries go to the file first, as the batch has nothing to carry them.

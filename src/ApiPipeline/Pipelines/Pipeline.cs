@@ -457,9 +457,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             if (_inPage)
             {
-                // A new attempt of the same page without an abort: start it over.
-                checkpointer.AbortPage();
-                _output.AbortPage();
+                CutPage(); // a new attempt of the same page without an abort: start it over
             }
             else
             {
@@ -523,10 +521,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             if (_inPage)
             {
-                _rejected.Clear();
-                checkpointer.AbortPage();
-                _output.AbortPage();
-                Leave();
+                try
+                {
+                    CutPage();
+                }
+                finally
+                {
+                    Leave();
+                }
             }
         }
 
@@ -550,7 +552,16 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     return;
                 }
 
-                await _output.EndPageAsync(page, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _output.EndPageAsync(page, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    CutPage(); // the page is not in the batch: nothing of it may be committed
+                    throw;
+                }
+
                 foreach (var (json, reason) in _rejected)
                 {
                     // Once the page is in the output's batch: the entry goes to the dead-letter file with that batch.
@@ -620,6 +631,24 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             {
                 await runStop.CancelAsync().ConfigureAwait(false);
                 return ex;
+            }
+        }
+
+        /// <summary>
+        /// Cuts the current page off the output. When the output cannot do that (an I/O error), it may hold part of the page, so the
+        /// checkpointer commits nothing more in this run: the next one recovers from the last commit and reads the page again.
+        /// </summary>
+        private void CutPage()
+        {
+            _rejected.Clear();
+            checkpointer.AbortPage();
+            try
+            {
+                _output.AbortPage();
+            }
+            catch (Exception ex)
+            {
+                checkpointer.Refuse(ex);
             }
         }
 

@@ -78,6 +78,107 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Contains("/inc-unfinished-b/changes", (await store.GetScopeAsync("watermark:changes")).Select(w => w.Key));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_page_the_output_cannot_end_or_cut_off_is_never_committed(bool abortFails)
+    {
+        // Page 3 fails once: its third record does not fit the record type (an attempt that fails half-way through the page), or,
+        // when the output can cut pages off, the output fails to end it. Either way the page must leave no trace.
+        int failures = 0;
+        var input = Map("inc-unsafe-" + abortFails, ctx =>
+        {
+            int page = int.Parse(ctx.Request.Query["page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            var rows = Enumerable.Range(((page - 1) * 10) + 1, page <= 4 ? 10 : 0).Select(i => System.Text.Json.JsonSerializer.Serialize(new Change(i, "c" + i, ChangeTable.T0.AddMinutes(i)), ChangeJson.Default.Change)).ToList();
+            if (abortFails && page == 3 && Interlocked.Increment(ref failures) == 1)
+            {
+                rows[2] = """{"id":"not a number"}""";
+            }
+
+            return Reply.Json(ctx, "{\"data\":[" + string.Join(",", rows) + "]}");
+        });
+        await using var store = new InMemoryStateStore();
+        await using var inner = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "unsafe", Batching = new OutputBatchOptions { BatchSize = 1000 } });
+        var output = new FailingPages(inner) { FailEndOfPage = abortFails ? 0 : 3, FailAbort = abortFails };
+        var pipeline = new Pipeline<Scenario, Change>("unsafe", Extractor(), output, new PipelineOptions { StateStore = store });
+
+        var failed = await pipeline.ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Equal(PipelineStatus.Failed, pipeline.GetStatus().Status);
+        Assert.True(output.Aborted > 0, "the page was cut off");
+        if (abortFails)
+        {
+            // The output may hold part of page 3: nothing of the run is committed, and the next run reads it all again.
+            Assert.Contains("could not cut off a page", failed.Error!.ToString(), StringComparison.Ordinal);
+            Assert.Equal(0, failed.Records);
+        }
+        else
+        {
+            Assert.Equal(20, failed.Records); // pages 1 and 2, committed at the end of the failed run
+        }
+
+        output.FailEndOfPage = 0;
+        output.FailAbort = false;
+        var resumed = await pipeline.ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), Written("unsafe").Select(c => c.Id).Order());
+    }
+
+    /// <summary>A page sink over <see cref="JsonlOutput{T}"/> that fails to end page <see cref="FailEndOfPage"/> once, or to cut any page off.</summary>
+    private sealed class FailingPages(JsonlOutput<Change> inner) : IOutput<Change>, IPageSink<Change>
+    {
+        public int FailEndOfPage { get; set; }
+
+        public bool FailAbort { get; set; }
+
+        public int Aborted { get; private set; }
+
+        public OutputBatchOptions Batching => inner.Batching;
+
+        public long PendingRecords => inner.PendingRecords;
+
+        public long PendingBytes => inner.PendingBytes;
+
+        public void BeginPage() => inner.BeginPage();
+
+        public void Add(Change record) => ((IPageSink<Change>)inner).Add(record);
+
+        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
+        {
+            if (page.Number == FailEndOfPage)
+            {
+                FailEndOfPage = 0;
+                throw new IOException("the disk is full");
+            }
+
+            return inner.EndPageAsync(page, cancellationToken);
+        }
+
+        public void AbortPage()
+        {
+            Aborted++;
+            if (FailAbort)
+            {
+                throw new IOException("the file cannot be truncated");
+            }
+
+            inner.AbortPage();
+        }
+
+        public ValueTask WriteAsync(ReadOnlyMemory<Change> records, CancellationToken cancellationToken = default) => inner.WriteAsync(records, cancellationToken);
+
+        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
+
+        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
+
+        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     [Fact]
     public async Task Only_keys_inside_the_lag_window_are_kept_in_the_state()
     {
