@@ -13,6 +13,7 @@ namespace ApiPipeline;
 /// </summary>
 internal sealed class RunCheckpointer<TIn, TOut>
 {
+    private readonly string _pipelineId;
     private readonly PipelineJournal? _journal;
     private readonly IExtractor<TIn, TOut> _extractor;
     private readonly IOutput<TOut> _output;
@@ -38,8 +39,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private bool _broken;
     private Exception? _refused;
 
-    private RunCheckpointer(PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, WatermarkValue> watermarks, Dictionary<string, Dictionary<string, WatermarkValue>> seen, DeadLetterWriter? deadLetter, LateRecordLetters<TOut>? lateLetters)
+    private RunCheckpointer(string pipelineId, PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, WatermarkValue> watermarks, Dictionary<string, Dictionary<string, WatermarkValue>> seen, DeadLetterWriter? deadLetter, LateRecordLetters<TOut>? lateLetters)
     {
+        _pipelineId = pipelineId;
         _deadLetter = deadLetter;
         _lateLetters = lateLetters;
         _journal = journal;
@@ -71,6 +73,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
     /// <summary>Late records written to the dead-letter file (<see cref="LateRecordPolicy.DeadLetter"/>).</summary>
     public long LateDeadLettered => _lateLetters?.Written ?? 0;
+
+    /// <summary>The watermark of <paramref name="partition"/> stored before this run, or <see langword="null"/>.</summary>
+    public WatermarkValue? StoredWatermark(string partition) => _watermarks.TryGetValue(partition, out var stored) ? stored : null;
 
     /// <summary>The newest watermark after the run (stored, or advanced by it), over all partitions.</summary>
     public WatermarkValue? Watermark { get; private set; }
@@ -139,7 +144,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
             }
         }
 
-        return new RunCheckpointer<TIn, TOut>(journal, extractor, output, options, run, resume, watermarks, seen, deadLetter, lateLetters);
+        return new RunCheckpointer<TIn, TOut>(pipelineId, journal, extractor, output, options, run, resume, watermarks, seen, deadLetter, lateLetters);
     }
 
     /// <summary>Where <paramref name="input"/> starts in this run, or <c>Skip</c> when a resumed run already finished it.</summary>
@@ -221,7 +226,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         if (mark.Kind != _watermark.Kind)
         {
-            throw new InvalidOperationException($"The watermark on '{_watermark.Field}' is declared as {_watermark.Kind} but a record holds the {mark.Kind} value {mark}.");
+            throw new InvalidOperationException($"Pipeline '{_pipelineId}', partition '{_page.Partition}': the watermark on '{_watermark.Field}' is declared as {_watermark.Kind} but a record holds the {mark.Kind} value {mark}; make the member's type and the [Watermark] agree.");
         }
 
         var page = _page;

@@ -235,7 +235,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
                 if (_logger is not null)
                 {
-                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? partition : UrlRedactor.Redact(start.Url), checkpointer.Watermark?.ToString() ?? "none (full extraction)");
+                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? partition : UrlRedactor.Redact(start.Url), checkpointer.StoredWatermark(partition)?.ToString() ?? "none (full extraction)");
                 }
 
                 if (_extractor.TimeWindows is { } windowing)

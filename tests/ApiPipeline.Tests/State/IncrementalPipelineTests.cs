@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace ApiPipeline.Tests;
 
 public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
@@ -177,6 +179,24 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_start_of_a_run_logs_the_watermark_it_reads_from()
+    {
+        var (table, input) = Table("inc-logged");
+        table.Add(5, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(lines)));
+
+        await RunAsync(Extractor(), input, store, new PipelineOptions { LoggerFactory = logging });
+        await RunAsync(Extractor(), input, store, new PipelineOptions { LoggerFactory = logging });
+
+        var starts = lines.Where(l => l.Contains(" 1001 ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, starts.Count);
+        Assert.Contains("watermark none (full extraction)", starts[0], StringComparison.Ordinal);
+        Assert.Contains("watermark 2026-04-01T00:04:00", starts[1], StringComparison.Ordinal);
     }
 
     [Fact]
