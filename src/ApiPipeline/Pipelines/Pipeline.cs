@@ -323,7 +323,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
             switch (error)
             {
-                case WindowSink.TooDeepException:
+                case WindowSink.TooDeepException deep:
+                    sink.CountAttempts(deep.Page.Attempts);
                     checkpointer.ForgetWindow(key);
                     var (first, second) = window.Halve();
                     await Task.WhenAll(ExtractAsync(first), ExtractAsync(second)).ConfigureAwait(false);
@@ -362,7 +363,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         await Task.WhenAll(windows.Select(ExtractAsync)).ConfigureAwait(false);
         if (failure is not null)
         {
-            sink.CountFailedAttempts(failure);
+            if (failure is ExtractionException { Attempts: var attempts })
+            {
+                sink.CountAttempts(attempts);
+            }
+
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
@@ -496,15 +501,12 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
-        /// <summary>Counts the requests of the failure that ends the run.</summary>
-        public void CountFailedAttempts(Exception error)
+        /// <summary>Counts the requests of a page that reached no page end: the failure that ends the run, or a window too deep to keep.</summary>
+        public void CountAttempts(int attempts)
         {
-            if (error is ExtractionException { Attempts: var attempts })
-            {
-                _gate.Wait();
-                run.CountAttempts(attempts);
-                _gate.Release();
-            }
+            _gate.Wait();
+            run.CountAttempts(attempts);
+            _gate.Release();
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

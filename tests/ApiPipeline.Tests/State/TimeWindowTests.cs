@@ -75,6 +75,8 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Contains((TimeSpan.FromDays(4), TimeSpan.FromDays(8)), windows);
         // An oversized window is asked for its first page only; nothing of it reaches the output (no duplicates above).
         Assert.All(api.Requests.Where(r => r.Total > 25), r => Assert.Equal(1, r.Page));
+        Assert.Equal(api.Requests.Count, result.Requests); // those first pages included
+
     }
 
     [Fact]
