@@ -190,17 +190,20 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return (partition, windows);
     }
 
-    /// <summary>Where <paramref name="window"/> of <paramref name="partition"/> starts in this run, or <c>Skip</c> when a resumed run already finished it.</summary>
-    public (string Partition, bool Skip, PageCheckpoint? Start) BeginWindow(TIn input, string partition, TimeWindow window)
+    /// <summary>
+    /// Where <paramref name="window"/> of <paramref name="partition"/> starts in this run, or <c>Skip</c> when a resumed run already
+    /// finished it; <c>Continued</c> when pages of it were committed before (it starts at its checkpoint).
+    /// </summary>
+    public (string Partition, bool Skip, PageCheckpoint? Start, bool Continued) BeginWindow(TIn input, string partition, TimeWindow window)
     {
         string key = partition + " @ " + window;
         if (_partitions.TryGetValue(key, out var state))
         {
-            return state.Completed ? (key, true, null) : (key, false, state.Next ?? _extractor.StartAt(input, state.Since, state.Until));
+            return state.Completed ? (key, true, null, true) : (key, false, state.Next ?? _extractor.StartAt(input, state.Since, state.Until), state.Next is not null);
         }
 
         _partitions[key] = new PartitionState { Since = window.Start, Until = window.End, WindowOf = partition };
-        return (key, false, _extractor.StartAt(input, window.Start, window.End));
+        return (key, false, _extractor.StartAt(input, window.Start, window.End), false);
     }
 
     /// <summary>A window that was split before anything of it was written: its halves take its place.</summary>

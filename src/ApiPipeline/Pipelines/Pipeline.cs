@@ -287,7 +287,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         async Task ExtractAsync(TimeWindow window)
         {
-            var (key, done, start) = checkpointer.BeginWindow(input, partition, window);
+            var (key, done, start, continued) = checkpointer.BeginWindow(input, partition, window);
             if (done)
             {
                 return;
@@ -305,7 +305,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             Exception? error = null;
             try
             {
-                await _extractor.ExtractIntoAsync(input, start, new WindowSink(sink, key, options.MaxResults), stop.Token).ConfigureAwait(false);
+                // A window continued from its checkpoint was checked on its first page already: pages of it are committed, so it is
+                // no longer split, even if the API's total has grown since.
+                await _extractor.ExtractIntoAsync(input, start, new WindowSink(sink, key, continued ? 0 : options.MaxResults), stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -80,6 +80,25 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
     }
 
     [Fact]
+    public async Task A_window_continued_from_its_checkpoint_is_not_split_when_its_total_has_grown()
+    {
+        var api = Search("tw-grown");
+        api.AddSpread(T0, TimeSpan.FromDays(2), 20); // 20 results in [0d, 4d): under MaxResults (25)
+        api.FailOnce = (T0, 2);
+        await using var store = new InMemoryStateStore();
+
+        var failed = await RunAsync(new CappedWindowedChanges(At), api, store, until: T0.AddDays(4));
+        Assert.Equal((PipelineStatus.Failed, 10L), (failed.Status, failed.Records));
+
+        // Ten more, after the others: the window now reports 30. Its first page is written, so it is continued, not halved.
+        api.AddSpread(T0.AddDays(3), TimeSpan.FromDays(0.5), 10);
+        var resumed = await RunAsync(new CappedWindowedChanges(At), api, store, until: T0.AddDays(4));
+
+        Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
+    [Fact]
     public async Task A_window_that_cannot_be_split_further_fails_with_TooManyResults_and_writes_nothing_of_it()
     {
         var api = Search("tw-tooDeep");
