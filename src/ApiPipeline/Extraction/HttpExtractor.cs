@@ -28,6 +28,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private readonly PaginationOptions _pagination;
     private readonly PageLayout _layout;
     private readonly Uri _baseUrl;
+    private string? _root;
     private readonly ResilienceOptions _resilience;
     private readonly ResiliencePipeline _pipeline;
     private readonly HostRateLimiter? _limiter;
@@ -123,7 +124,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             parameters.Add(new(untilParam, to.ToQueryText()));
         }
 
-        return parameters.Count == 0 ? null : new PageCheckpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]).AbsoluteUri, 1, 0);
+        return parameters.Count == 0 ? null : Checkpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]), 1, 0);
     }
 
     /// <inheritdoc/>
@@ -230,7 +231,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     // The next page is computable without this one's response: skip it, carrying the error, and go on.
                     failuresInARow++;
                     var after = paginator.AfterFailedPage(url, run.PageNumber);
-                    var skipTo = after is null ? null : new PageCheckpoint(after.AbsoluteUri, run.PageNumber + 1, run.RecordsBefore);
+                    var skipTo = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore);
                     page.BeginPage(run.RecordsBefore);
                     await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, skipTo) { Attempts = failure.Attempts, Throttled = current.Throttled, Error = failure }, cancellationToken).ConfigureAwait(false);
                     current.Release(run);
@@ -277,7 +278,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 }
 
                 long recordsSoFar = run.RecordsBefore + page.Count;
-                var checkpoint = next is null ? null : new PageCheckpoint(next.AbsoluteUri, run.PageNumber + 1, recordsSoFar);
+                var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar);
                 PageRead(span, current, page.Count);
                 await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, Throttled = current.Throttled, Total = current.Scan.Total }, cancellationToken).ConfigureAwait(false);
                 current.Release(run);
@@ -624,9 +625,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// A page fetched ahead can fail before its turn, when the records before it were not counted yet: its error's
     /// <see cref="ExtractionException.Resume"/> is set again from the page's place now. Returns <see langword="false"/> (an exception filter).
     /// </summary>
-    private static bool Rebased(ExtractionException error, PageRun page)
+    private bool Rebased(ExtractionException error, PageRun page)
     {
-        error.Rebase(new PageCheckpoint(page.Url.AbsoluteUri, page.PageNumber, page.RecordsBefore));
+        error.Rebase(Checkpoint(page.Url, page.PageNumber, page.RecordsBefore));
         return false;
     }
 
@@ -720,7 +721,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         return new ExtractionException(kind, _definition.Name, run.PageNumber, run.ShownUrl, _secrets.Scrub(detail), status, inner)
         {
             RetryAfter = retryAfter,
-            Resume = new PageCheckpoint(run.Url.AbsoluteUri, run.PageNumber, run.RecordsBefore),
+            Resume = Checkpoint(run.Url, run.PageNumber, run.RecordsBefore),
             Attempts = run.Attempts,
             BodySnippet = bodySnippet ? HttpText.Raw(run.Body.Span, BodySnippetChars, _secrets) : null,
             Input = input,
@@ -768,10 +769,27 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
+    /// <summary>The base URL's scheme, host, port and path, without its query: what checkpoint URLs under it start with.</summary>
+    private string Root => _root ??= _baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+
+    /// <summary>A checkpoint at <paramref name="url"/>, noting the base URL when the URL lies under it.</summary>
+    private PageCheckpoint Checkpoint(Uri url, int pageNumber, long recordsBefore)
+    {
+        string text = url.AbsoluteUri;
+        return new PageCheckpoint(text, pageNumber, recordsBefore) { BaseUrl = IsUnder(text, Root) ? Root : null };
+    }
+
+    /// <summary>The URL to resume at: the checkpoint's, moved under this extractor's base URL when it was made under another one.</summary>
     private Uri ResumeUrl(PageCheckpoint checkpoint)
-        => Uri.TryCreate(checkpoint.Url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+    {
+        string text = checkpoint.BaseUrl is { } made && made != Root && IsUnder(checkpoint.Url, made) ? Root + checkpoint.Url[made.Length..] : checkpoint.Url;
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
             : throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute or not http(s); resume from a Page.Next or ExtractionException.Resume checkpoint.", nameof(checkpoint));
+    }
+
+    private static bool IsUnder(string url, string root)
+        => url.StartsWith(root, StringComparison.Ordinal) && (url.Length == root.Length || url[root.Length] is '/' or '?');
 
     /// <summary>Appends <paramref name="relative"/> (path and query) to the base URL's path, keeping the base URL's own query parameters.</summary>
     internal static Uri Combine(Uri baseUrl, string relative)

@@ -64,4 +64,12 @@ public sealed class Page<T>
 /// <param name="Url">The absolute URL of the next request.</param>
 /// <param name="PageNumber">The 1-based number of that page in the run.</param>
 /// <param name="RecordsBefore">The records extracted before that page, for <see cref="PaginationOptions.MaxRecords"/>.</param>
-public sealed record PageCheckpoint(string Url, int PageNumber, long RecordsBefore);
+public sealed record PageCheckpoint(string Url, int PageNumber, long RecordsBefore)
+{
+    /// <summary>
+    /// The extractor's base URL (scheme, host, port and base path) when <see cref="Url"/> lies under it, else <see langword="null"/>. An
+    /// extractor resuming from the checkpoint with another base URL (an API that moved, a local server on a new port) continues at the
+    /// same path and query under its own; a URL elsewhere (a next link to another host) is followed as it is.
+    /// </summary>
+    public string? BaseUrl { get; init; }
+}

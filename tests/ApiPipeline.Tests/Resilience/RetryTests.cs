@@ -119,7 +119,7 @@ public sealed class RetryTests
         Assert.Equal(4, ex.Attempts);
         Assert.Contains("(attempt 4)", ex.Message, StringComparison.Ordinal);
         Assert.Equal("bad gateway", ex.BodySnippet);
-        Assert.Equal(new PageCheckpoint(server.BaseUrl + "/shop/items?limit=3&offset=3", 2, 3), ex.Resume);
+        Assert.Equal(new PageCheckpoint(server.BaseUrl + "/shop/items?limit=3&offset=3", 2, 3) { BaseUrl = server.BaseUrl }, ex.Resume);
         Assert.Equal(5, server.RequestCount);
     }
 

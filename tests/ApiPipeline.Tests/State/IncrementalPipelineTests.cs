@@ -182,6 +182,27 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task A_run_resumed_under_another_base_url_continues_at_the_same_page_there()
+    {
+        // The sample's demo API listens on a new port each time: a checkpoint under the old base URL moves under the new one.
+        var (table, input) = Table("inc-moved");
+        table.Add(25, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 2;
+        await using var store = new InMemoryStateStore();
+
+        Assert.Equal(PipelineStatus.Failed, (await RunAsync(Extractor(), input, store, name: "moved")).Status);
+        int before = Api.RequestsTo("/inc-moved/").Count;
+        var moved = new Changes(new ExtractorOptions { BaseUrl = Api.BaseUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) });
+        var resumed = await RunAsync(moved, input, store, name: "moved");
+
+        Assert.Equal((PipelineStatus.Succeeded, true), (resumed.Status, resumed.Resumed));
+        var again = Api.RequestsTo("/inc-moved/").Skip(before).ToList();
+        Assert.Equal("2", again[0].Q("page"));
+        Assert.All(again, r => Assert.StartsWith("localhost:", r.Headers["Host"], StringComparison.Ordinal));
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), Written("moved").Select(c => c.Id).Order());
+    }
+
+    [Fact]
     public async Task The_start_of_a_run_logs_the_watermark_it_reads_from()
     {
         var (table, input) = Table("inc-logged");
