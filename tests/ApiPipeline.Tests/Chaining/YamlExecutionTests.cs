@@ -231,6 +231,20 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.All(Api.RequestsTo($"/{scenario}/").Skip(before), r => Assert.Null(r.Q("since")));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_yaml_watermark_section_keeps_the_extractors_time_windows(bool enabled)
+    {
+        // The file only changes the watermark (its lag, or off): a [TimeWindows] extractor still reads its range in windows.
+        IExtractor<Scenario, Change> extractor = new WindowedChanges();
+        var configured = ConfiguredWatermarkExtractor<Scenario, Change>.Apply(extractor, new WatermarkConfig(enabled, "UpdatedAt", TimeSpan.FromMinutes(2)));
+
+        Assert.NotSame(extractor, configured);
+        Assert.NotNull(configured.TimeWindows);
+        Assert.Equal(extractor.TimeWindows, configured.TimeWindows);
+    }
+
     [Fact]
     public void A_watermark_must_be_the_extractors_own()
     {

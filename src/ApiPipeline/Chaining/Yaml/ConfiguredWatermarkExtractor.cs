@@ -21,6 +21,8 @@ internal sealed class ConfiguredWatermarkExtractor<TIn, TOut>(IExtractor<TIn, TO
 
     public System.Text.Json.Serialization.Metadata.JsonTypeInfo<TOut>? RecordTypeInfo => inner.RecordTypeInfo;
 
+    public TimeWindowOptions? TimeWindows => inner.TimeWindows;
+
     public IAsyncEnumerable<Page<TOut>> ExtractPagesAsync(TIn input, PageCheckpoint? resumeFrom = null, CancellationToken cancellationToken = default)
         => inner.ExtractPagesAsync(input, resumeFrom, cancellationToken);
 
