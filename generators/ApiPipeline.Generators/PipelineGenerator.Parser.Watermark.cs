@@ -122,11 +122,7 @@ public sealed partial class PipelineGenerator
             if (keyed is { } k)
             {
                 string key = access + Escape(k.Name);
-                inits.Add(new("Key", k.Type.SpecialType == SpecialType.System_String
-                    ? $"static r => {key}"
-                    : k.Type.IsValueType && UrlValues.IsFormattable(k.Type)
-                        ? $"static r => {key}.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture)"
-                        : $"static r => {key}?.ToString() ?? string.Empty"));
+                inits.Add(new("Key", KeyText(k.Type, key)));
             }
 
             return inits.ToImmutableEquatableArray();
@@ -151,6 +147,32 @@ public sealed partial class PipelineGenerator
             return null;
         }
 
+        /// <summary>
+        /// The key lambda: the text of the key member in the invariant culture. An enum gives its name (its formatting overload is
+        /// obsolete); a struct that implements <c>IFormattable</c> only explicitly is formatted through the interface.
+        /// </summary>
+        private static string KeyText(ITypeSymbol type, string key)
+        {
+            const string Invariant = "null, global::System.Globalization.CultureInfo.InvariantCulture";
+            if (type.SpecialType == SpecialType.System_String)
+            {
+                return $"static r => {key}";
+            }
+
+            if (type.TypeKind == TypeKind.Enum)
+            {
+                return $"static r => {key}.ToString()";
+            }
+
+            if (type.IsValueType && UrlValues.IsFormattable(type))
+            {
+                bool direct = type.GetMembers("ToString").OfType<IMethodSymbol>().Any(m => m is { IsStatic: false, DeclaredAccessibility: Accessibility.Public, Parameters.Length: 2 });
+                return direct ? $"static r => {key}.ToString({Invariant})" : $"static r => ((global::System.IFormattable){key}).ToString({Invariant})";
+            }
+
+            return $"static r => {key}?.ToString() ?? string.Empty";
+        }
+
         private static (string Name, ITypeSymbol Type)? FindKeyMember(ITypeSymbol record)
         {
             var parameterKeys = new HashSet<string>(
@@ -162,6 +184,11 @@ public sealed partial class PipelineGenerator
                     if (symbol is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } p && (HasKey(p) || parameterKeys.Contains(p.Name)))
                     {
                         return (p.Name, p.Type);
+                    }
+
+                    if (symbol is IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } f && HasKey(f))
+                    {
+                        return (f.Name, f.Type);
                     }
                 }
             }

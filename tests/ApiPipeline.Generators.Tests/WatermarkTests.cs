@@ -46,6 +46,39 @@ public sealed class WatermarkTests
     }
 
     [Theory]
+    [InlineData("[Key] public long Id;", "Key = static r => r.Id.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture),")] // a field
+    [InlineData("[Key] public Kind Id { get; init; }", "Key = static r => r.Id.ToString(),")] // an enum: its name
+    [InlineData("[Key] public Code Id { get; init; }", "Key = static r => ((global::System.IFormattable)r.Id).ToString(null, global::System.Globalization.CultureInfo.InvariantCulture),")] // IFormattable only explicitly
+    public void KeyOfEveryKindOfMember(string member, string key)
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + $$"""
+            namespace Demo;
+
+            public enum Kind { A, B }
+
+            public readonly struct Code : System.IFormattable
+            {
+                string System.IFormattable.ToString(string? format, System.IFormatProvider? provider) => "code";
+            }
+
+            public sealed class Rec
+            {
+                {{member}}
+
+                public System.DateTimeOffset UpdatedAt { get; set; }
+            }
+
+            [Extractor("https://api.example.com", "/recs", Json = typeof(TestJson))]
+            [Watermark(nameof(Rec.UpdatedAt), Param = "since", Lag = "5m")]
+            public partial class Recs : IExtractor<NoInput, Rec>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        Assert.Contains(key, Assert.Single(result.Sources).SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("\"Missing\"", "'Missing' is not a public property or field of the record type 'Change'")]
     [InlineData("nameof(Change.Amount)", "'Change.Amount' is a decimal, not a DateTimeOffset, DateTime, long or int")]
     [InlineData("nameof(Change.Name)", "'Change.Name' is a string, not a DateTimeOffset, DateTime, long or int")]

@@ -38,7 +38,7 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
             || RecordFields(extractor.OutputType) is not INamedTypeSymbol record
             || record.TypeKind == TypeKind.Error
             || extractor.Known.Get("ApiPipeline.KeyAttribute") is not { } keyAttribute
-            || HasKey(record, keyAttribute))
+            || HasKey(record, keyAttribute, extractor.Known.Get("System.ComponentModel.DataAnnotations.KeyAttribute")))
         {
             return;
         }
@@ -65,13 +65,14 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
                 ? raw.TypeArguments[0]
                 : output;
 
-    private static bool HasKey(INamedTypeSymbol record, INamedTypeSymbol keyAttribute)
+    /// <summary>Whether a member or constructor parameter of <paramref name="record"/> is marked with ApiPipeline's <c>[Key]</c> or the DataAnnotations one (the generator takes either).</summary>
+    private static bool HasKey(INamedTypeSymbol record, INamedTypeSymbol keyAttribute, INamedTypeSymbol? dataAnnotationsKey)
     {
         foreach (var constructor in record.InstanceConstructors)
         {
             foreach (var parameter in constructor.Parameters)
             {
-                if (Marked(parameter, keyAttribute))
+                if (Marked(parameter, keyAttribute, dataAnnotationsKey))
                 {
                     return true;
                 }
@@ -82,7 +83,7 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
         {
             foreach (var member in current.GetMembers())
             {
-                if (member is IPropertySymbol or IFieldSymbol && Marked(member, keyAttribute))
+                if (member is IPropertySymbol or IFieldSymbol && Marked(member, keyAttribute, dataAnnotationsKey))
                 {
                     return true;
                 }
@@ -92,11 +93,11 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
         return false;
     }
 
-    private static bool Marked(ISymbol symbol, INamedTypeSymbol keyAttribute)
+    private static bool Marked(ISymbol symbol, INamedTypeSymbol keyAttribute, INamedTypeSymbol? dataAnnotationsKey)
     {
         foreach (var attribute in symbol.GetAttributes())
         {
-            if (KnownTypes.Is(attribute, keyAttribute))
+            if (KnownTypes.Is(attribute, keyAttribute) || (dataAnnotationsKey is not null && KnownTypes.Is(attribute, dataAnnotationsKey)))
             {
                 return true;
             }

@@ -54,6 +54,8 @@ public class WatermarkKeyAnalyzerTests
 
         public sealed record Refund(long Id, System.DateTimeOffset UpdatedAt);
 
+        public sealed record Payout([property: System.ComponentModel.DataAnnotations.Key] long Id, System.DateTimeOffset UpdatedAt);
+
         public sealed class Invoice
         {
             [Key]
@@ -65,11 +67,16 @@ public class WatermarkKeyAnalyzerTests
         [JsonSerializable(typeof(Order))]
         [JsonSerializable(typeof(Refund))]
         [JsonSerializable(typeof(Invoice))]
+        [JsonSerializable(typeof(Payout))]
         internal partial class OrderJson : JsonSerializerContext;
 
         [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
         [Watermark(nameof(Order.UpdatedAt), Param = "since", Lag = "5m")]
         public partial class Orders : IExtractor<NoInput, Order>;
+
+        [Extractor("https://api.example.com", "/payouts", Json = typeof(OrderJson))]
+        [Watermark(nameof(Payout.UpdatedAt), Param = "since", Lag = "5m")]
+        public partial class Payouts : IExtractor<NoInput, Payout>;
 
         [Extractor("https://api.example.com", "/invoices", Json = typeof(OrderJson))]
         [Watermark(nameof(Invoice.UpdatedAt), Param = "since", Lag = "1h")]
