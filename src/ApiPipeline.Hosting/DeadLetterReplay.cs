@@ -54,8 +54,9 @@ internal static class DeadLetterReplay
         var files = new List<string>();
         int entries = 0, replayed = 0;
         long records = 0, pages = 0;
-        foreach (var line in lines)
+        for (int index = 0; index < lines.Length; index++)
         {
+            string line = lines[index];
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
@@ -118,6 +119,10 @@ internal static class DeadLetterReplay
                 records += done.Records;
                 pages += done.Pages;
                 files.AddRange(done.Files);
+
+                // Its records are committed: the entry leaves the file now, so that a replay stopped later (an error, Ctrl+C) and run
+                // again does not write them a second time.
+                await RewriteAsync(path, [.. keep, .. lines.Skip(index + 1).Where(l => !string.IsNullOrWhiteSpace(l))]).ConfigureAwait(false);
             }
             catch (ExtractionException ex)
             {
@@ -129,20 +134,28 @@ internal static class DeadLetterReplay
                 left.Add($"{what}: the record does not fit the extractor's record type ({ex.Message})");
                 keep.Add(line);
             }
-        }
-
-        if (keep.Count == 0)
-        {
-            File.Delete(path);
-        }
-        else if (keep.Count != entries)
-        {
-            string temp = path + ".replay.tmp";
-            await File.WriteAllLinesAsync(temp, keep, cancellationToken).ConfigureAwait(false);
-            File.Move(temp, path, overwrite: true);
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                left.Add($"{what}: cannot be replayed: {ex.Message}");
+                keep.Add(line);
+            }
         }
 
         return new ReplayResult(path, entries, replayed, records, pages, left, files);
+    }
+
+    /// <summary>Replaces the dead-letter file with <paramref name="lines"/> (atomically, through a temporary file), or deletes it when none is left.</summary>
+    private static async Task RewriteAsync(string path, IReadOnlyList<string> lines)
+    {
+        if (lines.Count == 0)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        string temp = path + ".replay.tmp";
+        await File.WriteAllLinesAsync(temp, lines, CancellationToken.None).ConfigureAwait(false);
+        File.Move(temp, path, overwrite: true);
     }
 
     private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, string outputDirectory, CancellationToken cancellationToken)

@@ -83,6 +83,31 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_removes_each_entry_once_its_records_are_written_so_a_second_replay_adds_nothing()
+    {
+        // The second entry cannot be replayed (its checkpoint is not absolute): the first one's record is written once, however
+        // often the file is replayed, and the second stays with the reason.
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        string bad = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","page":2,"url":"http://h/items?page=2","attempts":1,"skipped":"page","error":"boom","resume":{"url":"/items?page=2","pageNumber":2,"recordsBefore":0}}""";
+        await File.WriteAllLinesAsync(file,
+        [
+            """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""",
+            bad,
+        ]);
+
+        var (code, text, error) = await Cli("replay", file, "--output", output);
+        var (again, text2, error2) = await Cli("replay", file, "--output", output);
+
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        Assert.Contains("items/Items page 2: cannot be replayed: ", text, StringComparison.Ordinal);
+        Assert.True(again == ExitCodes.Failure, text2 + error2);
+        Assert.Equal([bad], await File.ReadAllLinesAsync(file));
+        var written = Directory.EnumerateFiles(Path.Combine(output, "items"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).ToList();
+        Assert.Single(written);
+    }
+
+    [Fact]
     public async Task Replay_waits_for_entries_an_interrupted_run_has_not_appended_yet()
     {
         string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
