@@ -33,7 +33,8 @@ internal sealed class AddJsonSerializableCodeFixProvider : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             var extractor = await ExtractorLookup.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
-            if (extractor?.JsonContext is not { } json || extractor.OutputType is not { } record || extractor.Known.JsonSerializableAttribute is not { } attributeType
+            // A passthrough extractor (RawRecord<TFields>) needs TFields registered, as the analyzer says.
+            if (extractor?.JsonContext is not { } json || WatermarkKeyAnalyzer.RecordFields(extractor.OutputType) is not { } record || extractor.Known.JsonSerializableAttribute is not { } attributeType
                 || JsonContextAnalyzer.Registers(json, record, extractor.Known)
                 || ExtractorLookup.Declaration(context.Document.Project.Solution, json, context.CancellationToken) is not { } target)
             {

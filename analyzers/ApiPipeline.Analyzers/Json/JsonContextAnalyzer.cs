@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -33,11 +35,7 @@ internal sealed class JsonContextAnalyzer : ExtractorAnalyzer
         }
 
         // Passthrough: RawRecord<TFields> needs TFields in the context, not RawRecord itself.
-        if (record is INamedTypeSymbol { IsGenericType: true } raw && raw.OriginalDefinition.ToDisplayString() == "ApiPipeline.RawRecord<TFields>")
-        {
-            record = raw.TypeArguments[0];
-        }
-
+        record = WatermarkKeyAnalyzer.RecordFields(record)!;
         if (Registers(context, record, extractor.Known))
         {
             return;
@@ -47,17 +45,64 @@ internal sealed class JsonContextAnalyzer : ExtractorAnalyzer
         extractor.Report(RecordTypeNotRegistered, location, context.Name, extractor.Name, record.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
     }
 
-    /// <summary>Whether <paramref name="context"/> carries <c>[JsonSerializable(typeof(T))]</c> for exactly <paramref name="type"/>.</summary>
+    /// <summary>
+    /// Whether <paramref name="context"/> has metadata for <paramref name="type"/>: System.Text.Json's generator writes it for every
+    /// type registered with <c>[JsonSerializable]</c> and every type reachable from one (element and type arguments, public
+    /// properties), and the context's <c>GetTypeInfo(Type)</c> returns any of them.
+    /// </summary>
     internal static bool Registers(INamedTypeSymbol context, ITypeSymbol type, KnownTypes known)
     {
+        var pending = new Stack<ITypeSymbol>();
         foreach (var attribute in context.GetAttributes())
         {
             if (KnownTypes.Is(attribute, known.JsonSerializableAttribute)
                 && attribute.ConstructorArguments.Length >= 1
-                && attribute.ConstructorArguments[0].Value is ITypeSymbol registered
-                && SymbolEqualityComparer.Default.Equals(registered, type))
+                && attribute.ConstructorArguments[0].Value is ITypeSymbol registered)
+            {
+                pending.Push(registered);
+            }
+        }
+
+        var seen = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            if (!seen.Add(current))
+            {
+                continue;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(current, type))
             {
                 return true;
+            }
+
+            switch (current)
+            {
+                case IArrayTypeSymbol array:
+                    pending.Push(array.ElementType);
+                    break;
+                case INamedTypeSymbol named:
+                    foreach (var argument in named.TypeArguments)
+                    {
+                        pending.Push(argument);
+                    }
+
+                    if (named.ContainingNamespace?.ToDisplayString() is not { } ns || !(ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)))
+                    {
+                        for (var level = named; level is not null; level = level.BaseType)
+                        {
+                            foreach (var member in level.GetMembers())
+                            {
+                                if (member is IPropertySymbol { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public } property)
+                                {
+                                    pending.Push(property.Type);
+                                }
+                            }
+                        }
+                    }
+
+                    break;
             }
         }
 

@@ -13,15 +13,30 @@ public class JsonContextAnalyzerTests
         """);
 
     [Fact]
-    public Task Registering_only_a_list_of_the_record_type_is_not_enough() => Verify("""
-        public sealed record Order(long Id);
+    public Task A_record_type_reachable_from_a_registered_type_is_silent() => Verify("""
+        public sealed record Order(long Id, Customer Who);
+
+        public sealed record Customer(string Name);
+
+        public sealed record Refund(long Id);
+
+        public sealed record Ledger(System.Collections.Generic.Dictionary<string, Refund[]> Refunds);
 
         [JsonSerializable(typeof(System.Collections.Generic.List<Order>))]
-        [JsonSerializable(typeof(Order[]))]
+        [JsonSerializable(typeof(Ledger))]
         internal partial class OrderJson : JsonSerializerContext;
 
-        [Extractor("https://api.example.com", "/orders", Json = {|APP1201:typeof(OrderJson)|})]
+        [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
         public partial class Orders : IExtractor<NoInput, Order>;
+
+        [Extractor("https://api.example.com", "/customers", Json = typeof(OrderJson))]
+        public partial class Customers : IExtractor<NoInput, Customer>;
+
+        [Extractor("https://api.example.com", "/refunds", Json = typeof(OrderJson))]
+        public partial class Refunds : IExtractor<NoInput, Refund>;
+
+        [Extractor("https://api.example.com", "/items", Json = {|APP1201:typeof(OrderJson)|})]
+        public partial class Items : IExtractor<NoInput, Item>;
         """);
 
     [Fact]

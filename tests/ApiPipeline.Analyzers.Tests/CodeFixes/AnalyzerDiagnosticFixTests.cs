@@ -31,6 +31,26 @@ public class AnalyzerDiagnosticFixTests
             """).RunAsync();
 
     [Fact]
+    public Task Add_JsonSerializable_for_the_fields_type_of_a_passthrough_extractor() => new CodeFixTest<JsonContextAnalyzer, AddJsonSerializableCodeFixProvider>(
+        Code.Alone("""
+            public sealed record OrderKeys(long Id);
+
+            internal partial class OrderJson : JsonSerializerContext;
+
+            [Extractor("https://api.example.com", "/orders", Json = {|APP1201:typeof(OrderJson)|})]
+            public partial class Orders : IExtractor<NoInput, RawRecord<OrderKeys>>;
+            """),
+        Code.Alone("""
+            public sealed record OrderKeys(long Id);
+
+            [JsonSerializable(typeof(OrderKeys))]
+            internal partial class OrderJson : JsonSerializerContext;
+
+            [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
+            public partial class Orders : IExtractor<NoInput, RawRecord<OrderKeys>>;
+            """)).RunAsync();
+
+    [Fact]
     public Task Add_JsonSerializable_to_a_context_without_attributes() => new CodeFixTest<JsonContextAnalyzer, AddJsonSerializableCodeFixProvider>(
         Code.Alone("""
             public sealed record Order(long Id);
