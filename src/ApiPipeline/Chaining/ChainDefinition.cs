@@ -284,6 +284,9 @@ public abstract class ChainStepDefinition
 
     internal abstract ErrorMode ExtractorErrorMode(object extractor);
 
+    /// <summary>How <paramref name="extractor"/> (this step's) keys <paramref name="input"/>: for a generated extractor the first request's relative URL.</summary>
+    internal abstract string InputKey(object extractor, object? input);
+
     /// <summary>Writes one of this step's records (kept in a lineage) through its JSON metadata.</summary>
     internal abstract void WriteRecord(System.Text.Json.Utf8JsonWriter writer, object record);
 

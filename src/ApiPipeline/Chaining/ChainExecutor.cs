@@ -228,7 +228,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         ChainRunRecord? record = null;
         if (state is not null)
         {
-            string fingerprint = ChainStateStore.Fingerprint(input);
+            string fingerprint = ChainStateStore.Fingerprint(input, Definition.Steps[0].InputKey(_extractors[0], input));
             var prior = await state.LoadRunAsync(cancellationToken).ConfigureAwait(false);
             recoveredDeadLetters = await ChainRun.RollForwardDeadLettersAsync(state, chainId, cancellationToken).ConfigureAwait(false);
             if (prior is { Unfinished: true })

@@ -47,9 +47,13 @@ internal sealed class ChainStateStore
 
     public static string PageKey(int step, long index) => string.Create(CultureInfo.InvariantCulture, $"s{step}.page.{index:D10}");
 
-    /// <summary>A stable fingerprint of a chain input (SHA-256 of its text), so a resumed run can check it continues the same input without storing it.</summary>
-    public static string Fingerprint(object? input)
-        => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(input?.ToString() ?? "<null>")));
+    /// <summary>
+    /// A stable fingerprint of a chain input (SHA-256 of its text and of the first step's key for it: the relative URL it is asked
+    /// with, which tells apart inputs whose text does not, such as classes without a <c>ToString</c> or records with collections), so a
+    /// resumed run can check it continues the same input without storing it.
+    /// </summary>
+    public static string Fingerprint(object? input, string firstStepKey)
+        => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes((input?.ToString() ?? "<null>") + "\n" + firstStepKey)));
 
     public async ValueTask<ChainRunRecord?> LoadRunAsync(CancellationToken cancellationToken)
     {

@@ -49,6 +49,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
     internal override ErrorMode ExtractorErrorMode(object extractor) => ((IExtractor<TStepIn, TOut>)extractor).OnError;
 
+    internal override string InputKey(object extractor, object? input) => ((IExtractor<TStepIn, TOut>)extractor).PartitionKey((TStepIn)input!);
+
     internal override void WriteRecord(System.Text.Json.Utf8JsonWriter writer, object record)
         => System.Text.Json.JsonSerializer.Serialize(writer, (TOut)record, RecordTypeInfo());
 
@@ -195,7 +197,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     {
                         // The extractor skipped a failed page (its error mode allows it): recorded, and the input goes on after it. Its
                         // dead-letter entry travels with the page, whose commit records the input past the failed page.
-                        letter = await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
+                        letter = await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
                     }
 
                     await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage, letter), cancellationToken).ConfigureAwait(false);
@@ -218,12 +220,12 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     continue;
                 }
 
-                await FailAsync(run, item.Key, ex.Input ?? Describe(input), ex, endsRun, writer, cancellationToken).ConfigureAwait(false);
+                await FailAsync(run, item.Key, ex.Input ?? Describe(extractor, input), ex, endsRun, writer, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not ChainStepException)
             {
-                await FailAsync(run, item.Key, Describe(input), ex, endsRun: true, writer, cancellationToken).ConfigureAwait(false);
+                await FailAsync(run, item.Key, Describe(extractor, input), ex, endsRun: true, writer, cancellationToken).ConfigureAwait(false);
                 return;
             }
         }
@@ -249,7 +251,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         }
     }
 
-    private static string? Describe(TStepIn input) => input is NoInput ? null : input?.ToString();
+    /// <summary>The input as its extractor keys it (a generated extractor: the first request's relative URL, secrets redacted).</summary>
+    private static string? Describe(IExtractor<TStepIn, TOut> extractor, TStepIn input) => input is NoInput ? null : extractor.PartitionKey(input);
 
     private static async IAsyncEnumerable<WorkItem> Items(ChannelReader<StepPage<TParent>> reader, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -119,6 +119,30 @@ public partial class SequentialChildren
     public partial ChildItems Children { get; }
 }
 
+/// <summary>A chain input as a class without a <c>ToString</c> override: its text is only its type name.</summary>
+public sealed class Tenant
+{
+    public string Name { get; init; } = "";
+}
+
+/// <summary>The parents of a tenant.</summary>
+[Extractor("https://api.example.invalid", "/{name}/parents", Json = typeof(ChainJson))]
+[Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 100, TotalPagesPath = "total_pages")]
+public partial class TenantParents : IExtractor<Tenant, Parent>;
+
+/// <summary>A tenant's parents, then each parent's children one parent after the other.</summary>
+[Chain]
+public partial class TenantChildren
+{
+    [Step(1)]
+    public partial TenantParents Parents { get; }
+
+    [Step(2)]
+    [Map(nameof(Tenant.Name), To = nameof(ChildQuery.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildQuery.ParentId))]
+    public partial ChildItems Children { get; }
+}
+
 /// <summary>Parents, then up to 8 parents' children at once.</summary>
 [Chain(Name = "parallel-children")]
 public partial class ParallelChildren

@@ -131,6 +131,23 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
     }
 
     [Fact]
+    public async Task Inputs_whose_text_is_the_same_are_still_told_apart()
+    {
+        // Tenant has no ToString of its own, so both inputs print as its type name; their first requests differ.
+        var store = new InMemoryStateStore();
+        var api = new ChainApi(parents: 20, childPages: 1) { Fail = (target, _) => target.Contains("/parents/5/", StringComparison.Ordinal) ? (500, "{}") : null };
+        Map("resume-tenant-a", api.Handle);
+        Map("resume-tenant-b", api.Handle);
+        var options = new ChainOptions { Extractor = At, StateStore = store, ChainId = "tenants" };
+
+        var failed = await new TenantChildren(options).ExecuteAsync(new Tenant { Name = "resume-tenant-a" }, new MemoryOutput<Child>()).WithDeadline(30);
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+
+        var error = await Assert.ThrowsAsync<ChainStateException>(() => new TenantChildren(options).ExecuteAsync(new Tenant { Name = "resume-tenant-b" }, new MemoryOutput<Child>()));
+        Assert.Contains("for another input", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_chain_whose_last_state_save_fails_returns_a_failed_result_and_the_next_run_writes_nothing_twice()
     {
         using var temp = new TempDirectory();
