@@ -199,7 +199,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             }
 
             // Replay rewrites the file: no pipeline, here or in another process, appends to it meanwhile (they wait).
-            using (await DeadLetterFileLock.AcquireAsync(path, cancellationToken).ConfigureAwait(false))
+            using (await FileLock.AcquireAsync(path, cancellationToken).ConfigureAwait(false))
             {
                 if (DeadLetterWriter.Pending(path) is { Count: > 0 } pending)
                 {

@@ -147,6 +147,13 @@ public sealed class PipelineRunner
         => Registry.Extractors.FirstOrDefault(e => e.InputType == typeof(T))?.Input
            ?? throw new InvalidOperationException($"{what}: no registered extractor takes {typeof(T).Name}, so it cannot be built from text.");
 
+    /// <summary>
+    /// Waits until no other run of <paramref name="id"/> into <paramref name="outputDirectory"/> is going, in this process (two
+    /// schedules of one pipeline) or another (two CLI runs): runs of one pipeline share its output folder and its state.
+    /// </summary>
+    private static ValueTask<FileLock> TurnAsync(string outputDirectory, string id, CancellationToken cancellationToken)
+        => FileLock.AcquireAsync(Path.Combine(outputDirectory, "." + id + ".run"), cancellationToken);
+
     private async Task<IStateStore> OpenStateAsync(RunRequest request, CancellationToken cancellationToken)
     {
         string path = request.State ?? (request.Output is null ? Options.StatePath : Path.Combine(request.Output, ".state", "apipipeline.db"));
@@ -186,6 +193,7 @@ public sealed class PipelineRunner
             var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? runner.Options.For(registration.Name).Input ?? runner.Options.For(id).Input, incremental ? null : request.From, incremental ? null : request.To);
             var httpClient = runner._httpClients(registration.Name);
             var extractorOptions = runner.Common(options, request);
+            using var turn = await TurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
             var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
             await using var storeScope = store.ConfigureAwait(false);
             var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
@@ -225,6 +233,7 @@ public sealed class PipelineRunner
         public async Task<RunSummary> Visit<TIn, TOut>(ChainDefinition<TIn, TOut> definition)
         {
             var input = (TIn)InputBinder.Bind(runner.InputShape<TIn>($"Chain '{id}'"), request.Input ?? runner.Options.For(id).Input, request.From, request.To);
+            using var turn = await TurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
             var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
             await using (store.ConfigureAwait(false))
             {

@@ -109,6 +109,23 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_runs_of_one_pipeline_at_once_take_turns_and_both_land()
+    {
+        // Two schedules of one extractor for different inputs start together: they share its output folder and state.
+        using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, Configuration()).BuildServiceProvider();
+        var runner = provider.GetRequiredService<PipelineRunner>();
+
+        var runs = await Task.WhenAll(
+            runner.RunAsync(new RunRequest { Target = "OwnerItems", Input = new Dictionary<string, string> { ["owner"] = "alice" } }),
+            runner.RunAsync(new RunRequest { Target = "OwnerItems", Input = new Dictionary<string, string> { ["owner"] = "bob" } }));
+
+        Assert.All(runs, r => Assert.Equal(PipelineStatus.Succeeded, r.Outcome));
+        var written = Directory.EnumerateFiles(Path.Combine(_dir.Path, "OwnerItems"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Count();
+        Assert.Equal(runs.Sum(r => r.Records), written);
+        Assert.Equal(2 * TestServer.TotalItems, written);
+    }
+
+    [Fact]
     public async Task The_scheduler_runs_each_schedule_and_again_after_its_interval()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -9,7 +9,7 @@ namespace ApiPipeline;
 internal sealed class ChainRun : IDisposable
 {
     // The steps of the run commit their dead-letter entries one batch at a time: the chain's state records one batch, which must be
-    // appended before a later one takes its place. (Appends to the file, which other runs may share, are serialised by DeadLetterFileLock.)
+    // appended before a later one takes its place. (Appends to the file, which other runs may share, are serialised by FileLock.)
     private readonly SemaphoreSlim _deadLetterGate = new(1, 1);
     private readonly Lock _gate = new();
     private readonly List<ChainFailure> _failures = [];

@@ -252,7 +252,7 @@ internal sealed class DeadLetterWriter
     {
         byte[]? lines;
         // Pipelines and chains of this and other processes may share a dead-letter file, and `replay` rewrites it: one at a time.
-        using (await DeadLetterFileLock.AcquireAsync(prepared.FinalPath, cancellationToken).ConfigureAwait(false))
+        using (await FileLock.AcquireAsync(prepared.FinalPath, cancellationToken).ConfigureAwait(false))
         {
             lines = await AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
         }
@@ -346,66 +346,5 @@ internal sealed class DeadLetterWriter
         json.CopyTo(line, 0);
         line[^1] = (byte)'\n';
         return line;
-    }
-}
-
-/// <summary>
-/// Holds a dead-letter file for one writer at a time: the pipelines and chains of this process (a semaphore per file) and other
-/// processes (an exclusive lock on <c>&lt;file&gt;.lock</c>, an empty file left next to it; the operating system releases the lock
-/// when a process dies). Appends take it, and <c>replay</c> holds it while it reads, replays and rewrites the file, so a pipeline
-/// in another process cannot append lines that the rewrite would drop.
-/// </summary>
-internal sealed class DeadLetterFileLock : IDisposable
-{
-    /// <summary>The suffix of the lock file next to a dead-letter file.</summary>
-    public const string Suffix = ".lock";
-
-    // One per dead-letter file in the process (by full path); never removed: one small semaphore per distinct file.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _gate;
-    private readonly FileStream _file;
-
-    private DeadLetterFileLock(SemaphoreSlim gate, FileStream file) => (_gate, _file) = (gate, file);
-
-    /// <summary>Waits until this caller holds <paramref name="path"/>.</summary>
-    public static async ValueTask<DeadLetterFileLock> AcquireAsync(string path, CancellationToken cancellationToken)
-    {
-        string full = Path.GetFullPath(path);
-        var gate = Gates.GetOrAdd(full, static _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            for (int wait = 5; ; wait = Math.Min(wait * 2, 200))
-            {
-                try
-                {
-                    return new DeadLetterFileLock(gate, new FileStream(full + Suffix, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
-                }
-                catch (IOException ex) when (HeldElsewhere(ex))
-                {
-                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch
-        {
-            gate.Release();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Whether opening the lock file failed because another process holds it: ERROR_SHARING_VIOLATION on Windows, the
-    /// <c>EWOULDBLOCK</c> of <c>flock</c> on Linux (11) and macOS (35).
-    /// </summary>
-    private static bool HeldElsewhere(IOException ex)
-        => OperatingSystem.IsWindows() ? (ex.HResult & 0xFFFF) == 32 : ex.HResult == (OperatingSystem.IsMacOS() ? 35 : 11);
-
-    /// <summary>Lets the next writer in.</summary>
-    public void Dispose()
-    {
-        _file.Dispose();
-        _gate.Release();
     }
 }

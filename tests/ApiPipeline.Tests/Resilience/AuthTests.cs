@@ -324,7 +324,7 @@ public sealed class AuthTests
 
         // The output's part file, the dead-letter file and its (empty) lock file.
         Assert.Equal(3, temp.AllFiles().Count());
-        Assert.Single(temp.AllFiles(), f => f.EndsWith(".dead-letter.jsonl" + DeadLetterFileLock.Suffix, StringComparison.Ordinal));
+        Assert.Single(temp.AllFiles(), f => f.EndsWith(".dead-letter.jsonl" + FileLock.Suffix, StringComparison.Ordinal));
     }
 
     [Fact]
