@@ -334,9 +334,26 @@ public sealed record ScheduleSettings
         return new ScheduleSettings
         {
             Pipeline = pipeline,
-            Every = section["Every"] is { } every ? ExtractorSettings.ParseDuration(every) : TimeSpan.FromHours(1),
-            RunOnStart = section["RunOnStart"] is not { } start || bool.Parse(start),
+            Every = section["Every"] is { } every ? Interval(section, every) : TimeSpan.FromHours(1),
+            RunOnStart = section["RunOnStart"] is not { } start || (bool.TryParse(start, out bool yes)
+                ? yes
+                : throw new FormatException($"Configuration '{section.Path}:RunOnStart' = '{start}': expected true or false.")),
             Input = section.GetSection("Input").GetChildren().Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!, StringComparer.OrdinalIgnoreCase) is { Count: > 0 } input ? input : null,
         };
+    }
+
+    private static TimeSpan Interval(IConfigurationSection section, string text)
+    {
+        TimeSpan every;
+        try
+        {
+            every = ExtractorSettings.ParseDuration(text);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException)
+        {
+            throw new FormatException($"Configuration '{section.Path}:Every' = '{text}': {ex.Message}", ex);
+        }
+
+        return every > TimeSpan.Zero ? every : throw new FormatException($"Configuration '{section.Path}:Every' = '{text}': a schedule runs again after a time longer than zero, e.g. \"1h\".");
     }
 }

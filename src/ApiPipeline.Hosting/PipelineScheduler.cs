@@ -82,7 +82,14 @@ public sealed class PipelineScheduler : BackgroundService
     {
         try
         {
-            await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+            // Task.Delay waits at most about 49 days: a longer interval is waited for a day at a time.
+            while (wait > TimeSpan.Zero)
+            {
+                var step = wait < TimeSpan.FromDays(1) ? wait : TimeSpan.FromDays(1);
+                await Task.Delay(step, _time, stoppingToken).ConfigureAwait(false);
+                wait -= step;
+            }
+
             return true;
         }
         catch (OperationCanceledException)

@@ -146,6 +146,43 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         await host.StopAsync();
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-01:00:00")]
+    public void A_schedule_interval_of_zero_or_less_is_a_configuration_error_naming_the_setting(string every)
+    {
+        using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, Configuration(new() { ["ApiPipeline:Schedules:hourly:Every"] = every })).BuildServiceProvider();
+
+        var error = Assert.Throws<FormatException>(() => provider.GetRequiredService<IOptions<ApiPipelineOptions>>().Value);
+        Assert.Contains("'ApiPipeline:Schedules:hourly:Every'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_scheduler_waits_intervals_longer_than_a_timer_can()
+    {
+        // Task.Delay refuses waits of about 49.7 days and more; a 60-day schedule must still run again after 60 days.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.Services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration(new() { ["ApiPipeline:Schedules:hourly:Every"] = "60d" })).AddApiPipelineScheduler();
+        using var host = builder.Build();
+        var scheduler = host.Services.GetServices<IHostedService>().OfType<PipelineScheduler>().Single();
+
+        await host.StartAsync();
+        await WaitUntil(() => scheduler.Runs >= 1);
+        int days = 0;
+        while (scheduler.Runs < 2)
+        {
+            Assert.True(days < 200, "the second run never came");
+            await Task.Delay(20);
+            clock.Advance(TimeSpan.FromDays(1));
+            days++;
+        }
+
+        Assert.InRange(days, 60, 199);
+        await host.StopAsync();
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
