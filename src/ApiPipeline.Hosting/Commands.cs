@@ -125,7 +125,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             var w = parse.InvocationConfiguration.Output;
             string name = parse.GetRequiredValue(showName);
             string path = StatePath(parse.GetValue(showState), parse.GetValue(showOutput));
-            if (!File.Exists(path))
+            if (!File.Exists(path) || new FileInfo(path).Length == 0)
             {
                 await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: '{name}' has never run with it.").ConfigureAwait(false);
                 return ExitCodes.Success;
@@ -157,7 +157,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             var w = parse.InvocationConfiguration.Output;
             string name = parse.GetRequiredValue(resetName);
             string path = StatePath(parse.GetValue(resetState), parse.GetValue(resetOutput));
-            if (!File.Exists(path))
+            if (!File.Exists(path) || new FileInfo(path).Length == 0)
             {
                 await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: nothing to reset.").ConfigureAwait(false);
                 return ExitCodes.Success;

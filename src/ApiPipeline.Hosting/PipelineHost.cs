@@ -100,7 +100,17 @@ public static class PipelineHost
             return ExitCodes.UsageError;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or ArgumentException or InvalidOperationException or StateStoreException)
+        {
+            // What the commands do not handle themselves (a settings file that is not JSON, a folder that is a file): its message, not
+            // a stack trace. Anything else is a bug and shows as one.
+            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
     }
 
     /// <summary>The root command with every subcommand, for hosts that add their own commands.</summary>

@@ -73,13 +73,41 @@ public sealed class StateCommandTests : IDisposable
         Assert.False(File.Exists(StateFile));
     }
 
-    [Fact]
-    public async Task Show_of_a_file_that_is_not_a_state_database_fails()
+    [Theory]
+    [InlineData("show", "this is not sqlite, not even close; it is long enough to have a header though........")]
+    [InlineData("show", "x")] // shorter than SQLite's header: SQLite itself would have made it a database
+    [InlineData("reset", "notes")]
+    public async Task A_file_that_is_not_a_state_database_is_refused_and_left_as_it_is(string command, string text)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);
-        await File.WriteAllTextAsync(StateFile, "this is not sqlite, not even close; it is long enough to have a header though........");
-        var (code, _, error) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        await File.WriteAllTextAsync(StateFile, text);
+        var (code, _, error) = await CliTests.Cli(null, "state", command, "issues", "--state", StateFile);
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains(Path.GetFullPath(StateFile), error, StringComparison.Ordinal);
+        Assert.Contains("is not a state database", error, StringComparison.Ordinal);
+        Assert.Equal(text, await File.ReadAllTextAsync(StateFile));
+        Assert.Equal([StateFile], Directory.GetFiles(Path.GetDirectoryName(StateFile)!));
+    }
+
+    [Fact]
+    public async Task An_empty_file_is_no_state_and_stays_empty()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);
+        await File.WriteAllTextAsync(StateFile, "");
+        var (code, output, _) = await CliTests.Cli(null, "state", "reset", "issues", "--state", StateFile);
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("No state file", output, StringComparison.Ordinal);
+        Assert.Equal(0, new FileInfo(StateFile).Length);
+    }
+
+    [Fact]
+    public async Task An_output_folder_that_is_a_file_is_an_error_message_not_a_stack_trace()
+    {
+        string file = Path.Combine(_dir.Path, "taken");
+        await File.WriteAllTextAsync(file, "a file");
+        var (code, _, error) = await CliTests.Cli(null, "run", "Items", "--output", file, "--base-url", "http://127.0.0.1:9");
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.NotEmpty(error);
     }
 }

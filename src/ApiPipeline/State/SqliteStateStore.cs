@@ -30,6 +30,12 @@ public sealed class SqliteStateStore : IStateStore
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         path = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!IsDatabaseOrNothing(path))
+        {
+            // SQLite would make a small file of something else into a new database; a state file given by mistake stays as it is.
+            throw new StateStoreException($"The file '{path}' is not a state database (an SQLite file); give the path of one, or of a file that does not exist yet.");
+        }
+
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         try
         {
@@ -67,6 +73,20 @@ public sealed class SqliteStateStore : IStateStore
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Whether <paramref name="path"/> does not exist, is empty, or starts with SQLite's header.</summary>
+    private static bool IsDatabaseOrNothing(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return true;
+        }
+
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        Span<byte> header = stackalloc byte[16];
+        int read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        return read == 0 || (read == header.Length && header.SequenceEqual("SQLite format 3\0"u8));
     }
 
     /// <inheritdoc/>
