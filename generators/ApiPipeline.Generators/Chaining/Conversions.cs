@@ -95,7 +95,8 @@ internal static class Conversions
         }
 
         int s = Rank(source), t = Rank(target);
-        if (s == 0 || t == 0 || t <= s || source == SpecialType.System_Char && target is SpecialType.System_Int16)
+        // Nothing converts to char implicitly; char widens to int, uint, long, ulong, double and decimal (not short).
+        if (s == 0 || t == 0 || t <= s || target == SpecialType.System_Char || source == SpecialType.System_Char && target is SpecialType.System_Int16)
         {
             return false;
         }

@@ -131,7 +131,8 @@ internal static class ValueConversion
 
         if (Widening(source, target))
         {
-            return value => value is null ? null : System.Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+            // Convert has no char to floating-point or decimal conversion: a char goes as its code, as C# converts it.
+            return value => value is null ? null : System.Convert.ChangeType(value is char c ? (ushort)c : value, target, CultureInfo.InvariantCulture);
         }
 
         return null;
@@ -193,7 +194,7 @@ internal static class ValueConversion
         }
 
         int s = Rank(source), t = Rank(target);
-        if (s == 0 || t == 0 || t <= s)
+        if (s == 0 || t == 0 || t <= s || target == typeof(char))
         {
             return false;
         }
