@@ -278,6 +278,7 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         { "    batch_size: 50", "    processing_mode: parallel\n    batch_size: 50", 7, 5, "is batched and runs its batches in parallel (at most max_concurrent_batches at once); remove processing_mode" },
         { "      id: parent_id", "      id: parent_id\n    batch_size: 5", 6, 5, "takes the one chain input, so it cannot be batched" },
         { "      ids: parent_id", "      ids: parent_idx", 12, 12, "'parent_idx' is not a state variable of step 'ParentItems'" },
+        { "      ids: parent_id", "      ids: chain_input.name", 10, 5, "is batched, but its input_mapping maps nothing from the records of step 'ParentItems'" },
     };
 
     [Theory]

@@ -318,6 +318,12 @@ public static class ChainConfig
             throw doc.Error(field.Key, $"{where}: the required member{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} of its input {target.TypeName} {(missing.Count > 1 ? "are" : "is")} not mapped");
         }
 
+        if (batched && !slots.Any(s => s.Batched))
+        {
+            // Every batch would make the same input: the same request once per batch, its records written as often.
+            throw doc.Error(field.Key, $"{where} is batched, but its input_mapping maps nothing from the records of step '{previousName}' (only the chain input): map a member of the input (a string or a collection) to a field or state variable of those records, e.g. ids: parent_id");
+        }
+
         return RuntimeMapping.Create(target, slots);
     }
 
