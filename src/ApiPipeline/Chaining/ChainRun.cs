@@ -364,7 +364,13 @@ internal sealed class StepPage<T>
     /// </summary>
     public DeadLetterEntry? DeadLetter { get; init; }
 
-    public static StepPage<T> Done(long parent) => new(parent, [], 0, null, isDone: true);
+    /// <summary>
+    /// On a batch's end: how many records of the step before it covered. The last batch of a run may be short; a resumed run that then
+    /// finds more records in its place extracts just those.
+    /// </summary>
+    public int? Covered { get; init; }
+
+    public static StepPage<T> Done(long parent, int? covered = null) => new(parent, [], 0, null, isDone: true) { Covered = covered };
 
     public static StepPage<T> From(long parent, Page<T> page, ChainLineage? lineage, DeadLetterEntry? deadLetter = null)
     {

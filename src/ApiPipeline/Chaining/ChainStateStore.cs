@@ -76,18 +76,25 @@ internal sealed class ChainStateStore
 
     public ValueTask CommitAsync(StateChange change, CancellationToken cancellationToken) => _store.CommitAsync(change, cancellationToken);
 
-    /// <summary>How far step <paramref name="step"/> got with input <paramref name="key"/>.</summary>
-    public async ValueTask<(bool Done, PageCheckpoint? Next)> GetItemAsync(int step, long key, CancellationToken cancellationToken)
+    /// <summary>
+    /// How far step <paramref name="step"/> got with input <paramref name="key"/>; for a batch that is done, how many records it
+    /// covered (<see langword="null"/> when that was not noted: all of them).
+    /// </summary>
+    public async ValueTask<(bool Done, PageCheckpoint? Next, int? Covered)> GetItemAsync(int step, long key, CancellationToken cancellationToken)
     {
         string itemKey = ItemKey(step, key);
         var value = await _store.GetAsync(Scope, itemKey, cancellationToken).ConfigureAwait(false);
         return value switch
         {
-            null => (false, null),
-            DoneMarker => (true, null),
-            _ => (false, Read(value, ChainStateJson.Default.PageCheckpoint, itemKey)),
+            null => (false, null, null),
+            DoneMarker => (true, null, null),
+            _ when value.StartsWith(DoneMarker + "/", StringComparison.Ordinal) && int.TryParse(value.AsSpan(DoneMarker.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int covered) => (true, null, covered),
+            _ => (false, Read(value, ChainStateJson.Default.PageCheckpoint, itemKey), null),
         };
     }
+
+    /// <summary>The marker of a batch that is done after covering <paramref name="covered"/> records.</summary>
+    public static string DoneMarkerOf(int covered) => string.Create(CultureInfo.InvariantCulture, $"{DoneMarker}/{covered}");
 
     public static string Marker(PageCheckpoint next) => JsonSerializer.Serialize(next, ChainStateJson.Default.PageCheckpoint);
 

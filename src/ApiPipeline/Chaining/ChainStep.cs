@@ -158,7 +158,15 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         PageCheckpoint? resumeFrom = null;
         if (run.Resuming && run.State is { } state)
         {
-            var (done, next) = await state.GetItemAsync(Index, item.Key, cancellationToken).ConfigureAwait(false);
+            var (done, next, covered) = await state.GetItemAsync(Index, item.Key, cancellationToken).ConfigureAwait(false);
+            while (done && item.Batch is { } records && covered < records.Count)
+            {
+                // The run before ended with this batch short; the step before has more records since (a page it had failed): only
+                // those are left, as a batch of their own, keyed by its first record like any batch.
+                item = item with { Key = item.Key + covered.Value, Batch = [.. records.Skip(covered.Value)] };
+                (done, next, covered) = await state.GetItemAsync(Index, item.Key, cancellationToken).ConfigureAwait(false);
+            }
+
             if (done)
             {
                 counters.AddAlreadyDone();
@@ -204,7 +212,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     resumeFrom = page.Next;
                 }
 
-                await writer.WriteAsync(StepPage<TOut>.Done(item.Key), cancellationToken).ConfigureAwait(false);
+                await writer.WriteAsync(StepPage<TOut>.Done(item.Key, item.Batch?.Count), cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (ExtractionException ex) when (!cancellationToken.IsCancellationRequested)
@@ -356,7 +364,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     /// arrive if the run stops right after it), else the checkpoint of its next page.
     /// </summary>
     private static string Marker(StepPage<TOut> page)
-        => !page.IsDone && page.Next is { } next ? ChainStateStore.Marker(next) : ChainStateStore.DoneMarker;
+        => !page.IsDone && page.Next is { } next ? ChainStateStore.Marker(next)
+            : page.Covered is int covered ? ChainStateStore.DoneMarkerOf(covered)
+            : ChainStateStore.DoneMarker;
 
     // ----------------------------------------------------------------- sink
 

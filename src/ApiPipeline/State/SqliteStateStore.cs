@@ -33,7 +33,7 @@ public sealed class SqliteStateStore : IStateStore
         if (!IsDatabaseOrNothing(path))
         {
             // SQLite would make a small file of something else into a new database; a state file given by mistake stays as it is.
-            throw new StateStoreException($"The file '{path}' is not a state database (an SQLite file); give the path of one, or of a file that does not exist yet.");
+            throw new StateStoreException($"The file '{path}' is not a state database (an SQLite file); give the path of one, or move this file away to start over with a new one.");
         }
 
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());

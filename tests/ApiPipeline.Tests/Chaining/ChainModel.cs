@@ -183,6 +183,20 @@ public partial class BatchedChildren
     public partial ChildrenByIds Children { get; }
 }
 
+/// <summary>Parents (an input that fails is left to the next run), then children of 30 parents per request.</summary>
+[Chain]
+public partial class ContinuingBatchedChildren
+{
+    [Step(1, OnError = ErrorMode.Continue)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2)]
+    [Batched(Size = 30)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildBatch.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildBatch.Ids))]
+    public partial ChildrenByIds Children { get; }
+}
+
 /// <summary>Parents, then children of 50 parents per request, the ids collected into a list (<c>?ids=1&amp;ids=2…</c>).</summary>
 [Chain]
 public partial class BatchedChildIdList

@@ -182,6 +182,40 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
     }
 
+    [Fact]
+    public async Task A_short_last_batch_that_grows_on_resume_sends_just_the_new_records()
+    {
+        // Run 1: the second page of parents fails (the step goes on: Continue), so the batches are 1-30, 31-60, 61-90 and a short
+        // 91-100, all done; then the run's closing record cannot be saved, so the run stays unfinished. Run 2 resumes: the parents'
+        // second page now answers, and 101-150 join the batch that starts at 91.
+        using var temp = new TempDirectory();
+        await using var store = new InMemoryStateStore();
+        const string scenario = "resume-short-batch";
+        bool firstRun = true;
+        var api = new ChainApi(parents: 150) { Fail = (target, _) => firstRun && target.Contains("/parents?", StringComparison.Ordinal) && target.Contains("page=2", StringComparison.Ordinal) ? (500, "{}") : null };
+        var input = Map(scenario, api.Handle);
+        var breaking = new FailingStore(store, op => op.Key == "run" && op.Value?.Contains(ChainRunRecord.PartialSuccess, StringComparison.Ordinal) == true, afterCommit: false);
+        string outDir = Path.Combine(temp.Path, "out");
+
+        await using (var output = Jsonl(outDir))
+        {
+            var failed = await new ContinuingBatchedChildren(new ChainOptions { Extractor = At, StateStore = breaking }).ExecuteAsync(input, output).WithDeadline(30);
+            Assert.Equal(PipelineStatus.Failed, failed.Status);
+        }
+
+        Assert.Contains(string.Join(",", Enumerable.Range(91, 10)), api.BatchIds);
+        firstRun = false;
+        await using (var output = Jsonl(outDir))
+        {
+            var next = await new ContinuingBatchedChildren(new ChainOptions { Extractor = At, StateStore = store }).ExecuteAsync(input, output).WithDeadline(30);
+            Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
+            Assert.True(next.Resumed);
+        }
+
+        Assert.Contains(string.Join(",", Enumerable.Range(101, 20)), api.BatchIds);
+        Assert.Equal(Enumerable.Range(1, 150).Select(i => (long)i), ChainAssert.Jsonl(outDir).Select(c => c.ParentId).Order());
+    }
+
     private static JsonlOutput<Child> Jsonl(string directory)
         => new(ChainJson.Default.Child, new JsonlOutputOptions<Child> { Directory = directory, Name = "children", Batching = new() { BatchSize = 250 } });
 }
