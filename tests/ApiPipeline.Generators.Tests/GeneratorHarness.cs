@@ -49,6 +49,7 @@ internal static class GeneratorHarness
         "netstandard",
         "System.Collections",
         "System.Linq",
+        "System.Linq.Expressions",
         "System.Memory",
         "System.Net.Http",
         "System.Text.Json",

@@ -18,7 +18,9 @@ internal static class RegistryParser
     /// <summary>The registry entry of an extractor the generator writes (the caller checked that), or <see langword="null"/> when it is not accessible.</summary>
     public static RegistryExtractor? Parse(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
-        if (!Symbols.IsAccessibleInAssembly(type)
+        // An abstract extractor cannot be created by the registry's factory; its concrete subclasses are registered instead.
+        if (type.IsAbstract
+            || !Symbols.IsAccessibleInAssembly(type)
             || Symbols.ExtractorInterface(type) is not { } extractor)
         {
             return null;
@@ -209,5 +211,5 @@ internal static class RegistryParser
         => $"({Symbols.FullNameWithNullable(type)})values[{index}]" + (Symbols.AllowsNull(type) ? string.Empty : "!");
 
     /// <summary>The type for <c>typeof(…)</c>: fully qualified, nullable value types kept, nullable reference annotations dropped.</summary>
-    private static string TypeOf(ITypeSymbol type) => Symbols.FullName(type);
+    private static string TypeOf(ITypeSymbol type) => type.TypeKind == TypeKind.Dynamic ? "object" : Symbols.FullName(type); // typeof(dynamic) does not compile
 }

@@ -121,7 +121,8 @@ internal static class Symbols
     /// </summary>
     public static Creation? Creation(ITypeSymbol type)
     {
-        if (type is not INamedTypeSymbol named || named.IsAbstract || named.IsStatic || named.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+        // A tuple has no constructor to call by name (new (string, string)(…) does not compile): it cannot be built from values.
+        if (type is not INamedTypeSymbol named || named.IsAbstract || named.IsStatic || named.IsTupleType || named.TypeKind is not (TypeKind.Class or TypeKind.Struct))
         {
             return null;
         }
@@ -168,11 +169,23 @@ internal static class Symbols
             return parameter.Type.IsValueType && !IsNullableValue(parameter.Type) ? "default" : "null";
         }
 
+        // Numbers keep their type in the literal (a decimal beyond a long, a double that is not a whole number); NaN and the
+        // infinities have no literal at all.
         string literal = value switch
         {
             string s => SymbolDisplay.FormatLiteral(s, quote: true),
             bool b => b ? "true" : "false",
             char c => SymbolDisplay.FormatLiteral(c, quote: true),
+            double d when double.IsNaN(d) => "global::System.Double.NaN",
+            double d when double.IsInfinity(d) => d > 0 ? "global::System.Double.PositiveInfinity" : "global::System.Double.NegativeInfinity",
+            float f when float.IsNaN(f) => "global::System.Single.NaN",
+            float f when float.IsInfinity(f) => f > 0 ? "global::System.Single.PositiveInfinity" : "global::System.Single.NegativeInfinity",
+            double d => d.ToString("R", CultureInfo.InvariantCulture) + "D",
+            float f => f.ToString("R", CultureInfo.InvariantCulture) + "F",
+            decimal m => m.ToString(CultureInfo.InvariantCulture) + "M",
+            ulong u => u.ToString(CultureInfo.InvariantCulture) + "UL",
+            long l => l.ToString(CultureInfo.InvariantCulture) + "L",
+            uint u => u.ToString(CultureInfo.InvariantCulture) + "U",
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => "default",
         };

@@ -63,4 +63,36 @@ public sealed class RegistryCreateTests
         Assert.Contains("""static extern void Init0(ref global::Demo.StructQuery instance, string value);""", registry, StringComparison.Ordinal);
         Assert.DoesNotContain("result with", registry, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_registry_compiles_for_unusual_but_valid_inputs_and_extractors()
+    {
+        // Defaults without a plain literal, a dynamic member, a tuple input and an abstract extractor each broke the one registry file.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record Range(string Owner, double Min = double.NaN, double Max = double.PositiveInfinity, float Step = 0.5f, decimal Cap = 79228162514264337593543950335m, long Big = 5000000000, ulong Huge = 18446744073709551615);
+
+            public sealed record Loose(long Id, dynamic? Extra);
+
+            [Extractor("https://api.example.com", "/{owner}/ranges", Json = typeof(TestJson))]
+            public partial class Ranges : IExtractor<Range, Item>;
+
+            [Extractor("https://api.example.com", "/loose", Json = typeof(TestJson))]
+            public partial class LooseItems : IExtractor<Loose, Item>;
+
+            [Extractor("https://api.example.com", "/pairs", Json = typeof(TestJson))]
+            public partial class Pairs : IExtractor<(string Owner, string Repo), Item>;
+
+            [Extractor("https://api.example.com", "/base", Json = typeof(TestJson))]
+            public abstract partial class BaseItems : IExtractor<NoInput, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.Contains("Min: values[1] is global::ApiPipeline.ShapeValue ? (double)(global::System.Double.NaN) : (double)values[1]!", registry, StringComparison.Ordinal);
+        Assert.Contains("(decimal)(79228162514264337593543950335M)", registry, StringComparison.Ordinal);
+        Assert.DoesNotContain("BaseItems", registry, StringComparison.Ordinal);
+    }
 }
