@@ -100,6 +100,23 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public void APP0005_PrimaryConstructor()
+    {
+        string source = TestSources.Usings + """
+            namespace Demo;
+
+            [Extractor("https://api.example.com", "/items", Json = typeof(TestJson))]
+            public partial class Items(string tag) : IExtractor<RepoRef, Item>
+            {
+                public string Tag => tag;
+            }
+            """;
+
+        var diagnostic = AssertOnlyDiagnostic(source, "APP0005", "public partial class Items(string tag) : IExtractor<RepoRef, Item>", "Items");
+        Assert.Contains("has a primary constructor", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void APP0005_NestedInNonPartialClass()
     {
         string source = TestSources.Usings + """
