@@ -121,12 +121,12 @@ public sealed partial class PipelineGenerator
 
             if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEndpoint, ArgumentLocation(attributeSyntax, 0) ?? identifier, name, $"the base URL '{baseUrl}' is not an absolute http(s) URL such as \"https://api.example.com\""));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEndpoint, ArgumentLocation(attributeSyntax, 0, "baseUrl") ?? identifier, name, $"the base URL '{baseUrl}' is not an absolute http(s) URL such as \"https://api.example.com\""));
             }
 
             var members = InputMembers(inputType);
             var url = new List<UrlPart>();
-            var pathLocation = ArgumentLocation(attributeSyntax, 1) ?? identifier;
+            var pathLocation = ArgumentLocation(attributeSyntax, 1, "path") ?? identifier;
             if (!ParsePath(path, name, inputType, members, url, diagnostics, pathLocation))
             {
                 return null;
@@ -341,10 +341,23 @@ public sealed partial class PipelineGenerator
         private static string Escape(string identifier)
             => SyntaxFacts.GetKeywordKind(identifier) == SyntaxKind.None ? identifier : "@" + identifier;
 
-        private static Location? ArgumentLocation(AttributeSyntax? attribute, int index)
+        /// <summary>The value of the constructor argument for <paramref name="parameter"/>: named (<c>path: "…"</c>) wherever it is, else at <paramref name="index"/>.</summary>
+        private static Location? ArgumentLocation(AttributeSyntax? attribute, int index, string parameter)
         {
-            var arguments = attribute?.ArgumentList?.Arguments;
-            return arguments is { } list && list.Count > index && list[index].NameEquals is null ? list[index].GetLocation() : null;
+            if (attribute?.ArgumentList?.Arguments is not { } arguments)
+            {
+                return null;
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (argument.NameColon?.Name.Identifier.ValueText == parameter)
+                {
+                    return argument.Expression.GetLocation();
+                }
+            }
+
+            return arguments.Count > index && arguments[index] is { NameEquals: null, NameColon: null } positional ? positional.Expression.GetLocation() : null;
         }
 
         private static Location? NamedArgumentLocation(AttributeSyntax? attribute, string name)

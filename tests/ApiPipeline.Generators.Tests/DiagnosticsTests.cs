@@ -57,6 +57,26 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public void APP0003_and_APP0006_land_on_their_own_arguments_when_the_arguments_are_named()
+    {
+        string placeholder = TestSources.Usings + """
+            namespace Demo;
+
+            [Extractor(path: "/repos/{nope}", baseUrl: "https://api.example.com", Json = typeof(TestJson))]
+            public partial class RepoItems : IExtractor<RepoRef, Item>;
+            """;
+        string badBase = TestSources.Usings + """
+            namespace Demo;
+
+            [Extractor(path: "/items", baseUrl: "/api", Json = typeof(TestJson))]
+            public partial class Items : IExtractor<RepoRef, Item>;
+            """;
+
+        AssertOnlyDiagnostic(placeholder, "APP0003", "[Extractor(path:", "\"/repos/{nope}\"");
+        AssertOnlyDiagnostic(badBase, "APP0006", "[Extractor(path:", "\"/api\"");
+    }
+
+    [Fact]
     public void APP0004_NoJsonContext()
     {
         string source = TestSources.Usings + """
