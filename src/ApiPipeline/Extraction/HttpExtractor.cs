@@ -107,7 +107,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>The first request's URL relative to the base URL: what the input selects, without pagination or watermark parameters.</summary>
     /// <param name="input">The input.</param>
-    public string PartitionKey(TIn input) => UrlRedactor.Redact(_definition.BuildRelativeUrl(input));
+    public string PartitionKey(TIn input) => UrlRedactor.Key(_definition.BuildRelativeUrl(input));
 
     /// <inheritdoc/>
     public PageCheckpoint? StartAt(TIn input, WatermarkValue? since, WatermarkValue? until)

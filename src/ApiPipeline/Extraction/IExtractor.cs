@@ -27,7 +27,8 @@ public interface IExtractor<TIn, TOut>
 
     /// <summary>
     /// A stable key for what <paramref name="input"/> extracts (a partition): progress and watermarks are stored per key.
-    /// Generated extractors use the first request's relative URL; the default is <c>input.ToString()</c>.
+    /// Generated extractors use the first request's relative URL, with the value of each secret-looking query parameter replaced by
+    /// <c>***</c> and the start of its SHA-256 (so inputs that differ only in a secret keep apart); the default is <c>input.ToString()</c>.
     /// </summary>
     /// <param name="input">The input.</param>
     string PartitionKey(TIn input) => input?.ToString() ?? string.Empty;

@@ -123,7 +123,18 @@ public static class UrlRedactor
         }
     }
 
-    private static string RedactQuery(string query)
+    /// <summary>
+    /// A relative URL as a key (an input's partition): as <see cref="Redact(string)"/>, except that each secret value becomes <c>***</c>
+    /// and the start of its SHA-256, so that inputs that differ only in a secret (one key per tenant) keep different keys.
+    /// </summary>
+    /// <param name="relativeUrl">The path and query.</param>
+    internal static string Key(string relativeUrl)
+    {
+        int q = relativeUrl.IndexOf('?', StringComparison.Ordinal);
+        return q < 0 || !HasSensitiveName(relativeUrl[q..]) ? relativeUrl : relativeUrl[..q] + RedactQuery(relativeUrl[q..], distinct: true);
+    }
+
+    private static string RedactQuery(string query, bool distinct = false)
     {
         var parts = query[1..].Split('&');
         for (int i = 0; i < parts.Length; i++)
@@ -131,7 +142,8 @@ public static class UrlRedactor
             int eq = parts[i].IndexOf('=', StringComparison.Ordinal);
             if (eq > 0 && IsSensitive(Uri.UnescapeDataString(parts[i][..eq])))
             {
-                parts[i] = parts[i][..(eq + 1)] + "***";
+                string mask = distinct ? "***" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(parts[i][(eq + 1)..])), 0, 4) : "***";
+                parts[i] = parts[i][..(eq + 1)] + mask;
             }
         }
 

@@ -358,6 +358,24 @@ public sealed class AuthTests
         Assert.All(texts, t => Assert.DoesNotContain(Secret, t, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Inputs_that_differ_only_in_a_secret_keep_partitions_of_their_own()
+    {
+        // One token per tenant: the partition keys hide the tokens but must not merge the tenants.
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, Faults.Page(ctx.Request.Query["access_token"] == "tenant-b-token" ? 11 : 1, 2)));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new() { Directory = temp.Path, Name = "items" });
+        var pipeline = new Pipeline<TokenScenario, Item>("tenants", new TokenItems(server.Options), output, new PipelineOptions { StateStore = store });
+
+        var result = await pipeline.ExecuteManyAsync(new[] { new TokenScenario("a", "tenant-a-token"), new TokenScenario("a", "tenant-b-token") }.ToAsyncEnumerable()).Within();
+
+        Assert.Equal((PipelineStatus.Succeeded, 4L), (result.Status, result.Records));
+        var run = Assert.Single(await store.GetScopeAsync("pipeline:tenants")).Value;
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(run, "access_token=\\*\\*\\*[0-9a-f]{8}").Select(m => m.Value).Distinct().Count());
+        Assert.DoesNotContain("tenant-", run, StringComparison.Ordinal);
+    }
+
     private static ExtractorOptions OAuthOptions(FaultServer server) => server.Options with
     {
         Credentials = Secrets,
