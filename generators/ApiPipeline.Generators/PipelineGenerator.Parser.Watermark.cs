@@ -170,7 +170,10 @@ public sealed partial class PipelineGenerator
                 return direct ? $"static r => {key}.ToString({Invariant})" : $"static r => ((global::System.IFormattable){key}).ToString({Invariant})";
             }
 
-            return $"static r => {key}?.ToString() ?? string.Empty";
+            // A struct (a strongly typed id, a bool) is never null; a nullable one or a class may be.
+            return type.IsValueType && type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T
+                ? $"static r => {key}.ToString() ?? string.Empty"
+                : $"static r => {key}?.ToString() ?? string.Empty";
         }
 
         private static (string Name, ITypeSymbol Type)? FindKeyMember(ITypeSymbol record)

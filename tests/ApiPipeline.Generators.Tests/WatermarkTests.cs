@@ -49,6 +49,9 @@ public sealed class WatermarkTests
     [InlineData("[Key] public long Id;", "Key = static r => r.Id.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture),")] // a field
     [InlineData("[Key] public Kind Id { get; init; }", "Key = static r => r.Id.ToString(),")] // an enum: its name
     [InlineData("[Key] public Code Id { get; init; }", "Key = static r => ((global::System.IFormattable)r.Id).ToString(null, global::System.Globalization.CultureInfo.InvariantCulture),")] // IFormattable only explicitly
+    [InlineData("[Key] public OrderId Id { get; init; }", "Key = static r => r.Id.ToString() ?? string.Empty,")] // a strongly typed id
+    [InlineData("[Key] public bool Id { get; init; }", "Key = static r => r.Id.ToString() ?? string.Empty,")]
+    [InlineData("[Key] public OrderId? Id { get; init; }", "Key = static r => r.Id?.ToString() ?? string.Empty,")]
     public void KeyOfEveryKindOfMember(string member, string key)
     {
         var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + $$"""
@@ -60,6 +63,8 @@ public sealed class WatermarkTests
             {
                 string System.IFormattable.ToString(string? format, System.IFormatProvider? provider) => "code";
             }
+
+            public readonly record struct OrderId(long Value);
 
             public sealed class Rec
             {
