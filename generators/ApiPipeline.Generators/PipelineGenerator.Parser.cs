@@ -60,7 +60,7 @@ public sealed partial class PipelineGenerator
             // The generated part declares the constructors; a primary constructor would need every one of them to call it.
             if (type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: not null }))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedShape, identifier, type.Name, "has a primary constructor, but the generated part declares its constructors (HttpClient?, ExtractorOptions?); remove the parameter list and keep what it held in members"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedShape, identifier, type.Name, "has a primary constructor, but the generated part declares its constructors; remove the parameter list and keep what it held in members"));
                 return null;
             }
 

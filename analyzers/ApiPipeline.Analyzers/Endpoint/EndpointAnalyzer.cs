@@ -7,7 +7,7 @@ namespace ApiPipeline.Analyzers;
 
 /// <summary>
 /// Checks how the base URL and the path template combine: a full URL in the path (APP1002), a path without a leading <c>/</c>
-/// after a base URL with a path (APP1003), and a base URL with a query or fragment (APP1004). The generator already rejects a base
+/// after a base URL with a path (APP1003), and a base URL with a fragment (APP1004). The generator already rejects a base
 /// URL that is not absolute http(s) and malformed placeholders (APP0006).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -37,10 +37,10 @@ internal sealed class EndpointAnalyzer : ExtractorAnalyzer
 
     public static readonly DiagnosticDescriptor BaseUrlWithQuery = new(
         BaseUrlWithQueryId,
-        "Base URL has a query or fragment",
-        "The base URL \"{0}\" of extractor '{1}' has a {2}, and the path is appended after it, which breaks the URL; move the query into the path template (\"/items?key=value\")",
+        "Base URL has a fragment",
+        "The base URL \"{0}\" of extractor '{1}' has a fragment ('#…'), which is never sent to the server and is dropped from every request; remove it",
         DiagnosticCategories.Endpoint,
-        DiagnosticSeverity.Error,
+        DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
         helpLinkUri: HelpLinks.For(BaseUrlWithQueryId));
 
@@ -61,10 +61,10 @@ internal sealed class EndpointAnalyzer : ExtractorAnalyzer
         var pathLocation = AttributeSyntaxes.ValueLocation(extractor.PathArgument, extractor.Syntax);
         if (baseUrl is not null && baseUri is not null)
         {
-            string? part = baseUrl.IndexOf('?') >= 0 ? "query ('?')" : baseUrl.IndexOf('#') >= 0 ? "fragment ('#')" : null;
-            if (part is not null)
+            // A query is kept: it is added to every request after the path's (HttpExtractor.Combine). A fragment is dropped.
+            if (baseUrl.IndexOf('#') >= 0)
             {
-                extractor.Report(BaseUrlWithQuery, AttributeSyntaxes.ValueLocation(extractor.BaseUrlArgument, extractor.Syntax), baseUrl, extractor.Name, part);
+                extractor.Report(BaseUrlWithQuery, AttributeSyntaxes.ValueLocation(extractor.BaseUrlArgument, extractor.Syntax), baseUrl, extractor.Name);
             }
         }
 

@@ -20,8 +20,8 @@ public class EndpointAnalyzerTests
         """);
 
     [Fact]
-    public Task Base_url_with_a_query_or_fragment_is_reported() => Verify("""
-        [Extractor({|APP1004:"https://api.example.com/v2?format=json"|}, "/items", Json = typeof(ShopJson))]
+    public Task Base_url_with_a_fragment_is_reported_and_one_with_a_query_is_not() => Verify("""
+        [Extractor("https://api.example.com/v2?format=json", "/items", Json = typeof(ShopJson))]
         public partial class Items : IExtractor<NoInput, Item>;
 
         [Extractor({|APP1004:"https://api.example.com/v2#top"|}, "/items", Json = typeof(ShopJson))]
