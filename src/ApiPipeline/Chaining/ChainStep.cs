@@ -49,7 +49,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
     internal override ErrorMode ExtractorErrorMode(object extractor) => ((IExtractor<TStepIn, TOut>)extractor).OnError;
 
-    internal override string InputKey(object extractor, object? input) => ((IExtractor<TStepIn, TOut>)extractor).PartitionKey((TStepIn)input!);
+    internal override string InputKey(object extractor, object? input) => Describe((IExtractor<TStepIn, TOut>)extractor, (TStepIn)input!) ?? string.Empty;
 
     internal override void WriteRecord(System.Text.Json.Utf8JsonWriter writer, object record)
         => System.Text.Json.JsonSerializer.Serialize(writer, (TOut)record, RecordTypeInfo());
@@ -259,8 +259,26 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         }
     }
 
-    /// <summary>The input as its extractor keys it (a generated extractor: the first request's relative URL, secrets redacted).</summary>
-    private static string? Describe(IExtractor<TStepIn, TOut> extractor, TStepIn input) => input is NoInput ? null : extractor.PartitionKey(input);
+    /// <summary>
+    /// The input as its extractor keys it (a generated extractor: the first request's relative URL, secrets redacted); an input that
+    /// cannot even be made into a URL (an empty path value) is described by the reason.
+    /// </summary>
+    private static string? Describe(IExtractor<TStepIn, TOut> extractor, TStepIn input)
+    {
+        if (input is NoInput)
+        {
+            return null;
+        }
+
+        try
+        {
+            return extractor.PartitionKey(input);
+        }
+        catch (ArgumentException ex)
+        {
+            return $"(an input that makes no request URL: {ex.Message})";
+        }
+    }
 
     private static async IAsyncEnumerable<WorkItem> Items(ChannelReader<StepPage<TParent>> reader, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

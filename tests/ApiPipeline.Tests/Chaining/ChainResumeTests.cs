@@ -216,6 +216,22 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.Equal(Enumerable.Range(1, 150).Select(i => (long)i), ChainAssert.Jsonl(outDir).Select(c => c.ParentId).Order());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_input_that_makes_no_request_url_fails_the_chain_with_a_recorded_failure(bool withState)
+    {
+        // An empty {name}: the first step cannot build its URL. With a state store the input's fingerprint needs that URL too.
+        var options = new ChainOptions { Extractor = At, StateStore = withState ? new InMemoryStateStore() : null };
+
+        var result = await new SequentialChildren(options).ExecuteAsync(new Scenario(""), new MemoryOutput<Child>()).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        var failure = Assert.Single(result.Failures);
+        Assert.True(failure.Fatal);
+        Assert.Contains("makes no request URL", failure.Input, StringComparison.Ordinal);
+    }
+
     private static JsonlOutput<Child> Jsonl(string directory)
         => new(ChainJson.Default.Child, new JsonlOutputOptions<Child> { Directory = directory, Name = "children", Batching = new() { BatchSize = 250 } });
 }
