@@ -169,7 +169,7 @@ internal static class DeadLetterReplay
             }
 
             var extractor = registration.CreateExtractor(null, options);
-            var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore);
+            var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
             bool pageOnly = entry.Skipped == "page";
             long records = 0, pages = 0;
             var output = new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });

@@ -108,6 +108,25 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_follows_a_base_url_that_moved_since_the_page_failed()
+    {
+        // The page failed against a server that is gone (its port is not listening); the configured base URL is where the API is now.
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        await File.WriteAllLinesAsync(file,
+        [
+            """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"http://127.0.0.1:9/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"gone","resume":{"url":"http://127.0.0.1:9/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"http://127.0.0.1:9"}}""",
+        ]);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Defaults:BaseUrl"] = _server.BaseUrl }).Build();
+
+        var (code, text, error) = await Cli(configuration, "replay", file, "--output", output);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Contains("1 of 1 entries replayed, 10 records", text, StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public async Task Replay_waits_for_entries_an_interrupted_run_has_not_appended_yet()
     {
         string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");

@@ -65,7 +65,11 @@ internal sealed record DeadLetterEntry(
 /// <param name="Url">The URL of the failed page, secrets redacted.</param>
 /// <param name="PageNumber">The page's number.</param>
 /// <param name="RecordsBefore">The records extracted before it.</param>
-internal sealed record DeadLetterResume(string Url, int PageNumber, long RecordsBefore);
+internal sealed record DeadLetterResume(string Url, int PageNumber, long RecordsBefore)
+{
+    /// <summary>The extractor's base URL the checkpoint lies under (<see cref="PageCheckpoint.BaseUrl"/>), so a replay with another one follows it.</summary>
+    public string? BaseUrl { get; init; }
+}
 
 /// <summary>The runtime's own source-generated JSON metadata (no reflection).</summary>
 [JsonSerializable(typeof(DeadLetterEntry))]
@@ -337,7 +341,7 @@ internal sealed class DeadLetterWriter
         error.BodySnippet,
         error.Input,
         error.RetryAfter is TimeSpan wait ? Duration.Format(wait) : null,
-        error.Resume is { } resume ? new DeadLetterResume(UrlRedactor.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) : null);
+        error.Resume is { } resume ? new DeadLetterResume(UrlRedactor.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) { BaseUrl = resume.BaseUrl is null ? null : UrlRedactor.Redact(resume.BaseUrl) } : null);
 
     private static byte[] Line(DeadLetterEntry entry)
     {
