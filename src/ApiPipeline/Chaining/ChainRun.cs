@@ -365,18 +365,18 @@ internal sealed class StepPage<T>
     public DeadLetterEntry? DeadLetter { get; init; }
 
     /// <summary>
-    /// On a batch's end: how many records of the step before it covered. The last batch of a run may be short; a resumed run that then
-    /// finds more records in its place extracts just those.
+    /// For a batch: how many records of the step before it covers. The last batch of a run may be short; a resumed run that then finds
+    /// more records in its place finishes the ones it covered and extracts the others as a batch of their own.
     /// </summary>
     public int? Covered { get; init; }
 
     public static StepPage<T> Done(long parent, int? covered = null) => new(parent, [], 0, null, isDone: true) { Covered = covered };
 
-    public static StepPage<T> From(long parent, Page<T> page, ChainLineage? lineage, DeadLetterEntry? deadLetter = null)
+    public static StepPage<T> From(long parent, Page<T> page, ChainLineage? lineage, DeadLetterEntry? deadLetter = null, int? covered = null)
     {
         var records = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(page.Records, out var segment) && segment.Offset == 0 && segment.Array is not null
             ? segment.Array
             : page.Records.ToArray();
-        return new StepPage<T>(parent, records, page.Count, page.Next, isDone: false, lineage) { DeadLetter = deadLetter };
+        return new StepPage<T>(parent, records, page.Count, page.Next, isDone: false, lineage) { DeadLetter = deadLetter, Covered = covered };
     }
 }

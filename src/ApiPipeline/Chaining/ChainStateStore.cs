@@ -89,14 +89,25 @@ internal sealed class ChainStateStore
             null => (false, null, null),
             DoneMarker => (true, null, null),
             _ when value.StartsWith(DoneMarker + "/", StringComparison.Ordinal) && int.TryParse(value.AsSpan(DoneMarker.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int covered) => (true, null, covered),
+            _ when value.StartsWith(BatchPrefix, StringComparison.Ordinal) && value.IndexOf('/', BatchPrefix.Length) is int slash and > 0
+                && int.TryParse(value.AsSpan(BatchPrefix.Length, slash - BatchPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int part)
+                => (false, Read(value[(slash + 1)..], ChainStateJson.Default.PageCheckpoint, itemKey), part),
             _ => (false, Read(value, ChainStateJson.Default.PageCheckpoint, itemKey), null),
         };
     }
 
+    /// <summary>Before a batch's checkpoint: <c>batch/&lt;records it covers&gt;/</c>.</summary>
+    private const string BatchPrefix = "batch/";
+
     /// <summary>The marker of a batch that is done after covering <paramref name="covered"/> records.</summary>
     public static string DoneMarkerOf(int covered) => string.Create(CultureInfo.InvariantCulture, $"{DoneMarker}/{covered}");
 
-    public static string Marker(PageCheckpoint next) => JsonSerializer.Serialize(next, ChainStateJson.Default.PageCheckpoint);
+    /// <summary>The marker of an input stopped at <paramref name="next"/>; a batch's also notes how many records it covers.</summary>
+    public static string Marker(PageCheckpoint next, int? covered = null)
+    {
+        string json = JsonSerializer.Serialize(next, ChainStateJson.Default.PageCheckpoint);
+        return covered is int n ? string.Create(CultureInfo.InvariantCulture, $"{BatchPrefix}{n}/{json}") : json;
+    }
 
     public ValueTask<string?> GetPageAsync(int step, long index, CancellationToken cancellationToken) => _store.GetAsync(Scope, PageKey(step, index), cancellationToken);
 

@@ -154,28 +154,48 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
     private async Task ProcessAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, TChainIn chainInput, WorkItem item, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
     {
-        var counters = run.Counters[Index - 1];
-        PageCheckpoint? resumeFrom = null;
-        if (run.Resuming && run.State is { } state)
+        if (!run.Resuming || run.State is not { } state)
         {
-            var (done, next, covered) = await state.GetItemAsync(Index, item.Key, cancellationToken).ConfigureAwait(false);
-            while (done && item.Batch is { } records && covered < records.Count)
-            {
-                // The run before ended with this batch short; the step before has more records since (a page it had failed): only
-                // those are left, as a batch of their own, keyed by its first record like any batch.
-                item = item with { Key = item.Key + covered.Value, Batch = [.. records.Skip(covered.Value)] };
-                (done, next, covered) = await state.GetItemAsync(Index, item.Key, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (done)
-            {
-                counters.AddAlreadyDone();
-                return;
-            }
-
-            resumeFrom = next;
+            await ExtractItemAsync(run, extractor, chainInput, item, null, writer, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
+        bool started = false;
+        while (true)
+        {
+            var (done, next, covered) = await state.GetItemAsync(Index, item.Key, cancellationToken).ConfigureAwait(false);
+            if (item.Batch is { } records && covered is int n && n < records.Count)
+            {
+                // The run before had this batch short (the last one); the step before has more records since (a page it had failed).
+                // The records it covered finish as they were (from their checkpoint, unless done); the rest are a batch of their own,
+                // keyed by its first record like any batch.
+                if (!done)
+                {
+                    await ExtractItemAsync(run, extractor, chainInput, item with { Batch = [.. records.Take(n)] }, next, writer, cancellationToken).ConfigureAwait(false);
+                    started = true;
+                }
+
+                item = item with { Key = item.Key + n, Batch = [.. records.Skip(n)] };
+                continue;
+            }
+
+            if (!done)
+            {
+                await ExtractItemAsync(run, extractor, chainInput, item, next, writer, cancellationToken).ConfigureAwait(false);
+            }
+            else if (!started)
+            {
+                run.Counters[Index - 1].AddAlreadyDone();
+            }
+
+            return;
+        }
+    }
+
+    /// <summary>Maps <paramref name="item"/> to the step's input and extracts it, from <paramref name="resumeFrom"/> when a run before got that far.</summary>
+    private async Task ExtractItemAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, TChainIn chainInput, WorkItem item, PageCheckpoint? resumeFrom, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    {
+        var counters = run.Counters[Index - 1];
         TStepIn input;
         try
         {
@@ -208,7 +228,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                         letter = await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
                     }
 
-                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage, letter), cancellationToken).ConfigureAwait(false);
+                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage, letter, item.Batch?.Count), cancellationToken).ConfigureAwait(false);
                     resumeFrom = page.Next;
                 }
 
@@ -382,7 +402,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     /// arrive if the run stops right after it), else the checkpoint of its next page.
     /// </summary>
     private static string Marker(StepPage<TOut> page)
-        => !page.IsDone && page.Next is { } next ? ChainStateStore.Marker(next)
+        => !page.IsDone && page.Next is { } next ? ChainStateStore.Marker(next, page.Covered)
             : page.Covered is int covered ? ChainStateStore.DoneMarkerOf(covered)
             : ChainStateStore.DoneMarker;
 

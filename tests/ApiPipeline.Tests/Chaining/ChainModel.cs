@@ -197,6 +197,25 @@ public partial class ContinuingBatchedChildren
     public partial ChildrenByIds Children { get; }
 }
 
+/// <summary>The children of several parents at once, in two pages: the first half of the ids, then the second.</summary>
+[Extractor("https://api.example.invalid", "/{name}/paged-children", Json = typeof(ChainJson))]
+[Paginated(Pagination.PageNumber, RecordsPath = "items", TotalPagesPath = "total_pages")]
+public partial class PagedChildrenByIds : IExtractor<ChildBatch, Child>;
+
+/// <summary>As <see cref="ContinuingBatchedChildren"/>, with batches whose answers take two pages.</summary>
+[Chain]
+public partial class ContinuingPagedBatchedChildren
+{
+    [Step(1, OnError = ErrorMode.Continue)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2)]
+    [Batched(Size = 30)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildBatch.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildBatch.Ids))]
+    public partial PagedChildrenByIds Children { get; }
+}
+
 /// <summary>Parents, then children of 50 parents per request, the ids collected into a list (<c>?ids=1&amp;ids=2…</c>).</summary>
 [Chain]
 public partial class BatchedChildIdList

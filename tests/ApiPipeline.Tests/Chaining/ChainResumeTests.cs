@@ -216,6 +216,60 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.Equal(Enumerable.Range(1, 150).Select(i => (long)i), ChainAssert.Jsonl(outDir).Select(c => c.ParentId).Order());
     }
 
+    [Fact]
+    public async Task A_short_last_batch_stopped_part_way_finishes_its_own_records_and_sends_the_new_ones_apart()
+    {
+        // Run 1: the parents' page 2 fails (Continue), so the last batch is 91-100; its answer's page 2 then fails, ending the run with
+        // that batch at a checkpoint. Run 2: parents 101-150 arrive. The batch at 91 finishes from its checkpoint for 91-100 only, and
+        // 101-120 go as a batch of their own.
+        using var temp = new TempDirectory();
+        await using var store = new InMemoryStateStore();
+        bool firstRun = true;
+        var api = new ChainApi(parents: 150) { Fail = (target, _) => firstRun && target.Contains("/parents?", StringComparison.Ordinal) && target.Contains("page=2", StringComparison.Ordinal) ? (500, "{}") : null };
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var input = Map("resume-short-paged-batch", async ctx =>
+        {
+            if (!(ctx.Request.Path.Value ?? "").EndsWith("/paged-children", StringComparison.Ordinal))
+            {
+                await api.Handle(ctx);
+                return;
+            }
+
+            string ids = ctx.Request.Query["ids"].ToString();
+            int page = int.Parse(ctx.Request.Query["page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            sent.Enqueue($"{ids} p{page}");
+            if (firstRun && ids.StartsWith("91,", StringComparison.Ordinal) && page == 2)
+            {
+                await Reply.Json(ctx, "{}", 400);
+                return;
+            }
+
+            var parents = ids.Split(',').Select(long.Parse).ToList();
+            var half = page == 1 ? parents.Take(parents.Count / 2) : parents.Skip(parents.Count / 2);
+            await Reply.Json(ctx, "{\"items\":[" + string.Join(",", half.Select(id => System.Text.Json.JsonSerializer.Serialize(new Child((id * 1000) + 10 + page, id, page), ChainJson.Default.Child))) + "],\"total_pages\":2}");
+        });
+        string outDir = Path.Combine(temp.Path, "out");
+
+        await using (var output = Jsonl(outDir))
+        {
+            var failed = await new ContinuingPagedBatchedChildren(new ChainOptions { Extractor = At, StateStore = store }).ExecuteAsync(input, output).WithDeadline(30);
+            Assert.Equal(PipelineStatus.Failed, failed.Status);
+        }
+
+        firstRun = false;
+        await using (var output = Jsonl(outDir))
+        {
+            var next = await new ContinuingPagedBatchedChildren(new ChainOptions { Extractor = At, StateStore = store }).ExecuteAsync(input, output).WithDeadline(30);
+            Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
+        }
+
+        Assert.Contains($"{string.Join(",", Enumerable.Range(91, 10))} p2", sent);
+        Assert.Contains($"{string.Join(",", Enumerable.Range(101, 20))} p1", sent);
+        var written = ChainAssert.Jsonl(outDir).ToList();
+        Assert.Equal(written.Count, written.Select(c => c.Id).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 150).Select(i => (long)i), written.Select(c => c.ParentId).Distinct().Order());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
