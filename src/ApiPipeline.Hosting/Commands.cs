@@ -198,22 +198,43 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 return ExitCodes.UsageError;
             }
 
-            // Replay rewrites the file: no pipeline, here or in another process, appends to it meanwhile (they wait).
-            using (await FileLock.AcquireAsync(path, cancellationToken).ConfigureAwait(false))
+            var settings = PipelineHost.Settings(host);
+            string outputDirectory = parse.GetValue(output) ?? settings.Output;
+
+            // Replay writes into the output folders of the entries' pipelines: their runs, here or in another process, take turns with
+            // it. Their locks come first, as a running pipeline takes its own before the dead-letter file's when it appends.
+            var pipelines = DeadLetterReplay.Pipelines(path);
+            var turns = new List<FileLock>();
+            try
             {
-                if (DeadLetterWriter.Pending(path) is { Count: > 0 } pending)
+                foreach (var pipeline in pipelines)
                 {
-                    // A batch of entries recorded but not yet appended would be appended after the rewrite, again.
-                    await parse.InvocationConfiguration.Error.WriteLineAsync($"The dead-letter file '{path}' has entries that are not in it yet ({string.Join(", ", pending.Select(Path.GetFileName))}): a pipeline or chain is appending them, or was interrupted before it could. Let it finish, or run it again (its next start completes them), then replay.").ConfigureAwait(false);
-                    return ExitCodes.Failure;
+                    turns.Add(await PipelineRunner.TurnAsync(outputDirectory, pipeline, cancellationToken).ConfigureAwait(false));
                 }
 
-                var settings = PipelineHost.Settings(host);
-                using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
-                var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
-                var result = await DeadLetterReplay.RunAsync(runner, path, parse.GetValue(output) ?? settings.Output, cancellationToken).ConfigureAwait(false);
-                await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
-                return result.ExitCode;
+                // Replay rewrites the file: no pipeline, here or in another process, appends to it meanwhile (they wait).
+                using (await FileLock.AcquireAsync(path, cancellationToken).ConfigureAwait(false))
+                {
+                    if (DeadLetterWriter.Pending(path) is { Count: > 0 } pending)
+                    {
+                        // A batch of entries recorded but not yet appended would be appended after the rewrite, again.
+                        await parse.InvocationConfiguration.Error.WriteLineAsync($"The dead-letter file '{path}' has entries that are not in it yet ({string.Join(", ", pending.Select(Path.GetFileName))}): a pipeline or chain is appending them, or was interrupted before it could. Let it finish, or run it again (its next start completes them), then replay.").ConfigureAwait(false);
+                        return ExitCodes.Failure;
+                    }
+
+                    using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
+                    var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
+                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, pipelines, cancellationToken).ConfigureAwait(false);
+                    await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
+                    return result.ExitCode;
+                }
+            }
+            finally
+            {
+                foreach (var turn in turns)
+                {
+                    turn.Dispose();
+                }
             }
         });
         return command;

@@ -46,7 +46,30 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
 /// </summary>
 internal static class DeadLetterReplay
 {
-    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, CancellationToken cancellationToken)
+    /// <summary>The pipelines (or chains) whose entries are in the file, ordered: replay holds their turns while it writes for them.</summary>
+    public static IReadOnlyList<string> Pipelines(string path)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(path))
+        {
+            try
+            {
+                if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry) is { Pipeline: { Length: > 0 } name })
+                {
+                    names.Add(name);
+                }
+            }
+            catch (JsonException)
+            {
+                // Not an entry: RunAsync says so for that line.
+            }
+        }
+
+        return [.. names];
+    }
+
+    /// <summary>Replays the entries of <paramref name="path"/> whose pipeline is one of <paramref name="held"/> (whose turns the caller holds).</summary>
+    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, IReadOnlyCollection<string> held, CancellationToken cancellationToken)
     {
         var lines = await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false);
         var keep = new List<string>();
@@ -99,6 +122,13 @@ internal static class DeadLetterReplay
             if (!late && (entry.Resume is null || entry.Resume.Url.Contains("***", StringComparison.Ordinal)))
             {
                 left.Add($"{what}: no checkpoint to replay from{(entry.Resume is null ? "" : " (its URL had a secret redacted)")}");
+                keep.Add(line);
+                continue;
+            }
+
+            if (!held.Contains(entry.Pipeline))
+            {
+                left.Add($"{what}: appended while the replay was starting; replay again");
                 keep.Add(line);
                 continue;
             }

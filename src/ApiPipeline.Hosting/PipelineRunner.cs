@@ -151,7 +151,7 @@ public sealed class PipelineRunner
     /// Waits until no other run of <paramref name="id"/> into <paramref name="outputDirectory"/> is going, in this process (two
     /// schedules of one pipeline) or another (two CLI runs): runs of one pipeline share its output folder and its state.
     /// </summary>
-    private static ValueTask<FileLock> TurnAsync(string outputDirectory, string id, CancellationToken cancellationToken)
+    internal static ValueTask<FileLock> TurnAsync(string outputDirectory, string id, CancellationToken cancellationToken)
         => FileLock.AcquireAsync(Path.Combine(outputDirectory, "." + id + ".run"), cancellationToken);
 
     private async Task<IStateStore> OpenStateAsync(RunRequest request, CancellationToken cancellationToken)

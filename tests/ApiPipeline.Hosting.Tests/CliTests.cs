@@ -169,6 +169,28 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_waits_while_a_run_of_the_pipeline_writes_to_its_output()
+    {
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
+        await File.WriteAllLinesAsync(file, [line]);
+
+        // A run of pipeline 'items' in another process holds its turn on the output folder: replay writes there only after it.
+        Directory.CreateDirectory(output);
+        var held = new FileStream(Path.Combine(output, ".items.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var replay = Cli("replay", file, "--output", output);
+        await Task.Delay(300);
+        Assert.False(replay.IsCompleted);
+        Assert.False(Directory.Exists(Path.Combine(output, "items")));
+        await held.DisposeAsync();
+
+        var (code, text, error) = await replay.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public async Task Replay_keeps_a_record_that_did_not_fit_and_says_why()
     {
         string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
