@@ -206,7 +206,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A mapping that cannot build the input (a null where the input needs a value) fails this input like an extraction would.
-            await FailAsync(run, item.Key, item.Batch is null ? item.Record?.ToString() : $"batch of {item.Batch.Count}", ex, endsRun: false, writer, cancellationToken).ConfigureAwait(false);
+            await FailAsync(run, item.Key, item.Batch?.Count, item.Batch is null ? item.Record?.ToString() : $"batch of {item.Batch.Count}", ex, endsRun: false, writer, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -248,12 +248,12 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     continue;
                 }
 
-                await FailAsync(run, item.Key, ex.Input ?? Describe(extractor, input), ex, endsRun, writer, cancellationToken).ConfigureAwait(false);
+                await FailAsync(run, item.Key, item.Batch?.Count, ex.Input ?? Describe(extractor, input), ex, endsRun, writer, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not ChainStepException)
             {
-                await FailAsync(run, item.Key, Describe(extractor, input), ex, endsRun: true, writer, cancellationToken).ConfigureAwait(false);
+                await FailAsync(run, item.Key, item.Batch?.Count, Describe(extractor, input), ex, endsRun: true, writer, cancellationToken).ConfigureAwait(false);
                 return;
             }
         }
@@ -264,7 +264,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     /// has a dead-letter entry to carry is finished: its end goes on with the entry, so the commit that records the input done makes the
     /// entry durable (a resumed run does not extract it again; the entry is where to replay it from).
     /// </summary>
-    private async Task FailAsync(ChainRun run, long key, string? input, Exception error, bool endsRun, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    private async Task FailAsync(ChainRun run, long key, int? covered, string? input, Exception error, bool endsRun, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
     {
         bool fatal = endsRun || run.Modes[Index - 1] == ErrorMode.FailFast;
         var letter = await run.RecordFailureAsync(this, key, input, error, fatal, pageSkipped: false).ConfigureAwait(false);
@@ -275,7 +275,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
         if (letter is not null)
         {
-            await writer.WriteAsync(new StepPage<TOut>(key, [], 0, null, isDone: true) { DeadLetter = letter }, cancellationToken).ConfigureAwait(false);
+            // A batch notes how many records it covered, as when it succeeds: records that join it on a resume are still sent.
+            await writer.WriteAsync(new StepPage<TOut>(key, [], 0, null, isDone: true) { DeadLetter = letter, Covered = covered }, cancellationToken).ConfigureAwait(false);
         }
     }
 

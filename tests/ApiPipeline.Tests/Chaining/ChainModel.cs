@@ -216,6 +216,20 @@ public partial class ContinuingPagedBatchedChildren
     public partial PagedChildrenByIds Children { get; }
 }
 
+/// <summary>As <see cref="ContinuingPagedBatchedChildren"/>, with a batch that fails dead-lettered.</summary>
+[Chain]
+public partial class ContinuingDeadLetteredBatches
+{
+    [Step(1, OnError = ErrorMode.Continue)]
+    public partial ParentItems Parents { get; }
+
+    [Step(2, OnError = ErrorMode.DeadLetter)]
+    [Batched(Size = 30)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildBatch.Name), From = MapFrom.ChainInput)]
+    [Map(nameof(Parent.Id), To = nameof(ChildBatch.Ids))]
+    public partial PagedChildrenByIds Children { get; }
+}
+
 /// <summary>Parents, then children of 50 parents per request, the ids collected into a list (<c>?ids=1&amp;ids=2…</c>).</summary>
 [Chain]
 public partial class BatchedChildIdList

@@ -270,6 +270,54 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.Equal(Enumerable.Range(1, 150).Select(i => (long)i), written.Select(c => c.ParentId).Distinct().Order());
     }
 
+    [Fact]
+    public async Task A_short_last_batch_that_was_dead_lettered_still_sends_the_records_that_join_it_on_resume()
+    {
+        // Run 1: the parents' page 2 fails (Continue), the short last batch 91-100 fails and is dead-lettered, and the run's closing
+        // record cannot be saved, so it stays unfinished. Run 2: parents 101-150 arrive; 101-120 must still be asked for.
+        using var temp = new TempDirectory();
+        await using var store = new InMemoryStateStore();
+        bool firstRun = true;
+        var api = new ChainApi(parents: 150) { Fail = (target, _) => firstRun && target.Contains("/parents?", StringComparison.Ordinal) && target.Contains("page=2", StringComparison.Ordinal) ? (500, "{}") : null };
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var input = Map("resume-dead-lettered-batch", async ctx =>
+        {
+            if (!(ctx.Request.Path.Value ?? "").EndsWith("/paged-children", StringComparison.Ordinal))
+            {
+                await api.Handle(ctx);
+                return;
+            }
+
+            string ids = ctx.Request.Query["ids"].ToString();
+            sent.Enqueue(ids);
+            if (firstRun && ids.StartsWith("91,", StringComparison.Ordinal))
+            {
+                await Reply.Json(ctx, "{}", 400);
+                return;
+            }
+
+            var parents = ids.Split(',').Select(long.Parse);
+            await Reply.Json(ctx, "{\"items\":[" + string.Join(",", parents.Select(id => System.Text.Json.JsonSerializer.Serialize(new Child((id * 1000) + 11, id, 1), ChainJson.Default.Child))) + "],\"total_pages\":1}");
+        });
+        var options = new ChainOptions { Extractor = At, DeadLetterPath = Path.Combine(temp.Path, "dead-letter.jsonl") };
+        var breaking = new FailingStore(store, op => op.Key == "run" && op.Value?.Contains(ChainRunRecord.PartialSuccess, StringComparison.Ordinal) == true, afterCommit: false);
+
+        await using (var output = Jsonl(Path.Combine(temp.Path, "out")))
+        {
+            Assert.Equal(PipelineStatus.Failed, (await new ContinuingDeadLetteredBatches(options with { StateStore = breaking }).ExecuteAsync(input, output).WithDeadline(30)).Status);
+        }
+
+        firstRun = false;
+        await using (var output = Jsonl(Path.Combine(temp.Path, "out")))
+        {
+            var next = await new ContinuingDeadLetteredBatches(options with { StateStore = store }).ExecuteAsync(input, output).WithDeadline(30);
+            Assert.True(next.Resumed);
+        }
+
+        Assert.Contains(string.Join(",", Enumerable.Range(101, 20)), sent);
+        Assert.Equal(Enumerable.Range(1, 150).Where(i => i is < 91 or > 100).Select(i => (long)i), ChainAssert.Jsonl(Path.Combine(temp.Path, "out")).Select(c => c.ParentId).Order());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
