@@ -49,14 +49,14 @@ internal static class DeadLetterReplay
     /// <summary>The pipelines (or chains) whose entries are in the file, ordered: replay holds their turns while it writes for them.</summary>
     public static IReadOnlyList<string> Pipelines(string path)
     {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
+        var names = new SortedSet<string>(FileLock.PathComparer);
         foreach (var line in File.ReadLines(path))
         {
             try
             {
                 if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry) is { Pipeline: { Length: > 0 } name })
                 {
-                    names.Add(name);
+                    names.Add(Owner(name));
                 }
             }
             catch (JsonException)
@@ -67,6 +67,9 @@ internal static class DeadLetterReplay
 
         return [.. names];
     }
+
+    /// <summary>The pipeline or chain whose run writes an entry's output: a chain step's entries name <c>&lt;chain&gt;/&lt;step&gt;</c>.</summary>
+    private static string Owner(string pipeline) => pipeline.Split('/')[0];
 
     /// <summary>Replays the entries of <paramref name="path"/> whose pipeline is one of <paramref name="held"/> (whose turns the caller holds).</summary>
     public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, IReadOnlyCollection<string> held, CancellationToken cancellationToken)
@@ -126,7 +129,7 @@ internal static class DeadLetterReplay
                 continue;
             }
 
-            if (!held.Contains(entry.Pipeline))
+            if (!held.Contains(Owner(entry.Pipeline), FileLock.PathComparer))
             {
                 left.Add($"{what}: appended while the replay was starting; replay again");
                 keep.Add(line);

@@ -115,7 +115,7 @@ public sealed class CliTests : IAsyncLifetime
         string output = Path.Combine(_dir.Path, "out");
         await File.WriteAllLinesAsync(file,
         [
-            """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"http://127.0.0.1:9/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"gone","resume":{"url":"http://127.0.0.1:9/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"http://127.0.0.1:9"}}""",
+            """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"http://127.0.0.1:9/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"gone","resume":{"url":"http://127.0.0.1:9/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"http://127.0.0.1:9/"}}""",
         ]);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Defaults:BaseUrl"] = _server.BaseUrl }).Build();
 
@@ -168,15 +168,17 @@ public sealed class CliTests : IAsyncLifetime
         Assert.False(File.Exists(file));
     }
 
-    [Fact]
-    public async Task Replay_waits_while_a_run_of_the_pipeline_writes_to_its_output()
+    [Theory]
+    [InlineData("items")]
+    [InlineData("items/children")] // a chain step's entry: the chain's run holds the turn
+    public async Task Replay_waits_while_a_run_of_the_pipeline_writes_to_its_output(string pipeline)
     {
         string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
         string output = Path.Combine(_dir.Path, "out");
-        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
+        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""".Replace("\"pipeline\":\"items\"", $"\"pipeline\":\"{pipeline}\"", StringComparison.Ordinal);
         await File.WriteAllLinesAsync(file, [line]);
 
-        // A run of pipeline 'items' in another process holds its turn on the output folder: replay writes there only after it.
+        // A run of 'items' in another process holds its turn on the output folder: replay writes there only after it.
         Directory.CreateDirectory(output);
         var held = new FileStream(Path.Combine(output, ".items.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var replay = Cli("replay", file, "--output", output);
@@ -188,6 +190,7 @@ public sealed class CliTests : IAsyncLifetime
         var (code, text, error) = await replay.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(code == ExitCodes.Success, text + error);
         Assert.False(File.Exists(file));
+        Assert.False(Directory.Exists(Path.Combine(output, ".items")));
     }
 
     [Fact]

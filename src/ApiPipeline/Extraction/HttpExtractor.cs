@@ -782,7 +782,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// <summary>The URL to resume at: the checkpoint's, moved under this extractor's base URL when it was made under another one.</summary>
     private Uri ResumeUrl(PageCheckpoint checkpoint)
     {
-        string text = checkpoint.BaseUrl is { } made && made != Root && IsUnder(checkpoint.Url, made) ? Root + checkpoint.Url[made.Length..] : checkpoint.Url;
+        string? made = checkpoint.BaseUrl?.TrimEnd('/');
+        string text = made is not null && made != Root && IsUnder(checkpoint.Url, made) ? Root + checkpoint.Url[made.Length..] : checkpoint.Url;
         return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
             : throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute or not http(s); resume from a Page.Next or ExtractionException.Resume checkpoint.", nameof(checkpoint));

@@ -341,7 +341,7 @@ internal sealed class DeadLetterWriter
         error.BodySnippet,
         error.Input,
         error.RetryAfter is TimeSpan wait ? Duration.Format(wait) : null,
-        error.Resume is { } resume ? new DeadLetterResume(UrlRedactor.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) { BaseUrl = resume.BaseUrl is null ? null : UrlRedactor.Redact(resume.BaseUrl) } : null);
+        error.Resume is { } resume ? new DeadLetterResume(UrlRedactor.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) { BaseUrl = resume.BaseUrl is null ? null : UrlRedactor.Redact(resume.BaseUrl).TrimEnd('/') } : null);
 
     private static byte[] Line(DeadLetterEntry entry)
     {

@@ -12,8 +12,12 @@ internal sealed class FileLock : IDisposable
     /// <summary>The suffix of the lock file next to the path.</summary>
     public const string Suffix = ".lock";
 
-    // One per path in the process (by full path); never removed: one small semaphore per distinct path.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    /// <summary>How the file system compares paths: without case on Windows and macOS, where two spellings are one lock file.</summary>
+    public static readonly StringComparer PathComparer = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
+    // One per path in the process (by full path); never removed: one small semaphore per distinct path. After PathComparer: static
+    // fields are set in the order they are declared.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(PathComparer);
     private readonly SemaphoreSlim _gate;
     private readonly FileStream _file;
 

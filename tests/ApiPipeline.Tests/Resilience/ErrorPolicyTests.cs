@@ -147,6 +147,7 @@ public sealed class ErrorPolicyTests
         Assert.Equal("""{"name":"a"}""", e.GetProperty("input").GetString());
         Assert.Equal(server.BaseUrl + "/a/items?limit=3&offset=3", e.GetProperty("resume").GetProperty("url").GetString());
         Assert.Equal(3, e.GetProperty("resume").GetProperty("recordsBefore").GetInt64());
+        Assert.Equal(server.BaseUrl, e.GetProperty("resume").GetProperty("baseUrl").GetString()); // what replay moves the URL from
         Assert.True(e.TryGetProperty("at", out _));
 
         using var second = JsonDocument.Parse(lines[1]);
