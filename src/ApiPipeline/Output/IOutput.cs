@@ -89,7 +89,7 @@ public sealed record OutputBatchOptions
     /// <summary>Records per batch. Default 1,000.</summary>
     public int BatchSize { get; init; } = 1000;
 
-    /// <summary>The longest time written records wait before they are committed. Default 60 seconds.</summary>
+    /// <summary>The longest time written records wait before they are committed; zero (or less) commits at the end of every page. Default 60 seconds.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Bytes per batch. Default 5,000,000.</summary>

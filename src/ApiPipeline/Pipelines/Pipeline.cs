@@ -139,6 +139,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             var now = clock.GetUtcNow();
             var ended = ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? PipelineStatus.Cancelled : PipelineStatus.Failed;
             Transition(new PipelineState(Id, ended, StartedAt: now, FinishedAt: now, LastError: ex.Message));
+            Instruments.Run("pipeline", Id, ended, clock.GetElapsedTime(started)); // counted like any run that ended so
             throw;
         }
 
@@ -598,6 +599,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             var clock = owner._options.TimeProvider;
             var interval = owner._output.Batching.FlushInterval;
+            if (interval <= TimeSpan.Zero)
+            {
+                return null; // every page's end commits (EndPageAsync): nothing can wait
+            }
+
             try
             {
                 while (true)

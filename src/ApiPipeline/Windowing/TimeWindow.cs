@@ -135,7 +135,7 @@ public static class Windows
 
                 if (current is not null && at - last > gap)
                 {
-                    yield return (new TimeWindow(first, last.AddTicks(1)), current);
+                    yield return (new TimeWindow(first, After(last)), current);
                     current = null;
                 }
 
@@ -151,9 +151,12 @@ public static class Windows
 
             if (current is not null)
             {
-                yield return (new TimeWindow(first, last.AddTicks(1)), current);
+                yield return (new TimeWindow(first, After(last)), current);
             }
         }
+
+        // A session's exclusive end: just after its last record, or the end of time for a record at the end of time.
+        static DateTimeOffset After(DateTimeOffset last) => last == DateTimeOffset.MaxValue ? last : last.AddTicks(1);
     }
 
     private static IEnumerable<TimeWindow> Iterate(DateTimeOffset start, DateTimeOffset end, WindowOptions options)
@@ -172,21 +175,46 @@ public static class Windows
         long offset = options.Offset.Ticks;
         long epoch = DateTimeOffset.UnixEpoch.UtcTicks;
 
-        // The first window whose end is after start, aligned to epoch + offset + k * step.
+        // The first window whose end is after start, aligned to epoch + offset + k * step. Sums saturate: a window as long as
+        // time itself is one window, not an overflow.
         long from = start.UtcTicks;
         long k = FloorDiv(from - epoch - offset - size, step) + 1;
-        for (long s = epoch + offset + (k * step); s < end.UtcTicks; s += step)
+        TimeWindow? pending = null;
+        for (long s = epoch + offset + (k * step); s < end.UtcTicks; s = Add(s, step))
         {
-            long e = s + size;
+            long e = Add(s, size);
             if (e <= from)
             {
                 continue;
             }
 
-            yield return new TimeWindow(
+            var window = new TimeWindow(
                 new DateTimeOffset(Math.Max(s, from), TimeSpan.Zero),
                 new DateTimeOffset(Math.Min(e, end.UtcTicks), TimeSpan.Zero));
+
+            // Sliding windows clipped at the range's edges can fall inside a neighbour: each record is read once per window, so
+            // such a window is left out rather than read twice.
+            if (pending is { } p && window.Start <= p.Start && window.End >= p.End)
+            {
+                pending = window;
+            }
+            else if (pending is not { } q || !(q.Start <= window.Start && q.End >= window.End))
+            {
+                if (pending is { } ready)
+                {
+                    yield return ready;
+                }
+
+                pending = window;
+            }
         }
+
+        if (pending is { } last)
+        {
+            yield return last;
+        }
+
+        static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
     }
 
     private static long FloorDiv(long a, long b) => (a / b) - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);

@@ -52,6 +52,17 @@ public sealed class FlushIntervalTests(ApiFixture fixture) : ApiTests(fixture), 
     }
 
     [Fact]
+    public async Task A_flush_interval_of_zero_commits_every_page_and_the_run_ends()
+    {
+        var input = Map("flush-zero", CursorPages(3));
+        await using var output = Jsonl(_temp.Path, "flush-zero", new OutputBatchOptions { FlushInterval = TimeSpan.Zero });
+
+        var result = await new Pipeline<Scenario, Item>("flush-zero", new CursorItems(At), output).ExecuteAsync(input).WithDeadline();
+
+        Assert.Equal((PipelineStatus.Succeeded, 9L, 3), (result.Status, result.Records, result.Files.Count));
+    }
+
+    [Fact]
     public async Task Without_a_short_interval_nothing_is_committed_until_the_end()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -127,6 +127,63 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), Written("unsafe").Select(c => c.Id).Order());
     }
 
+    [Fact]
+    public async Task An_output_whose_write_fails_part_way_commits_nothing_more_and_the_next_run_writes_each_record_once()
+    {
+        // A user output (not a page sink) that takes a page's records one by one and fails at the fifth record of page 3, once.
+        var (table, input) = Table("inc-partial-write");
+        table.Add(40, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        await using var inner = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "partial", Batching = new OutputBatchOptions { BatchSize = 1000 } });
+        var output = new OneByOne(inner) { FailAtRecord = 25 };
+        var pipeline = new Pipeline<Scenario, Change>("partial", Extractor(), output, new PipelineOptions { StateStore = store });
+
+        var failed = await pipeline.ExecuteAsync(input);
+        Assert.Equal((PipelineStatus.Failed, 0L), (failed.Status, failed.Records));
+        Assert.Contains("may hold some of that page's records", failed.Error!.ToString(), StringComparison.Ordinal);
+
+        var resumed = await pipeline.ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), Written("partial").Select(c => c.Id).Order());
+    }
+
+    /// <summary>An output that is not a page sink and writes records one at a time, failing once at record <see cref="FailAtRecord"/>.</summary>
+    private sealed class OneByOne(JsonlOutput<Change> inner) : IOutput<Change>
+    {
+        private int _written;
+
+        public int FailAtRecord { get; set; }
+
+        public OutputBatchOptions Batching => inner.Batching;
+
+        public long PendingRecords => inner.PendingRecords;
+
+        public long PendingBytes => inner.PendingBytes;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<Change> records, CancellationToken cancellationToken = default)
+        {
+            for (int i = 0; i < records.Length; i++)
+            {
+                if (++_written == FailAtRecord)
+                {
+                    throw new IOException("the connection to the warehouse dropped");
+                }
+
+                await inner.WriteAsync(records.Slice(i, 1), cancellationToken);
+            }
+        }
+
+        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
+
+        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
+
+        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     /// <summary>A page sink over <see cref="JsonlOutput{T}"/> that fails to end page <see cref="FailEndOfPage"/> once, or to cut any page off.</summary>
     private sealed class FailingPages(JsonlOutput<Change> inner) : IOutput<Change>, IPageSink<Change>
     {
@@ -200,6 +257,36 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Equal("2", again[0].Q("page"));
         Assert.All(again, r => Assert.StartsWith("localhost:", r.Headers["Host"], StringComparison.Ordinal));
         Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), Written("moved").Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_run_that_cannot_start_is_counted_as_a_failed_run()
+    {
+        // A range of the wrong kind (a number for a timestamp watermark) stops the run before it starts.
+        var (_, input) = Table("inc-no-start");
+        var outcomes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.Runs)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var all = tags.ToArray();
+            if (all.Any(t => t.Key == ApiPipelineTags.Pipeline && (string?)t.Value == "no-start"))
+            {
+                outcomes.Enqueue((string)all.Single(t => t.Key == ApiPipelineTags.Outcome).Value!);
+            }
+        });
+        listener.Start();
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "no-start" });
+
+        await Assert.ThrowsAsync<ArgumentException>(() => new Pipeline<Scenario, Change>("no-start", Extractor(), output, new PipelineOptions { StateStore = new InMemoryStateStore(), From = WatermarkValue.FromNumber(5) }).ExecuteAsync(input));
+
+        Assert.Equal(["failed"], outcomes);
     }
 
     [Fact]

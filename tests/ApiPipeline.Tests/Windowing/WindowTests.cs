@@ -19,6 +19,46 @@ public sealed class WindowTests
     }
 
     [Fact]
+    public void No_sliding_window_lies_inside_another_and_together_they_still_cover_the_range()
+    {
+        // Windows clipped at the range's edges can fall inside a neighbour (each record would be read once more): they are left out.
+        var random = new Random(7);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            var size = TimeSpan.FromHours(random.Next(2, 30));
+            var overlap = TimeSpan.FromHours(random.Next(1, (int)size.TotalHours));
+            var start = DateTimeOffset.UnixEpoch.AddHours(random.Next(0, 500_000));
+            var end = start.AddHours(random.Next(1, 100));
+            var windows = Windows.Split(start, end, new WindowOptions { Type = WindowType.Sliding, Size = size, Overlap = overlap }).ToArray();
+
+            Assert.Equal(start, windows[0].Start);
+            Assert.Equal(end, windows[^1].End);
+            for (int i = 1; i < windows.Length; i++)
+            {
+                Assert.True(windows[i].Start > windows[i - 1].Start && windows[i].End > windows[i - 1].End, $"{windows[i - 1]} and {windows[i]}");
+                Assert.True(windows[i].Start <= windows[i - 1].End, $"a gap between {windows[i - 1]} and {windows[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_window_as_long_as_time_is_one_window_not_an_endless_loop()
+    {
+        var windows = Windows.Split(T0, DateTimeOffset.MaxValue, new WindowOptions { Size = TimeSpan.MaxValue }).Take(3).ToArray();
+
+        Assert.Equal([new TimeWindow(T0, DateTimeOffset.MaxValue)], windows);
+    }
+
+    [Fact]
+    public void A_session_ending_at_the_end_of_time_ends_there()
+    {
+        var sessions = Windows.Sessions(new[] { T0, DateTimeOffset.MaxValue }, t => t, TimeSpan.FromHours(1)).ToArray();
+
+        Assert.Equal(2, sessions.Length);
+        Assert.Equal(new TimeWindow(DateTimeOffset.MaxValue, DateTimeOffset.MaxValue), sessions[1].Item1);
+    }
+
+    [Fact]
     public void Offset_shifts_fixed_window_boundaries()
     {
         var windows = Windows.Split(T0, T0.AddHours(3), new WindowOptions { Size = TimeSpan.FromHours(1), Offset = TimeSpan.FromMinutes(30) }).ToArray();
