@@ -78,6 +78,8 @@ public sealed partial class PipelineGenerator
             {
                 if (ResilienceLiteral(argument.Key, argument.Value) is string literal)
                 {
+                    // A named argument sets the property after the constructor has, as the attribute itself does: it wins.
+                    inits.RemoveAll(i => i.Name == argument.Key);
                     inits.Add(new PropertyInit(argument.Key, literal));
                 }
             }

@@ -125,6 +125,23 @@ public sealed class ResilienceSnapshotTests
         public partial class Items : IExtractor<RepoRef, Item>;
         """;
 
+    [Fact]
+    public void A_named_argument_wins_over_the_constructor_argument_it_repeats()
+    {
+        // The attribute's constructor sets MaxRetries, then the named argument sets it again: the generated initializer has it once.
+        var result = GeneratorHarness.Run(TestSources.Common, Source("""
+            [Retry(-1, MaxRetries = 3)]
+            [RateLimited(-1, RequestsPerSecond = 10)]
+            """));
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string source = ItemsSource(result);
+        Assert.Contains("MaxRetries = 3,", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("MaxRetries = -1", source, StringComparison.Ordinal);
+        Assert.Contains("RequestsPerSecond = 10", source, StringComparison.Ordinal);
+    }
+
     private static void Verify(string attributes, [CallerMemberName] string name = "")
     {
         var result = GeneratorHarness.Run(TestSources.Common, Source(attributes));
