@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -90,13 +91,35 @@ internal sealed class JsonContextAnalyzer : ExtractorAnalyzer
 
                     if (named.ContainingNamespace?.ToDisplayString() is not { } ns || !(ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)))
                     {
+                        // Members (public properties; fields too, with IncludeFields or [JsonInclude], counted generously: a registration
+                        // missed here only fails at run time, one invented here breaks a valid build) and [JsonDerivedType] subtypes.
+                        foreach (var attribute in named.GetAttributes())
+                        {
+                            if (attribute.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"
+                                && attribute.ConstructorArguments.Length >= 1 && attribute.ConstructorArguments[0].Value is ITypeSymbol derived)
+                            {
+                                pending.Push(derived);
+                            }
+                        }
+
                         for (var level = named; level is not null; level = level.BaseType)
                         {
                             foreach (var member in level.GetMembers())
                             {
-                                if (member is IPropertySymbol { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public } property)
+                                if (member.IsStatic)
+                                {
+                                    continue;
+                                }
+
+                                bool included = member.DeclaredAccessibility == Accessibility.Public
+                                    || member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonIncludeAttribute");
+                                if (member is IPropertySymbol { IsIndexer: false } property && included)
                                 {
                                     pending.Push(property.Type);
+                                }
+                                else if (member is IFieldSymbol { IsImplicitlyDeclared: false } field && included)
+                                {
+                                    pending.Push(field.Type);
                                 }
                             }
                         }

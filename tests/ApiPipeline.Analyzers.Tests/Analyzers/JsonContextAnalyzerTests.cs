@@ -40,6 +40,39 @@ public class JsonContextAnalyzerTests
         """);
 
     [Fact]
+    public Task Derived_types_and_included_fields_of_a_registered_type_are_silent() => Verify("""
+        [JsonDerivedType(typeof(Dog), "dog")]
+        public record Animal(long Id);
+
+        public sealed record Dog(long Id, string Breed) : Animal(Id);
+
+        public sealed class Kennel
+        {
+            public Collar? Collar;
+
+            [JsonInclude]
+            internal Tag? Tag { get; set; }
+        }
+
+        public sealed record Collar(long Id);
+
+        public sealed record Tag(long Id);
+
+        [JsonSerializable(typeof(Animal))]
+        [JsonSerializable(typeof(Kennel))]
+        internal partial class PetJson : JsonSerializerContext;
+
+        [Extractor("https://api.example.com", "/dogs", Json = typeof(PetJson))]
+        public partial class Dogs : IExtractor<NoInput, Dog>;
+
+        [Extractor("https://api.example.com", "/collars", Json = typeof(PetJson))]
+        public partial class Collars : IExtractor<NoInput, Collar>;
+
+        [Extractor("https://api.example.com", "/tags", Json = typeof(PetJson))]
+        public partial class Tags : IExtractor<NoInput, Tag>;
+        """);
+
+    [Fact]
     public Task Registered_record_type_is_silent() => Verify("""
         [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
         public partial class Items : IExtractor<NoInput, Item>;
