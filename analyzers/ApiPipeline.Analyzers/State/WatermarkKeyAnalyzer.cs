@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -32,7 +34,7 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
     protected override void AnalyzeExtractor(ExtractorContext extractor)
     {
         if (extractor.FindAttribute("ApiPipeline.WatermarkAttribute") is not { } watermark
-            || watermark.Settings.ContainsKey("Key")
+            || watermark.Setting<string>("Key") is not null
             || watermark.Setting<string>("Lag") is not { } lag
             || !IsPositive(lag, WatermarkField.IsNumeric(extractor, watermark))
             || RecordFields(extractor.OutputType) is not INamedTypeSymbol record
@@ -65,25 +67,35 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
                 ? raw.TypeArguments[0]
                 : output;
 
-    /// <summary>Whether a member or constructor parameter of <paramref name="record"/> is marked with ApiPipeline's <c>[Key]</c> or the DataAnnotations one (the generator takes either).</summary>
+    /// <summary>
+    /// Whether <paramref name="record"/> has a key the generator takes: a public instance property or field marked with ApiPipeline's
+    /// <c>[Key]</c> or the DataAnnotations one, or a marked constructor parameter named exactly like such a property (a positional
+    /// record's <c>[property: Key]</c> lands on the property itself).
+    /// </summary>
     private static bool HasKey(INamedTypeSymbol record, INamedTypeSymbol keyAttribute, INamedTypeSymbol? dataAnnotationsKey)
     {
-        foreach (var constructor in record.InstanceConstructors)
-        {
-            foreach (var parameter in constructor.Parameters)
-            {
-                if (Marked(parameter, keyAttribute, dataAnnotationsKey))
-                {
-                    return true;
-                }
-            }
-        }
-
+        var properties = new HashSet<string>(StringComparer.Ordinal);
         for (INamedTypeSymbol? current = record; current is not null; current = current.BaseType)
         {
             foreach (var member in current.GetMembers())
             {
-                if (member is IPropertySymbol or IFieldSymbol && Marked(member, keyAttribute, dataAnnotationsKey))
+                if (member is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public } or IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public })
+                {
+                    if (Marked(member, keyAttribute, dataAnnotationsKey))
+                    {
+                        return true;
+                    }
+
+                    properties.Add(member.Name);
+                }
+            }
+        }
+
+        foreach (var constructor in record.InstanceConstructors)
+        {
+            foreach (var parameter in constructor.Parameters)
+            {
+                if (properties.Contains(parameter.Name) && Marked(parameter, keyAttribute, dataAnnotationsKey))
                 {
                     return true;
                 }

@@ -33,6 +33,36 @@ public class WatermarkKeyAnalyzerTests
         """);
 
     [Fact]
+    public Task A_key_the_generator_would_not_take_is_no_key() => Verify("""
+        public sealed class Order
+        {
+            public Order([Key] long id, System.DateTimeOffset at) => (Number, UpdatedAt) = (id, at);
+
+            public long Number { get; }
+
+            public System.DateTimeOffset UpdatedAt { get; }
+        }
+
+        public sealed record Refund(long Id, System.DateTimeOffset UpdatedAt)
+        {
+            [Key]
+            internal long K => Id;
+        }
+
+        [JsonSerializable(typeof(Order))]
+        [JsonSerializable(typeof(Refund))]
+        internal partial class OrderJson : JsonSerializerContext;
+
+        [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
+        [Watermark(nameof(Order.UpdatedAt), Param = "since", Lag = {|APP1601:"5m"|})]
+        public partial class Orders : IExtractor<NoInput, Order>;
+
+        [Extractor("https://api.example.com", "/refunds", Json = typeof(OrderJson))]
+        [Watermark(nameof(Refund.UpdatedAt), Param = "since", Lag = {|APP1601:"5m"|}, Key = null)]
+        public partial class Refunds : IExtractor<NoInput, Refund>;
+        """);
+
+    [Fact]
     public Task A_numeric_lag_above_zero_without_a_key_is_reported_and_zero_is_silent() => Verify("""
         public sealed record Entry(string Id, long Sequence);
 
