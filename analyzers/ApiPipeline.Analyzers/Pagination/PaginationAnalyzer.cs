@@ -46,8 +46,8 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
 
     public static readonly DiagnosticDescriptor NegativeLimit = new(
         NegativeLimitId,
-        "Page size and limits cannot be negative",
-        "'{0}' must be 0 ({1}) or positive, not {2}; a negative value makes the extractor fail when it is created",
+        "Page size and limits out of range",
+        "'{0}' must be {1}, not {2}; such a value makes the extractor fail when it is created",
         DiagnosticCategories.Pagination,
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
@@ -116,12 +116,19 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
                 extractor.Report(IgnoredSetting, location, properties, setting.Key, style.ToString(), ignored);
             }
 
-            if (setting.Key is "PageSize" or "MaxPages" or "MaxRecords" && setting.Value.Value is int or long)
+            if (setting.Key is "PageSize" or "MaxPages" or "MaxRecords" or "MaxConcurrent" && setting.Value.Value is int or long)
             {
                 long number = System.Convert.ToInt64(setting.Value.Value, System.Globalization.CultureInfo.InvariantCulture);
-                if (number < 0)
+                long least = setting.Key == "MaxConcurrent" ? 1 : 0;
+                if (number < least)
                 {
-                    extractor.Report(NegativeLimit, AttributeSyntaxes.ValueLocation(argument, syntax), setting.Key, setting.Key == "PageSize" ? "not sent" : "no limit", number);
+                    string range = setting.Key switch
+                    {
+                        "MaxConcurrent" => "at least 1 (one request at a time)",
+                        "PageSize" => "0 (not sent) or positive",
+                        _ => "0 (no limit) or positive",
+                    };
+                    extractor.Report(NegativeLimit, AttributeSyntaxes.ValueLocation(argument, syntax), setting.Key, range, number);
                 }
             }
 

@@ -76,7 +76,7 @@ public class PaginationAnalyzerTests
     [Fact]
     public Task Negative_limits_are_reported_on_the_value() => Verify("""
         [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
-        [Paginated(Pagination.LinkHeader, PageSize = {|APP1103:-1|}, MaxPages = {|APP1103:-2|}, MaxRecords = {|APP1103:-3|})]
+        [Paginated(Pagination.LinkHeader, PageSize = {|APP1103:-1|}, MaxPages = {|APP1103:-2|}, MaxRecords = {|APP1103:-3|}, MaxConcurrent = {|APP1103:0|})]
         public partial class Items : IExtractor<NoInput, Item>;
         """);
 
