@@ -74,8 +74,9 @@ internal sealed class ImplementExtractorInterfaceCodeFixProvider : CodeFixProvid
         var registered = new List<ITypeSymbol>();
         foreach (var attribute in json.GetAttributes())
         {
+            // A collection (List<Item>, Item[]) is how records arrive, not what one record is: its element is the record type.
             if (KnownTypes.Is(attribute, known.JsonSerializableAttribute) && attribute.ConstructorArguments.Length >= 1
-                && attribute.ConstructorArguments[0].Value is ITypeSymbol type && type.TypeKind != TypeKind.Error
+                && attribute.ConstructorArguments[0].Value is ITypeSymbol registeredType && Element(registeredType) is { TypeKind: not TypeKind.Error } type
                 && !registered.Contains(type, SymbolEqualityComparer.Default))
             {
                 registered.Add(type);
@@ -83,5 +84,25 @@ internal sealed class ImplementExtractorInterfaceCodeFixProvider : CodeFixProvid
         }
 
         return registered.Count == 1 ? known.ExtractorInterface.Construct(known.NoInput, registered[0]) : null;
+    }
+
+    /// <summary>The element type of an array or of the one <c>IEnumerable&lt;T&gt;</c> a type implements (not of <see cref="string"/>); else the type itself.</summary>
+    private static ITypeSymbol Element(ITypeSymbol type)
+    {
+        if (type is IArrayTypeSymbol array)
+        {
+            return array.ElementType;
+        }
+
+        if (type.SpecialType == SpecialType.System_String)
+        {
+            return type;
+        }
+
+        var candidates = type is INamedTypeSymbol named ? type.AllInterfaces.Prepend(named) : type.AllInterfaces;
+        var sequences = candidates
+            .Where(i => i is { IsGenericType: true } && i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+            .ToList();
+        return sequences.Count == 1 ? sequences[0].TypeArguments[0] : type;
     }
 }

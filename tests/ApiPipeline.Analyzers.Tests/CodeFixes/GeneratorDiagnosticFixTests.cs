@@ -85,6 +85,27 @@ public class GeneratorDiagnosticFixTests
             """)).RunAsync();
 
     [Fact]
+    public Task Implement_IExtractor_with_the_element_of_a_registered_list() => new CodeFixTest<GeneratorDiagnosticsAnalyzer, ImplementExtractorInterfaceCodeFixProvider>(
+        Code.Alone("""
+            public sealed record Order(long Id);
+
+            [JsonSerializable(typeof(System.Collections.Generic.List<Order>))]
+            internal partial class OrderJson : JsonSerializerContext;
+
+            [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
+            public partial class {|APP0002:Orders|};
+            """),
+        Code.Alone("""
+            public sealed record Order(long Id);
+
+            [JsonSerializable(typeof(System.Collections.Generic.List<Order>))]
+            internal partial class OrderJson : JsonSerializerContext;
+
+            [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
+            public partial class Orders : IExtractor<NoInput, Order>;
+            """)).RunAsync();
+
+    [Fact]
     public Task No_IExtractor_fix_when_the_input_type_is_a_choice()
     {
         string source = Code.With("""
