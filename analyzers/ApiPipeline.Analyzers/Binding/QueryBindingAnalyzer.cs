@@ -178,7 +178,8 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
         {
             case PaginationStyle.Cursor:
             case PaginationStyle.HeaderCursor:
-                result.Add((Text("CursorParam") ?? "cursor", "CursorParam"));
+                // Not the cursor: the first request has none of the paginator's, so a member of that name is sent there (a cursor
+                // to start from), and only later pages carry the paginator's.
                 if (sendsSize)
                 {
                     result.Add((Text("PageSizeParam") ?? "limit", "PageSizeParam"));

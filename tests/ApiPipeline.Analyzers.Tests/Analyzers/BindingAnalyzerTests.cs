@@ -49,13 +49,26 @@ public class QueryBindingAnalyzerTests
 
         public sealed class Feed
         {
-            [Query({|APP1302:"after"|})]
-            public string? After { get; init; }
+            [Query({|APP1302:"limit"|})]
+            public int? Limit { get; init; }
         }
 
         [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
         [Paginated(Pagination.PageNumber, PageSize = 50)]
         public partial class Issues : IExtractor<Search, Item>;
+
+        [Extractor("https://api.example.com", "/feed", Json = typeof(ShopJson))]
+        [Paginated(Pagination.HeaderCursor, CursorHeader = "X-Next", CursorParam = "after", PageSize = 100)]
+        public partial class Events : IExtractor<Feed, Item>;
+        """);
+
+    [Fact]
+    public Task A_cursor_to_start_from_is_silent() => Verify("""
+        public sealed class Feed
+        {
+            [Query("after")]
+            public string? After { get; init; }
+        }
 
         [Extractor("https://api.example.com", "/feed", Json = typeof(ShopJson))]
         [Paginated(Pagination.HeaderCursor, CursorHeader = "X-Next", CursorParam = "after")]
