@@ -158,19 +158,43 @@ internal static class UrlText
         return !(trimmed[0] == '{' && trimmed[trimmed.Length - 1] == '}' && trimmed.IndexOf('}') == trimmed.Length - 1);
     }
 
-    /// <summary>The query parameters of <paramref name="url"/> whose name is sensitive and whose value is a literal.</summary>
+    /// <summary>
+    /// The query parameters of <paramref name="url"/> whose name is sensitive and whose value is a literal. A name ending in
+    /// <c>key</c> counts only when its value does not read as a name (letters, <c>_</c>, <c>-</c>, <c>.</c>): <c>sort_key=updated_at</c>
+    /// is an ordinary parameter, <c>api_key=abc123</c> a secret.
+    /// </summary>
     public static List<QueryParameter> SecretParameters(string url)
     {
         var result = new List<QueryParameter>();
         foreach (var parameter in Query(url))
         {
-            if (IsSensitive(parameter.Name) && IsLiteralValue(parameter.Value))
+            if (IsSensitive(parameter.Name) && IsLiteralValue(parameter.Value) && !(OnlyAKey(parameter.Name) && ReadsAsAName(parameter.Value)))
             {
                 result.Add(parameter);
             }
         }
 
         return result;
+    }
+
+    private static bool OnlyAKey(string name) => name.EndsWith("key", StringComparison.OrdinalIgnoreCase);
+
+    private static bool ReadsAsAName(string value)
+    {
+        if (value.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (char c in value)
+        {
+            if (!(char.IsLetter(c) || c is '_' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether an absolute URL carries user info (<c>user:password@host</c>).</summary>

@@ -33,5 +33,8 @@ public class SecretLiteralAnalyzerTests
 
         [Extractor("https://api.example.com", "/items?token=&state=open&sort=updated&keyword_count=3", Json = typeof(ShopJson))]
         public partial class Open : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/items?sort_key=updated_at&group-key=owner.login", Json = typeof(ShopJson))]
+        public partial class Sorted : IExtractor<NoInput, Item>;
         """);
 }
