@@ -54,9 +54,13 @@ internal sealed class ResilienceRangeAnalyzer : ExtractorAnalyzer
     {
         if (extractor.FindAttribute("ApiPipeline.RetryAttribute") is { } retry)
         {
-            if (retry.Settings.TryGetValue("MaxRetries", out var named) && named.Value is int max && max < 0)
+            // A named setting is assigned after the constructor has run, so when both are written only the named one counts.
+            if (retry.Settings.TryGetValue("MaxRetries", out var named))
             {
-                extractor.Report(MaxRetriesOutOfRange, retry.ValueLocation("MaxRetries"), max);
+                if (named.Value is int max && max < 0)
+                {
+                    extractor.Report(MaxRetriesOutOfRange, retry.ValueLocation("MaxRetries"), max);
+                }
             }
             else if (retry.ConstructorValue<int>(0) is var positional and < 0 && retry.Data.ConstructorArguments.Length == 1)
             {
@@ -67,9 +71,12 @@ internal sealed class ResilienceRangeAnalyzer : ExtractorAnalyzer
         if (extractor.FindAttribute("ApiPipeline.RateLimitedAttribute") is { } rate)
         {
             const string RateRange = "0 (no rate limit) or at least 0.001";
-            if (rate.Settings.TryGetValue("RequestsPerSecond", out var rpsConstant) && rpsConstant.Value is double rps && !IsValidRate(rps))
+            if (rate.Settings.TryGetValue("RequestsPerSecond", out var rpsConstant))
             {
-                extractor.Report(RateLimitOutOfRange, rate.ValueLocation("RequestsPerSecond"), "RequestsPerSecond", RateRange, Text(rps), "write the requests per second the API allows, e.g. 10");
+                if (rpsConstant.Value is double rps && !IsValidRate(rps))
+                {
+                    extractor.Report(RateLimitOutOfRange, rate.ValueLocation("RequestsPerSecond"), "RequestsPerSecond", RateRange, Text(rps), "write the requests per second the API allows, e.g. 10");
+                }
             }
             else if (rate.Data.ConstructorArguments.Length == 1 && rate.ConstructorValue<double>(0) is var positional && !IsValidRate(positional))
             {

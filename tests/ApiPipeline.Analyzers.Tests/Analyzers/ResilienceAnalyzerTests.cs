@@ -91,6 +91,19 @@ public class ResilienceRangeAnalyzerTests
         [CircuitBreaker]
         public partial class B : IExtractor<NoInput, Item>;
         """);
+
+    [Fact]
+    public Task A_named_setting_overrides_the_constructor_value_so_only_it_is_checked() => Verify("""
+        [Extractor("https://api.example.com", "/a", Json = typeof(ShopJson))]
+        [Retry(-1, MaxRetries = 3)]
+        [RateLimited(-5, RequestsPerSecond = 10)]
+        public partial class A : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/b", Json = typeof(ShopJson))]
+        [Retry(3, MaxRetries = {|APP1511:-1|})]
+        [RateLimited(10, RequestsPerSecond = {|APP1512:-5|})]
+        public partial class B : IExtractor<NoInput, Item>;
+        """);
 }
 
 public class AuthSecretAnalyzerTests
