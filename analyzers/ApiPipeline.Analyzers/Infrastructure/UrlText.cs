@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text;
 
 namespace ApiPipeline.Analyzers;
 
@@ -160,15 +161,16 @@ internal static class UrlText
 
     /// <summary>
     /// The query parameters of <paramref name="url"/> whose name is sensitive and whose value is a literal. A name ending in
-    /// <c>key</c> counts only when its value does not read as a name (letters, <c>_</c>, <c>-</c>, <c>.</c>): <c>sort_key=updated_at</c>
-    /// is an ordinary parameter, <c>api_key=abc123</c> a secret.
+    /// <c>key</c> that is not a credential's name (<c>api_key</c>, <c>access-key</c>, <c>secretKey</c>, ...) counts only when its value
+    /// does not read as a name (lowercase letters, <c>_</c>, <c>-</c>, <c>.</c>): <c>sort_key=updated_at</c> is an ordinary
+    /// parameter; <c>api_key=abcdef</c>, <c>key=DEMO_KEY</c> and <c>partner_key=a1b2</c> are secrets.
     /// </summary>
     public static List<QueryParameter> SecretParameters(string url)
     {
         var result = new List<QueryParameter>();
         foreach (var parameter in Query(url))
         {
-            if (IsSensitive(parameter.Name) && IsLiteralValue(parameter.Value) && !(OnlyAKey(parameter.Name) && ReadsAsAName(parameter.Value)))
+            if (IsSensitive(parameter.Name) && IsLiteralValue(parameter.Value) && !(NamesAKeyOfData(parameter.Name) && ReadsAsAName(parameter.Value)))
             {
                 result.Add(parameter);
             }
@@ -177,7 +179,35 @@ internal static class UrlText
         return result;
     }
 
-    private static bool OnlyAKey(string name) => name.EndsWith("key", StringComparison.OrdinalIgnoreCase);
+    private static readonly string[] CredentialKeyNames = ["apikey", "accesskey", "privatekey", "secretkey", "clientkey", "authkey", "subscriptionkey", "appkey", "devkey", "developerkey"];
+
+    private static bool NamesAKeyOfData(string name)
+    {
+        if (!name.EndsWith("key", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var letters = new StringBuilder(name.Length);
+        foreach (char c in name)
+        {
+            if (c is not ('_' or '-' or '.'))
+            {
+                letters.Append(char.ToLowerInvariant(c));
+            }
+        }
+
+        string compact = letters.ToString();
+        foreach (string credential in CredentialKeyNames)
+        {
+            if (compact.EndsWith(credential, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static bool ReadsAsAName(string value)
     {
@@ -188,7 +218,7 @@ internal static class UrlText
 
         foreach (char c in value)
         {
-            if (!(char.IsLetter(c) || c is '_' or '-' or '.'))
+            if (!((c >= 'a' && c <= 'z') || c is '_' or '-' or '.'))
             {
                 return false;
             }

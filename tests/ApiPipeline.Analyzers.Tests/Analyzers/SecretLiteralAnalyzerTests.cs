@@ -6,6 +6,11 @@ public class SecretLiteralAnalyzerTests
 
     [Theory]
     [InlineData("/items?api_key=abc123")]
+    [InlineData("/items?api_key=DEMO_KEY")]
+    [InlineData("/items?apikey=hqzxkvmlpw")]
+    [InlineData("/items?Access-Key=secret.value")]
+    [InlineData("/items?key=DEMO_KEY")]
+    [InlineData("/items?partner_key=a1b2")]
     [InlineData("/items?state=all&token=abc")]
     [InlineData("/items?client_secret=s3cr3t&page=1")]
     [InlineData("/items?sig=x")]
