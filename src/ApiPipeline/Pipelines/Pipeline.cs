@@ -174,7 +174,10 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             error = error is null ? ex : new AggregateException(error, ex);
         }
 
-        bool cancelled = error is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        // A cancelled run whose commit then failed too (an output cancelled part-way through a page refuses further commits)
+        // still ended because it was cancelled; the error keeps both.
+        bool cancelled = cancellationToken.IsCancellationRequested
+            && error is OperationCanceledException or AggregateException { InnerExceptions: [OperationCanceledException, ..] };
         var status = error is not null ? (cancelled ? PipelineStatus.Cancelled : PipelineStatus.Failed)
             : run.Failures > 0 ? PipelineStatus.PartialSuccess
             : PipelineStatus.Succeeded;

@@ -147,12 +147,37 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), Written("partial").Select(c => c.Id).Order());
     }
 
-    /// <summary>An output that is not a page sink and writes records one at a time, failing once at record <see cref="FailAtRecord"/>.</summary>
+    [Fact]
+    public async Task A_run_cancelled_inside_such_an_output_write_ends_cancelled_and_the_next_run_writes_each_record_once()
+    {
+        var (table, input) = Table("inc-cancelled-write");
+        table.Add(40, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        await using var inner = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "cancelled", Batching = new OutputBatchOptions { BatchSize = 1000 } });
+        using var stop = new CancellationTokenSource();
+        var output = new OneByOne(inner) { FailAtRecord = 25, CancelAtFailure = stop };
+        var pipeline = new Pipeline<Scenario, Change>("cancelled", Extractor(), output, new PipelineOptions { StateStore = store });
+
+        var cancelled = await pipeline.ExecuteAsync(input, stop.Token);
+        Assert.Equal((PipelineStatus.Cancelled, 0L), (cancelled.Status, cancelled.Records));
+        Assert.Equal(PipelineStatus.Cancelled, pipeline.GetStatus().Status);
+
+        var resumed = await pipeline.ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), Written("cancelled").Select(c => c.Id).Order());
+    }
+
+    /// <summary>
+    /// An output that is not a page sink and writes records one at a time, failing once at record <see cref="FailAtRecord"/>: with
+    /// an I/O error, or by cancelling <see cref="CancelAtFailure"/> and stopping there as a cancelled write does.
+    /// </summary>
     private sealed class OneByOne(JsonlOutput<Change> inner) : IOutput<Change>
     {
         private int _written;
 
         public int FailAtRecord { get; set; }
+
+        public CancellationTokenSource? CancelAtFailure { get; set; }
 
         public OutputBatchOptions Batching => inner.Batching;
 
@@ -166,6 +191,12 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
             {
                 if (++_written == FailAtRecord)
                 {
+                    if (CancelAtFailure is not null)
+                    {
+                        await CancelAtFailure.CancelAsync();
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
                     throw new IOException("the connection to the warehouse dropped");
                 }
 
