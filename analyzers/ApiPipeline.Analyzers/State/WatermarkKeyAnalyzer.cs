@@ -69,8 +69,8 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
 
     /// <summary>
     /// Whether <paramref name="record"/> has a key the generator takes: a public instance property or field marked with ApiPipeline's
-    /// <c>[Key]</c> or the DataAnnotations one, or a marked constructor parameter named exactly like such a property (a positional
-    /// record's <c>[property: Key]</c> lands on the property itself).
+    /// <c>[Key]</c> or the DataAnnotations one, or a marked constructor parameter named exactly like such a property (not a field,
+    /// as the generator matches them; a positional record's <c>[property: Key]</c> lands on the property itself).
     /// </summary>
     private static bool HasKey(INamedTypeSymbol record, INamedTypeSymbol keyAttribute, INamedTypeSymbol? dataAnnotationsKey)
     {
@@ -86,7 +86,10 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
                         return true;
                     }
 
-                    properties.Add(member.Name);
+                    if (member is IPropertySymbol)
+                    {
+                        properties.Add(member.Name);
+                    }
                 }
             }
         }

@@ -49,8 +49,18 @@ public class WatermarkKeyAnalyzerTests
             internal long K => Id;
         }
 
+        public sealed class Payment
+        {
+            public Payment([Key] long Id, System.DateTimeOffset UpdatedAt) => (this.Id, this.UpdatedAt) = (Id, UpdatedAt);
+
+            public long Id;
+
+            public System.DateTimeOffset UpdatedAt { get; }
+        }
+
         [JsonSerializable(typeof(Order))]
         [JsonSerializable(typeof(Refund))]
+        [JsonSerializable(typeof(Payment))]
         internal partial class OrderJson : JsonSerializerContext;
 
         [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
@@ -60,6 +70,10 @@ public class WatermarkKeyAnalyzerTests
         [Extractor("https://api.example.com", "/refunds", Json = typeof(OrderJson))]
         [Watermark(nameof(Refund.UpdatedAt), Param = "since", Lag = {|APP1601:"5m"|}, Key = null)]
         public partial class Refunds : IExtractor<NoInput, Refund>;
+
+        [Extractor("https://api.example.com", "/payments", Json = typeof(OrderJson))]
+        [Watermark(nameof(Payment.UpdatedAt), Param = "since", Lag = {|APP1601:"5m"|})]
+        public partial class Payments : IExtractor<NoInput, Payment>;
         """);
 
     [Fact]
