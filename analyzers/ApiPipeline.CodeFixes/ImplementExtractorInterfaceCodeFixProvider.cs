@@ -75,8 +75,10 @@ internal sealed class ImplementExtractorInterfaceCodeFixProvider : CodeFixProvid
         foreach (var attribute in json.GetAttributes())
         {
             // A collection (List<Item>, Item[]) is how records arrive, not what one record is: its element is the record type.
+            // A dictionary is neither a record nor a page of them.
             if (KnownTypes.Is(attribute, known.JsonSerializableAttribute) && attribute.ConstructorArguments.Length >= 1
-                && attribute.ConstructorArguments[0].Value is ITypeSymbol registeredType && Element(registeredType) is { TypeKind: not TypeKind.Error } type
+                && attribute.ConstructorArguments[0].Value is ITypeSymbol registeredType && !IsDictionary(registeredType)
+                && Element(registeredType) is { TypeKind: not TypeKind.Error } type
                 && !registered.Contains(type, SymbolEqualityComparer.Default))
             {
                 registered.Add(type);
@@ -85,6 +87,10 @@ internal sealed class ImplementExtractorInterfaceCodeFixProvider : CodeFixProvid
 
         return registered.Count == 1 ? known.ExtractorInterface.Construct(known.NoInput, registered[0]) : null;
     }
+
+    private static bool IsDictionary(ITypeSymbol type)
+        => (type is INamedTypeSymbol named ? type.AllInterfaces.Prepend(named) : type.AllInterfaces)
+            .Any(i => i is { IsGenericType: true, Arity: 2 } && i.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IDictionary<TKey, TValue>" or "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>");
 
     /// <summary>The element type of an array or of the one <c>IEnumerable&lt;T&gt;</c> a type implements (not of <see cref="string"/>); else the type itself.</summary>
     private static ITypeSymbol Element(ITypeSymbol type)

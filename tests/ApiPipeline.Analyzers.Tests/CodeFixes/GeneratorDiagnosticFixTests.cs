@@ -106,6 +106,29 @@ public class GeneratorDiagnosticFixTests
             """)).RunAsync();
 
     [Fact]
+    public Task A_registered_dictionary_is_not_a_record_type_for_the_IExtractor_fix() => new CodeFixTest<GeneratorDiagnosticsAnalyzer, ImplementExtractorInterfaceCodeFixProvider>(
+        Code.Alone("""
+            public sealed record Order(long Id);
+
+            [JsonSerializable(typeof(Order))]
+            [JsonSerializable(typeof(System.Collections.Generic.Dictionary<string, Order>))]
+            internal partial class OrderJson : JsonSerializerContext;
+
+            [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
+            public partial class {|APP0002:Orders|};
+            """),
+        Code.Alone("""
+            public sealed record Order(long Id);
+
+            [JsonSerializable(typeof(Order))]
+            [JsonSerializable(typeof(System.Collections.Generic.Dictionary<string, Order>))]
+            internal partial class OrderJson : JsonSerializerContext;
+
+            [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
+            public partial class Orders : IExtractor<NoInput, Order>;
+            """)).RunAsync();
+
+    [Fact]
     public Task No_IExtractor_fix_when_the_input_type_is_a_choice()
     {
         string source = Code.With("""
