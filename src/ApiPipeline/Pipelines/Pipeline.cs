@@ -553,10 +553,12 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 run.Throttled += page.Throttled;
                 if (page.Error is { } skipped)
                 {
-                    // A failed page the extractor skipped (its next page was computable): nothing of it is written.
+                    // A failed page the extractor skipped (its next page was computable): nothing of it is written, and its
+                    // dead-letter entry is committed when a written page's would be (with a zero interval the flusher does not run).
                     checkpointer.AbortPage();
                     _output.AbortPage();
                     owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter);
+                    await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
@@ -581,16 +583,22 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 checkpointer.EndPage(page.Next);
                 run.Pages++;
                 run.Bytes += page.BytesRead;
-                var clock = owner._options.TimeProvider;
-                if (owner._output.IsBatchFull || clock.GetElapsedTime(_lastCommit) >= owner._output.Batching.FlushInterval)
-                {
-                    await owner.CommitAsync(run, checkpointer, cancellationToken).ConfigureAwait(false);
-                    _lastCommit = clock.GetTimestamp();
-                }
+                await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 Leave();
+            }
+        }
+
+        /// <summary>Commits at a page's end when the batch is full or the flush interval has passed (the gate is held).</summary>
+        private async ValueTask CommitWhenDueAsync(CancellationToken cancellationToken)
+        {
+            var clock = owner._options.TimeProvider;
+            if (owner._output.IsBatchFull || clock.GetElapsedTime(_lastCommit) >= owner._output.Batching.FlushInterval)
+            {
+                await owner.CommitAsync(run, checkpointer, cancellationToken).ConfigureAwait(false);
+                _lastCommit = clock.GetTimestamp();
             }
         }
 

@@ -190,8 +190,10 @@ public sealed class DeadLetterOnceTests
         Assert.False(File.Exists(prepared.TempPath));
     }
 
-    [Fact]
-    public async Task An_entry_reaches_the_file_at_the_flush_interval_even_with_no_records_pending()
+    [Theory]
+    [InlineData(100)]
+    [InlineData(0)]
+    public async Task An_entry_reaches_the_file_at_the_flush_interval_even_with_no_records_pending(int intervalMs)
     {
         using var temp = new TempFolder();
         string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
@@ -217,7 +219,7 @@ public sealed class DeadLetterOnceTests
         }));
         await using var store = new InMemoryStateStore();
         PipelineResult result;
-        await using (var output = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows", Batching = new OutputBatchOptions { FlushInterval = TimeSpan.FromMilliseconds(100) } }))
+        await using (var output = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows", Batching = new OutputBatchOptions { FlushInterval = TimeSpan.FromMilliseconds(intervalMs) } }))
         {
             result = await new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options), output, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
         }
