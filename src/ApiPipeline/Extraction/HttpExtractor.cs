@@ -547,6 +547,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         {
             run.Target.AbortPage();
             response.Dispose();
+            LearnSecrets(run);
             throw ex switch
             {
                 PageShapeException shape => Error(run, shape.Kind, shape.Message, response.StatusCode, shape.InnerException),
@@ -646,6 +647,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             }
         }
 
+        LearnSecrets(run);
         string answered = $"the API answered {code} {response.ReasonPhrase}";
         string body = $"Body starts: {HttpText.Snippet(run.Body.Span, SnippetChars, _secrets)}";
         if (wait > _maxRetryAfter)
@@ -716,8 +718,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             detail += $" (attempt {run.Attempts})";
         }
 
-        // Describing the input first also teaches the scrubber the values of its secret-looking members.
-        string? input = run.InputText ??= DescribeInput(run.Input, run.TypeInfo);
+        string? input = LearnSecrets(run);
         return new ExtractionException(kind, _definition.Name, run.PageNumber, run.ShownUrl, _secrets.Scrub(detail), status, inner)
         {
             RetryAfter = retryAfter,
@@ -729,13 +730,20 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     }
 
     /// <summary>
-    /// The input as redacted JSON when the record's context registers its type, else its first request URL (redacted). The values of
-    /// query parameters and members whose names suggest secrets (<see cref="UrlRedactor.IsSensitive"/>) are registered with the scrubber,
-    /// so an API echoing them in an error body does not leak them either.
+    /// Describes the run's input (once) and so teaches the scrubber its secrets: called before any error text is built from a
+    /// response, so that a secret the API echoes is known before a snippet could cut it in two.
+    /// </summary>
+    private string? LearnSecrets(PageRun run) => run.InputText ??= DescribeInput(run.Input, run.TypeInfo);
+
+    /// <summary>
+    /// The input as redacted JSON when the record's context registers its type, else its first request URL (redacted); nothing for
+    /// <see cref="NoInput"/>. The values of query parameters of the first request URL (the base URL's and the template's too) and of
+    /// input members whose names suggest secrets (<see cref="UrlRedactor.IsSensitive"/>) are registered with the scrubber, so an API
+    /// echoing them in an error body does not leak them either.
     /// </summary>
     private string? DescribeInput(TIn input, JsonTypeInfo<TOut> recordTypeInfo)
     {
-        if (input is null || typeof(TIn) == typeof(NoInput))
+        if (input is null)
         {
             return null;
         }
@@ -747,6 +755,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             foreach (var value in UrlRedactor.SensitiveValues(firstUrl).Where(v => v.Length >= 4))
             {
                 _secrets.Add(value);
+            }
+
+            if (typeof(TIn) == typeof(NoInput))
+            {
+                return null;
             }
 
             if (recordTypeInfo.Options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo)

@@ -178,6 +178,31 @@ public sealed class ErrorTests(ApiFixture fixture) : ApiTests(fixture), IClassFi
     }
 
     [Fact]
+    public async Task A_secret_in_the_base_url_of_an_extractor_without_input_is_scrubbed_from_an_echoing_body()
+    {
+        const string key = "base-url-key-1234567890";
+        Api.Map("/err-noinput/fixed", ctx => Reply.Json(ctx, $$$"""{"message":"invalid key for {{{ctx.Request.Path}}}{{{ctx.Request.QueryString}}}"}""", 401));
+
+        var (_, ex) = await new FixedItems(new ExtractorOptions { BaseUrl = Api.BaseUrl + "/err-noinput/?api_key=" + key }).PagesUntilErrorAsync(NoInput.Value);
+
+        Assert.Contains("api_key=***", ex.Message, StringComparison.Ordinal);
+        AssertNoSecret(ex, key);
+        Assert.DoesNotContain(key, ex.BodySnippet ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_secret_echoed_across_the_snippet_cut_leaves_nothing_of_itself_on_the_first_error()
+    {
+        // The API echoes api_key=s3cr3t right across the 300-character cut of the message's snippet, on the extractor's first error.
+        var input = Map("err-cut", ctx => Reply.Text(ctx, new string('x', 297) + Secret + " and more text after it", "text/plain", 400));
+
+        var (_, ex) = await new SecretItems(At).PagesUntilErrorAsync(input);
+
+        Assert.DoesNotContain("xs3c", ex.Message, StringComparison.Ordinal);
+        AssertNoSecret(ex);
+    }
+
+    [Fact]
     public async Task A_base_url_with_a_path_prefix_is_kept()
     {
         Api.Map("/v2/err-prefix", ctx => Reply.Json(ctx, $$$"""{"data":{{{Body.Items(1)}}}}"""));

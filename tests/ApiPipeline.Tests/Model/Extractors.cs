@@ -52,6 +52,10 @@ public partial class SingleRequestItems : IExtractor<Scenario, Item>;
 [Paginated(Pagination.None, RecordsPath = "data")]
 public partial class DataItems : IExtractor<Scenario, Item>;
 
+/// <summary>One request to a fixed path, no input.</summary>
+[Extractor("https://api.example.invalid", "/fixed/items", Json = typeof(TestJson))]
+public partial class FixedItems : IExtractor<NoInput, Item>;
+
 /// <summary>One request, records at items.</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
 [Paginated(Pagination.None, RecordsPath = "items")]
