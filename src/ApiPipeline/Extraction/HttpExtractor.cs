@@ -557,15 +557,22 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
+    /// <summary>The most redirects one request follows.</summary>
+    private const int MaxRedirects = 10;
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<HttpResponseMessage> SendAsync(PageRun run, CancellationToken cancellationToken)
     {
         bool refreshed = false;
+        var target = run.Url;
+        int redirects = 0;
         while (true)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, run.Url);
+            // Credentials and the user's headers go only to the base URL's origin: a next link or a redirect elsewhere gets neither.
+            bool home = SameOrigin(target, _baseUrl);
+            using var request = new HttpRequestMessage(HttpMethod.Get, target);
             request.Headers.TryAddWithoutValidation("Accept", "application/json");
-            if (_options.Headers is { } headers)
+            if (home && _options.Headers is { } headers)
             {
                 foreach (var (name, value) in headers)
                 {
@@ -577,10 +584,17 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             long sent = 0;
             try
             {
-                string? credential = _auth is null ? null : await _auth.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
+                string? credential = _auth is null || !home ? null : await _auth.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
                 sent = Instruments.RequestsEnabled ? Stopwatch.GetTimestamp() : 0;
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.Unauthorized && _auth is { RefreshesOn401: true } && !refreshed)
+                if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
+                {
+                    target = Redirected(run, target, location, ++redirects);
+                    response.Dispose();
+                    continue;
+                }
+
+                if (response.StatusCode == HttpStatusCode.Unauthorized && _auth is { RefreshesOn401: true } && credential is not null && !refreshed)
                 {
                     // The token may have been revoked or expired early: fetch a new one, once.
                     refreshed = true;
@@ -622,6 +636,34 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
+    private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
+        or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    /// <summary>Whether two URLs share scheme, host and port: where the extractor's credentials may be sent.</summary>
+    private static bool SameOrigin(Uri url, Uri origin)
+        => url.Port == origin.Port
+            && string.Equals(url.Scheme, origin.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(url.IdnHost, origin.IdnHost, StringComparison.OrdinalIgnoreCase);
+
+    private static string Origin(Uri url) => $"{url.Scheme}://{url.IdnHost}:{url.Port}";
+
+    /// <summary>Where a redirect from <paramref name="from"/> leads; never from https to http, and at most <see cref="MaxRedirects"/> times.</summary>
+    private Uri Redirected(PageRun run, Uri from, Uri location, int redirects)
+    {
+        var to = location.IsAbsoluteUri ? location : new Uri(from, location);
+        if (redirects > MaxRedirects)
+        {
+            throw Error(run, ExtractionErrorKind.Transport, $"the API redirected more than {MaxRedirects} times (last to '{UrlRedactor.Redact(to)}')");
+        }
+
+        if ((to.Scheme != Uri.UriSchemeHttps && to.Scheme != Uri.UriSchemeHttp) || (from.Scheme == Uri.UriSchemeHttps && to.Scheme != Uri.UriSchemeHttps))
+        {
+            throw Error(run, ExtractionErrorKind.Transport, $"the API redirected from '{from.Scheme}' to '{UrlRedactor.Redact(to)}', which is not followed (only to https, or http from http)");
+        }
+
+        return to;
+    }
+
     /// <summary>
     /// A page fetched ahead can fail before its turn, when the records before it were not counted yet: its error's
     /// <see cref="ExtractionException.Resume"/> is set again from the page's place now. Returns <see langword="false"/> (an exception filter).
@@ -660,7 +702,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             return Error(run, ExtractionErrorKind.RateLimited, $"{answered}{(wait is TimeSpan w ? $" (retry after {Duration.Format(w)})" : "")}; resume from ExtractionException.Resume later. {body}", status, retryAfter: wait, bodySnippet: true);
         }
 
-        return Error(run, ExtractionErrorKind.HttpStatus, $"{answered}; expected 2xx. {body}", status, retryAfter: wait, bodySnippet: true);
+        string elsewhere = (code is 401 or 403) && (_auth is not null || _options.Headers is not null) && response.RequestMessage?.RequestUri is { } sentTo && !SameOrigin(sentTo, _baseUrl)
+            ? $" The request went to '{Origin(sentTo)}', outside the base URL's origin '{Origin(_baseUrl)}', so it carried no credentials or configured headers."
+            : "";
+        return Error(run, ExtractionErrorKind.HttpStatus, $"{answered}; expected 2xx.{elsewhere} {body}", status, retryAfter: wait, bodySnippet: true);
     }
 
     /// <summary>One HTTP attempt for the request metrics (when anything listens: <paramref name="sent"/> is 0 otherwise).</summary>
@@ -923,6 +968,9 @@ internal static class SharedHttp
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = DecompressionMethods.All,
+
+            // Redirects are followed by the extractor, which decides what each hop receives (credentials only at the base URL's origin).
+            AllowAutoRedirect = false,
         });
 
         // Kept as text: a parsed User-Agent is cloned into every request (a ProductInfoHeaderValue and its collection per page).
