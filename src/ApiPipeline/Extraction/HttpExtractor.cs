@@ -643,7 +643,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private static bool SameOrigin(Uri url, Uri origin)
         => url.Port == origin.Port
             && string.Equals(url.Scheme, origin.Scheme, StringComparison.OrdinalIgnoreCase)
-            && string.Equals(url.IdnHost, origin.IdnHost, StringComparison.OrdinalIgnoreCase);
+            && string.Equals(url.Host, origin.Host, StringComparison.OrdinalIgnoreCase);
 
     private static string Origin(Uri url) => $"{url.Scheme}://{url.IdnHost}:{url.Port}";
 

@@ -38,7 +38,7 @@ internal static class LinkHeader
             header = header[(open + close + 2)..];
 
             // Parameters run up to the next link, which starts after a comma that is outside quotes.
-            int end = NextLinkStart(header);
+            int end = OutsideQuotes(header, '<');
             var parameters = end < 0 ? header : header[..end];
             header = end < 0 ? [] : header[end..];
             if (HasRelation(parameters, relation))
@@ -50,17 +50,25 @@ internal static class LinkHeader
         return null;
     }
 
-    private static int NextLinkStart(ReadOnlySpan<char> text)
+    /// <summary>
+    /// The index of the first <paramref name="stop"/> outside a quoted string (in which <c>\</c> escapes the next character), or -1:
+    /// a quoted title may hold <c>;</c>, <c>,</c>, <c>&lt;</c> or <c>rel=next</c> without starting anything.
+    /// </summary>
+    private static int OutsideQuotes(ReadOnlySpan<char> text, char stop)
     {
         bool quoted = false;
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            if (c == '"')
+            if (quoted && c == '\\')
+            {
+                i++;
+            }
+            else if (c == '"')
             {
                 quoted = !quoted;
             }
-            else if (c == '<' && !quoted)
+            else if (c == stop && !quoted)
             {
                 return i;
             }
@@ -71,9 +79,11 @@ internal static class LinkHeader
 
     private static bool HasRelation(ReadOnlySpan<char> parameters, string relation)
     {
-        foreach (var range in parameters.Split(';'))
+        while (!parameters.IsEmpty)
         {
-            var parameter = parameters[range].Trim().TrimEnd(',').Trim();
+            int end = OutsideQuotes(parameters, ';');
+            var parameter = (end < 0 ? parameters : parameters[..end]).Trim().TrimEnd(',').Trim();
+            parameters = end < 0 ? [] : parameters[(end + 1)..];
             int eq = parameter.IndexOf('=');
             if (eq < 0 || !parameter[..eq].Trim().Equals("rel", StringComparison.OrdinalIgnoreCase))
             {

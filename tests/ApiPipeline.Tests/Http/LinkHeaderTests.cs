@@ -16,6 +16,8 @@ public sealed class LinkHeaderTests
     [InlineData("<https://a/1>; title=\"a, <b>\"; rel=\"prev\", <https://a/2>; rel=\"next\"", "https://a/2")]
     [InlineData("<https://a/1>; type=\"text/html\"; rel=\"next\"; title=\"x\"", "https://a/1")]
     [InlineData("</relative?page=2>; rel=\"next\"", "/relative?page=2")]
+    [InlineData("<https://a/1>; rel=\"prev\"; title=\"back; rel=next\", <https://a/2>; rel=\"next\"", "https://a/2")]
+    [InlineData("<https://a/1>; title=\"a \\\"; rel=next\"; rel=\"prev\", <https://a/2>; rel=\"next\"", "https://a/2")]
     public void Finds_the_next_link(string header, string expected)
         => Assert.Equal(expected, LinkHeader.Find(header.AsSpan(), "next"));
 
