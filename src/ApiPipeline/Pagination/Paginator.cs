@@ -62,7 +62,8 @@ internal sealed class Paginator
         {
             case Pagination.Offset:
             {
-                if (empty || (o.PageSize > 0 && recordsInPage < o.PageSize))
+                // A page shorter than PageSize is the last only when no total or has-more says otherwise: an API may cap the limit.
+                if (empty || (o.PageSize > 0 && recordsInPage < o.PageSize && scan.Total is null && scan.HasMore != true))
                 {
                     return null;
                 }

@@ -26,6 +26,24 @@ public sealed class OffsetPaginationTests(ApiFixture fixture) : ApiTests(fixture
     }
 
     [Fact]
+    public async Task A_short_page_goes_on_while_the_total_says_more_remain_as_when_an_api_caps_the_limit()
+    {
+        // Asked for 3 per page, the API sends at most 2; its total (7) says where the records end.
+        var input = Map("off-capped", ByOffset(new()
+        {
+            ["0"] = $$$"""{"meta":{"total":7},"data":{{{Body.Items(1, 2)}}}}""",
+            ["2"] = $$$"""{"meta":{"total":7},"data":{{{Body.Items(3, 4)}}}}""",
+            ["4"] = $$$"""{"meta":{"total":7},"data":{{{Body.Items(5, 6)}}}}""",
+            ["6"] = $$$"""{"meta":{"total":7},"data":{{{Body.Items(7)}}}}""",
+        }));
+
+        var pages = await new OffsetItems(At).PagesAsync(input);
+
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7], pages.Ids());
+        Assert.Equal(["0", "2", "4", "6"], Requests("off-capped").Select(r => r.Q("offset")));
+    }
+
+    [Fact]
     public async Task Stops_on_an_empty_page()
     {
         var input = Map("off-empty", ByOffset(new()
