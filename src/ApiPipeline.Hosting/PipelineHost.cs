@@ -145,8 +145,23 @@ public static class PipelineHost
     }
 
     /// <summary>
+    /// The ISO 8601 forms a point in time may take on the command line: a date, or a date and time (to the minute, second or a
+    /// fraction of it) with an optional offset (<c>Z</c>, <c>+02:00</c>, <c>+0200</c>, <c>+02</c>).
+    /// </summary>
+    private static readonly string[] IsoFormats =
+    [
+        "yyyy-MM-dd",
+        "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd'T'HH:mmzz",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzz",
+    ];
+
+    /// <summary>
     /// Parses an end of a range given on the command line: a whole number (<c>1000</c>, <c>-5</c>) is a number; anything else must be
-    /// a point in time in ISO 8601 (<c>2026-01-01</c>, <c>2026-01-01T12:00:00Z</c>), UTC unless an offset is given.
+    /// a date or date-time in ISO 8601 (<c>2026-01-01</c>, <c>2026-01-01T12:00</c>, <c>2026-01-01T12:00:00Z</c>,
+    /// <c>2026-01-01T12:00:00.5+02:00</c>), UTC unless an offset is given. Other text (<c>1.5</c>, <c>3/4</c>, <c>12:00</c>) is refused,
+    /// not guessed at.
     /// </summary>
     internal static WatermarkValue? RangeValue(string? text, string option)
     {
@@ -160,8 +175,8 @@ public static class PipelineHost
             return number;
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+        return DateTimeOffset.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
             ? value
-            : throw new InputBindingException($"{option} '{text}' is neither a date or time nor a whole number; use ISO 8601 (e.g. 2026-01-01 or 2026-01-01T12:00:00Z), or a number such as 1000 for a numeric watermark.");
+            : throw new InputBindingException($"{option} '{text}' is neither a whole number nor an ISO 8601 date or date-time: give a whole number for a numeric watermark (e.g. {option} 1000), or a date or date-time such as {option} 2026-03-01 or {option} 2026-03-01T12:00:00Z (UTC unless an offset is given).");
     }
 }

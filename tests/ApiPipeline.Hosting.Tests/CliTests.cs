@@ -282,12 +282,42 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("NumberedItems", "2026-01-01", "is a point in time, but the watermark of 'NumberedItems' (Id) is a number")]
     [InlineData("IncrementalItems", "1000", "is a number, but the watermark of 'IncrementalItems' (UpdatedAt) is a point in time")]
     [InlineData("OwnerItems", "1000", "needs a whole-number member of OwnerRef")]
-    [InlineData("Items", "soon", "neither a date or time nor a whole number")]
+    [InlineData("Items", "soon", "neither a whole number nor an ISO 8601 date or date-time")]
     public async Task A_range_of_the_wrong_kind_is_a_usage_error_that_says_what_to_give(string target, string from, string message)
     {
         var (code, _, error) = await Cli("run", target, "--base-url", _server.BaseUrl, "--output", _dir.Path, "-i", "owner=octo", "--from", from);
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1.5")]   // a mistyped numeric watermark (was taken as 2026-01-05)
+    [InlineData("12:00")] // a time of day without a date (was taken as today)
+    [InlineData("3/4")]   // a culture's date (was taken as March 4)
+    [InlineData("2026-3-1")]
+    [InlineData("2026-03-01 12:00")]
+    public async Task A_range_value_that_is_neither_a_whole_number_nor_ISO_8601_is_a_usage_error_that_says_what_to_give(string text)
+    {
+        var (code, _, error) = await Cli("run", "Items", "--base-url", _server.BaseUrl, "--output", _dir.Path, "--to", text);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains($"--to '{text}' is neither a whole number nor an ISO 8601 date or date-time", error, StringComparison.Ordinal);
+        Assert.Contains("--to 2026-03-01T12:00:00Z", error, StringComparison.Ordinal);
+        Assert.Empty(Targets("/items"));
+    }
+
+    [Theory]
+    [InlineData("2026-03-01", "2026-03-01T00:00:00+00:00")]
+    [InlineData("2026-03-01T12:30", "2026-03-01T12:30:00+00:00")]
+    [InlineData("2026-03-01T12:30:15", "2026-03-01T12:30:15+00:00")]
+    [InlineData("2026-03-01T12:30:15Z", "2026-03-01T12:30:15+00:00")]
+    [InlineData("2026-03-01T12:30:15.250Z", "2026-03-01T12:30:15.2500000+00:00")]
+    [InlineData("2026-03-01T12:30:15+02:00", "2026-03-01T12:30:15+02:00")]
+    [InlineData("2026-03-01T12:30+0200", "2026-03-01T12:30:00+02:00")]
+    [InlineData("2026-03-01T12:30:15-05", "2026-03-01T12:30:15-05:00")]
+    public void A_range_value_in_ISO_8601_is_a_point_in_time_in_UTC_unless_an_offset_is_given(string text, string expected)
+    {
+        var instant = DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(WatermarkValue.FromTimestamp(instant), PipelineHost.RangeValue(text, "--from"));
     }
 
     private List<string> Targets(string prefix)
