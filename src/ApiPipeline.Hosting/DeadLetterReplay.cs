@@ -147,7 +147,9 @@ internal static class DeadLetterReplay
             try
             {
                 var options = runner.Common(runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience), new RunRequest { Target = extractor.Name });
-                var done = await extractor.Accept(new Replay(entry, options, outputDirectory, cancellationToken)).ConfigureAwait(false);
+                // The requests go through the client the entry's run used: its chain's for a chain step's entry, else its extractor's.
+                var httpClient = runner.HttpClientFor(entry.Pipeline.Contains('/', StringComparison.Ordinal) ? Owner(entry.Pipeline) : extractor.Name);
+                var done = await extractor.Accept(new Replay(entry, options, httpClient, outputDirectory, cancellationToken)).ConfigureAwait(false);
                 replayed++;
                 records += done.Records;
                 pages += done.Pages;
@@ -191,7 +193,7 @@ internal static class DeadLetterReplay
         File.Move(temp, path, overwrite: true);
     }
 
-    private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, string outputDirectory, CancellationToken cancellationToken)
+    private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, HttpClient? httpClient, string outputDirectory, CancellationToken cancellationToken)
         : IExtractorRegistrationVisitor<Task<(long Records, long Pages, IReadOnlyList<string> Files)>>
     {
         public async Task<(long Records, long Pages, IReadOnlyList<string> Files)> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
@@ -201,7 +203,7 @@ internal static class DeadLetterReplay
                 return await WriteLateRecordAsync(registration).ConfigureAwait(false);
             }
 
-            var extractor = registration.CreateExtractor(null, options);
+            var extractor = registration.CreateExtractor(httpClient, options);
             var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
             bool pageOnly = entry.Skipped == "page";
             long records = 0, pages = 0;

@@ -125,6 +125,12 @@ public sealed class PipelineRunner
         LoggerFactory = options.LoggerFactory ?? _loggerFactory,
     };
 
+    /// <summary>
+    /// The client a run of <paramref name="name"/> (an extractor's name, or a chain's for its steps) sends its requests through:
+    /// <see cref="PipelineHostOptions.HttpClients"/> or the <c>IHttpClientFactory</c> client; <see langword="null"/> for the shared one.
+    /// </summary>
+    internal HttpClient? HttpClientFor(string name) => _httpClients(name);
+
     internal static bool IsYaml(string target)
         => target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
@@ -191,7 +197,7 @@ public sealed class PipelineRunner
             }
 
             var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? runner.Options.For(registration.Name).Input ?? runner.Options.For(id).Input, incremental ? null : request.From, incremental ? null : request.To);
-            var httpClient = runner._httpClients(registration.Name);
+            var httpClient = runner.HttpClientFor(registration.Name);
             var extractorOptions = runner.Common(options, request);
             using var turn = await TurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
             var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
@@ -242,7 +248,7 @@ public sealed class PipelineRunner
                 var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(runner.RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
                 await using (sink.ConfigureAwait(false))
                 {
-                    var executor = new ChainExecutor<TIn, TOut>(definition, runner._httpClients(id), new ChainOptions
+                    var executor = new ChainExecutor<TIn, TOut>(definition, runner.HttpClientFor(id), new ChainOptions
                     {
                         ChainId = id,
                         StateStore = store,

@@ -127,6 +127,42 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_sends_its_requests_through_the_hosts_client_of_the_entrys_extractor_or_chain()
+    {
+        // The host's clients (e.g. IHttpClientFactory's, with their handlers: auth, proxies, logging) are the ones runs use: the
+        // extractor's for a pipeline's entry, the chain's for a chain step's entry (pipeline "<chain>/<step>").
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        string url = _server.BaseUrl + "/items?per_page=10&page=2";
+        await File.WriteAllLinesAsync(file,
+        [
+            $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"{{{url}}}","attempts":1,"skipped":"page","error":"gone","resume":{"url":"{{{url}}}","pageNumber":2,"recordsBefore":10}}""",
+            $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"sync/Items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"{{{url}}}","attempts":1,"skipped":"page","error":"gone","resume":{"url":"{{{url}}}","pageNumber":2,"recordsBefore":10}}""",
+        ]);
+        using var counting = new CountingHandler();
+        var names = new List<string>();
+        var writer = new StringWriter();
+        var errors = new StringWriter();
+
+        int code = await PipelineHost.RunAsync(["replay", file, "--output", output], ApiPipelineRegistry.Instance, host =>
+        {
+            host.Out = writer;
+            host.Error = errors;
+            host.Configuration = new ConfigurationBuilder().Build();
+            host.LoggerFactory = NullLoggerFactory.Instance;
+            host.HttpClients = name =>
+            {
+                names.Add(name);
+                return new HttpClient(counting, disposeHandler: false);
+            };
+        });
+
+        Assert.True(code == ExitCodes.Success, writer.ToString() + errors);
+        Assert.Equal(["Items", "sync"], names);
+        Assert.Equal(2, counting.Count);
+    }
+
+    [Fact]
     public async Task Replay_waits_for_entries_an_interrupted_run_has_not_appended_yet()
     {
         string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
@@ -456,6 +492,19 @@ public sealed class CliTests : IAsyncLifetime
             {
                 return [.. _server.Targets.Where(t => t.StartsWith("/incremental", StringComparison.Ordinal))];
             }
+        }
+    }
+
+    private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _count);
+            return base.SendAsync(request, cancellationToken);
         }
     }
 }
