@@ -20,7 +20,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
         var progress = new Option<string?>("--progress") { Description = "auto (default), live, plain or none." };
         progress.AcceptOnlyFromAmong("auto", "live", "plain", "none");
         var command = new Command("run", "Runs a pipeline or chain to the end and prints its summary.") { target, input, from, to, output, state, baseUrl, progress };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(Cancellable(async (parse, cancellationToken) =>
         {
             var writer = parse.InvocationConfiguration.Output;
             var errors = parse.InvocationConfiguration.Error;
@@ -73,7 +73,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 await errors.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
-        });
+        }));
         return command;
     }
 
@@ -120,7 +120,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
         var showState = StateOption();
         var showOutput = OutputOption();
         var show = new Command("show", "Shows the stored state of a pipeline or chain: last run, watermarks, checkpoints.") { showName, showState, showOutput };
-        show.SetAction(async (parse, cancellationToken) =>
+        show.SetAction(Cancellable(async (parse, cancellationToken) =>
         {
             var w = parse.InvocationConfiguration.Output;
             string name = parse.GetRequiredValue(showName);
@@ -146,13 +146,13 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
-        });
+        }));
 
         var resetName = new Argument<string>("name") { Description = "The pipeline (extractor) or chain." };
         var resetState = StateOption();
         var resetOutput = OutputOption();
         var reset = new Command("reset", "Forgets the stored state of a pipeline or chain: its next run starts from scratch.") { resetName, resetState, resetOutput };
-        reset.SetAction(async (parse, cancellationToken) =>
+        reset.SetAction(Cancellable(async (parse, cancellationToken) =>
         {
             var w = parse.InvocationConfiguration.Output;
             string name = parse.GetRequiredValue(resetName);
@@ -179,7 +179,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
-        });
+        }));
 
         return new Command("state", "Shows or resets the stored state (watermarks, checkpoints, chain progress).") { show, reset };
     }
@@ -189,7 +189,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
         var file = new Argument<string>("file") { Description = "A dead-letter file (<output>/<name>.dead-letter.jsonl)." };
         var output = OutputOption();
         var command = new Command("replay", "Requests the failed pages of a dead-letter file again and writes their records; entries that fail again stay in the file.") { file, output };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(Cancellable(async (parse, cancellationToken) =>
         {
             string path = parse.GetRequiredValue(file);
             if (!File.Exists(path))
@@ -236,7 +236,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                     turn.Dispose();
                 }
             }
-        });
+        }));
         return command;
     }
 
@@ -276,6 +276,25 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
         });
         return command;
     }
+
+    /// <summary>
+    /// <paramref name="action"/>, which when cancelled (Ctrl+C, or the token given to <see cref="PipelineHost.RunAsync(string[], ComponentRegistry, Action{PipelineHostOptions}?, CancellationToken)"/>)
+    /// before it could end on its own terms (e.g. while it waits for a pipeline's turn) prints "Cancelled." and exits with
+    /// <see cref="ExitCodes.Failure"/> instead of throwing. System.CommandLine passes actions a token linked to the given one that
+    /// Ctrl+C and SIGTERM cancel too, so that token is the one checked.
+    /// </summary>
+    private static Func<ParseResult, CancellationToken, Task<int>> Cancellable(Func<ParseResult, CancellationToken, Task<int>> action) => async (parse, cancellationToken) =>
+    {
+        try
+        {
+            return await action(parse, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+    };
 
     private static Option<string?> OutputOption() => new("--output", "-o") { Description = "The output folder (default: ApiPipeline:Output, else ./out)." };
 

@@ -18,7 +18,10 @@ public sealed class CliTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    internal static async Task<(int Code, string Out, string Err)> Cli(IConfiguration? configuration, params string[] args)
+    internal static Task<(int Code, string Out, string Err)> Cli(IConfiguration? configuration, params string[] args)
+        => Cli(configuration, CancellationToken.None, args);
+
+    internal static async Task<(int Code, string Out, string Err)> Cli(IConfiguration? configuration, CancellationToken cancellationToken, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -29,7 +32,7 @@ public sealed class CliTests : IAsyncLifetime
             host.Configuration = configuration ?? new ConfigurationBuilder().Build();
             host.LoggerFactory = NullLoggerFactory.Instance;
             host.Progress = ProgressMode.None;
-        });
+        }, cancellationToken);
         return (code, output.ToString(), error.ToString());
     }
 
@@ -227,6 +230,49 @@ public sealed class CliTests : IAsyncLifetime
         Assert.True(code == ExitCodes.Success, text + error);
         Assert.False(File.Exists(file));
         Assert.False(Directory.Exists(Path.Combine(output, ".items")));
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_while_it_waits_for_its_turn_says_so_and_exits_1()
+    {
+        // A run of 'Items' in another process holds the turn; the user presses Ctrl+C while this one waits.
+        string output = Path.Combine(_dir.Path, "out");
+        Directory.CreateDirectory(output);
+        await using var held = new FileStream(Path.Combine(output, ".Items.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var (code, text, error) = await Cli(null, cts.Token, "run", "Items", "--base-url", _server.BaseUrl, "--output", output);
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Equal("Cancelled.", error.Trim());
+        Assert.Empty(Targets("/items"));
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_before_it_starts_says_so_and_exits_1()
+    {
+        var (code, text, error) = await Cli(null, new CancellationToken(canceled: true), "run", "Items", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Equal("Cancelled.", error.Trim());
+    }
+
+    [Fact]
+    public async Task A_replay_cancelled_while_it_waits_for_a_pipelines_turn_says_so_exits_1_and_leaves_the_file()
+    {
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        Directory.CreateDirectory(output);
+        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
+        await File.WriteAllLinesAsync(file, [line]);
+        await using var held = new FileStream(Path.Combine(output, ".items.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var (code, text, error) = await Cli(null, cts.Token, "replay", file, "--output", output);
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Equal("Cancelled.", error.Trim());
+        Assert.Equal([line], await File.ReadAllLinesAsync(file));
     }
 
     [Fact]
