@@ -319,7 +319,7 @@ public sealed record ScheduleSettings
     /// <summary>The extractor, chain, or pipeline/chain YAML file to run.</summary>
     public required string Pipeline { get; init; }
 
-    /// <summary>The time between the end of one run and the start of the next.</summary>
+    /// <summary>The time between the end of one run and the start of the next; longer than zero (<see cref="PipelineScheduler"/> refuses others).</summary>
     public TimeSpan Every { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Whether the first run starts at once (default) or after <see cref="Every"/>.</summary>

@@ -23,12 +23,24 @@ public sealed class PipelineScheduler : BackgroundService
     /// <param name="options">The schedules.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">Where schedule events go.</param>
+    /// <exception cref="ArgumentException">A schedule's <see cref="ScheduleSettings.Every"/> is zero or less (it would run in a tight loop).</exception>
     public PipelineScheduler(PipelineRunner runner, IOptions<ApiPipelineOptions> options, TimeProvider timeProvider, ILogger<PipelineScheduler> logger)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(options);
         _runner = runner;
         _options = options.Value;
+
+        // Configuration refuses such an interval when it is read; a schedule added in code (AddApiPipelineScheduler, configure) is
+        // checked here, before it can run back to back without waiting.
+        foreach (var (id, schedule) in _options.Schedules)
+        {
+            if (schedule.Every <= TimeSpan.Zero)
+            {
+                throw new ArgumentException($"Schedule '{id}' (pipeline '{schedule.Pipeline}'): Every is {schedule.Every}, but a schedule runs again after a time longer than zero, e.g. TimeSpan.FromHours(1) (\"1h\" in configuration).", nameof(options));
+            }
+        }
+
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
     }

@@ -157,6 +157,34 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         Assert.Contains("'ApiPipeline:Schedules:hourly:Every'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(-60, false)]
+    [InlineData(0, true)]
+    public async Task A_schedule_added_in_code_with_an_interval_of_zero_or_less_is_refused_at_start_not_run_in_a_tight_loop(int everySeconds, bool throughConfigure)
+    {
+        var schedule = new ScheduleSettings { Pipeline = "Items", Every = TimeSpan.FromSeconds(everySeconds) };
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        if (throughConfigure)
+        {
+            builder.Services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration(), options => options.Schedules["now"] = schedule).AddApiPipelineScheduler();
+        }
+        else
+        {
+            builder.Services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration()).AddApiPipelineScheduler(new Dictionary<string, ScheduleSettings> { ["now"] = schedule });
+        }
+
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync());
+        Assert.StartsWith($"Schedule 'now' (pipeline 'Items'): Every is {schedule.Every}, but a schedule runs again after a time longer than zero, e.g. TimeSpan.FromHours(1)", error.Message, StringComparison.Ordinal);
+        lock (_server.Targets)
+        {
+            Assert.Empty(_server.Targets);
+        }
+    }
+
     [Fact]
     public async Task The_scheduler_waits_intervals_longer_than_a_timer_can()
     {
