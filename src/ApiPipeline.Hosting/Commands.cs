@@ -156,7 +156,8 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
         {
             var w = parse.InvocationConfiguration.Output;
             string name = parse.GetRequiredValue(resetName);
-            string path = StatePath(parse.GetValue(resetState), parse.GetValue(resetOutput));
+            string? outputDirectory = parse.GetValue(resetOutput);
+            string path = StatePath(parse.GetValue(resetState), outputDirectory);
             if (!File.Exists(path) || new FileInfo(path).Length == 0)
             {
                 await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: nothing to reset.").ConfigureAwait(false);
@@ -165,6 +166,10 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
 
             try
             {
+                // A run of the pipeline, here or in another process, commits its journal and watermarks when it ends, which would undo
+                // a reset made meanwhile: like replay, the reset takes the pipeline's turn before it opens the state, so it comes before
+                // or after a run, never during one.
+                using var turn = await PipelineRunner.TurnAsync(outputDirectory ?? PipelineHost.Settings(host).Output, name, cancellationToken).ConfigureAwait(false);
                 var store = await SqliteStateStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
                 await using (store.ConfigureAwait(false))
                 {

@@ -65,6 +65,47 @@ public sealed class StateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Reset_waits_while_a_run_of_the_pipeline_holds_its_turn_then_resets()
+    {
+        // A run of 'issues' (here or in another process) is going: it commits its journal and watermarks when it ends, so a reset
+        // made meanwhile would be undone. The reset waits for the run's turn, as replay does.
+        string output = Path.Combine(_dir.Path, "out");
+        var store = await SqliteStateStore.OpenAsync(Path.Combine(output, ".state", "apipipeline.db"));
+        await using (store)
+        {
+            await new PipelineJournal(store, "issues").CompleteRunAsync(new PipelineRunState { RunId = 1 }, new Dictionary<string, WatermarkValue> { [""] = DateTimeOffset.UnixEpoch }, []);
+        }
+
+        var held = new FileStream(Path.Combine(output, ".issues.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var reset = CliTests.Cli(null, "state", "reset", "issues", "--output", output);
+        await Task.Delay(300);
+        bool finishedDuringRun = reset.IsCompleted;
+        await held.DisposeAsync();
+        var (code, text, error) = await reset.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(finishedDuringRun, "state reset went ahead while a run of the pipeline held its turn");
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Contains("Reset 'issues'", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reset_cancelled_while_it_waits_for_the_pipelines_turn_says_so_exits_1_and_keeps_the_state()
+    {
+        await SeedAsync();
+        string output = Path.Combine(_dir.Path, "out");
+        Directory.CreateDirectory(output);
+        await using var held = new FileStream(Path.Combine(output, ".issues.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var (code, text, error) = await CliTests.Cli(null, cts.Token, "state", "reset", "issues", "--state", StateFile, "--output", output);
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Equal("Cancelled.", error.Trim());
+        (code, text, _) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.Contains("run #3: completed", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_without_a_state_file_says_so_and_creates_nothing()
     {
         var (code, output, _) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
