@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,10 @@ namespace ApiPipeline.Hosting;
 /// <summary>Registers ApiPipeline in a <see cref="IServiceCollection"/> (generic host, ASP.NET Core, worker services).</summary>
 public static class ServiceCollectionExtensions
 {
-    /// <summary>The name prefix of the <see cref="IHttpClientFactory"/> clients extractors use: <c>ApiPipeline.&lt;extractor&gt;</c>.</summary>
+    /// <summary>
+    /// The name prefix of the <see cref="IHttpClientFactory"/> clients extractors use: <c>ApiPipeline.&lt;extractor&gt;</c>. Their
+    /// primary handler has <c>AllowAutoRedirect</c> off, because the extractor follows redirects itself.
+    /// </summary>
     public const string HttpClientPrefix = "ApiPipeline.";
 
     /// <summary>
@@ -34,6 +38,7 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(registry);
         services.AddLogging();
         services.AddHttpClient();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, NoAutomaticRedirects>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(registry);
         services.AddOptions<ApiPipelineOptions>().Configure<IServiceProvider>((options, provider) =>
@@ -97,6 +102,34 @@ public static class ServiceCollectionExtensions
     {
         var factory = provider.GetRequiredService<IHttpClientFactory>();
         return name => factory.CreateClient(HttpClientPrefix + name);
+    }
+
+    /// <summary>
+    /// The <c>ApiPipeline.*</c> clients do not follow redirects themselves: the extractor does, sending credentials only to the base
+    /// URL's origin (a handler following them would drop <c>Authorization</c> on every hop and carry API-key headers to any host).
+    /// </summary>
+    private sealed class NoAutomaticRedirects : IConfigureNamedOptions<HttpClientFactoryOptions>
+    {
+        public void Configure(HttpClientFactoryOptions options) => Configure(Options.DefaultName, options);
+
+        public void Configure(string? name, HttpClientFactoryOptions options)
+        {
+            if (name is not null && name.StartsWith(HttpClientPrefix, StringComparison.Ordinal))
+            {
+                options.HttpMessageHandlerBuilderActions.Add(static builder =>
+                {
+                    switch (builder.PrimaryHandler)
+                    {
+                        case HttpClientHandler handler:
+                            handler.AllowAutoRedirect = false;
+                            break;
+                        case SocketsHttpHandler handler:
+                            handler.AllowAutoRedirect = false;
+                            break;
+                    }
+                });
+            }
+        }
     }
 
     private sealed class Registrar(IServiceCollection services) : IExtractorRegistrationVisitor<bool>, IChainDefinitionVisitor<bool>

@@ -109,6 +109,21 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_extractors_http_clients_leave_redirects_to_the_extractor_and_other_clients_are_untouched()
+    {
+        var services = new ServiceCollection();
+        services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration());
+        using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+
+        using var ours = await factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "Items").GetAsync(_server.BaseUrl + "/redirect");
+        using var theirs = await factory.CreateClient("the-app's-own").GetAsync(_server.BaseUrl + "/redirect");
+
+        Assert.Equal(System.Net.HttpStatusCode.Found, ours.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, theirs.StatusCode);
+    }
+
+    [Fact]
     public async Task Two_runs_of_one_pipeline_at_once_take_turns_and_both_land()
     {
         // Two schedules of one extractor for different inputs start together: they share its output folder and state.

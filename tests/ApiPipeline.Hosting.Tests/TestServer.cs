@@ -56,6 +56,13 @@ public sealed class TestServer : IAsyncDisposable
 
         int page = int.TryParse(context.Request.Query["page"], CultureInfo.InvariantCulture, out int p) ? p : 1;
         int size = int.TryParse(context.Request.Query["per_page"], CultureInfo.InvariantCulture, out int s) ? s : 10;
+        if (path.StartsWith("/redirect", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = 302;
+            context.Response.Headers.Location = "/items";
+            return;
+        }
+
         if (path.StartsWith("/missing", StringComparison.Ordinal))
         {
             await Reply(context, """{"message":"not found"}""", 404);
