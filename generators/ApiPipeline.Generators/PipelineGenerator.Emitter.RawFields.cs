@@ -160,7 +160,7 @@ public sealed partial class PipelineGenerator
             string orNull = field.IsNullable ? $"reader.TokenType == {TokenType}Null ? null : " : string.Empty;
             return field.Read switch
             {
-                RawReadKind.String => $"reader.TokenType == {TokenType}String ? reader.GetString() : reader.TokenType == {TokenType}Null ? null : {mismatch}",
+                RawReadKind.String => $"reader.TokenType == {TokenType}String ? ReadString(ref reader, {i}) : reader.TokenType == {TokenType}Null ? null : {mismatch}",
                 RawReadKind.Boolean => $"{orNull}reader.TokenType == {TokenType}True ? true : reader.TokenType == {TokenType}False ? false : {mismatch}",
                 RawReadKind.Number => $"{orNull}reader.TokenType == {TokenType}Number && reader.TryGet{field.Getter}(out var read{i}) ? read{i} : {mismatch}",
                 RawReadKind.FormattedString => $"{orNull}reader.TokenType == {TokenType}String && reader.TryGet{field.Getter}(out var read{i}) ? read{i} : {mismatch}",

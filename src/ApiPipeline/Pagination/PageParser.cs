@@ -33,6 +33,8 @@ internal static class PageParser
     // Comments are not skipped: JSON APIs send none, and skipping puts every token on a slower path (docs/performance.md, finding 3).
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     public static PageScan Parse<T>(ReadOnlyMemory<byte> json, PageLayout layout, JsonTypeInfo<T> typeInfo, List<T> records)
         => Parse(json, layout, new TypedRecordReader<T>(typeInfo), new ListSink<T>(records));
 
@@ -42,6 +44,12 @@ internal static class PageParser
     /// </summary>
     public static PageScan Parse<T>(ReadOnlyMemory<byte> body, PageLayout layout, RecordReader<T> typeInfo, IPageSink<T> records)
     {
+        // A UTF-8 byte order mark is not JSON, but System.Text.Json's stream APIs skip it and some servers send one.
+        if (body.Span.StartsWith(Utf8Bom))
+        {
+            body = body[Utf8Bom.Length..];
+        }
+
         typeInfo.BeginPage(body);
         var json = body.Span;
         var reader = new Utf8JsonReader(json, ReaderOptions);

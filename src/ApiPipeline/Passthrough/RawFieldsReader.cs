@@ -165,6 +165,23 @@ public abstract class RawFieldsReader<TFields>
         return new JsonException(message);
     }
 
+    /// <summary>The string at the reader's current <see cref="JsonTokenType.String"/> token, for member <paramref name="field"/>.</summary>
+    /// <param name="reader">The page's reader.</param>
+    /// <param name="field">The member's index in <see cref="Fields"/>.</param>
+    /// <returns>The string.</returns>
+    /// <exception cref="JsonException">The string is valid JSON but not valid UTF-16 text (a lone surrogate escape), as System.Text.Json reports it.</exception>
+    protected string ReadString(ref Utf8JsonReader reader, int field)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException($"the JSON property '{_fields[field].Name}' is a string that is not valid UTF-16 text ({ex.Message})", ex);
+        }
+    }
+
     /// <summary>
     /// Whether this reader reads exactly what <paramref name="typeInfo"/> would: the same settable members under the same JSON names
     /// and types, the same required members and constructor parameters, and built-in converters with strict number handling for every

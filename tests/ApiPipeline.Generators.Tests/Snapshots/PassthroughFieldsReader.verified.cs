@@ -176,7 +176,7 @@ namespace Demo
                     else if (reader.ValueTextEquals(Utf8Name3))
                     {
                         scan.Value(ref reader);
-                        value3 = reader.TokenType == global::System.Text.Json.JsonTokenType.String ? reader.GetString() : reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : throw Mismatch(3, reader.TokenType);
+                        value3 = reader.TokenType == global::System.Text.Json.JsonTokenType.String ? ReadString(ref reader, 3) : reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : throw Mismatch(3, reader.TokenType);
                         seen |= 0x8UL;
                     }
                     else if (reader.ValueTextEquals(Utf8Name4))

@@ -152,7 +152,7 @@ namespace Demo
                     else if (reader.ValueTextEquals(Utf8Name2))
                     {
                         scan.Value(ref reader);
-                        value2 = reader.TokenType == global::System.Text.Json.JsonTokenType.String ? reader.GetString() : reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : throw Mismatch(2, reader.TokenType);
+                        value2 = reader.TokenType == global::System.Text.Json.JsonTokenType.String ? ReadString(ref reader, 2) : reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : throw Mismatch(2, reader.TokenType);
                         seen |= 0x4UL;
                     }
                     else

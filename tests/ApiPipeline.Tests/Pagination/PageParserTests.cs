@@ -19,6 +19,15 @@ public sealed class PageParserTests
         => Assert.Throws<PageShapeException>(() => Parse(json, options));
 
     [Fact]
+    public void A_body_starting_with_a_utf8_byte_order_mark_is_read()
+    {
+        var (scan, ids) = Parse("\uFEFF" + $$$"""{"meta":{"next_cursor":"c2"},"data":{{{Body.Items(1, 2)}}}}""", Cursor);
+
+        Assert.Equal([1, 2], ids);
+        Assert.Equal("c2", scan.Cursor);
+    }
+
+    [Fact]
     public void Reads_the_cursor_before_the_records()
     {
         var (scan, ids) = Parse($$$"""{"meta":{"next_cursor":"c2","has_more":true},"data":{{{Body.Items(1, 2)}}}}""", Cursor);

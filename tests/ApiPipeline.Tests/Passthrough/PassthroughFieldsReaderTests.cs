@@ -199,6 +199,7 @@ public sealed class PassthroughFieldsReaderTests
     [InlineData("""{"id":1,"modified":"2026-01-01T00:00:00Z","title":5}""", "the JSON property 'title' is a number; expected a string or null (String)")]
     [InlineData("""{"id":1,"modified":"2026-01-01T00:00:00Z","flag":"yes"}""", "the JSON property 'flag' is a string; expected true or false or null (Boolean)")]
     [InlineData("""{"id":1,"modified":"2026-01-01T00:00:00Z","count":2147483648}""", "the JSON property 'count' is a number that is not a valid Int32")]
+    [InlineData("""{"id":1,"modified":"2026-01-01T00:00:00Z","title":"\ud83d"}""", "the JSON property 'title' is a string that is not valid UTF-16 text (Cannot read incomplete UTF-16 JSON text as string with missing low surrogate.)")]
     public void A_field_of_the_wrong_json_type_names_the_field_and_the_expected_type(string record, string message)
     {
         var error = Fails(RawRichItems.Definition.RecordTypeInfo(), "[" + record.Replace("}", ""","tenant":"6f9619ff-8b86-d011-b42d-00c04fc964ff"}""", StringComparison.Ordinal) + "]");
@@ -215,6 +216,16 @@ public sealed class PassthroughFieldsReaderTests
         Assert.Equal(ExtractionErrorKind.RecordMismatch, error.Kind);
         Assert.StartsWith("record 0 of '$' does not fit RichKeys: The JSON value could not be converted to ", error.Message, StringComparison.Ordinal);
         Assert.Contains("DateOnly", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_body_with_a_byte_order_mark_keeps_each_record_as_sent()
+    {
+        const string record = """{"id":1,"updated_at":"2026-01-01T00:00:00Z"}""";
+
+        var records = Parse(RawChanges.Definition.RecordTypeInfo(), "\uFEFF[" + record + "]");
+
+        Assert.Equal(record, Encoding.UTF8.GetString(Assert.Single(records).Json.Span));
     }
 
     [Fact]
