@@ -22,6 +22,7 @@ internal sealed class AuthFailureException(ExtractionErrorKind kind, string deta
 internal sealed class Authenticator
 {
     private const int MaxTokenResponseBytes = 1024 * 1024;
+    private static readonly TimeSpan MaxTokenLifetime = TimeSpan.FromDays(100 * 365);
     private readonly AuthOptions _options;
     private readonly ICredentialSource _source;
     private readonly HttpClient _http;
@@ -251,11 +252,12 @@ internal sealed class Authenticator
         }
 
         // Fetched again RefreshBefore before it expires, but never later than halfway through its life: a token that lives no longer
-        // than RefreshBefore would otherwise be fetched again for every request.
+        // than RefreshBefore would otherwise be fetched again for every request. RFC 6749 puts no bound on expires_in, and some servers
+        // send huge values for "never expires": a lifetime is capped at MaxTokenLifetime so that the expiry stays a representable date.
         DateTimeOffset? refreshAt = null;
         if (expiresIn is double s && s > 0)
         {
-            var lifetime = TimeSpan.FromSeconds(Math.Min(s, TimeSpan.MaxValue.TotalSeconds / 2));
+            var lifetime = TimeSpan.FromSeconds(Math.Min(s, MaxTokenLifetime.TotalSeconds));
             refreshAt = _clock.GetUtcNow() + lifetime - (_options.RefreshBefore < lifetime / 2 ? _options.RefreshBefore : lifetime / 2);
         }
 

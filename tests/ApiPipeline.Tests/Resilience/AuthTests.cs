@@ -125,6 +125,25 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task OAuth2_a_very_long_expires_in_is_a_token_cached_for_long_not_a_crash()
+    {
+        // 1e12 s (~31,700 years): RFC 6749 puts no upper bound on expires_in; some servers send huge values for "never expires".
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) => ctx.Request.Path == "/token"
+            ? Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":1000000000000}""")
+            : api(ctx, i));
+        var clock = new TestClock();
+        var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock });
+
+        var pages = await extractor.PagesAsync(new Shard("a")).Within();
+        clock.Advance(TimeSpan.FromDays(365 * 99));
+        await extractor.PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.Single(server.Requests, r => r.Path == "/token");
+    }
+
+    [Fact]
     public async Task A_bearer_token_goes_in_the_authorization_header()
     {
         await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
