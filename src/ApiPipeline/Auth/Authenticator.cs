@@ -198,7 +198,8 @@ internal sealed class Authenticator
             {
                 int code = (int)response.StatusCode;
                 var kind = code >= 500 || code == 408 || code == 429 ? ExtractionErrorKind.HttpStatus : ExtractionErrorKind.Authentication;
-                throw new AuthFailureException(kind, $"the token endpoint {shownUrl} answered {code} {response.ReasonPhrase}. Body starts: {HttpText.Snippet(body, 300, _secrets)}", response.StatusCode);
+                string detail = ErrorOf(body) is string error ? $" ({error})" : $". Body starts: {HttpText.Snippet(body, 300, _secrets)}";
+                throw new AuthFailureException(kind, $"the token endpoint {shownUrl} answered {code} {response.ReasonPhrase}{detail}", response.StatusCode);
             }
 
             var token = ParseToken(body, shownUrl);
@@ -210,58 +211,108 @@ internal sealed class Authenticator
 
     private AccessToken ParseToken(byte[] body, string shownUrl)
     {
-        string? value = null;
-        double? expiresIn = null;
+        TokenAnswer answer;
         try
         {
-            var reader = new Utf8JsonReader(body);
-            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-            {
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    bool isToken = reader.ValueTextEquals("access_token"u8);
-                    bool isExpiry = reader.ValueTextEquals("expires_in"u8);
-                    reader.Read();
-                    if (isToken && reader.TokenType == JsonTokenType.String)
-                    {
-                        value = reader.GetString();
-                    }
-                    else if (isExpiry && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double seconds))
-                    {
-                        expiresIn = seconds;
-                    }
-                    else if (isExpiry && reader.TokenType == JsonTokenType.String && double.TryParse(reader.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double text))
-                    {
-                        expiresIn = text;
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
-                }
-            }
+            answer = ReadAnswer(body);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered with a body that is not JSON ({ex.Message})", HttpStatusCode.OK, ex);
         }
 
-        if (string.IsNullOrEmpty(value))
+        if (answer.AccessToken is not { Length: > 0 } value)
         {
-            throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered without an access_token", HttpStatusCode.OK);
+            // Some servers (GitHub among them) answer a refused request with 200 and an error body.
+            string error = ErrorOf(answer) is string shown ? $" ({shown})" : "";
+            throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered without an access_token{error}", HttpStatusCode.OK);
         }
 
         // Fetched again RefreshBefore before it expires, but never later than halfway through its life: a token that lives no longer
         // than RefreshBefore would otherwise be fetched again for every request. RFC 6749 puts no bound on expires_in, and some servers
         // send huge values for "never expires": a lifetime is capped at MaxTokenLifetime so that the expiry stays a representable date.
         DateTimeOffset? refreshAt = null;
-        if (expiresIn is double s && s > 0)
+        if (answer.ExpiresIn is double s && s > 0)
         {
             var lifetime = TimeSpan.FromSeconds(Math.Min(s, MaxTokenLifetime.TotalSeconds));
             refreshAt = _clock.GetUtcNow() + lifetime - (_options.RefreshBefore < lifetime / 2 ? _options.RefreshBefore : lifetime / 2);
         }
 
         return new AccessToken(value, refreshAt);
+    }
+
+    /// <summary>
+    /// The members of a token endpoint's JSON object that the authenticator reads; throws <see cref="JsonException"/> on a body that
+    /// is not JSON, <see cref="InvalidOperationException"/> on a string member read that is not valid UTF-8.
+    /// </summary>
+    private static TokenAnswer ReadAnswer(byte[] body)
+    {
+        string? accessToken = null, error = null, description = null;
+        double? expiresIn = null;
+        var reader = new Utf8JsonReader(body);
+        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isToken = reader.ValueTextEquals("access_token"u8);
+                bool isExpiry = reader.ValueTextEquals("expires_in"u8);
+                bool isError = reader.ValueTextEquals("error"u8);
+                bool isDescription = reader.ValueTextEquals("error_description"u8);
+                reader.Read();
+                if (isToken && reader.TokenType == JsonTokenType.String)
+                {
+                    accessToken = reader.GetString();
+                }
+                else if (isError && reader.TokenType == JsonTokenType.String)
+                {
+                    error = reader.GetString();
+                }
+                else if (isDescription && reader.TokenType == JsonTokenType.String)
+                {
+                    description = reader.GetString();
+                }
+                else if (isExpiry && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double seconds))
+                {
+                    expiresIn = seconds;
+                }
+                else if (isExpiry && reader.TokenType == JsonTokenType.String && double.TryParse(reader.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double text))
+                {
+                    expiresIn = text;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+
+        return new TokenAnswer(accessToken, expiresIn, error, description);
+    }
+
+    /// <summary>The OAuth 2.0 error of a token endpoint's answer (RFC 6749 §5.2), as <c>error: code: description</c>, or <see langword="null"/>.</summary>
+    private string? ErrorOf(byte[] body)
+    {
+        try
+        {
+            return ErrorOf(ReadAnswer(body));
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // Not JSON (or not UTF-8): the caller shows the start of the body instead.
+            return null;
+        }
+    }
+
+    /// <summary>The OAuth 2.0 error of a parsed token endpoint answer, as <c>error: code: description</c> (at most 300 characters, secrets removed), or <see langword="null"/>.</summary>
+    private string? ErrorOf(TokenAnswer answer)
+    {
+        if (string.IsNullOrEmpty(answer.Error))
+        {
+            return null;
+        }
+
+        string text = string.IsNullOrEmpty(answer.ErrorDescription) ? answer.Error : answer.Error + ": " + answer.ErrorDescription;
+        return "error: " + HttpText.Raw(Encoding.UTF8.GetBytes(text), 300, _secrets)!.ReplaceLineEndings(" ");
     }
 
     private async ValueTask<string> SecretAsync(CancellationToken cancellationToken)
@@ -289,4 +340,6 @@ internal sealed class Authenticator
     }
 
     private sealed record AccessToken(string Value, DateTimeOffset? RefreshAt);
+
+    private sealed record TokenAnswer(string? AccessToken, double? ExpiresIn, string? Error, string? ErrorDescription);
 }

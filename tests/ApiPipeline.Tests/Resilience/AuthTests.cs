@@ -286,6 +286,57 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task OAuth2_a_200_error_answer_of_the_token_endpoint_says_what_the_error_is()
+    {
+        // GitHub, among others, answers token errors with 200 and {"error":..., "error_description":...}.
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Request.Path == "/token"
+            ? Faults.Json(ctx, $$"""{"error":"invalid_scope","error_description":"rows:read is not allowed for this client ({{ClientSecret}})"}""")
+            : Faults.Json(ctx, Faults.Page(1, 1)));
+
+        var (_, error) = await new OAuthRows(OAuthOptions(server)).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("answered without an access_token (error: invalid_scope: rows:read is not allowed for this client (***))", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(ClientSecret, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OAuth2_a_4xx_error_answer_of_the_token_endpoint_shows_the_error_and_its_description()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Request.Path == "/token"
+            ? Faults.Json(ctx, $$"""{"error":"invalid_scope","error_description":"rows:read is not allowed for this client ({{ClientSecret}})"}""", 400)
+            : Faults.Json(ctx, Faults.Page(1, 1)));
+
+        var (_, error) = await new OAuthRows(OAuthOptions(server)).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("answered 400 Bad Request (error: invalid_scope: rows:read is not allowed for this client (***))", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(ClientSecret, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OAuth2_a_4xx_answer_whose_error_is_not_utf8_shows_the_start_of_the_body()
+    {
+        byte[] body = [.. """{"error":"bad"""u8, 0xFF, .. "\"}"u8];
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            if (ctx.Request.Path != "/token")
+            {
+                return Faults.Json(ctx, Faults.Page(1, 1));
+            }
+
+            ctx.Response.StatusCode = 400;
+            ctx.Response.ContentType = "application/json";
+            return ctx.Response.Body.WriteAsync(body).AsTask();
+        });
+
+        var (_, error) = await new OAuthRows(OAuthOptions(server)).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("answered 400 Bad Request. Body starts: '{\"error\":\"bad", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_secret_appears_in_any_exception_message_or_any_file_of_a_run()
     {
         // Every page after the first fails in ways that echo what the server received: the key, the query string, the header.
