@@ -58,7 +58,10 @@ public sealed record AuthOptions
     /// <summary>For <see cref="AuthKind.OAuth2ClientCredentials"/>: the scopes requested, space-separated; not sent when <see langword="null"/>.</summary>
     public string? Scope { get; init; }
 
-    /// <summary>For <see cref="AuthKind.OAuth2ClientCredentials"/>: how long before its expiry a token is replaced. Default 60 seconds.</summary>
+    /// <summary>
+    /// For <see cref="AuthKind.OAuth2ClientCredentials"/>: how long before its expiry a token is replaced. Default 60 seconds. If that
+    /// early refresh fails, the token keeps serving until it expires and each later request tries the refresh again.
+    /// </summary>
     public TimeSpan RefreshBefore { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Throws <see cref="ArgumentException"/> when a setting the kind needs is missing.</summary>

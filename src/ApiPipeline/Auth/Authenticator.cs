@@ -123,14 +123,25 @@ internal sealed class Authenticator
         await _tokenGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Fresh(Volatile.Read(ref _token)) is string fetchedMeanwhile)
+            var current = Volatile.Read(ref _token);
+            if (Fresh(current) is string fetchedMeanwhile)
             {
                 return fetchedMeanwhile;
             }
 
-            var token = await FetchTokenAsync(cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _token, token);
-            return token.Value;
+            try
+            {
+                var token = await FetchTokenAsync(cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _token, token);
+                return token.Value;
+            }
+            catch (AuthFailureException) when (current is { ExpiresAt: DateTimeOffset expiresAt } && _clock.GetUtcNow() < expiresAt && Volatile.Read(ref _token) == current)
+            {
+                // An early refresh failed, but the cached token has not expired: it still serves, and the next request tries the
+                // refresh again. A token invalidated after a 401 (also one invalidated during this refresh) is no longer cached, so it
+                // never comes back this way.
+                return current.Value;
+            }
         }
         finally
         {
@@ -231,14 +242,14 @@ internal sealed class Authenticator
         // Fetched again RefreshBefore before it expires, but never later than halfway through its life: a token that lives no longer
         // than RefreshBefore would otherwise be fetched again for every request. RFC 6749 puts no bound on expires_in, and some servers
         // send huge values for "never expires": a lifetime is capped at MaxTokenLifetime so that the expiry stays a representable date.
-        DateTimeOffset? refreshAt = null;
-        if (answer.ExpiresIn is double s && s > 0)
+        if (answer.ExpiresIn is not double s || s <= 0)
         {
-            var lifetime = TimeSpan.FromSeconds(Math.Min(s, MaxTokenLifetime.TotalSeconds));
-            refreshAt = _clock.GetUtcNow() + lifetime - (_options.RefreshBefore < lifetime / 2 ? _options.RefreshBefore : lifetime / 2);
+            return new AccessToken(value, null, null);
         }
 
-        return new AccessToken(value, refreshAt);
+        var lifetime = TimeSpan.FromSeconds(Math.Min(s, MaxTokenLifetime.TotalSeconds));
+        var expiresAt = _clock.GetUtcNow() + lifetime;
+        return new AccessToken(value, expiresAt - (_options.RefreshBefore < lifetime / 2 ? _options.RefreshBefore : lifetime / 2), expiresAt);
     }
 
     /// <summary>
@@ -339,7 +350,8 @@ internal sealed class Authenticator
         return value;
     }
 
-    private sealed record AccessToken(string Value, DateTimeOffset? RefreshAt);
+    /// <summary>A cached access token: fetched again from <paramref name="RefreshAt"/>, usable until <paramref name="ExpiresAt"/> (both <see langword="null"/> without <c>expires_in</c>).</summary>
+    private sealed record AccessToken(string Value, DateTimeOffset? RefreshAt, DateTimeOffset? ExpiresAt);
 
     private sealed record TokenAnswer(string? AccessToken, double? ExpiresIn, string? Error, string? ErrorDescription);
 }

@@ -238,6 +238,73 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task OAuth2_an_early_refresh_that_fails_keeps_using_the_token_that_has_not_expired_yet()
+    {
+        // Valid 600 s, replaced from 540 s (RefreshBefore 60 s). At 541 s the token endpoint is down: token-1 is still good for 59 s.
+        var clock = new TestClock();
+        int tokenCalls = 0;
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                return Interlocked.Increment(ref tokenCalls) == 1
+                    ? Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":600}""")
+                    : Faults.Status(ctx, 503);
+            }
+
+            return api(ctx, i);
+        });
+        var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock, Resilience = ResilienceOptions.None });
+
+        await extractor.PagesAsync(new Shard("a")).Within();
+        clock.Advance(TimeSpan.FromSeconds(541));
+        var pages = await extractor.PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.All(server.Requests.Where(r => r.Path != "/token"), r => Assert.Equal("Bearer token-1", r.H("Authorization")));
+        Assert.Equal(3, tokenCalls); // the first token, then one refresh attempt per page
+
+        // Once expired, the failing refresh fails the page.
+        clock.Advance(TimeSpan.FromSeconds(59));
+        var (_, error) = await extractor.PagesUntilErrorAsync(new Shard("a")).Within();
+        Assert.Equal((ExtractionErrorKind.HttpStatus, HttpStatusCode.ServiceUnavailable), (error.Kind, error.StatusCode));
+        Assert.Contains("token endpoint", error.Message, StringComparison.Ordinal);
+        Assert.Equal(4, server.Requests.Count(r => r.Path != "/token"));
+    }
+
+    [Fact]
+    public async Task OAuth2_a_token_rejected_with_401_is_not_reused_when_the_refresh_fails()
+    {
+        var clock = new TestClock();
+        int tokenCalls = 0;
+        bool revoked = false;
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                return Interlocked.Increment(ref tokenCalls) == 1
+                    ? Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":600}""")
+                    : Faults.Status(ctx, 503);
+            }
+
+            return Volatile.Read(ref revoked) ? Faults.Status(ctx, 401, """{"error":"invalid_token"}""") : api(ctx, i);
+        });
+        var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock, Resilience = ResilienceOptions.None });
+
+        await extractor.PagesAsync(new Shard("a")).Within();
+        clock.Advance(TimeSpan.FromSeconds(541));
+        Volatile.Write(ref revoked, true);
+        var (_, error) = await extractor.PagesUntilErrorAsync(new Shard("a")).Within();
+
+        // The early refresh fails and token-1 is tried once; its 401 drops it, and the forced refresh failing fails the page.
+        Assert.Equal((ExtractionErrorKind.HttpStatus, HttpStatusCode.ServiceUnavailable), (error.Kind, error.StatusCode));
+        Assert.Equal(3, server.Requests.Count(r => r.Path != "/token"));
+        Assert.Equal(3, tokenCalls);
+    }
+
+    [Fact]
     public async Task OAuth2_fetches_a_new_token_once_on_a_401_and_a_second_401_fails()
     {
         string? revoked = null;
