@@ -170,10 +170,10 @@ public sealed partial class PipelineGenerator
                 return direct ? $"static r => {key}.ToString({Invariant})" : $"static r => ((global::System.IFormattable){key}).ToString({Invariant})";
             }
 
-            // A struct (a strongly typed id, a bool) is never null; a nullable one or a class may be.
+            // A struct (a strongly typed id, a bool) is never null; a nullable one or a class may be, and then the record has no key.
             return type.IsValueType && type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T
                 ? $"static r => {key}.ToString() ?? string.Empty"
-                : $"static r => {key}?.ToString() ?? string.Empty";
+                : $"static r => {key}?.ToString()";
         }
 
         private static (string Name, ITypeSymbol Type)? FindKeyMember(ITypeSymbol record)

@@ -239,9 +239,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
             return false;
         }
 
-        if (_watermark.Key is { } key)
+        // A record without a key (null) cannot be recognised when read again: it is neither dropped nor remembered.
+        if (_watermark.Key is { } key && key(record) is { } recordKey)
         {
-            string recordKey = key(record);
             if (page.Known is not null && page.Known.TryGetValue(recordKey, out var written) && written == mark)
             {
                 page.Duplicates++;

@@ -58,9 +58,10 @@ public sealed record WatermarkOptions<T>
 
     /// <summary>
     /// A record's primary key, to drop records seen again because of <see cref="Lag"/> (a record is dropped when the same key
-    /// with the same watermark value was written by an earlier run). Required when <see cref="Lag"/> is positive.
+    /// with the same watermark value was written by an earlier run). Required when <see cref="Lag"/> is positive. A record whose key
+    /// is <see langword="null"/> cannot be recognised, so it is never dropped as a duplicate.
     /// </summary>
-    public Func<T, string>? Key { get; init; }
+    public Func<T, string?>? Key { get; init; }
 
     /// <summary>
     /// A record older than the stored watermark minus this (and not already written) is late (the design's <c>allowed_lateness</c>);
