@@ -58,7 +58,26 @@ internal sealed record DeadLetterEntry(
     public string? StoredWatermark { get; init; }
 
     /// <summary>A late record, as the record type's JSON; or a record that did not fit the record type, as the API sent it.</summary>
+    [JsonConverter(typeof(RawJsonConverter))]
     public JsonElement? Record { get; init; }
+}
+
+/// <summary>
+/// Writes a JSON value as its own text, only compacted onto one line: escapes, number text and property order stay as they were
+/// (the default converter writes strings and numbers again in its own form).
+/// </summary>
+internal sealed class RawJsonConverter : JsonConverter<JsonElement>
+{
+    /// <inheritdoc/>
+    public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => JsonElement.ParseValue(ref reader);
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options)
+    {
+        byte[] raw = Encoding.UTF8.GetBytes(value.GetRawText());
+        int length = JsonCompactor.Compact(raw, raw); // in place: compaction only ever writes behind where it reads
+        writer.WriteRawValue(raw.AsSpan(0, length), skipInputValidation: true);
+    }
 }
 
 /// <summary>A checkpoint in a dead-letter entry.</summary>

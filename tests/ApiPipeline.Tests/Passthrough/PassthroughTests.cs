@@ -198,6 +198,22 @@ public sealed class PassthroughTests(ApiFixture fixture) : ApiTests(fixture), IC
     }
 
     [Fact]
+    public async Task A_dead_lettered_record_keeps_its_escapes_and_number_text_on_one_line()
+    {
+        const string sent = "{ \"name\": \"a\\\"b \\u00e9 \\/ é <&>'+\",\n  \"n\": 1.50 }";
+        const string kept = """{"name":"a\"b \u00e9 \/ é <&>'+","n":1.50}""";
+        Map("raw-escapes-dl/items", ctx => Reply.Json(ctx, "{\"data\":[{\"id\":1}," + sent + "],\"next\":null}"));
+        await using var output = Output("raw-escapes-dl");
+        var pipeline = new Pipeline<Scenario, RawRecord<RawItemKeys>>("raw-escapes-dl", new RawCursorItems(At), output, new PipelineOptions { OnError = ErrorMode.DeadLetter });
+
+        var result = await pipeline.ExecuteAsync(new Scenario("raw-escapes-dl"));
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(pipeline.DeadLetterPath!)));
+        Assert.Equal(kept, entry.RootElement.GetProperty("record").GetRawText());
+    }
+
+    [Fact]
     public async Task A_record_with_a_field_of_the_wrong_type_fails_the_page_naming_the_field_and_the_type()
     {
         Map("raw-mistyped/items", ctx => Reply.Json(ctx, """{"data":[{"id":1},{"id":"2"}],"next":null}"""));
