@@ -269,19 +269,28 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prepared);
+        Rename(prepared, recovering: false);
+        return ValueTask.FromResult(new OutputCommit([.. prepared.Files.Select(f => f.FinalPath)], prepared.Records, prepared.Bytes));
+    }
+
+    /// <summary>
+    /// Renames each temporary file of <paramref name="prepared"/> that is still there. When <paramref name="recovering"/>, a file gone
+    /// under both names was renamed by the run that recorded the batch and has been consumed since (a loader moved or deleted it);
+    /// right after <see cref="PrepareCommitAsync"/> that cannot happen, so it is an error.
+    /// </summary>
+    private static void Rename(PreparedCommit prepared, bool recovering)
+    {
         foreach (var file in prepared.Files)
         {
             if (File.Exists(file.TempPath))
             {
                 File.Move(file.TempPath, file.FinalPath, overwrite: false);
             }
-            else if (!File.Exists(file.FinalPath))
+            else if (!recovering && !File.Exists(file.FinalPath))
             {
                 throw new IOException($"Cannot complete the commit of '{file.FinalPath}': neither it nor its temporary file '{file.TempPath}' exists.");
             }
         }
-
-        return ValueTask.FromResult(new OutputCommit([.. prepared.Files.Select(f => f.FinalPath)], prepared.Records, prepared.Bytes));
     }
 
     /// <summary>
@@ -290,12 +299,12 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// </summary>
     /// <param name="lastPrepared">The last batch the state store recorded, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the recovery.</param>
-    public async ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
+    public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
     {
         Discard();
         if (lastPrepared is not null)
         {
-            await CompleteCommitAsync(lastPrepared, cancellationToken).ConfigureAwait(false);
+            Rename(lastPrepared, recovering: true);
         }
 
         if (Directory.Exists(_root))
@@ -305,6 +314,8 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
                 File.Delete(stale);
             }
         }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Discards what was not committed.</summary>

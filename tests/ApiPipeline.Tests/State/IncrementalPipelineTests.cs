@@ -128,6 +128,27 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task Files_a_loader_moved_away_after_their_commit_do_not_stop_the_next_run()
+    {
+        var (table, input) = Table("inc-moved");
+        table.Add(25, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, name: "moved")).Status);
+
+        // The ELT step: a loader takes every landed file away (here: deletes it).
+        foreach (var landed in Directory.EnumerateFiles(Path.Combine(_dir.Path, "moved"), "*.jsonl", SearchOption.AllDirectories))
+        {
+            File.Delete(landed);
+        }
+
+        table.Add(3, TimeSpan.FromMinutes(1));
+        var next = await RunAsync(Extractor(), input, store, name: "moved");
+
+        Assert.Equal((PipelineStatus.Succeeded, 3L), (next.Status, next.Records));
+        Assert.Equal([26L, 27L, 28L], Written("moved").Select(c => c.Id).Order());
+    }
+
+    [Fact]
     public async Task An_output_whose_write_fails_part_way_commits_nothing_more_and_the_next_run_writes_each_record_once()
     {
         // A user output (not a page sink) that takes a page's records one by one and fails at the fifth record of page 3, once.
