@@ -41,8 +41,8 @@ public sealed class ApiPipelineOptions
     /// <summary>Settings per extractor, chain or pipeline name.</summary>
     public Dictionary<string, ExtractorSettings> Extractors { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Secret values by name; looked up before environment variables.</summary>
-    public Dictionary<string, string> Credentials { get; } = new(StringComparer.Ordinal);
+    /// <summary>Secret values by name (ignoring case, as configuration keys do); looked up before environment variables.</summary>
+    public Dictionary<string, string> Credentials { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Scheduled runs for <see cref="PipelineScheduler"/>, by id.</summary>
     public Dictionary<string, ScheduleSettings> Schedules { get; } = new(StringComparer.OrdinalIgnoreCase);

@@ -61,6 +61,7 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         Assert.Equal(ErrorMode.DeadLetter, metered.OnError);
         Assert.Equal("2", metered.Headers!["X-Api-Version"]);
         Assert.Equal("s3cr3t-value", options.Credentials["TEST_TOKEN"]);
+        Assert.Equal("s3cr3t-value", options.Credentials["test_token"]); // configuration keys ignore case (ApiPipeline__Credentials__test_token)
         Assert.Equal(TimeSpan.FromHours(1), options.Schedules["hourly"].Every);
         Assert.Equal("Items", options.Schedules["hourly"].Pipeline);
 
