@@ -189,12 +189,14 @@ internal sealed class Authenticator
         {
             try
             {
-                if (response.Content.Headers.ContentLength > MaxTokenResponseBytes)
-                {
-                    throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered with a body of {response.Content.Headers.ContentLength:N0} bytes", response.StatusCode);
-                }
-
-                body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                // Bounded whether or not the length is declared (a chunked body is read only up to the limit).
+                using var buffer = new ResponseBuffer();
+                await buffer.ReadAsync(response.Content, MaxTokenResponseBytes, cancellationToken).ConfigureAwait(false);
+                body = buffer.Span.ToArray();
+            }
+            catch (ResponseBuffer.BodyTooLargeException)
+            {
+                throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered with a body of more than {MaxTokenResponseBytes:N0} bytes; a token response is a small JSON object", response.StatusCode);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException)
             {

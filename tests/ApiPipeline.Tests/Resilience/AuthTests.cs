@@ -368,6 +368,34 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task OAuth2_a_huge_token_answer_without_a_length_is_read_only_up_to_the_limit()
+    {
+        // A chunked body (no Content-Length) of 2 MB: the limit must hold while reading, not only against a declared length.
+        await using var server = await FaultServer.StartAsync(async (ctx, _) =>
+        {
+            if (ctx.Request.Path != "/token")
+            {
+                await Faults.Json(ctx, Faults.Page(1, 1));
+                return;
+            }
+
+            ctx.Response.ContentType = "application/json";
+            var chunk = new byte[64 * 1024];
+            Array.Fill(chunk, (byte)' ');
+            for (int i = 0; i < 32 && !ctx.RequestAborted.IsCancellationRequested; i++)
+            {
+                await ctx.Response.Body.WriteAsync(chunk);
+                await ctx.Response.Body.FlushAsync();
+            }
+        });
+
+        var (_, error) = await new OAuthRows(OAuthOptions(server)).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("answered with a body of more than 1,048,576 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OAuth2_a_4xx_error_answer_of_the_token_endpoint_shows_the_error_and_its_description()
     {
         await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Request.Path == "/token"
