@@ -130,7 +130,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     [Fact]
     public async Task Files_a_loader_moved_away_after_their_commit_do_not_stop_the_next_run()
     {
-        var (table, input) = Table("inc-moved");
+        var (table, input) = Table("inc-loaded");
         table.Add(25, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
         Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, name: "moved")).Status);
