@@ -51,8 +51,8 @@ internal readonly struct QueryParameter
 /// <summary>URL and path-template text helpers; none of them throws.</summary>
 internal static class UrlText
 {
-    private static readonly string[] SensitiveNames = ["auth", "authorization", "code", "passwd", "pwd", "session", "sig", "credentials"];
-    private static readonly string[] SensitiveSuffixes = ["key", "token", "secret", "password", "signature"];
+    private static readonly string[] SensitiveNames = ["auth", "authorization", "code", "auth_code", "passwd", "pwd", "session", "session_id", "sessionid", "sid", "sig", "credentials"];
+    private static readonly string[] SensitiveSuffixes = ["key", "token", "secret", "password", "signature", "credential"];
 
     /// <summary>Whether a query parameter or header name usually carries a secret: the same rule as <c>ApiPipeline.UrlRedactor.IsSensitive</c>.</summary>
     public static bool IsSensitive(string name)

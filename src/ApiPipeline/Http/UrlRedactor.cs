@@ -2,12 +2,12 @@ namespace ApiPipeline;
 
 /// <summary>
 /// Makes URLs safe to show in logs, errors and files: user info is dropped and the values of query parameters that usually carry
-/// secrets (names ending in <c>key</c>, <c>token</c>, <c>secret</c>, <c>password</c> or <c>signature</c>, and <c>auth</c>, <c>code</c>, <c>sig</c>, <c>session</c>, …) are replaced by <c>***</c>.
+/// secrets (names ending in <c>key</c>, <c>token</c>, <c>secret</c>, <c>password</c>, <c>signature</c> or <c>credential</c>, and <c>auth</c>, <c>code</c>, <c>sig</c>, <c>session</c>, <c>sid</c>, …) are replaced by <c>***</c>.
 /// </summary>
 public static class UrlRedactor
 {
-    private static readonly string[] SensitiveNames = ["auth", "authorization", "code", "passwd", "pwd", "session", "sig", "credentials"];
-    private static readonly string[] SensitiveSuffixes = ["key", "token", "secret", "password", "signature"];
+    private static readonly string[] SensitiveNames = ["auth", "authorization", "code", "auth_code", "passwd", "pwd", "session", "session_id", "sessionid", "sid", "sig", "credentials"];
+    private static readonly string[] SensitiveSuffixes = ["key", "token", "secret", "password", "signature", "credential"];
 
     /// <summary>Returns <paramref name="uri"/> as text with secrets removed.</summary>
     /// <param name="uri">The URL.</param>

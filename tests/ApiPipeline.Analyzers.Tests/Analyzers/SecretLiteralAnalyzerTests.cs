@@ -15,6 +15,8 @@ public class SecretLiteralAnalyzerTests
     [InlineData("/items?client_secret=s3cr3t&page=1")]
     [InlineData("/items?sig=x")]
     [InlineData("/items?X-Amz-Signature=f00")]
+    [InlineData("/items?X-Amz-Credential=AKIAEXAMPLE%2F20260101")]
+    [InlineData("/items?session_id=abc123")]
     public Task Secret_in_the_path_is_reported_on_the_path(string path) => Verify($$"""
         [Extractor("https://api.example.com", {|APP1401:"{{path}}"|}, Json = typeof(ShopJson))]
         public partial class Items : IExtractor<NoInput, Item>;

@@ -165,6 +165,13 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
             ApiPipelineRegistry.Instance));
         Assert.Equal((5L, 10L), (window.Line, window.Column));
 
+        var relative = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(
+            "pipeline_id: p\nextractor:\n  class: ParentItems\n  base_url: api.example.com/v1?api_key=s3cr3t-value\n",
+            "p.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Contains("base_url 'api.example.com/v1?api_key=***' is not an absolute http(s) URL", relative.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-value", relative.ToString(), StringComparison.Ordinal);
+
         var missing = Assert.Throws<ConfigException>(() => PipelineConfig.Parse("pipeline_id: p\n", "p.yaml", ApiPipelineRegistry.Instance));
         Assert.Contains("a pipeline needs 'extractor'", missing.Message, StringComparison.Ordinal);
     }

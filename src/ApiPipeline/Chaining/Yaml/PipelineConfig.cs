@@ -61,7 +61,7 @@ public static class PipelineConfig
             string url = doc.Text(baseUrl.Value, "base_url");
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw doc.Error(baseUrl.Value, $"base_url '{url}' is not an absolute http(s) URL");
+                throw doc.Error(baseUrl.Value, $"base_url '{UrlRedactor.Redact(url)}' is not an absolute http(s) URL");
             }
 
             options = options with { BaseUrl = url };
