@@ -18,6 +18,7 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 5004, EventName = "ScheduledRunFailed", Level = LogLevel.Error, Message = "Schedule '{Schedule}': '{Target}' could not run; next try in {Every}")]
     public static partial void ScheduledRunFailed(ILogger logger, Exception error, string schedule, string target, TimeSpan every);
 
-    [LoggerMessage(EventId = 5005, EventName = "ScheduledRunFinished", Level = LogLevel.Information, Message = "Schedule '{Schedule}': {Summary}; next run in {Every}")]
-    public static partial void ScheduledRunFinished(ILogger logger, string schedule, string summary, TimeSpan every);
+    /// <summary>A scheduled run's end: Information when it succeeded, Warning for a partial success, Error when it failed or was cancelled.</summary>
+    [LoggerMessage(EventId = 5005, EventName = "ScheduledRunFinished", Message = "Schedule '{Schedule}': {Summary}; next run in {Every}")]
+    public static partial void ScheduledRunFinished(ILogger logger, LogLevel level, string schedule, string summary, TimeSpan every);
 }

@@ -71,7 +71,13 @@ public sealed class PipelineScheduler : BackgroundService
             {
                 var summary = await _runner.RunAsync(new RunRequest { Target = schedule.Pipeline, Input = schedule.Input }, stoppingToken).ConfigureAwait(false);
                 _last[id] = summary;
-                HostLog.ScheduledRunFinished(_logger, id, summary.ToString(), schedule.Every);
+                var level = summary.Outcome switch
+                {
+                    PipelineStatus.Succeeded => LogLevel.Information,
+                    PipelineStatus.PartialSuccess => LogLevel.Warning,
+                    _ => LogLevel.Error,
+                };
+                HostLog.ScheduledRunFinished(_logger, level, id, summary.ToString(), schedule.Every);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -2,6 +2,7 @@ using ApiPipeline.Generated;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -160,6 +161,25 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromHours(1));
         await WaitUntil(() => scheduler.Runs >= 2);
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_scheduled_run_that_fails_is_logged_as_an_error()
+    {
+        var logs = new ListLoggerProvider();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration(new() { ["ApiPipeline:Schedules:hourly:Pipeline"] = "MissingItems" })).AddApiPipelineScheduler();
+        using var host = builder.Build();
+        var scheduler = host.Services.GetServices<IHostedService>().OfType<PipelineScheduler>().Single();
+
+        await host.StartAsync();
+        await WaitUntil(() => scheduler.Runs >= 1);
+        await host.StopAsync();
+
+        Assert.Equal(PipelineStatus.Failed, scheduler.LastRuns["hourly"].Outcome);
+        var finished = Assert.Single(logs.Entries, e => e.Id.Id == 5005);
+        Assert.Equal(LogLevel.Error, finished.Level);
     }
 
     [Theory]

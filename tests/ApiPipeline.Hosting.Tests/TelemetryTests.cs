@@ -183,26 +183,4 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(PipelineStatus.Succeeded, result.Status);
         Assert.False(ApiPipelineTelemetry.ActivitySource.HasListeners());
     }
-
-    private sealed class ListLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new ListLogger(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class ListLogger(ListLoggerProvider owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-                => owner.Entries.Enqueue((logLevel, eventId, formatter(state, exception)));
-        }
-    }
 }
