@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace ApiPipeline;
 
@@ -28,14 +29,18 @@ internal sealed class Authenticator
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
     private readonly SecretScrubber _secrets;
+    private readonly string _extractor;
+    private readonly ILogger? _logger;
     private readonly SemaphoreSlim _tokenGate = new(1, 1);
     private readonly Uri? _tokenUrl;
     private string? _secret;
     private string? _id;
     private AccessToken? _token;
 
-    public Authenticator(AuthOptions options, ICredentialSource source, HttpClient http, TimeProvider clock, SecretScrubber secrets)
+    public Authenticator(AuthOptions options, ICredentialSource source, HttpClient http, TimeProvider clock, SecretScrubber secrets, string extractor, ILogger? logger)
     {
+        _extractor = extractor;
+        _logger = logger;
         _options = options;
         _source = source;
         _http = http;
@@ -135,11 +140,16 @@ internal sealed class Authenticator
                 Volatile.Write(ref _token, token);
                 return token.Value;
             }
-            catch (AuthFailureException) when (current is { ExpiresAt: DateTimeOffset expiresAt } && _clock.GetUtcNow() < expiresAt && Volatile.Read(ref _token) == current)
+            catch (AuthFailureException ex) when (current is { ExpiresAt: DateTimeOffset expiresAt } && _clock.GetUtcNow() < expiresAt && Volatile.Read(ref _token) == current)
             {
                 // An early refresh failed, but the cached token has not expired: it still serves, and the next request tries the
                 // refresh again. A token invalidated after a 401 (also one invalidated during this refresh) is no longer cached, so it
                 // never comes back this way.
+                if (_logger is not null)
+                {
+                    Log.TokenRefreshFailed(_logger, _extractor, ex.Message, expiresAt);
+                }
+
                 return current.Value;
             }
         }

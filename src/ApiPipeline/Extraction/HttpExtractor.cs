@@ -62,16 +62,16 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         _clock = _options.TimeProvider ?? TimeProvider.System;
         _resilience = _options.Resilience ?? definition.Resilience ?? ResilienceOptions.None;
         _resilience.Validate(definition.Name);
+        _logger = _options.LoggerFactory?.CreateLogger(Log.Category);
         var auth = _options.Auth ?? definition.Auth;
         auth?.Validate(definition.Name);
         if (auth is { Kind: not AuthKind.None })
         {
-            _auth = new Authenticator(auth, _options.Credentials ?? EnvironmentCredentialSource.Instance, _http, _clock, _secrets);
+            _auth = new Authenticator(auth, _options.Credentials ?? EnvironmentCredentialSource.Instance, _http, _clock, _secrets, definition.Name, _logger);
         }
 
         _maxRetryAfter = _resilience.Retry?.MaxRetryAfter ?? RetryOptions.DefaultMaxRetryAfter;
         _limiter = _resilience.RateLimit is { } rateLimit ? HostRateLimiters.For(_baseUrl, rateLimit, _clock) : null;
-        _logger = _options.LoggerFactory?.CreateLogger(Log.Category);
         _pipeline = PageResilience.Build(definition.Name, _resilience, _clock, _limiter, _maxRetryAfter, _logger);
         TimeWindows = _options.TimeWindows ?? definition.TimeWindows;
         TimeWindows?.Validate(definition.Name);

@@ -48,6 +48,10 @@ internal static partial class Log
         Message = "{RunKind} '{Name}': {Skipped} skipped after {Attempts} attempt(s) ({ErrorKind}): {Reason}")]
     public static partial void FailureSkipped(ILogger logger, string runKind, string name, string skipped, int attempts, string errorKind, string reason);
 
+    [LoggerMessage(EventId = 2007, EventName = "TokenRefreshFailed", Level = LogLevel.Warning,
+        Message = "Extractor '{Extractor}': refreshing the OAuth 2.0 token failed ({Reason}); the current one, valid until {ExpiresAt:O}, is used meanwhile and the next request tries again")]
+    public static partial void TokenRefreshFailed(ILogger logger, string extractor, string reason, DateTimeOffset expiresAt);
+
     [LoggerMessage(EventId = 3001, EventName = "BatchCommitted", Level = LogLevel.Debug,
         Message = "{RunKind} '{Name}': committed {Records} records ({Bytes} bytes) in {Files} file(s)")]
     public static partial void BatchCommitted(ILogger logger, string runKind, string name, long records, long bytes, int files);

@@ -255,7 +255,9 @@ public sealed class AuthTests
 
             return api(ctx, i);
         });
-        var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock, Resilience = ResilienceOptions.None });
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(lines)));
+        var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock, Resilience = ResilienceOptions.None, LoggerFactory = logging });
 
         await extractor.PagesAsync(new Shard("a")).Within();
         clock.Advance(TimeSpan.FromSeconds(541));
@@ -264,6 +266,11 @@ public sealed class AuthTests
         Assert.Equal([1, 2], pages.Ids());
         Assert.All(server.Requests.Where(r => r.Path != "/token"), r => Assert.Equal("Bearer token-1", r.H("Authorization")));
         Assert.Equal(3, tokenCalls); // the first token, then one refresh attempt per page
+        var warnings = lines.Where(l => l.StartsWith("Warning 2007 ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("Extractor 'OAuthRows': refreshing the OAuth 2.0 token failed", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("503", warnings[0], StringComparison.Ordinal);
+        Assert.All(lines, l => Assert.DoesNotContain(ClientSecret, l, StringComparison.Ordinal));
 
         // Once expired, the failing refresh fails the page.
         clock.Advance(TimeSpan.FromSeconds(59));
