@@ -531,8 +531,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         var response = await SendAsync(run, cancellationToken).ConfigureAwait(false);
         run.Arrived = true;
         run.Window?.Arrived();
-        if (_limiter is not null)
+        if (_limiter is not null && response.RequestMessage?.RequestUri is { } answered && SameHost(answered, _baseUrl))
         {
+            // Only the limited host's own quota headers say anything about its limit (not those of a host a redirect led to).
             var (remaining, resetIn) = RateLimitHeaders.Quota(response.Headers, _clock);
             _limiter.ObserveQuota(remaining, resetIn);
         }
@@ -584,11 +585,18 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             long sent = 0;
             try
             {
+                if (redirects > 0 && _limiter is not null && SameHost(target, _baseUrl))
+                {
+                    // The attempt's own request took its lease in the resilience pipeline; a redirect hop to the same host is one more.
+                    await HopLeaseAsync(run, cancellationToken).ConfigureAwait(false);
+                }
+
                 string? credential = _auth is null || !home ? null : await _auth.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
                 sent = Instruments.RequestsEnabled ? Stopwatch.GetTimestamp() : 0;
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
                 if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
                 {
+                    Measure(target, (int)response.StatusCode, null, sent);
                     target = Redirected(run, target, location, ++redirects);
                     response.Dispose();
                     continue;
@@ -597,6 +605,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (response.StatusCode == HttpStatusCode.Unauthorized && _auth is { RefreshesOn401: true } && credential is not null && !refreshed)
                 {
                     // The token may have been revoked or expired early: fetch a new one, once.
+                    Measure(target, (int)response.StatusCode, null, sent);
                     refreshed = true;
                     _auth.Invalidate(credential);
                     response.Dispose();
@@ -606,17 +615,17 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (!response.IsSuccessStatusCode)
                 {
                     await run.Body.ReadPrefixAsync(response.Content, 64 * 1024, cancellationToken).ConfigureAwait(false);
-                    Measure(run, (int)response.StatusCode, null, sent);
+                    Measure(target, (int)response.StatusCode, null, sent);
                     throw StatusError(run, response);
                 }
 
                 await run.Body.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
-                Measure(run, (int)response.StatusCode, null, sent);
+                Measure(target, (int)response.StatusCode, null, sent);
                 return response;
             }
             catch (Exception ex) when (ex is not ExtractionException)
             {
-                Measure(run, response is null ? 0 : (int)response.StatusCode, ex.GetType().Name, sent);
+                Measure(target, response is null ? 0 : (int)response.StatusCode, ex.GetType().Name, sent);
                 response?.Dispose();
                 throw ex switch
                 {
@@ -638,6 +647,18 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    private static bool SameHost(Uri url, Uri other) => string.Equals(url.Host, other.Host, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Waits for the host's rate limiter before a redirect hop, as the resilience pipeline does before each attempt.</summary>
+    private async ValueTask HopLeaseAsync(PageRun run, CancellationToken cancellationToken)
+    {
+        using var lease = await _limiter!.AcquireAsync(_maxRetryAfter, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired)
+        {
+            throw Error(run, ExtractionErrorKind.RateLimited, $"the client-side rate limiter refused a redirect hop for longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)})");
+        }
+    }
 
     /// <summary>Whether two URLs share scheme, host and port: where the extractor's credentials may be sent.</summary>
     private static bool SameOrigin(Uri url, Uri origin)
@@ -661,7 +682,14 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             throw Error(run, ExtractionErrorKind.Transport, $"the API redirected from '{from.Scheme}' to '{UrlRedactor.Redact(to)}', which is not followed (only to https, or http from http)");
         }
 
-        return to;
+        // A redirect may carry secrets of its own (a presigned URL): the scrubber learns them before anything from there is shown.
+        foreach (var value in UrlRedactor.SensitiveValues(to).Where(v => v.Length >= 4))
+        {
+            _secrets.Add(value);
+        }
+
+        // Leaving the origin, the query API key a kept query would carry goes no further.
+        return _auth is not null && !SameOrigin(to, _baseUrl) ? _auth.WithoutCredentials(to) : to;
     }
 
     /// <summary>
@@ -682,7 +710,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         var wait = RateLimitHeaders.RequestedWait(response.Headers, _clock);
         if (status == HttpStatusCode.TooManyRequests)
         {
-            _limiter?.Throttled(wait);
+            // Only the limited host's own 429 pauses it (not one from a host a redirect led to).
+            if (response.RequestMessage?.RequestUri is not { } throttledAt || SameHost(throttledAt, _baseUrl))
+            {
+                _limiter?.Throttled(wait);
+            }
+
             if (_logger is not null)
             {
                 Log.Throttled(_logger, Name, run.PageNumber, wait is TimeSpan asked ? $"; it asks to wait {Duration.Format(asked)}" : "");
@@ -709,11 +742,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     }
 
     /// <summary>One HTTP attempt for the request metrics (when anything listens: <paramref name="sent"/> is 0 otherwise).</summary>
-    private void Measure(PageRun run, int status, string? errorType, long sent)
+    private void Measure(Uri url, int status, string? errorType, long sent)
     {
         if (sent != 0)
         {
-            Instruments.Request(Name, run.Url, status, errorType, Stopwatch.GetElapsedTime(sent).TotalSeconds);
+            Instruments.Request(Name, url, status, errorType, Stopwatch.GetElapsedTime(sent).TotalSeconds);
         }
     }
 

@@ -64,6 +64,44 @@ public sealed class CredentialOriginTests(ApiFixture fixture) : ApiTests(fixture
     }
 
     [Fact]
+    public async Task A_redirect_to_another_origin_that_keeps_the_query_does_not_carry_the_query_api_key_there()
+    {
+        await using var elsewhere = await FaultServer.StartAsync(Faults.PageApi(2));
+        await using var api = await FaultServer.StartAsync((ctx, _) =>
+        {
+            ctx.Response.StatusCode = 301;
+            ctx.Response.Headers.Location = elsewhere.BaseUrl + ctx.Request.Path + ctx.Request.QueryString;
+            return Task.CompletedTask;
+        });
+
+        var pages = await new ApiKeyQueryRows(api.Options with { Credentials = Secrets }).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.All(api.Requests, r => Assert.Equal(Key, r.Q("api_key")));
+        Assert.NotEmpty(elsewhere.Requests);
+        Assert.All(elsewhere.Requests, r => Assert.Null(r.Q("api_key")));
+    }
+
+    [Fact]
+    public async Task A_secret_in_a_redirects_query_echoed_by_its_target_is_not_shown()
+    {
+        const string Signature = "5ig-0123456789abcdef0123";
+        await using var elsewhere = await FaultServer.StartAsync((ctx, _) => Faults.Status(ctx, 403, $$"""{"code":"SignatureDoesNotMatch","signature_provided":"{{Signature}}"}"""));
+        await using var api = await FaultServer.StartAsync((ctx, _) =>
+        {
+            ctx.Response.StatusCode = 302;
+            ctx.Response.Headers.Location = elsewhere.BaseUrl + "/bucket/page.json?X-Amz-Signature=" + Signature;
+            return Task.CompletedTask;
+        });
+
+        var (_, error) = await new PlainRows(api.Options).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(HttpStatusCode.Forbidden, error.StatusCode);
+        Assert.DoesNotContain(Signature, error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Signature, error.BodySnippet ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_redirect_within_the_origin_keeps_the_bearer_token()
     {
         await using var api = await FaultServer.StartAsync((ctx, i) =>

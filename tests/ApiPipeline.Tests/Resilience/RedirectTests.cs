@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+
+namespace ApiPipeline.Tests.Resilience;
+
+/// <summary>Redirects the extractor follows itself: each hop is a request in the metrics and, at the limited host, under its rate limit.</summary>
+public sealed class RedirectTests
+{
+    [Fact]
+    public async Task Each_redirect_hop_is_an_http_request_in_the_request_metrics_at_its_own_server()
+    {
+        await using var elsewhere = await FaultServer.StartAsync(Faults.PageApi(2));
+        await using var api = await FaultServer.StartAsync((ctx, _) =>
+        {
+            ctx.Response.StatusCode = 302;
+            ctx.Response.Headers.Location = elsewhere.BaseUrl + ctx.Request.Path + ctx.Request.QueryString;
+            return Task.CompletedTask;
+        });
+        int apiPort = new Uri(api.BaseUrl).Port, elsewherePort = new Uri(elsewhere.BaseUrl).Port;
+        var seen = new ConcurrentQueue<(int Port, int Status)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == "http.client.request.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            int port = 0, status = 0;
+            foreach (var tag in tags)
+            {
+                port = tag.Key == "server.port" ? Convert.ToInt32(tag.Value, CultureInfo.InvariantCulture) : port;
+                status = tag.Key == "http.response.status_code" ? Convert.ToInt32(tag.Value, CultureInfo.InvariantCulture) : status;
+            }
+
+            if (port == apiPort || port == elsewherePort)
+            {
+                seen.Enqueue((port, status));
+            }
+        });
+        listener.Start();
+
+        var pages = await new PlainRows(api.Options).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.Equal([(apiPort, 302), (elsewherePort, 200)], seen.ToArray());
+    }
+
+    [Fact]
+    public async Task A_same_origin_redirect_hop_counts_against_the_hosts_rate_limit()
+    {
+        // The server allows 10 requests a second (a bucket of 10) and answers 429 beyond; every page is redirected once.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double tokens = 10;
+        var last = TimeSpan.Zero;
+        int rejected = 0;
+        var gate = new Lock();
+        await using var api = await FaultServer.StartAsync((ctx, i) =>
+        {
+            lock (gate)
+            {
+                var now = clock.Elapsed;
+                tokens = Math.Min(10, tokens + ((now - last).TotalSeconds * 10));
+                last = now;
+                if (tokens < 1)
+                {
+                    rejected++;
+                    return Faults.TooManySeconds(ctx, 1);
+                }
+
+                tokens--;
+            }
+
+            if (!ctx.Request.Path.StartsWithSegments("/moved"))
+            {
+                ctx.Response.StatusCode = 307;
+                ctx.Response.Headers.Location = "/moved" + ctx.Request.Path + ctx.Request.QueryString;
+                return Task.CompletedTask;
+            }
+
+            return Faults.OffsetApi(20)(ctx, i);
+        });
+
+        var pages = await new LimitedRows(api.Options).PagesAsync(new Shard("a")).Within(30);
+
+        Assert.Equal(Extract.Range(1, 20), pages.Ids());
+        Assert.Equal(0, rejected);
+    }
+}
