@@ -553,12 +553,19 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 run.Throttled += page.Throttled;
                 if (page.Error is { } skipped)
                 {
-                    // A failed page the extractor skipped (its next page was computable): nothing of it is written, and its
-                    // dead-letter entry is committed when a written page's would be (with a zero interval the flusher does not run).
+                    // A failed page the extractor skipped (its next page was computable): nothing of it is written. When the run
+                    // goes on after it, its checkpoint moves there, and its dead-letter entry is committed when a written page's
+                    // would be (with a zero interval the flusher does not run): the entry and the checkpoint past the page are
+                    // recorded together, so a resumed run neither reads the page nor dead-letters it again.
                     checkpointer.AbortPage();
                     _output.AbortPage();
                     owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter);
-                    await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
+                    if (page.Next is not null)
+                    {
+                        checkpointer.EndPage(page.Next);
+                        await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
                     return;
                 }
 

@@ -43,6 +43,23 @@ public sealed class DeadLetterOnceTests
     }
 
     [Fact]
+    public async Task A_skipped_page_committed_at_its_end_is_dead_lettered_once_across_a_crash_and_resume()
+    {
+        // Every page is committed at its end (zero interval); recording the third commit (the page after the skipped one) fails.
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => offset == 3 ? Faults.Status(ctx, 503) : null));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+
+        var failed = await RunAsync(server, temp, new FailingStore(store, failOnCommit: 3), flushInterval: TimeSpan.Zero);
+        var resumed = await RunAsync(server, temp, store, flushInterval: TimeSpan.Zero);
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.True(resumed.Resumed);
+        Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(2, Assert.Single(Entries(temp)).GetProperty("page").GetInt32());
+    }
+
+    [Fact]
     public async Task The_dead_letter_metric_counts_an_entry_once_when_it_is_appended()
     {
         // As above: the first run makes page 2's entry but its commit fails; the resumed run (same process) makes it again and appends it.
@@ -253,15 +270,21 @@ public sealed class DeadLetterOnceTests
     private static DeadLetterEntry Entry(int page) => new(
         DateTimeOffset.UnixEpoch, "rows", "DeadLetterRows", "HttpStatus", 503, page, "https://api.example.invalid/a/items", 1, "page", "boom", null, null, null, null);
 
-    private static async Task<PipelineResult> RunAsync(FaultServer server, TempFolder temp, IStateStore store, string id = "rows")
+    private static async Task<PipelineResult> RunAsync(FaultServer server, TempFolder temp, IStateStore store, string id = "rows", TimeSpan? flushInterval = null)
     {
-        await using var output = Output(temp);
+        await using var output = Output(temp, flushInterval);
         return await new Pipeline<Shard, Row>(id, new DeadLetterRows(server.Options), output, Options(temp, store)).ExecuteAsync(new Shard("a")).Within();
     }
 
     private static PipelineOptions Options(TempFolder temp, IStateStore store) => new() { StateStore = store, DeadLetterPath = Path.Combine(temp.Path, "rows.dead-letter.jsonl") };
 
-    private static JsonlOutput<Row> Output(TempFolder temp) => new(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows", Batching = new OutputBatchOptions { BatchSize = 3 } });
+    /// <summary>Batches of 3 records; or, with <paramref name="flushInterval"/>, batches cut by that interval alone.</summary>
+    private static JsonlOutput<Row> Output(TempFolder temp, TimeSpan? flushInterval = null) => new(ResilienceJson.Default.Row, new()
+    {
+        Directory = temp.Path,
+        Name = "rows",
+        Batching = flushInterval is { } interval ? new OutputBatchOptions { BatchSize = 1000, FlushInterval = interval } : new OutputBatchOptions { BatchSize = 3 },
+    });
 
     private static List<JsonElement> Entries(TempFolder temp)
     {
