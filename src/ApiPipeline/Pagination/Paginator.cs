@@ -19,6 +19,10 @@ internal sealed class Paginator
     private long _last = NoEnd;
     private volatile bool _answered;
 
+    // Offsets: the records an API actually serves per page when it caps the limit below PageSize (learned from a short page that
+    // was not the last); 0 until then. Failed pages are skipped, and pages fetched ahead, by this step.
+    private long _served;
+
     public Paginator(PaginationOptions options) => _options = options;
 
     /// <summary>The first request: the user's URL plus the style's starting parameters.</summary>
@@ -69,7 +73,17 @@ internal sealed class Paginator
                 }
 
                 long next = ReadNumber(current, o.EffectiveOffsetParam, 0) + recordsInPage;
-                return scan.Total is long total && next >= total ? null : QueryString.Set(current, o.EffectiveOffsetParam, Format(next));
+                if (scan.Total is long total && next >= total)
+                {
+                    return null;
+                }
+
+                if (o.PageSize > 0 && recordsInPage < o.PageSize)
+                {
+                    Volatile.Write(ref _served, recordsInPage);
+                }
+
+                return QueryString.Set(current, o.EffectiveOffsetParam, Format(next));
             }
 
             case Pagination.PageNumber:
@@ -106,7 +120,8 @@ internal sealed class Paginator
 
     /// <summary>
     /// The request after a page that failed and is skipped, when it can be computed without that page's response:
-    /// <see cref="Pagination.Offset"/> with a page size (offset + page size) and <see cref="Pagination.PageNumber"/> (page + 1).
+    /// <see cref="Pagination.Offset"/> with a page size (offset + page size, or + the records the API serves per page once a short
+    /// page that was not the last showed it caps the limit) and <see cref="Pagination.PageNumber"/> (page + 1).
     /// </summary>
     public bool CanSkipFailedPage => _options.Style == Pagination.PageNumber || (_options.Style == Pagination.Offset && _options.PageSize > 0);
 
@@ -124,7 +139,7 @@ internal sealed class Paginator
 
         var (param, next) = o.Style switch
         {
-            Pagination.Offset => (o.EffectiveOffsetParam, ReadNumber(current, o.EffectiveOffsetParam, 0) + o.PageSize),
+            Pagination.Offset => (o.EffectiveOffsetParam, ReadNumber(current, o.EffectiveOffsetParam, 0) + (Volatile.Read(ref _served) is > 0 and var served ? served : o.PageSize)),
             Pagination.PageNumber => (o.EffectivePageParam, ReadNumber(current, o.EffectivePageParam, o.FirstPage) + 1),
             _ => (null, 0),
         };

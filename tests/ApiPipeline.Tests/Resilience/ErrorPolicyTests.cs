@@ -61,6 +61,27 @@ public sealed class ErrorPolicyTests
     }
 
     [Fact]
+    public async Task A_failed_page_of_an_api_that_caps_the_limit_skips_only_the_records_that_page_holds()
+    {
+        // Asked for 4 per page, the API serves 2 (total 8); the page at offset 2 fails.
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            long offset = long.Parse(ctx.Request.Query["offset"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            return offset == 2
+                ? Faults.Status(ctx, 500, "broken")
+                : Faults.Json(ctx, Faults.Page(offset + 1, (int)Math.Max(0, Math.Min(2, 8 - offset)), "\"total\":8"));
+        });
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<Shard, Row>("rows", new CappedContinueRows(server.Options), output).ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal((PipelineStatus.PartialSuccess, 1L), (result.Status, result.Failures));
+        Assert.Equal([1, 2, 5, 6, 7, 8], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(["0", "2", "4", "6"], server.Requests.Select(r => r.Q("offset")));
+    }
+
+    [Fact]
     public async Task Continue_drops_the_records_a_bad_page_streamed_before_its_bad_record()
     {
         // Page 2 (offset 3) streams rows 4 and 5 into the output, one of them into a partition no other page uses, then fails.

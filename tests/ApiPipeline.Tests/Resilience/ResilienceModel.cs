@@ -38,6 +38,12 @@ public partial class PlainRows : IExtractor<Shard, Row>;
 [OnError(ErrorMode.Continue)]
 public partial class ContinueRows : IExtractor<Shard, Row>;
 
+/// <summary>Offset pages asking for 4 with the total at <c>total</c>, failed pages skipped (for APIs that cap the limit).</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
+[Paginated(Pagination.Offset, RecordsPath = "data", PageSize = 4, TotalPath = "total")]
+[OnError(ErrorMode.Continue)]
+public partial class CappedContinueRows : IExtractor<Shard, Row>;
+
 /// <summary>Cursor pages (<c>next</c>); a failed page skips the rest of its input.</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next", PageSize = 3)]
