@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -28,7 +29,7 @@ public sealed record JsonlOutputOptions<T>
 
 /// <summary>
 /// Writes records as JSON Lines: one compact object per line, serialized with the record's <see cref="JsonTypeInfo{T}"/>.
-/// Each batch goes to hidden temporary files (<c>.part-00001.jsonl.tmp</c>) that a commit flushes to disk and renames to
+/// Each batch goes to hidden temporary files (<c>.part-00001.&lt;tag&gt;.jsonl.tmp</c>) that a commit flushes to disk and renames to
 /// <c>part-00001.jsonl</c>, so a reader never sees half a file. Numbering continues after the files already there.
 /// One writer per folder: temporary files left by an interrupted run are deleted when a partition is first opened.
 /// As an <see cref="IPageSink{T}"/>, each record goes straight into its temporary file while the page is parsed; a page that is aborted
@@ -376,8 +377,11 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         }
 
         _nextPart[key] = part + 1;
-        string name = "part-" + part.ToString("D5", CultureInfo.InvariantCulture) + ".jsonl";
-        string temp = Path.Combine(directory, "." + name + ".tmp");
+        // The temporary name is unique to this batch (a random tag): recovery rolls a recorded batch forward by its temporary
+        // files' names, so a later batch reusing the part number (its files were taken away) must not be taken for it.
+        string number = "part-" + part.ToString("D5", CultureInfo.InvariantCulture);
+        string name = number + ".jsonl";
+        string temp = Path.Combine(directory, "." + number + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".jsonl.tmp");
         var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
         var file = new OpenFile(key, stream, temp, Path.Combine(directory, name));
         _open[key] = file;

@@ -40,6 +40,32 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Recovery_of_a_consumed_batch_never_publishes_a_later_batch_that_took_its_part_number()
+    {
+        await using (var first = Output())
+        {
+            await first.WriteAsync(new Item[] { new(1, "committed") });
+            var recorded = await first.PrepareCommitAsync();
+            await first.CompleteCommitAsync(recorded);
+            File.Delete(Path.Combine(_temp.Path, "items", "part-00001.jsonl")); // a loader takes the landed file away
+
+            // The next run recovers (the batch was consumed), writes, and dies before preparing: its batch is part 1 again.
+            await using (var second = Output())
+            {
+                await second.RecoverAsync(recorded);
+                await second.WriteAsync(new Item[] { new(2, "never committed") });
+                Assert.Matches(@"^items/\.part-00001\.", Assert.Single(_temp.Files()));
+
+                // The run after it recovers from the last recorded batch, still the first one.
+                await using var third = Output();
+                await third.RecoverAsync(recorded);
+            }
+        }
+
+        Assert.Empty(_temp.Files());
+    }
+
+    [Fact]
     public async Task Recovery_forgets_what_the_same_instance_wrote_and_did_not_commit()
     {
         // A run on this instance wrote a batch and failed before its commit; the next run on it starts with a recovery.
@@ -169,7 +195,7 @@ public sealed class JsonlOutputTests : IDisposable
         await output.WriteAsync(new Item[] { new(1, "a"), new(2, "b") });
 
         Assert.Empty(_temp.Files("*.jsonl"));
-        Assert.Equal(["items/.part-00001.jsonl.tmp"], _temp.Files());
+        Assert.Matches(@"^items/\.part-00001\.[0-9a-f]{8}\.jsonl\.tmp$", Assert.Single(_temp.Files()));
         Assert.Equal(2, output.PendingRecords);
         Assert.True(output.PendingBytes > 0);
 
