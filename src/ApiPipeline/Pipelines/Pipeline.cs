@@ -482,11 +482,29 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         public async ValueTask WritePageAsync(string partition, List<TOut> records, List<(byte[] Json, string Reason)> rejected, PageInfo page, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            Open(partition);
-            _rejected.AddRange(rejected);
-            foreach (var record in records)
+            try
             {
-                Add(record);
+                Open(partition);
+                _rejected.AddRange(rejected);
+                foreach (var record in records)
+                {
+                    Add(record);
+                }
+            }
+            catch
+            {
+                // A record that cannot be written (the output, a key or a watermark that throws): the page is cut off and the gate
+                // released here, as no extractor holds this page to abort it; other windows waiting for the gate go on.
+                if (_inPage)
+                {
+                    AbortPage();
+                }
+                else
+                {
+                    _gate.Release();
+                }
+
+                throw;
             }
 
             await EndPageAsync(page, cancellationToken).ConfigureAwait(false);

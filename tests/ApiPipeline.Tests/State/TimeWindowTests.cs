@@ -17,6 +17,14 @@ public sealed partial class WindowedChanges : IExtractor<Scenario, Change>;
 [TimeWindows(Size = "4d", MaxConcurrent = 2, MaxResults = 25)]
 public sealed partial class CappedWindowedChanges : IExtractor<Scenario, Change>;
 
+/// <summary>Daily windows, two at a time, cursor pages; a window whose page fails is counted and the rest of it skipped.</summary>
+[Extractor("http://localhost", "/{name}/search", Json = typeof(ChangeJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "items", CursorPath = "next")]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", UntilParam = "until", Initial = "2026-04-01T00:00:00Z")]
+[TimeWindows(Size = "1d", MaxConcurrent = 2)]
+[OnError(ErrorMode.Continue)]
+public sealed partial class ContinuingWindowedChanges : IExtractor<Scenario, Change>;
+
 public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
 {
     private static readonly DateTimeOffset T0 = ChangeTable.T0;
@@ -52,6 +60,45 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal(24, second.Records);
         Assert.Equal(first.Watermark!.Value.Timestamp.AddMinutes(-1), api.Requests.Skip(before).Min(r => r.Since));
         Assert.Equal(Enumerable.Range(1, 264).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_window_page_whose_record_cannot_be_written_fails_the_run_while_another_window_waits_to_be_counted()
+    {
+        // Window 1 (day 0) has one record; window 2 (day 1) fails (404) a little later, while window 1's page is being written.
+        using var secondFailed = new ManualResetEventSlim();
+        var input = Map("tw-gate", async ctx =>
+        {
+            var since = DateTimeOffset.Parse(ctx.Request.Query["since"].ToString(), CultureInfo.InvariantCulture);
+            if (since == T0.AddDays(1))
+            {
+                await Task.Delay(100);
+                await Reply.Json(ctx, """{"message":"gone"}""", 404);
+                secondFailed.Set();
+                return;
+            }
+
+            await Reply.Json(ctx, """{"items":[{"id":1,"name":"a","updated_at":"2026-04-01T01:00:00+00:00"}],"next":null}""");
+        });
+
+        // Writing window 1's record fails (here the output's PartitionBy throws, as a full disk would) once window 2's failure waits.
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new()
+        {
+            Directory = _dir.Path,
+            Name = "tw-gate",
+            PartitionBy = _ =>
+            {
+                secondFailed.Wait(TimeSpan.FromSeconds(5));
+                Thread.Sleep(200);
+                throw new IOException("cannot write the record");
+            },
+        });
+        var pipeline = new Pipeline<Scenario, Change>("tw-gate", new ContinuingWindowedChanges(At), output, new PipelineOptions { StateStore = new InMemoryStateStore(), Until = T0.AddDays(2) });
+
+        var result = await pipeline.ExecuteAsync(input).WithDeadline(10);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Contains("cannot write the record", result.Error!.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
