@@ -25,6 +25,14 @@ internal sealed class HostRateLimiter
     private int _slowdownLevel;
     private DateTimeOffset _lastThrottle;
 
+    // Requests in flight (leases not yet disposed), and those of them granted before the concurrency limiter was last replaced
+    // (generation): a stricter limiter starts with that many of its permits taken (phantoms), each given back as one of those
+    // requests ends, so the new limit holds for every request in flight, not only for new ones.
+    private int _generation;
+    private int _inFlight;
+    private int _inFlightBefore;
+    private readonly Stack<RateLimitLease> _phantoms = new();
+
     public HostRateLimiter(RateLimitOptions options, TimeProvider clock)
     {
         _clock = clock;
@@ -86,15 +94,37 @@ internal sealed class HostRateLimiter
             };
             if (merged.RequestsPerSecond != current.RequestsPerSecond || Math.Max(merged.Burst, 1) != Math.Max(current.Burst, 1))
             {
-                // New acquisitions use the stricter bucket; the old one is disposed unless requests still queue on it (they are served by it).
+                // New acquisitions use the stricter bucket, holding no more tokens than the old one had left (a fresh bucket is full,
+                // which would grant a burst again); the old one is disposed unless requests still queue on it (they are served by it).
+                var bucket = CreateBucket(merged);
+                if (bucket is not null && _bucket?.GetStatistics() is { } old)
+                {
+                    long spent = bucket.GetStatistics()!.CurrentAvailablePermits - Math.Max(old.CurrentAvailablePermits, 0);
+                    if (spent > 0)
+                    {
+                        bucket.AttemptAcquire((int)spent).Dispose();
+                    }
+                }
+
                 RetireIfIdle(_bucket);
-                _bucket = CreateBucket(merged);
+                _bucket = bucket;
             }
 
             if (merged.MaxConcurrent != current.MaxConcurrent)
             {
                 RetireIfIdle(_concurrency);
                 _concurrency = CreateConcurrency(merged);
+                _generation++;
+                _inFlightBefore = _inFlight;
+                while (_phantoms.TryPop(out var phantom))
+                {
+                    phantom.Dispose();
+                }
+
+                while (_concurrency is not null && _phantoms.Count < _inFlightBefore && _concurrency.AttemptAcquire(1) is { IsAcquired: true } taken)
+                {
+                    _phantoms.Push(taken);
+                }
             }
 
             _options = merged;
@@ -117,6 +147,7 @@ internal sealed class HostRateLimiter
         }
 
         RateLimitLease? slot;
+        int generation;
         while (true)
         {
             TokenBucketRateLimiter? bucket;
@@ -126,6 +157,7 @@ internal sealed class HostRateLimiter
             {
                 bucket = _bucket;
                 concurrency = _concurrency;
+                generation = _generation;
                 cost = 1 << EffectiveLevel();
             }
 
@@ -179,7 +211,33 @@ internal sealed class HostRateLimiter
             return rejected;
         }
 
-        return slot ?? Granted.Instance;
+        lock (_lock)
+        {
+            _inFlight++;
+            if (generation < _generation)
+            {
+                _inFlightBefore++;
+            }
+        }
+
+        return new InFlight(this, slot, generation);
+    }
+
+    /// <summary>A request granted in <paramref name="generation"/> ended: one fewer in flight, and a phantom permit given back if it stood for it.</summary>
+    private void Ended(int generation)
+    {
+        lock (_lock)
+        {
+            _inFlight--;
+            if (generation < _generation)
+            {
+                _inFlightBefore--;
+                while (_phantoms.Count > _inFlightBefore && _phantoms.TryPop(out var phantom))
+                {
+                    phantom.Dispose();
+                }
+            }
+        }
     }
 
     /// <summary>The API answered 429: pause the host for <paramref name="retryAfter"/> (1 second when unknown) and halve the rate.</summary>
@@ -302,10 +360,10 @@ internal sealed class HostRateLimiter
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             });
 
-    /// <summary>A lease that was granted and holds nothing.</summary>
-    private sealed class Granted : RateLimitLease
+    /// <summary>A granted request: holds its concurrency slot, if any, and tells the limiter when it ends.</summary>
+    private sealed class InFlight(HostRateLimiter owner, RateLimitLease? slot, int generation) : RateLimitLease
     {
-        public static readonly Granted Instance = new();
+        private int _disposed;
 
         public override bool IsAcquired => true;
 
@@ -315,6 +373,15 @@ internal sealed class HostRateLimiter
         {
             metadata = null;
             return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                slot?.Dispose();
+                owner.Ended(generation);
+            }
         }
     }
 

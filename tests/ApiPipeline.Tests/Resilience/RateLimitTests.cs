@@ -144,6 +144,51 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task A_stricter_concurrency_limit_registered_while_requests_are_in_flight_counts_them()
+    {
+        // Two requests of a running extractor hold both slots (limit 2); another extractor for the host registers a limit of 1.
+        var host = new Uri("http://merge-slots-" + Guid.NewGuid().ToString("N") + ".invalid");
+        var limiter = HostRateLimiters.For(host, new RateLimitOptions { MaxConcurrent = 2 }, TimeProvider.System);
+        var first = await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var second = await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Same(limiter, HostRateLimiters.For(host, new RateLimitOptions { MaxConcurrent = 1 }, TimeProvider.System));
+
+        var third = limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None).AsTask();
+        await Task.Delay(200);
+        Assert.False(third.IsCompleted, "a third request ran while two held the host's slots (merged limit 1)");
+
+        first.Dispose();
+        await Task.Delay(200);
+        Assert.False(third.IsCompleted, "a second request started while one was still in flight (limit 1)");
+
+        second.Dispose();
+        using var granted = await third.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(granted.IsAcquired);
+    }
+
+    [Fact]
+    public async Task A_stricter_rate_registered_after_a_burst_does_not_grant_the_burst_again()
+    {
+        // Ten requests spend the burst of 10 at 10/s; a stricter extractor (1/s, burst 1) must not refill the bucket.
+        var host = new Uri("http://merge-bucket-" + Guid.NewGuid().ToString("N") + ".invalid");
+        var limiter = HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 10, Burst = 10 }, TimeProvider.System);
+        for (int i = 0; i < 10; i++)
+        {
+            (await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None)).Dispose();
+        }
+
+        HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 1, Burst = 1 }, TimeProvider.System);
+        var next = Enumerable.Range(0, 3).Select(_ => limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None).AsTask()).ToArray();
+        await Task.Delay(100);
+
+        Assert.True(next.Count(t => t.IsCompleted) <= 1, $"{next.Count(t => t.IsCompleted)} requests were granted within 100 ms of spending the burst");
+        foreach (var lease in await Task.WhenAll(next).WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            lease.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_429_seen_by_one_extractor_pauses_another_on_the_same_host()
     {
         var clock = new TestClock();
