@@ -38,7 +38,7 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(registry);
         services.AddLogging();
         services.AddHttpClient();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, NoAutomaticRedirects>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpClientFactoryOptions>, NoAutomaticRedirects>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(registry);
         services.AddOptions<ApiPipelineOptions>().Configure<IServiceProvider>((options, provider) =>
@@ -107,12 +107,11 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// The <c>ApiPipeline.*</c> clients do not follow redirects themselves: the extractor does, sending credentials only to the base
     /// URL's origin (a handler following them would drop <c>Authorization</c> on every hop and carry API-key headers to any host).
+    /// Applied after every other configuration, so also to a primary handler the application sets for such a client.
     /// </summary>
-    private sealed class NoAutomaticRedirects : IConfigureNamedOptions<HttpClientFactoryOptions>
+    private sealed class NoAutomaticRedirects : IPostConfigureOptions<HttpClientFactoryOptions>
     {
-        public void Configure(HttpClientFactoryOptions options) => Configure(Options.DefaultName, options);
-
-        public void Configure(string? name, HttpClientFactoryOptions options)
+        public void PostConfigure(string? name, HttpClientFactoryOptions options)
         {
             if (name is not null && name.StartsWith(HttpClientPrefix, StringComparison.Ordinal))
             {

@@ -115,6 +115,7 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
     {
         var services = new ServiceCollection();
         services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration());
+        services.AddHttpClient(ServiceCollectionExtensions.HttpClientPrefix + "Items").ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler()); // the app's own handler
         using var provider = services.BuildServiceProvider();
         var factory = provider.GetRequiredService<IHttpClientFactory>();
 

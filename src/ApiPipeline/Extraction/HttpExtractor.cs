@@ -597,7 +597,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
                 {
                     Measure(target, (int)response.StatusCode, null, sent);
-                    target = Redirected(run, target, location, ++redirects);
+                    target = Redirected(run, target, location, ++redirects, response.StatusCode);
                     response.Dispose();
                     continue;
                 }
@@ -669,17 +669,18 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private static string Origin(Uri url) => $"{url.Scheme}://{url.IdnHost}:{url.Port}";
 
     /// <summary>Where a redirect from <paramref name="from"/> leads; never from https to http, and at most <see cref="MaxRedirects"/> times.</summary>
-    private Uri Redirected(PageRun run, Uri from, Uri location, int redirects)
+    private Uri Redirected(PageRun run, Uri from, Uri location, int redirects, HttpStatusCode status)
     {
+        // A redirect that is not followed fails as the 3xx status it is (not retried: asking again gives the same answer).
         var to = location.IsAbsoluteUri ? location : new Uri(from, location);
         if (redirects > MaxRedirects)
         {
-            throw Error(run, ExtractionErrorKind.Transport, $"the API redirected more than {MaxRedirects} times (last to '{UrlRedactor.Redact(to)}')");
+            throw Error(run, ExtractionErrorKind.HttpStatus, $"the API redirected more than {MaxRedirects} times (last to '{UrlRedactor.Redact(to)}')", status);
         }
 
         if ((to.Scheme != Uri.UriSchemeHttps && to.Scheme != Uri.UriSchemeHttp) || (from.Scheme == Uri.UriSchemeHttps && to.Scheme != Uri.UriSchemeHttps))
         {
-            throw Error(run, ExtractionErrorKind.Transport, $"the API redirected from '{from.Scheme}' to '{UrlRedactor.Redact(to)}', which is not followed (only to https, or http from http)");
+            throw Error(run, ExtractionErrorKind.HttpStatus, $"the API redirected from '{from.Scheme}' to '{UrlRedactor.Redact(to)}', which is not followed (only to https, or http from http)", status);
         }
 
         // A redirect may carry secrets of its own (a presigned URL): the scrubber learns them before anything from there is shown.
