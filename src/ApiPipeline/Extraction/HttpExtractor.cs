@@ -531,7 +531,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         var response = await SendAsync(run, cancellationToken).ConfigureAwait(false);
         run.Arrived = true;
         run.Window?.Arrived();
-        if (_limiter is not null && response.RequestMessage?.RequestUri is { } answered && SameHost(answered, _baseUrl))
+        if (_limiter is not null && response.RequestMessage?.RequestUri is { } answered && SameOrigin(answered, _baseUrl))
         {
             // Only the limited host's own quota headers say anything about its limit (not those of a host a redirect led to).
             var (remaining, resetIn) = RateLimitHeaders.Quota(response.Headers, _clock);
@@ -585,9 +585,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             long sent = 0;
             try
             {
-                if (redirects > 0 && _limiter is not null && SameHost(target, _baseUrl))
+                if (redirects > 0 && _limiter is not null && home)
                 {
-                    // The attempt's own request took its lease in the resilience pipeline; a redirect hop to the same host is one more.
+                    // The attempt took its lease (tokens and a concurrency slot) in the resilience pipeline; a redirect hop to the
+                    // limited host costs tokens too, within the same slot.
                     await HopLeaseAsync(run, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -648,12 +649,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
-    private static bool SameHost(Uri url, Uri other) => string.Equals(url.Host, other.Host, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Waits for the host's rate limiter before a redirect hop, as the resilience pipeline does before each attempt.</summary>
+    /// <summary>Waits for the host's rate limiter (its pause and tokens) before a redirect hop, as the resilience pipeline does before each attempt.</summary>
     private async ValueTask HopLeaseAsync(PageRun run, CancellationToken cancellationToken)
     {
-        using var lease = await _limiter!.AcquireAsync(_maxRetryAfter, cancellationToken).ConfigureAwait(false);
+        using var lease = await _limiter!.AcquireAsync(_maxRetryAfter, cancellationToken, slot: false).ConfigureAwait(false);
         if (!lease.IsAcquired)
         {
             throw Error(run, ExtractionErrorKind.RateLimited, $"the client-side rate limiter refused a redirect hop for longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)})");
@@ -712,7 +711,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         if (status == HttpStatusCode.TooManyRequests)
         {
             // Only the limited host's own 429 pauses it (not one from a host a redirect led to).
-            if (response.RequestMessage?.RequestUri is not { } throttledAt || SameHost(throttledAt, _baseUrl))
+            if (response.RequestMessage?.RequestUri is not { } throttledAt || SameOrigin(throttledAt, _baseUrl))
             {
                 _limiter?.Throttled(wait);
             }

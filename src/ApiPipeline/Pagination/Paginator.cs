@@ -19,9 +19,11 @@ internal sealed class Paginator
     private long _last = NoEnd;
     private volatile bool _answered;
 
-    // Offsets: the records an API actually serves per page when it caps the limit below PageSize (learned from a short page that
-    // was not the last); 0 until then. Failed pages are skipped, and pages fetched ahead, by this step.
+    // Offsets: the records an API actually serves per page when it caps the limit below PageSize, trusted once two pages in a row
+    // that were not the last held that many (one short page may only have lost a record); 0 otherwise. Failed pages are skipped,
+    // and pages fetched ahead, by this step. _lastShort is the length of the previous such page when it was short.
     private long _served;
+    private long _lastShort;
 
     public Paginator(PaginationOptions options) => _options = options;
 
@@ -78,9 +80,13 @@ internal sealed class Paginator
                     return null;
                 }
 
-                if (o.PageSize > 0 && recordsInPage < o.PageSize)
+                if (o.PageSize > 0)
                 {
-                    Volatile.Write(ref _served, recordsInPage);
+                    // Pages that were not the last tell how many the API serves: the same short length twice in a row when it caps
+                    // the limit; a full page again after a one-off short page (then the step is PageSize again).
+                    long shortLength = recordsInPage < o.PageSize ? recordsInPage : 0;
+                    Volatile.Write(ref _served, shortLength > 0 && shortLength == _lastShort ? shortLength : 0);
+                    _lastShort = shortLength;
                 }
 
                 return QueryString.Set(current, o.EffectiveOffsetParam, Format(next));
@@ -120,8 +126,8 @@ internal sealed class Paginator
 
     /// <summary>
     /// The request after a page that failed and is skipped, when it can be computed without that page's response:
-    /// <see cref="Pagination.Offset"/> with a page size (offset + page size, or + the records the API serves per page once a short
-    /// page that was not the last showed it caps the limit) and <see cref="Pagination.PageNumber"/> (page + 1).
+    /// <see cref="Pagination.Offset"/> with a page size (offset + page size, or + the records the API serves per page once two short
+    /// pages in a row that were not the last showed it caps the limit) and <see cref="Pagination.PageNumber"/> (page + 1).
     /// </summary>
     public bool CanSkipFailedPage => _options.Style == Pagination.PageNumber || (_options.Style == Pagination.Offset && _options.PageSize > 0);
 

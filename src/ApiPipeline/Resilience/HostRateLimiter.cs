@@ -4,14 +4,16 @@ using System.Threading.RateLimiting;
 namespace ApiPipeline;
 
 /// <summary>
-/// The client-side limiter of one host: a <see cref="TokenBucketRateLimiter"/> (rate, burst) and a <see cref="ConcurrencyLimiter"/>, both
-/// first-come first-served, plus adaptation: after a 429 or an exhausted quota every acquisition waits until the host's pause ends, and
+/// The client-side limiter of one host: a <see cref="TokenBucketRateLimiter"/> (rate, burst) and a count of requests in flight (the
+/// concurrency limit), both first-come first-served, plus adaptation: after a 429 or an exhausted quota every acquisition waits until the host's pause ends, and
 /// after each 429 a request costs twice the tokens (halving the rate, at most to an eighth), recovering one step per
 /// <see cref="RateLimitOptions.RecoveryInterval"/> without a 429. Waiting never blocks a thread.
 /// </summary>
 /// <remarks>
 /// The token bucket replenishes on the real clock (<see cref="System.Threading.RateLimiting"/> takes no <see cref="TimeProvider"/>);
-/// pauses and the recovery of the slowdown use the extractor's <see cref="TimeProvider"/>.
+/// pauses and the recovery of the slowdown use the extractor's <see cref="TimeProvider"/>. Concurrency is counted here rather than with
+/// a <see cref="ConcurrencyLimiter"/>, whose permit count is fixed when it is created: a stricter extractor registering for the host
+/// lowers the limit for the requests already in flight and waiting too.
 /// </remarks>
 internal sealed class HostRateLimiter
 {
@@ -20,25 +22,19 @@ internal sealed class HostRateLimiter
     private readonly Lock _lock = new();
     private RateLimitOptions _options;
     private TokenBucketRateLimiter? _bucket;
-    private ConcurrencyLimiter? _concurrency;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private int _slowdownLevel;
     private DateTimeOffset _lastThrottle;
 
-    // Requests in flight (leases not yet disposed), and those of them granted before the concurrency limiter was last replaced
-    // (generation): a stricter limiter starts with that many of its permits taken (phantoms), each given back as one of those
-    // requests ends, so the new limit holds for every request in flight, not only for new ones.
-    private int _generation;
+    // Requests in flight (granted leases not yet disposed) and those waiting for a slot, first come first served.
     private int _inFlight;
-    private int _inFlightBefore;
-    private readonly Stack<RateLimitLease> _phantoms = new();
+    private readonly LinkedList<TaskCompletionSource<bool>> _slotWaiters = new();
 
     public HostRateLimiter(RateLimitOptions options, TimeProvider clock)
     {
         _clock = clock;
         _options = options;
         _bucket = CreateBucket(options);
-        _concurrency = CreateConcurrency(options);
     }
 
     /// <summary>The settings in force: the strictest of every extractor that registered for the host.</summary>
@@ -110,23 +106,7 @@ internal sealed class HostRateLimiter
                 _bucket = bucket;
             }
 
-            if (merged.MaxConcurrent != current.MaxConcurrent)
-            {
-                RetireIfIdle(_concurrency);
-                _concurrency = CreateConcurrency(merged);
-                _generation++;
-                _inFlightBefore = _inFlight;
-                while (_phantoms.TryPop(out var phantom))
-                {
-                    phantom.Dispose();
-                }
-
-                while (_concurrency is not null && _phantoms.Count < _inFlightBefore && _concurrency.AttemptAcquire(1) is { IsAcquired: true } taken)
-                {
-                    _phantoms.Push(taken);
-                }
-            }
-
+            // The concurrency limit applies at once to the requests in flight and waiting, which are counted here.
             _options = merged;
         }
 
@@ -138,7 +118,10 @@ internal sealed class HostRateLimiter
     /// disposed. When the pause would last longer than <paramref name="maxWait"/>, returns at once a lease that is not acquired and carries
     /// the pause as <see cref="MetadataName.RetryAfter"/>.
     /// </summary>
-    public async ValueTask<RateLimitLease> AcquireAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+    /// <param name="maxWait">The longest host pause to wait for.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="slot">Whether the request takes a concurrency slot; a redirect hop of a request that holds one takes only tokens.</param>
+    public async ValueTask<RateLimitLease> AcquireAsync(TimeSpan maxWait, CancellationToken cancellationToken, bool slot = true)
     {
         var rejected = await WaitForPauseAsync(maxWait, cancellationToken).ConfigureAwait(false);
         if (rejected is not null)
@@ -146,43 +129,30 @@ internal sealed class HostRateLimiter
             return rejected;
         }
 
-        RateLimitLease? slot;
-        int generation;
         while (true)
         {
             TokenBucketRateLimiter? bucket;
-            ConcurrencyLimiter? concurrency;
             int cost;
             lock (_lock)
             {
                 bucket = _bucket;
-                concurrency = _concurrency;
-                generation = _generation;
                 cost = 1 << EffectiveLevel();
+            }
+
+            if (bucket is null)
+            {
+                break;
             }
 
             try
             {
-                if (bucket is not null)
+                // One token at a time, so a slowed-down request never asks for more than the bucket holds.
+                for (int i = 0; i < cost; i++)
                 {
-                    // One token at a time, so a slowed-down request never asks for more than the bucket holds.
-                    for (int i = 0; i < cost; i++)
+                    using var token = await bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+                    if (!token.IsAcquired)
                     {
-                        using var token = await bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-                        if (!token.IsAcquired)
-                        {
-                            return new Rejected(null);
-                        }
-                    }
-                }
-
-                slot = null;
-                if (concurrency is not null)
-                {
-                    slot = await concurrency.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-                    if (!slot.IsAcquired)
-                    {
-                        return slot;
+                        return new Rejected(null);
                     }
                 }
 
@@ -190,8 +160,13 @@ internal sealed class HostRateLimiter
             }
             catch (ObjectDisposedException)
             {
-                // A stricter extractor replaced an idle limiter between the snapshot and the acquisition: use the new one.
+                // A stricter extractor replaced an idle bucket between the snapshot and the acquisition: use the new one.
             }
+        }
+
+        if (slot)
+        {
+            await EnterAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -201,42 +176,81 @@ internal sealed class HostRateLimiter
         }
         catch
         {
-            slot?.Dispose();
+            if (slot)
+            {
+                Leave();
+            }
+
             throw;
         }
 
         if (rejected is not null)
         {
-            slot?.Dispose();
+            if (slot)
+            {
+                Leave();
+            }
+
             return rejected;
         }
 
-        lock (_lock)
-        {
-            _inFlight++;
-            if (generation < _generation)
-            {
-                _inFlightBefore++;
-            }
-        }
-
-        return new InFlight(this, slot, generation);
+        return slot ? new InFlight(this) : Granted.Instance;
     }
 
-    /// <summary>A request granted in <paramref name="generation"/> ended: one fewer in flight, and a phantom permit given back if it stood for it.</summary>
-    private void Ended(int generation)
+    /// <summary>Takes a concurrency slot, waiting (first come, first served) while the host's limit is reached.</summary>
+    private Task EnterAsync(CancellationToken cancellationToken)
+    {
+        LinkedListNode<TaskCompletionSource<bool>> node;
+        lock (_lock)
+        {
+            int limit = _options.MaxConcurrent;
+            if (_slotWaiters.Count == 0 && (limit <= 0 || _inFlight < limit))
+            {
+                _inFlight++;
+                return Task.CompletedTask;
+            }
+
+            node = _slotWaiters.AddLast(new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+
+        return WaitForSlotAsync(node, cancellationToken);
+    }
+
+    private async Task WaitForSlotAsync(LinkedListNode<TaskCompletionSource<bool>> node, CancellationToken cancellationToken)
+    {
+        await using var registration = cancellationToken.Register(() =>
+        {
+            lock (_lock)
+            {
+                // Still waiting: leave the queue. Already granted (the slot is counted): the wait completes with it.
+                if (node.List is not null)
+                {
+                    _slotWaiters.Remove(node);
+                    node.Value.TrySetCanceled(cancellationToken);
+                }
+            }
+        }).ConfigureAwait(false);
+        await node.Value.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>A request ended: its slot goes to the first waiting request while the limit allows.</summary>
+    private void Leave()
     {
         lock (_lock)
         {
             _inFlight--;
-            if (generation < _generation)
-            {
-                _inFlightBefore--;
-                while (_phantoms.Count > _inFlightBefore && _phantoms.TryPop(out var phantom))
-                {
-                    phantom.Dispose();
-                }
-            }
+            GrantWaiting();
+        }
+    }
+
+    private void GrantWaiting()
+    {
+        int limit = _options.MaxConcurrent;
+        while (_slotWaiters.First is { } first && (limit <= 0 || _inFlight < limit))
+        {
+            _slotWaiters.RemoveFirst();
+            _inFlight++;
+            first.Value.TrySetResult(true);
         }
     }
 
@@ -350,18 +364,24 @@ internal sealed class HostRateLimiter
         });
     }
 
-    private static ConcurrencyLimiter? CreateConcurrency(RateLimitOptions options)
-        => options.MaxConcurrent <= 0
-            ? null
-            : new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-            {
-                PermitLimit = options.MaxConcurrent,
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            });
+    /// <summary>A lease that was granted and holds nothing (a redirect hop's tokens).</summary>
+    private sealed class Granted : RateLimitLease
+    {
+        public static readonly Granted Instance = new();
 
-    /// <summary>A granted request: holds its concurrency slot, if any, and tells the limiter when it ends.</summary>
-    private sealed class InFlight(HostRateLimiter owner, RateLimitLease? slot, int generation) : RateLimitLease
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+
+    /// <summary>A granted request: holds its concurrency slot until it is disposed.</summary>
+    private sealed class InFlight(HostRateLimiter owner) : RateLimitLease
     {
         private int _disposed;
 
@@ -379,8 +399,7 @@ internal sealed class HostRateLimiter
         {
             if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                slot?.Dispose();
-                owner.Ended(generation);
+                owner.Leave();
             }
         }
     }

@@ -63,13 +63,13 @@ public sealed class ErrorPolicyTests
     [Fact]
     public async Task A_failed_page_of_an_api_that_caps_the_limit_skips_only_the_records_that_page_holds()
     {
-        // Asked for 4 per page, the API serves 2 (total 8); the page at offset 2 fails.
+        // Asked for 4 per page, the API serves 2 (total 10): two short pages show it; the page at offset 4 then fails.
         await using var server = await FaultServer.StartAsync((ctx, _) =>
         {
             long offset = long.Parse(ctx.Request.Query["offset"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
-            return offset == 2
+            return offset == 4
                 ? Faults.Status(ctx, 500, "broken")
-                : Faults.Json(ctx, Faults.Page(offset + 1, (int)Math.Max(0, Math.Min(2, 8 - offset)), "\"total\":8"));
+                : Faults.Json(ctx, Faults.Page(offset + 1, (int)Math.Max(0, Math.Min(2, 10 - offset)), "\"total\":10"));
         });
         using var temp = new TempFolder();
         await using var output = Output(temp);
@@ -77,8 +77,27 @@ public sealed class ErrorPolicyTests
         var result = await new Pipeline<Shard, Row>("rows", new CappedContinueRows(server.Options), output).ExecuteAsync(new Shard("a")).Within();
 
         Assert.Equal((PipelineStatus.PartialSuccess, 1L), (result.Status, result.Failures));
-        Assert.Equal([1, 2, 5, 6, 7, 8], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
-        Assert.Equal(["0", "2", "4", "6"], server.Requests.Select(r => r.Q("offset")));
+        Assert.Equal([1, 2, 3, 4, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(["0", "2", "4", "6", "8"], server.Requests.Select(r => r.Q("offset")));
+    }
+
+    [Fact]
+    public async Task One_short_page_of_an_api_that_does_not_cap_the_limit_leaves_fetching_ahead_on_page_boundaries()
+    {
+        // Pages of 10 fetched 4 at a time; the page at offset 10 holds 7 (a record hidden), every other one is full.
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            long offset = long.Parse(ctx.Request.Query["offset"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            int count = offset == 10 ? 7 : (int)Math.Max(0, Math.Min(10, 60 - offset));
+            return Faults.Json(ctx, Faults.Page(offset + 1, count, "\"total\":60"));
+        });
+
+        var pages = await new PrefetchTotalRows(server.Options).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(7, pages.Count);
+        // Pages fetched ahead before the short page answered (offsets 20, 30, …) are dropped; after it, every request starts a page.
+        long[] offsets = [.. server.Requests.Select(r => long.Parse(r.Q("offset")!, System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.All(offsets.Where(o => o > 17), o => Assert.True((o - 17) % 10 == 0 || o % 10 == 0, $"a request at offset {o}, where no page starts: {string.Join(",", offsets)}"));
     }
 
     [Fact]

@@ -167,6 +167,74 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task A_second_stricter_merge_lets_no_waiting_request_run_beside_those_in_flight()
+    {
+        var host = new Uri("http://merge-twice-" + Guid.NewGuid().ToString("N") + ".invalid");
+        var limiter = HostRateLimiters.For(host, new RateLimitOptions { MaxConcurrent = 4 }, TimeProvider.System);
+        var held = new List<System.Threading.RateLimiting.RateLimitLease>();
+        for (int i = 0; i < 4; i++)
+        {
+            held.Add(await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
+        }
+
+        HostRateLimiters.For(host, new RateLimitOptions { MaxConcurrent = 2 }, TimeProvider.System);
+        var queued = limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None).AsTask();
+        HostRateLimiters.For(host, new RateLimitOptions { MaxConcurrent = 1 }, TimeProvider.System);
+        await Task.Delay(200);
+        Assert.False(queued.IsCompleted, "a fifth request ran beside four at a merged limit of 1");
+
+        for (int i = 0; i < 3; i++)
+        {
+            held[i].Dispose();
+        }
+
+        await Task.Delay(100);
+        Assert.False(queued.IsCompleted, "a second request ran beside one at a merged limit of 1");
+        held[3].Dispose();
+        using var granted = await queued.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(granted.IsAcquired);
+    }
+
+    [Fact]
+    public async Task A_concurrency_limit_merged_in_while_a_request_waits_for_a_token_holds_for_it()
+    {
+        var host = new Uri("http://merge-none-to-one-" + Guid.NewGuid().ToString("N") + ".invalid");
+        var limiter = HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 2, Burst = 1 }, TimeProvider.System);
+        var first = await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        var second = limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(second.IsCompleted);
+
+        HostRateLimiters.For(host, new RateLimitOptions { MaxConcurrent = 1 }, TimeProvider.System);
+        await Task.Delay(1200); // its token arrives after about half a second; the slot is still held by the first
+
+        Assert.False(second.IsCompleted, "a second request was granted while the first held the host's only slot");
+        first.Dispose();
+        using var granted = await second.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(granted.IsAcquired);
+    }
+
+    [Fact]
+    public async Task A_request_cancelled_while_waiting_for_a_slot_leaves_the_queue_and_the_next_one_gets_it()
+    {
+        var limiter = HostRateLimiters.For(new Uri("http://slot-cancel-" + Guid.NewGuid().ToString("N") + ".invalid"), new RateLimitOptions { MaxConcurrent = 1 }, TimeProvider.System);
+        var first = await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var cancelled = limiter.AcquireAsync(TimeSpan.FromSeconds(30), stop.Token).AsTask();
+        var next = limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None).AsTask();
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        first.Dispose();
+
+        using var granted = await next.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(granted.IsAcquired);
+        granted.Dispose();
+        using var again = await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(again.IsAcquired);
+    }
+
+    [Fact]
     public async Task A_stricter_rate_registered_after_a_burst_does_not_grant_the_burst_again()
     {
         // Ten requests spend the burst of 10 at 10/s; a stricter extractor (1/s, burst 1) must not refill the bucket.

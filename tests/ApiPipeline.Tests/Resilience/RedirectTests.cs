@@ -52,6 +52,27 @@ public sealed class RedirectTests
     }
 
     [Fact]
+    public async Task A_same_origin_redirect_under_a_concurrency_limit_of_one_does_not_wait_for_its_own_slot()
+    {
+        await using var api = await FaultServer.StartAsync((ctx, i) =>
+        {
+            if (!ctx.Request.Path.StartsWithSegments("/moved"))
+            {
+                ctx.Response.StatusCode = 307;
+                ctx.Response.Headers.Location = "/moved" + ctx.Request.Path + ctx.Request.QueryString;
+                return Task.CompletedTask;
+            }
+
+            return Faults.OffsetApi(2)(ctx, i);
+        });
+        var options = api.Options with { Resilience = new ResilienceOptions { RateLimit = new() { MaxConcurrent = 1, SharedPerHost = false } } };
+
+        var pages = await new UnlimitedRows(options).PagesAsync(new Shard("a")).Within(10);
+
+        Assert.Equal([1, 2], pages.Ids());
+    }
+
+    [Fact]
     public async Task A_same_origin_redirect_hop_counts_against_the_hosts_rate_limit()
     {
         // The server allows 10 requests a second (a bucket of 10) and answers 429 beyond; every page is redirected once.

@@ -44,6 +44,11 @@ public partial class ContinueRows : IExtractor<Shard, Row>;
 [OnError(ErrorMode.Continue)]
 public partial class CappedContinueRows : IExtractor<Shard, Row>;
 
+/// <summary>Offset pages of 10 fetched 4 at a time, the total at <c>total</c>.</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
+[Paginated(Pagination.Offset, RecordsPath = "data", PageSize = 10, TotalPath = "total", MaxConcurrent = 4)]
+public partial class PrefetchTotalRows : IExtractor<Shard, Row>;
+
 /// <summary>Cursor pages (<c>next</c>); a failed page skips the rest of its input.</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next", PageSize = 3)]
