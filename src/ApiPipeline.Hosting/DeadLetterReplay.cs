@@ -14,7 +14,13 @@ namespace ApiPipeline.Hosting;
 /// <param name="Files">The files written.</param>
 public sealed record ReplayResult(string File, int Entries, int Replayed, long Records, long Pages, IReadOnlyList<string> Left, IReadOnlyList<string> Files)
 {
-    /// <summary>0 when every entry was replayed, 2 when some were, 1 when none was.</summary>
+    /// <summary>
+    /// Entries of failed inputs that the pipeline's state continues (<c>"skipped":"continued"</c>): removed from the file without a
+    /// request, since the pipeline's next run with the input reads the rest.
+    /// </summary>
+    public IReadOnlyList<string> Continued { get; init; } = [];
+
+    /// <summary>0 when every entry was replayed (or needed no replay), 2 when some were, 1 when none was.</summary>
     public int ExitCode => Left.Count == 0 ? ExitCodes.Success : Replayed > 0 ? ExitCodes.PartialSuccess : ExitCodes.Failure;
 
     /// <summary>The result as plain text.</summary>
@@ -23,6 +29,10 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.Append(c, $"replay '{File}': {Replayed} of {Entries} entries replayed, {Records:N0} records in {Pages:N0} pages, {Files.Count} file(s)").AppendLine();
+        foreach (var continued in Continued)
+        {
+            text.Append(c, $"  removed: {continued}").AppendLine();
+        }
         foreach (var left in Left)
         {
             text.Append(c, $"  left: {left}").AppendLine();
@@ -77,6 +87,7 @@ internal static class DeadLetterReplay
         var lines = await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false);
         var keep = new List<string>();
         var left = new List<string>();
+        var continued = new List<string>();
         var files = new List<string>();
         int entries = 0, replayed = 0;
         long records = 0, pages = 0;
@@ -107,6 +118,15 @@ internal static class DeadLetterReplay
             }
 
             bool late = entry.Kind == DeadLetterEntry.LateRecordKind;
+            if (entry.Skipped == DeadLetterEntry.InputContinued)
+            {
+                // Nothing was skipped: the pipeline's next run with the input continues it from its checkpoint. Requesting the rest here
+                // too would write it twice, so the entry only leaves the file.
+                continued.Add($"{entry.Pipeline}/{entry.Extractor} page {entry.Page}{(entry.Input is null ? "" : $" of {entry.Input}")}: nothing to replay: the input was not skipped; the pipeline's state keeps its checkpoint, and its next run with the input continues from there");
+                await RewriteAsync(path, [.. keep, .. lines.Skip(index + 1).Where(l => !string.IsNullOrWhiteSpace(l))]).ConfigureAwait(false);
+                continue;
+            }
+
             if (!late && entry.Skipped == DeadLetterEntry.RecordSkipped)
             {
                 left.Add($"{entry.Pipeline}/{entry.Extractor} page {entry.Page}: a record that does not fit the record type ({entry.Error}); it cannot be replayed as it is: fix the record type (or the data), load the record from this line, then remove the line");
@@ -176,7 +196,7 @@ internal static class DeadLetterReplay
             }
         }
 
-        return new ReplayResult(path, entries, replayed, records, pages, left, files);
+        return new ReplayResult(path, entries, replayed, records, pages, left, files) { Continued = continued };
     }
 
     /// <summary>Replaces the dead-letter file with <paramref name="lines"/> (atomically, through a temporary file), or deletes it when none is left.</summary>
@@ -205,7 +225,7 @@ internal static class DeadLetterReplay
 
             var extractor = registration.CreateExtractor(httpClient, options);
             var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
-            bool pageOnly = entry.Skipped == "page";
+            bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
             long records = 0, pages = 0;
             var output = new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))

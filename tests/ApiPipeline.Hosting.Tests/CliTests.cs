@@ -86,6 +86,27 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_removes_the_entry_of_an_input_the_pipeline_continues_without_a_request()
+    {
+        // The input failed, and the pipeline's state kept its checkpoint: its next run reads the rest. Requesting it here too would
+        // write it twice (the checkpoint's host does not even listen: a request would fail and keep the entry).
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        await File.WriteAllLinesAsync(file,
+        [
+            """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":500,"page":2,"url":"http://127.0.0.1:9/items?page=2","attempts":1,"skipped":"continued","error":"boom","input":"Scenario { Name = a }","resume":{"url":"http://127.0.0.1:9/items?page=2","pageNumber":2,"recordsBefore":10}}""",
+        ]);
+
+        var (code, text, error) = await Cli("replay", file, "--output", output);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Contains("0 of 1 entries replayed, 0 records", text, StringComparison.Ordinal);
+        Assert.Contains("removed: items/Items page 2 of Scenario { Name = a }: nothing to replay", text, StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFiles(output, "*.jsonl", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
     public async Task Replay_removes_each_entry_once_its_records_are_written_so_a_second_replay_adds_nothing()
     {
         // The second entry cannot be replayed (its checkpoint is not absolute): the first one's record is written once, however

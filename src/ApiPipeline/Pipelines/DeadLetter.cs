@@ -18,8 +18,9 @@ namespace ApiPipeline;
 /// <param name="Url">The request URL, secrets redacted.</param>
 /// <param name="Attempts">The attempts made.</param>
 /// <param name="Skipped">
-/// What was skipped: <c>page</c> (the run went on with the next page), <c>input</c> (the rest of the input), or <c>record</c> (one
-/// record: a late one, or one that did not fit the record type, whose page was written without it).
+/// What was skipped: <c>page</c> (the run went on with the next page), <c>input</c> (the rest of the input), <c>continued</c> (nothing:
+/// the input failed, and the pipeline's state keeps its checkpoint for the next run), or <c>record</c> (one record: a late one, or one
+/// that did not fit the record type, whose page was written without it).
 /// </param>
 /// <param name="Error">The error message (secrets redacted).</param>
 /// <param name="Body">The start of the response body (at most about 1,000 characters, secrets removed).</param>
@@ -44,6 +45,18 @@ internal sealed record DeadLetterEntry(
 {
     /// <summary>The <see cref="Kind"/> of a late record's entry.</summary>
     public const string LateRecordKind = "LateRecord";
+
+    /// <summary>The <see cref="Skipped"/> of a failed page the run went on after: a replay requests that page again.</summary>
+    public const string PageSkipped = "page";
+
+    /// <summary>The <see cref="Skipped"/> of a failed input whose rest was skipped (no state store keeps its checkpoint): a replay requests the rest.</summary>
+    public const string InputSkipped = "input";
+
+    /// <summary>
+    /// The <see cref="Skipped"/> of a failed input whose rest was not skipped: the pipeline's state keeps its checkpoint and its next run
+    /// with the input continues from there, so a replay has nothing to request (it would write those records a second time).
+    /// </summary>
+    public const string InputContinued = "continued";
 
     /// <summary>The <see cref="Skipped"/> of an entry that holds one record that did not fit the record type (its page was written).</summary>
     public const string RecordSkipped = "record";
@@ -346,7 +359,7 @@ internal sealed class DeadLetterWriter
         return lines;
     }
 
-    public static DeadLetterEntry Entry(string pipeline, ExtractionException error, bool pageSkipped, TimeProvider clock) => new(
+    public static DeadLetterEntry Entry(string pipeline, ExtractionException error, bool pageSkipped, TimeProvider clock, bool continued = false) => new(
         clock.GetUtcNow(),
         pipeline,
         error.Extractor,
@@ -355,7 +368,7 @@ internal sealed class DeadLetterWriter
         error.PageNumber,
         error.Url,
         error.Attempts,
-        pageSkipped ? "page" : "input",
+        pageSkipped ? DeadLetterEntry.PageSkipped : continued ? DeadLetterEntry.InputContinued : DeadLetterEntry.InputSkipped,
         error.Message,
         error.BodySnippet,
         error.Input,

@@ -163,9 +163,10 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         try
         {
             await CommitAsync(run, checkpointer, CancellationToken.None).ConfigureAwait(false);
-            if (error is null && run.Failures == 0 && run.Skipped == 0)
+            if (error is null)
             {
-                // Only a run that wrote everything moves the watermarks.
+                // A run that went through all its inputs (also with failures it skipped) moves the watermarks of the inputs it finished;
+                // an input it gave up on keeps its watermark and checkpoint, and the next run continues it.
                 await checkpointer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -776,7 +777,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         if (deadLetter is not null)
         {
-            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider);
+            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued: !pageSkipped && record is null && _options.StateStore is not null);
             if (record is not null)
             {
                 using var json = System.Text.Json.JsonDocument.Parse(record);

@@ -80,6 +80,52 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Contains("/inc-unfinished-b/changes", (await store.GetScopeAsync("watermark:changes")).Select(w => w.Key));
     }
 
+    [Fact]
+    public async Task An_input_given_up_on_does_not_hold_back_the_next_runs_of_the_other_inputs()
+    {
+        // A fails at its second page in two runs (the run goes on under ErrorMode.Continue); B is read in every run. B's rows are a
+        // day later than A's, so the two tables' ids can be told apart in the shared output.
+        var (tableA, inputA) = Table("inc-given-up-a");
+        var (tableB, inputB) = Table("inc-given-up-b");
+        tableA.Add(15, TimeSpan.FromMinutes(1));
+        tableB.Add(5, TimeSpan.FromMinutes(1), ChangeTable.T0.AddDays(1));
+        await using var store = new InMemoryStateStore();
+        var options = new PipelineOptions { StateStore = store, OnError = ErrorMode.Continue };
+
+        async Task<PipelineResult> Run()
+        {
+            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "given-up", Batching = new OutputBatchOptions { BatchSize = 10 } });
+            return await new Pipeline<Scenario, Change>("given-up", Extractor(), output, options).ExecuteManyAsync(new[] { inputA, inputB }.ToAsyncEnumerable());
+        }
+
+        tableA.FailPageOnce = 2;
+        var first = await Run();
+        Assert.Equal((PipelineStatus.PartialSuccess, 15L), (first.Status, first.Records));
+
+        // The run went through all its inputs: B, which it finished, has its watermark; A keeps none and its checkpoint (page 2).
+        Assert.Equal(["/inc-given-up-b/changes"], (await store.GetScopeAsync("watermark:given-up")).Select(w => w.Key));
+
+        // The next run is a new one: B's new changes are read (it used to resume the partial run, which had finished B, and read
+        // nothing of B until A recovered); A continues at page 2 and fails there again.
+        tableB.Add(3, TimeSpan.FromMinutes(1));
+        tableA.FailPageOnce = 2;
+        int beforeA = Api.RequestsTo("/inc-given-up-a/").Count;
+        var second = await Run();
+        Assert.False(second.Resumed);
+        Assert.Equal((PipelineStatus.PartialSuccess, 3L), (second.Status, second.Records));
+        Assert.Equal("2", Api.RequestsTo("/inc-given-up-a/")[beforeA].Q("page"));
+
+        // A recovers: its rest is read from page 2, once, and its watermark moves.
+        var third = await Run();
+        Assert.Equal((PipelineStatus.Succeeded, 5L), (third.Status, third.Records));
+        var written = Written("given-up").Select(c => (c.Id, c.UpdatedAt)).ToList();
+        Assert.Equal(23, written.Count);
+        Assert.Equal(23, written.Distinct().Count());
+        Assert.Equal(
+            ["/inc-given-up-a/changes", "/inc-given-up-b/changes"],
+            (await store.GetScopeAsync("watermark:given-up")).Select(w => w.Key).Order());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
