@@ -423,15 +423,18 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         var lag = _watermark?.Lag ?? default;
+        // A key can be known twice: with the value an earlier run stored and the newer one this run stored (the record was updated).
+        // The store holds one value per key, the newest, so a key is forgotten only when its newest value is out of the lag window.
         var known = _seen.SelectMany(p => p.Value.Select(k => (Partition: p.Key, k.Key, Mark: k.Value))).Concat(_persistedKeys);
         var forget = known
-            .Where(entry =>
+            .GroupBy(entry => PipelineJournal.SeenKey(entry.Partition, entry.Key), StringComparer.Ordinal)
+            .Where(versions =>
             {
-                var current = watermarks.TryGetValue(entry.Partition, out var fresh) ? fresh : _watermarks.TryGetValue(entry.Partition, out var old) ? old : (WatermarkValue?)null;
-                return current is { } c && entry.Mark < c - lag;
+                string partition = versions.First().Partition;
+                var current = watermarks.TryGetValue(partition, out var fresh) ? fresh : _watermarks.TryGetValue(partition, out var old) ? old : (WatermarkValue?)null;
+                return current is { } c && versions.Max(v => v.Mark) < c - lag;
             })
-            .Select(entry => PipelineJournal.SeenKey(entry.Partition, entry.Key))
-            .Distinct(StringComparer.Ordinal)
+            .Select(versions => versions.Key)
             .ToList();
         _run = _run with { Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal) };
         await _journal.CompleteRunAsync(_run, watermarks, forget, cancellationToken).ConfigureAwait(false);
