@@ -43,7 +43,7 @@ public sealed partial class PipelineGenerator
             {
                 null => null,
                 _ when IsTime(member.Value.Type, out bool isDateTime) => isDateTime
-                    ? $"static r => (global::System.DateTimeOffset?){access}{Escape(member.Value.Name)}"
+                    ? $"static r => global::ApiPipeline.RecordTime.FromDateTime({access}{Escape(member.Value.Name)})"
                     : $"static r => {access}{Escape(member.Value.Name)}",
                 _ when numeric => $"static r => (long?){access}{Escape(member.Value.Name)}",
                 _ => null,

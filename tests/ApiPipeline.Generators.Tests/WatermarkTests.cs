@@ -42,7 +42,7 @@ public sealed class WatermarkTests
         Assert.Empty(result.GeneratorDiagnostics);
         result.AssertCompiles();
         string text = Assert.Single(result.Sources).SourceText.ToString();
-        Assert.Contains("Read = static r => (global::System.DateTimeOffset?)r.SeenAt,", text, StringComparison.Ordinal);
+        Assert.Contains("Read = static r => global::ApiPipeline.RecordTime.FromDateTime(r.SeenAt),", text, StringComparison.Ordinal); // a DateTime without a kind is UTC
     }
 
     [Theory]

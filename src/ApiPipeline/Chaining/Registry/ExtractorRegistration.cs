@@ -173,7 +173,7 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
         return record => shape.Get(record, index) switch
         {
             DateTimeOffset value => value,
-            DateTime value => new DateTimeOffset(DateTime.SpecifyKind(value, value.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : value.Kind)),
+            DateTime value => RecordTime.FromDateTime(value),
             DateOnly value => new DateTimeOffset(value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
             _ => null,
         };
