@@ -206,6 +206,28 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return (key, false, _extractor.StartAt(input, window.Start, window.End), false);
     }
 
+    /// <summary>
+    /// Whether an earlier attempt of this run split <paramref name="window"/> of <paramref name="partition"/>: the window has no progress
+    /// of its own, but windows inside it (its halves, or theirs) have, and they go on in its place however deep it is now.
+    /// </summary>
+    public bool WasSplit(string partition, TimeWindow window)
+    {
+        if (_partitions.ContainsKey(partition + " @ " + window))
+        {
+            return false;
+        }
+
+        foreach (var (_, state) in _partitions)
+        {
+            if (state.WindowOf == partition && state.Since?.Timestamp >= window.Start && state.Until?.Timestamp <= window.End)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A window that was split before anything of it was written: its halves take its place.</summary>
     public void ForgetWindow(string key) => _partitions.TryRemove(key, out _);
 

@@ -292,6 +292,15 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         async Task ExtractAsync(TimeWindow window)
         {
+            if (checkpointer.WasSplit(partition, window))
+            {
+                // The run this one resumes split the window: its halves hold what was committed of it. Taking the window whole again
+                // (its total may have shrunk below MaxResults since) would write those records twice.
+                var (earlier, later) = window.Halve();
+                await Task.WhenAll(ExtractAsync(earlier), ExtractAsync(later)).ConfigureAwait(false);
+                return;
+            }
+
             var (key, done, start, continued) = checkpointer.BeginWindow(input, partition, window);
             if (done)
             {

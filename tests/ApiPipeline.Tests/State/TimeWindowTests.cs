@@ -127,6 +127,27 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
     }
 
     [Fact]
+    public async Task A_split_window_resumed_after_its_total_shrank_goes_on_in_its_halves()
+    {
+        // [0d,4d) holds 30 > 25 results and is halved; its second half commits a page and fails. Before the resume six records are
+        // deleted at the source, so the window now reports 24: taken whole again, it would write the committed records twice.
+        var api = Search("tw-split-shrank");
+        api.AddSpread(T0, TimeSpan.FromDays(4), 30);
+        api.FailOnce = (T0.AddDays(2), 2);
+        await using var store = new InMemoryStateStore();
+
+        var failed = await RunAsync(new CappedWindowedChanges(At), api, store, until: T0.AddDays(4));
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        api.RemoveWhere(r => r.Id <= 6);
+        var resumed = await RunAsync(new CappedWindowedChanges(At), api, store, until: T0.AddDays(4));
+
+        Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
+        var written = Written().Select(c => c.Id).Order().ToList();
+        Assert.Equal(written.Distinct(), written);
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), written);
+    }
+
+    [Fact]
     public async Task A_window_continued_from_its_checkpoint_is_not_split_when_its_total_has_grown()
     {
         var api = Search("tw-grown");
@@ -277,6 +298,14 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         public Scenario Input { get; } = input;
 
         public (DateTimeOffset Since, int Page)? FailOnce { get; set; }
+
+        public void RemoveWhere(Predicate<Change> match)
+        {
+            lock (_gate)
+            {
+                _rows.RemoveAll(match);
+            }
+        }
 
         public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
