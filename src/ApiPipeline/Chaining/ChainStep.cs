@@ -422,13 +422,24 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         long lastCommit = clock.GetTimestamp();
         var touched = new Dictionary<long, string>();
         Exception? failure = null;
+        bool partial = false;
         try
         {
             await foreach (var page in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (page.Count > 0)
                 {
-                    await output.WriteAsync(page.Records.AsMemory(0, page.Count), cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await output.WriteAsync(page.Records.AsMemory(0, page.Count), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch when (output is not JsonlOutput<TOut>)
+                    {
+                        // A user output whose write stopped (an error, or cancelled) may hold part of the page, which cannot be taken
+                        // back out of it (a JsonlOutput writes a page whole or not at all).
+                        partial = true;
+                        throw;
+                    }
                 }
 
                 if (state is not null)
@@ -452,8 +463,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         finally
         {
             // Every page handed to the output is whole and the inputs' progress says where each one stands, so what is pending is
-            // committed even when the run stops: a resumed run continues each input after its last committed page.
-            if (failure is null or OperationCanceledException)
+            // committed even when the run stops: a resumed run continues each input after its last committed page. Not after a write
+            // that stopped part-way: the next run recovers from the last commit and reads those pages again.
+            if (failure is null or OperationCanceledException && !partial)
             {
                 await CommitOutputAsync(run, output, touched, CancellationToken.None).ConfigureAwait(false);
             }

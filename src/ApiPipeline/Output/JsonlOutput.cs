@@ -104,14 +104,14 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
             {
                 Add(record);
             }
+
+            return EndPageAsync(default, cancellationToken); // completes synchronously: a failed write of the page's end throws here
         }
         catch
         {
             AbortPage();
             throw;
         }
-
-        return EndPageAsync(default, cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -334,6 +334,87 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.Contains("makes no request URL", failure.Input, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_user_output_whose_write_stops_part_way_through_a_page_commits_nothing_more_and_the_resumed_chain_writes_each_record_once(bool cancelled)
+    {
+        // A user output (not a page sink) that takes a page's records one by one and stops at the 8th record (the second of a page of two): an I/O error, or the
+        // chain's cancellation. It may hold part of that page, so the chain's final commit must not happen.
+        using var temp = new TempDirectory();
+        await using var store = new InMemoryStateStore();
+        string scenario = "resume-partial-write-" + cancelled;
+        var api = new ChainApi(parents: 4, childPages: 2) { ChildDelay = TimeSpan.Zero };
+        var input = Map(scenario, api.Handle);
+        string outDir = Path.Combine(temp.Path, "out");
+        using var stop = new CancellationTokenSource();
+
+        ChainResult failed;
+        await using (var inner = Jsonl(outDir))
+        {
+            var output = new OneByOne<Child>(inner) { StopAtRecord = 8, CancelAtStop = cancelled ? stop : null };
+            failed = await new SequentialChildren(new ChainOptions { Extractor = At, StateStore = store }).ExecuteAsync(input, output, stop.Token).WithDeadline(30);
+        }
+
+        Assert.Equal(cancelled ? PipelineStatus.Cancelled : PipelineStatus.Failed, failed.Status);
+        ChainResult next;
+        await using (var output = Jsonl(outDir))
+        {
+            next = await new SequentialChildren(new ChainOptions { Extractor = At, StateStore = store }).ExecuteAsync(input, output).WithDeadline(30);
+        }
+
+        Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
+        ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
+    }
+
+    /// <summary>
+    /// A user output that writes records one at a time into a <see cref="JsonlOutput{T}"/> and stops once at record
+    /// <see cref="StopAtRecord"/>: with an I/O error, or by cancelling <see cref="CancelAtStop"/> as a cancelled write does.
+    /// </summary>
+    private sealed class OneByOne<T>(JsonlOutput<T> inner) : IOutput<T>
+    {
+        private int _written;
+
+        public int StopAtRecord { get; init; }
+
+        public CancellationTokenSource? CancelAtStop { get; init; }
+
+        public OutputBatchOptions Batching => inner.Batching;
+
+        public long PendingRecords => inner.PendingRecords;
+
+        public long PendingBytes => inner.PendingBytes;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
+        {
+            for (int i = 0; i < records.Length; i++)
+            {
+                if (++_written == StopAtRecord)
+                {
+                    if (CancelAtStop is not null)
+                    {
+                        await CancelAtStop.CancelAsync();
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    throw new IOException("the connection to the warehouse dropped");
+                }
+
+                await inner.WriteAsync(records.Slice(i, 1), cancellationToken);
+            }
+        }
+
+        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
+
+        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
+
+        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     private static JsonlOutput<Child> Jsonl(string directory)
         => new(ChainJson.Default.Child, new JsonlOutputOptions<Child> { Directory = directory, Name = "children", Batching = new() { BatchSize = 250 } });
 }
