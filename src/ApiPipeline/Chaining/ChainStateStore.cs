@@ -175,7 +175,7 @@ internal sealed class ChainStateStore
     {
         try
         {
-            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text));
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { MaxDepth = PageParser.MaxDepth });
             var records = new List<T>();
             List<(int Step, object Record)>? ancestors = null;
             first = -1;

@@ -31,7 +31,10 @@ internal sealed class PageShapeException(string message, ExtractionErrorKind kin
 internal static class PageParser
 {
     // Comments are not skipped: JSON APIs send none, and skipping puts every token on a slower path (docs/performance.md, finding 3).
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
+
+    /// <summary>How deep a page (and so a record) may nest: deeper than System.Text.Json's default of 64. Dead-letter entries and stored chain pages are read back with the same limit.</summary>
+    internal const int MaxDepth = 256;
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 

@@ -105,7 +105,7 @@ internal sealed record DeadLetterResume(string Url, int PageNumber, long Records
 
 /// <summary>The runtime's own source-generated JSON metadata (no reflection).</summary>
 [JsonSerializable(typeof(DeadLetterEntry))]
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, MaxDepth = PageParser.MaxDepth)]
 internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 
 /// <summary>

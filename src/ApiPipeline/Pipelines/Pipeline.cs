@@ -789,7 +789,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued: !pageSkipped && record is null && _options.StateStore is not null);
             if (record is not null)
             {
-                using var json = System.Text.Json.JsonDocument.Parse(record);
+                using var json = System.Text.Json.JsonDocument.Parse(record, new System.Text.Json.JsonDocumentOptions { MaxDepth = PageParser.MaxDepth });
                 entry = entry with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone() };
             }
 

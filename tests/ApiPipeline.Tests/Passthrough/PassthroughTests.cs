@@ -179,6 +179,24 @@ public sealed class PassthroughTests(ApiFixture fixture) : ApiTests(fixture), IC
     }
 
     [Fact]
+    public async Task A_deeply_nested_record_without_a_required_field_is_dead_lettered_and_its_entry_reads_back()
+    {
+        // 100 levels: deeper than System.Text.Json's default of 64, within the page reader's 256.
+        string deep = string.Concat(Enumerable.Repeat("{\"a\":", 100)) + "1" + new string('}', 100);
+        Map("raw-deep-dl/items", ctx => Reply.Json(ctx, "{\"data\":[{\"id\":1},{\"name\":" + deep + "}],\"next\":null}"));
+        await using var output = Output("raw-deep-dl");
+        var pipeline = new Pipeline<Scenario, RawRecord<RawItemKeys>>("raw-deep-dl", new RawCursorItems(At), output, new PipelineOptions { OnError = ErrorMode.DeadLetter });
+
+        var result = await pipeline.ExecuteAsync(new Scenario("raw-deep-dl"));
+
+        Assert.True(result.Status == PipelineStatus.PartialSuccess, result.Error?.ToString());
+        Assert.Equal(1, result.DeadLettered);
+        string line = Assert.Single(File.ReadAllLines(pipeline.DeadLetterPath!));
+        var entry = System.Text.Json.JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry)!;
+        Assert.Equal("{\"name\":" + deep + "}", entry.Record!.Value.GetRawText());
+    }
+
+    [Fact]
     public async Task Under_DeadLetter_a_record_without_a_required_field_is_dead_lettered_with_the_reason_and_its_page_is_written()
     {
         Map("raw-missing-dl/items", ctx => Reply.Json(ctx, """{"data":[{"id":1},{"name":"no id"},{"id":3}],"next":null}"""));
