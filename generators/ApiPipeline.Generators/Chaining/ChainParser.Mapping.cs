@@ -129,7 +129,9 @@ internal static partial class ChainParser
                     break;
                 }
 
-                expression = (mayBeNull ? expression + "?." : expression + ".") + Symbols.Escape(member.Name);
+                // '?.' only on what can be null itself: inside a null-conditional read, a struct is reached only when its object was not null.
+                bool conditional = mayBeNull && (!current.IsValueType || Symbols.IsNullableValue(current));
+                expression = (conditional ? expression + "?." : expression + ".") + Symbols.Escape(member.Name);
                 current = member.Type;
                 mayBeNull |= Symbols.AllowsNull(member.Type);
             }

@@ -29,18 +29,31 @@ internal static class RegistryEmitter
         w.Line("[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]");
         w.Open("internal static class ApiPipelineRegistry");
 
-        // Shapes first: static initializers run in order, and the registry below uses them.
-        var shapes = new Dictionary<string, int>();
+        // Shapes first: static initializers run in order, and the registry below uses them. A type that is one extractor's input
+        // and another's output gets its output shape, which adds the dotted paths of its nested members.
+        var chosen = new Dictionary<string, ShapeSpec>();
+        var order = new List<string>();
         foreach (var extractor in spec.Extractors)
         {
             foreach (var shape in new[] { extractor.Input, extractor.Output })
             {
-                if (!shapes.ContainsKey(shape.FullType))
+                if (!chosen.TryGetValue(shape.FullType, out var known))
                 {
-                    shapes[shape.FullType] = shapes.Count;
-                    WriteShape(w, shape, shapes.Count - 1);
+                    order.Add(shape.FullType);
+                    chosen[shape.FullType] = shape;
+                }
+                else if (shape.Members.Count > known.Members.Count)
+                {
+                    chosen[shape.FullType] = shape;
                 }
             }
+        }
+
+        var shapes = new Dictionary<string, int>();
+        foreach (var type in order)
+        {
+            shapes[type] = shapes.Count;
+            WriteShape(w, chosen[type], shapes.Count - 1);
         }
 
         w.Line("/// <summary>Adds <see cref=\"Instance\"/> to <c>ComponentRegistry.Registered</c> when the assembly loads.</summary>");

@@ -98,8 +98,9 @@ internal static class RegistryParser
             return;
         }
 
+        // '?.' only on what can be null itself: inside a null-conditional read, a struct is reached only when its object was not null.
         bool mayBeNull = nullable || Symbols.AllowsNull(type);
-        string access = read + (mayBeNull ? "?." : ".");
+        string access = read + (mayBeNull && (!type.IsValueType || Symbols.IsNullableValue(type)) ? "?." : ".");
         outer.Add(core);
         foreach (var (name, memberType) in Symbols.Readable(core))
         {

@@ -16,6 +16,8 @@ public sealed class RegistryPathTests
 
         public readonly record struct Point(double X, double Y);
 
+        public sealed record Address(string Street, Point Location);
+
         public sealed class Node
         {
             public long Id { get; init; }
@@ -23,7 +25,7 @@ public sealed class RegistryPathTests
             public Node? Parent { get; init; }
         }
 
-        public sealed record Place(long Id, City? City, Point Location, Point? Maybe, Node Root, System.Collections.Generic.List<City> Cities, DateTimeOffset At);
+        public sealed record Place(long Id, City? City, Point Location, Point? Maybe, Node Root, System.Collections.Generic.List<City> Cities, DateTimeOffset At, Address? Address);
 
         [Extractor("https://api.example.com", "/places", Json = typeof(TestJson))]
         public partial class Places : IExtractor<NoInput, Place>;
@@ -44,7 +46,56 @@ public sealed class RegistryPathTests
         Assert.Contains("(object?)value.Location.X,", registry, StringComparison.Ordinal);
         Assert.Contains("""new("Maybe.Y", typeof(global::System.Nullable<double>), "double?", global::ApiPipeline.ShapeWrite.None, true, true)""", registry, StringComparison.Ordinal);
         Assert.Contains("(object?)value.Maybe?.Y,", registry, StringComparison.Ordinal);
+
+        // A struct reached through a null object: the null-conditional read goes on with '.' into the struct ('?.' on it does not compile).
+        Assert.Contains("""new("Address.Location.X", typeof(global::System.Nullable<double>), "double?", global::ApiPipeline.ShapeWrite.None, true, true)""", registry, StringComparison.Ordinal);
+        Assert.Contains("(object?)value.Address?.Location.X,", registry, StringComparison.Ordinal);
         Assert.Contains("""new("Root.Parent", """, registry, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_map_path_into_a_struct_behind_a_null_object_compiles()
+    {
+        const string chain = TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record Near(double? Lat);
+
+            [Extractor("https://api.example.com", "/near", Json = typeof(TestJson))]
+            public partial class NearBy : IExtractor<Near, Place>;
+
+            [Chain]
+            public partial class PlacesNearPlaces
+            {
+                [Step(1)] public partial Places All { get; }
+
+                [Step(2)]
+                [Map("Address.Location.X", To = nameof(Near.Lat))]
+                public partial NearBy Neighbours { get; }
+            }
+            """;
+        var result = GeneratorHarness.Run(TestSources.Common, Places, chain);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        Assert.Contains(result.AllSources, s => s.SourceText.ToString().Contains("parent.Address?.Location.X", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_type_that_is_one_extractors_input_and_anothers_output_keeps_its_dotted_paths()
+    {
+        // 'APlaceDetails' sorts before 'Places': its input, Place, is seen first, and input shapes have no paths.
+        const string details = TestSources.Usings + """
+            namespace Demo;
+
+            [Extractor("https://api.example.com", "/places/{id}", Json = typeof(TestJson))]
+            public partial class APlaceDetails : IExtractor<Place, City>;
+            """;
+        var result = GeneratorHarness.Run(TestSources.Common, Places, details);
+
+        result.AssertCompiles();
+        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.Contains("""new("City.Country.Code", """, registry, StringComparison.Ordinal);
     }
 
     [Theory]

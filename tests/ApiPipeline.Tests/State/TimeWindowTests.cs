@@ -142,9 +142,11 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         var resumed = await RunAsync(new CappedWindowedChanges(At), api, store, until: T0.AddDays(4));
 
         Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
+        // Every record still at the source once, and of the deleted ones those the first run had committed (how many depends on how
+        // far the first half got before the failure stopped the run).
         var written = Written().Select(c => c.Id).Order().ToList();
         Assert.Equal(written.Distinct(), written);
-        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), written);
+        Assert.Equal(Enumerable.Range(7, 24).Select(i => (long)i), written.Where(id => id > 6));
     }
 
     [Fact]
