@@ -218,15 +218,17 @@ public sealed partial class PipelineGenerator
 
         private static void AddQuery(ITypeSymbol inputType, Dictionary<string, InputMember> members, List<UrlPart> url, CancellationToken cancellationToken)
         {
+            // [Query] on a positional parameter: the input type's own, then its base types' (a base record's parameter declares the
+            // property the derived record inherits).
             var parameterAttributes = new Dictionary<string, AttributeData>(StringComparer.Ordinal);
-            if (inputType is INamedTypeSymbol named)
+            for (var current = inputType as INamedTypeSymbol; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
             {
-                foreach (var constructor in named.InstanceConstructors)
+                foreach (var constructor in current.InstanceConstructors)
                 {
                     foreach (var parameter in constructor.Parameters)
                     {
                         var query = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == QueryAttributeName);
-                        if (query is not null)
+                        if (query is not null && !parameterAttributes.ContainsKey(parameter.Name))
                         {
                             parameterAttributes[parameter.Name] = query;
                         }

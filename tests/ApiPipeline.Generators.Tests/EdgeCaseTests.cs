@@ -119,4 +119,22 @@ public sealed class EdgeCaseTests
         Assert.Contains("url.Query(\"sort\", input.Sort);", text, StringComparison.Ordinal);
         result.AssertCompiles();
     }
+
+    [Fact]
+    public void Query_on_a_base_records_positional_parameter_is_sent_for_a_derived_input()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public record BaseQuery([Query("state")] string? State);
+
+            public sealed record RepoQuery(string Owner, string? State) : BaseQuery(State);
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoQuery, Item>;
+            """);
+
+        Assert.Contains("url.Query(\"state\", input.State);", result.SingleSourceText, StringComparison.Ordinal);
+        result.AssertCompiles();
+    }
 }

@@ -43,16 +43,17 @@ internal static class InputMembers
     /// <summary>The members of <paramref name="inputType"/>; the first of two with the same normalized name wins, as in the generator.</summary>
     public static List<InputMember> Of(ITypeSymbol inputType, KnownTypes known)
     {
+        // [Query] on a positional parameter: the input type's own, then its base types' (as the generator reads them).
         var parameterQueries = new Dictionary<string, AttributeData>();
-        if (inputType is INamedTypeSymbol named && known.QueryAttribute is not null)
+        for (var current = known.QueryAttribute is null ? null : inputType as INamedTypeSymbol; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
         {
-            foreach (var constructor in named.InstanceConstructors)
+            foreach (var constructor in current.InstanceConstructors)
             {
                 foreach (var parameter in constructor.Parameters)
                 {
                     foreach (var attribute in parameter.GetAttributes())
                     {
-                        if (KnownTypes.Is(attribute, known.QueryAttribute))
+                        if (KnownTypes.Is(attribute, known.QueryAttribute) && !parameterQueries.ContainsKey(parameter.Name))
                         {
                             parameterQueries[parameter.Name] = attribute;
                         }

@@ -44,6 +44,17 @@ public class QueryBindingAnalyzerTests
     private static Task Verify(string body) => new AnalyzerTest<QueryBindingAnalyzer>(Code.With(body)).RunAsync();
 
     [Fact]
+    public Task Query_on_a_base_records_positional_parameter_is_checked_for_a_derived_input() => Verify("""
+        public record BaseSearch([Query({|APP1302:"page"|})] int? Page);
+
+        public sealed record Search(string Owner, int? Page) : BaseSearch(Page);
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        [Paginated(Pagination.PageNumber, PageSize = 50)]
+        public partial class Issues : IExtractor<Search, Item>;
+        """);
+
+    [Fact]
     public Task Query_named_like_a_pagination_parameter_is_reported() => Verify("""
         public sealed record Search(string Owner, [property: Query({|APP1302:"page"|})] int? Page = null, [property: {|APP1302:Query|}] int? PerPage = null);
 
