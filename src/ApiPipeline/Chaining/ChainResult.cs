@@ -101,6 +101,9 @@ public sealed record ChainStepResult
 
     /// <summary>Inputs or pages that failed and were skipped under <see cref="ErrorMode.Skip"/>; not counted in <see cref="Failures"/>.</summary>
     public long Skipped { get; init; }
+
+    /// <summary>Failures written to the step's dead-letter file (<see cref="ErrorMode.DeadLetter"/>).</summary>
+    public long DeadLettered { get; init; }
 }
 
 /// <summary>An input of a chain step that failed.</summary>

@@ -185,6 +185,7 @@ internal sealed class ChainRun : IDisposable
         }
 
         var entry = DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider);
+        counters.AddDeadLettered();
         if (State is not null)
         {
             return entry;
@@ -274,6 +275,7 @@ internal sealed class StepCounters
     private long _batchRetries;
     private long _failures;
     private long _skipped;
+    private long _deadLettered;
     private long _retries;
     private long _throttledTicks;
 
@@ -305,6 +307,8 @@ internal sealed class StepCounters
 
     public void AddSkipped() => Interlocked.Increment(ref _skipped);
 
+    public void AddDeadLettered() => Interlocked.Increment(ref _deadLettered);
+
     public ChainStepResult ToResult(ChainStepDefinition step, PipelineStatus status) => new()
     {
         Name = step.Name,
@@ -319,6 +323,7 @@ internal sealed class StepCounters
         BatchRetries = Interlocked.Read(ref _batchRetries),
         Failures = Interlocked.Read(ref _failures),
         Skipped = Interlocked.Read(ref _skipped),
+        DeadLettered = Interlocked.Read(ref _deadLettered),
         Retries = Interlocked.Read(ref _retries),
         Throttled = TimeSpan.FromTicks(Interlocked.Read(ref _throttledTicks)),
     };

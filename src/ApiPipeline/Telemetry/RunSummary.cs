@@ -119,6 +119,7 @@ public sealed record RunSummary
             Throttled = s.Throttled,
             Failures = s.Failures,
             Skipped = s.Skipped,
+            DeadLettered = s.DeadLettered,
         }).ToList();
         return new RunSummary
         {
@@ -130,9 +131,9 @@ public sealed record RunSummary
             Requests = steps.Sum(s => s.Requests),
             Retries = steps.Sum(s => s.Retries),
             Throttled = TimeSpan.FromTicks(steps.Sum(s => s.Throttled.Ticks)),
-            Failures = result.Failures.Count,
+            Failures = steps.Sum(s => s.Failures), // ChainResult.Failures lists at most ChainResult.MaxFailures
             Skipped = steps.Sum(s => s.Skipped),
-            DeadLettered = result.Failures.Count(f => !f.Fatal) > 0 && result.DeadLetterFile is not null ? result.Failures.Count(f => !f.Fatal) : 0,
+            DeadLettered = steps.Sum(s => s.DeadLettered),
             Duration = result.Duration,
             Files = result.Files,
             DeadLetterFile = result.DeadLetterFile,

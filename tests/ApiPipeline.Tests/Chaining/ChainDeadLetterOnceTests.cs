@@ -153,6 +153,31 @@ public sealed class ChainDeadLetterOnceTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Equal("run", Assert.Single(await store.GetScopeAsync(ChainStateStore.ScopeOf(nameof(SequentialChildren)))).Key);
     }
 
+    [Fact]
+    public async Task The_run_summary_counts_every_failure_and_dead_lettered_entry_beyond_the_listed_hundred()
+    {
+        // Every one of 120 parents' children fails: ChainResult.Failures lists the first 100, the counts hold all 120.
+        using var temp = new TempDirectory();
+        await using var store = new InMemoryStateStore();
+        const string scenario = "chain-dl-many";
+        var api = new ChainApi(parents: 120, childPages: 1)
+        {
+            ChildDelay = TimeSpan.Zero,
+            Fail = (target, _) => target.Contains("/children", StringComparison.Ordinal) ? (410, """{"message":"gone"}""") : null,
+        };
+        var input = Map(scenario, api.Handle);
+
+        var result = await RunAsync<SequentialChildren, Child>(temp, store, input, "input", o => new SequentialChildren(o));
+
+        Assert.True(result.Status == PipelineStatus.PartialSuccess, ChainAssert.Describe(result));
+        Assert.Equal(ChainResult.MaxFailures, result.Failures.Count);
+        Assert.Equal((120L, 120L), (result.Steps[1].Failures, result.Steps[1].DeadLettered));
+        Assert.Equal(120, Entries(temp).Count);
+        var summary = RunSummary.From(result);
+        Assert.Equal((120L, 120L), (summary.Failures, summary.DeadLettered));
+        Assert.Contains("120 dead-lettered", summary.ToText(), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// One run of a chain into a JSONL output under the temporary folder, dead-lettering every step; with <paramref name="skipped"/>
     /// <c>page</c> the extractors skip a failed page and go on, with <c>input</c> a failed page ends its input.
