@@ -95,9 +95,12 @@ public sealed class PipelineRunner
                 return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, output, output2, cancellationToken)).ConfigureAwait(false);
             }
 
+            // The file's settings win over the host's: the pipeline's entry, else its extractor's, over Defaults, over the attributes.
             var pipeline = PipelineConfig.Load(target, Registry);
+            var hostSettings = Options.Extractors.TryGetValue(pipeline.Id, out var own) ? own.Over(Options.For(pipeline.Extractor.Name)) : Options.For(pipeline.Extractor.Name);
+            var pipelineOptions = pipeline.ApplyTo(hostSettings.ApplyTo(new ExtractorOptions(), pipeline.Extractor.Resilience));
             var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output);
-            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipeline.ExtractorOptions, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
+            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipelineOptions, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
         }
 
         var extractor = Registry.FindExtractor(target, out var problem);
@@ -114,6 +117,25 @@ public sealed class PipelineRunner
         }
 
         throw new KeyNotFoundException($"Nothing to run is called '{target}': {problem}; chains: {(Registry.Chains.Count == 0 ? "none" : string.Join(", ", Registry.Chains.Select(c => c.Name).Order(StringComparer.Ordinal)))}; or give a pipeline/chain .yaml file.");
+    }
+
+    /// <summary>
+    /// The extractor settings of a chain's steps: <paramref name="settings"/> (the chain's entry over <c>Defaults</c>) for every step,
+    /// with its rates, retries and timeouts applied over each step's own attributes (<see cref="ChainStepSettings.ExtractorResilience"/>).
+    /// </summary>
+    internal (ExtractorOptions Extractor, IReadOnlyDictionary<string, ExtractorOptions>? Steps) ChainExtractors(ChainDefinition definition, ExtractorSettings settings, RunRequest request)
+    {
+        var common = Common(settings.ApplyTo(new ExtractorOptions(), ResilienceOptions.None) with { Resilience = null }, request);
+        Dictionary<string, ExtractorOptions>? steps = null;
+        foreach (var step in definition.Steps)
+        {
+            if (settings.ApplyTo(new ExtractorOptions(), step.Settings.ExtractorResilience ?? ResilienceOptions.None).Resilience is { } resilience)
+            {
+                (steps ??= new(StringComparer.Ordinal))[step.Name] = common with { Resilience = resilience };
+            }
+        }
+
+        return (common, steps);
     }
 
     /// <summary>The settings given to every extractor of a run: credentials, clock, logs, and the base-URL override.</summary>
@@ -244,7 +266,7 @@ public sealed class PipelineRunner
             await using (store.ConfigureAwait(false))
             {
                 var settings = runner.Options.For(id);
-                var extractorOptions = runner.Common(settings.ApplyTo(new ExtractorOptions(), ResilienceOptions.None) with { Resilience = null }, request);
+                var (extractorOptions, stepOptions) = runner.ChainExtractors(definition, settings, request);
                 var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(runner.RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
                 await using (sink.ConfigureAwait(false))
                 {
@@ -253,6 +275,7 @@ public sealed class PipelineRunner
                         ChainId = id,
                         StateStore = store,
                         Extractor = extractorOptions,
+                        Steps = stepOptions,
                         OnError = settings.OnError,
                         DeadLetterPath = Path.Combine(outputDirectory, id + ".dead-letter.jsonl"),
                         TimeProvider = runner.TimeProvider,

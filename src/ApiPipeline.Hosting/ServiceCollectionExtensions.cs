@@ -154,11 +154,12 @@ public static class ServiceCollectionExtensions
             {
                 var runner = provider.GetRequiredService<PipelineRunner>();
                 var settings = runner.Options.For(name);
-                var extractorOptions = runner.Common(settings.ApplyTo(new ExtractorOptions(), ResilienceOptions.None) with { Resilience = null }, new RunRequest { Target = name });
+                var (extractorOptions, stepOptions) = runner.ChainExtractors(definition, settings, new RunRequest { Target = name });
                 return new ChainExecutor<TIn, TOut>(definition, ClientsFrom(provider)(name), new ChainOptions
                 {
                     ChainId = name,
                     Extractor = extractorOptions,
+                    Steps = stepOptions,
                     OnError = settings.OnError,
                     TimeProvider = runner.TimeProvider,
                     LoggerFactory = provider.GetRequiredService<ILoggerFactory>(),

@@ -525,6 +525,27 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("pipeline", null, ExitCodes.Failure)] // Defaults: MaxRetries 0 over [Retry(MaxRetries = 2)]: page 2's one 500 ends the run
+    [InlineData("pipeline", "error_handling:\n  max_retries: 1\n", ExitCodes.Success)] // the file's setting wins over Defaults
+    [InlineData("chain", null, ExitCodes.Failure)] // a chain's steps get Defaults over their attributes too
+    public async Task Host_settings_apply_to_yaml_pipelines_and_chains_under_the_files_own(string kind, string? fileSettings, int expected)
+    {
+        string file = Path.Combine(_dir.Path, kind + ".yaml");
+        await File.WriteAllTextAsync(file, kind == "pipeline"
+            ? $"pipeline_id: metered_file\nextractor:\n  class: MeteredItems\n  base_url: {_server.BaseUrl}\n{fileSettings}"
+            : "chain_id: metered_chain\nextractors:\n  - extractor_class: MeteredItems\n");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Defaults:MaxRetries"] = "0",
+            ["ApiPipeline:Extractors:metered_chain:BaseUrl"] = _server.BaseUrl,
+        }).Build();
+
+        var (code, output, error) = await Cli(configuration, "run", file, "--output", _dir.Path, "--state", Path.Combine(_dir.Path, "state.db"));
+
+        Assert.True(code == expected, output + error);
+    }
+
+    [Theory]
     [InlineData("window_size: 1h", "since=2026-01-25T23:00:00")]
     [InlineData("enabled: false", null)]
     public async Task Two_runs_of_a_yaml_incremental_pipeline_use_the_state_store_and_the_files_watermark(string setting, string? secondSince)

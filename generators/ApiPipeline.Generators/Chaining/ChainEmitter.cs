@@ -133,6 +133,11 @@ internal static class ChainEmitter
             text += $", OnError = {Runtime}ErrorMode.{step.OnError}";
         }
 
+        if (step.IsGeneratedExtractor)
+        {
+            text += $", ExtractorResilience = {step.ExtractorType}.Definition.Resilience";
+        }
+
         if (step.Batch is { } batch)
         {
             text += string.Format(

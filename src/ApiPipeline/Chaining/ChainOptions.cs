@@ -66,6 +66,13 @@ public sealed record ChainStepSettings
     /// <summary>API-level batching, or <see langword="null"/> for one request (series) per record of the step before.</summary>
     public BatchSettings? Batch { get; init; }
 
+    /// <summary>
+    /// The resilience settings the step's extractor declares (its <c>[Retry]</c>, <c>[RateLimited]</c>, … attributes), which a host
+    /// applies its own settings over (rates and retries from configuration, in ApiPipeline.Hosting); set by the generator and by
+    /// YAML chains. It does not change the step: <see cref="ChainOptions.Steps"/> does.
+    /// </summary>
+    public ResilienceOptions? ExtractorResilience { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when the settings cannot work.</summary>
     /// <param name="chain">The chain, named in the message.</param>
     public void Validate(string chain)

@@ -12,21 +12,21 @@ namespace Demo
             public static global::ApiPipeline.ChainDefinition<global::Demo.Org, global::Demo.Issue> Definition { get; } = global::ApiPipeline.ChainDefinition
                 .Create<global::Demo.Org, global::Demo.Repo>(
                     "org-repo-issues",
-                    new global::ApiPipeline.ChainStepSettings { Name = "Repos", Mode = global::ApiPipeline.ProcessingMode.Single, MaxConcurrency = 4 },
+                    new global::ApiPipeline.ChainStepSettings { Name = "Repos", Mode = global::ApiPipeline.ProcessingMode.Single, MaxConcurrency = 4, ExtractorResilience = global::Demo.OrgRepos.Definition.Resilience },
                     static (httpClient, options) => new global::Demo.OrgRepos(httpClient, options),
                     static () => global::Demo.OrgRepos.Definition.RecordTypeInfo())
                 .Then<global::Demo.RepoRef, global::Demo.Issue>(
-                    new global::ApiPipeline.ChainStepSettings { Name = "issues", Mode = global::ApiPipeline.ProcessingMode.Sequential, MaxConcurrency = 4, OnError = global::ApiPipeline.ErrorMode.Continue },
+                    new global::ApiPipeline.ChainStepSettings { Name = "issues", Mode = global::ApiPipeline.ProcessingMode.Sequential, MaxConcurrency = 4, OnError = global::ApiPipeline.ErrorMode.Continue, ExtractorResilience = global::Demo.GitHubIssues.Definition.Resilience },
                     static (httpClient, options) => new global::Demo.GitHubIssues(httpClient, options),
                     static () => global::Demo.GitHubIssues.Definition.RecordTypeInfo(),
                     static (input, parent) => new global::Demo.RepoRef(Owner: (parent.Description ?? throw global::ApiPipeline.ChainMappingException.NullValue("issues", "Description", "Owner")), Repo: global::ApiPipeline.ChainMapping.Text(parent.Id)))
                 .ThenBatched<global::Demo.RepoIds, global::Demo.Repo>(
-                    new global::ApiPipeline.ChainStepSettings { Name = "ReposAgain", Mode = global::ApiPipeline.ProcessingMode.Parallel, MaxConcurrency = 4, Batch = new global::ApiPipeline.BatchSettings { Size = 50, MaxConcurrentBatches = 4, RetryFailedBatches = false, MaxBatchRetries = 2 } },
+                    new global::ApiPipeline.ChainStepSettings { Name = "ReposAgain", Mode = global::ApiPipeline.ProcessingMode.Parallel, MaxConcurrency = 4, ExtractorResilience = global::Demo.ReposByIds.Definition.Resilience, Batch = new global::ApiPipeline.BatchSettings { Size = 50, MaxConcurrentBatches = 4, RetryFailedBatches = false, MaxBatchRetries = 2 } },
                     static (httpClient, options) => new global::Demo.ReposByIds(httpClient, options),
                     static () => global::Demo.ReposByIds.Definition.RecordTypeInfo(),
                     static (input, batch) => new global::Demo.RepoIds(Ids: [.. global::System.Linq.Enumerable.Select(batch, static p => p.Id)], Org: input.Login))
                 .ThenBatched<global::Demo.IdBatch, global::Demo.Issue>(
-                    new global::ApiPipeline.ChainStepSettings { Name = "Again", Mode = global::ApiPipeline.ProcessingMode.Parallel, MaxConcurrency = 4, Batch = new global::ApiPipeline.BatchSettings { Size = 10, MaxConcurrentBatches = 10, RetryFailedBatches = true, MaxBatchRetries = 2 } },
+                    new global::ApiPipeline.ChainStepSettings { Name = "Again", Mode = global::ApiPipeline.ProcessingMode.Parallel, MaxConcurrency = 4, ExtractorResilience = global::Demo.IssuesByIds.Definition.Resilience, Batch = new global::ApiPipeline.BatchSettings { Size = 10, MaxConcurrentBatches = 10, RetryFailedBatches = true, MaxBatchRetries = 2 } },
                     static (httpClient, options) => new global::Demo.IssuesByIds(httpClient, options),
                     static () => global::Demo.IssuesByIds.Definition.RecordTypeInfo(),
                     static (input, batch) => new global::Demo.IdBatch(Ids: string.Join(",", global::System.Linq.Enumerable.Select(batch, static p => global::ApiPipeline.ChainMapping.Text(p.Id)))))

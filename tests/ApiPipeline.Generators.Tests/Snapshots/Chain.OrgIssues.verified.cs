@@ -10,11 +10,11 @@ namespace Demo
         public static global::ApiPipeline.ChainDefinition<global::Demo.Org, global::Demo.Issue> Definition { get; } = global::ApiPipeline.ChainDefinition
             .Create<global::Demo.Org, global::Demo.Repo>(
                 "OrgIssues",
-                new global::ApiPipeline.ChainStepSettings { Name = "Repos", Mode = global::ApiPipeline.ProcessingMode.Single, MaxConcurrency = 4 },
+                new global::ApiPipeline.ChainStepSettings { Name = "Repos", Mode = global::ApiPipeline.ProcessingMode.Single, MaxConcurrency = 4, ExtractorResilience = global::Demo.OrgRepos.Definition.Resilience },
                 static (httpClient, options) => new global::Demo.OrgRepos(httpClient, options),
                 static () => global::Demo.OrgRepos.Definition.RecordTypeInfo())
             .Then<global::Demo.RepoRef, global::Demo.Issue>(
-                new global::ApiPipeline.ChainStepSettings { Name = "Issues", Mode = global::ApiPipeline.ProcessingMode.Parallel, MaxConcurrency = 8 },
+                new global::ApiPipeline.ChainStepSettings { Name = "Issues", Mode = global::ApiPipeline.ProcessingMode.Parallel, MaxConcurrency = 8, ExtractorResilience = global::Demo.GitHubIssues.Definition.Resilience },
                 static (httpClient, options) => new global::Demo.GitHubIssues(httpClient, options),
                 static () => global::Demo.GitHubIssues.Definition.RecordTypeInfo(),
                 static (input, parent) => new global::Demo.RepoRef(Owner: parent.Owner.Login, Repo: parent.Name))

@@ -94,6 +94,7 @@ public static class ChainConfig
                 MaxConcurrency = fields.TryGetValue("max_concurrency", out var mc) ? doc.PositiveInt(mc.Value, "max_concurrency") : ChainStepSettings.DefaultMaxConcurrency,
                 OnError = fields.TryGetValue("on_error", out var onError) ? ErrorModeOf(doc, onError.Value) : null,
                 Batch = batch,
+                ExtractorResilience = registration.Resilience,
             };
 
             if (i == 0)

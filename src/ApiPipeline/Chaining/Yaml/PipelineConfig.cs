@@ -55,7 +55,7 @@ public static class PipelineConfig
         var extractor = doc.Fields(extractorNode, "extractor", ExtractorFields);
         var classNode = doc.Required(extractor, extractorNode, "class", "extractor");
         var registration = registry.FindExtractor(doc.Text(classNode, "class"), out var problem) ?? throw doc.Error(classNode, problem);
-        var options = new ExtractorOptions();
+        string? baseUrlText = null;
         if (extractor.TryGetValue("base_url", out var baseUrl))
         {
             string url = doc.Text(baseUrl.Value, "base_url");
@@ -64,23 +64,14 @@ public static class PipelineConfig
                 throw doc.Error(baseUrl.Value, $"base_url '{UrlRedactor.Redact(url)}' is not an absolute http(s) URL");
             }
 
-            options = options with { BaseUrl = url };
+            baseUrlText = url;
         }
 
-        if (extractor.TryGetValue("batch_size", out var batchSize))
-        {
-            options = options with { PageSize = doc.PositiveInt(batchSize.Value, "batch_size") };
-        }
-
-        var resilience = registration.Resilience;
-        bool resilienceChanged = false;
-        if (extractor.TryGetValue("max_concurrent", out var maxConcurrent))
-        {
-            resilience = resilience with { RateLimit = (resilience.RateLimit ?? new RateLimitOptions()) with { MaxConcurrent = doc.PositiveInt(maxConcurrent.Value, "max_concurrent") } };
-            resilienceChanged = true;
-        }
-
+        int? pageSize = extractor.TryGetValue("batch_size", out var batchSize) ? doc.PositiveInt(batchSize.Value, "batch_size") : null;
+        int? maxConcurrent = extractor.TryGetValue("max_concurrent", out var concurrent) ? doc.PositiveInt(concurrent.Value, "max_concurrent") : null;
         ErrorMode? onError = null;
+        int? maxRetries = null;
+        Backoff? backoffKind = null;
         if (top.TryGetValue("error_handling", out var errorNode))
         {
             var errorMapping = doc.Mapping(errorNode.Value, "error_handling");
@@ -88,32 +79,20 @@ public static class PipelineConfig
             if (errors.TryGetValue("mode", out var mode))
             {
                 onError = ChainConfig.ErrorModeOf(doc, mode.Value);
-                resilience = resilience with { OnError = onError.Value };
-                resilienceChanged = true;
             }
 
-            if (errors.TryGetValue("max_retries", out var retries) || errors.TryGetValue("backoff", out _))
+            if (errors.TryGetValue("max_retries", out var retries))
             {
-                var retry = resilience.Retry ?? new RetryOptions();
-                if (retries.Value is not null)
-                {
-                    retry = retry with { MaxRetries = doc.NonNegativeInt(retries.Value, "max_retries") };
-                }
+                maxRetries = doc.NonNegativeInt(retries.Value, "max_retries");
+            }
 
-                if (errors.TryGetValue("backoff", out var backoff))
-                {
-                    retry = retry with { Backoff = doc.Choice(backoff.Value, "backoff", ("constant", Backoff.Constant), ("linear", Backoff.Linear), ("exponential", Backoff.Exponential)) };
-                }
-
-                resilience = resilience with { Retry = retry };
-                resilienceChanged = true;
+            if (errors.TryGetValue("backoff", out var backoff))
+            {
+                backoffKind = doc.Choice(backoff.Value, "backoff", ("constant", Backoff.Constant), ("linear", Backoff.Linear), ("exponential", Backoff.Exponential));
             }
         }
 
-        if (resilienceChanged)
-        {
-            options = options with { Resilience = resilience };
-        }
+        var settings = new FileExtractorSettings(baseUrlText, pageSize, maxConcurrent, onError, maxRetries, backoffKind);
 
         WatermarkConfig? watermark = null;
         if (top.TryGetValue("watermark", out var watermarkNode))
@@ -146,7 +125,7 @@ public static class PipelineConfig
         }
 
         var output = top.TryGetValue("output", out var outputNode) ? OutputConfig.Parse(doc, outputNode.Value, registry, registration, id) : null;
-        return new LoadedPipeline(id, registration, options, onError, output, watermark);
+        return new LoadedPipeline(id, registration, settings, output, watermark);
     }
 }
 
@@ -156,15 +135,21 @@ public static class PipelineConfig
 /// <param name="WindowSize">The window size, if given.</param>
 public sealed record WatermarkConfig(bool Enabled, string Field, TimeSpan? WindowSize);
 
+/// <summary>The extractor settings a pipeline file gives; <see langword="null"/> where it gives none.</summary>
+internal sealed record FileExtractorSettings(string? BaseUrl, int? PageSize, int? MaxConcurrent, ErrorMode? OnError, int? MaxRetries, Backoff? Backoff);
+
 /// <summary>A pipeline loaded from YAML, resolved against a registry.</summary>
 public sealed class LoadedPipeline
 {
-    internal LoadedPipeline(string id, ExtractorRegistration extractor, ExtractorOptions options, ErrorMode? onError, OutputConfig? output, WatermarkConfig? watermark)
+    private readonly FileExtractorSettings _settings;
+
+    internal LoadedPipeline(string id, ExtractorRegistration extractor, FileExtractorSettings settings, OutputConfig? output, WatermarkConfig? watermark)
     {
         Id = id;
         Extractor = extractor;
-        ExtractorOptions = options;
-        OnError = onError;
+        _settings = settings;
+        ExtractorOptions = ApplyTo(new ExtractorOptions());
+        OnError = settings.OnError;
         Output = output;
         Watermark = watermark;
     }
@@ -177,6 +162,42 @@ public sealed class LoadedPipeline
 
     /// <summary>The extractor settings the file gives (base URL, page size, retries, concurrency, error mode).</summary>
     public ExtractorOptions ExtractorOptions { get; }
+
+    /// <summary>
+    /// The extractor settings the file gives, applied over <paramref name="options"/> (a host's settings, say): each one the file gives
+    /// wins, the others stay as they are; rates and retries are applied over <paramref name="options"/>' resilience, or the extractor's
+    /// attributes when it has none.
+    /// </summary>
+    /// <param name="options">The settings to apply the file's over.</param>
+    public ExtractorOptions ApplyTo(ExtractorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = _settings;
+        options = options with { BaseUrl = f.BaseUrl ?? options.BaseUrl, PageSize = f.PageSize ?? options.PageSize };
+        if (f.MaxConcurrent is null && f.OnError is null && f.MaxRetries is null && f.Backoff is null)
+        {
+            return options;
+        }
+
+        var resilience = options.Resilience ?? Extractor.Resilience;
+        if (f.MaxConcurrent is int concurrent)
+        {
+            resilience = resilience with { RateLimit = (resilience.RateLimit ?? new RateLimitOptions()) with { MaxConcurrent = concurrent } };
+        }
+
+        if (f.OnError is { } mode)
+        {
+            resilience = resilience with { OnError = mode };
+        }
+
+        if (f.MaxRetries is not null || f.Backoff is not null)
+        {
+            var retry = resilience.Retry ?? new RetryOptions();
+            resilience = resilience with { Retry = retry with { MaxRetries = f.MaxRetries ?? retry.MaxRetries, Backoff = f.Backoff ?? retry.Backoff } };
+        }
+
+        return options with { Resilience = resilience };
+    }
 
     /// <summary>The error mode of <c>error_handling.mode</c>, if given.</summary>
     public ErrorMode? OnError { get; }
