@@ -91,7 +91,7 @@ public sealed class PipelineRunner
             if (ConfigFiles.IsChain(target))
             {
                 var chain = ChainConfig.Load(target, Registry);
-                var output2 = chain.Output is null ? null : chain.CreateOutput(request.Output);
+                var output2 = chain.Output is null ? null : chain.CreateOutput(request.Output ?? (chain.Output.HasDirectory ? null : Options.Output));
                 return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, output, output2, cancellationToken)).ConfigureAwait(false);
             }
 
@@ -99,7 +99,7 @@ public sealed class PipelineRunner
             var pipeline = PipelineConfig.Load(target, Registry);
             var hostSettings = Options.Extractors.TryGetValue(pipeline.Id, out var own) ? own.Over(Options.For(pipeline.Extractor.Name)) : Options.For(pipeline.Extractor.Name);
             var pipelineOptions = pipeline.ApplyTo(hostSettings.ApplyTo(new ExtractorOptions(), pipeline.Extractor.Resilience));
-            var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output);
+            var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output ?? (pipeline.Output.HasDirectory ? null : Options.Output));
             return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipelineOptions, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
         }
 

@@ -524,6 +524,20 @@ public sealed class CliTests : IAsyncLifetime
         Assert.True(Directory.Exists(Path.Combine(_dir.Path, "yaml_items")));
     }
 
+    [Fact]
+    public async Task A_yaml_output_without_a_directory_goes_under_the_configured_output_folder()
+    {
+        string file = Path.Combine(_dir.Path, "undirected.yaml");
+        string configured = Path.Combine(_dir.Path, "configured");
+        await File.WriteAllTextAsync(file, $"pipeline_id: undirected_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    name: undirected\n");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = configured }).Build();
+
+        var (code, output, error) = await Cli(configuration, "run", file);
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal(25, Directory.EnumerateFiles(Path.Combine(configured, "undirected"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Count());
+    }
+
     [Theory]
     [InlineData("pipeline", null, ExitCodes.Failure)] // Defaults: MaxRetries 0 over [Retry(MaxRetries = 2)]: page 2's one 500 ends the run
     [InlineData("pipeline", "error_handling:\n  max_retries: 1\n", ExitCodes.Success)] // the file's setting wins over Defaults

@@ -27,8 +27,11 @@ public sealed record OutputConfig
     /// <summary>The output type: <c>jsonl</c>, <c>json</c>, or the name of a user output type.</summary>
     public required string Type { get; init; }
 
-    /// <summary>The root folder.</summary>
+    /// <summary>The root folder: the file's <c>directory</c>, else <c>out</c>.</summary>
     public string Directory { get; init; } = "out";
+
+    /// <summary>Whether the file gives <c>directory</c>; when it does not, a host puts the output under its own output folder.</summary>
+    public bool HasDirectory { get; init; }
 
     /// <summary>The dataset folder's name.</summary>
     public required string Name { get; init; }
@@ -98,7 +101,7 @@ public sealed record OutputConfig
 
         if (settings.TryGetValue("directory", out var directory))
         {
-            config = config with { Directory = doc.Text(directory.Value, "directory") };
+            config = config with { Directory = doc.Text(directory.Value, "directory"), HasDirectory = true };
         }
 
         if (settings.TryGetValue("name", out var name))
