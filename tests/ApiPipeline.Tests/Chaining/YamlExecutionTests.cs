@@ -252,7 +252,7 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
             "pipeline_id: p\nextractor:\n  class: ParentItems\nwatermark:\n  field: name\n",
             "p.yaml",
             ApiPipelineRegistry.Instance));
-        Assert.Contains("is not a date member of Parent", none.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a date or whole-number member of Parent", none.Message, StringComparison.Ordinal);
 
         var other = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(
             "pipeline_id: p\nextractor:\n  class: CursorItems\nwatermark:\n  field: created_at\n",
@@ -268,6 +268,24 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Contains("watermark field 'fields.created_at' is not the field the [Watermark] of extractor 'RawDatedChanges' follows ('Fields.UpdatedAt')", wrong.Message, StringComparison.Ordinal);
         var right = PipelineConfig.Parse(Dated("updated_at"), "p.yaml", ApiPipelineRegistry.Instance);
         Assert.Equal("Fields.UpdatedAt", right.Watermark!.Field);
+    }
+
+    [Fact]
+    public void A_number_watermark_takes_a_window_of_its_units_and_a_window_needs_the_records_key()
+    {
+        static string File(string extractor, string field, string window) => $"pipeline_id: p\nextractor:\n  class: {extractor}\nwatermark:\n  field: {field}\n{window}";
+
+        // Ledger's [Watermark] follows the long Sequence (its records have a [Key]): it can be switched off or given a window.
+        Assert.False(PipelineConfig.Parse(File("Ledger", "sequence", "  enabled: false\n"), "p.yaml", ApiPipelineRegistry.Instance).Watermark!.Enabled);
+        Assert.Equal(WatermarkSpan.FromNumber(5), PipelineConfig.Parse(File("Ledger", "sequence", "  window_size: 5\n"), "p.yaml", ApiPipelineRegistry.Instance).Watermark!.WindowSize);
+        var duration = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(File("Ledger", "sequence", "  window_size: 1h\n"), "p.yaml", ApiPipelineRegistry.Instance));
+        Assert.Contains("window_size (the watermark is a number)", duration.Message, StringComparison.Ordinal);
+
+        // LocalChanges' records have no key: a window would write every record read again twice, so the file is refused where it says so.
+        var keyless = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(File("LocalChanges", "updated_at", "  window_size: 1h\n"), "p.yaml", ApiPipelineRegistry.Instance));
+        Assert.Equal((6L, 16L), (keyless.Line, keyless.Column));
+        Assert.Contains("mark the primary key of LocalChange with [Key]", keyless.Message, StringComparison.Ordinal);
+        Assert.Null(PipelineConfig.Parse(File("LocalChanges", "updated_at", ""), "p.yaml", ApiPipelineRegistry.Instance).Watermark!.WindowSize);
     }
 
     /// <summary>Batch mistakes: the text replaced in <see cref="BatchedYaml"/>, where the error points and its message.</summary>

@@ -40,6 +40,9 @@ public abstract class ExtractorRegistration
     /// <summary>The record member path the extractor's <c>[Watermark]</c> follows (as in <see cref="TypeShape.Members"/>: <c>Fields.UpdatedAt</c> for a passthrough extractor), or <see langword="null"/> when it has none.</summary>
     public abstract string? WatermarkField { get; }
 
+    /// <summary>Whether the extractor's <c>[Watermark]</c> knows the records' key (<c>[Key]</c>), which a look-back window needs.</summary>
+    internal abstract bool WatermarkHasKey { get; }
+
     /// <summary>Creates the extractor (an <see cref="IExtractor{TIn, TOut}"/>).</summary>
     /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
     /// <param name="options">Run-time settings.</param>
@@ -102,6 +105,9 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
 
     /// <inheritdoc/>
     public override string? WatermarkField => Definition.Watermark?.Field;
+
+    /// <inheritdoc/>
+    internal override bool WatermarkHasKey => Definition.Watermark?.Key is not null;
 
     /// <inheritdoc/>
     public override Type InputType => typeof(TIn);

@@ -16,7 +16,7 @@ namespace ApiPipeline;
 ///   config: { format: jsonl, partition_by: updated_at }
 /// watermark:
 ///   enabled: true
-///   field: updated_at         # a date member of the record
+///   field: updated_at         # the member the extractor's [Watermark] follows (a date or a whole number)
 ///   window_size: 1h
 /// error_handling:
 ///   mode: continue            # fail_fast | continue | skip | dead_letter
@@ -104,9 +104,10 @@ public static class PipelineConfig
             string field = doc.Text(fieldNode, "field");
             int member = registration.Output.IndexOf(field);
             var type = member < 0 ? null : Nullable.GetUnderlyingType(registration.Output.Members[member].Type) ?? registration.Output.Members[member].Type;
-            if (member < 0 || (type != typeof(DateTimeOffset) && type != typeof(DateTime)))
+            bool numeric = type == typeof(long) || type == typeof(int);
+            if (member < 0 || (type != typeof(DateTimeOffset) && type != typeof(DateTime) && !numeric))
             {
-                throw doc.Error(fieldNode, $"watermark field '{field}' is not a date member of {registration.Output.TypeName}; its members are: {ChainConfig.Members(registration.Output, m => m.CanRead)}");
+                throw doc.Error(fieldNode, $"watermark field '{field}' is not a date or whole-number member of {registration.Output.TypeName}; its members are: {ChainConfig.Members(registration.Output, m => m.CanRead)}");
             }
 
             // The watermark's request parameter, key and lateness come from the extractor's [Watermark]; the file turns it on or off.
@@ -120,7 +121,18 @@ public static class PipelineConfig
                 throw doc.Error(fieldNode, $"watermark field '{field}' is not the field the [Watermark] of extractor '{registration.Name}' follows ('{declared}')");
             }
 
-            TimeSpan? window = fields.TryGetValue("window_size", out var windowNode) ? doc.Duration(windowNode.Value, "window_size") : null;
+            // The window reaches back before the stored watermark (a time, or a count of a number watermark's units): records read
+            // again are recognised by their key, which the pipeline checks at start; said here, where the file can be fixed.
+            WatermarkSpan? window = null;
+            if (fields.TryGetValue("window_size", out var windowNode))
+            {
+                window = numeric ? WatermarkSpan.FromNumber(doc.NonNegativeInt(windowNode.Value, "window_size (the watermark is a number)")) : doc.Duration(windowNode.Value, "window_size");
+                if (enabled && !registration.WatermarkHasKey && window is { IsZero: false })
+                {
+                    throw doc.Error(windowNode.Value, $"window_size reads back {window} before the stored watermark, so records read again must be recognised by their key; mark the primary key of {registration.Output.TypeName} with [Key] (or [Watermark(Key = ...)]), or remove window_size");
+                }
+            }
+
             watermark = new WatermarkConfig(enabled, registration.Output.Members[member].Name, window);
         }
 
@@ -132,8 +144,8 @@ public static class PipelineConfig
 /// <summary>The <c>watermark</c> section of a pipeline file (incremental loads run by the pipeline's watermark support).</summary>
 /// <param name="Enabled">Whether incremental loading is on.</param>
 /// <param name="Field">The record member the watermark follows.</param>
-/// <param name="WindowSize">The window size, if given.</param>
-public sealed record WatermarkConfig(bool Enabled, string Field, TimeSpan? WindowSize);
+/// <param name="WindowSize">The window size, if given: a duration, or for a number watermark a count of its units.</param>
+public sealed record WatermarkConfig(bool Enabled, string Field, WatermarkSpan? WindowSize);
 
 /// <summary>The extractor settings a pipeline file gives; <see langword="null"/> where it gives none.</summary>
 internal sealed record FileExtractorSettings(string? BaseUrl, int? PageSize, int? MaxConcurrent, ErrorMode? OnError, int? MaxRetries, Backoff? Backoff);
