@@ -59,6 +59,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>Whether this run continues one that was interrupted.</summary>
     public bool Resumed { get; }
 
+    /// <summary>The failures the run had skipped when it was interrupted (recorded with its last commit); none for a new run.</summary>
+    public RunFailureCounts ResumedFailures => Resumed ? _run.Failures : default;
+
     /// <summary>The run's number.</summary>
     public long RunId => _run.RunId;
 
@@ -334,7 +337,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// Prepares the output's batch and the held dead-letter entries, records both with the run's progress in the state store, then
     /// makes them visible. A commit with no records still carries held entries (a failed page at the end of a run).
     /// </summary>
-    public async Task<OutputCommit> CommitAsync(CancellationToken cancellationToken)
+    /// <param name="failures">The run's failures so far, recorded with the batch.</param>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    public async Task<OutputCommit> CommitAsync(RunFailureCounts failures, CancellationToken cancellationToken)
     {
         if (_refused is not null)
         {
@@ -371,6 +376,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         {
             Records = _run.Records + prepared.Records,
             Pages = _run.Pages + _pagesSinceCommit,
+            Failures = failures,
             Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal),
             LastCommit = prepared,
             LastDeadLetters = letters,

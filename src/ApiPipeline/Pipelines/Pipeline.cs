@@ -144,7 +144,10 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
 
         Volatile.Write(ref _live, null); // a run that threw before it ended leaves its sink: its counts are not this run's
-        Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow()));
+
+        // A resumed run counts the failures its first part skipped (its pages were not read again): it ends a partial success too.
+        (run.Failures, run.Skipped, run.DeadLettered) = checkpointer.ResumedFailures;
+        Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow(), Failures: run.Failures, Skipped: run.Skipped, DeadLettered: run.DeadLettered));
         using var span = Instruments.StartSpan("apipipeline.run");
         span?.SetTag(ApiPipelineTags.Pipeline, Id).SetTag(ApiPipelineTags.Extractor, _extractor.Name);
 
@@ -726,7 +729,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
     private async Task CommitAsync(RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
     {
-        var commit = await checkpointer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        var commit = await checkpointer.CommitAsync(new RunFailureCounts(run.Failures, run.Skipped, run.DeadLettered), cancellationToken).ConfigureAwait(false);
         run.Committed += commit.Records;
         run.Files.AddRange(commit.Files);
         if (commit.Records > 0)

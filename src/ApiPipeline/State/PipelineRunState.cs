@@ -23,6 +23,9 @@ public sealed record PipelineRunState
     /// <summary>Pages committed by the run so far.</summary>
     public long Pages { get; init; }
 
+    /// <summary>Failures the run skipped so far (as of its last commit), so that a resumed run reports those of its first part too.</summary>
+    public RunFailureCounts Failures { get; init; }
+
     /// <summary>For a backfill: the exclusive end of the range.</summary>
     public WatermarkValue? Until { get; init; }
 
@@ -38,6 +41,12 @@ public sealed record PipelineRunState
     /// </summary>
     public PreparedDeadLetters? LastDeadLetters { get; init; }
 }
+
+/// <summary>How many failures a run skipped, as <see cref="PipelineResult"/> counts them.</summary>
+/// <param name="Failures">See <see cref="PipelineResult.Failures"/>.</param>
+/// <param name="Skipped">See <see cref="PipelineResult.Skipped"/>.</param>
+/// <param name="DeadLettered">See <see cref="PipelineResult.DeadLettered"/>.</param>
+public readonly record struct RunFailureCounts(long Failures, long Skipped, long DeadLettered);
 
 /// <summary>The dead-letter entries of a batch, durable in a temporary file and not yet in the dead-letter file.</summary>
 /// <param name="TempPath">The temporary file that holds the entries, one JSON line each.</param>

@@ -57,6 +57,9 @@ public sealed class DeadLetterOnceTests
         Assert.True(resumed.Resumed);
         Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
         Assert.Equal(2, Assert.Single(Entries(temp)).GetProperty("page").GetInt32());
+
+        // The failure was skipped by the first part (recorded with its commit): the resumed run reports it too.
+        Assert.Equal((PipelineStatus.PartialSuccess, 1L, 1L), (resumed.Status, resumed.Failures, resumed.DeadLettered));
     }
 
     [Fact]
