@@ -19,9 +19,10 @@ internal sealed class Paginator
     private long _last = NoEnd;
     private volatile bool _answered;
 
-    // Offsets: the records an API actually serves per page when it caps the limit below PageSize, trusted once two pages in a row
-    // that were not the last held that many (one short page may only have lost a record); 0 otherwise. Failed pages are skipped,
-    // and pages fetched ahead, by this step. _lastShort is the length of the previous such page when it was short.
+    // Offsets, for an API that caps the limit below PageSize: _lastShort is the length of the last page when it was short and not
+    // the last (0 after a full page); a failed page right after it is skipped by that length (a one-off short page then overlaps the
+    // next page rather than leaving a gap). _served is that length once two such pages in a row agree (one short page may only have
+    // lost a record): pages are fetched ahead by it. 0 means PageSize.
     private long _served;
     private long _lastShort;
 
@@ -85,8 +86,8 @@ internal sealed class Paginator
                     // Pages that were not the last tell how many the API serves: the same short length twice in a row when it caps
                     // the limit; a full page again after a one-off short page (then the step is PageSize again).
                     long shortLength = recordsInPage < o.PageSize ? recordsInPage : 0;
-                    Volatile.Write(ref _served, shortLength > 0 && shortLength == _lastShort ? shortLength : 0);
-                    _lastShort = shortLength;
+                    Volatile.Write(ref _served, shortLength > 0 && shortLength == Volatile.Read(ref _lastShort) ? shortLength : 0);
+                    Volatile.Write(ref _lastShort, shortLength);
                 }
 
                 return QueryString.Set(current, o.EffectiveOffsetParam, Format(next));
@@ -126,8 +127,8 @@ internal sealed class Paginator
 
     /// <summary>
     /// The request after a page that failed and is skipped, when it can be computed without that page's response:
-    /// <see cref="Pagination.Offset"/> with a page size (offset + page size, or + the records the API serves per page once two short
-    /// pages in a row that were not the last showed it caps the limit) and <see cref="Pagination.PageNumber"/> (page + 1).
+    /// <see cref="Pagination.Offset"/> with a page size (offset + page size, or + the length of the page before when that page was short
+    /// but not the last: an API that caps the limit) and <see cref="Pagination.PageNumber"/> (page + 1).
     /// </summary>
     public bool CanSkipFailedPage => _options.Style == Pagination.PageNumber || (_options.Style == Pagination.Offset && _options.PageSize > 0);
 
@@ -135,7 +136,10 @@ internal sealed class Paginator
     /// The request after a failed page (see <see cref="CanSkipFailedPage"/>), or <see langword="null"/> when
     /// <see cref="PaginationOptions.MaxPages"/> is reached or a total read from a response says the current page is the last.
     /// </summary>
-    public Uri? AfterFailedPage(Uri current, int pageNumber)
+    public Uri? AfterFailedPage(Uri current, int pageNumber) => Step(current, pageNumber, Volatile.Read(ref _lastShort));
+
+    /// <summary>The request <paramref name="offsetStep"/> records (0: a page size) or one page number after <paramref name="current"/>.</summary>
+    private Uri? Step(Uri current, int pageNumber, long offsetStep)
     {
         var o = _options;
         if (o.MaxPages > 0 && pageNumber >= o.MaxPages)
@@ -145,7 +149,7 @@ internal sealed class Paginator
 
         var (param, next) = o.Style switch
         {
-            Pagination.Offset => (o.EffectiveOffsetParam, ReadNumber(current, o.EffectiveOffsetParam, 0) + (Volatile.Read(ref _served) is > 0 and var served ? served : o.PageSize)),
+            Pagination.Offset => (o.EffectiveOffsetParam, ReadNumber(current, o.EffectiveOffsetParam, 0) + (offsetStep > 0 ? offsetStep : o.PageSize)),
             Pagination.PageNumber => (o.EffectivePageParam, ReadNumber(current, o.EffectivePageParam, o.FirstPage) + 1),
             _ => (null, 0),
         };
@@ -154,7 +158,8 @@ internal sealed class Paginator
 
     /// <summary>
     /// The request to fetch ahead after <paramref name="current"/> (the design's <c>KnownPages</c> / <c>CalculatedOffsets</c>):
-    /// like <see cref="AfterFailedPage"/>, but when the pagination reads a total (<see cref="PaginationOptions.TotalPagesPath"/>,
+    /// like <see cref="AfterFailedPage"/>, but stepping offsets by a capped page length only once two short pages in a row agree on
+    /// it; and when the pagination reads a total (<see cref="PaginationOptions.TotalPagesPath"/>,
     /// <see cref="PaginationOptions.TotalPath"/>) nothing is fetched ahead before the first response has said how many there are,
     /// so no request goes past the last page. A first response without the total falls back to fetching ahead unbounded.
     /// </summary>
@@ -166,7 +171,7 @@ internal sealed class Paginator
             Pagination.PageNumber => _options.TotalPagesPath is not null,
             _ => false,
         };
-        return readsTotal && !_answered ? null : AfterFailedPage(current, pageNumber);
+        return readsTotal && !_answered ? null : Step(current, pageNumber, Volatile.Read(ref _served));
     }
 
     /// <summary>Whether a response's total has said where the pages end (then <see cref="Ahead"/> never goes past it).</summary>
