@@ -789,7 +789,10 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         if (deadLetter is not null)
         {
-            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued: !pageSkipped && record is null && _options.StateStore is not null);
+            // A failed input whose range later runs read (no From: they start at its watermark, which it did not move, or continue it
+            // from its checkpoint) is not skipped: its entry says so, and replay leaves it to them. A backfill's input is skipped.
+            bool continued = !pageSkipped && record is null && _options.StateStore is not null && _options.From is null;
+            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued);
             if (record is not null)
             {
                 using var json = System.Text.Json.JsonDocument.Parse(record, new System.Text.Json.JsonDocumentOptions { MaxDepth = PageParser.MaxDepth });

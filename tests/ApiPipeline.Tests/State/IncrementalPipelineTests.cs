@@ -622,6 +622,29 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Equal(drop ? 20 : 22, Written().Count);
     }
 
+    [Theory]
+    [InlineData(false, "continued")] // a later run continues the input (or reads it again from its watermark, which did not move)
+    [InlineData(true, "input")] // a backfill's range is not read by later runs: only replay requests the rest
+    public async Task An_input_given_up_on_is_left_to_later_runs_only_when_they_read_its_range(bool backfill, string skipped)
+    {
+        var (table, input) = Table("inc-given-up-entry-" + backfill);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 2;
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, "given-up-" + backfill + ".dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        if (backfill)
+        {
+            options = options with { From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(20) };
+        }
+
+        var result = await RunAsync(Extractor(), input, store, options, name: "given-up-" + backfill);
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(deadLetters)));
+        Assert.Equal(skipped, entry.RootElement.GetProperty("skipped").GetString());
+    }
+
     [Fact]
     public async Task A_backfill_takes_an_explicit_range_and_a_lag_requires_a_key()
     {
