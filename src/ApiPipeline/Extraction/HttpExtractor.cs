@@ -124,7 +124,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             parameters.Add(new(untilParam, to.ToQueryText()));
         }
 
-        return parameters.Count == 0 ? null : Checkpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]), 1, 0);
+        return parameters.Count == 0 ? null : Checkpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]), 1, 0, input);
     }
 
     /// <inheritdoc/>
@@ -172,7 +172,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         ArgumentNullException.ThrowIfNull(sink);
         var typeInfo = _typeInfo ??= _definition.RecordTypeInfo();
         var paginator = new Paginator(_pagination);
-        Uri? url = resumeFrom is null ? FirstRequestUrl(input) : ResumeUrl(resumeFrom);
+        Uri? url = resumeFrom is null ? FirstRequestUrl(input) : ResumeUrl(resumeFrom, input);
         int capacity = _pagination.PageSize > 0 ? _pagination.PageSize : 64;
         var page = new PageTarget(sink, _pagination.MaxRecords);
         var run = new PageRun(this, input, typeInfo, page)
@@ -231,7 +231,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     // The next page is computable without this one's response: skip it, carrying the error, and go on.
                     failuresInARow++;
                     var after = paginator.AfterFailedPage(url, run.PageNumber);
-                    var skipTo = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore);
+                    var skipTo = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, input);
                     page.BeginPage(run.RecordsBefore);
                     await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, skipTo) { Attempts = failure.Attempts, Throttled = current.Throttled, Error = failure }, cancellationToken).ConfigureAwait(false);
                     current.Release(run);
@@ -278,7 +278,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 }
 
                 long recordsSoFar = run.RecordsBefore + page.Count;
-                var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar);
+                var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar, input);
                 PageRead(span, current, page.Count);
                 await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, Throttled = current.Throttled, Total = current.Scan.Total }, cancellationToken).ConfigureAwait(false);
                 current.Release(run);
@@ -698,7 +698,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// </summary>
     private bool Rebased(ExtractionException error, PageRun page)
     {
-        error.Rebase(Checkpoint(page.Url, page.PageNumber, page.RecordsBefore));
+        error.Rebase(Checkpoint(page.Url, page.PageNumber, page.RecordsBefore, page.Input));
         return false;
     }
 
@@ -800,7 +800,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         return new ExtractionException(kind, _definition.Name, run.PageNumber, run.ShownUrl, _secrets.Scrub(detail), status, inner)
         {
             RetryAfter = retryAfter,
-            Resume = Checkpoint(run.Url, run.PageNumber, run.RecordsBefore),
+            Resume = Checkpoint(run.Url, run.PageNumber, run.RecordsBefore, run.Input),
             Attempts = run.Attempts,
             BodySnippet = bodySnippet ? HttpText.Raw(run.Body.Span, BodySnippetChars, _secrets) : null,
             Input = input,
@@ -863,21 +863,38 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// <summary>The base URL's scheme, host, port and path, without its query: what checkpoint URLs under it start with.</summary>
     private string Root => _root ??= _baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
-    /// <summary>A checkpoint at <paramref name="url"/>, noting the base URL when the URL lies under it.</summary>
-    private PageCheckpoint Checkpoint(Uri url, int pageNumber, long recordsBefore)
+    /// <summary>
+    /// A checkpoint at <paramref name="url"/>, noting the base URL when the URL lies under it. Secret query values that come from
+    /// <paramref name="input"/> (an <c>access_token</c> member sent as a query parameter) are kept out of it (<c>***</c>), so a stored
+    /// checkpoint holds none; resuming with the same input puts them back (<see cref="ResumeUrl"/>).
+    /// </summary>
+    private PageCheckpoint Checkpoint(Uri url, int pageNumber, long recordsBefore, TIn input)
     {
-        string text = url.AbsoluteUri;
+        string text = UrlRedactor.HasSensitiveQuery(url) ? UrlRedactor.Mask(url.AbsoluteUri, FirstRequestUrl(input)) : url.AbsoluteUri;
         return new PageCheckpoint(text, pageNumber, recordsBefore) { BaseUrl = IsUnder(text, Root) ? Root : null };
     }
 
-    /// <summary>The URL to resume at: the checkpoint's, moved under this extractor's base URL when it was made under another one.</summary>
-    private Uri ResumeUrl(PageCheckpoint checkpoint)
+    /// <summary>
+    /// The URL to resume at: the checkpoint's, moved under this extractor's base URL when it was made under another one, with the
+    /// secret query values <see cref="Checkpoint"/> kept out of it taken from <paramref name="input"/> again.
+    /// </summary>
+    private Uri ResumeUrl(PageCheckpoint checkpoint, TIn input)
     {
         string? made = checkpoint.BaseUrl?.TrimEnd('/');
         string text = made is not null && made != Root && IsUnder(checkpoint.Url, made) ? Root + checkpoint.Url[made.Length..] : checkpoint.Url;
-        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-            ? uri
-            : throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute or not http(s); resume from a Page.Next or ExtractionException.Resume checkpoint.", nameof(checkpoint));
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute or not http(s); resume from a Page.Next or ExtractionException.Resume checkpoint.", nameof(checkpoint));
+        }
+
+        if (!UrlRedactor.HasSensitiveQuery(uri))
+        {
+            return uri;
+        }
+
+        string restored = UrlRedactor.Unmask(text, FirstRequestUrl(input), out var missing)
+            ?? throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' had the secret value of its query parameter '{missing}' kept out, and the input's first request has none to put back; resume with the input the checkpoint was made for.", nameof(checkpoint));
+        return new Uri(restored);
     }
 
     private static bool IsUnder(string url, string root)

@@ -123,6 +123,103 @@ public static class UrlRedactor
         }
     }
 
+    /// <summary>Whether the query of <paramref name="uri"/> has a parameter whose name suggests a secret.</summary>
+    /// <param name="uri">An absolute URL.</param>
+    internal static bool HasSensitiveQuery(Uri uri) => HasSensitiveName(uri.Query);
+
+    /// <summary>
+    /// <paramref name="url"/> with the secret query values it shares with <paramref name="source"/> (the same <c>name=value</c>, a
+    /// secret-looking name) replaced by <c>***</c>; values <paramref name="source"/> does not have (an API's own) stay.
+    /// </summary>
+    /// <param name="url">An absolute URL (a checkpoint's).</param>
+    /// <param name="source">Where the secrets come from (an input's first request).</param>
+    internal static string Mask(string url, Uri source)
+    {
+        var secrets = SecretParts(source);
+        if (secrets.Count == 0)
+        {
+            return url;
+        }
+
+        return MapQuery(url, part => secrets.Contains(part) ? part[..(part.IndexOf('=', StringComparison.Ordinal) + 1)] + "***" : part);
+    }
+
+    /// <summary>
+    /// Puts back into <paramref name="url"/> the secret query values <see cref="Mask"/> replaced, from <paramref name="source"/>;
+    /// <see langword="null"/> with the parameter's name in <paramref name="missing"/> when <paramref name="source"/> has no value for one.
+    /// </summary>
+    /// <param name="url">A masked URL.</param>
+    /// <param name="source">Where the secrets come from (the input's first request).</param>
+    /// <param name="missing">The name of a masked parameter <paramref name="source"/> has no value for.</param>
+    internal static string? Unmask(string url, Uri source, out string? missing)
+    {
+        missing = null;
+        if (!url.Contains("=***", StringComparison.Ordinal))
+        {
+            return url;
+        }
+
+        var byName = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var part in SecretParts(source))
+        {
+            byName.TryAdd(part[..part.IndexOf('=', StringComparison.Ordinal)], part);
+        }
+
+        string? absent = null;
+        string restored = MapQuery(url, part =>
+        {
+            int eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || part[(eq + 1)..] != "***" || !IsSensitive(Uri.UnescapeDataString(part[..eq])))
+            {
+                return part;
+            }
+
+            if (byName.TryGetValue(part[..eq], out var original))
+            {
+                return original;
+            }
+
+            absent ??= Uri.UnescapeDataString(part[..eq]);
+            return part;
+        });
+        missing = absent;
+        return absent is null ? restored : null;
+    }
+
+    /// <summary>The <c>name=value</c> parts (as written) of the query of <paramref name="uri"/> whose names suggest secrets and that have a value.</summary>
+    private static HashSet<string> SecretParts(Uri uri)
+    {
+        var parts = new HashSet<string>(StringComparer.Ordinal);
+        string query = uri.Query;
+        if (query.Length > 1)
+        {
+            foreach (var part in query[1..].Split('&'))
+            {
+                int eq = part.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0 && eq < part.Length - 1 && IsSensitive(Uri.UnescapeDataString(part[..eq])))
+                {
+                    parts.Add(part);
+                }
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary><paramref name="url"/> with each part of its query (before any fragment) mapped by <paramref name="map"/>.</summary>
+    private static string MapQuery(string url, Func<string, string> map)
+    {
+        int q = url.IndexOf('?', StringComparison.Ordinal);
+        if (q < 0)
+        {
+            return url;
+        }
+
+        int hash = url.IndexOf('#', q);
+        string query = hash < 0 ? url[(q + 1)..] : url[(q + 1)..hash];
+        return url[..(q + 1)] + string.Join('&', query.Split('&').Select(map)) + (hash < 0 ? "" : url[hash..]);
+    }
+
     /// <summary>
     /// A relative URL as a key (an input's partition): as <see cref="Redact(string)"/>, except that each secret value becomes <c>***</c>
     /// and the start of its SHA-256, so that inputs that differ only in a secret (one key per tenant) keep different keys.

@@ -531,6 +531,56 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task A_checkpoint_keeps_an_input_secret_out_of_the_state_and_a_resumed_run_puts_it_back()
+    {
+        // Page 1 is committed (batches of one record), page 2 fails once: the stored checkpoint (cursor c2) must not hold
+        // the input's token, and the resumed run must send it again.
+        const string Secret = "t0k3n-in-the-input";
+        int c2 = 0;
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Request.Query["cursor"].ToString() == "c2"
+            ? Interlocked.Increment(ref c2) == 1 ? Faults.Status(ctx, 404) : Faults.Json(ctx, Faults.Page(3, 1))
+            : Faults.Json(ctx, Faults.Page(1, 2, "\"next\":\"c2\"")));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+        async Task<PipelineResult> Run()
+        {
+            await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new() { Directory = temp.Path, Name = "items", Batching = new OutputBatchOptions { BatchSize = 1 } });
+            return await new Pipeline<TokenScenario, Item>("items", new TokenItems(server.Options), output, new PipelineOptions { StateStore = store }).ExecuteAsync(new TokenScenario("a", Secret)).Within();
+        }
+
+        var failed = await Run();
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Contains("access_token=***", failed.Error!.ToString(), StringComparison.Ordinal);
+        var state = new List<string>();
+        foreach (var scope in await store.GetScopesAsync())
+        {
+            state.AddRange((await store.GetScopeAsync(scope)).Select(e => e.Key + " " + e.Value));
+        }
+
+        Assert.Contains(state, t => t.Contains("cursor=c2", StringComparison.Ordinal));
+        Assert.All(state, t => Assert.DoesNotContain(Secret, t, StringComparison.Ordinal));
+        Assert.DoesNotContain(Secret, ((ExtractionException)failed.Error!).Resume!.Url, StringComparison.Ordinal);
+
+        var resumed = await Run();
+
+        Assert.Equal((PipelineStatus.Succeeded, true, 1L), (resumed.Status, resumed.Resumed, resumed.Records));
+        Assert.All(server.Requests, r => Assert.Equal(Secret, r.Q("access_token")));
+        Assert.Equal([1, 2, 3], Extract.IdsIn(Path.Combine(temp.Path, "items")));
+
+        // Resumed with an input that has no token to put back, the checkpoint cannot be used: said, without a request.
+        int requests = server.Requests.Count;
+        var checkpoint = ((ExtractionException)failed.Error!).Resume!;
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            await foreach (var _ in new TokenItems(server.Options).ExtractPagesAsync(new TokenScenario("a"), checkpoint))
+            {
+            }
+        });
+        Assert.Contains("query parameter 'access_token' kept out", error.Message, StringComparison.Ordinal);
+        Assert.Equal(requests, server.Requests.Count);
+    }
+
+    [Fact]
     public async Task Inputs_that_differ_only_in_a_secret_keep_partitions_of_their_own()
     {
         // One token per tenant: the partition keys hide the tokens but must not merge the tenants.
