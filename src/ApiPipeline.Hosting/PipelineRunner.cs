@@ -100,14 +100,15 @@ public sealed class PipelineRunner
             var hostSettings = Options.Extractors.TryGetValue(pipeline.Id, out var own) ? own.Over(Options.For(pipeline.Extractor.Name)) : Options.For(pipeline.Extractor.Name);
             var pipelineOptions = pipeline.ApplyTo(hostSettings.ApplyTo(new ExtractorOptions(), pipeline.Extractor.Resilience));
             var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output ?? (pipeline.Output.HasDirectory ? null : Options.Output));
-            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipelineOptions, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
+            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipelineOptions, hostSettings.Input, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
         }
 
         var extractor = Registry.FindExtractor(target, out var problem);
         if (extractor is not null)
         {
-            var options = Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience);
-            return await extractor.Accept(new PipelineRun(this, request, extractor.Name, output, options, null, null, cancellationToken)).ConfigureAwait(false);
+            var settings = Options.For(extractor.Name);
+            var options = settings.ApplyTo(new ExtractorOptions(), extractor.Resilience);
+            return await extractor.Accept(new PipelineRun(this, request, extractor.Name, output, options, settings.Input, null, null, cancellationToken)).ConfigureAwait(false);
         }
 
         var chainRegistration = Registry.Chains.FirstOrDefault(c => string.Equals(c.Name, target, StringComparison.OrdinalIgnoreCase) || c.TypeName == target || c.TypeName.EndsWith("." + target, StringComparison.Ordinal));
@@ -205,7 +206,7 @@ public sealed class PipelineRunner
     /// One extractor into JSONL (or the file's output) as a <see cref="Pipeline{TIn, TOut}"/> with the SQLite state store; a pipeline file's
     /// pipeline is built by <see cref="LoadedPipeline.CreatePipeline"/>, so its <c>watermark</c> and <c>error_handling</c> sections apply.
     /// </summary>
-    private sealed class PipelineRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, ExtractorOptions options, LoadedPipeline? loaded, object? output, CancellationToken cancellationToken)
+    private sealed class PipelineRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, ExtractorOptions options, IReadOnlyDictionary<string, string>? configuredInput, LoadedPipeline? loaded, object? output, CancellationToken cancellationToken)
         : IExtractorRegistrationVisitor<Task<RunSummary>>
     {
         public async Task<RunSummary> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
@@ -218,7 +219,7 @@ public sealed class PipelineRunner
                 CheckRange(registration.Name, watermark.Field, watermark.Kind, request.To, "--to");
             }
 
-            var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? runner.Options.For(registration.Name).Input ?? runner.Options.For(id).Input, incremental ? null : request.From, incremental ? null : request.To);
+            var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? configuredInput, incremental ? null : request.From, incremental ? null : request.To);
             var httpClient = runner.HttpClientFor(registration.Name);
             var extractorOptions = runner.Common(options, request);
             using var turn = await TurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);

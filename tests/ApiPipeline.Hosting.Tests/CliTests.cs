@@ -525,6 +525,24 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pipeline_files_configured_input_wins_over_its_extractors_and_the_defaults()
+    {
+        string file = Path.Combine(_dir.Path, "owned.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: owned_items\nextractor:\n  class: OwnerItems\n  base_url: {_server.BaseUrl}\n");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Defaults:Input:owner"] = "from-defaults",
+            ["ApiPipeline:Extractors:OwnerItems:Input:owner"] = "from-extractor",
+            ["ApiPipeline:Extractors:owned_items:Input:owner"] = "from-pipeline",
+        }).Build();
+
+        var (code, output, error) = await Cli(configuration, "run", file, "--output", _dir.Path, "--state", Path.Combine(_dir.Path, "state.db"));
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.All(_server.Targets, t => Assert.StartsWith("/owners/from-pipeline/items", t, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_yaml_output_without_a_directory_goes_under_the_configured_output_folder()
     {
         string file = Path.Combine(_dir.Path, "undirected.yaml");
