@@ -124,7 +124,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             parameters.Add(new(untilParam, to.ToQueryText()));
         }
 
-        return parameters.Count == 0 ? null : Checkpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]), 1, 0, input);
+        if (parameters.Count == 0)
+        {
+            return null;
+        }
+
+        var first = FirstRequestUrl(input);
+        return Checkpoint(QueryString.Set(first, [.. parameters]), 1, 0, SecretQuery.Of(first));
     }
 
     /// <inheritdoc/>
@@ -172,11 +178,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         ArgumentNullException.ThrowIfNull(sink);
         var typeInfo = _typeInfo ??= _definition.RecordTypeInfo();
         var paginator = new Paginator(_pagination);
-        Uri? url = resumeFrom is null ? FirstRequestUrl(input) : ResumeUrl(resumeFrom, input);
+        var secrets = SecretsOf(input);
+        Uri? url = resumeFrom is null ? FirstRequestUrl(input) : ResumeUrl(resumeFrom, secrets);
         int capacity = _pagination.PageSize > 0 ? _pagination.PageSize : 64;
         var page = new PageTarget(sink, _pagination.MaxRecords);
         var run = new PageRun(this, input, typeInfo, page)
         {
+            Secrets = secrets,
             PageNumber = resumeFrom?.PageNumber ?? 1,
             RecordsBefore = resumeFrom?.RecordsBefore ?? 0,
         };
@@ -188,7 +196,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         // Pages whose URL is known before the previous response (offset with a page size, page numbers) are fetched up to
         // MaxConcurrent at a time into their own buffers, and handed to the sink in order.
         using var ahead = _pagination.MaxConcurrent > 1 && paginator.CanSkipFailedPage
-            ? new PrefetchWindow(this, input, typeInfo, capacity, _pagination.MaxConcurrent, page.AcceptsRejects, paginator, cancellationToken)
+            ? new PrefetchWindow(this, input, secrets, typeInfo, capacity, _pagination.MaxConcurrent, page.AcceptsRejects, paginator, cancellationToken)
             : null;
         run.Window = ahead;
         try
@@ -231,7 +239,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     // The next page is computable without this one's response: skip it, carrying the error, and go on.
                     failuresInARow++;
                     var after = paginator.AfterFailedPage(url, run.PageNumber);
-                    var skipTo = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, input);
+                    var skipTo = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
                     page.BeginPage(run.RecordsBefore);
                     await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, skipTo) { Attempts = failure.Attempts, Throttled = current.Throttled, Error = failure }, cancellationToken).ConfigureAwait(false);
                     current.Release(run);
@@ -278,7 +286,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 }
 
                 long recordsSoFar = run.RecordsBefore + page.Count;
-                var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar, input);
+                var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar, secrets);
                 PageRead(span, current, page.Count);
                 await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, Throttled = current.Throttled, Total = current.Scan.Total }, cancellationToken).ConfigureAwait(false);
                 current.Release(run);
@@ -356,7 +364,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// the next one is started right then, on the thread that received it, before that page is parsed and whatever the consumer
     /// is doing.
     /// </summary>
-    private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, JsonTypeInfo<TOut> typeInfo, int capacity, int size, bool acceptsRejects, Paginator paginator, CancellationToken cancellationToken) : IDisposable
+    private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, SecretQuery? secrets, JsonTypeInfo<TOut> typeInfo, int capacity, int size, bool acceptsRejects, Paginator paginator, CancellationToken cancellationToken) : IDisposable
     {
         // Taken by the consumer (Take, Dispose) and by every arrival (TopUp); everything below is read and written under it.
         private readonly Lock _gate = new();
@@ -437,7 +445,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 while (_pages.Count < queued && InFlight() < limit && paginator.Ahead(last, number) is { } next)
                 {
                     var collected = new ListSink<TOut>(new List<TOut>(capacity), acceptsRejects);
-                    var run = new PageRun(owner, input, typeInfo, new PageTarget(collected, 0)) { PageNumber = ++number, Collected = collected, Window = this };
+                    var run = new PageRun(owner, input, typeInfo, new PageTarget(collected, 0)) { PageNumber = ++number, Collected = collected, Window = this, Secrets = secrets };
                     run.Start(next);
                     _pages.Enqueue((run, owner.FetchAsync(run, _stop.Token).AsTask()));
                     last = next;
@@ -698,7 +706,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// </summary>
     private bool Rebased(ExtractionException error, PageRun page)
     {
-        error.Rebase(Checkpoint(page.Url, page.PageNumber, page.RecordsBefore, page.Input));
+        error.Rebase(Checkpoint(page.Url, page.PageNumber, page.RecordsBefore, page.Secrets));
         return false;
     }
 
@@ -800,7 +808,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         return new ExtractionException(kind, _definition.Name, run.PageNumber, run.ShownUrl, _secrets.Scrub(detail), status, inner)
         {
             RetryAfter = retryAfter,
-            Resume = Checkpoint(run.Url, run.PageNumber, run.RecordsBefore, run.Input),
+            Resume = Checkpoint(run.Url, run.PageNumber, run.RecordsBefore, run.Secrets),
             Attempts = run.Attempts,
             BodySnippet = bodySnippet ? HttpText.Raw(run.Body.Span, BodySnippetChars, _secrets) : null,
             Input = input,
@@ -864,37 +872,32 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private string Root => _root ??= _baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
     /// <summary>
-    /// A checkpoint at <paramref name="url"/>, noting the base URL when the URL lies under it. Secret query values that come from
-    /// <paramref name="input"/> (an <c>access_token</c> member sent as a query parameter) are kept out of it (<c>***</c>), so a stored
-    /// checkpoint holds none; resuming with the same input puts them back (<see cref="ResumeUrl"/>).
+    /// A checkpoint at <paramref name="url"/>, noting the base URL when the URL lies under it. The input's secret query values
+    /// (<paramref name="secrets"/>: an <c>access_token</c> member sent as a query parameter) are kept out of it (<c>***</c>), so a
+    /// stored checkpoint holds none; resuming with the same input puts them back (<see cref="ResumeUrl"/>).
     /// </summary>
-    private PageCheckpoint Checkpoint(Uri url, int pageNumber, long recordsBefore, TIn input)
+    private PageCheckpoint Checkpoint(Uri url, int pageNumber, long recordsBefore, SecretQuery? secrets)
     {
-        string text = UrlRedactor.HasSensitiveQuery(url) ? UrlRedactor.Mask(url.AbsoluteUri, FirstRequestUrl(input)) : url.AbsoluteUri;
+        string text = secrets is null ? url.AbsoluteUri : secrets.Mask(url.AbsoluteUri);
         return new PageCheckpoint(text, pageNumber, recordsBefore) { BaseUrl = IsUnder(text, Root) ? Root : null };
     }
 
+    /// <summary>The secret query values <paramref name="input"/> sends, or <see langword="null"/> (also without an input: a replay's).</summary>
+    private SecretQuery? SecretsOf(TIn input) => input is null ? null : SecretQuery.Of(FirstRequestUrl(input));
+
     /// <summary>
     /// The URL to resume at: the checkpoint's, moved under this extractor's base URL when it was made under another one, with the
-    /// secret query values <see cref="Checkpoint"/> kept out of it taken from <paramref name="input"/> again.
+    /// input's secret query values <see cref="Checkpoint"/> kept out of it put back from <paramref name="secrets"/>.
     /// </summary>
-    private Uri ResumeUrl(PageCheckpoint checkpoint, TIn input)
+    private Uri ResumeUrl(PageCheckpoint checkpoint, SecretQuery? secrets)
     {
         string? made = checkpoint.BaseUrl?.TrimEnd('/');
         string text = made is not null && made != Root && IsUnder(checkpoint.Url, made) ? Root + checkpoint.Url[made.Length..] : checkpoint.Url;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute or not http(s); resume from a Page.Next or ExtractionException.Resume checkpoint.", nameof(checkpoint));
-        }
-
-        if (!UrlRedactor.HasSensitiveQuery(uri))
-        {
-            return uri;
-        }
-
-        string restored = UrlRedactor.Unmask(text, FirstRequestUrl(input), out var missing)
+        text = SecretQuery.Unmask(text, secrets, out var missing)
             ?? throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' had the secret value of its query parameter '{missing}' kept out, and the input's first request has none to put back; resume with the input the checkpoint was made for.", nameof(checkpoint));
-        return new Uri(restored);
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute or not http(s); resume from a Page.Next or ExtractionException.Resume checkpoint.", nameof(checkpoint));
     }
 
     private static bool IsUnder(string url, string root)
@@ -956,6 +959,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         public PrefetchWindow? Window;
 
         public string? InputText;
+
+        /// <summary>The input's secret query values, kept out of this page's checkpoints.</summary>
+        public SecretQuery? Secrets;
 
         public Uri Url = null!;
 

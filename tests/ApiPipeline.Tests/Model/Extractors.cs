@@ -85,6 +85,16 @@ public partial class SecretItems : IExtractor<Scenario, Item>;
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
 public partial class TokenItems : IExtractor<TokenScenario, Item>;
 
+/// <summary>Several values of one secret-looking query parameter from the input, with cursor pagination.</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public partial class CodesItems : IExtractor<CodesScenario, Item>;
+
+/// <summary>A cursor sent as <c>page_token</c> (a secret-looking name that carries no secret).</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next", CursorParam = "page_token")]
+public partial class PageTokenItems : IExtractor<Scenario, Item>;
+
 /// <summary>JSON:API-style page parameters (names that need escaping): ?page[number]=&amp;page[size]=2; at most 4 pages as a safety net.</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
 [Paginated(Pagination.PageNumber, RecordsPath = "data", PageParam = "page[number]", PageSizeParam = "page[size]", PageSize = 2, MaxPages = 4)]

@@ -29,3 +29,6 @@ public sealed record LabelQuery(string Name, [property: Query] string? Label = n
 
 /// <summary>Input that sends a secret as a query parameter.</summary>
 public sealed record TokenScenario(string Name, [property: Query("access_token")] string? Token = null);
+
+/// <summary>An input sending several values under one secret-looking name (<c>?code=US&amp;code=FR</c>).</summary>
+public sealed record CodesScenario(string Name, [property: Query("code")] IReadOnlyList<string> Codes);

@@ -581,6 +581,53 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task Each_value_of_a_secret_parameter_sent_several_times_comes_back_in_order_on_resume()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["cursor"].ToString() == "c2"
+            ? Faults.Page(3, 1)
+            : Faults.Page(1, 2, "\"next\":\"c2\"")));
+        var input = new CodesScenario("a", ["US", "FR"]);
+        PageCheckpoint? next = null;
+        await foreach (var page in new CodesItems(server.Options).ExtractPagesAsync(input))
+        {
+            next = page.Next;
+            break;
+        }
+
+        Assert.Contains("code=***&code=***", next!.Url, StringComparison.Ordinal);
+        await foreach (var _ in new CodesItems(server.Options).ExtractPagesAsync(input, next))
+        {
+        }
+
+        Assert.Equal(["US,FR", "US,FR"], server.Requests.Select(r => r.Q("code")!));
+        Assert.Equal("c2", server.Requests[^1].Q("cursor"));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_without_an_input_as_replay_uses_it_still_reads_a_cursor_with_a_secret_looking_name()
+    {
+        // Replay resumes from an entry's checkpoint with no input: a cursor sent as page_token is the API's, kept as it is.
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Request.Query["page_token"].ToString() switch
+        {
+            "c2" => Faults.Json(ctx, Faults.Page(3, 2, "\"next\":\"c3\"")),
+            "c3" => Faults.Status(ctx, 404),
+            _ => Faults.Json(ctx, Faults.Page(1, 2, "\"next\":\"c2\"")),
+        });
+        var pages = new List<Page<Item>>();
+        var error = await Assert.ThrowsAsync<ExtractionException>(async () =>
+        {
+            await foreach (var page in new PageTokenItems(server.Options).ExtractPagesAsync(default!, new PageCheckpoint(server.BaseUrl + "/a/items?page_token=c2", 2, 2)))
+            {
+                pages.Add(page);
+            }
+        });
+
+        Assert.Equal(server.BaseUrl + "/a/items?page_token=c3", Assert.Single(pages).Next!.Url);
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Equal(server.BaseUrl + "/a/items?page_token=c3", error.Resume!.Url);
+    }
+
+    [Fact]
     public async Task Inputs_that_differ_only_in_a_secret_keep_partitions_of_their_own()
     {
         // One token per tenant: the partition keys hide the tokens but must not merge the tenants.
