@@ -59,7 +59,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>Whether this run continues one that was interrupted.</summary>
     public bool Resumed { get; }
 
-    /// <summary>The failures the run had skipped when it was interrupted (recorded with its last commit); none for a new run.</summary>
+    /// <summary>The failures the run had moved past when it was interrupted (recorded with its last commit); none for a new run.</summary>
     public RunFailureCounts ResumedFailures => Resumed ? _run.Failures : default;
 
     /// <summary>The run's number.</summary>
@@ -337,7 +337,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// Prepares the output's batch and the held dead-letter entries, records both with the run's progress in the state store, then
     /// makes them visible. A commit with no records still carries held entries (a failed page at the end of a run).
     /// </summary>
-    /// <param name="failures">The run's failures so far, recorded with the batch.</param>
+    /// <param name="failures">The failures the run has moved past so far, recorded with the batch.</param>
     /// <param name="cancellationToken">Cancels the preparation.</param>
     public async Task<OutputCommit> CommitAsync(RunFailureCounts failures, CancellationToken cancellationToken)
     {

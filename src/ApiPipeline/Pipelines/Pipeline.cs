@@ -145,8 +145,10 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         Volatile.Write(ref _live, null); // a run that threw before it ended leaves its sink: its counts are not this run's
 
-        // A resumed run counts the failures its first part skipped (its pages were not read again): it ends a partial success too.
-        (run.Failures, run.Skipped, run.DeadLettered) = checkpointer.ResumedFailures;
+        // A resumed run counts the failures its first part moved past (skipped pages and records, not read again): it ends a partial
+        // success too. A failed input is not among them: the resumed run reads it again, and counts it if it fails again.
+        run.Passed = checkpointer.ResumedFailures;
+        (run.Failures, run.Skipped, run.DeadLettered) = run.Passed;
         Transition(new PipelineState(Id, PipelineStatus.Running, StartedAt: clock.GetUtcNow(), Failures: run.Failures, Skipped: run.Skipped, DeadLettered: run.DeadLettered));
         using var span = Instruments.StartSpan("apipipeline.run");
         span?.SetTag(ApiPipelineTags.Pipeline, Id).SetTag(ApiPipelineTags.Extractor, _extractor.Name);
@@ -729,7 +731,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
     private async Task CommitAsync(RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
     {
-        var commit = await checkpointer.CommitAsync(new RunFailureCounts(run.Failures, run.Skipped, run.DeadLettered), cancellationToken).ConfigureAwait(false);
+        var commit = await checkpointer.CommitAsync(run.Passed, cancellationToken).ConfigureAwait(false);
         run.Committed += commit.Records;
         run.Files.AddRange(commit.Files);
         if (commit.Records > 0)
@@ -807,6 +809,13 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
+        if (pageSkipped || record is not null)
+        {
+            // The run moves past it (the progress after it is committed with it): a resumed run does not meet it again.
+            bool skip = _mode == ErrorMode.Skip;
+            run.Passed = new RunFailureCounts(run.Passed.Failures + (skip ? 0 : 1), run.Passed.Skipped + (skip ? 1 : 0), run.Passed.DeadLettered + (deadLetter is null ? 0 : 1));
+        }
+
         Update(s => s with { Failures = run.Failures, Skipped = run.Skipped, LastError = error.Message });
         if (_logger is not null)
         {
@@ -851,6 +860,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         public long Skipped;
 
         public long DeadLettered;
+
+        // The failures above that the run moved past (skipped pages, records that did not fit): recorded with each commit.
+        public RunFailureCounts Passed;
 
         public TimeSpan Throttled;
 

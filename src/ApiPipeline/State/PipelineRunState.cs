@@ -23,7 +23,10 @@ public sealed record PipelineRunState
     /// <summary>Pages committed by the run so far.</summary>
     public long Pages { get; init; }
 
-    /// <summary>Failures the run skipped so far (as of its last commit), so that a resumed run reports those of its first part too.</summary>
+    /// <summary>
+    /// Failures the run moved past so far (skipped pages, records that did not fit; as of its last commit), so that a resumed run reports
+    /// those of its first part too. Failed inputs are not counted here: a resumed run reads them again.
+    /// </summary>
     public RunFailureCounts Failures { get; init; }
 
     /// <summary>For a backfill: the exclusive end of the range.</summary>

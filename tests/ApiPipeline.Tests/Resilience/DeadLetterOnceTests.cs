@@ -62,6 +62,38 @@ public sealed class DeadLetterOnceTests
         Assert.Equal((PipelineStatus.PartialSuccess, 1L, 1L), (resumed.Status, resumed.Failures, resumed.DeadLettered));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_failed_input_that_the_resumed_run_reads_again_is_counted_only_if_it_fails_again(bool recovers)
+    {
+        // Inputs a, b, c (3 rows each: a batch each): a fails, b commits, recording c's batch fails (a crash). The resumed run reads
+        // a again (it was not skipped, only left unfinished) and finishes c.
+        int aRequests = 0;
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            string shard = ctx.Request.Path.Value!.Split('/')[1];
+            return shard == "a" && (Interlocked.Increment(ref aRequests) == 1 || !recovers)
+                ? Faults.Status(ctx, 400)
+                : Faults.Json(ctx, Faults.Page(shard switch { "a" => 1, "b" => 4, _ => 7 }, 3));
+        });
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+        async Task<PipelineResult> Run(IStateStore state)
+        {
+            await using var output = Output(temp);
+            return await new Pipeline<Shard, Row>("rows", new SingleDeadLetterRows(server.Options), output, Options(temp, state))
+                .ExecuteManyAsync(new[] { new Shard("a"), new Shard("b"), new Shard("c") }.ToAsyncEnumerable()).Within();
+        }
+
+        Assert.Equal(PipelineStatus.Failed, (await Run(new FailingStore(store, failOnCommit: 2))).Status);
+        var resumed = await Run(store);
+
+        Assert.True(resumed.Resumed);
+        Assert.Equal(recovers ? (PipelineStatus.Succeeded, 0L, 0L) : (PipelineStatus.PartialSuccess, 1L, 1L), (resumed.Status, resumed.Failures, resumed.DeadLettered));
+        Assert.Equal(recovers ? Enumerable.Range(1, 9).Select(i => (long)i) : Enumerable.Range(4, 6).Select(i => (long)i), Extract.IdsIn(Path.Combine(temp.Path, "rows")).Order());
+    }
+
     [Fact]
     public async Task The_dead_letter_metric_counts_an_entry_once_when_it_is_appended()
     {
