@@ -129,8 +129,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             return null;
         }
 
-        var first = FirstRequestUrl(input);
-        return Checkpoint(QueryString.Set(first, [.. parameters]), 1, 0, SecretQuery.Of(first));
+        return Checkpoint(QueryString.Set(FirstRequestUrl(input), [.. parameters]), 1, 0, new InputSecrets(this, input));
     }
 
     /// <inheritdoc/>
@@ -178,7 +177,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         ArgumentNullException.ThrowIfNull(sink);
         var typeInfo = _typeInfo ??= _definition.RecordTypeInfo();
         var paginator = new Paginator(_pagination);
-        var secrets = SecretsOf(input);
+        var secrets = new InputSecrets(this, input);
         Uri? url = resumeFrom is null ? FirstRequestUrl(input) : ResumeUrl(resumeFrom, secrets);
         int capacity = _pagination.PageSize > 0 ? _pagination.PageSize : 64;
         var page = new PageTarget(sink, _pagination.MaxRecords);
@@ -364,7 +363,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// the next one is started right then, on the thread that received it, before that page is parsed and whatever the consumer
     /// is doing.
     /// </summary>
-    private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, SecretQuery? secrets, JsonTypeInfo<TOut> typeInfo, int capacity, int size, bool acceptsRejects, Paginator paginator, CancellationToken cancellationToken) : IDisposable
+    private sealed class PrefetchWindow(HttpExtractor<TIn, TOut> owner, TIn input, InputSecrets secrets, JsonTypeInfo<TOut> typeInfo, int capacity, int size, bool acceptsRejects, Paginator paginator, CancellationToken cancellationToken) : IDisposable
     {
         // Taken by the consumer (Take, Dispose) and by every arrival (TopUp); everything below is read and written under it.
         private readonly Lock _gate = new();
@@ -876,28 +875,53 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// (<paramref name="secrets"/>: an <c>access_token</c> member sent as a query parameter) are kept out of it (<c>***</c>), so a
     /// stored checkpoint holds none; resuming with the same input puts them back (<see cref="ResumeUrl"/>).
     /// </summary>
-    private PageCheckpoint Checkpoint(Uri url, int pageNumber, long recordsBefore, SecretQuery? secrets)
+    private PageCheckpoint Checkpoint(Uri url, int pageNumber, long recordsBefore, InputSecrets? secrets)
     {
-        string text = secrets is null ? url.AbsoluteUri : secrets.Mask(url.AbsoluteUri);
+        string text = secrets is not null && UrlRedactor.HasSensitiveQuery(url) && secrets.Query is { } query ? query.Mask(url.AbsoluteUri) : url.AbsoluteUri;
         return new PageCheckpoint(text, pageNumber, recordsBefore) { BaseUrl = IsUnder(text, Root) ? Root : null };
     }
-
-    /// <summary>The secret query values <paramref name="input"/> sends, or <see langword="null"/> (also without an input: a replay's).</summary>
-    private SecretQuery? SecretsOf(TIn input) => input is null ? null : SecretQuery.Of(FirstRequestUrl(input));
 
     /// <summary>
     /// The URL to resume at: the checkpoint's, moved under this extractor's base URL when it was made under another one, with the
     /// input's secret query values <see cref="Checkpoint"/> kept out of it put back from <paramref name="secrets"/>.
     /// </summary>
-    private Uri ResumeUrl(PageCheckpoint checkpoint, SecretQuery? secrets)
+    private Uri ResumeUrl(PageCheckpoint checkpoint, InputSecrets secrets)
     {
         string? made = checkpoint.BaseUrl?.TrimEnd('/');
         string text = made is not null && made != Root && IsUnder(checkpoint.Url, made) ? Root + checkpoint.Url[made.Length..] : checkpoint.Url;
-        text = SecretQuery.Unmask(text, secrets, out var missing)
-            ?? throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' had the secret value of its query parameter '{missing}' kept out, and the input's first request has none to put back; resume with the input the checkpoint was made for.", nameof(checkpoint));
+        if (text.Contains("=***", StringComparison.Ordinal))
+        {
+            text = SecretQuery.Unmask(text, secrets.Query, out var missing)
+                ?? throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' had the secret value of its query parameter '{missing}' kept out, and the input's first request has none to put back; resume with the input the checkpoint was made for.", nameof(checkpoint));
+        }
+
         return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
             : throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' is not absolute or not http(s); resume from a Page.Next or ExtractionException.Resume checkpoint.", nameof(checkpoint));
+    }
+
+    /// <summary>
+    /// An input's secret query values (<see cref="SecretQuery"/>), read from its first request the first time a URL might hold one. No
+    /// input (a replay passes <c>default</c>) has none.
+    /// </summary>
+    private sealed class InputSecrets(HttpExtractor<TIn, TOut> owner, TIn input)
+    {
+        private SecretQuery? _query;
+        private bool _read;
+
+        public SecretQuery? Query
+        {
+            get
+            {
+                if (!Volatile.Read(ref _read))
+                {
+                    _query = EqualityComparer<TIn>.Default.Equals(input, default!) ? null : SecretQuery.Of(owner.FirstRequestUrl(input));
+                    Volatile.Write(ref _read, true);
+                }
+
+                return _query;
+            }
+        }
     }
 
     private static bool IsUnder(string url, string root)
@@ -961,7 +985,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         public string? InputText;
 
         /// <summary>The input's secret query values, kept out of this page's checkpoints.</summary>
-        public SecretQuery? Secrets;
+        public InputSecrets? Secrets;
 
         public Uri Url = null!;
 

@@ -2,8 +2,8 @@ namespace ApiPipeline;
 
 /// <summary>
 /// The secret query values an input sends (its first request's parameters whose names suggest secrets, <see cref="UrlRedactor.IsSensitive"/>),
-/// kept out of checkpoint URLs: <see cref="Mask"/> replaces them by <c>***</c>, <see cref="Unmask"/> puts them back, in order, from the
-/// same input. A parameter sent several times (<c>?code=US&amp;code=FR</c>) keeps each of its values.
+/// kept out of checkpoint URLs: <see cref="Mask"/> replaces each by <c>***</c> and its position among the input's values of that name
+/// (<c>code=***2</c>), <see cref="Unmask"/> puts them back from the same input. A next link may repeat, reorder or drop them.
 /// </summary>
 internal sealed class SecretQuery
 {
@@ -28,7 +28,7 @@ internal sealed class SecretQuery
         foreach (var part in query[1..].Split('&'))
         {
             int eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && eq < part.Length - 1 && part[(eq + 1)..] != Marker && UrlRedactor.IsSensitive(Uri.UnescapeDataString(part[..eq])))
+            if (eq > 0 && eq < part.Length - 1 && UrlRedactor.IsSensitive(Uri.UnescapeDataString(part[..eq])))
             {
                 parts ??= new Dictionary<string, List<string>>(StringComparer.Ordinal);
                 string name = part[..eq];
@@ -37,22 +37,26 @@ internal sealed class SecretQuery
                     parts[name] = values = [];
                 }
 
-                values.Add(part);
+                if (!values.Contains(part))
+                {
+                    values.Add(part);
+                }
             }
         }
 
         return parts is null ? null : new SecretQuery(parts);
     }
 
-    /// <summary><paramref name="url"/> with each of the input's secret <c>name=value</c> parts replaced by <c>name=***</c>; other values (an API's own) stay.</summary>
+    /// <summary><paramref name="url"/> with each of the input's secret <c>name=value</c> parts replaced by <c>name=***n</c>; other values (an API's own) stay.</summary>
     /// <param name="url">An absolute URL (a checkpoint's).</param>
-    public string Mask(string url)
-        => MapQuery(url, (part, name) => name is not null && _parts.TryGetValue(name, out var values) && values.Contains(part) ? name + "=" + Marker : part);
+    public string Mask(string url) => MapQuery(url, (part, name) =>
+        name is not null && _parts.TryGetValue(name, out var values) && values.IndexOf(part) is var index and >= 0
+            ? name + "=" + Marker + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : part);
 
     /// <summary>
-    /// Puts the values <see cref="Mask"/> replaced back into <paramref name="url"/>: the n-th masked value of a name gets the n-th value
-    /// of that name in <paramref name="source"/>. <see langword="null"/>, with the parameter in <paramref name="missing"/>, when
-    /// <paramref name="source"/> (the input resumed with) has no such value.
+    /// Puts the values <see cref="Mask"/> replaced back into <paramref name="url"/> from <paramref name="source"/> (the input resumed
+    /// with). <see langword="null"/>, with the parameter in <paramref name="missing"/>, when <paramref name="source"/> has no such value.
     /// </summary>
     /// <param name="url">A checkpoint's URL.</param>
     /// <param name="source">The secrets of the input resumed with, or <see langword="null"/> when it sends none.</param>
@@ -66,19 +70,19 @@ internal sealed class SecretQuery
         }
 
         string? absent = null;
-        var used = new Dictionary<string, int>(StringComparer.Ordinal);
         string restored = MapQuery(url, (part, name) =>
         {
-            if (name is null || part.Length != name.Length + 1 + Marker.Length || !part.EndsWith(Marker, StringComparison.Ordinal) || !UrlRedactor.IsSensitive(Uri.UnescapeDataString(name)))
+            int value = name is null ? 0 : name.Length + 1;
+            if (name is null || part.Length <= value + Marker.Length || string.CompareOrdinal(part, value, Marker, 0, Marker.Length) != 0
+                || !int.TryParse(part.AsSpan(value + Marker.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int position)
+                || !UrlRedactor.IsSensitive(Uri.UnescapeDataString(name)))
             {
                 return part;
             }
 
-            int index = used.GetValueOrDefault(name);
-            used[name] = index + 1;
-            if (source is not null && source._parts.TryGetValue(name, out var values) && index < values.Count)
+            if (source is not null && source._parts.TryGetValue(name, out var values) && position >= 1 && position <= values.Count)
             {
-                return values[index];
+                return values[position - 1];
             }
 
             absent ??= Uri.UnescapeDataString(name);

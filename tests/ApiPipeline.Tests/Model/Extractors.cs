@@ -90,6 +90,16 @@ public partial class TokenItems : IExtractor<TokenScenario, Item>;
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
 public partial class CodesItems : IExtractor<CodesScenario, Item>;
 
+/// <summary>As <see cref="CodesItems"/>, with the API's next links.</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.NextUrl, RecordsPath = "data", NextUrlPath = "next")]
+public partial class CodesNextItems : IExtractor<CodesScenario, Item>;
+
+/// <summary>Cursor pages for a value-type input.</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public partial class StructItems : IExtractor<StructScenario, Item>;
+
 /// <summary>A cursor sent as <c>page_token</c> (a secret-looking name that carries no secret).</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next", CursorParam = "page_token")]

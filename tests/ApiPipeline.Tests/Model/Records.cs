@@ -32,3 +32,6 @@ public sealed record TokenScenario(string Name, [property: Query("access_token")
 
 /// <summary>An input sending several values under one secret-looking name (<c>?code=US&amp;code=FR</c>).</summary>
 public sealed record CodesScenario(string Name, [property: Query("code")] IReadOnlyList<string> Codes);
+
+/// <summary>An input that is a value type (its <c>default</c> builds no URL: a replay passes it).</summary>
+public readonly record struct StructScenario(string Name);

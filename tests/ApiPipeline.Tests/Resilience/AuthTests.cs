@@ -594,13 +594,53 @@ public sealed class AuthTests
             break;
         }
 
-        Assert.Contains("code=***&code=***", next!.Url, StringComparison.Ordinal);
+        Assert.Contains("code=***1&code=***2", next!.Url, StringComparison.Ordinal);
         await foreach (var _ in new CodesItems(server.Options).ExtractPagesAsync(input, next))
         {
         }
 
         Assert.Equal(["US,FR", "US,FR"], server.Requests.Select(r => r.Q("code")!));
         Assert.Equal("c2", server.Requests[^1].Q("cursor"));
+    }
+
+    [Theory]
+    [InlineData("code=FR&page=2", "FR")] // one of the input's values, not the first
+    [InlineData("code=US&page=2&code=US", "US,US")] // one repeated
+    [InlineData("code=FR&code=US&page=2", "FR,US")] // reordered
+    public async Task A_next_link_that_repeats_reorders_or_drops_the_inputs_secret_values_resumes_with_exactly_them(string nextQuery, string resumedCodes)
+    {
+        FaultServer? started = null;
+        await using var server = started = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["page"].ToString() == "2"
+            ? Faults.Page(3, 1)
+            : Faults.Page(1, 2, $"\"next\":\"{started!.BaseUrl}/a/items?{nextQuery}\"")));
+        var input = new CodesScenario("a", ["US", "FR"]);
+        PageCheckpoint? next = null;
+        await foreach (var page in new CodesNextItems(server.Options).ExtractPagesAsync(input))
+        {
+            next = page.Next;
+            break;
+        }
+
+        Assert.DoesNotContain("US", next!.Url, StringComparison.Ordinal);
+        Assert.DoesNotContain("FR", next.Url, StringComparison.Ordinal);
+        await foreach (var _ in new CodesNextItems(server.Options).ExtractPagesAsync(input, next))
+        {
+        }
+
+        Assert.Equal(("2", resumedCodes), (server.Requests[^1].Q("page"), server.Requests[^1].Q("code")));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_of_a_value_type_input_resumes_without_the_input_as_replay_does()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, Faults.Page(3, 1)));
+        var pages = new List<Page<Item>>();
+        await foreach (var page in new StructItems(server.Options).ExtractPagesAsync(default, new PageCheckpoint(server.BaseUrl + "/a/items?cursor=c2", 2, 2)))
+        {
+            pages.Add(page);
+        }
+
+        Assert.Equal(3, Assert.Single(Assert.Single(pages).Records.ToArray()).Id);
     }
 
     [Fact]
