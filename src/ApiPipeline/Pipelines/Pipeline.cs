@@ -586,19 +586,16 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 run.Throttled += page.Throttled;
                 if (page.Error is { } skipped)
                 {
-                    // A failed page the extractor skipped (its next page was computable): nothing of it is written. When the run
-                    // goes on after it, its checkpoint moves there, and its dead-letter entry is committed when a written page's
-                    // would be (with a zero interval the flusher does not run): the entry and the checkpoint past the page are
-                    // recorded together, so a resumed run neither reads the page nor dead-letters it again.
+                    // A failed page the extractor skipped (its next page was computable): nothing of it is written. The input's
+                    // checkpoint moves past it (to the next page, or, when it was the last, the input is finished), and its
+                    // dead-letter entry is committed when a written page's would be (with a zero interval the flusher does not run):
+                    // the entry and the progress past the page are recorded together, so a resumed run neither reads the page nor
+                    // dead-letters it again.
                     checkpointer.AbortPage();
                     _output.AbortPage();
                     owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter);
-                    if (page.Next is not null)
-                    {
-                        checkpointer.EndPage(page.Next);
-                        await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
-                    }
-
+                    checkpointer.EndPage(page.Next);
+                    await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
                     return;
                 }
 

@@ -95,6 +95,35 @@ public sealed class DeadLetterOnceTests
     }
 
     [Fact]
+    public async Task A_skipped_last_page_finishes_its_input_so_a_resumed_run_neither_reads_nor_counts_it_again()
+    {
+        // Shard a: page 1 fine, page 2 (the last: MaxPages 2) always fails and is skipped; recording b's second batch fails (a crash).
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            string shard = ctx.Request.Path.Value!.Split('/')[1];
+            long offset = long.Parse(ctx.Request.Query["offset"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            return shard == "a" && offset == 3 ? Faults.Status(ctx, 503) : Faults.Json(ctx, Faults.Page((shard == "a" ? 0 : 100) + offset + 1, 3));
+        });
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+        async Task<PipelineResult> Run(IStateStore state)
+        {
+            await using var output = Output(temp);
+            return await new Pipeline<Shard, Row>("rows", new DeadLetterRows(server.Options with { MaxPages = 2 }), output, Options(temp, state))
+                .ExecuteManyAsync(new[] { new Shard("a"), new Shard("b") }.ToAsyncEnumerable()).Within();
+        }
+
+        Assert.Equal(PipelineStatus.Failed, (await Run(new FailingStore(store, failOnCommit: 3))).Status);
+        int requests = server.Requests.Count(r => r.Path.StartsWith("/a/", StringComparison.Ordinal));
+        var resumed = await Run(store);
+
+        Assert.True(resumed.Resumed);
+        Assert.Equal((PipelineStatus.PartialSuccess, 1L, 1L), (resumed.Status, resumed.Failures, resumed.DeadLettered));
+        Assert.Single(Entries(temp));
+        Assert.Equal(requests, server.Requests.Count(r => r.Path.StartsWith("/a/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task The_dead_letter_metric_counts_an_entry_once_when_it_is_appended()
     {
         // As above: the first run makes page 2's entry but its commit fails; the resumed run (same process) makes it again and appends it.
