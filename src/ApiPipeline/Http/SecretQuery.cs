@@ -1,18 +1,19 @@
 namespace ApiPipeline;
 
 /// <summary>
-/// The secret query values an input sends (its first request's parameters whose names suggest secrets, <see cref="UrlRedactor.IsSensitive"/>),
-/// kept out of checkpoint URLs: <see cref="Mask"/> replaces each by <c>***</c> and its position among the input's values of that name
-/// (<c>code=***2</c>), <see cref="Unmask"/> puts them back from the same input. A next link may repeat, reorder or drop them.
+/// The secret query values of an input's first request (those of parameters whose names suggest secrets, <see cref="UrlRedactor.IsSensitive"/>:
+/// the input's members, the base URL's and the path template's), kept out of checkpoint URLs. <see cref="Mask"/> replaces every query
+/// value equal to one of them, under any name and however it is escaped, by <c>***n</c> (n: which one); <see cref="Unmask"/> puts each
+/// back as the first request wrote it.
 /// </summary>
 internal sealed class SecretQuery
 {
     private const string Marker = "***";
 
-    // Each secret-looking parameter name (as written) → its name=value parts (as written), in the order of the first request.
-    private readonly Dictionary<string, List<string>> _parts;
+    // The secret values, unescaped, with their text as the first request wrote them; in the first request's order.
+    private readonly List<(string Value, string Written)> _values;
 
-    private SecretQuery(Dictionary<string, List<string>> parts) => _parts = parts;
+    private SecretQuery(List<(string Value, string Written)> values) => _values = values;
 
     /// <summary>The secret query values of <paramref name="firstRequest"/>, or <see langword="null"/> when it sends none (the usual case).</summary>
     /// <param name="firstRequest">An input's first request.</param>
@@ -24,39 +25,41 @@ internal sealed class SecretQuery
             return null;
         }
 
-        Dictionary<string, List<string>>? parts = null;
+        List<(string Value, string Written)>? values = null;
         foreach (var part in query[1..].Split('&'))
         {
             int eq = part.IndexOf('=', StringComparison.Ordinal);
             if (eq > 0 && eq < part.Length - 1 && UrlRedactor.IsSensitive(Uri.UnescapeDataString(part[..eq])))
             {
-                parts ??= new Dictionary<string, List<string>>(StringComparer.Ordinal);
-                string name = part[..eq];
-                if (!parts.TryGetValue(name, out var values))
+                string written = part[(eq + 1)..];
+                string value = Uri.UnescapeDataString(written);
+                values ??= [];
+                if (!values.Exists(v => v.Value == value))
                 {
-                    parts[name] = values = [];
-                }
-
-                if (!values.Contains(part))
-                {
-                    values.Add(part);
+                    values.Add((value, written));
                 }
             }
         }
 
-        return parts is null ? null : new SecretQuery(parts);
+        return values is null ? null : new SecretQuery(values);
     }
 
-    /// <summary><paramref name="url"/> with each of the input's secret <c>name=value</c> parts replaced by <c>name=***n</c>; other values (an API's own) stay.</summary>
+    /// <summary>
+    /// <paramref name="url"/> with every query value equal to one of the secrets (read as is, or with <c>+</c> as a space) replaced by
+    /// <c>***n</c>; other values stay.
+    /// </summary>
     /// <param name="url">An absolute URL (a checkpoint's).</param>
-    public string Mask(string url) => MapQuery(url, (part, name) =>
-        name is not null && _parts.TryGetValue(name, out var values) && values.IndexOf(part) is var index and >= 0
-            ? name + "=" + Marker + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : part);
+    public string Mask(string url) => MapQuery(url, (name, value) =>
+    {
+        string plain = Uri.UnescapeDataString(value);
+        string spaced = value.Contains('+', StringComparison.Ordinal) ? Uri.UnescapeDataString(value.Replace('+', ' ')) : plain;
+        int index = _values.FindIndex(v => v.Value == plain || v.Value == spaced);
+        return index < 0 ? null : name + "=" + Marker + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    });
 
     /// <summary>
-    /// Puts the values <see cref="Mask"/> replaced back into <paramref name="url"/> from <paramref name="source"/> (the input resumed
-    /// with). <see langword="null"/>, with the parameter in <paramref name="missing"/>, when <paramref name="source"/> has no such value.
+    /// Puts the values <see cref="Mask"/> replaced back into <paramref name="url"/> from <paramref name="source"/> (the secrets of the
+    /// input resumed with). <see langword="null"/>, with the parameter in <paramref name="missing"/>, when one cannot be filled in.
     /// </summary>
     /// <param name="url">A checkpoint's URL.</param>
     /// <param name="source">The secrets of the input resumed with, or <see langword="null"/> when it sends none.</param>
@@ -70,30 +73,31 @@ internal sealed class SecretQuery
         }
 
         string? absent = null;
-        string restored = MapQuery(url, (part, name) =>
+        string restored = MapQuery(url, (name, value) =>
         {
-            int value = name is null ? 0 : name.Length + 1;
-            if (name is null || part.Length <= value + Marker.Length || string.CompareOrdinal(part, value, Marker, 0, Marker.Length) != 0
-                || !int.TryParse(part.AsSpan(value + Marker.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int position)
-                || !UrlRedactor.IsSensitive(Uri.UnescapeDataString(name)))
+            if (!value.StartsWith(Marker, StringComparison.Ordinal))
             {
-                return part;
+                return null;
             }
 
-            if (source is not null && source._parts.TryGetValue(name, out var values) && position >= 1 && position <= values.Count)
+            if (source is not null && int.TryParse(value.AsSpan(Marker.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int position)
+                && position >= 1 && position <= source._values.Count)
             {
-                return values[position - 1];
+                return name + "=" + source._values[position - 1].Written;
             }
 
             absent ??= Uri.UnescapeDataString(name);
-            return part;
+            return null;
         });
         missing = absent;
         return absent is null ? restored : null;
     }
 
-    /// <summary><paramref name="url"/> with each part of its query (before any fragment) mapped by <paramref name="map"/> (the part, and its name or null).</summary>
-    private static string MapQuery(string url, Func<string, string?, string> map)
+    /// <summary>
+    /// <paramref name="url"/> with each <c>name=value</c> part of its query (before any fragment) replaced by what <paramref name="map"/>
+    /// returns for it (<see langword="null"/>: kept).
+    /// </summary>
+    private static string MapQuery(string url, Func<string, string, string?> map)
     {
         int q = url.IndexOf('?', StringComparison.Ordinal);
         if (q < 0)
@@ -106,7 +110,10 @@ internal sealed class SecretQuery
         for (int i = 0; i < parts.Length; i++)
         {
             int eq = parts[i].IndexOf('=', StringComparison.Ordinal);
-            parts[i] = map(parts[i], eq > 0 ? parts[i][..eq] : null);
+            if (eq > 0 && eq < parts[i].Length - 1)
+            {
+                parts[i] = map(parts[i][..eq], parts[i][(eq + 1)..]) ?? parts[i];
+            }
         }
 
         return url[..(q + 1)] + string.Join('&', parts) + (hash < 0 ? "" : url[hash..]);

@@ -123,10 +123,6 @@ public static class UrlRedactor
         }
     }
 
-    /// <summary>Whether the query of <paramref name="uri"/> has a parameter whose name suggests a secret.</summary>
-    /// <param name="uri">An absolute URL.</param>
-    internal static bool HasSensitiveQuery(Uri uri) => HasSensitiveName(uri.Query);
-
     /// <summary>
     /// A relative URL as a key (an input's partition): as <see cref="Redact(string)"/>, except that each secret value becomes <c>***</c>
     /// and the start of its SHA-256, so that inputs that differ only in a secret (one key per tenant) keep different keys.

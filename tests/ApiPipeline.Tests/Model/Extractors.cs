@@ -95,6 +95,16 @@ public partial class CodesItems : IExtractor<CodesScenario, Item>;
 [Paginated(Pagination.NextUrl, RecordsPath = "data", NextUrlPath = "next")]
 public partial class CodesNextItems : IExtractor<CodesScenario, Item>;
 
+/// <summary>As <see cref="TokenItems"/>, with the API's next links.</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.NextUrl, RecordsPath = "data", NextUrlPath = "next")]
+public partial class TokenNextItems : IExtractor<TokenScenario, Item>;
+
+/// <summary>Cursor pages of a fixed path, no input (a key in the base URL, say).</summary>
+[Extractor("https://api.example.invalid", "/fixed/items", Json = typeof(TestJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public partial class FixedCursorItems : IExtractor<NoInput, Item>;
+
 /// <summary>Cursor pages for a value-type input.</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]

@@ -630,6 +630,73 @@ public sealed class AuthTests
         Assert.Equal(("2", resumedCodes), (server.Requests[^1].Q("page"), server.Requests[^1].Q("code")));
     }
 
+    [Theory]
+    [InlineData("a b", "access_token=a+b")] // a space written as '+'
+    [InlineData("ab+c/d=", "access_token=ab%2bc%2fd%3d")] // lowercase escapes
+    [InlineData("ab+c/d=", "access_token=ab%2Bc/d%3D")] // escaped differently
+    [InlineData("tok-123456", "Access_Token=tok-123456")] // the name in another case
+    [InlineData("tok-123456", "state=tok-123456")] // under a name that does not look secret
+    public async Task The_inputs_secret_echoed_in_a_next_link_in_any_form_is_kept_out_and_put_back(string token, string echoed)
+    {
+        FaultServer? started = null;
+        await using var server = started = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["page"].ToString() == "2"
+            ? Faults.Page(3, 1)
+            : Faults.Page(1, 2, $"\"next\":\"{started!.BaseUrl}/a/items?page=2&{echoed}\"")));
+        var input = new TokenScenario("a", token);
+        PageCheckpoint? next = null;
+        await foreach (var page in new TokenNextItems(server.Options).ExtractPagesAsync(input))
+        {
+            next = page.Next;
+            break;
+        }
+
+        Assert.DoesNotContain(echoed[(echoed.IndexOf('=') + 1)..], next!.Url, StringComparison.Ordinal);
+        await foreach (var _ in new TokenNextItems(server.Options).ExtractPagesAsync(input, next))
+        {
+        }
+
+        var resumed = server.Requests[^1];
+        Assert.Equal("2", resumed.Q("page"));
+        Assert.Equal(token, resumed.Q(echoed[..echoed.IndexOf('=')]));
+    }
+
+    [Fact]
+    public async Task A_base_url_key_is_kept_out_of_the_checkpoints_of_an_extractor_without_input_and_put_back()
+    {
+        const string Key = "base-url-k3y-secret";
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["cursor"].ToString() == "c2"
+            ? Faults.Page(3, 1)
+            : Faults.Page(1, 2, "\"next\":\"c2\"")));
+        var options = server.Options with { BaseUrl = server.BaseUrl + "?api_key=" + Key };
+        PageCheckpoint? next = null;
+        await foreach (var page in new FixedCursorItems(options).ExtractPagesAsync(NoInput.Value))
+        {
+            next = page.Next;
+            break;
+        }
+
+        Assert.DoesNotContain(Key, next!.Url, StringComparison.Ordinal);
+        await foreach (var _ in new FixedCursorItems(options).ExtractPagesAsync(NoInput.Value, next))
+        {
+        }
+
+        Assert.Equal((Key, "c2"), (server.Requests[^1].Q("api_key"), server.Requests[^1].Q("cursor")));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_whose_kept_out_value_says_not_which_one_it_was_is_refused()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, Faults.Page(3, 1)));
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            await foreach (var _ in new TokenItems(server.Options).ExtractPagesAsync(new TokenScenario("a", "t0k3n"), new PageCheckpoint(server.BaseUrl + "/a/items?access_token=***&cursor=c2", 2, 2)))
+            {
+            }
+        });
+        Assert.Contains("'access_token' kept out", error.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
     [Fact]
     public async Task A_checkpoint_of_a_value_type_input_resumes_without_the_input_as_replay_does()
     {
