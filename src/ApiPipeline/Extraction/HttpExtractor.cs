@@ -877,7 +877,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// </summary>
     private PageCheckpoint Checkpoint(Uri url, int pageNumber, long recordsBefore, InputSecrets? secrets)
     {
-        string text = secrets?.Query is { } query ? query.Mask(url.AbsoluteUri) : url.AbsoluteUri;
+        string text = secrets?.Query is { } query ? query.Mask(url.AbsoluteUri) : SecretQuery.Plain(url.AbsoluteUri);
         return new PageCheckpoint(text, pageNumber, recordsBefore) { BaseUrl = IsUnder(text, Root) ? Root : null };
     }
 
@@ -902,7 +902,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>
     /// The secret query values of an input's first request (<see cref="SecretQuery"/>: its own, the base URL's and the path template's),
-    /// read the first time a checkpoint is made. Without an input that builds a URL (a replay passes <c>default</c>), the base URL's.
+    /// read the first time a checkpoint is made. Without an input (a replay passes <c>default</c>), the base URL's.
     /// </summary>
     private sealed class InputSecrets(HttpExtractor<TIn, TOut> owner, TIn input)
     {
@@ -915,29 +915,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             {
                 if (!Volatile.Read(ref _read))
                 {
-                    _query = SecretQuery.Of(FirstRequest() ?? owner._baseUrl);
+                    // A default input (what a replay passes) may build no URL at all: its own secrets are none, the base URL's remain.
+                    bool given = typeof(TIn) == typeof(NoInput) || !EqualityComparer<TIn>.Default.Equals(input, default!);
+                    _query = SecretQuery.Of(given ? owner.FirstRequestUrl(input) : owner._baseUrl);
                     Volatile.Write(ref _read, true);
                 }
 
                 return _query;
-            }
-        }
-
-        private Uri? FirstRequest()
-        {
-            if (input is null)
-            {
-                return null;
-            }
-
-            try
-            {
-                return owner.FirstRequestUrl(input);
-            }
-            catch (ArgumentException)
-            {
-                // A value-type default with no values for the path (what a replay passes): it has no secrets of its own.
-                return null;
             }
         }
     }

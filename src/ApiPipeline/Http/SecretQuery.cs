@@ -1,19 +1,25 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace ApiPipeline;
 
 /// <summary>
 /// The secret query values of an input's first request (those of parameters whose names suggest secrets, <see cref="UrlRedactor.IsSensitive"/>:
 /// the input's members, the base URL's and the path template's), kept out of checkpoint URLs. <see cref="Mask"/> replaces every query
-/// value equal to one of them, under any name and however it is escaped, by <c>***n</c> (n: which one); <see cref="Unmask"/> puts each
-/// back as the first request wrote it.
+/// value that means one of them (as a server reads a query: <c>+</c> is a space), under any name, by <c>***</c> and the start of its
+/// SHA-256; <see cref="Unmask"/> puts each back as the first request wrote it. A value of the API's own that starts with <c>***</c> is
+/// stored with its asterisks escaped (<c>%2A</c>), which means the same to a server, so it is never taken for a masked one.
 /// </summary>
 internal sealed class SecretQuery
 {
     private const string Marker = "***";
+    private const string EscapedMarker = "%2A%2A%2A";
 
-    // The secret values, unescaped, with their text as the first request wrote them; in the first request's order.
-    private readonly List<(string Value, string Written)> _values;
+    // The secret values as a server reads them, with their marker and their text as the first request wrote them.
+    private readonly List<(string Value, string Mask, string Written)> _values;
 
-    private SecretQuery(List<(string Value, string Written)> values) => _values = values;
+    private SecretQuery(List<(string Value, string Mask, string Written)> values) => _values = values;
 
     /// <summary>The secret query values of <paramref name="firstRequest"/>, or <see langword="null"/> when it sends none (the usual case).</summary>
     /// <param name="firstRequest">An input's first request.</param>
@@ -25,18 +31,18 @@ internal sealed class SecretQuery
             return null;
         }
 
-        List<(string Value, string Written)>? values = null;
+        List<(string Value, string Mask, string Written)>? values = null;
         foreach (var part in query[1..].Split('&'))
         {
             int eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && eq < part.Length - 1 && UrlRedactor.IsSensitive(Uri.UnescapeDataString(part[..eq])))
+            if (eq > 0 && eq < part.Length - 1 && UrlRedactor.IsSensitive(Read(part[..eq])))
             {
                 string written = part[(eq + 1)..];
-                string value = Uri.UnescapeDataString(written);
+                string value = Read(written);
                 values ??= [];
                 if (!values.Exists(v => v.Value == value))
                 {
-                    values.Add((value, written));
+                    values.Add((value, Marker + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)), 0, 4), written));
                 }
             }
         }
@@ -45,17 +51,27 @@ internal sealed class SecretQuery
     }
 
     /// <summary>
-    /// <paramref name="url"/> with every query value equal to one of the secrets (read as is, or with <c>+</c> as a space) replaced by
-    /// <c>***n</c>; other values stay.
+    /// <paramref name="url"/> without its fragment (never sent), with every query value that means one of the secrets replaced by its
+    /// marker, and the API's own values that start with <c>***</c> escaped.
     /// </summary>
     /// <param name="url">An absolute URL (a checkpoint's).</param>
-    public string Mask(string url) => MapQuery(url, (name, value) =>
+    public string Mask(string url) => MapQuery(WithoutFragment(url), (name, value) =>
     {
-        string plain = Uri.UnescapeDataString(value);
-        string spaced = value.Contains('+', StringComparison.Ordinal) ? Uri.UnescapeDataString(value.Replace('+', ' ')) : plain;
-        int index = _values.FindIndex(v => v.Value == plain || v.Value == spaced);
-        return index < 0 ? null : name + "=" + Marker + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string read = Read(value);
+        int index = _values.FindIndex(v => v.Value == read);
+        return index >= 0 ? name + "=" + _values[index].Mask : EscapeMarker(name, value);
     });
+
+    /// <summary>
+    /// A checkpoint URL when no secret is to be kept out: without its fragment, and with the API's own values that start with <c>***</c>
+    /// escaped (none, the usual case, costs one search).
+    /// </summary>
+    /// <param name="url">An absolute URL (a checkpoint's).</param>
+    public static string Plain(string url)
+    {
+        url = WithoutFragment(url);
+        return url.Contains("=" + Marker, StringComparison.Ordinal) ? MapQuery(url, EscapeMarker) : url;
+    }
 
     /// <summary>
     /// Puts the values <see cref="Mask"/> replaced back into <paramref name="url"/> from <paramref name="source"/> (the secrets of the
@@ -80,21 +96,33 @@ internal sealed class SecretQuery
                 return null;
             }
 
-            if (source is not null && int.TryParse(value.AsSpan(Marker.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int position)
-                && position >= 1 && position <= source._values.Count)
+            int index = source is null ? -1 : source._values.FindIndex(v => v.Mask == value);
+            if (index >= 0)
             {
-                return name + "=" + source._values[position - 1].Written;
+                return name + "=" + source!._values[index].Written;
             }
 
-            absent ??= Uri.UnescapeDataString(name);
+            absent ??= Read(name);
             return null;
         });
         missing = absent;
         return absent is null ? restored : null;
     }
 
+    /// <summary>A query name or value as a server reads it: <c>+</c> is a space, escapes are decoded.</summary>
+    private static string Read(string text) => Uri.UnescapeDataString(text.Contains('+', StringComparison.Ordinal) ? text.Replace('+', ' ') : text);
+
+    private static string? EscapeMarker(string name, string value)
+        => value.StartsWith(Marker, StringComparison.Ordinal) ? name + "=" + EscapedMarker + value[Marker.Length..] : null;
+
+    private static string WithoutFragment(string url)
+    {
+        int hash = url.IndexOf('#', StringComparison.Ordinal);
+        return hash < 0 ? url : url[..hash];
+    }
+
     /// <summary>
-    /// <paramref name="url"/> with each <c>name=value</c> part of its query (before any fragment) replaced by what <paramref name="map"/>
+    /// <paramref name="url"/> (without a fragment) with each <c>name=value</c> part of its query replaced by what <paramref name="map"/>
     /// returns for it (<see langword="null"/>: kept).
     /// </summary>
     private static string MapQuery(string url, Func<string, string, string?> map)
@@ -105,8 +133,7 @@ internal sealed class SecretQuery
             return url;
         }
 
-        int hash = url.IndexOf('#', q);
-        var parts = (hash < 0 ? url[(q + 1)..] : url[(q + 1)..hash]).Split('&');
+        var parts = url[(q + 1)..].Split('&');
         for (int i = 0; i < parts.Length; i++)
         {
             int eq = parts[i].IndexOf('=', StringComparison.Ordinal);
@@ -116,6 +143,6 @@ internal sealed class SecretQuery
             }
         }
 
-        return url[..(q + 1)] + string.Join('&', parts) + (hash < 0 ? "" : url[hash..]);
+        return url[..(q + 1)] + string.Join('&', parts);
     }
 }
