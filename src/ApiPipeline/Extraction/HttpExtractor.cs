@@ -915,13 +915,29 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             {
                 if (!Volatile.Read(ref _read))
                 {
-                    // A default input (what a replay passes) may build no URL at all: its own secrets are none, the base URL's remain.
-                    bool given = typeof(TIn) == typeof(NoInput) || !EqualityComparer<TIn>.Default.Equals(input, default!);
-                    _query = SecretQuery.Of(given ? owner.FirstRequestUrl(input) : owner._baseUrl);
+                    _query = SecretQuery.Of(FirstRequest());
                     Volatile.Write(ref _read, true);
                 }
 
                 return _query;
+            }
+        }
+
+        private Uri FirstRequest()
+        {
+            if (typeof(TIn) == typeof(NoInput) || !EqualityComparer<TIn>.Default.Equals(input, default!))
+            {
+                return owner.FirstRequestUrl(input);
+            }
+
+            try
+            {
+                return owner.FirstRequestUrl(input);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NullReferenceException)
+            {
+                // A default input that builds no URL (what a replay passes): it has no secrets of its own; the base URL's remain.
+                return owner._baseUrl;
             }
         }
     }

@@ -7,14 +7,16 @@ namespace ApiPipeline;
 /// <summary>
 /// The secret query values of an input's first request (those of parameters whose names suggest secrets, <see cref="UrlRedactor.IsSensitive"/>:
 /// the input's members, the base URL's and the path template's), kept out of checkpoint URLs. <see cref="Mask"/> replaces every query
-/// value that means one of them (as a server reads a query: <c>+</c> is a space), under any name, by <c>***</c> and the start of its
-/// SHA-256; <see cref="Unmask"/> puts each back as the first request wrote it. A value of the API's own that starts with <c>***</c> is
+/// value that is one of them, written out as is or as a server reads a query (<c>+</c> is a space), under any name, by <c>***</c> and
+/// the start of its SHA-256 (and <c>~</c> when written out as is); <see cref="Unmask"/> puts each back as it was written (as is, or as
+/// the first request wrote it). A value of the API's own that starts with <c>***</c> is
 /// stored with its asterisks escaped (<c>%2A</c>), which means the same to a server, so it is never taken for a masked one.
 /// </summary>
 internal sealed class SecretQuery
 {
     private const string Marker = "***";
     private const string EscapedMarker = "%2A%2A%2A";
+    private const string Verbatim = "~";
 
     // The secret values as a server reads them, with their marker and their text as the first request wrote them.
     private readonly List<(string Value, string Mask, string Written)> _values;
@@ -57,6 +59,13 @@ internal sealed class SecretQuery
     /// <param name="url">An absolute URL (a checkpoint's).</param>
     public string Mask(string url) => MapQuery(WithoutFragment(url), (name, value) =>
     {
+        // Written out as is (the API echoed it unescaped): put back as is. Read as a server reads it: put back as the first request wrote it.
+        int verbatim = _values.FindIndex(v => v.Value == value);
+        if (verbatim >= 0)
+        {
+            return name + "=" + _values[verbatim].Mask + Verbatim;
+        }
+
         string read = Read(value);
         int index = _values.FindIndex(v => v.Value == read);
         return index >= 0 ? name + "=" + _values[index].Mask : EscapeMarker(name, value);
@@ -96,10 +105,12 @@ internal sealed class SecretQuery
                 return null;
             }
 
-            int index = source is null ? -1 : source._values.FindIndex(v => v.Mask == value);
+            bool verbatim = value.EndsWith(Verbatim, StringComparison.Ordinal);
+            string mask = verbatim ? value[..^Verbatim.Length] : value;
+            int index = source is null ? -1 : source._values.FindIndex(v => v.Mask == mask);
             if (index >= 0)
             {
-                return name + "=" + source!._values[index].Written;
+                return name + "=" + (verbatim ? source!._values[index].Value : source!._values[index].Written);
             }
 
             absent ??= Read(name);

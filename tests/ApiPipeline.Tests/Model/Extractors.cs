@@ -105,6 +105,11 @@ public partial class TokenNextItems : IExtractor<TokenScenario, Item>;
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
 public partial class FixedCursorItems : IExtractor<NoInput, Item>;
 
+/// <summary>A key in the path template, cursor pages, a value-type input whose default is a real input.</summary>
+[Extractor("https://api.example.invalid", "/fixed/items?api_key=t3mpl4te-k3y", Json = typeof(TestJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public partial class LabelItems : IExtractor<OptionalLabel, Item>;
+
 /// <summary>Cursor pages for a value-type input.</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]

@@ -35,3 +35,6 @@ public sealed record CodesScenario(string Name, [property: Query("code")] IReadO
 
 /// <summary>An input that is a value type (its <c>default</c> builds no URL: a replay passes it).</summary>
 public readonly record struct StructScenario(string Name);
+
+/// <summary>A value-type input whose default is a real input (no label: no filter).</summary>
+public readonly record struct OptionalLabel([property: Query("label")] string? Label);

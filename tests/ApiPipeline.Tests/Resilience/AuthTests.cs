@@ -689,6 +689,50 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task A_secret_echoed_without_escaping_is_kept_out_and_sent_again_exactly_as_the_link_had_it()
+    {
+        FaultServer? started = null;
+        await using var server = started = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["page"].ToString() == "2"
+            ? Faults.Page(3, 1)
+            : Faults.Page(1, 2, $"\"next\":\"{started!.BaseUrl}/a/items?page=2&access_token=ab+c/d=\"")));
+        var input = new TokenScenario("a", "ab+c/d=");
+        PageCheckpoint? next = null;
+        await foreach (var page in new TokenNextItems(server.Options).ExtractPagesAsync(input))
+        {
+            next = page.Next;
+            break;
+        }
+
+        Assert.DoesNotContain("ab+c/d=", next!.Url, StringComparison.Ordinal);
+        await foreach (var _ in new TokenNextItems(server.Options).ExtractPagesAsync(input, next))
+        {
+        }
+
+        Assert.EndsWith("?page=2&access_token=ab+c/d=", server.Requests[^1].Target, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_template_key_is_kept_out_for_a_value_type_input_that_is_its_default()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["cursor"].ToString() == "c2"
+            ? Faults.Page(3, 1)
+            : Faults.Page(1, 2, "\"next\":\"c2\"")));
+        PageCheckpoint? next = null;
+        await foreach (var page in new LabelItems(server.Options).ExtractPagesAsync(default))
+        {
+            next = page.Next;
+            break;
+        }
+
+        Assert.DoesNotContain("t3mpl4te-k3y", next!.Url, StringComparison.Ordinal);
+        await foreach (var _ in new LabelItems(server.Options).ExtractPagesAsync(default, next))
+        {
+        }
+
+        Assert.Equal(("t3mpl4te-k3y", "c2"), (server.Requests[^1].Q("api_key"), server.Requests[^1].Q("cursor")));
+    }
+
+    [Fact]
     public async Task A_kept_out_secret_comes_back_even_when_a_key_was_added_to_the_base_url_since()
     {
         await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["cursor"].ToString() == "c2"
