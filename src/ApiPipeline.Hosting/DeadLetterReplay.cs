@@ -123,7 +123,7 @@ internal static class DeadLetterReplay
                 // Nothing was skipped: the pipeline's next run with the input continues it from its checkpoint. Requesting the rest here
                 // too would write it twice, so the entry only leaves the file.
                 continued.Add($"{entry.Pipeline}/{entry.Extractor} page {entry.Page}{(entry.Input is null ? "" : $" of {entry.Input}")}: nothing to replay: the input was not skipped; the pipeline's state keeps its checkpoint, and its next run with the input continues from there");
-                await RewriteAsync(path, [.. keep, .. lines.Skip(index + 1).Where(l => !string.IsNullOrWhiteSpace(l))]).ConfigureAwait(false);
+                await RemoveAsync(path, keep, lines, index).ConfigureAwait(false);
                 continue;
             }
 
@@ -177,7 +177,7 @@ internal static class DeadLetterReplay
 
                 // Its records are committed: the entry leaves the file now, so that a replay stopped later (an error, Ctrl+C) and run
                 // again does not write them a second time.
-                await RewriteAsync(path, [.. keep, .. lines.Skip(index + 1).Where(l => !string.IsNullOrWhiteSpace(l))]).ConfigureAwait(false);
+                await RemoveAsync(path, keep, lines, index).ConfigureAwait(false);
             }
             catch (ExtractionException ex)
             {
@@ -198,6 +198,10 @@ internal static class DeadLetterReplay
 
         return new ReplayResult(path, entries, replayed, records, pages, left, files) { Continued = continued };
     }
+
+    /// <summary>Removes the entry at <paramref name="index"/>: the file keeps <paramref name="keep"/> (entries before it that stay) and the lines after it.</summary>
+    private static Task RemoveAsync(string path, List<string> keep, string[] lines, int index)
+        => RewriteAsync(path, [.. keep, .. lines.Skip(index + 1).Where(l => !string.IsNullOrWhiteSpace(l))]);
 
     /// <summary>Replaces the dead-letter file with <paramref name="lines"/> (atomically, through a temporary file), or deletes it when none is left.</summary>
     private static async Task RewriteAsync(string path, IReadOnlyList<string> lines)
