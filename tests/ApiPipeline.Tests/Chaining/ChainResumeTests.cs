@@ -359,7 +359,7 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         ChainResult failed;
         await using (var inner = Jsonl(outDir))
         {
-            var output = new OneByOne<Child>(inner) { StopAtRecord = 8, CancelAtStop = cancelled ? stop : null };
+            var output = new OneByOneOutput<Child>(inner) { StopAtRecord = 8, CancelAtStop = cancelled ? stop : null };
             failed = await new SequentialChildren(new ChainOptions { Extractor = At, StateStore = store }).ExecuteAsync(input, output, stop.Token).WithDeadline(30);
         }
 
@@ -372,54 +372,6 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
 
         Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
         ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
-    }
-
-    /// <summary>
-    /// A user output that writes records one at a time into a <see cref="JsonlOutput{T}"/> and stops once at record
-    /// <see cref="StopAtRecord"/>: with an I/O error, or by cancelling <see cref="CancelAtStop"/> as a cancelled write does.
-    /// </summary>
-    private sealed class OneByOne<T>(JsonlOutput<T> inner) : IOutput<T>
-    {
-        private int _written;
-
-        public int StopAtRecord { get; init; }
-
-        public CancellationTokenSource? CancelAtStop { get; init; }
-
-        public OutputBatchOptions Batching => inner.Batching;
-
-        public long PendingRecords => inner.PendingRecords;
-
-        public long PendingBytes => inner.PendingBytes;
-
-        public async ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
-        {
-            for (int i = 0; i < records.Length; i++)
-            {
-                if (++_written == StopAtRecord)
-                {
-                    if (CancelAtStop is not null)
-                    {
-                        await CancelAtStop.CancelAsync();
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
-
-                    throw new IOException("the connection to the warehouse dropped");
-                }
-
-                await inner.WriteAsync(records.Slice(i, 1), cancellationToken);
-            }
-        }
-
-        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
-
-        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
-
-        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private static JsonlOutput<Child> Jsonl(string directory)

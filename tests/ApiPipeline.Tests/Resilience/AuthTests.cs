@@ -587,18 +587,11 @@ public sealed class AuthTests
             ? Faults.Page(3, 1)
             : Faults.Page(1, 2, "\"next\":\"c2\"")));
         var input = new CodesScenario("a", ["US", "FR"]);
-        PageCheckpoint? next = null;
-        await foreach (var page in new CodesItems(server.Options).ExtractPagesAsync(input))
-        {
-            next = page.Next;
-            break;
-        }
+        var next = await NextAfterFirstPageAsync(new CodesItems(server.Options), input);
 
-        Assert.DoesNotContain("US", next!.Url, StringComparison.Ordinal);
+        Assert.DoesNotContain("US", next.Url, StringComparison.Ordinal);
         Assert.DoesNotContain("FR", next.Url, StringComparison.Ordinal);
-        await foreach (var _ in new CodesItems(server.Options).ExtractPagesAsync(input, next))
-        {
-        }
+        await ResumeAsync(new CodesItems(server.Options), input, next);
 
         Assert.Equal(["US,FR", "US,FR"], server.Requests.Select(r => r.Q("code")!));
         Assert.Equal("c2", server.Requests[^1].Q("cursor"));
@@ -615,18 +608,11 @@ public sealed class AuthTests
             ? Faults.Page(3, 1)
             : Faults.Page(1, 2, $"\"next\":\"{started!.BaseUrl}/a/items?{nextQuery}\"")));
         var input = new CodesScenario("a", ["US", "FR"]);
-        PageCheckpoint? next = null;
-        await foreach (var page in new CodesNextItems(server.Options).ExtractPagesAsync(input))
-        {
-            next = page.Next;
-            break;
-        }
+        var next = await NextAfterFirstPageAsync(new CodesNextItems(server.Options), input);
 
-        Assert.DoesNotContain("US", next!.Url, StringComparison.Ordinal);
+        Assert.DoesNotContain("US", next.Url, StringComparison.Ordinal);
         Assert.DoesNotContain("FR", next.Url, StringComparison.Ordinal);
-        await foreach (var _ in new CodesNextItems(server.Options).ExtractPagesAsync(input, next))
-        {
-        }
+        await ResumeAsync(new CodesNextItems(server.Options), input, next);
 
         Assert.Equal(("2", resumedCodes), (server.Requests[^1].Q("page"), server.Requests[^1].Q("code")));
     }
@@ -644,17 +630,10 @@ public sealed class AuthTests
             ? Faults.Page(3, 1)
             : Faults.Page(1, 2, $"\"next\":\"{started!.BaseUrl}/a/items?page=2&{echoed}\"")));
         var input = new TokenScenario("a", token);
-        PageCheckpoint? next = null;
-        await foreach (var page in new TokenNextItems(server.Options).ExtractPagesAsync(input))
-        {
-            next = page.Next;
-            break;
-        }
+        var next = await NextAfterFirstPageAsync(new TokenNextItems(server.Options), input);
 
-        Assert.DoesNotContain(echoed[(echoed.IndexOf('=') + 1)..], next!.Url, StringComparison.Ordinal);
-        await foreach (var _ in new TokenNextItems(server.Options).ExtractPagesAsync(input, next))
-        {
-        }
+        Assert.DoesNotContain(echoed[(echoed.IndexOf('=') + 1)..], next.Url, StringComparison.Ordinal);
+        await ResumeAsync(new TokenNextItems(server.Options), input, next);
 
         var resumed = server.Requests[^1];
         Assert.Equal("2", resumed.Q("page"));
@@ -673,17 +652,10 @@ public sealed class AuthTests
             ? Faults.Page(3, 1)
             : Faults.Page(1, 2, $"\"next\":\"{started!.BaseUrl}/a/items?page=2&{echoed}#access_token=t0k3n-s3cr3t\"")));
         var input = new TokenScenario("a", token);
-        PageCheckpoint? next = null;
-        await foreach (var page in new TokenNextItems(server.Options).ExtractPagesAsync(input))
-        {
-            next = page.Next;
-            break;
-        }
+        var next = await NextAfterFirstPageAsync(new TokenNextItems(server.Options), input);
 
-        Assert.DoesNotContain("t0k3n-s3cr3t", next!.Url, StringComparison.Ordinal); // nor in the fragment, which is never sent
-        await foreach (var _ in new TokenNextItems(server.Options).ExtractPagesAsync(input, next))
-        {
-        }
+        Assert.DoesNotContain("t0k3n-s3cr3t", next.Url, StringComparison.Ordinal); // nor in the fragment, which is never sent
+        await ResumeAsync(new TokenNextItems(server.Options), input, next);
 
         Assert.Equal(("2", expected), (server.Requests[^1].Q("page"), server.Requests[^1].Q(echoed[..echoed.IndexOf('=')])));
     }
@@ -696,17 +668,10 @@ public sealed class AuthTests
             ? Faults.Page(3, 1)
             : Faults.Page(1, 2, $"\"next\":\"{started!.BaseUrl}/a/items?page=2&access_token=ab+c/d=\"")));
         var input = new TokenScenario("a", "ab+c/d=");
-        PageCheckpoint? next = null;
-        await foreach (var page in new TokenNextItems(server.Options).ExtractPagesAsync(input))
-        {
-            next = page.Next;
-            break;
-        }
+        var next = await NextAfterFirstPageAsync(new TokenNextItems(server.Options), input);
 
-        Assert.DoesNotContain("ab+c/d=", next!.Url, StringComparison.Ordinal);
-        await foreach (var _ in new TokenNextItems(server.Options).ExtractPagesAsync(input, next))
-        {
-        }
+        Assert.DoesNotContain("ab+c/d=", next.Url, StringComparison.Ordinal);
+        await ResumeAsync(new TokenNextItems(server.Options), input, next);
 
         Assert.EndsWith("?page=2&access_token=ab+c/d=", server.Requests[^1].Target, StringComparison.Ordinal);
     }
@@ -717,17 +682,10 @@ public sealed class AuthTests
         await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, ctx.Request.Query["cursor"].ToString() == "c2"
             ? Faults.Page(3, 1)
             : Faults.Page(1, 2, "\"next\":\"c2\"")));
-        PageCheckpoint? next = null;
-        await foreach (var page in new LabelItems(server.Options).ExtractPagesAsync(default))
-        {
-            next = page.Next;
-            break;
-        }
+        var next = await NextAfterFirstPageAsync(new LabelItems(server.Options), default);
 
-        Assert.DoesNotContain("t3mpl4te-k3y", next!.Url, StringComparison.Ordinal);
-        await foreach (var _ in new LabelItems(server.Options).ExtractPagesAsync(default, next))
-        {
-        }
+        Assert.DoesNotContain("t3mpl4te-k3y", next.Url, StringComparison.Ordinal);
+        await ResumeAsync(new LabelItems(server.Options), default, next);
 
         Assert.Equal(("t3mpl4te-k3y", "c2"), (server.Requests[^1].Q("api_key"), server.Requests[^1].Q("cursor")));
     }
@@ -739,17 +697,10 @@ public sealed class AuthTests
             ? Faults.Page(3, 1)
             : Faults.Page(1, 2, "\"next\":\"c2\"")));
         var input = new TokenScenario("a", "t0k3n-s3cr3t");
-        PageCheckpoint? next = null;
-        await foreach (var page in new TokenItems(server.Options).ExtractPagesAsync(input))
-        {
-            next = page.Next;
-            break;
-        }
+        var next = await NextAfterFirstPageAsync(new TokenItems(server.Options), input);
 
         var withKey = server.Options with { BaseUrl = server.BaseUrl + "?api_key=base-k3y-added" };
-        await foreach (var _ in new TokenItems(withKey).ExtractPagesAsync(input, next))
-        {
-        }
+        await ResumeAsync(new TokenItems(withKey), input, next);
 
         Assert.Equal(("t0k3n-s3cr3t", "c2"), (server.Requests[^1].Q("access_token"), server.Requests[^1].Q("cursor")));
     }
@@ -762,17 +713,10 @@ public sealed class AuthTests
             ? Faults.Page(3, 1)
             : Faults.Page(1, 2, "\"next\":\"c2\"")));
         var options = server.Options with { BaseUrl = server.BaseUrl + "?api_key=" + Key };
-        PageCheckpoint? next = null;
-        await foreach (var page in new FixedCursorItems(options).ExtractPagesAsync(NoInput.Value))
-        {
-            next = page.Next;
-            break;
-        }
+        var next = await NextAfterFirstPageAsync(new FixedCursorItems(options), NoInput.Value);
 
-        Assert.DoesNotContain(Key, next!.Url, StringComparison.Ordinal);
-        await foreach (var _ in new FixedCursorItems(options).ExtractPagesAsync(NoInput.Value, next))
-        {
-        }
+        Assert.DoesNotContain(Key, next.Url, StringComparison.Ordinal);
+        await ResumeAsync(new FixedCursorItems(options), NoInput.Value, next);
 
         Assert.Equal((Key, "c2"), (server.Requests[^1].Q("api_key"), server.Requests[^1].Q("cursor")));
     }
@@ -870,5 +814,24 @@ public sealed class AuthTests
                 ? Faults.Status(ctx, 401, """{"error":"invalid_token"}""")
                 : api(ctx, i);
         };
+    }
+
+    /// <summary>The checkpoint after the first page of <paramref name="input"/>.</summary>
+    private static async Task<PageCheckpoint> NextAfterFirstPageAsync<TIn>(IExtractor<TIn, Item> extractor, TIn input)
+    {
+        await foreach (var page in extractor.ExtractPagesAsync(input))
+        {
+            return page.Next ?? throw new InvalidOperationException("the first page has no next page");
+        }
+
+        throw new InvalidOperationException("no page");
+    }
+
+    /// <summary>Reads every page of <paramref name="input"/> from <paramref name="checkpoint"/> on.</summary>
+    private static async Task ResumeAsync<TIn>(IExtractor<TIn, Item> extractor, TIn input, PageCheckpoint checkpoint)
+    {
+        await foreach (var _ in extractor.ExtractPagesAsync(input, checkpoint))
+        {
+        }
     }
 }

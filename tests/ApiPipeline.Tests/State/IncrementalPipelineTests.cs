@@ -202,7 +202,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         table.Add(40, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
         await using var inner = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "partial", Batching = new OutputBatchOptions { BatchSize = 1000 } });
-        var output = new OneByOne(inner) { FailAtRecord = 25 };
+        var output = new OneByOneOutput<Change>(inner) { StopAtRecord = 25 };
         var pipeline = new Pipeline<Scenario, Change>("partial", Extractor(), output, new PipelineOptions { StateStore = store });
 
         var failed = await pipeline.ExecuteAsync(input);
@@ -222,7 +222,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         await using var store = new InMemoryStateStore();
         await using var inner = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "cancelled", Batching = new OutputBatchOptions { BatchSize = 1000 } });
         using var stop = new CancellationTokenSource();
-        var output = new OneByOne(inner) { FailAtRecord = 25, CancelAtFailure = stop };
+        var output = new OneByOneOutput<Change>(inner) { StopAtRecord = 25, CancelAtStop = stop };
         var pipeline = new Pipeline<Scenario, Change>("cancelled", Extractor(), output, new PipelineOptions { StateStore = store });
 
         var cancelled = await pipeline.ExecuteAsync(input, stop.Token);
@@ -232,54 +232,6 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var resumed = await pipeline.ExecuteAsync(input);
         Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), Written("cancelled").Select(c => c.Id).Order());
-    }
-
-    /// <summary>
-    /// An output that is not a page sink and writes records one at a time, failing once at record <see cref="FailAtRecord"/>: with
-    /// an I/O error, or by cancelling <see cref="CancelAtFailure"/> and stopping there as a cancelled write does.
-    /// </summary>
-    private sealed class OneByOne(JsonlOutput<Change> inner) : IOutput<Change>
-    {
-        private int _written;
-
-        public int FailAtRecord { get; set; }
-
-        public CancellationTokenSource? CancelAtFailure { get; set; }
-
-        public OutputBatchOptions Batching => inner.Batching;
-
-        public long PendingRecords => inner.PendingRecords;
-
-        public long PendingBytes => inner.PendingBytes;
-
-        public async ValueTask WriteAsync(ReadOnlyMemory<Change> records, CancellationToken cancellationToken = default)
-        {
-            for (int i = 0; i < records.Length; i++)
-            {
-                if (++_written == FailAtRecord)
-                {
-                    if (CancelAtFailure is not null)
-                    {
-                        await CancelAtFailure.CancelAsync();
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
-
-                    throw new IOException("the connection to the warehouse dropped");
-                }
-
-                await inner.WriteAsync(records.Slice(i, 1), cancellationToken);
-            }
-        }
-
-        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
-
-        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
-
-        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>A page sink over <see cref="JsonlOutput{T}"/> that fails to end page <see cref="FailEndOfPage"/> once, or to cut any page off.</summary>
