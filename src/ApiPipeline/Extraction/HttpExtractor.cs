@@ -925,16 +925,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         private Uri FirstRequest()
         {
-            if (typeof(TIn) == typeof(NoInput) || !EqualityComparer<TIn>.Default.Equals(input, default!))
-            {
-                return owner.FirstRequestUrl(input);
-            }
-
+            bool isDefault = typeof(TIn) != typeof(NoInput) && EqualityComparer<TIn>.Default.Equals(input, default!);
             try
             {
                 return owner.FirstRequestUrl(input);
             }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NullReferenceException)
+            catch (Exception ex) when (isDefault && ex is ArgumentException or InvalidOperationException or NullReferenceException)
             {
                 // A default input that builds no URL (what a replay passes): it has no secrets of its own; the base URL's remain.
                 return owner._baseUrl;
