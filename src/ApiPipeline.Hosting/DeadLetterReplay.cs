@@ -203,18 +203,35 @@ internal static class DeadLetterReplay
     private static Task RemoveAsync(string path, List<string> keep, string[] lines, int index)
         => RewriteAsync(path, [.. keep, .. lines.Skip(index + 1).Where(l => !string.IsNullOrWhiteSpace(l))]);
 
-    /// <summary>Replaces the dead-letter file with <paramref name="lines"/> (atomically, through a temporary file), or deletes it when none is left.</summary>
+    /// <summary>
+    /// Replaces the dead-letter file with <paramref name="lines"/> (atomically, through a temporary file flushed to disk), or deletes it
+    /// when none is left; either reaches the disk before the next entry is replayed, so a power loss cannot bring a handled entry back.
+    /// </summary>
     private static async Task RewriteAsync(string path, IReadOnlyList<string> lines)
     {
         if (lines.Count == 0)
         {
             File.Delete(path);
-            return;
+        }
+        else
+        {
+            string temp = path + ".replay.tmp";
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+            await using (var writer = new StreamWriter(file))
+            {
+                foreach (var line in lines)
+                {
+                    await writer.WriteLineAsync(line).ConfigureAwait(false);
+                }
+
+                await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
         }
 
-        string temp = path + ".replay.tmp";
-        await File.WriteAllLinesAsync(temp, lines, CancellationToken.None).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
+        DurableDirectory.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, HttpClient? httpClient, string outputDirectory, CancellationToken cancellationToken)

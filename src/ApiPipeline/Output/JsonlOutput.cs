@@ -57,6 +57,12 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private readonly Utf8JsonWriter _json;
     private readonly RawJsonOf<T>? _rawJson;
     private readonly List<OpenFile> _pageFiles = [];
+
+    /// <summary>
+    /// Directories whose entries must reach the disk before the state store records the next batch: those this output created files or
+    /// folders in since, and those its last batch was renamed into (<see cref="DurableDirectory"/>).
+    /// </summary>
+    private readonly SortedSet<string> _toFlush = new(StringComparer.Ordinal);
     private OpenFile? _pageFile;
     private int _pageKey;
     private int _pageRecords;
@@ -79,6 +85,9 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
     /// <summary>The dataset's folder.</summary>
     public string RootDirectory => _root;
+
+    /// <summary>Flushes a directory's entries to disk; tests observe it.</summary>
+    internal Action<string> FlushDirectory { get; init; } = DurableDirectory.Flush;
 
     /// <inheritdoc/>
     public OutputBatchOptions Batching => _options.Batching;
@@ -208,6 +217,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
                 if (folder != _root && !Directory.EnumerateFileSystemEntries(folder).Any())
                 {
                     Directory.Delete(folder);
+                    _toFlush.Remove(folder);
                 }
 
                 continue;
@@ -244,7 +254,10 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     public async ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default)
         => await CompleteCommitAsync(await PrepareCommitAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Flushes every open temporary file to disk and closes it; nothing is renamed yet.</summary>
+    /// <summary>
+    /// Flushes every open temporary file to disk and closes it, then the directories that hold them (and the last batch's renamed
+    /// files); nothing is renamed yet.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the preparation.</param>
     public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default)
     {
@@ -258,19 +271,29 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         }
 
         _open.Clear();
+        FlushDirectories();
         var prepared = new PreparedCommit(files, PendingRecords, PendingBytes);
         PendingRecords = 0;
         PendingBytes = 0;
         return ValueTask.FromResult(prepared);
     }
 
-    /// <summary>Renames each prepared temporary file to its final name; a file already renamed (roll-forward after a crash) is left as it is.</summary>
+    /// <summary>
+    /// Renames each prepared temporary file to its final name; a file already renamed (roll-forward after a crash) is left as it is.
+    /// The renames reach the disk with the next preparation, before the state store records another batch: until then a lost rename
+    /// is rolled forward again.
+    /// </summary>
     /// <param name="prepared">What <see cref="PrepareCommitAsync"/> returned.</param>
     /// <param name="cancellationToken">Cancels the completion.</param>
     public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         Rename(prepared, recovering: false);
+        foreach (var file in prepared.Files)
+        {
+            _toFlush.Add(Path.GetDirectoryName(file.FinalPath)!);
+        }
+
         return ValueTask.FromResult(new OutputCommit([.. prepared.Files.Select(f => f.FinalPath)], prepared.Records, prepared.Bytes));
     }
 
@@ -305,7 +328,14 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         Discard();
         if (lastPrepared is not null)
         {
+            // Renamed now or by the run that recorded it: either way the names reach the disk before this run records anything.
             Rename(lastPrepared, recovering: true);
+            foreach (var file in lastPrepared.Files)
+            {
+                _toFlush.Add(Path.GetDirectoryName(file.FinalPath)!);
+            }
+
+            FlushDirectories();
         }
 
         if (Directory.Exists(_root))
@@ -354,6 +384,20 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         BeginPage();
     }
 
+    /// <summary>Flushes the directories of <see cref="_toFlush"/> that still exist (a loader may have taken a folder away).</summary>
+    private void FlushDirectories()
+    {
+        foreach (var directory in _toFlush)
+        {
+            if (Directory.Exists(directory))
+            {
+                FlushDirectory(directory);
+            }
+        }
+
+        _toFlush.Clear();
+    }
+
     private static int DayKey(DateTimeOffset? date) => date is { } d ? DateOnly.FromDateTime(d.UtcDateTime).DayNumber : UnknownDate;
 
     private OpenFile Open(int key)
@@ -367,7 +411,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
         if (!_nextPart.TryGetValue(key, out int part))
         {
-            Directory.CreateDirectory(directory);
+            DurableDirectory.Create(directory, _toFlush);
             foreach (var stale in Directory.EnumerateFiles(directory, ".part-*.jsonl.tmp"))
             {
                 File.Delete(stale);
@@ -383,6 +427,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         string name = number + ".jsonl";
         string temp = Path.Combine(directory, "." + number + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".jsonl.tmp");
         var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+        _toFlush.Add(directory);
         var file = new OpenFile(key, stream, temp, Path.Combine(directory, name));
         _open[key] = file;
         return file;

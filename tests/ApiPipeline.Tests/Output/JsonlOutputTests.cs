@@ -248,6 +248,83 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_is_named_on_disk_before_it_is_recorded_and_its_renames_before_the_next_one()
+    {
+        // What each flush of a directory saw: the names in it then. A file's fsync makes its bytes durable, not its name.
+        var flushes = new List<(string Directory, string[] Names)>();
+        JsonlOutput<Item> Observed() => new(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = "items", PartitionBy = i => i.CreatedAt })
+        {
+            FlushDirectory = directory =>
+            {
+                flushes.Add((Path.GetRelativePath(_temp.Path, directory), [.. Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal)!]));
+                DurableDirectory.Flush(directory);
+            },
+        };
+
+        await using var output = Observed();
+        await output.WriteAsync(new Item[] { new(1, "a", Jan1), new(2, "b") });
+        var first = await output.PrepareCommitAsync();
+
+        // Each new folder in its parent (the output made items/ and both date folders), each temporary file in its folder.
+        Assert.Equal([".", "items", "items/date=2024-01-01", "items/date=unknown"], flushes.Select(f => f.Directory.Replace('\\', '/')));
+        Assert.Equal(["items"], flushes[0].Names);
+        Assert.Equal(["date=2024-01-01", "date=unknown"], flushes[1].Names);
+        Assert.Equal([TempIn("date=2024-01-01", first)], flushes[2].Names);
+        Assert.Equal([TempIn("date=unknown", first)], flushes[3].Names);
+
+        flushes.Clear();
+        await output.CompleteCommitAsync(first);
+        Assert.Empty(flushes); // the renames reach the disk with the next preparation, before the next batch is recorded
+
+        await output.WriteAsync(new Item[] { new(3, "c", Jan1) });
+        var second = await output.PrepareCommitAsync();
+        Assert.Equal(["items/date=2024-01-01", "items/date=unknown"], flushes.Select(f => f.Directory.Replace('\\', '/')));
+        Assert.Equal([TempIn("date=2024-01-01", second), "part-00001.jsonl"], flushes[0].Names);
+        Assert.Equal(["part-00001.jsonl"], flushes[1].Names);
+
+        // A later run rolls the last recorded batch forward and flushes its folders before it records anything.
+        flushes.Clear();
+        await using var next = Observed();
+        await next.RecoverAsync(second);
+        Assert.Equal(["items/date=2024-01-01"], flushes.Select(f => f.Directory.Replace('\\', '/')));
+        Assert.Equal(["part-00001.jsonl", "part-00002.jsonl"], flushes[0].Names);
+
+        static string TempIn(string folder, PreparedCommit batch)
+            => Path.GetFileName(batch.Files.Single(f => Path.GetFileName(Path.GetDirectoryName(f.TempPath)) == folder).TempPath);
+    }
+
+    [Fact]
+    public async Task A_folder_a_loader_took_away_between_commits_is_not_flushed()
+    {
+        var flushed = new List<string>();
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = "items", PartitionBy = i => i.CreatedAt })
+        {
+            FlushDirectory = flushed.Add,
+        };
+        await output.WriteAsync(new Item[] { new(1, "a", Jan1) });
+        await output.CommitAsync();
+        Directory.Delete(Path.Combine(_temp.Path, "items", "date=2024-01-01"), recursive: true);
+        flushed.Clear();
+
+        await output.WriteAsync(new Item[] { new(2, "b") });
+        await output.CommitAsync();
+
+        Assert.Equal([Path.Combine(_temp.Path, "items"), Path.Combine(_temp.Path, "items", "date=unknown")], flushed);
+    }
+
+    [Fact]
+    public void Flushing_a_directory_that_cannot_be_opened_names_it()
+    {
+        DurableDirectory.Flush(_temp.Path);
+        string missing = Path.Combine(_temp.Path, "gone");
+        if (!OperatingSystem.IsWindows())
+        {
+            var error = Assert.Throws<IOException>(() => DurableDirectory.Flush(missing));
+            Assert.Contains(missing, error.Message);
+        }
+    }
+
+    [Fact]
     public void Rejects_a_missing_name()
         => Assert.Throws<ArgumentException>(() => new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = " " }));
 
