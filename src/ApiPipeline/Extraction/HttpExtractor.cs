@@ -592,10 +592,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             long sent = 0;
             try
             {
-                if (redirects > 0 && _limiter is not null && home)
+                if ((redirects > 0 || refreshed) && _limiter is not null && home)
                 {
                     // The attempt took its lease (tokens and a concurrency slot) in the resilience pipeline; a redirect hop to the
-                    // limited host costs tokens too, within the same slot.
+                    // limited host, or the request sent again with a refreshed token, costs tokens too, within the same slot.
                     await HopLeaseAsync(run, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -656,13 +656,16 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
-    /// <summary>Waits for the host's rate limiter (its pause and tokens) before a redirect hop, as the resilience pipeline does before each attempt.</summary>
+    /// <summary>
+    /// Waits for the host's rate limiter (its pause and tokens) before a redirect hop or a request sent again after a token refresh, as
+    /// the resilience pipeline does before each attempt.
+    /// </summary>
     private async ValueTask HopLeaseAsync(PageRun run, CancellationToken cancellationToken)
     {
         using var lease = await _limiter!.AcquireAsync(_maxRetryAfter, cancellationToken, slot: false).ConfigureAwait(false);
         if (!lease.IsAcquired)
         {
-            throw Error(run, ExtractionErrorKind.RateLimited, $"the client-side rate limiter refused a redirect hop for longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)})");
+            throw Error(run, ExtractionErrorKind.RateLimited, $"the client-side rate limiter refused a redirect hop or a request after a token refresh for longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)})");
         }
     }
 
