@@ -147,8 +147,8 @@ public sealed partial class PipelineGenerator
 
             return new ExtractorSpec
             {
-                // Hint names may not contain '@' (AddSource throws), so keyword identifiers lose their escape there.
-                HintName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty).Replace("@", string.Empty) + ".g.cs",
+                HintName = HintNames.Readable(type, ".g.cs"),
+                MetadataName = HintNames.MetadataName(type),
                 Namespace = type.ContainingNamespace.IsGlobalNamespace ? null : FullName(type.ContainingNamespace).Replace("global::", string.Empty),
                 ContainingTypes = containing.ToImmutableEquatableArray(),
                 TypeDeclaration = Keyword(syntax) + " " + Escape(type.Name),

@@ -1,3 +1,4 @@
+using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -34,7 +35,15 @@ public sealed partial class PipelineGenerator : IIncrementalGenerator
             .Where(static d => d.Count > 0)
             .WithTrackingName(TrackingNames.Diagnostics);
 
-        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec!.HintName, Emitter.Emit(spec)));
+        // Hint names are readable unless two are the same ignoring case; only then do those files take a hash (Helpers/HintNames.cs).
+        var collidingHintNames = specs
+            .Select(static (spec, _) => spec!.HintName)
+            .Collect()
+            .Select(static (names, _) => HintNames.Colliding(names))
+            .WithTrackingName(TrackingNames.CollidingHintNames);
+
+        context.RegisterSourceOutput(specs.Combine(collidingHintNames), static (spc, pair) =>
+            spc.AddSource(HintNames.Unique(pair.Left!.HintName, pair.Left.MetadataName, pair.Right), Emitter.Emit(pair.Left)));
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
             foreach (var diagnostic in list)

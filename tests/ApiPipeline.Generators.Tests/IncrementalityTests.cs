@@ -1,3 +1,5 @@
+using ApiPipeline.Generators.Helpers;
+using ApiPipeline.Generators.Model;
 using Microsoft.CodeAnalysis;
 
 namespace ApiPipeline.Generators.Tests;
@@ -117,6 +119,41 @@ public sealed class IncrementalityTests
         second.AssertCompiles();
     }
 
+    [Fact]
+    public void EditingOneLineOfOneExtractor_LeavesTheOtherExtractorsOutputsCached()
+    {
+        string changing = TestSources.Extractor("Items", "/repos/{owner}/{repo}/items");
+        var compilation = GeneratorHarness.CreateCompilation(
+            TestSources.Common, changing, TestSources.Extractor("Others", "/others/{owner}"), TestSources.Extractor("More", "/more/{repo}"));
+        var first = GeneratorHarness.Run(compilation);
+        Assert.Equal(["Demo.Items.g.cs", "Demo.More.g.cs", "Demo.Others.g.cs"], first.Sources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+
+        var oldTree = compilation.SyntaxTrees[1];
+        string edited = changing.Replace("/items\"", "/pulls\"", StringComparison.Ordinal);
+        Assert.NotEqual(changing, edited);
+        var second = GeneratorHarness.Run(compilation.ReplaceSyntaxTree(oldTree, GeneratorHarness.Parse(edited, oldTree.FilePath)), first.Driver);
+
+        var run = second.RunResult;
+
+        // No two hint names are the same ignoring case, before or after, so the set every spec is combined with stays as it was...
+        AssertReasons(run, TrackingNames.CollidingHintNames, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+
+        // ...and only the edited extractor's source is written again.
+        var reasons = ExtractorOutputReasons(run);
+        Assert.Equal(IncrementalStepRunReason.Modified, reasons["Demo.Items.g.cs"]);
+        Assert.Equal(IncrementalStepRunReason.Cached, reasons["Demo.Others.g.cs"]);
+        Assert.Equal(IncrementalStepRunReason.Cached, reasons["Demo.More.g.cs"]);
+        Assert.Equal(3, reasons.Count);
+        foreach (var other in new[] { "Demo.Others.g.cs", "Demo.More.g.cs" })
+        {
+            Assert.Equal(
+                first.Sources.Single(s => s.HintName == other).SourceText.ToString(),
+                second.Sources.Single(s => s.HintName == other).SourceText.ToString());
+        }
+
+        second.AssertCompiles();
+    }
+
     private static int DiagnosticLine(HarnessResult result, string id)
         => Assert.Single(result.GeneratorDiagnostics, d => d.Id == id).Location.GetLineSpan().StartLinePosition.Line;
 
@@ -125,6 +162,22 @@ public sealed class IncrementalityTests
         Assert.True(run.TrackedSteps.ContainsKey(step) || run.TrackedOutputSteps.ContainsKey(step), $"No tracked step '{step}'.");
         var steps = run.TrackedSteps.TryGetValue(step, out var tracked) ? tracked : run.TrackedOutputSteps[step];
         return steps.SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+    }
+
+    /// <summary>The reason of each extractor's source output, by the readable hint name of the spec it was written from.</summary>
+    private static Dictionary<string, IncrementalStepRunReason> ExtractorOutputReasons(GeneratorRunResult run)
+    {
+        var reasons = new Dictionary<string, IncrementalStepRunReason>();
+        foreach (var step in run.TrackedOutputSteps[SourceOutput])
+        {
+            var (source, index) = step.Inputs.Single();
+            if (source.Outputs[index].Value is (ExtractorSpec spec, ImmutableEquatableArray<string>))
+            {
+                reasons.Add(spec.HintName, step.Outputs.Single().Reason);
+            }
+        }
+
+        return reasons;
     }
 
     /// <summary>Every output of <paramref name="step"/> has one of <paramref name="allowed"/> reasons, and there is at least one output.</summary>

@@ -37,7 +37,14 @@ internal static class ChainGenerator
             .Where(static d => d.Count > 0)
             .WithTrackingName(TrackingNames.ChainDiagnostics);
 
-        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec!.HintName, ChainEmitter.Emit(spec)));
+        var collidingHintNames = specs
+            .Select(static (spec, _) => spec!.HintName)
+            .Collect()
+            .Select(static (names, _) => HintNames.Colliding(names))
+            .WithTrackingName(TrackingNames.ChainCollidingHintNames);
+
+        context.RegisterSourceOutput(specs.Combine(collidingHintNames), static (spc, pair) =>
+            spc.AddSource(HintNames.Unique(pair.Left!.HintName, pair.Left.MetadataName, pair.Right), ChainEmitter.Emit(pair.Left)));
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
             foreach (var diagnostic in list)

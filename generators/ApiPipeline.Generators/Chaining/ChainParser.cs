@@ -126,7 +126,8 @@ internal static partial class ChainParser
 
         return new ChainSpec
         {
-            HintName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty).Replace("@", string.Empty) + ".Chain.g.cs",
+            HintName = HintNames.Readable(type, ".Chain.g.cs"),
+            MetadataName = HintNames.MetadataName(type),
             Namespace = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty),
             ContainingTypes = containing.ToImmutableEquatableArray(),
             TypeDeclaration = Keyword(syntax) + " " + Symbols.Escape(type.Name),

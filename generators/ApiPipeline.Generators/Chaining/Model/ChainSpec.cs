@@ -10,8 +10,11 @@ namespace ApiPipeline.Generators.Chaining.Model;
 /// </summary>
 internal sealed record ChainSpec
 {
-    /// <summary>The generated file's hint name, <c>Namespace.Type.g.cs</c>.</summary>
+    /// <summary>The generated file's readable hint name, <c>Namespace.Type.Chain.g.cs</c>; <see cref="HintNames.Unique"/> gives the one used.</summary>
     public required string HintName { get; init; }
+
+    /// <summary>The type's metadata name (<c>Namespace.Outer+Type</c>), which sets the hint name apart when another type's is the same ignoring case.</summary>
+    public required string MetadataName { get; init; }
 
     /// <summary>The namespace, or <see langword="null"/> for the global namespace.</summary>
     public required string? Namespace { get; init; }
