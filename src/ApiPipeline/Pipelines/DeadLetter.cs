@@ -167,8 +167,8 @@ internal sealed class DeadLetterWriter
     }
 
     /// <summary>
-    /// Writes the held entries to a new temporary file next to the dead-letter file, flushed to disk, and notes the dead-letter file's
-    /// length; <see langword="null"/> when none is held. The entries stay held until <see cref="Recorded"/>.
+    /// Writes the held entries to a new temporary file next to the dead-letter file, flushed to disk; <see langword="null"/> when none
+    /// is held. The entries stay held until <see cref="Recorded"/>.
     /// </summary>
     public async ValueTask<PreparedDeadLetters?> PrepareAsync(CancellationToken cancellationToken)
     {
@@ -197,7 +197,7 @@ internal sealed class DeadLetterWriter
             file.Flush(flushToDisk: true);
         }
 
-        return new PreparedDeadLetters(temp, Path, File.Exists(Path) ? new FileInfo(Path).Length : 0);
+        return new PreparedDeadLetters(temp, Path);
     }
 
     /// <summary>The state store recorded what <see cref="PrepareAsync"/> returned: those entries are no longer held.</summary>
@@ -275,8 +275,8 @@ internal sealed class DeadLetterWriter
 
     /// <summary>
     /// Appends a prepared batch of entries to the dead-letter file, flushed to disk, then deletes its temporary file. Idempotent: with
-    /// the temporary file gone the batch is in the file already; if a crash cut an earlier append short, the lines found at the noted
-    /// length are the batch's first ones and only the rest is written.
+    /// the temporary file gone the batch is in the file already; if a crash cut an earlier append short, the batch's first lines found
+    /// whole where that append started are not written again, only the rest (<see cref="AppendAsync"/>).
     /// <para>
     /// Each entry appended counts once in <see cref="ApiPipelineMetrics.DeadLettered"/> for <paramref name="owner"/> (a pipeline's or a
     /// chain's id), under the extractor its line names: an entry counts when it is in the file, so one made again (its page read again
@@ -323,6 +323,15 @@ internal sealed class DeadLetterWriter
         }
     }
 
+    /// <summary>
+    /// Appends the batch in <paramref name="prepared"/>'s temporary file, under the dead-letter file's lock; returns its lines, or
+    /// <see langword="null"/> when the temporary file is gone (appended already). First the file is made to end with a whole line: a
+    /// tail after its last line feed was left by an append that a crash cut short, and is removed (that batch's own recovery writes
+    /// it again), or ended with a line feed when it is a whole JSON value (a line that lost only its line feed, or was edited by hand).
+    /// Then, before its first byte, an append notes where it starts at the end of its temporary file (<see cref="StartMark"/>, flushed
+    /// to disk): the file's length now, which another writer may have changed since the batch was prepared. A batch whose temporary file
+    /// has that line was being appended when a crash came: the batch's first lines found whole from there are not written again.
+    /// </summary>
     private static async ValueTask<byte[]?> AppendAsync(PreparedDeadLetters prepared, CancellationToken cancellationToken)
     {
         if (!File.Exists(prepared.TempPath))
@@ -330,33 +339,149 @@ internal sealed class DeadLetterWriter
             return null;
         }
 
-        var lines = await File.ReadAllBytesAsync(prepared.TempPath, cancellationToken).ConfigureAwait(false);
+        var temp = await File.ReadAllBytesAsync(prepared.TempPath, cancellationToken).ConfigureAwait(false);
+        var (length, start) = Batch(temp);
+        var lines = temp[..length];
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(prepared.FinalPath)!);
         await using (var file = new FileStream(prepared.FinalPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, useAsync: true))
         {
-            long start = file.Length;
+            await EndWithWholeLineAsync(file, cancellationToken).ConfigureAwait(false);
             int done = 0;
-            if (file.Length >= prepared.Offset)
+            if (start is long at)
             {
-                var found = new byte[Math.Min(lines.Length, file.Length - prepared.Offset)];
-                file.Position = prepared.Offset;
-                await file.ReadExactlyAsync(found, cancellationToken).ConfigureAwait(false);
-                if (found.AsSpan().SequenceEqual(lines.AsSpan(0, found.Length)))
-                {
-                    (start, done) = (prepared.Offset, found.Length);
-                }
+                done = await AppendedAsync(file, at, lines, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await NoteStartAsync(prepared.TempPath, length, file.Length, cancellationToken).ConfigureAwait(false);
             }
 
-            if (done < lines.Length)
-            {
-                file.Position = start + done;
-                await file.WriteAsync(lines.AsMemory(done), cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
-            }
+            file.Position = file.Length;
+            await file.WriteAsync(lines.AsMemory(done), cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
         }
 
         File.Delete(prepared.TempPath);
         return lines;
+    }
+
+    /// <summary>
+    /// The line an append adds to the end of its batch's temporary file before it writes to the dead-letter file: this, the file's length
+    /// in digits, and a line feed. An entry's line is a JSON object, so it never starts so.
+    /// </summary>
+    private static ReadOnlySpan<byte> StartMark => "#at="u8;
+
+    /// <summary>
+    /// The length of the batch's lines in a temporary file, and where its append started if it did (<see cref="StartMark"/>). A mark cut
+    /// short, without its line feed or its digits, was not flushed to disk yet: that append did not start.
+    /// </summary>
+    private static (int Length, long? Start) Batch(byte[] temp)
+    {
+        int end = temp.AsSpan().LastIndexOf((byte)'\n') + 1;
+        int last = end == 0 ? 0 : temp.AsSpan(0, end - 1).LastIndexOf((byte)'\n') + 1;
+        var line = temp.AsSpan(last, end - last);
+        if (!line.StartsWith("#"u8))
+        {
+            return (end, null);
+        }
+
+        return line.StartsWith(StartMark) && System.Buffers.Text.Utf8Parser.TryParse(line[StartMark.Length..^1], out long start, out int read)
+               && read == line.Length - StartMark.Length - 1 && start >= 0
+            ? (last, start)
+            : (last, null);
+    }
+
+    /// <summary>Adds <see cref="StartMark"/> with <paramref name="start"/> after the batch's <paramref name="length"/> bytes in its temporary file, flushed to disk.</summary>
+    private static async ValueTask NoteStartAsync(string tempPath, int length, long start, CancellationToken cancellationToken)
+    {
+        byte[] mark = [.. StartMark, .. Encoding.ASCII.GetBytes(start.ToString(System.Globalization.CultureInfo.InvariantCulture)), (byte)'\n'];
+        await using var temp = new FileStream(tempPath, FileMode.Open, FileAccess.Write, FileShare.None, 4096, useAsync: true);
+        temp.SetLength(length);
+        temp.Position = length;
+        await temp.WriteAsync(mark, cancellationToken).ConfigureAwait(false);
+        temp.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Makes <paramref name="file"/> end with a line feed (or be empty): see <see cref="AppendAsync"/>.</summary>
+    private static async ValueTask EndWithWholeLineAsync(FileStream file, CancellationToken cancellationToken)
+    {
+        long tail = file.Length;
+        var chunk = new byte[4096];
+        while (tail > 0)
+        {
+            int size = (int)Math.Min(chunk.Length, tail);
+            file.Position = tail - size;
+            await file.ReadExactlyAsync(chunk.AsMemory(0, size), cancellationToken).ConfigureAwait(false);
+            int feed = chunk.AsSpan(0, size).LastIndexOf((byte)'\n');
+            if (feed >= 0)
+            {
+                tail += feed + 1 - size;
+                break;
+            }
+
+            tail -= size;
+        }
+
+        if (tail == file.Length)
+        {
+            return;
+        }
+
+        var rest = new byte[file.Length - tail];
+        file.Position = tail;
+        await file.ReadExactlyAsync(rest, cancellationToken).ConfigureAwait(false);
+        if (IsJson(rest))
+        {
+            file.Position = file.Length;
+            file.WriteByte((byte)'\n');
+        }
+        else
+        {
+            file.SetLength(tail);
+        }
+
+        static bool IsJson(byte[] text)
+        {
+            try
+            {
+                JsonDocument.Parse(text).Dispose();
+                return true;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many bytes of <paramref name="lines"/> an append that started at <paramref name="start"/> wrote before a crash: its first lines
+    /// found there byte for byte, whole. A line written only in part was removed (<see cref="EndWithWholeLineAsync"/>), and what follows
+    /// the lines found is another writer's.
+    /// </summary>
+    private static async ValueTask<int> AppendedAsync(FileStream file, long start, byte[] lines, CancellationToken cancellationToken)
+    {
+        if (start >= file.Length)
+        {
+            return 0;
+        }
+
+        var found = new byte[Math.Min(lines.Length, file.Length - start)];
+        file.Position = start;
+        await file.ReadExactlyAsync(found, cancellationToken).ConfigureAwait(false);
+        int done = 0;
+        while (done < found.Length)
+        {
+            int next = done + lines.AsSpan(done).IndexOf((byte)'\n') + 1;
+            if (next > found.Length || !found.AsSpan(done, next - done).SequenceEqual(lines.AsSpan(done, next - done)))
+            {
+                break;
+            }
+
+            done = next;
+        }
+
+        return done;
     }
 
     public static DeadLetterEntry Entry(string pipeline, ExtractionException error, bool pageSkipped, TimeProvider clock, bool continued = false) => new(

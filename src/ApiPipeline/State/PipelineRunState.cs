@@ -54,8 +54,7 @@ public readonly record struct RunFailureCounts(long Failures, long Skipped, long
 /// <summary>The dead-letter entries of a batch, durable in a temporary file and not yet in the dead-letter file.</summary>
 /// <param name="TempPath">The temporary file that holds the entries, one JSON line each.</param>
 /// <param name="FinalPath">The dead-letter file they are appended to.</param>
-/// <param name="Offset">The dead-letter file's length when the batch was prepared: where its entries start once appended.</param>
-public sealed record PreparedDeadLetters(string TempPath, string FinalPath, long Offset);
+public sealed record PreparedDeadLetters(string TempPath, string FinalPath);
 
 /// <summary>One input's progress in a run.</summary>
 public sealed record PartitionState

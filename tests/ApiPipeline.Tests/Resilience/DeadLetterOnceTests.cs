@@ -230,11 +230,8 @@ public sealed class DeadLetterOnceTests
         Assert.False(writer.HasHeld);
         var batch = await File.ReadAllBytesAsync(prepared.TempPath);
 
-        // A crash in the middle of the append: the first entry and part of the second reached the file.
-        await using (var file = new FileStream(path, FileMode.Append))
-        {
-            file.Write(batch, 0, batch.Length - 10);
-        }
+        // A crash in the middle of the append: it had noted where it started, and the first entry and part of the second reached the file.
+        await CrashInAppendAsync(prepared, path, batch.Length - 10);
 
         await DeadLetterWriter.RollForwardAsync(prepared, "rows", CancellationToken.None);
         string expected = "{\"earlier\":true}\n" + System.Text.Encoding.UTF8.GetString(batch);
@@ -242,10 +239,100 @@ public sealed class DeadLetterOnceTests
         Assert.False(File.Exists(prepared.TempPath));
 
         // A crash after the append but before the temporary file was deleted: rolling forward again adds nothing.
-        await File.WriteAllBytesAsync(prepared.TempPath, batch);
+        await File.WriteAllBytesAsync(prepared.TempPath, [.. batch, .. System.Text.Encoding.UTF8.GetBytes(StartLine("{\"earlier\":true}\n".Length))]);
         await DeadLetterWriter.RollForwardAsync(prepared, "rows", CancellationToken.None);
         await DeadLetterWriter.RollForwardAsync(prepared, "rows", CancellationToken.None);
         Assert.Equal(expected, await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public async Task An_append_cut_short_after_another_writer_appended_is_completed_without_duplicates_or_a_partial_line()
+    {
+        const string owner = "rows-cut-after-another";
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "shared.dead-letter.jsonl");
+        using var appended = new DeadLetterMetric(owner);
+        var writer = new DeadLetterWriter(path, owner);
+        writer.Hold(Entry(1));
+        writer.Hold(Entry(2));
+        writer.Hold(Entry(3));
+        var prepared = Assert.IsType<PreparedDeadLetters>(await writer.PrepareAsync(CancellationToken.None));
+        writer.Recorded();
+        var batch = await File.ReadAllBytesAsync(prepared.TempPath);
+
+        // Another pipeline sharing the file appends its batch between this batch's prepare and its append.
+        var other = new DeadLetterWriter(path, "rows-other");
+        other.Hold(Entry(101));
+        other.Hold(Entry(102));
+        await other.CommitAsync(CancellationToken.None);
+
+        // This batch's append then starts after the other's lines, and a crash cuts it short: the first entry and half the second.
+        int first = Array.IndexOf(batch, (byte)'\n') + 1;
+        int second = Array.IndexOf(batch, (byte)'\n', first) + 1;
+        await CrashInAppendAsync(prepared, path, first + ((second - first) / 2));
+
+        Assert.True(await DeadLetterWriter.RollForwardAsync(prepared, owner, CancellationToken.None));
+
+        Assert.Equal([101, 102, 1, 2, 3], Pages(path));
+        Assert.EndsWith("\n", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+        Assert.Equal(3, appended.Count);
+        Assert.False(File.Exists(prepared.TempPath));
+    }
+
+    [Fact]
+    public async Task A_line_cut_short_by_another_batchs_crash_is_removed_before_an_append_and_that_batch_completes_it_once()
+    {
+        const string owner = "rows-cut-then-other";
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "shared.dead-letter.jsonl");
+        using var appended = new DeadLetterMetric(owner);
+        await File.WriteAllTextAsync(path, "{\"page\":0}\n");
+        var crashed = new DeadLetterWriter(path, owner);
+        crashed.Hold(Entry(1));
+        crashed.Hold(Entry(2));
+        var prepared = Assert.IsType<PreparedDeadLetters>(await crashed.PrepareAsync(CancellationToken.None));
+        crashed.Recorded();
+        var batch = await File.ReadAllBytesAsync(prepared.TempPath);
+        int first = Array.IndexOf(batch, (byte)'\n') + 1;
+        await CrashInAppendAsync(prepared, path, first + 20);
+
+        // Another pipeline appends before the crashed one starts again: the half line goes, and its entry has a line of its own.
+        var other = new DeadLetterWriter(path, "rows-other");
+        other.Hold(Entry(101));
+        await other.CommitAsync(CancellationToken.None);
+        Assert.Equal([0, 1, 101], Pages(path));
+
+        Assert.True(await DeadLetterWriter.RollForwardAsync(prepared, owner, CancellationToken.None));
+
+        Assert.Equal([0, 1, 101, 2], Pages(path));
+        Assert.Equal(2, appended.Count);
+        Assert.False(File.Exists(prepared.TempPath));
+    }
+
+    [Fact]
+    public async Task A_last_line_that_lacks_only_its_line_feed_is_kept_when_entries_are_appended()
+    {
+        // As a text editor may leave the file after an entry was removed by hand.
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
+        await File.WriteAllTextAsync(path, "{\"page\":0}\n{\"page\":7}");
+        var writer = new DeadLetterWriter(path, "rows");
+        writer.Hold(Entry(1));
+
+        await writer.CommitAsync(CancellationToken.None);
+
+        Assert.Equal([0, 7, 1], Pages(path));
+    }
+
+    [Fact]
+    public void A_batch_of_entries_recorded_with_the_dead_letter_files_length_is_still_read()
+    {
+        // Earlier versions noted the file's length with the batch ("offset"); it is no longer needed, and a resume reads past it.
+        var expected = new PreparedDeadLetters("rows.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp", "rows.dead-letter.jsonl");
+        const string recorded = """{"temp_path":"rows.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp","final_path":"rows.dead-letter.jsonl","offset":120}""";
+
+        Assert.Equal(expected, JsonSerializer.Deserialize($$"""{"run_id":2,"last_dead_letters":{{recorded}}}""", StateJson.Default.PipelineRunState)!.LastDeadLetters);
+        Assert.Equal(expected, JsonSerializer.Deserialize(recorded, ChainStateJson.Default.PreparedDeadLetters));
     }
 
     [Fact]
@@ -330,6 +417,23 @@ public sealed class DeadLetterOnceTests
         var pages = File.ReadAllLines(path).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("page").GetInt32()).Order();
         Assert.Equal(Enumerable.Range(0, 4).SelectMany(owner => Enumerable.Range(owner * 1000, 40)), pages);
     }
+
+    /// <summary>
+    /// What a crash in the middle of an append of <paramref name="prepared"/> leaves: its start noted in its temporary file (flushed to
+    /// disk before the append writes anything) and the first <paramref name="written"/> bytes of its entries at the end of the file.
+    /// </summary>
+    private static async Task CrashInAppendAsync(PreparedDeadLetters prepared, string path, int written)
+    {
+        var batch = await File.ReadAllBytesAsync(prepared.TempPath);
+        await File.AppendAllTextAsync(prepared.TempPath, StartLine(new FileInfo(path).Length));
+        await using var file = new FileStream(path, FileMode.Append);
+        file.Write(batch, 0, written);
+    }
+
+    /// <summary>The line an append adds to its batch's temporary file before it starts: where in the dead-letter file the batch goes.</summary>
+    private static string StartLine(long start) => $"#at={start}\n";
+
+    private static List<int> Pages(string path) => [.. File.ReadAllLines(path).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("page").GetInt32())];
 
     private static DeadLetterEntry Entry(int page) => new(
         DateTimeOffset.UnixEpoch, "rows", "DeadLetterRows", "HttpStatus", 503, page, "https://api.example.invalid/a/items", 1, "page", "boom", null, null, null, null);
