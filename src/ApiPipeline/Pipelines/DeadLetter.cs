@@ -184,8 +184,9 @@ internal sealed class DeadLetterWriter
             return null;
         }
 
-        string directory = System.IO.Path.GetDirectoryName(Path)!;
-        Directory.CreateDirectory(directory);
+        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
+        var toFlush = new SortedSet<string>(StringComparer.Ordinal) { directory };
+        DurableDirectory.Create(directory, toFlush);
         string temp = System.IO.Path.Combine(directory, _tempPrefix + Guid.NewGuid().ToString("N") + TempSuffix);
         await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
         {
@@ -195,6 +196,11 @@ internal sealed class DeadLetterWriter
             }
 
             file.Flush(flushToDisk: true);
+        }
+
+        foreach (var folder in toFlush)
+        {
+            DurableDirectory.Flush(folder); // the temporary file's name (and new folders'), before the state store records it
         }
 
         return new PreparedDeadLetters(temp, Path);
@@ -342,7 +348,9 @@ internal sealed class DeadLetterWriter
         var temp = await File.ReadAllBytesAsync(prepared.TempPath, cancellationToken).ConfigureAwait(false);
         var (length, start) = Batch(temp);
         var lines = temp[..length];
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(prepared.FinalPath)!);
+        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(prepared.FinalPath))!;
+        Directory.CreateDirectory(directory);
+        bool created = !File.Exists(prepared.FinalPath);
         await using (var file = new FileStream(prepared.FinalPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, useAsync: true))
         {
             await EndWithWholeLineAsync(file, cancellationToken).ConfigureAwait(false);
@@ -359,6 +367,11 @@ internal sealed class DeadLetterWriter
             file.Position = file.Length;
             await file.WriteAsync(lines.AsMemory(done), cancellationToken).ConfigureAwait(false);
             file.Flush(flushToDisk: true);
+        }
+
+        if (created)
+        {
+            DurableDirectory.Flush(directory); // the new file's name, before the temporary file that can write it again is gone
         }
 
         File.Delete(prepared.TempPath);
