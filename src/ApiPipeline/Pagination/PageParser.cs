@@ -14,6 +14,12 @@ internal struct PageScan
     public bool? HasMore;
     public long? Total;
     public long? TotalPages;
+
+    /// <summary>Where the records array starts in the body (counting a byte order mark), and its length in bytes; 0 when there is none.</summary>
+    public int RecordsStart;
+
+    /// <inheritdoc cref="RecordsStart"/>
+    public int RecordsLength;
 }
 
 /// <summary>A body that is valid JSON but not shaped as the extractor expects.</summary>
@@ -48,10 +54,8 @@ internal static class PageParser
     public static PageScan Parse<T>(ReadOnlyMemory<byte> body, PageLayout layout, RecordReader<T> typeInfo, IPageSink<T> records)
     {
         // A UTF-8 byte order mark is not JSON, but System.Text.Json's stream APIs skip it and some servers send one.
-        if (body.Span.StartsWith(Utf8Bom))
-        {
-            body = body[Utf8Bom.Length..];
-        }
+        int bom = body.Span.StartsWith(Utf8Bom) ? Utf8Bom.Length : 0;
+        body = body[bom..];
 
         typeInfo.BeginPage(body);
         var json = body.Span;
@@ -69,7 +73,7 @@ internal static class PageParser
                 throw new PageShapeException($"expected the body to be a JSON array of records, found {Describe(reader.TokenType)}; if the records are inside an object, set RecordsPath (e.g. \"data\")");
             }
 
-            ReadRecords(ref reader, json, typeInfo, records, "$");
+            ReadRecords(ref reader, json, typeInfo, records, "$", ref scan);
             scan.RecordsFound = true;
         }
         else
@@ -80,6 +84,11 @@ internal static class PageParser
             }
 
             WalkObject(ref reader, json, layout, 0, layout.TargetMask, ref scan, typeInfo, records);
+        }
+
+        if (scan.RecordsLength > 0)
+        {
+            scan.RecordsStart += bom;
         }
 
         if (reader.Read())
@@ -166,7 +175,7 @@ internal static class PageParser
         switch (reader.TokenType)
         {
             case JsonTokenType.StartArray:
-                ReadRecords(ref reader, json, typeInfo, records, path);
+                ReadRecords(ref reader, json, typeInfo, records, path, ref scan);
                 break;
             case JsonTokenType.StartObject when records is IRecordRejects { AcceptsRejects: true } rejects:
                 if (TryReadOrReject(ref reader, json, typeInfo, path, 0, single: true, rejects, out var value))
@@ -190,8 +199,9 @@ internal static class PageParser
     // The methods every record passes through (here, the record readers, the sinks and the output's Add) are compiled optimised at
     // once under the JIT instead of waiting in the tiering queue: see docs/performance.md, Finding 10.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ReadRecords<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, IPageSink<T> records, string path)
+    private static void ReadRecords<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, RecordReader<T> typeInfo, IPageSink<T> records, string path, ref PageScan scan)
     {
+        int begin = (int)reader.TokenStartIndex;
         int index = 0;
         var rejects = records is IRecordRejects { AcceptsRejects: true } accepting ? accepting : null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -207,6 +217,9 @@ internal static class PageParser
 
             index++;
         }
+
+        scan.RecordsStart = begin;
+        scan.RecordsLength = (int)reader.BytesConsumed - begin;
     }
 
     /// <summary>Reads a record, or hands one that does not fit the record type to <paramref name="rejects"/> and moves past it.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 
 namespace ApiPipeline;
 
@@ -25,6 +26,9 @@ internal sealed class Paginator
     // lost a record): pages are fetched ahead by it. 0 means PageSize.
     private long _served;
     private long _lastShort;
+
+    // The SHA-256 of the first page's records, while the second page has not been read (NextOrRepeated).
+    private byte[]? _firstPage;
 
     public Paginator(PaginationOptions options) => _options = options;
 
@@ -52,7 +56,8 @@ internal sealed class Paginator
     /// <param name="pageNumber">The current page's number in the run.</param>
     /// <param name="recordsInPage">Records in the current page.</param>
     /// <param name="recordsSoFar">Records up to and including the current page.</param>
-    public Uri? Next(Uri current, in PageScan scan, HttpResponseHeaders headers, int pageNumber, int recordsInPage, long recordsSoFar)
+    /// <param name="body">The current page's body, which <paramref name="scan"/> points into.</param>
+    public Uri? Next(Uri current, in PageScan scan, HttpResponseHeaders headers, int pageNumber, int recordsInPage, long recordsSoFar, ReadOnlySpan<byte> body)
     {
         var o = _options;
         if (o.Style == Pagination.None
@@ -90,7 +95,7 @@ internal sealed class Paginator
                     Volatile.Write(ref _lastShort, shortLength);
                 }
 
-                return QueryString.Set(current, o.EffectiveOffsetParam, Format(next));
+                return NotRepeated(QueryString.Set(current, o.EffectiveOffsetParam, Format(next)), scan, body, pageNumber, o.EffectiveOffsetParam, "OffsetParam (and LimitParam)");
             }
 
             case Pagination.PageNumber:
@@ -101,7 +106,7 @@ internal sealed class Paginator
                     return null;
                 }
 
-                return QueryString.Set(current, o.EffectivePageParam, Format(page + 1));
+                return NotRepeated(QueryString.Set(current, o.EffectivePageParam, Format(page + 1)), scan, body, pageNumber, o.EffectivePageParam, "PageParam");
             }
         }
 
@@ -191,6 +196,36 @@ internal sealed class Paginator
         }
 
         _answered = true;
+    }
+
+    /// <summary>
+    /// Returns <paramref name="next"/> unless the second page holds exactly the first page's records. An API that does not read the
+    /// offset or page parameter (a misspelt <c>OffsetParam</c> or <c>PageParam</c>) answers every request with the first page, and as
+    /// the pages are full (or say there are more) the run would never end: it fails at the second page instead. Only the first two
+    /// pages are compared, one hash each.
+    /// </summary>
+    private Uri NotRepeated(Uri next, in PageScan scan, ReadOnlySpan<byte> body, int pageNumber, string param, string setting)
+    {
+        if (pageNumber > 2 || scan.RecordsLength == 0)
+        {
+            return next;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(body.Slice(scan.RecordsStart, scan.RecordsLength), hash);
+        if (pageNumber == 1)
+        {
+            _firstPage = hash.ToArray();
+            return next;
+        }
+
+        if (_firstPage is not null && hash.SequenceEqual(_firstPage))
+        {
+            throw Fail($"the second page holds exactly the records of the first; the API seems to ignore the '{param}' parameter, so every request would return the first page again: set {setting} of [Paginated] to the name the API reads", ExtractionErrorKind.PaginationLoop);
+        }
+
+        _firstPage = null;
+        return next;
     }
 
     private Uri? FromCursor(Uri current, string? cursor, bool? hasMore, string source)

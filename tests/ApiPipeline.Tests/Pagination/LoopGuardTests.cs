@@ -52,4 +52,50 @@ public sealed class LoopGuardTests(ApiFixture fixture) : ApiTests(fixture), ICla
         ex.AssertNames("NextUrlItems", 3, Url("/loop-urls/items?page=3"));
         Assert.Equal(3, Requests("loop-urls").Count);
     }
+
+    [Fact]
+    public async Task An_api_that_ignores_the_offset_fails_at_the_second_page_naming_the_parameter()
+    {
+        // The API reads ?skip=, not ?offset=: every request gets the first page, and its total says there are more.
+        var input = Map("loop-offset", ctx => Reply.Json(ctx, $$$"""{"meta":{"total":100},"data":{{{Body.Items(1, 2, 3)}}}}"""));
+
+        var (pages, ex) = await new OffsetItems(At).PagesUntilErrorAsync(input);
+
+        Assert.Equal([1, 2, 3], pages.Ids());
+        Assert.Equal(ExtractionErrorKind.PaginationLoop, ex.Kind);
+        ex.AssertNames("OffsetItems", 2, Url("/loop-offset/items?limit=3&offset=3"));
+        Assert.Contains("the second page holds exactly the records of the first; the API seems to ignore the 'offset' parameter", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("set OffsetParam (and LimitParam) of [Paginated]", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, Requests("loop-offset").Count);
+    }
+
+    [Fact]
+    public async Task An_api_that_ignores_the_page_number_fails_at_the_second_page_even_with_a_byte_order_mark()
+    {
+        // Full pages and no total: without the check this would run until MaxPages. The second page's envelope differs.
+        var input = Map("loop-page", ctx => Reply.Json(ctx, $$$"""{{{"\uFEFF"}}}{"items":{{{Body.Items(1, 2)}}},"served_at":"{{{ctx.Request.Query["page"]}}}"}"""));
+
+        var (pages, ex) = await new PageNumberItems(At).PagesUntilErrorAsync(input);
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.Equal(ExtractionErrorKind.PaginationLoop, ex.Kind);
+        Assert.Equal(2, ex.PageNumber);
+        Assert.Contains("ignore the 'page' parameter", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("set PageParam of [Paginated]", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pages_that_differ_only_in_their_last_record_go_on()
+    {
+        var input = Map("loop-almost", ctx => Reply.Json(ctx, ctx.Request.Query["page"].ToString() switch
+        {
+            "1" => $$$"""{"items":{{{Body.Items(1, 2)}}}}""",
+            "2" => $$$"""{"items":{{{Body.Items(1, 3)}}}}""",
+            _ => """{"items":[]}""",
+        }));
+
+        var pages = await new PageNumberItems(At).PagesAsync(input);
+
+        Assert.Equal([1, 2, 1, 3], pages.Ids());
+    }
 }

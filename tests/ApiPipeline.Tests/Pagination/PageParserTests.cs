@@ -27,6 +27,25 @@ public sealed class PageParserTests
         Assert.Equal("c2", scan.Cursor);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("\uFEFF")]
+    public void Notes_where_the_records_array_lies_in_the_body_as_sent(string bom)
+    {
+        string array = Body.Items(1, 2);
+        foreach (var (json, options) in new[]
+        {
+            (bom + $$$"""{"meta":{"next_cursor":"c2"},"data": {{{array}}} }""", Cursor),
+            (bom + array, new PaginationOptions { Style = Pagination.Cursor }),
+        })
+        {
+            var body = Encoding.UTF8.GetBytes(json);
+            var scan = PageParser.Parse(body, new PageLayout(options), TestJson.Default.Item, new List<Item>());
+
+            Assert.Equal(array, Encoding.UTF8.GetString(body.AsSpan(scan.RecordsStart, scan.RecordsLength)));
+        }
+    }
+
     [Fact]
     public void Reads_the_cursor_before_the_records()
     {
