@@ -15,22 +15,24 @@ internal static class RateLimitHeaders
     private const double EpochMilliseconds = 100_000_000_000;
     private static readonly double LastMillisecond = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
-    /// <summary>The wait <c>Retry-After</c> asks for, never negative; <see langword="null"/> when absent or unreadable.</summary>
+    /// <summary>The longest wait read from a header: a century, so that a date computed from it still fits in a <see cref="DateTimeOffset"/>.</summary>
+    internal static readonly TimeSpan LongestWait = TimeSpan.FromDays(100 * 365);
+
+    /// <summary>
+    /// The wait <c>Retry-After</c> asks for, never negative and at most <see cref="LongestWait"/>; <see langword="null"/> when absent or
+    /// unreadable. Delta seconds too large for .NET's parser (beyond 2,147,483,647, some 68 years) are read as <see cref="LongestWait"/>.
+    /// </summary>
     public static TimeSpan? RetryAfter(HttpResponseHeaders headers, TimeProvider clock)
     {
         var value = headers.RetryAfter;
-        if (value?.Delta is TimeSpan delta)
+        TimeSpan? wait = value?.Delta ?? (value?.Date is DateTimeOffset date ? date - clock.GetUtcNow() : null);
+        if (wait is null && headers.NonValidated.TryGetValues("Retry-After", out var raw) && raw.Count == 1
+            && raw.ToString().Trim() is { Length: > 0 } text && !text.AsSpan().ContainsAnyExceptInRange('0', '9'))
         {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+            wait = LongestWait;
         }
 
-        if (value?.Date is DateTimeOffset date)
-        {
-            var wait = date - clock.GetUtcNow();
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
+        return wait is not TimeSpan w ? null : w < TimeSpan.Zero ? TimeSpan.Zero : w > LongestWait ? LongestWait : w;
     }
 
     /// <summary>The requests left in the current quota window and the wait until it resets, each when the API says so.</summary>

@@ -229,6 +229,21 @@ public sealed class RetryTests
         Assert.Equal(3, rest[0].Number);
     }
 
+    [Theory]
+    [InlineData("99999999999")] // beyond .NET's 32-bit delta seconds
+    [InlineData("Fri, 31 Dec 9999 23:59:59 GMT")]
+    public async Task A_wait_too_long_to_represent_fails_at_once_as_rate_limited_capped_at_a_century(string retryAfter)
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+            Faults.Json(ctx, """{"error":"slow down"}""", 429, new Dictionary<string, string> { ["Retry-After"] = retryAfter }));
+
+        var (_, ex) = await new RetryingRows(server.Options).PagesUntilErrorAsync(Input).Within();
+
+        Assert.Equal(ExtractionErrorKind.RateLimited, ex.Kind);
+        Assert.Equal(1, server.RequestCount);
+        Assert.Equal(TimeSpan.FromDays(100 * 365), ex.RetryAfter);
+    }
+
     [Fact]
     public async Task Without_retries_a_429_fails_at_once_as_rate_limited_and_a_500_as_an_http_status()
     {
