@@ -164,12 +164,18 @@ internal sealed class Paginator
     /// <summary>
     /// The request to fetch ahead after <paramref name="current"/> (the design's <c>KnownPages</c> / <c>CalculatedOffsets</c>):
     /// like <see cref="AfterFailedPage"/>, but stepping offsets by a capped page length only once two short pages in a row agree on
-    /// it; and when the pagination reads a total (<see cref="PaginationOptions.TotalPagesPath"/>,
+    /// it, never past the page where full pages reach <see cref="PaginationOptions.MaxRecords"/>; and when the pagination reads a total (<see cref="PaginationOptions.TotalPagesPath"/>,
     /// <see cref="PaginationOptions.TotalPath"/>) nothing is fetched ahead before the first response has said how many there are,
     /// so no request goes past the last page. A first response without the total falls back to fetching ahead unbounded.
     /// </summary>
     public Uri? Ahead(Uri current, int pageNumber)
     {
+        // Full pages before the next one would reach MaxRecords: it is not needed (with shorter pages, Next asks for it in turn).
+        if (_options is { MaxRecords: > 0, PageSize: > 0 } o && (long)pageNumber * o.PageSize >= o.MaxRecords)
+        {
+            return null;
+        }
+
         bool readsTotal = _options.Style switch
         {
             Pagination.Offset => _options.TotalPath is not null,

@@ -109,6 +109,17 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
     }
 
     [Fact]
+    public async Task The_window_asks_for_no_page_past_MaxRecords()
+    {
+        var input = Map("calc-max", ctx => Slow(ctx, 10, 1000, _ => int.Parse(ctx.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture) + 1));
+
+        var pages = await new CalculatedOffsetItems(At with { MaxRecords = 25 }).PagesAsync(input);
+
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), pages.Ids());
+        Assert.Equal([0, 10, 20], Requests("calc-max").Select(r => int.Parse(r.Q("offset")!, CultureInfo.InvariantCulture)).Order());
+    }
+
+    [Fact]
     public async Task Requests_keep_going_out_while_the_consumer_is_still_busy_with_an_earlier_page()
     {
         var input = Map("busy-consumer", ctx => Slow(ctx, 10, 195, size => ((int.Parse(ctx.Request.Query["page"].ToString(), CultureInfo.InvariantCulture) - 1) * size) + 1));
