@@ -37,6 +37,13 @@ internal sealed class Authenticator
     private string? _id;
     private AccessToken? _token;
 
+    /// <summary>
+    /// The credential values put on requests (the key, token or password, Basic's encoding, the last access tokens): an API may echo one
+    /// into its next link, and <see cref="WithoutCredentials"/> takes it out of there.
+    /// </summary>
+    private string[] _sent = [];
+    private readonly Lock _sentLock = new();
+
     public Authenticator(AuthOptions options, ICredentialSource source, HttpClient http, TimeProvider clock, SecretScrubber secrets, string extractor, ILogger? logger)
     {
         _extractor = extractor;
@@ -63,6 +70,7 @@ internal sealed class Authenticator
             case AuthKind.ApiKey:
             {
                 string key = await SecretAsync(cancellationToken).ConfigureAwait(false);
+                Sent(key);
                 if (!string.IsNullOrEmpty(_options.QueryParam))
                 {
                     request.RequestUri = QueryString.Set(request.RequestUri!, _options.QueryParam, key);
@@ -76,8 +84,12 @@ internal sealed class Authenticator
             }
 
             case AuthKind.Bearer:
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await SecretAsync(cancellationToken).ConfigureAwait(false));
+            {
+                string token = await SecretAsync(cancellationToken).ConfigureAwait(false);
+                Sent(token);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 return null;
+            }
 
             case AuthKind.Basic:
             {
@@ -85,6 +97,8 @@ internal sealed class Authenticator
                 string user = await IdAsync(cancellationToken).ConfigureAwait(false);
                 string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
                 _secrets.Add(encoded);
+                Sent(password);
+                Sent(encoded);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
                 return null;
             }
@@ -92,6 +106,7 @@ internal sealed class Authenticator
             case AuthKind.OAuth2ClientCredentials:
             {
                 string token = await TokenAsync(cancellationToken).ConfigureAwait(false);
+                Sent(token);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 return token;
             }
@@ -102,11 +117,31 @@ internal sealed class Authenticator
     }
 
     /// <summary>
-    /// <paramref name="url"/> without the query API key, which <see cref="ApplyAsync"/> adds to every request anyway: an API may echo
-    /// it into the next link, which would otherwise become a checkpoint, an error's URL or a dead-letter entry.
+    /// <paramref name="url"/> without the query API key, which <see cref="ApplyAsync"/> adds to every request anyway, nor any parameter
+    /// holding a credential sent (an API may echo a bearer or access token as <c>access_token=</c>): a next link would otherwise
+    /// become a checkpoint, an error's URL or a dead-letter entry, and the credential goes with each request anyway.
     /// </summary>
     public Uri WithoutCredentials(Uri url)
-        => _options is { Kind: AuthKind.ApiKey, QueryParam: { Length: > 0 } name } ? QueryString.Remove(url, name) : url;
+        => QueryString.RemoveValues(
+            _options is { Kind: AuthKind.ApiKey, QueryParam: { Length: > 0 } name } ? QueryString.Remove(url, name) : url,
+            Volatile.Read(ref _sent));
+
+    /// <summary>Notes a credential value put on a request (<see cref="_sent"/>): the last 16, as access tokens come and go.</summary>
+    private void Sent(string value)
+    {
+        var sent = Volatile.Read(ref _sent);
+        if (Array.IndexOf(sent, value) < 0)
+        {
+            lock (_sentLock)
+            {
+                sent = _sent;
+                if (Array.IndexOf(sent, value) < 0)
+                {
+                    Volatile.Write(ref _sent, [value, .. sent.AsSpan(0, Math.Min(sent.Length, 15))]);
+                }
+            }
+        }
+    }
 
     /// <summary>Forgets <paramref name="used"/> if it is still the cached token, so the next request fetches a new one.</summary>
     public void Invalidate(string? used)

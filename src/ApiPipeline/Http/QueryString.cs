@@ -76,7 +76,15 @@ internal static class QueryString
     }
 
     /// <summary><paramref name="uri"/> without any parameter called <paramref name="name"/>; the same instance when it has none.</summary>
-    public static Uri Remove(Uri uri, string name)
+    public static Uri Remove(Uri uri, string name) => Without(uri, name, []);
+
+    /// <summary>
+    /// <paramref name="uri"/> without any parameter whose value is one of <paramref name="values"/>, as sent or percent-escaped; the same
+    /// instance when it has none.
+    /// </summary>
+    public static Uri RemoveValues(Uri uri, ReadOnlySpan<string> values) => values.IsEmpty ? uri : Without(uri, null, values);
+
+    private static Uri Without(Uri uri, string? name, ReadOnlySpan<string> values)
     {
         string text = uri.AbsoluteUri;
         int end = text.IndexOf('#', StringComparison.Ordinal);
@@ -87,14 +95,14 @@ internal static class QueryString
             return uri;
         }
 
-        ReadOnlySpan<KeyValuePair<string, string>> removed = [new(name, string.Empty)];
+        ReadOnlySpan<KeyValuePair<string, string>> removed = name is null ? [] : [new(name, string.Empty)];
         var query = text.AsSpan(mark + 1, end - mark - 1);
         var kept = new System.Text.StringBuilder(text.Length).Append(text.AsSpan(0, mark));
         bool any = false;
         foreach (var range in query.Split('&'))
         {
             var pair = query[range];
-            if (IsOneOf(pair, removed))
+            if (IsOneOf(pair, removed) || HasValue(pair, values))
             {
                 any = true;
             }
@@ -105,6 +113,27 @@ internal static class QueryString
         }
 
         return any ? new Uri(kept.Append(text.AsSpan(end)).ToString(), UriKind.Absolute) : uri;
+    }
+
+    private static bool HasValue(ReadOnlySpan<char> pair, ReadOnlySpan<string> values)
+    {
+        int eq = pair.IndexOf('=');
+        if (eq < 0 || values.IsEmpty)
+        {
+            return false;
+        }
+
+        var value = pair[(eq + 1)..];
+        string? unescaped = value.Contains('%') ? Uri.UnescapeDataString(value.ToString()) : null;
+        foreach (var candidate in values)
+        {
+            if (value.SequenceEqual(candidate) || (unescaped is not null && unescaped == candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static int Escape(string text, Span<char> destination)

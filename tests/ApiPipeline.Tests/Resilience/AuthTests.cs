@@ -312,6 +312,27 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task A_token_the_api_echoes_into_its_next_link_stays_out_of_checkpoints_and_errors()
+    {
+        // A Graph-API-style next link repeats the token the client authenticated with, plainly or escaped; the third page fails.
+        await using var server = await FaultServer.StartAsync((ctx, i) => i switch
+        {
+            1 => Faults.Json(ctx, Faults.Page(1, 1, $"\"next\":\"{ctx.Request.Path}?after=1&access_token={Token}\"")),
+            2 => Faults.Json(ctx, Faults.Page(2, 1, $"\"next\":\"{ctx.Request.Path}?access_token={Uri.EscapeDataString(Token).Replace("-", "%2D", StringComparison.Ordinal)}&after=2\"")),
+            _ => Faults.Status(ctx, 404),
+        });
+
+        var (pages, ex) = await new BearerNextRows(server.Options with { Credentials = Secrets }).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 2), pages.Ids());
+        Assert.Equal([server.BaseUrl + "/a/items?after=1", server.BaseUrl + "/a/items?after=2"], pages.Select(p => p.Next!.Url));
+        Assert.Equal(server.BaseUrl + "/a/items?after=2", ex.Resume!.Url);
+        Assert.DoesNotContain(Token, ex.ToString(), StringComparison.Ordinal);
+        Assert.All(server.Requests.Skip(1), r => Assert.Null(r.Q("access_token")));
+        Assert.All(server.Requests, r => Assert.Equal("Bearer " + Token, r.H("Authorization")));
+    }
+
+    [Fact]
     public async Task OAuth2_a_request_sent_again_with_a_refreshed_token_counts_against_the_hosts_rate_limit()
     {
         // Each token serves one request, so every page is sent twice: a 401, then again with a new token. The API allows 10 requests

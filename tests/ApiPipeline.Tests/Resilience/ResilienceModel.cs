@@ -124,6 +124,12 @@ public partial class ApiKeyQueryLinkRows : IExtractor<Shard, Row>;
 [Auth(AuthKind.Bearer, Secret = "APIPIPELINE_TEST_TOKEN")]
 public partial class BearerRows : IExtractor<Shard, Row>;
 
+/// <summary>A bearer token and next links in the body (<c>next</c>).</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
+[Paginated(Pagination.NextUrl, RecordsPath = "data", NextUrlPath = "next")]
+[Auth(AuthKind.Bearer, Secret = "APIPIPELINE_TEST_TOKEN")]
+public partial class BearerNextRows : IExtractor<Shard, Row>;
+
 /// <summary>HTTP Basic.</summary>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
 [Paginated(Pagination.PageNumber, RecordsPath = "data", PageSize = 3)]
