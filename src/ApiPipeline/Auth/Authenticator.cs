@@ -126,11 +126,14 @@ internal sealed class Authenticator
             _options is { Kind: AuthKind.ApiKey, QueryParam: { Length: > 0 } name } ? QueryString.Remove(url, name) : url,
             Volatile.Read(ref _sent));
 
-    /// <summary>Notes a credential value put on a request (<see cref="_sent"/>): the last 16, as access tokens come and go.</summary>
+    /// <summary>
+    /// Notes a credential value put on a request (<see cref="_sent"/>): the last 16, as access tokens come and go. A value shorter than
+    /// 8 characters is not noted: it could be a next link's own value (<c>page=2</c> for a password of <c>2</c>).
+    /// </summary>
     private void Sent(string value)
     {
         var sent = Volatile.Read(ref _sent);
-        if (Array.IndexOf(sent, value) < 0)
+        if (value.Length >= 8 && Array.IndexOf(sent, value) < 0)
         {
             lock (_sentLock)
             {

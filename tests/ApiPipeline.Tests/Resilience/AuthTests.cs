@@ -333,6 +333,19 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task A_short_password_does_not_take_a_next_links_own_value_of_the_same_text()
+    {
+        var secrets = CredentialSource.Create(name => name switch { "APIPIPELINE_TEST_TOKEN" => "2", _ => null });
+        await using var server = await FaultServer.StartAsync((ctx, i) =>
+            Faults.Json(ctx, Faults.Page(i, 1, i < 3 ? $"\"next\":\"{ctx.Request.Path}?page={i + 1}\"" : "\"next\":null")));
+
+        var pages = await new BearerNextRows(server.Options with { Credentials = secrets }).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 3), pages.Ids());
+        Assert.Equal(["2", "3"], server.Requests.Skip(1).Select(r => r.Q("page")));
+    }
+
+    [Fact]
     public async Task OAuth2_a_request_sent_again_with_a_refreshed_token_counts_against_the_hosts_rate_limit()
     {
         // Each token serves one request, so every page is sent twice: a 401, then again with a new token. The API allows 10 requests
