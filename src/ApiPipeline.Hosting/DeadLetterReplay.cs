@@ -82,7 +82,12 @@ internal static class DeadLetterReplay
     private static string Owner(string pipeline) => pipeline.Split('/')[0];
 
     /// <summary>Replays the entries of <paramref name="path"/> whose pipeline is one of <paramref name="held"/> (whose turns the caller holds).</summary>
-    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, IReadOnlyCollection<string> held, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Each page is requested under <paramref name="baseUrl"/> when given (the API moved), else under the extractor's configured base URL
+    /// (<c>ApiPipeline:Extractors:&lt;name&gt;:BaseUrl</c> or <c>Defaults</c>), else where the failed run made it (the base URL its
+    /// checkpoint notes: a run's <c>--base-url</c>, a pipeline file's <c>base_url</c>), and only then under the compiled one.
+    /// </remarks>
+    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, IReadOnlyCollection<string> held, string? baseUrl, CancellationToken cancellationToken)
     {
         var lines = await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false);
         var keep = new List<string>();
@@ -166,7 +171,9 @@ internal static class DeadLetterReplay
 
             try
             {
-                var options = runner.Common(runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience), new RunRequest { Target = extractor.Name });
+                var configured = runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience);
+                string? made = entry.Resume?.BaseUrl is { } recorded && !recorded.Contains("***", StringComparison.Ordinal) ? recorded : null;
+                var options = runner.Common(configured, new RunRequest { Target = extractor.Name, BaseUrl = baseUrl ?? configured.BaseUrl ?? made });
                 // The requests go through the client the entry's run used: its chain's for a chain step's entry, else its extractor's.
                 var httpClient = runner.HttpClientFor(entry.Pipeline.Contains('/', StringComparison.Ordinal) ? Owner(entry.Pipeline) : extractor.Name);
                 var done = await extractor.Accept(new Replay(entry, options, httpClient, outputDirectory, cancellationToken)).ConfigureAwait(false);

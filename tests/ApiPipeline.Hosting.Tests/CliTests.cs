@@ -151,6 +151,40 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_without_a_configured_base_url_requests_where_the_failed_run_did_not_the_compiled_default()
+    {
+        // The run had --base-url (or a pipeline file's base_url); the compiled default (http://localhost) is another API altogether.
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        await File.WriteAllLinesAsync(file,
+        [
+            $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"{{{_server.BaseUrl}}}/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"busy","resume":{"url":"{{{_server.BaseUrl}}}/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"{{{_server.BaseUrl}}}/"}}""",
+        ]);
+
+        var (code, text, error) = await Cli("replay", file, "--output", output);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Contains("1 of 1 entries replayed, 10 records", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_base_url_option_moves_the_pages_over_the_configured_base_url()
+    {
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(_dir.Path, "out");
+        await File.WriteAllLinesAsync(file,
+        [
+            """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"http://127.0.0.1:9/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"gone","resume":{"url":"http://127.0.0.1:9/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"http://127.0.0.1:9/"}}""",
+        ]);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Defaults:BaseUrl"] = "http://127.0.0.1:9" }).Build();
+
+        var (code, text, error) = await Cli(configuration, "replay", file, "--output", output, "--base-url", _server.BaseUrl);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Contains("1 of 1 entries replayed, 10 records", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_sends_its_requests_through_the_hosts_client_of_the_entrys_extractor_or_chain()
     {
         // The host's clients (e.g. IHttpClientFactory's, with their handlers: auth, proxies, logging) are the ones runs use: the
