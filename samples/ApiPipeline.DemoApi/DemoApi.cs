@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ApiPipeline.DemoApi;
@@ -71,6 +72,9 @@ public sealed class DemoApi : IAsyncDisposable
         options ??= new DemoApiOptions();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Embedded in another program: Ctrl+C and SIGTERM are that program's to handle, not the API's (the console lifetime would
+        // swallow them, and nothing stops this API but DisposeAsync).
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
         var app = builder.Build();
         DemoApi? api = null;
@@ -268,4 +272,12 @@ public sealed class DemoApi : IAsyncDisposable
 
     private static int Int(string? text, int fallback)
         => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : fallback;
+}
+
+/// <summary>The lifetime of an API embedded in another program: it starts and stops with <see cref="DemoApi"/>, and leaves signals alone.</summary>
+internal sealed class EmbeddedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -16,6 +16,25 @@ if (options is null)
     return 64;
 }
 
+if (File.Exists(options.OutputDirectory))
+{
+    Console.Error.WriteLine($"--out '{options.OutputDirectory}' is a file; give a folder (it is created if missing).");
+    return 64;
+}
+
+// Ctrl+C (or SIGTERM) stops the run at the next page: what was committed stays, and the next run resumes from there.
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = true;
+    stop.Cancel();
+});
+
 await using var demo = options.BaseUrl is null
     ? await DemoApi.StartAsync(new DemoApiOptions { Issues = options.Issues, Latency = TimeSpan.FromMilliseconds(options.LatencyMs) })
     : null;
@@ -46,8 +65,11 @@ manager.RegisterPipeline("events", new Events(extractorOptions), eventsOut, pipe
 var results = new List<PipelineResult>();
 using (new RunProgress("sample"))
 {
-    results.Add(await manager.ExecutePipelineAsync("issues", new RepoRef(options.Owner, options.Repo)));
-    results.Add(await manager.ExecutePipelineAsync("events", NoInput.Value));
+    results.Add(await manager.ExecutePipelineAsync("issues", new RepoRef(options.Owner, options.Repo), stop.Token));
+    if (!stop.IsCancellationRequested)
+    {
+        results.Add(await manager.ExecutePipelineAsync("events", NoInput.Value, stop.Token));
+    }
 }
 
 Console.WriteLine();
@@ -61,6 +83,12 @@ Console.WriteLine($"Output: {Path.GetFullPath(options.OutputDirectory)}");
 foreach (var failed in results.Where(r => r.Status != PipelineStatus.Succeeded))
 {
     Console.Error.WriteLine($"{failed.PipelineId}: {failed.Error?.Message}");
+}
+
+if (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Interrupted: what was committed is kept; run the same command again to resume.");
+    return 130;
 }
 
 return results.All(r => r.Status == PipelineStatus.Succeeded) ? 0 : 1;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ApiPipeline.DemoApi;
+using ApiPipeline.Tests.Resilience;
 
 namespace ApiPipeline.Tests;
 
@@ -51,6 +52,32 @@ public sealed class CrashResumeTests : IDisposable
         Assert.True(killedMidRun >= Kills / 4, $"only {killedMidRun} of {Kills} kills landed while the sample was running");
     }
 
+    [Fact]
+    public async Task Ctrl_c_stops_the_sample_with_its_own_demo_api_and_the_next_run_resumes()
+    {
+        // Without --base-url the sample hosts the demo API in its own process: the signal must still stop the run (exit 130).
+        using (var child = StartSample(["--latency-ms", "100"]))
+        {
+            await Wait.UntilAsync(() => Directory.Exists(Path.Combine(_dir.Path, "out", "issues")), "the first page", seconds: 60);
+            using (var kill = Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(130, child.ExitCode);
+        }
+
+        using (var again = StartSample([]))
+        {
+            await again.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(0, again.ExitCode);
+        }
+
+        AssertExactlyOnce("issues", "number", 2_500);
+        AssertExactlyOnce("events", "id", 5_000);
+    }
+
     private void AssertExactlyOnce(string dataset, string field, int expected)
     {
         var counts = new Dictionary<long, int>();
@@ -68,7 +95,9 @@ public sealed class CrashResumeTests : IDisposable
         Assert.Empty(counts.Where(c => c.Value != 1).Select(c => $"{dataset} {c.Key} written {c.Value} times"));
     }
 
-    private Process StartSample(string baseUrl)
+    private Process StartSample(string baseUrl) => StartSample(["--base-url", baseUrl]);
+
+    private Process StartSample(string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -76,7 +105,7 @@ public sealed class CrashResumeTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { SamplePath(), "--base-url", baseUrl, "--out", Path.Combine(_dir.Path, "out") })
+        foreach (var arg in (string[])[SamplePath(), .. args, "--out", Path.Combine(_dir.Path, "out")])
         {
             info.ArgumentList.Add(arg);
         }
