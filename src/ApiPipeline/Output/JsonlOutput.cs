@@ -312,7 +312,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
             }
             else if (!recovering && !File.Exists(file.FinalPath))
             {
-                throw new IOException($"Cannot complete the commit of '{file.FinalPath}': neither it nor its temporary file '{file.TempPath}' exists.");
+                throw new IOException($"Cannot complete the commit of '{file.FinalPath}': neither it nor its temporary file '{file.TempPath}' exists. Is another run writing to '{Path.GetDirectoryName(file.FinalPath)}'? A JSONL output allows one writer per folder (a writer deletes the temporary files it finds when it starts), so run one pipeline at a time into it (the CLI host's runs take turns by themselves).");
             }
         }
     }

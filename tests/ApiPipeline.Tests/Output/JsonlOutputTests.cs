@@ -325,6 +325,20 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_whose_temporary_file_another_writer_deleted_fails_its_commit_saying_so()
+    {
+        await using var output = Output();
+        await output.WriteAsync(new Item[] { new(1, "a") });
+        var prepared = await output.PrepareCommitAsync();
+        File.Delete(prepared.Files[0].TempPath); // as a second writer starting on the folder does
+
+        var error = await Assert.ThrowsAsync<IOException>(async () => await output.CompleteCommitAsync(prepared));
+
+        Assert.Contains("neither it nor its temporary file", error.Message, StringComparison.Ordinal);
+        Assert.Contains("A JSONL output allows one writer per folder", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rejects_a_missing_name()
         => Assert.Throws<ArgumentException>(() => new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = " " }));
 
