@@ -24,11 +24,16 @@ public sealed class SqliteStateStore : IStateStore
     /// <summary>Opens (or creates) the state file at <paramref name="path"/>.</summary>
     /// <param name="path">The file, e.g. <c>out/.state/pipeline.db</c>; its folder is created if missing.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
-    /// <exception cref="StateStoreException">The file exists but is not a readable state database.</exception>
+    /// <exception cref="StateStoreException">The file exists but is not a readable state database, or the path is a folder.</exception>
     public static async Task<SqliteStateStore> OpenAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         path = Path.GetFullPath(path);
+        if (Directory.Exists(path))
+        {
+            throw new StateStoreException($"'{path}' is a folder; give the path of the state file (e.g. '{Path.Combine(path, "state.db")}'), which is created if missing.");
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (!IsDatabaseOrNothing(path))
         {

@@ -67,6 +67,14 @@ public sealed class StateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_folder_given_as_the_state_file_is_refused_with_an_example_path()
+    {
+        var error = await Assert.ThrowsAsync<StateStoreException>(() => SqliteStateStore.OpenAsync(_dir.Path));
+
+        Assert.Contains($"'{_dir.Path}' is a folder; give the path of the state file (e.g. '{Path.Combine(_dir.Path, "state.db")}')", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Journal_round_trips_run_state_watermarks_and_seen_keys()
     {
         await using var store = new InMemoryStateStore();
