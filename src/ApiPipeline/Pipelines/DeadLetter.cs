@@ -355,13 +355,17 @@ internal sealed class DeadLetterWriter
         {
             await EndWithWholeLineAsync(file, cancellationToken).ConfigureAwait(false);
             int done = 0;
-            if (start is long at)
+            if ((start ?? prepared.Offset) is long at)
             {
                 done = await AppendedAsync(file, at, lines, cancellationToken).ConfigureAwait(false);
             }
-            else
+
+            if (start is null)
             {
-                await NoteStartAsync(prepared.TempPath, length, file.Length, cancellationToken).ConfigureAwait(false);
+                // A batch an earlier version was appending (from the length it recorded) goes on right after its lines found whole,
+                // when nothing follows them, so it starts there still; otherwise an append starts at the end of the file.
+                long from = done > 0 && prepared.Offset is long recorded && recorded + done == file.Length ? recorded : file.Length;
+                await NoteStartAsync(prepared.TempPath, length, from, cancellationToken).ConfigureAwait(false);
             }
 
             file.Position = file.Length;
@@ -457,7 +461,7 @@ internal sealed class DeadLetterWriter
         {
             try
             {
-                JsonDocument.Parse(text).Dispose();
+                JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = PageParser.MaxDepth }).Dispose();
                 return true;
             }
             catch (JsonException)

@@ -54,7 +54,15 @@ public readonly record struct RunFailureCounts(long Failures, long Skipped, long
 /// <summary>The dead-letter entries of a batch, durable in a temporary file and not yet in the dead-letter file.</summary>
 /// <param name="TempPath">The temporary file that holds the entries, one JSON line each.</param>
 /// <param name="FinalPath">The dead-letter file they are appended to.</param>
-public sealed record PreparedDeadLetters(string TempPath, string FinalPath);
+public sealed record PreparedDeadLetters(string TempPath, string FinalPath)
+{
+    /// <summary>
+    /// The dead-letter file's length when the batch was prepared, as versions before the start mark (<c>#at=</c> at the end of the
+    /// temporary file) recorded it: where such a version's append began, read only to finish a batch it was appending when it stopped.
+    /// Not recorded any more.
+    /// </summary>
+    public long? Offset { get; init; }
+}
 
 /// <summary>One input's progress in a run.</summary>
 public sealed record PartitionState

@@ -325,10 +325,50 @@ public sealed class DeadLetterOnceTests
     }
 
     [Fact]
+    public async Task A_batch_an_earlier_version_was_appending_when_it_stopped_is_finished_from_the_length_it_recorded()
+    {
+        // Versions before the start mark recorded the file's length at prepare and wrote no mark: a crash left the batch's first entry
+        // whole and half its second in the file.
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
+        await File.WriteAllTextAsync(path, "{\"page\":0}\n");
+        var writer = new DeadLetterWriter(path, "rows");
+        writer.Hold(Entry(1));
+        writer.Hold(Entry(2));
+        writer.Hold(Entry(3));
+        var prepared = Assert.IsType<PreparedDeadLetters>(await writer.PrepareAsync(CancellationToken.None)) with { Offset = new FileInfo(path).Length };
+        writer.Recorded();
+        var batch = await File.ReadAllBytesAsync(prepared.TempPath);
+        await using (var file = new FileStream(path, FileMode.Append))
+        {
+            file.Write(batch, 0, Array.IndexOf(batch, (byte)'\n') + 10);
+        }
+
+        await DeadLetterWriter.RollForwardAsync(prepared, "rows", CancellationToken.None);
+
+        Assert.Equal([0, 1, 2, 3], Pages(path));
+    }
+
+    [Fact]
+    public async Task A_whole_last_line_nested_deeper_than_64_that_lacks_only_its_line_feed_is_kept()
+    {
+        // An entry's record may nest as deep as a page may (256).
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
+        await File.WriteAllTextAsync(path, "{\"page\":0}\n{\"page\":7,\"record\":" + new string('[', 80) + new string(']', 80) + "}");
+        var writer = new DeadLetterWriter(path, "rows");
+        writer.Hold(Entry(1));
+
+        await writer.CommitAsync(CancellationToken.None);
+
+        Assert.Equal([0, 7, 1], Pages(path));
+    }
+
+    [Fact]
     public void A_batch_of_entries_recorded_with_the_dead_letter_files_length_is_still_read()
     {
-        // Earlier versions noted the file's length with the batch ("offset"); it is no longer needed, and a resume reads past it.
-        var expected = new PreparedDeadLetters("rows.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp", "rows.dead-letter.jsonl");
+        // Earlier versions noted the file's length with the batch ("offset"): it is read, to finish a batch such a version was appending.
+        var expected = new PreparedDeadLetters("rows.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp", "rows.dead-letter.jsonl") { Offset = 120 };
         const string recorded = """{"temp_path":"rows.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp","final_path":"rows.dead-letter.jsonl","offset":120}""";
 
         Assert.Equal(expected, JsonSerializer.Deserialize($$"""{"run_id":2,"last_dead_letters":{{recorded}}}""", StateJson.Default.PipelineRunState)!.LastDeadLetters);
@@ -433,7 +473,7 @@ public sealed class DeadLetterOnceTests
     /// <summary>The line an append adds to its batch's temporary file before it starts: where in the dead-letter file the batch goes.</summary>
     private static string StartLine(long start) => $"#at={start}\n";
 
-    private static List<int> Pages(string path) => [.. File.ReadAllLines(path).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("page").GetInt32())];
+    private static List<int> Pages(string path) => [.. File.ReadAllLines(path).Select(line => JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = PageParser.MaxDepth }).RootElement.GetProperty("page").GetInt32())];
 
     private static DeadLetterEntry Entry(int page) => new(
         DateTimeOffset.UnixEpoch, "rows", "DeadLetterRows", "HttpStatus", 503, page, "https://api.example.invalid/a/items", 1, "page", "boom", null, null, null, null);
