@@ -20,7 +20,7 @@ internal static class RateLimitHeaders
 
     /// <summary>
     /// The wait <c>Retry-After</c> asks for, never negative and at most <see cref="LongestWait"/>; <see langword="null"/> when absent or
-    /// unreadable. Delta seconds too large for .NET's parser (beyond 2,147,483,647, some 68 years) are read as <see cref="LongestWait"/>.
+    /// unreadable. Delta seconds .NET's parser does not take (more than 10 digits: leading zeros, or beyond 2,147,483,647 s) are read here.
     /// </summary>
     public static TimeSpan? RetryAfter(HttpResponseHeaders headers, TimeProvider clock)
     {
@@ -29,7 +29,9 @@ internal static class RateLimitHeaders
         if (wait is null && headers.NonValidated.TryGetValues("Retry-After", out var raw) && raw.Count == 1
             && raw.ToString().Trim() is { Length: > 0 } text && !text.AsSpan().ContainsAnyExceptInRange('0', '9'))
         {
-            wait = LongestWait;
+            // .NET reads at most 10 digits into an int: longer ones (leading zeros, or beyond 68 years) are read here.
+            var digits = text.AsSpan().TrimStart('0');
+            wait = digits.Length <= 11 ? TimeSpan.FromSeconds(digits.IsEmpty ? 0 : long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture)) : LongestWait;
         }
 
         return wait is not TimeSpan w ? null : w < TimeSpan.Zero ? TimeSpan.Zero : w > LongestWait ? LongestWait : w;

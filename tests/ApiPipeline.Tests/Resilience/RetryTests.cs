@@ -229,8 +229,18 @@ public sealed class RetryTests
         Assert.Equal(3, rest[0].Number);
     }
 
+    [Fact]
+    public void A_retry_after_with_leading_zeros_is_read_as_its_value()
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+        response.Headers.TryAddWithoutValidation("Retry-After", "000000000005");
+
+        Assert.Equal(TimeSpan.FromSeconds(5), RateLimitHeaders.RetryAfter(response.Headers, TimeProvider.System));
+    }
+
     [Theory]
     [InlineData("99999999999")] // beyond .NET's 32-bit delta seconds
+    [InlineData("999999999999999999999")] // beyond TimeSpan
     [InlineData("Fri, 31 Dec 9999 23:59:59 GMT")]
     public async Task A_wait_too_long_to_represent_fails_at_once_as_rate_limited_capped_at_a_century(string retryAfter)
     {
