@@ -35,15 +35,6 @@ public sealed partial class PipelineGenerator : IIncrementalGenerator
             .Where(static d => d.Count > 0)
             .WithTrackingName(TrackingNames.Diagnostics);
 
-        // Hint names are readable unless two are the same ignoring case; only then do those files take a hash (Helpers/HintNames.cs).
-        var collidingHintNames = specs
-            .Select(static (spec, _) => spec!.HintName)
-            .Collect()
-            .Select(static (names, _) => HintNames.Colliding(names))
-            .WithTrackingName(TrackingNames.CollidingHintNames);
-
-        context.RegisterSourceOutput(specs.Combine(collidingHintNames), static (spc, pair) =>
-            spc.AddSource(HintNames.Unique(pair.Left!.HintName, pair.Left.MetadataName, pair.Right), Emitter.Emit(pair.Left)));
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
             foreach (var diagnostic in list)
@@ -52,7 +43,11 @@ public sealed partial class PipelineGenerator : IIncrementalGenerator
             }
         });
 
-        // [Chain] classes and the per-assembly registry (Chaining/ChainGenerator.cs).
-        Chaining.ChainGenerator.Initialize(context, extractors);
+        // [Chain] classes and the per-assembly registry (Chaining/ChainGenerator.cs). Hint names are readable unless two of this
+        // generator's files (extractors, chains, the registry) have the same one ignoring case; only then do those files take a hash
+        // (Helpers/HintNames.cs).
+        var collidingHintNames = Chaining.ChainGenerator.Initialize(context, extractors, specs.Select(static (spec, _) => spec!.HintName).Collect());
+        context.RegisterSourceOutput(specs.Combine(collidingHintNames), static (spc, pair) =>
+            spc.AddSource(HintNames.Unique(pair.Left!.HintName, pair.Left.MetadataName, pair.Right), Emitter.Emit(pair.Left)));
     }
 }

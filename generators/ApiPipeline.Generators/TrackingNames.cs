@@ -10,7 +10,6 @@ internal static class TrackingNames
     public const string Chains = nameof(Chains);
     public const string ChainSpecs = nameof(ChainSpecs);
     public const string ChainDiagnostics = nameof(ChainDiagnostics);
-    public const string ChainCollidingHintNames = nameof(ChainCollidingHintNames);
     public const string RegistryExtractors = nameof(RegistryExtractors);
     public const string Outputs = nameof(Outputs);
     public const string RegistryOutputs = nameof(RegistryOutputs);

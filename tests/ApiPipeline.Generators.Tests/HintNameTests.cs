@@ -116,4 +116,23 @@ public sealed class HintNameTests
 
     private static string Text(HarnessResult result, string hintName)
         => result.Sources.Single(s => s.HintName == hintName).SourceText.ToString();
+
+    [Fact]
+    public void An_extractor_whose_file_name_a_chain_has_too_gets_a_file_apart_from_the_chains()
+    {
+        // An extractor "Chain" nested in the chain OrgIssues: both would be Demo.OrgIssues.Chain.g.cs.
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, ChainSources.OrgIssues, TestSources.Usings + """
+            namespace Demo;
+
+            public partial class OrgIssues
+            {
+                [Extractor("https://api.example.com", "/nested", Json = typeof(TestJson))]
+                public partial class Chain : IExtractor<RepoRef, Item>;
+            }
+            """);
+
+        Assert.Null(result.RunResult.Exception);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Equal(2, result.Sources.Count(s => s.HintName.StartsWith("Demo.OrgIssues.Chain.", StringComparison.Ordinal)));
+    }
 }

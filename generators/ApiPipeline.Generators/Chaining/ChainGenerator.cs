@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Linq;
 using ApiPipeline.Generators.Chaining.Model;
 using ApiPipeline.Generators.Helpers;
@@ -17,8 +18,15 @@ internal static class ChainGenerator
 {
     public const string ChainAttributeName = "ApiPipeline.ChainAttribute";
 
-    /// <summary>Adds the chain and registry branches; the registry reads the extractor branch's results (each extractor parsed once).</summary>
-    public static void Initialize(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ExtractorResult> extractorResults)
+    /// <summary>
+    /// Adds the chain and registry branches; the registry reads the extractor branch's results (each extractor parsed once). Returns the
+    /// hint names that occur more than once ignoring case among <paramref name="extractorHintNames"/>, the chains' and the registry's,
+    /// which the extractor branch needs as well.
+    /// </summary>
+    public static IncrementalValueProvider<ImmutableEquatableArray<string>> Initialize(
+        IncrementalGeneratorInitializationContext context,
+        IncrementalValuesProvider<ExtractorResult> extractorResults,
+        IncrementalValueProvider<ImmutableArray<string>> extractorHintNames)
     {
         var chains = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -40,8 +48,9 @@ internal static class ChainGenerator
         var collidingHintNames = specs
             .Select(static (spec, _) => spec!.HintName)
             .Collect()
-            .Select(static (names, _) => HintNames.Colliding(names))
-            .WithTrackingName(TrackingNames.ChainCollidingHintNames);
+            .Combine(extractorHintNames)
+            .Select(static (names, _) => HintNames.Colliding([.. names.Left, .. names.Right, RegistryEmitter.HintName]))
+            .WithTrackingName(TrackingNames.CollidingHintNames);
 
         context.RegisterSourceOutput(specs.Combine(collidingHintNames), static (spc, pair) =>
             spc.AddSource(HintNames.Unique(pair.Left!.HintName, pair.Left.MetadataName, pair.Right), ChainEmitter.Emit(pair.Left)));
@@ -120,5 +129,7 @@ internal static class ChainGenerator
                 spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(spec));
             }
         });
+
+        return collidingHintNames;
     }
 }

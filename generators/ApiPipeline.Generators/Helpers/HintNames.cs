@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
@@ -42,7 +43,7 @@ internal static class HintNames
     }
 
     /// <summary>The hint names that occur more than once ignoring case, each spelling once, in ordinal order.</summary>
-    public static ImmutableEquatableArray<string> Colliding(ImmutableArray<string> hintNames)
+    public static ImmutableEquatableArray<string> Colliding(IEnumerable<string> hintNames)
         => hintNames
             .GroupBy(name => name, StringComparer.OrdinalIgnoreCase)
             .Where(group => group.Count() > 1)
