@@ -10,7 +10,7 @@ namespace ApiPipeline;
 /// <para>
 /// .NET opens no handle to a directory, so this calls the C library's <c>open</c>, <c>fsync</c> and <c>close</c> (source-generated
 /// interop, fine under Native AOT). On Windows it does nothing: NTFS journals its directory entries, and a directory cannot be flushed
-/// through a plain handle there.
+/// through a plain handle there; nor where the C library cannot be loaded as <c>libc</c>.
 /// </para>
 /// </summary>
 internal static partial class DurableDirectory
@@ -20,16 +20,29 @@ internal static partial class DurableDirectory
     /// <summary>The error of <c>fsync</c> on a file system that cannot flush a directory (its entries are then as durable as it makes them).</summary>
     private const int InvalidArgument = 22;
 
+    private static volatile bool _noLibrary;
+
     /// <summary>Flushes <paramref name="directory"/>'s entries to disk.</summary>
     /// <exception cref="IOException">The directory cannot be opened or flushed; the message names it and the error number.</exception>
     public static void Flush(string directory)
     {
-        if (OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows() || _noLibrary)
         {
             return;
         }
 
-        int handle = Open(directory, ReadOnly);
+        int handle;
+        try
+        {
+            handle = Open(directory, ReadOnly);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A platform whose C library is not found as "libc": its directories are as durable as its file system makes them.
+            _noLibrary = true;
+            return;
+        }
+
         if (handle < 0)
         {
             throw new IOException($"Cannot open the directory '{directory}' to flush it to disk (errno {Marshal.GetLastPInvokeError()}).");
