@@ -125,18 +125,23 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             var w = parse.InvocationConfiguration.Output;
             string name = parse.GetRequiredValue(showName);
             string path = StatePath(parse.GetValue(showState), parse.GetValue(showOutput));
-            if (!File.Exists(path) || new FileInfo(path).Length == 0)
-            {
-                await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: '{name}' has never run with it.").ConfigureAwait(false);
-                return ExitCodes.Success;
-            }
-
             try
             {
+                if (await StateIdAsync(path, name, parse.InvocationConfiguration.Error, cancellationToken).ConfigureAwait(false) is not { } id)
+                {
+                    return ExitCodes.UsageError;
+                }
+
+                if (!HasStateFile(path))
+                {
+                    await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: '{id}' has never run with it.").ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+
                 var store = await SqliteStateStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
                 await using (store.ConfigureAwait(false))
                 {
-                    await w.WriteLineAsync(await StateText.DescribeAsync(store, name, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                    await w.WriteLineAsync(await StateText.DescribeAsync(store, id, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                 }
 
                 return ExitCodes.Success;
@@ -158,23 +163,28 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             string name = parse.GetRequiredValue(resetName);
             string? outputDirectory = parse.GetValue(resetOutput);
             string path = StatePath(parse.GetValue(resetState), outputDirectory);
-            if (!File.Exists(path) || new FileInfo(path).Length == 0)
-            {
-                await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: nothing to reset.").ConfigureAwait(false);
-                return ExitCodes.Success;
-            }
-
             try
             {
+                if (await StateIdAsync(path, name, parse.InvocationConfiguration.Error, cancellationToken).ConfigureAwait(false) is not { } id)
+                {
+                    return ExitCodes.UsageError;
+                }
+
+                if (!HasStateFile(path))
+                {
+                    await w.WriteLineAsync($"No state file at {Path.GetFullPath(path)}: nothing to reset.").ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+
                 // A run of the pipeline, here or in another process, commits its journal and watermarks when it ends, which would undo
-                // a reset made meanwhile: like replay, the reset takes the pipeline's turn before it opens the state, so it comes before
-                // or after a run, never during one.
-                using var turn = await PipelineRunner.TurnAsync(outputDirectory ?? PipelineHost.Settings(host).Output, name, cancellationToken).ConfigureAwait(false);
+                // a reset made meanwhile: like replay, the reset takes the pipeline's turn before it opens the state to reset it, so it
+                // comes before or after a run, never during one.
+                using var turn = await PipelineRunner.TurnAsync(outputDirectory ?? PipelineHost.Settings(host).Output, id, cancellationToken).ConfigureAwait(false);
                 var store = await SqliteStateStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
                 await using (store.ConfigureAwait(false))
                 {
-                    int scopes = await StateText.ResetAsync(store, name, cancellationToken).ConfigureAwait(false);
-                    await w.WriteLineAsync(scopes == 0 ? $"'{name}' had no state in {store.Location}." : $"Reset '{name}': removed {scopes} scope(s) from {store.Location}; its next run starts from scratch.").ConfigureAwait(false);
+                    int scopes = await StateText.ResetAsync(store, id, cancellationToken).ConfigureAwait(false);
+                    await w.WriteLineAsync(scopes == 0 ? $"'{id}' had no state in {store.Location}." : $"Reset '{id}': removed {scopes} scope(s) from {store.Location}; its next run starts from scratch.").ConfigureAwait(false);
                 }
 
                 return ExitCodes.Success;
@@ -305,6 +315,46 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
     private static Option<string?> OutputOption() => new("--output", "-o") { Description = "The output folder (default: ApiPipeline:Output, else ./out)." };
 
     private static Option<string?> StateOption() => new("--state") { Description = "The SQLite state file (default: <output>/.state/apipipeline.db)." };
+
+    /// <summary>Whether <paramref name="path"/> is a state file (an empty file is none: SQLite would make it one).</summary>
+    private static bool HasStateFile(string path) => File.Exists(path) && new FileInfo(path).Length > 0;
+
+    /// <summary>
+    /// The id that the state <paramref name="name"/> means is stored under: the name itself when the state file holds state of it
+    /// (whatever ran with it: an extractor, a chain, a pipeline file's <c>pipeline_id</c>), else the id <c>run</c> keeps the state of
+    /// the extractor or chain it names under, resolved as <c>run</c> resolves it (name, class name or full class name).
+    /// <see langword="null"/> when it names nothing, after writing to <paramref name="errors"/> what does exist.
+    /// </summary>
+    private async Task<string?> StateIdAsync(string path, string name, TextWriter errors, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> stored = [];
+        if (HasStateFile(path))
+        {
+            var store = await SqliteStateStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+            await using (store.ConfigureAwait(false))
+            {
+                if (await StateText.HasStateAsync(store, name, cancellationToken).ConfigureAwait(false))
+                {
+                    return name;
+                }
+
+                stored = await StateText.IdsAsync(store, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (registry.FindExtractor(name, out string problem) is { } extractor)
+        {
+            return extractor.Name;
+        }
+
+        if (PipelineRunner.FindChain(registry, name) is { } chain)
+        {
+            return chain.Name;
+        }
+
+        await errors.WriteLineAsync($"Nothing is called '{name}': {problem}; chains: {PipelineRunner.ChainNames(registry)}; with state in {Path.GetFullPath(path)}: {(stored.Count == 0 ? "none" : string.Join(", ", stored))}.").ConfigureAwait(false);
+        return null;
+    }
 
     private string StatePath(string? state, string? output)
     {

@@ -111,14 +111,22 @@ public sealed class PipelineRunner
             return await extractor.Accept(new PipelineRun(this, request, extractor.Name, output, options, settings.Input, null, null, cancellationToken)).ConfigureAwait(false);
         }
 
-        var chainRegistration = Registry.Chains.FirstOrDefault(c => string.Equals(c.Name, target, StringComparison.OrdinalIgnoreCase) || c.TypeName == target || c.TypeName.EndsWith("." + target, StringComparison.Ordinal));
+        var chainRegistration = FindChain(Registry, target);
         if (chainRegistration is not null)
         {
             return await chainRegistration.Definition.Accept(new ChainRun(this, request, chainRegistration.Name, output, null, cancellationToken)).ConfigureAwait(false);
         }
 
-        throw new KeyNotFoundException($"Nothing to run is called '{target}': {problem}; chains: {(Registry.Chains.Count == 0 ? "none" : string.Join(", ", Registry.Chains.Select(c => c.Name).Order(StringComparer.Ordinal)))}; or give a pipeline/chain .yaml file.");
+        throw new KeyNotFoundException($"Nothing to run is called '{target}': {problem}; chains: {ChainNames(Registry)}; or give a pipeline/chain .yaml file.");
     }
+
+    /// <summary>The chain <paramref name="target"/> names: its chain name (ignoring case), its full class name or its class name.</summary>
+    internal static ChainRegistration? FindChain(ComponentRegistry registry, string target)
+        => registry.Chains.FirstOrDefault(c => string.Equals(c.Name, target, StringComparison.OrdinalIgnoreCase) || c.TypeName == target || c.TypeName.EndsWith("." + target, StringComparison.Ordinal));
+
+    /// <summary>The registered chains' names, for a message.</summary>
+    internal static string ChainNames(ComponentRegistry registry)
+        => registry.Chains.Count == 0 ? "none" : string.Join(", ", registry.Chains.Select(c => c.Name).Order(StringComparer.Ordinal));
 
     /// <summary>
     /// The extractor settings of a chain's steps: <paramref name="settings"/> (the chain's entry over <c>Defaults</c>) for every step,

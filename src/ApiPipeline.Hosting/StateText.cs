@@ -73,18 +73,7 @@ internal static class StateText
 
     public static async Task<int> ResetAsync(IStateStore store, string name, CancellationToken cancellationToken)
     {
-        var scopes = new List<string>();
-        foreach (var prefix in new[] { "pipeline:" + name, "watermark:" + name, "seen:" + name, ChainStateStore.ScopeOf(name) })
-        {
-            foreach (var scope in await store.GetScopesAsync(prefix, cancellationToken).ConfigureAwait(false))
-            {
-                if (scope == prefix || scope.StartsWith(prefix + "/", StringComparison.Ordinal))
-                {
-                    scopes.Add(scope);
-                }
-            }
-        }
-
+        var scopes = await ScopesAsync(store, name, cancellationToken).ConfigureAwait(false);
         if (scopes.Count == 0)
         {
             return 0;
@@ -99,6 +88,48 @@ internal static class StateText
         await store.CommitAsync(change, cancellationToken).ConfigureAwait(false);
         return scopes.Count;
     }
+
+    /// <summary>Whether the store holds any state (run, watermarks, seen keys, chain state) of the pipeline or chain <paramref name="name"/>.</summary>
+    public static async Task<bool> HasStateAsync(IStateStore store, string name, CancellationToken cancellationToken)
+        => (await ScopesAsync(store, name, cancellationToken).ConfigureAwait(false)).Count > 0;
+
+    /// <summary>The pipelines and chains the store holds state of (a chain's steps under the chain's id), ordered.</summary>
+    public static async Task<IReadOnlyList<string>> IdsAsync(IStateStore store, CancellationToken cancellationToken)
+    {
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var kind in Prefixes(""))
+        {
+            foreach (var scope in await store.GetScopesAsync(kind, cancellationToken).ConfigureAwait(false))
+            {
+                string id = scope[kind.Length..];
+                int slash = id.IndexOf('/', StringComparison.Ordinal);
+                ids.Add(slash < 0 ? id : id[..slash]);
+            }
+        }
+
+        return [.. ids];
+    }
+
+    /// <summary>The scopes that hold the state of <paramref name="name"/>: its own, and those of its steps (<c>name/…</c>).</summary>
+    private static async Task<List<string>> ScopesAsync(IStateStore store, string name, CancellationToken cancellationToken)
+    {
+        var scopes = new List<string>();
+        foreach (var prefix in Prefixes(name))
+        {
+            foreach (var scope in await store.GetScopesAsync(prefix, cancellationToken).ConfigureAwait(false))
+            {
+                if (scope == prefix || scope.StartsWith(prefix + "/", StringComparison.Ordinal))
+                {
+                    scopes.Add(scope);
+                }
+            }
+        }
+
+        return scopes;
+    }
+
+    /// <summary>The scope names of a pipeline's run, watermarks and seen keys and of a chain's state; with an empty name, the kinds' prefixes.</summary>
+    private static string[] Prefixes(string name) => ["pipeline:" + name, "watermark:" + name, "seen:" + name, ChainStateStore.ScopeOf(name)];
 
     private static string Show(string partition) => partition.Length == 0 ? "(default)" : partition;
 }

@@ -51,9 +51,10 @@ public sealed class StateCommandTests : IDisposable
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("Reset 'issues'", output, StringComparison.Ordinal);
 
-        (code, output, _) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
-        Assert.Equal(ExitCodes.Success, code);
-        Assert.Contains("no state", output, StringComparison.Ordinal);
+        // 'issues' is no registered extractor: with its state gone, the name names nothing any more.
+        (code, _, var error) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains($"with state in {Path.GetFullPath(StateFile)}: events.", error, StringComparison.Ordinal);
 
         var store = await SqliteStateStore.OpenAsync(StateFile);
         await using (store)
@@ -62,6 +63,60 @@ public sealed class StateCommandTests : IDisposable
             Assert.NotNull(await new PipelineJournal(store, "events").LoadRunAsync());
             Assert.Single(await new PipelineJournal(store, "events").LoadWatermarksAsync());
         }
+    }
+
+    [Fact]
+    public async Task Show_and_reset_take_an_extractors_class_name_as_run_does_and_use_the_id_its_state_is_stored_under()
+    {
+        // MeteredItems is registered as 'metered': run stores its state under that id, whichever name it was run by.
+        var store = await SqliteStateStore.OpenAsync(StateFile);
+        await using (store)
+        {
+            await new PipelineJournal(store, "metered").CompleteRunAsync(new PipelineRunState { RunId = 2, Records = 25 }, new Dictionary<string, WatermarkValue> { [""] = DateTimeOffset.UnixEpoch }, []);
+            await new PipelineJournal(store, "events").CompleteRunAsync(new PipelineRunState { RunId = 1 }, new Dictionary<string, WatermarkValue> { [""] = DateTimeOffset.UnixEpoch }, []);
+        }
+
+        var (code, output, error) = await CliTests.Cli(null, "state", "show", "ApiPipeline.Hosting.Tests.MeteredItems", "--state", StateFile);
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains("State of 'metered'", output, StringComparison.Ordinal);
+        Assert.Contains("run #2: completed", output, StringComparison.Ordinal);
+
+        (code, output, error) = await CliTests.Cli(null, "state", "reset", "MeteredItems", "--state", StateFile, "--output", Path.Combine(_dir.Path, "out"));
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains("Reset 'metered'", output, StringComparison.Ordinal);
+
+        store = await SqliteStateStore.OpenAsync(StateFile);
+        await using (store)
+        {
+            Assert.Null(await new PipelineJournal(store, "metered").LoadRunAsync());
+            Assert.NotNull(await new PipelineJournal(store, "events").LoadRunAsync());
+        }
+    }
+
+    [Theory]
+    [InlineData("show")]
+    [InlineData("reset")]
+    public async Task A_name_that_names_nothing_is_a_usage_error_listing_the_known_names_and_changes_nothing(string command)
+    {
+        await SeedAsync();
+        var (code, output, error) = await CliTests.Cli(null, "state", command, "isues", "--state", StateFile, "--output", Path.Combine(_dir.Path, "out"));
+
+        Assert.True(code == ExitCodes.UsageError, output + error);
+        Assert.Contains("Nothing is called 'isues'", error, StringComparison.Ordinal);
+        Assert.Contains("registered: ", error, StringComparison.Ordinal);
+        Assert.Contains("Items", error, StringComparison.Ordinal);
+        Assert.Contains($"with state in {Path.GetFullPath(StateFile)}: events, issues.", error, StringComparison.Ordinal);
+        (code, output, _) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.Contains("run #3: completed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_name_that_names_nothing_without_a_state_file_is_a_usage_error_and_creates_nothing()
+    {
+        var (code, _, error) = await CliTests.Cli(null, "state", "reset", "NoSuchPipeline", "--state", StateFile, "--output", Path.Combine(_dir.Path, "out"));
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("with state in " + Path.GetFullPath(StateFile) + ": none.", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(StateFile));
     }
 
     [Fact]
@@ -108,7 +163,7 @@ public sealed class StateCommandTests : IDisposable
     [Fact]
     public async Task Show_without_a_state_file_says_so_and_creates_nothing()
     {
-        var (code, output, _) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        var (code, output, _) = await CliTests.Cli(null, "state", "show", "Items", "--state", StateFile);
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("No state file", output, StringComparison.Ordinal);
         Assert.False(File.Exists(StateFile));
@@ -135,7 +190,7 @@ public sealed class StateCommandTests : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(StateFile)!);
         await File.WriteAllTextAsync(StateFile, "");
-        var (code, output, _) = await CliTests.Cli(null, "state", "reset", "issues", "--state", StateFile);
+        var (code, output, _) = await CliTests.Cli(null, "state", "reset", "Items", "--state", StateFile);
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("No state file", output, StringComparison.Ordinal);
         Assert.Equal(0, new FileInfo(StateFile).Length);
