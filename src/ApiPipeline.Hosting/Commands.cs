@@ -48,7 +48,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                     To = PipelineHost.RangeValue(parse.GetValue(to), "--to"),
                     Output = parse.GetValue(output),
                     State = parse.GetValue(state),
-                    BaseUrl = parse.GetValue(baseUrl),
+                    BaseUrl = PipelineHost.BaseUrl(parse.GetValue(baseUrl)),
                 };
 
                 using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(mode) : null;

@@ -145,6 +145,22 @@ public static class PipelineHost
     }
 
     /// <summary>
+    /// Checks a base URL given on the command line: an absolute http(s) URL is taken as it is; anything else (<c>127.0.0.1:5055</c>,
+    /// <c>api.example.com</c>, <c>ftp://…</c>) is refused with an example of the form to give, secrets redacted.
+    /// </summary>
+    internal static string? BaseUrl(string? text)
+    {
+        if (text is null || (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        {
+            return text;
+        }
+
+        string shown = UrlRedactor.Redact(text);
+        int scheme = shown.IndexOf("://", StringComparison.Ordinal);
+        throw new InputBindingException($"--base-url '{shown}' is not an absolute http(s) URL: give it with its scheme, e.g. --base-url http://{(scheme < 0 ? shown : shown[(scheme + 3)..])}.");
+    }
+
+    /// <summary>
     /// The ISO 8601 forms a point in time may take on the command line: a date, or a date and time (to the minute, second or a
     /// fraction of it) with an optional offset (<c>Z</c>, <c>+02:00</c>, <c>+0200</c>, <c>+02</c>).
     /// </summary>

@@ -443,6 +443,22 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("127.0.0.1:5055", "http://127.0.0.1:5055")]
+    [InlineData("localhost:5055", "http://localhost:5055")] // parses as a URI whose scheme is 'localhost'
+    [InlineData("api.example.com/v1?api_key=s3cr3t-value", "http://api.example.com/v1?api_key=***")]
+    [InlineData("ftp://files.example.com", "http://files.example.com")]
+    public async Task A_base_url_that_is_not_an_absolute_http_url_is_a_usage_error_with_an_example(string text, string example)
+    {
+        var (code, _, error) = await Cli("run", "Items", "--base-url", text, "--output", _dir.Path);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--base-url '", error, StringComparison.Ordinal);
+        Assert.Contains("' is not an absolute http(s) URL: give it with its scheme, e.g. --base-url " + example + ".", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-value", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("2026-03-01", "2026-03-01T00:00:00+00:00")]
     [InlineData("2026-03-01T12:30", "2026-03-01T12:30:00+00:00")]
     [InlineData("2026-03-01T12:30:15", "2026-03-01T12:30:15+00:00")]
