@@ -40,12 +40,13 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                     mode = host.Out is null && RunProgress.IsInteractive() ? ProgressMode.Live : ProgressMode.Plain;
                 }
 
+                var range = PipelineHost.Range(parse.GetValue(from), parse.GetValue(to));
                 var request = new RunRequest
                 {
                     Target = parse.GetRequiredValue(target),
                     Input = parse.GetValue(input) is { Length: > 0 } pairs ? InputBinder.ParsePairs(pairs) : null,
-                    From = PipelineHost.RangeValue(parse.GetValue(from), "--from"),
-                    To = PipelineHost.RangeValue(parse.GetValue(to), "--to"),
+                    From = range.From,
+                    To = range.To,
                     Output = parse.GetValue(output),
                     State = parse.GetValue(state),
                     BaseUrl = PipelineHost.BaseUrl(parse.GetValue(baseUrl)),

@@ -174,6 +174,22 @@ public static class PipelineHost
     ];
 
     /// <summary>
+    /// The range given with <c>--from</c> and <c>--to</c>, each parsed by <see cref="RangeValue"/>. The end is exclusive, so a range whose
+    /// start is not before its end (reversed, or empty) holds nothing and is refused rather than run to an empty success.
+    /// </summary>
+    internal static (WatermarkValue? From, WatermarkValue? To) Range(string? from, string? to)
+    {
+        var start = RangeValue(from, "--from");
+        var end = RangeValue(to, "--to");
+        if (start is { } first && end is { } last && first.Kind == last.Kind && first >= last)
+        {
+            throw new InputBindingException($"--from must be before --to, but --from {from} is {(first == last ? "the same as" : "after")} --to {to}: the range runs from --from up to, not including, --to.");
+        }
+
+        return (start, end);
+    }
+
+    /// <summary>
     /// Parses an end of a range given on the command line: a whole number (<c>1000</c>, <c>-5</c>) is a number; anything else must be
     /// a date or date-time in ISO 8601 (<c>2026-01-01</c>, <c>2026-01-01T12:00</c>, <c>2026-01-01T12:00:00Z</c>,
     /// <c>2026-01-01T12:00:00.5+02:00</c>), UTC unless an offset is given. Other text (<c>1.5</c>, <c>3/4</c>, <c>12:00</c>) is refused,

@@ -443,6 +443,20 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("IncrementalItems", "2026-01-10", "2026-01-03", "after")]
+    [InlineData("IncrementalItems", "2026-01-03", "2026-01-03T00:00:00Z", "the same as")]
+    [InlineData("NumberedItems", "20", "5", "after")]
+    [InlineData("RangedItems", "200", "100", "after")] // range members of the input
+    public async Task A_range_whose_start_is_not_before_its_end_is_a_usage_error_showing_both(string target, string from, string to, string how)
+    {
+        var (code, output, error) = await Cli("run", target, "--base-url", _server.BaseUrl, "--output", _dir.Path, "--from", from, "--to", to);
+
+        Assert.True(code == ExitCodes.UsageError, output + error);
+        Assert.Contains($"--from must be before --to, but --from {from} is {how} --to {to}", error, StringComparison.Ordinal);
+        Assert.Equal(0, _server.Requests);
+    }
+
+    [Theory]
     [InlineData("127.0.0.1:5055", "http://127.0.0.1:5055")]
     [InlineData("localhost:5055", "http://localhost:5055")] // parses as a URI whose scheme is 'localhost'
     [InlineData("api.example.com/v1?api_key=s3cr3t-value", "http://api.example.com/v1?api_key=***")]
