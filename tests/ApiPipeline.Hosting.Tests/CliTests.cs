@@ -1,5 +1,6 @@
 using ApiPipeline.Generated;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
@@ -506,6 +507,56 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains("failed", output, StringComparison.Ordinal);
         Assert.Contains("404", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_failing_on_a_refused_connection_logs_why_without_a_stack_trace()
+    {
+        // Nothing listens on port 9: an expected failure, whose message (and its inner exceptions') says it all.
+        var logs = new ListLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var output = new StringWriter();
+        int code = await PipelineHost.RunAsync(["run", "Items", "--base-url", "http://127.0.0.1:9/?api_key=s3cr3t-value", "--output", _dir.Path], ApiPipelineRegistry.Instance, host =>
+        {
+            host.Out = output;
+            host.Error = new StringWriter();
+            host.Configuration = new ConfigurationBuilder().Build();
+            host.LoggerFactory = factory;
+            host.Progress = ProgressMode.None;
+        });
+
+        Assert.True(code == ExitCodes.Failure, output.ToString());
+        var failed = Assert.Single(logs.Entries, e => e.Id.Id == 1003);
+        Assert.Null(failed.Error);
+        Assert.Contains("pipeline 'Items' failed after 0 records: Extractor 'Items', page 1 (GET http://127.0.0.1:9/", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("the request failed: Connection refused", failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-value", failed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unexpected_failure_is_logged_with_its_exception_and_an_expected_one_with_its_inner_messages()
+    {
+        var logs = new ListLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var logger = factory.CreateLogger("ApiPipeline");
+        var summary = new RunSummary { Kind = "pipeline", Name = "p", Outcome = PipelineStatus.Failed };
+        var bug = new InvalidOperationException("a bug");
+        var store = new StateStoreException("The state file 'x.db' is not a state database.", new InvalidDataException("file is not a database"));
+        var step = new ChainStepException("c", "s", 2, 0, null, "the step failed", new ExtractionException(ExtractionErrorKind.Timeout, "e", 1, "http://h/", "timed out"));
+
+        summary.LogTo(logger, bug);
+        summary.LogTo(logger, store);
+        summary.LogTo(logger, step);
+        summary.LogTo(logger, new ChainStepException("c", "s", 2, 0, null, "the mapping threw", bug));
+
+        var failed = logs.Entries.Where(e => e.Id.Id == 1003).ToList();
+        Assert.Equal(4, failed.Count);
+        Assert.Same(bug, failed[0].Error);
+        Assert.Null(failed[1].Error);
+        Assert.EndsWith("The state file 'x.db' is not a state database. ---> file is not a database", failed[1].Message, StringComparison.Ordinal);
+        Assert.Null(failed[2].Error);
+        Assert.EndsWith("the step failed ---> Extractor 'e', page 1 (GET http://h/): timed out", failed[2].Message, StringComparison.Ordinal);
+        Assert.NotNull(failed[3].Error);
     }
 
     [Fact]

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace ApiPipeline.Hosting.Tests;
 
-/// <summary>Collects every log entry (level, event id, message).</summary>
+/// <summary>Collects every log entry (level, event id, message, exception).</summary>
 internal sealed class ListLoggerProvider : ILoggerProvider
 {
-    public ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> Entries { get; } = new();
+    public ConcurrentQueue<(LogLevel Level, EventId Id, string Message, Exception? Error)> Entries { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new ListLogger(this);
 
@@ -22,6 +22,6 @@ internal sealed class ListLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => owner.Entries.Enqueue((logLevel, eventId, formatter(state, exception)));
+            => owner.Entries.Enqueue((logLevel, eventId, formatter(state, exception), exception));
     }
 }

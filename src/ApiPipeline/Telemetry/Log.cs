@@ -20,9 +20,10 @@ internal static partial class Log
         Message = "{RunKind} '{Name}' {Outcome}: {Records} records, {Pages} pages, {Requests} requests, {Retries} retries, {Failures} failures, throttled {ThrottledSeconds:0.###} s, in {Seconds:0.###} s ({RecordsPerSecond:0} records/s), {Files} files, watermark {Watermark}")]
     public static partial void RunFinished(ILogger logger, string runKind, string name, string outcome, long records, long pages, long requests, long retries, long failures, double throttledSeconds, double seconds, double recordsPerSecond, int files, string watermark);
 
+    /// <summary>A run failed: <paramref name="error"/> carries the stack trace of an unexpected failure, none for an expected one.</summary>
     [LoggerMessage(EventId = 1003, EventName = "RunFailed", Level = LogLevel.Error,
         Message = "{RunKind} '{Name}' failed after {Records} records: {Reason}")]
-    public static partial void RunFailed(ILogger logger, Exception error, string runKind, string name, long records, string reason);
+    public static partial void RunFailed(ILogger logger, Exception? error, string runKind, string name, long records, string reason);
 
     [LoggerMessage(EventId = 2001, EventName = "Retrying", Level = LogLevel.Warning,
         Message = "Extractor '{Extractor}' page {Page}: attempt {Attempt} failed ({ErrorKind}{Status}); retrying in {DelaySeconds:0.###} s")]

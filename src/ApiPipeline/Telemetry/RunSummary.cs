@@ -223,15 +223,53 @@ public sealed record RunSummary
         CultureInfo.InvariantCulture,
         $"{Kind} '{Name}' {OutcomeText}: {Records:N0} records, {Pages:N0} pages, {Requests:N0} requests, {Retries:N0} retries, throttled {Throttled.TotalSeconds:0.###} s, {Failures:N0} failures, {Duration.TotalSeconds:0.###} s ({RecordsPerSecond:N0} records/s), {Files.Count} files");
 
-    /// <summary>Logs the summary line (event 1002) and, for a failed run, the failure (event 1003).</summary>
+    /// <summary>
+    /// Logs the summary line (event 1002) and, for a failed run, the failure (event 1003): an expected failure (<see cref="IsExpected"/>)
+    /// by its messages alone, which say what happened (a stack trace of a refused connection only buries them); any other with the
+    /// exception, whose stack trace tells where the bug is.
+    /// </summary>
     internal void LogTo(Microsoft.Extensions.Logging.ILogger logger, Exception? error)
     {
         if (error is not null && Outcome == PipelineStatus.Failed)
         {
-            Log.RunFailed(logger, error, Kind, Name, Records, error.Message);
+            if (IsExpected(error))
+            {
+                Log.RunFailed(logger, null, Kind, Name, Records, Messages(error));
+            }
+            else
+            {
+                Log.RunFailed(logger, error, Kind, Name, Records, error.Message);
+            }
         }
 
         Log.RunFinished(logger, Kind, Name, OutcomeText, Records, Pages, Requests, Retries, Failures, Throttled.TotalSeconds, Duration.TotalSeconds, RecordsPerSecond, Files.Count, NewWatermark?.ToString() ?? "none");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is a failure a run is built to meet and whose message says all there is to know: the API's
+    /// (<see cref="ExtractionException"/>), the state store's, a configuration's, a chain's state or mapping, or a chain step's that
+    /// failed with one of those.
+    /// </summary>
+    internal static bool IsExpected(Exception error) => error switch
+    {
+        ExtractionException or StateStoreException or ConfigException or ChainStateException or ChainMappingException => true,
+        ChainStepException step => step.InnerException is null || IsExpected(step.InnerException),
+        _ => false,
+    };
+
+    /// <summary>The message of <paramref name="error"/>, then each inner exception's that it does not already hold, after <c>---&gt;</c>.</summary>
+    internal static string Messages(Exception error)
+    {
+        var text = new StringBuilder(error.Message);
+        for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!text.ToString().Contains(inner.Message, StringComparison.Ordinal))
+            {
+                text.Append(" ---> ").Append(inner.Message);
+            }
+        }
+
+        return text.ToString();
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
