@@ -628,6 +628,27 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(ExitCodes.UsageError, code);
     }
 
+    [Theory]
+    [InlineData("pipeline_id: [issues\nextractor:\n  class: Items\n", 1, 14, "the list started with '[' here is never closed with ']'")]
+    [InlineData("pipeline_id: [issues\n", 1, 14, "the list started with '[' here is never closed with ']'")]
+    [InlineData("pipeline_id: items\nextractor: {\n  class: Items\n", 2, 12, "the mapping started with '{' here is never closed with '}'")]
+    [InlineData("pipeline_id: items\nextractor: {class: Items\noutput:\n  type: jsonl\n", 2, 12, "the mapping started with '{' here is never closed with '}'")]
+    [InlineData("pipeline_id: items\nextractor:\n\tclass: Items\n", 3, 1, "a tab indents this line; YAML indents with spaces only")]
+    [InlineData("pipeline_id: items\nextractor:\n  class: Items\n  \tbatch_size: 5\n", 4, 3, "a tab indents this line; YAML indents with spaces only")]
+    [InlineData("pipeline_id: items\nextractor:\n  class: Items\n  batch_size: 'five\n", 4, 15, "the quoted text starting here has no closing quote")]
+    [InlineData("pipeline_id: items\nextractor:\n  class: Items\n batch_size: 5\n", 4, 2, "did not find expected key")]
+    public async Task Validate_names_the_line_and_column_of_malformed_yaml_and_what_is_wrong(string yaml, int line, int column, string message)
+    {
+        string file = Path.Combine(_dir.Path, "t.yaml");
+        await File.WriteAllTextAsync(file, yaml);
+
+        var (code, _, error) = await Cli("validate", file);
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.StartsWith($"{file}({line},{column}): not valid YAML: ", error, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_accepts_a_pipeline_yaml_file()
     {

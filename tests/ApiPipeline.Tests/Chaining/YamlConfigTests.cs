@@ -124,7 +124,9 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         { "      id: parent_id", "      name: parent_id", 13, 18, "step 2 'children': 'parent_id' (string) cannot be mapped to 'ParentId' (long) of ChildQuery without a conversion that can lose data" },
         { "      parent_id: parent_id\n", "", 11, 5, "step 2 'children': the required member 'ParentId' (long) of its input ChildQuery is not mapped" },
         { "type: jsonl", "type: parquet", 15, 9, "unknown output type 'parquet'; registered output types: jsonl, json, child-counter, text-lines" },
-        { "name: chain_input.name", "name: \"chain_input.name", 12, 13, "not valid YAML" },
+        { "name: chain_input.name", "name: \"chain_input.name", 12, 13, "not valid YAML: the quoted text starting here has no closing quote" },
+        { "max_parallel_chains: 2", "max_parallel_chains: [2", 2, 22, "not valid YAML: the list started with '[' here is never closed with ']'" },
+        { "    processing_mode: parallel", "  \tprocessing_mode: parallel", 9, 3, "not valid YAML: a tab indents this line; YAML indents with spaces only" },
     };
 
     [Theory]

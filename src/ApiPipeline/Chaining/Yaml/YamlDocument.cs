@@ -1,5 +1,6 @@
 using System.Globalization;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace ApiPipeline;
@@ -23,18 +24,16 @@ internal sealed class YamlDocument
     public static YamlDocument Parse(string text, string file)
     {
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(text));
+        var parser = new FlowTracker(new Parser(scanner));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
         {
-            throw new ConfigException(file, ex.Start.Line, ex.Start.Column, "not valid YAML: " + (ex.InnerException?.Message ?? ex.Message), ex);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            // Duplicate keys and some malformed documents surface from the node tree without a position.
-            throw new ConfigException(file, 1, 1, "not valid YAML: " + ex.Message, ex);
+            var (line, column, detail) = Malformed(text, ex, scanner.CurrentPosition, parser.OpenFlow);
+            throw new ConfigException(file, line, column, "not valid YAML: " + detail, ex);
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -44,6 +43,47 @@ internal sealed class YamlDocument
         }
 
         return new YamlDocument(file, root);
+    }
+
+    /// <summary>
+    /// Where YamlDotNet's failure to read <paramref name="text"/> lies and what it is, in plain words. YamlDotNet does not always say:
+    /// a flow list or mapping left open (<c>key: [a</c>, <c>key: {</c>) fails on a later line, or with an
+    /// <see cref="InvalidOperationException"/> and no position, so it is reported at its bracket; a tab in a line's indentation
+    /// fails without a position (or at the value before it), so the tab is looked for from the line reported; a failure without a
+    /// position is placed where the scanner stopped.
+    /// </summary>
+    private static (long Line, long Column, string Detail) Malformed(string text, Exception error, Mark stopped, ParsingEvent? openFlow)
+    {
+        var at = error is YamlException { Start: var start } && (!start.Equals(Mark.Empty) || stopped.Line == 1) ? start : stopped;
+        if (openFlow is not null && (error is InvalidOperationException || at.Line > openFlow.Start.Line))
+        {
+            return (openFlow.Start.Line, openFlow.Start.Column, openFlow is SequenceStart
+                ? "the list started with '[' here is never closed with ']'"
+                : "the mapping started with '{' here is never closed with '}'");
+        }
+
+        if (error.Message.Contains("tab character", StringComparison.Ordinal) || error.Message.Contains("invalid tab", StringComparison.Ordinal))
+        {
+            string[] lines = text.Split('\n');
+            for (int i = (int)Math.Max(at.Line, 1) - 1; i < lines.Length; i++)
+            {
+                int tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+                if (tab >= 0 && lines[i][..tab].Trim(' ').Length == 0)
+                {
+                    return (i + 1, tab + 1, "a tab indents this line; YAML indents with spaces only");
+                }
+            }
+        }
+
+        string detail = error switch
+        {
+            // A quote never closed: the text runs to the end of the file, or on to a next line indented less than it may be.
+            YamlException when error.Message.Contains("quoted scalar, found unexpected end of stream", StringComparison.Ordinal)
+                || error.Message.Contains("quoted scalar, found wrong indentation", StringComparison.Ordinal) => "the quoted text starting here has no closing quote",
+            YamlException yaml => yaml.InnerException?.Message ?? yaml.Message,
+            _ => "the text here cannot be read as YAML",
+        };
+        return (at.Line, at.Column, detail);
     }
 
     public ConfigException Error(YamlNode node, string detail) => new(File, node.Start.Line, node.Start.Column, detail);
@@ -127,5 +167,39 @@ internal sealed class YamlDocument
         return ApiPipeline.Duration.TryParse(text, out var value)
             ? value
             : throw Error(node, $"'{text}' is not a valid {what}; write a duration such as 30s, 5m, 1h or 1h30m");
+    }
+
+    /// <summary>
+    /// YamlDotNet's parser, remembering the innermost flow collection (<c>[…]</c>, <c>{…}</c>) still open, to point at its bracket when
+    /// it is never closed. Flow collections hold only flow collections, so every end while one is open ends the innermost one.
+    /// </summary>
+    private sealed class FlowTracker(IParser parser) : IParser
+    {
+        private readonly Stack<ParsingEvent> _open = new();
+
+        public ParsingEvent? Current => parser.Current;
+
+        /// <summary>The innermost flow collection open: its start event.</summary>
+        public ParsingEvent? OpenFlow => _open.Count > 0 ? _open.Peek() : null;
+
+        public bool MoveNext()
+        {
+            if (!parser.MoveNext())
+            {
+                return false;
+            }
+
+            switch (parser.Current)
+            {
+                case SequenceStart { Style: SequenceStyle.Flow } or MappingStart { Style: MappingStyle.Flow }:
+                    _open.Push(parser.Current);
+                    break;
+                case SequenceEnd or MappingEnd when _open.Count > 0:
+                    _open.Pop();
+                    break;
+            }
+
+            return true;
+        }
     }
 }
