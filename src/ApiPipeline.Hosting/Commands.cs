@@ -180,7 +180,8 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 // A run of the pipeline, here or in another process, commits its journal and watermarks when it ends, which would undo
                 // a reset made meanwhile: like replay, the reset takes the pipeline's turn before it opens the state to reset it, so it
                 // comes before or after a run, never during one.
-                using var turn = await PipelineRunner.TurnAsync(outputDirectory ?? PipelineHost.Settings(host).Output, id, cancellationToken).ConfigureAwait(false);
+                var errors = parse.InvocationConfiguration.Error;
+                using var turn = await PipelineRunner.TurnAsync(outputDirectory ?? PipelineHost.Settings(host).Output, id, lockFile => errors.WriteLine($"Waiting for another run of '{id}' to finish (lock: {lockFile})."), cancellationToken).ConfigureAwait(false);
                 var store = await SqliteStateStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
                 await using (store.ConfigureAwait(false))
                 {

@@ -21,4 +21,11 @@ internal static partial class HostLog
     /// <summary>A scheduled run's end: Information when it succeeded, Warning for a partial success, Error when it failed or was cancelled.</summary>
     [LoggerMessage(EventId = 5005, EventName = "ScheduledRunFinished", Message = "Schedule '{Schedule}': {Summary}; next run in {Every}")]
     public static partial void ScheduledRunFinished(ILogger logger, LogLevel level, string schedule, string summary, TimeSpan every);
+
+    /// <summary>
+    /// A run waits for another run of its pipeline into the same output folder (here or in another process) to end: a Warning, so it
+    /// shows beside live progress too, which only shows warnings and errors.
+    /// </summary>
+    [LoggerMessage(EventId = 5006, EventName = "WaitingForTurn", Level = LogLevel.Warning, Message = "Waiting for another run of '{Pipeline}' to finish (lock: {Lock})")]
+    public static partial void WaitingForTurn(ILogger logger, string pipeline, string @lock);
 }

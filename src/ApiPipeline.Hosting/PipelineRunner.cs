@@ -189,7 +189,15 @@ public sealed class PipelineRunner
     /// schedules of one pipeline) or another (two CLI runs): runs of one pipeline share its output folder and its state.
     /// </summary>
     internal static ValueTask<FileLock> TurnAsync(string outputDirectory, string id, CancellationToken cancellationToken)
-        => FileLock.AcquireAsync(Path.Combine(outputDirectory, "." + id + ".run"), cancellationToken);
+        => TurnAsync(outputDirectory, id, null, cancellationToken);
+
+    /// <summary>As <see cref="TurnAsync(string, string, CancellationToken)"/>, calling <paramref name="waiting"/> with the lock file's path once if it has to wait.</summary>
+    internal static ValueTask<FileLock> TurnAsync(string outputDirectory, string id, Action<string>? waiting, CancellationToken cancellationToken)
+        => FileLock.AcquireAsync(Path.Combine(outputDirectory, "." + id + ".run"), waiting, cancellationToken);
+
+    /// <summary>Takes the turn of <paramref name="id"/> for a run, logging (event 5006) when another run makes it wait, so it does not look hung.</summary>
+    private ValueTask<FileLock> RunTurnAsync(string outputDirectory, string id, CancellationToken cancellationToken)
+        => TurnAsync(outputDirectory, id, lockFile => HostLog.WaitingForTurn(_logger, id, lockFile), cancellationToken);
 
     private async Task<IStateStore> OpenStateAsync(RunRequest request, CancellationToken cancellationToken)
     {
@@ -230,7 +238,7 @@ public sealed class PipelineRunner
             var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? configuredInput, incremental ? null : request.From, incremental ? null : request.To);
             var httpClient = runner.HttpClientFor(registration.Name);
             var extractorOptions = runner.Common(options, request);
-            using var turn = await TurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
+            using var turn = await runner.RunTurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
             var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
             await using var storeScope = store.ConfigureAwait(false);
             var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
@@ -270,7 +278,7 @@ public sealed class PipelineRunner
         public async Task<RunSummary> Visit<TIn, TOut>(ChainDefinition<TIn, TOut> definition)
         {
             var input = (TIn)InputBinder.Bind(runner.InputShape<TIn>($"Chain '{id}'"), request.Input ?? runner.Options.For(id).Input, request.From, request.To);
-            using var turn = await TurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
+            using var turn = await runner.RunTurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
             var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
             await using (store.ConfigureAwait(false))
             {

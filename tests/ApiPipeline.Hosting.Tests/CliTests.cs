@@ -305,6 +305,60 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_waiting_for_another_run_of_its_pipeline_says_so_once_then_runs()
+    {
+        // A run of 'Items' in another process holds the turn: this one waits, and says so rather than look hung.
+        string output = Path.Combine(_dir.Path, "out");
+        Directory.CreateDirectory(output);
+        string lockFile = Path.Combine(output, ".Items.run.lock");
+        var held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var logs = new ListLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var writer = new StringWriter();
+        var run = PipelineHost.RunAsync(["run", "Items", "--base-url", _server.BaseUrl, "--output", output], ApiPipelineRegistry.Instance, host =>
+        {
+            host.Out = writer;
+            host.Error = new StringWriter();
+            host.Configuration = new ConfigurationBuilder().Build();
+            host.LoggerFactory = factory;
+            host.Progress = ProgressMode.None;
+        });
+
+        for (int i = 0; i < 100 && !logs.Entries.Any(e => e.Id.Id == 5006); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(300);
+        bool finishedDuringOtherRun = run.IsCompleted;
+        await held.DisposeAsync();
+        int code = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(finishedDuringOtherRun);
+        var waiting = Assert.Single(logs.Entries, e => e.Id.Id == 5006);
+        Assert.Equal(LogLevel.Warning, waiting.Level);
+        Assert.Equal($"Waiting for another run of 'Items' to finish (lock: {lockFile})", waiting.Message);
+        Assert.True(code == ExitCodes.Success, writer.ToString());
+    }
+
+    [Fact]
+    public async Task A_turn_held_in_this_process_makes_the_next_taker_say_once_that_it_waits()
+    {
+        // Two schedules of one pipeline in one process: the second waits on the first's turn, not on the lock file.
+        string output = Path.Combine(_dir.Path, "out");
+        var told = new List<string>();
+        var first = await PipelineRunner.TurnAsync(output, "Items", CancellationToken.None);
+        var second = PipelineRunner.TurnAsync(output, "Items", told.Add, CancellationToken.None).AsTask();
+        await Task.Delay(300);
+        bool tookItMeanwhile = second.IsCompleted;
+        first.Dispose();
+        using var taken = await second.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(tookItMeanwhile);
+        Assert.Equal([Path.Combine(output, ".Items.run.lock")], told);
+    }
+
+    [Fact]
     public async Task A_run_cancelled_before_it_starts_says_so_and_exits_1()
     {
         var (code, text, error) = await Cli(null, new CancellationToken(canceled: true), "run", "Items", "--base-url", _server.BaseUrl, "--output", _dir.Path);

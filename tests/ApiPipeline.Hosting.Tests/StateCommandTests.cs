@@ -131,7 +131,8 @@ public sealed class StateCommandTests : IDisposable
             await new PipelineJournal(store, "issues").CompleteRunAsync(new PipelineRunState { RunId = 1 }, new Dictionary<string, WatermarkValue> { [""] = DateTimeOffset.UnixEpoch }, []);
         }
 
-        var held = new FileStream(Path.Combine(output, ".issues.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        string lockFile = Path.Combine(output, ".issues.run.lock");
+        var held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var reset = CliTests.Cli(null, "state", "reset", "issues", "--output", output);
         await Task.Delay(300);
         bool finishedDuringRun = reset.IsCompleted;
@@ -141,6 +142,7 @@ public sealed class StateCommandTests : IDisposable
         Assert.False(finishedDuringRun, "state reset went ahead while a run of the pipeline held its turn");
         Assert.True(code == ExitCodes.Success, text + error);
         Assert.Contains("Reset 'issues'", text, StringComparison.Ordinal);
+        Assert.Equal($"Waiting for another run of 'issues' to finish (lock: {lockFile}).", error.Trim());
     }
 
     [Fact]
@@ -149,13 +151,14 @@ public sealed class StateCommandTests : IDisposable
         await SeedAsync();
         string output = Path.Combine(_dir.Path, "out");
         Directory.CreateDirectory(output);
-        await using var held = new FileStream(Path.Combine(output, ".issues.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        string lockFile = Path.Combine(output, ".issues.run.lock");
+        await using var held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         var (code, text, error) = await CliTests.Cli(null, cts.Token, "state", "reset", "issues", "--state", StateFile, "--output", output);
 
         Assert.True(code == ExitCodes.Failure, text + error);
-        Assert.Equal("Cancelled.", error.Trim());
+        Assert.Equal([$"Waiting for another run of 'issues' to finish (lock: {lockFile}).", "Cancelled."], error.Trim().Split(Environment.NewLine));
         (code, text, _) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
         Assert.Contains("run #3: completed", text, StringComparison.Ordinal);
     }

@@ -24,11 +24,24 @@ internal sealed class FileLock : IDisposable
     private FileLock(SemaphoreSlim gate, FileStream file) => (_gate, _file) = (gate, file);
 
     /// <summary>Waits until this caller holds <paramref name="path"/>.</summary>
-    public static async ValueTask<FileLock> AcquireAsync(string path, CancellationToken cancellationToken)
+    public static ValueTask<FileLock> AcquireAsync(string path, CancellationToken cancellationToken) => AcquireAsync(path, null, cancellationToken);
+
+    /// <summary>
+    /// Waits until this caller holds <paramref name="path"/>, calling <paramref name="waiting"/> with the lock file's full path once if
+    /// another holder (in this process or another) makes it wait.
+    /// </summary>
+    public static async ValueTask<FileLock> AcquireAsync(string path, Action<string>? waiting, CancellationToken cancellationToken)
     {
         string full = Path.GetFullPath(path);
         var gate = Gates.GetOrAdd(full, static _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var turn = gate.WaitAsync(cancellationToken);
+        bool told = !turn.IsCompleted;
+        if (told)
+        {
+            waiting?.Invoke(full + Suffix);
+        }
+
+        await turn.ConfigureAwait(false);
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -40,6 +53,12 @@ internal sealed class FileLock : IDisposable
                 }
                 catch (IOException ex) when (HeldElsewhere(ex))
                 {
+                    if (!told)
+                    {
+                        told = true;
+                        waiting?.Invoke(full + Suffix);
+                    }
+
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 }
             }
