@@ -216,6 +216,17 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 return ExitCodes.UsageError;
             }
 
+            string? moved;
+            try
+            {
+                moved = PipelineHost.BaseUrl(parse.GetValue(baseUrl));
+            }
+            catch (InputBindingException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+
             var settings = PipelineHost.Settings(host);
             string outputDirectory = parse.GetValue(output) ?? settings.Output;
 
@@ -242,7 +253,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
 
                     using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
                     var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
-                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, pipelines, parse.GetValue(baseUrl), cancellationToken).ConfigureAwait(false);
+                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, pipelines, moved, cancellationToken).ConfigureAwait(false);
                     await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
                     return result.ExitCode;
                 }

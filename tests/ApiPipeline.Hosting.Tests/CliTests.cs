@@ -186,6 +186,20 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_base_url_without_a_scheme_is_a_usage_error_that_leaves_the_file()
+    {
+        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"http://127.0.0.1:9/items?page=2","attempts":1,"skipped":"page","error":"gone","resume":{"url":"http://127.0.0.1:9/items?page=2","pageNumber":2,"recordsBefore":10}}""";
+        await File.WriteAllLinesAsync(file, [line]);
+
+        var (code, _, error) = await Cli("replay", file, "--base-url", "127.0.0.1:5055");
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--base-url '127.0.0.1:5055' is not an absolute http(s) URL: give it with its scheme, e.g. --base-url http://127.0.0.1:5055.", error, StringComparison.Ordinal);
+        Assert.Equal([line], await File.ReadAllLinesAsync(file));
+    }
+
+    [Fact]
     public async Task Replay_sends_its_requests_through_the_hosts_client_of_the_entrys_extractor_or_chain()
     {
         // The host's clients (e.g. IHttpClientFactory's, with their handlers: auth, proxies, logging) are the ones runs use: the
