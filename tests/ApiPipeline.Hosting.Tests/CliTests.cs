@@ -705,6 +705,8 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("pipeline_id: items\nextractor:\n  class: Items\n  \tbatch_size: 5\n", 4, 3, "a tab indents this line; YAML indents with spaces only")]
     [InlineData("pipeline_id: items\nextractor:\n  class: Items\n  batch_size: 'five\n", 4, 15, "the quoted text starting here has no closing quote")]
     [InlineData("pipeline_id: items\nextractor:\n  class: Items\n batch_size: 5\n", 4, 2, "did not find expected key")]
+    [InlineData("pipeline_id: items\nextractor: {\n  class: Items,\n  batch_size: 'five\n}\n", 4, 15, "the quoted text starting here has no closing quote")]
+    [InlineData("pipeline_id: items\nsteps: [\n  \"bad \\q escape\",\n  b\n]\n", 3, 3, "unknown escape")]
     public async Task Validate_names_the_line_and_column_of_malformed_yaml_and_what_is_wrong(string yaml, int line, int column, string message)
     {
         string file = Path.Combine(_dir.Path, "t.yaml");

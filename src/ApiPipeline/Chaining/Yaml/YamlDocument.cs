@@ -47,7 +47,7 @@ internal sealed class YamlDocument
 
     /// <summary>
     /// Where YamlDotNet's failure to read <paramref name="text"/> lies and what it is, in plain words. YamlDotNet does not always say:
-    /// a flow list or mapping left open (<c>key: [a</c>, <c>key: {</c>) fails on a later line, or with an
+    /// a flow list or mapping left open (<c>key: [a</c>, <c>key: {</c>) fails on a later line for want of a ',' or its closing bracket, or with an
     /// <see cref="InvalidOperationException"/> and no position, so it is reported at its bracket; a tab in a line's indentation
     /// fails without a position (or at the value before it), so the tab is looked for from the line reported; a failure without a
     /// position is placed where the scanner stopped.
@@ -55,7 +55,10 @@ internal sealed class YamlDocument
     private static (long Line, long Column, string Detail) Malformed(string text, Exception error, Mark stopped, ParsingEvent? openFlow)
     {
         var at = error is YamlException { Start: var start } && (!start.Equals(Mark.Empty) || stopped.Line == 1) ? start : stopped;
-        if (openFlow is not null && (error is InvalidOperationException || at.Line > openFlow.Start.Line))
+        // Only the flow parser's own complaint (no ',' or closing bracket where one was due, on a later line) means the bracket was
+        // left open; any other error inside a list or mapping written over several lines (a quote, an escape) is reported where it is.
+        if (openFlow is not null && (error is InvalidOperationException
+            || (at.Line > openFlow.Start.Line && error.Message.Contains("did not find expected ','", StringComparison.Ordinal))))
         {
             return (openFlow.Start.Line, openFlow.Start.Column, openFlow is SequenceStart
                 ? "the list started with '[' here is never closed with ']'"
