@@ -185,6 +185,19 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("1 of 1 entries replayed, 10 records", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("user:s3cr3t-value@api.example.com")]
+    [InlineData("token:s3cr3t-value@127.0.0.1:5055/v1")]
+    [InlineData("ftp://user:s3cr3t-value@api.example.com")]
+    public async Task A_base_url_refused_for_its_form_does_not_show_its_credentials(string text)
+    {
+        var (code, _, error) = await Cli("run", "Items", "--base-url", text, "--output", _dir.Path);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("is not an absolute http(s) URL", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-value", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Replay_base_url_without_a_scheme_is_a_usage_error_that_leaves_the_file()
     {
