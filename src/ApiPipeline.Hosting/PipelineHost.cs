@@ -155,12 +155,9 @@ public static class PipelineHost
             return text;
         }
 
-        // Redacted as the URL it was meant to be (user:password@host without a scheme is still a password).
-        int scheme = text.IndexOf("://", StringComparison.Ordinal);
-        string shown = UrlRedactor.Redact(scheme < 0 ? "http://" + text : text);
-        string rest = shown[(shown.IndexOf("://", StringComparison.Ordinal) + 3)..];
-        rest = text.EndsWith('/') ? rest : rest.TrimEnd('/'); // as given, without the '/' a parsed URL adds
-        throw new InputBindingException($"--base-url '{(scheme < 0 ? rest : shown)}' is not an absolute http(s) URL: give it with its scheme, e.g. --base-url http://{rest}.");
+        string shown = UrlRedactor.Redact(text);
+        int scheme = shown.IndexOf("://", StringComparison.Ordinal);
+        throw new InputBindingException($"--base-url '{shown}' is not an absolute http(s) URL: give it with its scheme, e.g. --base-url http://{(scheme < 0 ? shown : shown[(scheme + 3)..])}.");
     }
 
     /// <summary>

@@ -66,12 +66,15 @@ public static class UrlRedactor
             url = url[..fragment];
         }
 
+        // User information, also in a URL given without its scheme (user:password@host): everything before an '@' that comes before
+        // the authority's end, the first '/' or '?' (a root-relative path has none).
         int scheme = url.IndexOf("://", StringComparison.Ordinal);
-        int at = scheme < 0 ? -1 : url.IndexOf('@', scheme + 3);
-        int firstSlash = scheme < 0 ? -1 : url.IndexOf('/', scheme + 3);
-        if (at >= 0 && (firstSlash < 0 || at < firstSlash))
+        int authority = scheme < 0 ? 0 : scheme + 3;
+        int at = url.IndexOf('@', authority);
+        int end = url.IndexOfAny(['/', '?'], authority);
+        if (at >= 0 && (end < 0 || at < end))
         {
-            url = url[..(scheme + 3)] + url[(at + 1)..];
+            url = url[..authority] + url[(at + 1)..];
         }
 
         int q = url.IndexOf('?', StringComparison.Ordinal);

@@ -24,6 +24,14 @@ public sealed class UrlRedactorTests
         Assert.Equal("https://api.example.com:8443/x?page=1", shown);
     }
 
+    [Theory]
+    [InlineData("robot:hunter2@api.example.com:8443/x?page=1", "api.example.com:8443/x?page=1")]
+    [InlineData("robot:hunter2@127.0.0.1:5055", "127.0.0.1:5055")]
+    [InlineData("items?email=a@b.example&page=2", "items?email=a@b.example&page=2")]
+    [InlineData("/items/a@b?page=2", "/items/a@b?page=2")]
+    public void Drops_user_info_given_without_a_scheme_and_nothing_else(string url, string expected)
+        => Assert.Equal(expected, UrlRedactor.Redact(url));
+
     [Fact]
     public void Drops_the_fragment()
         => Assert.Equal("https://api.example.com/x?token=***", UrlRedactor.Redact("https://api.example.com/x?token=t#access_token=t"));
