@@ -419,6 +419,11 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
             part = NextFreePart(directory);
         }
+        else if (!Directory.Exists(directory))
+        {
+            // A loader took the folder away with the files committed in it: it is made again, and numbering goes on.
+            DurableDirectory.Create(directory, _toFlush);
+        }
 
         _nextPart[key] = part + 1;
         // The temporary name is unique to this batch (a random tag): recovery rolls a recorded batch forward by its temporary

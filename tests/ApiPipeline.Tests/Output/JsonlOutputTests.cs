@@ -312,6 +312,23 @@ public sealed class JsonlOutputTests : IDisposable
         Assert.Equal([Path.Combine(_temp.Path, "items"), Path.Combine(_temp.Path, "items", "date=unknown")], flushed);
     }
 
+    [Theory]
+    [InlineData("items/date=2024-01-01")]
+    [InlineData("items")]
+    public async Task A_folder_a_loader_took_away_between_commits_is_made_again_and_numbering_goes_on(string taken)
+    {
+        await using var output = Output(i => i.CreatedAt);
+        await output.WriteAsync(new Item[] { new(1, "a", Jan1) });
+        await output.CommitAsync();
+        Directory.Delete(Path.Combine(_temp.Path, taken), recursive: true);
+
+        await output.WriteAsync(new Item[] { new(2, "b", Jan1) });
+        await output.CommitAsync();
+
+        Assert.Equal(["items/date=2024-01-01/part-00002.jsonl"], _temp.Files());
+        Assert.Equal(["2"], Ids("items/date=2024-01-01/part-00002.jsonl"));
+    }
+
     [Fact]
     public void Flushing_a_directory_that_cannot_be_opened_names_it()
     {
