@@ -112,7 +112,7 @@ internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields, 
         var compact = new byte[text.Length];
         int length = JsonCompactor.Compact(text, compact);
         var json = compact.AsMemory(0, length);
-        var value = Reader is not null && document.RootElement.ValueKind == JsonValueKind.Object ? ReadFields(json.Span, Reader) : JsonSerializer.Deserialize(json.Span, Fields)
+        var value = Reader is not null && document.RootElement.ValueKind == JsonValueKind.Object ? ReadFields(json.Span, Reader) : DeserializeFields(json.Span, Fields)
             ?? throw new JsonException($"a raw record is null; expected an object with the fields of {typeof(TFields).Name}");
         return new RawRecord<TFields>(json, value);
     }
@@ -124,9 +124,18 @@ internal sealed class RawRecordConverter<TFields>(JsonTypeInfo<TFields> fields, 
 
     public RawJsonOf<T> JsonOf<T>() => (RawJsonOf<T>)(object)new RawRecordJson<TFields>();
 
+    /// <summary>A stored record is read back as deep as a page is parsed (<see cref="PageParser.MaxDepth"/>), not to the default of 64.</summary>
+    private static readonly JsonReaderOptions Depth = new() { MaxDepth = PageParser.MaxDepth };
+
+    private static TFields? DeserializeFields(ReadOnlySpan<byte> json, JsonTypeInfo<TFields> fields)
+    {
+        var tokens = new Utf8JsonReader(json, Depth);
+        return JsonSerializer.Deserialize(ref tokens, fields);
+    }
+
     private static TFields ReadFields(ReadOnlySpan<byte> json, RawFieldsReader<TFields> reader)
     {
-        var tokens = new Utf8JsonReader(json);
+        var tokens = new Utf8JsonReader(json, Depth);
         tokens.Read();
         var scan = new RawJsonScan(ref tokens, json);
         return reader.Read(ref tokens, ref scan);

@@ -53,6 +53,22 @@ public sealed class PassthroughFieldsReaderTests
     }
 
     [Fact]
+    public void A_stored_record_nested_deeper_than_64_reads_back_as_it_was_parsed_by_either_reader()
+    {
+        // As a chain's stored page is read back (ChainStateStore reads with the page parser's depth).
+        string deep = new string('[', 100) + new string(']', 100);
+        AssertReadsBack(RawRichItems.Definition.RecordTypeInfo(), "{\"id\":3,\"modified\":\"2026-01-01T00:00:00Z\",\"tenant\":\"6f9619ff-8b86-d011-b42d-00c04fc964ff\",\"x\":" + deep + "}");
+        AssertReadsBack(RawCaseInsensitiveChanges.Definition.RecordTypeInfo(), "{\"id\":3,\"updated_at\":\"2026-01-01T00:00:00Z\",\"x\":" + deep + "}");
+
+        static void AssertReadsBack<T>(JsonTypeInfo<RawRecord<T>> typeInfo, string record)
+        {
+            Assert.Equal(record, Assert.Single(Parse(typeInfo, "[" + record + "]")).ToString());
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(record), new JsonReaderOptions { MaxDepth = PageParser.MaxDepth });
+            Assert.Equal(record, JsonSerializer.Deserialize(ref reader, typeInfo).ToString());
+        }
+    }
+
+    [Fact]
     public void A_case_insensitive_context_keeps_the_runtime_path()
     {
         var typeInfo = RawCaseInsensitiveChanges.Definition.RecordTypeInfo();
