@@ -38,11 +38,7 @@ internal sealed class ResponseBuffer : IDisposable
             {
                 if (Length == _buffer.Length)
                 {
-                    if (Length >= maxBytes)
-                    {
-                        throw new BodyTooLargeException(Length, maxBytes);
-                    }
-
+                    // Room for one byte past the limit: a body of exactly maxBytes is read to its end, one byte more fails below.
                     Grow((int)Math.Min(maxBytes + 1, (long)_buffer.Length * 2));
                 }
 

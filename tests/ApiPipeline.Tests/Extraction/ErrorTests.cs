@@ -279,6 +279,30 @@ public sealed class ErrorTests(ApiFixture fixture) : ApiTests(fixture), IClassFi
         Assert.Contains("MaxResponseBytes", ex2.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(16 * 1024)]
+    [InlineData(32 * 1024)]
+    public async Task A_chunked_body_of_exactly_MaxResponseBytes_is_read_whole(int size)
+    {
+        var body = new byte[size];
+        using var content = new StreamContent(new MemoryStreamWithoutLength(body));
+        using var buffer = new ResponseBuffer();
+
+        await buffer.ReadAsync(content, maxBytes: size, CancellationToken.None);
+        Assert.Equal(size, buffer.Length);
+
+        using var more = new StreamContent(new MemoryStreamWithoutLength(new byte[size + 1]));
+        await Assert.ThrowsAsync<ResponseBuffer.BodyTooLargeException>(async () => await buffer.ReadAsync(more, maxBytes: size, CancellationToken.None));
+    }
+
+    /// <summary>A body whose length is not known up front, as a chunked response's.</summary>
+    private sealed class MemoryStreamWithoutLength(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+    }
+
     [Fact]
     public async Task An_empty_path_value_is_rejected_before_any_request()
     {
