@@ -22,8 +22,8 @@ internal sealed class SecretScrubber
         lock (_lock)
         {
             var list = new List<string>(_secrets);
-            // As sent, URL-escaped, and as a JSON string may carry it (System.Text.Json's escapes, or "\/" for '/').
-            foreach (var form in new[] { secret, Uri.EscapeDataString(secret), JsonEncodedText.Encode(secret).ToString(), secret.Replace("/", "\\/", StringComparison.Ordinal) })
+            // As sent, URL-escaped (upper- or lowercase escapes), and as a JSON string may carry it (System.Text.Json's escapes, or "\/" for '/').
+            foreach (var form in SecretText.UrlForms(secret).Concat([JsonEncodedText.Encode(secret).ToString(), secret.Replace("/", "\\/", StringComparison.Ordinal)]))
             {
                 if (!list.Contains(form, StringComparer.Ordinal))
                 {

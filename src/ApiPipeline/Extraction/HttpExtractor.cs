@@ -58,6 +58,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             throw new ArgumentException($"Extractor '{definition.Name}': the base URL '{UrlRedactor.Redact(baseUrl)}' is not an absolute http(s) URL.", nameof(options));
         }
 
+        if (parsed.UserInfo.Length > 0)
+        {
+            // HttpClient sends no user information, and kept in the URL it would reach checkpoints and the state store.
+            throw new ArgumentException($"Extractor '{definition.Name}': the base URL '{UrlRedactor.Redact(parsed)}' carries a user name or password (user:password@host), which is never sent; give credentials with [Auth(AuthKind.Basic, Id = ..., Secret = ...)] (or ExtractorOptions.Auth) instead.", nameof(options));
+        }
+
         _baseUrl = parsed;
         _clock = _options.TimeProvider ?? TimeProvider.System;
         _resilience = _options.Resilience ?? definition.Resilience ?? ResilienceOptions.None;
@@ -107,7 +113,57 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>The first request's URL relative to the base URL: what the input selects, without pagination or watermark parameters.</summary>
     /// <param name="input">The input.</param>
-    public string PartitionKey(TIn input) => UrlRedactor.Key(_definition.BuildRelativeUrl(input));
+    /// <remarks>
+    /// Secrets stay out of it: the values of secret-looking query parameters, and those of secret-looking input members wherever the
+    /// URL carries them (under another parameter name, in the path), are replaced by <c>***</c> and the start of their SHA-256, so
+    /// two inputs stay two partitions.
+    /// </remarks>
+    public string PartitionKey(TIn input)
+    {
+        string key = UrlRedactor.Key(_definition.BuildRelativeUrl(input));
+        foreach (var secret in SecretValuesOf(input))
+        {
+            key = SecretText.Replace(key, secret, "***" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(secret)), 0, 4));
+        }
+
+        return key;
+    }
+
+    /// <summary>
+    /// The input's secrets, of 4 characters or more: the values of the secret-looking query parameters of its first request (the base
+    /// URL's and the template's too) and of its secret-looking members (as its description shows them: <c>***</c>).
+    /// </summary>
+    private string[] SecretValuesOf(TIn input)
+    {
+        if (input is null || typeof(TIn) == typeof(NoInput))
+        {
+            return [];
+        }
+
+        var values = new List<string>();
+        try
+        {
+            values.AddRange(UrlRedactor.SensitiveValues(FirstRequestUrl(input)));
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NullReferenceException)
+        {
+            // An input that builds no URL (the default one a replay passes) has no query of its own.
+        }
+
+        if (RecordTypeInfo.Options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo)
+        {
+            try
+            {
+                HttpText.RedactJson(JsonSerializer.SerializeToUtf8Bytes(input, inputInfo), values);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            {
+                // An input its context cannot write: its members are not known, only its query.
+            }
+        }
+
+        return [.. values.Where(v => v.Length >= 4).Distinct(StringComparer.Ordinal)];
+    }
 
     /// <inheritdoc/>
     public PageCheckpoint? StartAt(TIn input, WatermarkValue? since, WatermarkValue? until)
@@ -926,6 +982,22 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             }
         }
 
+        private string[]? _values;
+
+        /// <summary>
+        /// <paramref name="text"/> (a redacted URL to show) without the input's secrets (<see cref="SecretValuesOf"/>): those under
+        /// another parameter name, or in the path.
+        /// </summary>
+        public string Scrub(string text)
+        {
+            foreach (var secret in _values ??= owner.SecretValuesOf(input))
+            {
+                text = SecretText.Replace(text, secret, "***");
+            }
+
+            return text;
+        }
+
         private Uri FirstRequest()
         {
             bool isDefault = typeof(TIn) != typeof(NoInput) && EqualityComparer<TIn>.Default.Equals(input, default!);
@@ -1036,7 +1108,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         public void Start(Uri url)
         {
             Url = url;
-            ShownUrl = UrlRedactor.Redact(url);
+            ShownUrl = Secrets is { } secrets ? secrets.Scrub(UrlRedactor.Redact(url)) : UrlRedactor.Redact(url);
             Attempts = 0;
             Throttled = TimeSpan.Zero;
         }

@@ -59,22 +59,25 @@ public static class UrlRedactor
             return Redact(absolute);
         }
 
-        // Anything else is redacted as text: on Linux "/x?api_key=…" parses as a file: URI whose '?' is part of the path.
+        // Anything else is redacted as text: on Linux "/x?api_key=…" parses as a file: URI whose '?' is part of the path. User
+        // information goes first, so that a password holding a raw '#' or '/' goes whole: with a scheme ("ftp://", or "//" alone)
+        // everything up to the last '@' before the query; without one (user:password@host) up to an '@' before the first '/' or '?'.
+        int scheme = url.IndexOf("://", StringComparison.Ordinal);
+        int authority = scheme >= 0 ? scheme + 3 : url.StartsWith("//", StringComparison.Ordinal) ? 2 : url.StartsWith('/') ? -1 : 0;
+        if (authority >= 0)
+        {
+            int end = authority > 0 ? url.IndexOf('?', authority) : url.IndexOfAny(['/', '?'], authority);
+            int at = url.AsSpan(authority, (end < 0 ? url.Length : end) - authority).LastIndexOf('@');
+            if (at >= 0)
+            {
+                url = url[..authority] + url[(authority + at + 1)..];
+            }
+        }
+
         int fragment = url.IndexOf('#', StringComparison.Ordinal);
         if (fragment >= 0)
         {
             url = url[..fragment];
-        }
-
-        // User information, also in a URL given without its scheme (user:password@host): everything before an '@' that comes before
-        // the authority's end, the first '/' or '?' (a root-relative path has none).
-        int scheme = url.IndexOf("://", StringComparison.Ordinal);
-        int authority = scheme < 0 ? 0 : scheme + 3;
-        int at = url.IndexOf('@', authority);
-        int end = url.IndexOfAny(['/', '?'], authority);
-        if (at >= 0 && (end < 0 || at < end))
-        {
-            url = url[..authority] + url[(at + 1)..];
         }
 
         int q = url.IndexOf('?', StringComparison.Ordinal);

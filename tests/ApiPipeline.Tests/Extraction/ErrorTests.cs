@@ -214,21 +214,6 @@ public sealed class ErrorTests(ApiFixture fixture) : ApiTests(fixture), IClassFi
     }
 
     [Fact]
-    public async Task User_info_in_the_base_url_never_shows()
-    {
-        Api.Map("/err-userinfo", ctx => Reply.Json(ctx, """{"message":"nope"}""", 401));
-
-        var root = new Uri(Api.BaseUrl);
-        var extractor = new DataItems(new ExtractorOptions { BaseUrl = $"http://robot:hunter2@{root.Authority}" });
-        var (_, ex) = await extractor.PagesUntilErrorAsync(new Scenario("err-userinfo"));
-
-        Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
-        ex.AssertNames("data-items", 1, Url("/err-userinfo/items"));
-        AssertNoSecret(ex, "hunter2");
-        Assert.DoesNotContain("robot", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task A_slow_server_is_a_timeout()
     {
         var input = Map("err-timeout", Reply.Hang);

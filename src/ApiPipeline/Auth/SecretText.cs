@@ -1,0 +1,50 @@
+namespace ApiPipeline;
+
+/// <summary>The forms a secret takes in text that leaves the engine: as it is, and percent-escaped with upper- or lowercase hex digits.</summary>
+internal static class SecretText
+{
+    /// <summary><paramref name="secret"/> as it is and URL-escaped (<c>%2F</c> as .NET escapes, and <c>%2f</c> as other encoders do).</summary>
+    public static IEnumerable<string> UrlForms(string secret)
+    {
+        yield return secret;
+        string escaped = Uri.EscapeDataString(secret);
+        if (escaped != secret)
+        {
+            yield return escaped;
+            string lower = LowerEscapes(escaped);
+            if (lower != escaped)
+            {
+                yield return lower;
+            }
+        }
+    }
+
+    /// <summary><paramref name="text"/> with every URL form of <paramref name="secret"/> replaced by <paramref name="mask"/>.</summary>
+    public static string Replace(string text, string secret, string mask)
+    {
+        foreach (var form in UrlForms(secret))
+        {
+            if (text.Contains(form, StringComparison.Ordinal))
+            {
+                text = text.Replace(form, mask, StringComparison.Ordinal);
+            }
+        }
+
+        return text;
+    }
+
+    private static string LowerEscapes(string escaped)
+        => string.Create(escaped.Length, escaped, static (chars, source) =>
+        {
+            source.CopyTo(chars);
+            for (int i = 0; i + 2 < chars.Length; i++)
+            {
+                if (chars[i] == '%')
+                {
+                    chars[i + 1] = char.ToLowerInvariant(chars[i + 1]);
+                    chars[i + 2] = char.ToLowerInvariant(chars[i + 2]);
+                    i += 2;
+                }
+            }
+        });
+}

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace ApiPipeline.Tests.Resilience;
+
+/// <summary>The record of these tests: <c>{"id":1,"name":"row-1"}</c>.</summary>
+public sealed record LeakRow(long Id, string Name);
+
+/// <summary>A plain input: the name fills the first path segment.</summary>
+public sealed record LeakShard(string Name);
+
+/// <summary>A secret sent under a secret-looking query name.</summary>
+public sealed record LeakTokenInput(string Name, [property: Query("access_token")] string? Token = null);
+
+/// <summary>A secret-looking member sent under an innocent query name.</summary>
+public sealed record LeakInnocentKeyInput(string Name, [property: Query("q")] string ApiKey);
+
+/// <summary>A secret-looking member in the path template.</summary>
+public sealed record LeakPathTokenInput(string Token);
+
+[JsonSerializable(typeof(LeakRow))]
+[JsonSerializable(typeof(LeakShard))]
+[JsonSerializable(typeof(LeakTokenInput))]
+[JsonSerializable(typeof(LeakInnocentKeyInput))]
+[JsonSerializable(typeof(LeakPathTokenInput))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class LeakJson : JsonSerializerContext;
+
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(LeakJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public partial class LeakCursorRows : IExtractor<LeakShard, LeakRow>;
+
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(LeakJson))]
+[Paginated(Pagination.NextUrl, RecordsPath = "data", NextUrlPath = "next")]
+public partial class LeakNextRows : IExtractor<LeakTokenInput, LeakRow>;
+
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(LeakJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public partial class LeakInnocentKeyRows : IExtractor<LeakInnocentKeyInput, LeakRow>;
+
+[Extractor("https://api.example.invalid", "/{token}/items", Json = typeof(LeakJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public partial class LeakPathTokenRows : IExtractor<LeakPathTokenInput, LeakRow>;
+
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(LeakJson))]
+[Auth(AuthKind.ApiKey, Secret = "APIPIPELINE_LEAK_KEY")]
+public partial class LeakKeyRows : IExtractor<LeakShard, LeakRow>;
+
+/// <summary>Places where a secret could leave the engine: URLs shown, spans, logs, errors, partition keys and state.</summary>
+public sealed class SecretLeakTests
+{
+    private static async Task<List<string>> StateTextsAsync(InMemoryStateStore store)
+    {
+        var texts = new List<string>();
+        foreach (var scope in await store.GetScopesAsync())
+        {
+            texts.Add(scope);
+            texts.AddRange((await store.GetScopeAsync(scope)).Select(e => e.Key + " " + e.Value));
+        }
+
+        return texts;
+    }
+
+    private static (ActivityListener Listener, ConcurrentQueue<string> Urls) ListenToPageSpans(string extractor)
+    {
+        var urls = new ConcurrentQueue<string>();
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ApiPipelineTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.GetTagItem(ApiPipelineTags.Extractor) as string == extractor && activity.GetTagItem(ApiPipelineTags.UrlFull) is string url)
+                {
+                    urls.Enqueue(url);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        return (listener, urls);
+    }
+
+    [Fact]
+    public void A_base_url_with_a_user_name_and_password_is_refused_without_showing_them()
+    {
+        // HttpClient would not send them, and kept in the URL they would reach checkpoints and the state store.
+        var error = Assert.Throws<ArgumentException>(() => new LeakCursorRows(new ExtractorOptions { BaseUrl = "http://robot:hunter2-pa55-0987@127.0.0.1:5055/v1" }));
+
+        Assert.Contains("carries a user name or password (user:password@host), which is never sent; give credentials with [Auth(AuthKind.Basic", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_inputs_secret_echoed_by_a_next_link_under_an_innocent_name_stays_out_of_urls_spans_logs_and_errors()
+    {
+        const string Secret = "t0k3n-innocent-echo-77";
+        FaultServer? started = null;
+        await using var server = started = await FaultServer.StartAsync((ctx, _) => ctx.Request.Query["page"].ToString() switch
+        {
+            "3" => Faults.Status(ctx, 500),
+            "2" => Faults.Json(ctx, Faults.Page(3, 1, $"\"next\":\"{started!.BaseUrl}/a/items?page=3&state={Secret}\"")),
+            _ => Faults.Json(ctx, Faults.Page(1, 2, $"\"next\":\"{started!.BaseUrl}/a/items?page=2&state={Secret}\"")),
+        });
+        var logLines = new ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new CollectingLoggerProvider(logLines)));
+        var (listener, spanUrls) = ListenToPageSpans("LeakNextRows");
+        using var _ = listener;
+
+        var pages = new List<Page<LeakRow>>();
+        ExtractionException? error = null;
+        try
+        {
+            await foreach (var page in new LeakNextRows(server.Options with { LoggerFactory = logging }).ExtractPagesAsync(new LeakTokenInput("a", Secret)))
+            {
+                pages.Add(page);
+            }
+        }
+        catch (ExtractionException ex)
+        {
+            error = ex;
+        }
+
+        Assert.NotNull(error);
+        Assert.Equal(2, pages.Count);
+        // The checkpoints keep it out, as documented...
+        Assert.All(pages, p => Assert.DoesNotContain(Secret, p.Next?.Url ?? "", StringComparison.Ordinal));
+        Assert.DoesNotContain(Secret, error!.Resume!.Url, StringComparison.Ordinal);
+        // ...but every URL shown does not.
+        var texts = new List<string>();
+        texts.AddRange(pages.Select(p => "Page.Url: " + p.Url));
+        texts.AddRange(spanUrls.Select(u => "span url.full: " + u));
+        texts.AddRange(logLines.Select(l => "log: " + l));
+        texts.Add("ExtractionException.Url: " + error.Url);
+        texts.Add("ExtractionException.Message: " + error.Message);
+        var leaks = texts.Where(t => t.Contains(Secret, StringComparison.Ordinal)).ToList();
+        Assert.True(leaks.Count == 0, "the input's secret shows in:\n" + string.Join("\n", leaks));
+    }
+
+    [Fact]
+    public async Task A_secret_looking_member_sent_under_an_innocent_query_name_stays_out_of_partition_keys_logs_and_errors()
+    {
+        const string Secret = "ak-1nn0cent-q-5544";
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Status(ctx, 401, """{"error":"denied"}"""));
+        using var temp = new TempFolder();
+        var logLines = new ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new CollectingLoggerProvider(logLines)));
+        await using var store = new InMemoryStateStore();
+        PipelineResult result;
+        await using (var output = new JsonlOutput<LeakRow>(LeakJson.Default.LeakRow, new() { Directory = temp.Path, Name = "rows" }))
+        {
+            result = await new Pipeline<LeakInnocentKeyInput, LeakRow>("innocent", new LeakInnocentKeyRows(server.Options with { LoggerFactory = logging }), output, new PipelineOptions { StateStore = store, LoggerFactory = logging })
+                .ExecuteAsync(new LeakInnocentKeyInput("b", Secret)).Within();
+        }
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        var error = (ExtractionException)result.Error!;
+        // The engine knows the member is a secret: the input it describes hides it.
+        Assert.Contains("\"api_key\":\"***\"", error.Input, StringComparison.Ordinal);
+        var texts = new List<string>
+        {
+            "partition key: " + new LeakInnocentKeyRows(server.Options).PartitionKey(new LeakInnocentKeyInput("b", Secret)),
+            "ExtractionException.Message: " + error.Message,
+            "RunSummary: " + RunSummary.From(result).ToText(),
+        };
+        texts.AddRange(logLines.Select(l => "log: " + l));
+        texts.AddRange((await StateTextsAsync(store)).Select(t => "state: " + t));
+        var leaks = texts.Where(t => t.Contains(Secret, StringComparison.Ordinal)).ToList();
+        Assert.True(leaks.Count == 0, "the api_key member's value shows in:\n" + string.Join("\n", leaks));
+    }
+
+    [Fact]
+    public async Task A_secret_looking_path_template_member_stays_out_of_the_error_message_and_logs()
+    {
+        const string Secret = "tk-p4th-s3cr3t-1122";
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Status(ctx, 404, """{"error":"no such token"}"""));
+        var logLines = new ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new CollectingLoggerProvider(logLines)));
+        using var temp = new TempFolder();
+        PipelineResult result;
+        await using (var output = new JsonlOutput<LeakRow>(LeakJson.Default.LeakRow, new() { Directory = temp.Path, Name = "rows" }))
+        {
+            result = await new Pipeline<LeakPathTokenInput, LeakRow>("pathtoken", new LeakPathTokenRows(server.Options with { LoggerFactory = logging }), output, new PipelineOptions { LoggerFactory = logging })
+                .ExecuteAsync(new LeakPathTokenInput(Secret)).Within();
+        }
+
+        var error = (ExtractionException)result.Error!;
+        Assert.Contains("\"token\":\"***\"", error.Input, StringComparison.Ordinal); // known to be a secret
+        var texts = new List<string> { "ExtractionException.Message: " + error.Message, "ExtractionException.Url: " + error.Url };
+        texts.AddRange(logLines.Select(l => "log: " + l));
+        var leaks = texts.Where(t => t.Contains(Secret, StringComparison.Ordinal)).ToList();
+        Assert.True(leaks.Count == 0, "the token member's value shows in:\n" + string.Join("\n", leaks));
+    }
+
+    [Theory]
+    [InlineData("k3y/ab+cd=ef0123")]
+    public async Task A_key_echoed_url_escaped_in_lowercase_is_scrubbed_from_the_body_snippet(string key)
+    {
+        string lower = Uri.EscapeDataString(key).Replace("%2F", "%2f", StringComparison.Ordinal).Replace("%2B", "%2b", StringComparison.Ordinal).Replace("%3D", "%3d", StringComparison.Ordinal);
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Status(ctx, 403, $$"""{"error":"invalid key","request":"/a/items?key={{lower}}"}"""));
+        var credentials = CredentialSource.Create(name => name == "APIPIPELINE_LEAK_KEY" ? key : null);
+        ExtractionException? error = null;
+        try
+        {
+            await foreach (var _ in new LeakKeyRows(server.Options with { Credentials = credentials }).ExtractPagesAsync(new LeakShard("a")))
+            {
+            }
+        }
+        catch (ExtractionException ex)
+        {
+            error = ex;
+        }
+
+        Assert.NotNull(error);
+        Assert.DoesNotContain(Uri.EscapeDataString(key), error!.Message, StringComparison.Ordinal);
+        Assert.True(!error.Message.Contains(lower, StringComparison.Ordinal) && !(error.BodySnippet ?? "").Contains(lower, StringComparison.Ordinal), "lowercase-escaped key in: " + error.Message + " | snippet: " + error.BodySnippet);
+    }
+
+    [Theory]
+    [InlineData("//robot:hunter2-zz9@api.example.com/v1", "hunter2")] // scheme-relative
+    [InlineData("https://robot:hun/ter2-zz9@api.example.com/v1", "hun")] // a '/' left unescaped in the password
+    [InlineData("https://robot:hun#ter2-zz9@api.example.com/v1", "hun")] // a '#' left unescaped in the password
+    public void A_refused_base_url_does_not_show_its_password(string baseUrl, string secretStart)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new LeakCursorRows(new ExtractorOptions { BaseUrl = baseUrl }));
+
+        Assert.Contains("is not an absolute http(s) URL", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("robot:" + secretStart, error.Message, StringComparison.Ordinal);
+    }
+}
