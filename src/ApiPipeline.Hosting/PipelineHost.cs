@@ -146,13 +146,19 @@ public static class PipelineHost
 
     /// <summary>
     /// Checks a base URL given on the command line: an absolute http(s) URL is taken as it is; anything else (<c>127.0.0.1:5055</c>,
-    /// <c>api.example.com</c>, <c>ftp://…</c>) is refused with an example of the form to give, secrets redacted.
+    /// <c>api.example.com</c>, <c>ftp://…</c>) is refused with an example of the form to give, secrets redacted, and so is one with a
+    /// user name or password.
     /// </summary>
     internal static string? BaseUrl(string? text)
     {
-        if (text is null || (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        if (text is null || (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) && url.UserInfo.Length == 0))
         {
             return text;
+        }
+
+        if (url is { UserInfo.Length: > 0 })
+        {
+            throw new InputBindingException($"--base-url '{UrlRedactor.Redact(url)}' carries a user name or password, which is never sent; give credentials through the extractor's [Auth] and the host's credentials (ApiPipeline:Credentials or environment variables) instead.");
         }
 
         string shown = UrlRedactor.Redact(text);
