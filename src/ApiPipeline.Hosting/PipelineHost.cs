@@ -156,7 +156,7 @@ public static class PipelineHost
             return text;
         }
 
-        if (url is { UserInfo.Length: > 0 })
+        if (url is { UserInfo.Length: > 0 } && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
         {
             throw new InputBindingException($"--base-url '{UrlRedactor.Redact(url)}' carries a user name or password, which is never sent; give credentials through the extractor's [Auth] and the host's credentials (ApiPipeline:Credentials or environment variables) instead.");
         }
