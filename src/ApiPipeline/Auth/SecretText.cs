@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
 namespace ApiPipeline;
 
 /// <summary>The forms a secret takes in text that leaves the engine: as it is, and percent-escaped with upper- or lowercase hex digits.</summary>
@@ -32,6 +35,36 @@ internal static class SecretText
 
         return text;
     }
+
+    /// <summary>
+    /// The values of <paramref name="input"/>'s secret-looking members (by name, <see cref="UrlRedactor.IsSensitive"/>), as its
+    /// description shows them as <c>***</c>: when <paramref name="options"/> (the extractor's JSON context) can write the input.
+    /// </summary>
+    public static IEnumerable<string> MemberValues<TIn>(TIn input, JsonSerializerOptions? options)
+    {
+        var values = new List<string>();
+        if (input is not null && typeof(TIn) != typeof(NoInput) && options is not null
+            && options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo)
+        {
+            try
+            {
+                HttpText.RedactJson(JsonSerializer.SerializeToUtf8Bytes(input, inputInfo), values);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            {
+                // An input its context cannot write: its members are not known.
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// The secrets worth replacing in text, longest first (so that a secret holding another goes whole): those of 4 characters or more,
+    /// as shorter ones would mangle ordinary text.
+    /// </summary>
+    public static string[] Longest(IEnumerable<string> secrets)
+        => [.. secrets.Where(v => v.Length >= 4).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length)];
 
     private static string LowerEscapes(string escaped)
         => string.Create(escaped.Length, escaped, static (chars, source) =>

@@ -113,24 +113,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>The first request's URL relative to the base URL: what the input selects, without pagination or watermark parameters.</summary>
     /// <param name="input">The input.</param>
-    /// <remarks>
-    /// Secrets stay out of it: the values of secret-looking query parameters, and those of secret-looking input members wherever the
-    /// URL carries them (under another parameter name, in the path), are replaced by <c>***</c> and the start of their SHA-256, so
-    /// two inputs stay two partitions.
-    /// </remarks>
-    public string PartitionKey(TIn input)
-    {
-        string key = UrlRedactor.Key(_definition.BuildRelativeUrl(input));
-        foreach (var secret in SecretValuesOf(input))
-        {
-            key = SecretText.Replace(key, secret, "***" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(secret)), 0, 4));
-        }
-
-        return key;
-    }
+    public string PartitionKey(TIn input) => UrlRedactor.Key(_definition.BuildRelativeUrl(input));
 
     /// <summary>
-    /// The input's secrets, of 4 characters or more: the values of the secret-looking query parameters of its first request (the base
+    /// The input's secrets, of 4 characters or more, longest first: the values of the secret-looking query parameters of its first request (the base
     /// URL's and the template's too) and of its secret-looking members (as its description shows them: <c>***</c>).
     /// </summary>
     private string[] SecretValuesOf(TIn input)
@@ -150,19 +136,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             // An input that builds no URL (the default one a replay passes) has no query of its own.
         }
 
-        if (RecordTypeInfo.Options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo)
-        {
-            try
-            {
-                HttpText.RedactJson(JsonSerializer.SerializeToUtf8Bytes(input, inputInfo), values);
-            }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException)
-            {
-                // An input its context cannot write: its members are not known, only its query.
-            }
-        }
-
-        return [.. values.Where(v => v.Length >= 4).Distinct(StringComparer.Ordinal)];
+        return SecretText.Longest([.. values, .. SecretText.MemberValues(input, RecordTypeInfo.Options)]);
     }
 
     /// <inheritdoc/>
@@ -990,12 +964,27 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         /// </summary>
         public string Scrub(string text)
         {
-            foreach (var secret in _values ??= owner.SecretValuesOf(input))
+            var secrets = _values ??= owner.SecretValuesOf(input);
+            if (secrets.Length == 0)
             {
-                text = SecretText.Replace(text, secret, "***");
+                return text;
             }
 
-            return text;
+            // The path and query only: the scheme and host are the base URL's, never an input's.
+            int scheme = text.IndexOf("://", StringComparison.Ordinal);
+            int path = scheme < 0 ? 0 : text.IndexOf('/', scheme + 3);
+            if (path < 0)
+            {
+                return text;
+            }
+
+            string rest = text[path..];
+            foreach (var secret in secrets)
+            {
+                rest = SecretText.Replace(rest, secret, "***");
+            }
+
+            return text[..path] + rest;
         }
 
         private Uri FirstRequest()

@@ -60,17 +60,21 @@ public static class UrlRedactor
         }
 
         // Anything else is redacted as text: on Linux "/x?api_key=…" parses as a file: URI whose '?' is part of the path. User
-        // information goes first, so that a password holding a raw '#' or '/' goes whole: with a scheme ("ftp://", or "//" alone)
-        // everything up to the last '@' before the query; without one (user:password@host) up to an '@' before the first '/' or '?'.
+        // information goes first, so that a password holding a raw '#' or '/' goes whole. With a scheme ("ftp://", or "//" alone):
+        // up to an '@' before the first '/'; an '@' only after it may be the path's (bob@example.com) or end a password holding a
+        // '/', so everything up to the last one before the query is shown as "***@". Without a scheme (user:password@host): up to
+        // an '@' before the first '/' or '?'.
         int scheme = url.IndexOf("://", StringComparison.Ordinal);
         int authority = scheme >= 0 ? scheme + 3 : url.StartsWith("//", StringComparison.Ordinal) ? 2 : url.StartsWith('/') ? -1 : 0;
         if (authority >= 0)
         {
+            int slash = url.IndexOf('/', authority);
             int end = authority > 0 ? url.IndexOf('?', authority) : url.IndexOfAny(['/', '?'], authority);
-            int at = url.AsSpan(authority, (end < 0 ? url.Length : end) - authority).LastIndexOf('@');
-            if (at >= 0)
+            int at = url.AsSpan(authority, (end < 0 ? url.Length : end) - authority).LastIndexOf('@') + authority;
+            if (at >= authority)
             {
-                url = url[..authority] + url[(authority + at + 1)..];
+                bool plain = slash < 0 || at < slash;
+                url = url[..authority] + (plain ? "" : "***@") + url[(at + 1)..];
             }
         }
 

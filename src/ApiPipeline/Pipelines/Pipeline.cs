@@ -245,7 +245,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
                 if (_logger is not null)
                 {
-                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? partition : UrlRedactor.Redact(start.Url), checkpointer.StoredWatermark(partition)?.ToString() ?? "none (full extraction)");
+                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? ShownPartition(input, partition) : UrlRedactor.Redact(start.Url), checkpointer.StoredWatermark(partition)?.ToString() ?? "none (full extraction)");
                 }
 
                 if (_extractor.TimeWindows is { } windowing)
@@ -288,6 +288,21 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// one at a time. A window whose first page reports more than <see cref="TimeWindowOptions.MaxResults"/> results is halved, before
     /// anything of it is written, down to <see cref="TimeWindowOptions.MinimumSize"/>.
     /// </summary>
+    /// <summary>
+    /// <paramref name="partition"/>, the key of <paramref name="input"/>, as a log line shows it: without the values of the input's
+    /// secret-looking members, which the stored key keeps where the URL carries them (under another query name, in the path) so that it
+    /// stays the same from run to run.
+    /// </summary>
+    private string ShownPartition(TIn input, string partition)
+    {
+        foreach (var secret in SecretText.Longest(SecretText.MemberValues(input, _extractor.RecordTypeInfo?.Options)))
+        {
+            partition = SecretText.Replace(partition, secret, "***");
+        }
+
+        return partition;
+    }
+
     private async Task ExtractWindowsAsync(TIn input, TimeWindowOptions options, RunSink sink, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
     {
         var (partition, windows) = checkpointer.PlanWindows(input, options, Id);
