@@ -235,7 +235,7 @@ public sealed record ExtractorSettings
         PageSize = Int(section, "PageSize"),
         MaxPages = Int(section, "MaxPages"),
         MaxRecords = Long(section, "MaxRecords"),
-        RequestsPerSecond = section["RequestsPerSecond"] is { } rps ? Parse(section, "RequestsPerSecond", rps, static t => double.Parse(t, NumberStyles.Float, CultureInfo.InvariantCulture)) : null,
+        RequestsPerSecond = section["RequestsPerSecond"] is { } rps ? Parse(section, "RequestsPerSecond", rps, static t => NotNegative(double.Parse(t, NumberStyles.Float, CultureInfo.InvariantCulture), 0d)) : null,
         Burst = Int(section, "Burst"),
         MaxConcurrent = Int(section, "MaxConcurrent"),
         MaxRetries = Int(section, "MaxRetries"),
@@ -286,14 +286,20 @@ public sealed record ExtractorSettings
         return children.Count == 0 ? null : children.ToDictionary(c => c.Key, c => c.Value!, StringComparer.OrdinalIgnoreCase);
     }
 
+    // Every number and duration of these settings is a count, a rate or a wait: a negative one is refused here, naming its key, rather
+    // than at each run.
     private static int? Int(IConfiguration section, string key)
-        => section[key] is { } text ? Parse(section, key, text, static t => int.Parse(t, NumberStyles.Integer, CultureInfo.InvariantCulture)) : null;
+        => section[key] is { } text ? Parse(section, key, text, static t => NotNegative(int.Parse(t, NumberStyles.Integer, CultureInfo.InvariantCulture), 0)) : null;
 
     private static long? Long(IConfiguration section, string key)
-        => section[key] is { } text ? Parse(section, key, text, static t => long.Parse(t, NumberStyles.Integer, CultureInfo.InvariantCulture)) : null;
+        => section[key] is { } text ? Parse(section, key, text, static t => NotNegative(long.Parse(t, NumberStyles.Integer, CultureInfo.InvariantCulture), 0L)) : null;
 
     private static TimeSpan? Span(IConfiguration section, string key)
-        => section[key] is { } text ? Parse(section, key, text, ParseDuration) : null;
+        => section[key] is { } text ? Parse(section, key, text, static t => NotNegative(ParseDuration(t), TimeSpan.Zero)) : null;
+
+    private static T NotNegative<T>(T value, T zero)
+        where T : IComparable<T>
+        => value.CompareTo(zero) >= 0 ? value : throw new FormatException($"it must be 0 or more, not {value}.");
 
     /// <summary>A duration as <see cref="Duration.Parse"/> reads it (<c>30s</c>, <c>1h30m</c>), or as a <see cref="TimeSpan"/> (<c>00:00:30</c>).</summary>
     internal static TimeSpan ParseDuration(string text)

@@ -82,6 +82,20 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         Assert.Contains("ApiPipeline:Extractors:metered:BaseDelay", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("PageSize", "-5")]
+    [InlineData("MaxRetries", "-1")]
+    [InlineData("MaxRecords", "-1")]
+    [InlineData("Timeout", "-00:00:05")]
+    [InlineData("RequestsPerSecond", "-5")]
+    [InlineData("RequestsPerSecond", "NaN")]
+    public void A_negative_value_names_its_configuration_key_when_the_settings_are_read(string key, string value)
+    {
+        using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, Configuration(new() { [$"ApiPipeline:Extractors:metered:{key}"] = value })).BuildServiceProvider();
+        var error = Assert.Throws<FormatException>(() => provider.GetRequiredService<IOptions<ApiPipelineOptions>>().Value);
+        Assert.Contains($"Configuration 'ApiPipeline:Extractors:metered:{key}' = '{value}': it must be 0 or more", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Extractors_and_the_runner_are_registered_and_use_the_configured_settings()
     {
