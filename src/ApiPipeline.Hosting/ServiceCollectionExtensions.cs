@@ -107,7 +107,8 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// The <c>ApiPipeline.*</c> clients do not follow redirects themselves: the extractor does, sending credentials only to the base
     /// URL's origin (a handler following them would drop <c>Authorization</c> on every hop and carry API-key headers to any host).
-    /// Applied after every other configuration, so also to a primary handler the application sets for such a client.
+    /// Applied after every other configuration, so also to a primary handler the application sets for such a client. They send
+    /// ApiPipeline's <c>User-Agent</c>, as the built-in client does, unless the application's configuration of the client sets one.
     /// </summary>
     private sealed class NoAutomaticRedirects : IPostConfigureOptions<HttpClientFactoryOptions>
     {
@@ -115,6 +116,13 @@ public static class ServiceCollectionExtensions
         {
             if (name is not null && name.StartsWith(HttpClientPrefix, StringComparison.Ordinal))
             {
+                options.HttpClientActions.Add(static client =>
+                {
+                    if (!client.DefaultRequestHeaders.Contains("User-Agent"))
+                    {
+                        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", SharedHttp.UserAgent);
+                    }
+                });
                 options.HttpMessageHandlerBuilderActions.Add(static builder =>
                 {
                     switch (builder.PrimaryHandler)

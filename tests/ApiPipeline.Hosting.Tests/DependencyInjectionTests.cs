@@ -141,6 +141,21 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_extractors_http_clients_send_apipipelines_user_agent_unless_the_app_sets_one()
+    {
+        // As the built-in client does: some APIs (GitHub's) refuse requests without one.
+        var services = new ServiceCollection();
+        services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration());
+        services.AddHttpClient(ServiceCollectionExtensions.HttpClientPrefix + "metered", client => client.DefaultRequestHeaders.UserAgent.ParseAdd("MyApp/2.0"));
+        using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+
+        Assert.Equal("ApiPipeline/0.1", factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "Items").DefaultRequestHeaders.UserAgent.ToString());
+        Assert.Equal("MyApp/2.0", factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "metered").DefaultRequestHeaders.UserAgent.ToString());
+        Assert.Empty(factory.CreateClient("the-app's-own").DefaultRequestHeaders.UserAgent);
+    }
+
+    [Fact]
     public async Task Two_runs_of_one_pipeline_at_once_take_turns_and_both_land()
     {
         // Two schedules of one extractor for different inputs start together: they share its output folder and state.

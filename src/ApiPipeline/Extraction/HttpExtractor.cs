@@ -1132,7 +1132,10 @@ internal static class SharedHttp
         });
 
         // Kept as text: a parsed User-Agent is cloned into every request (a ProductInfoHeaderValue and its collection per page).
-        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "ApiPipeline/0.1");
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", UserAgent);
         return client;
     }
+
+    /// <summary>What ApiPipeline's clients send as <c>User-Agent</c> unless the application sets its own (some APIs refuse requests without one).</summary>
+    public const string UserAgent = "ApiPipeline/0.1";
 }
