@@ -109,7 +109,7 @@ internal sealed record SampleOptions(string? BaseUrl, string Owner, string Repo,
 
             switch (args[i])
             {
-                case "--base-url": o = o with { BaseUrl = value }; break;
+                case "--base-url" when Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.UserInfo.Length == 0: o = o with { BaseUrl = value }; break;
                 case "--owner": o = o with { Owner = value }; break;
                 case "--repo": o = o with { Repo = value }; break;
                 case "--out": o = o with { OutputDirectory = value }; break;
