@@ -92,7 +92,7 @@ public sealed class PipelineRunner
             {
                 var chain = ChainConfig.Load(target, Registry);
                 var output2 = chain.Output is null ? null : chain.CreateOutput(request.Output ?? (chain.Output.HasDirectory ? null : Options.Output));
-                return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, Written(chain.Output), output2, cancellationToken)).ConfigureAwait(false);
+                return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, output, output2, cancellationToken)).ConfigureAwait(false);
             }
 
             // The file's settings win over the host's: the pipeline's entry, else its extractor's, over Defaults, over the attributes.
@@ -100,11 +100,8 @@ public sealed class PipelineRunner
             var hostSettings = Options.Extractors.TryGetValue(pipeline.Id, out var own) ? own.Over(Options.For(pipeline.Extractor.Name)) : Options.For(pipeline.Extractor.Name);
             var pipelineOptions = pipeline.ApplyTo(hostSettings.ApplyTo(new ExtractorOptions(), pipeline.Extractor.Resilience));
             var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output ?? (pipeline.Output.HasDirectory ? null : Options.Output));
-            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, Written(pipeline.Output), pipelineOptions, hostSettings.Input, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
+            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipelineOptions, hostSettings.Input, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
         }
-
-        // Where a file's run writes, and so where it takes its turn (<dir>/.<id>.run.lock): its own output directory when it names one.
-        string Written(OutputConfig? file) => request.Output ?? (file is { HasDirectory: true } ? file.Directory : Options.Output);
 
         var extractor = Registry.FindExtractor(target, out var problem);
         if (extractor is not null)
