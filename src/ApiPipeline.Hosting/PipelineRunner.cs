@@ -92,7 +92,10 @@ public sealed class PipelineRunner
             {
                 var chain = ChainConfig.Load(target, Registry);
                 var output2 = chain.Output is null ? null : chain.CreateOutput(request.Output ?? (chain.Output.HasDirectory ? null : Options.Output));
-                return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, output, output2, cancellationToken)).ConfigureAwait(false);
+                using (await OwnDirectoryTurnAsync(chain.Output, chain.Id).ConfigureAwait(false))
+                {
+                    return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, output, output2, cancellationToken)).ConfigureAwait(false);
+                }
             }
 
             // The file's settings win over the host's: the pipeline's entry, else its extractor's, over Defaults, over the attributes.
@@ -100,8 +103,19 @@ public sealed class PipelineRunner
             var hostSettings = Options.Extractors.TryGetValue(pipeline.Id, out var own) ? own.Over(Options.For(pipeline.Extractor.Name)) : Options.For(pipeline.Extractor.Name);
             var pipelineOptions = pipeline.ApplyTo(hostSettings.ApplyTo(new ExtractorOptions(), pipeline.Extractor.Resilience));
             var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output ?? (pipeline.Output.HasDirectory ? null : Options.Output));
-            return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipelineOptions, hostSettings.Input, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
+            using (await OwnDirectoryTurnAsync(pipeline.Output, pipeline.Id).ConfigureAwait(false))
+            {
+                return await pipeline.Extractor.Accept(new PipelineRun(this, request, pipeline.Id, output, pipelineOptions, hostSettings.Input, pipeline, loadedOutput, cancellationToken)).ConfigureAwait(false);
+            }
         }
+
+        // A file whose output names its own directory writes there whatever this host's Output is: its runs from other hosts (another
+        // working folder, another Output) take turns on a lock there too, before the usual one in Output, which state reset and replay
+        // take as well.
+        async ValueTask<FileLock?> OwnDirectoryTurnAsync(OutputConfig? file, string id)
+            => request.Output is null && file is { HasDirectory: true } && Path.GetFullPath(file.Directory) != Path.GetFullPath(output)
+                ? await RunTurnAsync(file.Directory, id, cancellationToken).ConfigureAwait(false)
+                : null;
 
         var extractor = Registry.FindExtractor(target, out var problem);
         if (extractor is not null)

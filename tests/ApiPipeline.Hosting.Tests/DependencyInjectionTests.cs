@@ -173,6 +173,34 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_runs_of_one_pipeline_file_with_its_own_output_directory_take_turns_whatever_the_hosts_output()
+    {
+        // Two hosts (another working folder each, so another ApiPipeline:Output) run one file that writes into its own directory.
+        string data = Path.Combine(_dir.Path, "data");
+        string file = Path.Combine(_dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {data}\n");
+        PipelineRunner Host(string output) => new(
+            ApiPipelineRegistry.Instance,
+            new ApiPipelineOptions { Output = Path.Combine(_dir.Path, output), State = Path.Combine(_dir.Path, "state.db") },
+            httpClients: _ => new HttpClient(new SlowHandler()));
+
+        var runs = await Task.WhenAll(Host("a").RunAsync(new RunRequest { Target = file }), Host("b").RunAsync(new RunRequest { Target = file }));
+
+        Assert.All(runs, r => Assert.True(r.Outcome == PipelineStatus.Succeeded, r.ToText()));
+        Assert.Equal(2 * TestServer.TotalItems, Directory.EnumerateFiles(Path.Combine(data, "file_items"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Count());
+    }
+
+    /// <summary>Each request a little late, so that two runs started together overlap.</summary>
+    private sealed class SlowHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(100, cancellationToken);
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task The_scheduler_runs_each_schedule_and_again_after_its_interval()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
