@@ -43,17 +43,22 @@ internal static class SecretText
     public static IEnumerable<string> MemberValues<TIn>(TIn input, JsonSerializerOptions? options)
     {
         var values = new List<string>();
-        if (input is not null && typeof(TIn) != typeof(NoInput) && options is not null
-            && options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo)
+        if (input is null || typeof(TIn) == typeof(NoInput) || options is null)
         {
-            try
+            return values;
+        }
+
+        try
+        {
+            if (options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo)
             {
                 HttpText.RedactJson(JsonSerializer.SerializeToUtf8Bytes(input, inputInfo), values);
             }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException)
-            {
-                // An input its context cannot write: its members are not known.
-            }
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            // An input its context cannot write (a converter that only reads, say): its members are not known, and the run goes on.
+            values.Clear();
         }
 
         return values;

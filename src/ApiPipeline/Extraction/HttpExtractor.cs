@@ -956,16 +956,16 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             }
         }
 
-        private string[]? _values;
+        private string[]? _forms;
 
         /// <summary>
         /// <paramref name="text"/> (a redacted URL to show) without the input's secrets (<see cref="SecretValuesOf"/>): those under
-        /// another parameter name, or in the path.
+        /// another parameter name, or in the path. Runs for every page: it allocates nothing unless a secret is there.
         /// </summary>
         public string Scrub(string text)
         {
-            var secrets = _values ??= owner.SecretValuesOf(input);
-            if (secrets.Length == 0)
+            var forms = _forms ??= [.. owner.SecretValuesOf(input).SelectMany(SecretText.UrlForms)];
+            if (forms.Length == 0)
             {
                 return text;
             }
@@ -973,18 +973,31 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             // The path and query only: the scheme and host are the base URL's, never an input's.
             int scheme = text.IndexOf("://", StringComparison.Ordinal);
             int path = scheme < 0 ? 0 : text.IndexOf('/', scheme + 3);
-            if (path < 0)
+            if (path < 0 || !Holds(text.AsSpan(path), forms))
             {
                 return text;
             }
 
             string rest = text[path..];
-            foreach (var secret in secrets)
+            foreach (var form in forms)
             {
-                rest = SecretText.Replace(rest, secret, "***");
+                rest = rest.Replace(form, "***", StringComparison.Ordinal);
             }
 
             return text[..path] + rest;
+
+            static bool Holds(ReadOnlySpan<char> text, string[] forms)
+            {
+                foreach (var form in forms)
+                {
+                    if (text.Contains(form, StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
 
         private Uri FirstRequest()

@@ -20,6 +20,19 @@ public sealed record LeakInnocentKeyInput(string Name, [property: Query("q")] st
 /// <summary>A secret-looking member in the path template.</summary>
 public sealed record LeakPathTokenInput(string Token);
 
+/// <summary>An input its JSON context reads but does not write (its converter only reads).</summary>
+[JsonConverter(typeof(LeakReadOnlyShardConverter))]
+public sealed record LeakReadOnlyShard(string Name);
+
+public sealed class LeakReadOnlyShardConverter : JsonConverter<LeakReadOnlyShard>
+{
+    public override LeakReadOnlyShard Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+        => new(reader.GetString()!);
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, LeakReadOnlyShard value, System.Text.Json.JsonSerializerOptions options)
+        => throw new InvalidOperationException("LeakReadOnlyShard is never written.");
+}
+
 /// <summary>Two secret-looking members sent under innocent names.</summary>
 public sealed record LeakTwoSecretsInput(string Name, [property: Query("a")] string ApiKey, [property: Query("b")] string Token);
 
@@ -32,6 +45,7 @@ public sealed record LeakProjectInput(string ProjectKey);
 [JsonSerializable(typeof(LeakInnocentKeyInput))]
 [JsonSerializable(typeof(LeakPathTokenInput))]
 [JsonSerializable(typeof(LeakTwoSecretsInput))]
+[JsonSerializable(typeof(LeakReadOnlyShard))]
 [JsonSerializable(typeof(LeakProjectInput))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class LeakJson : JsonSerializerContext;
@@ -55,6 +69,10 @@ public partial class LeakPathTokenRows : IExtractor<LeakPathTokenInput, LeakRow>
 [Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(LeakJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
 public partial class LeakTwoSecretsRows : IExtractor<LeakTwoSecretsInput, LeakRow>;
+
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(LeakJson))]
+[Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
+public partial class LeakReadOnlyShardRows : IExtractor<LeakReadOnlyShard, LeakRow>;
 
 [Extractor("https://api.example.invalid", "/project/{project_key}/issues", Json = typeof(LeakJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
@@ -267,4 +285,21 @@ public sealed class SecretLeakTests
     [InlineData("ftp://robot:hunter2@files.example.com/report.csv", "ftp://files.example.com/report.csv")]
     public void Text_redaction_marks_what_it_elides_when_an_at_sign_follows_a_slash(string url, string shown)
         => Assert.Equal(shown, UrlRedactor.Redact(url));
+
+    [Fact]
+    public async Task A_run_whose_input_its_context_cannot_write_extracts_as_before()
+    {
+        // Looking for the input's secret members must not fail a run: its members are then unknown, and nothing is scrubbed for them.
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, Faults.Page(1, 2)));
+        var logLines = new ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(logLines)));
+        using var temp = new TempFolder();
+        await using var output = new JsonlOutput<LeakRow>(LeakJson.Default.LeakRow, new() { Directory = temp.Path, Name = "rows" });
+
+        var result = await new Pipeline<LeakReadOnlyShard, LeakRow>("rows", new LeakReadOnlyShardRows(server.Options), output, new PipelineOptions { LoggerFactory = logging })
+            .ExecuteAsync(new LeakReadOnlyShard("a")).Within();
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
+        Assert.Equal(2, result.Records);
+    }
 }
