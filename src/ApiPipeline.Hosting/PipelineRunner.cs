@@ -109,11 +109,15 @@ public sealed class PipelineRunner
             }
         }
 
+        // The same folder however it is spelled (a trailing '/'; case where the file system ignores it): taken twice, its lock would wait
+        // for itself.
+        static string Folder(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+
         // A file whose output names its own directory writes there whatever this host's Output is: its runs from other hosts (another
         // working folder, another Output) take turns on a lock there too, before the usual one in Output, which state reset and replay
         // take as well.
         async ValueTask<FileLock?> OwnDirectoryTurnAsync(OutputConfig? file, string id)
-            => request.Output is null && file is { HasDirectory: true } && Path.GetFullPath(file.Directory) != Path.GetFullPath(output)
+            => request.Output is null && file is { HasDirectory: true } && !FileLock.PathComparer.Equals(Folder(file.Directory), Folder(output))
                 ? await RunTurnAsync(file.Directory, id, cancellationToken).ConfigureAwait(false)
                 : null;
 

@@ -50,6 +50,25 @@ public sealed class RunTurnTests : IAsyncLifetime
         Assert.False(resetDuringRun, "state reset went ahead while a run of the pipeline file held its turn: " + text + error);
     }
 
+    [Theory]
+    [InlineData("/", "")]
+    [InlineData("", "/")]
+    [InlineData("", "")]
+    public async Task A_pipeline_file_whose_directory_is_the_hosts_output_however_spelled_takes_one_turn(string outputSlash, string directorySlash)
+    {
+        // Taken twice, the one lock would wait for itself.
+        string hostOutput = Path.Combine(_dir.Path, "host");
+        string file = Path.Combine(_dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {hostOutput + directorySlash}\n");
+        var runner = new PipelineRunner(ApiPipelineRegistry.Instance, new ApiPipelineOptions { Output = hostOutput + outputSlash, State = Path.Combine(_dir.Path, "state.db") });
+
+        var run = runner.RunAsync(new RunRequest { Target = file });
+        await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20)));
+
+        Assert.True(run.IsCompleted, "the run waits on the run lock it already holds");
+        Assert.Equal(PipelineStatus.Succeeded, (await run).Outcome);
+    }
+
     private sealed class GateHandler() : DelegatingHandler(new SocketsHttpHandler())
     {
         private volatile TaskCompletionSource? _hold;
