@@ -231,7 +231,7 @@ public sealed record ExtractorSettings
 
     internal static ExtractorSettings Read(IConfiguration section) => new()
     {
-        BaseUrl = section["BaseUrl"],
+        BaseUrl = section["BaseUrl"] is { } baseUrl ? Parse(section, "BaseUrl", baseUrl, AbsoluteHttpUrl, url: true) : null,
         PageSize = Int(section, "PageSize"),
         MaxPages = Int(section, "MaxPages"),
         MaxRecords = Long(section, "MaxRecords"),
@@ -297,6 +297,12 @@ public sealed record ExtractorSettings
     private static TimeSpan? Span(IConfiguration section, string key)
         => section[key] is { } text ? Parse(section, key, text, static t => NotNegative(ParseDuration(t), TimeSpan.Zero)) : null;
 
+    /// <summary>A base URL: absolute http(s), without a user name or password (never sent); the message shows it redacted.</summary>
+    private static string AbsoluteHttpUrl(string text)
+        => Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+            ? url.UserInfo.Length == 0 ? text : throw new FormatException("it carries a user name or password, which is never sent; give credentials through the extractor's [Auth] and Credentials instead.")
+            : throw new FormatException("it is not an absolute http(s) URL; give it with its scheme, e.g. https://api.example.com.");
+
     private static T NotNegative<T>(T value, T zero)
         where T : IComparable<T>
         => value.CompareTo(zero) >= 0 ? value : throw new FormatException($"it must be 0 or more, not {value}.");
@@ -305,7 +311,7 @@ public sealed record ExtractorSettings
     internal static TimeSpan ParseDuration(string text)
         => text.Contains(':', StringComparison.Ordinal) ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : Duration.Parse(text);
 
-    private static T Parse<T>(IConfiguration section, string key, string text, Func<string, T> parse)
+    private static T Parse<T>(IConfiguration section, string key, string text, Func<string, T> parse, bool url = false)
     {
         try
         {
@@ -314,7 +320,7 @@ public sealed record ExtractorSettings
         catch (Exception ex) when (ex is FormatException or OverflowException)
         {
             string path = section is IConfigurationSection s ? s.Path + ":" + key : key;
-            throw new FormatException($"Configuration '{path}' = '{text}': {ex.Message}", ex);
+            throw new FormatException($"Configuration '{path}' = '{(url ? UrlRedactor.Redact(text) : text)}': {ex.Message}", ex);
         }
     }
 }

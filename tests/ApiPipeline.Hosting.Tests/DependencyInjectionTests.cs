@@ -96,6 +96,17 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         Assert.Contains($"Configuration 'ApiPipeline:Extractors:metered:{key}' = '{value}': it must be 0 or more", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:5055", "'127.0.0.1:5055': it is not an absolute http(s) URL")]
+    [InlineData("https://robot:s3cr3t-value@api.example.com", "'https://api.example.com/': it carries a user name or password")]
+    public void A_base_url_that_cannot_be_used_names_its_configuration_key_and_hides_its_password(string value, string expected)
+    {
+        using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, Configuration(new() { ["ApiPipeline:Defaults:BaseUrl"] = value })).BuildServiceProvider();
+        var error = Assert.Throws<FormatException>(() => provider.GetRequiredService<IOptions<ApiPipelineOptions>>().Value);
+        Assert.Contains("Configuration 'ApiPipeline:Defaults:BaseUrl' = " + expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Extractors_and_the_runner_are_registered_and_use_the_configured_settings()
     {
