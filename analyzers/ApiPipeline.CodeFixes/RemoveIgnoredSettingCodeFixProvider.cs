@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using ApiPipeline.Analyzers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 
@@ -28,7 +30,11 @@ internal sealed class RemoveIgnoredSettingCodeFixProvider : DocumentCodeFixProvi
     {
         if (Argument(root, diagnostic) is { } argument)
         {
-            editor.RemoveNode(argument);
+            // The last setting takes the comma before it along, with whatever the comma carries: a comment there (on the line of a
+            // setting that stays) is kept. Otherwise nothing around it is, which would leave a blank line or a stray space.
+            bool commentBefore = argument.Parent is AttributeArgumentListSyntax list && list.Arguments.Last() == argument && list.Arguments.SeparatorCount > 0
+                && list.Arguments.GetSeparator(list.Arguments.SeparatorCount - 1).TrailingTrivia.Any(static t => t.IsKind(SyntaxKind.SingleLineCommentTrivia) || t.IsKind(SyntaxKind.MultiLineCommentTrivia));
+            editor.RemoveNode(argument, commentBefore ? SyntaxRemoveOptions.KeepExteriorTrivia : SyntaxGenerator.DefaultRemoveOptions);
         }
     }
 

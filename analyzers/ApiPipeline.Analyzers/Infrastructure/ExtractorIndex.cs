@@ -51,8 +51,10 @@ internal sealed class ExtractorIndex
             }
 
             named.Add(extractor);
-            if (extractor.InputType is { } input)
+            if (extractor.InputType is { } type)
             {
+                // Under the declared type: a generic input record is analysed as Search<T>, and an extractor names Search<string>.
+                var input = type is INamedTypeSymbol generic ? generic.OriginalDefinition : type;
                 if (!ByInput.TryGetValue(input, out var inputs))
                 {
                     ByInput[input] = inputs = [];
@@ -69,7 +71,7 @@ internal sealed class ExtractorIndex
     /// <summary>Extractors by <see cref="ExtractorContext.Name"/>.</summary>
     public Dictionary<string, List<ExtractorContext>> ByName { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Extractors by input type.</summary>
+    /// <summary>Extractors by input type, a generic one by its definition (<c>Search&lt;T&gt;</c> for <c>Search&lt;string&gt;</c>).</summary>
     public Dictionary<ITypeSymbol, List<ExtractorContext>> ByInput { get; } = new(SymbolEqualityComparer.Default);
 
     /// <summary>The index of <paramref name="compilation"/>, built on first use.</summary>

@@ -5,6 +5,14 @@ public class UnusedInputMemberAnalyzerTests
     private static Task Verify(string body) => new AnalyzerTest<UnusedInputMemberAnalyzer>(Code.With(body)).RunAsync();
 
     [Fact]
+    public Task A_generic_input_records_unsent_member_is_reported() => Verify("""
+        public sealed record Search<T>(string Owner, T {|APP1301:Label|});
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<Search<string>, Item>;
+        """);
+
+    [Fact]
     public Task Member_no_extractor_sends_is_reported_on_the_member() => Verify("""
         public sealed record Search(string Owner, string {|APP1301:Label|}, [property: Query] string? State = null);
 

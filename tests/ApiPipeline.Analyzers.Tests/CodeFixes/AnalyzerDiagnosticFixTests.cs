@@ -148,6 +148,31 @@ public class AnalyzerDiagnosticFixTests
     }
 
     [Fact]
+    public Task Removing_ignored_settings_keeps_the_comments_of_the_settings_that_stay()
+    {
+        var test = new CodeFixTest<PaginationAnalyzer, RemoveIgnoredSettingCodeFixProvider>(
+            Code.With("""
+                [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
+                [Paginated(Pagination.Offset,
+                    PageSize = 100, // the API's maximum
+                    {|APP1102:CursorPath = "next"|},
+                    TotalPath = "meta.total", // reported by every page
+                    {|APP1102:PageParam = "p"|})]
+                public partial class Items : IExtractor<NoInput, Item>;
+                """),
+            Code.With("""
+                [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
+                [Paginated(Pagination.Offset,
+                    PageSize = 100, // the API's maximum
+                    TotalPath = "meta.total" // reported by every page
+                    )]
+                public partial class Items : IExtractor<NoInput, Item>;
+                """));
+        test.NumberOfFixAllIterations = 1;
+        return test.RunAsync();
+    }
+
+    [Fact]
     public Task Repair_a_malformed_path() => new CodeFixTest<PaginationAnalyzer, RepairPathCodeFixProvider>(
         Code.With("""
             [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
