@@ -279,7 +279,8 @@ internal sealed class RunCheckpointer<TIn, TOut>
             }
         }
 
-        if (page.Stored is { } stored && mark < stored - _watermark.EffectiveAllowedLateness)
+        // A backfill (From) asks for records below the stored watermark on purpose: none of them is late.
+        if (_from is null && page.Stored is { } stored && mark < stored - _watermark.EffectiveAllowedLateness)
         {
             page.Late++;
             if (_watermark.Late == LateRecordPolicy.Drop)

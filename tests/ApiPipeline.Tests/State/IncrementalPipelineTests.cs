@@ -598,6 +598,21 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task A_backfill_below_the_stored_watermark_writes_the_records_it_asks_for_none_of_them_late()
+    {
+        // Late = Drop: a record older than the stored watermark (less the lateness) is dropped in an ordinary run, not in a backfill.
+        var (table, input) = Table("inc-backfill-late");
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        Assert.Equal(30, (await RunAsync(new ClientFilteredChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl }), input, store, name: "first")).Records);
+
+        var backfill = await RunAsync(new ClientFilteredChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl }), input, store, new PipelineOptions { From = ChangeTable.T0.AddMinutes(10), Until = ChangeTable.T0.AddMinutes(20) }, name: "again");
+
+        Assert.Equal((10L, 0L), (backfill.Records, backfill.LateRecords));
+        Assert.Equal(Enumerable.Range(11, 10).Select(i => (long)i), Written("again").Select(c => c.Id).Order());
+    }
+
+    [Fact]
     public async Task A_backfill_takes_an_explicit_range_and_a_lag_requires_a_key()
     {
         var (table, input) = Table("inc-backfill");
