@@ -297,11 +297,9 @@ public sealed record ExtractorSettings
     private static TimeSpan? Span(IConfiguration section, string key)
         => section[key] is { } text ? Parse(section, key, text, static t => NotNegative(ParseDuration(t), TimeSpan.Zero)) : null;
 
-    /// <summary>A base URL: absolute http(s), without a user name or password (never sent); the message shows it redacted.</summary>
+    /// <summary>A base URL as <see cref="BaseUrls"/> allows it; the message shows it redacted.</summary>
     private static string AbsoluteHttpUrl(string text)
-        => Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
-            ? url.UserInfo.Length == 0 ? text : throw new FormatException("it carries a user name or password, which is never sent; give credentials through the extractor's [Auth] and Credentials instead.")
-            : throw new FormatException("it is not an absolute http(s) URL; give it with its scheme, e.g. https://api.example.com.");
+        => BaseUrls.Problem(text) is { } problem ? throw new FormatException($"it {problem}.") : text;
 
     private static T NotNegative<T>(T value, T zero)
         where T : IComparable<T>

@@ -151,19 +151,16 @@ public static class PipelineHost
     /// </summary>
     internal static string? BaseUrl(string? text)
     {
-        if (text is null || (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) && url.UserInfo.Length == 0))
+        if (text is null || BaseUrls.Problem(text) is not { } problem)
         {
             return text;
         }
 
-        if (url is { UserInfo.Length: > 0 } && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
-        {
-            throw new InputBindingException($"--base-url '{UrlRedactor.Redact(url)}' carries a user name or password, which is never sent; give credentials through the extractor's [Auth] and the host's credentials (ApiPipeline:Credentials or environment variables) instead.");
-        }
-
         string shown = UrlRedactor.Redact(text);
         int scheme = shown.IndexOf("://", StringComparison.Ordinal);
-        throw new InputBindingException($"--base-url '{shown}' is not an absolute http(s) URL: give it with its scheme, e.g. --base-url http://{(scheme < 0 ? shown : shown[(scheme + 3)..])}.");
+        throw new InputBindingException(problem == BaseUrls.NotHttp
+            ? $"--base-url '{shown}' {problem}: give it with its scheme, e.g. --base-url http://{(scheme < 0 ? shown : shown[(scheme + 3)..])}."
+            : $"--base-url '{shown}' {problem}.");
     }
 
     /// <summary>

@@ -195,7 +195,7 @@ public sealed class CliTests : IAsyncLifetime
         var (code, _, error) = await Cli("run", "Items", "--base-url", text, "--output", _dir.Path);
 
         Assert.Equal(ExitCodes.UsageError, code);
-        Assert.Contains(text.StartsWith("http:", StringComparison.Ordinal) ? "carries a user name or password, which is never sent" : "is not an absolute http(s) URL", error, StringComparison.Ordinal);
+        Assert.Contains(text.StartsWith("http:", StringComparison.Ordinal) ? "carries a user name or password (user:password@host), which is never sent" : "is not an absolute http(s) URL", error, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t-value", error, StringComparison.Ordinal);
     }
 

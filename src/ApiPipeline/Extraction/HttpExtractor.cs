@@ -53,18 +53,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         _pagination.Validate(definition.Name);
         _layout = new PageLayout(_pagination);
         string baseUrl = _options.BaseUrl ?? definition.BaseUrl;
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps))
+        if (BaseUrls.Problem(baseUrl) is { } problem)
         {
-            throw new ArgumentException($"Extractor '{definition.Name}': the base URL '{UrlRedactor.Redact(baseUrl)}' is not an absolute http(s) URL.", nameof(options));
+            throw new ArgumentException($"Extractor '{definition.Name}': the base URL '{UrlRedactor.Redact(baseUrl)}' {problem}.", nameof(options));
         }
 
-        if (parsed.UserInfo.Length > 0)
-        {
-            // HttpClient sends no user information, and kept in the URL it would reach checkpoints and the state store.
-            throw new ArgumentException($"Extractor '{definition.Name}': the base URL '{UrlRedactor.Redact(parsed)}' carries a user name or password (user:password@host), which is never sent; give credentials with [Auth(AuthKind.Basic, Id = ..., Secret = ...)] (or ExtractorOptions.Auth) instead.", nameof(options));
-        }
-
-        _baseUrl = parsed;
+        _baseUrl = new Uri(baseUrl, UriKind.Absolute);
         _clock = _options.TimeProvider ?? TimeProvider.System;
         _resilience = _options.Resilience ?? definition.Resilience ?? ResilienceOptions.None;
         _resilience.Validate(definition.Name);

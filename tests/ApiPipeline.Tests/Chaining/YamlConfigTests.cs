@@ -175,6 +175,14 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Contains("base_url 'api.example.com/v1?api_key=***' is not an absolute http(s) URL", relative.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t-value", relative.ToString(), StringComparison.Ordinal);
 
+        var userInfo = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(
+            "pipeline_id: p\nextractor:\n  class: ParentItems\n  base_url: https://robot:s3cr3t-value@api.example.com/v1\n",
+            "p.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Equal((4L, 13L), (userInfo.Line, userInfo.Column));
+        Assert.Contains("base_url 'https://api.example.com/v1' carries a user name or password", userInfo.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-value", userInfo.ToString(), StringComparison.Ordinal);
+
         var missing = Assert.Throws<ConfigException>(() => PipelineConfig.Parse("pipeline_id: p\n", "p.yaml", ApiPipelineRegistry.Instance));
         Assert.Contains("a pipeline needs 'extractor'", missing.Message, StringComparison.Ordinal);
     }

@@ -110,7 +110,7 @@ public sealed class SecretLeakTests
         // HttpClient would not send them, and kept in the URL they would reach checkpoints and the state store.
         var error = Assert.Throws<ArgumentException>(() => new LeakCursorRows(new ExtractorOptions { BaseUrl = "http://robot:hunter2-pa55-0987@127.0.0.1:5055/v1" }));
 
-        Assert.Contains("carries a user name or password (user:password@host), which is never sent; give credentials with [Auth(AuthKind.Basic", error.Message, StringComparison.Ordinal);
+        Assert.Contains("carries a user name or password (user:password@host), which is never sent; give credentials with the extractor's [Auth] instead", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
 

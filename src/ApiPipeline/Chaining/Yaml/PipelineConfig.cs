@@ -59,9 +59,9 @@ public static class PipelineConfig
         if (extractor.TryGetValue("base_url", out var baseUrl))
         {
             string url = doc.Text(baseUrl.Value, "base_url");
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            if (BaseUrls.Problem(url) is { } unusable)
             {
-                throw doc.Error(baseUrl.Value, $"base_url '{UrlRedactor.Redact(url)}' is not an absolute http(s) URL");
+                throw doc.Error(baseUrl.Value, $"base_url '{UrlRedactor.Redact(url)}' {unusable}");
             }
 
             baseUrlText = url;
