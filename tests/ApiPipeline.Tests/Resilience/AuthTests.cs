@@ -350,34 +350,10 @@ public sealed class AuthTests
     {
         // Each token serves one request, so every page is sent twice: a 401, then again with a new token. The API allows 10 requests
         // a second (a bucket of 10) and answers 429 beyond, as does the extractor's limiter.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        double tokens = 10;
-        var last = TimeSpan.Zero;
-        int rejected = 0;
-        var gate = new Lock();
+        var bucket = new ServerBucket(10);
         var used = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         var api = OAuthApi(total: 30, tokenLifetime: 3600, rejects: auth => used.AddOrUpdate(auth!, 1, (_, n) => n + 1) > 1);
-        await using var server = await FaultServer.StartAsync((ctx, i) =>
-        {
-            if (ctx.Request.Path != "/token")
-            {
-                lock (gate)
-                {
-                    var now = clock.Elapsed;
-                    tokens = Math.Min(10, tokens + ((now - last).TotalSeconds * 10));
-                    last = now;
-                    if (tokens < 1)
-                    {
-                        rejected++;
-                        return Faults.TooManySeconds(ctx, 1);
-                    }
-
-                    tokens--;
-                }
-            }
-
-            return api(ctx, i);
-        });
+        await using var server = await FaultServer.StartAsync((ctx, i) => ctx.Request.Path == "/token" || bucket.TryTake() ? api(ctx, i) : Faults.TooManySeconds(ctx, 1));
         var options = OAuthOptions(server) with
         {
             Resilience = OAuthRows.Definition.Resilience with { RateLimit = new RateLimitOptions { RequestsPerSecond = 10 } },
@@ -385,7 +361,7 @@ public sealed class AuthTests
 
         var pages = await new OAuthRows(options).PagesAsync(new Shard("a")).Within(30);
 
-        Assert.Equal(0, rejected);
+        Assert.Equal(0, bucket.Rejected);
         Assert.Equal(Extract.Range(1, 30), pages.Ids());
         Assert.Equal(1 + (10 * 2), server.Requests.Count(r => r.Path != "/token")); // 11 pages (the last one empty), each after the first sent twice
     }

@@ -326,34 +326,4 @@ public sealed class RateLimitTests
         Assert.Equal(new long[] { 1, 2 }, (await new UnlimitedRows(options).PagesAsync(new Shard("a")).Within()).Ids());
         Assert.Equal(4, server.RequestCount); // the 503, its retry, the second page and the empty one that ends the run
     }
-
-    /// <summary>The server's limit: a token bucket of <c>rate</c> tokens refilled at <c>rate</c> per second (R requests per second).</summary>
-    private sealed class ServerBucket(int rate)
-    {
-        private readonly Lock _lock = new();
-        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-        private double _tokens = rate;
-        private TimeSpan _last;
-        private int _rejected;
-
-        public int Rejected => Volatile.Read(ref _rejected);
-
-        public bool TryTake()
-        {
-            lock (_lock)
-            {
-                var now = _clock.Elapsed;
-                _tokens = Math.Min(rate, _tokens + ((now - _last).TotalSeconds * rate));
-                _last = now;
-                if (_tokens >= 1)
-                {
-                    _tokens--;
-                    return true;
-                }
-
-                _rejected++;
-                return false;
-            }
-        }
-    }
 }

@@ -107,6 +107,36 @@ public sealed class FaultServer : IAsyncDisposable
 }
 
 /// <summary>What the fault server can do to a request instead of (or before) answering it.</summary>
+/// <summary>An API's own limit: a token bucket of <c>rate</c> tokens refilled at <c>rate</c> per second (R requests per second).</summary>
+public sealed class ServerBucket(int rate)
+{
+    private readonly Lock _lock = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private double _tokens = rate;
+    private TimeSpan _last;
+    private int _rejected;
+
+    public int Rejected => Volatile.Read(ref _rejected);
+
+    public bool TryTake()
+    {
+        lock (_lock)
+        {
+            var now = _clock.Elapsed;
+            _tokens = Math.Min(rate, _tokens + ((now - _last).TotalSeconds * rate));
+            _last = now;
+            if (_tokens >= 1)
+            {
+                _tokens--;
+                return true;
+            }
+
+            _rejected++;
+            return false;
+        }
+    }
+}
+
 public static class Faults
 {
     /// <summary>The rows <c>first</c>…<c>first+count-1</c> as <c>{"data":[…]}</c> (plus extra top-level JSON, e.g. <c>"next":"c2"</c>).</summary>
