@@ -6,19 +6,8 @@ using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
 
-public sealed class CliTests : IAsyncLifetime
+public sealed class CliTests : ServerTests
 {
-    private TestServer _server = null!;
-    private readonly TempDir _dir = new();
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _dir.Dispose();
-    }
-
     internal static Task<(int Code, string Out, string Err)> Cli(IConfiguration? configuration, params string[] args)
         => Cli(configuration, CancellationToken.None, args);
 
@@ -68,8 +57,8 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Replay_writes_a_dead_lettered_late_record_and_keeps_an_entry_without_one()
     {
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
         await File.WriteAllLinesAsync(file,
         [
             """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","storedWatermark":"2026-04-01T00:19:00.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""",
@@ -91,8 +80,8 @@ public sealed class CliTests : IAsyncLifetime
     {
         // The input failed, and the pipeline's state kept its checkpoint: its next run reads the rest. Requesting it here too would
         // write it twice (the checkpoint's host does not even listen: a request would fail and keep the entry).
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
         await File.WriteAllLinesAsync(file,
         [
             """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":500,"page":2,"url":"http://127.0.0.1:9/items?page=2","attempts":1,"skipped":"continued","error":"boom","input":"Scenario { Name = a }","resume":{"url":"http://127.0.0.1:9/items?page=2","pageNumber":2,"recordsBefore":10}}""",
@@ -112,8 +101,8 @@ public sealed class CliTests : IAsyncLifetime
     {
         // The second entry cannot be replayed (its checkpoint is not absolute): the first one's record is written once, however
         // often the file is replayed, and the second stays with the reason.
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
         string bad = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","page":2,"url":"http://h/items?page=2","attempts":1,"skipped":"page","error":"boom","resume":{"url":"/items?page=2","pageNumber":2,"recordsBefore":0}}""";
         await File.WriteAllLinesAsync(file,
         [
@@ -136,13 +125,13 @@ public sealed class CliTests : IAsyncLifetime
     public async Task Replay_follows_a_base_url_that_moved_since_the_page_failed()
     {
         // The page failed against a server that is gone (its port is not listening); the configured base URL is where the API is now.
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
         await File.WriteAllLinesAsync(file,
         [
             """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"http://127.0.0.1:9/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"gone","resume":{"url":"http://127.0.0.1:9/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"http://127.0.0.1:9/"}}""",
         ]);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Defaults:BaseUrl"] = _server.BaseUrl }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Defaults:BaseUrl"] = Server.BaseUrl }).Build();
 
         var (code, text, error) = await Cli(configuration, "replay", file, "--output", output);
 
@@ -155,11 +144,11 @@ public sealed class CliTests : IAsyncLifetime
     public async Task Replay_without_a_configured_base_url_requests_where_the_failed_run_did_not_the_compiled_default()
     {
         // The run had --base-url (or a pipeline file's base_url); the compiled default (http://localhost) is another API altogether.
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
         await File.WriteAllLinesAsync(file,
         [
-            $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"{{{_server.BaseUrl}}}/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"busy","resume":{"url":"{{{_server.BaseUrl}}}/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"{{{_server.BaseUrl}}}/"}}""",
+            $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"{{{Server.BaseUrl}}}/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"busy","resume":{"url":"{{{Server.BaseUrl}}}/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"{{{Server.BaseUrl}}}/"}}""",
         ]);
 
         var (code, text, error) = await Cli("replay", file, "--output", output);
@@ -171,15 +160,15 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Replay_base_url_option_moves_the_pages_over_the_configured_base_url()
     {
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
         await File.WriteAllLinesAsync(file,
         [
             """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"http://127.0.0.1:9/items?per_page=10&page=2","attempts":1,"skipped":"page","error":"gone","resume":{"url":"http://127.0.0.1:9/items?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"http://127.0.0.1:9/"}}""",
         ]);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Defaults:BaseUrl"] = "http://127.0.0.1:9" }).Build();
 
-        var (code, text, error) = await Cli(configuration, "replay", file, "--output", output, "--base-url", _server.BaseUrl);
+        var (code, text, error) = await Cli(configuration, "replay", file, "--output", output, "--base-url", Server.BaseUrl);
 
         Assert.True(code == ExitCodes.Success, text + error);
         Assert.Contains("1 of 1 entries replayed, 10 records", text, StringComparison.Ordinal);
@@ -192,7 +181,7 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("http://user:s3cr3t-value@api.example.com")]
     public async Task A_base_url_refused_for_its_form_does_not_show_its_credentials(string text)
     {
-        var (code, _, error) = await Cli("run", "Items", "--base-url", text, "--output", _dir.Path);
+        var (code, _, error) = await Cli("run", "Items", "--base-url", text, "--output", Dir.Path);
 
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains(text.StartsWith("http:", StringComparison.Ordinal) ? "carries a user name or password (user:password@host), which is never sent" : "is not an absolute http(s) URL", error, StringComparison.Ordinal);
@@ -202,7 +191,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Replay_base_url_without_a_scheme_is_a_usage_error_that_leaves_the_file()
     {
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
         string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"http://127.0.0.1:9/items?page=2","attempts":1,"skipped":"page","error":"gone","resume":{"url":"http://127.0.0.1:9/items?page=2","pageNumber":2,"recordsBefore":10}}""";
         await File.WriteAllLinesAsync(file, [line]);
 
@@ -218,9 +207,9 @@ public sealed class CliTests : IAsyncLifetime
     {
         // The host's clients (e.g. IHttpClientFactory's, with their handlers: auth, proxies, logging) are the ones runs use: the
         // extractor's for a pipeline's entry, the chain's for a chain step's entry (pipeline "<chain>/<step>").
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
-        string url = _server.BaseUrl + "/items?per_page=10&page=2";
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
+        string url = Server.BaseUrl + "/items?per_page=10&page=2";
         await File.WriteAllLinesAsync(file,
         [
             $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"HttpStatus","status":503,"page":2,"url":"{{{url}}}","attempts":1,"skipped":"page","error":"gone","resume":{"url":"{{{url}}}","pageNumber":2,"recordsBefore":10}}""",
@@ -252,20 +241,20 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Replay_waits_for_entries_an_interrupted_run_has_not_appended_yet()
     {
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
         string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
         await File.WriteAllLinesAsync(file, [line]);
         string pending = file + ".0123456789abcdef.0123456789abcdef0123456789abcdef.tmp";
         await File.WriteAllLinesAsync(pending, [line]);
 
-        var (code, text, error) = await Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
+        var (code, text, error) = await Cli("replay", file, "--output", Path.Combine(Dir.Path, "out"));
 
         Assert.True(code == ExitCodes.Failure, text + error);
         Assert.Contains("has entries that are not in it yet (items.dead-letter.jsonl.0123456789abcdef.0123456789abcdef0123456789abcdef.tmp)", error, StringComparison.Ordinal);
         Assert.Equal([line], await File.ReadAllLinesAsync(file));
 
         File.Delete(pending);
-        (code, text, error) = await Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
+        (code, text, error) = await Cli("replay", file, "--output", Path.Combine(Dir.Path, "out"));
         Assert.True(code == ExitCodes.Success, text + error);
         Assert.False(File.Exists(file));
     }
@@ -273,13 +262,13 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Replay_waits_while_another_process_holds_the_dead_letter_file()
     {
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
         string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
         await File.WriteAllLinesAsync(file, [line]);
 
         // A pipeline of another process appending its entries: replay must not read, and then rewrite, the file in the meantime.
         var held = new FileStream(file + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        var replay = Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
+        var replay = Cli("replay", file, "--output", Path.Combine(Dir.Path, "out"));
         await Task.Delay(300);
         Assert.False(replay.IsCompleted);
         await File.AppendAllLinesAsync(file, [line.Replace("\"id\":7", "\"id\":8", StringComparison.Ordinal)]);
@@ -296,8 +285,8 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("items/children")] // a chain step's entry: the chain's run holds the turn
     public async Task Replay_waits_while_a_run_of_the_pipeline_writes_to_its_output(string pipeline)
     {
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
         string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""".Replace("\"pipeline\":\"items\"", $"\"pipeline\":\"{pipeline}\"", StringComparison.Ordinal);
         await File.WriteAllLinesAsync(file, [line]);
 
@@ -320,12 +309,12 @@ public sealed class CliTests : IAsyncLifetime
     public async Task A_run_cancelled_while_it_waits_for_its_turn_says_so_and_exits_1()
     {
         // A run of 'Items' in another process holds the turn; the user presses Ctrl+C while this one waits.
-        string output = Path.Combine(_dir.Path, "out");
+        string output = Path.Combine(Dir.Path, "out");
         Directory.CreateDirectory(output);
         await using var held = new FileStream(Path.Combine(output, ".Items.run.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
-        var (code, text, error) = await Cli(null, cts.Token, "run", "Items", "--base-url", _server.BaseUrl, "--output", output);
+        var (code, text, error) = await Cli(null, cts.Token, "run", "Items", "--base-url", Server.BaseUrl, "--output", output);
 
         Assert.True(code == ExitCodes.Failure, text + error);
         Assert.Equal("Cancelled.", error.Trim());
@@ -336,14 +325,14 @@ public sealed class CliTests : IAsyncLifetime
     public async Task A_run_waiting_for_another_run_of_its_pipeline_says_so_once_then_runs()
     {
         // A run of 'Items' in another process holds the turn: this one waits, and says so rather than look hung.
-        string output = Path.Combine(_dir.Path, "out");
+        string output = Path.Combine(Dir.Path, "out");
         Directory.CreateDirectory(output);
         string lockFile = Path.Combine(output, ".Items.run.lock");
         var held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var logs = new ListLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var writer = new StringWriter();
-        var run = PipelineHost.RunAsync(["run", "Items", "--base-url", _server.BaseUrl, "--output", output], ApiPipelineRegistry.Instance, host =>
+        var run = PipelineHost.RunAsync(["run", "Items", "--base-url", Server.BaseUrl, "--output", output], ApiPipelineRegistry.Instance, host =>
         {
             host.Out = writer;
             host.Error = new StringWriter();
@@ -373,7 +362,7 @@ public sealed class CliTests : IAsyncLifetime
     public async Task A_turn_held_in_this_process_makes_the_next_taker_say_once_that_it_waits()
     {
         // Two schedules of one pipeline in one process: the second waits on the first's turn, not on the lock file.
-        string output = Path.Combine(_dir.Path, "out");
+        string output = Path.Combine(Dir.Path, "out");
         var told = new List<string>();
         var first = await PipelineRunner.TurnAsync(output, "Items", CancellationToken.None);
         var second = PipelineRunner.TurnAsync(output, "Items", told.Add, CancellationToken.None).AsTask();
@@ -389,7 +378,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task A_run_cancelled_before_it_starts_says_so_and_exits_1()
     {
-        var (code, text, error) = await Cli(null, new CancellationToken(canceled: true), "run", "Items", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        var (code, text, error) = await Cli(null, new CancellationToken(canceled: true), "run", "Items", "--base-url", Server.BaseUrl, "--output", Dir.Path);
 
         Assert.True(code == ExitCodes.Failure, text + error);
         Assert.Equal("Cancelled.", error.Trim());
@@ -398,8 +387,8 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task A_replay_cancelled_while_it_waits_for_a_pipelines_turn_says_so_exits_1_and_leaves_the_file()
     {
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
-        string output = Path.Combine(_dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
         Directory.CreateDirectory(output);
         string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
         await File.WriteAllLinesAsync(file, [line]);
@@ -416,11 +405,11 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Replay_keeps_a_record_that_did_not_fit_and_says_why()
     {
-        string file = Path.Combine(_dir.Path, "items.dead-letter.jsonl");
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
         string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"RecordMismatch","page":2,"url":"http://h/items?page=2","attempts":1,"skipped":"record","error":"record 1 of 'data' does not fit Item: The JSON value could not be converted to System.Int64. Path: $.id","record":{"id":"five"}}""";
         await File.WriteAllLinesAsync(file, [line]);
 
-        var (code, text, error) = await Cli("replay", file, "--output", Path.Combine(_dir.Path, "out"));
+        var (code, text, error) = await Cli("replay", file, "--output", Path.Combine(Dir.Path, "out"));
 
         Assert.True(code == ExitCodes.Failure, text + error);
         Assert.Contains("items/Items page 2: a record that does not fit the record type (record 1 of 'data' does not fit Item", text, StringComparison.Ordinal);
@@ -431,7 +420,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Running_something_unknown_is_a_usage_error_listing_what_exists()
     {
-        var (code, _, error) = await Cli("run", "NoSuchPipeline", "--output", _dir.Path);
+        var (code, _, error) = await Cli("run", "NoSuchPipeline", "--output", Dir.Path);
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains("NoSuchPipeline", error, StringComparison.Ordinal);
         Assert.Contains("Items", error, StringComparison.Ordinal);
@@ -440,16 +429,16 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task A_bad_input_is_a_usage_error_naming_the_members()
     {
-        var (code, _, error) = await Cli("run", "OwnerItems", "--base-url", _server.BaseUrl, "--output", _dir.Path, "--input", "colour=red");
+        var (code, _, error) = await Cli("run", "OwnerItems", "--base-url", Server.BaseUrl, "--output", Dir.Path, "--input", "colour=red");
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains("colour", error, StringComparison.Ordinal);
         Assert.Contains("Owner", error, StringComparison.Ordinal);
 
-        (code, _, error) = await Cli("run", "OwnerItems", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        (code, _, error) = await Cli("run", "OwnerItems", "--base-url", Server.BaseUrl, "--output", Dir.Path);
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains("needs Owner", error, StringComparison.Ordinal);
 
-        (code, _, error) = await Cli("run", "Items", "--base-url", _server.BaseUrl, "--from", "yesterday-ish");
+        (code, _, error) = await Cli("run", "Items", "--base-url", Server.BaseUrl, "--from", "yesterday-ish");
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains("--from", error, StringComparison.Ordinal);
     }
@@ -457,24 +446,24 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Run_writes_the_records_and_prints_the_summary_with_exit_code_0()
     {
-        var (code, output, error) = await Cli("run", "Items", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        var (code, output, error) = await Cli("run", "Items", "--base-url", Server.BaseUrl, "--output", Dir.Path);
         Assert.True(code == ExitCodes.Success, output + error);
         Assert.Contains("pipeline 'Items': succeeded", output, StringComparison.Ordinal);
         Assert.Matches(@"records\s+25", output);
         Assert.Matches(@"pages\s+4", output); // 10 + 10 + 5, then an empty page ends PageNumber paging
-        var lines = Directory.GetFiles(Path.Combine(_dir.Path, "Items"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines).ToList();
+        var lines = Directory.GetFiles(Path.Combine(Dir.Path, "Items"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines).ToList();
         Assert.Equal(TestServer.TotalItems, lines.Count);
     }
 
     [Fact]
     public async Task Run_binds_path_members_and_the_range_from_the_command_line()
     {
-        var (code, output, error) = await Cli("run", "OwnerItems", "--base-url", _server.BaseUrl, "--output", _dir.Path, "-i", "owner=octo", "--input", "limit=5", "--from", "2026-01-02");
+        var (code, output, error) = await Cli("run", "OwnerItems", "--base-url", Server.BaseUrl, "--output", Dir.Path, "-i", "owner=octo", "--input", "limit=5", "--from", "2026-01-02");
         Assert.True(code == ExitCodes.Success, output + error);
         string first;
-        lock (_server.Targets)
+        lock (Server.Targets)
         {
-            first = _server.Targets.First(t => t.StartsWith("/owners/", StringComparison.Ordinal));
+            first = Server.Targets.First(t => t.StartsWith("/owners/", StringComparison.Ordinal));
         }
 
         Assert.StartsWith("/owners/octo/items?", first, StringComparison.Ordinal);
@@ -485,15 +474,15 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task A_numeric_range_backfills_a_numeric_watermark_and_fills_whole_number_input_members()
     {
-        var (code, output, error) = await Cli("run", "NumberedItems", "--base-url", _server.BaseUrl, "--output", _dir.Path, "--from", "5", "--to", "20");
+        var (code, output, error) = await Cli("run", "NumberedItems", "--base-url", Server.BaseUrl, "--output", Dir.Path, "--from", "5", "--to", "20");
         Assert.True(code == ExitCodes.Success, output + error);
         Assert.Contains(Targets("/numbered"), t => t.Contains("after_id=5", StringComparison.Ordinal));
-        var ids = Directory.GetFiles(Path.Combine(_dir.Path, "NumberedItems"), "*.jsonl", SearchOption.AllDirectories)
+        var ids = Directory.GetFiles(Path.Combine(Dir.Path, "NumberedItems"), "*.jsonl", SearchOption.AllDirectories)
             .SelectMany(File.ReadAllLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt32()).Order().ToList();
         Assert.NotEmpty(ids);
         Assert.All(ids, id => Assert.InRange(id, 5, 19));
 
-        (code, output, error) = await Cli("run", "RangedItems", "--base-url", _server.BaseUrl, "--output", _dir.Path, "--from", "100", "--to", "200");
+        (code, output, error) = await Cli("run", "RangedItems", "--base-url", Server.BaseUrl, "--output", Dir.Path, "--from", "100", "--to", "200");
         Assert.True(code == ExitCodes.Success, output + error);
         Assert.Contains(Targets("/ranged"), t => t.Contains("after_id=100", StringComparison.Ordinal) && t.Contains("before_id=200", StringComparison.Ordinal));
     }
@@ -505,7 +494,7 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("Items", "soon", "neither a whole number nor an ISO 8601 date or date-time")]
     public async Task A_range_of_the_wrong_kind_is_a_usage_error_that_says_what_to_give(string target, string from, string message)
     {
-        var (code, _, error) = await Cli("run", target, "--base-url", _server.BaseUrl, "--output", _dir.Path, "-i", "owner=octo", "--from", from);
+        var (code, _, error) = await Cli("run", target, "--base-url", Server.BaseUrl, "--output", Dir.Path, "-i", "owner=octo", "--from", from);
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
@@ -518,7 +507,7 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("2026-03-01 12:00")]
     public async Task A_range_value_that_is_neither_a_whole_number_nor_ISO_8601_is_a_usage_error_that_says_what_to_give(string text)
     {
-        var (code, _, error) = await Cli("run", "Items", "--base-url", _server.BaseUrl, "--output", _dir.Path, "--to", text);
+        var (code, _, error) = await Cli("run", "Items", "--base-url", Server.BaseUrl, "--output", Dir.Path, "--to", text);
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains($"--to '{text}' is neither a whole number nor an ISO 8601 date or date-time", error, StringComparison.Ordinal);
         Assert.Contains("--to 2026-03-01T12:00:00Z", error, StringComparison.Ordinal);
@@ -532,11 +521,11 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("RangedItems", "200", "100", "after")] // range members of the input
     public async Task A_range_whose_start_is_not_before_its_end_is_a_usage_error_showing_both(string target, string from, string to, string how)
     {
-        var (code, output, error) = await Cli("run", target, "--base-url", _server.BaseUrl, "--output", _dir.Path, "--from", from, "--to", to);
+        var (code, output, error) = await Cli("run", target, "--base-url", Server.BaseUrl, "--output", Dir.Path, "--from", from, "--to", to);
 
         Assert.True(code == ExitCodes.UsageError, output + error);
         Assert.Contains($"--from must be before --to, but --from {from} is {how} --to {to}", error, StringComparison.Ordinal);
-        Assert.Equal(0, _server.Requests);
+        Assert.Equal(0, Server.Requests);
     }
 
     [Theory]
@@ -546,7 +535,7 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("ftp://files.example.com", "http://files.example.com")]
     public async Task A_base_url_that_is_not_an_absolute_http_url_is_a_usage_error_with_an_example(string text, string example)
     {
-        var (code, _, error) = await Cli("run", "Items", "--base-url", text, "--output", _dir.Path);
+        var (code, _, error) = await Cli("run", "Items", "--base-url", text, "--output", Dir.Path);
 
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains("--base-url '", error, StringComparison.Ordinal);
@@ -572,20 +561,20 @@ public sealed class CliTests : IAsyncLifetime
 
     private List<string> Targets(string prefix)
     {
-        lock (_server.Targets)
+        lock (Server.Targets)
         {
-            return [.. _server.Targets.Where(t => t.StartsWith(prefix, StringComparison.Ordinal))];
+            return [.. Server.Targets.Where(t => t.StartsWith(prefix, StringComparison.Ordinal))];
         }
     }
 
     [Fact]
     public async Task A_run_with_skipped_failures_exits_2_and_a_failed_run_exits_1()
     {
-        var (code, output, _) = await Cli("run", "FlakyItems", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        var (code, output, _) = await Cli("run", "FlakyItems", "--base-url", Server.BaseUrl, "--output", Dir.Path);
         Assert.Equal(ExitCodes.PartialSuccess, code);
         Assert.Contains("partial", output, StringComparison.Ordinal);
 
-        (code, output, _) = await Cli("run", "MissingItems", "--base-url", _server.BaseUrl, "--output", _dir.Path);
+        (code, output, _) = await Cli("run", "MissingItems", "--base-url", Server.BaseUrl, "--output", Dir.Path);
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains("failed", output, StringComparison.Ordinal);
         Assert.Contains("404", output, StringComparison.Ordinal);
@@ -598,7 +587,7 @@ public sealed class CliTests : IAsyncLifetime
         var logs = new ListLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var output = new StringWriter();
-        int code = await PipelineHost.RunAsync(["run", "Items", "--base-url", "http://127.0.0.1:9/?api_key=s3cr3t-value", "--output", _dir.Path], ApiPipelineRegistry.Instance, host =>
+        int code = await PipelineHost.RunAsync(["run", "Items", "--base-url", "http://127.0.0.1:9/?api_key=s3cr3t-value", "--output", Dir.Path], ApiPipelineRegistry.Instance, host =>
         {
             host.Out = output;
             host.Error = new StringWriter();
@@ -646,18 +635,18 @@ public sealed class CliTests : IAsyncLifetime
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ApiPipeline:Output"] = _dir.Path,
-            ["ApiPipeline:Extractors:OwnerItems:BaseUrl"] = _server.BaseUrl,
+            ["ApiPipeline:Output"] = Dir.Path,
+            ["ApiPipeline:Extractors:OwnerItems:BaseUrl"] = Server.BaseUrl,
             ["ApiPipeline:Extractors:OwnerItems:Input:owner"] = "from-config",
         }).Build();
         var (code, output, error) = await Cli(configuration, "run", "OwnerItems");
         Assert.True(code == ExitCodes.Success, output + error);
-        lock (_server.Targets)
+        lock (Server.Targets)
         {
-            Assert.Contains(_server.Targets, t => t.StartsWith("/owners/from-config/items", StringComparison.Ordinal));
+            Assert.Contains(Server.Targets, t => t.StartsWith("/owners/from-config/items", StringComparison.Ordinal));
         }
 
-        Assert.True(Directory.Exists(Path.Combine(_dir.Path, "OwnerItems")));
+        Assert.True(Directory.Exists(Path.Combine(Dir.Path, "OwnerItems")));
     }
 
     [Fact]
@@ -693,20 +682,20 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Validate_accepts_a_good_file_and_rejects_a_bad_one_with_its_line()
     {
-        string good = Path.Combine(_dir.Path, "good.yaml");
+        string good = Path.Combine(Dir.Path, "good.yaml");
         await File.WriteAllTextAsync(good, "pipeline_id: items\nextractor:\n  class: Items\n  batch_size: 5\noutput:\n  type: jsonl\n");
         var (code, output, _) = await Cli("validate", good);
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("valid pipeline 'items'", output, StringComparison.Ordinal);
 
-        string bad = Path.Combine(_dir.Path, "bad.yaml");
+        string bad = Path.Combine(Dir.Path, "bad.yaml");
         await File.WriteAllTextAsync(bad, "pipeline_id: items\nextractor:\n  class: NoSuchExtractor\n");
         (code, _, var error) = await Cli("validate", bad);
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains("(3,", error, StringComparison.Ordinal);
         Assert.Contains("NoSuchExtractor", error, StringComparison.Ordinal);
 
-        (code, _, _) = await Cli("validate", Path.Combine(_dir.Path, "absent.yaml"));
+        (code, _, _) = await Cli("validate", Path.Combine(Dir.Path, "absent.yaml"));
         Assert.Equal(ExitCodes.UsageError, code);
     }
 
@@ -723,7 +712,7 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("pipeline_id: items\nsteps: [\n  \"bad \\q escape\",\n  b\n]\n", 3, 3, "unknown escape")]
     public async Task Validate_names_the_line_and_column_of_malformed_yaml_and_what_is_wrong(string yaml, int line, int column, string message)
     {
-        string file = Path.Combine(_dir.Path, "t.yaml");
+        string file = Path.Combine(Dir.Path, "t.yaml");
         await File.WriteAllTextAsync(file, yaml);
 
         var (code, _, error) = await Cli("validate", file);
@@ -736,19 +725,19 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Run_accepts_a_pipeline_yaml_file()
     {
-        string file = Path.Combine(_dir.Path, "items.yaml");
-        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {_dir.Path}\n");
-        var (code, output, error) = await Cli("run", file, "--state", Path.Combine(_dir.Path, "state.db"));
+        string file = Path.Combine(Dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {Dir.Path}\n");
+        var (code, output, error) = await Cli("run", file, "--state", Path.Combine(Dir.Path, "state.db"));
         Assert.True(code == ExitCodes.Success, output + error);
         Assert.Contains("pipeline 'yaml_items': succeeded", output, StringComparison.Ordinal);
-        Assert.True(Directory.Exists(Path.Combine(_dir.Path, "yaml_items")));
+        Assert.True(Directory.Exists(Path.Combine(Dir.Path, "yaml_items")));
     }
 
     [Fact]
     public async Task A_pipeline_files_configured_input_wins_over_its_extractors_and_the_defaults()
     {
-        string file = Path.Combine(_dir.Path, "owned.yaml");
-        await File.WriteAllTextAsync(file, $"pipeline_id: owned_items\nextractor:\n  class: OwnerItems\n  base_url: {_server.BaseUrl}\n");
+        string file = Path.Combine(Dir.Path, "owned.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: owned_items\nextractor:\n  class: OwnerItems\n  base_url: {Server.BaseUrl}\n");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ApiPipeline:Defaults:Input:owner"] = "from-defaults",
@@ -756,18 +745,18 @@ public sealed class CliTests : IAsyncLifetime
             ["ApiPipeline:Extractors:owned_items:Input:owner"] = "from-pipeline",
         }).Build();
 
-        var (code, output, error) = await Cli(configuration, "run", file, "--output", _dir.Path, "--state", Path.Combine(_dir.Path, "state.db"));
+        var (code, output, error) = await Cli(configuration, "run", file, "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
 
         Assert.True(code == ExitCodes.Success, output + error);
-        Assert.All(_server.Targets, t => Assert.StartsWith("/owners/from-pipeline/items", t, StringComparison.Ordinal));
+        Assert.All(Server.Targets, t => Assert.StartsWith("/owners/from-pipeline/items", t, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_yaml_output_without_a_directory_goes_under_the_configured_output_folder()
     {
-        string file = Path.Combine(_dir.Path, "undirected.yaml");
-        string configured = Path.Combine(_dir.Path, "configured");
-        await File.WriteAllTextAsync(file, $"pipeline_id: undirected_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    name: undirected\n");
+        string file = Path.Combine(Dir.Path, "undirected.yaml");
+        string configured = Path.Combine(Dir.Path, "configured");
+        await File.WriteAllTextAsync(file, $"pipeline_id: undirected_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    name: undirected\n");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = configured }).Build();
 
         var (code, output, error) = await Cli(configuration, "run", file);
@@ -782,17 +771,17 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("chain", null, ExitCodes.Failure)] // a chain's steps get Defaults over their attributes too
     public async Task Host_settings_apply_to_yaml_pipelines_and_chains_under_the_files_own(string kind, string? fileSettings, int expected)
     {
-        string file = Path.Combine(_dir.Path, kind + ".yaml");
+        string file = Path.Combine(Dir.Path, kind + ".yaml");
         await File.WriteAllTextAsync(file, kind == "pipeline"
-            ? $"pipeline_id: metered_file\nextractor:\n  class: MeteredItems\n  base_url: {_server.BaseUrl}\n{fileSettings}"
+            ? $"pipeline_id: metered_file\nextractor:\n  class: MeteredItems\n  base_url: {Server.BaseUrl}\n{fileSettings}"
             : "chain_id: metered_chain\nextractors:\n  - extractor_class: MeteredItems\n");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ApiPipeline:Defaults:MaxRetries"] = "0",
-            ["ApiPipeline:Extractors:metered_chain:BaseUrl"] = _server.BaseUrl,
+            ["ApiPipeline:Extractors:metered_chain:BaseUrl"] = Server.BaseUrl,
         }).Build();
 
-        var (code, output, error) = await Cli(configuration, "run", file, "--output", _dir.Path, "--state", Path.Combine(_dir.Path, "state.db"));
+        var (code, output, error) = await Cli(configuration, "run", file, "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
 
         Assert.True(code == expected, output + error);
     }
@@ -802,9 +791,9 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("enabled: false", null)]
     public async Task Two_runs_of_a_yaml_incremental_pipeline_use_the_state_store_and_the_files_watermark(string setting, string? secondSince)
     {
-        string file = Path.Combine(_dir.Path, "incremental.yaml");
-        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_incremental\nextractor:\n  class: IncrementalItems\n  base_url: {_server.BaseUrl}\nwatermark:\n  field: updated_at\n  {setting}\n");
-        string[] run = ["run", file, "--output", _dir.Path, "--state", Path.Combine(_dir.Path, "state.db")];
+        string file = Path.Combine(Dir.Path, "incremental.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_incremental\nextractor:\n  class: IncrementalItems\n  base_url: {Server.BaseUrl}\nwatermark:\n  field: updated_at\n  {setting}\n");
+        string[] run = ["run", file, "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db")];
 
         var (code, output, error) = await Cli(run);
         Assert.True(code == ExitCodes.Success, output + error);
@@ -828,9 +817,9 @@ public sealed class CliTests : IAsyncLifetime
 
         List<string> Incremental()
         {
-            lock (_server.Targets)
+            lock (Server.Targets)
             {
-                return [.. _server.Targets.Where(t => t.StartsWith("/incremental", StringComparison.Ordinal))];
+                return [.. Server.Targets.Where(t => t.StartsWith("/incremental", StringComparison.Ordinal))];
             }
         }
     }

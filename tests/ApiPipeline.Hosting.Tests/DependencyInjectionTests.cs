@@ -9,25 +9,14 @@ using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
 
-public sealed class DependencyInjectionTests : IAsyncLifetime
+public sealed class DependencyInjectionTests : ServerTests
 {
-    private TestServer _server = null!;
-    private readonly TempDir _dir = new();
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _dir.Dispose();
-    }
-
     private IConfiguration Configuration(Dictionary<string, string?>? extra = null)
     {
         var values = new Dictionary<string, string?>
         {
-            ["ApiPipeline:Output"] = _dir.Path,
-            ["ApiPipeline:Defaults:BaseUrl"] = _server.BaseUrl,
+            ["ApiPipeline:Output"] = Dir.Path,
+            ["ApiPipeline:Defaults:BaseUrl"] = Server.BaseUrl,
             ["ApiPipeline:Defaults:RequestsPerSecond"] = "500",
             ["ApiPipeline:Extractors:metered:MaxRetries"] = "7",
             ["ApiPipeline:Extractors:metered:BaseDelay"] = "250ms",
@@ -51,10 +40,10 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
     {
         using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, Configuration()).BuildServiceProvider();
         var options = provider.GetRequiredService<IOptions<ApiPipelineOptions>>().Value;
-        Assert.Equal(_dir.Path, options.Output);
-        Assert.Equal(Path.Combine(_dir.Path, ".state", "apipipeline.db"), options.StatePath);
+        Assert.Equal(Dir.Path, options.Output);
+        Assert.Equal(Path.Combine(Dir.Path, ".state", "apipipeline.db"), options.StatePath);
         var metered = options.For("metered");
-        Assert.Equal(_server.BaseUrl, metered.BaseUrl);
+        Assert.Equal(Server.BaseUrl, metered.BaseUrl);
         Assert.Equal(500, metered.RequestsPerSecond);
         Assert.Equal(7, metered.MaxRetries);
         Assert.Equal(TimeSpan.FromMilliseconds(250), metered.BaseDelay);
@@ -129,10 +118,10 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         var summary = await runner.RunAsync(new RunRequest { Target = "Items" });
         Assert.Equal(PipelineStatus.Succeeded, summary.Outcome);
         Assert.Equal(TestServer.TotalItems, summary.Records);
-        Assert.True(Directory.Exists(Path.Combine(_dir.Path, "Items")));
+        Assert.True(Directory.Exists(Path.Combine(Dir.Path, "Items")));
 
         var outputs = provider.GetRequiredService<JsonlOutputFactory>();
-        Assert.Equal(_dir.Path, outputs.Directory);
+        Assert.Equal(Dir.Path, outputs.Directory);
     }
 
     [Fact]
@@ -144,8 +133,8 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         using var provider = services.BuildServiceProvider();
         var factory = provider.GetRequiredService<IHttpClientFactory>();
 
-        using var ours = await factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "Items").GetAsync(_server.BaseUrl + "/redirect");
-        using var theirs = await factory.CreateClient("the-app's-own").GetAsync(_server.BaseUrl + "/redirect");
+        using var ours = await factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "Items").GetAsync(Server.BaseUrl + "/redirect");
+        using var theirs = await factory.CreateClient("the-app's-own").GetAsync(Server.BaseUrl + "/redirect");
 
         Assert.Equal(System.Net.HttpStatusCode.Found, ours.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, theirs.StatusCode);
@@ -178,7 +167,7 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
             runner.RunAsync(new RunRequest { Target = "OwnerItems", Input = new Dictionary<string, string> { ["owner"] = "bob" } }));
 
         Assert.All(runs, r => Assert.Equal(PipelineStatus.Succeeded, r.Outcome));
-        var written = Directory.EnumerateFiles(Path.Combine(_dir.Path, "OwnerItems"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Count();
+        var written = Directory.EnumerateFiles(Path.Combine(Dir.Path, "OwnerItems"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Count();
         Assert.Equal(runs.Sum(r => r.Records), written);
         Assert.Equal(2 * TestServer.TotalItems, written);
     }
@@ -187,12 +176,12 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
     public async Task Two_runs_of_one_pipeline_file_with_its_own_output_directory_take_turns_whatever_the_hosts_output()
     {
         // Two hosts (another working folder each, so another ApiPipeline:Output) run one file that writes into its own directory.
-        string data = Path.Combine(_dir.Path, "data");
-        string file = Path.Combine(_dir.Path, "items.yaml");
-        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {data}\n");
+        string data = Path.Combine(Dir.Path, "data");
+        string file = Path.Combine(Dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {data}\n");
         PipelineRunner Host(string output) => new(
             ApiPipelineRegistry.Instance,
-            new ApiPipelineOptions { Output = Path.Combine(_dir.Path, output), State = Path.Combine(_dir.Path, "state.db") },
+            new ApiPipelineOptions { Output = Path.Combine(Dir.Path, output), State = Path.Combine(Dir.Path, "state.db") },
             httpClients: _ => new HttpClient(new SlowHandler()));
 
         var runs = await Task.WhenAll(Host("a").RunAsync(new RunRequest { Target = file }), Host("b").RunAsync(new RunRequest { Target = file }));
@@ -284,9 +273,9 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync());
         Assert.StartsWith($"Schedule 'now' (pipeline 'Items'): Every is {schedule.Every}, but a schedule runs again after a time longer than zero, e.g. TimeSpan.FromHours(1)", error.Message, StringComparison.Ordinal);
-        lock (_server.Targets)
+        lock (Server.Targets)
         {
-            Assert.Empty(_server.Targets);
+            Assert.Empty(Server.Targets);
         }
     }
 

@@ -5,27 +5,16 @@ using Xunit;
 namespace ApiPipeline.Hosting.Tests;
 
 /// <summary>The turns a pipeline file's runs take, and `state reset` with them.</summary>
-public sealed class RunTurnTests : IAsyncLifetime
+public sealed class RunTurnTests : ServerTests
 {
-    private TestServer _server = null!;
-    private readonly TempDir _dir = new();
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task State_reset_waits_for_a_running_pipeline_file_that_names_its_own_output_directory()
     {
-        string data = Path.Combine(_dir.Path, "data");
-        string hostOutput = Path.Combine(_dir.Path, "host");
-        string state = Path.Combine(_dir.Path, "state.db");
-        string file = Path.Combine(_dir.Path, "items.yaml");
-        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {data}\n");
+        string data = Path.Combine(Dir.Path, "data");
+        string hostOutput = Path.Combine(Dir.Path, "host");
+        string state = Path.Combine(Dir.Path, "state.db");
+        string file = Path.Combine(Dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {data}\n");
         var gate = new GateHandler();
         var runner = new PipelineRunner(ApiPipelineRegistry.Instance, new ApiPipelineOptions { Output = hostOutput, State = state }, httpClients: _ => new HttpClient(gate));
 
@@ -57,10 +46,10 @@ public sealed class RunTurnTests : IAsyncLifetime
     public async Task A_pipeline_file_whose_directory_is_the_hosts_output_however_spelled_takes_one_turn(string outputSlash, string directorySlash)
     {
         // Taken twice, the one lock would wait for itself.
-        string hostOutput = Path.Combine(_dir.Path, "host");
-        string file = Path.Combine(_dir.Path, "items.yaml");
-        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {_server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {hostOutput + directorySlash}\n");
-        var runner = new PipelineRunner(ApiPipelineRegistry.Instance, new ApiPipelineOptions { Output = hostOutput + outputSlash, State = Path.Combine(_dir.Path, "state.db") });
+        string hostOutput = Path.Combine(Dir.Path, "host");
+        string file = Path.Combine(Dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    directory: {hostOutput + directorySlash}\n");
+        var runner = new PipelineRunner(ApiPipelineRegistry.Instance, new ApiPipelineOptions { Output = hostOutput + outputSlash, State = Path.Combine(Dir.Path, "state.db") });
 
         var run = runner.RunAsync(new RunRequest { Target = file });
         await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20)));

@@ -7,19 +7,8 @@ using Xunit;
 namespace ApiPipeline.Hosting.Tests;
 
 /// <summary>Collects ApiPipeline's metrics with a <see cref="MeterListener"/> over a known run and checks the counts.</summary>
-public sealed class TelemetryTests : IAsyncLifetime
+public sealed class TelemetryTests : ServerTests
 {
-    private TestServer _server = null!;
-    private readonly TempDir _dir = new();
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _dir.Dispose();
-    }
-
     /// <summary>Every measurement of the ApiPipeline meter whose tags include <c>extractor</c> or <c>pipeline</c> = <paramref name="name"/>.</summary>
     private sealed class Collector : IDisposable
     {
@@ -71,8 +60,8 @@ public sealed class TelemetryTests : IAsyncLifetime
     public async Task A_known_run_reports_the_expected_counts()
     {
         using var metrics = new Collector("metered");
-        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _dir.Path, Name = "metered", Batching = new OutputBatchOptions { BatchSize = 10 } });
-        var pipeline = new Pipeline<NoInput, Item>("metered", new MeteredItems(new ExtractorOptions { BaseUrl = _server.BaseUrl }), output);
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Dir.Path, Name = "metered", Batching = new OutputBatchOptions { BatchSize = 10 } });
+        var pipeline = new Pipeline<NoInput, Item>("metered", new MeteredItems(new ExtractorOptions { BaseUrl = Server.BaseUrl }), output);
 
         var result = await pipeline.ExecuteAsync(NoInput.Value);
 
@@ -131,8 +120,8 @@ public sealed class TelemetryTests : IAsyncLifetime
         };
         ActivitySource.AddActivityListener(listener);
 
-        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _dir.Path, Name = "traced" });
-        var extractor = new Items(new ExtractorOptions { BaseUrl = _server.BaseUrl + "/?api_key=top-secret-key" });
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Dir.Path, Name = "traced" });
+        var extractor = new Items(new ExtractorOptions { BaseUrl = Server.BaseUrl + "/?api_key=top-secret-key" });
         var result = await new Pipeline<NoInput, Item>("traced", extractor, output).ExecuteAsync(NoInput.Value);
         Assert.Equal(PipelineStatus.Succeeded, result.Status);
 
@@ -157,8 +146,8 @@ public sealed class TelemetryTests : IAsyncLifetime
     {
         var logs = new ListLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
-        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _dir.Path, Name = "logged" });
-        var extractor = new MeteredItems(new ExtractorOptions { BaseUrl = _server.BaseUrl, LoggerFactory = factory });
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Dir.Path, Name = "logged" });
+        var extractor = new MeteredItems(new ExtractorOptions { BaseUrl = Server.BaseUrl, LoggerFactory = factory });
         var result = await new Pipeline<NoInput, Item>("logged", extractor, output, new PipelineOptions { LoggerFactory = factory }).ExecuteAsync(NoInput.Value);
         Assert.Equal(PipelineStatus.Succeeded, result.Status);
 
@@ -178,8 +167,8 @@ public sealed class TelemetryTests : IAsyncLifetime
     public async Task Nothing_is_recorded_when_nobody_listens()
     {
         // With no listener the instruments are disabled: the run works and reports nothing (and allocates no tags).
-        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _dir.Path, Name = "quiet" });
-        var result = await new Pipeline<NoInput, Item>("quiet", new Items(new ExtractorOptions { BaseUrl = _server.BaseUrl }), output).ExecuteAsync(NoInput.Value);
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Dir.Path, Name = "quiet" });
+        var result = await new Pipeline<NoInput, Item>("quiet", new Items(new ExtractorOptions { BaseUrl = Server.BaseUrl }), output).ExecuteAsync(NoInput.Value);
         Assert.Equal(PipelineStatus.Succeeded, result.Status);
         Assert.False(ApiPipelineTelemetry.ActivitySource.HasListeners());
     }

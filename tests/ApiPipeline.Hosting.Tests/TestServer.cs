@@ -135,3 +135,19 @@ public sealed class TempDir : IDisposable
         }
     }
 }
+
+/// <summary>A test class with the test API on 127.0.0.1 and a temporary folder, new for each test.</summary>
+public abstract class ServerTests : Xunit.IAsyncLifetime
+{
+    protected TestServer Server { get; private set; } = null!;
+
+    protected TempDir Dir { get; } = new();
+
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Dir.Dispose();
+    }
+}
