@@ -22,18 +22,33 @@ internal static class SecretText
         }
     }
 
-    /// <summary><paramref name="text"/> with every URL form of <paramref name="secret"/> replaced by <paramref name="mask"/>.</summary>
-    public static string Replace(string text, string secret, string mask)
+    /// <summary>The URL forms (<see cref="UrlForms"/>) of <paramref name="secrets"/>, in their order: give them longest first (<see cref="Longest"/>).</summary>
+    public static string[] Forms(IEnumerable<string> secrets) => [.. secrets.SelectMany(UrlForms)];
+
+    /// <summary>
+    /// <paramref name="text"/> with every one of <paramref name="forms"/> from <paramref name="start"/> on replaced by <c>***</c>; the same
+    /// instance, with nothing allocated, when none is there (this runs for every page shown).
+    /// </summary>
+    public static string Mask(string text, int start, string[] forms)
     {
-        foreach (var form in UrlForms(secret))
+        bool found = false;
+        foreach (var form in forms)
         {
-            if (text.Contains(form, StringComparison.Ordinal))
-            {
-                text = text.Replace(form, mask, StringComparison.Ordinal);
-            }
+            found |= text.AsSpan(start).Contains(form, StringComparison.Ordinal);
         }
 
-        return text;
+        if (!found)
+        {
+            return text;
+        }
+
+        string rest = text[start..];
+        foreach (var form in forms)
+        {
+            rest = rest.Replace(form, "***", StringComparison.Ordinal);
+        }
+
+        return text[..start] + rest;
     }
 
     /// <summary>

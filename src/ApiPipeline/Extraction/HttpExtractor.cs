@@ -115,7 +115,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// </summary>
     private string[] SecretValuesOf(TIn input)
     {
-        if (input is null || typeof(TIn) == typeof(NoInput))
+        if (input is null)
         {
             return [];
         }
@@ -849,8 +849,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>
     /// The input as redacted JSON when the record's context registers its type, else its first request URL (redacted); nothing for
-    /// <see cref="NoInput"/>. The values of query parameters of the first request URL (the base URL's and the template's too) and of
-    /// input members whose names suggest secrets (<see cref="UrlRedactor.IsSensitive"/>) are registered with the scrubber, so an API
+    /// <see cref="NoInput"/>. The input's secrets (<see cref="SecretValuesOf"/>) are registered with the scrubber first, so an API
     /// echoing them in an error body does not leak them either.
     /// </summary>
     private string? DescribeInput(TIn input, JsonTypeInfo<TOut> recordTypeInfo)
@@ -860,33 +859,21 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             return null;
         }
 
+        foreach (var secret in SecretValuesOf(input))
+        {
+            _secrets.Add(secret);
+        }
+
+        if (typeof(TIn) == typeof(NoInput))
+        {
+            return null;
+        }
+
         try
         {
-            var firstUrl = FirstRequestUrl(input);
-            // Heuristic secrets (by name only) of fewer than 4 characters are not scrubbed: that would mangle ordinary text.
-            foreach (var value in UrlRedactor.SensitiveValues(firstUrl).Where(v => v.Length >= 4))
-            {
-                _secrets.Add(value);
-            }
-
-            if (typeof(TIn) == typeof(NoInput))
-            {
-                return null;
-            }
-
-            if (recordTypeInfo.Options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo)
-            {
-                var redacted = new List<string>();
-                string json = HttpText.RedactJson(JsonSerializer.SerializeToUtf8Bytes(input, inputInfo), redacted);
-                foreach (var value in redacted.Where(v => v.Length >= 4))
-                {
-                    _secrets.Add(value);
-                }
-
-                return _secrets.Scrub(json);
-            }
-
-            return _secrets.Scrub(UrlRedactor.Redact(firstUrl));
+            return recordTypeInfo.Options.TryGetTypeInfo(typeof(TIn), out var info) && info is JsonTypeInfo<TIn> inputInfo
+                ? _secrets.Scrub(HttpText.RedactJson(JsonSerializer.SerializeToUtf8Bytes(input, inputInfo)))
+                : _secrets.Scrub(UrlRedactor.Redact(FirstRequestUrl(input)));
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
@@ -958,7 +945,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         /// </summary>
         public string Scrub(string text)
         {
-            var forms = _forms ??= [.. owner.SecretValuesOf(input).SelectMany(SecretText.UrlForms)];
+            var forms = _forms ??= SecretText.Forms(owner.SecretValuesOf(input));
             if (forms.Length == 0)
             {
                 return text;
@@ -967,31 +954,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             // The path and query only: the scheme and host are the base URL's, never an input's.
             int scheme = text.IndexOf("://", StringComparison.Ordinal);
             int path = scheme < 0 ? 0 : text.IndexOf('/', scheme + 3);
-            if (path < 0 || !Holds(text.AsSpan(path), forms))
-            {
-                return text;
-            }
-
-            string rest = text[path..];
-            foreach (var form in forms)
-            {
-                rest = rest.Replace(form, "***", StringComparison.Ordinal);
-            }
-
-            return text[..path] + rest;
-
-            static bool Holds(ReadOnlySpan<char> text, string[] forms)
-            {
-                foreach (var form in forms)
-                {
-                    if (text.Contains(form, StringComparison.Ordinal))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
+            return path < 0 ? text : SecretText.Mask(text, path, forms);
         }
 
         private Uri FirstRequest()

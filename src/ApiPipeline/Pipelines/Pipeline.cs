@@ -294,14 +294,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// stays the same from run to run.
     /// </summary>
     private string ShownPartition(TIn input, string partition)
-    {
-        foreach (var secret in SecretText.Longest(SecretText.MemberValues(input, _extractor.RecordTypeInfo?.Options)))
-        {
-            partition = SecretText.Replace(partition, secret, "***");
-        }
-
-        return partition;
-    }
+        => SecretText.Mask(partition, 0, SecretText.Forms(SecretText.Longest(SecretText.MemberValues(input, _extractor.RecordTypeInfo?.Options))));
 
     private async Task ExtractWindowsAsync(TIn input, TimeWindowOptions options, RunSink sink, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
     {
