@@ -17,15 +17,17 @@ internal static class StateText
         if (await journal.LoadRunAsync(cancellationToken).ConfigureAwait(false) is { } run)
         {
             any = true;
-            text.Append(c, $"  pipeline run #{run.RunId}: {(run.Completed ? "completed" : "unfinished (the next run resumes it)")}, started {run.StartedAt:O}, {run.Records:N0} records, {run.Pages:N0} pages committed").AppendLine();
-            if (run.Until is { } until)
+            bool backfill = run.From is not null || run.Until is not null;
+            string resumes = backfill ? "a run with the same --from and --to resumes it" : "the next run resumes it";
+            text.Append(c, $"  pipeline run #{run.RunId}: {(run.Completed ? "completed" : $"unfinished ({resumes})")}, started {run.StartedAt:O}, {run.Records:N0} records, {run.Pages:N0} pages committed").AppendLine();
+            if (backfill)
             {
-                text.Append(c, $"  backfill until {until}").AppendLine();
+                text.Append(c, $"  backfill from {run.From?.ToString() ?? "the stored watermark"}{(run.Until is { } until ? $" until {until}" : "")}").AppendLine();
             }
 
             foreach (var (partition, state) in run.Partitions.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                string where = state.Completed ? "done" : state.Next is { } next ? $"next page {next.PageNumber} ({UrlRedactor.Redact(next.Url)})" : "not started";
+                string where = state.Completed ? "done" : state.DeadLettered ? "given up on (the rest is in the dead-letter file for replay)" : state.Next is { } next ? $"next page {next.PageNumber} ({UrlRedactor.Redact(next.Url)})" : "not started";
                 text.Append(c, $"  partition {Show(partition)}: {where}{(state.Since is { } since ? $", since {since}" : "")}{(state.MaxMark is { } mark ? $", newest {mark}" : "")}").AppendLine();
             }
         }

@@ -44,6 +44,31 @@ public sealed class StateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_says_how_an_unfinished_backfill_resumes_and_which_input_it_gave_up_on()
+    {
+        var store = await SqliteStateStore.OpenAsync(StateFile);
+        await using (store)
+        {
+            await new PipelineJournal(store, "issues").SaveAsync(new PipelineRunState
+            {
+                RunId = 4,
+                From = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+                Until = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero),
+                Partitions = new Dictionary<string, PartitionState> { ["/repos/o/a/issues"] = new() { DeadLettered = true }, ["/repos/o/b/issues"] = new() { Completed = true } },
+            }, []);
+        }
+
+        var (code, output, error) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains("run #4: unfinished (a run with the same --from and --to resumes it)", output, StringComparison.Ordinal);
+        Assert.Contains("backfill from 2026-01-01T00:00:00", output, StringComparison.Ordinal);
+        Assert.Contains(" until 2026-02-01T00:00:00", output, StringComparison.Ordinal);
+        Assert.Contains("partition /repos/o/a/issues: given up on (the rest is in the dead-letter file for replay)", output, StringComparison.Ordinal);
+        Assert.Contains("partition /repos/o/b/issues: done", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reset_forgets_one_pipeline_and_keeps_the_others()
     {
         await SeedAsync();

@@ -113,7 +113,8 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         deadLetter?.DeleteUnrecorded();
 
-        bool sameRange = previous is not null && options.From is null && options.Until == previous.Until;
+        // A backfill resumes only the failed or interrupted run of the same range, and an ordinary run only an ordinary one.
+        bool sameRange = previous is not null && options.From == previous.From && options.Until == previous.Until;
         bool resume = sameRange && previous is { Completed: false };
         var run = resume
             ? previous!
@@ -121,6 +122,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
             {
                 RunId = (previous?.RunId ?? 0) + 1,
                 StartedAt = options.TimeProvider.GetUtcNow(),
+                From = options.From,
                 Until = options.Until,
 
                 // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here.
@@ -156,7 +158,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         string partition = _extractor.PartitionKey(input);
         if (_partitions.TryGetValue(partition, out var state))
         {
-            return state.Completed ? (partition, true, null) : (partition, false, state.Next ?? _extractor.StartAt(input, state.Since, _run.Until));
+            return state.Completed || state.DeadLettered ? (partition, true, null) : (partition, false, state.Next ?? _extractor.StartAt(input, state.Since, _run.Until));
         }
 
         WatermarkValue? since = _from;
@@ -202,7 +204,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         string key = partition + " @ " + window;
         if (_partitions.TryGetValue(key, out var state))
         {
-            return state.Completed ? (key, true, null, true) : (key, false, state.Next ?? _extractor.StartAt(input, state.Since, state.Until), state.Next is not null);
+            return state.Completed || state.DeadLettered ? (key, true, null, true) : (key, false, state.Next ?? _extractor.StartAt(input, state.Since, state.Until), state.Next is not null);
         }
 
         _partitions[key] = new PartitionState { Since = window.Start, Until = window.End, WindowOf = partition };
@@ -323,6 +325,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
         _pagesSinceCommit++;
     }
 
+    /// <summary>
+    /// The rest of <paramref name="partition"/> (an input, or a time window's key) went to the dead-letter file with the failure held for
+    /// the next commit: a run that resumes this one does not continue it, as <c>replay</c> requests it.
+    /// </summary>
+    public void HandOver(string partition) => _partitions[partition] = _partitions[partition] with { DeadLettered = true };
+
     /// <summary>The output may hold part of a page (it could not cut it off, <paramref name="reason"/>): no commit of this run may follow.</summary>
     public void Refuse(Exception reason) => _refused ??= reason;
 
@@ -429,7 +437,10 @@ internal sealed class RunCheckpointer<TIn, TOut>
     {
         var watermarks = new Dictionary<string, WatermarkValue>(StringComparer.Ordinal);
         var unfinished = Unfinished(_partitions, _extractor.TimeWindows is not null);
-        foreach (var (partition, newest) in NewestMarks().Where(p => !unfinished.ContainsKey(p.Key)))
+
+        // An input whose rest went to the dead-letter file is not finished either: its watermark waits for the replay.
+        var handedOver = _partitions.Where(p => p.Value.DeadLettered).Select(p => p.Value.WindowOf ?? p.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var (partition, newest) in NewestMarks().Where(p => !unfinished.ContainsKey(p.Key) && !handedOver.Contains(p.Key)))
         {
             var stored = _watermarks.TryGetValue(partition, out var w) ? w : (WatermarkValue?)null;
             if (newest is { } mark && (stored is null || mark > stored))
@@ -479,7 +490,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         foreach (var (key, state) in partitions)
         {
             // With time windows an input's own entry only holds its range: its windows say whether it is done.
-            if (!state.Completed && (state.WindowOf is not null || !windowed))
+            if (!state.Completed && !state.DeadLettered && (state.WindowOf is not null || !windowed))
             {
                 open.Add(state.WindowOf ?? key);
             }

@@ -262,14 +262,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 catch (ExtractionException ex)
                 {
                     sink.AbortPage(); // if the extractor threw in the middle of a page
-                    run.CountAttempts(ex.Attempts);
                     if (_mode == ErrorMode.FailFast || PageResilience.EndsRun(ex.Kind) || cancellationToken.IsCancellationRequested)
                     {
+                        run.CountAttempts(ex.Attempts);
                         throw;
                     }
 
                     // The rest of this input is skipped; the pages before the failure went to the output whole.
-                    RecordFailure(ex, pageSkipped: false, run, deadLetter);
+                    await sink.FailedAsync(ex, partition, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -360,7 +360,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     break;
                 case ExtractionException failed when !EndsRun(failed):
                     // The rest of this window is skipped; its pages before the failure went to the output whole.
-                    await sink.FailedAsync(failed, cancellationToken).ConfigureAwait(false);
+                    await sink.FailedAsync(failed, key, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -533,14 +533,17 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             await EndPageAsync(page, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>A window that failed and is skipped (not under <see cref="ErrorMode.FailFast"/>): counted like a failed input.</summary>
-        public async ValueTask FailedAsync(ExtractionException error, CancellationToken cancellationToken)
+        /// <summary>An input or time window (<paramref name="partition"/>) that failed and whose rest is skipped (not under <see cref="ErrorMode.FailFast"/>).</summary>
+        public async ValueTask FailedAsync(ExtractionException error, string partition, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 run.CountAttempts(error.Attempts);
-                owner.RecordFailure(error, pageSkipped: false, run, deadLetter);
+                if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter))
+                {
+                    checkpointer.HandOver(partition);
+                }
             }
             finally
             {
@@ -779,7 +782,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// it becomes durable with the next commit (with the progress past it, so a resumed run never writes it twice): a skipped page, the
     /// rest of an input, or (with <paramref name="record"/>) one record that did not fit the record type.
     /// </summary>
-    private void RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null)
+    /// <returns>
+    /// Whether the rest of a failed input went to the dead-letter file for <c>replay</c> while the state store keeps the run's progress
+    /// (a backfill's input, whose range later runs do not read): a run that resumes this one must not continue that input too.
+    /// </returns>
+    private bool RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null)
     {
         if (_mode == ErrorMode.Skip)
         {
@@ -794,11 +801,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
+        bool handedOver = false;
         if (deadLetter is not null)
         {
             // A failed input whose range later runs read (no From: they start at its watermark, which it did not move, or continue it
             // from its checkpoint) is not skipped: its entry says so, and replay leaves it to them. A backfill's input is skipped.
-            bool continued = !pageSkipped && record is null && _options.StateStore is not null && _options.From is null;
+            bool inputSkipped = !pageSkipped && record is null;
+            bool continued = inputSkipped && _options.StateStore is not null && _options.From is null;
+            handedOver = inputSkipped && !continued && _options.StateStore is not null;
             var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued);
             if (record is not null)
             {
@@ -814,7 +824,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
-        if (pageSkipped || record is not null)
+        if (pageSkipped || record is not null || handedOver)
         {
             // The run moves past it (the progress after it is committed with it): a resumed run does not meet it again.
             bool skip = _mode == ErrorMode.Skip;
@@ -826,6 +836,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             Log.FailureSkipped(_logger, "pipeline", Id, record is not null ? $"a record of page {error.PageNumber}" : pageSkipped ? $"page {error.PageNumber}" : "the rest of an input", error.Attempts, error.Kind.ToString(), error.Message);
         }
+
+        return handedOver;
     }
 
     private void Transition(PipelineState next) => Update(_ => next);

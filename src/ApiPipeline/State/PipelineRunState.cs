@@ -29,6 +29,9 @@ public sealed record PipelineRunState
     /// </summary>
     public RunFailureCounts Failures { get; init; }
 
+    /// <summary>For a backfill: the start of the range (<see cref="PipelineOptions.From"/>); a run given the same range resumes this one.</summary>
+    public WatermarkValue? From { get; init; }
+
     /// <summary>For a backfill: the exclusive end of the range.</summary>
     public WatermarkValue? Until { get; init; }
 
@@ -72,6 +75,12 @@ public sealed record PartitionState
 
     /// <summary>Whether every page of the partition is committed.</summary>
     public bool Completed { get; init; }
+
+    /// <summary>
+    /// Whether the rest of the partition went to the dead-letter file (a backfill's input or window the run gave up on, which later runs
+    /// do not read): <c>replay</c> requests it, so a resumed run does not continue it, and its watermark does not advance.
+    /// </summary>
+    public bool DeadLettered { get; init; }
 
     /// <summary>The start of the range this run extracts (stored so that a resumed run asks for the same range).</summary>
     public WatermarkValue? Since { get; init; }

@@ -598,6 +598,85 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task A_failed_backfill_run_again_with_the_same_range_resumes_at_the_failed_page()
+    {
+        var (table, input) = Table("inc-backfill-resume");
+        table.Add(45, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 4;
+        await using var store = new InMemoryStateStore();
+        var range = new PipelineOptions { From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(40) };
+
+        var failed = await RunAsync(Extractor(), input, store, range, name: "backfill-resume");
+        Assert.Equal((PipelineStatus.Failed, 30L), (failed.Status, failed.Records));
+        int before = Api.RequestsTo("/inc-backfill-resume/").Count;
+
+        var resumed = await RunAsync(Extractor(), input, store, range, name: "backfill-resume");
+
+        Assert.Equal((PipelineStatus.Succeeded, true, 10L), (resumed.Status, resumed.Resumed, resumed.Records));
+        var again = Api.RequestsTo("/inc-backfill-resume/").Skip(before).ToList();
+        Assert.Equal("4", again[0].Q("page"));
+        Assert.All(again, r => Assert.Equal("2026-04-01T00:00:00Z", r.Q("since")));
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), Written("backfill-resume").Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_failed_backfill_is_not_resumed_by_a_run_with_another_range_or_none()
+    {
+        var (table, input) = Table("inc-backfill-other");
+        table.Add(45, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 2;
+        await using var store = new InMemoryStateStore();
+        var failed = await RunAsync(Extractor(), input, store, new PipelineOptions { From = ChangeTable.T0.AddMinutes(10) }, name: "backfill-other");
+        Assert.Equal((PipelineStatus.Failed, 10L), (failed.Status, failed.Records));
+
+        // An ordinary run has no range of its own: it starts at the stored watermark (none yet), not in the backfill's range. Of the
+        // backfill's committed changes (11..20), those inside the 5-minute lag of the newest are remembered and dropped as duplicates.
+        int before = Api.RequestsTo("/inc-backfill-other/").Count;
+        var ordinary = await RunAsync(Extractor(), input, store, name: "backfill-other-ordinary");
+
+        Assert.Equal((PipelineStatus.Succeeded, false, 39L, 6L), (ordinary.Status, ordinary.Resumed, ordinary.Records, ordinary.Duplicates));
+        var requests = Api.RequestsTo("/inc-backfill-other/").Skip(before).ToList();
+        Assert.Equal(("1", (string?)null), (requests[0].Q("page"), requests[0].Q("since")));
+    }
+
+    [Fact]
+    public async Task A_resumed_backfill_leaves_an_input_it_dead_lettered_to_replay()
+    {
+        // A fails at its second page: under DeadLetter the run gives its rest to the dead-letter file ("input": later runs do not read
+        // a backfill's range, so replay requests it). B is throttled, which ends the run. The same backfill again resumes the run: it
+        // reads B, and not A's rest, which replay would then write a second time.
+        var (tableA, inputA) = Table("inc-backfill-dl-a");
+        tableA.Add(25, TimeSpan.FromMinutes(1));
+        tableA.FailPageOnce = 2;
+        var tableB = new ChangeTable();
+        tableB.Add(5, TimeSpan.FromMinutes(1));
+        bool throttled = true;
+        Api.Map("/inc-backfill-dl-b/changes", context => throttled ? Reply.Json(context, "{}", 429) : tableB.Serve(context));
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, "backfill-dl.dead-letter.jsonl");
+        var options = new PipelineOptions { StateStore = store, OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters, From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(40) };
+
+        async Task<PipelineResult> Run()
+        {
+            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "backfill-dl", Batching = new OutputBatchOptions { BatchSize = 10 } });
+            return await new Pipeline<Scenario, Change>("backfill-dl", Extractor(), output, options).ExecuteManyAsync(new[] { inputA, new Scenario("inc-backfill-dl-b") }.ToAsyncEnumerable());
+        }
+
+        var failed = await Run();
+        Assert.Equal((PipelineStatus.Failed, 10L, 1L), (failed.Status, failed.Records, failed.DeadLettered));
+
+        throttled = false;
+        int beforeA = Api.RequestsTo("/inc-backfill-dl-a/").Count;
+        var resumed = await Run();
+
+        Assert.Equal((PipelineStatus.PartialSuccess, true, 5L, 1L), (resumed.Status, resumed.Resumed, resumed.Records, resumed.DeadLettered));
+        Assert.Equal(beforeA, Api.RequestsTo("/inc-backfill-dl-a/").Count);
+        using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(deadLetters)));
+        Assert.Equal("input", entry.RootElement.GetProperty("skipped").GetString());
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i).Concat(Enumerable.Range(1, 5).Select(i => (long)i)).Order(), Written("backfill-dl").Select(c => c.Id).Order());
+    }
+
+    [Fact]
     public async Task A_backfill_below_the_stored_watermark_writes_the_records_it_asks_for_none_of_them_late()
     {
         // Late = Drop: a record older than the stored watermark (less the lateness) is dropped in an ordinary run, not in a backfill.
