@@ -20,7 +20,6 @@ public sealed partial class PipelineGenerator
     {
         private const string PaginatedAttributeName = "ApiPipeline.PaginatedAttribute";
         private const string QueryAttributeName = "ApiPipeline.QueryAttribute";
-        private const string JsonContextName = "System.Text.Json.Serialization.JsonSerializerContext";
         private const string RawRecordName = "ApiPipeline.RawRecord<TFields>";
 
         public static ExtractorResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -114,7 +113,7 @@ public sealed partial class PipelineGenerator
                 }
             }
 
-            if (jsonContext is null || !DerivesFrom(jsonContext, JsonContextName))
+            if (jsonContext is null || !Chaining.Symbols.IsJsonContext(jsonContext))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingJsonContext, NamedArgumentLocation(attributeSyntax, "Json") ?? attributeSyntax?.GetLocation() ?? identifier, name, outputType.Name));
             }
@@ -319,19 +318,6 @@ public sealed partial class PipelineGenerator
         private static bool IsExtractorInterface(INamedTypeSymbol candidate)
             => candidate.OriginalDefinition is { Name: "IExtractor", Arity: 2 } definition
                && definition.ContainingNamespace is { Name: "ApiPipeline", ContainingNamespace.IsGlobalNamespace: true };
-
-        private static bool DerivesFrom(ITypeSymbol type, string baseName)
-        {
-            for (var current = type.BaseType; current is not null; current = current.BaseType)
-            {
-                if (current.ToDisplayString() == baseName)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
 
         private static string Keyword(TypeDeclarationSyntax syntax) => syntax is RecordDeclarationSyntax record
             ? record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record"

@@ -1,3 +1,4 @@
+using ApiPipeline.Generators.Diagnostics;
 using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -35,13 +36,7 @@ public sealed partial class PipelineGenerator : IIncrementalGenerator
             .Where(static d => d.Count > 0)
             .WithTrackingName(TrackingNames.Diagnostics);
 
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
-        {
-            foreach (var diagnostic in list)
-            {
-                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        context.RegisterSourceOutput(diagnostics, static (spc, list) => spc.Report(list));
 
         // [Chain] classes and the per-assembly registry (Chaining/ChainGenerator.cs). Hint names are readable unless two of this
         // generator's files (extractors, chains, the registry) have the same one ignoring case; only then do those files take a hash

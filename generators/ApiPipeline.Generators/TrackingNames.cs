@@ -11,6 +11,7 @@ internal static class TrackingNames
     public const string ChainSpecs = nameof(ChainSpecs);
     public const string ChainDiagnostics = nameof(ChainDiagnostics);
     public const string RegistryExtractors = nameof(RegistryExtractors);
+    public const string RegisteredExtractors = nameof(RegisteredExtractors);
     public const string Outputs = nameof(Outputs);
     public const string RegistryOutputs = nameof(RegistryOutputs);
     public const string OutputDiagnostics = nameof(OutputDiagnostics);

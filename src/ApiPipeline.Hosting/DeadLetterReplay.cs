@@ -255,7 +255,7 @@ internal static class DeadLetterReplay
             var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
             bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
             long records = 0, pages = 0;
-            var output = new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
+            var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))
             {
                 // The input is needed only to build the first URL; a replay starts from the checkpoint.
@@ -283,7 +283,7 @@ internal static class DeadLetterReplay
         /// <summary>A late record is written as it was read (no request): the pipeline had left it out of the output.</summary>
         private async Task<(long Records, long Pages, IReadOnlyList<string> Files)> WriteLateRecordAsync<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
         {
-            var typeInfo = registration.Definition.RecordTypeInfo();
+            var typeInfo = registration.RecordTypeInfo;
             var record = entry.Record!.Value.Deserialize(typeInfo) ?? throw new JsonException("the record is null");
             var output = new JsonlOutput<TOut>(typeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))

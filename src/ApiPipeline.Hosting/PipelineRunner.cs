@@ -233,7 +233,7 @@ public sealed class PipelineRunner
     {
         public static readonly RecordMetadata Instance = new();
 
-        public object Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration) => registration.Definition.RecordTypeInfo();
+        public object Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration) => registration.RecordTypeInfo;
     }
 
     /// <summary>
@@ -245,21 +245,25 @@ public sealed class PipelineRunner
     {
         public async Task<RunSummary> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
         {
-            // An incremental extractor ([Watermark]) takes --from/--to as its range (a backfill); others get them as input members.
-            bool incremental = registration.Definition.Watermark is not null;
-            if (registration.Definition.Watermark is { } watermark)
+            var httpClient = runner.HttpClientFor(registration.Name);
+            var extractorOptions = runner.Common(options, request);
+            var extractor = loaded is null ? registration.CreateExtractor(httpClient, extractorOptions) : null;
+
+            // An incremental extractor (a watermark) takes --from/--to as its range (a backfill); others get them as input members. A
+            // hand-written extractor's watermark is known from the instance.
+            var watermark = registration.Watermark ?? extractor?.Watermark;
+            bool incremental = watermark is not null;
+            if (watermark is not null)
             {
                 CheckRange(registration.Name, watermark.Field, watermark.Kind, request.From, "--from");
                 CheckRange(registration.Name, watermark.Field, watermark.Kind, request.To, "--to");
             }
 
             var input = (TIn)InputBinder.Bind(registration.Input, request.Input ?? configuredInput, incremental ? null : request.From, incremental ? null : request.To);
-            var httpClient = runner.HttpClientFor(registration.Name);
-            var extractorOptions = runner.Common(options, request);
             using var turn = await runner.RunTurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
             var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
             await using var storeScope = store.ConfigureAwait(false);
-            var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(registration.Definition.RecordTypeInfo(), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
+            var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
             await using (sink.ConfigureAwait(false))
             {
                 var pipelineOptions = new PipelineOptions
@@ -270,9 +274,9 @@ public sealed class PipelineRunner
                     From = incremental ? request.From : null,
                     Until = incremental ? request.To : null,
                 };
-                var pipeline = loaded is null
-                    ? new Pipeline<TIn, TOut>(id, registration.CreateExtractor(httpClient, extractorOptions), sink, pipelineOptions)
-                    : (IPipeline<TIn>)loaded.CreatePipeline(sink, httpClient, options: pipelineOptions, extractorOptions: extractorOptions);
+                var pipeline = extractor is not null
+                    ? new Pipeline<TIn, TOut>(id, extractor, sink, pipelineOptions)
+                    : (IPipeline<TIn>)loaded!.CreatePipeline(sink, httpClient, options: pipelineOptions, extractorOptions: extractorOptions);
                 var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);
                 return runner.Finish(RunSummary.From(result));
             }

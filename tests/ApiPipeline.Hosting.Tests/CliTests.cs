@@ -456,6 +456,51 @@ public sealed class CliTests : ServerTests
     }
 
     [Fact]
+    public async Task Run_and_list_take_a_hand_written_extractor_by_its_registered_name()
+    {
+        var (code, output, error) = await Cli("list");
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains("countdown", output, StringComparison.Ordinal);
+
+        (code, output, error) = await Cli("run", "countdown", "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains("pipeline 'countdown': succeeded", output, StringComparison.Ordinal);
+        var ids = Directory.GetFiles(Path.Combine(Dir.Path, "countdown"), "*.jsonl", SearchOption.AllDirectories)
+            .SelectMany(File.ReadAllLines)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
+            .Order()
+            .ToList();
+        Assert.Equal(Enumerable.Range(1, CountdownItems.Total), ids);
+
+        // Its watermark is the instance's: --from is a backfill's start (items from 09:00 on are ids 10..12), not an input member.
+        string backfill = Path.Combine(Dir.Path, "backfill");
+        (code, output, error) = await Cli("run", "countdown", "--output", backfill, "--state", Path.Combine(Dir.Path, "backfill.db"), "--from", "2026-01-01T09:00:00Z");
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(backfill, "countdown"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines).Count());
+    }
+
+    [Fact]
+    public async Task Pipeline_and_chain_files_run_a_hand_written_extractor_and_refuse_a_watermark_section_for_it()
+    {
+        string file = Path.Combine(Dir.Path, "countdown.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_countdown\nextractor:\n  class: countdown\noutput:\n  type: jsonl\n  config:\n    directory: {Dir.Path}\n");
+        var (code, output, error) = await Cli("run", file, "--state", Path.Combine(Dir.Path, "state.db"));
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal(CountdownItems.Total, Directory.GetFiles(Path.Combine(Dir.Path, "yaml_countdown"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines).Count());
+
+        string chain = Path.Combine(Dir.Path, "countdown-chain.yaml");
+        await File.WriteAllTextAsync(chain, "chain_id: countdown_chain\nextractors:\n  - extractor_class: countdown\n");
+        (code, output, error) = await Cli("run", chain, "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal(CountdownItems.Total, Directory.GetFiles(Path.Combine(Dir.Path, "countdown_chain"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines).Count());
+
+        await File.WriteAllTextAsync(file, "pipeline_id: yaml_countdown\nextractor:\n  class: countdown\nwatermark:\n  field: updated_at\n");
+        (code, _, error) = await Cli("validate", file);
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("extractor 'countdown' is hand-written (ApiPipeline.Hosting.Tests.CountdownItems): its watermark is its IExtractor.Watermark", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_binds_path_members_and_the_range_from_the_command_line()
     {
         var (code, output, error) = await Cli("run", "OwnerItems", "--base-url", Server.BaseUrl, "--output", Dir.Path, "-i", "owner=octo", "--input", "limit=5", "--from", "2026-01-02");

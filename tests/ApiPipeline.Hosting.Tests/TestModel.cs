@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 using Xunit;
 
@@ -62,3 +64,34 @@ public sealed record IdRange([property: Query] long? AfterId = null, [property: 
 [Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
 public sealed partial class RangedItems : IExtractor<IdRange, Item>;
 
+
+/// <summary>
+/// A hand-written extractor (no HTTP): <see cref="Total"/> items in pages of 5, an hour apart from 2026-01-01, resumable from a
+/// page's checkpoint, with a watermark on <see cref="Item.UpdatedAt"/>; listed in the registry as <c>countdown</c>.
+/// </summary>
+[RegisteredExtractor("countdown", Json = typeof(TestJson))]
+public sealed class CountdownItems : IExtractor<NoInput, Item>
+{
+    public const int Total = 12;
+
+    public static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public string Name => "countdown";
+
+    public WatermarkOptions<Item>? Watermark { get; } = new() { Field = nameof(Item.UpdatedAt), Read = item => item.UpdatedAt, Key = item => item.Id.ToString(CultureInfo.InvariantCulture) };
+
+    public PageCheckpoint? StartAt(NoInput input, WatermarkValue? since, WatermarkValue? until)
+        => since is { } from ? new PageCheckpoint("countdown:" + (int)(from.Timestamp - Start).TotalHours, 1, 0) : null;
+
+    public async IAsyncEnumerable<Page<Item>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        int first = resumeFrom is null ? 0 : int.Parse(resumeFrom.Url["countdown:".Length..], CultureInfo.InvariantCulture);
+        for (int number = resumeFrom?.PageNumber ?? 1; first < Total; number++)
+        {
+            await Task.Yield();
+            var records = Enumerable.Range(first, Math.Min(5, Total - first)).Select(i => new Item(i + 1, "item " + (i + 1), Start.AddHours(i))).ToArray();
+            first += records.Length;
+            yield return new Page<Item>(number, "countdown:" + (first - records.Length), records, first < Total ? new PageCheckpoint("countdown:" + first, number + 1, first) : null, 0);
+        }
+    }
+}

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using ApiPipeline.Generators.Chaining.Model;
+using ApiPipeline.Generators.Diagnostics;
 using ApiPipeline.Generators.Helpers;
 using ApiPipeline.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -54,20 +55,28 @@ internal static class ChainGenerator
 
         context.RegisterSourceOutput(specs.Combine(collidingHintNames), static (spc, pair) =>
             spc.AddSource(HintNames.Unique(pair.Left!.HintName, pair.Left.MetadataName, pair.Right), ChainEmitter.Emit(pair.Left)));
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
-        {
-            foreach (var diagnostic in list)
-            {
-                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        context.RegisterSourceOutput(diagnostics, static (spc, list) => spc.Report(list));
 
         // The registry: small equatable entries collected from every extractor and chain of the compilation.
-        var extractors = extractorResults
+        var generatedExtractors = extractorResults
             .Select(static (result, _) => result.Registry)
             .Where(static entry => entry is not null)
             .WithTrackingName(TrackingNames.RegistryExtractors)
             .Collect();
+
+        // Hand-written extractors ([RegisteredExtractor]): listed beside the generated ones, with their own name and factory.
+        var registered = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                RegisteredExtractorParser.AttributeName,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                static (ctx, ct) => RegisteredExtractorParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.RegisteredExtractors);
+
+        context.RegisterSourceOutput(registered.Select(static (result, _) => result.Diagnostics).Where(static d => d.Count > 0), static (spc, list) => spc.Report(list));
+
+        var extractors = generatedExtractors
+            .Combine(registered.Select(static (result, _) => result.Extractor).Where(static entry => entry is not null).Collect())
+            .Select(static (pair, _) => pair.Left.AddRange(pair.Right));
 
         var registeredChains = specs
             .Where(static spec => spec!.Accessible)
@@ -98,20 +107,8 @@ internal static class ChainGenerator
             .Select(static (names, _) => OutputParser.DuplicateNames(names!).ToImmutableEquatableArray())
             .WithTrackingName(TrackingNames.OutputDiagnostics);
 
-        context.RegisterSourceOutput(outputDiagnostics, static (spc, list) =>
-        {
-            foreach (var diagnostic in list)
-            {
-                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
-        context.RegisterSourceOutput(duplicateNames, static (spc, list) =>
-        {
-            foreach (var diagnostic in list)
-            {
-                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        context.RegisterSourceOutput(outputDiagnostics, static (spc, list) => spc.Report(list));
+        context.RegisterSourceOutput(duplicateNames, static (spc, list) => spc.Report(list));
 
         var registry = extractors
             .Combine(registeredChains)

@@ -69,9 +69,20 @@ internal static class RegistryEmitter
         foreach (var e in spec.Extractors)
         {
             w.Line($"        new {Runtime}ExtractorRegistration<{e.Input.FullType}, {e.Output.FullType}>(");
-            w.Line($"            {Conversions.Quote(e.TypeName)},");
-            w.Line($"            {e.FullTypeName}.Definition,");
-            w.Line($"            static (httpClient, options) => new {e.FullTypeName}(httpClient, options),");
+            if (e.HandWritten is { } hand)
+            {
+                w.Line($"            {Conversions.Quote(hand.Name)},");
+                w.Line($"            {Conversions.Quote(e.TypeName)},");
+                w.Line($"            static () => {Runtime}ExtractorJson.GetTypeInfo<{e.Output.FullType}>({hand.JsonContext}.Default, {Conversions.Quote(hand.Name)}),");
+                w.Line($"            {hand.Factory},");
+            }
+            else
+            {
+                w.Line($"            {Conversions.Quote(e.TypeName)},");
+                w.Line($"            {e.FullTypeName}.Definition,");
+                w.Line($"            static (httpClient, options) => new {e.FullTypeName}(httpClient, options),");
+            }
+
             w.Line($"            Shape{shapes[e.Input.FullType].ToString(CultureInfo.InvariantCulture)},");
             w.Line($"            Shape{shapes[e.Output.FullType].ToString(CultureInfo.InvariantCulture)}),");
         }

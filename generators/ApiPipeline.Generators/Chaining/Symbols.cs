@@ -32,6 +32,20 @@ internal static class Symbols
     /// <summary>The full name without <c>global::</c> and <c>@</c>.</summary>
     public static string PlainName(ITypeSymbol type) => FullName(type).Replace("global::", string.Empty).Replace("@", string.Empty);
 
+    /// <summary>Whether <paramref name="type"/> is a System.Text.Json <c>JsonSerializerContext</c> (derives from it).</summary>
+    public static bool IsJsonContext(ITypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (current.ToDisplayString() == "System.Text.Json.Serialization.JsonSerializerContext")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>An identifier as C# source: a reserved keyword gets its '@' back.</summary>
     public static string Escape(string identifier)
         => SyntaxFacts.GetKeywordKind(identifier) == SyntaxKind.None ? identifier : "@" + identifier;

@@ -38,3 +38,16 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Immutab
         return Diagnostic.Create(descriptor, Location?.ToLocation(), Arguments.Cast<object>().ToArray());
     }
 }
+
+/// <summary>Reporting <see cref="DiagnosticInfo"/>s from a source output.</summary>
+internal static class DiagnosticReporting
+{
+    /// <summary>Reports every diagnostic of <paramref name="diagnostics"/>.</summary>
+    public static void Report(this SourceProductionContext context, ImmutableEquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            context.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
+    }
+}

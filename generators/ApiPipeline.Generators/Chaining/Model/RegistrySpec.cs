@@ -11,7 +11,19 @@ namespace ApiPipeline.Generators.Chaining.Model;
 /// <param name="FullTypeName">The class, fully qualified.</param>
 /// <param name="Input">The input type's shape.</param>
 /// <param name="Output">The record type's shape.</param>
-internal sealed record RegistryExtractor(string TypeName, string FullTypeName, ShapeSpec Input, ShapeSpec Output);
+/// <param name="HandWritten">For a hand-written extractor (<c>[RegisteredExtractor]</c>): its name and how to create it; <see langword="null"/> for a generated one.</param>
+internal sealed record RegistryExtractor(string TypeName, string FullTypeName, ShapeSpec Input, ShapeSpec Output, HandWrittenExtractor? HandWritten = null);
+
+/// <summary>What the registry needs of a hand-written extractor that the generated definition gives for a generated one.</summary>
+/// <param name="Name">The name it is registered under.</param>
+/// <param name="JsonContext">The record type's <c>JsonSerializerContext</c>, fully qualified.</param>
+/// <param name="Factory">The factory lambda over <c>(httpClient, options)</c>.</param>
+internal sealed record HandWrittenExtractor(string Name, string JsonContext, string Factory);
+
+/// <summary>What parsing a <c>[RegisteredExtractor]</c> class gives: its registry entry (or <see langword="null"/>) and diagnostics.</summary>
+/// <param name="Extractor">The registry entry, or <see langword="null"/> when the class cannot be listed.</param>
+/// <param name="Diagnostics">Why the class cannot be listed.</param>
+internal sealed record RegisteredExtractorResult(RegistryExtractor? Extractor, ImmutableEquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>A chain as the generated registry lists it.</summary>
 /// <param name="TypeName">The class's full name without <c>global::</c>.</param>

@@ -13,7 +13,7 @@ public abstract class ExtractorRegistration
         Output = output;
     }
 
-    /// <summary>The extractor's name (<c>[Extractor(Name = …)]</c>, else the class name).</summary>
+    /// <summary>The extractor's name (<c>[Extractor(Name = …)]</c>, else the class name; a hand-written extractor's <c>[RegisteredExtractor]</c> name).</summary>
     public string Name { get; }
 
     /// <summary>The extractor class's full name (<c>Demo.GitHubIssues</c>).</summary>
@@ -34,10 +34,17 @@ public abstract class ExtractorRegistration
     /// <summary>The record type's members.</summary>
     public TypeShape Output { get; }
 
-    /// <summary>The resilience settings of the extractor's attributes.</summary>
+    /// <summary>The resilience settings of the extractor's attributes (none for a hand-written extractor, which has its own).</summary>
     public abstract ResilienceOptions Resilience { get; }
 
-    /// <summary>The record member path the extractor's <c>[Watermark]</c> follows (as in <see cref="TypeShape.Members"/>: <c>Fields.UpdatedAt</c> for a passthrough extractor), or <see langword="null"/> when it has none.</summary>
+    /// <summary>Whether the extractor is hand-written (<see cref="RegisteredExtractorAttribute"/>), not one the generator writes.</summary>
+    public abstract bool IsHandWritten { get; }
+
+    /// <summary>
+    /// The record member path the extractor's <c>[Watermark]</c> follows (as in <see cref="TypeShape.Members"/>: <c>Fields.UpdatedAt</c> for a
+    /// passthrough extractor), or <see langword="null"/> when it has none or is hand-written (its <see cref="IExtractor{TIn, TOut}.Watermark"/>
+    /// is known only from an instance).
+    /// </summary>
     public abstract string? WatermarkField { get; }
 
     /// <summary>Whether the extractor's <c>[Watermark]</c> knows the records' key (<c>[Key]</c>), which a look-back window needs.</summary>
@@ -80,7 +87,7 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
     private readonly Func<HttpClient?, ExtractorOptions?, IExtractor<TIn, TOut>> _factory;
     private readonly Func<JsonTypeInfo<TOut>> _recordTypeInfo;
 
-    /// <summary>Creates the registration (generated code).</summary>
+    /// <summary>Creates the registration of a generated extractor (generated code).</summary>
     /// <param name="typeName">The extractor class's full name.</param>
     /// <param name="definition">The extractor's generated definition (name, record metadata, attribute settings).</param>
     /// <param name="factory">Creates the extractor.</param>
@@ -97,17 +104,44 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
         TypedOutput = output;
     }
 
-    /// <summary>The extractor's generated definition.</summary>
-    public ExtractorDefinition<TIn, TOut> Definition { get; }
+    /// <summary>Creates the registration of a hand-written extractor (<see cref="RegisteredExtractorAttribute"/>; generated code).</summary>
+    /// <param name="name">The name it is registered under.</param>
+    /// <param name="typeName">The extractor class's full name.</param>
+    /// <param name="recordTypeInfo">The record type's JSON metadata (from the attribute's <c>Json</c> context).</param>
+    /// <param name="factory">Creates the extractor.</param>
+    /// <param name="input">The input type's shape.</param>
+    /// <param name="output">The record type's shape.</param>
+    public ExtractorRegistration(string name, string typeName, Func<JsonTypeInfo<TOut>> recordTypeInfo, Func<HttpClient?, ExtractorOptions?, IExtractor<TIn, TOut>> factory, TypeShape<TIn> input, TypeShape<TOut> output)
+        : base(name, typeName, input, output)
+    {
+        ArgumentNullException.ThrowIfNull(recordTypeInfo);
+        ArgumentNullException.ThrowIfNull(factory);
+        _factory = factory;
+        _recordTypeInfo = recordTypeInfo;
+        TypedInput = input;
+        TypedOutput = output;
+    }
+
+    /// <summary>The extractor's generated definition, or <see langword="null"/> for a hand-written extractor.</summary>
+    public ExtractorDefinition<TIn, TOut>? Definition { get; }
+
+    /// <summary>The record type's JSON metadata, which JSON Lines outputs write records with.</summary>
+    public JsonTypeInfo<TOut> RecordTypeInfo => _recordTypeInfo();
+
+    /// <summary>The extractor's <c>[Watermark]</c>, or <see langword="null"/> when it has none or is hand-written (see <see cref="ExtractorRegistration.WatermarkField"/>).</summary>
+    public WatermarkOptions<TOut>? Watermark => Definition?.Watermark;
 
     /// <inheritdoc/>
-    public override ResilienceOptions Resilience => Definition.Resilience;
+    public override ResilienceOptions Resilience => Definition?.Resilience ?? ResilienceOptions.None;
 
     /// <inheritdoc/>
-    public override string? WatermarkField => Definition.Watermark?.Field;
+    public override bool IsHandWritten => Definition is null;
 
     /// <inheritdoc/>
-    internal override bool WatermarkHasKey => Definition.Watermark?.Key is not null;
+    public override string? WatermarkField => Watermark?.Field;
+
+    /// <inheritdoc/>
+    internal override bool WatermarkHasKey => Watermark?.Key is not null;
 
     /// <inheritdoc/>
     public override Type InputType => typeof(TIn);

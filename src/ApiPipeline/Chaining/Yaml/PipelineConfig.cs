@@ -111,6 +111,11 @@ public static class PipelineConfig
             }
 
             // The watermark's request parameter, key and lateness come from the extractor's [Watermark]; the file turns it on or off.
+            if (registration.IsHandWritten)
+            {
+                throw doc.Error(watermarkNode.Key, $"extractor '{registration.Name}' is hand-written ({registration.TypeName}): its watermark is its IExtractor.Watermark, which a file cannot turn on or off or move; remove the watermark section");
+            }
+
             if (registration.WatermarkField is not { } declared)
             {
                 throw doc.Error(watermarkNode.Key, $"extractor '{registration.Name}' has no [Watermark] (which names the request parameter the watermark is sent as); add [Watermark(nameof({registration.Output.TypeName}.{registration.Output.Members[member].Name}), Param = \"…\")] to it");

@@ -1,0 +1,25 @@
+namespace ApiPipeline;
+
+/// <summary>
+/// Lists a hand-written extractor (a class implementing <see cref="IExtractor{TIn, TOut}"/> itself, for an API the generated HTTP
+/// extractors do not fit: a gRPC or SDK client, a file drop, a database) in the generated registry under <paramref name="name"/>, so
+/// that the CLI (<c>run name</c>), YAML pipelines and chains (<c>class: name</c>) use it as they use an <see cref="ExtractorAttribute"/>
+/// class, with no reflection: the design's <c>ExtractorFactory.register("custom_api", CustomAPIExtractor)</c>. The class is not
+/// generic and not abstract, and needs a public constructor the registry can call, in this order of preference:
+/// <c>(HttpClient? httpClient, ExtractorOptions? options)</c>, <c>(ExtractorOptions? options)</c>, <c>(HttpClient? httpClient)</c>, or
+/// <c>()</c>. <see cref="Json"/> names the <see cref="System.Text.Json.Serialization.JsonSerializerContext"/> of the record type, which
+/// JSON Lines outputs and <c>replay</c> write records with. A class that is not such an extractor is a compile-time error (APP0119).
+/// </summary>
+/// <param name="name">The extractor's name in the registry, the CLI and configuration files (<c>custom_api</c>).</param>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class RegisteredExtractorAttribute(string name) : Attribute
+{
+    /// <summary>The extractor's name in the registry, the CLI and configuration files.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>
+    /// A <see cref="System.Text.Json.Serialization.JsonSerializerContext"/> that registers the record type with
+    /// <c>[JsonSerializable(typeof(TOut))]</c>.
+    /// </summary>
+    public Type? Json { get; set; }
+}
