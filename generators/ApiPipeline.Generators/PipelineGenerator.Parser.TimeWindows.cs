@@ -42,6 +42,9 @@ public sealed partial class PipelineGenerator
                     case "Size" when argument.Value.Value is string size:
                         inits.Add(new("Size", $"global::ApiPipeline.Duration.Parse({SymbolDisplay.FormatLiteral(size, quote: true)})"));
                         break;
+                    case "Offset" when argument.Value.Value is string offset:
+                        inits.Add(new("Offset", $"global::ApiPipeline.Duration.Parse({SymbolDisplay.FormatLiteral(offset, quote: true)})"));
+                        break;
                     case "MaxConcurrent" when argument.Value.Value is int concurrent:
                         if (concurrent < 1)
                         {

@@ -19,7 +19,7 @@ public sealed class TimeWindowsTests
             [Extractor("https://api.example.com", "/search/changes", Json = typeof(TestJson))]
             [Paginated(Pagination.PageNumber, PageSize = 100, TotalPath = "total_count")]
             [Watermark(nameof(Change.UpdatedAt), Param = "since", UntilParam = "until")]
-            [TimeWindows(Size = "6h", MaxConcurrent = 8, MaxResults = 1000)]
+            [TimeWindows(Size = "6h", Offset = "2h", MaxConcurrent = 8, MaxResults = 1000)]
             public partial class Changes : IExtractor<NoInput, Change>;
             """);
 

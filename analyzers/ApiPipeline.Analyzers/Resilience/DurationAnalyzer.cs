@@ -47,7 +47,7 @@ internal sealed class DurationAnalyzer : ExtractorAnalyzer
         ("ApiPipeline.RateLimitedAttribute", "RateLimited", ["RecoveryInterval"]),
         ("ApiPipeline.WatermarkAttribute", "Watermark", ["Lag", "AllowedLateness"]),
         ("ApiPipeline.AuthAttribute", "Auth", ["RefreshBefore"]),
-        ("ApiPipeline.TimeWindowsAttribute", "TimeWindows", ["Size"]),
+        ("ApiPipeline.TimeWindowsAttribute", "TimeWindows", ["Size", "Offset"]),
     ];
 
     /// <inheritdoc/>

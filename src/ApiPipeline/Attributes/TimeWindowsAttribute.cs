@@ -14,6 +14,13 @@ public sealed class TimeWindowsAttribute : Attribute
     /// <summary>The length of each window, as a duration (<c>"1d"</c>, <c>"6h"</c>). Default <c>"1d"</c>.</summary>
     public string? Size { get; set; }
 
+    /// <summary>
+    /// Where windows start, as a duration after the multiples of <see cref="Size"/> since the Unix epoch (<c>"6h"</c>: daily windows from
+    /// 06:00 UTC to 06:00 UTC, as an API whose days end at 06:00 UTC counts them). Less than <see cref="Size"/>. Default none: windows
+    /// start at midnight UTC (or at multiples of <see cref="Size"/>).
+    /// </summary>
+    public string? Offset { get; set; }
+
     /// <summary>Windows extracted at the same time. Default 4.</summary>
     public int MaxConcurrent { get; set; } = TimeWindowOptions.DefaultMaxConcurrent;
 

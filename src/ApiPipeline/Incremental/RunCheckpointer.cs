@@ -191,7 +191,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         var range = _partitions[partition];
         var end = range.Until?.Timestamp ?? _run.Until?.Timestamp ?? _run.StartedAt;
         _partitions[partition] = range with { Until = WatermarkValue.FromTimestamp(end) };
-        var windows = since.Timestamp >= end ? [] : Windows.Split(since.Timestamp, end, new WindowOptions { Type = WindowType.Fixed, Size = options.Size }).ToList();
+        var windows = since.Timestamp >= end ? [] : Windows.Split(since.Timestamp, end, new WindowOptions { Type = WindowType.Fixed, Size = options.Size, Offset = options.Offset }).ToList();
         return (partition, windows);
     }
 

@@ -15,6 +15,9 @@ public sealed record TimeWindowOptions
     /// <summary>The length of each window. Default one day.</summary>
     public TimeSpan Size { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>Where windows start after the multiples of <see cref="Size"/> since the Unix epoch; zero or more and less than <see cref="Size"/>. Default zero.</summary>
+    public TimeSpan Offset { get; init; }
+
     /// <summary>Windows extracted at the same time. Default <see cref="DefaultMaxConcurrent"/>.</summary>
     public int MaxConcurrent { get; init; } = DefaultMaxConcurrent;
 
@@ -28,6 +31,11 @@ public sealed record TimeWindowOptions
         if (Size < MinimumSize)
         {
             throw new ArgumentException($"Extractor '{extractor}': TimeWindows.Size must be at least {Duration.Format(MinimumSize)}, not {Duration.Format(Size)}.");
+        }
+
+        if (Offset < TimeSpan.Zero || Offset >= Size)
+        {
+            throw new ArgumentException($"Extractor '{extractor}': TimeWindows.Offset must be zero or more and less than Size ({Duration.Format(Size)}), not {(Offset < TimeSpan.Zero ? "-" + Duration.Format(Offset.Negate()) : Duration.Format(Offset))}.");
         }
 
         if (MaxConcurrent < 1)

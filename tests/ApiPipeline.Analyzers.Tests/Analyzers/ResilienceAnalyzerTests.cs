@@ -21,6 +21,11 @@ public class DurationAnalyzerTests
         [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
         [Watermark(nameof(Order.UpdatedAt), Param = "since", Lag = {|APP1501:"2 hours ago"|}, AllowedLateness = {|APP1501:"-1m"|})]
         public partial class Orders : IExtractor<NoInput, Order>;
+
+        [Extractor("https://api.example.com", "/windows", Json = typeof(OrderJson))]
+        [Watermark(nameof(Order.UpdatedAt), Param = "since", UntilParam = "until")]
+        [TimeWindows(Size = {|APP1501:"1 day"|}, Offset = {|APP1501:"6 hours"|})]
+        public partial class WindowedOrders : IExtractor<NoInput, Order>;
         """);
 
     [Fact]

@@ -36,6 +36,7 @@ namespace Demo
             TimeWindows = new global::ApiPipeline.TimeWindowOptions
             {
                 Size = global::ApiPipeline.Duration.Parse("6h"),
+                Offset = global::ApiPipeline.Duration.Parse("2h"),
                 MaxConcurrent = 8,
                 MaxResults = 1000,
             },

@@ -25,6 +25,13 @@ public sealed partial class CappedWindowedChanges : IExtractor<Scenario, Change>
 [OnError(ErrorMode.Continue)]
 public sealed partial class ContinuingWindowedChanges : IExtractor<Scenario, Change>;
 
+/// <summary>Daily windows that start at 06:00 UTC (an API whose days end there).</summary>
+[Extractor("http://localhost", "/{name}/search", Json = typeof(ChangeJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "items")]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", UntilParam = "until", Initial = "2026-04-01T00:00:00Z")]
+[TimeWindows(Size = "1d", Offset = "6h", MaxConcurrent = 2)]
+public sealed partial class ShiftedWindowedChanges : IExtractor<Scenario, Change>;
+
 public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
 {
     private static readonly DateTimeOffset T0 = ChangeTable.T0;
@@ -60,6 +67,24 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal(24, second.Records);
         Assert.Equal(first.Watermark!.Value.Timestamp.AddMinutes(-1), api.Requests.Skip(before).Min(r => r.Since));
         Assert.Equal(Enumerable.Range(1, 264).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task Windows_with_an_offset_start_there_and_are_clipped_to_the_range()
+    {
+        var api = Search("tw-offset");
+        api.AddDaily(days: 3, perDay: 12);
+        await using var store = new InMemoryStateStore();
+
+        var run = await RunAsync(new ShiftedWindowedChanges(At), api, store, until: T0.AddDays(3));
+
+        Assert.True(run.Status == PipelineStatus.Succeeded, run.Error?.ToString());
+        var windows = api.Requests.Select(r => (r.Since, r.Until)).Distinct().Order().ToList();
+        Assert.Equal(
+            [(T0, T0.AddHours(6)), (T0.AddHours(6), T0.AddHours(30)), (T0.AddHours(30), T0.AddHours(54)), (T0.AddHours(54), T0.AddDays(3))],
+            windows);
+        Assert.Equal(Enumerable.Range(1, 36).Select(i => (long)i), Written().Select(c => c.Id).Order());
+        Assert.Throws<ArgumentException>(() => new TimeWindowOptions { Size = TimeSpan.FromHours(6), Offset = TimeSpan.FromHours(6) }.Validate("x"));
     }
 
     [Fact]
