@@ -409,6 +409,12 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
     // ----------------------------------------------------------------- sink
 
+    /// <summary>
+    /// Writes each page to the output and commits a batch, with the progress of the inputs it holds, when it is full or the output's
+    /// flush interval has passed: at a page's end, or, while no page comes (a slow API, a rate-limit pause, a busy earlier step), on
+    /// the interval from a flusher beside the page loop. A page holds the flusher's gate from its write until its progress is noted, so
+    /// either commit records whole pages with their progress. A failed commit, of either, stops the run with its error.
+    /// </summary>
     private async Task SinkAsync(ChainRun run, ChannelReader<StepPage<TOut>> reader, CancellationToken cancellationToken)
     {
         var output = (IOutput<TOut>)run.Output;
@@ -418,54 +424,82 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             await output.RecoverAsync(await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
 
-        var clock = run.Options.TimeProvider;
-        long lastCommit = clock.GetTimestamp();
+        var flusher = new IntervalFlusher(output.Batching.FlushInterval, run.Options.TimeProvider);
         var touched = new Dictionary<long, string>();
         Exception? failure = null;
         bool partial = false;
+        using var flushing = new CancellationTokenSource();
+        // Once the page loop has failed, the run's end decides what is committed (below), not the flusher.
+        var flushed = flusher.RunAsync(
+            () => failure is null && (output.PendingRecords > 0 || touched.Count > 0),
+            token => CommitOutputAsync(run, output, touched, token),
+            error =>
+            {
+                run.Fail(error);
+                return Task.CompletedTask;
+            },
+            cancellationToken,
+            flushing.Token);
         try
         {
             await foreach (var page in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (page.Count > 0)
+                await flusher.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    try
+                    if (page.Count > 0)
                     {
-                        await output.WriteAsync(page.Records.AsMemory(0, page.Count), cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            await output.WriteAsync(page.Records.AsMemory(0, page.Count), cancellationToken).ConfigureAwait(false);
+                        }
+                        catch when (output is not JsonlOutput<TOut>)
+                        {
+                            // A user output whose write stopped (an error, or cancelled) may hold part of the page, which cannot be taken
+                            // back out of it (a JsonlOutput writes a page whole or not at all).
+                            partial = true;
+                            throw;
+                        }
                     }
-                    catch when (output is not JsonlOutput<TOut>)
+
+                    if (state is not null)
                     {
-                        // A user output whose write stopped (an error, or cancelled) may hold part of the page, which cannot be taken
-                        // back out of it (a JsonlOutput writes a page whole or not at all).
-                        partial = true;
-                        throw;
+                        touched[page.Parent] = Marker(page);
+                        run.Hold(Index, page.DeadLetter);
+                    }
+
+                    if (output.IsBatchFull || flusher.Due)
+                    {
+                        await CommitOutputAsync(run, output, touched, cancellationToken).ConfigureAwait(false);
+                        flusher.Restart();
                     }
                 }
-
-                if (state is not null)
+                catch (Exception ex)
                 {
-                    touched[page.Parent] = Marker(page);
-                    run.Hold(Index, page.DeadLetter);
+                    failure = ex; // before the gate is released: the flusher commits nothing after it
+                    throw;
                 }
-
-                if (output.IsBatchFull || clock.GetElapsedTime(lastCommit) >= output.Batching.FlushInterval)
+                finally
                 {
-                    await CommitOutputAsync(run, output, touched, cancellationToken).ConfigureAwait(false);
-                    lastCommit = clock.GetTimestamp();
+                    flusher.Gate.Release();
                 }
             }
         }
         catch (Exception ex)
         {
-            failure = ex;
+            failure ??= ex;
             throw;
         }
         finally
         {
+            await flushing.CancelAsync().ConfigureAwait(false);
+            var flushFailure = await flushed.ConfigureAwait(false);
+
             // Every page handed to the output is whole and the inputs' progress says where each one stands, so what is pending is
             // committed even when the run stops: a resumed run continues each input after its last committed page. Not after a write
-            // that stopped part-way: the next run recovers from the last commit and reads those pages again.
-            if (failure is null or OperationCanceledException && !partial)
+            // that stopped part-way (the next run recovers from the last commit and reads those pages again), nor after a commit that
+            // failed (the run has failed with it; the next run recovers from the last recorded commit).
+            if (failure is null or OperationCanceledException && !partial && flushFailure is null)
             {
                 await CommitOutputAsync(run, output, touched, CancellationToken.None).ConfigureAwait(false);
             }

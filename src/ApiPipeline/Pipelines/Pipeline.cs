@@ -459,12 +459,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// </summary>
     private sealed class RunSink(Pipeline<TIn, TOut> owner, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter) : IPageSink<TOut>, IConsumingPageSink, IRecordRejects
     {
-        /// <summary>The longest single wait of the flusher (<see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> takes at most ~49 days).</summary>
-        private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
         private readonly IPageSink<TOut> _output = owner._output as IPageSink<TOut> ?? new BufferedPageSink<TOut>(owner._output);
-        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly IntervalFlusher _flusher = new(owner._output.Batching.FlushInterval, owner._options.TimeProvider);
         private readonly List<(byte[] Json, string Reason)> _rejected = [];
-        private long _lastCommit = owner._options.TimeProvider.GetTimestamp();
         private bool _inPage;
 
         /// <summary>The partition (input) whose pages come next.</summary>
@@ -495,7 +492,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
             else
             {
-                _gate.Wait();
+                _flusher.Gate.Wait();
             }
 
             Open(Partition);
@@ -504,7 +501,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         /// <summary>A whole page of <paramref name="partition"/> (a time window's, collected while other windows were read).</summary>
         public async ValueTask WritePageAsync(string partition, List<TOut> records, List<(byte[] Json, string Reason)> rejected, PageInfo page, CancellationToken cancellationToken)
         {
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _flusher.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 Open(partition);
@@ -524,7 +521,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 }
                 else
                 {
-                    _gate.Release();
+                    _flusher.Gate.Release();
                 }
 
                 throw;
@@ -536,7 +533,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         /// <summary>An input or time window (<paramref name="partition"/>) that failed and whose rest is skipped (not under <see cref="ErrorMode.FailFast"/>).</summary>
         public async ValueTask FailedAsync(ExtractionException error, string partition, CancellationToken cancellationToken)
         {
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _flusher.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 run.CountAttempts(error.Attempts);
@@ -547,16 +544,16 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
             finally
             {
-                _gate.Release();
+                _flusher.Gate.Release();
             }
         }
 
         /// <summary>Counts the requests of a page that reached no page end: the failure that ends the run, or a window too deep to keep.</summary>
         public void CountAttempts(int attempts)
         {
-            _gate.Wait();
+            _flusher.Gate.Wait();
             run.CountAttempts(attempts);
-            _gate.Release();
+            _flusher.Gate.Release();
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -642,66 +639,25 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         /// <summary>Commits at a page's end when the batch is full or the flush interval has passed (the gate is held).</summary>
         private async ValueTask CommitWhenDueAsync(CancellationToken cancellationToken)
         {
-            var clock = owner._options.TimeProvider;
-            if (owner._output.IsBatchFull || clock.GetElapsedTime(_lastCommit) >= owner._output.Batching.FlushInterval)
+            if (owner._output.IsBatchFull || _flusher.Due)
             {
                 await owner.CommitAsync(run, checkpointer, cancellationToken).ConfigureAwait(false);
-                _lastCommit = clock.GetTimestamp();
+                _flusher.Restart();
             }
         }
 
         /// <summary>
-        /// Commits records that have waited for the output's flush interval while no page ended (a slow API, a rate-limit pause). A failed
-        /// commit stops the run through <paramref name="runStop"/> and is returned.
+        /// Commits records that have waited for the output's flush interval while no page ended (a slow API, a rate-limit pause), and
+        /// dead-letter entries held alone (a failed page, nothing written since). A failed commit stops the run through
+        /// <paramref name="runStop"/> and is returned.
         /// </summary>
-        public async Task<Exception?> FlushOnIntervalAsync(CancellationTokenSource runStop, CancellationToken cancellationToken)
-        {
-            var clock = owner._options.TimeProvider;
-            var interval = owner._output.Batching.FlushInterval;
-            if (interval <= TimeSpan.Zero)
-            {
-                return null; // every page's end commits (EndPageAsync): nothing can wait
-            }
-
-            try
-            {
-                while (true)
-                {
-                    var wait = interval - clock.GetElapsedTime(Volatile.Read(ref _lastCommit));
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait < MaxWait ? wait : MaxWait, clock, cancellationToken).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        // Dead-letter entries held alone (a failed page, nothing written since) are committed on time too.
-                        if ((owner._output.PendingRecords > 0 || deadLetter is { HasHeld: true }) && clock.GetElapsedTime(_lastCommit) >= interval)
-                        {
-                            await owner.CommitAsync(run, checkpointer, runStop.Token).ConfigureAwait(false);
-                        }
-
-                        // With nothing pending the interval starts again: a record written later waits at most that long.
-                        Volatile.Write(ref _lastCommit, clock.GetTimestamp());
-                    }
-                    finally
-                    {
-                        _gate.Release();
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-            catch (Exception ex)
-            {
-                await runStop.CancelAsync().ConfigureAwait(false);
-                return ex;
-            }
-        }
+        public Task<Exception?> FlushOnIntervalAsync(CancellationTokenSource runStop, CancellationToken cancellationToken)
+            => _flusher.RunAsync(
+                () => owner._output.PendingRecords > 0 || deadLetter is { HasHeld: true },
+                token => owner.CommitAsync(run, checkpointer, token),
+                _ => runStop.CancelAsync(),
+                runStop.Token,
+                cancellationToken);
 
         /// <summary>
         /// Cuts the current page off the output. When the output cannot do that (an I/O error), it may hold part of the page, so the
@@ -733,7 +689,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         private void Leave()
         {
             _inPage = false;
-            _gate.Release();
+            _flusher.Gate.Release();
         }
     }
 

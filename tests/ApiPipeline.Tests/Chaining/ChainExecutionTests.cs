@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace ApiPipeline.Tests.Chaining;
 
 /// <summary>
 /// Chains end to end on 127.0.0.1: a parent endpoint and a child endpoint of several pages per parent. Processing modes, streaming fan-out
-/// with bounded memory, the concurrency limit as the server sees it, error modes, and API-level batching.
+/// with bounded memory, the output's flush interval, the concurrency limit as the server sees it, error modes, and API-level batching.
 /// </summary>
 public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
 {
@@ -75,6 +77,48 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
         var result = await run.WithDeadline(60);
         Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
         ChainAssert.ExactlyOnce(api.AllChildren(), output.Committed);
+    }
+
+    [Fact]
+    public async Task The_output_commits_on_its_flush_interval_while_the_last_step_waits_for_a_slow_page()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var api = new ChainApi(parents: 1, childPages: 2) { ChildDelay = TimeSpan.Zero };
+        var input = Map("chain-flush-interval", async ctx =>
+        {
+            if (ctx.Request.Path.Value!.EndsWith("/children", StringComparison.Ordinal) && ctx.Request.Query["page"] == "2")
+            {
+                await gate.Task; // the API is slow on the last page
+            }
+
+            await api.Handle(ctx);
+        });
+        // The chain's clock moves only when the test moves it: page 1 waits in the output until the interval has passed on it.
+        var clock = new FakeTimeProvider();
+        var interval = TimeSpan.FromSeconds(2);
+        var output = new MemoryOutput<Child> { Batching = new OutputBatchOptions { BatchSize = 1000, FlushInterval = interval } };
+
+        var run = new SequentialChildren(Options with { TimeProvider = clock }).ExecuteAsync(input, output);
+        try
+        {
+            await TestHelpers.WaitUntilAsync(() => output.PendingRecords == 2, "page 1 of the children handed to the output");
+            Assert.Empty(output.Committed);
+
+            clock.Advance(interval);
+            await TestHelpers.WaitUntilAsync(() => output.Committed.Count == 2, "page 1 committed by the flush interval");
+            Assert.Equal(ChainApi.PageOf(1, 1), output.Committed);
+            Assert.False(run.IsCompleted, "the chain should still be waiting for page 2");
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+
+        var result = await run.WithDeadline(30);
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        Assert.Equal(api.AllChildren().ToList(), output.Committed);
+        Assert.Equal(4, result.Records);
+        Assert.Equal(2, output.Commits); // the interval's, then the end's
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace ApiPipeline.Tests.Chaining;
 
 /// <summary>
@@ -179,6 +181,64 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
         Assert.True(next.Resumed);
         Assert.Equal(requests, api.ChildRequests);
+        ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
+    }
+
+    [Fact]
+    public async Task A_flush_interval_commit_that_fails_fails_the_chain_and_the_resumed_run_writes_each_record_once()
+    {
+        // Run 1: parent 2's second page of children is slow; while the chain waits for it, the output's flush interval passes and its
+        // commit cannot be recorded (the store fails). That ends the run at once, with the store's error. Run 2 resumes.
+        using var temp = new TempDirectory();
+        await using var store = new InMemoryStateStore();
+        const string scenario = "resume-flush-commit";
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var api = new ChainApi(parents: 2, childPages: 2) { ChildDelay = TimeSpan.Zero };
+        var input = Map(scenario, async ctx =>
+        {
+            if (ctx.Request.Path.Value!.EndsWith("/parents/2/children", StringComparison.Ordinal) && ctx.Request.Query["page"] == "2")
+            {
+                await gate.Task;
+            }
+
+            await api.Handle(ctx);
+        });
+        var breaking = new FailingStore(store, op => op.Key == "sink.prepared", afterCommit: false);
+        var clock = new FakeTimeProvider();
+        var interval = TimeSpan.FromSeconds(2);
+        string outDir = Path.Combine(temp.Path, "out");
+
+        ChainResult failed;
+        await using (var output = new JsonlOutput<Child>(ChainJson.Default.Child, new JsonlOutputOptions<Child> { Directory = outDir, Name = "children", Batching = new() { BatchSize = 250, FlushInterval = interval } }))
+        {
+            var run = new SequentialChildren(new ChainOptions { Extractor = At, StateStore = breaking, TimeProvider = clock }).ExecuteAsync(input, output);
+            try
+            {
+                await TestHelpers.WaitUntilAsync(() => output.PendingRecords == 6, "parent 1 and the first page of parent 2 handed to the output");
+                clock.Advance(interval);
+                failed = await run.WithDeadline(30); // while the API still holds the slow page
+            }
+            finally
+            {
+                gate.TrySetResult();
+            }
+        }
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.IsType<IOException>(failed.Error);
+        Assert.Contains("disk full", failed.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, failed.Records);
+        Assert.Empty(ChainAssert.Jsonl(outDir));
+
+        ChainResult next;
+        await using (var output = Jsonl(outDir))
+        {
+            next = await new SequentialChildren(new ChainOptions { Extractor = At, StateStore = store }).ExecuteAsync(input, output).WithDeadline(30);
+        }
+
+        Assert.True(next.Status == PipelineStatus.Succeeded, ChainAssert.Describe(next));
+        Assert.True(next.Resumed);
+        Assert.Equal(1, api.ParentRequests);
         ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
     }
 
