@@ -117,7 +117,7 @@ internal static class Symbols
 
     /// <summary>
     /// How an instance of <paramref name="type"/> is created from member values: the public constructor with the most parameters (not a
-    /// record's copy constructor) and the settable properties it does not cover. <see langword="null"/> when there is no such constructor.
+    /// record's copy constructor) and the settable properties and fields it does not cover. <see langword="null"/> when there is no such constructor.
     /// </summary>
     public static Creation? Creation(ITypeSymbol type)
     {
@@ -147,12 +147,28 @@ internal static class Symbols
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var current = (ITypeSymbol?)named; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
         {
-            foreach (var property in current.GetMembers().OfType<IPropertySymbol>())
+            foreach (var member in current.GetMembers())
             {
-                if (property is { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public, SetMethod.DeclaredAccessibility: Accessibility.Public }
-                    && !covered.Contains(property.Name) && names.Add(property.Name))
+                // A public member hides a base type's member of the same name, whether it can be set or not; an override without
+                // a setter of its own leaves the name to the property it overrides, whose setter it inherits.
+                if (member is not (IPropertySymbol { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public } or IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false })
+                    || member is IPropertySymbol { IsOverride: true, SetMethod: null }
+                    || covered.Contains(member.Name) || !names.Add(member.Name))
                 {
-                    writable.Add(new Writable(property.Name, property.Type, property.SetMethod!.IsInitOnly ? WritableKind.Init : WritableKind.Set, property.IsRequired, null) { Declarer = current });
+                    continue;
+                }
+
+                var settable = member switch
+                {
+                    IPropertySymbol { SetMethod.DeclaredAccessibility: Accessibility.Public } property
+                        => new Writable(property.Name, property.Type, property.SetMethod!.IsInitOnly ? WritableKind.Init : WritableKind.Set, property.IsRequired, null) { Declarer = current },
+                    IFieldSymbol { IsConst: false, IsReadOnly: false } field
+                        => new Writable(field.Name, field.Type, WritableKind.Set, field.IsRequired, null) { Declarer = current },
+                    _ => null,
+                };
+                if (settable is not null)
+                {
+                    writable.Add(settable);
                 }
             }
         }
@@ -201,10 +217,10 @@ internal enum WritableKind
     Init,
 }
 
-/// <summary>A constructor parameter or settable property.</summary>
+/// <summary>A constructor parameter, settable property or settable (not readonly, not const) field.</summary>
 internal sealed record Writable(string Name, ITypeSymbol Type, WritableKind Kind, bool Required, string? DefaultLiteral)
 {
-    /// <summary>For a property: the type that declares it (a base class for an inherited one).</summary>
+    /// <summary>For a property or field: the type that declares it (a base class for an inherited one).</summary>
     public ITypeSymbol? Declarer { get; init; }
 }
 
