@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -90,12 +91,12 @@ internal static class Symbols
     public static ITypeSymbol Core(ITypeSymbol type)
         => IsNullableValue(type) ? ((INamedTypeSymbol)type).TypeArguments[0] : type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
 
-    /// <summary>Public instance properties with a public getter and public fields, the type's own first, then its bases'.</summary>
+    /// <summary>Public instance properties with a public getter and public fields, the type's own first, then its base classes' or base interfaces'.</summary>
     public static List<(string Name, ITypeSymbol Type)> Readable(ITypeSymbol type)
     {
         var members = new List<(string Name, ITypeSymbol Type)>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
+        foreach (var current in MemberScopes.Of(type))
         {
             foreach (var symbol in current.GetMembers())
             {
@@ -105,7 +106,7 @@ internal static class Symbols
                     IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } f => f.Type,
                     _ => null,
                 };
-                if (memberType is not null && names.Add(symbol.Name))
+                if (memberType is not null && !MemberScopes.IsAmbiguous(type, symbol.Name) && names.Add(symbol.Name))
                 {
                     members.Add((symbol.Name, memberType));
                 }
@@ -145,7 +146,7 @@ internal static class Symbols
 
         var covered = new HashSet<string>(constructor.Parameters.Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var current = (ITypeSymbol?)named; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
+        foreach (var current in MemberScopes.Of(named))
         {
             foreach (var member in current.GetMembers())
             {
