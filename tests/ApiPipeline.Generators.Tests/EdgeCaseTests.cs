@@ -201,6 +201,38 @@ public sealed class EdgeCaseTests
     }
 
     [Fact]
+    public void DateOnly_path_and_query_values_are_sent_as_ISO_8601_dates()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record DayQuery(DateOnly Day, [property: Query] DateOnly? Since);
+
+            [Extractor("https://api.example.com", "/days/{day}", Json = typeof(TestJson))]
+            public partial class Days : IExtractor<DayQuery, Item>;
+            """);
+        result.AssertCompiles();
+
+        Assert.Equal("/days/2026-01-15?since=2026-01-02", result.BuildRelativeUrl("Demo.Days", "Demo.DayQuery", new DateOnly(2026, 1, 15), (DateOnly?)new DateOnly(2026, 1, 2)));
+    }
+
+    [Fact]
+    public void TimeOnly_query_values_keep_their_seconds()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record SlotQuery(string Owner, [property: Query] TimeOnly At);
+
+            [Extractor("https://api.example.com", "/slots/{owner}", Json = typeof(TestJson))]
+            public partial class Slots : IExtractor<SlotQuery, Item>;
+            """);
+        result.AssertCompiles();
+
+        Assert.Equal("/slots/me?at=14%3A30%3A15", result.BuildRelativeUrl("Demo.Slots", "Demo.SlotQuery", "me", new TimeOnly(14, 30, 15)));
+    }
+
+    [Fact]
     public void Query_on_a_base_records_positional_parameter_is_sent_for_a_derived_input()
     {
         var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
