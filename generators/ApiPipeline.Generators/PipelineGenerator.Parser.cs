@@ -288,7 +288,7 @@ public sealed partial class PipelineGenerator
         {
             var members = new Dictionary<string, InputMember>(StringComparer.Ordinal);
             int order = 0;
-            for (var current = inputType; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            foreach (var current in MemberScopes.Of(inputType))
             {
                 foreach (var symbol in current.GetMembers())
                 {
@@ -298,7 +298,7 @@ public sealed partial class PipelineGenerator
                         IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } f => f.Type,
                         _ => null,
                     };
-                    if (memberType is null)
+                    if (memberType is null || MemberScopes.IsAmbiguous(inputType, symbol.Name))
                     {
                         continue;
                     }

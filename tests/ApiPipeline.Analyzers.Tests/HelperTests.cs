@@ -1,6 +1,8 @@
+using Microsoft.CodeAnalysis.CSharp;
+
 namespace ApiPipeline.Analyzers.Tests;
 
-/// <summary>The text rules the analyzers and fixes share.</summary>
+/// <summary>The rules the analyzers and fixes share: text, and an input's members as the generator binds them.</summary>
 public class HelperTests
 {
     [Theory]
@@ -48,6 +50,42 @@ public class HelperTests
     {
         Assert.Equal(expected, UrlText.IsSensitive(name));
         Assert.Equal(UrlRedactor.IsSensitive(name), UrlText.IsSensitive(name));
+    }
+
+    [Fact]
+    public void InputMembers_of_an_interface_include_its_base_interfaces_members_and_a_new_member_hides_the_one_it_hides()
+    {
+        // Label is declared by two interfaces, neither extending the other: input.Label is ambiguous, so it is not a member.
+        const string source = """
+            using ApiPipeline;
+
+            public interface IOwned
+            {
+                string Owner { get; }
+
+                string Label { get; }
+            }
+
+            public interface ITagged { string Label { get; } }
+
+            public interface IPaged { string Page { get; } }
+
+            public interface INumberedPages : IPaged
+            {
+                new int Page { get; }
+
+                [Query] string? Sort { get; }
+            }
+
+            public interface IPageQuery : INumberedPages, IOwned, ITagged { string Repo { get; } }
+            """;
+        var compilation = CSharpCompilation.Create("Members", [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))], TestReferences.All);
+
+        var members = InputMembers.Of(compilation.GetTypeByMetadataName("IPageQuery")!, KnownTypes.TryCreate(compilation)!);
+
+        Assert.Equal(["Repo", "Page", "Sort", "Owner"], members.Select(m => m.Name));
+        Assert.Equal("INumberedPages", members.Single(m => m.Name == "Page").Symbol.ContainingType.Name);
+        Assert.Equal("sort", members.Single(m => m.Name == "Sort").QueryName);
     }
 
     [Theory]

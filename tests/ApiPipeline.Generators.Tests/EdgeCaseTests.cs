@@ -1,3 +1,5 @@
+using ApiPipeline.Generators.Chaining;
+
 namespace ApiPipeline.Generators.Tests;
 
 /// <summary>Valid but unusual declarations: the generated code must still compile.</summary>
@@ -118,6 +120,116 @@ public sealed class EdgeCaseTests
         Assert.Contains("url.Query<long>(\"n\", input.Number);", text, StringComparison.Ordinal);
         Assert.Contains("url.Query(\"sort\", input.Sort);", text, StringComparison.Ordinal);
         result.AssertCompiles();
+    }
+
+    [Fact]
+    public void An_interface_input_binds_members_inherited_from_its_base_interfaces()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public interface IOwned { string Owner { get; } }
+
+            public interface IRepoQuery : IOwned { string Repo { get; } }
+
+            public interface IPaged { string Page { get; } }
+
+            public interface INumberedPages : IPaged { new int Page { get; } }
+
+            public interface IPageQuery : INumberedPages, IOwned;
+
+            [Extractor("https://api.example.com", "/repos/{owner}/{repo}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<IRepoQuery, Item>;
+
+            [Extractor("https://api.example.com", "/users/{owner}/pages/{page}", Json = typeof(TestJson))]
+            public partial class Pages : IExtractor<IPageQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string repos = Assert.Single(result.Sources, s => s.HintName == "Demo.Repos.g.cs").SourceText.ToString();
+        Assert.Contains("url.PathValue(input.Owner, \"owner\");", repos, StringComparison.Ordinal);
+        Assert.Contains("url.PathValue(input.Repo, \"repo\");", repos, StringComparison.Ordinal);
+
+        // A member an interface hides with 'new' wins over the one it hides, as in C#.
+        string pages = Assert.Single(result.Sources, s => s.HintName == "Demo.Pages.g.cs").SourceText.ToString();
+        Assert.Contains("url.PathValue<int>(input.Page, \"page\");", pages, StringComparison.Ordinal);
+
+        // The registry's shape of the input reads the inherited member too.
+        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.Contains("""new("Owner", typeof(string), "string", global::ApiPipeline.ShapeWrite.None, true, false)""", registry, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_member_two_unrelated_base_interfaces_declare_is_ambiguous_and_not_bound()
+    {
+        // C# cannot read input.Label (CS0229): a placeholder does not bind it, and the registry's shape of the input leaves it out.
+        const string inputs = """
+            namespace Demo;
+
+            public interface IOwned
+            {
+                string Owner { get; }
+
+                string Label { get; }
+            }
+
+            public interface ITagged { string Label { get; } }
+
+            public interface ILabelledQuery : IOwned, ITagged;
+
+            """;
+
+        var unbound = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + inputs + """
+            [Extractor("https://api.example.com", "/users/{owner}/labels/{label}", Json = typeof(TestJson))]
+            public partial class Labels : IExtractor<ILabelledQuery, Item>;
+            """);
+        var diagnostic = Assert.Single(unbound.GeneratorDiagnostics);
+        Assert.Equal("APP0003", diagnostic.Id);
+        Assert.Contains("'{label}'", diagnostic.GetMessage(), StringComparison.Ordinal);
+
+        var bound = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + inputs + """
+            [Extractor("https://api.example.com", "/users/{owner}/labels", Json = typeof(TestJson))]
+            public partial class Labels : IExtractor<ILabelledQuery, Item>;
+            """);
+        Assert.Empty(bound.GeneratorDiagnostics);
+        bound.AssertCompiles();
+        string registry = Assert.Single(bound.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.Contains("""new("Owner", typeof(string), "string", global::ApiPipeline.ShapeWrite.None, true, false)""", registry, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"Label\"", registry, StringComparison.Ordinal);
+        Assert.DoesNotContain("value.Label", registry, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DateOnly_path_and_query_values_are_sent_as_ISO_8601_dates()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record DayQuery(DateOnly Day, [property: Query] DateOnly? Since);
+
+            [Extractor("https://api.example.com", "/days/{day}", Json = typeof(TestJson))]
+            public partial class Days : IExtractor<DayQuery, Item>;
+            """);
+        result.AssertCompiles();
+
+        Assert.Equal("/days/2026-01-15?since=2026-01-02", result.BuildRelativeUrl("Demo.Days", "Demo.DayQuery", new DateOnly(2026, 1, 15), (DateOnly?)new DateOnly(2026, 1, 2)));
+    }
+
+    [Fact]
+    public void TimeOnly_query_values_keep_their_seconds()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record SlotQuery(string Owner, [property: Query] TimeOnly At);
+
+            [Extractor("https://api.example.com", "/slots/{owner}", Json = typeof(TestJson))]
+            public partial class Slots : IExtractor<SlotQuery, Item>;
+            """);
+        result.AssertCompiles();
+
+        Assert.Equal("/slots/me?at=14%3A30%3A15", result.BuildRelativeUrl("Demo.Slots", "Demo.SlotQuery", "me", new TimeOnly(14, 30, 15)));
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -26,6 +28,31 @@ internal sealed record HarnessResult(CSharpCompilation Input, Compilation Output
 
     /// <summary>The text of the single generated file.</summary>
     public string SingleSourceText => Assert.Single(Sources).SourceText.ToString();
+
+    /// <summary>
+    /// Emits the output compilation, loads it into a collectible context and runs the generated URL builder of
+    /// <paramref name="extractor"/> on a new <paramref name="inputType"/> made from <paramref name="inputArguments"/>.
+    /// </summary>
+    public string BuildRelativeUrl(string extractor, string inputType, params object?[] inputArguments)
+    {
+        using var stream = new MemoryStream();
+        var emitted = Output.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var context = new AssemblyLoadContext(nameof(BuildRelativeUrl), isCollectible: true);
+        try
+        {
+            stream.Position = 0;
+            var assembly = context.LoadFromStream(stream);
+            var input = Activator.CreateInstance(assembly.GetType(inputType, throwOnError: true)!, inputArguments);
+            var definition = assembly.GetType(extractor, throwOnError: true)!.GetProperty("Definition", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+            var build = (Delegate)definition.GetType().GetProperty("BuildRelativeUrl")!.GetValue(definition)!;
+            return (string)build.DynamicInvoke(input)!;
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
 
     /// <summary>Fails with the errors listed when the output compilation does not compile.</summary>
     public void AssertCompiles()

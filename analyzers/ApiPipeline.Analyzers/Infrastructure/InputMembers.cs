@@ -37,7 +37,7 @@ internal sealed class InputMember
     }
 }
 
-/// <summary>Lists the members of an input type the way the generator does (public instance properties with a public getter, and public fields, base types included).</summary>
+/// <summary>Lists the members of an input type the way the generator does (public instance properties with a public getter, and public fields, base classes or base interfaces included).</summary>
 internal static class InputMembers
 {
     /// <summary>The members of <paramref name="inputType"/>; the first of two with the same normalized name wins, as in the generator.</summary>
@@ -64,7 +64,7 @@ internal static class InputMembers
 
         var result = new List<InputMember>();
         var seen = new HashSet<string>();
-        for (var current = inputType; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        foreach (var current in MemberScopes.Of(inputType))
         {
             foreach (var symbol in current.GetMembers())
             {
@@ -74,7 +74,7 @@ internal static class InputMembers
                     IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } => true,
                     _ => false,
                 };
-                if (!isMember || !seen.Add(NameRules.Normalize(symbol.Name)))
+                if (!isMember || MemberScopes.IsAmbiguous(inputType, symbol.Name) || !seen.Add(NameRules.Normalize(symbol.Name)))
                 {
                     continue;
                 }

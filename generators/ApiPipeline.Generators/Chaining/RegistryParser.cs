@@ -144,7 +144,7 @@ internal static class RegistryParser
         => writable is null || !Writes(writable) ? 0 : writable.Required ? 1 : 2;
 
     /// <summary>
-    /// Whether a member can be given at creation: a parameter, a settable property, or an init-only one whose declaring type the
+    /// Whether a member can be given at creation: a parameter, a settable property or field, or an init-only property whose declaring type the
     /// generated code can name (its setter is called through an <c>[UnsafeAccessor]</c>).
     /// </summary>
     private static bool Writes(Writable writable)

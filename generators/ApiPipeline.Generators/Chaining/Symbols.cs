@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using ApiPipeline.Generators.Helpers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -104,12 +105,12 @@ internal static class Symbols
     public static ITypeSymbol Core(ITypeSymbol type)
         => IsNullableValue(type) ? ((INamedTypeSymbol)type).TypeArguments[0] : type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
 
-    /// <summary>Public instance properties with a public getter and public fields, the type's own first, then its bases'.</summary>
+    /// <summary>Public instance properties with a public getter and public fields, the type's own first, then its base classes' or base interfaces'.</summary>
     public static List<(string Name, ITypeSymbol Type)> Readable(ITypeSymbol type)
     {
         var members = new List<(string Name, ITypeSymbol Type)>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
+        foreach (var current in MemberScopes.Of(type))
         {
             foreach (var symbol in current.GetMembers())
             {
@@ -119,7 +120,7 @@ internal static class Symbols
                     IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } f => f.Type,
                     _ => null,
                 };
-                if (memberType is not null && names.Add(symbol.Name))
+                if (memberType is not null && !MemberScopes.IsAmbiguous(type, symbol.Name) && names.Add(symbol.Name))
                 {
                     members.Add((symbol.Name, memberType));
                 }
@@ -131,7 +132,7 @@ internal static class Symbols
 
     /// <summary>
     /// How an instance of <paramref name="type"/> is created from member values: the public constructor with the most parameters (not a
-    /// record's copy constructor) and the settable properties it does not cover. <see langword="null"/> when there is no such constructor.
+    /// record's copy constructor) and the settable properties and fields it does not cover. <see langword="null"/> when there is no such constructor.
     /// </summary>
     public static Creation? Creation(ITypeSymbol type)
     {
@@ -159,14 +160,30 @@ internal static class Symbols
 
         var covered = new HashSet<string>(constructor.Parameters.Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var current = (ITypeSymbol?)named; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
+        foreach (var current in MemberScopes.Of(named))
         {
-            foreach (var property in current.GetMembers().OfType<IPropertySymbol>())
+            foreach (var member in current.GetMembers())
             {
-                if (property is { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public, SetMethod.DeclaredAccessibility: Accessibility.Public }
-                    && !covered.Contains(property.Name) && names.Add(property.Name))
+                // A public member hides a base type's member of the same name, whether it can be set or not; an override without
+                // a setter of its own leaves the name to the property it overrides, whose setter it inherits.
+                if (member is not (IPropertySymbol { IsStatic: false, IsIndexer: false, DeclaredAccessibility: Accessibility.Public } or IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false })
+                    || member is IPropertySymbol { IsOverride: true, SetMethod: null }
+                    || covered.Contains(member.Name) || !names.Add(member.Name))
                 {
-                    writable.Add(new Writable(property.Name, property.Type, property.SetMethod!.IsInitOnly ? WritableKind.Init : WritableKind.Set, property.IsRequired, null) { Declarer = current });
+                    continue;
+                }
+
+                var settable = member switch
+                {
+                    IPropertySymbol { SetMethod.DeclaredAccessibility: Accessibility.Public } property
+                        => new Writable(property.Name, property.Type, property.SetMethod!.IsInitOnly ? WritableKind.Init : WritableKind.Set, property.IsRequired, null) { Declarer = current },
+                    IFieldSymbol { IsConst: false, IsReadOnly: false } field
+                        => new Writable(field.Name, field.Type, WritableKind.Set, field.IsRequired, null) { Declarer = current },
+                    _ => null,
+                };
+                if (settable is not null)
+                {
+                    writable.Add(settable);
                 }
             }
         }
@@ -215,10 +232,10 @@ internal enum WritableKind
     Init,
 }
 
-/// <summary>A constructor parameter or settable property.</summary>
+/// <summary>A constructor parameter, settable property or settable (not readonly, not const) field.</summary>
 internal sealed record Writable(string Name, ITypeSymbol Type, WritableKind Kind, bool Required, string? DefaultLiteral)
 {
-    /// <summary>For a property: the type that declares it (a base class for an inherited one).</summary>
+    /// <summary>For a property or field: the type that declares it (a base class for an inherited one).</summary>
     public ITypeSymbol? Declarer { get; init; }
 }
 

@@ -163,12 +163,18 @@ public sealed class UrlBuilder
     /// <inheritdoc/>
     public override string ToString() => _text.ToString();
 
+    /// <summary>
+    /// The invariant text of a value: dates and times in ISO 8601 (<c>O</c> for a timestamp, <c>yyyy-MM-dd</c> for a
+    /// <see cref="DateOnly"/>, <c>HH:mm:ss</c> for a <see cref="TimeOnly"/>, with the fractions of a second it has).
+    /// </summary>
     private static string Format<T>(T value)
         where T : IFormattable
         => value switch
         {
             DateTimeOffset d => d.ToString("O", CultureInfo.InvariantCulture),
             DateTime d => d.ToString("O", CultureInfo.InvariantCulture),
+            DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            TimeOnly t => t.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
             _ => value.ToString(null, CultureInfo.InvariantCulture),
         };
 }

@@ -107,6 +107,37 @@ public sealed class ChainDiagnosticsTests
     }
 
     [Fact]
+    public void A_map_may_target_a_public_field_of_the_step_input()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed class OwnerQuery
+            {
+                public string Owner = "";
+            }
+
+            [Extractor("https://api.github.com", "/users/{owner}/issues", Json = typeof(TestJson))]
+            public partial class UserIssues : IExtractor<OwnerQuery, Issue>;
+
+            [Chain]
+            public partial class OrgUserIssues
+            {
+                [Step(1)] public partial OrgRepos Repos { get; }
+
+                [Step(2)]
+                [Map("Owner.Login", To = nameof(OwnerQuery.Owner))]
+                public partial UserIssues Issues { get; }
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string chain = Assert.Single(result.Sources, s => s.HintName == "Demo.OrgUserIssues.Chain.g.cs").SourceText.ToString();
+        Assert.Contains("new global::Demo.OwnerQuery() { Owner = parent.Owner.Login }", chain, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void APP0106_TypeMismatch()
     {
         var diagnostic = AssertOnly(ChainSources.Chain("""[Map("Owner.Login", To = nameof(RepoNumber.Owner))] [Map(nameof(Repo.Id), To = nameof(RepoNumber.Number))]""", extractor: "IssueByNumber"), "APP0106", "nameof(Repo.Id)");

@@ -65,6 +65,56 @@ public sealed class RegistryCreateTests
     }
 
     [Fact]
+    public void Public_fields_are_set_like_properties_required_ones_in_the_initializer()
+    {
+        // {owner} binds the field Owner, so an input of fields is a valid input; a readonly or const field is only read, and so is a
+        // base type's field that a get-only property hides. An override without a setter keeps the setter it overrides.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public class BaseQuery
+            {
+                public string? Label;
+
+                public int Limit;
+
+                public virtual string Sort { get; set; } = "created";
+            }
+
+            public sealed class UserQuery : BaseQuery
+            {
+                public const int Version = 2;
+
+                public required string Owner;
+
+                public int PerPage = 50;
+
+                public readonly string Source = "api";
+
+                public new int Limit => 10;
+
+                public override string Sort => base.Sort;
+            }
+
+            [Extractor("https://api.example.com", "/users/{owner}", Json = typeof(TestJson))]
+            public partial class Users : IExtractor<UserQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.Contains("""new("Owner", typeof(string), "string", global::ApiPipeline.ShapeWrite.Required, true, false)""", registry, StringComparison.Ordinal);
+        Assert.Contains("""new("PerPage", typeof(int), "int", global::ApiPipeline.ShapeWrite.Optional, true, false)""", registry, StringComparison.Ordinal);
+        Assert.Contains("""new("Source", typeof(string), "string", global::ApiPipeline.ShapeWrite.None, true, false)""", registry, StringComparison.Ordinal);
+        Assert.Contains("var result = new global::Demo.UserQuery() { Owner = (string)values[0]! };", registry, StringComparison.Ordinal);
+        Assert.Contains("if (values[1] is not global::ApiPipeline.ShapeValue) result.PerPage = (int)values[1]!;", registry, StringComparison.Ordinal);
+        Assert.Contains("""new("Limit", typeof(int), "int", global::ApiPipeline.ShapeWrite.None, true, false)""", registry, StringComparison.Ordinal);
+        Assert.Contains("if (values[4] is not global::ApiPipeline.ShapeValue) result.Sort = (string)values[4]!;", registry, StringComparison.Ordinal);
+        Assert.Contains("if (values[5] is not global::ApiPipeline.ShapeValue) result.Label = (string?)values[5];", registry, StringComparison.Ordinal);
+        Assert.DoesNotContain("Version", registry, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_registry_compiles_for_unusual_but_valid_inputs_and_extractors()
     {
         // Defaults without a plain literal, a dynamic member, a tuple input and an abstract extractor each broke the one registry file.

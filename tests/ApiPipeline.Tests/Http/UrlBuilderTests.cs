@@ -17,6 +17,22 @@ public sealed class UrlBuilderTests
     }
 
     [Fact]
+    public void Dates_are_sent_as_yyyy_MM_dd_and_times_with_seconds_and_only_the_fractions_they_have()
+    {
+        string url = new UrlBuilder()
+            .Literal("/days/")
+            .PathValue<DateOnly>(new DateOnly(2026, 1, 15), "day")
+            .Query<DateOnly>("since", new DateOnly(2026, 1, 2))
+            .Query<TimeOnly>("at", new TimeOnly(14, 30, 15))
+            .Query<TimeOnly>("precise", new TimeOnly(9, 5, 0, 250))
+            .Query<TimeOnly>("tick", new TimeOnly(1))
+            .QueryEach<DateOnly>("on", [new DateOnly(999, 12, 31)])
+            .ToString();
+
+        Assert.Equal("/days/2026-01-15?since=2026-01-02&at=14%3A30%3A15&precise=09%3A05%3A00.25&tick=00%3A00%3A00.0000001&on=0999-12-31", url);
+    }
+
+    [Fact]
     public void A_collection_in_a_path_placeholder_is_joined_with_commas_each_element_escaped()
     {
         Assert.Equal("/users/al%2Fice,bob/repos", new UrlBuilder().Literal("/users/").PathValues(["al/ice", "bob"], "logins").Literal("/repos").ToString());

@@ -11,7 +11,7 @@ public enum ShapeWrite
     /// <summary>Must be given to create an instance (a constructor parameter without default, or a <c>required</c> member).</summary>
     Required = 1,
 
-    /// <summary>May be given (a constructor parameter with a default, or a settable property).</summary>
+    /// <summary>May be given (a constructor parameter with a default, a settable property, or a field that is not readonly).</summary>
     Optional = 2,
 }
 
