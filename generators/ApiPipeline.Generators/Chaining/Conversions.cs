@@ -79,7 +79,7 @@ internal static class Conversions
                 return true;
         }
 
-        return type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset" or "System.DateOnly";
+        return type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset" or "System.DateOnly" or "System.TimeOnly";
     }
 
     private static bool Widening(SpecialType source, SpecialType target)

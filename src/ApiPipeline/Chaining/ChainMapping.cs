@@ -71,4 +71,12 @@ public static class ChainMapping
     /// <summary><c>yyyy-MM-dd</c>.</summary>
     /// <param name="value">The value.</param>
     public static string? Text(DateOnly? value) => value is { } v ? Text(v) : null;
+
+    /// <summary><c>HH:mm:ss</c>, with the fractions of a second it has (as URLs write it).</summary>
+    /// <param name="value">The value.</param>
+    public static string Text(TimeOnly value) => value.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+
+    /// <summary><c>HH:mm:ss</c>, with the fractions of a second it has (as URLs write it).</summary>
+    /// <param name="value">The value.</param>
+    public static string? Text(TimeOnly? value) => value is { } v ? Text(v) : null;
 }

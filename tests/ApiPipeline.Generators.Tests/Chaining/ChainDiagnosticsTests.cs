@@ -138,6 +138,39 @@ public sealed class ChainDiagnosticsTests
     }
 
     [Fact]
+    public void A_TimeOnly_maps_to_text_as_URLs_write_it()
+    {
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record Slot(long Id, TimeOnly At);
+
+            public sealed record SlotQuery(string At);
+
+            [Extractor("https://api.example.com", "/orgs/{login}/slots", Json = typeof(TestJson))]
+            public partial class OrgSlots : IExtractor<Org, Slot>;
+
+            [Extractor("https://api.example.com", "/bookings", Json = typeof(TestJson))]
+            public partial class Bookings : IExtractor<SlotQuery, Issue>;
+
+            [Chain]
+            public partial class SlotBookings
+            {
+                [Step(1)] public partial OrgSlots Slots { get; }
+
+                [Step(2)]
+                [Map(nameof(Slot.At), To = nameof(SlotQuery.At))]
+                public partial Bookings Bookings { get; }
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string chain = Assert.Single(result.Sources, s => s.HintName == "Demo.SlotBookings.Chain.g.cs").SourceText.ToString();
+        Assert.Contains("global::ApiPipeline.ChainMapping.Text(parent.At)", chain, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void APP0106_TypeMismatch()
     {
         var diagnostic = AssertOnly(ChainSources.Chain("""[Map("Owner.Login", To = nameof(RepoNumber.Owner))] [Map(nameof(Repo.Id), To = nameof(RepoNumber.Number))]""", extractor: "IssueByNumber"), "APP0106", "nameof(Repo.Id)");

@@ -11,6 +11,15 @@ public sealed class ValueConversionTests
         Assert.Equal(65L, ValueConversion.Find(typeof(char), typeof(long))!('A'));
     }
 
+    [Fact]
+    public void Dates_and_times_become_text_as_URLs_write_them()
+    {
+        Assert.Equal("2026-01-15", ValueConversion.Find(typeof(DateOnly), typeof(string))!(new DateOnly(2026, 1, 15)));
+        Assert.Equal("14:30:15", ValueConversion.Find(typeof(TimeOnly?), typeof(string))!(new TimeOnly(14, 30, 15)));
+        Assert.Equal("14:30:15.25", ChainMapping.Text(new TimeOnly(14, 30, 15, 250)));
+        Assert.Null(ChainMapping.Text((TimeOnly?)null));
+    }
+
     [Theory]
     [InlineData(typeof(byte))]
     [InlineData(typeof(ushort))]

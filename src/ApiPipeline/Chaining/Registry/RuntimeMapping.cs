@@ -152,7 +152,12 @@ internal static class ValueConversion
 
         if (source == typeof(DateOnly))
         {
-            return static value => value is DateOnly d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
+            return static value => value is DateOnly d ? ChainMapping.Text(d) : null;
+        }
+
+        if (source == typeof(TimeOnly))
+        {
+            return static value => value is TimeOnly t ? ChainMapping.Text(t) : null;
         }
 
         if (source == typeof(bool))
