@@ -174,6 +174,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
 
         try
         {
+            using var turn = await OutputTurn.TakeAsync(output, "chain", chainId, Options.LoggerFactory?.CreateLogger(Log.Category), cancellationToken).ConfigureAwait(false);
             return await RunCoreAsync(chainId, input, output, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -128,12 +128,15 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         var run = new RunCounters();
         var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath, Id);
         RunCheckpointer<TIn, TOut> checkpointer;
+        FileLock? turn = null;
         try
         {
+            turn = await OutputTurn.TakeAsync(_output, "pipeline", Id, _logger, cancellationToken).ConfigureAwait(false);
             checkpointer = await RunCheckpointer<TIn, TOut>.OpenAsync(Id, _extractor, _output, _options, deadLetter, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            turn?.Dispose();
             // The run could not start (its options, state or output could not be read or recovered): the caller gets the error, and
             // the status says so instead of still showing the previous run's.
             var now = clock.GetUtcNow();
@@ -143,6 +146,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             throw;
         }
 
+        using var heldTurn = turn; // the output's folder is this run's until it returns
         Volatile.Write(ref _live, null); // a run that threw before it ended leaves its sink: its counts are not this run's
 
         // A resumed run counts the failures its first part moved past (skipped pages and records, not read again): it ends a partial

@@ -61,6 +61,10 @@ internal static partial class Log
         Message = "{RunKind} '{Name}': failure goes to the dead-letter file {Path} with the next commit")]
     public static partial void DeadLettered(ILogger logger, string runKind, string name, string path);
 
+    [LoggerMessage(EventId = 3003, EventName = "WaitingForOutput", Level = LogLevel.Warning,
+        Message = "{RunKind} '{Name}': waiting for another run writing to {Folder} to finish (lock: {LockFile})")]
+    public static partial void WaitingForOutput(ILogger logger, string runKind, string name, string folder, string lockFile);
+
     [LoggerMessage(EventId = 4001, EventName = "StepStarting", Level = LogLevel.Information,
         Message = "Chain '{Chain}' step {Index} '{Step}' ({Mode}) starting, extractor {Extractor}")]
     public static partial void StepStarting(ILogger logger, string chain, int index, string step, string mode, string extractor);

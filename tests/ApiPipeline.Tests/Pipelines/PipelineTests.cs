@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using static ApiPipeline.Tests.PipelineTestKit;
 
 namespace ApiPipeline.Tests;
@@ -51,7 +52,7 @@ public sealed class PipelineTests(ApiFixture fixture) : ApiTests(fixture), IClas
         var result = await new Pipeline<Scenario, Item>("pl-batchsize", new CursorItems(At), output).ExecuteAsync(input);
 
         Assert.Equal(PipelineStatus.Succeeded, result.Status);
-        Assert.Equal(["pl-batchsize/part-00001.jsonl", "pl-batchsize/part-00002.jsonl"], _temp.Files());
+        Assert.Equal([".pl-batchsize.writer.lock", "pl-batchsize/part-00001.jsonl", "pl-batchsize/part-00002.jsonl"], _temp.Files()); // the parts, and the folder's writer lock beside it
         Assert.Equal([6, 2], LinesPerFile(Dataset("pl-batchsize")));
         Assert.Equal(Body.Ids(1, 8), CommittedIds(Dataset("pl-batchsize")));
         Assert.Equal(2, result.Files.Count);
@@ -188,7 +189,52 @@ public sealed class PipelineTests(ApiFixture fixture) : ApiTests(fixture), IClas
         // Once the first run is over, the pipeline runs again, numbering its files after the first run's.
         var again = await pipeline.ExecuteAsync(input);
         Assert.Equal(PipelineStatus.Succeeded, again.Status);
-        Assert.Equal(["pl-twice/part-00001.jsonl", "pl-twice/part-00002.jsonl"], _temp.Files());
+        Assert.Equal([".pl-twice.writer.lock", "pl-twice/part-00001.jsonl", "pl-twice/part-00002.jsonl"], _temp.Files()); // the parts, and the folder's writer lock beside it
+    }
+
+    [Fact]
+    public async Task Two_pipelines_into_one_folder_take_turns_and_both_land_whole()
+    {
+        // Two pipelines (here of one process; two processes take the same file lock) write one JSONL folder. The second waits for the
+        // first's last commit, says so once in its log, then writes after it: without the turn it deleted the first's temporary part
+        // when it started, and the first run failed at its commit.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Map("pl-turn-a", CursorPages(2, special: (n, ctx) =>
+        {
+            if (n != 2)
+            {
+                return null;
+            }
+
+            reached.TrySetResult();
+            return gate.Task.ContinueWith(_ => CursorPages(2)(ctx)).Unwrap();
+        }));
+        var second = Map("pl-turn-b", CursorPages(1, lastSize: 2));
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(lines)));
+        await using var outputA = Jsonl(_temp.Path, "pl-turn");
+        await using var outputB = Jsonl(_temp.Path, "pl-turn");
+
+        var runA = new Pipeline<Scenario, Item>("a", new CursorItems(At), outputA).ExecuteAsync(first);
+        Task<PipelineResult> runB;
+        try
+        {
+            await reached.Task.WithDeadline();
+            runB = new Pipeline<Scenario, Item>("b", new CursorItems(At), outputB, new PipelineOptions { LoggerFactory = logging }).ExecuteAsync(second);
+            await TestHelpers.WaitUntilAsync(() => lines.Any(l => l.Contains("3003 pipeline 'b': waiting for another run writing to", StringComparison.Ordinal)), "the second run says it waits");
+            Assert.False(runB.IsCompleted);
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+
+        Assert.Equal(PipelineStatus.Succeeded, (await runA.WithDeadline()).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await runB.WithDeadline()).Status);
+        Assert.Single(lines, l => l.Contains(" 3003 ", StringComparison.Ordinal));
+        Assert.Equal([".pl-turn.writer.lock", "pl-turn/part-00001.jsonl", "pl-turn/part-00002.jsonl"], _temp.Files());
+        Assert.Equal(Body.Ids(1, 6).Concat(Body.Ids(1, 2)).Order(), CommittedIds(Dataset("pl-turn")).Order());
     }
 
     [Fact]

@@ -549,8 +549,8 @@ public sealed class AuthTests
             Assert.DoesNotContain(Uri.EscapeDataString(Key), text, StringComparison.Ordinal);
         }
 
-        // The output's part file, the dead-letter file and its (empty) lock file.
-        Assert.Equal(3, temp.AllFiles().Count());
+        // The output's part file and its folder's (empty) writer lock, the dead-letter file and its (empty) lock file.
+        Assert.Equal(4, temp.AllFiles().Count());
         Assert.Single(temp.AllFiles(), f => f.EndsWith(".dead-letter.jsonl" + FileLock.Suffix, StringComparison.Ordinal));
     }
 
