@@ -254,6 +254,11 @@ internal static class DeadLetterReplay
             var extractor = registration.CreateExtractor(httpClient, options);
             var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
             bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
+
+            // A backfill's end: the records at or after it were out of the run's range (an API without UntilParam sends them).
+            var until = WatermarkValue.TryParse(entry.Until, out var end) && (registration.Watermark ?? extractor.Watermark) is { } watermark
+                ? (Func<TOut, bool>)(record => watermark.Read(record) is not { } mark || mark < end)
+                : null;
             long records = 0, pages = 0;
             var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))
@@ -266,8 +271,9 @@ internal static class DeadLetterReplay
                         throw error;
                     }
 
-                    await output.WriteAsync(page.Records, cancellationToken).ConfigureAwait(false);
-                    records += page.Count;
+                    ReadOnlyMemory<TOut> kept = until is null ? page.Records : page.Records.ToArray().Where(until).ToArray();
+                    await output.WriteAsync(kept, cancellationToken).ConfigureAwait(false);
+                    records += kept.Length;
                     pages++;
                     if (pageOnly)
                     {

@@ -122,6 +122,28 @@ public sealed class CliTests : ServerTests
     }
 
     [Fact]
+    public async Task Replay_of_a_backfills_input_writes_nothing_at_or_after_its_end()
+    {
+        // The backfill ended before Jan 15 (its "until"); this API has no until parameter and sends later records, which the run had
+        // dropped as out of range and which ordinary runs write. Page 2 holds days 12..21, page 3 days 22..26: only days 12..14 land.
+        string file = Path.Combine(Dir.Path, "incremental.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
+        await File.WriteAllLinesAsync(file,
+        [
+            $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"incremental","extractor":"IncrementalItems","kind":"HttpStatus","status":503,"page":2,"url":"{{{Server.BaseUrl}}}/incremental?per_page=10&page=2","attempts":1,"skipped":"input","error":"down","until":"2026-01-15T00:00:00.0000000Z","resume":{"url":"{{{Server.BaseUrl}}}/incremental?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"{{{Server.BaseUrl}}}"}}""",
+        ]);
+
+        var (code, text, error) = await Cli("replay", file, "--output", output, "--base-url", Server.BaseUrl);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        var ids = Directory.EnumerateFiles(Path.Combine(output, "incremental"), "*.jsonl", SearchOption.AllDirectories)
+            .SelectMany(File.ReadLines)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
+            .Order();
+        Assert.Equal([11, 12, 13], ids);
+    }
+
+    [Fact]
     public async Task Replay_follows_a_base_url_that_moved_since_the_page_failed()
     {
         // The page failed against a server that is gone (its port is not listening); the configured base URL is where the API is now.

@@ -326,6 +326,23 @@ internal sealed class RunCheckpointer<TIn, TOut>
     }
 
     /// <summary>
+    /// Whether later ordinary runs read the range of <paramref name="partition"/> (an input, or a time window's key) again, so that an input
+    /// given up on is theirs to finish: always for an ordinary run (its watermark did not move) and for a backfill without an end (it
+    /// reaches the present); for a backfill with an end, unless the end is at or before where those runs start (the stored watermark
+    /// minus its lag).
+    /// </summary>
+    public bool ReadByLaterRuns(string partition)
+    {
+        if (_from is null || _run.Until is not { } until || _watermark is null)
+        {
+            return true;
+        }
+
+        string owner = _partitions[partition].WindowOf ?? partition;
+        return !(_watermarks.TryGetValue(owner, out var stored) && until <= stored - _watermark.Lag);
+    }
+
+    /// <summary>
     /// The rest of <paramref name="partition"/> (an input, or a time window's key) went to the dead-letter file with the failure held for
     /// the next commit: a run that resumes this one does not continue it, as <c>replay</c> requests it.
     /// </summary>

@@ -61,6 +61,13 @@ internal sealed record DeadLetterEntry(
     /// <summary>The <see cref="Skipped"/> of an entry that holds one record that did not fit the record type (its page was written).</summary>
     public const string RecordSkipped = "record";
 
+    /// <summary>
+    /// For a failed page or input of a backfill with an end (<see cref="PipelineOptions.Until"/>): the end, as the state store writes a
+    /// watermark value (<c>2026-02-01T00:00:00.0000000Z</c>, <c>n:2000</c>). A replay writes no record at or after it: an API without the
+    /// watermark's <c>UntilParam</c> sends them, and the pipeline had dropped them as out of range.
+    /// </summary>
+    public string? Until { get; init; }
+
     /// <summary>A late record's partition (the key its watermark is stored under).</summary>
     public string? Partition { get; init; }
 

@@ -541,7 +541,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             try
             {
                 run.CountAttempts(error.Attempts);
-                if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter))
+                if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter, readByLaterRuns: checkpointer.ReadByLaterRuns(partition)))
                 {
                     checkpointer.HandOver(partition);
                 }
@@ -740,13 +740,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// <summary>
     /// Counts a failure that the run goes on after, and under <see cref="ErrorMode.DeadLetter"/> hands it to the dead-letter file, where
     /// it becomes durable with the next commit (with the progress past it, so a resumed run never writes it twice): a skipped page, the
-    /// rest of an input, or (with <paramref name="record"/>) one record that did not fit the record type.
+    /// rest of an input (which later runs read again when <c>readByLaterRuns</c>, <see cref="RunCheckpointer{TIn, TOut}.ReadByLaterRuns"/>), or
+    /// (with <c>record</c>) one record that did not fit the record type.
     /// </summary>
     /// <returns>
     /// Whether the rest of a failed input went to the dead-letter file for <c>replay</c> while the state store keeps the run's progress
     /// (a backfill's input, whose range later runs do not read): a run that resumes this one must not continue that input too.
     /// </returns>
-    private bool RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null)
+    private bool RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null, bool readByLaterRuns = false)
     {
         if (_mode == ErrorMode.Skip)
         {
@@ -764,16 +765,16 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         bool handedOver = false;
         if (deadLetter is not null)
         {
-            // A failed input whose range later runs read (no From: they start at its watermark, which it did not move, or continue it
-            // from its checkpoint) is not skipped: its entry says so, and replay leaves it to them. A backfill's input is skipped.
+            // A failed input whose range later runs read (they start at its watermark, which it did not move, or continue it from its
+            // checkpoint) is not skipped: its entry says so, and replay leaves it to them. A backfill's input below where they start is.
             bool inputSkipped = !pageSkipped && record is null;
-            bool continued = inputSkipped && _options.StateStore is not null && _options.From is null;
+            bool continued = inputSkipped && _options.StateStore is not null && readByLaterRuns;
             handedOver = inputSkipped && !continued && _options.StateStore is not null;
-            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued);
+            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued) with { Until = _options.Until?.ToStorageText() };
             if (record is not null)
             {
                 using var json = System.Text.Json.JsonDocument.Parse(record, new System.Text.Json.JsonDocumentOptions { MaxDepth = PageParser.MaxDepth });
-                entry = entry with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone() };
+                entry = entry with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone(), Until = null };
             }
 
             deadLetter.Hold(entry);

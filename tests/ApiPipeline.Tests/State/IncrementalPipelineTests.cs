@@ -575,26 +575,34 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Theory]
-    [InlineData(false, "continued")] // a later run continues the input (or reads it again from its watermark, which did not move)
-    [InlineData(true, "input")] // a backfill's range is not read by later runs: only replay requests the rest
-    public async Task An_input_given_up_on_is_left_to_later_runs_only_when_they_read_its_range(bool backfill, string skipped)
+    [InlineData(null, "continued")] // an ordinary run: a later run continues the input (or reads it again from its watermark, which did not move)
+    [InlineData(20, "input")] // a backfill ending before where later runs start (watermark 29 minus the 5-minute lag): only replay requests the rest
+    [InlineData(26, "continued")] // a backfill ending after where later runs start: they read the rest
+    [InlineData(-1, "continued")] // a backfill without an end reaches the present: later runs read the rest
+    public async Task An_input_given_up_on_is_left_to_later_runs_only_when_they_read_its_range(int? backfillUntil, string skipped)
     {
-        var (table, input) = Table("inc-given-up-entry-" + backfill);
+        string name = "given-up-" + backfillUntil;
+        var (table, input) = Table("inc-" + name);
         table.Add(30, TimeSpan.FromMinutes(1));
-        table.FailPageOnce = 2;
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, "given-up-" + backfill + ".dead-letter.jsonl");
+        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
         var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
-        if (backfill)
+        if (backfillUntil is { } until)
         {
-            options = options with { From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(20) };
+            // An ordinary run first stores the watermark (minute 29); the backfill then fails at its second page.
+            Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
+            options = options with { From = ChangeTable.T0, Until = until < 0 ? null : ChangeTable.T0.AddMinutes(until) };
         }
 
-        var result = await RunAsync(Extractor(), input, store, options, name: "given-up-" + backfill);
+        table.FailPageOnce = 2;
+        var result = await RunAsync(Extractor(), input, store, options, name: name);
 
         Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
         using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(deadLetters)));
         Assert.Equal(skipped, entry.RootElement.GetProperty("skipped").GetString());
+        Assert.Equal(
+            backfillUntil > 0 ? ChangeTable.T0.AddMinutes(backfillUntil.Value).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : null,
+            entry.RootElement.TryGetProperty("until", out var end) ? end.GetString() : null);
     }
 
     [Fact]
@@ -642,19 +650,19 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     [Fact]
     public async Task A_resumed_backfill_leaves_an_input_it_dead_lettered_to_replay()
     {
-        // A fails at its second page: under DeadLetter the run gives its rest to the dead-letter file ("input": later runs do not read
-        // a backfill's range, so replay requests it). B is throttled, which ends the run. The same backfill again resumes the run: it
-        // reads B, and not A's rest, which replay would then write a second time.
+        // An ordinary run stores the watermarks (A: minute 24, B: minute 4). The backfill of minutes 0..10 then fails at A's second page:
+        // under DeadLetter the run gives its rest to the dead-letter file ("input": later runs start at minute 19, so only replay requests
+        // it). B is throttled, which ends the run. The same backfill again resumes the run: it reads B, and not A's rest, which replay
+        // would then write a second time.
         var (tableA, inputA) = Table("inc-backfill-dl-a");
         tableA.Add(25, TimeSpan.FromMinutes(1));
-        tableA.FailPageOnce = 2;
         var tableB = new ChangeTable();
         tableB.Add(5, TimeSpan.FromMinutes(1));
-        bool throttled = true;
+        bool throttled = false;
         Api.Map("/inc-backfill-dl-b/changes", context => throttled ? Reply.Json(context, "{}", 429) : tableB.Serve(context));
         await using var store = new InMemoryStateStore();
         string deadLetters = Path.Combine(_dir.Path, "backfill-dl.dead-letter.jsonl");
-        var options = new PipelineOptions { StateStore = store, OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters, From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(40) };
+        var options = new PipelineOptions { StateStore = store, OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
 
         async Task<PipelineResult> Run()
         {
@@ -662,6 +670,10 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
             return await new Pipeline<Scenario, Change>("backfill-dl", Extractor(), output, options).ExecuteManyAsync(new[] { inputA, new Scenario("inc-backfill-dl-b") }.ToAsyncEnumerable());
         }
 
+        Assert.Equal(PipelineStatus.Succeeded, (await Run()).Status);
+        options = options with { From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(10) };
+        tableA.FailPageOnce = 2;
+        throttled = true;
         var failed = await Run();
         Assert.Equal((PipelineStatus.Failed, 10L, 1L), (failed.Status, failed.Records, failed.DeadLettered));
 
@@ -669,11 +681,33 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         int beforeA = Api.RequestsTo("/inc-backfill-dl-a/").Count;
         var resumed = await Run();
 
-        Assert.Equal((PipelineStatus.PartialSuccess, true, 5L, 1L), (resumed.Status, resumed.Resumed, resumed.Records, resumed.DeadLettered));
+        // B's five changes are in the range, and were written by the first run: recognised by key, they are duplicates.
+        Assert.Equal((PipelineStatus.PartialSuccess, true, 0L, 5L, 1L), (resumed.Status, resumed.Resumed, resumed.Records, resumed.Duplicates, resumed.DeadLettered));
         Assert.Equal(beforeA, Api.RequestsTo("/inc-backfill-dl-a/").Count);
         using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(deadLetters)));
         Assert.Equal("input", entry.RootElement.GetProperty("skipped").GetString());
-        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i).Concat(Enumerable.Range(1, 5).Select(i => (long)i)).Order(), Written("backfill-dl").Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_backfill_without_an_end_leaves_an_input_it_gave_up_on_to_the_next_ordinary_run()
+    {
+        // No Until: the backfill reaches the present, so the next ordinary run (which starts at the watermark, none yet) reads the rest
+        // of the input the backfill gave up on; the entry says "continued", and replay leaves it, so nothing after the failure lands twice.
+        var (table, input) = Table("inc-backfill-open");
+        table.Add(45, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 2;
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, "backfill-open.dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var backfill = await RunAsync(Extractor(), input, store, options with { From = ChangeTable.T0 }, name: "backfill-open");
+        Assert.Equal((PipelineStatus.PartialSuccess, 10L), (backfill.Status, backfill.Records));
+
+        var ordinary = await RunAsync(Extractor(), input, store, options, name: "backfill-open");
+
+        Assert.Equal(PipelineStatus.Succeeded, ordinary.Status);
+        using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(deadLetters)));
+        Assert.Equal("continued", entry.RootElement.GetProperty("skipped").GetString());
+        Assert.Equal(Enumerable.Range(11, 35).Select(i => (long)i), Written("backfill-open").Select(c => c.Id).Where(id => id > 10).Order());
     }
 
     [Fact]
