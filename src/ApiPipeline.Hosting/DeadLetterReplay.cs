@@ -263,8 +263,8 @@ internal static class DeadLetterReplay
             var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))
             {
-                // The input is needed only to build the first URL; a replay starts from the checkpoint.
-                await foreach (var page in extractor.ExtractPagesAsync(default!, checkpoint, cancellationToken).ConfigureAwait(false))
+                using var turn = await OutputTurn.TakeAsync(output, "replay", entry.Pipeline, null, cancellationToken).ConfigureAwait(false);
+                await foreach (var page in extractor.ExtractPagesAsync(ReplayInput(registration), checkpoint, cancellationToken).ConfigureAwait(false))
                 {
                     if (page.Error is { } error)
                     {
@@ -286,6 +286,65 @@ internal static class DeadLetterReplay
             }
         }
 
+        /// <summary>
+        /// The input the extractor is given. A generated extractor needs it only to build the first URL, and a replay starts at the
+        /// checkpoint. A hand-written one is given its input on every call: none for <see cref="NoInput"/>, else the entry's input (its
+        /// <see cref="ExtractionException.Input"/>, a JSON object of plain values), bound through the registry's shape of the input type.
+        /// </summary>
+        private TIn ReplayInput<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
+        {
+            if (!registration.IsHandWritten)
+            {
+                return default!;
+            }
+
+            if (typeof(TIn) == typeof(NoInput))
+            {
+                return (TIn)(object)NoInput.Value;
+            }
+
+            return InputValues(entry.Input) is { } values
+                ? (TIn)InputBinder.Bind(registration.Input, values)
+                : throw new InvalidOperationException($"'{registration.Name}' is a hand-written extractor, which is given its input on every call, and the entry's input is {(entry.Input is null ? "not there" : "not a JSON object of plain values with nothing masked")}; put the input's JSON in the ExtractionException's Input, or run the pipeline again with the input");
+        }
+
+        /// <summary>The members of an input written as a JSON object of plain values, or <see langword="null"/> when it is not one (or a secret was masked).</summary>
+        private static Dictionary<string, string>? InputValues(string? json)
+        {
+            if (json is null || !json.StartsWith('{'))
+            {
+                return null;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(json);
+                var values = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var member in document.RootElement.EnumerateObject())
+                {
+                    switch (member.Value.ValueKind)
+                    {
+                        case JsonValueKind.Null:
+                            break;
+                        case JsonValueKind.String when member.Value.GetString() is { } text && !text.Contains("***", StringComparison.Ordinal):
+                            values[member.Name] = text;
+                            break;
+                        case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                            values[member.Name] = member.Value.GetRawText();
+                            break;
+                        default:
+                            return null;
+                    }
+                }
+
+                return values;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>A late record is written as it was read (no request): the pipeline had left it out of the output.</summary>
         private async Task<(long Records, long Pages, IReadOnlyList<string> Files)> WriteLateRecordAsync<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
         {
@@ -294,6 +353,7 @@ internal static class DeadLetterReplay
             var output = new JsonlOutput<TOut>(typeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))
             {
+                using var turn = await OutputTurn.TakeAsync(output, "replay", entry.Pipeline, null, cancellationToken).ConfigureAwait(false);
                 await output.WriteAsync(new[] { record }, cancellationToken).ConfigureAwait(false);
                 var commit = await output.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return (1, 0, commit.Files);

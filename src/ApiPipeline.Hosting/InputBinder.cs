@@ -29,6 +29,11 @@ public static class InputBinder
                 throw new InputBindingException($"{shape.TypeName} takes no input, but {string.Join(", ", values.Keys)} was given.");
             }
 
+            if ((from ?? to) is { } range)
+            {
+                throw new InputBindingException($"{(from is null ? "--to" : "--from")} {range} has nothing to set: the extractor has no watermark to start a backfill at, and {shape.TypeName} takes no input with a range member.");
+            }
+
             return NoInput.Value;
         }
 

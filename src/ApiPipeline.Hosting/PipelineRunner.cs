@@ -247,10 +247,10 @@ public sealed class PipelineRunner
         {
             var httpClient = runner.HttpClientFor(registration.Name);
             var extractorOptions = runner.Common(options, request);
-            var extractor = loaded is null ? registration.CreateExtractor(httpClient, extractorOptions) : null;
+            // A hand-written extractor's watermark is known from an instance only (a pipeline file creates its own as well).
+            var extractor = loaded is null || registration.IsHandWritten ? registration.CreateExtractor(httpClient, extractorOptions) : null;
 
-            // An incremental extractor (a watermark) takes --from/--to as its range (a backfill); others get them as input members. A
-            // hand-written extractor's watermark is known from the instance.
+            // An incremental extractor (a watermark) takes --from/--to as its range (a backfill); others get them as input members.
             var watermark = registration.Watermark ?? extractor?.Watermark;
             bool incremental = watermark is not null;
             if (watermark is not null)
@@ -274,9 +274,9 @@ public sealed class PipelineRunner
                     From = incremental ? request.From : null,
                     Until = incremental ? request.To : null,
                 };
-                var pipeline = extractor is not null
-                    ? new Pipeline<TIn, TOut>(id, extractor, sink, pipelineOptions)
-                    : (IPipeline<TIn>)loaded!.CreatePipeline(sink, httpClient, options: pipelineOptions, extractorOptions: extractorOptions);
+                var pipeline = loaded is null
+                    ? new Pipeline<TIn, TOut>(id, extractor!, sink, pipelineOptions)
+                    : (IPipeline<TIn>)loaded.CreatePipeline(sink, httpClient, options: pipelineOptions, extractorOptions: extractorOptions);
                 var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);
                 return runner.Finish(RunSummary.From(result));
             }
@@ -306,7 +306,7 @@ public sealed class PipelineRunner
             {
                 var settings = runner.Options.For(id);
                 var (extractorOptions, stepOptions) = runner.ChainExtractors(definition, settings, request);
-                var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(runner.RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
+                var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(definition.RecordTypeInfo ?? runner.RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
                 await using (sink.ConfigureAwait(false))
                 {
                     var executor = new ChainExecutor<TIn, TOut>(definition, runner.HttpClientFor(id), new ChainOptions

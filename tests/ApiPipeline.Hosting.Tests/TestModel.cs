@@ -95,3 +95,39 @@ public sealed class CountdownItems : IExtractor<NoInput, Item>
         }
     }
 }
+
+public sealed record ItemRef(int Id);
+
+/// <summary>
+/// A hand-written extractor that reads its input: page 1 of an <see cref="ItemRef"/>, then page 2, which fails (the run dead-letters
+/// it, with the input's JSON in the error) until <see cref="Healed"/>.
+/// </summary>
+[RegisteredExtractor("lettered", Json = typeof(TestJson))]
+public sealed class LetteredItems : IExtractor<ItemRef, Item>
+{
+    public static bool Healed { get; set; }
+
+    public string Name => "lettered";
+
+    public ErrorMode OnError => ErrorMode.DeadLetter;
+
+    public async IAsyncEnumerable<Page<Item>> ExtractPagesAsync(ItemRef input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        if ((resumeFrom?.PageNumber ?? 1) == 1)
+        {
+            yield return new Page<Item>(1, "lettered:1", [new Item((input.Id * 10) + 1, "first", CountdownItems.Start)], new PageCheckpoint("lettered:2", 2, 1), 0);
+        }
+
+        yield return Healed
+            ? new Page<Item>(2, "lettered:2", [new Item((input.Id * 10) + 2, "second", CountdownItems.Start)], null, 0)
+            : new Page<Item>(2, "lettered:2", [], null, 0)
+            {
+                Error = new ExtractionException(ExtractionErrorKind.Transport, Name, 2, "lettered:2", "the source is down")
+                {
+                    Resume = new PageCheckpoint("lettered:2", 2, 1),
+                    Input = $"{{\"id\":{input.Id}}}",
+                },
+            };
+    }
+}

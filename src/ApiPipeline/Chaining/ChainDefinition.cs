@@ -90,6 +90,9 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
     /// <inheritdoc/>
     public override Type OutputType => typeof(TOut);
 
+    /// <summary>The records' JSON metadata, from the last step's extractor, or <see langword="null"/> when unknown.</summary>
+    internal JsonTypeInfo<TOut>? RecordTypeInfo => Steps[^1].RecordMetadata as JsonTypeInfo<TOut>;
+
     /// <inheritdoc/>
     public override TResult Accept<TResult>(IChainDefinitionVisitor<TResult> visitor)
     {
@@ -279,6 +282,9 @@ public abstract class ChainStepDefinition
 
     /// <summary>Whether the step's records can be kept in a state store (their JSON metadata is known).</summary>
     public abstract bool CanPersistRecords { get; }
+
+    /// <summary>The records' JSON metadata (a <c>JsonTypeInfo</c> of <see cref="OutputType"/>), or <see langword="null"/> when unknown.</summary>
+    internal abstract object? RecordMetadata { get; }
 
     internal abstract object CreateExtractor(HttpClient? httpClient, ExtractorOptions? options);
 

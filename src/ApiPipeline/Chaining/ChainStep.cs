@@ -44,6 +44,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
     public override bool CanPersistRecords => _recordTypeInfo is not null;
 
+    internal override object? RecordMetadata => _recordTypeInfo?.Invoke();
+
     internal override object CreateExtractor(HttpClient? httpClient, ExtractorOptions? options)
         => _factory(httpClient, options) ?? throw new InvalidOperationException($"Step '{Name}': the extractor factory returned null.");
 

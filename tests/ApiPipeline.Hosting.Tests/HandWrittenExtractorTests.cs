@@ -1,0 +1,74 @@
+using ApiPipeline.Generated;
+using Xunit;
+
+namespace ApiPipeline.Hosting.Tests;
+
+/// <summary>Hand-written extractors ([RegisteredExtractor]) through the CLI: backfills from a pipeline file, replay, and chains.</summary>
+public sealed class HandWrittenExtractorTests : ServerTests
+{
+    private static List<int> Ids(string folder)
+        => [.. Directory.GetFiles(folder, "*.jsonl", SearchOption.AllDirectories)
+            .SelectMany(File.ReadAllLines)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
+            .Order()];
+
+    [Fact]
+    public async Task A_pipeline_file_of_a_hand_written_extractor_takes_from_as_a_backfill()
+    {
+        // Its watermark is the instance's: --from starts a backfill (items from 09:00 on are ids 10..12), not a full run.
+        string file = Path.Combine(Dir.Path, "countdown.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_backfill\nextractor:\n  class: countdown\noutput:\n  type: jsonl\n  config:\n    directory: {Dir.Path}\n");
+
+        var (code, output, error) = await CliTests.Cli(null, "run", file, "--state", Path.Combine(Dir.Path, "state.db"), "--from", "2026-01-01T09:00:00Z");
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal([10, 11, 12], Ids(Path.Combine(Dir.Path, "yaml_backfill")));
+    }
+
+    [Fact]
+    public async Task A_range_for_an_extractor_with_no_watermark_and_no_input_is_a_usage_error_not_ignored()
+    {
+        var (code, _, error) = await CliTests.Cli(null, "run", "Items", "--base-url", Server.BaseUrl, "--output", Dir.Path, "--from", "2026-01-01");
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--from 2026-01-01T00:00:00.0000000+00:00 has nothing to set: the extractor has no watermark to start a backfill at, and NoInput takes no input with a range member.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_gives_a_hand_written_extractor_the_input_of_its_entry()
+    {
+        LetteredItems.Healed = false;
+        var (code, output, error) = await CliTests.Cli(null, "run", "lettered", "--input", "id=3", "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+        Assert.True(code == ExitCodes.PartialSuccess, output + error);
+
+        LetteredItems.Healed = true;
+        (code, output, error) = await CliTests.Cli(null, "replay", Path.Combine(Dir.Path, "lettered.dead-letter.jsonl"), "--output", Dir.Path);
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal([31, 32], Ids(Path.Combine(Dir.Path, "lettered")));
+    }
+
+    [Fact]
+    public async Task A_chain_writes_its_records_with_its_own_steps_metadata_whatever_other_extractors_of_the_type_have()
+    {
+        // Another registration of Item records comes first, and its metadata cannot be read: the chain of countdown does not ask it.
+        var countdown = (ExtractorRegistration<NoInput, Item>)ApiPipelineRegistry.Instance.GetExtractor("countdown");
+        var broken = new ExtractorRegistration<NoInput, Item>("aaa_broken", "Tests.Broken", () => throw new InvalidOperationException("a broken context"), static (_, _) => new CountdownItems(), countdown.TypedInput, countdown.TypedOutput);
+        var registry = ComponentRegistry.Combine(new ComponentRegistry([broken], []), ApiPipelineRegistry.Instance);
+        string chain = Path.Combine(Dir.Path, "countdown-chain.yaml");
+        await File.WriteAllTextAsync(chain, "chain_id: countdown_chain\nextractors:\n  - extractor_class: countdown\n");
+        var text = new StringWriter();
+
+        int code = await PipelineHost.RunAsync(["run", chain, "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db")], registry, host =>
+        {
+            host.Out = text;
+            host.Error = text;
+            host.Configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+            host.LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+            host.Progress = ProgressMode.None;
+        });
+
+        Assert.True(code == ExitCodes.Success, text.ToString());
+        Assert.Equal(Enumerable.Range(1, CountdownItems.Total), Ids(Path.Combine(Dir.Path, "countdown_chain")));
+    }
+}
