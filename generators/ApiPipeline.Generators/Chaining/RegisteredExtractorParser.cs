@@ -73,6 +73,16 @@ internal static class RegisteredExtractorParser
             return "is not accessible to the generated registry; make it and its containing types public or internal";
         }
 
+        if (type.IsFileLocal || Outer(type).Any(o => o.IsFileLocal))
+        {
+            return "is file-local (or nested in a file-local type), so the generated registry, in another file, cannot name it; declare it without the file modifier";
+        }
+
+        if (IsObsoleteAsError(type) || Outer(type).Any(IsObsoleteAsError))
+        {
+            return "is [Obsolete] as an error (or nested in such a type), so the generated registry cannot name it; remove [RegisteredExtractor] or the error flag";
+        }
+
         if (Symbols.ExtractorInterface(type) is not { } extractor)
         {
             return "does not implement IExtractor<TIn, TOut> (exactly once); implement it for one input and record type";
@@ -89,21 +99,31 @@ internal static class RegisteredExtractorParser
             return $"needs Json = typeof(a JsonSerializerContext with [JsonSerializable(typeof({record}))]), which outputs write its records with";
         }
 
-        var constructor = type.InstanceConstructors
+        var refused = new List<string>();
+        var required = RequiredMembers(type);
+        IMethodSymbol? constructor = null;
+        foreach (var candidate in type.InstanceConstructors
             .Where(c => c.DeclaredAccessibility == Accessibility.Public)
             .Select(c => (Constructor: c, Rank: Rank(c)))
             .Where(c => c.Rank >= 0)
             .OrderBy(c => c.Rank)
-            .Select(c => c.Constructor)
-            .FirstOrDefault();
-        if (constructor is null)
+            .Select(c => c.Constructor))
         {
-            return "has no public constructor the registry can call; declare one of (HttpClient? httpClient, ExtractorOptions? options), (ExtractorOptions? options), (HttpClient? httpClient) or ()";
+            if (Refusal(candidate, required) is { } refusal)
+            {
+                refused.Add($"{Signature(candidate)} {refusal}");
+                continue;
+            }
+
+            constructor = candidate;
+            break;
         }
 
-        if (constructor.Parameters.FirstOrDefault(p => p.NullableAnnotation == NullableAnnotation.NotAnnotated) is { } notNull)
+        if (constructor is null)
         {
-            return $"takes '{notNull.Name}' as non-nullable, but the registry passes null when the host has no {notNull.Type.Name} to give; declare it {notNull.Type.Name}?";
+            return refused.Count > 0
+                ? "has no public constructor the registry can call: " + string.Join("; ", refused)
+                : "has no public constructor the registry can call; declare one of (HttpClient? httpClient, ExtractorOptions? options), (ExtractorOptions? options), (HttpClient? httpClient) or ()";
         }
 
         string full = Symbols.FullName(type);
@@ -122,6 +142,73 @@ internal static class RegisteredExtractorParser
         [var client] when Is(client, HttpClientName) => 2,
         [] => 3,
         _ => -1,
+    };
+
+    /// <summary>
+    /// Why the registry cannot call <paramref name="constructor"/> (whose parameter types fit), with what to do; <see langword="null"/>
+    /// when it can. <paramref name="required"/> are the class's required members, which only a <c>[SetsRequiredMembers]</c>
+    /// constructor lets the registry leave out.
+    /// </summary>
+    private static string? Refusal(IMethodSymbol constructor, IReadOnlyList<string> required)
+    {
+        if (constructor.Parameters.FirstOrDefault(p => p.RefKind != RefKind.None) is { } byReference)
+        {
+            return $"takes '{byReference.Name}' by {RefKindText(byReference.RefKind)}, but the registry passes its arguments by value";
+        }
+
+        if (constructor.Parameters.FirstOrDefault(p => p.NullableAnnotation == NullableAnnotation.NotAnnotated) is { } notNull)
+        {
+            return $"takes '{notNull.Name}' as non-nullable, but the registry passes null when the host has no {notNull.Type.Name} to give (declare it {notNull.Type.Name}?)";
+        }
+
+        if (IsObsoleteAsError(constructor))
+        {
+            return "is [Obsolete] as an error";
+        }
+
+        if (required.Count > 0 && !Symbols.HasAttribute(constructor, "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute"))
+        {
+            string members = string.Join(", ", required.Select(m => $"'{m}'"));
+            return $"does not set the required member{(required.Count == 1 ? "" : "s")} {members} (mark it [SetsRequiredMembers])";
+        }
+
+        return null;
+    }
+
+    /// <summary>The names of the class's required fields and properties, its base classes' included.</summary>
+    private static List<string> RequiredMembers(INamedTypeSymbol type)
+    {
+        var names = new List<string>();
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true } && !names.Contains(member.Name))
+                {
+                    names.Add(member.Name);
+                }
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>Whether <paramref name="symbol"/> has <c>[Obsolete(message, true)]</c>, which makes every use of it an error (CS0619).</summary>
+    private static bool IsObsoleteAsError(ISymbol symbol)
+        => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
+                                           && a.ConstructorArguments.Length == 2 && a.ConstructorArguments[1].Value is true);
+
+    /// <summary>The constructor as a person writes it: <c>CustomApi(out ExtractorOptions? options)</c>.</summary>
+    private static string Signature(IMethodSymbol constructor)
+        => constructor.ContainingType.Name + "(" + string.Join(", ", constructor.Parameters.Select(p =>
+            (p.RefKind == RefKind.None ? "" : RefKindText(p.RefKind) + " ") + Symbols.Display(p.Type) + " " + p.Name)) + ")";
+
+    private static string RefKindText(RefKind kind) => kind switch
+    {
+        RefKind.Ref => "ref",
+        RefKind.Out => "out",
+        RefKind.In => "in",
+        _ => "ref readonly",
     };
 
     private static bool Is(ITypeSymbol type, string name) => type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString() == name;

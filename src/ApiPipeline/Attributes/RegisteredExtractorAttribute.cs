@@ -7,8 +7,10 @@ namespace ApiPipeline;
 /// class, with no reflection: the design's <c>ExtractorFactory.register("custom_api", CustomAPIExtractor)</c>. The class is not
 /// generic and not abstract, and needs a public constructor the registry can call, in this order of preference:
 /// <c>(HttpClient? httpClient, ExtractorOptions? options)</c>, <c>(ExtractorOptions? options)</c>, <c>(HttpClient? httpClient)</c>, or
-/// <c>()</c>. <see cref="Json"/> names the <see cref="System.Text.Json.Serialization.JsonSerializerContext"/> of the record type, which
-/// JSON Lines outputs and <c>replay</c> write records with. A class that is not such an extractor is a compile-time error (APP0119).
+/// <c>()</c>; it passes over one it cannot call (a non-nullable or <c>ref</c>/<c>out</c>/<c>in</c> parameter, <c>[Obsolete]</c> as an
+/// error, <c>required</c> members left unset without <c>[SetsRequiredMembers]</c>). <see cref="Json"/> names the
+/// <see cref="System.Text.Json.Serialization.JsonSerializerContext"/> of the record type, which JSON Lines outputs and <c>replay</c>
+/// write records with. A class that is not such an extractor is a compile-time error (APP0119).
 /// </summary>
 /// <param name="name">The extractor's name in the registry, the CLI and configuration files (<c>custom_api</c>).</param>
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]

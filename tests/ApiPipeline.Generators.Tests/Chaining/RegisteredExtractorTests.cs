@@ -75,14 +75,26 @@ public sealed class RegisteredExtractorTests
     [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(HttpClient? httpClient, ExtractorOptions? options) { }", "static (httpClient, options) => new global::Demo.CustomItems(httpClient, options)")]
     [InlineData("public CustomItems(ExtractorOptions? options) { }", "public CustomItems(HttpClient? client) { }", "static (httpClient, _) => new global::Demo.CustomItems(httpClient)")]
     public void The_registry_calls_the_most_capable_constructor(string replaced, string by, string factory)
-    {
-        var result = GeneratorHarness.Run(TestSources.Common, Custom.Replace(replaced, by, StringComparison.Ordinal));
+        => AssertListedWith(Custom.Replace(replaced, by, StringComparison.Ordinal), factory);
 
-        Assert.Empty(result.GeneratorDiagnostics);
-        result.AssertCompiles();
-        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
-        Assert.Contains(factory, registry, StringComparison.Ordinal);
-    }
+    [Theory]
+    [InlineData("public CustomItems(HttpClient httpClient) { }")]
+    [InlineData("public CustomItems(out ExtractorOptions? options) { options = null; }")]
+    [InlineData("public CustomItems(ref ExtractorOptions? options) { }")]
+    [InlineData("[Obsolete(\"use the other\", true)] public CustomItems(ExtractorOptions? options) { }")]
+    public void The_registry_passes_over_a_preferred_constructor_it_cannot_call_for_one_it_can(string preferred)
+        => AssertListedWith(
+            Custom.Replace("public CustomItems(ExtractorOptions? options) { }", preferred, StringComparison.Ordinal),
+            "static (_, _) => new global::Demo.CustomItems()");
+
+    [Fact]
+    public void The_registry_passes_over_a_preferred_constructor_that_does_not_set_the_required_members()
+        => AssertListedWith(
+            Custom.Replace(
+                "public CustomItems() { }",
+                "public required string Folder { get; init; }\n    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers] public CustomItems() { Folder = \"in\"; }",
+                StringComparison.Ordinal),
+            "static (_, _) => new global::Demo.CustomItems()");
 
     [Theory]
     [InlineData("public sealed class CustomItems : CustomBase", "public sealed class CustomItems", "does not implement IExtractor<TIn, TOut>")]
@@ -91,7 +103,13 @@ public sealed class RegisteredExtractorTests
     [InlineData(", Json = typeof(TestJson)", "", "needs Json = typeof(a JsonSerializerContext with [JsonSerializable(typeof(Item))])")]
     [InlineData("\"custom_api\"", "\" custom\"", "which is empty or starts or ends with white space")]
     [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(string path) { }", "has no public constructor the registry can call; declare one of (HttpClient? httpClient, ExtractorOptions? options)")]
-    [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(HttpClient httpClient) { }", "takes 'httpClient' as non-nullable, but the registry passes null when the host has no HttpClient to give; declare it HttpClient?")]
+    [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(HttpClient httpClient) { }", "has no public constructor the registry can call: CustomItems(HttpClient httpClient) takes 'httpClient' as non-nullable, but the registry passes null when the host has no HttpClient to give (declare it HttpClient?)")]
+    [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(out ExtractorOptions? options) { options = null; }", "has no public constructor the registry can call: CustomItems(out ExtractorOptions? options) takes 'options' by out, but the registry passes its arguments by value")]
+    [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "[Obsolete(\"use the other\", true)] public CustomItems() { }\n    public CustomItems(HttpClient httpClient) { }", "has no public constructor the registry can call: CustomItems(HttpClient httpClient) takes 'httpClient' as non-nullable, but the registry passes null when the host has no HttpClient to give (declare it HttpClient?); CustomItems() is [Obsolete] as an error")]
+    [InlineData("public CustomItems() { }", "public required string Folder { get; init; }\n    public CustomItems() { }", "has no public constructor the registry can call: CustomItems(ExtractorOptions? options) does not set the required member 'Folder' (mark it [SetsRequiredMembers]); CustomItems() does not set the required member 'Folder'")]
+    [InlineData("public string Name => \"custom\";", "public string Name => \"custom\";\n    public required string Folder;", "does not set the required member 'Folder'")]
+    [InlineData("public sealed class CustomItems : CustomBase", "file sealed class CustomItems : CustomBase", "is file-local")]
+    [InlineData("public sealed class CustomItems : CustomBase", "[Obsolete(\"gone\", true)]\npublic sealed class CustomItems : CustomBase", "is [Obsolete] as an error")]
     [InlineData("[RegisteredExtractor(\"custom_api\", Json = typeof(TestJson))]", "[RegisteredExtractor(\"custom_api\", Json = typeof(TestJson))]\n[Extractor(\"https://api.example.com\", \"/items\", Json = typeof(TestJson))]", "is an [Extractor] class, which the registry lists already")]
     public void APP0119_a_class_the_registry_cannot_list(string replaced, string by, string reason)
     {
@@ -108,5 +126,17 @@ public sealed class RegisteredExtractorTests
         Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
         Assert.EndsWith("/docs/diagnostics/APP0119.md", diagnostic.Descriptor.HelpLinkUri, StringComparison.Ordinal);
         Assert.DoesNotContain(result.AllSources, s => s.HintName == RegistryEmitter.HintName && s.SourceText.ToString().Contains("custom_api", StringComparison.Ordinal));
+    }
+
+    private static void AssertListedWith(string source, string factory)
+    {
+        Assert.NotEqual(Custom, source);
+
+        var result = GeneratorHarness.Run(TestSources.Common, source);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.Contains(factory, registry, StringComparison.Ordinal);
     }
 }
