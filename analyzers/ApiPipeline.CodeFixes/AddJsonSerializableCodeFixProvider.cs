@@ -15,7 +15,10 @@ using Microsoft.CodeAnalysis.Simplification;
 
 namespace ApiPipeline.CodeFixes;
 
-/// <summary>Adds <c>[JsonSerializable(typeof(TOut))]</c> to the extractor's JSON context (APP1201), next to its other registrations.</summary>
+/// <summary>
+/// Adds <c>[JsonSerializable(typeof(TOut))]</c> to the JSON context of an <c>[Extractor]</c> or a hand-written
+/// <c>[RegisteredExtractor]</c> (APP1201), next to its other registrations.
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddJsonSerializableCodeFixProvider)), Shared]
 internal sealed class AddJsonSerializableCodeFixProvider : CodeFixProvider
 {
@@ -32,10 +35,14 @@ internal sealed class AddJsonSerializableCodeFixProvider : CodeFixProvider
     {
         foreach (var diagnostic in context.Diagnostics)
         {
-            var extractor = await ExtractorLookup.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
-            // A passthrough extractor (RawRecord<TFields>) needs TFields registered, as the analyzer says.
-            if (extractor?.JsonContext is not { } json || WatermarkKeyAnalyzer.RecordFields(extractor.OutputType) is not { } record || extractor.Known.JsonSerializableAttribute is not { } attributeType
-                || JsonContextAnalyzer.Registers(json, record, extractor.Known)
+            // As the analyzer: a passthrough extractor (RawRecord<TFields>) needs TFields registered, a hand-written one its TOut.
+            (INamedTypeSymbol? json, ITypeSymbol? record, KnownTypes? known) = await ExtractorLookup.FindAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is { } extractor
+                ? (extractor.JsonContext, WatermarkKeyAnalyzer.RecordFields(extractor.OutputType), extractor.Known)
+                : await ExtractorLookup.FindRegisteredAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is { } handWritten
+                    ? (handWritten.JsonContext, handWritten.OutputType, handWritten.Known)
+                    : default;
+            if (json is null || record is null || known?.JsonSerializableAttribute is not { } attributeType
+                || JsonContextAnalyzer.Registers(json, record, known)
                 || ExtractorLookup.Declaration(context.Document.Project.Solution, json, context.CancellationToken) is not { } target)
             {
                 continue;

@@ -6,10 +6,22 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace ApiPipeline.CodeFixes;
 
-/// <summary>Finds the extractor a diagnostic is about (its location is on the class or inside its <c>[Extractor]</c>), as the analyzers see it.</summary>
+/// <summary>Finds the extractor a diagnostic is about (its location is on the class or inside its attributes), as the analyzers see it.</summary>
 internal static class ExtractorLookup
 {
+    /// <summary>The <c>[Extractor]</c> class the diagnostic is in, or <see langword="null"/>.</summary>
     public static async Task<ExtractorContext?> FindAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        => await ClassAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is { } found
+            ? ExtractorContext.TryCreate(found.Type, found.Known, found.Compilation, static _ => { }, cancellationToken)
+            : null;
+
+    /// <summary>The hand-written <c>[RegisteredExtractor]</c> class the diagnostic is in, or <see langword="null"/>.</summary>
+    public static async Task<RegisteredExtractorContext?> FindRegisteredAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        => await ClassAsync(document, diagnostic, cancellationToken).ConfigureAwait(false) is { } found
+            ? RegisteredExtractorContext.TryCreate(found.Type, found.Known, found.Compilation, static _ => { }, cancellationToken)
+            : null;
+
+    private static async Task<(INamedTypeSymbol Type, KnownTypes Known, Compilation Compilation)?> ClassAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -25,8 +37,7 @@ internal static class ExtractorLookup
             return null;
         }
 
-        var known = KnownTypes.TryCreate(model.Compilation);
-        return known is null ? null : ExtractorContext.TryCreate(type, known, model.Compilation, static _ => { }, cancellationToken);
+        return KnownTypes.TryCreate(model.Compilation) is { } known ? (type, known, model.Compilation) : null;
     }
 
     /// <summary>The first source declaration of <paramref name="type"/> in <paramref name="solution"/>, with its document.</summary>

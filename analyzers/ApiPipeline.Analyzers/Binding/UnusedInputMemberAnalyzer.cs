@@ -9,7 +9,8 @@ namespace ApiPipeline.Analyzers;
 /// <summary>
 /// Reports an input member that no extractor using the input type binds to a placeholder or sends as a query (APP1301). The
 /// input type is checked against every extractor of the compilation (<see cref="ExtractorIndex"/>), so a member one of several
-/// extractors sharing the input uses is not reported. Members inherited from a base type are not checked.
+/// extractors sharing the input uses is not reported. An input type a hand-written <c>[RegisteredExtractor]</c> takes is not checked:
+/// its code may read any member. Members inherited from a base type are not checked.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 internal sealed class UnusedInputMemberAnalyzer : ExtractorAnalyzer
@@ -40,7 +41,7 @@ internal sealed class UnusedInputMemberAnalyzer : ExtractorAnalyzer
         }
 
         var index = ExtractorIndex.For(context.Compilation, known, context.CancellationToken);
-        if (!index.ByInput.TryGetValue(type, out var extractors))
+        if (index.HandWrittenInputs.Contains(type) || !index.ByInput.TryGetValue(type, out var extractors))
         {
             return;
         }

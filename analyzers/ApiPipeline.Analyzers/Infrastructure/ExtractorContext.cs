@@ -48,27 +48,7 @@ internal sealed class ExtractorContext
             }
         }
 
-        INamedTypeSymbol? extractorInterface = null;
-        int count = 0;
-        if (known.ExtractorInterface is not null)
-        {
-            foreach (var candidate in type.AllInterfaces)
-            {
-                if (SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, known.ExtractorInterface))
-                {
-                    extractorInterface = candidate;
-                    count++;
-                }
-            }
-        }
-
-        if (count == 1 && extractorInterface!.TypeArguments.Length == 2
-            && extractorInterface.TypeArguments[0].TypeKind != TypeKind.Error
-            && extractorInterface.TypeArguments[1].TypeKind != TypeKind.Error)
-        {
-            InputType = extractorInterface.TypeArguments[0];
-            OutputType = extractorInterface.TypeArguments[1];
-        }
+        (InputType, OutputType) = ExtractorTypes(type, known);
 
         foreach (var other in type.GetAttributes())
         {
@@ -172,6 +152,33 @@ internal sealed class ExtractorContext
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <c>TIn</c> and <c>TOut</c> when <paramref name="type"/> implements <c>IExtractor&lt;TIn, TOut&gt;</c> exactly once with valid
+    /// types; both <see langword="null"/> otherwise.
+    /// </summary>
+    public static (ITypeSymbol? Input, ITypeSymbol? Output) ExtractorTypes(INamedTypeSymbol type, KnownTypes known)
+    {
+        INamedTypeSymbol? extractorInterface = null;
+        int count = 0;
+        if (known.ExtractorInterface is not null)
+        {
+            foreach (var candidate in type.AllInterfaces)
+            {
+                if (SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, known.ExtractorInterface))
+                {
+                    extractorInterface = candidate;
+                    count++;
+                }
+            }
+        }
+
+        return count == 1 && extractorInterface!.TypeArguments.Length == 2
+            && extractorInterface.TypeArguments[0].TypeKind != TypeKind.Error
+            && extractorInterface.TypeArguments[1].TypeKind != TypeKind.Error
+                ? (extractorInterface.TypeArguments[0], extractorInterface.TypeArguments[1])
+                : (null, null);
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ internal sealed class KnownTypes
         ExtractorAttribute = extractorAttribute;
         PaginatedAttribute = compilation.GetTypeByMetadataName("ApiPipeline.PaginatedAttribute");
         QueryAttribute = compilation.GetTypeByMetadataName("ApiPipeline.QueryAttribute");
+        RegisteredExtractorAttribute = compilation.GetTypeByMetadataName("ApiPipeline.RegisteredExtractorAttribute");
         ExtractorInterface = compilation.GetTypeByMetadataName("ApiPipeline.IExtractor`2");
         NoInput = compilation.GetTypeByMetadataName("ApiPipeline.NoInput");
         PaginationEnum = compilation.GetTypeByMetadataName("ApiPipeline.Pagination");
@@ -28,6 +29,8 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? PaginatedAttribute { get; }
 
     public INamedTypeSymbol? QueryAttribute { get; }
+
+    public INamedTypeSymbol? RegisteredExtractorAttribute { get; }
 
     public INamedTypeSymbol? ExtractorInterface { get; }
 

@@ -7,7 +7,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ApiPipeline.Analyzers;
 
-/// <summary>Checks that the <c>Json</c> context of an extractor registers its record type (APP1201).</summary>
+/// <summary>
+/// Checks that the <c>Json</c> context of an extractor registers its record type (APP1201): an <c>[Extractor]</c> reads records
+/// through it, and outputs write a hand-written <c>[RegisteredExtractor]</c>'s records through it.
+/// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 internal sealed class JsonContextAnalyzer : ExtractorAnalyzer
 {
@@ -16,7 +19,7 @@ internal sealed class JsonContextAnalyzer : ExtractorAnalyzer
     public static readonly DiagnosticDescriptor RecordTypeNotRegistered = new(
         RecordTypeNotRegisteredId,
         "JSON context does not register the record type",
-        "The JSON context '{0}' of extractor '{1}' has no [JsonSerializable(typeof({2}))], so reading records fails at run time; add the attribute to '{0}'",
+        "The JSON context '{0}' of extractor '{1}' has no [JsonSerializable(typeof({2}))], so reading or writing its records fails at run time; add the attribute to '{0}'",
         DiagnosticCategories.Json,
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
@@ -28,23 +31,31 @@ internal sealed class JsonContextAnalyzer : ExtractorAnalyzer
     /// <inheritdoc/>
     protected override void AnalyzeExtractor(ExtractorContext extractor)
     {
-        var context = extractor.JsonContext;
-        var record = extractor.OutputType;
-        if (context is null || record is null || context.TypeKind == TypeKind.Error || !IsJsonContext(context, extractor.Known) || extractor.Known.JsonSerializableAttribute is null)
-        {
-            return;
-        }
-
         // Passthrough: RawRecord<TFields> needs TFields in the context, not RawRecord itself.
-        record = WatermarkKeyAnalyzer.RecordFields(record)!;
-        if (Registers(context, record, extractor.Known))
+        if (Unregistered(extractor.JsonContext, WatermarkKeyAnalyzer.RecordFields(extractor.OutputType), extractor.Known) is { } record)
         {
-            return;
+            var location = AttributeSyntaxes.ValueLocation(AttributeSyntaxes.NamedArgument(extractor.Syntax, "Json"), extractor.Syntax);
+            extractor.Report(RecordTypeNotRegistered, location, extractor.JsonContext!.Name, extractor.Name, record.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
         }
-
-        var location = AttributeSyntaxes.ValueLocation(AttributeSyntaxes.NamedArgument(extractor.Syntax, "Json"), extractor.Syntax);
-        extractor.Report(RecordTypeNotRegistered, location, context.Name, extractor.Name, record.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
     }
+
+    /// <inheritdoc/>
+    protected override void AnalyzeRegisteredExtractor(RegisteredExtractorContext extractor)
+    {
+        // The registry asks the context for TOut itself (ExtractorJson.GetTypeInfo<TOut>).
+        if (Unregistered(extractor.JsonContext, extractor.OutputType, extractor.Known) is { } record)
+        {
+            var location = AttributeSyntaxes.ValueLocation(AttributeSyntaxes.NamedArgument(extractor.Syntax, "Json"), extractor.Syntax);
+            extractor.Report(RecordTypeNotRegistered, location, extractor.JsonContext!.Name, extractor.Name ?? extractor.Type.Name, record.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+        }
+    }
+
+    /// <summary><paramref name="needed"/> when <paramref name="context"/> does not register it; <see langword="null"/> when it does, or when either is unknown.</summary>
+    private static ITypeSymbol? Unregistered(INamedTypeSymbol? context, ITypeSymbol? needed, KnownTypes known)
+        => context is null || needed is null || context.TypeKind == TypeKind.Error || !IsJsonContext(context, known) || known.JsonSerializableAttribute is null
+           || Registers(context, needed, known)
+            ? null
+            : needed;
 
     /// <summary>
     /// Whether <paramref name="context"/> has metadata for <paramref name="type"/>: System.Text.Json's generator writes it for every

@@ -45,6 +45,27 @@ public class UnusedInputMemberAnalyzerTests
         [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
         public partial class Items : IExtractor<NoInput, Item>;
         """);
+
+    [Fact]
+    public Task An_input_a_hand_written_extractor_takes_is_silent_as_it_may_read_any_member() => Verify("""
+        public sealed record FolderRef(string Owner, string Folder);
+
+        [Extractor("https://api.example.com", "/owners/{owner}/items", Json = typeof(ShopJson))]
+        public partial class Items : IExtractor<FolderRef, Item>;
+
+        [RegisteredExtractor("file_items", Json = typeof(ShopJson))]
+        public sealed class FileItems : IExtractor<FolderRef, Item>
+        {
+            public string Name => "file_items";
+
+            public async System.Collections.Generic.IAsyncEnumerable<Page<Item>> ExtractPagesAsync(FolderRef input, PageCheckpoint? resumeFrom = null, [System.Runtime.CompilerServices.EnumeratorCancellation] System.Threading.CancellationToken cancellationToken = default)
+            {
+                await System.Threading.Tasks.Task.Yield();
+                _ = input.Folder;
+                yield break;
+            }
+        }
+        """);
 }
 
 public class QueryBindingAnalyzerTests

@@ -36,4 +36,44 @@ public class DuplicateNameAnalyzerTests
         [Extractor("https://api.example.com", "/v2/items", Json = typeof(ShopJson), Name = "items-v2")]
         public partial class ItemsV2 : IExtractor<NoInput, Item>;
         """);
+
+    // The rest of a hand-written IExtractor<FolderRef, Item> from its first member on, then its input record.
+    private const string HandWritten = """
+
+            public string Name => "files";
+
+            public async System.Collections.Generic.IAsyncEnumerable<Page<Item>> ExtractPagesAsync(FolderRef input, PageCheckpoint? resumeFrom = null, [System.Runtime.CompilerServices.EnumeratorCancellation] System.Threading.CancellationToken cancellationToken = default)
+            {
+                await System.Threading.Tasks.Task.Yield();
+                yield break;
+            }
+        }
+
+        public sealed record FolderRef(string Folder);
+        """;
+
+    [Fact]
+    public Task A_hand_written_extractor_registered_under_an_Extractor_class_name_is_reported_on_both() => Verify("""
+        [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
+        public partial class {|APP1001:Items|} : IExtractor<NoInput, Item>;
+
+        [RegisteredExtractor({|APP1001:"Items"|}, Json = typeof(ShopJson))]
+        public sealed class FileItems : IExtractor<FolderRef, Item>
+        {
+        """ + HandWritten);
+
+    [Fact]
+    public Task Two_hand_written_extractors_registered_under_one_name_are_reported_on_each_name() => Verify("""
+        [RegisteredExtractor({|APP1001:"files"|}, Json = typeof(ShopJson))]
+        public sealed class FileItems : IExtractor<FolderRef, Item>
+        {
+            public string Name => "files";
+
+            public System.Collections.Generic.IAsyncEnumerable<Page<Item>> ExtractPagesAsync(FolderRef input, PageCheckpoint? resumeFrom = null, System.Threading.CancellationToken cancellationToken = default) => throw new System.NotImplementedException();
+        }
+
+        [RegisteredExtractor(name: {|APP1001:"files"|}, Json = typeof(ShopJson))]
+        public sealed class ArchivedFileItems : IExtractor<FolderRef, Item>
+        {
+        """ + HandWritten);
 }

@@ -88,4 +88,17 @@ public class JsonContextAnalyzerTests
         [Extractor("https://api.example.com", "/orders", Json = typeof(ShopJson))]
         public partial class Orders : IExtractor<NoInput, Order>;
         """);
+
+    [Fact]
+    public Task A_hand_written_extractors_Json_context_without_the_record_type_is_reported_on_the_Json_argument() => Verify("""
+        public sealed record Order(long Id);
+
+        [RegisteredExtractor("file_orders", Json = {|APP1201:typeof(ShopJson)|})]
+        public sealed class FileOrders : IExtractor<NoInput, Order>
+        {
+            public string Name => "file_orders";
+
+            public System.Collections.Generic.IAsyncEnumerable<Page<Order>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, System.Threading.CancellationToken cancellationToken = default) => throw new System.NotImplementedException();
+        }
+        """);
 }

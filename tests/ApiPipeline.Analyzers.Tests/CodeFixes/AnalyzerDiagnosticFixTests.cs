@@ -73,6 +73,36 @@ public class AnalyzerDiagnosticFixTests
             """)).RunAsync();
 
     [Fact]
+    public Task Add_JsonSerializable_for_the_record_type_of_a_hand_written_extractor() => new CodeFixTest<JsonContextAnalyzer, AddJsonSerializableCodeFixProvider>(
+        Code.Alone("""
+            public sealed record Order(long Id);
+
+            internal partial class OrderJson : JsonSerializerContext;
+
+            [RegisteredExtractor("file_orders", Json = {|APP1201:typeof(OrderJson)|})]
+            public sealed class FileOrders : IExtractor<NoInput, Order>
+            {
+                public string Name => "file_orders";
+
+                public System.Collections.Generic.IAsyncEnumerable<Page<Order>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, System.Threading.CancellationToken cancellationToken = default) => throw new System.NotImplementedException();
+            }
+            """),
+        Code.Alone("""
+            public sealed record Order(long Id);
+
+            [JsonSerializable(typeof(Order))]
+            internal partial class OrderJson : JsonSerializerContext;
+
+            [RegisteredExtractor("file_orders", Json = typeof(OrderJson))]
+            public sealed class FileOrders : IExtractor<NoInput, Order>
+            {
+                public string Name => "file_orders";
+
+                public System.Collections.Generic.IAsyncEnumerable<Page<Order>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, System.Threading.CancellationToken cancellationToken = default) => throw new System.NotImplementedException();
+            }
+            """)).RunAsync();
+
+    [Fact]
     public Task Remove_a_secret_from_the_path_and_say_where_it_belongs() => new CodeFixTest<SecretLiteralAnalyzer, RemoveSecretCodeFixProvider>(
         Code.With("""
             /// <summary>Items.</summary>
