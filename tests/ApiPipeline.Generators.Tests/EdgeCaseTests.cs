@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using ApiPipeline.Generators.Chaining;
 
 namespace ApiPipeline.Generators.Tests;
@@ -5,6 +6,39 @@ namespace ApiPipeline.Generators.Tests;
 /// <summary>Valid but unusual declarations: the generated code must still compile.</summary>
 public sealed class EdgeCaseTests
 {
+    [Fact]
+    public void Obsolete_user_types_and_constructors_give_no_warnings_in_generated_code()
+    {
+        // A user deprecating an extractor, its record or a constructor gets the warnings in their own code, not in generated files
+        // they cannot change (which would break a build that treats warnings as errors).
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            using System.Collections.Generic;
+            using System.Net.Http;
+            using System.Threading;
+
+            namespace Demo;
+
+            [Obsolete("use Items")]
+            [Extractor("https://api.example.com", "/old", Json = typeof(TestJson))]
+            public partial class OldItems : IExtractor<RepoRef, Item>;
+
+            [RegisteredExtractor("custom", Json = typeof(TestJson))]
+            public sealed class CustomItems : IExtractor<RepoRef, Item>
+            {
+                [Obsolete("pass options")]
+                public CustomItems() { }
+
+                public string Name => "custom";
+
+                public IAsyncEnumerable<Page<Item>> ExtractPagesAsync(RepoRef input, PageCheckpoint? resumeFrom = null, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+            }
+            """);
+
+        result.AssertCompiles();
+        var generated = result.AllSources.Select(s => s.HintName).ToHashSet();
+        Assert.Empty(result.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Any(h => tree.FilePath.EndsWith(h, StringComparison.Ordinal))));
+    }
+
     [Fact]
     public void KeywordIdentifiersAreEscaped()
     {
