@@ -7,8 +7,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace ApiPipeline.Analyzers;
 
 /// <summary>
-/// Reports two extractors of one compilation with the same name (APP1001): names identify extractors in logs, errors and the registry.
-/// A hand-written <c>[RegisteredExtractor("name")]</c> class counts under its registered name, as the registry lists it.
+/// Reports two extractors of one compilation with the same name (APP1001): names identify extractors in logs, errors and the registry;
+/// and names that differ only in case (APP1005), which share what the host keys ignoring case (settings, output folders on some file
+/// systems). A hand-written <c>[RegisteredExtractor("name")]</c> class counts under its registered name, as the registry lists it.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
@@ -24,22 +25,35 @@ internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
         isEnabledByDefault: true,
         helpLinkUri: HelpLinks.For(DuplicateNameId));
 
+    public const string NamesDifferInCaseId = "APP1005";
+
+    public static readonly DiagnosticDescriptor NamesDifferInCase = new(
+        NamesDifferInCaseId,
+        "Two extractors' names differ only in case",
+        "The extractor name '{0}' differs only in case from '{1}' ({2}); they share their ApiPipeline:Extractors settings (configuration keys ignore case) and, on Windows and macOS, their output folders, so give each a name of its own",
+        DiagnosticCategories.Extractor,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLinks.For(NamesDifferInCaseId));
+
     /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DuplicateName];
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DuplicateName, NamesDifferInCase];
 
     /// <inheritdoc/>
     protected override void AnalyzeExtractor(ExtractorContext extractor)
     {
         var index = ExtractorIndex.For(extractor.Compilation, extractor.Known, extractor.CancellationToken);
-        if (Others(index, extractor.Name, extractor.Type) is not { } others)
-        {
-            return;
-        }
-
         var location = extractor.HasExplicitName
             ? AttributeSyntaxes.ValueLocation(AttributeSyntaxes.NamedArgument(extractor.Syntax, "Name"), extractor.Syntax)
             : extractor.Identifier;
-        extractor.Report(DuplicateName, location, extractor.Name, others);
+        if (Others(index, extractor.Name, extractor.Type) is { } others)
+        {
+            extractor.Report(DuplicateName, location, extractor.Name, others);
+        }
+        else if (CaseVariants(index, extractor.Name) is { } variants)
+        {
+            extractor.Report(NamesDifferInCase, location, extractor.Name, variants.Names, variants.Types);
+        }
     }
 
     /// <inheritdoc/>
@@ -51,10 +65,27 @@ internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
         }
 
         var index = ExtractorIndex.For(extractor.Compilation, extractor.Known, extractor.CancellationToken);
+        var location = AttributeSyntaxes.ValueLocation(extractor.NameArgument, extractor.Syntax);
         if (Others(index, name, extractor.Type) is { } others)
         {
-            extractor.Report(DuplicateName, AttributeSyntaxes.ValueLocation(extractor.NameArgument, extractor.Syntax), name, others);
+            extractor.Report(DuplicateName, location, name, others);
         }
+        else if (CaseVariants(index, name) is { } variants)
+        {
+            extractor.Report(NamesDifferInCase, location, name, variants.Names, variants.Types);
+        }
+    }
+
+    /// <summary>The other names that equal <paramref name="name"/> ignoring case, and their classes, for the message; <see langword="null"/> when there are none.</summary>
+    private static (string Names, string Types)? CaseVariants(ExtractorIndex index, string name)
+    {
+        var variants = index.ByName
+            .Where(entry => entry.Key != name && string.Equals(entry.Key, name, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(entry => entry.Key, StringComparer.Ordinal)
+            .ToList();
+        return variants.Count == 0
+            ? null
+            : (string.Join("', '", variants.Select(v => v.Key)), string.Join(", ", variants.SelectMany(v => v.Value).Select(t => t.ToDisplayString()).OrderBy(n => n, StringComparer.Ordinal)));
     }
 
     /// <summary>The other classes listed under <paramref name="name"/>, for the message; <see langword="null"/> when there are none.</summary>

@@ -1,8 +1,15 @@
+using Microsoft.CodeAnalysis.Testing;
+
 namespace ApiPipeline.Analyzers.Tests;
 
 public class DuplicateNameAnalyzerTests
 {
-    private static Task Verify(string body) => new AnalyzerTest<DuplicateNameAnalyzer>(Code.With(body)).RunAsync();
+    private static Task Verify(string body, params DiagnosticResult[] expected)
+    {
+        var test = new AnalyzerTest<DuplicateNameAnalyzer>(Code.With(body));
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
 
     [Fact]
     public Task Same_explicit_name_is_reported_on_each_Name_argument() => Verify("""
@@ -27,6 +34,17 @@ public class DuplicateNameAnalyzerTests
             public partial class ArchivedItems : IExtractor<NoInput, Item>;
         }
         """);
+
+    [Fact]
+    public Task Names_that_differ_only_in_case_are_a_warning_on_each() => Verify("""
+        [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson), Name = {|#0:"Items"|})]
+        public partial class Items : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/v2/items", Json = typeof(ShopJson), Name = {|#1:"items"|})]
+        public partial class ItemsV2 : IExtractor<NoInput, Item>;
+        """,
+        new DiagnosticResult(DuplicateNameAnalyzer.NamesDifferInCase).WithLocation(0).WithArguments("Items", "items", "ItemsV2"),
+        new DiagnosticResult(DuplicateNameAnalyzer.NamesDifferInCase).WithLocation(1).WithArguments("items", "Items", "Items"));
 
     [Fact]
     public Task Distinct_names_are_silent() => Verify("""
