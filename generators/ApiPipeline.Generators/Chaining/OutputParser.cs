@@ -20,6 +20,9 @@ internal static class OutputParser
 {
     public const string OutputAttributeName = "ApiPipeline.OutputAttribute";
 
+    /// <summary>What APP0116 asks for when the class is not an output of either shape.</summary>
+    private const string Shapes = "; declare 'class MyOutput<T> : IOutput<T>' (one unconstrained type parameter) or 'class MyOutput : IOutput<MyRecord>'";
+
     /// <summary>The output types every registry has; a user output may not take their names.</summary>
     private static readonly string[] BuiltIn = ["jsonl", "json"];
 
@@ -51,18 +54,25 @@ internal static class OutputParser
 
         var configKeys = ConfigKeys(attribute, attributeSyntax, nameLocation, typeName, diagnostics);
         var record = RecordType(type, out string? problem);
-        if (record is null)
+        problem = record is null ? problem + Shapes : Creatable.Unnameable(type, "Output");
+        if (record is null || problem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotAnOutput, syntax.Identifier.GetLocation(), typeName, problem!));
             return Result(null, nameLocation, diagnostics);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var constructor = Constructor(type, record);
+        var refused = new List<string>();
+        var constructor = Creatable.FirstCallable(
+            type.InstanceConstructors.Where(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal),
+            c => Rank(c, record),
+            _ => null,
+            refused);
         if (constructor is null)
         {
             string t = Symbols.Display(record);
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputConstructorMissing, syntax.Identifier.GetLocation(), typeName, t));
+            string why = refused.Count > 0 ? "; it has none the registry can call: " + string.Join("; ", refused) : "";
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputConstructorMissing, syntax.Identifier.GetLocation(), typeName, t, why));
             return Result(null, nameLocation, diagnostics);
         }
 
@@ -78,7 +88,7 @@ internal static class OutputParser
             typeName,
             generic ? full.Substring(0, full.LastIndexOf('<')) : full,
             generic ? null : Symbols.FullName(record),
-            constructor.Value,
+            (OutputConstructor)Rank(constructor, record),
             configKeys.ToImmutableEquatableArray());
         return Result(output, nameLocation, diagnostics);
     }
@@ -154,13 +164,10 @@ internal static class OutputParser
             return null;
         }
 
-        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        if (Symbols.ContainingTypes(type).FirstOrDefault(o => o.IsGenericType) is { } outer)
         {
-            if (outer.IsGenericType)
-            {
-                problem = $"is nested in the generic type '{outer.Name}'";
-                return null;
-            }
+            problem = $"is nested in the generic type '{outer.Name}'";
+            return null;
         }
 
         var outputs = type.AllInterfaces.Where(IsOutputInterface).ToList();
@@ -209,22 +216,17 @@ internal static class OutputParser
         => candidate.OriginalDefinition is { Name: "IOutput", Arity: 1 } definition
            && definition.ContainingNamespace is { Name: "ApiPipeline", ContainingNamespace.IsGlobalNamespace: true };
 
-    /// <summary>The public or internal constructor the registry calls, by preference; <see langword="null"/> when there is none.</summary>
-    private static OutputConstructor? Constructor(INamedTypeSymbol type, ITypeSymbol record)
+    /// <summary>
+    /// The constructor's place in the order of preference, the <see cref="OutputConstructor"/> the registry calls it as, or -1 when it
+    /// is none of those shapes. The registry always passes both arguments, so their nullability does not matter.
+    /// </summary>
+    private static int Rank(IMethodSymbol constructor, ITypeSymbol record) => constructor.Parameters.Select(p => p.Type).ToList() switch
     {
-        var callable = type.InstanceConstructors.Where(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal).ToList();
-        if (callable.Any(c => c.Parameters.Length == 2 && IsTypeInfoOf(c.Parameters[0].Type, record) && IsOutputConfig(c.Parameters[1].Type)))
-        {
-            return OutputConstructor.TypeInfoAndConfig;
-        }
-
-        if (callable.Any(c => c.Parameters.Length == 1 && IsOutputConfig(c.Parameters[0].Type)))
-        {
-            return OutputConstructor.Config;
-        }
-
-        return callable.Any(c => c.Parameters.Length == 0) ? OutputConstructor.Parameterless : null;
-    }
+        [var typeInfo, var config] when IsTypeInfoOf(typeInfo, record) && IsOutputConfig(config) => (int)OutputConstructor.TypeInfoAndConfig,
+        [var config] when IsOutputConfig(config) => (int)OutputConstructor.Config,
+        [] => (int)OutputConstructor.Parameterless,
+        _ => -1,
+    };
 
     private static bool IsTypeInfoOf(ITypeSymbol type, ITypeSymbol record)
         => type is INamedTypeSymbol { Name: "JsonTypeInfo", Arity: 1 } named

@@ -63,24 +63,19 @@ internal static class RegisteredExtractorParser
             return "is not a concrete class; register a non-abstract class that implements IExtractor<TIn, TOut>";
         }
 
-        if (type.IsGenericType || Outer(type).Any(o => o.IsGenericType))
+        if (type.IsGenericType || Symbols.ContainingTypes(type).Any(o => o.IsGenericType))
         {
             return "is generic or nested in a generic type; register a closed, non-generic class";
         }
 
-        if (type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal) || Outer(type).Any(o => !Symbols.IsAccessibleInAssembly(o)))
+        if (type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal) || Symbols.ContainingTypes(type).Any(o => !Symbols.IsAccessibleInAssembly(o)))
         {
             return "is not accessible to the generated registry; make it and its containing types public or internal";
         }
 
-        if (type.IsFileLocal || Outer(type).Any(o => o.IsFileLocal))
+        if (Creatable.Unnameable(type, "RegisteredExtractor") is { } unnameable)
         {
-            return "is file-local (or nested in a file-local type), so the generated registry, in another file, cannot name it; declare it without the file modifier";
-        }
-
-        if (IsObsoleteAsError(type) || Outer(type).Any(IsObsoleteAsError))
-        {
-            return "is [Obsolete] as an error (or nested in such a type), so the generated registry cannot name it; remove [RegisteredExtractor] or the error flag";
+            return unnameable;
         }
 
         if (Symbols.ExtractorInterface(type) is not { } extractor)
@@ -100,25 +95,7 @@ internal static class RegisteredExtractorParser
         }
 
         var refused = new List<string>();
-        var required = RequiredMembers(type);
-        IMethodSymbol? constructor = null;
-        foreach (var candidate in type.InstanceConstructors
-            .Where(c => c.DeclaredAccessibility == Accessibility.Public)
-            .Select(c => (Constructor: c, Rank: Rank(c)))
-            .Where(c => c.Rank >= 0)
-            .OrderBy(c => c.Rank)
-            .Select(c => c.Constructor))
-        {
-            if (Refusal(candidate, required) is { } refusal)
-            {
-                refused.Add($"{Signature(candidate)} {refusal}");
-                continue;
-            }
-
-            constructor = candidate;
-            break;
-        }
-
+        var constructor = Creatable.FirstCallable(type.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public), Rank, NotNullable, refused);
         if (constructor is null)
         {
             return refused.Count > 0
@@ -144,80 +121,11 @@ internal static class RegisteredExtractorParser
         _ => -1,
     };
 
-    /// <summary>
-    /// Why the registry cannot call <paramref name="constructor"/> (whose parameter types fit), with what to do; <see langword="null"/>
-    /// when it can. <paramref name="required"/> are the class's required members, which only a <c>[SetsRequiredMembers]</c>
-    /// constructor lets the registry leave out.
-    /// </summary>
-    private static string? Refusal(IMethodSymbol constructor, IReadOnlyList<string> required)
-    {
-        if (constructor.Parameters.FirstOrDefault(p => p.RefKind != RefKind.None) is { } byReference)
-        {
-            return $"takes '{byReference.Name}' by {RefKindText(byReference.RefKind)}, but the registry passes its arguments by value";
-        }
-
-        if (constructor.Parameters.FirstOrDefault(p => p.NullableAnnotation == NullableAnnotation.NotAnnotated) is { } notNull)
-        {
-            return $"takes '{notNull.Name}' as non-nullable, but the registry passes null when the host has no {notNull.Type.Name} to give (declare it {notNull.Type.Name}?)";
-        }
-
-        if (IsObsoleteAsError(constructor))
-        {
-            return "is [Obsolete] as an error";
-        }
-
-        if (required.Count > 0 && !Symbols.HasAttribute(constructor, "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute"))
-        {
-            string members = string.Join(", ", required.Select(m => $"'{m}'"));
-            return $"does not set the required member{(required.Count == 1 ? "" : "s")} {members} (mark it [SetsRequiredMembers])";
-        }
-
-        return null;
-    }
-
-    /// <summary>The names of the class's required fields and properties, its base classes' included.</summary>
-    private static List<string> RequiredMembers(INamedTypeSymbol type)
-    {
-        var names = new List<string>();
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            foreach (var member in current.GetMembers())
-            {
-                if (member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true } && !names.Contains(member.Name))
-                {
-                    names.Add(member.Name);
-                }
-            }
-        }
-
-        return names;
-    }
-
-    /// <summary>Whether <paramref name="symbol"/> has <c>[Obsolete(message, true)]</c>, which makes every use of it an error (CS0619).</summary>
-    private static bool IsObsoleteAsError(ISymbol symbol)
-        => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
-                                           && a.ConstructorArguments.Length == 2 && a.ConstructorArguments[1].Value is true);
-
-    /// <summary>The constructor as a person writes it: <c>CustomApi(out ExtractorOptions? options)</c>.</summary>
-    private static string Signature(IMethodSymbol constructor)
-        => constructor.ContainingType.Name + "(" + string.Join(", ", constructor.Parameters.Select(p =>
-            (p.RefKind == RefKind.None ? "" : RefKindText(p.RefKind) + " ") + Symbols.Display(p.Type) + " " + p.Name)) + ")";
-
-    private static string RefKindText(RefKind kind) => kind switch
-    {
-        RefKind.Ref => "ref",
-        RefKind.Out => "out",
-        RefKind.In => "in",
-        _ => "ref readonly",
-    };
+    /// <summary>Why the registry cannot pass the parameter its argument: it passes <see langword="null"/> when the host has none to give.</summary>
+    private static string? NotNullable(IParameterSymbol parameter)
+        => parameter.NullableAnnotation == NullableAnnotation.NotAnnotated
+            ? $"takes '{parameter.Name}' as non-nullable, but the registry passes null when the host has no {parameter.Type.Name} to give (declare it {parameter.Type.Name}?)"
+            : null;
 
     private static bool Is(ITypeSymbol type, string name) => type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString() == name;
-
-    private static IEnumerable<INamedTypeSymbol> Outer(INamedTypeSymbol type)
-    {
-        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-        {
-            yield return outer;
-        }
-    }
 }

@@ -78,6 +78,15 @@ internal static class Symbols
         return true;
     }
 
+    /// <summary>The types <paramref name="type"/> is nested in, innermost first.</summary>
+    public static IEnumerable<INamedTypeSymbol> ContainingTypes(INamedTypeSymbol type)
+    {
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            yield return outer;
+        }
+    }
+
     /// <summary>The one <c>IExtractor&lt;TIn, TOut&gt;</c> the type implements, or <see langword="null"/>.</summary>
     public static INamedTypeSymbol? ExtractorInterface(ITypeSymbol type)
     {

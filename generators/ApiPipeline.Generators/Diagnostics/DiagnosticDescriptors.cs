@@ -175,13 +175,13 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor OutputNotAnOutput = Create(
         OutputNotAnOutputId,
         "Output class is not an IOutput<T> the registry can create",
-        "The [Output] class '{0}' {1}; declare 'class MyOutput<T> : IOutput<T>' (one unconstrained type parameter) or 'class MyOutput : IOutput<MyRecord>'",
+        "The [Output] class '{0}' {1}",
         RegistryCategory);
 
     public static readonly DiagnosticDescriptor OutputConstructorMissing = Create(
         OutputConstructorMissingId,
         "Output class has no constructor the registry can call",
-        "The [Output] class '{0}' needs a public constructor the registry can call: (JsonTypeInfo<{1}> recordTypeInfo, OutputConfig config), (OutputConfig config) or ()",
+        "The [Output] class '{0}' needs a public constructor the registry can call: (JsonTypeInfo<{1}> recordTypeInfo, OutputConfig config), (OutputConfig config) or (){2}",
         RegistryCategory);
 
     public static readonly DiagnosticDescriptor OutputConfigKey = Create(

@@ -4,9 +4,12 @@ namespace ApiPipeline;
 /// Lists an output class in the generated registry under <paramref name="name"/>, so that a YAML pipeline or chain can write through it
 /// (<c>output: { type: console, config: { … } }</c>), with no reflection. The class is either generic in the record type
 /// (<c>ConsoleOutput&lt;T&gt; : IOutput&lt;T&gt;</c>, one unconstrained type parameter: usable for any record type) or implements
-/// <see cref="IOutput{T}"/> for one record type (<c>IssueSink : IOutput&lt;Issue&gt;</c>). It needs a public constructor the registry can
-/// call, in this order of preference: <c>(JsonTypeInfo&lt;T&gt; recordTypeInfo, OutputConfig config)</c>, <c>(OutputConfig config)</c>,
-/// or <c>()</c>; <see cref="OutputConfig"/> carries the file's <c>config:</c> values. The keys of <c>config:</c> the output reads
+/// <see cref="IOutput{T}"/> for one record type (<c>IssueSink : IOutput&lt;Issue&gt;</c>); it is not <c>file</c>-local nor
+/// <c>[Obsolete(…, true)]</c> (nor nested in such a type), as the registry, in another file, names it. It needs a public or internal
+/// constructor the registry can call, in this order of preference: <c>(JsonTypeInfo&lt;T&gt; recordTypeInfo, OutputConfig config)</c>,
+/// <c>(OutputConfig config)</c>, or <c>()</c>; <see cref="OutputConfig"/> carries the file's <c>config:</c> values. The registry calls
+/// the first it can: parameters passed by value (no <c>ref</c>, <c>out</c> or <c>in</c>; it never passes <see langword="null"/>), not
+/// <c>[Obsolete(…, true)]</c>, and <c>[SetsRequiredMembers]</c> when the class has <c>required</c> members. The keys of <c>config:</c> the output reads
 /// beyond the common ones (<c>directory</c>, <c>name</c>, <c>partition_by</c>, <c>batch_size</c>, …) are declared after the name
 /// (<c>[Output("console", "color", "width")]</c>): a file that gives any other key is an error at load time, naming the key and
 /// where it is. Duplicate names, a class that is not such an output, a missing constructor and a bad config key are compile-time

@@ -5,7 +5,8 @@ namespace ApiPipeline.Generators.Tests.Chaining;
 
 /// <summary>
 /// User output types (<c>[Output]</c>) in the generated registry: the registry snapshot (a generic output, an output of one record type,
-/// each constructor form), and APP0115–APP0117 at the text they point at, with nothing of the bad class in the registry.
+/// each constructor form, a constructor the registry cannot call passed over for the next), and APP0115–APP0117 at the text they point
+/// at, with nothing of the bad class in the registry.
 /// </summary>
 public sealed class OutputRegistryTests
 {
@@ -67,6 +68,31 @@ public sealed class OutputRegistryTests
         Assert.Contains("=> new global::Demo.ConsoleOutput<TRecord>(recordTypeInfo, config);", registry, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("public IssueSink(ref OutputConfig config) { }")]
+    [InlineData("public IssueSink(out OutputConfig config) { config = null!; }")]
+    [InlineData("public IssueSink(in OutputConfig config) { }")]
+    [InlineData("[Obsolete(\"use the other\", true)] public IssueSink(OutputConfig config) { }")]
+    public void The_registry_passes_over_a_preferred_constructor_it_cannot_call_for_one_it_can(string preferred)
+        => AssertListedWith(
+            Outputs.Replace("public IssueSink(OutputConfig config) { }", preferred + "\n    public IssueSink() { }", StringComparison.Ordinal),
+            "static (recordTypeInfo, config) => new global::Demo.IssueSink()");
+
+    [Fact]
+    public void The_registry_passes_over_a_preferred_constructor_of_a_generic_output_it_cannot_call()
+        => AssertListedWith(
+            Outputs.Replace("public ConsoleOutput(JsonTypeInfo<T> recordTypeInfo, OutputConfig config) { }", "public ConsoleOutput(JsonTypeInfo<T> recordTypeInfo, ref OutputConfig config) { }", StringComparison.Ordinal),
+            "=> new global::Demo.ConsoleOutput<TRecord>(config);");
+
+    [Fact]
+    public void The_registry_passes_over_a_preferred_constructor_that_does_not_set_the_required_members()
+        => AssertListedWith(
+            Outputs.Replace(
+                "public IssueSink(OutputConfig config) { }",
+                "public required string Folder { get; init; }\n    public IssueSink(OutputConfig config) { }\n    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers] public IssueSink() { Folder = \"out\"; }",
+                StringComparison.Ordinal),
+            "static (recordTypeInfo, config) => new global::Demo.IssueSink()");
+
     [Fact]
     public void APP0115_two_outputs_with_one_name()
     {
@@ -93,6 +119,10 @@ public sealed class OutputRegistryTests
     [InlineData("[Output(\"pair\")] public sealed class Pair<T, U> : OutputBase<T> { }", "Pair", "has more than one type parameter")]
     [InlineData("[Output(\"fixed\")] public sealed class Fixed<T> : OutputBase<Issue> { }", "Fixed", "does not implement IOutput<T>")]
     [InlineData("[Output(\"base\")] public abstract class Base<T> : OutputBase<T> { }", "Base", "is not a concrete class")]
+    [InlineData("[Output(\"local\")] file sealed class Local<T> : OutputBase<T> { }", "Local", "is file-local (or nested in a file-local type), so the generated registry, in another file, cannot name it")]
+    [InlineData("file static class Outer { [Output(\"inner\")] internal sealed class Inner : OutputBase<Issue> { } }", "Inner", "is file-local (or nested in a file-local type)")]
+    [InlineData("[Output(\"old\")] [Obsolete(\"gone\", true)] public sealed class Old<T> : OutputBase<T> { }", "Old", "is [Obsolete] as an error (or nested in such a type), so the generated registry cannot name it")]
+    [InlineData("[Obsolete(\"gone\", true)] public static class Legacy { [Output(\"older\")] public sealed class Older : OutputBase<Issue> { } }", "Older", "is [Obsolete] as an error (or nested in such a type)")]
     public void APP0116_not_an_output_the_registry_can_create(string declaration, string name, string reason)
     {
         string source = TestSources.Usings + "namespace Demo;\n\n" + declaration + "\n\n" + Outputs[Outputs.IndexOf("public abstract class OutputBase", StringComparison.Ordinal)..];
@@ -110,6 +140,31 @@ public sealed class OutputRegistryTests
         var diagnostic = AssertOnly(source, "APP0117", "IssueSink");
         Assert.Contains("(JsonTypeInfo<Issue> recordTypeInfo, OutputConfig config), (OutputConfig config) or ()", diagnostic.GetMessage(), StringComparison.Ordinal);
         AssertNotListed(source, "Demo.IssueSink");
+    }
+
+    [Theory]
+    [InlineData("public IssueSink(ref OutputConfig config) { }", "IssueSink(ref OutputConfig config) takes 'config' by ref, but the registry passes its arguments by value")]
+    [InlineData("public IssueSink(out OutputConfig config) { config = null!; }", "IssueSink(out OutputConfig config) takes 'config' by out, but the registry passes its arguments by value")]
+    [InlineData("[Obsolete(\"use another\", true)] public IssueSink(OutputConfig config) { }\n    [Obsolete(\"use another\", true)] public IssueSink() { }", "IssueSink(OutputConfig config) is [Obsolete] as an error; IssueSink() is [Obsolete] as an error")]
+    [InlineData("public required string Folder { get; init; }\n    public IssueSink(OutputConfig config) { }", "IssueSink(OutputConfig config) does not set the required member 'Folder' (mark it [SetsRequiredMembers])")]
+    public void APP0117_a_constructor_the_registry_cannot_call(string constructors, string reason)
+    {
+        string source = Outputs.Replace("public IssueSink(OutputConfig config) { }", constructors, StringComparison.Ordinal);
+
+        var diagnostic = AssertOnly(source, "APP0117", "IssueSink");
+        Assert.Contains("(JsonTypeInfo<Issue> recordTypeInfo, OutputConfig config), (OutputConfig config) or (); it has none the registry can call: " + reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        AssertNotListed(source, "Demo.IssueSink");
+    }
+
+    [Fact]
+    public void APP0117_a_required_member_of_a_base_class()
+    {
+        string source = Outputs.Replace("public long PendingBytes => 0;", "public long PendingBytes => 0;\n    public required int Limit { get; init; }", StringComparison.Ordinal)
+            .Replace("[Output(\"console\", \"prefix\", \"width\")]", "", StringComparison.Ordinal)
+            .Replace("[Output(\"nothing\")]", "", StringComparison.Ordinal);
+
+        var diagnostic = AssertOnly(source, "APP0117", "IssueSink");
+        Assert.Contains("IssueSink(OutputConfig config) does not set the required member 'Limit'", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -132,6 +187,18 @@ public sealed class OutputRegistryTests
 
         var diagnostic = AssertOnly(source, "APP0118", "\"limit\"", occurrence: 2);
         Assert.Contains("is declared twice", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    private static void AssertListedWith(string source, string construct)
+    {
+        Assert.NotEqual(Outputs, source);
+
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, ChainSources.OrgIssues, source);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        string registry = Assert.Single(result.AllSources, s => s.HintName == RegistryEmitter.HintName).SourceText.ToString();
+        Assert.Contains(construct, registry, StringComparison.Ordinal);
     }
 
     private static void AssertNotListed(string source, string typeName)
