@@ -57,7 +57,12 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
 internal static class DeadLetterReplay
 {
     /// <summary>The pipelines (or chains) whose entries are in the file, ordered: replay holds their turns while it writes for them.</summary>
-    public static IReadOnlyList<string> Pipelines(string path)
+    public static IReadOnlyList<string> Pipelines(string path) => Names(path, Owner);
+
+    /// <summary>The output folders (under the output directory) the entries of the file at <paramref name="path"/> are replayed into, sorted.</summary>
+    public static IReadOnlyList<string> OutputFolders(string path) => Names(path, static pipeline => pipeline);
+
+    private static List<string> Names(string path, Func<string, string> of)
     {
         var names = new SortedSet<string>(FileLock.PathComparer);
         foreach (var line in File.ReadLines(path))
@@ -66,7 +71,7 @@ internal static class DeadLetterReplay
             {
                 if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry) is { Pipeline: { Length: > 0 } name })
                 {
-                    names.Add(Owner(name));
+                    names.Add(of(name));
                 }
             }
             catch (JsonException)
@@ -263,7 +268,6 @@ internal static class DeadLetterReplay
             var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))
             {
-                using var turn = await OutputTurn.TakeAsync(output, "replay", entry.Pipeline, null, cancellationToken).ConfigureAwait(false);
                 await foreach (var page in extractor.ExtractPagesAsync(ReplayInput(registration), checkpoint, cancellationToken).ConfigureAwait(false))
                 {
                     if (page.Error is { } error)
@@ -353,7 +357,6 @@ internal static class DeadLetterReplay
             var output = new JsonlOutput<TOut>(typeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))
             {
-                using var turn = await OutputTurn.TakeAsync(output, "replay", entry.Pipeline, null, cancellationToken).ConfigureAwait(false);
                 await output.WriteAsync(new[] { record }, cancellationToken).ConfigureAwait(false);
                 var commit = await output.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return (1, 0, commit.Files);

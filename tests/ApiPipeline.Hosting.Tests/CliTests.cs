@@ -904,3 +904,61 @@ public sealed class CliTests : ServerTests
         }
     }
 }
+
+/// <summary>Replay against a run that writes into the same output folder: the two take their locks in one order.</summary>
+public sealed class ReplayTurnOrderTests : ServerTests
+{
+    /// <summary>Page 1, then (once released) a page that fails: under DeadLetter its entry is appended at the run's commit.</summary>
+    private sealed class GatedItems(Task release, TaskCompletionSource started) : IExtractor<NoInput, Item>
+    {
+        public string Name => "gated";
+
+        public async IAsyncEnumerable<Page<Item>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            started.TrySetResult();
+            yield return new Page<Item>(1, "gated:1", [new Item(100, "first", DateTimeOffset.UnixEpoch)], new PageCheckpoint("gated:2", 2, 1), 0);
+            await release.WaitAsync(cancellationToken);
+            yield return new Page<Item>(2, "gated:2", [], null, 0)
+            {
+                Error = new ExtractionException(ExtractionErrorKind.Transport, Name, 2, "gated:2", "down") { Resume = new PageCheckpoint("gated:2", 2, 1) },
+            };
+        }
+    }
+
+    [Fact]
+    public async Task Replay_and_a_run_writing_into_the_same_folder_do_not_deadlock()
+    {
+        // A program runs a pipeline into out/items (a library run: no CLI run turn) with the dead-letter file items.dead-letter.jsonl.
+        // Meanwhile replay of that file writes a late record of 'items'. The run holds the folder's turn and appends to the file at its
+        // commit; replay holds the file while it rewrites it. Replay takes the folder's turn before the file, as runs do.
+        string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
+        string output = Path.Combine(Dir.Path, "out");
+        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"LateRecord","page":1,"url":"http://h/items?page=1","attempts":0,"skipped":"record","error":"late record","partition":"/items","watermark":"2026-04-01T00:15:30.0000000+00:00","record":{"id":7,"name":"late","updated_at":"2026-04-01T00:15:30+00:00"}}""";
+        await File.WriteAllLinesAsync(file, [line]);
+        using var stop = new CancellationTokenSource();
+        var release = new TaskCompletionSource();
+        var started = new TaskCompletionSource();
+        await using var sink = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = output, Name = "items" });
+        var pipeline = new Pipeline<NoInput, Item>("loader", new GatedItems(release.Task, started), sink, new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = file });
+
+        var run = pipeline.ExecuteAsync(NoInput.Value, stop.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var replay = CliTests.Cli(null, stop.Token, "replay", file, "--output", output);
+        await Task.Delay(1000);
+        release.SetResult();
+
+        try
+        {
+            await Task.WhenAll(run, replay).WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+
+        Assert.Equal(PipelineStatus.PartialSuccess, (await run).Status);
+        var (code, text, error) = await replay;
+        Assert.True(code is ExitCodes.Success or ExitCodes.PartialSuccess, text + error);
+        Assert.Contains(7, Directory.EnumerateFiles(Path.Combine(output, "items"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Select(l => System.Text.Json.JsonSerializer.Deserialize(l, TestJson.Default.Item)!.Id));
+    }
+}

@@ -326,20 +326,26 @@ internal sealed class RunCheckpointer<TIn, TOut>
     }
 
     /// <summary>
-    /// Whether later ordinary runs read the range of <paramref name="partition"/> (an input, or a time window's key) again, so that an input
-    /// given up on is theirs to finish: always for an ordinary run (its watermark did not move) and for a backfill without an end (it
-    /// reaches the present); for a backfill with an end, unless the end is at or before where those runs start (the stored watermark
-    /// minus its lag).
+    /// For an input (or a time window's key) <paramref name="partition"/> given up on: <see langword="null"/> when later ordinary runs read
+    /// all of its rest (an ordinary run, whose watermark did not move; a backfill whose range starts where they start, the stored watermark
+    /// minus its lag or else its initial value, or later), else where <c>replay</c> must stop requesting its rest: where those runs start,
+    /// or the range's own end when that is earlier. Between the range's start and that point, no run would read it again.
     /// </summary>
-    public bool ReadByLaterRuns(string partition)
+    public WatermarkValue? ReplayEnd(string partition)
     {
-        if (_from is null || _run.Until is not { } until || _watermark is null)
+        if (_from is null || _watermark is null)
         {
-            return true;
+            return null;
         }
 
-        string owner = _partitions[partition].WindowOf ?? partition;
-        return !(_watermarks.TryGetValue(owner, out var stored) && until <= stored - _watermark.Lag);
+        var state = _partitions[partition];
+        var laterStart = _watermarks.TryGetValue(state.WindowOf ?? partition, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
+        if (laterStart is not { } start || state.Since is not { } since || since >= start)
+        {
+            return null;
+        }
+
+        return (state.Until ?? _run.Until) is { } end && end < start ? end : start;
     }
 
     /// <summary>

@@ -22,8 +22,15 @@ internal static class OutputTurn
             return null;
         }
 
-        string folder = jsonl.RootDirectory;
-        return await FileLock.AcquireAsync(
+        return await TakeAsync(jsonl.RootDirectory, runKind, name, logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the turn of the JSON Lines folder <paramref name="folder"/> (<c>replay</c> takes those it will write before other locks).</summary>
+    public static ValueTask<FileLock> TakeAsync(string folder, string runKind, string name, ILogger? logger, CancellationToken cancellationToken)
+    {
+        // One folder however it is spelled ("issues" or "issues/"): one lock, beside it.
+        folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        return FileLock.AcquireAsync(
             Path.Combine(Path.GetDirectoryName(folder)!, "." + Path.GetFileName(folder) + ".writer"),
             lockFile =>
             {
@@ -32,6 +39,6 @@ internal static class OutputTurn
                     Log.WaitingForOutput(logger, runKind, name, folder, lockFile);
                 }
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
     }
 }

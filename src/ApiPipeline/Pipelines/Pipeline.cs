@@ -541,7 +541,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             try
             {
                 run.CountAttempts(error.Attempts);
-                if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter, readByLaterRuns: checkpointer.ReadByLaterRuns(partition)))
+                if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter, replayEnd: checkpointer.ReplayEnd(partition)))
                 {
                     checkpointer.HandOver(partition);
                 }
@@ -740,14 +740,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// <summary>
     /// Counts a failure that the run goes on after, and under <see cref="ErrorMode.DeadLetter"/> hands it to the dead-letter file, where
     /// it becomes durable with the next commit (with the progress past it, so a resumed run never writes it twice): a skipped page, the
-    /// rest of an input (which later runs read again when <c>readByLaterRuns</c>, <see cref="RunCheckpointer{TIn, TOut}.ReadByLaterRuns"/>), or
-    /// (with <c>record</c>) one record that did not fit the record type.
+    /// rest of an input (which later runs read again unless <c>replayEnd</c> says where they do not, <see cref="RunCheckpointer{TIn, TOut}.ReplayEnd"/>),
+    /// or (with <c>record</c>) one record that did not fit the record type.
     /// </summary>
     /// <returns>
     /// Whether the rest of a failed input went to the dead-letter file for <c>replay</c> while the state store keeps the run's progress
     /// (a backfill's input, whose range later runs do not read): a run that resumes this one must not continue that input too.
     /// </returns>
-    private bool RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null, bool readByLaterRuns = false)
+    private bool RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null, WatermarkValue? replayEnd = null)
     {
         if (_mode == ErrorMode.Skip)
         {
@@ -766,11 +766,13 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         if (deadLetter is not null)
         {
             // A failed input whose range later runs read (they start at its watermark, which it did not move, or continue it from its
-            // checkpoint) is not skipped: its entry says so, and replay leaves it to them. A backfill's input below where they start is.
+            // checkpoint) is not skipped: its entry says so, and replay leaves it to them. A backfill's input that reaches below where
+            // they start is: replay requests its rest up to there (or to the backfill's end).
             bool inputSkipped = !pageSkipped && record is null;
-            bool continued = inputSkipped && _options.StateStore is not null && readByLaterRuns;
+            bool continued = inputSkipped && _options.StateStore is not null && replayEnd is null;
             handedOver = inputSkipped && !continued && _options.StateStore is not null;
-            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued) with { Until = _options.Until?.ToStorageText() };
+            var until = handedOver ? replayEnd : _options.Until;
+            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued) with { Until = until?.ToStorageText() };
             if (record is not null)
             {
                 using var json = System.Text.Json.JsonDocument.Parse(record, new System.Text.Json.JsonDocumentOptions { MaxDepth = PageParser.MaxDepth });

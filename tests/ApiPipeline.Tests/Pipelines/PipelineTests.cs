@@ -238,6 +238,46 @@ public sealed class PipelineTests(ApiFixture fixture) : ApiTests(fixture), IClas
     }
 
     [Fact]
+    public async Task Two_pipelines_into_one_folder_take_turns_also_when_one_names_it_with_a_trailing_slash()
+    {
+        // The same folder, named "pl-slash" by one output and "pl-slash/" by the other: one turn, its lock beside the folder.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Map("pl-slash-a", CursorPages(2, special: (n, ctx) =>
+        {
+            if (n != 2)
+            {
+                return null;
+            }
+
+            reached.TrySetResult();
+            return gate.Task.ContinueWith(_ => CursorPages(2)(ctx)).Unwrap();
+        }));
+        var second = Map("pl-slash-b", CursorPages(1, lastSize: 2));
+        await using var outputA = Jsonl(_temp.Path, "pl-slash");
+        await using var outputB = Jsonl(_temp.Path, "pl-slash/");
+
+        var runA = new Pipeline<Scenario, Item>("a", new CursorItems(At), outputA).ExecuteAsync(first);
+        Task<PipelineResult> runB;
+        try
+        {
+            await reached.Task.WithDeadline();
+            runB = new Pipeline<Scenario, Item>("b", new CursorItems(At), outputB).ExecuteAsync(second);
+            await Task.Delay(500);
+            Assert.False(runB.IsCompleted, "the second run wrote into the folder while the first was writing there");
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+
+        Assert.Equal(PipelineStatus.Succeeded, (await runA.WithDeadline()).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await runB.WithDeadline()).Status);
+        Assert.Equal(Body.Ids(1, 6).Concat(Body.Ids(1, 2)).Order(), CommittedIds(Dataset("pl-slash")).Order());
+        Assert.Equal([".pl-slash.writer.lock", "pl-slash/part-00001.jsonl", "pl-slash/part-00002.jsonl"], _temp.Files());
+    }
+
+    [Fact]
     public async Task ExecuteManyAsync_runs_every_input_into_one_output()
     {
         Api.Map("/pl-many-a", CursorPages(2));

@@ -575,11 +575,11 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Theory]
-    [InlineData(null, "continued")] // an ordinary run: a later run continues the input (or reads it again from its watermark, which did not move)
-    [InlineData(20, "input")] // a backfill ending before where later runs start (watermark 29 minus the 5-minute lag): only replay requests the rest
-    [InlineData(26, "continued")] // a backfill ending after where later runs start: they read the rest
-    [InlineData(-1, "continued")] // a backfill without an end reaches the present: later runs read the rest
-    public async Task An_input_given_up_on_is_left_to_later_runs_only_when_they_read_its_range(int? backfillUntil, string skipped)
+    [InlineData(null, "continued", null)] // an ordinary run: a later run continues the input (or reads it again from its watermark, which did not move)
+    [InlineData(20, "input", 20)] // a backfill below where later runs start (watermark 29 minus the 5-minute lag): replay requests the rest
+    [InlineData(26, "input", 24)] // a backfill reaching past where later runs start: replay requests the rest up to there, later runs the rest
+    [InlineData(-1, "input", 24)] // a backfill without an end: the same
+    public async Task An_input_given_up_on_is_left_to_later_runs_only_where_they_read_its_range(int? backfillUntil, string skipped, int? entryUntil)
     {
         string name = "given-up-" + backfillUntil;
         var (table, input) = Table("inc-" + name);
@@ -589,7 +589,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
         if (backfillUntil is { } until)
         {
-            // An ordinary run first stores the watermark (minute 29); the backfill then fails at its second page.
+            // An ordinary run first stores the watermark (minute 29); the backfill from minute 0 then fails at its second page.
             Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
             options = options with { From = ChangeTable.T0, Until = until < 0 ? null : ChangeTable.T0.AddMinutes(until) };
         }
@@ -601,8 +601,52 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(deadLetters)));
         Assert.Equal(skipped, entry.RootElement.GetProperty("skipped").GetString());
         Assert.Equal(
-            backfillUntil > 0 ? ChangeTable.T0.AddMinutes(backfillUntil.Value).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : null,
-            entry.RootElement.TryGetProperty("until", out var end) ? end.GetString() : null);
+            entryUntil is { } end ? ChangeTable.T0.AddMinutes(end).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : null,
+            entry.RootElement.TryGetProperty("until", out var written) ? written.GetString() : null);
+    }
+
+    [Theory]
+    [InlineData(26)] // the backfill ends after where ordinary runs start (watermark 29 minus the 5-minute lag = 24)
+    [InlineData(null)] // a backfill without an end
+    public async Task The_rest_of_a_backfills_input_given_up_on_lands_once_through_replay_and_later_runs(int? until)
+    {
+        // An ordinary run stores the watermark (minute 29): later ordinary runs start at minute 24. Corrections then arrive for minutes
+        // 10..19 (ids 31..40), which those runs never read, so the user backfills from minute 0; page 2 fails and the input is given up
+        // on. Its rest before minute 24 is replay's (its entry's end), after it the ordinary runs': every correction lands once.
+        string name = "backfill-gap-" + until;
+        var (table, input) = Table("inc-" + name);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
+
+        table.Add(10, TimeSpan.FromMinutes(1), ChangeTable.T0.AddMinutes(10).AddSeconds(30));
+        table.FailPageOnce = 2;
+        var backfill = await RunAsync(Extractor(), input, store, options with { From = ChangeTable.T0, Until = until is { } end ? ChangeTable.T0.AddMinutes(end) : null }, name: name);
+        Assert.Equal(PipelineStatus.PartialSuccess, backfill.Status);
+        var ordinary = await RunAsync(Extractor(), input, store, options, name: name);
+        Assert.Equal(PipelineStatus.Succeeded, ordinary.Status);
+
+        var replayed = await ReplayAsync(Assert.Single(File.ReadAllLines(deadLetters)));
+        var corrections = Written(name).Concat(replayed).Select(c => c.Id).Where(id => id > 30).Order();
+        Assert.Equal(Enumerable.Range(31, 10).Select(i => (long)i), corrections);
+    }
+
+    /// <summary>What <c>replay</c> does with an input's entry: the pages from its checkpoint, without the records at or after its end.</summary>
+    private async Task<List<Change>> ReplayAsync(string line)
+    {
+        var entry = System.Text.Json.JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry)!;
+        Assert.Equal(DeadLetterEntry.InputSkipped, entry.Skipped);
+        Assert.True(WatermarkValue.TryParse(entry.Until, out var end));
+        var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
+        var replayed = new List<Change>();
+        await foreach (var page in Extractor().ExtractPagesAsync(default!, checkpoint))
+        {
+            replayed.AddRange(page.Records.ToArray().Where(c => WatermarkValue.FromTimestamp(c.UpdatedAt) < end));
+        }
+
+        return replayed;
     }
 
     [Fact]
