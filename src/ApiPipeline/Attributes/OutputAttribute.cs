@@ -4,7 +4,8 @@ namespace ApiPipeline;
 /// Lists an output class in the generated registry under <paramref name="name"/>, so that a YAML pipeline or chain can write through it
 /// (<c>output: { type: console, config: { … } }</c>), with no reflection. The class is either generic in the record type
 /// (<c>ConsoleOutput&lt;T&gt; : IOutput&lt;T&gt;</c>, one unconstrained type parameter: usable for any record type) or implements
-/// <see cref="IOutput{T}"/> for one record type (<c>IssueSink : IOutput&lt;Issue&gt;</c>); it is not <c>file</c>-local nor
+/// <see cref="IOutput{T}"/> for one record type (<c>IssueSink : IOutput&lt;Issue&gt;</c>). It is concrete, public or internal (not
+/// nested in a generic type), and not <c>file</c>-local nor
 /// <c>[Obsolete(…, true)]</c> (nor nested in such a type), as the registry, in another file, names it. It needs a public or internal
 /// constructor the registry can call, in this order of preference: <c>(JsonTypeInfo&lt;T&gt; recordTypeInfo, OutputConfig config)</c>,
 /// <c>(OutputConfig config)</c>, or <c>()</c>; <see cref="OutputConfig"/> carries the file's <c>config:</c> values. The registry calls

@@ -2,8 +2,9 @@ namespace ApiPipeline;
 
 /// <summary>
 /// Extracts an incremental range in time windows, several at once (the design's <c>TimeWindows</c> parallel strategy): the range from
-/// the stored watermark (minus its lag) or <see cref="PipelineOptions.From"/> to <see cref="PipelineOptions.Until"/> (or the run's start)
-/// is split into windows of <see cref="Size"/>, each sent as the <see cref="WatermarkAttribute.Param"/> /
+/// <see cref="PipelineOptions.From"/>, else the stored watermark minus its lag, else the watermark's <see cref="WatermarkAttribute.Initial"/>,
+/// to <see cref="PipelineOptions.Until"/> (or the run's start) is split into fixed windows of <see cref="Size"/>, aligned as
+/// <see cref="Offset"/> says, each sent as the <see cref="WatermarkAttribute.Param"/> /
 /// <see cref="WatermarkAttribute.UntilParam"/> pair, up to <see cref="MaxConcurrent"/> at a time, all under the extractor's rate limiter.
 /// Each window is its own resumable partition. Needs a timestamp <see cref="WatermarkAttribute"/> with both parameters.
 /// Every property maps onto <see cref="TimeWindowOptions"/>.
@@ -16,8 +17,9 @@ public sealed class TimeWindowsAttribute : Attribute
 
     /// <summary>
     /// Where windows start, as a duration after the multiples of <see cref="Size"/> since the Unix epoch (<c>"6h"</c>: daily windows from
-    /// 06:00 UTC to 06:00 UTC, as an API whose days end at 06:00 UTC counts them). Less than <see cref="Size"/>. Default none: windows
-    /// start at midnight UTC (or at multiples of <see cref="Size"/>).
+    /// 06:00 UTC to 06:00 UTC, as an API whose days end at 06:00 UTC counts them). Zero or more and less than <see cref="Size"/> (else
+    /// creating the extractor throws an <see cref="ArgumentException"/>). Default none: windows start at multiples of <see cref="Size"/>
+    /// since the Unix epoch (midnight UTC for daily windows). Change it only between finished runs: a resumed run plans its windows again.
     /// </summary>
     public string? Offset { get; set; }
 
