@@ -260,9 +260,12 @@ internal static class DeadLetterReplay
             var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
             bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
 
-            // A backfill's end: the records at or after it were out of the run's range (an API without UntilParam sends them).
-            var until = WatermarkValue.TryParse(entry.Until, out var end) && (registration.Watermark ?? extractor.Watermark) is { } watermark
-                ? (Func<TOut, bool>)(record => watermark.Read(record) is not { } mark || mark < end)
+            // The entry's bounds: records outside them were out of the run's range, or are the ordinary runs' to write (an API without
+            // the watermark's parameters sends them).
+            WatermarkValue? since = WatermarkValue.TryParse(entry.Since, out var start) ? start : null;
+            WatermarkValue? until = WatermarkValue.TryParse(entry.Until, out var end) ? end : null;
+            var inRange = (since ?? until) is not null && (registration.Watermark ?? extractor.Watermark) is { } watermark
+                ? (Func<TOut, bool>)(record => watermark.Read(record) is not { } mark || ((since is null || mark >= since) && (until is null || mark < until)))
                 : null;
             long records = 0, pages = 0;
             var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
@@ -275,7 +278,7 @@ internal static class DeadLetterReplay
                         throw error;
                     }
 
-                    ReadOnlyMemory<TOut> kept = until is null ? page.Records : page.Records.ToArray().Where(until).ToArray();
+                    ReadOnlyMemory<TOut> kept = inRange is null ? page.Records : page.Records.ToArray().Where(inRange).ToArray();
                     await output.WriteAsync(kept, cancellationToken).ConfigureAwait(false);
                     records += kept.Length;
                     pages++;

@@ -122,15 +122,16 @@ public sealed class CliTests : ServerTests
     }
 
     [Fact]
-    public async Task Replay_of_a_backfills_input_writes_nothing_at_or_after_its_end()
+    public async Task Replay_of_a_backfills_input_writes_only_within_the_entrys_bounds()
     {
-        // The backfill ended before Jan 15 (its "until"); this API has no until parameter and sends later records, which the run had
-        // dropped as out of range and which ordinary runs write. Page 2 holds days 12..21, page 3 days 22..26: only days 12..14 land.
+        // The entry's bounds are Jan 13 (its "since") and Jan 15 (its "until"); this API has no range parameters and sends every
+        // record, which the run had dropped as out of range or which ordinary runs write. Page 2 holds days 12..21, page 3 days
+        // 22..26: only days 13 and 14 land.
         string file = Path.Combine(Dir.Path, "incremental.dead-letter.jsonl");
         string output = Path.Combine(Dir.Path, "out");
         await File.WriteAllLinesAsync(file,
         [
-            $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"incremental","extractor":"IncrementalItems","kind":"HttpStatus","status":503,"page":2,"url":"{{{Server.BaseUrl}}}/incremental?per_page=10&page=2","attempts":1,"skipped":"input","error":"down","until":"2026-01-15T00:00:00.0000000Z","resume":{"url":"{{{Server.BaseUrl}}}/incremental?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"{{{Server.BaseUrl}}}"}}""",
+            $$$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"incremental","extractor":"IncrementalItems","kind":"HttpStatus","status":503,"page":2,"url":"{{{Server.BaseUrl}}}/incremental?per_page=10&page=2","attempts":1,"skipped":"input","error":"down","since":"2026-01-13T00:00:00.0000000Z","until":"2026-01-15T00:00:00.0000000Z","resume":{"url":"{{{Server.BaseUrl}}}/incremental?per_page=10&page=2","pageNumber":2,"recordsBefore":10,"baseUrl":"{{{Server.BaseUrl}}}"}}""",
         ]);
 
         var (code, text, error) = await Cli("replay", file, "--output", output, "--base-url", Server.BaseUrl);
@@ -140,7 +141,7 @@ public sealed class CliTests : ServerTests
             .SelectMany(File.ReadLines)
             .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
             .Order();
-        Assert.Equal([11, 12, 13], ids);
+        Assert.Equal([12, 13], ids);
     }
 
     [Fact]

@@ -236,6 +236,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>A window that was split before anything of it was written: its halves take its place.</summary>
     public void ForgetWindow(string key) => _partitions.TryRemove(key, out _);
 
+    /// <summary>The partition of the current (or last) page.</summary>
+    public string PagePartition => _page.Partition;
+
     /// <summary>A page of <paramref name="partition"/> starts: <see cref="Keep"/> decides on its records until <see cref="EndPage"/> or <see cref="AbortPage"/>.</summary>
     public void BeginPage(string partition)
     {
@@ -326,27 +329,31 @@ internal sealed class RunCheckpointer<TIn, TOut>
     }
 
     /// <summary>
-    /// For an input (or a time window's key) <paramref name="partition"/> given up on: <see langword="null"/> when later ordinary runs read
-    /// all of its rest (an ordinary run, whose watermark did not move; a backfill whose range starts where they start, the stored watermark
-    /// minus its lag or else its initial value, or later), else where <c>replay</c> must stop requesting its rest: where those runs start,
-    /// or the range's own end when that is earlier. Between the range's start and that point, no run would read it again.
+    /// For a backfill's input (or time window) <paramref name="partition"/>: the part of its range that no later ordinary run reads, from
+    /// its start to where those runs start (<see cref="LaterStart"/>) or to its own end when that is earlier, which a failure's entry
+    /// leaves to <c>replay</c>; <see langword="null"/> when they read all of it (it starts where they start or later, or they start at
+    /// the beginning). Without a state store no later run reads anything: the whole range.
     /// </summary>
-    public WatermarkValue? ReplayEnd(string partition)
+    public (WatermarkValue? Since, WatermarkValue? Until)? UnreadRange(string partition)
     {
-        if (_from is null || _watermark is null)
-        {
-            return null;
-        }
-
         var state = _partitions[partition];
-        var laterStart = _watermarks.TryGetValue(state.WindowOf ?? partition, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
-        if (laterStart is not { } start || state.Since is not { } since || since >= start)
+        var end = state.Until ?? _run.Until;
+        if (_journal is null)
+        {
+            return (state.Since, end);
+        }
+
+        if (LaterStart(state.WindowOf ?? partition) is not { } start || state.Since is not { } since || since >= start)
         {
             return null;
         }
 
-        return (state.Until ?? _run.Until) is { } end && end < start ? end : start;
+        return (since, end is { } e && e < start ? e : start);
     }
+
+    /// <summary>Where ordinary runs of input <paramref name="owner"/> start: its stored watermark minus the lag, else the watermark's initial value; <see langword="null"/> for the beginning.</summary>
+    private WatermarkValue? LaterStart(string owner)
+        => _watermark is null ? null : _watermarks.TryGetValue(owner, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
 
     /// <summary>
     /// The rest of <paramref name="partition"/> (an input, or a time window's key) went to the dead-letter file with the failure held for
@@ -413,10 +420,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
             LastCommit = prepared,
             LastDeadLetters = letters,
         };
-        // Only keys that a later run's lag window can read again are remembered: at most the lag's worth before the newest value.
+        // Only keys that a later run can read again are remembered: at most the lag's worth before the newest value; in a backfill
+        // (which moves no watermark) those where ordinary runs start or after.
         var lag = _watermark?.Lag ?? default;
         var newest = NewestMarks();
-        var remember = _batchKeys.Where(k => newest.GetValueOrDefault(k.Partition) is not { } mark || k.Mark >= mark - lag).ToList();
+        var remember = _batchKeys.Where(k => _from is null
+            ? newest.GetValueOrDefault(k.Partition) is not { } mark || k.Mark >= mark - lag
+            : LaterStart(k.Partition) is not { } start || k.Mark >= start).ToList();
         try
         {
             // Once prepared, the batch is out of the output's hands: recording it is not cancellable. If recording fails, nothing later
@@ -455,15 +465,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>
     /// After a run without failures: marks it complete and advances the watermarks of the inputs it finished. An input it did not
     /// finish (left by the failed run it resumed, when it was given other inputs) keeps its watermark, and the next run continues it.
+    /// A backfill moves no watermark: ordinary runs go on from where they start, and recognise by key what it wrote there.
     /// </summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         var watermarks = new Dictionary<string, WatermarkValue>(StringComparer.Ordinal);
         var unfinished = Unfinished(_partitions, _extractor.TimeWindows is not null);
-
-        // An input whose rest went to the dead-letter file is not finished either: its watermark waits for the replay.
-        var handedOver = _partitions.Where(p => p.Value.DeadLettered).Select(p => p.Value.WindowOf ?? p.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var (partition, newest) in NewestMarks().Where(p => !unfinished.ContainsKey(p.Key) && !handedOver.Contains(p.Key)))
+        foreach (var (partition, newest) in NewestMarks().Where(p => _from is null && !unfinished.ContainsKey(p.Key)))
         {
             var stored = _watermarks.TryGetValue(partition, out var w) ? w : (WatermarkValue?)null;
             if (newest is { } mark && (stored is null || mark > stored))

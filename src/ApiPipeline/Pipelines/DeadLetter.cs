@@ -62,9 +62,16 @@ internal sealed record DeadLetterEntry(
     public const string RecordSkipped = "record";
 
     /// <summary>
-    /// For a failed page or input of a backfill with an end (<see cref="PipelineOptions.Until"/>): the end, as the state store writes a
-    /// watermark value (<c>2026-02-01T00:00:00.0000000Z</c>, <c>n:2000</c>). A replay writes no record at or after it: an API without the
-    /// watermark's <c>UntilParam</c> sends them, and the pipeline had dropped them as out of range.
+    /// The first watermark value a replay of the entry writes, as the state store writes a watermark value
+    /// (<c>2026-01-01T00:00:00.0000000Z</c>, <c>n:1000</c>): a backfill's start (<see cref="PipelineOptions.From"/>), or a time window's.
+    /// An API without the watermark's <c>Param</c> sends records before it, which the run had dropped as out of range.
+    /// </summary>
+    public string? Since { get; init; }
+
+    /// <summary>
+    /// The watermark value at which a replay of the entry stops writing (exclusive), written as <see cref="Since"/> is: the end of a
+    /// backfill (<see cref="PipelineOptions.Until"/>), or where the pipeline's ordinary runs start, which read the rest themselves. An API
+    /// without the watermark's <c>UntilParam</c> sends records after it.
     /// </summary>
     public string? Until { get; init; }
 

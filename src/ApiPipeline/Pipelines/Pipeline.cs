@@ -541,7 +541,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             try
             {
                 run.CountAttempts(error.Attempts);
-                if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter, replayEnd: checkpointer.ReplayEnd(partition)))
+                if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter, replay: owner.ReplayOf(checkpointer, partition, pageSkipped: false)))
                 {
                     checkpointer.HandOver(partition);
                 }
@@ -605,7 +605,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     // dead-letters it again.
                     checkpointer.AbortPage();
                     _output.AbortPage();
-                    owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter);
+                    owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter, replay: owner.ReplayOf(checkpointer, checkpointer.PagePartition, pageSkipped: true));
                     checkpointer.EndPage(page.Next);
                     await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
                     return;
@@ -740,14 +740,15 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// <summary>
     /// Counts a failure that the run goes on after, and under <see cref="ErrorMode.DeadLetter"/> hands it to the dead-letter file, where
     /// it becomes durable with the next commit (with the progress past it, so a resumed run never writes it twice): a skipped page, the
-    /// rest of an input (which later runs read again unless <c>replayEnd</c> says where they do not, <see cref="RunCheckpointer{TIn, TOut}.ReplayEnd"/>),
-    /// or (with <c>record</c>) one record that did not fit the record type.
+    /// rest of an input, or (with <c>record</c>) one record that did not fit the record type. <c>replay</c> (<see cref="ReplayOf"/>)
+    /// says whether later runs read what failed (the entry says <c>continued</c>, and replay leaves it to them), or which range the entry
+    /// leaves to replay.
     /// </summary>
     /// <returns>
     /// Whether the rest of a failed input went to the dead-letter file for <c>replay</c> while the state store keeps the run's progress
     /// (a backfill's input, whose range later runs do not read): a run that resumes this one must not continue that input too.
     /// </returns>
-    private bool RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null, WatermarkValue? replayEnd = null)
+    private bool RecordFailure(ExtractionException error, bool pageSkipped, RunCounters run, DeadLetterWriter? deadLetter, byte[]? record = null, Replay replay = default)
     {
         if (_mode == ErrorMode.Skip)
         {
@@ -765,18 +766,16 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         bool handedOver = false;
         if (deadLetter is not null)
         {
-            // A failed input whose range later runs read (they start at its watermark, which it did not move, or continue it from its
-            // checkpoint) is not skipped: its entry says so, and replay leaves it to them. A backfill's input that reaches below where
-            // they start is: replay requests its rest up to there (or to the backfill's end).
-            bool inputSkipped = !pageSkipped && record is null;
-            bool continued = inputSkipped && _options.StateStore is not null && replayEnd is null;
-            handedOver = inputSkipped && !continued && _options.StateStore is not null;
-            var until = handedOver ? replayEnd : _options.Until;
-            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped, _options.TimeProvider, continued) with { Until = until?.ToStorageText() };
+            handedOver = !pageSkipped && record is null && !replay.Continued && _options.StateStore is not null;
+            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped && !replay.Continued, _options.TimeProvider, replay.Continued) with
+            {
+                Since = replay.Since?.ToStorageText(),
+                Until = replay.Until?.ToStorageText(),
+            };
             if (record is not null)
             {
                 using var json = System.Text.Json.JsonDocument.Parse(record, new System.Text.Json.JsonDocumentOptions { MaxDepth = PageParser.MaxDepth });
-                entry = entry with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone(), Until = null };
+                entry = entry with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone(), Since = null, Until = null };
             }
 
             deadLetter.Hold(entry);
@@ -802,6 +801,28 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         return handedOver;
     }
+
+    /// <summary>
+    /// Who reads again what failed in <paramref name="partition"/>. In an ordinary run, the rest of a failed input is the next runs'
+    /// (its watermark did not move), while a skipped page is replay's (the watermark moves past it). A backfill moves no watermark, so
+    /// what lies where ordinary runs start or after is theirs, and the rest of its range (<see cref="RunCheckpointer{TIn, TOut}.UnreadRange"/>)
+    /// is replay's, within the entry's bounds.
+    /// </summary>
+    private Replay ReplayOf(RunCheckpointer<TIn, TOut> checkpointer, string partition, bool pageSkipped)
+    {
+        if (_options.From is null)
+        {
+            return new Replay(!pageSkipped && _options.StateStore is not null, null, _options.Until);
+        }
+
+        return checkpointer.UnreadRange(partition) is { } unread ? new Replay(false, unread.Since, unread.Until) : new Replay(true, null, null);
+    }
+
+    /// <summary>What a failure's dead-letter entry leaves to replay: nothing (<paramref name="Continued"/>: later runs read it), or records within the bounds.</summary>
+    /// <param name="Continued">Whether later runs read what failed.</param>
+    /// <param name="Since">The inclusive lower bound of what replay writes, or <see langword="null"/>.</param>
+    /// <param name="Until">The exclusive upper bound of what replay writes, or <see langword="null"/>.</param>
+    private readonly record struct Replay(bool Continued, WatermarkValue? Since, WatermarkValue? Until);
 
     private void Transition(PipelineState next) => Update(_ => next);
 

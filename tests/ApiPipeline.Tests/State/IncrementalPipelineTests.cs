@@ -628,25 +628,126 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var ordinary = await RunAsync(Extractor(), input, store, options, name: name);
         Assert.Equal(PipelineStatus.Succeeded, ordinary.Status);
 
-        var replayed = await ReplayAsync(Assert.Single(File.ReadAllLines(deadLetters)));
+        var replayed = await ReplayAsync(Assert.Single(File.ReadAllLines(deadLetters)), Extractor());
         var corrections = Written(name).Concat(replayed).Select(c => c.Id).Where(id => id > 30).Order();
         Assert.Equal(Enumerable.Range(31, 10).Select(i => (long)i), corrections);
     }
 
-    /// <summary>What <c>replay</c> does with an input's entry: the pages from its checkpoint, without the records at or after its end.</summary>
-    private async Task<List<Change>> ReplayAsync(string line)
+    /// <summary>
+    /// What <c>replay</c> does with an entry (DeadLetterReplay): nothing for a <c>continued</c> one; else the page (or, for an input, the
+    /// pages) from its checkpoint, without the records outside its bounds.
+    /// </summary>
+    private static async Task<List<Change>> ReplayAsync(string line, IExtractor<Scenario, Change> extractor)
     {
         var entry = System.Text.Json.JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry)!;
-        Assert.Equal(DeadLetterEntry.InputSkipped, entry.Skipped);
-        Assert.True(WatermarkValue.TryParse(entry.Until, out var end));
-        var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
         var replayed = new List<Change>();
-        await foreach (var page in Extractor().ExtractPagesAsync(default!, checkpoint))
+        if (entry.Skipped == DeadLetterEntry.InputContinued)
         {
-            replayed.AddRange(page.Records.ToArray().Where(c => WatermarkValue.FromTimestamp(c.UpdatedAt) < end));
+            return replayed;
+        }
+
+        WatermarkValue? since = WatermarkValue.TryParse(entry.Since, out var start) ? start : null;
+        WatermarkValue? until = WatermarkValue.TryParse(entry.Until, out var end) ? end : null;
+        var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
+        await foreach (var page in extractor.ExtractPagesAsync(default!, checkpoint))
+        {
+            replayed.AddRange(page.Records.ToArray().Where(c => WatermarkValue.FromTimestamp(c.UpdatedAt) is var mark && (since is null || mark >= since) && (until is null || mark < until)));
+            if (entry.Skipped == DeadLetterEntry.PageSkipped)
+            {
+                break;
+            }
         }
 
         return replayed;
+    }
+
+    [Fact]
+    public async Task A_backfill_moves_no_watermark_so_ordinary_runs_read_what_lies_between()
+    {
+        // Ordinary runs start at minute 24 (watermark 29 minus the lag). A backfill from minute 40 then finishes: had it moved the
+        // watermark to its newest change (49), the next ordinary run would start at 44 and no run would read minutes 30..39.
+        var (table, input) = Table("inc-backfill-gap-above");
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        Assert.Equal(30, (await RunAsync(Extractor(), input, store, name: "gap-above")).Records);
+        table.Add(20, TimeSpan.FromMinutes(1));
+
+        var backfill = await RunAsync(Extractor(), input, store, new PipelineOptions { From = ChangeTable.T0.AddMinutes(40) }, name: "gap-above");
+        Assert.Equal((PipelineStatus.Succeeded, 10L), (backfill.Status, backfill.Records));
+        var ordinary = await RunAsync(Extractor(), input, store, name: "gap-above");
+
+        // The backfill's ten changes are recognised by key; every change lands once.
+        Assert.Equal((PipelineStatus.Succeeded, 10L), (ordinary.Status, ordinary.Records));
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), Written("gap-above").Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task What_a_backfill_wrote_where_ordinary_runs_read_is_not_written_again_by_them()
+    {
+        // The backfill from minute 0 writes pages 1..4 (to minute 39), fails at page 5 and hands the rest to replay up to minute 24;
+        // the next ordinary run reads from minute 24 and recognises the backfill's changes there by key.
+        string name = "backfill-twice";
+        var (table, input) = Table("inc-" + name);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
+        table.Add(15, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 5;
+
+        Assert.Equal(PipelineStatus.PartialSuccess, (await RunAsync(Extractor(), input, store, options with { From = ChangeTable.T0 }, name: name)).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, options, name: name)).Status);
+
+        var replayed = await ReplayAsync(Assert.Single(File.ReadAllLines(deadLetters)), Extractor());
+        Assert.Equal(Enumerable.Range(31, 15).Select(i => (long)i), Written(name).Concat(replayed).Select(c => c.Id).Where(id => id > 30).Order());
+    }
+
+    [Fact]
+    public async Task A_page_a_backfill_skipped_where_ordinary_runs_read_lands_once()
+    {
+        // The backfill from minute 0 skips page 4 (changes 31..40, minutes 30..39), all where ordinary runs read (from minute 24): its
+        // entry leaves replay nothing past minute 24, and the next ordinary run writes those changes.
+        string name = "backfill-page";
+        var (table, input) = Table("inc-" + name);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
+        table.Add(10, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 4;
+        var skipping = new Changes(new ExtractorOptions { BaseUrl = Api.BaseUrl, Resilience = Changes.Definition.Resilience with { OnError = ErrorMode.DeadLetter } });
+
+        Assert.Equal(PipelineStatus.PartialSuccess, (await RunAsync(skipping, input, store, options with { From = ChangeTable.T0 }, name: name)).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, options, name: name)).Status);
+
+        string line = Assert.Single(File.ReadAllLines(deadLetters));
+        var replayed = await ReplayAsync(line, Extractor());
+        Assert.Equal(Enumerable.Range(31, 10).Select(i => (long)i), Written(name).Concat(replayed).Select(c => c.Id).Where(id => id > 30).Order());
+    }
+
+    [Fact]
+    public async Task Replay_of_a_backfills_input_writes_nothing_before_the_backfills_start()
+    {
+        // An API without a since parameter (the pipeline filters): the entry's lower bound keeps replay to the backfill's range.
+        string name = "backfill-below";
+        var (table, input) = Table("inc-" + name);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var extractor = new ClientFilteredChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl });
+        Assert.Equal(30, (await RunAsync(extractor, input, store, options, name: name)).Records);
+        table.FailPageOnce = 1;
+        var from = ChangeTable.T0.AddMinutes(10);
+
+        Assert.Equal(PipelineStatus.PartialSuccess, (await RunAsync(extractor, input, store, options with { From = from }, name: name)).Status);
+
+        string line = Assert.Single(File.ReadAllLines(deadLetters));
+        Assert.Contains("\"skipped\":\"input\"", line, StringComparison.Ordinal);
+        var replayed = await ReplayAsync(line, new ClientFilteredChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl }));
+        Assert.Equal(Enumerable.Range(11, 14).Select(i => (long)i), replayed.Select(c => c.Id).Order()); // minutes 10..23: up to where ordinary runs start
     }
 
     [Fact]
@@ -681,12 +782,12 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var failed = await RunAsync(Extractor(), input, store, new PipelineOptions { From = ChangeTable.T0.AddMinutes(10) }, name: "backfill-other");
         Assert.Equal((PipelineStatus.Failed, 10L), (failed.Status, failed.Records));
 
-        // An ordinary run has no range of its own: it starts at the stored watermark (none yet), not in the backfill's range. Of the
-        // backfill's committed changes (11..20), those inside the 5-minute lag of the newest are remembered and dropped as duplicates.
+        // An ordinary run has no range of its own: it starts at the stored watermark (none yet), not in the backfill's range. The
+        // backfill's committed changes (11..20) lie where ordinary runs read (from the beginning): remembered, they are dropped by key.
         int before = Api.RequestsTo("/inc-backfill-other/").Count;
         var ordinary = await RunAsync(Extractor(), input, store, name: "backfill-other-ordinary");
 
-        Assert.Equal((PipelineStatus.Succeeded, false, 39L, 6L), (ordinary.Status, ordinary.Resumed, ordinary.Records, ordinary.Duplicates));
+        Assert.Equal((PipelineStatus.Succeeded, false, 35L, 10L), (ordinary.Status, ordinary.Resumed, ordinary.Records, ordinary.Duplicates));
         var requests = Api.RequestsTo("/inc-backfill-other/").Skip(before).ToList();
         Assert.Equal(("1", (string?)null), (requests[0].Q("page"), requests[0].Q("since")));
     }
