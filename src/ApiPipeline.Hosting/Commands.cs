@@ -230,9 +230,10 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             var settings = PipelineHost.Settings(host);
             string outputDirectory = parse.GetValue(output) ?? settings.Output;
 
-            // Replay writes into the output folders of the entries' pipelines: their runs, here or in another process, take turns with
-            // it. Their locks come first (the CLI's run turns, then the folders' own turns that any run into them takes), as a running
-            // pipeline takes its own before the dead-letter file's when it appends.
+            // Replay writes into the output folders of the entries' pipelines (a chain step's records into a folder in its chain's):
+            // their runs, here or in another process, take turns with it. Their locks come first (the CLI's run turns, then the
+            // folders' own turns that any run into them takes), as a running pipeline takes its own before the dead-letter file's when
+            // it appends.
             var pipelines = DeadLetterReplay.Pipelines(path);
             var turns = new List<FileLock>();
             try
@@ -240,11 +241,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 foreach (var pipeline in pipelines)
                 {
                     turns.Add(await PipelineRunner.TurnAsync(outputDirectory, pipeline, cancellationToken).ConfigureAwait(false));
-                }
-
-                foreach (var folder in DeadLetterReplay.OutputFolders(path))
-                {
-                    turns.Add(await OutputTurn.TakeAsync(Path.Combine(outputDirectory, folder), "replay", folder, null, cancellationToken).ConfigureAwait(false));
+                    turns.Add(await OutputTurn.TakeAsync(Path.Combine(outputDirectory, pipeline), "replay", pipeline, null, cancellationToken).ConfigureAwait(false));
                 }
 
                 // Replay rewrites the file: no pipeline, here or in another process, appends to it meanwhile (they wait).

@@ -57,12 +57,7 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
 internal static class DeadLetterReplay
 {
     /// <summary>The pipelines (or chains) whose entries are in the file, ordered: replay holds their turns while it writes for them.</summary>
-    public static IReadOnlyList<string> Pipelines(string path) => Names(path, Owner);
-
-    /// <summary>The output folders (under the output directory) the entries of the file at <paramref name="path"/> are replayed into, sorted.</summary>
-    public static IReadOnlyList<string> OutputFolders(string path) => Names(path, static pipeline => pipeline);
-
-    private static List<string> Names(string path, Func<string, string> of)
+    public static IReadOnlyList<string> Pipelines(string path)
     {
         var names = new SortedSet<string>(FileLock.PathComparer);
         foreach (var line in File.ReadLines(path))
@@ -71,7 +66,7 @@ internal static class DeadLetterReplay
             {
                 if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry) is { Pipeline: { Length: > 0 } name })
                 {
-                    names.Add(of(name));
+                    names.Add(Owner(name));
                 }
             }
             catch (JsonException)
