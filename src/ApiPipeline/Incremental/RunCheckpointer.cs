@@ -116,6 +116,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         // A backfill resumes only the failed or interrupted run of the same range, and an ordinary run only an ordinary one.
         bool sameRange = previous is not null && options.From == previous.From && options.Until == previous.Until;
         bool resume = sameRange && previous is { Completed: false };
+        bool windowed = extractor.TimeWindows is not null;
         var run = resume
             ? previous!
             : new PipelineRunState
@@ -126,7 +127,11 @@ internal sealed class RunCheckpointer<TIn, TOut>
                 Until = options.Until,
 
                 // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here.
-                Partitions = sameRange ? Unfinished(previous!.Partitions, extractor.TimeWindows is not null) : new Dictionary<string, PartitionState>(),
+                // So do those the last ordinary run left unfinished, set aside while backfills ran, when an ordinary run follows them.
+                Partitions = sameRange ? Unfinished(previous!.Partitions, windowed)
+                    : options.From is null && previous is { From: not null, Parked: { } parked } ? new Dictionary<string, PartitionState>(parked, StringComparer.Ordinal)
+                    : new Dictionary<string, PartitionState>(),
+                Parked = options.From is null || previous is null ? null : previous.From is null ? Unfinished(previous.Partitions, windowed) : previous.Parked,
             };
         var watermarks = journal is null ? new Dictionary<string, WatermarkValue>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
         if (extractor.Watermark is { } field && watermarks.FirstOrDefault(w => w.Value.Kind != field.Kind) is { Key: { } mismatched } other)
@@ -343,13 +348,22 @@ internal sealed class RunCheckpointer<TIn, TOut>
             return (state.Since, end);
         }
 
-        if (LaterStart(state.WindowOf ?? partition) is not { } start || state.Since is not { } since || since >= start)
+        // Time windows need a start: without one, ordinary runs read nothing of the input (until a finished backfill gives it one).
+        if (LaterStart(state.WindowOf ?? partition) is not { } start)
+        {
+            return _extractor.TimeWindows is not null ? (state.Since, end) : null;
+        }
+
+        if (state.Since is not { } since || since >= start)
         {
             return null;
         }
 
         return (since, end is { } e && e < start ? e : start);
     }
+
+    /// <summary>A page of <paramref name="partition"/> was skipped: a backfill that finishes the input does not give it its first watermark.</summary>
+    public void PageSkipped(string partition) => _partitions[partition] = _partitions[partition] with { PagesSkipped = true };
 
     /// <summary>Where ordinary runs of input <paramref name="owner"/> start: its stored watermark minus the lag, else the watermark's initial value; <see langword="null"/> for the beginning.</summary>
     private WatermarkValue? LaterStart(string owner)
@@ -465,13 +479,17 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>
     /// After a run without failures: marks it complete and advances the watermarks of the inputs it finished. An input it did not
     /// finish (left by the failed run it resumed, when it was given other inputs) keeps its watermark, and the next run continues it.
-    /// A backfill moves no watermark: ordinary runs go on from where they start, and recognise by key what it wrote there.
+    /// A backfill moves no watermark: ordinary runs go on from where they start, and recognise by key what it wrote there. Only an input
+    /// with none (stored, or an initial value) that the backfill read whole, every page of it, gets its first one: from nothing, ordinary
+    /// runs would read from the beginning, or, with time windows, not at all.
     /// </summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         var watermarks = new Dictionary<string, WatermarkValue>(StringComparer.Ordinal);
         var unfinished = Unfinished(_partitions, _extractor.TimeWindows is not null);
-        foreach (var (partition, newest) in NewestMarks().Where(p => _from is null && !unfinished.ContainsKey(p.Key)))
+        var partial = _partitions.Where(p => p.Value.DeadLettered || p.Value.PagesSkipped).Select(p => p.Value.WindowOf ?? p.Key).ToHashSet(StringComparer.Ordinal);
+        bool First(string owner) => _watermark?.Initial is null && !_watermarks.ContainsKey(owner) && !partial.Contains(owner);
+        foreach (var (partition, newest) in NewestMarks().Where(p => (_from is null || First(p.Key)) && !unfinished.ContainsKey(p.Key)))
         {
             var stored = _watermarks.TryGetValue(partition, out var w) ? w : (WatermarkValue?)null;
             if (newest is { } mark && (stored is null || mark > stored))

@@ -606,6 +606,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     checkpointer.AbortPage();
                     _output.AbortPage();
                     owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter, replay: owner.ReplayOf(checkpointer, checkpointer.PagePartition, pageSkipped: true));
+                    checkpointer.PageSkipped(checkpointer.PagePartition);
                     checkpointer.EndPage(page.Next);
                     await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
                     return;
@@ -804,7 +805,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
     /// <summary>
     /// Who reads again what failed in <paramref name="partition"/>. In an ordinary run, the rest of a failed input is the next runs'
-    /// (its watermark did not move), while a skipped page is replay's (the watermark moves past it). A backfill moves no watermark, so
+    /// (its watermark did not move), while a skipped page is replay's (the watermark moves past it, unless the page held newer records
+    /// than the run wrote: a known limit, docs/resilience.md). A backfill moves no watermark, so
     /// what lies where ordinary runs start or after is theirs, and the rest of its range (<see cref="RunCheckpointer{TIn, TOut}.UnreadRange"/>)
     /// is replay's, within the entry's bounds.
     /// </summary>

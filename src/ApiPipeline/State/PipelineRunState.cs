@@ -14,7 +14,7 @@ public sealed record PipelineRunState
     /// <summary>When the run started.</summary>
     public DateTimeOffset StartedAt { get; init; }
 
-    /// <summary>Whether every partition of the run finished and the watermarks advanced.</summary>
+    /// <summary>Whether every partition of the run finished and the watermarks advanced (a backfill's: only first ones, see <see cref="From"/>).</summary>
     public bool Completed { get; init; }
 
     /// <summary>Records committed by the run so far.</summary>
@@ -37,6 +37,12 @@ public sealed record PipelineRunState
 
     /// <summary>Each input's progress, by partition key.</summary>
     public IReadOnlyDictionary<string, PartitionState> Partitions { get; init; } = new Dictionary<string, PartitionState>();
+
+    /// <summary>
+    /// For a backfill: the inputs the last ordinary run left unfinished (their checkpoints), set aside while backfills run, so that the
+    /// next ordinary run continues them instead of reading again what that run wrote; <see langword="null"/> for an ordinary run.
+    /// </summary>
+    public IReadOnlyDictionary<string, PartitionState>? Parked { get; init; }
 
     /// <summary>The last batch recorded: rolled forward on restart if a crash came between recording and renaming.</summary>
     public PreparedCommit? LastCommit { get; init; }
@@ -81,6 +87,12 @@ public sealed record PartitionState
     /// do not read): <c>replay</c> requests it, so a resumed run does not continue it, and its watermark does not advance.
     /// </summary>
     public bool DeadLettered { get; init; }
+
+    /// <summary>
+    /// Whether the run skipped a page of the partition (its records went to the dead-letter file or were dropped): a backfill that
+    /// finishes an input gives it its first watermark only when it read all of it.
+    /// </summary>
+    public bool PagesSkipped { get; init; }
 
     /// <summary>The start of the range this run extracts (stored so that a resumed run asks for the same range).</summary>
     public WatermarkValue? Since { get; init; }

@@ -662,6 +662,30 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task An_input_an_ordinary_run_left_unfinished_is_continued_after_a_backfill_not_read_again()
+    {
+        // The ordinary run gives up on the input at page 3 ("continued": the next ordinary run continues it from its checkpoint). A
+        // backfill runs in between; the next ordinary run still continues the input there, and writes nothing twice.
+        string name = "continued-backfill";
+        var (table, input) = Table("inc-" + name);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 3;
+        Assert.Equal(PipelineStatus.PartialSuccess, (await RunAsync(Extractor(), input, store, options, name: name)).Status);
+        Assert.Contains("\"skipped\":\"continued\"", Assert.Single(File.ReadAllLines(deadLetters)), StringComparison.Ordinal);
+
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, options with { From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(10) }, name: name)).Status);
+        var ordinary = await RunAsync(Extractor(), input, store, options, name: name);
+
+        Assert.Equal(PipelineStatus.Succeeded, ordinary.Status);
+        Assert.Equal(Enumerable.Range(31, 30).Select(i => (long)i), Written(name).Select(c => c.Id).Where(id => id > 30).Order());
+    }
+
+    [Fact]
     public async Task A_backfill_moves_no_watermark_so_ordinary_runs_read_what_lies_between()
     {
         // Ordinary runs start at minute 24 (watermark 29 minus the lag). A backfill from minute 40 then finishes: had it moved the

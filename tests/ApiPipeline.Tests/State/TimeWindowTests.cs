@@ -32,6 +32,13 @@ public sealed partial class ContinuingWindowedChanges : IExtractor<Scenario, Cha
 [TimeWindows(Size = "1d", Offset = "6h", MaxConcurrent = 2)]
 public sealed partial class ShiftedWindowedChanges : IExtractor<Scenario, Change>;
 
+/// <summary>Daily windows without an Initial: the first run needs a From (a backfill).</summary>
+[Extractor("http://localhost", "/{name}/search", Json = typeof(ChangeJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "items")]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", UntilParam = "until", Lag = "1m")]
+[TimeWindows(Size = "1d", MaxConcurrent = 1)]
+public sealed partial class UninitialisedWindowedChanges : IExtractor<Scenario, Change>;
+
 public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
 {
     private static readonly DateTimeOffset T0 = ChangeTable.T0;
@@ -85,6 +92,47 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
             windows);
         Assert.Equal(Enumerable.Range(1, 36).Select(i => (long)i), Written().Select(c => c.Id).Order());
         Assert.Throws<ArgumentException>(() => new TimeWindowOptions { Size = TimeSpan.FromHours(6), Offset = TimeSpan.FromHours(6) }.Validate("x"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_windowed_backfill_gives_an_input_without_a_start_its_first_watermark_and_replay_a_window_it_gave_up_on(bool failing)
+    {
+        // Without a stored watermark or an Initial, ordinary runs of a windowed input cannot start: a backfill that reads it whole gives
+        // it its first watermark. A window it gives up on goes to replay (ordinary runs would not read it), and the input gets none.
+        var api = Search("tw-first-" + failing);
+        api.AddDaily(days: 3, perDay: 12);
+        if (failing)
+        {
+            api.FailOnce = (T0.AddDays(1), 1);
+        }
+
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, "tw-first.dead-letter.jsonl");
+        var options = new PipelineOptions { StateStore = store, OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+
+        async Task<PipelineResult> Run(PipelineOptions o)
+        {
+            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } });
+            return await new Pipeline<Scenario, Change>("windows", new UninitialisedWindowedChanges(At), output, o).ExecuteAsync(api.Input);
+        }
+
+        var backfill = await Run(options with { From = T0, Until = T0.AddDays(3) });
+        var ordinary = await Run(options with { Until = T0.AddDays(3) });
+
+        if (!failing)
+        {
+            Assert.Equal((PipelineStatus.Succeeded, PipelineStatus.Succeeded), (backfill.Status, ordinary.Status));
+            Assert.Equal(Enumerable.Range(1, 36).Select(i => (long)i), Written().Select(c => c.Id).Order());
+            return;
+        }
+
+        Assert.Equal(PipelineStatus.PartialSuccess, backfill.Status);
+        Assert.Contains("needs a start", ordinary.Error?.Message, StringComparison.Ordinal);
+        var entry = System.Text.Json.JsonSerializer.Deserialize(Assert.Single(File.ReadAllLines(deadLetters)), RuntimeJsonContext.Default.DeadLetterEntry)!;
+        Assert.Equal((DeadLetterEntry.InputSkipped, T0.AddDays(1).UtcDateTime.ToString("O", CultureInfo.InvariantCulture), T0.AddDays(2).UtcDateTime.ToString("O", CultureInfo.InvariantCulture)), (entry.Skipped, entry.Since, entry.Until));
+        Assert.Equal(24, Written().Count); // days 0 and 2; day 1 is replay's
     }
 
     [Fact]
