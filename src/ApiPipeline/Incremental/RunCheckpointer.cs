@@ -126,12 +126,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
                 From = options.From,
                 Until = options.Until,
 
-                // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here.
-                // So do those the last ordinary run left unfinished, set aside while backfills ran, when an ordinary run follows them.
-                Partitions = sameRange ? Unfinished(previous!.Partitions, windowed)
+                // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here,
+                // also in an ordinary run with another end. So do those the last ordinary run left, set aside while backfills ran.
+                Partitions = sameRange || (options.From is null && previous is { From: null }) ? Carried(previous!, windowed)
                     : options.From is null && previous is { From: not null, Parked: { } parked } ? new Dictionary<string, PartitionState>(parked, StringComparer.Ordinal)
                     : new Dictionary<string, PartitionState>(),
-                Parked = options.From is null || previous is null ? null : previous.From is null ? Unfinished(previous.Partitions, windowed) : previous.Parked,
+                Parked = options.From is null || previous is null ? null : previous.From is null ? Carried(previous, windowed) : previous.Parked,
             };
         var watermarks = journal is null ? new Dictionary<string, WatermarkValue>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
         if (extractor.Watermark is { } field && watermarks.FirstOrDefault(w => w.Value.Kind != field.Kind) is { Key: { } mismatched } other)
@@ -479,16 +479,16 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>
     /// After a run without failures: marks it complete and advances the watermarks of the inputs it finished. An input it did not
     /// finish (left by the failed run it resumed, when it was given other inputs) keeps its watermark, and the next run continues it.
-    /// A backfill moves no watermark: ordinary runs go on from where they start, and recognise by key what it wrote there. Only an input
-    /// with none (stored, or an initial value) that the backfill read whole, every page of it, gets its first one: from nothing, ordinary
-    /// runs would read from the beginning, or, with time windows, not at all.
+    /// A backfill moves no watermark: ordinary runs go on from where they start, and recognise by key what it wrote there. Only a
+    /// time-windowed input with none (stored, or an initial value) that the backfill read whole, every page of it, gets its first one:
+    /// without one, its ordinary runs cannot start at all (an input without windows is read from the beginning).
     /// </summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         var watermarks = new Dictionary<string, WatermarkValue>(StringComparer.Ordinal);
         var unfinished = Unfinished(_partitions, _extractor.TimeWindows is not null);
         var partial = _partitions.Where(p => p.Value.DeadLettered || p.Value.PagesSkipped).Select(p => p.Value.WindowOf ?? p.Key).ToHashSet(StringComparer.Ordinal);
-        bool First(string owner) => _watermark?.Initial is null && !_watermarks.ContainsKey(owner) && !partial.Contains(owner);
+        bool First(string owner) => _extractor.TimeWindows is not null && _watermark?.Initial is null && !_watermarks.ContainsKey(owner) && !partial.Contains(owner);
         foreach (var (partition, newest) in NewestMarks().Where(p => (_from is null || First(p.Key)) && !unfinished.ContainsKey(p.Key)))
         {
             var stored = _watermarks.TryGetValue(partition, out var w) ? w : (WatermarkValue?)null;
@@ -528,6 +528,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
         _run = _run with { Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal) };
         await _journal.CompleteRunAsync(_run, watermarks, forget, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// What a later run takes over of <paramref name="previous"/>: the inputs a completed run left unfinished; all of a failed or
+    /// interrupted one's, also those it finished, whose watermarks it did not move (the run that takes them moves them when it completes).
+    /// </summary>
+    private static Dictionary<string, PartitionState> Carried(PipelineRunState previous, bool windowed)
+        => previous.Completed ? Unfinished(previous.Partitions, windowed) : new Dictionary<string, PartitionState>(previous.Partitions, StringComparer.Ordinal);
 
     /// <summary>
     /// The entries of the inputs in <paramref name="partitions"/> that are not finished: an input whose last page is not committed, or

@@ -606,8 +606,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     checkpointer.AbortPage();
                     _output.AbortPage();
                     owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter, replay: owner.ReplayOf(checkpointer, checkpointer.PagePartition, pageSkipped: true));
-                    checkpointer.PageSkipped(checkpointer.PagePartition);
                     checkpointer.EndPage(page.Next);
+                    checkpointer.PageSkipped(checkpointer.PagePartition);
                     await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
                     return;
                 }

@@ -686,6 +686,92 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task A_backfill_that_skipped_a_page_gives_no_first_watermark()
+    {
+        // Without a stored watermark ordinary runs read from the beginning: the skipped page (ids 11..20) is theirs ("continued").
+        string name = "skip-first";
+        var (table, input) = Table("inc-" + name);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var skipping = new Changes(new ExtractorOptions { BaseUrl = Api.BaseUrl, Resilience = Changes.Definition.Resilience with { OnError = ErrorMode.DeadLetter } });
+        table.FailPageOnce = 2;
+
+        Assert.Equal(PipelineStatus.PartialSuccess, (await RunAsync(skipping, input, store, options with { From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(30) }, name: name)).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, options, name: name)).Status);
+
+        var replayed = await ReplayAsync(Assert.Single(File.ReadAllLines(deadLetters)), Extractor());
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), Written(name).Concat(replayed).Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_backfill_from_above_the_beginning_leaves_an_input_without_a_watermark_to_be_read_from_the_beginning()
+    {
+        string name = "first-above";
+        var (table, input) = Table("inc-" + name);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, new PipelineOptions { From = ChangeTable.T0.AddMinutes(10), Until = ChangeTable.T0.AddMinutes(20) }, name: name)).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, name: name)).Status);
+
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), Written(name).Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task An_input_a_failed_ordinary_run_finished_is_not_read_again_after_a_backfill()
+    {
+        // The failed run finished A (its watermark did not move: the run failed) and failed in B. After a backfill, the next ordinary
+        // run takes both over from the failed one: A is done (its watermark moves now), B continues at its checkpoint.
+        var (tableA, inputA) = Table("inc-park-a");
+        var (tableB, inputB) = Table("inc-park-b");
+        tableA.Add(30, TimeSpan.FromMinutes(1));
+        tableB.Add(30, TimeSpan.FromMinutes(1), ChangeTable.T0.AddDays(1));
+        await using var store = new InMemoryStateStore();
+
+        async Task<PipelineResult> Run(PipelineOptions options)
+        {
+            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "park", Batching = new OutputBatchOptions { BatchSize = 10 } });
+            return await new Pipeline<Scenario, Change>("park", Extractor(), output, options with { StateStore = store }).ExecuteManyAsync(new[] { inputA, inputB }.ToAsyncEnumerable());
+        }
+
+        Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions())).Status);
+        tableA.Add(30, TimeSpan.FromMinutes(1));
+        tableB.Add(30, TimeSpan.FromMinutes(1));
+        tableB.FailPageOnce = 2;
+        Assert.Equal(PipelineStatus.Failed, (await Run(new PipelineOptions())).Status);
+
+        Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions { From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(5) })).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions())).Status);
+
+        // The backfill re-loads minutes 0..4 of A (ids 1..5) on purpose; nothing else is written twice.
+        var written = Written("park").Where(c => c.UpdatedAt >= ChangeTable.T0.AddMinutes(5)).Select(c => (c.Id, c.UpdatedAt)).ToList();
+        Assert.Equal(115, written.Count);
+        Assert.Equal(115, written.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task An_input_an_ordinary_run_left_unfinished_is_continued_after_a_run_with_only_an_end()
+    {
+        string name = "continued-until";
+        var (table, input) = Table("inc-" + name);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
+        table.Add(30, TimeSpan.FromMinutes(1));
+        table.FailPageOnce = 3;
+        Assert.Equal(PipelineStatus.PartialSuccess, (await RunAsync(Extractor(), input, store, options, name: name)).Status);
+
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, options with { Until = ChangeTable.T0.AddMinutes(40) }, name: name)).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, options, name: name)).Status);
+
+        Assert.Equal(Enumerable.Range(31, 30).Select(i => (long)i), Written(name).Select(c => c.Id).Where(id => id > 30).Order());
+    }
+
+    [Fact]
     public async Task A_backfill_moves_no_watermark_so_ordinary_runs_read_what_lies_between()
     {
         // Ordinary runs start at minute 24 (watermark 29 minus the lag). A backfill from minute 40 then finishes: had it moved the
