@@ -27,8 +27,12 @@ internal static class StateText
 
             foreach (var (partition, state) in run.Partitions.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                string where = state.Completed ? "done" : state.DeadLettered ? "given up on (the rest is in the dead-letter file for replay)" : state.Next is { } next ? $"next page {next.PageNumber} ({UrlRedactor.Redact(next.Url)})" : "not started";
-                text.Append(c, $"  partition {Show(partition)}: {where}{(state.Since is { } since ? $", since {since}" : "")}{(state.MaxMark is { } mark ? $", newest {mark}" : "")}").AppendLine();
+                text.Append(c, $"  partition {Show(partition)}: {Progress(state)}").AppendLine();
+            }
+
+            foreach (var (partition, state) in (run.Parked ?? new Dictionary<string, PartitionState>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                text.Append(c, $"  set aside for the next ordinary run: partition {Show(partition)}: {Progress(state)}").AppendLine();
             }
         }
 
@@ -132,6 +136,13 @@ internal static class StateText
 
     /// <summary>The scope names of a pipeline's run, watermarks and seen keys and of a chain's state; with an empty name, the kinds' prefixes.</summary>
     private static string[] Prefixes(string name) => ["pipeline:" + name, "watermark:" + name, "seen:" + name, ChainStateStore.ScopeOf(name)];
+
+    /// <summary>Where a partition's run stands, as <c>state show</c> prints it.</summary>
+    private static string Progress(PartitionState state)
+    {
+        string where = state.Completed ? "done" : state.DeadLettered ? "given up on (the rest is in the dead-letter file for replay)" : state.Next is { } next ? $"next page {next.PageNumber} ({UrlRedactor.Redact(next.Url)})" : "not started";
+        return string.Create(CultureInfo.InvariantCulture, $"{where}{(state.Since is { } since ? $", since {since}" : "")}{(state.MaxMark is { } mark ? $", newest {mark}" : "")}");
+    }
 
     private static string Show(string partition) => partition.Length == 0 ? "(default)" : partition;
 }

@@ -55,6 +55,7 @@ public sealed class StateCommandTests : IDisposable
                 From = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
                 Until = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero),
                 Partitions = new Dictionary<string, PartitionState> { ["/repos/o/a/issues"] = new() { DeadLettered = true }, ["/repos/o/b/issues"] = new() { Completed = true } },
+                Parked = new Dictionary<string, PartitionState> { ["/repos/o/c/issues"] = new() { Next = new PageCheckpoint("https://api.example.com/repos/o/c/issues?page=3", 3, 20) } },
             }, []);
         }
 
@@ -66,6 +67,7 @@ public sealed class StateCommandTests : IDisposable
         Assert.Contains(" until 2026-02-01T00:00:00", output, StringComparison.Ordinal);
         Assert.Contains("partition /repos/o/a/issues: given up on (the rest is in the dead-letter file for replay)", output, StringComparison.Ordinal);
         Assert.Contains("partition /repos/o/b/issues: done", output, StringComparison.Ordinal);
+        Assert.Contains("set aside for the next ordinary run: partition /repos/o/c/issues: next page 3 (https://api.example.com/repos/o/c/issues?page=3)", output, StringComparison.Ordinal);
     }
 
     [Fact]
