@@ -126,9 +126,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
                 From = options.From,
                 Until = options.Until,
 
-                // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here,
-                // also in an ordinary run with another end. So do those the last ordinary run left, set aside while backfills ran.
-                Partitions = sameRange || (options.From is null && previous is { From: null }) ? Carried(previous!, windowed)
+                // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here.
+                // So do those the last ordinary run left, set aside while backfills ran.
+                Partitions = sameRange ? Carried(previous!, windowed)
                     : options.From is null && previous is { From: not null, Parked: { } parked } ? new Dictionary<string, PartitionState>(parked, StringComparer.Ordinal)
                     : new Dictionary<string, PartitionState>(),
                 Parked = options.From is null || previous is null ? null : previous.From is null ? Carried(previous, windowed) : previous.Parked,
@@ -365,9 +365,23 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>A page of <paramref name="partition"/> was skipped: a backfill that finishes the input does not give it its first watermark.</summary>
     public void PageSkipped(string partition) => _partitions[partition] = _partitions[partition] with { PagesSkipped = true };
 
-    /// <summary>Where ordinary runs of input <paramref name="owner"/> start: its stored watermark minus the lag, else the watermark's initial value; <see langword="null"/> for the beginning.</summary>
+    /// <summary>
+    /// Where ordinary runs of input <paramref name="owner"/> start: its stored watermark minus the lag, else the watermark's initial value;
+    /// <see langword="null"/> for the beginning. An input an ordinary run left set aside (<see cref="PipelineRunState.Parked"/>) is taken
+    /// up where that run got to: the next ordinary runs read from its newest value minus the lag (an API that sends the oldest first).
+    /// </summary>
     private WatermarkValue? LaterStart(string owner)
-        => _watermark is null ? null : _watermarks.TryGetValue(owner, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
+    {
+        if (_watermark is null)
+        {
+            return null;
+        }
+
+        var start = _watermarks.TryGetValue(owner, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
+        return _run.Parked?.Where(p => (p.Value.WindowOf ?? p.Key) == owner).Max(p => p.Value.MaxMark) is { } reached && (start is null || reached - _watermark.Lag > start)
+            ? reached - _watermark.Lag
+            : start;
+    }
 
     /// <summary>
     /// The rest of <paramref name="partition"/> (an input, or a time window's key) went to the dead-letter file with the failure held for

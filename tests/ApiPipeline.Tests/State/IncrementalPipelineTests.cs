@@ -752,23 +752,38 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
-    public async Task An_input_an_ordinary_run_left_unfinished_is_continued_after_a_run_with_only_an_end()
+    public async Task Corrections_a_backfill_gives_up_on_land_when_the_input_is_set_aside_finished()
     {
-        string name = "continued-until";
-        var (table, input) = Table("inc-" + name);
-        table.Add(30, TimeSpan.FromMinutes(1));
+        // A failed ordinary run finished A (minutes 0..59, its watermark not moved) and failed in B; corrections then arrive for A at
+        // minute 40. The backfill from minute 0 sets A aside as finished and gives A up at page 5: the next ordinary runs start from
+        // A's newest minus the lag (54), so the corrections before that are replay's, not left to them.
+        var (tableA, inputA) = Table("inc-corr-park-a");
+        var (tableB, inputB) = Table("inc-corr-park-b");
+        tableA.Add(30, TimeSpan.FromMinutes(1));
+        tableB.Add(30, TimeSpan.FromMinutes(1), ChangeTable.T0.AddDays(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
-        Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
-        table.Add(30, TimeSpan.FromMinutes(1));
-        table.FailPageOnce = 3;
-        Assert.Equal(PipelineStatus.PartialSuccess, (await RunAsync(Extractor(), input, store, options, name: name)).Status);
+        string deadLetters = Path.Combine(_dir.Path, "corr-park.dead-letter.jsonl");
 
-        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, options with { Until = ChangeTable.T0.AddMinutes(40) }, name: name)).Status);
-        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(Extractor(), input, store, options, name: name)).Status);
+        async Task<PipelineResult> Run(PipelineOptions options, params Scenario[] inputs)
+        {
+            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "corr-park", Batching = new OutputBatchOptions { BatchSize = 10 } });
+            return await new Pipeline<Scenario, Change>("corr-park", Extractor(), output, options with { StateStore = store }).ExecuteManyAsync(inputs.ToAsyncEnumerable());
+        }
 
-        Assert.Equal(Enumerable.Range(31, 30).Select(i => (long)i), Written(name).Select(c => c.Id).Where(id => id > 30).Order());
+        Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions(), inputA, inputB)).Status);
+        tableA.Add(30, TimeSpan.FromMinutes(1));
+        tableB.Add(30, TimeSpan.FromMinutes(1));
+        tableB.FailPageOnce = 2;
+        Assert.Equal(PipelineStatus.Failed, (await Run(new PipelineOptions(), inputA, inputB)).Status);
+
+        tableA.Add(10, TimeSpan.FromMinutes(1), ChangeTable.T0.AddMinutes(40).AddSeconds(30));
+        tableA.FailPageOnce = 5;
+        Assert.Equal(PipelineStatus.PartialSuccess, (await Run(new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters, From = ChangeTable.T0 }, inputA)).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions(), inputA, inputB)).Status);
+        Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions(), inputA, inputB)).Status);
+
+        var replayed = await ReplayAsync(Assert.Single(File.ReadAllLines(deadLetters)), Extractor());
+        Assert.Equal(Enumerable.Range(61, 10).Select(i => (long)i), Written("corr-park").Concat(replayed).Select(c => c.Id).Where(id => id is > 60 and <= 70).Order());
     }
 
     [Fact]
