@@ -46,13 +46,9 @@ internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
         var location = extractor.HasExplicitName
             ? AttributeSyntaxes.ValueLocation(AttributeSyntaxes.NamedArgument(extractor.Syntax, "Name"), extractor.Syntax)
             : extractor.Identifier;
-        if (Others(index, extractor.Name, extractor.Type) is { } others)
+        if (Finding(index, extractor.Name, extractor.Type) is { } finding)
         {
-            extractor.Report(DuplicateName, location, extractor.Name, others);
-        }
-        else if (CaseVariants(index, extractor.Name) is { } variants)
-        {
-            extractor.Report(NamesDifferInCase, location, extractor.Name, variants.Names, variants.Types);
+            extractor.Report(finding.Descriptor, location, finding.Arguments);
         }
     }
 
@@ -66,14 +62,24 @@ internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
 
         var index = ExtractorIndex.For(extractor.Compilation, extractor.Known, extractor.CancellationToken);
         var location = AttributeSyntaxes.ValueLocation(extractor.NameArgument, extractor.Syntax);
-        if (Others(index, name, extractor.Type) is { } others)
+        if (Finding(index, name, extractor.Type) is { } finding)
         {
-            extractor.Report(DuplicateName, location, name, others);
+            extractor.Report(finding.Descriptor, location, finding.Arguments);
         }
-        else if (CaseVariants(index, name) is { } variants)
+    }
+
+    /// <summary>
+    /// APP1001 with its arguments when another class is listed under <paramref name="name"/>, else APP1005 when another name differs
+    /// from it only in case; <see langword="null"/> when neither.
+    /// </summary>
+    private static (DiagnosticDescriptor Descriptor, object?[] Arguments)? Finding(ExtractorIndex index, string name, INamedTypeSymbol type)
+    {
+        if (Others(index, name, type) is { } others)
         {
-            extractor.Report(NamesDifferInCase, location, name, variants.Names, variants.Types);
+            return (DuplicateName, new object?[] { name, others });
         }
+
+        return CaseVariants(index, name) is { } variants ? (NamesDifferInCase, new object?[] { name, variants.Names, variants.Types }) : null;
     }
 
     /// <summary>The other names that equal <paramref name="name"/> ignoring case, and their classes, for the message; <see langword="null"/> when there are none.</summary>

@@ -49,7 +49,6 @@ internal sealed class ExtractorIndex
         }
 
         Extractors = all;
-        HandWritten = handWritten;
         foreach (var extractor in all)
         {
             AddName(extractor.Name, extractor.Type);
@@ -81,9 +80,6 @@ internal sealed class ExtractorIndex
 
     /// <summary>All <c>[Extractor]</c> classes of the compilation.</summary>
     public IReadOnlyList<ExtractorContext> Extractors { get; }
-
-    /// <summary>All hand-written <c>[RegisteredExtractor]</c> classes of the compilation.</summary>
-    public IReadOnlyList<RegisteredExtractorContext> HandWritten { get; }
 
     /// <summary>
     /// The classes the registry lists under each name: an <c>[Extractor]</c> under its <see cref="ExtractorContext.Name"/>, a

@@ -43,7 +43,7 @@ internal static class RegisteredExtractorParser
         if (problem is not null)
         {
             var location = (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax)?.GetLocation() ?? syntax.Identifier.GetLocation();
-            return new RegisteredExtractorResult(null, new[] { DiagnosticInfo.Create(DiagnosticDescriptors.RegisteredExtractor, location, typeName, problem) }.ToImmutableEquatableArray());
+            return new RegisteredExtractorResult(null, new[] { DiagnosticInfo.Create(DiagnosticDescriptors.RegisteredExtractorNotListed, location, typeName, problem) }.ToImmutableEquatableArray());
         }
 
         return new RegisteredExtractorResult(entry! with { HandWritten = new HandWrittenExtractor(name!, Symbols.FullName(json!), factory!) }, ImmutableEquatableArray<DiagnosticInfo>.Empty);

@@ -77,7 +77,7 @@ internal static class DiagnosticDescriptors
     public const string OutputNotAnOutputId = "APP0116";
     public const string OutputConstructorMissingId = "APP0117";
     public const string OutputConfigKeyId = "APP0118";
-    public const string RegisteredExtractorId = "APP0119";
+    public const string RegisteredExtractorNotListedId = "APP0119";
 
     public static readonly DiagnosticDescriptor ChainShape = Create(
         ChainShapeId,
@@ -190,8 +190,8 @@ internal static class DiagnosticDescriptors
         "The config key '{0}' of the [Output] class '{1}' {2}; declare each key the output reads from a file's 'config:' once, after the name, e.g. [Output(\"console\", \"color\", \"width\")]",
         RegistryCategory);
 
-    public static readonly DiagnosticDescriptor RegisteredExtractor = Create(
-        RegisteredExtractorId,
+    public static readonly DiagnosticDescriptor RegisteredExtractorNotListed = Create(
+        RegisteredExtractorNotListedId,
         "Registered extractor cannot be listed",
         "The [RegisteredExtractor] class '{0}' {1}",
         RegistryCategory);
@@ -219,7 +219,7 @@ internal static class DiagnosticDescriptors
         OutputNotAnOutputId => OutputNotAnOutput,
         OutputConstructorMissingId => OutputConstructorMissing,
         OutputConfigKeyId => OutputConfigKey,
-        RegisteredExtractorId => RegisteredExtractor,
+        RegisteredExtractorNotListedId => RegisteredExtractorNotListed,
         _ => null,
     };
 

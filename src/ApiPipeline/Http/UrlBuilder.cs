@@ -173,8 +173,8 @@ public sealed class UrlBuilder
         {
             DateTimeOffset d => d.ToString("O", CultureInfo.InvariantCulture),
             DateTime d => d.ToString("O", CultureInfo.InvariantCulture),
-            DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            TimeOnly t => t.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
+            DateOnly d => ChainMapping.Text(d),
+            TimeOnly t => ChainMapping.Text(t),
             _ => value.ToString(null, CultureInfo.InvariantCulture),
         };
 }

@@ -9,7 +9,8 @@ namespace ApiPipeline;
 /// makes a crash harmless: the output's batch and the dead-letter entries held since the last commit are made durable under temporary
 /// names, then the state (checkpoints, the prepared batch and entries, keys seen) is saved in one transaction, then both are made
 /// visible. On the next start the last recorded batch is rolled forward and anything else left over is deleted, so every record and
-/// every dead-letter entry lands exactly once. Watermarks advance only when the run completes.
+/// every dead-letter entry lands exactly once. Watermarks advance only when the run completes (a backfill's: only first ones, see
+/// <see cref="CompleteAsync"/>).
 /// </summary>
 internal sealed class RunCheckpointer<TIn, TOut>
 {
@@ -157,7 +158,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return new RunCheckpointer<TIn, TOut>(pipelineId, journal, extractor, output, options, run, resume, watermarks, seen, deadLetter, lateLetters);
     }
 
-    /// <summary>Where <paramref name="input"/> starts in this run, or <c>Skip</c> when a resumed run already finished it.</summary>
+    /// <summary>Where <paramref name="input"/> starts in this run, or <c>Skip</c> when a resumed run already finished it or handed its rest to replay.</summary>
     public (string Partition, bool Skip, PageCheckpoint? Start) Begin(TIn input)
     {
         string partition = _extractor.PartitionKey(input);
@@ -202,7 +203,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
     /// <summary>
     /// Where <paramref name="window"/> of <paramref name="partition"/> starts in this run, or <c>Skip</c> when a resumed run already
-    /// finished it; <c>Continued</c> when pages of it were committed before (it starts at its checkpoint).
+    /// finished it or handed its rest to replay; <c>Continued</c> when pages of it were committed before (it starts at its checkpoint).
     /// </summary>
     public (string Partition, bool Skip, PageCheckpoint? Start, bool Continued) BeginWindow(TIn input, string partition, TimeWindow window)
     {
@@ -553,6 +554,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// <summary>
     /// The entries of the inputs in <paramref name="partitions"/> that are not finished: an input whose last page is not committed, or
     /// (with time windows) an input with a window that is not, together with all its windows, so that a later run plans the same ones.
+    /// One whose rest was handed to replay (<see cref="PartitionState.DeadLettered"/>) counts as finished.
     /// </summary>
     private static Dictionary<string, PartitionState> Unfinished(IReadOnlyDictionary<string, PartitionState> partitions, bool windowed)
     {

@@ -69,9 +69,9 @@ internal sealed record DeadLetterEntry(
     public string? Since { get; init; }
 
     /// <summary>
-    /// The watermark value at which a replay of the entry stops writing (exclusive), written as <see cref="Since"/> is: the end of a
-    /// backfill (<see cref="PipelineOptions.Until"/>), or where the pipeline's ordinary runs start, which read the rest themselves. An API
-    /// without the watermark's <c>UntilParam</c> sends records after it.
+    /// The watermark value at which a replay of the entry stops writing (exclusive), written as <see cref="Since"/> is: the end of the
+    /// run's range (<see cref="PipelineOptions.Until"/>), or, for a backfill, where the pipeline's ordinary runs start, which read the
+    /// rest themselves. An API without the watermark's <c>UntilParam</c> sends records after it.
     /// </summary>
     public string? Until { get; init; }
 

@@ -174,8 +174,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             await CommitAsync(run, checkpointer, CancellationToken.None).ConfigureAwait(false);
             if (error is null)
             {
-                // A run that went through all its inputs (also with failures it skipped) moves the watermarks of the inputs it finished;
-                // an input it gave up on keeps its watermark and checkpoint, and the next run continues it.
+                // A run that went through all its inputs (also with failures it skipped) moves the watermarks of the inputs it finished
+                // (a backfill moves none; it only gives a first one to a time-windowed input it read whole); an input it gave up on keeps
+                // its watermark and checkpoint, and the next run continues it, unless a backfill handed its rest to replay.
                 await checkpointer.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -741,8 +742,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// <summary>
     /// Counts a failure that the run goes on after, and under <see cref="ErrorMode.DeadLetter"/> hands it to the dead-letter file, where
     /// it becomes durable with the next commit (with the progress past it, so a resumed run never writes it twice): a skipped page, the
-    /// rest of an input, or (with <c>record</c>) one record that did not fit the record type. <c>replay</c> (<see cref="ReplayOf"/>)
-    /// says whether later runs read what failed (the entry says <c>continued</c>, and replay leaves it to them), or which range the entry
+    /// rest of an input, or (with <paramref name="record"/>) one record that did not fit the record type. <paramref name="replay"/>
+    /// (<see cref="ReplayOf"/>) says whether later runs read what failed (the entry says <c>continued</c>, and replay leaves it to them), or which range the entry
     /// leaves to replay.
     /// </summary>
     /// <returns>
@@ -806,9 +807,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// <summary>
     /// Who reads again what failed in <paramref name="partition"/>. In an ordinary run, the rest of a failed input is the next runs'
     /// (its watermark did not move), while a skipped page is replay's (the watermark moves past it, unless the page held newer records
-    /// than the run wrote: a known limit, docs/resilience.md). A backfill moves no watermark, so
-    /// what lies where ordinary runs start or after is theirs, and the rest of its range (<see cref="RunCheckpointer{TIn, TOut}.UnreadRange"/>)
-    /// is replay's, within the entry's bounds.
+    /// than the run wrote: a known limit, docs/resilience.md). A backfill moves no watermark, so what lies where ordinary runs start or
+    /// after is theirs, and the rest of its range (<see cref="RunCheckpointer{TIn, TOut}.UnreadRange"/>) is replay's, within the entry's
+    /// bounds.
     /// </summary>
     private Replay ReplayOf(RunCheckpointer<TIn, TOut> checkpointer, string partition, bool pageSkipped)
     {

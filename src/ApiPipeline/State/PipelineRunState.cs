@@ -39,8 +39,9 @@ public sealed record PipelineRunState
     public IReadOnlyDictionary<string, PartitionState> Partitions { get; init; } = new Dictionary<string, PartitionState>();
 
     /// <summary>
-    /// For a backfill: the inputs the last ordinary run left unfinished (their checkpoints), set aside while backfills run, so that the
-    /// next ordinary run continues them instead of reading again what that run wrote; <see langword="null"/> for an ordinary run.
+    /// For a backfill: the inputs the last ordinary run left to the next (their checkpoints: those a completed run left unfinished, all
+    /// of a failed or interrupted run's, whose watermarks it did not move), set aside while backfills run, so that the next ordinary run
+    /// continues them instead of reading again what that run wrote; <see langword="null"/> for an ordinary run.
     /// </summary>
     public IReadOnlyDictionary<string, PartitionState>? Parked { get; init; }
 
