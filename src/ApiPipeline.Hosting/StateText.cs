@@ -17,12 +17,17 @@ internal static class StateText
         if (await journal.LoadRunAsync(cancellationToken).ConfigureAwait(false) is { } run)
         {
             any = true;
-            bool backfill = run.From is not null || run.Until is not null;
-            string resumes = backfill ? "a run with the same --from and --to resumes it" : "the next run resumes it";
+            // A backfill is a run with a start (--from), as the pipeline counts it; a run with only an end is an ordinary one.
+            bool backfill = run.From is not null;
+            string resumes = backfill || run.Until is not null ? "a run with the same --from and --to resumes it" : "the next run resumes it";
             text.Append(c, $"  pipeline run #{run.RunId}: {(run.Completed ? "completed" : $"unfinished ({resumes})")}, started {run.StartedAt:O}, {run.Records:N0} records, {run.Pages:N0} pages committed").AppendLine();
             if (backfill)
             {
-                text.Append(c, $"  backfill from {run.From?.ToString() ?? "the stored watermark"}{(run.Until is { } until ? $" until {until}" : "")}").AppendLine();
+                text.Append(c, $"  backfill from {run.From}{(run.Until is { } until ? $" until {until}" : "")}").AppendLine();
+            }
+            else if (run.Until is { } end)
+            {
+                text.Append(c, $"  until {end}").AppendLine();
             }
 
             foreach (var (partition, state) in run.Partitions.OrderBy(p => p.Key, StringComparer.Ordinal))

@@ -13,7 +13,7 @@ namespace ApiPipeline.Generators.Chaining;
 /// <summary>
 /// Turns an <c>[Output("name")]</c> class into an <see cref="OutputParseResult"/>: a <see cref="RegistryOutput"/> when the class is an
 /// <c>IOutput&lt;T&gt;</c> the registry can create (generic in its one unconstrained type parameter, or for one record type, with a
-/// suitable public constructor), else APP0115–APP0117. Duplicate names across classes are found later, over all of them
+/// suitable public or internal constructor), else APP0115–APP0118. Duplicate names across classes are found later, over all of them
 /// (<see cref="DuplicateNames"/>). Never throws on odd input.
 /// </summary>
 internal static class OutputParser

@@ -181,7 +181,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor OutputConstructorMissing = Create(
         OutputConstructorMissingId,
         "Output class has no constructor the registry can call",
-        "The [Output] class '{0}' needs a public constructor the registry can call: (JsonTypeInfo<{1}> recordTypeInfo, OutputConfig config), (OutputConfig config) or (){2}",
+        "The [Output] class '{0}' needs a public or internal constructor the registry can call: (JsonTypeInfo<{1}> recordTypeInfo, OutputConfig config), (OutputConfig config) or (){2}",
         RegistryCategory);
 
     public static readonly DiagnosticDescriptor OutputConfigKey = Create(
