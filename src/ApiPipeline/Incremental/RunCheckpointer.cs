@@ -128,11 +128,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
                 Until = options.Until,
 
                 // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here.
-                // So do those the last ordinary run left, set aside while backfills ran.
+                // So do those the last ordinary run left, set aside while backfills ran, in an ordinary run with the same end as it had.
                 Partitions = sameRange ? Carried(previous!, windowed)
-                    : options.From is null && previous is { From: not null, Parked: { } parked } ? new Dictionary<string, PartitionState>(parked, StringComparer.Ordinal)
+                    : options.From is null && previous is { From: not null, Parked: { } parked } && options.Until == previous.ParkedUntil ? new Dictionary<string, PartitionState>(parked, StringComparer.Ordinal)
                     : new Dictionary<string, PartitionState>(),
                 Parked = options.From is null || previous is null ? null : previous.From is null ? Carried(previous, windowed) : previous.Parked,
+                ParkedUntil = options.From is null || previous is null ? null : previous.From is null ? previous.Until : previous.ParkedUntil,
             };
         var watermarks = journal is null ? new Dictionary<string, WatermarkValue>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
         if (extractor.Watermark is { } field && watermarks.FirstOrDefault(w => w.Value.Kind != field.Kind) is { Key: { } mismatched } other)
@@ -373,16 +374,15 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// </summary>
     private WatermarkValue? LaterStart(string owner)
     {
-        if (_watermark is null)
-        {
-            return null;
-        }
-
-        var start = _watermarks.TryGetValue(owner, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
-        return _run.Parked?.Where(p => (p.Value.WindowOf ?? p.Key) == owner).Max(p => p.Value.MaxMark) is { } reached && (start is null || reached - _watermark.Lag > start)
+        var start = StoredStart(owner);
+        return _watermark is not null && _run.Parked?.Where(p => (p.Value.WindowOf ?? p.Key) == owner).Max(p => p.Value.MaxMark) is { } reached && (start is null || reached - _watermark.Lag > start)
             ? reached - _watermark.Lag
             : start;
     }
+
+    /// <summary>Where ordinary runs of input <paramref name="owner"/> start by its watermark alone: the stored one minus the lag, else the initial value.</summary>
+    private WatermarkValue? StoredStart(string owner)
+        => _watermark is null ? null : _watermarks.TryGetValue(owner, out var stored) ? stored - _watermark.Lag : _watermark.Initial;
 
     /// <summary>
     /// The rest of <paramref name="partition"/> (an input, or a time window's key) went to the dead-letter file with the failure held for
@@ -450,12 +450,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
             LastDeadLetters = letters,
         };
         // Only keys that a later run can read again are remembered: at most the lag's worth before the newest value; in a backfill
-        // (which moves no watermark) those where ordinary runs start or after.
+        // (which moves no watermark) those where ordinary runs start by the stored watermark or after (an input an ordinary run set
+        // aside may be continued from anywhere past that).
         var lag = _watermark?.Lag ?? default;
         var newest = NewestMarks();
         var remember = _batchKeys.Where(k => _from is null
             ? newest.GetValueOrDefault(k.Partition) is not { } mark || k.Mark >= mark - lag
-            : LaterStart(k.Partition) is not { } start || k.Mark >= start).ToList();
+            : StoredStart(k.Partition) is not { } start || k.Mark >= start).ToList();
         try
         {
             // Once prepared, the batch is out of the output's hands: recording it is not cancellable. If recording fails, nothing later

@@ -45,6 +45,9 @@ public sealed record PipelineRunState
     /// </summary>
     public IReadOnlyDictionary<string, PartitionState>? Parked { get; init; }
 
+    /// <summary>The end (<see cref="Until"/>) of the ordinary run whose inputs are <see cref="Parked"/>: only an ordinary run with the same end takes them up.</summary>
+    public WatermarkValue? ParkedUntil { get; init; }
+
     /// <summary>The last batch recorded: rolled forward on restart if a crash came between recording and renaming.</summary>
     public PreparedCommit? LastCommit { get; init; }
 
