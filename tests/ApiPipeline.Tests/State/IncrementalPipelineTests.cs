@@ -22,6 +22,20 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         return await new Pipeline<Scenario, Change>("changes", extractor, output, (options ?? new PipelineOptions()) with { StateStore = store }).ExecuteAsync(input);
     }
 
+    /// <summary>One run of pipeline <paramref name="name"/> (also its output's name) over <paramref name="inputs"/>, with the changes extractor.</summary>
+    private async Task<PipelineResult> RunManyAsync(string name, IStateStore store, PipelineOptions options, params Scenario[] inputs)
+    {
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = name, Batching = new OutputBatchOptions { BatchSize = 10 } });
+        return await new Pipeline<Scenario, Change>(name, Extractor(), output, options with { StateStore = store }).ExecuteManyAsync(inputs.ToAsyncEnumerable());
+    }
+
+    /// <summary>Options that dead-letter failures into <c>&lt;name&gt;.dead-letter.jsonl</c>, and that file's path.</summary>
+    private (string DeadLetters, PipelineOptions Options) DeadLettering(string name)
+    {
+        string path = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
+        return (path, new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = path });
+    }
+
     private List<Change> Written(string name = "changes")
         => [.. Directory.EnumerateFiles(Path.Combine(_dir.Path, name), "*.jsonl", SearchOption.AllDirectories)
             .SelectMany(File.ReadLines)
@@ -92,11 +106,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         await using var store = new InMemoryStateStore();
         var options = new PipelineOptions { StateStore = store, OnError = ErrorMode.Continue };
 
-        async Task<PipelineResult> Run()
-        {
-            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "given-up", Batching = new OutputBatchOptions { BatchSize = 10 } });
-            return await new Pipeline<Scenario, Change>("given-up", Extractor(), output, options).ExecuteManyAsync(new[] { inputA, inputB }.ToAsyncEnumerable());
-        }
+        Task<PipelineResult> Run() => RunManyAsync("given-up", store, options, inputA, inputB);
 
         tableA.FailPageOnce = 2;
         var first = await Run();
@@ -585,8 +595,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var (table, input) = Table("inc-" + name);
         table.Add(30, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering(name);
         if (backfillUntil is { } until)
         {
             // An ordinary run first stores the watermark (minute 29); the backfill from minute 0 then fails at its second page.
@@ -617,8 +626,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var (table, input) = Table("inc-" + name);
         table.Add(30, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering(name);
         Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
 
         table.Add(10, TimeSpan.FromMinutes(1), ChangeTable.T0.AddMinutes(10).AddSeconds(30));
@@ -670,8 +678,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var (table, input) = Table("inc-" + name);
         table.Add(30, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering(name);
         Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
         table.Add(30, TimeSpan.FromMinutes(1));
         table.FailPageOnce = 3;
@@ -693,8 +700,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var (table, input) = Table("inc-" + name);
         table.Add(30, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering(name);
         var skipping = new Changes(new ExtractorOptions { BaseUrl = Api.BaseUrl, Resilience = Changes.Definition.Resilience with { OnError = ErrorMode.DeadLetter } });
         table.FailPageOnce = 2;
 
@@ -730,11 +736,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         tableB.Add(30, TimeSpan.FromMinutes(1), ChangeTable.T0.AddDays(1));
         await using var store = new InMemoryStateStore();
 
-        async Task<PipelineResult> Run(PipelineOptions options)
-        {
-            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "park", Batching = new OutputBatchOptions { BatchSize = 10 } });
-            return await new Pipeline<Scenario, Change>("park", Extractor(), output, options with { StateStore = store }).ExecuteManyAsync(new[] { inputA, inputB }.ToAsyncEnumerable());
-        }
+        Task<PipelineResult> Run(PipelineOptions options) => RunManyAsync("park", store, options, inputA, inputB);
 
         Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions())).Status);
         tableA.Add(30, TimeSpan.FromMinutes(1));
@@ -762,13 +764,9 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         tableA.Add(30, TimeSpan.FromMinutes(1));
         tableB.Add(30, TimeSpan.FromMinutes(1), ChangeTable.T0.AddDays(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, "corr-park.dead-letter.jsonl");
+        var (deadLetters, deadLettering) = DeadLettering("corr-park");
 
-        async Task<PipelineResult> Run(PipelineOptions options, params Scenario[] inputs)
-        {
-            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "corr-park", Batching = new OutputBatchOptions { BatchSize = 10 } });
-            return await new Pipeline<Scenario, Change>("corr-park", Extractor(), output, options with { StateStore = store }).ExecuteManyAsync(inputs.ToAsyncEnumerable());
-        }
+        Task<PipelineResult> Run(PipelineOptions options, params Scenario[] inputs) => RunManyAsync("corr-park", store, options, inputs);
 
         Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions(), inputA, inputB)).Status);
         tableA.Add(30, TimeSpan.FromMinutes(1));
@@ -778,7 +776,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
 
         tableA.Add(10, TimeSpan.FromMinutes(1), ChangeTable.T0.AddMinutes(40).AddSeconds(30));
         tableA.FailPageOnce = 5;
-        Assert.Equal(PipelineStatus.PartialSuccess, (await Run(new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters, From = ChangeTable.T0 }, inputA)).Status);
+        Assert.Equal(PipelineStatus.PartialSuccess, (await Run(deadLettering with { From = ChangeTable.T0 }, inputA)).Status);
         Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions(), inputA, inputB)).Status);
         Assert.Equal(PipelineStatus.Succeeded, (await Run(new PipelineOptions(), inputA, inputB)).Status);
 
@@ -834,8 +832,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var (table, input) = Table("inc-" + name);
         table.Add(30, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering(name);
         Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
         table.Add(15, TimeSpan.FromMinutes(1));
         table.FailPageOnce = 5;
@@ -856,8 +853,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var (table, input) = Table("inc-" + name);
         table.Add(30, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering(name);
         Assert.Equal(30, (await RunAsync(Extractor(), input, store, options, name: name)).Records);
         table.Add(10, TimeSpan.FromMinutes(1));
         table.FailPageOnce = 4;
@@ -879,8 +875,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         var (table, input) = Table("inc-" + name);
         table.Add(30, TimeSpan.FromMinutes(1));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, name + ".dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering(name);
         var extractor = new ClientFilteredChanges(new ExtractorOptions { BaseUrl = Api.BaseUrl });
         Assert.Equal(30, (await RunAsync(extractor, input, store, options, name: name)).Records);
         table.FailPageOnce = 1;
@@ -950,14 +945,9 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         bool throttled = false;
         Api.Map("/inc-backfill-dl-b/changes", context => throttled ? Reply.Json(context, "{}", 429) : tableB.Serve(context));
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, "backfill-dl.dead-letter.jsonl");
-        var options = new PipelineOptions { StateStore = store, OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering("backfill-dl");
 
-        async Task<PipelineResult> Run()
-        {
-            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "backfill-dl", Batching = new OutputBatchOptions { BatchSize = 10 } });
-            return await new Pipeline<Scenario, Change>("backfill-dl", Extractor(), output, options).ExecuteManyAsync(new[] { inputA, new Scenario("inc-backfill-dl-b") }.ToAsyncEnumerable());
-        }
+        Task<PipelineResult> Run() => RunManyAsync("backfill-dl", store, options, inputA, new Scenario("inc-backfill-dl-b"));
 
         Assert.Equal(PipelineStatus.Succeeded, (await Run()).Status);
         options = options with { From = ChangeTable.T0, Until = ChangeTable.T0.AddMinutes(10) };
@@ -986,8 +976,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         table.Add(45, TimeSpan.FromMinutes(1));
         table.FailPageOnce = 2;
         await using var store = new InMemoryStateStore();
-        string deadLetters = Path.Combine(_dir.Path, "backfill-open.dead-letter.jsonl");
-        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters };
+        var (deadLetters, options) = DeadLettering("backfill-open");
         var backfill = await RunAsync(Extractor(), input, store, options with { From = ChangeTable.T0 }, name: "backfill-open");
         Assert.Equal((PipelineStatus.PartialSuccess, 10L), (backfill.Status, backfill.Records));
 
