@@ -35,7 +35,7 @@ internal static class StateText
                 text.Append(c, $"  partition {Show(partition)}: {Progress(state)}").AppendLine();
             }
 
-            foreach (var (partition, state) in (run.Parked ?? new Dictionary<string, PartitionState>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+            foreach (var (partition, state) in (run.Parked?.Partitions ?? new Dictionary<string, PartitionState>()).OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 text.Append(c, $"  set aside for the next ordinary run: partition {Show(partition)}: {Progress(state)}").AppendLine();
             }

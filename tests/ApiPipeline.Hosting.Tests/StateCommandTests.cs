@@ -55,7 +55,7 @@ public sealed class StateCommandTests : IDisposable
                 From = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
                 Until = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero),
                 Partitions = new Dictionary<string, PartitionState> { ["/repos/o/a/issues"] = new() { DeadLettered = true }, ["/repos/o/b/issues"] = new() { Completed = true } },
-                Parked = new Dictionary<string, PartitionState> { ["/repos/o/c/issues"] = new() { Next = new PageCheckpoint("https://api.example.com/repos/o/c/issues?page=3", 3, 20) } },
+                Parked = new SetAsideInputs(null, new Dictionary<string, PartitionState> { ["/repos/o/c/issues"] = new() { Next = new PageCheckpoint("https://api.example.com/repos/o/c/issues?page=3", 3, 20) } }),
             }, []);
         }
 

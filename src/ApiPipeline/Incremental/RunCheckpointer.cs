@@ -130,10 +130,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
                 // A completed run can leave inputs unfinished (it resumed a failed run but was given other inputs): they continue here.
                 // So do those the last ordinary run left, set aside while backfills ran, in an ordinary run with the same end as it had.
                 Partitions = sameRange ? Carried(previous!, windowed)
-                    : options.From is null && previous is { From: not null, Parked: { } parked } && options.Until == previous.ParkedUntil ? new Dictionary<string, PartitionState>(parked, StringComparer.Ordinal)
+                    : options.From is null && previous is { From: not null, Parked: { } parked } && options.Until == parked.Until ? new Dictionary<string, PartitionState>(parked.Partitions, StringComparer.Ordinal)
                     : new Dictionary<string, PartitionState>(),
-                Parked = options.From is null || previous is null ? null : previous.From is null ? Carried(previous, windowed) : previous.Parked,
-                ParkedUntil = options.From is null || previous is null ? null : previous.From is null ? previous.Until : previous.ParkedUntil,
+                Parked = options.From is null || previous is null ? null : previous.From is null ? new SetAsideInputs(previous.Until, Carried(previous, windowed)) : previous.Parked,
             };
         var watermarks = journal is null ? new Dictionary<string, WatermarkValue>() : await journal.LoadWatermarksAsync(cancellationToken).ConfigureAwait(false);
         if (extractor.Watermark is { } field && watermarks.FirstOrDefault(w => w.Value.Kind != field.Kind) is { Key: { } mismatched } other)
@@ -375,7 +374,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private WatermarkValue? LaterStart(string owner)
     {
         var start = StoredStart(owner);
-        return _watermark is not null && _run.Parked?.Where(p => (p.Value.WindowOf ?? p.Key) == owner).Max(p => p.Value.MaxMark) is { } reached && (start is null || reached - _watermark.Lag > start)
+        return _watermark is not null && _run.Parked?.Partitions.Where(p => (p.Value.WindowOf ?? p.Key) == owner).Max(p => p.Value.MaxMark) is { } reached && (start is null || reached - _watermark.Lag > start)
             ? reached - _watermark.Lag
             : start;
     }

@@ -39,14 +39,10 @@ public sealed record PipelineRunState
     public IReadOnlyDictionary<string, PartitionState> Partitions { get; init; } = new Dictionary<string, PartitionState>();
 
     /// <summary>
-    /// For a backfill: the inputs the last ordinary run left to the next (their checkpoints: those a completed run left unfinished, all
-    /// of a failed or interrupted run's, whose watermarks it did not move), set aside while backfills run, so that the next ordinary run
-    /// continues them instead of reading again what that run wrote; <see langword="null"/> for an ordinary run.
+    /// For a backfill: what the last ordinary run left to the next, set aside while backfills run, so that the next ordinary run with
+    /// the same end continues it instead of reading again what that run wrote; <see langword="null"/> for an ordinary run.
     /// </summary>
-    public IReadOnlyDictionary<string, PartitionState>? Parked { get; init; }
-
-    /// <summary>The end (<see cref="Until"/>) of the ordinary run whose inputs are <see cref="Parked"/>: only an ordinary run with the same end takes them up.</summary>
-    public WatermarkValue? ParkedUntil { get; init; }
+    public SetAsideInputs? Parked { get; init; }
 
     /// <summary>The last batch recorded: rolled forward on restart if a crash came between recording and renaming.</summary>
     public PreparedCommit? LastCommit { get; init; }
@@ -57,6 +53,14 @@ public sealed record PipelineRunState
     /// </summary>
     public PreparedDeadLetters? LastDeadLetters { get; init; }
 }
+
+/// <summary>The inputs an ordinary run left to the next one, kept through backfills (<see cref="PipelineRunState.Parked"/>).</summary>
+/// <param name="Until">The end of that run's range (<see cref="PipelineRunState.Until"/>): only an ordinary run with the same end takes them up.</param>
+/// <param name="Partitions">
+/// Their progress: the inputs a completed run left unfinished; all of a failed or interrupted run's, also those it finished, whose
+/// watermarks it did not move.
+/// </param>
+public sealed record SetAsideInputs(WatermarkValue? Until, IReadOnlyDictionary<string, PartitionState> Partitions);
 
 /// <summary>How many failures a run skipped, as <see cref="PipelineResult"/> counts them.</summary>
 /// <param name="Failures">See <see cref="PipelineResult.Failures"/>.</param>
