@@ -221,12 +221,20 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             {
                 await foreach (var page in extractor.ExtractPagesAsync(input, resumeFrom, cancellationToken).ConfigureAwait(false))
                 {
+                    if (page.Error is { } failed && run.Modes[Index - 1] == ErrorMode.FailFast)
+                    {
+                        // The extractor skipped a failed page by its own mode, but the step's mode is FailFast: the page fails the
+                        // input (and the chain), which a resumed run reads again from that page.
+                        throw failed;
+                    }
+
                     counters.AddPage(page.Count, page.Attempts, page.Throttled);
                     DeadLetterEntry? letter = null;
                     if (page.Error is { } skipped)
                     {
-                        // The extractor skipped a failed page (its error mode allows it): recorded, and the input goes on after it. Its
-                        // dead-letter entry travels with the page, whose commit records the input past the failed page.
+                        // The extractor skipped a failed page (its error mode allows it, and the step's is not FailFast): recorded, and
+                        // the input goes on after it. Its dead-letter entry travels with the page, whose commit records the input past
+                        // the failed page.
                         letter = await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
                     }
 

@@ -52,7 +52,8 @@ public sealed class Page<T>
     /// <summary>
     /// Set when the page failed after its retries and was skipped under an <see cref="ErrorMode"/> other than
     /// <see cref="ErrorMode.FailFast"/> (possible for <see cref="Pagination.Offset"/> and <see cref="Pagination.PageNumber"/> only, whose next page
-    /// is computable): the page then holds no records, and <see cref="Next"/> is the page after it.
+    /// is computable): the page then holds no records, and <see cref="Next"/> is the page after it. A pipeline or chain step whose own mode
+    /// is <see cref="ErrorMode.FailFast"/> fails at such a page.
     /// </summary>
     public ExtractionException? Error { get; init; }
 }

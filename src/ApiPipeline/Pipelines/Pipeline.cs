@@ -288,12 +288,6 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     }
 
     /// <summary>
-    /// The <c>TimeWindows</c> strategy: the input's range as fixed windows, up to <see cref="TimeWindowOptions.MaxConcurrent"/> extracted at
-    /// once (all through the one extractor, so under its rate limiter), each a resumable partition whose pages reach the output whole and
-    /// one at a time. A window whose first page reports more than <see cref="TimeWindowOptions.MaxResults"/> results is halved, before
-    /// anything of it is written, down to <see cref="TimeWindowOptions.MinimumSize"/>.
-    /// </summary>
-    /// <summary>
     /// <paramref name="partition"/>, the key of <paramref name="input"/>, as a log line shows it: without the values of the input's
     /// secret-looking members, which the stored key keeps where the URL carries them (under another query name, in the path) so that it
     /// stays the same from run to run.
@@ -301,6 +295,12 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     private string ShownPartition(TIn input, string partition)
         => SecretText.Mask(partition, 0, SecretText.Forms(SecretText.Longest(SecretText.MemberValues(input, _extractor.RecordTypeInfo?.Options))));
 
+    /// <summary>
+    /// The <c>TimeWindows</c> strategy: the input's range as fixed windows, up to <see cref="TimeWindowOptions.MaxConcurrent"/> extracted at
+    /// once (all through the one extractor, so under its rate limiter), each a resumable partition whose pages reach the output whole and
+    /// one at a time. A window whose first page reports more than <see cref="TimeWindowOptions.MaxResults"/> results is halved, before
+    /// anything of it is written, down to <see cref="TimeWindowOptions.MinimumSize"/>.
+    /// </summary>
     private async Task ExtractWindowsAsync(TIn input, TimeWindowOptions options, RunSink sink, RunCheckpointer<TIn, TOut> checkpointer, CancellationToken cancellationToken)
     {
         var (partition, windows) = checkpointer.PlanWindows(input, options, Id);
@@ -595,6 +595,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
             try
             {
+                if (page.Error is { } failed && owner._mode == ErrorMode.FailFast)
+                {
+                    // A failed page the extractor skipped by its own mode: the pipeline's FailFast wins, and the page fails the run
+                    // there (a resumed run reads it again).
+                    CutPage();
+                    throw failed;
+                }
+
                 run.CountAttempts(page.Attempts);
                 run.Throttled += page.Throttled;
                 if (page.Error is { } skipped)

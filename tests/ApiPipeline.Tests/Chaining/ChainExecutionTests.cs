@@ -226,6 +226,28 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
     }
 
     [Fact]
+    public async Task A_fail_fast_chain_stops_at_a_page_the_steps_extractor_would_skip()
+    {
+        var api = new ChainApi(parents: 100, childPages: 3)
+        {
+            ChildDelay = TimeSpan.Zero,
+            Fail = (target, _) => target == "/chain-failfast-page/parents/42/children?page=2" ? (500, """{"message":"boom"}""") : null,
+        };
+        var input = Map("chain-failfast-page", api.Handle);
+        var output = new MemoryOutput<Child>();
+        // The extractor's own mode would skip the failed page and go on; the chain's FailFast decides.
+        var skipping = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 }, OnError = ErrorMode.Continue };
+
+        var result = await new SequentialChildren(new ChainOptions { Extractor = At with { Resilience = skipping }, OnError = ErrorMode.FailFast }).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Equal("Children", result.FailedStep);
+        Assert.True(Assert.Single(result.Failures).Fatal);
+        Assert.Equal(41, result.Failures[0].InputKey);
+        Assert.DoesNotContain(output.Committed, c => c.ParentId > 42 || (c.ParentId == 42 && c.Page > 1));
+    }
+
+    [Fact]
     public async Task Batched_step_sends_ids_in_batches_and_retries_a_failed_batch()
     {
         var api = new ChainApi(parents: 120)

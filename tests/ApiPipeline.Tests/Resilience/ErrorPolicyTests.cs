@@ -323,8 +323,8 @@ public sealed class ErrorPolicyTests
         var pipeline = new Pipeline<Shard, Row>("rows", new PlainRows(server.Options), output, new PipelineOptions { OnError = ErrorMode.Continue });
         var result = await pipeline.ExecuteAsync(new Shard("a")).Within();
 
-        // The pipeline skips what the extractor raises: PlainRows itself fails fast, so the rest of the input is skipped (page-level
-        // skipping is the extractor's own mode, ExtractorOptions.Resilience.OnError).
+        // The pipeline skips what the extractor raises: PlainRows itself fails fast, so the rest of the input is skipped (a page alone is
+        // skipped only when the extractor's own mode, ExtractorOptions.Resilience.OnError, skips pages too).
         Assert.Equal(ErrorMode.Continue, pipeline.OnError);
         Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
         Assert.Equal([1, 2, 3], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
@@ -334,6 +334,55 @@ public sealed class ErrorPolicyTests
         var result2 = await new Pipeline<Shard, Row>("rows2", pageLevel, output2).ExecuteAsync(new Shard("a")).Within();
         Assert.Equal(PipelineStatus.PartialSuccess, result2.Status);
         Assert.Equal([1, 2, 3, 7, 8, 9, 10], Extract.IdsIn(Path.Combine(temp.Path, "rows2")));
+    }
+
+    [Fact]
+    public async Task A_fail_fast_pipeline_stops_at_a_page_its_extractor_would_skip_and_resumes_there()
+    {
+        bool broken = true;
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(10, (ctx, _, offset) => broken && offset == 3 ? Faults.Status(ctx, 500) : null));
+        using var temp = new TempFolder();
+        await using var store = new InMemoryStateStore();
+        var options = new PipelineOptions { OnError = ErrorMode.FailFast, StateStore = store };
+
+        PipelineResult result;
+        await using (var output = Output(temp))
+        {
+            result = await new Pipeline<Shard, Row>("rows", new ContinueRows(server.Options), output, options).ExecuteAsync(new Shard("a")).Within();
+        }
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Equal(2, Assert.IsType<ExtractionException>(result.Error).PageNumber);
+        Assert.Equal([1, 2, 3], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.DoesNotContain(server.Requests, r => r.Q("offset") == "6");
+
+        broken = false;
+        await using (var output = Output(temp))
+        {
+            result = await new Pipeline<Shard, Row>("rows", new ContinueRows(server.Options), output, options).ExecuteAsync(new Shard("a")).Within();
+        }
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Equal(Extract.Range(1, 10), Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+    }
+
+    [Fact]
+    public async Task A_fail_fast_pipeline_fails_on_a_page_a_hand_written_extractor_skipped_and_a_continuing_one_goes_on()
+    {
+        using var temp = new TempFolder();
+        await using var output = Output(temp);
+
+        var result = await new Pipeline<Shard, Row>("rows", new SkippingRows(), output).ExecuteAsync(new Shard("a")).Within();
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Equal(2, Assert.IsType<ExtractionException>(result.Error).PageNumber);
+        Assert.Equal([1], Extract.IdsIn(Path.Combine(temp.Path, "rows")));
+        Assert.Equal(0, result.Failures);
+
+        await using var output2 = new JsonlOutput<Row>(ResilienceJson.Default.Row, new() { Directory = temp.Path, Name = "rows2" });
+        var continued = await new Pipeline<Shard, Row>("rows2", new SkippingRows(), output2, new PipelineOptions { OnError = ErrorMode.Continue }).ExecuteAsync(new Shard("a")).Within();
+        Assert.Equal(PipelineStatus.PartialSuccess, continued.Status);
+        Assert.Equal([1, 3], Extract.IdsIn(Path.Combine(temp.Path, "rows2")));
     }
 
     [Fact]
@@ -367,6 +416,21 @@ public sealed class ErrorPolicyTests
         {
             await Task.Yield();
             yield return new Shard(name);
+        }
+    }
+
+    /// <summary>A hand-written extractor that skips its failed second page.</summary>
+    private sealed class SkippingRows : IExtractor<Shard, Row>
+    {
+        public string Name => "skipping";
+
+        public async IAsyncEnumerable<Page<Row>> ExtractPagesAsync(Shard input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            yield return new Page<Row>(1, "https://example.test/p1", [new Row(1, "one")], new PageCheckpoint("https://example.test/p2", 2, 1), 10);
+            var error = new ExtractionException(ExtractionErrorKind.HttpStatus, Name, 2, "https://example.test/p2", "still broken", HttpStatusCode.InternalServerError);
+            yield return new Page<Row>(2, "https://example.test/p2", [], new PageCheckpoint("https://example.test/p3", 3, 1), 0) { Error = error };
+            yield return new Page<Row>(3, "https://example.test/p3", [new Row(3, "three")], null, 10);
         }
     }
 
