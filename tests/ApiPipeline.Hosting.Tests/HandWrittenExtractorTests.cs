@@ -3,7 +3,7 @@ using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
 
-/// <summary>Hand-written extractors ([RegisteredExtractor]) through the CLI: backfills from a pipeline file, replay, and chains.</summary>
+/// <summary>Hand-written extractors ([RegisteredExtractor]) through the CLI: backfills from a pipeline file, replay, chains, and the disposal of the instances the host creates.</summary>
 public sealed class HandWrittenExtractorTests : ServerTests
 {
     private static List<int> Ids(string folder)
@@ -46,6 +46,55 @@ public sealed class HandWrittenExtractorTests : ServerTests
 
         Assert.True(code == ExitCodes.Success, output + error);
         Assert.Equal([31, 32], Ids(Path.Combine(Dir.Path, "lettered")));
+    }
+
+    /// <summary>Every instance of <see cref="OwnedItems"/> the host created was disposed exactly once, asynchronously (it is both).</summary>
+    private static void AssertEachDisposedOnce(int created)
+    {
+        Assert.Equal(created, OwnedItems.Instances.Count);
+        Assert.All(OwnedItems.Instances, instance => Assert.Equal((1, 0), instance.Disposals));
+    }
+
+    [Fact]
+    public async Task A_run_disposes_the_hand_written_extractor_it_created_once_it_is_over()
+    {
+        OwnedItems.Reset(healed: true);
+
+        var (code, output, error) = await CliTests.Cli(null, "run", "owned", "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal([1, 2], Ids(Path.Combine(Dir.Path, "owned")));
+        AssertEachDisposedOnce(1);
+    }
+
+    [Fact]
+    public async Task A_pipeline_file_run_creates_one_instance_for_its_watermark_and_its_pipeline_and_disposes_it()
+    {
+        OwnedItems.Reset(healed: true);
+        string file = Path.Combine(Dir.Path, "owned.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: yaml_owned\nextractor:\n  class: owned\noutput:\n  type: jsonl\n  config:\n    directory: {Dir.Path}\n");
+
+        var (code, output, error) = await CliTests.Cli(null, "run", file, "--state", Path.Combine(Dir.Path, "state.db"), "--from", "2026-01-01T00:00:00Z");
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal([1, 2], Ids(Path.Combine(Dir.Path, "yaml_owned")));
+        AssertEachDisposedOnce(1);
+    }
+
+    [Fact]
+    public async Task A_failed_run_and_a_replay_each_dispose_the_instance_they_created()
+    {
+        OwnedItems.Reset(healed: false);
+        var (code, output, error) = await CliTests.Cli(null, "run", "owned", "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+        Assert.True(code == ExitCodes.PartialSuccess, output + error);
+        AssertEachDisposedOnce(1);
+
+        OwnedItems.Reset(healed: true);
+        (code, output, error) = await CliTests.Cli(null, "replay", Path.Combine(Dir.Path, "owned.dead-letter.jsonl"), "--output", Dir.Path);
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal([1, 2], Ids(Path.Combine(Dir.Path, "owned")));
+        AssertEachDisposedOnce(1);
     }
 
     [Fact]
