@@ -98,6 +98,16 @@ public sealed class HandWrittenExtractorTests : ServerTests
     }
 
     [Fact]
+    public async Task A_hand_written_extractor_whose_constructor_takes_its_settings_as_in_is_given_the_hosts()
+    {
+        var (code, output, error) = await CliTests.Cli(null, "run", "settled", "--base-url", "https://api.example.test/v1", "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        string line = Assert.Single(Directory.GetFiles(Path.Combine(Dir.Path, "settled"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines));
+        Assert.Equal("https://api.example.test/v1", System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Name);
+    }
+
+    [Fact]
     public async Task A_chain_writes_its_records_with_its_own_steps_metadata_whatever_other_extractors_of_the_type_have()
     {
         // Another registration of Item records comes first, and its metadata cannot be read: the chain of countdown does not ask it.

@@ -193,3 +193,23 @@ public sealed class OwnedItems : IExtractor<NoInput, Item>, IAsyncDisposable, ID
 
     public void Dispose() => Interlocked.Increment(ref _disposals);
 }
+
+/// <summary>
+/// A hand-written extractor whose constructor takes the host's settings as an <c>in</c> parameter, which the registry passes as it passes
+/// a value: one page of one item named after the base URL it was given. Listed in the registry as <c>settled</c>.
+/// </summary>
+[RegisteredExtractor("settled", Json = typeof(TestJson))]
+public sealed class SettledItems : IExtractor<NoInput, Item>
+{
+    private readonly string _baseUrl;
+
+    public SettledItems(in ExtractorOptions? options) => _baseUrl = options?.BaseUrl ?? "none";
+
+    public string Name => "settled";
+
+    public async IAsyncEnumerable<Page<Item>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        yield return new Page<Item>(1, "settled:1", [new Item(1, _baseUrl, CountdownItems.Start)], null, 0);
+    }
+}
