@@ -330,8 +330,11 @@ public sealed class PipelineRunner
                         TimeProvider = runner.TimeProvider,
                         LoggerFactory = runner._loggerFactory,
                     });
-                    var result = await executor.ExecuteAsync(input, sink, cancellationToken).ConfigureAwait(false);
-                    return runner.Finish(RunSummary.From(result));
+                    await using (executor.ConfigureAwait(false))
+                    {
+                        var result = await executor.ExecuteAsync(input, sink, cancellationToken).ConfigureAwait(false);
+                        return runner.Finish(RunSummary.From(result));
+                    }
                 }
             }
         }

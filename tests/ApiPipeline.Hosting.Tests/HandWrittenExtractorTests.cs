@@ -98,6 +98,20 @@ public sealed class HandWrittenExtractorTests : ServerTests
     }
 
     [Fact]
+    public async Task A_chain_file_run_disposes_its_steps_extractor_once_it_is_over()
+    {
+        OwnedItems.Reset(healed: true);
+        string chain = Path.Combine(Dir.Path, "owned-chain.yaml");
+        await File.WriteAllTextAsync(chain, "chain_id: owned_chain\nextractors:\n  - extractor_class: owned\n");
+
+        var (code, output, error) = await CliTests.Cli(null, "run", chain, "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal([1, 2], Ids(Path.Combine(Dir.Path, "owned_chain")));
+        AssertEachDisposedOnce(1);
+    }
+
+    [Fact]
     public async Task A_hand_written_extractor_whose_constructor_takes_its_settings_as_in_is_given_the_hosts()
     {
         var (code, output, error) = await CliTests.Cli(null, "run", "settled", "--base-url", "https://api.example.test/v1", "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));

@@ -21,4 +21,22 @@ internal static class Disposal
                 return default;
         }
     }
+
+    /// <summary>
+    /// Disposes <paramref name="instance"/> once without waiting asynchronously: <see cref="IDisposable.Dispose"/>, else, for an instance
+    /// that is only <see cref="IAsyncDisposable"/>, its <see cref="IAsyncDisposable.DisposeAsync"/> waited for.
+    /// </summary>
+    /// <param name="instance">The instance, or <see langword="null"/>.</param>
+    public static void Dispose(object? instance)
+    {
+        switch (instance)
+        {
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+            case IAsyncDisposable disposable:
+                disposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                break;
+        }
+    }
 }
