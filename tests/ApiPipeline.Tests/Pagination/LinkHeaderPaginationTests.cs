@@ -73,9 +73,7 @@ public sealed class LinkHeaderPaginationTests(ApiFixture fixture) : ApiTests(fix
             if (ctx.Request.Path == "/lh-moved/items")
             {
                 // A presigned location: its signature must not reach a checkpoint.
-                ctx.Response.StatusCode = 302;
-                ctx.Response.Headers.Location = "/lh-moved/v2/items?per_page=2&signature=s3cr3t-s1gnature";
-                return Task.CompletedTask;
+                return Reply.Redirect(ctx, "/lh-moved/v2/items?per_page=2&signature=s3cr3t-s1gnature");
             }
 
             if (ctx.Request.Query["page"].ToString() == "")
@@ -101,9 +99,7 @@ public sealed class LinkHeaderPaginationTests(ApiFixture fixture) : ApiTests(fix
         {
             if (ctx.Request.Path == "/lh-back/items")
             {
-                ctx.Response.StatusCode = 302;
-                ctx.Response.Headers.Location = "/lh-back/v2/items?signature=s3cr3t-s1gnature";
-                return Task.CompletedTask;
+                return Reply.Redirect(ctx, "/lh-back/v2/items?signature=s3cr3t-s1gnature");
             }
 
             // A fragment alone is the same document: following it would ask for the presigned URL again.

@@ -50,9 +50,7 @@ public sealed class NextUrlPaginationTests(ApiFixture fixture) : ApiTests(fixtur
         {
             if (ctx.Request.Path == "/nu-moved/items" && !ctx.Request.QueryString.HasValue)
             {
-                ctx.Response.StatusCode = 302;
-                ctx.Response.Headers.Location = "/nu-moved/v2/items";
-                return Task.CompletedTask;
+                return Reply.Redirect(ctx, "/nu-moved/v2/items");
             }
 
             // By RFC 3986 §5.1.3 "items?page=2" is relative to /nu-moved/v2/items, the URL the first page was retrieved from.
