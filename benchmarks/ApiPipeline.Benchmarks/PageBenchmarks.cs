@@ -196,7 +196,7 @@ public class PageThroughPipelineBenchmarks
         string shownUrl = UrlRedactor.Redact(_url);
         sink.BeginPage();
         var scan = PageParser.Parse(_page, _layout, _reader, sink);
-        var next = _paginator.Next(_url, scan, _headers, (int)n, Records, n * Records, _page)!;
+        var next = _paginator.Next(_url, _url, scan, _headers, (int)n, Records, n * Records, _page)!;
         var checkpoint = new PageCheckpoint(next.AbsoluteUri, (int)n + 1, n * Records);
         await sink.EndPageAsync(new PageInfo((int)n, shownUrl, Records, _page.Length, checkpoint) { Attempts = 1 });
         _url = next;

@@ -252,6 +252,19 @@ internal static class DeadLetterReplay
             }
 
             var extractor = registration.CreateExtractor(httpClient, options);
+            try
+            {
+                return await ReplayAsync(registration, extractor).ConfigureAwait(false);
+            }
+            finally
+            {
+                await Disposal.DisposeAsync(extractor).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Extracts the entry's page (or pages, from its checkpoint on) with <paramref name="extractor"/> into the pipeline's JSONL output.</summary>
+        private async Task<(long Records, long Pages, IReadOnlyList<string> Files)> ReplayAsync<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration, IExtractor<TIn, TOut> extractor)
+        {
             var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
             bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
 

@@ -238,20 +238,32 @@ public sealed class PipelineRunner
 
     /// <summary>
     /// One extractor into JSONL (or the file's output) as a <see cref="Pipeline{TIn, TOut}"/> with the SQLite state store; a pipeline file's
-    /// pipeline is built by <see cref="LoadedPipeline.CreatePipeline"/>, so its <c>watermark</c> and <c>error_handling</c> sections apply.
+    /// pipeline is built by <see cref="LoadedPipeline.CreatePipeline{TIn, TOut}(IExtractor{TIn, TOut}, IOutput{TOut}, PipelineOptions)"/>, so its
+    /// <c>watermark</c> and <c>error_handling</c> sections apply. The run creates one instance of the extractor and disposes it at its end.
     /// </summary>
     private sealed class PipelineRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, ExtractorOptions options, IReadOnlyDictionary<string, string>? configuredInput, LoadedPipeline? loaded, object? output, CancellationToken cancellationToken)
         : IExtractorRegistrationVisitor<Task<RunSummary>>
     {
         public async Task<RunSummary> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
         {
-            var httpClient = runner.HttpClientFor(registration.Name);
-            var extractorOptions = runner.Common(options, request);
-            // A hand-written extractor's watermark is known from an instance only (a pipeline file creates its own as well).
-            var extractor = loaded is null || registration.IsHandWritten ? registration.CreateExtractor(httpClient, extractorOptions) : null;
+            // One instance for the run, the host's to dispose at its end: a pipeline file's pipeline runs it too, and a hand-written
+            // extractor's watermark is known from an instance only.
+            var extractor = registration.CreateExtractor(runner.HttpClientFor(registration.Name), runner.Common(options, request));
+            try
+            {
+                return await RunAsync(registration, extractor).ConfigureAwait(false);
+            }
+            finally
+            {
+                await Disposal.DisposeAsync(extractor).ConfigureAwait(false);
+            }
+        }
 
+        /// <summary>The run with <paramref name="extractor"/>, the instance <see cref="Visit"/> created.</summary>
+        private async Task<RunSummary> RunAsync<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration, IExtractor<TIn, TOut> extractor)
+        {
             // An incremental extractor (a watermark) takes --from/--to as its range (a backfill); others get them as input members.
-            var watermark = registration.Watermark ?? extractor?.Watermark;
+            var watermark = registration.Watermark ?? extractor.Watermark;
             bool incremental = watermark is not null;
             if (watermark is not null)
             {
@@ -274,9 +286,7 @@ public sealed class PipelineRunner
                     From = incremental ? request.From : null,
                     Until = incremental ? request.To : null,
                 };
-                var pipeline = loaded is null
-                    ? new Pipeline<TIn, TOut>(id, extractor!, sink, pipelineOptions)
-                    : (IPipeline<TIn>)loaded.CreatePipeline(sink, httpClient, options: pipelineOptions, extractorOptions: extractorOptions);
+                var pipeline = loaded is null ? new Pipeline<TIn, TOut>(id, extractor, sink, pipelineOptions) : loaded.CreatePipeline(extractor, sink, pipelineOptions);
                 var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);
                 return runner.Finish(RunSummary.From(result));
             }
@@ -320,8 +330,11 @@ public sealed class PipelineRunner
                         TimeProvider = runner.TimeProvider,
                         LoggerFactory = runner._loggerFactory,
                     });
-                    var result = await executor.ExecuteAsync(input, sink, cancellationToken).ConfigureAwait(false);
-                    return runner.Finish(RunSummary.From(result));
+                    await using (executor.ConfigureAwait(false))
+                    {
+                        var result = await executor.ExecuteAsync(input, sink, cancellationToken).ConfigureAwait(false);
+                        return runner.Finish(RunSummary.From(result));
+                    }
                 }
             }
         }

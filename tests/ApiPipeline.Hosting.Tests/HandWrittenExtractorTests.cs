@@ -3,7 +3,7 @@ using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
 
-/// <summary>Hand-written extractors ([RegisteredExtractor]) through the CLI: backfills from a pipeline file, replay, and chains.</summary>
+/// <summary>Hand-written extractors ([RegisteredExtractor]) through the CLI: backfills from a pipeline file, replay, chains, and the disposal of the instances the host creates.</summary>
 public sealed class HandWrittenExtractorTests : ServerTests
 {
     private static List<int> Ids(string folder)
@@ -46,6 +46,61 @@ public sealed class HandWrittenExtractorTests : ServerTests
 
         Assert.True(code == ExitCodes.Success, output + error);
         Assert.Equal([31, 32], Ids(Path.Combine(Dir.Path, "lettered")));
+    }
+
+    /// <summary>Every instance of <see cref="OwnedItems"/> the host created was disposed exactly once, asynchronously (it is both).</summary>
+    private static void AssertEachDisposedOnce(int created)
+    {
+        Assert.Equal(created, OwnedItems.Instances.Count);
+        Assert.All(OwnedItems.Instances, instance => Assert.Equal((1, 0), instance.Disposals));
+    }
+
+    [Theory]
+    [InlineData("owned", null)]
+    [InlineData("yaml_owned", "pipeline_id: yaml_owned\nextractor:\n  class: owned\noutput:\n  type: jsonl\n")]
+    [InlineData("owned_chain", "chain_id: owned_chain\nextractors:\n  - extractor_class: owned\n")]
+    public async Task A_run_by_name_or_of_a_pipeline_or_chain_file_disposes_the_one_instance_it_created_once_it_is_over(string id, string? file)
+    {
+        // A pipeline file's run reads a hand-written extractor's watermark from the instance its pipeline runs, not from one more.
+        OwnedItems.Reset(healed: true);
+        string target = id;
+        if (file is not null)
+        {
+            target = Path.Combine(Dir.Path, id + ".yaml");
+            await File.WriteAllTextAsync(target, file);
+        }
+
+        var (code, output, error) = await CliTests.Cli(null, "run", target, "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal([1, 2], Ids(Path.Combine(Dir.Path, id)));
+        AssertEachDisposedOnce(1);
+    }
+
+    [Fact]
+    public async Task A_failed_run_and_a_replay_each_dispose_the_instance_they_created()
+    {
+        OwnedItems.Reset(healed: false);
+        var (code, output, error) = await CliTests.Cli(null, "run", "owned", "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+        Assert.True(code == ExitCodes.PartialSuccess, output + error);
+        AssertEachDisposedOnce(1);
+
+        OwnedItems.Reset(healed: true);
+        (code, output, error) = await CliTests.Cli(null, "replay", Path.Combine(Dir.Path, "owned.dead-letter.jsonl"), "--output", Dir.Path);
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Equal([1, 2], Ids(Path.Combine(Dir.Path, "owned")));
+        AssertEachDisposedOnce(1);
+    }
+
+    [Fact]
+    public async Task A_hand_written_extractor_whose_constructor_takes_its_settings_as_in_is_given_the_hosts()
+    {
+        var (code, output, error) = await CliTests.Cli(null, "run", "settled", "--base-url", "https://api.example.test/v1", "--output", Dir.Path, "--state", Path.Combine(Dir.Path, "state.db"));
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        string line = Assert.Single(Directory.GetFiles(Path.Combine(Dir.Path, "settled"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines));
+        Assert.Equal("https://api.example.test/v1", System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Name);
     }
 
     [Fact]

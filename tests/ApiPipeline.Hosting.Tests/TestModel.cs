@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
@@ -129,5 +130,86 @@ public sealed class LetteredItems : IExtractor<ItemRef, Item>
                     Input = $"{{\"id\":{input.Id}}}",
                 },
             };
+    }
+}
+
+/// <summary>
+/// A hand-written extractor that owns a resource, as one holding a connection would: it keeps every instance created and counts
+/// how often each was disposed, each way, and refuses to extract once disposed. Page 2 fails (dead-lettered) until <see cref="Healed"/>.
+/// Listed in the registry as <c>owned</c>.
+/// </summary>
+[RegisteredExtractor("owned", Json = typeof(TestJson))]
+public sealed class OwnedItems : IExtractor<NoInput, Item>, IAsyncDisposable, IDisposable
+{
+    private static readonly ConcurrentQueue<OwnedItems> Created = new();
+    private int _asyncDisposals;
+    private int _disposals;
+
+    public OwnedItems() => Created.Enqueue(this);
+
+    /// <summary>The instances created since the last <see cref="Reset"/>.</summary>
+    public static IReadOnlyList<OwnedItems> Instances => [.. Created];
+
+    public static bool Healed { get; set; }
+
+    /// <summary>How often <see cref="DisposeAsync"/> and <see cref="Dispose"/> were called on this instance.</summary>
+    public (int Async, int Sync) Disposals => (Volatile.Read(ref _asyncDisposals), Volatile.Read(ref _disposals));
+
+    public string Name => "owned";
+
+    public ErrorMode OnError => ErrorMode.DeadLetter;
+
+    public WatermarkOptions<Item>? Watermark { get; } = new() { Field = nameof(Item.UpdatedAt), Read = item => item.UpdatedAt };
+
+    public static void Reset(bool healed)
+    {
+        Created.Clear();
+        Healed = healed;
+    }
+
+    public async IAsyncEnumerable<Page<Item>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        ObjectDisposedException.ThrowIf(Disposals != (0, 0), this);
+        if ((resumeFrom?.PageNumber ?? 1) == 1)
+        {
+            yield return new Page<Item>(1, "owned:1", [new Item(1, "first", CountdownItems.Start)], new PageCheckpoint("owned:2", 2, 1), 0);
+        }
+
+        ObjectDisposedException.ThrowIf(Disposals != (0, 0), this);
+        yield return Healed
+            ? new Page<Item>(2, "owned:2", [new Item(2, "second", CountdownItems.Start)], null, 0)
+            : new Page<Item>(2, "owned:2", [], null, 0)
+            {
+                Error = new ExtractionException(ExtractionErrorKind.Transport, Name, 2, "owned:2", "the source is down") { Resume = new PageCheckpoint("owned:2", 2, 1) },
+            };
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Interlocked.Increment(ref _asyncDisposals);
+        return default;
+    }
+
+    public void Dispose() => Interlocked.Increment(ref _disposals);
+}
+
+/// <summary>
+/// A hand-written extractor whose constructor takes the host's settings as an <c>in</c> parameter, which the registry passes as it passes
+/// a value: one page of one item named after the base URL it was given. Listed in the registry as <c>settled</c>.
+/// </summary>
+[RegisteredExtractor("settled", Json = typeof(TestJson))]
+public sealed class SettledItems : IExtractor<NoInput, Item>
+{
+    private readonly string _baseUrl;
+
+    public SettledItems(in ExtractorOptions? options) => _baseUrl = options?.BaseUrl ?? "none";
+
+    public string Name => "settled";
+
+    public async IAsyncEnumerable<Page<Item>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        yield return new Page<Item>(1, "settled:1", [new Item(1, _baseUrl, CountdownItems.Start)], null, 0);
     }
 }

@@ -34,7 +34,8 @@ internal static class Creatable
 
     /// <summary>
     /// The constructor the registry calls: the first of <paramref name="constructors"/>, by <paramref name="rank"/> (lowest first; a
-    /// negative rank is a shape the registry does not call), that it can call: parameters passed by value, not obsolete as an error,
+    /// negative rank is a shape the registry does not call), that it can call: parameters passed by value or as <c>in</c> (the generated
+    /// <c>new T(x)</c> passes them the same way), not <c>ref</c>, <c>out</c> or <c>ref readonly</c>; not obsolete as an error,
     /// and <c>[SetsRequiredMembers]</c> when the class or a base class has required members; <paramref name="argument"/> says why the
     /// registry cannot pass a parameter what it has (or <see langword="null"/>). Each constructor of a ranked shape passed over is
     /// added to <paramref name="refused"/> as a person writes it, with why; <see langword="null"/> when none is left.
@@ -57,9 +58,11 @@ internal static class Creatable
     /// <summary>Why the registry cannot call <paramref name="constructor"/>, with what to do; <see langword="null"/> when it can.</summary>
     private static string? Refusal(IMethodSymbol constructor, IReadOnlyList<string> required, Func<IParameterSymbol, string?> argument)
     {
-        if (constructor.Parameters.FirstOrDefault(p => p.RefKind != RefKind.None) is { } byReference)
+        // An in parameter takes the registry's plain argument as it is; ref and out need a variable of the caller's, and ref readonly
+        // warns without one (CS9192, CS9193).
+        if (constructor.Parameters.FirstOrDefault(p => p.RefKind is not (RefKind.None or RefKind.In)) is { } byReference)
         {
-            return $"takes '{byReference.Name}' by {RefKindText(byReference.RefKind)}, but the registry passes its arguments by value";
+            return $"takes '{byReference.Name}' by {RefKindText(byReference.RefKind)}, but the registry passes its arguments by value (take it by value or as in)";
         }
 
         if (constructor.Parameters.Select(argument).FirstOrDefault(r => r is not null) is { } parameter)

@@ -18,10 +18,16 @@ public enum Pagination
     /// </summary>
     HeaderCursor = 2,
 
-    /// <summary>The URL of the next page is read from the body at <see cref="PaginatedAttribute.NextUrlPath"/>. Stops when it is missing or null.</summary>
+    /// <summary>
+    /// The URL of the next page is read from the body at <see cref="PaginatedAttribute.NextUrlPath"/>; a relative one is resolved against
+    /// the URL the page was retrieved from (after a redirect, its target). Stops when it is missing or null.
+    /// </summary>
     NextUrl = 3,
 
-    /// <summary>The next page is the RFC 8288 <c>Link: &lt;…&gt;; rel="next"</c> response header. Stops when there is no <c>next</c> link.</summary>
+    /// <summary>
+    /// The next page is the RFC 8288 <c>Link: &lt;…&gt;; rel="next"</c> response header; a relative target is resolved against the URL the
+    /// page was retrieved from (after a redirect, its target). Stops when there is no <c>next</c> link.
+    /// </summary>
     LinkHeader = 4,
 
     /// <summary>

@@ -113,19 +113,25 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
         }
 
         var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
-        return await executor.ExecuteAsync(typedInput, typedOutput, cancellationToken).ConfigureAwait(false);
+        await using (executor.ConfigureAwait(false))
+        {
+            return await executor.ExecuteAsync(typedInput, typedOutput, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    internal override Task<IReadOnlyList<ChainResult>> ExecuteParallelUntypedAsync(IEnumerable<object> inputs, int maxParallelChains, Func<object, int, object> outputFor, Func<object, int, string>? chainKey, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken)
+    internal override async Task<IReadOnlyList<ChainResult>> ExecuteParallelUntypedAsync(IEnumerable<object> inputs, int maxParallelChains, Func<object, int, object> outputFor, Func<object, int, string>? chainKey, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken)
     {
         var typed = inputs.Select((input, i) => input is TIn value ? value : throw new ArgumentException($"Chain '{Name}' takes {typeof(TIn).Name}, not {input?.GetType().Name ?? "null"} (input {i}).", nameof(inputs))).ToList();
         var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
-        return executor.ExecuteParallelChainsAsync(
-            typed,
-            maxParallelChains,
-            (input, i) => outputFor(input!, i) as IOutput<TOut> ?? throw new ArgumentException($"Chain '{Name}' writes {typeof(TOut).Name} records; the output for input {i} does not take them.", nameof(outputFor)),
-            chainKey is null ? null : (input, i) => chainKey(input!, i),
-            cancellationToken);
+        await using (executor.ConfigureAwait(false))
+        {
+            return await executor.ExecuteParallelChainsAsync(
+                typed,
+                maxParallelChains,
+                (input, i) => outputFor(input!, i) as IOutput<TOut> ?? throw new ArgumentException($"Chain '{Name}' writes {typeof(TOut).Name} records; the output for input {i} does not take them.", nameof(outputFor)),
+                chainKey is null ? null : (input, i) => chainKey(input!, i),
+                cancellationToken).ConfigureAwait(false);
+        }
     }
 }
 

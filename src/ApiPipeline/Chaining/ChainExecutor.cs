@@ -41,13 +41,15 @@ public interface IChain<TIn, TOut>
 /// <summary>
 /// Runs a <see cref="ChainDefinition{TIn, TOut}"/>: each step is a stage, stages are connected by bounded channels of pages, so a step starts
 /// on the first records of the step before it and memory stays bounded however many records flow. Generated <see cref="ChainAttribute"/>
-/// classes forward to one; configuration-driven chains (<see cref="ChainConfig"/>) use one directly.
+/// classes forward to one; configuration-driven chains (<see cref="ChainConfig"/>) use one directly. It creates every step's extractor, so
+/// disposing it disposes those that are disposable (<see cref="DisposeAsync"/>) once its runs are over.
 /// </summary>
 /// <typeparam name="TIn">The chain input.</typeparam>
 /// <typeparam name="TOut">The chain's records.</typeparam>
-public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
+public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>, IAsyncDisposable, IDisposable
 {
     private readonly object[] _extractors;
+    private int _disposed;
     private readonly ErrorMode[] _modes;
     private readonly ConcurrentDictionary<string, bool> _running = new(StringComparer.Ordinal);
 
@@ -62,18 +64,34 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         Options = options ?? new ChainOptions();
         _extractors = new object[definition.Steps.Count];
         _modes = new ErrorMode[definition.Steps.Count];
+        try
+        {
+            CreateSteps(httpClient, Options);
+        }
+        catch
+        {
+            // The steps created before the one that failed are this executor's, which nobody else can dispose.
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates and checks every step's extractor, in order.</summary>
+    private void CreateSteps(HttpClient? httpClient, ChainOptions options)
+    {
+        var definition = Definition;
         for (int i = 0; i < definition.Steps.Count; i++)
         {
             var step = definition.Steps[i];
             step.Settings.Validate(definition.Name);
-            _extractors[i] = step.CreateExtractor(httpClient, Options.ForStep(step.Name));
-            _modes[i] = Options.OnError ?? step.Settings.OnError ?? step.ExtractorErrorMode(_extractors[i]);
-            if (_modes[i] == ErrorMode.DeadLetter && Options.DeadLetterPath is null)
+            _extractors[i] = step.CreateExtractor(httpClient, options.ForStep(step.Name));
+            _modes[i] = options.OnError ?? step.Settings.OnError ?? step.ExtractorErrorMode(_extractors[i]);
+            if (_modes[i] == ErrorMode.DeadLetter && options.DeadLetterPath is null)
             {
                 throw new ArgumentException($"Chain '{definition.Name}', step '{step.Name}': ErrorMode.DeadLetter needs ChainOptions.DeadLetterPath.", nameof(options));
             }
 
-            if (Options.StateStore is not null && i < definition.Steps.Count - 1 && !step.CanPersistRecords)
+            if (options.StateStore is not null && i < definition.Steps.Count - 1 && !step.CanPersistRecords)
             {
                 throw new ArgumentException($"Chain '{definition.Name}', step '{step.Name}': its records cannot be kept in the state store because their JSON metadata is unknown (the step's extractor is not an [Extractor] class); run without ChainOptions.StateStore, or pass the records' JsonTypeInfo to the step.", nameof(options));
             }
@@ -99,6 +117,36 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
     /// <summary>The error mode in force for the step at a 0-based position.</summary>
     /// <param name="index">The step's 0-based position.</param>
     public ErrorMode GetErrorMode(int index) => _modes[index];
+
+    /// <summary>
+    /// Disposes, once, the step extractors this executor created that are disposable: with <see cref="IAsyncDisposable.DisposeAsync"/>,
+    /// else <see cref="IDisposable.Dispose"/>. Call it when the chain's runs are over; the step extractors are not to be used after it.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            foreach (var extractor in _extractors)
+            {
+                await Disposal.DisposeAsync(extractor).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="DisposeAsync"/>, for a caller that cannot wait asynchronously (a dependency injection container disposed with
+    /// <c>Dispose</c>): a step extractor that is only <see cref="IAsyncDisposable"/> is waited for.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            foreach (var extractor in _extractors)
+            {
+                Disposal.Dispose(extractor);
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public Task<ChainResult> ExecuteAsync(TIn input, IOutput<TOut> output, CancellationToken cancellationToken = default)

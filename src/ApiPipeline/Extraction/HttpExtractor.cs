@@ -292,8 +292,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
                     try
                     {
-                        // Records diverted as not fitting were still in the response: offsets advance past them too.
-                        next = paginator.Next(url, current.Scan, response!.Headers, run.PageNumber, page.Count + page.Rejected, run.RecordsBefore + page.Count, current.Body.Span);
+                        // Records diverted as not fitting were still in the response: offsets advance past them too. A relative
+                        // next link is relative to where the response came from, after any redirects (RFC 3986 §5.1.3).
+                        var retrievedFrom = response!.RequestMessage?.RequestUri is { IsAbsoluteUri: true } answered ? answered : url;
+                        next = paginator.Next(url, retrievedFrom, current.Scan, response.Headers, run.PageNumber, page.Count + page.Rejected, run.RecordsBefore + page.Count, current.Body.Span);
                         if (next is not null && _auth is not null)
                         {
                             next = _auth.WithoutCredentials(next); // an API may echo a query key into its next link

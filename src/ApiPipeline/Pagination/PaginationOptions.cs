@@ -38,7 +38,7 @@ public sealed record PaginationOptions
     /// <summary>For <see cref="Pagination.HeaderCursor"/>: the response header holding the next cursor.</summary>
     public string? CursorHeader { get; init; }
 
-    /// <summary>For <see cref="Pagination.NextUrl"/>: the path of the next page's URL in the body (absolute, or relative to the current URL).</summary>
+    /// <summary>For <see cref="Pagination.NextUrl"/>: the path of the next page's URL in the body (absolute, or relative to the URL the current page was retrieved from: after a redirect, its target).</summary>
     public string? NextUrlPath { get; init; }
 
     /// <summary>Optional, any style: the path of a boolean that is <c>false</c> on the last page (<c>has_more</c>).</summary>

@@ -51,13 +51,17 @@ internal sealed class Paginator
 
     /// <summary>The next request, or <see langword="null"/> when the current page was the last.</summary>
     /// <param name="current">The current request.</param>
+    /// <param name="retrievedFrom">
+    /// The URL the response came from: <paramref name="current"/>, or where redirects led. A relative next link (body or Link header)
+    /// is resolved against it (RFC 3986 §5.1.3); offsets, page numbers and cursors go on from <paramref name="current"/>.
+    /// </param>
     /// <param name="scan">What the body said.</param>
     /// <param name="headers">The response headers.</param>
     /// <param name="pageNumber">The current page's number in the run.</param>
     /// <param name="recordsInPage">Records in the current page.</param>
     /// <param name="recordsSoFar">Records up to and including the current page.</param>
     /// <param name="body">The current page's body, which <paramref name="scan"/> points into.</param>
-    public Uri? Next(Uri current, in PageScan scan, HttpResponseHeaders headers, int pageNumber, int recordsInPage, long recordsSoFar, ReadOnlySpan<byte> body)
+    public Uri? Next(Uri current, Uri retrievedFrom, in PageScan scan, HttpResponseHeaders headers, int pageNumber, int recordsInPage, long recordsSoFar, ReadOnlySpan<byte> body)
     {
         var o = _options;
         if (o.Style == Pagination.None
@@ -122,9 +126,9 @@ internal sealed class Paginator
             case Pagination.HeaderCursor:
                 return FromCursor(current, headers.TryGetValues(o.CursorHeader!, out var values) ? values.FirstOrDefault() : null, scan.HasMore, $"the '{o.CursorHeader}' header");
             case Pagination.NextUrl:
-                return FromUrl(current, scan.NextUrl, $"the body at '{o.NextUrlPath}'");
+                return FromUrl(current, retrievedFrom, scan.NextUrl, $"the body at '{o.NextUrlPath}'");
             case Pagination.LinkHeader:
-                return FromUrl(current, headers.TryGetValues("Link", out var links) ? LinkHeader.Find(links, "next") : null, "the Link header");
+                return FromUrl(current, retrievedFrom, headers.TryGetValues("Link", out var links) ? LinkHeader.Find(links, "next") : null, "the Link header");
             default:
                 return null;
         }
@@ -254,19 +258,23 @@ internal sealed class Paginator
         return QueryString.Set(current, _options.EffectiveCursorParam, cursor);
     }
 
-    private Uri? FromUrl(Uri current, string? next, string source)
+    /// <summary>
+    /// The next link <paramref name="next"/>, resolved against <paramref name="retrievedFrom"/> (the response's URL after redirects);
+    /// a loop when it was seen before or leads back to the current request or to where its response came from.
+    /// </summary>
+    private Uri? FromUrl(Uri current, Uri retrievedFrom, string? next, string source)
     {
         if (string.IsNullOrWhiteSpace(next))
         {
             return null;
         }
 
-        if (!Uri.TryCreate(current, next.Trim(), out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!Uri.TryCreate(retrievedFrom, next.Trim(), out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw Fail($"{source} holds '{UrlRedactor.Redact(next)}', which is not an http(s) URL", ExtractionErrorKind.UnexpectedShape);
         }
 
-        if (!_seen.Add(uri.AbsoluteUri) || uri == current)
+        if (!_seen.Add(uri.AbsoluteUri) || uri == current || uri == retrievedFrom)
         {
             throw Fail($"{source} points to {UrlRedactor.Redact(uri)} a second time; following it would loop forever", ExtractionErrorKind.PaginationLoop);
         }

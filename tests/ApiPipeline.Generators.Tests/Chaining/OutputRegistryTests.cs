@@ -71,12 +71,24 @@ public sealed class OutputRegistryTests
     [Theory]
     [InlineData("public IssueSink(ref OutputConfig config) { }")]
     [InlineData("public IssueSink(out OutputConfig config) { config = null!; }")]
-    [InlineData("public IssueSink(in OutputConfig config) { }")]
+    [InlineData("public IssueSink(ref readonly OutputConfig config) { }")]
     [InlineData("[Obsolete(\"use the other\", true)] public IssueSink(OutputConfig config) { }")]
     public void The_registry_passes_over_a_preferred_constructor_it_cannot_call_for_one_it_can(string preferred)
         => AssertListedWith(
             Outputs.Replace("public IssueSink(OutputConfig config) { }", preferred + "\n    public IssueSink() { }", StringComparison.Ordinal),
             "static (recordTypeInfo, config) => new global::Demo.IssueSink()");
+
+    [Fact]
+    public void The_registry_calls_a_constructor_that_takes_its_argument_as_in()
+        => AssertListedWith(
+            Outputs.Replace("public IssueSink(OutputConfig config) { }", "public IssueSink(in OutputConfig config) { }", StringComparison.Ordinal),
+            "static (recordTypeInfo, config) => new global::Demo.IssueSink(config)");
+
+    [Fact]
+    public void The_registry_calls_a_constructor_of_a_generic_output_that_takes_its_arguments_as_in()
+        => AssertListedWith(
+            Outputs.Replace("public ConsoleOutput(JsonTypeInfo<T> recordTypeInfo, OutputConfig config) { }", "public ConsoleOutput(in JsonTypeInfo<T> recordTypeInfo, in OutputConfig config) { }", StringComparison.Ordinal),
+            "=> new global::Demo.ConsoleOutput<TRecord>(recordTypeInfo, config);");
 
     [Fact]
     public void The_registry_passes_over_a_preferred_constructor_of_a_generic_output_it_cannot_call()
@@ -143,8 +155,9 @@ public sealed class OutputRegistryTests
     }
 
     [Theory]
-    [InlineData("public IssueSink(ref OutputConfig config) { }", "IssueSink(ref OutputConfig config) takes 'config' by ref, but the registry passes its arguments by value")]
-    [InlineData("public IssueSink(out OutputConfig config) { config = null!; }", "IssueSink(out OutputConfig config) takes 'config' by out, but the registry passes its arguments by value")]
+    [InlineData("public IssueSink(ref OutputConfig config) { }", "IssueSink(ref OutputConfig config) takes 'config' by ref, but the registry passes its arguments by value (take it by value or as in)")]
+    [InlineData("public IssueSink(out OutputConfig config) { config = null!; }", "IssueSink(out OutputConfig config) takes 'config' by out, but the registry passes its arguments by value (take it by value or as in)")]
+    [InlineData("public IssueSink(ref readonly OutputConfig config) { }", "IssueSink(ref readonly OutputConfig config) takes 'config' by ref readonly, but the registry passes its arguments by value (take it by value or as in)")]
     [InlineData("[Obsolete(\"use another\", true)] public IssueSink(OutputConfig config) { }\n    [Obsolete(\"use another\", true)] public IssueSink() { }", "IssueSink(OutputConfig config) is [Obsolete] as an error; IssueSink() is [Obsolete] as an error")]
     [InlineData("public required string Folder { get; init; }\n    public IssueSink(OutputConfig config) { }", "IssueSink(OutputConfig config) does not set the required member 'Folder' (mark it [SetsRequiredMembers])")]
     public void APP0117_a_constructor_the_registry_cannot_call(string constructors, string reason)

@@ -74,6 +74,8 @@ public sealed class RegisteredExtractorTests
     [Theory]
     [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(HttpClient? httpClient, ExtractorOptions? options) { }", "static (httpClient, options) => new global::Demo.CustomItems(httpClient, options)")]
     [InlineData("public CustomItems(ExtractorOptions? options) { }", "public CustomItems(HttpClient? client) { }", "static (httpClient, _) => new global::Demo.CustomItems(httpClient)")]
+    [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(in HttpClient? httpClient, in ExtractorOptions? options) { }", "static (httpClient, options) => new global::Demo.CustomItems(httpClient, options)")]
+    [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(in ExtractorOptions? options) { }", "static (_, options) => new global::Demo.CustomItems(options)")]
     public void The_registry_calls_the_most_capable_constructor(string replaced, string by, string factory)
         => AssertListedWith(Custom.Replace(replaced, by, StringComparison.Ordinal), factory);
 
@@ -81,6 +83,7 @@ public sealed class RegisteredExtractorTests
     [InlineData("public CustomItems(HttpClient httpClient) { }")]
     [InlineData("public CustomItems(out ExtractorOptions? options) { options = null; }")]
     [InlineData("public CustomItems(ref ExtractorOptions? options) { }")]
+    [InlineData("public CustomItems(ref readonly ExtractorOptions? options) { }")]
     [InlineData("[Obsolete(\"use the other\", true)] public CustomItems(ExtractorOptions? options) { }")]
     public void The_registry_passes_over_a_preferred_constructor_it_cannot_call_for_one_it_can(string preferred)
         => AssertListedWith(
@@ -104,7 +107,7 @@ public sealed class RegisteredExtractorTests
     [InlineData("\"custom_api\"", "\" custom\"", "which is empty or starts or ends with white space")]
     [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(string path) { }", "has no public constructor the registry can call; declare one of (HttpClient? httpClient, ExtractorOptions? options)")]
     [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(HttpClient httpClient) { }", "has no public constructor the registry can call: CustomItems(HttpClient httpClient) takes 'httpClient' as non-nullable, but the registry passes null when the host has no HttpClient to give (declare it HttpClient?)")]
-    [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(out ExtractorOptions? options) { options = null; }", "has no public constructor the registry can call: CustomItems(out ExtractorOptions? options) takes 'options' by out, but the registry passes its arguments by value")]
+    [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "public CustomItems(out ExtractorOptions? options) { options = null; }", "has no public constructor the registry can call: CustomItems(out ExtractorOptions? options) takes 'options' by out, but the registry passes its arguments by value (take it by value or as in)")]
     [InlineData("public CustomItems() { }\n    public CustomItems(ExtractorOptions? options) { }", "[Obsolete(\"use the other\", true)] public CustomItems() { }\n    public CustomItems(HttpClient httpClient) { }", "has no public constructor the registry can call: CustomItems(HttpClient httpClient) takes 'httpClient' as non-nullable, but the registry passes null when the host has no HttpClient to give (declare it HttpClient?); CustomItems() is [Obsolete] as an error")]
     [InlineData("public CustomItems() { }", "public required string Folder { get; init; }\n    public CustomItems() { }", "has no public constructor the registry can call: CustomItems(ExtractorOptions? options) does not set the required member 'Folder' (mark it [SetsRequiredMembers]); CustomItems() does not set the required member 'Folder'")]
     [InlineData("public string Name => \"custom\";", "public string Name => \"custom\";\n    public required string Folder;", "does not set the required member 'Folder'")]

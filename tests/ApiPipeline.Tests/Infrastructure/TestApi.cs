@@ -175,6 +175,14 @@ public static class Reply
         await context.Response.Body.WriteAsync(bytes);
     }
 
+    /// <summary>Answers with a redirect (302 Found) to <paramref name="location"/>.</summary>
+    public static Task Redirect(HttpContext context, string location)
+    {
+        context.Response.StatusCode = StatusCodes.Status302Found;
+        context.Response.Headers.Location = location;
+        return Task.CompletedTask;
+    }
+
     /// <summary>The server's own root as the client addressed it, for absolute next links.</summary>
     public static string Root(HttpContext context) => $"{context.Request.Scheme}://{context.Request.Host}";
 

@@ -66,6 +66,56 @@ public sealed class LinkHeaderPaginationTests(ApiFixture fixture) : ApiTests(fix
     }
 
     [Fact]
+    public async Task A_relative_next_link_after_a_redirect_is_resolved_against_the_redirect_target_and_keeps_its_secret_out()
+    {
+        var input = Map("lh-moved", ctx =>
+        {
+            if (ctx.Request.Path == "/lh-moved/items")
+            {
+                // A presigned location: its signature must not reach a checkpoint.
+                return Reply.Redirect(ctx, "/lh-moved/v2/items?per_page=2&signature=s3cr3t-s1gnature");
+            }
+
+            if (ctx.Request.Query["page"].ToString() == "")
+            {
+                ctx.Response.Headers["Link"] = "<?page=2>; rel=\"next\"";
+                return Reply.Json(ctx, Body.Items(1, 2));
+            }
+
+            return Reply.Json(ctx, Body.Items(3));
+        });
+
+        var pages = await new LinkHeaderItems(At).PagesAsync(input);
+
+        Assert.Equal([1, 2, 3], pages.Ids());
+        Assert.Equal(["/lh-moved/items?per_page=2", "/lh-moved/v2/items?per_page=2&signature=s3cr3t-s1gnature", "/lh-moved/v2/items?page=2"], Targets("lh-moved"));
+        Assert.Equal(Url("/lh-moved/v2/items?page=2"), pages[0].Next!.Url);
+    }
+
+    [Fact]
+    public async Task A_next_link_back_to_where_a_redirect_led_is_a_pagination_loop()
+    {
+        var input = Map("lh-back", ctx =>
+        {
+            if (ctx.Request.Path == "/lh-back/items")
+            {
+                return Reply.Redirect(ctx, "/lh-back/v2/items?signature=s3cr3t-s1gnature");
+            }
+
+            // A fragment alone is the same document: following it would ask for the presigned URL again.
+            ctx.Response.Headers["Link"] = "<#more>; rel=\"next\"";
+            return Reply.Json(ctx, Body.Items(1, 2));
+        });
+
+        var (pages, ex) = await new LinkHeaderItems(At).PagesUntilErrorAsync(input);
+
+        Assert.Empty(pages);
+        Assert.Equal(ExtractionErrorKind.PaginationLoop, ex.Kind);
+        Assert.DoesNotContain("s3cr3t", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, Requests("lh-back").Count);
+    }
+
+    [Fact]
     public async Task A_next_link_to_the_current_page_is_a_pagination_loop()
     {
         var input = Map("lh-self", ctx =>

@@ -44,6 +44,38 @@ public sealed class NextUrlPaginationTests(ApiFixture fixture) : ApiTests(fixtur
     }
 
     [Fact]
+    public async Task A_relative_next_url_after_a_redirect_is_resolved_against_where_the_page_came_from_and_stored_absolute()
+    {
+        var input = Map("nu-moved", ctx =>
+        {
+            if (ctx.Request.Path == "/nu-moved/items" && !ctx.Request.QueryString.HasValue)
+            {
+                return Reply.Redirect(ctx, "/nu-moved/v2/items");
+            }
+
+            // By RFC 3986 §5.1.3 "items?page=2" is relative to /nu-moved/v2/items, the URL the first page was retrieved from.
+            return ctx.Request.Path == "/nu-moved/v2/items"
+                ? Reply.Json(ctx, ctx.Request.Query["page"].ToString() switch
+                {
+                    "" => $$$"""{"results":{{{Body.Items(1)}}},"links":{"next":"items?page=2"}}""",
+                    _ => $$$"""{"results":{{{Body.Items(2)}}},"links":{}}""",
+                })
+                : Reply.Json(ctx, """{"error":"not here"}""", 404);
+        });
+
+        var pages = await new NextUrlItems(At).PagesAsync(input);
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.Equal(["/nu-moved/items", "/nu-moved/v2/items", "/nu-moved/v2/items?page=2"], Targets("nu-moved"));
+        Assert.Equal(Url("/nu-moved/v2/items?page=2"), pages[0].Next!.Url);
+
+        var resumed = await new NextUrlItems(At).PagesAsync(input, pages[0].Next);
+
+        Assert.Equal([2], resumed.Ids());
+        Assert.Equal("/nu-moved/v2/items?page=2", Targets("nu-moved")[^1]);
+    }
+
+    [Fact]
     public async Task The_same_next_url_twice_is_a_pagination_loop()
     {
         var input = Map("nu-loop", ctx => Reply.Json(ctx, $$$"""{"results":{{{Body.Items(1)}}},"links":{"next":"/nu-loop/items?page=2"}}"""));

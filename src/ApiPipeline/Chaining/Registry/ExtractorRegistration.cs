@@ -72,8 +72,8 @@ public abstract class ExtractorRegistration
     /// <summary>A user output (<see cref="OutputAttribute"/>) for this extractor's records, created through <paramref name="output"/> with the record type (generic virtual dispatch).</summary>
     internal abstract object CreateOutput(OutputRegistration output, OutputConfig config);
 
-    /// <summary>A pipeline of this extractor into an output created by <see cref="CreateJsonlOutput"/>.</summary>
-    internal abstract IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options, WatermarkConfig? watermark);
+    /// <summary>The pipeline file <paramref name="file"/> of this extractor into an output created by <see cref="CreateJsonlOutput"/>.</summary>
+    internal abstract IPipeline CreatePipeline(LoadedPipeline file, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions options);
 
     /// <summary>Runs a pipeline created by <see cref="CreatePipeline"/> for an input known as an object.</summary>
     internal abstract Task<PipelineResult> ExecutePipelineAsync(IPipeline pipeline, object input, CancellationToken cancellationToken);
@@ -219,8 +219,8 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
         };
     }
 
-    internal override IPipeline CreatePipeline(string id, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions? options, WatermarkConfig? watermark)
-        => new Pipeline<TIn, TOut>(id, ConfiguredWatermarkExtractor<TIn, TOut>.Apply(_factory(httpClient, extractorOptions), watermark), (IOutput<TOut>)output, options);
+    internal override IPipeline CreatePipeline(LoadedPipeline file, HttpClient? httpClient, ExtractorOptions? extractorOptions, object output, PipelineOptions options)
+        => file.CreatePipeline(_factory(httpClient, extractorOptions), (IOutput<TOut>)output, options);
 
     internal override Task<PipelineResult> ExecutePipelineAsync(IPipeline pipeline, object input, CancellationToken cancellationToken)
         => input is TIn typed

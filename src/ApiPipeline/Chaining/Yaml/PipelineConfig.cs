@@ -243,12 +243,18 @@ public sealed class LoadedPipeline
     /// <param name="extractorOptions">Replaces <see cref="ExtractorOptions"/> (a host adds credentials, clock and logging to them); <paramref name="baseUrl"/> still applies.</param>
     public IPipeline CreatePipeline(object output, HttpClient? httpClient = null, string? baseUrl = null, PipelineOptions? options = null, ExtractorOptions? extractorOptions = null)
         => Extractor.CreatePipeline(
-            Id,
+            this,
             httpClient,
             baseUrl is null ? extractorOptions ?? ExtractorOptions : (extractorOptions ?? ExtractorOptions) with { BaseUrl = baseUrl },
             output,
-            (options ?? new PipelineOptions()) with { OnError = OnError ?? options?.OnError },
-            Watermark);
+            options ?? new PipelineOptions());
+
+    /// <summary>
+    /// The pipeline of <see cref="CreatePipeline(object, HttpClient?, string?, PipelineOptions?, ExtractorOptions?)"/> around
+    /// <paramref name="extractor"/>, an instance of the file's extractor that the caller created and disposes when the run is over.
+    /// </summary>
+    internal Pipeline<TIn, TOut> CreatePipeline<TIn, TOut>(IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options)
+        => new(Id, ConfiguredWatermarkExtractor<TIn, TOut>.Apply(extractor, Watermark), output, options with { OnError = OnError ?? options.OnError });
 
     /// <summary>Runs a pipeline from <see cref="CreatePipeline"/> for one input (of the extractor's input type).</summary>
     /// <param name="pipeline">The pipeline.</param>

@@ -1,0 +1,76 @@
+using System.Runtime.CompilerServices;
+
+namespace ApiPipeline.Tests.Chaining;
+
+/// <summary>A chain executor creates its steps' extractors, so disposing it disposes them: once, however it is disposed.</summary>
+public sealed class ChainDisposalTests
+{
+    private static ChainDefinition<NoInput, Item> TwoSteps(List<Counted> created, ErrorMode? secondStep = null)
+        => ChainDefinition
+            .Create<NoInput, Item>("counted", new ChainStepSettings { Name = "First" }, (_, _) => Counted.Add(created))
+            .Then<NoInput, Item>(new ChainStepSettings { Name = "Second", OnError = secondStep }, (_, _) => Counted.Add(created), null, static (input, _) => input)
+            .Build();
+
+    [Fact]
+    public async Task Disposing_an_executor_asynchronously_and_then_synchronously_disposes_each_step_extractor_once()
+    {
+        var created = new List<Counted>();
+        var executor = new ChainExecutor<NoInput, Item>(TwoSteps(created));
+
+        await executor.DisposeAsync();
+        executor.Dispose();
+
+        Assert.Equal(2, created.Count);
+        Assert.All(created, extractor => Assert.Equal(1, extractor.Disposals));
+    }
+
+    [Fact]
+    public void Disposing_an_executor_synchronously_waits_for_an_extractor_that_is_only_asynchronously_disposable()
+    {
+        var created = new List<Counted>();
+        var executor = new ChainExecutor<NoInput, Item>(TwoSteps(created));
+
+        executor.Dispose();
+
+        Assert.All(created, extractor => Assert.Equal(1, extractor.Disposals));
+    }
+
+    [Fact]
+    public void An_executor_whose_steps_are_refused_disposes_the_extractors_it_created()
+    {
+        // The second step's error mode needs a dead-letter path the options do not give: refused once its extractor is created.
+        var created = new List<Counted>();
+
+        Assert.Throws<ArgumentException>(() => new ChainExecutor<NoInput, Item>(TwoSteps(created, ErrorMode.DeadLetter)));
+
+        Assert.Equal(2, created.Count);
+        Assert.All(created, extractor => Assert.Equal(1, extractor.Disposals));
+    }
+
+    /// <summary>A step extractor that is only <see cref="IAsyncDisposable"/> and counts its disposals.</summary>
+    private sealed class Counted : IExtractor<NoInput, Item>, IAsyncDisposable
+    {
+        public int Disposals { get; private set; }
+
+        public string Name => "counted";
+
+        public static Counted Add(List<Counted> created)
+        {
+            var extractor = new Counted();
+            created.Add(extractor);
+            return extractor;
+        }
+
+        public async IAsyncEnumerable<Page<Item>> ExtractPagesAsync(NoInput input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            yield break;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Task.Yield();
+            Disposals++;
+        }
+    }
+}
