@@ -330,10 +330,14 @@ public sealed class PipelineRunner
                         TimeProvider = runner.TimeProvider,
                         LoggerFactory = runner._loggerFactory,
                     });
-                    await using (executor.ConfigureAwait(false))
+                    try
                     {
                         var result = await executor.ExecuteAsync(input, sink, cancellationToken).ConfigureAwait(false);
                         return runner.Finish(RunSummary.From(result));
+                    }
+                    finally
+                    {
+                        await executor.DisposeStepsAsync().ConfigureAwait(false);
                     }
                 }
             }

@@ -113,9 +113,13 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
         }
 
         var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
-        await using (executor.ConfigureAwait(false))
+        try
         {
             return await executor.ExecuteAsync(typedInput, typedOutput, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await executor.DisposeStepsAsync().ConfigureAwait(false);
         }
     }
 
@@ -123,7 +127,7 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
     {
         var typed = inputs.Select((input, i) => input is TIn value ? value : throw new ArgumentException($"Chain '{Name}' takes {typeof(TIn).Name}, not {input?.GetType().Name ?? "null"} (input {i}).", nameof(inputs))).ToList();
         var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
-        await using (executor.ConfigureAwait(false))
+        try
         {
             return await executor.ExecuteParallelChainsAsync(
                 typed,
@@ -131,6 +135,10 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
                 (input, i) => outputFor(input!, i) as IOutput<TOut> ?? throw new ArgumentException($"Chain '{Name}' writes {typeof(TOut).Name} records; the output for input {i} does not take them.", nameof(outputFor)),
                 chainKey is null ? null : (input, i) => chainKey(input!, i),
                 cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await executor.DisposeStepsAsync().ConfigureAwait(false);
         }
     }
 }

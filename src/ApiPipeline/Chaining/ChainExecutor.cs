@@ -41,12 +41,12 @@ public interface IChain<TIn, TOut>
 /// <summary>
 /// Runs a <see cref="ChainDefinition{TIn, TOut}"/>: each step is a stage, stages are connected by bounded channels of pages, so a step starts
 /// on the first records of the step before it and memory stays bounded however many records flow. Generated <see cref="ChainAttribute"/>
-/// classes forward to one; configuration-driven chains (<see cref="ChainConfig"/>) use one directly. It creates every step's extractor, so
-/// disposing it disposes those that are disposable (<see cref="DisposeAsync"/>) once its runs are over.
+/// classes forward to one; configuration-driven chains (<see cref="ChainConfig"/>) use one directly. It creates every step's extractor; the
+/// host and <see cref="ChainConfig"/>, which create an executor per run, dispose those that are disposable at the run's end.
 /// </summary>
 /// <typeparam name="TIn">The chain input.</typeparam>
 /// <typeparam name="TOut">The chain's records.</typeparam>
-public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>, IAsyncDisposable, IDisposable
+public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
 {
     private readonly object[] _extractors;
     private int _disposed;
@@ -71,7 +71,11 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>, IAsyncDisposab
         catch
         {
             // The steps created before the one that failed are this executor's, which nobody else can dispose.
-            Dispose();
+            foreach (var extractor in _extractors)
+            {
+                Disposal.Dispose(extractor);
+            }
+
             throw;
         }
     }
@@ -119,31 +123,17 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>, IAsyncDisposab
     public ErrorMode GetErrorMode(int index) => _modes[index];
 
     /// <summary>
-    /// Disposes, once, the step extractors this executor created that are disposable: with <see cref="IAsyncDisposable.DisposeAsync"/>,
-    /// else <see cref="IDisposable.Dispose"/>. Call it when the chain's runs are over; the step extractors are not to be used after it.
+    /// Disposes, once, the step extractors this executor created that are disposable (with <see cref="IAsyncDisposable.DisposeAsync"/>,
+    /// else <see cref="IDisposable.Dispose"/>): for the host and <see cref="ChainConfig"/>, which create an executor per run. The executor
+    /// is not public <see cref="IDisposable"/>, so a dependency injection container does not keep every transient chain it resolves.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    internal async ValueTask DisposeStepsAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             foreach (var extractor in _extractors)
             {
                 await Disposal.DisposeAsync(extractor).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>
-    /// As <see cref="DisposeAsync"/>, for a caller that cannot wait asynchronously (a dependency injection container disposed with
-    /// <c>Dispose</c>): a step extractor that is only <see cref="IAsyncDisposable"/> is waited for.
-    /// </summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            foreach (var extractor in _extractors)
-            {
-                Disposal.Dispose(extractor);
             }
         }
     }
