@@ -18,6 +18,8 @@ internal sealed class ChainRun : IDisposable
     private readonly DeadLetterWriter?[] _deadLetters;
     private bool _deadLettersBroken;
     private Exception? _error;
+    // A fatal failure was recorded: the run is stopping.
+    private bool _stopping;
 
     public ChainRun(ChainDefinition definition, string chainId, IReadOnlyList<object> extractors, ErrorMode[] modes, ChainOptions options, ChainStateStore? state, bool resuming, object? input, object output, CancellationToken cancellationToken)
     {
@@ -157,7 +159,8 @@ internal sealed class ChainRun : IDisposable
     /// Records a failed input (or skipped page) of a step. Under <see cref="ErrorMode.DeadLetter"/> it makes the dead-letter entry: with a
     /// state store it is returned, to travel with the page (or the input's end) that moves the input past the failure and to become durable
     /// in the commit that records that progress (<see cref="Hold"/>, <see cref="CommitAsync"/>); without one nothing is resumed, so it is
-    /// appended to the file at once and <see langword="null"/> is returned.
+    /// appended to the file at once and <see langword="null"/> is returned. A fatal failure once the run is stopping at another is not
+    /// recorded (nor counted): the run has one.
     /// </summary>
     public async ValueTask<DeadLetterEntry?> RecordFailureAsync(ChainStepDefinition step, long key, string? input, Exception error, bool fatal, bool pageSkipped)
     {
@@ -170,9 +173,17 @@ internal sealed class ChainRun : IDisposable
             return null;
         }
 
-        counters.AddFailure();
         lock (_gate)
         {
+            if (fatal && (_stopping || _error is not null))
+            {
+                // The run stops at its first fatal failure: another worker's, handled while it stops (failing at the same time, or
+                // because of the stop), is not a failure of its own.
+                return null;
+            }
+
+            _stopping |= fatal;
+            counters.AddFailure();
             if (_failures.Count < ChainResult.MaxFailures)
             {
                 _failures.Add(new ChainFailure(step.Name, step.Index, key, input, error, fatal));
