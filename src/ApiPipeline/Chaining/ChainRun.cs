@@ -241,8 +241,8 @@ internal sealed class ChainRun : IDisposable
 
     /// <summary>
     /// What the entry of a failure of <paramref name="step"/> carries for a replay to run the later steps (<see cref="DeadLetterChain"/>):
-    /// none for the last step. A lineage whose records have members whose names look secret is left out (a replay then says it cannot
-    /// run the later steps), as is one whose records' JSON metadata is unknown.
+    /// none for the last step. A lineage whose records hold a value under a name that looks secret is left out (a replay then says it
+    /// cannot run the later steps), as is one whose records' JSON metadata is unknown.
     /// </summary>
     private DeadLetterChain? ChainContext(ChainStepDefinition step, ChainLineage? lineage)
     {

@@ -129,6 +129,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         var counters = run.Counters[Index - 1];
         counters.AddInput();
         var input = replay.Input is TStepIn given ? given : default!;
+        ExtractionException? failure = null;
         try
         {
             await foreach (var page in extractor.ExtractPagesAsync(input, replay.From, cancellationToken).ConfigureAwait(false))
@@ -136,7 +137,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 counters.AddPage(page.Count, page.Attempts, page.Throttled);
                 if (page.Error is { } skipped)
                 {
-                    throw skipped;
+                    failure = skipped;
+                    break;
                 }
 
                 await writer.WriteAsync(StepPage<TOut>.From(0, page, replay.Lineage), cancellationToken).ConfigureAwait(false);
@@ -149,8 +151,13 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         catch (ExtractionException ex) when (!cancellationToken.IsCancellationRequested)
         {
             counters.AddRequests(ex.Attempts);
-            await run.RecordFailureAsync(this, 0, ex.Input, ex, fatal: true, pageSkipped: false).ConfigureAwait(false);
-            throw new ChainStepException(run.ChainId, Name, Index, 0, ex.Input, ex.Message, ex);
+            failure = ex;
+        }
+
+        if (failure is not null)
+        {
+            await run.RecordFailureAsync(this, 0, failure.Input, failure, fatal: true, pageSkipped: false).ConfigureAwait(false);
+            throw new ChainStepException(run.ChainId, Name, Index, 0, failure.Input, failure.Message, failure);
         }
 
         await writer.WriteAsync(StepPage<TOut>.Done(0), cancellationToken).ConfigureAwait(false);
@@ -477,8 +484,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         Exception? failure = null;
         bool partial = false;
         using var flushing = new CancellationTokenSource();
-        // Once the page loop has failed, the run's end decides what is committed (below), not the flusher.
-        // A replay commits once, at its end (below).
+        // Once the page loop has failed, the run's end decides what is committed (below), not the flusher; a replay commits only there.
         var flushed = flusher.RunAsync(
             () => failure is null && run.Replay is null && (output.PendingRecords > 0 || touched.Count > 0),
             token => CommitOutputAsync(run, output, touched, token),
