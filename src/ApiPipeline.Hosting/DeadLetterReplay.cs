@@ -10,7 +10,10 @@ namespace ApiPipeline.Hosting;
 /// <param name="Replayed">Entries whose pages were read again and written, or whose late record was written.</param>
 /// <param name="Records">Records written.</param>
 /// <param name="Pages">Pages read.</param>
-/// <param name="Left">Entries left in the file (they failed again or cannot be replayed), with why.</param>
+/// <param name="Left">
+/// Entries left in the file, with why: they failed again or cannot be replayed, or a chain's later step made them as a step's entry was
+/// replayed (they took its place).
+/// </param>
 /// <param name="Files">The files written.</param>
 public sealed record ReplayResult(string File, int Entries, int Replayed, long Records, long Pages, IReadOnlyList<string> Left, IReadOnlyList<string> Files)
 {
