@@ -230,7 +230,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             var settings = PipelineHost.Settings(host);
             string outputDirectory = parse.GetValue(output) ?? settings.Output;
 
-            // Replay writes into the output folders of the entries' pipelines (a chain step's records into a folder in its chain's):
+            // Replay writes into the output folders of the entries' pipelines and chains (a chain step's entry into its chain's):
             // their runs, here or in another process, take turns with it. Their locks come first (the CLI's run turns, then the
             // folders' own turns that any run into them takes), as a running pipeline takes its own before the dead-letter file's when
             // it appends.

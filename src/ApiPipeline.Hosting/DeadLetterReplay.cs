@@ -10,7 +10,10 @@ namespace ApiPipeline.Hosting;
 /// <param name="Replayed">Entries whose pages were read again and written, or whose late record was written.</param>
 /// <param name="Records">Records written.</param>
 /// <param name="Pages">Pages read.</param>
-/// <param name="Left">Entries left in the file (they failed again or cannot be replayed), with why.</param>
+/// <param name="Left">
+/// Entries left in the file, with why: they failed again or cannot be replayed, or a chain's later step made them as a step's entry was
+/// replayed (they took its place).
+/// </param>
 /// <param name="Files">The files written.</param>
 public sealed record ReplayResult(string File, int Entries, int Replayed, long Records, long Pages, IReadOnlyList<string> Left, IReadOnlyList<string> Files)
 {
@@ -19,6 +22,12 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
     /// request, since the pipeline's next run with the input reads the rest.
     /// </summary>
     public IReadOnlyList<string> Continued { get; init; } = [];
+
+    /// <summary>
+    /// What else a reader of the result should know about entries replayed: a chain step's entry whose records could not be taken through
+    /// the chain's later steps (and why), or later steps' inputs that failed under an error mode that leaves no entry.
+    /// </summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 
     /// <summary>0 when every entry was replayed (or needed no replay), 2 when some were, 1 when none was.</summary>
     public int ExitCode => Left.Count == 0 ? ExitCodes.Success : Replayed > 0 ? ExitCodes.PartialSuccess : ExitCodes.Failure;
@@ -33,6 +42,12 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
         {
             text.Append(c, $"  removed: {continued}").AppendLine();
         }
+
+        foreach (var note in Notes)
+        {
+            text.Append(c, $"  note: {note}").AppendLine();
+        }
+
         foreach (var left in Left)
         {
             text.Append(c, $"  left: {left}").AppendLine();
@@ -51,7 +66,9 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
 /// Replays a dead-letter file (one <see cref="DeadLetterEntry"/> per line): each entry's failed page is requested again from its
 /// checkpoint (the page only when the run had skipped just the page, the rest of the input when it had given up on the input), and the
 /// records are committed to <c>&lt;output&gt;/&lt;pipeline&gt;</c>; a late record (<see cref="LateRecordPolicy.DeadLetter"/>) is written
-/// there as it was read, without a request. Entries that fail again, or cannot be replayed (their URL had a secret
+/// there as it was read, without a request. A step's entry of a chain this program registers (<c>&lt;chain&gt;/&lt;step&gt;</c>) is replayed
+/// through the chain's later steps into the chain's output (<see cref="ChainExecutor{TIn, TOut}.ReplayAsync"/>); the entries of their
+/// failures take its place in the file. Entries that fail again, or cannot be replayed (their URL had a secret
 /// redacted, their extractor is unknown), are written back to the file; when none is left the file is removed.
 /// </summary>
 internal static class DeadLetterReplay
@@ -93,6 +110,7 @@ internal static class DeadLetterReplay
         var keep = new List<string>();
         var left = new List<string>();
         var continued = new List<string>();
+        var notes = new List<string>();
         var files = new List<string>();
         int entries = 0, replayed = 0;
         long records = 0, pages = 0;
@@ -171,8 +189,49 @@ internal static class DeadLetterReplay
 
             try
             {
-                var configured = runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience);
                 string? made = entry.Resume?.BaseUrl is { } recorded && !recorded.Contains("***", StringComparison.Ordinal) ? recorded : null;
+                string? note = null;
+                if (!late && ChainOf(runner, entry, extractor) is { } chain)
+                {
+                    var outcome = await chain.Definition.Accept(new ChainStepReplay(runner, entry, chain.Step, extractor.Accept(new EntryInput(entry)), outputDirectory, baseUrl, made, cancellationToken)).ConfigureAwait(false);
+                    if (outcome.Result is { } result)
+                    {
+                        if (result.Status is PipelineStatus.Failed or PipelineStatus.Cancelled)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            left.Add($"{what}: failed again: {result.Error?.Message}");
+                            keep.Add(line);
+                            continue;
+                        }
+
+                        replayed++;
+                        records += result.Records;
+                        pages += result.Steps.Sum(step => step.Pages);
+                        files.AddRange(result.Files);
+                        foreach (var later in outcome.DeadLetters)
+                        {
+                            // The entries of later steps' failures take the place of the one replayed, in the same rewrite of the file.
+                            keep.Add(JsonSerializer.Serialize(later, RuntimeJsonContext.Default.DeadLetterEntry));
+                            left.Add($"{later.Pipeline}/{later.Extractor} page {later.Page}{(later.Input is null ? "" : $" of {later.Input}")}: failed as {what} was replayed: {later.Error}");
+                        }
+
+                        foreach (var failure in outcome.Unrecorded)
+                        {
+                            notes.Add($"{what}: step '{failure.Step}' failed for {failure.Input ?? "an input"}, and its error mode leaves no entry: {failure.Error.Message}");
+                        }
+
+                        await RemoveAsync(path, keep, lines, index).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    note = $"{what}: its records were written to '{Path.Combine(outputDirectory, entry.Pipeline)}', not taken through the later steps of chain '{chain.Definition.Name}' into its output: {outcome.Cannot}; to complete the chain's output, reset the chain's state and run it again for that input";
+                }
+                else if (!late && entry.Pipeline.Contains('/', StringComparison.Ordinal))
+                {
+                    note = $"{what}: its records were written to '{Path.Combine(outputDirectory, entry.Pipeline)}': '{Owner(entry.Pipeline)}' is not a chain this program registers with a step '{entry.Pipeline[(entry.Pipeline.LastIndexOf('/') + 1)..]}' of extractor '{extractor.Name}' (a chain file's, or one of parallel chains), so its later steps, if any, did not run for them";
+                }
+
+                var configured = runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience);
                 var options = runner.Common(configured, new RunRequest { Target = extractor.Name, BaseUrl = baseUrl ?? configured.BaseUrl ?? made });
                 // The requests go through the client the entry's run used: its chain's for a chain step's entry, else its extractor's.
                 var httpClient = runner.HttpClientFor(entry.Pipeline.Contains('/', StringComparison.Ordinal) ? Owner(entry.Pipeline) : extractor.Name);
@@ -181,6 +240,10 @@ internal static class DeadLetterReplay
                 records += done.Records;
                 pages += done.Pages;
                 files.AddRange(done.Files);
+                if (note is not null)
+                {
+                    notes.Add(note);
+                }
 
                 // Its records are committed: the entry leaves the file now, so that a replay stopped later (an error, Ctrl+C) and run
                 // again does not write them a second time.
@@ -203,8 +266,31 @@ internal static class DeadLetterReplay
             }
         }
 
-        return new ReplayResult(path, entries, replayed, records, pages, left, files) { Continued = continued };
+        return new ReplayResult(path, entries, replayed, records, pages, left, files) { Continued = continued, Notes = notes };
     }
+
+    /// <summary>
+    /// The registered chain and step (1-based) whose run made <paramref name="entry"/>: its <c>pipeline</c> is <c>&lt;chain&gt;/&lt;step&gt;</c>,
+    /// the chain's name as the CLI runs it, and the step takes and makes what <paramref name="extractor"/> does; <see langword="null"/>
+    /// for any other entry (a pipeline's, a chain file's, one of parallel chains, <c>&lt;chain&gt;/&lt;key&gt;/&lt;step&gt;</c>).
+    /// </summary>
+    private static EntryChain? ChainOf(PipelineRunner runner, DeadLetterEntry entry, ExtractorRegistration extractor)
+    {
+        int slash = entry.Pipeline.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || entry.Pipeline.IndexOf('/', slash + 1) >= 0)
+        {
+            return null;
+        }
+
+        string id = entry.Pipeline[..slash], name = entry.Pipeline[(slash + 1)..];
+        var chain = runner.Registry.Chains.FirstOrDefault(c => c.Name == id);
+        var step = chain?.Definition.Steps.FirstOrDefault(s => s.Name == name);
+        return step is not null && step.InputType == extractor.InputType && step.OutputType == extractor.OutputType ? new EntryChain(chain!.Definition, step.Index) : null;
+    }
+
+    /// <summary>The checkpoint an entry was made at, where its replay starts.</summary>
+    private static PageCheckpoint Checkpoint(DeadLetterEntry entry)
+        => new(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
 
     /// <summary>Removes the entry at <paramref name="index"/>: the file keeps <paramref name="keep"/> (entries before it that stay) and the lines after it.</summary>
     private static Task RemoveAsync(string path, List<string> keep, string[] lines, int index)
@@ -265,7 +351,7 @@ internal static class DeadLetterReplay
         /// <summary>Extracts the entry's page (or pages, from its checkpoint on) with <paramref name="extractor"/> into the pipeline's JSONL output.</summary>
         private async Task<(long Records, long Pages, IReadOnlyList<string> Files)> ReplayAsync<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration, IExtractor<TIn, TOut> extractor)
         {
-            var checkpoint = new PageCheckpoint(entry.Resume!.Url, entry.Resume.PageNumber, entry.Resume.RecordsBefore) { BaseUrl = entry.Resume.BaseUrl };
+            var checkpoint = Checkpoint(entry);
             bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
 
             // The entry's bounds: records outside them were out of the run's range, or are the ordinary runs' to write (an API without
@@ -279,7 +365,7 @@ internal static class DeadLetterReplay
             var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
             await using (output.ConfigureAwait(false))
             {
-                await foreach (var page in extractor.ExtractPagesAsync(ReplayInput(registration), checkpoint, cancellationToken).ConfigureAwait(false))
+                await foreach (var page in extractor.ExtractPagesAsync(ReplayInput(entry, registration), checkpoint, cancellationToken).ConfigureAwait(false))
                 {
                     if (page.Error is { } error)
                     {
@@ -306,7 +392,7 @@ internal static class DeadLetterReplay
         /// checkpoint. A hand-written one is given its input on every call: none for <see cref="NoInput"/>, else the entry's input (its
         /// <see cref="ExtractionException.Input"/>, a JSON object of plain values), bound through the registry's shape of the input type.
         /// </summary>
-        private TIn ReplayInput<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
+        public static TIn ReplayInput<TIn, TOut>(DeadLetterEntry entry, ExtractorRegistration<TIn, TOut> registration)
         {
             if (!registration.IsHandWritten)
             {
@@ -324,7 +410,7 @@ internal static class DeadLetterReplay
         }
 
         /// <summary>The members of an input written as a JSON object of plain values, or <see langword="null"/> when it is not one (or a secret was masked).</summary>
-        private static Dictionary<string, string>? InputValues(string? json)
+        public static Dictionary<string, string>? InputValues(string? json)
         {
             if (json is null || !json.StartsWith('{'))
             {
@@ -372,6 +458,100 @@ internal static class DeadLetterReplay
                 var commit = await output.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return (1, 0, commit.Files);
             }
+        }
+    }
+
+    /// <summary>A registered chain and the 1-based step whose entry is replayed.</summary>
+    private sealed record EntryChain(ChainDefinition Definition, int Step);
+
+    /// <summary>What a chain step's entry replayed through the later steps came to.</summary>
+    /// <param name="Result">The replay's result; <see langword="null"/> when it could not run (<paramref name="Cannot"/>).</param>
+    /// <param name="DeadLetters">The entries of the later steps' failures, to take the replayed entry's place in the file.</param>
+    /// <param name="Unrecorded">The later steps' failures that their error mode leaves no entry of.</param>
+    /// <param name="Cannot">Why the later steps cannot run for the entry's records.</param>
+    private sealed record ChainOutcome(ChainResult? Result, IReadOnlyList<DeadLetterEntry> DeadLetters, IReadOnlyList<ChainFailure> Unrecorded, string? Cannot)
+    {
+        public static ChainOutcome CannotRun(string why) => new(null, [], [], why);
+    }
+
+    /// <summary>The step's input an entry's replay gives its extractor (<see cref="Replay.ReplayInput"/>); <see langword="null"/> for a generated one.</summary>
+    private sealed class EntryInput(DeadLetterEntry entry) : IExtractorRegistrationVisitor<object?>
+    {
+        public object? Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
+            => registration.IsHandWritten ? Replay.ReplayInput(entry, registration) : null;
+    }
+
+    /// <summary>
+    /// A chain step's entry replayed as the chain's run would have gone on: the step requests the page (or the rest of the input) again,
+    /// and the later steps take its records, with the chain input and lineage the entry carries, into the chain's output
+    /// (<c>&lt;output&gt;/&lt;chain&gt;/</c>), with the chain's settings as <c>run</c> gives them.
+    /// </summary>
+    private sealed class ChainStepReplay(PipelineRunner runner, DeadLetterEntry entry, int step, object? stepInput, string outputDirectory, string? baseUrl, string? made, CancellationToken cancellationToken)
+        : IChainDefinitionVisitor<Task<ChainOutcome>>
+    {
+        public async Task<ChainOutcome> Visit<TIn, TOut>(ChainDefinition<TIn, TOut> definition)
+        {
+            string id = definition.Name;
+            TIn input = default!;
+            ChainLineage? lineage = null;
+            if (step < definition.Steps.Count)
+            {
+                if (entry.Chain is not { } chain)
+                {
+                    return ChainOutcome.CannotRun("the entry does not carry the chain input and earlier steps' records the later steps read (it was made before entries carried them)");
+                }
+
+                if (!TryChainInput(chain, out input))
+                {
+                    return ChainOutcome.CannotRun(chain.Input is null
+                        ? "the entry does not carry the chain input (the chain did not run from this program's command line)"
+                        : "the chain input in the entry had a value masked (a member whose name looks secret)");
+                }
+
+                var read = Enumerable.Range(1, step - 1).Where(s => definition.LastReader[s] > step).ToList();
+                if (read.Count > 0)
+                {
+                    lineage = chain.Lineage is { } kept ? ChainStateStore.ReadLineage(System.Text.Encoding.UTF8.GetBytes(kept.GetRawText()), definition) : null;
+                    if (lineage is null || read.Except(lineage.Entries.Select(e => e.Step)).Any())
+                    {
+                        return ChainOutcome.CannotRun($"the entry does not carry the records of step(s) {string.Join(", ", read.Select(s => $"'{definition.Steps[s - 1].Name}'"))} that later steps read (they had members whose names look secret)");
+                    }
+                }
+            }
+
+            // As `run` would: --base-url for every step, else each step's configured or compiled base URL; the entry's own step, with
+            // neither, requests where its failed run did (a run's --base-url).
+            var options = runner.ChainOptionsFor(definition, id, new RunRequest { Target = id, BaseUrl = baseUrl }, outputDirectory) with { DeadLetterInput = entry.Chain?.Input };
+            string stepName = definition.Steps[step - 1].Name;
+            if (options.ForStep(stepName) is { BaseUrl: null } own && made is not null)
+            {
+                options = options with { Steps = new Dictionary<string, ExtractorOptions>(options.Steps ?? new Dictionary<string, ExtractorOptions>(), StringComparer.Ordinal) { [stepName] = own with { BaseUrl = made } } };
+            }
+
+            var executor = new ChainExecutor<TIn, TOut>(definition, runner.HttpClientFor(id), options);
+            var replay = new ChainReplay(step, stepInput, Checkpoint(entry), entry.Skipped == DeadLetterEntry.PageSkipped, lineage);
+            var output = runner.ChainOutput(definition, id, outputDirectory);
+            try
+            {
+                await using (output.ConfigureAwait(false))
+                {
+                    var result = await executor.ReplayAsync(replay, input, output, cancellationToken).ConfigureAwait(false);
+                    var unrecorded = result.Failures.Where(f => f.StepIndex > step && !(executor.GetErrorMode(f.StepIndex - 1) == ErrorMode.DeadLetter && f.Error is ExtractionException)).ToList();
+                    return new ChainOutcome(result, replay.DeadLetters, unrecorded, null);
+                }
+            }
+            finally
+            {
+                await executor.DisposeStepsAsync().ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Builds the chain input from the values the entry carries; <see langword="false"/> when they are missing or masked.</summary>
+        private bool TryChainInput<TIn>(DeadLetterChain chain, out TIn input)
+        {
+            var values = chain.Input is { } given ? Replay.InputValues(given.GetRawText()) : typeof(TIn) == typeof(NoInput) ? [] : null;
+            input = values is null ? default! : (TIn)InputBinder.Bind(runner.InputShape<TIn>($"Chain '{entry.Pipeline}'"), values);
+            return values is not null;
         }
     }
 }

@@ -39,19 +39,11 @@ public static class InputBinder
 
         var slots = new object?[shape.Members.Count];
         Array.Fill(slots, ShapeValue.Unset);
-        foreach (var (name, text) in values ?? new Dictionary<string, string>())
+        foreach (var (name, text) in Values(shape, values, from, to))
         {
             int index = shape.IndexOf(name);
-            if (index < 0 || shape.Members[index].Write == ShapeWrite.None)
-            {
-                throw new InputBindingException($"'{name}' is not a member of {shape.TypeName} that can be set; its members are: {Describe(shape)}.");
-            }
-
             slots[index] = Convert(shape.Members[index], text);
         }
-
-        Range(shape, slots, from, StartNames, "--from");
-        Range(shape, slots, to, EndNames, "--to");
 
         var missing = shape.Members.Where((m, i) => m.Write == ShapeWrite.Required && slots[i] == ShapeValue.Unset).Select(m => m.Name).ToList();
         if (missing.Count > 0)
@@ -65,6 +57,32 @@ public static class InputBinder
         }
 
         return shape.Create(slots);
+    }
+
+    /// <summary>
+    /// The member values, as text, that <see cref="Bind"/> creates the input from: <paramref name="values"/>, and <paramref name="from"/>
+    /// and <paramref name="to"/> as the text of the range members they fill; binding them alone creates the same input.
+    /// </summary>
+    /// <exception cref="InputBindingException">A name is not a member that can be set, or a range has no member to fill.</exception>
+    internal static Dictionary<string, string> Values(TypeShape shape, IReadOnlyDictionary<string, string>? values, WatermarkValue? from = null, WatermarkValue? to = null)
+    {
+        var texts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var given = new bool[shape.Members.Count];
+        foreach (var (name, text) in values ?? new Dictionary<string, string>())
+        {
+            int index = shape.IndexOf(name);
+            if (index < 0 || shape.Members[index].Write == ShapeWrite.None)
+            {
+                throw new InputBindingException($"'{name}' is not a member of {shape.TypeName} that can be set; its members are: {Describe(shape)}.");
+            }
+
+            texts[name] = text;
+            given[index] = true;
+        }
+
+        Range(shape, texts, given, from, StartNames, "--from");
+        Range(shape, texts, given, to, EndNames, "--to");
+        return texts;
     }
 
     /// <summary>Parses <c>name=value</c> pairs.</summary>
@@ -96,7 +114,7 @@ public static class InputBinder
         return members.Count == 0 ? "none" : string.Join(", ", members);
     }
 
-    private static void Range(TypeShape shape, object?[] slots, WatermarkValue? value, string[] names, string option)
+    private static void Range(TypeShape shape, Dictionary<string, string> texts, bool[] given, WatermarkValue? value, string[] names, string option)
     {
         if (value is not { } mark)
         {
@@ -108,9 +126,10 @@ public static class InputBinder
         {
             var member = shape.Members[i];
             string normalized = member.Name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
-            if (member.Write != ShapeWrite.None && names.Contains(normalized) && (number ? IsWholeNumber(member.Type) : TypeShape.IsDate(member.Type)) && slots[i] == ShapeValue.Unset)
+            if (member.Write != ShapeWrite.None && names.Contains(normalized) && (number ? IsWholeNumber(member.Type) : TypeShape.IsDate(member.Type)) && !given[i])
             {
-                slots[i] = Convert(member, number ? mark.Number.ToString(CultureInfo.InvariantCulture) : mark.Timestamp.ToString("O", CultureInfo.InvariantCulture));
+                texts[member.Name] = number ? mark.Number.ToString(CultureInfo.InvariantCulture) : mark.Timestamp.ToString("O", CultureInfo.InvariantCulture);
+                given[i] = true;
                 return;
             }
         }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -165,6 +167,45 @@ public sealed class PipelineRunner
         return (common, steps);
     }
 
+    /// <summary>The settings a chain of <paramref name="id"/> runs with from this host (its state store aside): steps' settings, error mode, dead-letter file, clock, logs.</summary>
+    internal ChainOptions ChainOptionsFor(ChainDefinition definition, string id, RunRequest request, string outputDirectory)
+    {
+        var settings = Options.For(id);
+        var (extractorOptions, stepOptions) = ChainExtractors(definition, settings, request);
+        return new ChainOptions
+        {
+            ChainId = id,
+            Extractor = extractorOptions,
+            Steps = stepOptions,
+            OnError = settings.OnError,
+            DeadLetterPath = Path.Combine(outputDirectory, id + ".dead-letter.jsonl"),
+            TimeProvider = TimeProvider,
+            LoggerFactory = _loggerFactory,
+        };
+    }
+
+    /// <summary>Input values as a JSON object, the values of members whose names look secret masked (<c>***</c>), for dead-letter entries.</summary>
+    internal static JsonElement DeadLetterInput(IReadOnlyDictionary<string, string> values)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (name, text) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+            {
+                json.WriteString(name, UrlRedactor.IsSensitive(name) ? "***" : text);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return JsonElement.Parse(buffer.WrittenSpan);
+    }
+
+    /// <summary>The JSON Lines output a chain of <paramref name="id"/> writes to in <paramref name="outputDirectory"/> when nothing else is given: <c>&lt;output&gt;/&lt;id&gt;/</c>.</summary>
+    internal JsonlOutput<TOut> ChainOutput<TIn, TOut>(ChainDefinition<TIn, TOut> definition, string id, string outputDirectory)
+        => new(definition.RecordTypeInfo ?? RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
+
     /// <summary>The settings given to every extractor of a run: credentials, clock, logs, and the base-URL override.</summary>
     internal ExtractorOptions Common(ExtractorOptions options, RunRequest request) => options with
     {
@@ -309,26 +350,21 @@ public sealed class PipelineRunner
     {
         public async Task<RunSummary> Visit<TIn, TOut>(ChainDefinition<TIn, TOut> definition)
         {
-            var input = (TIn)InputBinder.Bind(runner.InputShape<TIn>($"Chain '{id}'"), request.Input ?? runner.Options.For(id).Input, request.From, request.To);
+            var shape = runner.InputShape<TIn>($"Chain '{id}'");
+            var values = InputBinder.Values(shape, request.Input ?? runner.Options.For(id).Input, request.From, request.To);
+            var input = (TIn)InputBinder.Bind(shape, values);
             using var turn = await runner.RunTurnAsync(outputDirectory, id, cancellationToken).ConfigureAwait(false);
             var store = await runner.OpenStateAsync(request, cancellationToken).ConfigureAwait(false);
             await using (store.ConfigureAwait(false))
             {
-                var settings = runner.Options.For(id);
-                var (extractorOptions, stepOptions) = runner.ChainExtractors(definition, settings, request);
-                var sink = (IOutput<TOut>?)output ?? new JsonlOutput<TOut>(definition.RecordTypeInfo ?? runner.RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
+                var sink = (IOutput<TOut>?)output ?? runner.ChainOutput(definition, id, outputDirectory);
                 await using (sink.ConfigureAwait(false))
                 {
-                    var executor = new ChainExecutor<TIn, TOut>(definition, runner.HttpClientFor(id), new ChainOptions
+                    // The dead-letter entries of steps before the last carry the input's values, so replay can build it again.
+                    var executor = new ChainExecutor<TIn, TOut>(definition, runner.HttpClientFor(id), runner.ChainOptionsFor(definition, id, request, outputDirectory) with
                     {
-                        ChainId = id,
                         StateStore = store,
-                        Extractor = extractorOptions,
-                        Steps = stepOptions,
-                        OnError = settings.OnError,
-                        DeadLetterPath = Path.Combine(outputDirectory, id + ".dead-letter.jsonl"),
-                        TimeProvider = runner.TimeProvider,
-                        LoggerFactory = runner._loggerFactory,
+                        DeadLetterInput = PipelineRunner.DeadLetterInput(values),
                     });
                     try
                     {

@@ -15,6 +15,9 @@ public sealed record OwnerRef(string Owner, [property: Query] DateTimeOffset? Si
 [JsonSerializable(typeof(Item))]
 [JsonSerializable(typeof(OwnerRef))]
 [JsonSerializable(typeof(IdRange))]
+[JsonSerializable(typeof(Group))]
+[JsonSerializable(typeof(Member))]
+[JsonSerializable(typeof(Detail))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class TestJson : JsonSerializerContext;
 
@@ -212,4 +215,59 @@ public sealed class SettledItems : IExtractor<NoInput, Item>
         await Task.Yield();
         yield return new Page<Item>(1, "settled:1", [new Item(1, _baseUrl, CountdownItems.Start)], null, 0);
     }
+}
+
+/// <summary>A shop: the input of the <see cref="ShopChain"/>.</summary>
+public sealed record Shop(string Owner);
+
+public sealed record Group(int Id, string Name);
+
+public sealed record GroupRef(string Owner, int Group);
+
+public sealed record Member(int Id, int GroupId);
+
+public sealed record MemberRef(string Owner, [property: Query] int Member, [property: Query] string GroupName);
+
+/// <summary>What the detail endpoint was asked: the member, its group's name and the shop's owner.</summary>
+public sealed record Detail(int MemberId, string GroupName, string Owner);
+
+/// <summary>A shop's 3 groups, one page.</summary>
+[Extractor("http://localhost", "/shops/{owner}/groups", Json = typeof(TestJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Retry(MaxRetries = 0)]
+public sealed partial class ShopGroups : IExtractor<Shop, Group>;
+
+/// <summary>A group's 5 members, 2 per page; a failed page is skipped and dead-lettered.</summary>
+[Extractor("http://localhost", "/shops/{owner}/groups/{group}/members", Json = typeof(TestJson))]
+[Paginated(Pagination.PageNumber, PageSize = 2, RecordsPath = "data")]
+[OnError(ErrorMode.DeadLetter)]
+[Retry(MaxRetries = 0)]
+public sealed partial class GroupMembers : IExtractor<GroupRef, Member>;
+
+/// <summary>One member's detail.</summary>
+[Extractor("http://localhost", "/shops/{owner}/details", Json = typeof(TestJson))]
+[Paginated(Pagination.None, RecordsPath = "data")]
+[Retry(MaxRetries = 0)]
+public sealed partial class MemberDetails : IExtractor<MemberRef, Detail>;
+
+/// <summary>
+/// A shop's groups, their members (one group after the other), and each member's detail (3 at once), which takes the owner from the chain
+/// input, the member from step 2 and the group's name from step 1 (its lineage).
+/// </summary>
+[Chain(Name = "shop")]
+public sealed partial class ShopChain
+{
+    [Step(1)]
+    public partial ShopGroups Groups { get; }
+
+    [Step(2)]
+    [Map(nameof(Shop.Owner), To = nameof(GroupRef.Owner), From = MapFrom.ChainInput)]
+    [Map(nameof(Group.Id), To = nameof(GroupRef.Group))]
+    public partial GroupMembers Members { get; }
+
+    [Step(3, Mode = ProcessingMode.Parallel, MaxConcurrency = 3)]
+    [Map(nameof(Shop.Owner), To = nameof(MemberRef.Owner), From = MapFrom.ChainInput)]
+    [Map(nameof(Member.Id), To = nameof(MemberRef.Member))]
+    [Map(nameof(Group.Name), To = nameof(MemberRef.GroupName), FromStep = nameof(Groups))]
+    public partial MemberDetails Details { get; }
 }

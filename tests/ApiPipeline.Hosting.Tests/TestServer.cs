@@ -31,6 +31,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public List<string> Targets { get; } = [];
 
+    /// <summary>Answers 503 to the requests (path and query) it picks.</summary>
+    public Func<string, bool>? Unavailable { get; set; }
+
     public static async Task<TestServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = AppContext.BaseDirectory });
@@ -75,9 +78,15 @@ public sealed class TestServer : IAsyncDisposable
             return;
         }
 
-        if (path.StartsWith("/flaky", StringComparison.Ordinal) && page == 2)
+        if ((path.StartsWith("/flaky", StringComparison.Ordinal) && page == 2) || Unavailable?.Invoke(path + context.Request.QueryString) == true)
         {
             await Reply(context, """{"message":"unavailable"}""", 503);
+            return;
+        }
+
+        if (path.StartsWith("/shops/", StringComparison.Ordinal))
+        {
+            await Reply(context, Shop(path.Split('/', StringSplitOptions.RemoveEmptyEntries), context.Request.Query, page, size), 200);
             return;
         }
 
@@ -92,6 +101,19 @@ public sealed class TestServer : IAsyncDisposable
         json.Append("]}");
         await Reply(context, json.ToString(), 200);
     }
+
+    /// <summary>
+    /// <c>/shops/{owner}/groups</c>: groups 1–3 (<c>g1</c>…) on page 1; <c>/shops/{owner}/groups/{group}/members</c>: members group × 100 + 1…5, by
+    /// pages; <c>/shops/{owner}/details?member=…&amp;group_name=…</c>: one detail echoing what it was asked.
+    /// </summary>
+    private static string Shop(string[] segments, IQueryCollection query, int page, int size) => segments switch
+    {
+        [_, _, "groups"] when page == 1 => """{"data":[{"id":1,"name":"g1"},{"id":2,"name":"g2"},{"id":3,"name":"g3"}]}""",
+        [_, _, "groups", var group, "members"] => "{\"data\":[" + string.Join(",", Enumerable.Range(((page - 1) * size) + 1, size).Where(n => n <= 5)
+            .Select(n => string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{(int.Parse(group, CultureInfo.InvariantCulture) * 100) + n},\"group_id\":{group}}}"))) + "]}",
+        [_, var owner, "details"] => $"{{\"data\":[{{\"member_id\":{query["member"]},\"group_name\":\"{query["group_name"]}\",\"owner\":\"{owner}\"}}]}}",
+        _ => """{"data":[]}""",
+    };
 
     private static async Task Reply(HttpContext context, string json, int status)
     {

@@ -313,6 +313,9 @@ public abstract class ChainStepDefinition
     /// <summary>Reads one of this step's records written by <see cref="WriteRecord"/>.</summary>
     internal abstract object ReadRecord(ref System.Text.Json.Utf8JsonReader reader);
 
-    /// <summary>Connects the step into a run: its stage reads <paramref name="upstream"/>; returns its tasks and, unless it is the last step, the reader of its records.</summary>
-    internal abstract (List<Task> Tasks, object? Downstream) Wire(ChainRun run, object upstream, bool last);
+    /// <summary>
+    /// Connects the step into a run: its stage reads <paramref name="upstream"/> (<see langword="null"/> for the step a replay starts at,
+    /// <see cref="ChainRun.Replay"/>); returns its tasks and, unless it is the last step, the reader of its records.
+    /// </summary>
+    internal abstract (List<Task> Tasks, object? Downstream) Wire(ChainRun run, object? upstream, bool last);
 }

@@ -213,7 +213,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         try
         {
             using var turn = await OutputTurn.TakeAsync(output, "chain", chainId, Options.LoggerFactory?.CreateLogger(Log.Category), cancellationToken).ConfigureAwait(false);
-            return await RunCoreAsync(chainId, input, output, cancellationToken).ConfigureAwait(false);
+            return await RunCoreAsync(chainId, input, output, null, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -221,7 +221,30 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         }
     }
 
-    private async Task<ChainResult> RunCoreAsync(string chainId, TIn input, IOutput<TOut> output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replays a dead-letter entry of one of the chain's steps (the CLI's <c>replay</c>): that step requests the entry's failed page (or the
+    /// rest of its input) again, and the steps after it take the records as a run would have, with their mappings, processing modes and
+    /// error modes, into <paramref name="output"/>, the chain's own. The output is committed once, when the replay went through; the entries
+    /// of later steps' failures are kept in <paramref name="replay"/> (<see cref="ChainReplay.DeadLetters"/>). The options have no state
+    /// store, and the caller holds the output's turn.
+    /// </summary>
+    /// <param name="replay">The entry's step, checkpoint and lineage.</param>
+    /// <param name="input">The chain input, for the later steps' mappings.</param>
+    /// <param name="output">The chain's output.</param>
+    /// <param name="cancellationToken">Cancels the replay; nothing is committed then.</param>
+    internal Task<ChainResult> ReplayAsync(ChainReplay replay, TIn input, IOutput<TOut> output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replay);
+        ArgumentNullException.ThrowIfNull(output);
+        if (Options.StateStore is not null)
+        {
+            throw new ArgumentException($"Chain '{ChainId}': a replay keeps no state; create the executor without ChainOptions.StateStore.");
+        }
+
+        return RunCoreAsync(ChainId, input, output, replay, cancellationToken);
+    }
+
+    private async Task<ChainResult> RunCoreAsync(string chainId, TIn input, IOutput<TOut> output, ChainReplay? replay, CancellationToken cancellationToken)
     {
         using var span = Instruments.StartSpan("apipipeline.chain");
         span?.SetTag(ApiPipelineTags.Chain, chainId);
@@ -231,7 +254,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
             Log.RunStarting(logger, "chain", chainId, string.Join(" -> ", Definition.Steps.Select(s => s.Name)), "its steps' base URLs", "none");
         }
 
-        var result = await RunStepsAsync(chainId, input, output, cancellationToken).ConfigureAwait(false);
+        var result = await RunStepsAsync(chainId, input, output, replay, cancellationToken).ConfigureAwait(false);
         var summary = RunSummary.From(result);
         Instruments.Run("chain", chainId, result.Status, result.Duration);
         if (span is not null)
@@ -256,7 +279,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         return result;
     }
 
-    private async Task<ChainResult> RunStepsAsync(string chainId, TIn input, IOutput<TOut> output, CancellationToken cancellationToken)
+    private async Task<ChainResult> RunStepsAsync(string chainId, TIn input, IOutput<TOut> output, ChainReplay? replay, CancellationToken cancellationToken)
     {
         var clock = Options.TimeProvider;
         long started = clock.GetTimestamp();
@@ -293,21 +316,26 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         using var run = new ChainRun(Definition, chainId, _extractors, _modes, Options, state, resuming, input, output, cancellationToken)
         {
             RecoveredDeadLetterFile = recoveredDeadLetters,
+            Replay = replay,
         };
-        run.DeleteUnrecordedDeadLetters();
-
-        // The source: the chain input as the one record the first step reads.
-        var source = run.CreateChannel<StepPage<TIn>>();
-        source.Writer.TryWrite(new StepPage<TIn>(-1, [input], 1, null, isDone: false) { FirstSeq = 0 });
-        source.Writer.TryComplete();
-
         var tasks = new List<Task>();
-        object upstream = source.Reader;
-        for (int i = 0; i < Definition.Steps.Count; i++)
+        object? upstream = null;
+        if (replay is null)
+        {
+            run.DeleteUnrecordedDeadLetters();
+
+            // The source: the chain input as the one record the first step reads.
+            var source = run.CreateChannel<StepPage<TIn>>();
+            source.Writer.TryWrite(new StepPage<TIn>(-1, [input], 1, null, isDone: false) { FirstSeq = 0 });
+            source.Writer.TryComplete();
+            upstream = source.Reader;
+        }
+
+        for (int i = (replay?.Step ?? 1) - 1; i < Definition.Steps.Count; i++)
         {
             var (stageTasks, downstream) = Definition.Steps[i].Wire(run, upstream, last: i == Definition.Steps.Count - 1);
             tasks.AddRange(stageTasks);
-            upstream = downstream!;
+            upstream = downstream;
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);

@@ -41,6 +41,13 @@ public sealed record ChainOptions
     /// <summary>Where the chain logs its start, its steps and its summary (category <c>ApiPipeline</c>). Default: none.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// The chain input as a JSON object of its members' values in text, secret-looking ones masked: the CLI host binds chain inputs from
+    /// such values and gives them here, so the dead-letter entries of steps before the last carry them (<see cref="DeadLetterChain"/>)
+    /// and <c>replay</c> can build the input again for the later steps' mappings. Default: none.
+    /// </summary>
+    internal System.Text.Json.JsonElement? DeadLetterInput { get; init; }
+
     internal ExtractorOptions? ForStep(string step)
         => Steps is not null && Steps.TryGetValue(step, out var options) ? options : Extractor;
 }

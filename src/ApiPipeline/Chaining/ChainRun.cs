@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using System.Threading.Channels;
 
 namespace ApiPipeline;
@@ -18,6 +21,8 @@ internal sealed class ChainRun : IDisposable
     private readonly DeadLetterWriter?[] _deadLetters;
     private bool _deadLettersBroken;
     private Exception? _error;
+    // A fatal failure was recorded: the run is stopping.
+    private bool _stopping;
 
     public ChainRun(ChainDefinition definition, string chainId, IReadOnlyList<object> extractors, ErrorMode[] modes, ChainOptions options, ChainStateStore? state, bool resuming, object? input, object output, CancellationToken cancellationToken)
     {
@@ -147,6 +152,13 @@ internal sealed class ChainRun : IDisposable
             ? letters.FinalPath
             : null;
 
+    /// <summary>
+    /// Set when the run replays a dead-letter entry: it starts at the entry's step, keeps the later steps' entries for the replay, and
+    /// commits the output once, at its end, only when no step failed fatally (a replay that fails leaves its entry, and writes nothing
+    /// that a second replay of it would write again).
+    /// </summary>
+    public ChainReplay? Replay { get; init; }
+
     /// <summary>The dead-letter file that start-up recovery appended an interrupted run's entries to, if any.</summary>
     public string? RecoveredDeadLetterFile { get; init; }
 
@@ -157,9 +169,17 @@ internal sealed class ChainRun : IDisposable
     /// Records a failed input (or skipped page) of a step. Under <see cref="ErrorMode.DeadLetter"/> it makes the dead-letter entry: with a
     /// state store it is returned, to travel with the page (or the input's end) that moves the input past the failure and to become durable
     /// in the commit that records that progress (<see cref="Hold"/>, <see cref="CommitAsync"/>); without one nothing is resumed, so it is
-    /// appended to the file at once and <see langword="null"/> is returned.
+    /// appended to the file at once and <see langword="null"/> is returned. A fatal failure once the run is stopping at another is not
+    /// recorded (nor counted): the run has one.
     /// </summary>
-    public async ValueTask<DeadLetterEntry?> RecordFailureAsync(ChainStepDefinition step, long key, string? input, Exception error, bool fatal, bool pageSkipped)
+    /// <param name="step">The step.</param>
+    /// <param name="key">The input's key (its position in the records of the step before).</param>
+    /// <param name="input">The input as its extractor describes it.</param>
+    /// <param name="error">What went wrong.</param>
+    /// <param name="fatal">Whether the failure stops the run.</param>
+    /// <param name="pageSkipped">Whether the extractor skipped just the failed page and went on with the input.</param>
+    /// <param name="lineage">The lineage of the input's records (for the later steps), which the entry of a step before the last carries.</param>
+    public async ValueTask<DeadLetterEntry?> RecordFailureAsync(ChainStepDefinition step, long key, string? input, Exception error, bool fatal, bool pageSkipped, ChainLineage? lineage = null)
     {
         var counters = Counters[step.Index - 1];
         var mode = Modes[step.Index - 1];
@@ -170,9 +190,17 @@ internal sealed class ChainRun : IDisposable
             return null;
         }
 
-        counters.AddFailure();
         lock (_gate)
         {
+            if (fatal && (_stopping || _error is not null))
+            {
+                // The run stops at its first fatal failure: another worker's, handled while it stops (failing at the same time, or
+                // because of the stop), is not a failure of its own.
+                return null;
+            }
+
+            _stopping |= fatal;
+            counters.AddFailure();
             if (_failures.Count < ChainResult.MaxFailures)
             {
                 _failures.Add(new ChainFailure(step.Name, step.Index, key, input, error, fatal));
@@ -184,8 +212,14 @@ internal sealed class ChainRun : IDisposable
             return null;
         }
 
-        var entry = DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider);
+        var entry = DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider) with { Chain = ChainContext(step, lineage) };
         counters.AddDeadLettered();
+        if (Replay is { } replay)
+        {
+            replay.Add(entry);
+            return null;
+        }
+
         if (State is not null)
         {
             return entry;
@@ -203,6 +237,43 @@ internal sealed class ChainRun : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// What the entry of a failure of <paramref name="step"/> carries for a replay to run the later steps (<see cref="DeadLetterChain"/>):
+    /// none for the last step. A lineage whose records hold a value under a name that looks secret is left out (a replay then says it
+    /// cannot run the later steps), as is one whose records' JSON metadata is unknown.
+    /// </summary>
+    private DeadLetterChain? ChainContext(ChainStepDefinition step, ChainLineage? lineage)
+    {
+        if (step.Index == Definition.Steps.Count)
+        {
+            return null;
+        }
+
+        JsonElement? kept = null;
+        if (lineage is not null)
+        {
+            try
+            {
+                var buffer = new ArrayBufferWriter<byte>();
+                using (var json = new Utf8JsonWriter(buffer))
+                {
+                    ChainStateStore.WriteLineage(json, lineage, Definition);
+                }
+
+                if (HttpText.RedactJson(buffer.WrittenSpan) == Encoding.UTF8.GetString(buffer.WrittenSpan))
+                {
+                    kept = JsonElement.Parse(buffer.WrittenSpan);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // A step's records without JSON metadata (a chain run without a state store): the entry goes without its lineage.
+            }
+        }
+
+        return new DeadLetterChain { Input = Options.DeadLetterInput, Lineage = kept };
     }
 
     /// <summary>Keeps <paramref name="entry"/>, carried by a page of step <paramref name="step"/> (1-based), for the step's next <see cref="CommitAsync"/>.</summary>

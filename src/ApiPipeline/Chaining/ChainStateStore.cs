@@ -151,23 +151,39 @@ internal sealed class ChainStateStore
             json.WriteEndArray();
             if (lineage is not null)
             {
-                json.WriteStartArray("lineage");
-                foreach (var (step, record) in lineage.Entries)
-                {
-                    json.WriteStartObject();
-                    json.WriteNumber("step", step);
-                    json.WritePropertyName("record");
-                    definition.Steps[step - 1].WriteRecord(json, record);
-                    json.WriteEndObject();
-                }
-
-                json.WriteEndArray();
+                json.WritePropertyName("lineage");
+                WriteLineage(json, lineage, definition);
             }
 
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Writes a lineage as a stored page holds it: <c>[{"step":1,"record":{…}}]</c>, each record through its step's metadata.</summary>
+    public static void WriteLineage(Utf8JsonWriter json, ChainLineage lineage, ChainDefinition definition)
+    {
+        json.WriteStartArray();
+        foreach (var (step, record) in lineage.Entries)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("step", step);
+            json.WritePropertyName("record");
+            definition.Steps[step - 1].WriteRecord(json, record);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary>Reads a lineage written by <see cref="WriteLineage"/>.</summary>
+    /// <exception cref="JsonException">The text is not such a lineage, or a record does not fit its step's record type.</exception>
+    public static ChainLineage? ReadLineage(ReadOnlySpan<byte> json, ChainDefinition definition)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = PageParser.MaxDepth });
+        reader.Read();
+        return ChainLineage.Restore(definition.Steps.Count, ReadLineage(ref reader, definition));
     }
 
     /// <summary>Reads a page written by <see cref="WritePage{T}"/>.</summary>

@@ -63,9 +63,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     private JsonTypeInfo<TOut> RecordTypeInfo()
         => (_recordTypeInfo ?? throw new InvalidOperationException($"Step '{Name}': its records' JSON metadata is unknown."))();
 
-    internal override (List<Task> Tasks, object? Downstream) Wire(ChainRun run, object upstream, bool last)
+    internal override (List<Task> Tasks, object? Downstream) Wire(ChainRun run, object? upstream, bool last)
     {
-        var reader = (ChannelReader<StepPage<TParent>>)upstream;
+        var reader = upstream as ChannelReader<StepPage<TParent>>;
         var extractor = (IExtractor<TStepIn, TOut>)run.Extractors[Index - 1];
         var produced = run.CreateChannel<StepPage<TOut>>();
         var tasks = new List<Task>
@@ -85,8 +85,11 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
     // ---------------------------------------------------------------- stage
 
-    /// <summary>The stage inside a span of its own (<c>apipipeline.chain.step</c>, child of the chain's), with start and end logged.</summary>
-    private async Task ExtractTracedAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, ChannelReader<StepPage<TParent>> reader, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// The stage inside a span of its own (<c>apipipeline.chain.step</c>, child of the chain's), with start and end logged: the records of
+    /// the step before (<paramref name="reader"/>), or, for the step a replay starts at, the replayed entry's.
+    /// </summary>
+    private async Task ExtractTracedAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, ChannelReader<StepPage<TParent>>? reader, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
     {
         using var span = Instruments.StartSpan("apipipeline.chain.step");
         span?.SetTag(ApiPipelineTags.Chain, run.ChainId).SetTag(ApiPipelineTags.Step, Name).SetTag(ApiPipelineTags.StepIndex, Index).SetTag(ApiPipelineTags.Extractor, extractor.Name);
@@ -97,7 +100,14 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
         try
         {
-            await ExtractAsync(run, extractor, reader, writer, cancellationToken).ConfigureAwait(false);
+            if (run.Replay is { } replay && replay.Step == Index)
+            {
+                await ReplayAsync(run, extractor, replay, writer, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ExtractAsync(run, extractor, reader!, writer, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (span is not null && ex is not OperationCanceledException)
         {
@@ -108,6 +118,49 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         {
             span?.SetTag(ApiPipelineTags.RecordCount, run.Counters[Index - 1].Records);
         }
+    }
+
+    /// <summary>
+    /// The step a replay starts at: the entry's failed page (or the rest of its input) requested again from its checkpoint, with the
+    /// entry's lineage, as the input's pages would have gone on in the chain's run. A failure stops the replay (its entry stays).
+    /// </summary>
+    private async Task ReplayAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, ChainReplay replay, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    {
+        var counters = run.Counters[Index - 1];
+        counters.AddInput();
+        var input = replay.Input is TStepIn given ? given : default!;
+        ExtractionException? failure = null;
+        try
+        {
+            await foreach (var page in extractor.ExtractPagesAsync(input, replay.From, cancellationToken).ConfigureAwait(false))
+            {
+                counters.AddPage(page.Count, page.Attempts, page.Throttled);
+                if (page.Error is { } skipped)
+                {
+                    failure = skipped;
+                    break;
+                }
+
+                await writer.WriteAsync(StepPage<TOut>.From(0, page, replay.Lineage), cancellationToken).ConfigureAwait(false);
+                if (replay.PageOnly)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ExtractionException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            counters.AddRequests(ex.Attempts);
+            failure = ex;
+        }
+
+        if (failure is not null)
+        {
+            await run.RecordFailureAsync(this, 0, failure.Input, failure, fatal: true, pageSkipped: false).ConfigureAwait(false);
+            throw new ChainStepException(run.ChainId, Name, Index, 0, failure.Input, failure.Message, failure);
+        }
+
+        await writer.WriteAsync(StepPage<TOut>.Done(0), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ExtractAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, ChannelReader<StepPage<TParent>> reader, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
@@ -208,7 +261,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A mapping that cannot build the input (a null where the input needs a value) fails this input like an extraction would.
-            await FailAsync(run, item.Key, item.Batch?.Count, item.Batch is null ? item.Record?.ToString() : $"batch of {item.Batch.Count}", ex, endsRun: false, writer, cancellationToken).ConfigureAwait(false);
+            await FailAsync(run, item.Key, item.Batch?.Count, item.Batch is null ? item.Record?.ToString() : $"batch of {item.Batch.Count}", ex, endsRun: false, null, writer, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -235,7 +288,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                         // The extractor skipped a failed page (its error mode allows it, and the step's is not FailFast): recorded, and
                         // the input goes on after it. Its dead-letter entry travels with the page, whose commit records the input past
                         // the failed page.
-                        letter = await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true).ConfigureAwait(false);
+                        letter = await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true, lineage).ConfigureAwait(false);
                     }
 
                     await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage, letter, item.Batch?.Count), cancellationToken).ConfigureAwait(false);
@@ -258,12 +311,12 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     continue;
                 }
 
-                await FailAsync(run, item.Key, item.Batch?.Count, ex.Input ?? Describe(extractor, input), ex, endsRun, writer, cancellationToken).ConfigureAwait(false);
+                await FailAsync(run, item.Key, item.Batch?.Count, ex.Input ?? Describe(extractor, input), ex, endsRun, lineage, writer, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not ChainStepException)
             {
-                await FailAsync(run, item.Key, item.Batch?.Count, Describe(extractor, input), ex, endsRun: true, writer, cancellationToken).ConfigureAwait(false);
+                await FailAsync(run, item.Key, item.Batch?.Count, Describe(extractor, input), ex, endsRun: true, lineage, writer, cancellationToken).ConfigureAwait(false);
                 return;
             }
         }
@@ -274,10 +327,10 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     /// has a dead-letter entry to carry is finished: its end goes on with the entry, so the commit that records the input done makes the
     /// entry durable (a resumed run does not extract it again; the entry is where to replay it from).
     /// </summary>
-    private async Task FailAsync(ChainRun run, long key, int? covered, string? input, Exception error, bool endsRun, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
+    private async Task FailAsync(ChainRun run, long key, int? covered, string? input, Exception error, bool endsRun, ChainLineage? lineage, ChannelWriter<StepPage<TOut>> writer, CancellationToken cancellationToken)
     {
         bool fatal = endsRun || run.Modes[Index - 1] == ErrorMode.FailFast;
-        var letter = await run.RecordFailureAsync(this, key, input, error, fatal, pageSkipped: false).ConfigureAwait(false);
+        var letter = await run.RecordFailureAsync(this, key, input, error, fatal, pageSkipped: false, lineage).ConfigureAwait(false);
         if (fatal)
         {
             throw new ChainStepException(run.ChainId, Name, Index, key, input, error.Message, error);
@@ -439,9 +492,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         Exception? failure = null;
         bool partial = false;
         using var flushing = new CancellationTokenSource();
-        // Once the page loop has failed, the run's end decides what is committed (below), not the flusher.
+        // Once the page loop has failed, the run's end decides what is committed (below), not the flusher; a replay commits only there.
         var flushed = flusher.RunAsync(
-            () => failure is null && (output.PendingRecords > 0 || touched.Count > 0),
+            () => failure is null && run.Replay is null && (output.PendingRecords > 0 || touched.Count > 0),
             token => CommitOutputAsync(run, output, touched, token),
             error =>
             {
@@ -478,7 +531,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                         run.Hold(Index, page.DeadLetter);
                     }
 
-                    if (output.IsBatchFull || flusher.Due)
+                    if (run.Replay is null && (output.IsBatchFull || flusher.Due))
                     {
                         await CommitOutputAsync(run, output, touched, cancellationToken).ConfigureAwait(false);
                         flusher.Restart();
@@ -508,8 +561,10 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             // Every page handed to the output is whole and the inputs' progress says where each one stands, so what is pending is
             // committed even when the run stops: a resumed run continues each input after its last committed page. Not after a write
             // that stopped part-way (the next run recovers from the last commit and reads those pages again), nor after a commit that
-            // failed (the run has failed with it; the next run recovers from the last recorded commit).
-            if (failure is null or OperationCanceledException && !partial && flushFailure is null)
+            // failed (the run has failed with it; the next run recovers from the last recorded commit). A replay commits only when it
+            // went through, so one that failed or was cancelled wrote nothing and its entry stays for the next.
+            bool committing = run.Replay is null || (failure is null && run.Error is null && !cancellationToken.IsCancellationRequested);
+            if (failure is null or OperationCanceledException && !partial && flushFailure is null && committing)
             {
                 await CommitOutputAsync(run, output, touched, CancellationToken.None).ConfigureAwait(false);
             }

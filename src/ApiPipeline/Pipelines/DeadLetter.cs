@@ -87,6 +87,33 @@ internal sealed record DeadLetterEntry(
     /// <summary>A late record, as the record type's JSON; or a record that did not fit the record type, as the API sent it.</summary>
     [JsonConverter(typeof(RawJsonConverter))]
     public JsonElement? Record { get; init; }
+
+    /// <summary>
+    /// For an entry of a chain step before the last: what a replay needs to take the step's records through the later steps;
+    /// <see langword="null"/> for a pipeline's entry, the last step's, and an entry made before chain entries carried it.
+    /// </summary>
+    public DeadLetterChain? Chain { get; init; }
+}
+
+/// <summary>
+/// What the later steps of a chain read besides the records of the step whose entry it is: the chain input and the records of earlier
+/// steps those records descend from (<see cref="ChainLineage"/>), so a replay runs the later steps as the chain's run would have.
+/// </summary>
+internal sealed record DeadLetterChain
+{
+    /// <summary>
+    /// The chain input as a JSON object of its members' values in text, as the host bound it (<see cref="ChainOptions.DeadLetterInput"/>),
+    /// with the values of members whose names look secret replaced by <c>***</c>; <see langword="null"/> when the run had none to give.
+    /// </summary>
+    [JsonConverter(typeof(RawJsonConverter))]
+    public JsonElement? Input { get; init; }
+
+    /// <summary>
+    /// The earlier steps' records the failed input descends from, as far as later steps read them, as the chain's state keeps them
+    /// (<c>[{"step":1,"record":{…}}]</c>); <see langword="null"/> when the later steps read none.
+    /// </summary>
+    [JsonConverter(typeof(RawJsonConverter))]
+    public JsonElement? Lineage { get; init; }
 }
 
 /// <summary>

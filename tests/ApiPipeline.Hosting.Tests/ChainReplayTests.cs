@@ -1,0 +1,164 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace ApiPipeline.Hosting.Tests;
+
+/// <summary>
+/// <c>replay</c> of the dead-letter entries of a chain's steps (<see cref="ShopChain"/>: groups → members → details): the records of a
+/// step before the last go through the later steps into the chain's output, as a run would have written them.
+/// </summary>
+public sealed class ChainReplayTests : ServerTests
+{
+    private string Output => Path.Combine(Dir.Path, "out");
+
+    private string DeadLetters => Path.Combine(Output, "shop.dead-letter.jsonl");
+
+    /// <summary>Page 2 of group 2's members (members 203 and 204).</summary>
+    private static bool MembersPage2OfGroup2(string target) => Asks(target, "/shops/acme/groups/2/members", "page=2");
+
+    private static Func<string, bool> DetailOf(int member) => target => Asks(target, "/shops/acme/details", $"member={member}");
+
+    /// <summary>Whether <paramref name="target"/> (path and query) requests <paramref name="path"/> with <paramref name="parameter"/> in its query.</summary>
+    private static bool Asks(string target, string path, string parameter)
+        => target.StartsWith(path + "?", StringComparison.Ordinal) && ("&" + target[(path.Length + 1)..] + "&").Contains("&" + parameter + "&", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Replay_of_a_middle_steps_entry_takes_its_records_through_the_later_steps_into_the_chains_output()
+    {
+        var clean = await CleanRunAsync();
+        var entry = await FailingRunAsync(Config());
+
+        var (code, text, error) = await CliTests.Cli(Config(), "replay", DeadLetters, "--output", Output);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Equal(clean, Records(Output));
+        Assert.Contains("1 of 1 entries replayed, 2 records in 3 pages", text, StringComparison.Ordinal);
+        Assert.False(File.Exists(DeadLetters));
+
+        // What the later steps read: the chain input (step 3's owner) and the group of step 1 the members descend from (its name).
+        Assert.Contains("\"pipeline\":\"shop/Members\"", entry, StringComparison.Ordinal);
+        Assert.Contains("\"chain\":{\"input\":{\"owner\":\"acme\"},\"lineage\":[{\"step\":1,\"record\":{\"id\":2,\"name\":\"g2\"}}]}", entry, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_whose_later_step_fails_fast_writes_nothing_and_leaves_the_entry_for_the_next()
+    {
+        var clean = await CleanRunAsync();
+        var entry = await FailingRunAsync(Config());
+
+        // Member 203's detail fails; the step stops the chain (FailFast): member 204's detail, which succeeds, is not written either.
+        Server.Unavailable = DetailOf(203);
+        var (code, text, error) = await CliTests.Cli(Config(), "replay", DeadLetters, "--output", Output);
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Contains("shop/Members/GroupMembers page 2: failed again: ", text, StringComparison.Ordinal);
+        Assert.Equal([entry], await File.ReadAllLinesAsync(DeadLetters));
+        Assert.Equal(clean.Count - 2, Records(Output).Count);
+
+        Server.Unavailable = null;
+        (code, text, error) = await CliTests.Cli(Config(), "replay", DeadLetters, "--output", Output);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Equal(clean, Records(Output));
+        Assert.False(File.Exists(DeadLetters));
+    }
+
+    [Fact]
+    public async Task Replay_whose_later_step_dead_letters_leaves_that_steps_entry_and_a_second_replay_writes_nothing_again()
+    {
+        var clean = await CleanRunAsync();
+        await FailingRunAsync(Config(ErrorMode.DeadLetter));
+
+        // Member 203's detail fails under DeadLetter: its entry takes the place of the one replayed; member 204's detail is written.
+        Server.Unavailable = DetailOf(203);
+        var (code, text, error) = await CliTests.Cli(Config(ErrorMode.DeadLetter), "replay", DeadLetters, "--output", Output);
+
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        Assert.Contains("1 of 1 entries replayed, 1 records", text, StringComparison.Ordinal);
+        var later = Assert.Single(await File.ReadAllLinesAsync(DeadLetters));
+        Assert.Contains("\"pipeline\":\"shop/Details\"", later, StringComparison.Ordinal);
+        Assert.Contains("member=203", later, StringComparison.Ordinal);
+        Assert.Equal(clean.Count - 1, Records(Output).Count);
+
+        (code, text, error) = await CliTests.Cli(Config(ErrorMode.DeadLetter), "replay", DeadLetters, "--output", Output);
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Contains("0 of 1 entries replayed, 0 records", text, StringComparison.Ordinal);
+        Assert.Equal([later], await File.ReadAllLinesAsync(DeadLetters));
+        Assert.Equal(clean.Count - 1, Records(Output).Count);
+
+        Server.Unavailable = null;
+        (code, text, error) = await CliTests.Cli(Config(ErrorMode.DeadLetter), "replay", DeadLetters, "--output", Output);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Equal(clean, Records(Output));
+        Assert.False(File.Exists(DeadLetters));
+    }
+
+    [Theory]
+    [InlineData("no chain", "the entry does not carry the chain input and earlier steps' records the later steps read")]
+    [InlineData("masked input", "the chain input in the entry had a value masked")]
+    public async Task Replay_of_an_entry_without_what_the_later_steps_read_writes_the_steps_records_and_says_so(string change, string why)
+    {
+        await CleanRunAsync();
+        var entry = JsonNode.Parse(await FailingRunAsync(Config()))!.AsObject();
+        if (change == "no chain")
+        {
+            entry.Remove("chain");
+        }
+        else
+        {
+            entry["chain"]!["input"]!["owner"] = "***";
+        }
+
+        await File.WriteAllLinesAsync(DeadLetters, [entry.ToJsonString()]);
+
+        var (code, text, error) = await CliTests.Cli(Config(), "replay", DeadLetters, "--output", Output);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Contains("1 of 1 entries replayed, 2 records", text, StringComparison.Ordinal);
+        Assert.Contains($"note: shop/Members/GroupMembers page 2: its records were written to '{Path.Combine(Output, "shop/Members")}', not taken through the later steps of chain 'shop' into its output: {why}", text, StringComparison.Ordinal);
+        Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(Output, "shop", "Members"), "*.jsonl").SelectMany(File.ReadLines).Count());
+    }
+
+    [Fact]
+    public void The_chain_input_an_entry_carries_masks_the_values_of_members_whose_names_look_secret()
+    {
+        var input = PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["owner"] = "acme", ["api_token"] = "s3cr3t-value" });
+
+        Assert.Equal("""{"api_token":"***","owner":"acme"}""", input.GetRawText());
+    }
+
+    private IConfiguration Config(ErrorMode? onError = null) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["ApiPipeline:Extractors:shop:BaseUrl"] = Server.BaseUrl,
+        ["ApiPipeline:Extractors:shop:OnError"] = onError?.ToString(),
+    }).Build();
+
+    /// <summary>The chain's records from a run where nothing fails, into a folder of their own.</summary>
+    private async Task<List<string>> CleanRunAsync()
+    {
+        string clean = Path.Combine(Dir.Path, "clean");
+        var (code, text, error) = await CliTests.Cli(Config(), "run", "shop", "--input", "owner=acme", "--output", clean);
+        Assert.True(code == ExitCodes.Success, text + error);
+        var records = Records(clean);
+        Assert.Equal(15, records.Count);
+        return records;
+    }
+
+    /// <summary>A run where page 2 of group 2's members fails: dead-lettered, the rest written; returns the entry.</summary>
+    private async Task<string> FailingRunAsync(IConfiguration configuration)
+    {
+        Server.Unavailable = MembersPage2OfGroup2;
+        var (code, text, error) = await CliTests.Cli(configuration, "run", "shop", "--input", "owner=acme", "--output", Output);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        Assert.Equal(13, Records(Output).Count);
+        Server.Unavailable = null;
+        return Assert.Single(await File.ReadAllLinesAsync(DeadLetters));
+    }
+
+    /// <summary>Every record under the chain's output folder (in any folder inside it), sorted.</summary>
+    private static List<string> Records(string output)
+        => [.. Directory.EnumerateFiles(Path.Combine(output, "shop"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Order(StringComparer.Ordinal)];
+}
