@@ -124,6 +124,49 @@ public sealed class ReviewS20ChainReplayTests : ServerTests
         Assert.Equal(expected, Records(Output));
     }
 
+    /// <summary>
+    /// A chain file whose <c>chain_id</c> is a registered chain's name (<c>shop</c>), with the same step names and extractors but its own
+    /// mapping for the last step (the detail's owner is the group's name). The docs say a chain file's entries are not taken through
+    /// later steps (they fall back, with a note); but the host's chain-file run now writes the chain input into the entries, and replay
+    /// recognises the entry by its <c>pipeline</c> (<c>shop/Members</c>) alone, so it runs the <em>registered</em> chain's later steps,
+    /// with that chain's mapping, into the folder the file's chain writes: records the file's chain never makes.
+    /// </summary>
+    [Fact]
+    public async Task Replay_of_a_chain_files_entry_does_not_run_a_registered_chains_steps_that_shares_its_id()
+    {
+        string file = Path.Combine(Dir.Path, "shop.yaml");
+        await File.WriteAllTextAsync(file, """
+            chain_id: shop
+            extractors:
+              - extractor_class: ShopGroups
+                step: Groups
+              - extractor_class: GroupMembers
+                step: Members
+                input_mapping: { owner: chain_input.owner, group: Groups.id }
+              - extractor_class: MemberDetails
+                step: Details
+                input_mapping: { owner: Groups.name, member: Members.id, group_name: Groups.name }
+            """);
+
+        string clean = Path.Combine(Dir.Path, "clean");
+        var (code, text, error) = await CliTests.Cli(Config("shop"), "run", file, "--input", "owner=acme", "--output", clean);
+        Assert.True(code == ExitCodes.Success, text + error);
+        var expected = Records(clean);
+        Assert.Equal(15, expected.Count);
+
+        Server.Unavailable = MembersPage2OfGroup2;
+        (code, text, error) = await CliTests.Cli(Config("shop"), "run", file, "--input", "owner=acme", "--output", Output);
+        Server.Unavailable = null;
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        string deadLetters = Path.Combine(Output, "shop.dead-letter.jsonl");
+        Assert.Single(await File.ReadAllLinesAsync(deadLetters));
+
+        (code, text, error) = await CliTests.Cli(Config("shop"), "replay", deadLetters, "--output", Output);
+
+        // Whatever replay does with a chain file's entry, it must not write records the file's chain would not have written.
+        Assert.All(Records(Output), record => Assert.Contains(record, expected));
+    }
+
     private static List<string> Records(string output)
         => [.. Directory.EnumerateFiles(Path.Combine(output, "shop"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Order(StringComparer.Ordinal)];
 }
