@@ -496,16 +496,14 @@ internal static class DeadLetterReplay
             ChainLineage? lineage = null;
             if (step < definition.Steps.Count)
             {
-                if (entry.Chain is not { } chain)
+                if (entry.Chain is not { Input: { } given } chain)
                 {
-                    return ChainOutcome.CannotRun("the entry does not carry the chain input and earlier steps' records the later steps read (it was made before entries carried them)");
+                    return ChainOutcome.CannotRun("the entry does not carry the chain input and earlier steps' records the later steps read (an entry of a chain file, of a chain run outside this program's command line, or made before entries carried them)");
                 }
 
-                if (!TryChainInput(chain, out input))
+                if (!TryChainInput(given, out input))
                 {
-                    return ChainOutcome.CannotRun(chain.Input is null
-                        ? "the entry does not carry the chain input (the chain did not run from this program's command line)"
-                        : "the chain input in the entry had a value masked (a member whose name looks secret)");
+                    return ChainOutcome.CannotRun("the chain input in the entry had a value masked (a member whose name looks secret, or a secret in a URL)");
                 }
 
                 var read = Enumerable.Range(1, step - 1).Where(s => definition.LastReader[s] > step).ToList();
@@ -546,10 +544,10 @@ internal static class DeadLetterReplay
             }
         }
 
-        /// <summary>Builds the chain input from the values the entry carries; <see langword="false"/> when they are missing or masked.</summary>
-        private bool TryChainInput<TIn>(DeadLetterChain chain, out TIn input)
+        /// <summary>Builds the chain input from the values the entry carries; <see langword="false"/> when one was masked.</summary>
+        private bool TryChainInput<TIn>(JsonElement given, out TIn input)
         {
-            var values = chain.Input is { } given ? Replay.InputValues(given.GetRawText()) : typeof(TIn) == typeof(NoInput) ? [] : null;
+            var values = Replay.InputValues(given.GetRawText());
             input = values is null ? default! : (TIn)InputBinder.Bind(runner.InputShape<TIn>($"Chain '{entry.Pipeline}'"), values);
             return values is not null;
         }

@@ -60,8 +60,9 @@ public static class InputBinder
     }
 
     /// <summary>
-    /// The member values, as text, that <see cref="Bind"/> creates the input from: <paramref name="values"/>, and <paramref name="from"/>
-    /// and <paramref name="to"/> as the text of the range members they fill; binding them alone creates the same input.
+    /// The member values, as text, that <see cref="Bind"/> creates the input from, keyed by the members' own names: <paramref name="values"/>
+    /// (whose names may be typed in any case, with <c>_</c> or <c>-</c>), and <paramref name="from"/> and <paramref name="to"/> as the text of
+    /// the range members they fill; binding them alone creates the same input.
     /// </summary>
     /// <exception cref="InputBindingException">A name is not a member that can be set, or a range has no member to fill.</exception>
     internal static Dictionary<string, string> Values(TypeShape shape, IReadOnlyDictionary<string, string>? values, WatermarkValue? from = null, WatermarkValue? to = null)
@@ -76,7 +77,7 @@ public static class InputBinder
                 throw new InputBindingException($"'{name}' is not a member of {shape.TypeName} that can be set; its members are: {Describe(shape)}.");
             }
 
-            texts[name] = text;
+            texts[shape.Members[index].Name] = text; // under the member's own name, however it was typed
             given[index] = true;
         }
 

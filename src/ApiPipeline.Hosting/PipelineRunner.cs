@@ -96,7 +96,7 @@ public sealed class PipelineRunner
                 var output2 = chain.Output is null ? null : chain.CreateOutput(request.Output ?? (chain.Output.HasDirectory ? null : Options.Output));
                 using (await OwnDirectoryTurnAsync(chain.Output, chain.Id).ConfigureAwait(false))
                 {
-                    return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, output, output2, cancellationToken)).ConfigureAwait(false);
+                    return await chain.Definition.Accept(new ChainRun(this, request, chain.Id, output, output2, registered: false, cancellationToken)).ConfigureAwait(false);
                 }
             }
 
@@ -134,7 +134,7 @@ public sealed class PipelineRunner
         var chainRegistration = FindChain(Registry, target);
         if (chainRegistration is not null)
         {
-            return await chainRegistration.Definition.Accept(new ChainRun(this, request, chainRegistration.Name, output, null, cancellationToken)).ConfigureAwait(false);
+            return await chainRegistration.Definition.Accept(new ChainRun(this, request, chainRegistration.Name, output, null, registered: true, cancellationToken)).ConfigureAwait(false);
         }
 
         throw new KeyNotFoundException($"Nothing to run is called '{target}': {problem}; chains: {ChainNames(Registry)}; or give a pipeline/chain .yaml file.");
@@ -184,7 +184,10 @@ public sealed class PipelineRunner
         };
     }
 
-    /// <summary>Input values as a JSON object, the values of members whose names look secret masked (<c>***</c>), for dead-letter entries.</summary>
+    /// <summary>
+    /// Input values (keyed by member name, <see cref="InputBinder.Values"/>) as a JSON object for dead-letter entries: the values of members
+    /// whose names look secret masked (<c>***</c>), and so are the secret-looking query values of a URL given as a value.
+    /// </summary>
     internal static JsonElement DeadLetterInput(IReadOnlyDictionary<string, string> values)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -193,13 +196,30 @@ public sealed class PipelineRunner
             json.WriteStartObject();
             foreach (var (name, text) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
             {
-                json.WriteString(name, UrlRedactor.IsSensitive(name) ? "***" : text);
+                json.WriteString(name, UrlRedactor.IsSensitive(name) ? "***" : WithoutUrlSecrets(text));
             }
 
             json.WriteEndObject();
         }
 
         return JsonElement.Parse(buffer.WrittenSpan);
+    }
+
+    /// <summary><paramref name="text"/>, or, when it is an http(s) URL holding secret-looking query values or credentials, the URL with them masked.</summary>
+    private static string WithoutUrlSecrets(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            return text;
+        }
+
+        if (url.UserInfo.Length > 0)
+        {
+            return "***";
+        }
+
+        string shown = UrlRedactor.Redact(url);
+        return shown.Contains("***", StringComparison.Ordinal) ? shown : text;
     }
 
     /// <summary>The JSON Lines output a chain of <paramref name="id"/> writes to in <paramref name="outputDirectory"/> when nothing else is given: <c>&lt;output&gt;/&lt;id&gt;/</c>.</summary>
@@ -344,8 +364,12 @@ public sealed class PipelineRunner
         }
     }
 
-    /// <summary>A chain into JSONL, with its state in the SQLite store (so a failed run resumes).</summary>
-    private sealed class ChainRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, object? output, CancellationToken cancellationToken)
+    /// <summary>
+    /// A chain into JSONL, with its state in the SQLite store (so a failed run resumes). The dead-letter entries of a
+    /// <paramref name="registered"/> chain's steps before the last carry the input's values, so replay can build it again and take the later
+    /// steps; a chain file's do not (replay finds only registered chains by id, and a file may reuse one's id with other steps).
+    /// </summary>
+    private sealed class ChainRun(PipelineRunner runner, RunRequest request, string id, string outputDirectory, object? output, bool registered, CancellationToken cancellationToken)
         : IChainDefinitionVisitor<Task<RunSummary>>
     {
         public async Task<RunSummary> Visit<TIn, TOut>(ChainDefinition<TIn, TOut> definition)
@@ -360,11 +384,10 @@ public sealed class PipelineRunner
                 var sink = (IOutput<TOut>?)output ?? runner.ChainOutput(definition, id, outputDirectory);
                 await using (sink.ConfigureAwait(false))
                 {
-                    // The dead-letter entries of steps before the last carry the input's values, so replay can build it again.
                     var executor = new ChainExecutor<TIn, TOut>(definition, runner.HttpClientFor(id), runner.ChainOptionsFor(definition, id, request, outputDirectory) with
                     {
                         StateStore = store,
-                        DeadLetterInput = PipelineRunner.DeadLetterInput(values),
+                        DeadLetterInput = registered ? PipelineRunner.DeadLetterInput(values) : null,
                     });
                     try
                     {

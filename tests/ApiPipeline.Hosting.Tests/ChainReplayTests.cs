@@ -38,7 +38,7 @@ public sealed class ChainReplayTests : ServerTests
 
         // What the later steps read: the chain input (step 3's owner) and the group of step 1 the members descend from (its name).
         Assert.Contains("\"pipeline\":\"shop/Members\"", entry, StringComparison.Ordinal);
-        Assert.Contains("\"chain\":{\"input\":{\"owner\":\"acme\"},\"lineage\":[{\"step\":1,\"record\":{\"id\":2,\"name\":\"g2\"}}]}", entry, StringComparison.Ordinal);
+        Assert.Contains("\"chain\":{\"input\":{\"Owner\":\"acme\"},\"lineage\":[{\"step\":1,\"record\":{\"id\":2,\"name\":\"g2\"}}]}", entry, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -128,6 +128,19 @@ public sealed class ChainReplayTests : ServerTests
         var input = PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["owner"] = "acme", ["api_token"] = "s3cr3t-value" });
 
         Assert.Equal("""{"api_token":"***","owner":"acme"}""", input.GetRawText());
+    }
+
+    [Fact]
+    public void The_chain_input_an_entry_carries_masks_the_secrets_of_a_url_value()
+    {
+        var input = PipelineRunner.DeadLetterInput(new Dictionary<string, string>
+        {
+            ["Feed"] = "https://feeds.test/items?access_token=tok-123456",
+            ["Mirror"] = "https://user:pw-456789@mirror.test/",
+            ["Home"] = "https://home.test/?q=1",
+        });
+
+        Assert.Equal("""{"Feed":"https://feeds.test/items?access_token=***","Home":"https://home.test/?q=1","Mirror":"***"}""", input.GetRawText());
     }
 
     private IConfiguration Config(ErrorMode? onError = null) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

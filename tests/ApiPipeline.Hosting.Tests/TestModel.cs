@@ -217,8 +217,8 @@ public sealed class SettledItems : IExtractor<NoInput, Item>
     }
 }
 
-/// <summary>A shop: the input of the <see cref="ShopChain"/>.</summary>
-public sealed record Shop(string Owner);
+/// <summary>A shop: the input of the <see cref="ShopChain"/>, with a session id that looks secret (sent to the groups endpoint when given).</summary>
+public sealed record Shop(string Owner, [property: Query] string? SessionId = null);
 
 public sealed record Group(int Id, string Name);
 

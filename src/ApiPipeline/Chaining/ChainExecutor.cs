@@ -131,9 +131,27 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            List<Exception>? errors = null;
             foreach (var extractor in _extractors)
             {
-                await Disposal.DisposeAsync(extractor).ConfigureAwait(false);
+                try
+                {
+                    await Disposal.DisposeAsync(extractor).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    (errors ??= []).Add(ex); // the other steps are disposed still
+                }
+            }
+
+            if (errors is not null)
+            {
+                if (errors.Count == 1)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[0]);
+                }
+
+                throw new AggregateException(errors);
             }
         }
     }
@@ -341,7 +359,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         await Task.WhenAll(tasks).ConfigureAwait(false);
 
         var error = run.Error;
-        bool cancelled = error is null && cancellationToken.IsCancellationRequested;
+        bool cancelled = error is null && cancellationToken.IsCancellationRequested && replay is not { Committed: true };
         var failures = run.Failures;
         var fatal = failures.FirstOrDefault(f => f.Fatal);
         string? failedStep = error is null ? null : fatal?.Step ?? (error as ChainStepException)?.Step;

@@ -44,7 +44,8 @@ public sealed record ChainOptions
     /// <summary>
     /// The chain input as a JSON object of its members' values in text, secret-looking ones masked: the CLI host binds chain inputs from
     /// such values and gives them here, so the dead-letter entries of steps before the last carry them (<see cref="DeadLetterChain"/>)
-    /// and <c>replay</c> can build the input again for the later steps' mappings. Default: none.
+    /// and <c>replay</c> can build the input again for the later steps' mappings. The host gives them for a chain it registers, never for a
+    /// chain file's (whose steps a replay cannot take again); without them entries carry nothing for the later steps. Default: none.
     /// </summary>
     internal System.Text.Json.JsonElement? DeadLetterInput { get; init; }
 

@@ -25,6 +25,12 @@ internal sealed class ChainReplay(int step, object? input, PageCheckpoint from, 
     public ChainLineage? Lineage { get; } = lineage;
 
     /// <summary>
+    /// Whether the replay went through to its commit of the chain's output: it then succeeded, even when it was cancelled right after
+    /// (the entry must leave the file, or the next replay would write its records again).
+    /// </summary>
+    public bool Committed { get; set; }
+
+    /// <summary>
     /// The entries of the later steps' failures under <see cref="ErrorMode.DeadLetter"/>: kept here, not appended to the dead-letter file
     /// (which the replay holds and rewrites), so the replay writes them in the rewrite that removes the entry it replayed.
     /// </summary>

@@ -241,12 +241,14 @@ internal sealed class ChainRun : IDisposable
 
     /// <summary>
     /// What the entry of a failure of <paramref name="step"/> carries for a replay to run the later steps (<see cref="DeadLetterChain"/>):
-    /// none for the last step. A lineage whose records hold a value under a name that looks secret is left out (a replay then says it
-    /// cannot run the later steps), as is one whose records' JSON metadata is unknown.
+    /// none for the last step, and none for a run the host did not give the chain input's values (<see cref="ChainOptions.DeadLetterInput"/>:
+    /// it gives them for the chains it registers, not a chain file's, whose steps a replay could not take again). A lineage whose records
+    /// hold a value under a name that looks secret is left out (a replay then says it cannot run the later steps), as is one whose records'
+    /// JSON metadata is unknown.
     /// </summary>
     private DeadLetterChain? ChainContext(ChainStepDefinition step, ChainLineage? lineage)
     {
-        if (step.Index == Definition.Steps.Count)
+        if (step.Index == Definition.Steps.Count || Options.DeadLetterInput is null)
         {
             return null;
         }

@@ -567,6 +567,10 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             if (failure is null or OperationCanceledException && !partial && flushFailure is null && committing)
             {
                 await CommitOutputAsync(run, output, touched, CancellationToken.None).ConfigureAwait(false);
+                if (run.Replay is { } replay)
+                {
+                    replay.Committed = true;
+                }
             }
         }
     }

@@ -23,20 +23,16 @@ internal static class Disposal
     }
 
     /// <summary>
-    /// Disposes <paramref name="instance"/> once without waiting asynchronously: <see cref="IDisposable.Dispose"/>, else, for an instance
-    /// that is only <see cref="IAsyncDisposable"/>, its <see cref="IAsyncDisposable.DisposeAsync"/> waited for.
+    /// Disposes <paramref name="instance"/> once where no asynchronous wait is possible (a constructor that fails): as
+    /// <see cref="DisposeAsync"/>, preferring <see cref="IAsyncDisposable.DisposeAsync"/>, waited for.
     /// </summary>
     /// <param name="instance">The instance, or <see langword="null"/>.</param>
     public static void Dispose(object? instance)
     {
-        switch (instance)
+        var pending = DisposeAsync(instance);
+        if (!pending.IsCompletedSuccessfully)
         {
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-            case IAsyncDisposable disposable:
-                disposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                break;
+            pending.AsTask().GetAwaiter().GetResult();
         }
     }
 }

@@ -598,7 +598,8 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 if (page.Error is { } failed && owner._mode == ErrorMode.FailFast)
                 {
                     // A failed page the extractor skipped by its own mode: the pipeline's FailFast wins, and the page fails the run
-                    // there (a resumed run reads it again).
+                    // there (a resumed run reads it again); its attempts are counted with the failure that ends the run.
+                    run.Throttled += page.Throttled;
                     CutPage();
                     throw failed;
                 }

@@ -20,7 +20,7 @@ public sealed class ChainDisposalTests
 
         Assert.Equal(PipelineStatus.Succeeded, result.Status);
         Assert.Equal(2, created.Count);
-        Assert.All(created, extractor => Assert.Equal(1, extractor.Disposals));
+        Assert.All(created, extractor => Assert.Equal((1, 0), extractor.Disposals));
     }
 
     [Fact]
@@ -32,13 +32,17 @@ public sealed class ChainDisposalTests
         Assert.Throws<ArgumentException>(() => new ChainExecutor<NoInput, Item>(TwoSteps(created, ErrorMode.DeadLetter)));
 
         Assert.Equal(2, created.Count);
-        Assert.All(created, extractor => Assert.Equal(1, extractor.Disposals));
+        Assert.All(created, extractor => Assert.Equal((1, 0), extractor.Disposals));
     }
 
-    /// <summary>A step extractor that is only <see cref="IAsyncDisposable"/> and counts its disposals.</summary>
-    private sealed class Counted : IExtractor<NoInput, Item>, IAsyncDisposable
+    /// <summary>A step extractor that is disposable both ways and counts each: <see cref="IAsyncDisposable.DisposeAsync"/> is to be preferred.</summary>
+    private sealed class Counted : IExtractor<NoInput, Item>, IAsyncDisposable, IDisposable
     {
-        public int Disposals { get; private set; }
+        private int _asyncDisposals;
+        private int _disposals;
+
+        /// <summary>How often <see cref="DisposeAsync"/> and <see cref="Dispose"/> were called.</summary>
+        public (int Async, int Sync) Disposals => (_asyncDisposals, _disposals);
 
         public string Name => "counted";
 
@@ -58,7 +62,9 @@ public sealed class ChainDisposalTests
         public async ValueTask DisposeAsync()
         {
             await Task.Yield();
-            Disposals++;
+            _asyncDisposals++;
         }
+
+        public void Dispose() => _disposals++;
     }
 }

@@ -29,13 +29,11 @@ public sealed class DeadLetterLineageTests : IDisposable
     {
         // Step 3 reads step 1's account: the entry of step 2's skipped page carries it, unless the account has an API key to keep out.
         string path = Path.Combine(_folder, "lineage.dead-letter.jsonl");
-        var definition = ChainDefinition.Create<NoInput, Account>("lineage-entry", new ChainStepSettings { Name = "accounts" }, (_, _) => new Accounts(apiKey), () => LineageEntryJson.Default.Account)
-            .Then<long, long>(new ChainStepSettings { Name = "numbers" }, (_, _) => new SkipsFirstPage(), () => LineageEntryJson.Default.Int64, static (_, account) => account.Id)
-            .Then<long, long>(new ChainStepSettings { Name = "sums" }, (_, _) => new Echo(), null, [1], static (_, n, lineage) => n + lineage.Get<Account>(1).Id)
-            .Build();
         var output = new MemoryOutput<long>();
 
-        var result = await new ChainExecutor<NoInput, long>(definition, options: new ChainOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = path }).ExecuteAsync(NoInput.Value, output);
+        // The host gives the chain input's values for the chains it registers (here none: NoInput).
+        var options = new ChainOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = path, DeadLetterInput = System.Text.Json.JsonElement.Parse("{}") };
+        var result = await new ChainExecutor<NoInput, long>(Definition(apiKey), options: options).ExecuteAsync(NoInput.Value, output);
 
         Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
         Assert.Equal([14L], output.Committed);
@@ -43,14 +41,34 @@ public sealed class DeadLetterLineageTests : IDisposable
         Assert.Contains("\"pipeline\":\"lineage-entry/numbers\"", entry, StringComparison.Ordinal);
         if (apiKey is null)
         {
-            Assert.Contains("\"chain\":{\"lineage\":[{\"step\":1,\"record\":{\"id\":7,\"name\":\"acme\",\"api_key\":null}}]}", entry, StringComparison.Ordinal);
+            Assert.Contains("\"chain\":{\"input\":{},\"lineage\":[{\"step\":1,\"record\":{\"id\":7,\"name\":\"acme\",\"api_key\":null}}]}", entry, StringComparison.Ordinal);
         }
         else
         {
-            Assert.Contains("\"chain\":{}", entry, StringComparison.Ordinal);
+            Assert.Contains("\"chain\":{\"input\":{}}", entry, StringComparison.Ordinal);
             Assert.DoesNotContain(apiKey, entry, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task An_entry_of_a_run_not_given_the_chain_inputs_values_carries_nothing_for_the_later_steps()
+    {
+        // A chain file's run (or a library's): replay cannot take its later steps again, so the entry carries none of what they read.
+        string path = Path.Combine(_folder, "lineage.dead-letter.jsonl");
+        var output = new MemoryOutput<long>();
+
+        var result = await new ChainExecutor<NoInput, long>(Definition(null), options: new ChainOptions { OnError = ErrorMode.DeadLetter, DeadLetterPath = path }).ExecuteAsync(NoInput.Value, output);
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.DoesNotContain("\"chain\"", Assert.Single(await File.ReadAllLinesAsync(path)), StringComparison.Ordinal);
+    }
+
+    /// <summary>Accounts, then numbers (whose first page fails and is skipped), then sums that read step 1's account (the lineage).</summary>
+    private static ChainDefinition<NoInput, long> Definition(string? apiKey)
+        => ChainDefinition.Create<NoInput, Account>("lineage-entry", new ChainStepSettings { Name = "accounts" }, (_, _) => new Accounts(apiKey), () => LineageEntryJson.Default.Account)
+            .Then<long, long>(new ChainStepSettings { Name = "numbers" }, (_, _) => new SkipsFirstPage(), () => LineageEntryJson.Default.Int64, static (_, account) => account.Id)
+            .Then<long, long>(new ChainStepSettings { Name = "sums" }, (_, _) => new Echo(), null, [1], static (_, n, lineage) => n + lineage.Get<Account>(1).Id)
+            .Build();
 
     /// <summary>One account, id 7.</summary>
     private sealed class Accounts(string? apiKey) : IExtractor<NoInput, Account>
