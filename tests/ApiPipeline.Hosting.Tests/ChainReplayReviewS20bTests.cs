@@ -90,6 +90,49 @@ public sealed class ChainReplayReviewS20bTests : ServerTests
         Assert.True(code == ExitCodes.PartialSuccess, $"exit code {code}: " + text + error);
     }
 
+    /// <summary>
+    /// A replay is not a run of the chain: a pipeline's entry replayed counts no run in <c>apipipeline.runs</c>, but a chain step's entry
+    /// replayed through the later steps goes through <c>ChainExecutor.RunCoreAsync</c>, which counts it as a run of the chain (here a
+    /// failed one, for an entry that stays in the file), so a dashboard or alert on the chain's failed runs fires for a replay.
+    /// </summary>
+    [Fact]
+    public async Task A_chain_step_entrys_replay_is_not_counted_as_a_run_of_the_chain()
+    {
+        await CleanRunAsync();
+        await FailingRunAsync();
+
+        var runs = new List<string>();
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.Runs)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                var shown = string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"));
+                if (shown.Contains("=shop", StringComparison.Ordinal))
+                {
+                    lock (runs)
+                    {
+                        runs.Add(shown);
+                    }
+                }
+            });
+            listener.Start();
+
+            Server.Unavailable = DetailOf(203); // the later step fails fast: the replay fails, its entry stays
+            var (code, text, error) = await CliTests.Cli(Config(), "replay", DeadLetters, "--output", Output);
+            Server.Unavailable = null;
+            Assert.True(code == ExitCodes.Failure, text + error);
+        }
+
+        Assert.Empty(runs);
+    }
+
     private IConfiguration Config(ErrorMode? onError = null) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
         ["ApiPipeline:Extractors:shop:BaseUrl"] = Server.BaseUrl,
