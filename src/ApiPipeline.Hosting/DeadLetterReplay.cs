@@ -29,8 +29,17 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
     /// </summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    /// <summary>0 when every entry was replayed (or needed no replay), 2 when some were, 1 when none was.</summary>
-    public int ExitCode => Left.Count == 0 ? ExitCodes.Success : Replayed > 0 ? ExitCodes.PartialSuccess : ExitCodes.Failure;
+    /// <summary>
+    /// Inputs of chains' later steps that failed, as entries were replayed, under an error mode that leaves no entry (<c>Continue</c>): their
+    /// records are missing, as after a run that skipped them (each is in <see cref="Notes"/>).
+    /// </summary>
+    public int Unrecorded { get; init; }
+
+    /// <summary>
+    /// 0 when every entry was replayed (or needed no replay) and nothing was skipped, 2 when some were (or a later step skipped an input,
+    /// <see cref="Unrecorded"/>), 1 when none was.
+    /// </summary>
+    public int ExitCode => Left.Count == 0 && Unrecorded == 0 ? ExitCodes.Success : Replayed > 0 ? ExitCodes.PartialSuccess : ExitCodes.Failure;
 
     /// <summary>The result as plain text.</summary>
     public string ToText()
@@ -98,6 +107,16 @@ internal static class DeadLetterReplay
     /// <summary>The pipeline or chain whose run writes an entry's output: a chain step's entries name <c>&lt;chain&gt;/&lt;step&gt;</c>.</summary>
     private static string Owner(string pipeline) => pipeline.Split('/')[0];
 
+    /// <summary>
+    /// A temporary part file in <paramref name="owner"/>'s output folder, or <see langword="null"/>: its last run (or replay) stopped
+    /// before committing it, and a batch its state recorded may be among them, which only the owner's next run puts in place.
+    /// </summary>
+    private static string? Interrupted(string outputDirectory, string owner)
+    {
+        string folder = Path.Combine(outputDirectory, owner);
+        return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp", SearchOption.AllDirectories).FirstOrDefault() : null;
+    }
+
     /// <summary>Replays the entries of <paramref name="path"/> whose pipeline is one of <paramref name="held"/> (whose turns the caller holds).</summary>
     /// <remarks>
     /// Each page is requested under <paramref name="baseUrl"/> when given (the API moved), else under the extractor's configured base URL
@@ -111,6 +130,7 @@ internal static class DeadLetterReplay
         var left = new List<string>();
         var continued = new List<string>();
         var notes = new List<string>();
+        int unrecorded = 0;
         var files = new List<string>();
         int entries = 0, replayed = 0;
         long records = 0, pages = 0;
@@ -179,6 +199,14 @@ internal static class DeadLetterReplay
                 continue;
             }
 
+            if (Interrupted(outputDirectory, Owner(entry.Pipeline)) is { } unfinished)
+            {
+                // A batch the run recorded may wait there to be put in place by its resume: a writer in that folder would delete it.
+                left.Add($"{what}: the last run of '{Owner(entry.Pipeline)}' stopped before its files were in place ('{unfinished}'); run it again first (it puts a recorded batch in place and removes the rest), then replay");
+                keep.Add(line);
+                continue;
+            }
+
             var extractor = runner.Registry.FindExtractor(entry.Extractor, out var problem);
             if (extractor is null)
             {
@@ -215,6 +243,7 @@ internal static class DeadLetterReplay
                             left.Add($"{later.Pipeline}/{later.Extractor} page {later.Page}{(later.Input is null ? "" : $" of {later.Input}")}: failed as {what} was replayed: {later.Error}");
                         }
 
+                        unrecorded += outcome.Unrecorded.Count;
                         foreach (var failure in outcome.Unrecorded)
                         {
                             notes.Add($"{what}: step '{failure.Step}' failed for {failure.Input ?? "an input"}, and its error mode leaves no entry: {failure.Error.Message}");
@@ -266,7 +295,7 @@ internal static class DeadLetterReplay
             }
         }
 
-        return new ReplayResult(path, entries, replayed, records, pages, left, files) { Continued = continued, Notes = notes };
+        return new ReplayResult(path, entries, replayed, records, pages, left, files) { Continued = continued, Notes = notes, Unrecorded = unrecorded };
     }
 
     /// <summary>
@@ -494,6 +523,11 @@ internal static class DeadLetterReplay
             string id = definition.Name;
             TIn input = default!;
             ChainLineage? lineage = null;
+            if (step == definition.Steps.Count && entry.Chain is null)
+            {
+                return ChainOutcome.CannotRun("the entry does not say it comes from a run of this chain (an entry of a chain file, of a chain run outside this program's command line, or made before entries said so)");
+            }
+
             if (step < definition.Steps.Count)
             {
                 if (entry.Chain is not { Input: { } given } chain)
@@ -512,7 +546,7 @@ internal static class DeadLetterReplay
                     lineage = chain.Lineage is { } kept ? ChainStateStore.ReadLineage(System.Text.Encoding.UTF8.GetBytes(kept.GetRawText()), definition) : null;
                     if (lineage is null || read.Except(lineage.Entries.Select(e => e.Step)).Any())
                     {
-                        return ChainOutcome.CannotRun($"the entry does not carry the records of step(s) {string.Join(", ", read.Select(s => $"'{definition.Steps[s - 1].Name}'"))} that later steps read (they had members whose names look secret)");
+                        return ChainOutcome.CannotRun($"the entry does not carry the records of step(s) {string.Join(", ", read.Select(s => $"'{definition.Steps[s - 1].Name}'"))} that later steps read (they had members whose names look secret, or their JSON metadata is unknown)");
                     }
                 }
             }

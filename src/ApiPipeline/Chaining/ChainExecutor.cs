@@ -274,7 +274,11 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
 
         var result = await RunStepsAsync(chainId, input, output, replay, cancellationToken).ConfigureAwait(false);
         var summary = RunSummary.From(result);
-        Instruments.Run("chain", chainId, result.Status, result.Duration);
+        if (replay is null)
+        {
+            Instruments.Run("chain", chainId, result.Status, result.Duration); // a replay is not a run of the chain
+        }
+
         if (span is not null)
         {
             span.SetTag(ApiPipelineTags.Outcome, summary.OutcomeText).SetTag(ApiPipelineTags.RecordCount, result.Records);

@@ -240,17 +240,22 @@ internal sealed class ChainRun : IDisposable
     }
 
     /// <summary>
-    /// What the entry of a failure of <paramref name="step"/> carries for a replay to run the later steps (<see cref="DeadLetterChain"/>):
-    /// none for the last step, and none for a run the host did not give the chain input's values (<see cref="ChainOptions.DeadLetterInput"/>:
-    /// it gives them for the chains it registers, not a chain file's, whose steps a replay could not take again). A lineage whose records
-    /// hold a value under a name that looks secret is left out (a replay then says it cannot run the later steps), as is one whose records'
-    /// JSON metadata is unknown.
+    /// What the entry of a failure of <paramref name="step"/> carries for a replay through the chain (<see cref="DeadLetterChain"/>): none
+    /// for a run the host did not give the chain input's values (<see cref="ChainOptions.DeadLetterInput"/>: it gives them for the chains
+    /// it registers, not a chain file's, whose steps a replay must not take for a registered chain's); the last step's, only the input (a
+    /// sign of the registered chain's run). A lineage whose records hold a value under a name that looks secret is left out (a replay then
+    /// says it cannot run the later steps), as is one whose records' JSON metadata is unknown.
     /// </summary>
     private DeadLetterChain? ChainContext(ChainStepDefinition step, ChainLineage? lineage)
     {
-        if (step.Index == Definition.Steps.Count || Options.DeadLetterInput is null)
+        if (Options.DeadLetterInput is null)
         {
             return null;
+        }
+
+        if (step.Index == Definition.Steps.Count)
+        {
+            return new DeadLetterChain { Input = Options.DeadLetterInput };
         }
 
         JsonElement? kept = null;
@@ -365,8 +370,11 @@ internal sealed class StepCounters
         Interlocked.Increment(ref _pages);
         Interlocked.Add(ref _records, records);
         AddRequests(attempts);
-        Interlocked.Add(ref _throttledTicks, throttled.Ticks);
+        AddThrottled(throttled);
     }
+
+    /// <summary>Time a page waited for rate limits, also one that fails the step (whose requests its error counts).</summary>
+    public void AddThrottled(TimeSpan throttled) => Interlocked.Add(ref _throttledTicks, throttled.Ticks);
 
     public void AddRequests(int attempts)
     {

@@ -277,7 +277,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     if (page.Error is { } failed && run.Modes[Index - 1] == ErrorMode.FailFast)
                     {
                         // The extractor skipped a failed page by its own mode, but the step's mode is FailFast: the page fails the
-                        // input (and the chain), which a resumed run reads again from that page.
+                        // input (and the chain), which a resumed run reads again from that page. Its requests are counted with its error.
+                        counters.AddThrottled(page.Throttled);
                         throw failed;
                     }
 

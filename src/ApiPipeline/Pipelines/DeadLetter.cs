@@ -89,8 +89,9 @@ internal sealed record DeadLetterEntry(
     public JsonElement? Record { get; init; }
 
     /// <summary>
-    /// For an entry of a chain step before the last: what a replay needs to take the step's records through the later steps;
-    /// <see langword="null"/> for a pipeline's entry, the last step's, and an entry made before chain entries carried it.
+    /// For an entry of a step of a chain the CLI host registers and ran: what a replay needs to take the step's records through the later
+    /// steps (for the last step, only the chain input, which says the entry comes from that chain's run); <see langword="null"/> for a
+    /// pipeline's entry, a chain file's or one of a chain run outside the host, and an entry made before chain entries carried it.
     /// </summary>
     public DeadLetterChain? Chain { get; init; }
 }

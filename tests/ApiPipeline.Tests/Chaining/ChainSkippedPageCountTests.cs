@@ -4,14 +4,13 @@ using System.Runtime.CompilerServices;
 namespace ApiPipeline.Tests.Chaining;
 
 /// <summary>
-/// Review s20b: a page a step's extractor skipped, under a FailFast step (the FailFast-wins rule), as a pipeline counts it: the time the
-/// page waited for the rate limiter (and its requests) are the step's, as they are a pipeline's (RunSink.EndPageAsync counts
-/// <c>page.Throttled</c> before it throws).
+/// A page a step's extractor skipped counts in the step's requests and throttling whatever the step's mode, also under FailFast, where
+/// it stops the chain.
 /// </summary>
-public sealed class ChainFailFastSkippedPageS20bTests
+public sealed class ChainSkippedPageCountTests
 {
     [Theory]
-    [InlineData(ErrorMode.Continue)] // control: 1 s + 2 s (passes)
+    [InlineData(ErrorMode.Continue)]
     [InlineData(ErrorMode.FailFast)]
     public async Task A_fail_fast_step_counts_the_throttling_and_requests_of_the_skipped_page_that_stops_it(ErrorMode mode)
     {

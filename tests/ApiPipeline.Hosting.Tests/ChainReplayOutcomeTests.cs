@@ -4,10 +4,10 @@ using Xunit;
 namespace ApiPipeline.Hosting.Tests;
 
 /// <summary>
-/// Review s20b: <c>replay</c> of a chain step's entry through the later steps, against the chain's output folder, its state and the
-/// replay's exit code.
+/// <c>replay</c> of a chain step's entry through the later steps, against the chain's output folder and state (a crashed run's recorded
+/// batch), the replay's exit code, and the run metric.
 /// </summary>
-public sealed class ChainReplayReviewS20bTests : ServerTests
+public sealed class ChainReplayOutcomeTests : ServerTests
 {
     private string Output => Path.Combine(Dir.Path, "out");
 
@@ -23,14 +23,12 @@ public sealed class ChainReplayReviewS20bTests : ServerTests
     /// <summary>
     /// A chain run that stopped between recording its output batch in the state store and renaming the batch's files (a crash, here an
     /// output whose rename fails) leaves the batch's temporary files in <c>&lt;output&gt;/shop/</c> for the next run to roll forward. A
-    /// replay of the chain's step entry now writes into that same folder: its writer deletes the recorded batch's temporary files and
-    /// numbers its part after the committed ones, so the resumed run finds the batch gone (or the replay's part under its name) and
-    /// goes on past it. Every record of that batch is lost, though the docs say every record is in the output exactly once, whatever the
-    /// moment of the crash.
+    /// replay writing into that folder would delete them: it leaves the entry, and says to run the chain first; replayed after the run,
+    /// or with the run first, the output is whole.
     /// </summary>
     [Theory]
     [InlineData(true)]
-    [InlineData(false)] // control: resumed first, then replayed, the output is whole (passes)
+    [InlineData(false)]
     public async Task A_chain_replay_before_the_resume_of_a_crashed_chain_run_does_not_lose_the_runs_recorded_batch(bool replayFirst)
     {
         var clean = await CleanRunAsync();
@@ -58,8 +56,17 @@ public sealed class ChainReplayReviewS20bTests : ServerTests
         Assert.Single(await File.ReadAllLinesAsync(DeadLetters));
         Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "shop"), ".part-*.jsonl.tmp"));
 
-        // The entry is replayed (its two members' details), then the chain's run is resumed (or the other way round).
-        foreach (var command in replayFirst ? new[] { "replay", "run" } : ["run", "replay"])
+        if (replayFirst)
+        {
+            var (refused, said, _) = await CliTests.Cli(Config(), "replay", DeadLetters, "--output", Output);
+            Assert.Equal(ExitCodes.Failure, refused);
+            Assert.Contains("the last run of 'shop' stopped before its files were in place", said, StringComparison.Ordinal);
+            Assert.Single(await File.ReadAllLinesAsync(DeadLetters));
+            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "shop"), ".part-*.jsonl.tmp"));
+        }
+
+        // The chain's run is resumed (rolling its recorded batch forward), then the entry is replayed (its two members' details).
+        foreach (var command in new[] { "run", "replay" })
         {
             var (code, text, error) = command == "replay"
                 ? await CliTests.Cli(Config(), "replay", DeadLetters, "--output", Output)
@@ -67,13 +74,13 @@ public sealed class ChainReplayReviewS20bTests : ServerTests
             Assert.True(code is ExitCodes.Success or ExitCodes.PartialSuccess, command + ": " + text + error);
         }
 
-        // Expected: the 13 records of the crashed run's recorded batch plus the replay's 2. Actual: the replay's 2 only.
+        // The 13 records of the crashed run's recorded batch, and the replay's 2.
         Assert.Equal(clean, Records(Output));
     }
 
     /// <summary>
-    /// A later step's failure under <c>Continue</c> during a replay loses that input's records for good (no entry is left for it), as a
-    /// run's would; a run says so with exit code 2 (partial success: some inputs skipped), the replay exits 0 as if everything was written.
+    /// A later step's failure under <c>Continue</c> during a replay loses that input's records (no entry is left for it), as a run's would;
+    /// the replay says so with exit code 2 (partial success: some inputs skipped), as the run does.
     /// </summary>
     [Fact]
     public async Task A_replay_whose_later_step_skips_an_input_under_Continue_exits_with_partial_success()
@@ -91,9 +98,8 @@ public sealed class ChainReplayReviewS20bTests : ServerTests
     }
 
     /// <summary>
-    /// A replay is not a run of the chain: a pipeline's entry replayed counts no run in <c>apipipeline.runs</c>, but a chain step's entry
-    /// replayed through the later steps goes through <c>ChainExecutor.RunCoreAsync</c>, which counts it as a run of the chain (here a
-    /// failed one, for an entry that stays in the file), so a dashboard or alert on the chain's failed runs fires for a replay.
+    /// A replay is not a run of the chain: a chain step's entry replayed through the later steps (here failing, its entry staying) counts
+    /// no run in <c>apipipeline.runs</c>, as a pipeline's entry replayed does not, so alerts on a chain's failed runs do not fire for it.
     /// </summary>
     [Fact]
     public async Task A_chain_step_entrys_replay_is_not_counted_as_a_run_of_the_chain()
