@@ -172,7 +172,7 @@ public sealed class ChainReplayTests : ServerTests
                 DeadLetterPath = DeadLetters,
                 DeadLetterInput = PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["Owner"] = "acme" }),
             });
-            var result = await executor.ExecuteAsync(new Shop("acme"), new CrashingOutput<Detail>(jsonl));
+            var result = await executor.ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(jsonl));
             Assert.Equal(PipelineStatus.Failed, result.Status);
         }
 
@@ -294,30 +294,4 @@ public sealed class ChainReplayTests : ServerTests
     /// <summary>Every record under the chain's output folder (in any folder inside it), sorted.</summary>
     private static List<string> Records(string output)
         => [.. Directory.EnumerateFiles(Path.Combine(output, "shop"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Order(StringComparer.Ordinal)];
-
-    /// <summary>
-    /// A JSON Lines output whose commit is recorded and then stops before its files are renamed, as a process killed right there would:
-    /// the temporary files stay (nothing discards them).
-    /// </summary>
-    private sealed class CrashingOutput<T>(JsonlOutput<T> inner) : IOutput<T>
-    {
-        public OutputBatchOptions Batching => inner.Batching;
-
-        public long PendingRecords => inner.PendingRecords;
-
-        public long PendingBytes => inner.PendingBytes;
-
-        public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default) => inner.WriteAsync(records, cancellationToken);
-
-        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
-
-        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default)
-            => throw new IOException("the process died before the rename");
-
-        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
-
-        public ValueTask DisposeAsync() => default;
-    }
 }
