@@ -42,6 +42,22 @@ public sealed class ReviewS20cTests : ServerTests
         Assert.True(code == ExitCodes.Success, $"exit code {code}: " + text + error);
     }
 
+    /// <summary>
+    /// docs/chains.md: the chain input an entry carries has a value masked when it is "a URL value holding a secret-looking query parameter
+    /// or a password". PipelineRunner.WithoutUrlSecrets looks only at http(s) URLs: a password in any other URL (a database, SFTP or AMQP
+    /// URL given as a chain input member) is written to the dead-letter file as it is.
+    /// </summary>
+    [Theory]
+    [InlineData("postgres://etl:pw-456789@db.test:5432/shop")]
+    [InlineData("sftp://etl:pw-456789@files.test/drop")]
+    [InlineData("amqp://etl:pw-456789@queue.test/")]
+    public void The_chain_input_an_entry_carries_masks_the_password_of_a_non_http_url_value(string url)
+    {
+        var input = PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["Source"] = url });
+
+        Assert.DoesNotContain("pw-456789", input.GetRawText(), StringComparison.Ordinal);
+    }
+
     private IConfiguration Config() => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
         ["ApiPipeline:Extractors:shop:BaseUrl"] = Server.BaseUrl,
