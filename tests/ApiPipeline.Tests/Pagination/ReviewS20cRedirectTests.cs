@@ -1,0 +1,36 @@
+namespace ApiPipeline.Tests;
+
+/// <summary>Review s20c: relative next links after a redirect whose target carries credentials.</summary>
+public sealed class ReviewS20cRedirectTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
+{
+    /// <summary>
+    /// A redirect whose location carries credentials in its user info (a mirror's basic-auth URL). A relative next link on the redirected
+    /// page is resolved against it (RFC 3986 keeps the base's authority, user info included), so the password reaches the page's
+    /// checkpoint, which the state store keeps and a resume sends on.
+    /// </summary>
+    [Fact]
+    public async Task A_relative_next_link_after_a_redirect_with_user_info_keeps_the_password_out_of_the_checkpoint()
+    {
+        var input = Map("s20c-ui", ctx =>
+        {
+            if (ctx.Request.Path == "/s20c-ui/items")
+            {
+                var root = new Uri(Reply.Root(ctx));
+                return Reply.Redirect(ctx, $"http://mirror:pw-s3cr3t-99@{root.Host}:{root.Port}/s20c-ui/v2/items?per_page=2");
+            }
+
+            if (ctx.Request.Query["page"].ToString() == "")
+            {
+                ctx.Response.Headers["Link"] = "<items?page=2>; rel=\"next\"";
+                return Reply.Json(ctx, Body.Items(1, 2));
+            }
+
+            return Reply.Json(ctx, Body.Items(3));
+        });
+
+        var pages = await new LinkHeaderItems(At).PagesAsync(input);
+
+        Assert.Equal([1, 2, 3], pages.Ids());
+        Assert.DoesNotContain("pw-s3cr3t-99", pages[0].Next!.Url, StringComparison.Ordinal);
+    }
+}
