@@ -256,7 +256,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
 
                     using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
                     var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
-                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, pipelines, moved, cancellationToken).ConfigureAwait(false);
+                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, StatePath(null, parse.GetValue(output)), pipelines, moved, cancellationToken).ConfigureAwait(false);
                     await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
                     return result.ExitCode;
                 }

@@ -108,13 +108,27 @@ internal static class DeadLetterReplay
     private static string Owner(string pipeline) => pipeline.Split('/')[0];
 
     /// <summary>
-    /// A temporary part file in <paramref name="owner"/>'s output folder, or <see langword="null"/>: its last run (or replay) stopped
-    /// before committing it, and a batch its state recorded may be among them, which only the owner's next run puts in place.
+    /// Puts in place the batch each of <paramref name="owners"/>' last runs recorded (<see cref="JsonlOutput{T}.RollForward"/>), as their
+    /// next run would, before replay writes into their folders: a run that stopped between recording a batch and renaming its files left
+    /// them there, and a writer in the folder deletes temporary files.
     /// </summary>
-    private static string? Interrupted(string outputDirectory, string owner)
+    private static async Task RollForwardAsync(string statePath, string outputDirectory, IEnumerable<string> owners, CancellationToken cancellationToken)
     {
-        string folder = Path.Combine(outputDirectory, owner);
-        return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp", SearchOption.AllDirectories).FirstOrDefault() : null;
+        if (!File.Exists(statePath))
+        {
+            return;
+        }
+
+        var store = await SqliteStateStore.OpenAsync(statePath, cancellationToken).ConfigureAwait(false);
+        await using (store.ConfigureAwait(false))
+        {
+            foreach (var owner in owners)
+            {
+                var recorded = await new ChainStateStore(store, owner).GetPreparedAsync(cancellationToken).ConfigureAwait(false)
+                    ?? (await new PipelineJournal(store, owner).LoadRunAsync(cancellationToken).ConfigureAwait(false))?.LastCommit;
+                JsonlOutput<object>.RollForward(Path.Combine(outputDirectory, owner), recorded);
+            }
+        }
     }
 
     /// <summary>Replays the entries of <paramref name="path"/> whose pipeline is one of <paramref name="held"/> (whose turns the caller holds).</summary>
@@ -123,8 +137,9 @@ internal static class DeadLetterReplay
     /// (<c>ApiPipeline:Extractors:&lt;name&gt;:BaseUrl</c> or <c>Defaults</c>), else where the failed run made it (the base URL its
     /// checkpoint notes: a run's <c>--base-url</c>, a pipeline file's <c>base_url</c>), and only then under the compiled one.
     /// </remarks>
-    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, IReadOnlyCollection<string> held, string? baseUrl, CancellationToken cancellationToken)
+    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, string statePath, IReadOnlyCollection<string> held, string? baseUrl, CancellationToken cancellationToken)
     {
+        await RollForwardAsync(statePath, outputDirectory, held, cancellationToken).ConfigureAwait(false);
         var lines = await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false);
         var keep = new List<string>();
         var left = new List<string>();
@@ -199,14 +214,6 @@ internal static class DeadLetterReplay
                 continue;
             }
 
-            if (Interrupted(outputDirectory, Owner(entry.Pipeline)) is { } unfinished)
-            {
-                // A batch the run recorded may wait there to be put in place by its resume: a writer in that folder would delete it.
-                left.Add($"{what}: the last run of '{Owner(entry.Pipeline)}' stopped before its files were in place ('{unfinished}'); run it again first (it puts a recorded batch in place and removes the rest), then replay");
-                keep.Add(line);
-                continue;
-            }
-
             var extractor = runner.Registry.FindExtractor(entry.Extractor, out var problem);
             if (extractor is null)
             {
@@ -221,7 +228,13 @@ internal static class DeadLetterReplay
                 string? note = null;
                 if (!late && ChainOf(runner, entry, extractor) is { } chain)
                 {
-                    var outcome = await chain.Definition.Accept(new ChainStepReplay(runner, entry, chain.Step, extractor.Accept(new EntryInput(entry)), outputDirectory, baseUrl, made, cancellationToken)).ConfigureAwait(false);
+                    var stepReplay = new ChainStepReplay(runner, entry, chain.Step, extractor.Accept(new EntryInput(entry)), outputDirectory, baseUrl, made, cancellationToken);
+                    var outcome = await chain.Definition.Accept(stepReplay).ConfigureAwait(false);
+                    if (stepReplay.DisposeError is { } stepsUndisposed)
+                    {
+                        notes.Add($"{what}: disposing the chain's step extractors failed: {stepsUndisposed.Message}");
+                    }
+
                     if (outcome.Result is { } result)
                     {
                         if (result.Status is PipelineStatus.Failed or PipelineStatus.Cancelled)
@@ -264,7 +277,13 @@ internal static class DeadLetterReplay
                 var options = runner.Common(configured, new RunRequest { Target = extractor.Name, BaseUrl = baseUrl ?? configured.BaseUrl ?? made });
                 // The requests go through the client the entry's run used: its chain's for a chain step's entry, else its extractor's.
                 var httpClient = runner.HttpClientFor(entry.Pipeline.Contains('/', StringComparison.Ordinal) ? Owner(entry.Pipeline) : extractor.Name);
-                var done = await extractor.Accept(new Replay(entry, options, httpClient, outputDirectory, cancellationToken)).ConfigureAwait(false);
+                var replay = new Replay(entry, options, httpClient, outputDirectory, cancellationToken);
+                var done = await extractor.Accept(replay).ConfigureAwait(false);
+                if (replay.DisposeError is { } undisposed)
+                {
+                    notes.Add($"{what}: disposing extractor '{extractor.Name}' failed: {undisposed.Message}");
+                }
+
                 replayed++;
                 records += done.Records;
                 pages += done.Pages;
@@ -373,9 +392,12 @@ internal static class DeadLetterReplay
             }
             finally
             {
-                await Disposal.DisposeAsync(extractor).ConfigureAwait(false);
+                DisposeError = await Disposal.TryDisposeAsync(extractor).ConfigureAwait(false);
             }
         }
+
+        /// <summary>Why disposing the extractor failed, if it did: what the replay committed stays committed (its entry leaves the file).</summary>
+        public Exception? DisposeError { get; private set; }
 
         /// <summary>Extracts the entry's page (or pages, from its checkpoint on) with <paramref name="extractor"/> into the pipeline's JSONL output.</summary>
         private async Task<(long Records, long Pages, IReadOnlyList<string> Files)> ReplayAsync<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration, IExtractor<TIn, TOut> extractor)
@@ -574,9 +596,12 @@ internal static class DeadLetterReplay
             }
             finally
             {
-                await executor.DisposeStepsAsync().ConfigureAwait(false);
+                DisposeError = await Disposal.TryDisposeAsync(executor, executor.DisposeStepsAsync).ConfigureAwait(false);
             }
         }
+
+        /// <summary>Why disposing the step extractors failed, if it did: what the replay committed stays committed (its entry leaves the file).</summary>
+        public Exception? DisposeError { get; private set; }
 
         /// <summary>Builds the chain input from the values the entry carries; <see langword="false"/> when one was masked.</summary>
         private bool TryChainInput<TIn>(JsonElement given, out TIn input)

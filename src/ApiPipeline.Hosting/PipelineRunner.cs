@@ -205,10 +205,13 @@ public sealed class PipelineRunner
         return JsonElement.Parse(buffer.WrittenSpan);
     }
 
-    /// <summary><paramref name="text"/>, or, when it is an http(s) URL holding secret-looking query values or credentials, the URL with them masked.</summary>
+    /// <summary>
+    /// <paramref name="text"/>, or, when it is a URL holding credentials (any scheme: <c>postgres://user:password@…</c>), <c>***</c>, and when
+    /// it is an http(s) URL holding secret-looking query values, the URL with them masked.
+    /// </summary>
     private static string WithoutUrlSecrets(string text)
     {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
         {
             return text;
         }
@@ -216,6 +219,11 @@ public sealed class PipelineRunner
         if (url.UserInfo.Length > 0)
         {
             return "***";
+        }
+
+        if (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+        {
+            return text;
         }
 
         string shown = UrlRedactor.Redact(url);

@@ -23,6 +23,25 @@ internal static class Disposal
     }
 
     /// <summary>
+    /// As <see cref="DisposeAsync"/>, returning what went wrong instead of throwing it: for a caller whose work is done and committed
+    /// (a replayed entry), which must not be undone by a failing disposer.
+    /// </summary>
+    /// <param name="instance">The instance, or <see langword="null"/>.</param>
+    /// <param name="dispose">How to dispose it; default <see cref="DisposeAsync"/>.</param>
+    public static async ValueTask<Exception?> TryDisposeAsync(object? instance, Func<ValueTask>? dispose = null)
+    {
+        try
+        {
+            await (dispose is null ? DisposeAsync(instance) : dispose()).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+    }
+
+    /// <summary>
     /// Disposes <paramref name="instance"/> once where no asynchronous wait is possible (a constructor that fails): as
     /// <see cref="DisposeAsync"/>, preferring <see cref="IAsyncDisposable.DisposeAsync"/>, waited for.
     /// </summary>

@@ -294,7 +294,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     {
                         // Records diverted as not fitting were still in the response: offsets advance past them too. A relative
                         // next link is relative to where the response came from, after any redirects (RFC 3986 §5.1.3).
-                        var retrievedFrom = response!.RequestMessage?.RequestUri is { IsAbsoluteUri: true } answered ? answered : url;
+                        var retrievedFrom = response!.RequestMessage?.RequestUri is { IsAbsoluteUri: true } answered ? WithoutUserInfo(answered) : url;
                         next = paginator.Next(url, retrievedFrom, current.Scan, response.Headers, run.PageNumber, page.Count + page.Rejected, run.RecordsBefore + page.Count, current.Body.Span);
                         if (next is not null && _auth is not null)
                         {
@@ -973,6 +973,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             }
         }
     }
+
+    /// <summary>
+    /// <paramref name="url"/> without a user name or password (a redirect's target may carry them): a next link resolved against it
+    /// would keep them, and checkpoints are stored.
+    /// </summary>
+    private static Uri WithoutUserInfo(Uri url)
+        => url.UserInfo.Length == 0 ? url : new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;
 
     private static bool IsUnder(string url, string root)
         => url.StartsWith(root, StringComparison.Ordinal) && (url.Length == root.Length || url[root.Length] is '/' or '?');

@@ -326,27 +326,37 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
     {
         Discard();
+        RollForward(_root, lastPrepared, FlushDirectory);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Rolls <paramref name="lastPrepared"/> (the last batch a state store recorded for the writer of <paramref name="root"/>) forward,
+    /// then deletes every other temporary file under <paramref name="root"/>: what a resumed run does first, and what <c>replay</c> does
+    /// before it writes into a pipeline's or chain's folder (its writer would delete a recorded batch's files otherwise).
+    /// </summary>
+    /// <param name="root">The output folder (<c>&lt;directory&gt;/&lt;name&gt;</c>).</param>
+    /// <param name="lastPrepared">The last batch recorded, or <see langword="null"/>.</param>
+    /// <param name="flushDirectory">Makes a folder's entries durable; default <see cref="DurableDirectory.Flush"/>.</param>
+    internal static void RollForward(string root, PreparedCommit? lastPrepared, Action<string>? flushDirectory = null)
+    {
         if (lastPrepared is not null)
         {
-            // Renamed now or by the run that recorded it: either way the names reach the disk before this run records anything.
+            // Renamed now or by the run that recorded it: either way the names reach the disk before anything is recorded after it.
             Rename(lastPrepared, recovering: true);
-            foreach (var file in lastPrepared.Files)
+            foreach (var directory in lastPrepared.Files.Select(file => Path.GetDirectoryName(file.FinalPath)!).Distinct(StringComparer.Ordinal).Where(Directory.Exists))
             {
-                _toFlush.Add(Path.GetDirectoryName(file.FinalPath)!);
+                (flushDirectory ?? DurableDirectory.Flush)(directory);
             }
-
-            FlushDirectories();
         }
 
-        if (Directory.Exists(_root))
+        if (Directory.Exists(root))
         {
-            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*.jsonl.tmp", SearchOption.AllDirectories))
+            foreach (var stale in Directory.EnumerateFiles(root, ".part-*.jsonl.tmp", SearchOption.AllDirectories))
             {
                 File.Delete(stale);
             }
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>Discards what was not committed.</summary>

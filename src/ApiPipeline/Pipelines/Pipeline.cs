@@ -434,7 +434,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         public async ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
         {
-            if (_first && maxResults > 0 && page.Error is null)
+            if (_first && maxResults > 0 && page.Error is { } failed)
+            {
+                // Only the first page's total says whether the window must be halved: without it the window can be neither kept nor
+                // halved, so the failed page fails the window (its rest is given up, as an input's is) instead of being skipped.
+                throw failed;
+            }
+
+            if (_first && maxResults > 0)
             {
                 long total = page.Total ?? throw new InvalidOperationException($"TimeWindows.MaxResults needs the API's total on the first page of each window, but '{page.Url}' reported none; set [Paginated(TotalPath = \"...\")] to where the response holds it.");
                 if (total > maxResults)

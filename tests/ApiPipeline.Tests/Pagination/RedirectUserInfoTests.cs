@@ -1,22 +1,22 @@
 namespace ApiPipeline.Tests;
 
-/// <summary>Review s20c: relative next links after a redirect whose target carries credentials.</summary>
-public sealed class ReviewS20cRedirectTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
+/// <summary>Relative next links after a redirect whose target carries credentials.</summary>
+public sealed class RedirectUserInfoTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
 {
     /// <summary>
     /// A redirect whose location carries credentials in its user info (a mirror's basic-auth URL). A relative next link on the redirected
-    /// page is resolved against it (RFC 3986 keeps the base's authority, user info included), so the password reaches the page's
-    /// checkpoint, which the state store keeps and a resume sends on.
+    /// page is resolved against it without the user info (RFC 3986 would keep the base's authority, user info included), so the password
+    /// never reaches the page's checkpoint, which the state store keeps.
     /// </summary>
     [Fact]
     public async Task A_relative_next_link_after_a_redirect_with_user_info_keeps_the_password_out_of_the_checkpoint()
     {
-        var input = Map("s20c-ui", ctx =>
+        var input = Map("redirect-userinfo", ctx =>
         {
-            if (ctx.Request.Path == "/s20c-ui/items")
+            if (ctx.Request.Path == "/redirect-userinfo/items")
             {
                 var root = new Uri(Reply.Root(ctx));
-                return Reply.Redirect(ctx, $"http://mirror:pw-s3cr3t-99@{root.Host}:{root.Port}/s20c-ui/v2/items?per_page=2");
+                return Reply.Redirect(ctx, $"http://mirror:pw-s3cr3t-99@{root.Host}:{root.Port}/redirect-userinfo/v2/items?per_page=2");
             }
 
             if (ctx.Request.Query["page"].ToString() == "")

@@ -38,8 +38,8 @@ public sealed class ClosingItems : IExtractor<NoInput, Item>, IAsyncDisposable
         => FailOnClose ? ValueTask.FromException(new IOException("closing the connection failed")) : ValueTask.CompletedTask;
 }
 
-/// <summary>Review s20c: the host disposing the extractor of a replayed entry after its records were committed.</summary>
-public sealed class ReviewS20cDisposalTests : IDisposable
+/// <summary>The host disposing the extractor of a replayed entry after its records were committed.</summary>
+public sealed class ReplayDisposalTests : IDisposable
 {
     private readonly TempDir _dir = new();
 
@@ -51,9 +51,8 @@ public sealed class ReviewS20cDisposalTests : IDisposable
     }
 
     /// <summary>
-    /// Replay commits the entry's records, then disposes the extractor (Replay.Visit's finally), whose DisposeAsync throws. The exception
-    /// reaches DeadLetterReplay.RunAsync's catch-all after the commit and before RemoveAsync: the entry is kept ("cannot be replayed"),
-    /// though its records are in the output, and the next replay writes them a second time.
+    /// Replay commits the entry's records, then disposes the extractor, whose DisposeAsync throws: the entry leaves the file all the same
+    /// (its records are in the output), the failure is a note, and the next replay writes nothing again.
     /// </summary>
     [Fact]
     public async Task A_replayed_entry_whose_extractor_fails_to_dispose_after_the_commit_is_not_written_twice_by_the_next_replay()
