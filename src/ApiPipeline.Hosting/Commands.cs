@@ -206,7 +206,8 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
         var file = new Argument<string>("file") { Description = "A dead-letter file (<output>/<name>.dead-letter.jsonl)." };
         var output = OutputOption();
         var baseUrl = new Option<string?>("--base-url") { Description = "Requests the pages under this base URL (the API moved); by default, under the configured one, else where the run that failed requested them." };
-        var command = new Command("replay", "Requests the failed pages of a dead-letter file again and writes their records; entries that fail again stay in the file.") { file, output, baseUrl };
+        var state = StateOption();
+        var command = new Command("replay", "Requests the failed pages of a dead-letter file again and writes their records; entries that fail again stay in the file.") { file, output, baseUrl, state };
         command.SetAction(Cancellable(async (parse, cancellationToken) =>
         {
             string path = parse.GetRequiredValue(file);
@@ -256,7 +257,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
 
                     using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
                     var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
-                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, StatePath(null, parse.GetValue(output)), pipelines, moved, cancellationToken).ConfigureAwait(false);
+                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, StatePath(parse.GetValue(state), parse.GetValue(output)), pipelines, moved, cancellationToken).ConfigureAwait(false);
                     await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
                     return result.ExitCode;
                 }

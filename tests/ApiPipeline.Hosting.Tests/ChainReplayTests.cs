@@ -151,16 +151,19 @@ public sealed class ChainReplayTests : ServerTests
     /// replayed before or after the chain's resume, the output is whole.
     /// </summary>
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_chain_replay_before_the_resume_of_a_crashed_chain_run_does_not_lose_the_runs_recorded_batch(bool replayFirst)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)] // the state file given with --state, to the run and the replay
+    public async Task A_chain_replay_before_the_resume_of_a_crashed_chain_run_does_not_lose_the_runs_recorded_batch(bool replayFirst, bool stateElsewhere)
     {
         var clean = await CleanRunAsync();
 
         // The chain run as `run shop --input owner=acme --output out` makes it (same state file, chain id, dead-letter file, entry
         // context), whose final output commit is recorded and then "crashes" before the rename.
         Server.Unavailable = MembersPage2OfGroup2;
-        var store = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+        string statePath = stateElsewhere ? Path.Combine(Dir.Path, "elsewhere.db") : Path.Combine(Output, ".state", "apipipeline.db");
+        string[] state = stateElsewhere ? ["--state", statePath] : [];
+        var store = await SqliteStateStore.OpenAsync(statePath);
         await using (store.ConfigureAwait(false))
         {
             var jsonl = new JsonlOutput<Detail>(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = Output, Name = "shop" });
@@ -184,8 +187,8 @@ public sealed class ChainReplayTests : ServerTests
         foreach (var command in replayFirst ? new[] { "replay", "run" } : ["run", "replay"])
         {
             var (code, text, error) = command == "replay"
-                ? await CliTests.Cli(Config(), "replay", DeadLetters, "--output", Output)
-                : await CliTests.Cli(Config(), "run", "shop", "--input", "owner=acme", "--output", Output);
+                ? await CliTests.Cli(Config(), ["replay", DeadLetters, "--output", Output, .. state])
+                : await CliTests.Cli(Config(), ["run", "shop", "--input", "owner=acme", "--output", Output, .. state]);
             Assert.True(code is ExitCodes.Success or ExitCodes.PartialSuccess, command + ": " + text + error);
         }
 
