@@ -127,6 +127,18 @@ public sealed class ReviewS20dTests : ServerTests
             $"replay exit {replayed}, records {string.Join(",", Ids(Path.Combine(output, "ReviewCappedWindows")))}, entry left: {File.Exists(deadLetters)}\n{text2}{error2}");
     }
 
+    /// <summary>
+    /// The chain input an entry carries now masks any URL value with user info, of any scheme (fix in <c>WithoutUrlSecrets</c>): but a user
+    /// name alone is no password (docs/chains.md: "a URL value holding a secret-looking query parameter or a password"). An ssh remote
+    /// (<c>ssh://git@host/…</c>) or a <c>mailto:</c> address becomes <c>***</c>, so replay cannot rebuild the chain input and falls back to
+    /// writing the step's records without the later steps.
+    /// </summary>
+    [Theory]
+    [InlineData("ssh://git@github.com/acme/app.git")]
+    [InlineData("mailto:alice@example.com")]
+    public void The_chain_input_an_entry_carries_keeps_a_url_value_with_a_user_name_and_no_password(string url)
+        => Assert.Equal($"{{\"Source\":\"{url}\"}}", PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["Source"] = url }).GetRawText());
+
     /// <summary>A Kestrel server on 127.0.0.1 answering every request with <paramref name="handler"/>.</summary>
     private sealed class CappedApi : IAsyncDisposable
     {
