@@ -108,11 +108,12 @@ internal static class DeadLetterReplay
     private static string Owner(string pipeline) => pipeline.Split('/')[0];
 
     /// <summary>
-    /// Puts in place the batch each of <paramref name="owners"/>' last runs recorded (<see cref="JsonlOutput{T}.RollForward"/>), as their
-    /// next run would, before replay writes into their folders: a run that stopped between recording a batch and renaming its files left
-    /// them there, and a writer in the folder deletes temporary files.
+    /// Puts in place the batch each of <paramref name="owners"/>' last runs recorded in the state file (<see cref="JsonlOutput{T}.RollForward"/>),
+    /// as their next run would, before replay writes into their folders: a run that stopped between recording a batch and renaming its
+    /// files left them there, and a writer opening the folder deletes temporary files. Nothing else is removed: what no batch in this
+    /// state file names may be another state file's (a run given <c>--state</c>), and an entry waits while such a file is there.
     /// </summary>
-    private static async Task RollForwardAsync(string statePath, string outputDirectory, IEnumerable<string> owners, CancellationToken cancellationToken)
+    private static async Task RollForwardAsync(string statePath, IEnumerable<string> owners, CancellationToken cancellationToken)
     {
         if (!File.Exists(statePath))
         {
@@ -124,9 +125,8 @@ internal static class DeadLetterReplay
         {
             foreach (var owner in owners)
             {
-                var recorded = await new ChainStateStore(store, owner).GetPreparedAsync(cancellationToken).ConfigureAwait(false)
-                    ?? (await new PipelineJournal(store, owner).LoadRunAsync(cancellationToken).ConfigureAwait(false))?.LastCommit;
-                JsonlOutput<object>.RollForward(Path.Combine(outputDirectory, owner), recorded);
+                JsonlOutput<object>.RollForward(await new ChainStateStore(store, owner).GetPreparedAsync(cancellationToken).ConfigureAwait(false));
+                JsonlOutput<object>.RollForward((await new PipelineJournal(store, owner).LoadRunAsync(cancellationToken).ConfigureAwait(false))?.LastCommit);
             }
         }
     }
@@ -139,7 +139,7 @@ internal static class DeadLetterReplay
     /// </remarks>
     public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, string statePath, IReadOnlyCollection<string> held, string? baseUrl, CancellationToken cancellationToken)
     {
-        await RollForwardAsync(statePath, outputDirectory, held, cancellationToken).ConfigureAwait(false);
+        await RollForwardAsync(statePath, held, cancellationToken).ConfigureAwait(false);
         var lines = await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false);
         var keep = new List<string>();
         var left = new List<string>();
@@ -210,6 +210,14 @@ internal static class DeadLetterReplay
             if (!held.Contains(Owner(entry.Pipeline), FileLock.PathComparer))
             {
                 left.Add($"{what}: appended while the replay was starting; replay again");
+                keep.Add(line);
+                continue;
+            }
+
+            if (JsonlOutput<object>.UncommittedPart(Path.Combine(outputDirectory, Owner(entry.Pipeline))) is { } uncommitted)
+            {
+                // A writer there would delete it, and it may be a batch a run recorded in a state file this replay did not read.
+                left.Add($"{what}: '{uncommitted}' is a temporary part of a run of '{Owner(entry.Pipeline)}' (or a replay) that stopped before committing it, and no batch recorded in '{statePath}' names it; run '{Owner(entry.Pipeline)}' again first (its start puts its recorded batch in place and removes the rest), with --state if it uses another state file, then replay");
                 keep.Add(line);
                 continue;
             }
@@ -404,6 +412,11 @@ internal static class DeadLetterReplay
         {
             var checkpoint = Checkpoint(entry);
             bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
+            if (!pageOnly && checkpoint.PageNumber == 1 && extractor.TimeWindows is { MaxResults: > 0 } windows)
+            {
+                // Read as one query, a window deeper than the API returns would lose what lies past the cap: a run halves it.
+                throw new InvalidOperationException($"it is a time window that failed on its first page, which only a run can read whole (it halves a window holding more than MaxResults, {windows.MaxResults:N0}, results); run a backfill over its range{(entry.Since is null ? "" : $" --from {entry.Since}")}{(entry.Until is null ? "" : $" --to {entry.Until}")}, then remove this entry");
+            }
 
             // The entry's bounds: records outside them were out of the run's range, or are the ordinary runs' to write (an API without
             // the watermark's parameters sends them).

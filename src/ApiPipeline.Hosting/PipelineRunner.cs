@@ -206,8 +206,8 @@ public sealed class PipelineRunner
     }
 
     /// <summary>
-    /// <paramref name="text"/>, or, when it is a URL holding credentials (any scheme: <c>postgres://user:password@…</c>), <c>***</c>, and when
-    /// it is an http(s) URL holding secret-looking query values, the URL with them masked.
+    /// <paramref name="text"/>, or, when it is a URL holding a password (any scheme: <c>postgres://user:password@…</c>; over http(s) any user
+    /// info, which may be a token), <c>***</c>, and when it is an http(s) URL holding secret-looking query values, the URL with them masked.
     /// </summary>
     private static string WithoutUrlSecrets(string text)
     {
@@ -216,12 +216,13 @@ public sealed class PipelineRunner
             return text;
         }
 
-        if (url.UserInfo.Length > 0)
+        bool http = url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps;
+        if (url.UserInfo.Contains(':', StringComparison.Ordinal) || (http && url.UserInfo.Length > 0))
         {
-            return "***";
+            return "***"; // a password (or, over http(s), a token given as the user name)
         }
 
-        if (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+        if (!http)
         {
             return text;
         }

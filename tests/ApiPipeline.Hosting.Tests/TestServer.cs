@@ -34,6 +34,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Answers 503 to the requests (path and query) it picks.</summary>
     public Func<string, bool>? Unavailable { get; set; }
 
+    /// <summary>Answers every request instead of the built-in routes, when set (an API of a test's own).</summary>
+    public RequestDelegate? Respond { get; set; }
+
     public static async Task<TestServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = AppContext.BaseDirectory });
@@ -55,6 +58,12 @@ public sealed class TestServer : IAsyncDisposable
         lock (Targets)
         {
             Targets.Add(path + context.Request.QueryString);
+        }
+
+        if (Respond is { } respond)
+        {
+            await respond(context);
+            return;
         }
 
         int page = int.TryParse(context.Request.Query["page"], CultureInfo.InvariantCulture, out int p) ? p : 1;
@@ -115,7 +124,7 @@ public sealed class TestServer : IAsyncDisposable
         _ => """{"data":[]}""",
     };
 
-    private static async Task Reply(HttpContext context, string json, int status)
+    internal static async Task Reply(HttpContext context, string json, int status)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";

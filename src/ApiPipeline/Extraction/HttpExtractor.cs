@@ -294,8 +294,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     {
                         // Records diverted as not fitting were still in the response: offsets advance past them too. A relative
                         // next link is relative to where the response came from, after any redirects (RFC 3986 §5.1.3).
-                        var retrievedFrom = response!.RequestMessage?.RequestUri is { IsAbsoluteUri: true } answered ? WithoutUserInfo(answered) : url;
+                        var retrievedFrom = response!.RequestMessage?.RequestUri is { IsAbsoluteUri: true } answered ? answered : url;
                         next = paginator.Next(url, retrievedFrom, current.Scan, response.Headers, run.PageNumber, page.Count + page.Rejected, run.RecordsBefore + page.Count, current.Body.Span);
+                        next = next is null ? null : WithoutUserInfo(next);
                         if (next is not null && _auth is not null)
                         {
                             next = _auth.WithoutCredentials(next); // an API may echo a query key into its next link
@@ -975,8 +976,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     }
 
     /// <summary>
-    /// <paramref name="url"/> without a user name or password (a redirect's target may carry them): a next link resolved against it
-    /// would keep them, and checkpoints are stored.
+    /// <paramref name="url"/> without a user name or password, which a next link may carry (absolute, or relative to a redirect's target
+    /// that has them): checkpoints are stored, and .NET's <see cref="HttpClient"/> never sends them anyway.
     /// </summary>
     private static Uri WithoutUserInfo(Uri url)
         => url.UserInfo.Length == 0 ? url : new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;

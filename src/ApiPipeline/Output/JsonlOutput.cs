@@ -326,37 +326,55 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
     {
         Discard();
-        RollForward(_root, lastPrepared, FlushDirectory);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>
-    /// Rolls <paramref name="lastPrepared"/> (the last batch a state store recorded for the writer of <paramref name="root"/>) forward,
-    /// then deletes every other temporary file under <paramref name="root"/>: what a resumed run does first, and what <c>replay</c> does
-    /// before it writes into a pipeline's or chain's folder (its writer would delete a recorded batch's files otherwise).
-    /// </summary>
-    /// <param name="root">The output folder (<c>&lt;directory&gt;/&lt;name&gt;</c>).</param>
-    /// <param name="lastPrepared">The last batch recorded, or <see langword="null"/>.</param>
-    /// <param name="flushDirectory">Makes a folder's entries durable; default <see cref="DurableDirectory.Flush"/>.</param>
-    internal static void RollForward(string root, PreparedCommit? lastPrepared, Action<string>? flushDirectory = null)
-    {
-        if (lastPrepared is not null)
+        RollForward(lastPrepared, FlushDirectory);
+        if (Directory.Exists(_root))
         {
-            // Renamed now or by the run that recorded it: either way the names reach the disk before anything is recorded after it.
-            Rename(lastPrepared, recovering: true);
-            foreach (var directory in lastPrepared.Files.Select(file => Path.GetDirectoryName(file.FinalPath)!).Distinct(StringComparer.Ordinal).Where(Directory.Exists))
-            {
-                (flushDirectory ?? DurableDirectory.Flush)(directory);
-            }
-        }
-
-        if (Directory.Exists(root))
-        {
-            foreach (var stale in Directory.EnumerateFiles(root, ".part-*.jsonl.tmp", SearchOption.AllDirectories))
+            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*.jsonl.tmp", SearchOption.AllDirectories))
             {
                 File.Delete(stale);
             }
         }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="lastPrepared"/> (the last batch a state store recorded for a writer) in place: renames those of its temporary
+    /// files that are still there. What a resumed run does first, and what <c>replay</c> does before it writes into a pipeline's or
+    /// chain's folder (a writer opening a folder deletes the temporary files it finds there).
+    /// </summary>
+    /// <param name="lastPrepared">The last batch recorded, or <see langword="null"/>.</param>
+    /// <param name="flushDirectory">Makes a folder's entries durable; default <see cref="DurableDirectory.Flush"/>.</param>
+    internal static void RollForward(PreparedCommit? lastPrepared, Action<string>? flushDirectory = null)
+    {
+        if (lastPrepared is null)
+        {
+            return;
+        }
+
+        // Renamed now or by the run that recorded it: either way the names reach the disk before anything is recorded after it.
+        Rename(lastPrepared, recovering: true);
+        foreach (var directory in lastPrepared.Files.Select(file => Path.GetDirectoryName(file.FinalPath)!).Distinct(StringComparer.Ordinal).Where(Directory.Exists))
+        {
+            (flushDirectory ?? DurableDirectory.Flush)(directory);
+        }
+    }
+
+    /// <summary>
+    /// A temporary part file in a folder a writer of <paramref name="root"/> deletes them from when it opens it (the folder itself and its
+    /// <c>date=…</c> partitions), or <see langword="null"/>.
+    /// </summary>
+    /// <param name="root">The output folder (<c>&lt;directory&gt;/&lt;name&gt;</c>).</param>
+    internal static string? UncommittedPart(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return null;
+        }
+
+        return Directory.EnumerateFiles(root, ".part-*.jsonl.tmp")
+            .Concat(Directory.EnumerateDirectories(root, "date=*").SelectMany(folder => Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp")))
+            .FirstOrDefault();
     }
 
     /// <summary>Discards what was not committed.</summary>

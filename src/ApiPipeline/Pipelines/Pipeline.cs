@@ -437,7 +437,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             if (_first && maxResults > 0 && page.Error is { } failed)
             {
                 // Only the first page's total says whether the window must be halved: without it the window can be neither kept nor
-                // halved, so the failed page fails the window (its rest is given up, as an input's is) instead of being skipped.
+                // halved, so the failed page fails the window (its rest is given up, as an input's is) instead of being skipped. Its
+                // attempts are counted with the failure; its wait for rate limits here.
+                run.CountThrottled(page.Throttled);
                 throw failed;
             }
 
@@ -565,6 +567,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         {
             _flusher.Gate.Wait();
             run.CountAttempts(attempts);
+            _flusher.Gate.Release();
+        }
+
+        /// <summary>Counts the wait for rate limits of a page that reached no page end (a window's failed first page).</summary>
+        public void CountThrottled(TimeSpan throttled)
+        {
+            _flusher.Gate.Wait();
+            run.Throttled += throttled;
             _flusher.Gate.Release();
         }
 

@@ -58,22 +58,15 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         const string name = "window-first-page";
         var rows = Enumerable.Range(1, 30).Select(i => new Change(i, $"change-{i}", T0 + (TimeSpan.FromDays(4) * (i - 1) / 30))).ToList();
         int failed = 0;
-        Api.Map("/" + name + "/search", async context =>
+        CappedSearch(name, rows, async (context, since, page) =>
         {
-            var query = context.Request.Query;
-            var since = DateTimeOffset.Parse(query["since"].ToString(), CultureInfo.InvariantCulture);
-            var until = DateTimeOffset.Parse(query["until"].ToString(), CultureInfo.InvariantCulture);
-            int page = int.Parse(query["page"].ToString(), CultureInfo.InvariantCulture);
-            int size = int.Parse(query["per_page"].ToString(), CultureInfo.InvariantCulture);
-            if (since == T0 && until == T0.AddDays(4) && page == 1 && Interlocked.Exchange(ref failed, 1) == 0)
+            if (since != T0 || page != 1 || Interlocked.Exchange(ref failed, 1) != 0)
             {
-                await Reply.Json(context, """{"message":"boom"}""", 500);
-                return;
+                return false;
             }
 
-            var matching = rows.Where(r => r.UpdatedAt >= since && r.UpdatedAt < until).OrderBy(r => r.UpdatedAt).ToList();
-            var served = matching.Take(25).Skip((page - 1) * size).Take(size).Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change));
-            await Reply.Json(context, $"{{\"total_count\":{matching.Count},\"items\":[{string.Join(",", served)}]}}");
+            await Reply.Json(context, """{"message":"boom"}""", 500);
+            return true;
         });
 
         var extractor = new CappedWindowedChanges(At with { Resilience = new ResilienceOptions { OnError = ErrorMode.Skip } });
@@ -94,6 +87,50 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal(PipelineStatus.PartialSuccess, first.Status);
         Assert.Equal(PipelineStatus.Succeeded, second.Status);
         Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
+    /// <summary>
+    /// The window's first page is throttled (429, Retry-After 1 s: the retry waits a second) and then fails (500); with MaxResults the
+    /// window fails: the page's wait for the rate limit counts in the run's result all the same.
+    /// </summary>
+    [Fact]
+    public async Task A_windows_failed_first_page_counts_its_throttled_time()
+    {
+        const string name = "tw-throttled-first";
+        var rows = Enumerable.Range(1, 10).Select(i => new Change(i, $"change-{i}", T0 + (TimeSpan.FromDays(4) * (i - 1) / 10))).ToList();
+        int attempts = 0;
+        CappedSearch(name, rows, async (context, since, page) =>
+        {
+            if (since != T0 || page != 1)
+            {
+                return false;
+            }
+
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                context.Response.Headers["Retry-After"] = "1";
+                await Reply.Json(context, """{"message":"slow down"}""", 429);
+            }
+            else
+            {
+                await Reply.Json(context, """{"message":"boom"}""", 500);
+            }
+
+            return true;
+        });
+
+        var extractor = new CappedWindowedChanges(At with
+        {
+            Resilience = new ResilienceOptions { OnError = ErrorMode.Skip, Retry = new RetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10), Jitter = false } },
+        });
+        await using var store = new InMemoryStateStore();
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes" });
+        var result = await new Pipeline<Scenario, Change>("windows", extractor, output, new PipelineOptions { StateStore = store, Until = T0.AddDays(4), OnError = ErrorMode.Continue })
+            .ExecuteAsync(new Scenario(name));
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.Equal(2, Volatile.Read(ref attempts));
+        Assert.True(result.Throttled >= TimeSpan.FromSeconds(0.9), $"throttled {result.Throttled}, requests {result.Requests}");
     }
 
     [Fact]
@@ -443,6 +480,28 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } });
         return await new Pipeline<Scenario, Change>("windows", extractor, output, new PipelineOptions { StateStore = store, Until = until }).ExecuteAsync(api.Input);
     }
+
+    /// <summary>
+    /// A search API over <paramref name="rows"/> at <c>/{name}/search</c> that returns at most 25 results of a query, reporting the full
+    /// total (as GitHub's search does with 1,000); <paramref name="fault"/> answers a request itself (returning true) given its start and page.
+    /// </summary>
+    private void CappedSearch(string name, List<Change> rows, Func<HttpContext, DateTimeOffset, int, Task<bool>> fault)
+        => Api.Map("/" + name + "/search", async context =>
+        {
+            var query = context.Request.Query;
+            var since = DateTimeOffset.Parse(query["since"].ToString(), CultureInfo.InvariantCulture);
+            var until = DateTimeOffset.Parse(query["until"].ToString(), CultureInfo.InvariantCulture);
+            int page = int.Parse(query["page"].ToString(), CultureInfo.InvariantCulture);
+            int size = int.Parse(query["per_page"].ToString(), CultureInfo.InvariantCulture);
+            if (await fault(context, since, page))
+            {
+                return;
+            }
+
+            var matching = rows.Where(r => r.UpdatedAt >= since && r.UpdatedAt < until).OrderBy(r => r.UpdatedAt).ToList();
+            var served = matching.Take(25).Skip((page - 1) * size).Take(size).Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change));
+            await Reply.Json(context, $"{{\"total_count\":{matching.Count},\"items\":[{string.Join(",", served)}]}}");
+        });
 
     private List<Change> Written()
         => !Directory.Exists(Path.Combine(_dir.Path, "changes"))
