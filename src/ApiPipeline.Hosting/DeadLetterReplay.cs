@@ -217,7 +217,7 @@ internal static class DeadLetterReplay
             if (JsonlOutput<object>.UncommittedPart(Path.Combine(outputDirectory, Owner(entry.Pipeline))) is { } uncommitted)
             {
                 // A writer there would delete it, and it may be a batch a run recorded in a state file this replay did not read.
-                left.Add($"{what}: '{uncommitted}' is a temporary part of a run of '{Owner(entry.Pipeline)}' (or a replay) that stopped before committing it, and no batch recorded in '{statePath}' names it; run '{Owner(entry.Pipeline)}' again first (its start puts its recorded batch in place and removes the rest), with --state if it uses another state file, then replay");
+                left.Add($"{what}: '{uncommitted}' is a temporary part of a run of '{Owner(entry.Pipeline)}' (or a replay) that stopped before committing it, and no batch recorded in '{statePath}' names it; run '{Owner(entry.Pipeline)}' again first (its resume puts its recorded batch in place and removes the rest), with --state if it uses another state file, then replay; if no run of it stopped unfinished (a stopped replay left the file), delete the file");
                 keep.Add(line);
                 continue;
             }

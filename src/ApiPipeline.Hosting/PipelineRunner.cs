@@ -206,8 +206,9 @@ public sealed class PipelineRunner
     }
 
     /// <summary>
-    /// <paramref name="text"/>, or, when it is a URL holding a password (any scheme: <c>postgres://user:password@…</c>; over http(s) any user
-    /// info, which may be a token), <c>***</c>, and when it is an http(s) URL holding secret-looking query values, the URL with them masked.
+    /// <paramref name="text"/>, or, when it is a URL holding a password (any scheme: <c>postgres://user:password@…</c>; over http(s), ws(s) and
+    /// <c>…+https</c> any user info, which may be a token), <c>***</c>, and when it is a URL holding secret-looking query values, the URL with
+    /// them masked.
     /// </summary>
     private static string WithoutUrlSecrets(string text)
     {
@@ -216,18 +217,14 @@ public sealed class PipelineRunner
             return text;
         }
 
-        bool http = url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps;
+        // Over http(s) and what is built on it (ws, wss, git+https, …) a user name alone may be a token; elsewhere (ssh://git@…) it is not.
+        bool http = url.Scheme is "http" or "https" or "ws" or "wss" || url.Scheme.EndsWith("+http", StringComparison.Ordinal) || url.Scheme.EndsWith("+https", StringComparison.Ordinal);
         if (url.UserInfo.Contains(':', StringComparison.Ordinal) || (http && url.UserInfo.Length > 0))
         {
-            return "***"; // a password (or, over http(s), a token given as the user name)
+            return "***";
         }
 
-        if (!http)
-        {
-            return text;
-        }
-
-        string shown = UrlRedactor.Redact(url);
+        string shown = UrlRedactor.Redact(text); // as text for other schemes (an ftp: query is not a Uri query)
         return shown.Contains("***", StringComparison.Ordinal) ? shown : text;
     }
 

@@ -483,12 +483,11 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     {
         var output = (IOutput<TOut>)run.Output;
         var state = run.State;
-        if (run.Replay is null)
+        if (state is not null && run.Resuming)
         {
-            // As a pipeline does at every start: the last recorded batch is put in place, and temporary parts no batch recorded (a run or
-            // a replay stopped before its commit) are removed, so none stays in the chain's folder for good.
-            var recorded = state is null ? null : await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false);
-            await output.RecoverAsync(recorded, cancellationToken).ConfigureAwait(false);
+            // Only a resumed run: a new one may share the folder with another chain id's run (parallel chains of one file) whose recorded
+            // batch waits there for that run's resume.
+            await output.RecoverAsync(await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
 
         var flusher = new IntervalFlusher(output.Batching.FlushInterval, run.Options.TimeProvider);

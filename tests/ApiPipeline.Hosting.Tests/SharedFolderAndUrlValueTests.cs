@@ -5,7 +5,11 @@ using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
 
-public sealed class ReviewS20eTests : ServerTests
+/// <summary>
+/// What runs that share an output folder leave each other, and the URL values of a chain input an entry carries (masked for a
+/// password, a token user name over http-based schemes, or a secret query value, whatever the scheme).
+/// </summary>
+public sealed class SharedFolderAndUrlValueTests : ServerTests
 {
     private static List<int> Ids(string folder)
         => !Directory.Exists(folder)
@@ -15,10 +19,7 @@ public sealed class ReviewS20eTests : ServerTests
                 .Select(line => JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
                 .Order()];
 
-    /// <summary>
-    /// docs/chains.md: a chain input's "URL value holding a secret-looking query parameter or a password" is masked in the entry. A
-    /// websocket (or any non-http) URL with an access token in its query is kept as it is: the token is written to the dead-letter file.
-    /// </summary>
+    /// <summary>A websocket or FTP URL with an access token in its query: the token is masked in the entry, as in an http(s) URL.</summary>
     [Theory]
     [InlineData("wss://stream.example.com/feed?access_token=s3cr3t-t0ken")]
     [InlineData("ftp://files.example.com/export.csv?api_key=s3cr3t-t0ken")]
@@ -26,9 +27,8 @@ public sealed class ReviewS20eTests : ServerTests
         => Assert.DoesNotContain("s3cr3t-t0ken", PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["Source"] = url }).GetRawText(), StringComparison.Ordinal);
 
     /// <summary>
-    /// A token given as a URL's user name is masked over http(s) (PipelineRunner.WithoutUrlSecrets: "over http(s) any user info, which may
-    /// be a token"), and was masked for every scheme before the last commit. WebSocket URLs (ws/wss, an HTTP upgrade that sends user info as
-    /// Basic credentials exactly like http(s)) and git-over-https remotes (<c>git+https://TOKEN@github.com/…</c>) now keep the token.
+    /// A token given as a URL's user name is masked over http(s) and what is built on it: WebSocket URLs (ws/wss, an HTTP upgrade that
+    /// sends user info as Basic credentials like http(s)) and git-over-https remotes (<c>git+https://TOKEN@github.com/…</c>).
     /// </summary>
     [Theory]
     [InlineData("wss://ghp_s3cr3tt0ken@stream.example.com/feed")]
@@ -39,9 +39,8 @@ public sealed class ReviewS20eTests : ServerTests
     /// <summary>
     /// Two chain ids (two shops of <see cref="ShopChain"/>, as <c>ExecuteParallelChainsAsync</c> with <c>LoadedChain.CreateOutput()</c> per input
     /// runs them) take turns in one output folder. The run of <c>shop/acme</c> "crashes" after recording its batch and before the rename;
-    /// then <c>shop/empty</c> runs there and writes nothing (its shop has no groups); then <c>shop/acme</c> resumes. Before every chain run
-    /// started with <c>RecoverAsync</c>, the empty run touched nothing and the resume put acme's 15 details in place; now the empty run's
-    /// <c>RecoverAsync(null)</c> deletes acme's recorded batch, its resume finds every input done, and the 15 records are lost.
+    /// then <c>shop/empty</c> runs there and writes nothing; then <c>shop/acme</c> resumes and puts its 15 details in place: a new chain
+    /// run does not clear a folder another chain id's resume still needs.
     /// </summary>
     [Fact]
     public async Task A_chain_run_that_writes_nothing_does_not_delete_another_chain_ids_recorded_batch_in_the_folder()
