@@ -6,12 +6,6 @@ namespace ApiPipeline.Hosting.Tests;
 /// <summary>Hand-written extractors ([RegisteredExtractor]) through the CLI: backfills from a pipeline file, replay, chains, and the disposal of the instances the host creates.</summary>
 public sealed class HandWrittenExtractorTests : ServerTests
 {
-    private static List<int> Ids(string folder)
-        => [.. Directory.GetFiles(folder, "*.jsonl", SearchOption.AllDirectories)
-            .SelectMany(File.ReadAllLines)
-            .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
-            .Order()];
-
     [Fact]
     public async Task A_pipeline_file_of_a_hand_written_extractor_takes_from_as_a_backfill()
     {

@@ -22,14 +22,6 @@ public sealed partial class CappedWindowItems : IExtractor<NoInput, Item>;
 /// </summary>
 public sealed class ReplayLeftoverTests : ServerTests
 {
-    private static List<int> Ids(string folder)
-        => !Directory.Exists(folder)
-            ? []
-            : [.. Directory.EnumerateFiles(folder, "*.jsonl", SearchOption.AllDirectories)
-                .SelectMany(File.ReadLines)
-                .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
-                .Order()];
-
     /// <summary>
     /// A pipeline file whose output names its own directory (<c>data</c>) keeps its state where the host's runs do (<c>out/.state</c>);
     /// replaying its dead-letter file into <c>data</c> reads <c>data/.state</c>, which names no batch of the pipeline, while the batch its

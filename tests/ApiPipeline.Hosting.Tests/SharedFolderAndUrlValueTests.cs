@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
@@ -11,14 +8,6 @@ namespace ApiPipeline.Hosting.Tests;
 /// </summary>
 public sealed class SharedFolderAndUrlValueTests : ServerTests
 {
-    private static List<int> Ids(string folder)
-        => !Directory.Exists(folder)
-            ? []
-            : [.. Directory.EnumerateFiles(folder, "*.jsonl", SearchOption.AllDirectories)
-                .SelectMany(File.ReadLines)
-                .Select(line => JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
-                .Order()];
-
     /// <summary>A websocket or FTP URL with an access token in its query: the token is masked in the entry, as in an http(s) URL.</summary>
     [Theory]
     [InlineData("wss://stream.example.com/feed?access_token=s3cr3t-t0ken")]

@@ -174,6 +174,15 @@ public abstract class ServerTests : Xunit.IAsyncLifetime
 
     protected TempDir Dir { get; } = new();
 
+    /// <summary>The ids of the <see cref="Item"/> records in the JSONL files under <paramref name="folder"/> (none when it is missing), sorted.</summary>
+    protected static List<int> Ids(string folder)
+        => !Directory.Exists(folder)
+            ? []
+            : [.. Directory.EnumerateFiles(folder, "*.jsonl", SearchOption.AllDirectories)
+                .SelectMany(File.ReadLines)
+                .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
+                .Order()];
+
     public async Task InitializeAsync() => Server = await TestServer.StartAsync();
 
     public async Task DisposeAsync()
