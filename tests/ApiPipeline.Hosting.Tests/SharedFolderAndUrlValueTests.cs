@@ -73,4 +73,51 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
         int details = Directory.EnumerateFiles(Path.Combine(output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Count();
         Assert.Equal(15, details); // 3 groups x 5 members
     }
+
+    /// <summary>
+    /// As above, but the other chain id's new run writes records: its writer, opening the shared folder, deletes the temporary parts it
+    /// finds there, among them the batch <c>shop/acme</c> recorded and its resume was to put in place; that resume reads nothing again
+    /// (its state says the batch is committed), so acme's 15 details are lost.
+    /// </summary>
+    [Fact]
+    public async Task A_chain_run_that_writes_records_does_not_delete_another_chain_ids_recorded_batch_in_the_folder()
+    {
+        string output = Path.Combine(Dir.Path, "out");
+        JsonlOutput<Detail> Shared() => new(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = output, Name = "shop" });
+        ChainExecutor<Shop, Detail> Executor(IStateStore store, string id) => new(ShopChain.Definition, null, new ChainOptions
+        {
+            ChainId = id,
+            Extractor = new ExtractorOptions { BaseUrl = Server.BaseUrl },
+            StateStore = store,
+            DeadLetterPath = Path.Combine(output, "shop.dead-letter.jsonl"),
+        });
+
+        var store = await SqliteStateStore.OpenAsync(Path.Combine(output, ".state", "apipipeline.db"));
+        await using (store.ConfigureAwait(false))
+        {
+            var crashed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(output, "shop"), ".part-*.jsonl.tmp"));
+
+            // Another chain id into the same folder, a new run that writes its own 15 details.
+            var beta = Shared();
+            await using (beta.ConfigureAwait(false))
+            {
+                var other = await Executor(store, "shop/beta").ExecuteAsync(new Shop("beta"), beta);
+                Assert.Equal(PipelineStatus.Succeeded, other.Status);
+                Assert.Equal(15, other.Records);
+            }
+
+            var again = Shared();
+            await using (again.ConfigureAwait(false))
+            {
+                var resumed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), again);
+                Assert.True(resumed.Resumed);
+            }
+        }
+
+        var owners = Directory.EnumerateFiles(Path.Combine(output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("owner").GetString()).ToList();
+        Assert.Equal(15, owners.Count(o => o == "beta"));
+        Assert.Equal(15, owners.Count(o => o == "acme")); // 3 groups x 5 members each
+    }
 }
