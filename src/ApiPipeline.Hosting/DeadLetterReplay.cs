@@ -110,8 +110,8 @@ internal static class DeadLetterReplay
     /// <summary>
     /// Puts in place the batch each of <paramref name="owners"/>' last runs recorded in the state file (<see cref="JsonlOutput{T}.RollForward"/>),
     /// as their next run would, before replay writes into their folders: a run that stopped between recording a batch and renaming its
-    /// files left them there, and a writer opening the folder deletes temporary files. Nothing else is removed: what no batch in this
-    /// state file names may be another state file's (a run given <c>--state</c>), and an entry waits while such a file is there.
+    /// files left them there. Nothing else is removed: what no batch in this state file names may be another state file's (a run given
+    /// <c>--state</c>), and replay's writer leaves it alone and numbers its own parts after it.
     /// </summary>
     private static async Task RollForwardAsync(string statePath, IEnumerable<string> owners, CancellationToken cancellationToken)
     {
@@ -210,14 +210,6 @@ internal static class DeadLetterReplay
             if (!held.Contains(Owner(entry.Pipeline), FileLock.PathComparer))
             {
                 left.Add($"{what}: appended while the replay was starting; replay again");
-                keep.Add(line);
-                continue;
-            }
-
-            if (JsonlOutput<object>.UncommittedPart(Path.Combine(outputDirectory, Owner(entry.Pipeline))) is { } uncommitted)
-            {
-                // A writer there would delete it, and it may be a batch a run recorded in a state file this replay did not read.
-                left.Add($"{what}: '{uncommitted}' is a temporary part of a run of '{Owner(entry.Pipeline)}' (or a replay) that stopped before committing it, and no batch recorded in '{statePath}' names it; run '{Owner(entry.Pipeline)}' again first (its resume puts its recorded batch in place and removes the rest), with --state if it uses another state file, then replay; if no run of it stopped unfinished (a stopped replay left the file), delete the file");
                 keep.Add(line);
                 continue;
             }
@@ -412,7 +404,7 @@ internal static class DeadLetterReplay
         {
             var checkpoint = Checkpoint(entry);
             bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
-            if (!pageOnly && checkpoint.PageNumber == 1 && extractor.TimeWindows is { MaxResults: > 0 } windows)
+            if (!pageOnly && checkpoint.PageNumber == 1 && !entry.Pipeline.Contains('/', StringComparison.Ordinal) && extractor.TimeWindows is { MaxResults: > 0 } windows)
             {
                 // Read as one query, a window deeper than the API returns would lose what lies past the cap: a run halves it.
                 throw new InvalidOperationException($"it is a time window that failed on its first page, which only a run can read whole (it halves a window holding more than MaxResults, {windows.MaxResults:N0}, results); run a backfill over its range{(entry.Since is null ? "" : $" --from {entry.Since}")}{(entry.Until is null ? "" : $" --to {entry.Until}")}, then remove this entry");
@@ -597,9 +589,9 @@ internal static class DeadLetterReplay
 
             var executor = new ChainExecutor<TIn, TOut>(definition, runner.HttpClientFor(id), options);
             var replay = new ChainReplay(step, stepInput, Checkpoint(entry), entry.Skipped == DeadLetterEntry.PageSkipped, lineage);
-            var output = runner.ChainOutput(definition, id, outputDirectory);
             try
             {
+                var output = runner.ChainOutput(definition, id, outputDirectory);
                 await using (output.ConfigureAwait(false))
                 {
                     var result = await executor.ReplayAsync(replay, input, output, cancellationToken).ConfigureAwait(false);

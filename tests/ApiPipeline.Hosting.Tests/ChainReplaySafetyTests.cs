@@ -39,6 +39,24 @@ public sealed class ChainReplaySafetyTests : ServerTests
     }
 
     /// <summary>
+    /// A token sent as <c>?access_token=…</c>, a query parameter whose name looks secret, from a member whose own name does not (<c>Pat</c>):
+    /// the run redacts it from every URL it writes, and the chain input an entry carries masks it too.
+    /// </summary>
+    [Fact]
+    public async Task The_chain_input_in_an_entry_masks_a_member_sent_as_a_secret_query_parameter()
+    {
+        Server.Unavailable = MembersPage2OfGroup2;
+        var (code, text, error) = await CliTests.Cli(Config("shop"), "run", "shop", "--input", "owner=acme", "--input", "pat=ghp_S3cr3tT0kenValue", "--output", Output);
+        Server.Unavailable = null;
+
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        Assert.Contains(Server.Targets, t => t.Contains("access_token=ghp_S3cr3tT0kenValue", StringComparison.Ordinal)); // the request's secret
+        string entry = Assert.Single(await File.ReadAllLinesAsync(Path.Combine(Output, "shop.dead-letter.jsonl")));
+        Assert.Contains("\"chain\":", entry, StringComparison.Ordinal);
+        Assert.DoesNotContain("S3cr3tT0kenValue", entry, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A replay cancelled (Ctrl+C) right after the chain's output was committed went through: its entry leaves the file, so the next
     /// replay does not write the same records a second time.
     /// </summary>

@@ -126,9 +126,9 @@ public sealed class ChainReplayTests : ServerTests
     [Fact]
     public void The_chain_input_an_entry_carries_masks_the_values_of_members_whose_names_look_secret()
     {
-        var input = PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["owner"] = "acme", ["api_token"] = "s3cr3t-value" });
+        var input = PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["Owner"] = "acme", ["ApiToken"] = "s3cr3t-value" });
 
-        Assert.Equal("""{"api_token":"***","owner":"acme"}""", input.GetRawText());
+        Assert.Equal("""{"ApiToken":"***","Owner":"acme"}""", input.GetRawText());
     }
 
     [Fact]

@@ -14,13 +14,14 @@ namespace ApiPipeline.Hosting.Tests;
 [Retry(MaxRetries = 0)]
 public sealed partial class WindowedGroupItems : IExtractor<GroupRef, Item>;
 
+/// <summary>Replay of a chain step whose extractor declares time windows, which chains do not use.</summary>
 public sealed class ChainWindowedStepReplayTests : ServerTests
 {
     /// <summary>
-    /// A chain file's step whose extractor happens to declare <c>[TimeWindows(MaxResults)]</c> fails on the first page of group 2's items
+    /// A chain file's step whose extractor declares <c>[TimeWindows(MaxResults)]</c> fails on the first page of group 2's items
     /// (dead-lettered under the step's <c>dead_letter</c>). The chain read no window: the entry is an ordinary input's rest, and replay
-    /// (which falls back to the step's own records for a chain file's entry) must read it. It takes it for a backfill window that failed
-    /// on its first page instead, and leaves it in the file for good, advising a backfill that does not apply to a chain step.
+    /// (which falls back to the step's own records for a chain file's entry) reads it; the refusal of a window's first-page entry is a
+    /// pipeline's only.
     /// </summary>
     [Fact]
     public async Task Replay_of_a_chain_steps_input_entry_whose_extractor_declares_time_windows_is_not_refused_as_a_window()

@@ -217,8 +217,11 @@ public sealed class SettledItems : IExtractor<NoInput, Item>
     }
 }
 
-/// <summary>A shop: the input of the <see cref="ShopChain"/>, with a session id that looks secret (sent to the groups endpoint when given).</summary>
-public sealed record Shop(string Owner, [property: Query] string? SessionId = null);
+/// <summary>
+/// A shop: the input of the <see cref="ShopChain"/>, with a session id that looks secret and a token under a name that does not (<c>Pat</c>,
+/// sent as the secret-looking query parameter <c>access_token</c>); both go to the groups endpoint when given.
+/// </summary>
+public sealed record Shop(string Owner, [property: Query] string? SessionId = null, [property: Query("access_token")] string? Pat = null);
 
 public sealed record Group(int Id, string Name);
 

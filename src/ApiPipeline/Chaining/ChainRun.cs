@@ -255,7 +255,7 @@ internal sealed class ChainRun : IDisposable
 
         if (step.Index == Definition.Steps.Count)
         {
-            return new DeadLetterChain { Input = Options.DeadLetterInput };
+            return new DeadLetterChain { Input = ChainInput() };
         }
 
         JsonElement? kept = null;
@@ -280,7 +280,50 @@ internal sealed class ChainRun : IDisposable
             }
         }
 
-        return new DeadLetterChain { Input = Options.DeadLetterInput, Lineage = kept };
+        return new DeadLetterChain { Input = ChainInput(), Lineage = kept };
+    }
+
+    /// <summary>
+    /// <see cref="ChainOptions.DeadLetterInput"/> as an entry carries it. When the first step keys the chain input with a value masked (a
+    /// member sent under a secret-looking query name, which the host's values do not show), every value its key does not show is masked
+    /// too: the values are strings, as the host bound them.
+    /// </summary>
+    private JsonElement? ChainInput()
+    {
+        if (Options.DeadLetterInput is not { } given || Input is null)
+        {
+            return Options.DeadLetterInput;
+        }
+
+        string key = Definition.Steps[0].InputKey(Extractors[0], Input);
+        if (!key.Contains("***", StringComparison.Ordinal))
+        {
+            return given;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var member in given.EnumerateObject())
+            {
+                string? text = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : null;
+                bool shown = text is not null && (key.Contains(text, StringComparison.Ordinal) || key.Contains(Uri.EscapeDataString(text), StringComparison.Ordinal));
+                json.WritePropertyName(member.Name);
+                if (shown || text is null)
+                {
+                    member.Value.WriteTo(json);
+                }
+                else
+                {
+                    json.WriteStringValue("***");
+                }
+            }
+
+            json.WriteEndObject();
+        }
+
+        return JsonElement.Parse(buffer.WrittenSpan);
     }
 
     /// <summary>Keeps <paramref name="entry"/>, carried by a page of step <paramref name="step"/> (1-based), for the step's next <see cref="CommitAsync"/>.</summary>

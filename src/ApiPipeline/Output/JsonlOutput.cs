@@ -312,7 +312,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
             }
             else if (!recovering && !File.Exists(file.FinalPath))
             {
-                throw new IOException($"Cannot complete the commit of '{file.FinalPath}': neither it nor its temporary file '{file.TempPath}' exists. Is another run writing to '{Path.GetDirectoryName(file.FinalPath)}'? A JSONL output allows one writer per folder (a writer deletes the temporary files it finds when it starts), so run one pipeline at a time into it (the CLI host's runs take turns by themselves).");
+                throw new IOException($"Cannot complete the commit of '{file.FinalPath}': neither it nor its temporary file '{file.TempPath}' exists. Is another run writing to '{Path.GetDirectoryName(file.FinalPath)}'? A JSONL output allows one writer per folder at a time (a run's recovery deletes the temporary files it finds), so run one pipeline at a time into it (the CLI host's runs take turns by themselves).");
             }
         }
     }
@@ -340,8 +340,8 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
     /// <summary>
     /// Puts <paramref name="lastPrepared"/> (the last batch a state store recorded for a writer) in place: renames those of its temporary
-    /// files that are still there. What a resumed run does first, and what <c>replay</c> does before it writes into a pipeline's or
-    /// chain's folder (a writer opening a folder deletes the temporary files it finds there).
+    /// files that are still there. What a run's recovery does first (a pipeline's at every start, a chain's when it resumes), and what
+    /// <c>replay</c> does before it writes into a pipeline's or chain's folder.
     /// </summary>
     /// <param name="lastPrepared">The last batch recorded, or <see langword="null"/>.</param>
     /// <param name="flushDirectory">Makes a folder's entries durable; default <see cref="DurableDirectory.Flush"/>.</param>
@@ -358,23 +358,6 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         {
             (flushDirectory ?? DurableDirectory.Flush)(directory);
         }
-    }
-
-    /// <summary>
-    /// A temporary part file in a folder a writer of <paramref name="root"/> deletes them from when it opens it (the folder itself and its
-    /// <c>date=…</c> partitions), or <see langword="null"/>.
-    /// </summary>
-    /// <param name="root">The output folder (<c>&lt;directory&gt;/&lt;name&gt;</c>).</param>
-    internal static string? UncommittedPart(string root)
-    {
-        if (!Directory.Exists(root))
-        {
-            return null;
-        }
-
-        return Directory.EnumerateFiles(root, ".part-*.jsonl.tmp")
-            .Concat(Directory.EnumerateDirectories(root, "date=*").SelectMany(folder => Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp")))
-            .FirstOrDefault();
     }
 
     /// <summary>Discards what was not committed.</summary>
@@ -439,12 +422,9 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
         if (!_nextPart.TryGetValue(key, out int part))
         {
+            // Temporary parts found here are left alone: one may be a batch another writer of the folder recorded (a chain id of the same
+            // chain file that stopped before renaming it), which only that writer's resume puts in place; its number is not taken.
             DurableDirectory.Create(directory, _toFlush);
-            foreach (var stale in Directory.EnumerateFiles(directory, ".part-*.jsonl.tmp"))
-            {
-                File.Delete(stale);
-            }
-
             part = NextFreePart(directory);
         }
         else if (!Directory.Exists(directory))
@@ -469,10 +449,13 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private static int NextFreePart(string directory)
     {
         int max = 0;
-        foreach (var path in Directory.EnumerateFiles(directory, "part-*.jsonl"))
+        foreach (var path in Directory.EnumerateFiles(directory, "part-*.jsonl").Concat(Directory.EnumerateFiles(directory, ".part-*.jsonl.tmp")))
         {
-            var name = Path.GetFileNameWithoutExtension(path.AsSpan());
-            if (int.TryParse(name["part-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > max)
+            // part-00007.jsonl, or .part-00007.<tag>.jsonl.tmp
+            var name = Path.GetFileName(path.AsSpan());
+            var digits = name[(name.IndexOf("part-", StringComparison.Ordinal) + "part-".Length)..];
+            int end = digits.IndexOf('.');
+            if (int.TryParse(end < 0 ? digits : digits[..end], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > max)
             {
                 max = n;
             }

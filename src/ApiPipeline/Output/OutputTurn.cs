@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace ApiPipeline;
 
 /// <summary>
-/// One run at a time writes a JSON Lines output's folder: a writer deletes the temporary files it finds there when it starts, and numbers
-/// its parts after the ones it sees, so two runs into one folder (two processes, or two pipelines of one process) would break each
-/// other's commits. A pipeline or chain run holds the folder's turn from before it recovers the output until its last commit: the lock
+/// One run at a time writes a JSON Lines output's folder: a run's recovery deletes the temporary files no batch of its own names, and a
+/// writer numbers its parts after the ones it sees, so two runs into one folder at once (two processes, or two pipelines of one process)
+/// would break each other's commits. A pipeline or chain run holds the folder's turn from before it recovers the output until its last commit: the lock
 /// file <c>.&lt;name&gt;.writer.lock</c> beside the folder, next to the CLI's <c>.&lt;name&gt;.run.lock</c> (inside, it would be one more
 /// file of the dataset). Another run into the folder waits for it, and says so in the log once.
 /// </summary>

@@ -231,20 +231,32 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task Stale_temp_files_of_a_crashed_run_are_removed()
+    public async Task A_writer_leaves_the_temporary_parts_it_finds_and_numbers_after_them_and_recovery_removes_them()
     {
+        // Temporary parts in the folder may be a batch another writer of it recorded and has not renamed yet (a chain id of the same chain
+        // file that stopped there): a writer neither deletes them nor takes their numbers; a run's recovery removes what no batch names.
         string folder = Path.Combine(_temp.Path, "items");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "part-00001.jsonl"), "{\"id\":1,\"name\":\"a\"}\n");
         File.WriteAllText(Path.Combine(folder, ".part-00002.jsonl.tmp"), "{\"id\":2,\"name\":\"half");
-        File.WriteAllText(Path.Combine(folder, ".part-00007.jsonl.tmp"), "{\"id\":7");
+        File.WriteAllText(Path.Combine(folder, ".part-00007.0badf00d.jsonl.tmp"), "{\"id\":7");
 
-        await using var output = Output();
-        await output.WriteAsync(new Item[] { new(3, "c") });
-        await output.CommitAsync();
+        await using (var output = Output())
+        {
+            await output.WriteAsync(new Item[] { new(3, "c") });
+            await output.CommitAsync();
+        }
 
-        Assert.Equal(["items/part-00001.jsonl", "items/part-00002.jsonl"], _temp.Files());
-        Assert.Equal(["3"], Ids("items/part-00002.jsonl"));
+        Assert.Equal(["3"], Ids("items/part-00008.jsonl"));
+        Assert.Equal(2, Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp").Count());
+
+        await using (var recovering = Output())
+        {
+            await recovering.RecoverAsync(null);
+        }
+
+        Assert.Empty(Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp"));
+        Assert.Equal(["items/part-00001.jsonl", "items/part-00008.jsonl"], _temp.Files());
     }
 
     [Fact]
