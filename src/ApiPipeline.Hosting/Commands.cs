@@ -235,7 +235,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             // their runs, here or in another process, take turns with it. Their locks come first (the CLI's run turns, then the
             // folders' own turns that any run into them takes), as a running pipeline takes its own before the dead-letter file's when
             // it appends.
-            var pipelines = DeadLetterReplay.Pipelines(path);
+            var pipelines = DeadLetterReplay.Owners(path);
             var turns = new List<FileLock>();
             try
             {

@@ -82,8 +82,8 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
 /// </summary>
 internal static class DeadLetterReplay
 {
-    /// <summary>The pipelines (or chains) whose entries are in the file, ordered: replay holds their turns while it writes for them.</summary>
-    public static IReadOnlyList<string> Pipelines(string path)
+    /// <summary>The pipelines and chains whose entries are in the file, ordered: replay holds their turns while it writes for them.</summary>
+    public static IReadOnlyList<string> Owners(string path)
     {
         var names = new SortedSet<string>(FileLock.PathComparer);
         foreach (var line in File.ReadLines(path))
@@ -392,7 +392,7 @@ internal static class DeadLetterReplay
             }
             finally
             {
-                DisposeError = await Disposal.TryDisposeAsync(extractor).ConfigureAwait(false);
+                DisposeError = await Disposal.TryAsync(() => Disposal.DisposeAsync(extractor)).ConfigureAwait(false);
             }
         }
 
@@ -570,7 +570,7 @@ internal static class DeadLetterReplay
                 var read = Enumerable.Range(1, step - 1).Where(s => definition.LastReader[s] > step).ToList();
                 if (read.Count > 0)
                 {
-                    lineage = chain.Lineage is { } kept ? ChainStateStore.ReadLineage(System.Text.Encoding.UTF8.GetBytes(kept.GetRawText()), definition) : null;
+                    lineage = chain.Lineage is { } kept ? ChainStateStore.ReadLineage(Encoding.UTF8.GetBytes(kept.GetRawText()), definition) : null;
                     if (lineage is null || read.Except(lineage.Entries.Select(e => e.Step)).Any())
                     {
                         return ChainOutcome.CannotRun($"the entry does not carry the records of step(s) {string.Join(", ", read.Select(s => $"'{definition.Steps[s - 1].Name}'"))} that later steps read (they had members whose names look secret, or their JSON metadata is unknown)");
@@ -601,7 +601,7 @@ internal static class DeadLetterReplay
             }
             finally
             {
-                DisposeError = await Disposal.TryDisposeAsync(executor, executor.DisposeStepsAsync).ConfigureAwait(false);
+                DisposeError = await Disposal.TryAsync(executor.DisposeStepsAsync).ConfigureAwait(false);
             }
         }
 

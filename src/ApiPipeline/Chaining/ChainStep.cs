@@ -134,12 +134,16 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         {
             await foreach (var page in extractor.ExtractPagesAsync(input, replay.From, cancellationToken).ConfigureAwait(false))
             {
-                counters.AddPage(page.Count, page.Attempts, page.Throttled);
                 if (page.Error is { } skipped)
                 {
+                    // A failed page fails the replay, as in a run's FailFast step: its requests count, but not as a page read.
+                    counters.AddRequests(page.Attempts);
+                    counters.AddThrottled(page.Throttled);
                     failure = skipped;
                     break;
                 }
+
+                counters.AddPage(page.Count, page.Attempts, page.Throttled);
 
                 await writer.WriteAsync(StepPage<TOut>.From(0, page, replay.Lineage), cancellationToken).ConfigureAwait(false);
                 if (replay.PageOnly)

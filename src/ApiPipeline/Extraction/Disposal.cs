@@ -23,16 +23,15 @@ internal static class Disposal
     }
 
     /// <summary>
-    /// As <see cref="DisposeAsync"/>, returning what went wrong instead of throwing it: for a caller whose work is done and committed
-    /// (a replayed entry), which must not be undone by a failing disposer.
+    /// Runs <paramref name="dispose"/> (<see cref="DisposeAsync"/> of an instance, or a disposer of several), returning what went wrong
+    /// instead of throwing it: for a caller whose work is done and committed (a replayed entry), which a failing disposer must not undo.
     /// </summary>
-    /// <param name="instance">The instance, or <see langword="null"/>.</param>
-    /// <param name="dispose">How to dispose it; default <see cref="DisposeAsync"/>.</param>
-    public static async ValueTask<Exception?> TryDisposeAsync(object? instance, Func<ValueTask>? dispose = null)
+    /// <param name="dispose">The disposal.</param>
+    public static async ValueTask<Exception?> TryAsync(Func<ValueTask> dispose)
     {
         try
         {
-            await (dispose is null ? DisposeAsync(instance) : dispose()).ConfigureAwait(false);
+            await dispose().ConfigureAwait(false);
             return null;
         }
         catch (Exception ex)

@@ -104,7 +104,9 @@ internal sealed record DeadLetterChain
 {
     /// <summary>
     /// The chain input as a JSON object of its members' values in text, as the host bound it (<see cref="ChainOptions.DeadLetterInput"/>),
-    /// with the values of members whose names look secret replaced by <c>***</c>; <see langword="null"/> when the run had none to give.
+    /// with <c>***</c> for the values of members whose names look secret, URL values holding a password or a secret query value, and values
+    /// the first step's key of the input does not show when it masks one (a member sent under a secret-looking query name);
+    /// <see langword="null"/> when the run had none to give.
     /// </summary>
     [JsonConverter(typeof(RawJsonConverter))]
     public JsonElement? Input { get; init; }
