@@ -230,6 +230,34 @@ public sealed class JsonlOutputTests : IDisposable
         Assert.Empty(_temp.Files());
     }
 
+    /// <summary>
+    /// Review s20g: a writer that already numbered a folder (an output object reused by a second chain run, which does not recover) does
+    /// not see a batch another writer recorded there since (a chain id that stopped before renaming): it takes that batch's part number,
+    /// and the other's roll-forward then cannot rename its file.
+    /// </summary>
+    [Fact]
+    public async Task Review_s20g_a_reused_writer_does_not_take_the_part_number_of_another_writers_waiting_batch()
+    {
+        await using var reused = Output();
+        await reused.WriteAsync(new Item[] { new(1, "first run") });
+        await reused.CommitAsync();
+
+        PreparedCommit waiting;
+        await using (var other = Output())
+        {
+            await other.WriteAsync(new Item[] { new(2, "other id, recorded") });
+            waiting = await other.PrepareCommitAsync(); // recorded by the state store, then the process stopped
+        }
+
+        await reused.WriteAsync(new Item[] { new(3, "second run") });
+        await reused.CommitAsync();
+
+        var error = Record.Exception(() => JsonlOutput<Item>.RollForward(waiting));
+        Assert.Null(error);
+        var all = Directory.EnumerateFiles(Path.Combine(_temp.Path, "items"), "*.jsonl").SelectMany(File.ReadLines).Count();
+        Assert.Equal(3, all);
+    }
+
     [Fact]
     public async Task A_writer_leaves_the_temporary_parts_it_finds_and_numbers_after_them_and_recovery_removes_them()
     {
