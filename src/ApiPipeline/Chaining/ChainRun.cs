@@ -212,7 +212,7 @@ internal sealed class ChainRun : IDisposable
             return null;
         }
 
-        var entry = DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider) with { Chain = ChainContext(step, lineage) };
+        var entry = DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider) with { Chain = ChainContext(step, lineage, input) };
         counters.AddDeadLettered();
         if (Replay is { } replay)
         {
@@ -246,7 +246,7 @@ internal sealed class ChainRun : IDisposable
     /// sign of the registered chain's run). A lineage whose records hold a value under a name that looks secret is left out (a replay then
     /// says it cannot run the later steps), as is one whose records' JSON metadata is unknown.
     /// </summary>
-    private DeadLetterChain? ChainContext(ChainStepDefinition step, ChainLineage? lineage)
+    private DeadLetterChain? ChainContext(ChainStepDefinition step, ChainLineage? lineage, string? failedInput)
     {
         if (Options.DeadLetterInput is null)
         {
@@ -255,7 +255,7 @@ internal sealed class ChainRun : IDisposable
 
         if (step.Index == Definition.Steps.Count)
         {
-            return new DeadLetterChain { Input = ChainInput() };
+            return new DeadLetterChain { Input = ChainInput(failedInput) };
         }
 
         JsonElement? kept = null;
@@ -280,23 +280,23 @@ internal sealed class ChainRun : IDisposable
             }
         }
 
-        return new DeadLetterChain { Input = ChainInput(), Lineage = kept };
+        return new DeadLetterChain { Input = ChainInput(failedInput), Lineage = kept };
     }
 
     /// <summary>
-    /// <see cref="ChainOptions.DeadLetterInput"/> as an entry carries it. When the first step keys the chain input with a value masked (a
-    /// member sent under a secret-looking query name, which the host's values do not show), every value its key does not show is masked
-    /// too: the values are strings, as the host bound them.
+    /// <see cref="ChainOptions.DeadLetterInput"/> as an entry carries it. When the first step keys the chain input, or the failed step
+    /// describes its input (<paramref name="failedInput"/>), with a value masked (a member sent under a secret-looking query name, which the
+    /// host's values do not show), every value neither shows is masked too: the values are strings, as the host bound them.
     /// </summary>
-    private JsonElement? ChainInput()
+    private JsonElement? ChainInput(string? failedInput)
     {
         if (Options.DeadLetterInput is not { } given || Input is null)
         {
             return Options.DeadLetterInput;
         }
 
-        string key = Definition.Steps[0].InputKey(Extractors[0], Input);
-        if (!key.Contains("***", StringComparison.Ordinal))
+        string[] keys = [Definition.Steps[0].InputKey(Extractors[0], Input), failedInput ?? string.Empty];
+        if (!keys.Any(key => key.Contains("***", StringComparison.Ordinal)))
         {
             return given;
         }
@@ -308,7 +308,7 @@ internal sealed class ChainRun : IDisposable
             foreach (var member in given.EnumerateObject())
             {
                 string? text = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : null;
-                bool shown = text is not null && (key.Contains(text, StringComparison.Ordinal) || key.Contains(Uri.EscapeDataString(text), StringComparison.Ordinal));
+                bool shown = text is not null && keys.Any(key => key.Contains(text, StringComparison.Ordinal) || key.Contains(Uri.EscapeDataString(text), StringComparison.Ordinal));
                 json.WritePropertyName(member.Name);
                 if (shown || text is null)
                 {

@@ -30,8 +30,9 @@ public sealed record JsonlOutputOptions<T>
 /// <summary>
 /// Writes records as JSON Lines: one compact object per line, serialized with the record's <see cref="JsonTypeInfo{T}"/>.
 /// Each batch goes to hidden temporary files (<c>.part-00001.&lt;tag&gt;.jsonl.tmp</c>) that a commit flushes to disk and renames to
-/// <c>part-00001.jsonl</c>, so a reader never sees half a file. Numbering continues after the files already there.
-/// One writer per folder: temporary files left by an interrupted run are deleted when a partition is first opened.
+/// <c>part-00001.jsonl</c>, so a reader never sees half a file. Numbering continues after the files already there, temporary ones too.
+/// One writer per folder at a time: temporary files left by an interrupted run are put in place or deleted by <see cref="RecoverAsync"/>;
+/// a writer leaves those it finds alone (one may be a batch another writer of the folder recorded).
 /// As an <see cref="IPageSink{T}"/>, each record goes straight into its temporary file while the page is parsed; a page that is aborted
 /// is cut off again (the file is truncated to where the page began), so a batch only ever holds whole pages.
 /// </summary>
@@ -420,18 +421,12 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
             _ => Path.Combine(_root, "date=" + DateOnly.FromDayNumber(key).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
         };
 
-        if (!_nextPart.TryGetValue(key, out int part))
-        {
-            // Temporary parts found here are left alone: one may be a batch another writer of the folder recorded (a chain id of the same
-            // chain file that stopped before renaming it), which only that writer's resume puts in place; its number is not taken.
-            DurableDirectory.Create(directory, _toFlush);
-            part = NextFreePart(directory);
-        }
-        else if (!Directory.Exists(directory))
-        {
-            // A loader took the folder away with the files committed in it: it is made again, and numbering goes on.
-            DurableDirectory.Create(directory, _toFlush);
-        }
+        // Temporary parts found here are left alone, and their numbers are not taken: one may be a batch another writer of the folder
+        // recorded (another pipeline, another chain id of the same chain file), which only that writer's recovery puts in place. They are
+        // counted at every new part, since that writer may have prepared one since this one last looked.
+        bool known = _nextPart.TryGetValue(key, out int part);
+        DurableDirectory.Create(directory, _toFlush); // again, if a loader took the folder away with the files committed in it
+        part = Math.Max(known ? part : 1, NextFreePart(directory));
 
         _nextPart[key] = part + 1;
         // The temporary name is unique to this batch (a random tag): recovery rolls a recorded batch forward by its temporary

@@ -434,30 +434,6 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
         ChainAssert.ExactlyOnce(api.AllChildren(), ChainAssert.Jsonl(outDir));
     }
 
-    /// <summary>
-    /// Review s20g: a chain without a state store never recovers its output, and a writer no longer deletes the temporary parts it finds,
-    /// so the part a killed run left (here: a whole batch prepared and not renamed) stays in the folder however often the chain runs again.
-    /// </summary>
-    [Fact]
-    public async Task Review_s20g_a_chain_without_a_state_store_removes_the_temporary_part_a_killed_run_left()
-    {
-        using var temp = new TempDirectory();
-        var api = new ChainApi(parents: 2, childPages: 2) { ChildDelay = TimeSpan.Zero };
-        var input = Map("stateless-leftover", api.Handle);
-        string outDir = Path.Combine(temp.Path, "out");
-        Directory.CreateDirectory(Path.Combine(outDir, "children"));
-        File.WriteAllText(Path.Combine(outDir, "children", ".part-00001.0badf00d.jsonl.tmp"), "{\"id\":1,\"parent_id\":1,\"page\":1}\n");
-
-        for (int run = 0; run < 2; run++)
-        {
-            await using var output = Jsonl(outDir);
-            var result = await new SequentialChildren(new ChainOptions { Extractor = At }).ExecuteAsync(input, output).WithDeadline(30);
-            Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
-        }
-
-        Assert.Empty(Directory.EnumerateFiles(outDir, ".part-*.jsonl.tmp", SearchOption.AllDirectories));
-    }
-
     private static JsonlOutput<Child> Jsonl(string directory)
         => new(ChainJson.Default.Child, new JsonlOutputOptions<Child> { Directory = directory, Name = "children", Batching = new() { BatchSize = 250 } });
 }

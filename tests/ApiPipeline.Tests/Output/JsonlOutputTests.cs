@@ -231,12 +231,12 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     /// <summary>
-    /// Review s20g: a writer that already numbered a folder (an output object reused by a second chain run, which does not recover) does
-    /// not see a batch another writer recorded there since (a chain id that stopped before renaming): it takes that batch's part number,
-    /// and the other's roll-forward then cannot rename its file.
+    /// A writer that already numbered a folder (an output object reused by a second chain run, which does not recover) counts the
+    /// folder's parts again at every new part: it does not take the part number of a batch another writer recorded there since (a chain
+    /// id that stopped before renaming), whose roll-forward then renames its file.
     /// </summary>
     [Fact]
-    public async Task Review_s20g_a_reused_writer_does_not_take_the_part_number_of_another_writers_waiting_batch()
+    public async Task A_reused_writer_does_not_take_the_part_number_of_another_writers_waiting_batch()
     {
         await using var reused = Output();
         await reused.WriteAsync(new Item[] { new(1, "first run") });

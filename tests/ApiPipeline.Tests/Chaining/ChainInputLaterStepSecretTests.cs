@@ -10,22 +10,22 @@ public sealed record TokenOwner(string Owner, string Pat);
 public sealed record TokenAccount(long Id, string Pat);
 
 /// <summary>
-/// Review s20g: ChainRun.ChainInput masks a chain input member only when the first step's key shows it was sent as a secret; a later
-/// step that sends the same member as <c>access_token</c> (mapped from the chain input) gets it written in clear in its entry.
+/// A chain input member that a later step sends as <c>access_token</c> (mapped from the chain input), not the first: the failed step's
+/// description masks it, so the entry's chain input masks it too.
 /// </summary>
-public sealed class ReviewS20gChainInputTests : IDisposable
+public sealed class ChainInputLaterStepSecretTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "apipipeline-s20g-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "apipipeline-later-secret-" + Guid.NewGuid().ToString("N")[..8]);
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public async Task Review_s20g_a_chain_input_member_a_later_step_sends_as_a_secret_query_is_masked_in_its_entry()
+    public async Task A_chain_input_member_a_later_step_sends_as_a_secret_query_is_masked_in_its_entry()
     {
         string path = Path.Combine(_folder, "token.dead-letter.jsonl");
         const string token = "ghp_S3cr3tT0kenValue";
-        var definition = ChainDefinition.Create<TokenOwner, Account>("token-chain", new ChainStepSettings { Name = "accounts" }, (_, _) => new OwnerAccounts(), () => LineageEntryJsonS20g.Account)
-            .Then<TokenAccount, long>(new ChainStepSettings { Name = "numbers" }, (_, _) => new TokenNumbers(), () => LineageEntryJsonS20g.Int64, static (input, account) => new TokenAccount(account.Id, input.Pat))
+        var definition = ChainDefinition.Create<TokenOwner, Account>("token-chain", new ChainStepSettings { Name = "accounts" }, (_, _) => new OwnerAccounts(), () => LaterStepJson.Account)
+            .Then<TokenAccount, long>(new ChainStepSettings { Name = "numbers" }, (_, _) => new TokenNumbers(), () => LaterStepJson.Int64, static (input, account) => new TokenAccount(account.Id, input.Pat))
             .Build();
 
         // What the host gives a registered chain: the values as bound, masked by member name only (Pat is not a secret-looking name).
@@ -38,7 +38,7 @@ public sealed class ReviewS20gChainInputTests : IDisposable
         Assert.DoesNotContain(token, entry, StringComparison.Ordinal);
     }
 
-    private static class LineageEntryJsonS20g
+    private static class LaterStepJson
     {
         public static System.Text.Json.Serialization.Metadata.JsonTypeInfo<Account> Account => LineageEntryJson.Default.Account;
 
