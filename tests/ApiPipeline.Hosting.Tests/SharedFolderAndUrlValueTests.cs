@@ -37,15 +37,7 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
     [InlineData("beta", 15)]
     public async Task A_new_chain_run_does_not_delete_another_chain_ids_recorded_batch_in_the_folder(string other, int otherRecords)
     {
-        string output = Path.Combine(Dir.Path, "out");
-        JsonlOutput<Detail> Shared() => new(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = output, Name = "shop" });
-        ChainExecutor<Shop, Detail> Executor(IStateStore store, string id) => new(ShopChain.Definition, null, new ChainOptions
-        {
-            ChainId = id,
-            Extractor = new ExtractorOptions { BaseUrl = Server.BaseUrl },
-            StateStore = store,
-            DeadLetterPath = Path.Combine(output, "shop.dead-letter.jsonl"),
-        });
+        string output = SharedFolder;
 
         var store = await SqliteStateStore.OpenAsync(Path.Combine(output, ".state", "apipipeline.db"));
         await using (store.ConfigureAwait(false))
@@ -84,15 +76,7 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
     [Fact]
     public async Task A_reused_output_of_another_chain_id_does_not_take_a_recorded_batchs_part_number()
     {
-        string output = Path.Combine(Dir.Path, "out");
-        JsonlOutput<Detail> Shared() => new(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = output, Name = "shop" });
-        ChainExecutor<Shop, Detail> Executor(IStateStore store, string id) => new(ShopChain.Definition, null, new ChainOptions
-        {
-            ChainId = id,
-            Extractor = new ExtractorOptions { BaseUrl = Server.BaseUrl },
-            StateStore = store,
-            DeadLetterPath = Path.Combine(output, "shop.dead-letter.jsonl"),
-        });
+        string output = SharedFolder;
 
         var store = await SqliteStateStore.OpenAsync(Path.Combine(output, ".state", "apipipeline.db"));
         await using (store.ConfigureAwait(false))
@@ -119,4 +103,18 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
         Assert.Equal(30, owners.Count(o => o == "beta"));
         Assert.Equal(15, owners.Count(o => o == "acme"));
     }
+
+    /// <summary>The output folder both chain ids write into: <c>out/shop</c>.</summary>
+    private string SharedFolder => Path.Combine(Dir.Path, "out");
+
+    private JsonlOutput<Detail> Shared() => new(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = SharedFolder, Name = "shop" });
+
+    /// <summary>A <see cref="ShopChain"/> run as chain id <paramref name="id"/>, with its state in <paramref name="store"/>.</summary>
+    private ChainExecutor<Shop, Detail> Executor(IStateStore store, string id) => new(ShopChain.Definition, null, new ChainOptions
+    {
+        ChainId = id,
+        Extractor = new ExtractorOptions { BaseUrl = Server.BaseUrl },
+        StateStore = store,
+        DeadLetterPath = Path.Combine(SharedFolder, "shop.dead-letter.jsonl"),
+    });
 }
