@@ -13,20 +13,12 @@ namespace ApiPipeline.Analyzers;
 /// <c>IExtractor&lt;TIn, TOut&gt;</c> types and the <c>[Paginated]</c> attribute. Every part may be missing in broken code;
 /// checks test for <see langword="null"/> and stay silent rather than guess.
 /// </summary>
-internal sealed class ExtractorContext
+internal sealed class ExtractorContext : ExtractorClassContext
 {
-    private readonly Action<Diagnostic> _report;
-
     private ExtractorContext(INamedTypeSymbol type, KnownTypes known, Compilation compilation, AttributeData attribute, Action<Diagnostic> report, CancellationToken cancellationToken)
+        : base(type, known, compilation, attribute, report, cancellationToken)
     {
-        Type = type;
-        Known = known;
-        Compilation = compilation;
         Attribute = attribute;
-        _report = report;
-        CancellationToken = cancellationToken;
-        Syntax = AttributeSyntaxes.Syntax(attribute, cancellationToken);
-
         var args = attribute.ConstructorArguments;
         if (args.Length == 2)
         {
@@ -42,13 +34,7 @@ internal sealed class ExtractorContext
                 Name = name;
                 HasExplicitName = true;
             }
-            else if (argument.Key == "Json" && argument.Value.Kind == TypedConstantKind.Type)
-            {
-                JsonContext = argument.Value.Value as INamedTypeSymbol;
-            }
         }
-
-        (InputType, OutputType) = ExtractorTypes(type, known);
 
         foreach (var other in type.GetAttributes())
         {
@@ -61,23 +47,8 @@ internal sealed class ExtractorContext
         }
     }
 
-    /// <summary>The extractor class.</summary>
-    public INamedTypeSymbol Type { get; }
-
-    /// <summary>The well-known types of this compilation.</summary>
-    public KnownTypes Known { get; }
-
-    /// <summary>The compilation.</summary>
-    public Compilation Compilation { get; }
-
-    /// <summary>Cancels the analysis.</summary>
-    public CancellationToken CancellationToken { get; }
-
     /// <summary>The <c>[Extractor]</c> application.</summary>
     public AttributeData Attribute { get; }
-
-    /// <summary>Its syntax, when written in source.</summary>
-    public AttributeSyntax? Syntax { get; }
 
     /// <summary>The base URL, when it is a constant string.</summary>
     public string? BaseUrl { get; }
@@ -90,15 +61,6 @@ internal sealed class ExtractorContext
 
     /// <summary>Whether <c>Name</c> is set on the attribute.</summary>
     public bool HasExplicitName { get; }
-
-    /// <summary>The <c>Json</c> context type, when set.</summary>
-    public INamedTypeSymbol? JsonContext { get; }
-
-    /// <summary><c>TIn</c>, when the class implements <c>IExtractor&lt;TIn, TOut&gt;</c> exactly once with valid types.</summary>
-    public ITypeSymbol? InputType { get; }
-
-    /// <summary><c>TOut</c>, under the same condition as <see cref="InputType"/>.</summary>
-    public ITypeSymbol? OutputType { get; }
 
     /// <summary>The <c>[Paginated]</c> application, if any.</summary>
     public AttributeData? Paginated { get; }
@@ -204,16 +166,8 @@ internal sealed class ExtractorContext
         return null;
     }
 
-    /// <summary>Reports <paramref name="descriptor"/> at <paramref name="location"/> (or the class name when it is <see langword="null"/>).</summary>
-    public void Report(DiagnosticDescriptor descriptor, Location? location, params object?[] arguments)
-        => Report(descriptor, location, null, arguments);
-
-    /// <summary>Reports <paramref name="descriptor"/> with properties for a code fix.</summary>
-    public void Report(DiagnosticDescriptor descriptor, Location? location, ImmutableDictionary<string, string?>? properties, params object?[] arguments)
-    {
-        var where = location is null || location == Location.None || !location.IsInSource ? Identifier : location;
-        _report(Diagnostic.Create(descriptor, where, properties, arguments));
-    }
+    /// <summary>The class name, for a diagnostic without a location in source.</summary>
+    protected override Location Fallback => Identifier;
 
     /// <summary>The <c>[Paginated]</c> named arguments that are set explicitly, by name.</summary>
     public Dictionary<string, TypedConstant> PaginatedSettings()

@@ -12,63 +12,21 @@ namespace ApiPipeline.Analyzers;
 /// the attribute's syntax. A class that is also an <c>[Extractor]</c> is not one (the generator lists it as that, and reports APP0119
 /// for this attribute). Every part may be missing in broken code; checks test for <see langword="null"/> and stay silent.
 /// </summary>
-internal sealed class RegisteredExtractorContext
+internal sealed class RegisteredExtractorContext : ExtractorClassContext
 {
-    private readonly Action<Diagnostic> _report;
-
     private RegisteredExtractorContext(INamedTypeSymbol type, KnownTypes known, Compilation compilation, AttributeData attribute, Action<Diagnostic> report, CancellationToken cancellationToken)
+        : base(type, known, compilation, attribute, report, cancellationToken)
     {
-        Type = type;
-        Known = known;
-        Compilation = compilation;
-        _report = report;
-        CancellationToken = cancellationToken;
-        Syntax = AttributeSyntaxes.Syntax(attribute, cancellationToken);
-
         // As the generator: a name that is empty or starts or ends with white space is not listed (APP0119).
         if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string name
             && name.Length > 0 && name.Trim() == name)
         {
             Name = name;
         }
-
-        foreach (var argument in attribute.NamedArguments)
-        {
-            if (argument.Key == "Json" && argument.Value.Kind == TypedConstantKind.Type)
-            {
-                JsonContext = argument.Value.Value as INamedTypeSymbol;
-            }
-        }
-
-        (InputType, OutputType) = ExtractorContext.ExtractorTypes(type, known);
     }
-
-    /// <summary>The extractor class.</summary>
-    public INamedTypeSymbol Type { get; }
-
-    /// <summary>The well-known types of this compilation.</summary>
-    public KnownTypes Known { get; }
-
-    /// <summary>The compilation.</summary>
-    public Compilation Compilation { get; }
-
-    /// <summary>Cancels the analysis.</summary>
-    public CancellationToken CancellationToken { get; }
-
-    /// <summary>The <c>[RegisteredExtractor]</c> application's syntax, when written in source.</summary>
-    public AttributeSyntax? Syntax { get; }
 
     /// <summary>The name the registry lists it under, when it is a constant the generator accepts.</summary>
     public string? Name { get; }
-
-    /// <summary>The <c>Json</c> context type, when set.</summary>
-    public INamedTypeSymbol? JsonContext { get; }
-
-    /// <summary><c>TIn</c>, when the class implements <c>IExtractor&lt;TIn, TOut&gt;</c> exactly once with valid types.</summary>
-    public ITypeSymbol? InputType { get; }
-
-    /// <summary><c>TOut</c>, under the same condition as <see cref="InputType"/>.</summary>
-    public ITypeSymbol? OutputType { get; }
 
     /// <summary>The name argument.</summary>
     public AttributeArgumentSyntax? NameArgument => AttributeSyntaxes.ConstructorArgument(Syntax, 0, "name");
@@ -102,11 +60,6 @@ internal sealed class RegisteredExtractorContext
         return registered is null ? null : new RegisteredExtractorContext(type, known, compilation, registered, report, cancellationToken);
     }
 
-    /// <summary>Reports <paramref name="descriptor"/> at <paramref name="location"/> (or the attribute, or the class, when it is not in source).</summary>
-    public void Report(DiagnosticDescriptor descriptor, Location? location, params object?[] arguments)
-    {
-        var where = location is { IsInSource: true } ? location
-            : Syntax?.GetLocation() ?? (Type.Locations.IsDefaultOrEmpty ? Location.None : Type.Locations[0]);
-        _report(Diagnostic.Create(descriptor, where, arguments));
-    }
+    /// <summary>The attribute, or the class when the attribute is not in source.</summary>
+    protected override Location Fallback => Syntax?.GetLocation() ?? (Type.Locations.IsDefaultOrEmpty ? Location.None : Type.Locations[0]);
 }
