@@ -418,7 +418,7 @@ internal static class DeadLetterReplay
                 ? (Func<TOut, bool>)(record => watermark.Read(record) is not { } mark || ((since is null || mark >= since) && (until is null || mark < until)))
                 : null;
             long records = 0, pages = 0;
-            var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
+            var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline }) { Owner = entry.Pipeline };
             await using (output.ConfigureAwait(false))
             {
                 await foreach (var page in extractor.ExtractPagesAsync(ReplayInput(entry, registration), checkpoint, cancellationToken).ConfigureAwait(false))
@@ -507,7 +507,7 @@ internal static class DeadLetterReplay
         {
             var typeInfo = registration.RecordTypeInfo;
             var record = entry.Record!.Value.Deserialize(typeInfo) ?? throw new JsonException("the record is null");
-            var output = new JsonlOutput<TOut>(typeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
+            var output = new JsonlOutput<TOut>(typeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline }) { Owner = entry.Pipeline };
             await using (output.ConfigureAwait(false))
             {
                 await output.WriteAsync(new[] { record }, cancellationToken).ConfigureAwait(false);

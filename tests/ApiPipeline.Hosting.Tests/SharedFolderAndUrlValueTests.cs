@@ -70,6 +70,69 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
     }
 
     /// <summary>
+    /// Both chain ids "crash" after recording a batch in the shared folder; the first to resume removes only its own temporary files,
+    /// so the other's resume still finds its batch and puts it in place.
+    /// </summary>
+    [Fact]
+    public async Task A_chain_ids_resume_leaves_another_crashed_chain_ids_recorded_batch_in_the_folder()
+    {
+        string output = SharedFolder;
+
+        var store = await SqliteStateStore.OpenAsync(Path.Combine(output, ".state", "apipipeline.db"));
+        await using (store.ConfigureAwait(false))
+        {
+            foreach (var shop in new[] { "acme", "beta" })
+            {
+                var crashed = await Executor(store, "shop/" + shop).ExecuteAsync(new Shop(shop), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
+                Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            }
+
+            Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(output, "shop"), ".part-*.jsonl.tmp").Count());
+            foreach (var shop in new[] { "acme", "beta" })
+            {
+                var again = Shared();
+                await using (again.ConfigureAwait(false))
+                {
+                    var resumed = await Executor(store, "shop/" + shop).ExecuteAsync(new Shop(shop), again);
+                    Assert.True(resumed.Resumed);
+                    Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+                }
+            }
+        }
+
+        var owners = Directory.EnumerateFiles(Path.Combine(output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("owner").GetString()).ToList();
+        Assert.Equal(15, owners.Count(o => o == "acme"));
+        Assert.Equal(15, owners.Count(o => o == "beta"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(output, "shop"), ".part-*.jsonl.tmp"));
+    }
+
+    /// <summary>
+    /// A new run of <c>shop/acme</c> removes the temporary parts a killed run of its own left in the shared folder (nothing else ever
+    /// would), and leaves those of <c>shop/beta</c>.
+    /// </summary>
+    [Fact]
+    public async Task A_new_chain_run_removes_its_own_leftover_temporary_parts_only()
+    {
+        string folder = Path.Combine(SharedFolder, "shop");
+        Directory.CreateDirectory(folder);
+        string own = Path.Combine(folder, $".part-00001.{OwnerTag.Of("shop/acme")}.0badf00d.jsonl.tmp");
+        string others = Path.Combine(folder, $".part-00002.{OwnerTag.Of("shop/beta")}.0badf00d.jsonl.tmp");
+        File.WriteAllText(own, "{\"owner\":\"ac");
+        File.WriteAllText(others, "{\"owner\":\"be");
+
+        await using var store = new InMemoryStateStore();
+        var output = Shared();
+        await using (output.ConfigureAwait(false))
+        {
+            Assert.Equal(PipelineStatus.Succeeded, (await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), output)).Status);
+        }
+
+        Assert.False(File.Exists(own));
+        Assert.True(File.Exists(others));
+        Assert.Equal(["part-00003.jsonl"], Directory.EnumerateFiles(folder, "part-*").Select(Path.GetFileName));
+    }
+
+    /// <summary>
     /// An output object reused for a second run of <c>shop/beta</c> (a new run: no recovery) counts the folder's parts again at every new
     /// part: it does not take the number of the batch <c>shop/acme</c> recorded in between, so acme's resume can rename its file.
     /// </summary>

@@ -487,11 +487,11 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     {
         var output = (IOutput<TOut>)run.Output;
         var state = run.State;
-        if (state is not null && run.Resuming)
+        if (run.Replay is null)
         {
-            // Only a resumed run: a new one may share the folder with another chain id's run (parallel chains of one file) whose recorded
-            // batch waits there for that run's resume.
-            await output.RecoverAsync(await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            // Another chain id's run (parallel chains of one file) may share the folder; its files are left for its own recovery. A replay
+            // keeps no state, so it does not know whether the chain's last run recorded a batch that waits there: it recovers nothing.
+            await output.RecoverAsync(run.ChainId, state is null ? null : await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
 
         var flusher = new IntervalFlusher(output.Batching.FlushInterval, run.Options.TimeProvider);

@@ -46,13 +46,16 @@ public interface IOutput<T> : IAsyncDisposable
     ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Cleans up after an interrupted run before a new one writes: rolls <paramref name="lastPrepared"/> forward (it was recorded in
-    /// the state store, so it counts as committed) and removes everything else an earlier run left unfinished, including what a
-    /// failed run on this same instance wrote and did not commit (it is read again from its checkpoint).
+    /// Cleans up after an interrupted run of <paramref name="owner"/> before its new run writes: rolls <paramref name="lastPrepared"/>
+    /// forward (it was recorded in the state store, so it counts as committed) and removes everything else that owner's earlier runs
+    /// left unfinished, including what a failed run on this same instance wrote and did not commit (it is read again from its
+    /// checkpoint). What other owners left is theirs: a target several pipelines or chain ids write to may hold another's recorded
+    /// batch, which only that owner's recovery puts in place.
     /// </summary>
-    /// <param name="lastPrepared">The last batch the state store recorded, or <see langword="null"/>.</param>
+    /// <param name="owner">The pipeline's or chain run's id (the key its state is kept under) that writes to this output.</param>
+    /// <param name="lastPrepared">The last batch the state store recorded for <paramref name="owner"/>, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the recovery.</param>
-    ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
+    ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
         => lastPrepared is null ? ValueTask.CompletedTask : new(CompleteCommitAsync(lastPrepared, cancellationToken).AsTask());
 
     /// <summary>Whether the current batch has reached <see cref="OutputBatchOptions.BatchSize"/> or <see cref="OutputBatchOptions.MaxBatchBytes"/>.</summary>

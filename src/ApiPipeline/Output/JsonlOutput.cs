@@ -29,10 +29,10 @@ public sealed record JsonlOutputOptions<T>
 
 /// <summary>
 /// Writes records as JSON Lines: one compact object per line, serialized with the record's <see cref="JsonTypeInfo{T}"/>.
-/// Each batch goes to hidden temporary files (<c>.part-00001.&lt;tag&gt;.jsonl.tmp</c>) that a commit flushes to disk and renames to
-/// <c>part-00001.jsonl</c>, so a reader never sees half a file. Numbering continues after the files already there, temporary ones too.
-/// One writer per folder at a time: temporary files left by an interrupted run are put in place or deleted by <see cref="RecoverAsync"/>;
-/// a writer leaves those it finds alone (one may be a batch another writer of the folder recorded).
+/// Each batch goes to hidden temporary files (<c>.part-00001.&lt;owner&gt;.&lt;tag&gt;.jsonl.tmp</c>) that a commit flushes to disk and renames
+/// to <c>part-00001.jsonl</c>, so a reader never sees half a file. Numbering continues after the files already there, temporary ones too.
+/// One writer per folder at a time: temporary files left by an interrupted run are put in place or deleted by that owner's
+/// <see cref="RecoverAsync"/>; a writer leaves other owners' alone (one may be a batch another pipeline or chain id of the folder recorded).
 /// As an <see cref="IPageSink{T}"/>, each record goes straight into its temporary file while the page is parsed; a page that is aborted
 /// is cut off again (the file is truncated to where the page began), so a batch only ever holds whole pages.
 /// </summary>
@@ -66,6 +66,9 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private readonly SortedSet<string> _toFlush = new(StringComparer.Ordinal);
     private OpenFile? _pageFile;
     private int _pageKey;
+
+    /// <summary>The <see cref="OwnerTag"/> in this writer's temporary names: of the owner that last recovered it, else of <see cref="Owner"/>.</summary>
+    private string _ownerTag = OwnerTag.Of(string.Empty);
     private int _pageRecords;
     private long _pageBytes;
 
@@ -86,6 +89,15 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
     /// <summary>The dataset's folder.</summary>
     public string RootDirectory => _root;
+
+    /// <summary>
+    /// The pipeline or chain id whose folder a writer writes to without recovering it (<c>replay</c>): its temporary files are that owner's,
+    /// so a stopped replay's are removed by the owner's next recovery. Default: none, until <see cref="RecoverAsync"/> names one.
+    /// </summary>
+    internal string Owner
+    {
+        init => _ownerTag = OwnerTag.Of(value);
+    }
 
     /// <summary>Flushes a directory's entries to disk; tests observe it.</summary>
     internal Action<string> FlushDirectory { get; init; } = DurableDirectory.Flush;
@@ -313,24 +325,28 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
             }
             else if (!recovering && !File.Exists(file.FinalPath))
             {
-                throw new IOException($"Cannot complete the commit of '{file.FinalPath}': neither it nor its temporary file '{file.TempPath}' exists. Is another run writing to '{Path.GetDirectoryName(file.FinalPath)}'? A JSONL output allows one writer per folder at a time (a run's recovery deletes the temporary files it finds), so run one pipeline at a time into it (the CLI host's runs take turns by themselves).");
+                throw new IOException($"Cannot complete the commit of '{file.FinalPath}': neither it nor its temporary file '{file.TempPath}' exists. Is another run of the same pipeline or chain writing to '{Path.GetDirectoryName(file.FinalPath)}'? A run's recovery deletes the temporary files of its pipeline or chain id that it finds there, so run one at a time (the CLI host's runs take turns by themselves).");
             }
         }
     }
 
     /// <summary>
     /// Forgets what this instance wrote and did not commit (a run on it that failed before its commit), rolls
-    /// <paramref name="lastPrepared"/> forward, then deletes every other temporary file under <see cref="RootDirectory"/>.
+    /// <paramref name="lastPrepared"/> forward, then deletes every other temporary file of <paramref name="owner"/> under
+    /// <see cref="RootDirectory"/>; from now on this writer's temporary files are that owner's. Other owners' are left alone.
     /// </summary>
-    /// <param name="lastPrepared">The last batch the state store recorded, or <see langword="null"/>.</param>
+    /// <param name="owner">The pipeline's or chain run's id that writes here.</param>
+    /// <param name="lastPrepared">The last batch the state store recorded for <paramref name="owner"/>, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the recovery.</param>
-    public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
+    public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(owner);
         Discard();
+        _ownerTag = OwnerTag.Of(owner);
         RollForward(lastPrepared, FlushDirectory);
         if (Directory.Exists(_root))
         {
-            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*.jsonl.tmp", SearchOption.AllDirectories))
+            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*." + _ownerTag + ".*.jsonl.tmp", SearchOption.AllDirectories))
             {
                 File.Delete(stale);
             }
@@ -341,7 +357,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
     /// <summary>
     /// Puts <paramref name="lastPrepared"/> (the last batch a state store recorded for a writer) in place: renames those of its temporary
-    /// files that are still there. What a run's recovery does first (a pipeline's at every start, a chain's when it resumes), and what
+    /// files that are still there. What a run's recovery does first (a pipeline's at every start, a chain's at every run but a replay), and what
     /// <c>replay</c> does before it writes into a pipeline's or chain's folder.
     /// </summary>
     /// <param name="lastPrepared">The last batch recorded, or <see langword="null"/>.</param>
@@ -421,19 +437,20 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
             _ => Path.Combine(_root, "date=" + DateOnly.FromDayNumber(key).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
         };
 
-        // Temporary parts found here are left alone, and their numbers are not taken: one may be a batch another writer of the folder
-        // recorded (another pipeline, another chain id of the same chain file), which only that writer's recovery puts in place. They are
-        // counted at every new part, since that writer may have prepared one since this one last looked.
+        // Temporary parts found here are left alone, and their numbers are not taken: one may be a batch another owner of the folder
+        // recorded (another pipeline, another chain id of the same chain file), which only that owner's recovery puts in place. They are
+        // counted at every new part, since that owner may have prepared one since this one last looked.
         bool known = _nextPart.TryGetValue(key, out int part);
         DurableDirectory.Create(directory, _toFlush); // again, if a loader took the folder away with the files committed in it
         part = Math.Max(known ? part : 1, NextFreePart(directory));
 
         _nextPart[key] = part + 1;
-        // The temporary name is unique to this batch (a random tag): recovery rolls a recorded batch forward by its temporary
-        // files' names, so a later batch reusing the part number (its files were taken away) must not be taken for it.
+        // The temporary name carries its owner, whose recovery alone deletes it, and is unique to this batch (a random tag): recovery rolls
+        // a recorded batch forward by its temporary files' names, so a later batch reusing the part number (its files were taken away)
+        // must not be taken for it.
         string number = "part-" + part.ToString("D5", CultureInfo.InvariantCulture);
         string name = number + ".jsonl";
-        string temp = Path.Combine(directory, "." + number + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".jsonl.tmp");
+        string temp = Path.Combine(directory, "." + number + "." + _ownerTag + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".jsonl.tmp");
         var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
         _toFlush.Add(directory);
         var file = new OpenFile(key, stream, temp, Path.Combine(directory, name));
@@ -446,7 +463,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         int max = 0;
         foreach (var path in Directory.EnumerateFiles(directory, "part-*.jsonl").Concat(Directory.EnumerateFiles(directory, ".part-*.jsonl.tmp")))
         {
-            // part-00007.jsonl, or .part-00007.<tag>.jsonl.tmp
+            // part-00007.jsonl, or .part-00007.<owner>.<tag>.jsonl.tmp
             var name = Path.GetFileName(path.AsSpan());
             var digits = name[(name.IndexOf("part-", StringComparison.Ordinal) + "part-".Length)..];
             int end = digits.IndexOf('.');

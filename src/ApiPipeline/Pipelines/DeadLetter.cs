@@ -178,9 +178,7 @@ internal sealed class DeadLetterWriter
     {
         Path = path;
         _owner = owner;
-        // The owner's hash in the temporary names: a file shared by several pipelines is cleaned up by each for its own only.
-        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(owner)))[..16];
-        _tempPrefix = System.IO.Path.GetFileName(path) + "." + hash + ".";
+        _tempPrefix = System.IO.Path.GetFileName(path) + "." + OwnerTag.Of(owner) + ".";
     }
 
     public string Path { get; }
@@ -306,8 +304,8 @@ internal sealed class DeadLetterWriter
 
         // <owner hash, 16 hex>.<batch id, 32 hex>.tmp, as PrepareAsync names them.
         static bool IsBatchName(ReadOnlySpan<char> name)
-            => name.Length == 16 + 1 + 32 + TempSuffix.Length && name[16] == '.' && name[..16].IndexOfAnyExcept("0123456789abcdef") < 0
-               && name.Slice(17, 32).IndexOfAnyExcept("0123456789abcdef") < 0 && name.EndsWith(TempSuffix, StringComparison.Ordinal);
+            => name.Length == OwnerTag.Length + 1 + 32 + TempSuffix.Length && name[OwnerTag.Length] == '.' && name[..OwnerTag.Length].IndexOfAnyExcept("0123456789abcdef") < 0
+               && name.Slice(OwnerTag.Length + 1, 32).IndexOfAnyExcept("0123456789abcdef") < 0 && name.EndsWith(TempSuffix, StringComparison.Ordinal);
     }
 
     /// <summary>Deletes this owner's temporary files that no recorded batch points to (a crash before the batch was recorded).</summary>

@@ -23,7 +23,7 @@ internal sealed class CrashOnComplete<T>(IOutput<T> inner, int crashOn = 1) : IO
 
     public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => throw new InvalidOperationException("not used with a state store");
 
-    public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+    public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

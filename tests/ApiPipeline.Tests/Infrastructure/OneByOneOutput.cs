@@ -44,7 +44,7 @@ internal sealed class OneByOneOutput<T>(JsonlOutput<T> inner) : IOutput<T>
 
     public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
 
-    public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+    public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -52,13 +52,13 @@ public sealed class JsonlOutputTests : IDisposable
             // The next run recovers (the batch was consumed), writes, and dies before preparing: its batch is part 1 again.
             await using (var second = Output())
             {
-                await second.RecoverAsync(recorded);
+                await second.RecoverAsync("items", recorded);
                 await second.WriteAsync(new Item[] { new(2, "never committed") });
                 Assert.Matches(@"^items/\.part-00001\.", Assert.Single(_temp.Files()));
 
                 // The run after it recovers from the last recorded batch, still the first one.
                 await using var third = Output();
-                await third.RecoverAsync(recorded);
+                await third.RecoverAsync("items", recorded);
             }
         }
 
@@ -72,7 +72,7 @@ public sealed class JsonlOutputTests : IDisposable
         await using var output = Output(i => i.CreatedAt);
         await output.WriteAsync(new Item[] { new(1, "lost with its run", Jan1), new(2, "lost too", null) });
 
-        await output.RecoverAsync(null);
+        await output.RecoverAsync("items", null);
         Assert.Equal((0L, 0L), (output.PendingRecords, output.PendingBytes));
         Assert.Empty(_temp.Files());
         await output.WriteAsync(new Item[] { new(3, "kept", Jan1) });
@@ -195,7 +195,7 @@ public sealed class JsonlOutputTests : IDisposable
         await output.WriteAsync(new Item[] { new(1, "a"), new(2, "b") });
 
         Assert.Empty(_temp.Files("*.jsonl"));
-        Assert.Matches(@"^items/\.part-00001\.[0-9a-f]{8}\.jsonl\.tmp$", Assert.Single(_temp.Files()));
+        Assert.Matches(@"^items/\.part-00001\.[0-9a-f]{16}\.[0-9a-f]{8}\.jsonl\.tmp$", Assert.Single(_temp.Files()));
         Assert.Equal(2, output.PendingRecords);
         Assert.True(output.PendingBytes > 0);
 
@@ -259,15 +259,17 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task A_writer_leaves_the_temporary_parts_it_finds_and_numbers_after_them_and_recovery_removes_them()
+    public async Task A_writer_leaves_the_temporary_parts_it_finds_and_numbers_after_them_and_recovery_removes_only_its_owners()
     {
-        // Temporary parts in the folder may be a batch another writer of it recorded and has not renamed yet (a chain id of the same chain
-        // file that stopped there): a writer neither deletes them nor takes their numbers; a run's recovery removes what no batch names.
+        // Temporary parts in the folder may be a batch another owner of it recorded and has not renamed yet (a chain id of the same chain
+        // file that stopped there): a writer neither deletes them nor takes their numbers; an owner's recovery removes its own only.
         string folder = Path.Combine(_temp.Path, "items");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "part-00001.jsonl"), "{\"id\":1,\"name\":\"a\"}\n");
-        File.WriteAllText(Path.Combine(folder, ".part-00002.jsonl.tmp"), "{\"id\":2,\"name\":\"half");
-        File.WriteAllText(Path.Combine(folder, ".part-00007.0badf00d.jsonl.tmp"), "{\"id\":7");
+        string own = $".part-00002.{OwnerTag.Of("items/acme")}.0badf00d.jsonl.tmp";
+        string others = $".part-00007.{OwnerTag.Of("items/beta")}.0badf00d.jsonl.tmp";
+        File.WriteAllText(Path.Combine(folder, own), "{\"id\":2,\"name\":\"half");
+        File.WriteAllText(Path.Combine(folder, others), "{\"id\":7");
 
         await using (var output = Output())
         {
@@ -280,11 +282,35 @@ public sealed class JsonlOutputTests : IDisposable
 
         await using (var recovering = Output())
         {
-            await recovering.RecoverAsync(null);
+            await recovering.RecoverAsync("items/acme", null);
+            await recovering.WriteAsync(new Item[] { new(4, "d") });
+            Assert.Single(Directory.EnumerateFiles(folder, $".part-00009.{OwnerTag.Of("items/acme")}.*.jsonl.tmp"));
         }
 
-        Assert.Empty(Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp"));
-        Assert.Equal(["items/part-00001.jsonl", "items/part-00008.jsonl"], _temp.Files());
+        Assert.Equal([others], Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp").Select(Path.GetFileName));
+        Assert.Equal(["items/part-00001.jsonl", "items/part-00008.jsonl"], _temp.Files().Where(f => !f.Contains("/.part-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_writer_given_its_owner_leaves_temporary_parts_that_the_owners_next_recovery_removes()
+    {
+        // A replay's writer (it never recovers the folder) killed before its commit: its parts are the owner's, so the owner's next run
+        // removes them; an unowned writer's are not.
+        var killed = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = "items" }) { Owner = "items" };
+        await killed.WriteAsync(new Item[] { new(1, "a") });
+        var unowned = Output();
+        await unowned.WriteAsync(new Item[] { new(2, "b") });
+        string[] before = _temp.Files();
+
+        await using (var next = Output())
+        {
+            await next.RecoverAsync("items", null);
+        }
+
+        Assert.Equal(2, before.Length);
+        Assert.Equal([before.Single(f => !f.Contains(OwnerTag.Of("items"), StringComparison.Ordinal))], _temp.Files());
+        await killed.DisposeAsync();
+        await unowned.DisposeAsync();
     }
 
     [Fact]
@@ -325,7 +351,7 @@ public sealed class JsonlOutputTests : IDisposable
         // A later run rolls the last recorded batch forward and flushes its folders before it records anything.
         flushes.Clear();
         await using var next = Observed();
-        await next.RecoverAsync(second);
+        await next.RecoverAsync("items", second);
         Assert.Equal(["items/date=2024-01-01"], flushes.Select(f => f.Directory.Replace('\\', '/')));
         Assert.Equal(["part-00001.jsonl", "part-00002.jsonl"], flushes[0].Names);
 
@@ -387,12 +413,12 @@ public sealed class JsonlOutputTests : IDisposable
         await using var output = Output();
         await output.WriteAsync(new Item[] { new(1, "a") });
         var prepared = await output.PrepareCommitAsync();
-        File.Delete(prepared.Files[0].TempPath); // as a second writer starting on the folder does
+        File.Delete(prepared.Files[0].TempPath); // as a second run of the same owner starting on the folder does
 
         var error = await Assert.ThrowsAsync<IOException>(async () => await output.CompleteCommitAsync(prepared));
 
         Assert.Contains("neither it nor its temporary file", error.Message, StringComparison.Ordinal);
-        Assert.Contains("A JSONL output allows one writer per folder", error.Message, StringComparison.Ordinal);
+        Assert.Contains("run one at a time", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -293,7 +293,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
 
         public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
 
-        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+        public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
@@ -453,6 +453,36 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Equal(PipelineStatus.Succeeded, next.Status);
         Assert.True(next.Resumed);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), Written().Select(c => c.Id).Order());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "*.tmp"));
+    }
+
+    [Fact]
+    public async Task Another_pipelines_start_in_the_folder_leaves_a_crashed_runs_recorded_batch_to_its_resume()
+    {
+        // Pipeline "changes" records a batch and dies before the rename; then another pipeline writing into the same folder starts (its
+        // recovery), and writes a batch of its own; only then does "changes" resume and put its batch in place.
+        var (table, input) = Table("inc-shared");
+        table.Add(20, TimeSpan.FromMinutes(1));
+        var (mirrorTable, mirrorInput) = Table("inc-shared-mirror");
+        mirrorTable.Add(3, TimeSpan.FromMinutes(1));
+        await using var store = new InMemoryStateStore();
+        await using (var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } }))
+        {
+            var run = await new Pipeline<Scenario, Change>("changes", Extractor(), new CrashOnComplete<Change>(output), new PipelineOptions { StateStore = store }).ExecuteAsync(input);
+            Assert.Equal(PipelineStatus.Failed, run.Status);
+        }
+
+        await using (var shared = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes" }))
+        {
+            var mirror = await new Pipeline<Scenario, Change>("changes-mirror", Extractor(), shared).ExecuteAsync(mirrorInput);
+            Assert.Equal((PipelineStatus.Succeeded, 3L), (mirror.Status, mirror.Records));
+        }
+
+        var next = await RunAsync(Extractor(), input, store);
+
+        Assert.True(next.Resumed);
+        Assert.Equal(10, next.Records);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i).Concat(Enumerable.Range(1, 3).Select(i => (long)i)).Order(), Written().Select(c => c.Id).Order());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "*.tmp"));
     }
 

@@ -182,7 +182,7 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
 
         public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
 
-        public ValueTask RecoverAsync(PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(lastPrepared, cancellationToken);
+        public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
