@@ -60,6 +60,36 @@ public sealed class PipelineFileReplayTests : ServerTests
         Assert.All(Dataset(Path.Combine(elsewhere, "dataset")), partition => Assert.StartsWith("date=", partition.Key, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Without its pipeline file replay cannot tell where the file's run writes: the entry stays in the file with the reason, and nothing
+    /// is written under the host's output, until the file is back.
+    /// </summary>
+    [Fact]
+    public async Task Replay_leaves_a_pipeline_files_entry_while_the_file_is_gone()
+    {
+        string hostOutput = Path.Combine(Dir.Path, "out");
+        string data = Path.Combine(Dir.Path, "data");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = hostOutput }).Build();
+        string file = await PipelineFileAsync("items.yaml", data);
+        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
+        var (code, text, error) = await CliTests.Cli(configuration, "run", file);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        string deadLetters = Path.Combine(data, "dataset.dead-letter.jsonl");
+        File.Move(file, file + ".moved");
+
+        var (replayed, text2, error2) = await CliTests.Cli(configuration, "replay", deadLetters);
+
+        Assert.True(replayed == ExitCodes.Failure, text2 + error2);
+        Assert.Contains($"its records go where its pipeline file's run writes them, but the file '{file}' does not exist; restore the file, then replay again", text2, StringComparison.Ordinal);
+        Assert.Single(await File.ReadAllLinesAsync(deadLetters));
+        Assert.False(Directory.Exists(Path.Combine(hostOutput, "file_items")));
+
+        File.Move(file + ".moved", file);
+        var (again, text3, error3) = await CliTests.Cli(configuration, "replay", deadLetters);
+        Assert.True(again == ExitCodes.Success, text3 + error3);
+        Assert.Equal([.. Enumerable.Range(1, 25)], Ids(Path.Combine(data, "dataset")));
+    }
+
     /// <summary>Writes a pipeline file of <c>Items</c> that dead-letters failed pages into the dataset <c>dataset</c> under <paramref name="directory"/>, by date.</summary>
     private async Task<string> PipelineFileAsync(string name, string directory)
     {
