@@ -231,18 +231,32 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             var settings = PipelineHost.Settings(host);
             string outputDirectory = parse.GetValue(output) ?? settings.Output;
 
-            // Replay writes into the output folders of the entries' pipelines and chains (a chain step's entry into its chain's):
-            // their runs, here or in another process, take turns with it. Their locks come first (the CLI's run turns, then the
-            // folders' own turns that any run into them takes), as a running pipeline takes its own before the dead-letter file's when
-            // it appends.
+            // Replay writes into the output folders of the entries' pipelines and chains (a chain step's entry into its chain's, a
+            // pipeline file's pipeline's entry into the file's output): their runs, here or in another process, take turns with it.
+            // Their locks come first, in the order a run takes them (a pipeline file's turn in its own directory, the CLI's run turns,
+            // then the folders' own turns that any run into them takes), as a running pipeline takes its own before the dead-letter
+            // file's when it appends.
             var pipelines = DeadLetterReplay.Owners(path);
+            var files = DeadLetterReplay.PipelineFiles(path, registry, parse.GetValue(output), settings.Output);
+            var folders = pipelines.Select(pipeline => (Folder: Path.Combine(outputDirectory, pipeline), Id: pipeline))
+                .Concat(files.Values.Where(f => f.Folder is not null).Select(f => (Folder: f.Folder!, f.Pipeline!.Id)))
+                .DistinctBy(f => PipelineRunner.Folder(f.Folder), FileLock.PathComparer);
             var turns = new List<FileLock>();
             try
             {
+                foreach (var (directory, id) in files.Values.Where(f => f.TurnDirectory is not null).Select(f => (f.TurnDirectory!, f.Pipeline!.Id)).Distinct())
+                {
+                    turns.Add(await PipelineRunner.TurnAsync(directory, id, cancellationToken).ConfigureAwait(false));
+                }
+
                 foreach (var pipeline in pipelines)
                 {
                     turns.Add(await PipelineRunner.TurnAsync(outputDirectory, pipeline, cancellationToken).ConfigureAwait(false));
-                    turns.Add(await OutputTurn.TakeAsync(Path.Combine(outputDirectory, pipeline), "replay", pipeline, null, cancellationToken).ConfigureAwait(false));
+                }
+
+                foreach (var (folder, id) in folders)
+                {
+                    turns.Add(await OutputTurn.TakeAsync(folder, "replay", id, null, cancellationToken).ConfigureAwait(false));
                 }
 
                 // Replay rewrites the file: no pipeline, here or in another process, appends to it meanwhile (they wait).
@@ -257,7 +271,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
 
                     using var ownLogs = host.LoggerFactory is null ? ConsoleLogs(ProgressMode.Plain) : null;
                     var runner = new PipelineRunner(registry, settings, host.LoggerFactory ?? ownLogs, host.HttpClients, host.TimeProvider);
-                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, StatePath(parse.GetValue(state), parse.GetValue(output)), pipelines, moved, cancellationToken).ConfigureAwait(false);
+                    var result = await DeadLetterReplay.RunAsync(runner, path, outputDirectory, StatePath(parse.GetValue(state), parse.GetValue(output)), pipelines, files, moved, cancellationToken).ConfigureAwait(false);
                     await parse.InvocationConfiguration.Output.WriteLineAsync(result.ToText()).ConfigureAwait(false);
                     return result.ExitCode;
                 }

@@ -74,34 +74,71 @@ public sealed record ReplayResult(string File, int Entries, int Replayed, long R
 /// <summary>
 /// Replays a dead-letter file (one <see cref="DeadLetterEntry"/> per line): each entry's failed page is requested again from its
 /// checkpoint (the page only when the run had skipped just the page, the rest of the input when it had given up on the input), and the
-/// records are committed to <c>&lt;output&gt;/&lt;pipeline&gt;</c>; a late record (<see cref="LateRecordPolicy.DeadLetter"/>) is written
-/// there as it was read, without a request. A step's entry of a chain this program registers (<c>&lt;chain&gt;/&lt;step&gt;</c>) is replayed
-/// through the chain's later steps into the chain's output (<see cref="ChainExecutor{TIn, TOut}.ReplayAsync"/>); the entries of their
-/// failures take its place in the file. Entries that fail again, or cannot be replayed (their URL had a secret
+/// records are committed to <c>&lt;output&gt;/&lt;pipeline&gt;</c>, or, for a pipeline file's pipeline, where the file's run writes them (its
+/// <c>output</c> section); a late record (<see cref="LateRecordPolicy.DeadLetter"/>) is written there as it was read, without a request.
+/// A step's entry of a chain this program registers (<c>&lt;chain&gt;/&lt;step&gt;</c>) is replayed through the chain's later steps into the
+/// chain's output (<see cref="ChainExecutor{TIn, TOut}.ReplayAsync"/>); the entries of their failures take its place in the file. Entries that fail again, or cannot be replayed (their URL had a secret
 /// redacted, their extractor is unknown), are written back to the file; when none is left the file is removed.
 /// </summary>
 internal static class DeadLetterReplay
 {
     /// <summary>The pipelines and chains whose entries are in the file, ordered: replay holds their turns while it writes for them.</summary>
     public static IReadOnlyList<string> Owners(string path)
+        => [.. new SortedSet<string>(Entries(path).Where(entry => entry.Pipeline is { Length: > 0 }).Select(entry => Owner(entry.Pipeline)), FileLock.PathComparer)];
+
+    /// <summary>
+    /// The pipeline files that the entries of <paramref name="path"/> name (<see cref="DeadLetterEntry.PipelineFile"/>), each loaded as
+    /// <c>run</c> loads it, with where its run writes given replay's <paramref name="output"/> (<c>--output</c>, <see langword="null"/> when
+    /// not given) and the host's output folder <paramref name="hostOutput"/>; or why it cannot be loaded.
+    /// </summary>
+    public static IReadOnlyDictionary<string, FileOutput> PipelineFiles(string path, ComponentRegistry registry, string? output, string hostOutput)
     {
-        var names = new SortedSet<string>(FileLock.PathComparer);
-        foreach (var line in File.ReadLines(path))
+        var files = new Dictionary<string, FileOutput>(FileLock.PathComparer);
+        foreach (var file in Entries(path).Select(entry => entry.PipelineFile).OfType<string>().Distinct(FileLock.PathComparer))
         {
+            if (!File.Exists(file))
+            {
+                files[file] = FileOutput.Unusable($"the file '{file}' does not exist");
+                continue;
+            }
+
             try
             {
-                if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry) is { Pipeline: { Length: > 0 } name })
-                {
-                    names.Add(Owner(name));
-                }
+                var pipeline = PipelineConfig.Load(file, registry);
+                // As `run` creates the file's output: in --output, else in the file's directory, else in the host's output folder.
+                string? directory = output ?? (pipeline.Output is { HasDirectory: false } ? hostOutput : null);
+                string? turn = directory is null && pipeline.Output is { } own && !FileLock.PathComparer.Equals(PipelineRunner.Folder(own.Directory), PipelineRunner.Folder(hostOutput)) ? own.Directory : null;
+                files[file] = new FileOutput(pipeline, directory, turn, null);
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException)
             {
-                // Not an entry: RunAsync says so for that line.
+                files[file] = FileOutput.Unusable($"the file '{file}' cannot be loaded: {ex.Message}");
             }
         }
 
-        return [.. names];
+        return files;
+    }
+
+    /// <summary>The entries of the file, leaving out lines that are not one (<see cref="RunAsync"/> says so for each).</summary>
+    private static IEnumerable<DeadLetterEntry> Entries(string path)
+    {
+        foreach (var line in File.ReadLines(path))
+        {
+            DeadLetterEntry? entry = null;
+            try
+            {
+                entry = string.IsNullOrWhiteSpace(line) ? null : JsonSerializer.Deserialize(line, RuntimeJsonContext.Default.DeadLetterEntry);
+            }
+            catch (JsonException)
+            {
+                // Not an entry.
+            }
+
+            if (entry is not null)
+            {
+                yield return entry;
+            }
+        }
     }
 
     /// <summary>The pipeline or chain whose run writes an entry's output: a chain step's entries name <c>&lt;chain&gt;/&lt;step&gt;</c>.</summary>
@@ -135,9 +172,12 @@ internal static class DeadLetterReplay
     /// <remarks>
     /// Each page is requested under <paramref name="baseUrl"/> when given (the API moved), else under the extractor's configured base URL
     /// (<c>ApiPipeline:Extractors:&lt;name&gt;:BaseUrl</c> or <c>Defaults</c>), else where the failed run made it (the base URL its
-    /// checkpoint notes: a run's <c>--base-url</c>, a pipeline file's <c>base_url</c>), and only then under the compiled one.
+    /// checkpoint notes: a run's <c>--base-url</c>, a pipeline file's <c>base_url</c>), and only then under the compiled one. An entry of a
+    /// pipeline file's pipeline (<see cref="DeadLetterEntry.PipelineFile"/>) is written where the file's run writes, through the output
+    /// <paramref name="pipelineFiles"/> holds for it (<see cref="PipelineFiles"/>); it stays in the file when that file can no longer be
+    /// loaded, or no longer runs the entry's pipeline and extractor.
     /// </remarks>
-    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, string statePath, IReadOnlyCollection<string> held, string? baseUrl, CancellationToken cancellationToken)
+    public static async Task<ReplayResult> RunAsync(PipelineRunner runner, string path, string outputDirectory, string statePath, IReadOnlyCollection<string> held, IReadOnlyDictionary<string, FileOutput> pipelineFiles, string? baseUrl, CancellationToken cancellationToken)
     {
         await RollForwardAsync(statePath, held, cancellationToken).ConfigureAwait(false);
         var lines = await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false);
@@ -222,6 +262,27 @@ internal static class DeadLetterReplay
                 continue;
             }
 
+            FileOutput? file = null;
+            if (entry.PipelineFile is { } named)
+            {
+                if (!pipelineFiles.TryGetValue(named, out file))
+                {
+                    left.Add($"{what}: appended while the replay was starting; replay again");
+                    keep.Add(line);
+                    continue;
+                }
+
+                string? unusable = file.Problem ?? (file.Pipeline!.Id != entry.Pipeline || file.Pipeline.Extractor.Name != extractor.Name
+                    ? $"the file '{named}' now runs pipeline '{file.Pipeline.Id}' of extractor '{file.Pipeline.Extractor.Name}'"
+                    : null);
+                if (unusable is not null)
+                {
+                    left.Add($"{what}: its records go where its pipeline file's run writes them, but {unusable}; restore the file, then replay again");
+                    keep.Add(line);
+                    continue;
+                }
+            }
+
             try
             {
                 string? made = entry.Resume?.BaseUrl is { } recorded && !recorded.Contains("***", StringComparison.Ordinal) ? recorded : null;
@@ -277,7 +338,7 @@ internal static class DeadLetterReplay
                 var options = runner.Common(configured, new RunRequest { Target = extractor.Name, BaseUrl = baseUrl ?? configured.BaseUrl ?? made });
                 // The requests go through the client the entry's run used: its chain's for a chain step's entry, else its extractor's.
                 var httpClient = runner.HttpClientFor(entry.Pipeline.Contains('/', StringComparison.Ordinal) ? Owner(entry.Pipeline) : extractor.Name);
-                var replay = new Replay(entry, options, httpClient, outputDirectory, cancellationToken);
+                var replay = new Replay(entry, options, httpClient, outputDirectory, file, cancellationToken);
                 var done = await extractor.Accept(replay).ConfigureAwait(false);
                 if (replay.DisposeError is { } undisposed)
                 {
@@ -375,7 +436,7 @@ internal static class DeadLetterReplay
         DurableDirectory.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, HttpClient? httpClient, string outputDirectory, CancellationToken cancellationToken)
+    private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, HttpClient? httpClient, string outputDirectory, FileOutput? file, CancellationToken cancellationToken)
         : IExtractorRegistrationVisitor<Task<(long Records, long Pages, IReadOnlyList<string> Files)>>
     {
         public async Task<(long Records, long Pages, IReadOnlyList<string> Files)> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
@@ -418,7 +479,7 @@ internal static class DeadLetterReplay
                 ? (Func<TOut, bool>)(record => watermark.Read(record) is not { } mark || ((since is null || mark >= since) && (until is null || mark < until)))
                 : null;
             long records = 0, pages = 0;
-            var output = new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline }) { Owner = entry.Pipeline };
+            var output = Output(registration);
             await using (output.ConfigureAwait(false))
             {
                 await foreach (var page in extractor.ExtractPagesAsync(ReplayInput(entry, registration), checkpoint, cancellationToken).ConfigureAwait(false))
@@ -442,6 +503,16 @@ internal static class DeadLetterReplay
                 return (records, pages, commit.Files);
             }
         }
+
+        /// <summary>
+        /// The output the entry's records go to: its pipeline file's, created as the file's run creates it (directory, name,
+        /// <c>partition_by</c>, type), when it names a file with an <c>output</c> section; else the JSON Lines dataset
+        /// <c>&lt;output&gt;/&lt;pipeline&gt;</c>, as a run of the pipeline writes it.
+        /// </summary>
+        private IOutput<TOut> Output<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
+            => file is { Pipeline.Output: not null }
+                ? (IOutput<TOut>)file.Create()
+                : new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline }) { Owner = entry.Pipeline };
 
         /// <summary>
         /// The input the extractor is given. A generated extractor needs it only to build the first URL, and a replay starts at the
@@ -507,7 +578,7 @@ internal static class DeadLetterReplay
         {
             var typeInfo = registration.RecordTypeInfo;
             var record = entry.Record!.Value.Deserialize(typeInfo) ?? throw new JsonException("the record is null");
-            var output = new JsonlOutput<TOut>(typeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline }) { Owner = entry.Pipeline };
+            var output = Output(registration);
             await using (output.ConfigureAwait(false))
             {
                 await output.WriteAsync(new[] { record }, cancellationToken).ConfigureAwait(false);
@@ -515,6 +586,28 @@ internal static class DeadLetterReplay
                 return (1, 0, commit.Files);
             }
         }
+    }
+
+    /// <summary>
+    /// Where the run of a pipeline file that entries name writes (<see cref="PipelineFiles"/>), for replay to write their records there
+    /// too: the file's <c>output</c> section (directory, name, <c>partition_by</c>, type) created in <paramref name="Directory"/> as
+    /// <c>run</c> creates it (<see langword="null"/>: in the file's own directory), and the directory besides the host's output folder
+    /// where the run takes its turn (<paramref name="TurnDirectory"/>: the file's own, when the output goes there and it is another
+    /// folder). <paramref name="Pipeline"/> is <see langword="null"/> when the file cannot be loaded, and <paramref name="Problem"/> says why.
+    /// </summary>
+    internal sealed record FileOutput(LoadedPipeline? Pipeline, string? Directory, string? TurnDirectory, string? Problem)
+    {
+        /// <summary>A file that cannot be loaded, and why.</summary>
+        public static FileOutput Unusable(string problem) => new(null, null, null, problem);
+
+        /// <summary>
+        /// The JSON Lines dataset folder the file's output writes, whose turn replay takes; <see langword="null"/> when the file has no
+        /// <c>output</c> section (its run writes <c>&lt;output&gt;/&lt;pipeline&gt;</c>) or names a user output type, which keeps its own rules.
+        /// </summary>
+        public string? Folder => Pipeline?.Output is { Registration: null } output ? Path.Combine(Directory ?? output.Directory, output.Name) : null;
+
+        /// <summary>Creates the file's output, as <c>run</c> creates it (an <see cref="IOutput{T}"/> of the pipeline's records).</summary>
+        public object Create() => Pipeline!.CreateOutput(Directory);
     }
 
     /// <summary>A registered chain and the 1-based step whose entry is replayed.</summary>

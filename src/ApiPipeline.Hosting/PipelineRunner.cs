@@ -111,10 +111,6 @@ public sealed class PipelineRunner
             }
         }
 
-        // The same folder however it is spelled (a trailing '/'; case where the file system ignores it): taken twice, its lock would wait
-        // for itself.
-        static string Folder(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-
         // A file whose output names its own directory writes there whatever this host's Output is: its runs from other hosts (another
         // working folder, another Output) take turns on a lock there too, before the usual one in Output, which state reset and replay
         // take as well.
@@ -139,6 +135,12 @@ public sealed class PipelineRunner
 
         throw new KeyNotFoundException($"Nothing to run is called '{target}': {problem}; chains: {ChainNames(Registry)}; or give a pipeline/chain .yaml file.");
     }
+
+    /// <summary>
+    /// <paramref name="path"/> as one folder however it is spelled (a trailing '/'; compared with <see cref="FileLock.PathComparer"/> where
+    /// the file system ignores case): a lock taken twice under two spellings would wait for itself.
+    /// </summary>
+    internal static string Folder(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
 
     /// <summary>The chain <paramref name="target"/> names: its chain name (ignoring case), its full class name or its class name.</summary>
     internal static ChainRegistration? FindChain(ComponentRegistry registry, string target)
@@ -355,6 +357,7 @@ public sealed class PipelineRunner
                     StateStore = store,
                     From = incremental ? request.From : null,
                     Until = incremental ? request.To : null,
+                    PipelineFile = loaded is null ? null : Path.GetFullPath(request.Target),
                 };
                 var pipeline = loaded is null ? new Pipeline<TIn, TOut>(id, extractor, sink, pipelineOptions) : loaded.CreatePipeline(extractor, sink, pipelineOptions);
                 var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);

@@ -94,6 +94,13 @@ internal sealed record DeadLetterEntry(
     /// pipeline's entry, a chain file's or one of a chain run outside the host, and an entry made before chain entries carried it.
     /// </summary>
     public DeadLetterChain? Chain { get; init; }
+
+    /// <summary>
+    /// For an entry of a pipeline the CLI host ran from a pipeline file (YAML): the file's full path, so that a replay writes the records
+    /// where the file's run does (its <c>output</c> section: directory, name, partitioning, type) rather than into
+    /// <c>&lt;output&gt;/&lt;pipeline&gt;</c>; <see langword="null"/> for any other entry, and an entry made before entries said so.
+    /// </summary>
+    public string? PipelineFile { get; init; }
 }
 
 /// <summary>
@@ -183,6 +190,9 @@ internal sealed class DeadLetterWriter
 
     public string Path { get; }
 
+    /// <summary>The pipeline file that every entry this writer holds is stamped with (<see cref="DeadLetterEntry.PipelineFile"/>), if any.</summary>
+    public string? PipelineFile { get; init; }
+
     /// <summary>Whether this writer appended to the file (its run's entries, or at start-up those an interrupted run had recorded).</summary>
     public bool Written { get; private set; }
 
@@ -201,7 +211,7 @@ internal sealed class DeadLetterWriter
     /// <summary>Keeps <paramref name="entry"/> (as its JSON line) for the next commit.</summary>
     public void Hold(DeadLetterEntry entry)
     {
-        var line = Line(entry);
+        var line = Line(PipelineFile is null ? entry : entry with { PipelineFile = PipelineFile });
         lock (_lock)
         {
             _held.Add(line);

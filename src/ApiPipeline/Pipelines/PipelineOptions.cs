@@ -33,4 +33,10 @@ public sealed record PipelineOptions
 
     /// <summary>Where the pipeline logs its start, skipped failures and summary (category <c>ApiPipeline</c>). Default: none.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// The full path of the pipeline file (YAML) the CLI host runs this pipeline from, written in its dead-letter entries
+    /// (<see cref="DeadLetterEntry.PipelineFile"/>) so that <c>replay</c> writes their records into the file's output, as the run does.
+    /// </summary>
+    internal string? PipelineFile { get; init; }
 }

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace ApiPipeline.Hosting.Tests;
+
+/// <summary>
+/// Replay of the entries of a pipeline file's pipeline: their records go where the pipeline's <c>run</c> writes (the file's
+/// <c>output</c> directory, name and partitioning), not into <c>&lt;output&gt;/&lt;pipeline&gt;</c>.
+/// </summary>
+public sealed class PipelineFileReplayTests : ServerTests
+{
+    /// <summary>
+    /// A pipeline file whose output names its own directory, dataset name and <c>partition_by</c> dead-letters page 2 (a 503, no
+    /// retries). Replayed without <c>--output</c>, the page's records complete the dataset in that directory, partitioned as the run
+    /// wrote it: the dataset then holds what a clean run of the file writes, and nothing is written under the host's output.
+    /// </summary>
+    [Fact]
+    public async Task Replay_writes_a_pipeline_files_entries_into_its_own_output_directory_as_its_run_does()
+    {
+        string hostOutput = Path.Combine(Dir.Path, "out");
+        string data = Path.Combine(Dir.Path, "data");
+        string clean = Path.Combine(Dir.Path, "clean");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = hostOutput }).Build();
+        string file = await PipelineFileAsync("items.yaml", data);
+        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
+
+        var (code, text, error) = await CliTests.Cli(configuration, "run", file);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        string deadLetters = Path.Combine(data, "dataset.dead-letter.jsonl");
+        Assert.Single(await File.ReadAllLinesAsync(deadLetters));
+        Assert.Equal(15, Ids(Path.Combine(data, "dataset")).Count);
+
+        var (replayed, text2, error2) = await CliTests.Cli(configuration, "replay", deadLetters);
+
+        Assert.True(replayed == ExitCodes.Success, text2 + error2);
+        Assert.Contains("1 of 1 entries replayed, 10 records", text2, StringComparison.Ordinal);
+        Assert.False(File.Exists(deadLetters));
+        Assert.False(Directory.Exists(Path.Combine(hostOutput, "file_items")), "replay wrote the records under the host's output");
+        var (cleanCode, cleanText, cleanError) = await CliTests.Cli(configuration, "run", await PipelineFileAsync("clean.yaml", clean));
+        Assert.True(cleanCode == ExitCodes.Success, cleanText + cleanError);
+        Assert.Equal(Dataset(Path.Combine(clean, "dataset")), Dataset(Path.Combine(data, "dataset")));
+    }
+
+    /// <summary>As <c>run</c> does, <c>replay --output</c> puts the file's dataset (its name and partitioning) under that folder instead of the file's directory.</summary>
+    [Fact]
+    public async Task Replay_with_output_writes_a_pipeline_files_entries_under_it_with_the_files_name_and_partitioning()
+    {
+        string data = Path.Combine(Dir.Path, "data");
+        string elsewhere = Path.Combine(Dir.Path, "elsewhere");
+        string file = await PipelineFileAsync("items.yaml", data);
+        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
+        var (code, text, error) = await CliTests.Cli(null, "run", file, "--output", elsewhere);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+
+        var (replayed, text2, error2) = await CliTests.Cli(null, "replay", Path.Combine(elsewhere, "dataset.dead-letter.jsonl"), "--output", elsewhere);
+
+        Assert.True(replayed == ExitCodes.Success, text2 + error2);
+        Assert.False(Directory.Exists(data));
+        Assert.Equal([.. Enumerable.Range(1, 25)], Ids(Path.Combine(elsewhere, "dataset")));
+        Assert.All(Dataset(Path.Combine(elsewhere, "dataset")), partition => Assert.StartsWith("date=", partition.Key, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Without its pipeline file replay cannot tell where the file's run writes: the entry stays in the file with the reason, and nothing
+    /// is written under the host's output, until the file is back.
+    /// </summary>
+    [Fact]
+    public async Task Replay_leaves_a_pipeline_files_entry_while_the_file_is_gone()
+    {
+        string hostOutput = Path.Combine(Dir.Path, "out");
+        string data = Path.Combine(Dir.Path, "data");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = hostOutput }).Build();
+        string file = await PipelineFileAsync("items.yaml", data);
+        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
+        var (code, text, error) = await CliTests.Cli(configuration, "run", file);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        string deadLetters = Path.Combine(data, "dataset.dead-letter.jsonl");
+        File.Move(file, file + ".moved");
+
+        var (replayed, text2, error2) = await CliTests.Cli(configuration, "replay", deadLetters);
+
+        Assert.True(replayed == ExitCodes.Failure, text2 + error2);
+        Assert.Contains($"its records go where its pipeline file's run writes them, but the file '{file}' does not exist; restore the file, then replay again", text2, StringComparison.Ordinal);
+        Assert.Single(await File.ReadAllLinesAsync(deadLetters));
+        Assert.False(Directory.Exists(Path.Combine(hostOutput, "file_items")));
+
+        File.Move(file + ".moved", file);
+        var (again, text3, error3) = await CliTests.Cli(configuration, "replay", deadLetters);
+        Assert.True(again == ExitCodes.Success, text3 + error3);
+        Assert.Equal([.. Enumerable.Range(1, 25)], Ids(Path.Combine(data, "dataset")));
+    }
+
+    /// <summary>Writes a pipeline file of <c>Items</c> that dead-letters failed pages into the dataset <c>dataset</c> under <paramref name="directory"/>, by date.</summary>
+    private async Task<string> PipelineFileAsync(string name, string directory)
+    {
+        string file = Path.Combine(Dir.Path, name);
+        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\nerror_handling:\n  mode: dead_letter\n  max_retries: 0\noutput:\n  type: jsonl\n  config:\n    directory: {directory}\n    name: dataset\n    partition_by: updated_at\n");
+        return file;
+    }
+
+    /// <summary>The ids of the records in each folder of <paramref name="folder"/> that holds JSONL files (its path under the folder), sorted.</summary>
+    private static SortedDictionary<string, List<int>> Dataset(string folder)
+        => new(Directory.EnumerateFiles(folder, "*.jsonl", SearchOption.AllDirectories)
+            .GroupBy(f => Path.GetRelativePath(folder, Path.GetDirectoryName(f)!))
+            .ToDictionary(g => g.Key, g => g.SelectMany(File.ReadLines).Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id).Order().ToList()), StringComparer.Ordinal);
+}
