@@ -171,7 +171,8 @@ internal static class DeadLetterReplay
     /// <summary>Replays the entries of <paramref name="path"/> whose pipeline is one of <paramref name="held"/> (whose turns the caller holds).</summary>
     /// <remarks>
     /// Each page is requested under <paramref name="baseUrl"/> when given (the API moved), else under the extractor's configured base URL
-    /// (<c>ApiPipeline:Extractors:&lt;name&gt;:BaseUrl</c> or <c>Defaults</c>), else where the failed run made it (the base URL its
+    /// (<c>ApiPipeline:Extractors:&lt;name&gt;:BaseUrl</c> or <c>Defaults</c>; for a pipeline file's entry, the file's settings over those, as
+    /// its run has them), else where the failed run made it (the base URL its
     /// checkpoint notes: a run's <c>--base-url</c>, a pipeline file's <c>base_url</c>), and only then under the compiled one. An entry of a
     /// pipeline file's pipeline (<see cref="DeadLetterEntry.PipelineFile"/>) is written where the file's run writes, through the output
     /// <paramref name="pipelineFiles"/> holds for it (<see cref="PipelineFiles"/>); it stays in the file when that file can no longer be
@@ -334,7 +335,8 @@ internal static class DeadLetterReplay
                     note = $"{what}: its records were written to '{Path.Combine(outputDirectory, entry.Pipeline)}': '{Owner(entry.Pipeline)}' is not a chain this program registers with a step '{entry.Pipeline[(entry.Pipeline.LastIndexOf('/') + 1)..]}' of extractor '{extractor.Name}' (a chain file's, or one of parallel chains), so its later steps, if any, did not run for them";
                 }
 
-                var configured = runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience);
+                // A pipeline file's entry is requested with the file's settings (its base_url, retries, …) over the host's, as its run was.
+                var configured = file?.Pipeline is { } loaded ? runner.FileSettings(loaded).Options : runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience);
                 var options = runner.Common(configured, new RunRequest { Target = extractor.Name, BaseUrl = baseUrl ?? configured.BaseUrl ?? made });
                 // The requests go through the client the entry's run used: its chain's for a chain step's entry, else its extractor's.
                 var httpClient = runner.HttpClientFor(entry.Pipeline.Contains('/', StringComparison.Ordinal) ? Owner(entry.Pipeline) : extractor.Name);

@@ -100,10 +100,8 @@ public sealed class PipelineRunner
                 }
             }
 
-            // The file's settings win over the host's: the pipeline's entry, else its extractor's, over Defaults, over the attributes.
             var pipeline = PipelineConfig.Load(target, Registry);
-            var hostSettings = Options.Extractors.TryGetValue(pipeline.Id, out var own) ? own.Over(Options.For(pipeline.Extractor.Name)) : Options.For(pipeline.Extractor.Name);
-            var pipelineOptions = pipeline.ApplyTo(hostSettings.ApplyTo(new ExtractorOptions(), pipeline.Extractor.Resilience));
+            var (pipelineOptions, hostSettings) = FileSettings(pipeline);
             var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output ?? (pipeline.Output.HasDirectory ? null : Options.Output));
             using (await OwnDirectoryTurnAsync(pipeline.Output, pipeline.Id).ConfigureAwait(false))
             {
@@ -134,6 +132,16 @@ public sealed class PipelineRunner
         }
 
         throw new KeyNotFoundException($"Nothing to run is called '{target}': {problem}; chains: {ChainNames(Registry)}; or give a pipeline/chain .yaml file.");
+    }
+
+    /// <summary>
+    /// The extractor settings of a pipeline file's run (and of its entries' replay): the file's win over the host's (the pipeline's entry,
+    /// else its extractor's, over Defaults, over the attributes); and the host's settings on their own, whose input the run binds.
+    /// </summary>
+    internal (ExtractorOptions Options, ExtractorSettings Host) FileSettings(LoadedPipeline pipeline)
+    {
+        var host = Options.Extractors.TryGetValue(pipeline.Id, out var own) ? own.Over(Options.For(pipeline.Extractor.Name)) : Options.For(pipeline.Extractor.Name);
+        return (pipeline.ApplyTo(host.ApplyTo(new ExtractorOptions(), pipeline.Extractor.Resilience)), host);
     }
 
     /// <summary>

@@ -90,6 +90,30 @@ public sealed class PipelineFileReplayTests : ServerTests
         Assert.Equal([.. Enumerable.Range(1, 25)], Ids(Path.Combine(data, "dataset")));
     }
 
+    /// <summary>
+    /// The host configures another base URL for the file's extractor (nothing listens there); the file's <c>base_url</c> wins in its run,
+    /// and in the replay of its entries too: the page is requested again where the run requested it.
+    /// </summary>
+    [Fact]
+    public async Task Replay_requests_a_pipeline_files_entry_with_the_files_settings_over_the_hosts()
+    {
+        string data = Path.Combine(Dir.Path, "data");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Output"] = Path.Combine(Dir.Path, "out"),
+            ["ApiPipeline:Extractors:Items:BaseUrl"] = "http://127.0.0.1:9/",
+        }).Build();
+        string file = await PipelineFileAsync("items.yaml", data);
+        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
+        var (code, text, error) = await CliTests.Cli(configuration, "run", file);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+
+        var (replayed, text2, error2) = await CliTests.Cli(configuration, "replay", Path.Combine(data, "dataset.dead-letter.jsonl"));
+
+        Assert.True(replayed == ExitCodes.Success, text2 + error2);
+        Assert.Equal([.. Enumerable.Range(1, 25)], Ids(Path.Combine(data, "dataset")));
+    }
+
     /// <summary>Writes a pipeline file of <c>Items</c> that dead-letters failed pages into the dataset <c>dataset</c> under <paramref name="directory"/>, by date.</summary>
     private async Task<string> PipelineFileAsync(string name, string directory)
     {
