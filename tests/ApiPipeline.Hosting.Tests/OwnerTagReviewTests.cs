@@ -53,6 +53,51 @@ public sealed class OwnerTagReviewTests : ServerTests
     }
 
     /// <summary>
+    /// Data loss. <c>run shop --state a.db</c> records its batch and dies before the rename; then <c>run shop</c> with the default state
+    /// file (or the same chain file with its own output directory run from another host, whose Output, hence state file, differs: the
+    /// host supports that, taking turns on the directory's lock) starts a NEW run of chain id "shop" into the same folder. Since
+    /// 335fccb9 a new chain run recovers too, with the last batch of ITS store (none), so it deletes every temporary part of owner
+    /// "shop", including the batch recorded in a.db. The resume with a.db then rolls forward nothing and goes on: 15 details lost.
+    /// Expected: the resume puts the 15 recorded details in place (before 335fccb9 only a resumed chain run recovered).
+    /// </summary>
+    [Fact]
+    public async Task A_new_run_of_the_same_chain_id_with_another_state_file_does_not_delete_the_batch_recorded_in_the_first()
+    {
+        var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
+        await using (first.ConfigureAwait(false))
+        {
+            var crashed = await Executor(first).ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(ShopOutput()));
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "shop"), ".part-*.jsonl.tmp"));
+
+            // A new run of chain id "shop" with the default state file (nothing to read this time).
+            var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+            await using (other.ConfigureAwait(false))
+            {
+                Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+                var output = ShopOutput();
+                await using (output.ConfigureAwait(false))
+                {
+                    var result = await Executor(other).ExecuteAsync(new Shop("acme"), output);
+                    Assert.Equal((PipelineStatus.Succeeded, false, 0L), (result.Status, result.Resumed, result.Records));
+                }
+            }
+
+            Server.Respond = null;
+            var again = ShopOutput();
+            await using (again.ConfigureAwait(false))
+            {
+                var resumed = await Executor(first).ExecuteAsync(new Shop("acme"), again);
+                Assert.True(resumed.Resumed);
+                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+            }
+        }
+
+        var owners = Directory.EnumerateFiles(Path.Combine(Output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("owner").GetString()).ToList();
+        Assert.Equal(15, owners.Count(o => o == "acme"));
+    }
+
+    /// <summary>
     /// Leftover that never goes away. A chain file (<c>chain_id: groupitems</c>) whose step <c>Items</c> dead-letters group 2's input; its
     /// entry is <c>groupitems/Items</c>, which replay writes (as the step's own records) into <c>out/groupitems/Items/</c>, with the
     /// writer's owner set to <c>entry.Pipeline</c> = "groupitems/Items". The replay is killed while it reads page 2 (simulated: the
