@@ -98,6 +98,55 @@ public sealed class OwnerTagReviewTests : ServerTests
     }
 
     /// <summary>
+    /// Data loss (pipelines; older than 335fccb9, which set out to stop recoveries deleting batches other runs recorded, but keys the
+    /// temporary names by pipeline id only). Pipeline <c>items</c> run with one state file (<c>run Items --state a.db</c>, or a pipeline
+    /// file with its own output directory run from another host, whose state file is in its own Output) records its batch and dies
+    /// before the rename; a run of the same pipeline id with another state file starts: its recovery deletes every temporary part of
+    /// owner "items", including the batch a.db recorded; the resume with a.db rolls forward nothing: the 25 items are lost.
+    /// docs/resilience.md itself says a temporary part "may be a batch a run recorded in a state file this replay did not read".
+    /// Expected: the resume with a.db puts its 25 recorded items in place.
+    /// </summary>
+    [Fact]
+    public async Task A_pipeline_run_with_another_state_file_does_not_delete_the_batch_recorded_in_the_first()
+    {
+        var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
+        await using (first.ConfigureAwait(false))
+        {
+            var crashed = await ItemsPipeline(new ApiPipeline.Tests.CrashOnComplete<Item>(ItemsOutput()), first).ExecuteAsync(NoInput.Value);
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "items"), ".part-*.jsonl.tmp"));
+
+            var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+            await using (other.ConfigureAwait(false))
+            {
+                Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+                var output = ItemsOutput();
+                await using (output.ConfigureAwait(false))
+                {
+                    var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
+                    Assert.Equal((PipelineStatus.Succeeded, 0L), (result.Status, result.Records));
+                }
+            }
+
+            Server.Respond = null;
+            var again = ItemsOutput();
+            await using (again.ConfigureAwait(false))
+            {
+                var resumed = await ItemsPipeline(again, first).ExecuteAsync(NoInput.Value);
+                Assert.True(resumed.Resumed);
+                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 25), Ids(Path.Combine(Output, "items")));
+    }
+
+    private JsonlOutput<Item> ItemsOutput() => new(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Output, Name = "items" });
+
+    private Pipeline<NoInput, Item> ItemsPipeline(IOutput<Item> output, IStateStore store)
+        => new("items", new Items(new ExtractorOptions { BaseUrl = Server.BaseUrl }), output, new PipelineOptions { StateStore = store });
+
+    /// <summary>
     /// Leftover that never goes away. A chain file (<c>chain_id: groupitems</c>) whose step <c>Items</c> dead-letters group 2's input; its
     /// entry is <c>groupitems/Items</c>, which replay writes (as the step's own records) into <c>out/groupitems/Items/</c>, with the
     /// writer's owner set to <c>entry.Pipeline</c> = "groupitems/Items". The replay is killed while it reads page 2 (simulated: the
