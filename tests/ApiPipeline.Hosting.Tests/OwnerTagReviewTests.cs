@@ -1,0 +1,253 @@
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace ApiPipeline.Hosting.Tests;
+
+/// <summary>Review of the owner-tagged temporary parts (commit 335fccb9): which owner a run's recovery and a replay's writer use.</summary>
+public sealed class OwnerTagReviewTests : ServerTests
+{
+    private string Output => Path.Combine(Dir.Path, "out");
+
+    /// <summary>
+    /// Data loss. The stateful run of chain id <c>shop</c> (as the CLI's <c>run shop</c> makes it) records its batch in the state store
+    /// and dies before the rename. Then a run of the same chain id WITHOUT a state store writes into the same folder: the keyed
+    /// <c>IChain</c> that <c>AddApiPipeline</c> registers is exactly that (ChainId = the chain's name, no state store), writing into
+    /// <c>JsonlOutputFactory.Create(…, "shop")</c>. Here that run reads nothing (the API returns no groups now). Since 335fccb9 a chain
+    /// run recovers at every start, stateless too: <c>RecoverAsync("shop", null)</c> deletes every temporary part of owner "shop",
+    /// including the batch the stateful run recorded (a stateless run cannot know which of the owner's parts a state store recorded).
+    /// The stateful run's resume then finds neither the temporary file nor the final one, takes it as "consumed by a loader", and the
+    /// 15 details are gone for good while the state says they were committed.
+    /// Expected: the resume puts the 15 recorded details in place (before 335fccb9 a stateless chain run recovered nothing).
+    /// </summary>
+    [Fact]
+    public async Task A_stateless_run_of_the_same_chain_id_does_not_delete_the_batch_its_stateful_run_recorded()
+    {
+        var store = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+        await using (store.ConfigureAwait(false))
+        {
+            var crashed = await Executor(store).ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(ShopOutput()));
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "shop"), ".part-*.jsonl.tmp"));
+
+            // The stateless run of the same chain id (nothing to read this time).
+            Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+            var stateless = ShopOutput();
+            await using (stateless.ConfigureAwait(false))
+            {
+                var result = await Executor(null).ExecuteAsync(new Shop("acme"), stateless);
+                Assert.Equal((PipelineStatus.Succeeded, 0L), (result.Status, result.Records));
+            }
+
+            Server.Respond = null;
+            var again = ShopOutput();
+            await using (again.ConfigureAwait(false))
+            {
+                var resumed = await Executor(store).ExecuteAsync(new Shop("acme"), again);
+                Assert.True(resumed.Resumed);
+                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+            }
+        }
+
+        var owners = Directory.EnumerateFiles(Path.Combine(Output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("owner").GetString()).ToList();
+        Assert.Equal(15, owners.Count(o => o == "acme")); // 3 groups x 5 members, recorded once, never lost
+    }
+
+    /// <summary>
+    /// Data loss. <c>run shop --state a.db</c> records its batch and dies before the rename; then <c>run shop</c> with the default state
+    /// file (or the same chain file with its own output directory run from another host, whose Output, hence state file, differs: the
+    /// host supports that, taking turns on the directory's lock) starts a NEW run of chain id "shop" into the same folder. Since
+    /// 335fccb9 a new chain run recovers too, with the last batch of ITS store (none), so it deletes every temporary part of owner
+    /// "shop", including the batch recorded in a.db. The resume with a.db then rolls forward nothing and goes on: 15 details lost.
+    /// Expected: the resume puts the 15 recorded details in place (before 335fccb9 only a resumed chain run recovered).
+    /// </summary>
+    [Fact]
+    public async Task A_new_run_of_the_same_chain_id_with_another_state_file_does_not_delete_the_batch_recorded_in_the_first()
+    {
+        var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
+        await using (first.ConfigureAwait(false))
+        {
+            var crashed = await Executor(first).ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(ShopOutput()));
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "shop"), ".part-*.jsonl.tmp"));
+
+            // A new run of chain id "shop" with the default state file (nothing to read this time).
+            var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+            await using (other.ConfigureAwait(false))
+            {
+                Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+                var output = ShopOutput();
+                await using (output.ConfigureAwait(false))
+                {
+                    var result = await Executor(other).ExecuteAsync(new Shop("acme"), output);
+                    Assert.Equal((PipelineStatus.Succeeded, false, 0L), (result.Status, result.Resumed, result.Records));
+                }
+            }
+
+            Server.Respond = null;
+            var again = ShopOutput();
+            await using (again.ConfigureAwait(false))
+            {
+                var resumed = await Executor(first).ExecuteAsync(new Shop("acme"), again);
+                Assert.True(resumed.Resumed);
+                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+            }
+        }
+
+        var owners = Directory.EnumerateFiles(Path.Combine(Output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("owner").GetString()).ToList();
+        Assert.Equal(15, owners.Count(o => o == "acme"));
+    }
+
+    /// <summary>
+    /// Data loss (pipelines; older than 335fccb9, which set out to stop recoveries deleting batches other runs recorded, but keys the
+    /// temporary names by pipeline id only). Pipeline <c>items</c> run with one state file (<c>run Items --state a.db</c>, or a pipeline
+    /// file with its own output directory run from another host, whose state file is in its own Output) records its batch and dies
+    /// before the rename; a run of the same pipeline id with another state file starts: its recovery deletes every temporary part of
+    /// owner "items", including the batch a.db recorded; the resume with a.db rolls forward nothing: the 25 items are lost.
+    /// docs/resilience.md itself says a temporary part "may be a batch a run recorded in a state file this replay did not read".
+    /// Expected: the resume with a.db puts its 25 recorded items in place.
+    /// </summary>
+    [Fact]
+    public async Task A_pipeline_run_with_another_state_file_does_not_delete_the_batch_recorded_in_the_first()
+    {
+        var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
+        await using (first.ConfigureAwait(false))
+        {
+            var crashed = await ItemsPipeline(new ApiPipeline.Tests.CrashOnComplete<Item>(ItemsOutput()), first).ExecuteAsync(NoInput.Value);
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "items"), ".part-*.jsonl.tmp"));
+
+            var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+            await using (other.ConfigureAwait(false))
+            {
+                Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+                var output = ItemsOutput();
+                await using (output.ConfigureAwait(false))
+                {
+                    var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
+                    Assert.Equal((PipelineStatus.Succeeded, 0L), (result.Status, result.Records));
+                }
+            }
+
+            Server.Respond = null;
+            var again = ItemsOutput();
+            await using (again.ConfigureAwait(false))
+            {
+                var resumed = await ItemsPipeline(again, first).ExecuteAsync(NoInput.Value);
+                Assert.True(resumed.Resumed);
+                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 25), Ids(Path.Combine(Output, "items")));
+    }
+
+    private JsonlOutput<Item> ItemsOutput() => new(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Output, Name = "items" });
+
+    private Pipeline<NoInput, Item> ItemsPipeline(IOutput<Item> output, IStateStore store)
+        => new("items", new Items(new ExtractorOptions { BaseUrl = Server.BaseUrl }), output, new PipelineOptions { StateStore = store });
+
+    /// <summary>
+    /// Leftover that never goes away. A chain file (<c>chain_id: groupitems</c>) whose step <c>Items</c> dead-letters group 2's input; its
+    /// entry is <c>groupitems/Items</c>, which replay writes (as the step's own records) into <c>out/groupitems/Items/</c>, with the
+    /// writer's owner set to <c>entry.Pipeline</c> = "groupitems/Items". The replay is killed while it reads page 2 (simulated: the
+    /// temporary part on disk at that moment is put back after the failed replay disposed its writer, as a killed process would have left
+    /// it). docs/chains.md now says "A replay's temporary parts are the chain's too, so the chain's next run removes those a stopped replay
+    /// left", but the chain's next run recovers owner "groupitems" only, so the replay's part (owner "groupitems/Items") stays forever:
+    /// no run, chain or pipeline, has that owner. (Before 335fccb9 a chain's recovery removed every temporary part under its folder.)
+    /// Expected: the chain file's next run removes the stopped replay's temporary part.
+    /// </summary>
+    [Fact]
+    public async Task The_chain_files_next_run_removes_the_temporary_part_a_killed_replay_of_its_entry_left()
+    {
+        string phase = "run";
+        var snapshot = new List<string>();
+        Server.Respond = async context =>
+        {
+            string path = context.Request.Path.Value ?? "";
+            string page = context.Request.Query["page"].ToString() is { Length: > 0 } p ? p : "1";
+            if (path == "/shops/acme/groups")
+            {
+                await TestServer.Reply(context, page == "1" ? """{"data":[{"id":1,"name":"g1"},{"id":2,"name":"g2"}]}""" : """{"data":[]}""", 200);
+                return;
+            }
+
+            if (path == "/shops/acme/groups/1/items")
+            {
+                await TestServer.Reply(context, page == "1" ? """{"total":2,"data":[{"id":101,"name":"a","updated_at":"2026-01-01T00:00:00Z"},{"id":102,"name":"b","updated_at":"2026-01-02T00:00:00Z"}]}""" : """{"total":2,"data":[]}""", 200);
+                return;
+            }
+
+            // Group 2: 12 items, 10 per page; its first request (the first run's) fails, so its input is dead-lettered.
+            if (phase == "run")
+            {
+                phase = "replay";
+                await TestServer.Reply(context, """{"message":"unavailable"}""", 503);
+                return;
+            }
+
+            if (page != "1" && phase == "replay")
+            {
+                // The replay wrote page 1 into its temporary part and asks for page 2: the process is killed here.
+                for (int i = 0; i < 100 && !Directory.EnumerateFiles(Path.Combine(Output, "groupitems"), ".part-*.jsonl.tmp", SearchOption.AllDirectories).Any(); i++)
+                {
+                    await Task.Delay(50);
+                }
+
+                foreach (var temp in Directory.EnumerateFiles(Path.Combine(Output, "groupitems"), ".part-*.jsonl.tmp", SearchOption.AllDirectories))
+                {
+                    snapshot.Add(temp); // its name; the open file cannot be read (FileShare.None)
+                }
+
+                await TestServer.Reply(context, """{"message":"unavailable"}""", 503);
+                return;
+            }
+
+            var ids = page == "1" ? Enumerable.Range(201, 10) : page == "2" ? Enumerable.Range(211, 2) : [];
+            await TestServer.Reply(context, $$"""{"total":12,"data":[{{string.Join(",", ids.Select(id => $$"""{"id":{{id}},"name":"x","updated_at":"2026-01-01T00:00:00Z"}"""))}}]}""", 200);
+        };
+
+        string file = Path.Combine(Dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, """
+            chain_id: groupitems
+            extractors:
+              - extractor_class: ShopGroups
+                step: Groups
+              - extractor_class: WindowedGroupItems
+                step: Items
+                on_error: dead_letter
+                input_mapping: { owner: chain_input.owner, group: Groups.id }
+            """);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Extractors:groupitems:BaseUrl"] = Server.BaseUrl, ["ApiPipeline:Extractors:WindowedGroupItems:BaseUrl"] = Server.BaseUrl }).Build();
+
+        var (code, text, error) = await CliTests.Cli(configuration, "run", file, "--input", "owner=acme", "--output", Output);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        string deadLetters = Path.Combine(Output, "groupitems.dead-letter.jsonl");
+        Assert.Contains("\"pipeline\":\"groupitems/Items\"", Assert.Single(await File.ReadAllLinesAsync(deadLetters)), StringComparison.Ordinal);
+
+        (code, text, error) = await CliTests.Cli(configuration, "replay", deadLetters, "--output", Output);
+        Assert.True(code == ExitCodes.Failure, text + error);
+
+        // What the killed replay left on disk (its writer never got to dispose).
+        string leftover = Assert.Single(snapshot);
+        Assert.StartsWith(Path.Combine(Output, "groupitems", "Items") + Path.DirectorySeparatorChar, leftover, StringComparison.Ordinal);
+        File.WriteAllText(leftover, "{\"id\":201,\"name\":\"x\",\"updated_at\":\"2026-01-01T00:00:00Z\"}\n{\"id\":202,");
+
+        // The chain file's next run.
+        phase = "after";
+        (code, text, error) = await CliTests.Cli(configuration, "run", file, "--input", "owner=acme", "--output", Output);
+        Assert.True(code == ExitCodes.Success, text + error);
+
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(Output, "groupitems"), ".part-*.jsonl.tmp", SearchOption.AllDirectories));
+    }
+
+    private JsonlOutput<Detail> ShopOutput() => new(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = Output, Name = "shop" });
+
+    /// <summary>A <see cref="ShopChain"/> run as chain id <c>shop</c>, with its state in <paramref name="store"/> (none: stateless).</summary>
+    private ChainExecutor<Shop, Detail> Executor(IStateStore? store) => new(ShopChain.Definition, null, new ChainOptions
+    {
+        ChainId = "shop",
+        Extractor = new ExtractorOptions { BaseUrl = Server.BaseUrl },
+        StateStore = store,
+        DeadLetterPath = Path.Combine(Output, "shop.dead-letter.jsonl"),
+    });
+}
