@@ -141,6 +141,26 @@ internal static class DeadLetterReplay
         }
     }
 
+    /// <summary>
+    /// The owner (<see cref="OwnerTag.Owner"/>) of the run whose folder replay writes an entry's records into: the entry's pipeline, or the
+    /// chain run of a chain step's entry (<c>&lt;chain id&gt;/&lt;step&gt;</c>), with the state file whose batches replay rolls forward first.
+    /// </summary>
+    private static string Writer(DeadLetterEntry entry, string statePath)
+    {
+        int step = entry.Pipeline.LastIndexOf('/');
+        return OwnerTag.Owner(step < 0 ? entry.Pipeline : entry.Pipeline[..step], Path.GetFullPath(statePath));
+    }
+
+    /// <summary>
+    /// A replay writes as the run whose folder it writes into (<paramref name="writer"/>), without recovering the folder: the temporary
+    /// files a killed replay leaves are that run's, which its next recovery removes. Only a JSON Lines output keeps such files.
+    /// </summary>
+    private static IOutput<TOut> WrittenAs<TOut>(string writer, IOutput<TOut> output)
+    {
+        (output as JsonlOutput<TOut>)?.WriteAs(writer);
+        return output;
+    }
+
     /// <summary>The pipeline or chain whose run writes an entry's output: a chain step's entries name <c>&lt;chain&gt;/&lt;step&gt;</c>.</summary>
     private static string Owner(string pipeline) => pipeline.Split('/')[0];
 
@@ -290,7 +310,7 @@ internal static class DeadLetterReplay
                 string? note = null;
                 if (!late && ChainOf(runner, entry, extractor) is { } chain)
                 {
-                    var stepReplay = new ChainStepReplay(runner, entry, chain.Step, extractor.Accept(new EntryInput(entry)), outputDirectory, baseUrl, made, cancellationToken);
+                    var stepReplay = new ChainStepReplay(runner, entry, chain.Step, extractor.Accept(new EntryInput(entry)), outputDirectory, baseUrl, made, Writer(entry, statePath), cancellationToken);
                     var outcome = await chain.Definition.Accept(stepReplay).ConfigureAwait(false);
                     if (stepReplay.DisposeError is { } stepsUndisposed)
                     {
@@ -340,7 +360,7 @@ internal static class DeadLetterReplay
                 var options = runner.Common(configured, new RunRequest { Target = extractor.Name, BaseUrl = baseUrl ?? configured.BaseUrl ?? made });
                 // The requests go through the client the entry's run used: its chain's for a chain step's entry, else its extractor's.
                 var httpClient = runner.HttpClientFor(entry.Pipeline.Contains('/', StringComparison.Ordinal) ? Owner(entry.Pipeline) : extractor.Name);
-                var replay = new Replay(entry, options, httpClient, outputDirectory, file, cancellationToken);
+                var replay = new Replay(entry, options, httpClient, outputDirectory, file, Writer(entry, statePath), cancellationToken);
                 var done = await extractor.Accept(replay).ConfigureAwait(false);
                 if (replay.DisposeError is { } undisposed)
                 {
@@ -438,7 +458,7 @@ internal static class DeadLetterReplay
         DurableDirectory.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, HttpClient? httpClient, string outputDirectory, FileOutput? file, CancellationToken cancellationToken)
+    private sealed class Replay(DeadLetterEntry entry, ExtractorOptions options, HttpClient? httpClient, string outputDirectory, FileOutput? file, string writer, CancellationToken cancellationToken)
         : IExtractorRegistrationVisitor<Task<(long Records, long Pages, IReadOnlyList<string> Files)>>
     {
         public async Task<(long Records, long Pages, IReadOnlyList<string> Files)> Visit<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
@@ -512,9 +532,9 @@ internal static class DeadLetterReplay
         /// <c>&lt;output&gt;/&lt;pipeline&gt;</c>, as a run of the pipeline writes it.
         /// </summary>
         private IOutput<TOut> Output<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
-            => file is { Pipeline.Output: not null }
+            => WrittenAs(writer, file is { Pipeline.Output: not null }
                 ? (IOutput<TOut>)file.Create()
-                : new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline }) { Owner = entry.Pipeline };
+                : new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline }));
 
         /// <summary>
         /// The input the extractor is given. A generated extractor needs it only to build the first URL, and a replay starts at the
@@ -637,7 +657,7 @@ internal static class DeadLetterReplay
     /// and the later steps take its records, with the chain input and lineage the entry carries, into the chain's output
     /// (<c>&lt;output&gt;/&lt;chain&gt;/</c>), with the chain's settings as <c>run</c> gives them.
     /// </summary>
-    private sealed class ChainStepReplay(PipelineRunner runner, DeadLetterEntry entry, int step, object? stepInput, string outputDirectory, string? baseUrl, string? made, CancellationToken cancellationToken)
+    private sealed class ChainStepReplay(PipelineRunner runner, DeadLetterEntry entry, int step, object? stepInput, string outputDirectory, string? baseUrl, string? made, string writer, CancellationToken cancellationToken)
         : IChainDefinitionVisitor<Task<ChainOutcome>>
     {
         public async Task<ChainOutcome> Visit<TIn, TOut>(ChainDefinition<TIn, TOut> definition)
@@ -686,7 +706,7 @@ internal static class DeadLetterReplay
             var replay = new ChainReplay(step, stepInput, Checkpoint(entry), entry.Skipped == DeadLetterEntry.PageSkipped, lineage);
             try
             {
-                var output = runner.ChainOutput(definition, id, outputDirectory);
+                var output = WrittenAs(writer, runner.ChainOutput(definition, id, outputDirectory));
                 await using (output.ConfigureAwait(false))
                 {
                     var result = await executor.ReplayAsync(replay, input, output, cancellationToken).ConfigureAwait(false);

@@ -238,12 +238,9 @@ public sealed class PipelineRunner
         return shown.Contains("***", StringComparison.Ordinal) ? shown : text;
     }
 
-    /// <summary>
-    /// The JSON Lines output a chain of <paramref name="id"/> writes to in <paramref name="outputDirectory"/> when nothing else is given:
-    /// <c>&lt;output&gt;/&lt;id&gt;/</c>, its temporary files the chain's (a replay's too, so the chain's next run removes a stopped one's).
-    /// </summary>
+    /// <summary>The JSON Lines output a chain of <paramref name="id"/> writes to in <paramref name="outputDirectory"/> when nothing else is given: <c>&lt;output&gt;/&lt;id&gt;/</c>.</summary>
     internal JsonlOutput<TOut> ChainOutput<TIn, TOut>(ChainDefinition<TIn, TOut> definition, string id, string outputDirectory)
-        => new(definition.RecordTypeInfo ?? RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id }) { Owner = id };
+        => new(definition.RecordTypeInfo ?? RecordTypeInfo<TOut>($"Chain '{id}'"), new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = id });
 
     /// <summary>The settings given to every extractor of a run: credentials, clock, logs, and the base-URL override.</summary>
     internal ExtractorOptions Common(ExtractorOptions options, RunRequest request) => options with

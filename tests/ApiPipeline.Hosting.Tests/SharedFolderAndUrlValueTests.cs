@@ -115,12 +115,12 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
     {
         string folder = Path.Combine(SharedFolder, "shop");
         Directory.CreateDirectory(folder);
-        string own = Path.Combine(folder, $".part-00001.{OwnerTag.Of("shop/acme")}.0badf00d.jsonl.tmp");
-        string others = Path.Combine(folder, $".part-00002.{OwnerTag.Of("shop/beta")}.0badf00d.jsonl.tmp");
+        await using var store = new InMemoryStateStore();
+        string own = Path.Combine(folder, $".part-00001.{OwnerTag.Of(OwnerTag.Owner("shop/acme", store.Location))}.0badf00d.jsonl.tmp");
+        string others = Path.Combine(folder, $".part-00002.{OwnerTag.Of(OwnerTag.Owner("shop/beta", store.Location))}.0badf00d.jsonl.tmp");
         File.WriteAllText(own, "{\"owner\":\"ac");
         File.WriteAllText(others, "{\"owner\":\"be");
 
-        await using var store = new InMemoryStateStore();
         var output = Shared();
         await using (output.ConfigureAwait(false))
         {

@@ -52,7 +52,10 @@ public interface IOutput<T> : IAsyncDisposable
     /// checkpoint). What other owners left is theirs: a target several pipelines or chain ids write to may hold another's recorded
     /// batch, which only that owner's recovery puts in place.
     /// </summary>
-    /// <param name="owner">The pipeline's or chain run's id (the key its state is kept under) that writes to this output.</param>
+    /// <param name="owner">
+    /// Who records this output's batches: an opaque text naming the pipeline's or chain run's id and its state store (runs of one id with
+    /// another state store, or none, are other owners).
+    /// </param>
     /// <param name="lastPrepared">The last batch the state store recorded for <paramref name="owner"/>, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the recovery.</param>
     ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)

@@ -67,7 +67,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private OpenFile? _pageFile;
     private int _pageKey;
 
-    /// <summary>The <see cref="OwnerTag"/> in this writer's temporary names: of the owner that last recovered it, else of <see cref="Owner"/>.</summary>
+    /// <summary>The <see cref="OwnerTag"/> in this writer's temporary names: of the owner that last recovered it or that it writes as (<see cref="WriteAs"/>).</summary>
     private string _ownerTag = OwnerTag.Of(string.Empty);
     private int _pageRecords;
     private long _pageBytes;
@@ -91,13 +91,10 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     public string RootDirectory => _root;
 
     /// <summary>
-    /// The pipeline or chain id whose folder a writer writes to without recovering it (<c>replay</c>): its temporary files are that owner's,
-    /// so a stopped replay's are removed by the owner's next recovery. Default: none, until <see cref="RecoverAsync"/> names one.
+    /// Makes this writer's temporary files <paramref name="owner"/>'s (<see cref="OwnerTag.Owner"/>) without recovering the folder: a
+    /// <c>replay</c> writing into a run's folder, whose killed process's files that owner's next recovery then removes.
     /// </summary>
-    internal string Owner
-    {
-        init => _ownerTag = OwnerTag.Of(value);
-    }
+    internal void WriteAs(string owner) => _ownerTag = OwnerTag.Of(owner);
 
     /// <summary>Flushes a directory's entries to disk; tests observe it.</summary>
     internal Action<string> FlushDirectory { get; init; } = DurableDirectory.Flush;
@@ -335,7 +332,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// <paramref name="lastPrepared"/> forward, then deletes every other temporary file of <paramref name="owner"/> under
     /// <see cref="RootDirectory"/>; from now on this writer's temporary files are that owner's. Other owners' are left alone.
     /// </summary>
-    /// <param name="owner">The pipeline's or chain run's id that writes here.</param>
+    /// <param name="owner">Who writes here (<see cref="OwnerTag.Owner"/>: the pipeline's or chain run's id and its state store).</param>
     /// <param name="lastPrepared">The last batch the state store recorded for <paramref name="owner"/>, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the recovery.</param>
     public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)

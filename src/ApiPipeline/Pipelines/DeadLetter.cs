@@ -180,12 +180,15 @@ internal sealed class DeadLetterWriter
     private readonly string _tempPrefix;
     private int _prepared;
 
-    /// <summary>Creates the dead-letter file of <paramref name="owner"/> (a pipeline's or a chain's id) at <paramref name="path"/>.</summary>
-    public DeadLetterWriter(string path, string owner)
+    /// <summary>
+    /// Creates the dead-letter file of <paramref name="owner"/> (a pipeline's or a chain's id) at <paramref name="path"/>, whose batches the
+    /// state store at <paramref name="stateLocation"/> records (<see langword="null"/>: none).
+    /// </summary>
+    public DeadLetterWriter(string path, string owner, string? stateLocation)
     {
         Path = path;
         _owner = owner;
-        _tempPrefix = System.IO.Path.GetFileName(path) + "." + OwnerTag.Of(owner) + ".";
+        _tempPrefix = System.IO.Path.GetFileName(path) + "." + OwnerTag.Of(OwnerTag.Owner(owner, stateLocation)) + ".";
     }
 
     public string Path { get; }

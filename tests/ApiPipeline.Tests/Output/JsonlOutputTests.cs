@@ -296,7 +296,8 @@ public sealed class JsonlOutputTests : IDisposable
     {
         // A replay's writer (it never recovers the folder) killed before its commit: its parts are the owner's, so the owner's next run
         // removes them; an unowned writer's are not.
-        var killed = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = "items" }) { Owner = "items" };
+        var killed = Output();
+        killed.WriteAs("items");
         await killed.WriteAsync(new Item[] { new(1, "a") });
         var unowned = Output();
         await unowned.WriteAsync(new Item[] { new(2, "b") });

@@ -3,21 +3,19 @@ using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
 
-/// <summary>Review of the owner-tagged temporary parts (commit 335fccb9): which owner a run's recovery and a replay's writer use.</summary>
-public sealed class OwnerTagReviewTests : ServerTests
+/// <summary>
+/// Whose temporary parts a run's recovery removes: its own (its id with its state store), never those of a run of the same id with
+/// another state store or none; and a killed replay's, which are the run's whose folder it wrote into.
+/// </summary>
+public sealed class TemporaryPartOwnerTests : ServerTests
 {
     private string Output => Path.Combine(Dir.Path, "out");
 
     /// <summary>
-    /// Data loss. The stateful run of chain id <c>shop</c> (as the CLI's <c>run shop</c> makes it) records its batch in the state store
-    /// and dies before the rename. Then a run of the same chain id WITHOUT a state store writes into the same folder: the keyed
-    /// <c>IChain</c> that <c>AddApiPipeline</c> registers is exactly that (ChainId = the chain's name, no state store), writing into
-    /// <c>JsonlOutputFactory.Create(…, "shop")</c>. Here that run reads nothing (the API returns no groups now). Since 335fccb9 a chain
-    /// run recovers at every start, stateless too: <c>RecoverAsync("shop", null)</c> deletes every temporary part of owner "shop",
-    /// including the batch the stateful run recorded (a stateless run cannot know which of the owner's parts a state store recorded).
-    /// The stateful run's resume then finds neither the temporary file nor the final one, takes it as "consumed by a loader", and the
-    /// 15 details are gone for good while the state says they were committed.
-    /// Expected: the resume puts the 15 recorded details in place (before 335fccb9 a stateless chain run recovered nothing).
+    /// The stateful run of chain id <c>shop</c> (as the CLI's <c>run shop</c> makes it) records its batch in the state store and dies
+    /// before the rename. Then a run of the same chain id without a state store writes into the same folder (the keyed <c>IChain</c> that
+    /// <c>AddApiPipeline</c> registers is one), reading nothing this time. Its recovery removes only its own (stateless) leftovers, so the
+    /// stateful run's resume puts the 15 recorded details in place.
     /// </summary>
     [Fact]
     public async Task A_stateless_run_of_the_same_chain_id_does_not_delete_the_batch_its_stateful_run_recorded()
@@ -53,12 +51,9 @@ public sealed class OwnerTagReviewTests : ServerTests
     }
 
     /// <summary>
-    /// Data loss. <c>run shop --state a.db</c> records its batch and dies before the rename; then <c>run shop</c> with the default state
-    /// file (or the same chain file with its own output directory run from another host, whose Output, hence state file, differs: the
-    /// host supports that, taking turns on the directory's lock) starts a NEW run of chain id "shop" into the same folder. Since
-    /// 335fccb9 a new chain run recovers too, with the last batch of ITS store (none), so it deletes every temporary part of owner
-    /// "shop", including the batch recorded in a.db. The resume with a.db then rolls forward nothing and goes on: 15 details lost.
-    /// Expected: the resume puts the 15 recorded details in place (before 335fccb9 only a resumed chain run recovered).
+    /// <c>run shop --state a.db</c> records its batch and dies before the rename; then <c>run shop</c> with the default state file (or the
+    /// same chain file with its own output directory run from another host, whose state file differs) starts a new run of chain id
+    /// <c>shop</c> into the same folder. Its recovery leaves the batch a.db recorded, which the resume with a.db puts in place.
     /// </summary>
     [Fact]
     public async Task A_new_run_of_the_same_chain_id_with_another_state_file_does_not_delete_the_batch_recorded_in_the_first()
@@ -98,13 +93,8 @@ public sealed class OwnerTagReviewTests : ServerTests
     }
 
     /// <summary>
-    /// Data loss (pipelines; older than 335fccb9, which set out to stop recoveries deleting batches other runs recorded, but keys the
-    /// temporary names by pipeline id only). Pipeline <c>items</c> run with one state file (<c>run Items --state a.db</c>, or a pipeline
-    /// file with its own output directory run from another host, whose state file is in its own Output) records its batch and dies
-    /// before the rename; a run of the same pipeline id with another state file starts: its recovery deletes every temporary part of
-    /// owner "items", including the batch a.db recorded; the resume with a.db rolls forward nothing: the 25 items are lost.
-    /// docs/resilience.md itself says a temporary part "may be a batch a run recorded in a state file this replay did not read".
-    /// Expected: the resume with a.db puts its 25 recorded items in place.
+    /// The same for pipelines: <c>items</c> run with a.db records its batch and dies before the rename; a run of <c>items</c> with another
+    /// state file starts and leaves that batch, which the resume with a.db puts in place: all 25 items.
     /// </summary>
     [Fact]
     public async Task A_pipeline_run_with_another_state_file_does_not_delete_the_batch_recorded_in_the_first()
@@ -147,14 +137,10 @@ public sealed class OwnerTagReviewTests : ServerTests
         => new("items", new Items(new ExtractorOptions { BaseUrl = Server.BaseUrl }), output, new PipelineOptions { StateStore = store });
 
     /// <summary>
-    /// Leftover that never goes away. A chain file (<c>chain_id: groupitems</c>) whose step <c>Items</c> dead-letters group 2's input; its
-    /// entry is <c>groupitems/Items</c>, which replay writes (as the step's own records) into <c>out/groupitems/Items/</c>, with the
-    /// writer's owner set to <c>entry.Pipeline</c> = "groupitems/Items". The replay is killed while it reads page 2 (simulated: the
+    /// A chain file (<c>chain_id: groupitems</c>) whose step <c>Items</c> dead-letters group 2's input; its
+    /// entry is <c>groupitems/Items</c>, which replay writes (as the step's own records) into <c>out/groupitems/Items/</c>. The replay is killed while it reads page 2 (simulated: the
     /// temporary part on disk at that moment is put back after the failed replay disposed its writer, as a killed process would have left
-    /// it). docs/chains.md now says "A replay's temporary parts are the chain's too, so the chain's next run removes those a stopped replay
-    /// left", but the chain's next run recovers owner "groupitems" only, so the replay's part (owner "groupitems/Items") stays forever:
-    /// no run, chain or pipeline, has that owner. (Before 335fccb9 a chain's recovery removed every temporary part under its folder.)
-    /// Expected: the chain file's next run removes the stopped replay's temporary part.
+    /// it). The replay wrote as the chain run <c>groupitems</c> with the host's state file, so the chain file's next run removes that part.
     /// </summary>
     [Fact]
     public async Task The_chain_files_next_run_removes_the_temporary_part_a_killed_replay_of_its_entry_left()
