@@ -52,19 +52,8 @@ public sealed class ChainWindowedStepReplayTests : ServerTests
             await TestServer.Reply(context, $$"""{"total":2,"data":[{"id":{{group}}01,"name":"a","updated_at":"2026-01-01T00:00:00Z"},{"id":{{group}}02,"name":"b","updated_at":"2026-01-02T00:00:00Z"}]}""", 200);
         };
 
-        string file = Path.Combine(Dir.Path, "items.yaml");
-        await File.WriteAllTextAsync(file, """
-            chain_id: groupitems
-            extractors:
-              - extractor_class: ShopGroups
-                step: Groups
-              - extractor_class: WindowedGroupItems
-                step: Items
-                on_error: dead_letter
-                input_mapping: { owner: chain_input.owner, group: Groups.id }
-            """);
+        var (file, configuration) = await GroupItemsChainFileAsync();
         string output = Path.Combine(Dir.Path, "out");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Extractors:groupitems:BaseUrl"] = Server.BaseUrl, ["ApiPipeline:Extractors:WindowedGroupItems:BaseUrl"] = Server.BaseUrl }).Build();
 
         var (code, text, error) = await CliTests.Cli(configuration, "run", file, "--input", "owner=acme", "--output", output);
         Assert.True(code == ExitCodes.PartialSuccess, text + error);

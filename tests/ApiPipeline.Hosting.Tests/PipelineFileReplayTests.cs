@@ -22,10 +22,7 @@ public sealed class PipelineFileReplayTests : ServerTests
         string clean = Path.Combine(Dir.Path, "clean");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = hostOutput }).Build();
         string file = await PipelineFileAsync("items.yaml", data);
-        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
-
-        var (code, text, error) = await CliTests.Cli(configuration, "run", file);
-        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        await RunFailingPage2Async(configuration, file);
         string deadLetters = Path.Combine(data, "dataset.dead-letter.jsonl");
         Assert.Single(await File.ReadAllLinesAsync(deadLetters));
         Assert.Equal(15, Ids(Path.Combine(data, "dataset")).Count);
@@ -48,9 +45,7 @@ public sealed class PipelineFileReplayTests : ServerTests
         string data = Path.Combine(Dir.Path, "data");
         string elsewhere = Path.Combine(Dir.Path, "elsewhere");
         string file = await PipelineFileAsync("items.yaml", data);
-        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
-        var (code, text, error) = await CliTests.Cli(null, "run", file, "--output", elsewhere);
-        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        await RunFailingPage2Async(null, file, "--output", elsewhere);
 
         var (replayed, text2, error2) = await CliTests.Cli(null, "replay", Path.Combine(elsewhere, "dataset.dead-letter.jsonl"), "--output", elsewhere);
 
@@ -71,9 +66,7 @@ public sealed class PipelineFileReplayTests : ServerTests
         string data = Path.Combine(Dir.Path, "data");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = hostOutput }).Build();
         string file = await PipelineFileAsync("items.yaml", data);
-        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
-        var (code, text, error) = await CliTests.Cli(configuration, "run", file);
-        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        await RunFailingPage2Async(configuration, file);
         string deadLetters = Path.Combine(data, "dataset.dead-letter.jsonl");
         File.Move(file, file + ".moved");
 
@@ -104,14 +97,23 @@ public sealed class PipelineFileReplayTests : ServerTests
             ["ApiPipeline:Extractors:Items:BaseUrl"] = "http://127.0.0.1:9/",
         }).Build();
         string file = await PipelineFileAsync("items.yaml", data);
-        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
-        var (code, text, error) = await CliTests.Cli(configuration, "run", file);
-        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        await RunFailingPage2Async(configuration, file);
 
         var (replayed, text2, error2) = await CliTests.Cli(configuration, "replay", Path.Combine(data, "dataset.dead-letter.jsonl"));
 
         Assert.True(replayed == ExitCodes.Success, text2 + error2);
         Assert.Equal([.. Enumerable.Range(1, 25)], Ids(Path.Combine(data, "dataset")));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="file"/> while the server answers the first request of page 2 with a 503 (no retries in the file): the run
+    /// succeeds in part, the page dead-lettered.
+    /// </summary>
+    private async Task RunFailingPage2Async(IConfiguration? configuration, string file, params string[] options)
+    {
+        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
+        var (code, text, error) = await CliTests.Cli(configuration, ["run", file, .. options]);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
     }
 
     /// <summary>Writes a pipeline file of <c>Items</c> that dead-letters failed pages into the dataset <c>dataset</c> under <paramref name="directory"/>, by date.</summary>

@@ -36,18 +36,10 @@ public sealed class TemporaryPartOwnerTests : ServerTests
                 Assert.Equal((PipelineStatus.Succeeded, 0L), (result.Status, result.Records));
             }
 
-            Server.Respond = null;
-            var again = ShopOutput();
-            await using (again.ConfigureAwait(false))
-            {
-                var resumed = await Executor(store).ExecuteAsync(new Shop("acme"), again);
-                Assert.True(resumed.Resumed);
-                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
-            }
+            await ResumeAsync(store);
         }
 
-        var owners = Directory.EnumerateFiles(Path.Combine(Output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("owner").GetString()).ToList();
-        Assert.Equal(15, owners.Count(o => o == "acme")); // 3 groups x 5 members, recorded once, never lost
+        Assert.Equal(15, Details("acme")); // 3 groups x 5 members, recorded once, never lost
     }
 
     /// <summary>
@@ -78,18 +70,10 @@ public sealed class TemporaryPartOwnerTests : ServerTests
                 }
             }
 
-            Server.Respond = null;
-            var again = ShopOutput();
-            await using (again.ConfigureAwait(false))
-            {
-                var resumed = await Executor(first).ExecuteAsync(new Shop("acme"), again);
-                Assert.True(resumed.Resumed);
-                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
-            }
+            await ResumeAsync(first);
         }
 
-        var owners = Directory.EnumerateFiles(Path.Combine(Output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("owner").GetString()).ToList();
-        Assert.Equal(15, owners.Count(o => o == "acme"));
+        Assert.Equal(15, Details("acme"));
     }
 
     /// <summary>
@@ -192,18 +176,7 @@ public sealed class TemporaryPartOwnerTests : ServerTests
             await TestServer.Reply(context, $$"""{"total":12,"data":[{{string.Join(",", ids.Select(id => $$"""{"id":{{id}},"name":"x","updated_at":"2026-01-01T00:00:00Z"}"""))}}]}""", 200);
         };
 
-        string file = Path.Combine(Dir.Path, "items.yaml");
-        await File.WriteAllTextAsync(file, """
-            chain_id: groupitems
-            extractors:
-              - extractor_class: ShopGroups
-                step: Groups
-              - extractor_class: WindowedGroupItems
-                step: Items
-                on_error: dead_letter
-                input_mapping: { owner: chain_input.owner, group: Groups.id }
-            """);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Extractors:groupitems:BaseUrl"] = Server.BaseUrl, ["ApiPipeline:Extractors:WindowedGroupItems:BaseUrl"] = Server.BaseUrl }).Build();
+        var (file, configuration) = await GroupItemsChainFileAsync();
 
         var (code, text, error) = await CliTests.Cli(configuration, "run", file, "--input", "owner=acme", "--output", Output);
         Assert.True(code == ExitCodes.PartialSuccess, text + error);
@@ -225,6 +198,23 @@ public sealed class TemporaryPartOwnerTests : ServerTests
 
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(Output, "groupitems"), ".part-*.jsonl.tmp", SearchOption.AllDirectories));
     }
+
+    /// <summary>The resume of chain id <c>shop</c> with <paramref name="store"/>, where the API answers again.</summary>
+    private async Task ResumeAsync(IStateStore store)
+    {
+        Server.Respond = null;
+        var again = ShopOutput();
+        await using (again.ConfigureAwait(false))
+        {
+            var resumed = await Executor(store).ExecuteAsync(new Shop("acme"), again);
+            Assert.True(resumed.Resumed);
+            Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+        }
+    }
+
+    /// <summary>The details of <paramref name="shop"/> in <c>out/shop</c>.</summary>
+    private int Details(string shop)
+        => Directory.EnumerateFiles(Path.Combine(Output, "shop"), "*.jsonl").SelectMany(File.ReadLines).Count(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("owner").GetString() == shop);
 
     private JsonlOutput<Detail> ShopOutput() => new(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = Output, Name = "shop" });
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -182,6 +183,26 @@ public abstract class ServerTests : Xunit.IAsyncLifetime
                 .SelectMany(File.ReadLines)
                 .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, TestJson.Default.Item)!.Id)
                 .Order()];
+
+    /// <summary>
+    /// Writes the chain file <c>items.yaml</c> (chain <c>groupitems</c>: <c>ShopGroups</c>, then <c>WindowedGroupItems</c> per group, which
+    /// dead-letters failed inputs), and the host configuration that sends both to <see cref="Server"/>.
+    /// </summary>
+    protected async Task<(string File, IConfiguration Configuration)> GroupItemsChainFileAsync()
+    {
+        string file = Path.Combine(Dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, """
+            chain_id: groupitems
+            extractors:
+              - extractor_class: ShopGroups
+                step: Groups
+              - extractor_class: WindowedGroupItems
+                step: Items
+                on_error: dead_letter
+                input_mapping: { owner: chain_input.owner, group: Groups.id }
+            """);
+        return (file, new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Extractors:groupitems:BaseUrl"] = Server.BaseUrl, ["ApiPipeline:Extractors:WindowedGroupItems:BaseUrl"] = Server.BaseUrl }).Build());
+    }
 
     public async Task InitializeAsync() => Server = await TestServer.StartAsync();
 
