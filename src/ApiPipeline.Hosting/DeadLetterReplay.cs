@@ -142,24 +142,28 @@ internal static class DeadLetterReplay
     }
 
     /// <summary>
-    /// The owner (<see cref="OwnerTag.Owner"/>) of the run whose folder replay writes an entry's records into: the entry's pipeline, or the
-    /// chain run of a chain step's entry (<c>&lt;chain id&gt;/&lt;step&gt;</c>), with the state file whose batches replay rolls forward first.
+    /// The owner (<see cref="OwnerTag.Owner"/>) whose temporary files replay writes for an entry, with the state file replay rolls forward
+    /// from (its full path: the identity of the <see cref="SqliteStateStore"/> a run opens there): for a pipeline's entry, the pipeline's
+    /// run, into whose folder it writes; for a chain step's entry (<c>&lt;chain id&gt;/&lt;step&gt;</c>), the chain run when it goes through
+    /// the chain's later steps into the chain's output (<paramref name="throughChain"/>), else the replays of that step's entries, which
+    /// alone write into the step's own folder.
     /// </summary>
-    private static string Writer(DeadLetterEntry entry, string statePath)
+    private static string Writer(DeadLetterEntry entry, string statePath, bool throughChain = false)
     {
-        int step = entry.Pipeline.LastIndexOf('/');
-        return OwnerTag.Owner(step < 0 ? entry.Pipeline : entry.Pipeline[..step], Path.GetFullPath(statePath));
+        string state = Path.GetFullPath(statePath);
+        return !IsChainStep(entry) ? OwnerTag.Owner(entry.Pipeline, state)
+            : throughChain ? OwnerTag.Owner(entry.Pipeline[..entry.Pipeline.LastIndexOf('/')], state)
+            : OwnerTag.Owner("replay " + entry.Pipeline, state);
     }
+
+    /// <summary>Whether the entry is a chain step's (<c>&lt;chain id&gt;/&lt;step&gt;</c>; a pipeline id has no <c>/</c>).</summary>
+    private static bool IsChainStep(DeadLetterEntry entry) => entry.Pipeline.Contains('/', StringComparison.Ordinal);
 
     /// <summary>
     /// A replay writes as the run whose folder it writes into (<paramref name="writer"/>), without recovering the folder: the temporary
     /// files a killed replay leaves are that run's, which its next recovery removes. Only a JSON Lines output keeps such files.
     /// </summary>
-    private static IOutput<TOut> WrittenAs<TOut>(string writer, IOutput<TOut> output)
-    {
-        (output as JsonlOutput<TOut>)?.WriteAs(writer);
-        return output;
-    }
+    private static void WriteAs<TOut>(string writer, IOutput<TOut> output) => (output as JsonlOutput<TOut>)?.WriteAs(writer);
 
     /// <summary>The pipeline or chain whose run writes an entry's output: a chain step's entries name <c>&lt;chain&gt;/&lt;step&gt;</c>.</summary>
     private static string Owner(string pipeline) => pipeline.Split('/')[0];
@@ -310,7 +314,7 @@ internal static class DeadLetterReplay
                 string? note = null;
                 if (!late && ChainOf(runner, entry, extractor) is { } chain)
                 {
-                    var stepReplay = new ChainStepReplay(runner, entry, chain.Step, extractor.Accept(new EntryInput(entry)), outputDirectory, baseUrl, made, Writer(entry, statePath), cancellationToken);
+                    var stepReplay = new ChainStepReplay(runner, entry, chain.Step, extractor.Accept(new EntryInput(entry)), outputDirectory, baseUrl, made, Writer(entry, statePath, throughChain: true), cancellationToken);
                     var outcome = await chain.Definition.Accept(stepReplay).ConfigureAwait(false);
                     if (stepReplay.DisposeError is { } stepsUndisposed)
                     {
@@ -350,7 +354,7 @@ internal static class DeadLetterReplay
 
                     note = $"{what}: its records were written to '{Path.Combine(outputDirectory, entry.Pipeline)}', not taken through the later steps of chain '{chain.Definition.Name}' into its output: {outcome.Cannot}; to complete the chain's output, reset the chain's state and run it again for that input";
                 }
-                else if (!late && entry.Pipeline.Contains('/', StringComparison.Ordinal))
+                else if (!late && IsChainStep(entry))
                 {
                     note = $"{what}: its records were written to '{Path.Combine(outputDirectory, entry.Pipeline)}': '{Owner(entry.Pipeline)}' is not a chain this program registers with a step '{entry.Pipeline[(entry.Pipeline.LastIndexOf('/') + 1)..]}' of extractor '{extractor.Name}' (a chain file's, or one of parallel chains), so its later steps, if any, did not run for them";
                 }
@@ -359,7 +363,7 @@ internal static class DeadLetterReplay
                 var configured = file?.Pipeline is { } loaded ? runner.FileSettings(loaded).Options : runner.Options.For(extractor.Name).ApplyTo(new ExtractorOptions(), extractor.Resilience);
                 var options = runner.Common(configured, new RunRequest { Target = extractor.Name, BaseUrl = baseUrl ?? configured.BaseUrl ?? made });
                 // The requests go through the client the entry's run used: its chain's for a chain step's entry, else its extractor's.
-                var httpClient = runner.HttpClientFor(entry.Pipeline.Contains('/', StringComparison.Ordinal) ? Owner(entry.Pipeline) : extractor.Name);
+                var httpClient = runner.HttpClientFor(IsChainStep(entry) ? Owner(entry.Pipeline) : extractor.Name);
                 var replay = new Replay(entry, options, httpClient, outputDirectory, file, Writer(entry, statePath), cancellationToken);
                 var done = await extractor.Accept(replay).ConfigureAwait(false);
                 if (replay.DisposeError is { } undisposed)
@@ -487,7 +491,7 @@ internal static class DeadLetterReplay
         {
             var checkpoint = Checkpoint(entry);
             bool pageOnly = entry.Skipped == DeadLetterEntry.PageSkipped;
-            if (!pageOnly && checkpoint.PageNumber == 1 && !entry.Pipeline.Contains('/', StringComparison.Ordinal) && extractor.TimeWindows is { MaxResults: > 0 } windows)
+            if (!pageOnly && checkpoint.PageNumber == 1 && !IsChainStep(entry) && extractor.TimeWindows is { MaxResults: > 0 } windows)
             {
                 // Read as one query, a window deeper than the API returns would lose what lies past the cap: a run halves it.
                 throw new InvalidOperationException($"it is a time window that failed on its first page, which only a run can read whole (it halves a window holding more than MaxResults, {windows.MaxResults:N0}, results); run a backfill over its range{(entry.Since is null ? "" : $" --from {entry.Since}")}{(entry.Until is null ? "" : $" --to {entry.Until}")}, then remove this entry");
@@ -504,6 +508,7 @@ internal static class DeadLetterReplay
             var output = Output(registration);
             await using (output.ConfigureAwait(false))
             {
+                await ClaimAsync(output).ConfigureAwait(false);
                 await foreach (var page in extractor.ExtractPagesAsync(ReplayInput(entry, registration), checkpoint, cancellationToken).ConfigureAwait(false))
                 {
                     if (page.Error is { } error)
@@ -532,9 +537,26 @@ internal static class DeadLetterReplay
         /// <c>&lt;output&gt;/&lt;pipeline&gt;</c>, as a run of the pipeline writes it.
         /// </summary>
         private IOutput<TOut> Output<TIn, TOut>(ExtractorRegistration<TIn, TOut> registration)
-            => WrittenAs(writer, file is { Pipeline.Output: not null }
+            => file is { Pipeline.Output: not null }
                 ? (IOutput<TOut>)file.Create()
-                : new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline }));
+                : new JsonlOutput<TOut>(registration.RecordTypeInfo, new JsonlOutputOptions<TOut> { Directory = outputDirectory, Name = entry.Pipeline });
+
+        /// <summary>
+        /// Makes <paramref name="output"/>'s temporary files <see cref="Writer"/>'s: in a pipeline's folder, its run's (whose next start
+        /// removes what a killed replay left); in a chain step's own folder, where only replays of its entries write, theirs, recovering
+        /// the folder for them first, which removes what a killed one left.
+        /// </summary>
+        private async ValueTask ClaimAsync<TOut>(IOutput<TOut> output)
+        {
+            if (IsChainStep(entry))
+            {
+                await output.RecoverAsync(writer, null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                WriteAs(writer, output);
+            }
+        }
 
         /// <summary>
         /// The input the extractor is given. A generated extractor needs it only to build the first URL, and a replay starts at the
@@ -603,6 +625,7 @@ internal static class DeadLetterReplay
             var output = Output(registration);
             await using (output.ConfigureAwait(false))
             {
+                await ClaimAsync(output).ConfigureAwait(false);
                 await output.WriteAsync(new[] { record }, cancellationToken).ConfigureAwait(false);
                 var commit = await output.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return (1, 0, commit.Files);
@@ -706,9 +729,10 @@ internal static class DeadLetterReplay
             var replay = new ChainReplay(step, stepInput, Checkpoint(entry), entry.Skipped == DeadLetterEntry.PageSkipped, lineage);
             try
             {
-                var output = WrittenAs(writer, runner.ChainOutput(definition, id, outputDirectory));
+                var output = runner.ChainOutput(definition, id, outputDirectory);
                 await using (output.ConfigureAwait(false))
                 {
+                    WriteAs(writer, output);
                     var result = await executor.ReplayAsync(replay, input, output, cancellationToken).ConfigureAwait(false);
                     var unrecorded = result.Failures.Where(f => f.StepIndex > step && !(executor.GetErrorMode(f.StepIndex - 1) == ErrorMode.DeadLetter && f.Error is ExtractionException)).ToList();
                     return new ChainOutcome(result, replay.DeadLetters, unrecorded, null);

@@ -106,6 +106,59 @@ public sealed class PipelineFileReplayTests : ServerTests
     }
 
     /// <summary>
+    /// A replay of a pipeline file's entry (made an input skip, so it reads pages 2 and 3) is killed while it asks for page 3 (simulated:
+    /// the temporary part's name is taken then, and the part is put back after the failed replay, as a killed process would have left
+    /// it). The replay wrote as the file's pipeline run with the host's state file, so the file's next run removes the part.
+    /// </summary>
+    [Fact]
+    public async Task The_next_run_of_a_pipeline_file_removes_the_temporary_part_a_killed_replay_of_its_entry_left()
+    {
+        string data = Path.Combine(Dir.Path, "data");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = Path.Combine(Dir.Path, "out") }).Build();
+        string file = await PipelineFileAsync("items.yaml", data);
+        await RunFailingPage2Async(configuration, file);
+        string deadLetters = Path.Combine(data, "dataset.dead-letter.jsonl");
+        string line = Assert.Single(await File.ReadAllLinesAsync(deadLetters));
+        Assert.Contains("\"skipped\":\"page\"", line, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(deadLetters, line.Replace("\"skipped\":\"page\"", "\"skipped\":\"input\"", StringComparison.Ordinal) + "\n");
+
+        // The replay reads page 2, then is killed while it asks for page 3.
+        Server.Unavailable = null;
+        var snapshot = new List<string>();
+        string dataset = Path.Combine(data, "dataset");
+        Server.Unavailable = target =>
+        {
+            if (!target.Contains("page=3", StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            for (int i = 0; i < 100 && !Directory.EnumerateFiles(dataset, ".part-*.jsonl.tmp", SearchOption.AllDirectories).Any(); i++)
+            {
+                Thread.Sleep(50);
+            }
+
+            snapshot.AddRange(Directory.EnumerateFiles(dataset, ".part-*.jsonl.tmp", SearchOption.AllDirectories));
+            return true;
+        };
+        var (code, text, error) = await CliTests.Cli(configuration, "replay", deadLetters);
+        Assert.True(code != ExitCodes.Success, text + error);
+
+        Assert.NotEmpty(snapshot); // one part per date of page 2's records
+        foreach (var leftover in snapshot)
+        {
+            File.WriteAllText(leftover, "{\"id\":11,\"name\":\"x\",\"updated_at\":\"2026-01-01T00:00:00Z\"}\n{\"id\":12,");
+        }
+
+        // The file's next run (the API answers everything now).
+        Server.Unavailable = null;
+        (code, text, error) = await CliTests.Cli(configuration, "run", file);
+        Assert.True(code == ExitCodes.Success, text + error);
+
+        Assert.Empty(Directory.EnumerateFiles(dataset, ".part-*.jsonl.tmp", SearchOption.AllDirectories));
+    }
+
+    /// <summary>
     /// Runs <paramref name="file"/> while the server answers the first request of page 2 with a 503 (no retries in the file): the run
     /// succeeds in part, the page dead-lettered.
     /// </summary>

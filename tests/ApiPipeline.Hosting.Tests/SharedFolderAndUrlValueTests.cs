@@ -116,8 +116,8 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
         string folder = Path.Combine(SharedFolder, "shop");
         Directory.CreateDirectory(folder);
         await using var store = new InMemoryStateStore();
-        string own = Path.Combine(folder, $".part-00001.{OwnerTag.Of(OwnerTag.Owner("shop/acme", store.Location))}.0badf00d.jsonl.tmp");
-        string others = Path.Combine(folder, $".part-00002.{OwnerTag.Of(OwnerTag.Owner("shop/beta", store.Location))}.0badf00d.jsonl.tmp");
+        string own = Path.Combine(folder, $".part-00001.{OwnerTag.Of(OwnerTag.Owner("shop/acme", store.Identity))}.0badf00d.jsonl.tmp");
+        string others = Path.Combine(folder, $".part-00002.{OwnerTag.Of(OwnerTag.Owner("shop/beta", store.Identity))}.0badf00d.jsonl.tmp");
         File.WriteAllText(own, "{\"owner\":\"ac");
         File.WriteAllText(others, "{\"owner\":\"be");
 

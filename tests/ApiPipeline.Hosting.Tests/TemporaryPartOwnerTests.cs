@@ -115,19 +115,57 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         Assert.Equal(Enumerable.Range(1, 25), Ids(Path.Combine(Output, "items")));
     }
 
+    /// <summary>
+    /// The same with two in-memory stores: each is a store of its own identity, so a run of <c>items</c> with the second leaves the batch
+    /// the first recorded, and the resume with the first puts it in place.
+    /// </summary>
+    [Fact]
+    public async Task A_pipeline_run_with_another_in_memory_store_does_not_delete_the_batch_recorded_in_the_first()
+    {
+        var first = new InMemoryStateStore();
+        var crashed = await ItemsPipeline(new ApiPipeline.Tests.CrashOnComplete<Item>(ItemsOutput()), first).ExecuteAsync(NoInput.Value);
+        Assert.Equal(PipelineStatus.Failed, crashed.Status);
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "items"), ".part-*.jsonl.tmp"));
+
+        var other = new InMemoryStateStore();
+        Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+        var output = ItemsOutput();
+        await using (output.ConfigureAwait(false))
+        {
+            var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
+            Assert.Equal((PipelineStatus.Succeeded, 0L), (result.Status, result.Records));
+        }
+
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "items"), ".part-*.jsonl.tmp"));
+
+        Server.Respond = null;
+        var again = ItemsOutput();
+        await using (again.ConfigureAwait(false))
+        {
+            var resumed = await ItemsPipeline(again, first).ExecuteAsync(NoInput.Value);
+            Assert.True(resumed.Resumed);
+            Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+        }
+
+        Assert.Equal(Enumerable.Range(1, 25), Ids(Path.Combine(Output, "items")));
+    }
+
     private JsonlOutput<Item> ItemsOutput() => new(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Output, Name = "items" });
 
     private Pipeline<NoInput, Item> ItemsPipeline(IOutput<Item> output, IStateStore store)
         => new("items", new Items(new ExtractorOptions { BaseUrl = Server.BaseUrl }), output, new PipelineOptions { StateStore = store });
 
     /// <summary>
-    /// A chain file (<c>chain_id: groupitems</c>) whose step <c>Items</c> dead-letters group 2's input; its
-    /// entry is <c>groupitems/Items</c>, which replay writes (as the step's own records) into <c>out/groupitems/Items/</c>. The replay is killed while it reads page 2 (simulated: the
-    /// temporary part on disk at that moment is put back after the failed replay disposed its writer, as a killed process would have left
-    /// it). The replay wrote as the chain run <c>groupitems</c> with the host's state file, so the chain file's next run removes that part.
+    /// A chain file (<c>chain_id: groupitems</c>, with or without an <c>output</c> section) whose step <c>Items</c> dead-letters group 2's
+    /// input; its entry is <c>groupitems/Items</c>, which replay writes (as the step's own records) into <c>out/groupitems/Items/</c>, a
+    /// folder only replays of that step's entries write. The replay is killed while it reads page 2 (simulated: the temporary part on disk
+    /// at that moment is put back after the failed replay disposed its writer, as a killed process would have left it). The next replay
+    /// of the file removes that part before it writes, and completes the entry.
     /// </summary>
-    [Fact]
-    public async Task The_chain_files_next_run_removes_the_temporary_part_a_killed_replay_of_its_entry_left()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_next_replay_removes_the_temporary_part_a_killed_replay_of_a_chain_files_entry_left(bool outputSection)
     {
         string phase = "run";
         var snapshot = new List<string>();
@@ -177,10 +215,14 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         };
 
         var (file, configuration) = await GroupItemsChainFileAsync();
+        if (outputSection)
+        {
+            await File.AppendAllTextAsync(file, "\noutput:\n  type: jsonl\n  config:\n    name: grouped\n");
+        }
 
         var (code, text, error) = await CliTests.Cli(configuration, "run", file, "--input", "owner=acme", "--output", Output);
         Assert.True(code == ExitCodes.PartialSuccess, text + error);
-        string deadLetters = Path.Combine(Output, "groupitems.dead-letter.jsonl");
+        string deadLetters = Directory.EnumerateFiles(Output, "*.dead-letter.jsonl").Single();
         Assert.Contains("\"pipeline\":\"groupitems/Items\"", Assert.Single(await File.ReadAllLinesAsync(deadLetters)), StringComparison.Ordinal);
 
         (code, text, error) = await CliTests.Cli(configuration, "replay", deadLetters, "--output", Output);
@@ -191,12 +233,13 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         Assert.StartsWith(Path.Combine(Output, "groupitems", "Items") + Path.DirectorySeparatorChar, leftover, StringComparison.Ordinal);
         File.WriteAllText(leftover, "{\"id\":201,\"name\":\"x\",\"updated_at\":\"2026-01-01T00:00:00Z\"}\n{\"id\":202,");
 
-        // The chain file's next run.
+        // The next replay, with the API answering.
         phase = "after";
-        (code, text, error) = await CliTests.Cli(configuration, "run", file, "--input", "owner=acme", "--output", Output);
+        (code, text, error) = await CliTests.Cli(configuration, "replay", deadLetters, "--output", Output);
         Assert.True(code == ExitCodes.Success, text + error);
 
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(Output, "groupitems"), ".part-*.jsonl.tmp", SearchOption.AllDirectories));
+        Assert.Equal([.. Enumerable.Range(201, 12)], Ids(Path.Combine(Output, "groupitems", "Items")));
     }
 
     /// <summary>The resume of chain id <c>shop</c> with <paramref name="store"/>, where the API answers again.</summary>

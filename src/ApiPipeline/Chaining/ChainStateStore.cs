@@ -41,6 +41,8 @@ internal sealed class ChainStateStore
 
     public string Location => _store.Location;
 
+    public string Identity => _store.Identity;
+
     public static string ScopeOf(string chainId) => "chain:" + chainId;
 
     public static string ItemKey(int step, long key) => string.Create(CultureInfo.InvariantCulture, $"s{step}.item.{key:D12}");

@@ -492,7 +492,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             // Another chain id's run (parallel chains of one file), or a run of this one with another state store or none, may share the
             // folder; its files are left for its own recovery. A replay keeps no state, so it does not know whether the chain's last run
             // recorded a batch that waits there: it recovers nothing.
-            await output.RecoverAsync(OwnerTag.Owner(run.ChainId, state?.Location), state is null ? null : await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await output.RecoverAsync(OwnerTag.Owner(run.ChainId, state?.Identity), state is null ? null : await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
 
         var flusher = new IntervalFlusher(output.Batching.FlushInterval, run.Options.TimeProvider);

@@ -182,13 +182,13 @@ internal sealed class DeadLetterWriter
 
     /// <summary>
     /// Creates the dead-letter file of <paramref name="owner"/> (a pipeline's or a chain's id) at <paramref name="path"/>, whose batches the
-    /// state store at <paramref name="stateLocation"/> records (<see langword="null"/>: none).
+    /// state store of identity <paramref name="state"/> records (<see cref="IStateStore.Identity"/>; <see langword="null"/>: none).
     /// </summary>
-    public DeadLetterWriter(string path, string owner, string? stateLocation)
+    public DeadLetterWriter(string path, string owner, string? state)
     {
         Path = path;
         _owner = owner;
-        _tempPrefix = System.IO.Path.GetFileName(path) + "." + OwnerTag.Of(OwnerTag.Owner(owner, stateLocation)) + ".";
+        _tempPrefix = System.IO.Path.GetFileName(path) + "." + OwnerTag.Of(OwnerTag.Owner(owner, state)) + ".";
     }
 
     public string Path { get; }

@@ -51,7 +51,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
 
     /// <summary>Creates a pipeline.</summary>
-    /// <param name="id">The pipeline's id.</param>
+    /// <param name="id">The pipeline's id (no <c>/</c>: dead-letter entries read <c>a/b</c> as step <c>b</c> of chain <c>a</c>).</param>
     /// <param name="extractor">Where records come from.</param>
     /// <param name="output">Where records go. The pipeline does not dispose it.</param>
     /// <param name="options">Settings.</param>
@@ -60,6 +60,11 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentNullException.ThrowIfNull(output);
+        if (PipelineId.Problem(id) is { } bad)
+        {
+            throw new ArgumentException(char.ToUpperInvariant(bad[0]) + bad[1..] + ".", nameof(id));
+        }
+
         Id = id;
         _extractor = extractor;
         _output = output;
@@ -126,7 +131,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         var clock = _options.TimeProvider;
         long started = clock.GetTimestamp();
         var run = new RunCounters();
-        var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath, Id, _options.StateStore?.Location) { PipelineFile = _options.PipelineFile };
+        var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath, Id, _options.StateStore?.Identity) { PipelineFile = _options.PipelineFile };
         RunCheckpointer<TIn, TOut> checkpointer;
         FileLock? turn = null;
         try

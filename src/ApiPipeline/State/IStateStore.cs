@@ -9,6 +9,13 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Where the state lives (a file path, or <c>memory</c>), for messages.</summary>
     string Location { get; }
 
+    /// <summary>
+    /// What tells this store apart from any other: the runs of one pipeline or chain id with stores of another identity record other
+    /// batches, so each run's recovery leaves the temporary files of the others. Default: <see cref="Location"/>, which a store whose
+    /// location does not tell instances apart (one in memory) replaces with its own.
+    /// </summary>
+    string Identity => Location;
+
     /// <summary>The value of <paramref name="key"/> in <paramref name="scope"/>, or <see langword="null"/>.</summary>
     /// <param name="scope">The scope.</param>
     /// <param name="key">The key.</param>

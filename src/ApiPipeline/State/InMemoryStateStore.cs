@@ -10,6 +10,9 @@ public sealed class InMemoryStateStore : IStateStore
     public string Location => "memory";
 
     /// <inheritdoc/>
+    public string Identity { get; } = "memory:" + Guid.NewGuid().ToString("N");
+
+    /// <inheritdoc/>
     public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default)
     {
         lock (_gate)

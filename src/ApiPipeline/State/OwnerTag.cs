@@ -13,11 +13,11 @@ internal static class OwnerTag
     public const int Length = 16;
 
     /// <summary>
-    /// The owner of the runs of <paramref name="id"/> (a pipeline's or chain run's id) whose batches the state store at
-    /// <paramref name="stateLocation"/> records (<see cref="IStateStore.Location"/>; <see langword="null"/>: no state store). Runs of one
-    /// id with another state store, or none, record other batches, so they are other owners.
+    /// The owner of the runs of <paramref name="id"/> (a pipeline's or chain run's id) whose batches the state store
+    /// <paramref name="state"/> records (<see cref="IStateStore.Identity"/>; <see langword="null"/>: no state store). Runs of one id with
+    /// another state store, or none, record other batches, so they are other owners.
     /// </summary>
-    public static string Owner(string id, string? stateLocation) => stateLocation is null ? id : id + "\n" + stateLocation;
+    public static string Owner(string id, string? state) => state is null ? id : id + "\n" + state;
 
     /// <summary>The first <see cref="Length"/> hex digits of the SHA-256 of <paramref name="owner"/>'s UTF-8 bytes.</summary>
     public static string Of(string owner) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(owner)))[..Length];

@@ -145,6 +145,14 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
     }
 
     [Fact]
+    public async Task A_pipeline_id_with_a_slash_is_refused_as_dead_letter_entries_read_it_as_a_chain_step()
+    {
+        await using var output = new JsonlOutput<Parent>(ChainJson.Default.Parent, new JsonlOutputOptions<Parent> { Name = "parents" });
+        var error = Assert.Throws<ArgumentException>(() => new Pipeline<Scenario, Parent>("team/items", new ParentItems(), output));
+        Assert.Contains("The pipeline id 'team/items' contains '/'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void First_step_input_mapping_and_pipeline_mistakes_are_located()
     {
         var first = Assert.Throws<ConfigException>(() => ChainConfig.Parse(
@@ -182,6 +190,10 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal((4L, 13L), (userInfo.Line, userInfo.Column));
         Assert.Contains("base_url 'https://api.example.com/v1' carries a user name or password", userInfo.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t-value", userInfo.ToString(), StringComparison.Ordinal);
+
+        var slash = Assert.Throws<ConfigException>(() => PipelineConfig.Parse("pipeline_id: team/items\nextractor:\n  class: ParentItems\n", "p.yaml", ApiPipelineRegistry.Instance));
+        Assert.Equal((1L, 14L), (slash.Line, slash.Column));
+        Assert.Contains("the pipeline id 'team/items' contains '/', which dead-letter entries and replay read as '<chain id>/<step>'", slash.Message, StringComparison.Ordinal);
 
         var missing = Assert.Throws<ConfigException>(() => PipelineConfig.Parse("pipeline_id: p\n", "p.yaml", ApiPipelineRegistry.Instance));
         Assert.Contains("a pipeline needs 'extractor'", missing.Message, StringComparison.Ordinal);

@@ -23,6 +23,8 @@ internal sealed class FailingStore(IStateStore inner, Func<StateChange, int, boo
 
     public string Location => inner.Location;
 
+    public string Identity => inner.Identity;
+
     public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default) => inner.GetAsync(scope, key, cancellationToken);
 
     public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> GetScopeAsync(string scope, CancellationToken cancellationToken = default) => inner.GetScopeAsync(scope, cancellationToken);

@@ -538,6 +538,8 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     {
         public string Location => inner.Location;
 
+        public string Identity => inner.Identity;
+
         public ValueTask<string?> GetAsync(string scope, string key, CancellationToken cancellationToken = default) => throw Unreadable();
 
         public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> GetScopeAsync(string scope, CancellationToken cancellationToken = default) => throw Unreadable();

@@ -49,7 +49,12 @@ public static class PipelineConfig
         ArgumentNullException.ThrowIfNull(registry);
         var doc = YamlDocument.Parse(yaml, file);
         var top = doc.Fields(doc.Root, "the pipeline", TopFields);
-        string id = doc.Text(doc.Required(top, doc.Root, "pipeline_id", "a pipeline"), "pipeline_id");
+        var idNode = doc.Required(top, doc.Root, "pipeline_id", "a pipeline");
+        string id = doc.Text(idNode, "pipeline_id");
+        if (PipelineId.Problem(id) is { } bad)
+        {
+            throw doc.Error(idNode, bad);
+        }
 
         var extractorNode = doc.Mapping(doc.Required(top, doc.Root, "extractor", "a pipeline"), "extractor");
         var extractor = doc.Fields(extractorNode, "extractor", ExtractorFields);
