@@ -159,12 +159,6 @@ internal static class DeadLetterReplay
     /// <summary>Whether the entry is a chain step's (<c>&lt;chain id&gt;/&lt;step&gt;</c>; a pipeline id has no <c>/</c>).</summary>
     private static bool IsChainStep(DeadLetterEntry entry) => entry.Pipeline.Contains('/', StringComparison.Ordinal);
 
-    /// <summary>
-    /// A replay writes as the run whose folder it writes into (<paramref name="writer"/>), without recovering the folder: the temporary
-    /// files a killed replay leaves are that run's, which its next recovery removes. Only a JSON Lines output keeps such files.
-    /// </summary>
-    private static void WriteAs<TOut>(string writer, IOutput<TOut> output) => (output as JsonlOutput<TOut>)?.WriteAs(writer);
-
     /// <summary>The pipeline or chain whose run writes an entry's output: a chain step's entries name <c>&lt;chain&gt;/&lt;step&gt;</c>.</summary>
     private static string Owner(string pipeline) => pipeline.Split('/')[0];
 
@@ -554,7 +548,7 @@ internal static class DeadLetterReplay
             }
             else
             {
-                WriteAs(writer, output);
+                output.WriteAs(writer);
             }
         }
 
@@ -732,7 +726,7 @@ internal static class DeadLetterReplay
                 var output = runner.ChainOutput(definition, id, outputDirectory);
                 await using (output.ConfigureAwait(false))
                 {
-                    WriteAs(writer, output);
+                    output.WriteAs(writer);
                     var result = await executor.ReplayAsync(replay, input, output, cancellationToken).ConfigureAwait(false);
                     var unrecorded = result.Failures.Where(f => f.StepIndex > step && !(executor.GetErrorMode(f.StepIndex - 1) == ErrorMode.DeadLetter && f.Error is ExtractionException)).ToList();
                     return new ChainOutcome(result, replay.DeadLetters, unrecorded, null);

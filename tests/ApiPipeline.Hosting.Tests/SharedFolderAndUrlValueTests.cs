@@ -107,29 +107,32 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
     }
 
     /// <summary>
-    /// A new run of <c>shop/acme</c> removes the temporary parts a killed run of its own left in the shared folder (nothing else ever
-    /// would), and leaves those of <c>shop/beta</c>.
+    /// A resumed run of <c>shop/acme</c> puts its recorded batch in place and removes the other temporary parts a killed run of its own
+    /// left in the shared folder, and leaves those of <c>shop/beta</c>.
     /// </summary>
     [Fact]
-    public async Task A_new_chain_run_removes_its_own_leftover_temporary_parts_only()
+    public async Task A_resumed_chain_run_removes_its_own_leftover_temporary_parts_only()
     {
         string folder = Path.Combine(SharedFolder, "shop");
-        Directory.CreateDirectory(folder);
         await using var store = new InMemoryStateStore();
-        string own = Path.Combine(folder, $".part-00001.{OwnerTag.Of(OwnerTag.Owner("shop/acme", store.Identity))}.0badf00d.jsonl.tmp");
-        string others = Path.Combine(folder, $".part-00002.{OwnerTag.Of(OwnerTag.Owner("shop/beta", store.Identity))}.0badf00d.jsonl.tmp");
+        var crashed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
+        Assert.Equal(PipelineStatus.Failed, crashed.Status);
+        string own = Path.Combine(folder, $".part-00009.{OwnerTag.Of(OwnerTag.Owner("shop/acme", store.Identity))}.0badf00d.jsonl.tmp");
+        string others = Path.Combine(folder, $".part-00010.{OwnerTag.Of(OwnerTag.Owner("shop/beta", store.Identity))}.0badf00d.jsonl.tmp");
         File.WriteAllText(own, "{\"owner\":\"ac");
         File.WriteAllText(others, "{\"owner\":\"be");
 
         var output = Shared();
         await using (output.ConfigureAwait(false))
         {
-            Assert.Equal(PipelineStatus.Succeeded, (await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), output)).Status);
+            var resumed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), output);
+            Assert.True(resumed.Resumed);
+            Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
         }
 
         Assert.False(File.Exists(own));
         Assert.True(File.Exists(others));
-        Assert.Equal(["part-00003.jsonl"], Directory.EnumerateFiles(folder, "part-*").Select(Path.GetFileName));
+        Assert.Equal(15, Directory.EnumerateFiles(folder, "part-*.jsonl").SelectMany(File.ReadLines).Count());
     }
 
     /// <summary>

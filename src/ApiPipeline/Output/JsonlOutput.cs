@@ -91,10 +91,15 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     public string RootDirectory => _root;
 
     /// <summary>
-    /// Makes this writer's temporary files <paramref name="owner"/>'s (<see cref="OwnerTag.Owner"/>) without recovering the folder: a
-    /// <c>replay</c> writing into a run's folder, whose killed process's files that owner's next recovery then removes.
+    /// Makes this writer's temporary files <paramref name="owner"/>'s without recovering the folder (a new chain run, a <c>replay</c>
+    /// writing into a run's folder): that owner's next recovery removes those a killed process left.
     /// </summary>
-    internal void WriteAs(string owner) => _ownerTag = OwnerTag.Of(owner);
+    /// <param name="owner">Who writes here (the pipeline's or chain run's id and its state store).</param>
+    public void WriteAs(string owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        _ownerTag = OwnerTag.Of(owner);
+    }
 
     /// <summary>Flushes a directory's entries to disk; tests observe it.</summary>
     internal Action<string> FlushDirectory { get; init; } = DurableDirectory.Flush;

@@ -25,5 +25,7 @@ internal sealed class CrashOnComplete<T>(IOutput<T> inner, int crashOn = 1) : IO
 
     public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
 
+    public void WriteAs(string owner) => inner.WriteAs(owner);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

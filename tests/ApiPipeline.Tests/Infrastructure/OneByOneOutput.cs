@@ -46,5 +46,7 @@ internal sealed class OneByOneOutput<T>(JsonlOutput<T> inner) : IOutput<T>
 
     public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
 
+    public void WriteAs(string owner) => inner.WriteAs(owner);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

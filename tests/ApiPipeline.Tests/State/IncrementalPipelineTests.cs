@@ -295,6 +295,8 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
 
         public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
 
+        public void WriteAs(string owner) => inner.WriteAs(owner);
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 

@@ -184,6 +184,8 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
 
         public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
 
+        public void WriteAs(string owner) => inner.WriteAs(owner);
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
