@@ -22,6 +22,6 @@ public sealed class ExtractorAttribute(string baseUrl, string path) : Attribute
     /// </summary>
     public Type? Json { get; set; }
 
-    /// <summary>The extractor's name in logs, errors and the registry. Defaults to the class name.</summary>
+    /// <summary>The extractor's name in logs, errors and the registry, without <c>/</c> (APP1006). Defaults to the class name.</summary>
     public string? Name { get; set; }
 }

@@ -16,7 +16,7 @@ namespace ApiPipeline;
 /// <see cref="RetryAttribute"/>, …) are not read from the class: it implements its own <see cref="IExtractor{TIn, TOut}.Watermark"/>,
 /// <see cref="IExtractor{TIn, TOut}.OnError"/> and so on. A class that is not such an extractor is a compile-time error (APP0119).
 /// </summary>
-/// <param name="name">The extractor's name in the registry, the CLI and configuration files (<c>custom_api</c>).</param>
+/// <param name="name">The extractor's name in the registry, the CLI and configuration files (<c>custom_api</c>; no <c>/</c>: APP1006).</param>
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
 public sealed class RegisteredExtractorAttribute(string name) : Attribute
 {

@@ -55,6 +55,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// <param name="extractor">Where records come from.</param>
     /// <param name="output">Where records go. The pipeline does not dispose it.</param>
     /// <param name="options">Settings.</param>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is empty or contains <c>/</c>.</exception>
     public Pipeline(string id, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);

@@ -10,7 +10,7 @@ public sealed class PipelineManager
     /// <summary>Creates and registers a pipeline from an extractor and an output.</summary>
     /// <typeparam name="TIn">The extractor's input type.</typeparam>
     /// <typeparam name="TOut">The record type.</typeparam>
-    /// <param name="id">A unique id.</param>
+    /// <param name="id">A unique id, without <c>/</c> (dead-letter entries read <c>a/b</c> as step <c>b</c> of chain <c>a</c>).</param>
     /// <param name="extractor">Where records come from.</param>
     /// <param name="output">Where records go.</param>
     /// <param name="options">Settings.</param>

@@ -2,11 +2,11 @@ using Microsoft.CodeAnalysis.Testing;
 
 namespace ApiPipeline.Analyzers.Tests;
 
-public class DuplicateNameAnalyzerTests
+public class ExtractorNameAnalyzerTests
 {
     private static Task Verify(string body, params DiagnosticResult[] expected)
     {
-        var test = new AnalyzerTest<DuplicateNameAnalyzer>(Code.With(body));
+        var test = new AnalyzerTest<ExtractorNameAnalyzer>(Code.With(body));
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
@@ -43,8 +43,15 @@ public class DuplicateNameAnalyzerTests
         [Extractor("https://api.example.com", "/v2/items", Json = typeof(ShopJson), Name = {|#1:"items"|})]
         public partial class ItemsV2 : IExtractor<NoInput, Item>;
         """,
-        new DiagnosticResult(DuplicateNameAnalyzer.NamesDifferInCase).WithLocation(0).WithArguments("Items", "items", "ItemsV2"),
-        new DiagnosticResult(DuplicateNameAnalyzer.NamesDifferInCase).WithLocation(1).WithArguments("items", "Items", "Items"));
+        new DiagnosticResult(ExtractorNameAnalyzer.NamesDifferInCase).WithLocation(0).WithArguments("Items", "items", "ItemsV2"),
+        new DiagnosticResult(ExtractorNameAnalyzer.NamesDifferInCase).WithLocation(1).WithArguments("items", "Items", "Items"));
+
+    [Fact]
+    public Task A_name_with_a_slash_is_an_error() => Verify("""
+        [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson), Name = {|#0:"vendor/items"|})]
+        public partial class Items : IExtractor<NoInput, Item>;
+        """,
+        new DiagnosticResult(ExtractorNameAnalyzer.SlashInName).WithLocation(0).WithArguments("vendor/items"));
 
     [Fact]
     public Task Distinct_names_are_silent() => Verify("""
@@ -92,6 +99,13 @@ public class DuplicateNameAnalyzerTests
 
         [RegisteredExtractor(name: {|APP1001:"files"|}, Json = typeof(ShopJson))]
         public sealed class ArchivedFileItems : IExtractor<FolderRef, Item>
+        {
+        """ + HandWritten);
+
+    [Fact]
+    public Task A_hand_written_extractor_registered_under_a_name_with_a_slash_is_an_error() => Verify("""
+        [RegisteredExtractor({|APP1006:"vendor/files"|}, Json = typeof(ShopJson))]
+        public sealed class FileItems : IExtractor<FolderRef, Item>
         {
         """ + HandWritten);
 }

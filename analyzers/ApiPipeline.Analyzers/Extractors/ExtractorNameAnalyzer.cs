@@ -8,11 +8,13 @@ namespace ApiPipeline.Analyzers;
 
 /// <summary>
 /// Reports two extractors of one compilation with the same name (APP1001): names identify extractors in logs, errors and the registry;
-/// and names that differ only in case (APP1005), which share what the host keys ignoring case (settings, output folders on some file
-/// systems). A hand-written <c>[RegisteredExtractor("name")]</c> class counts under its registered name, as the registry lists it.
+/// names that differ only in case (APP1005), which share what the host keys ignoring case (settings, output folders on some file
+/// systems); and a name with a <c>/</c> (APP1006), which the host cannot run as a pipeline (dead-letter entries read <c>a/b</c> as step
+/// <c>b</c> of chain <c>a</c>). A hand-written <c>[RegisteredExtractor("name")]</c> class counts under its registered name, as the
+/// registry lists it.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
+internal sealed class ExtractorNameAnalyzer : ExtractorAnalyzer
 {
     public const string DuplicateNameId = "APP1001";
 
@@ -36,8 +38,19 @@ internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
         isEnabledByDefault: true,
         helpLinkUri: HelpLinks.For(NamesDifferInCaseId));
 
+    public const string SlashInNameId = "APP1006";
+
+    public static readonly DiagnosticDescriptor SlashInName = new(
+        SlashInNameId,
+        "Extractor name contains '/'",
+        "The extractor name '{0}' contains '/'; the host runs an extractor as the pipeline of that name, and dead-letter entries and replay read 'a/b' as step 'b' of chain 'a', so use another character ('-', '_' or '.')",
+        DiagnosticCategories.Extractor,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLinks.For(SlashInNameId));
+
     /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DuplicateName, NamesDifferInCase];
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DuplicateName, NamesDifferInCase, SlashInName];
 
     /// <inheritdoc/>
     protected override void AnalyzeExtractor(ExtractorContext extractor)
@@ -50,6 +63,8 @@ internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
         {
             extractor.Report(finding.Descriptor, location, finding.Arguments);
         }
+
+        ReportSlash(extractor, extractor.Name, location);
     }
 
     /// <inheritdoc/>
@@ -65,6 +80,17 @@ internal sealed class DuplicateNameAnalyzer : ExtractorAnalyzer
         if (Finding(index, name, extractor.Type) is { } finding)
         {
             extractor.Report(finding.Descriptor, location, finding.Arguments);
+        }
+
+        ReportSlash(extractor, name, location);
+    }
+
+    /// <summary>APP1006 when <paramref name="name"/> contains a <c>/</c>.</summary>
+    private static void ReportSlash(ExtractorClassContext extractor, string name, Location? location)
+    {
+        if (name.IndexOf('/') >= 0)
+        {
+            extractor.Report(SlashInName, location, name);
         }
     }
 
