@@ -244,7 +244,8 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
             var turns = new List<FileLock>();
             try
             {
-                foreach (var (directory, id) in files.Values.Where(f => f.TurnDirectory is not null).Select(f => (f.TurnDirectory!, f.Pipeline!.Id)).Distinct())
+                // Ordered, as the pipelines' turns are: two replays naming the same files take them in one order.
+                foreach (var (directory, id) in files.Values.Where(f => f.TurnDirectory is not null).Select(f => (Directory: f.TurnDirectory!, f.Pipeline!.Id)).Distinct().OrderBy(t => PipelineRunner.Folder(t.Directory), FileLock.PathComparer).ThenBy(t => t.Id, StringComparer.Ordinal))
                 {
                     turns.Add(await PipelineRunner.TurnAsync(directory, id, cancellationToken).ConfigureAwait(false));
                 }
