@@ -66,11 +66,11 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private readonly SortedSet<string> _toFlush = new(StringComparer.Ordinal);
     private OpenFile? _pageFile;
     private int _pageKey;
+    private int _pageRecords;
+    private long _pageBytes;
 
     /// <summary>The <see cref="OwnerTag"/> in this writer's temporary names: of the owner that last recovered it or that it writes as (<see cref="WriteAs"/>).</summary>
     private string _ownerTag = OwnerTag.Of(string.Empty);
-    private int _pageRecords;
-    private long _pageBytes;
 
     /// <summary>Creates the output.</summary>
     /// <param name="typeInfo">The record's type metadata, from the same context the extractor uses.</param>
@@ -359,7 +359,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
     /// <summary>
     /// Puts <paramref name="lastPrepared"/> (the last batch a state store recorded for a writer) in place: renames those of its temporary
-    /// files that are still there. What a run's recovery does first (a pipeline's at every start, a chain's at every run but a replay), and what
+    /// files that are still there. What a run's recovery does first (a pipeline's at every start, a chain's when it resumes), and what
     /// <c>replay</c> does before it writes into a pipeline's or chain's folder.
     /// </summary>
     /// <param name="lastPrepared">The last batch recorded, or <see langword="null"/>.</param>
