@@ -51,6 +51,12 @@ internal static partial class ChainParser
             return null;
         }
 
+        if (name.IndexOf('/') >= 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SlashInChainName, NamedArgumentLocation(context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax, "Name") ?? identifier, "chain", name));
+            return null;
+        }
+
         var containing = new List<string>();
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
@@ -158,6 +164,13 @@ internal static partial class ChainParser
             var declaration = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
             var location = declaration?.Identifier.GetLocation() ?? stepSyntax?.GetLocation();
             string stepName = NamedString(stepAttribute, "Name") ?? property.Name;
+
+            if (stepName.IndexOf('/') >= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SlashInChainName, NamedArgumentLocation(stepSyntax, "Name") ?? location, "step", stepName));
+                ok = false;
+                continue;
+            }
 
             string? problem = null;
             if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))

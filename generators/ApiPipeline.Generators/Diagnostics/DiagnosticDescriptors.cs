@@ -78,6 +78,7 @@ internal static class DiagnosticDescriptors
     public const string OutputConstructorMissingId = "APP0117";
     public const string OutputConfigKeyId = "APP0118";
     public const string RegisteredExtractorNotListedId = "APP0119";
+    public const string SlashInChainNameId = "APP0120";
 
     public static readonly DiagnosticDescriptor ChainShape = Create(
         ChainShapeId,
@@ -196,6 +197,12 @@ internal static class DiagnosticDescriptors
         "The [RegisteredExtractor] class '{0}' {1}",
         RegistryCategory);
 
+    public static readonly DiagnosticDescriptor SlashInChainName = Create(
+        SlashInChainNameId,
+        "Chain or step name contains '/'",
+        "The {0} name '{1}' contains '/'; dead-letter entries name a chain step '<chain id>/<step>' and replay reads them by their slashes, so use another character ('-', '_' or '.')",
+        ChainCategory);
+
     /// <summary>The descriptor with this ID, or <see langword="null"/>.</summary>
     public static DiagnosticDescriptor? Find(string id) => id switch
     {
@@ -220,6 +227,7 @@ internal static class DiagnosticDescriptors
         OutputConstructorMissingId => OutputConstructorMissing,
         OutputConfigKeyId => OutputConfigKey,
         RegisteredExtractorNotListedId => RegisteredExtractorNotListed,
+        SlashInChainNameId => SlashInChainName,
         _ => null,
     };
 

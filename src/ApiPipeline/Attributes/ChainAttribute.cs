@@ -9,6 +9,6 @@ namespace ApiPipeline;
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
 public sealed class ChainAttribute : Attribute
 {
-    /// <summary>The chain's name in results, state and the registry. Defaults to the class name.</summary>
+    /// <summary>The chain's name in results, state and the registry. Defaults to the class name. No <c>/</c> (APP0120).</summary>
     public string? Name { get; set; }
 }

@@ -27,6 +27,6 @@ public sealed class StepAttribute(int order) : Attribute
     /// </summary>
     public ErrorMode OnError { get; set; }
 
-    /// <summary>The step's name in results, state and <see cref="ChainOptions.Steps"/>. Defaults to the property name.</summary>
+    /// <summary>The step's name in results, state and <see cref="ChainOptions.Steps"/>. Defaults to the property name. No <c>/</c> (APP0120).</summary>
     public string? Name { get; set; }
 }

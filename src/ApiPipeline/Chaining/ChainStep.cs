@@ -489,19 +489,11 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         var state = run.State;
         if (run.Replay is null)
         {
-            // Another chain id's run (parallel chains of one file), or a run of this one with another state store or none, may share the
-            // folder; its files are left for its own recovery. Only a resumed run recovers: what a killed run of this owner left, it left
-            // with an unfinished run in the state, and a new run would pay a scan of the folder for nothing (parallel chains start one
-            // per input). A replay names its writer itself, and recovers nothing: it keeps no state.
-            string owner = OwnerTag.Owner(run.ChainId, state?.Identity);
-            if (state is not null && run.Resuming)
-            {
-                await output.RecoverAsync(owner, await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                output.WriteAs(owner);
-            }
+            // Every run recovers, new or resumed: a killed run's leftovers may wait for no resume (its state was reset, it ran without
+            // one, or it was a replay), and a failed run on this same output left pages pending. Another chain id's run (parallel chains
+            // of one file), or a run of this one with another state store or none, may share the folder; its files are left for its own
+            // recovery. A replay names its writer itself, and recovers nothing: it keeps no state.
+            await output.RecoverAsync(OwnerTag.Owner(run.ChainId, state?.Identity), state is null ? null : await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
 
         var flusher = new IntervalFlusher(output.Batching.FlushInterval, run.Options.TimeProvider);

@@ -61,7 +61,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentNullException.ThrowIfNull(output);
-        if (PipelineId.Problem(id) is { } bad)
+        if (SlashInName.Problem("pipeline id", id) is { } bad)
         {
             throw new ArgumentException(char.ToUpperInvariant(bad[0]) + bad[1..] + ".", nameof(id));
         }

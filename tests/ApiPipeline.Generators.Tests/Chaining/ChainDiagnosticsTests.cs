@@ -28,6 +28,24 @@ public sealed class ChainDiagnosticsTests
     public void APP0101_GenericChain()
         => Assert.Contains("is generic", AssertOnly(TestSources.Usings + "namespace Demo;\n\n[Chain(Name = \"g\")]\npublic partial class Generic<T>\n{\n}\n", "APP0101", "Generic").GetMessage(), StringComparison.Ordinal);
 
+    [Theory]
+    [InlineData("[Chain(Name = \"vendor/repos\")]", "[Step(1)]", "Name = \"vendor/repos\"", "The chain name 'vendor/repos' contains '/'")]
+    [InlineData("[Chain]", "[Step(1, Name = \"org/repos\")]", "Name = \"org/repos\"", "The step name 'org/repos' contains '/'")]
+    public void APP0120_SlashInChainOrStepName(string chain, string step, string spanText, string message)
+    {
+        string source = TestSources.Usings + $$"""
+            namespace Demo;
+
+            {{chain}}
+            public partial class Slashed
+            {
+                {{step}} public partial OrgRepos Repos { get; }
+            }
+            """;
+
+        Assert.Contains(message, AssertOnly(source, "APP0120", spanText).GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void APP0102_NoSteps()
         => Assert.Contains("has no steps", AssertOnly(TestSources.Usings + "namespace Demo;\n\n[Chain]\npublic partial class Empty\n{\n}\n", "APP0102", "Empty").GetMessage(), StringComparison.Ordinal);

@@ -152,6 +152,16 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Contains("The pipeline id 'team/items' contains '/'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("chain_id: vendor/parents\nextractors:\n  - extractor_class: ParentItems\n", 1, 11, "the chain id 'vendor/parents' contains '/'")]
+    [InlineData("chain_id: parents\nextractors:\n  - extractor_class: ParentItems\n    step: all/parents\n", 4, 11, "the step name 'all/parents' contains '/'")]
+    public void A_chain_files_id_or_step_name_with_a_slash_is_refused(string yaml, long line, long column, string message)
+    {
+        var error = Assert.Throws<ConfigException>(() => ChainConfig.Parse(yaml, "c.yaml", ApiPipelineRegistry.Instance));
+        Assert.Equal((line, column), (error.Line, error.Column));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void First_step_input_mapping_and_pipeline_mistakes_are_located()
     {

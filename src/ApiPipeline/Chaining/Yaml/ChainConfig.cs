@@ -54,7 +54,12 @@ public static class ChainConfig
         ArgumentNullException.ThrowIfNull(registry);
         var doc = YamlDocument.Parse(yaml, file);
         var top = doc.Fields(doc.Root, "the chain", TopFields);
-        string id = doc.Text(doc.Required(top, doc.Root, "chain_id", "a chain"), "chain_id");
+        var idNode = doc.Required(top, doc.Root, "chain_id", "a chain");
+        string id = doc.Text(idNode, "chain_id");
+        if (SlashInName.Problem("chain id", id) is { } badId)
+        {
+            throw doc.Error(idNode, badId);
+        }
         var list = doc.Sequence(doc.Required(top, doc.Root, "extractors", "a chain"), "extractors");
         if (list.Children.Count == 0)
         {
@@ -77,6 +82,11 @@ public static class ChainConfig
             string className = doc.Text(classNode, "extractor_class");
             var registration = registry.FindExtractor(className, out var problem) ?? throw doc.Error(classNode, problem);
             string name = fields.TryGetValue("step", out var stepName) ? doc.Text(stepName.Value, "step") : registration.Name;
+            if (stepName.Value is { } named && SlashInName.Problem("step name", name) is { } badStep)
+            {
+                throw doc.Error(named, badStep);
+            }
+
             if (!names.Add(name))
             {
                 throw doc.Error(stepName.Value ?? classNode, $"two steps are named '{name}'; give one of them another name with 'step:'");

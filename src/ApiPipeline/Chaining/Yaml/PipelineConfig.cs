@@ -51,7 +51,7 @@ public static class PipelineConfig
         var top = doc.Fields(doc.Root, "the pipeline", TopFields);
         var idNode = doc.Required(top, doc.Root, "pipeline_id", "a pipeline");
         string id = doc.Text(idNode, "pipeline_id");
-        if (PipelineId.Problem(id) is { } bad)
+        if (SlashInName.Problem("pipeline id", id) is { } bad)
         {
             throw doc.Error(idNode, bad);
         }

@@ -4,23 +4,21 @@ using Xunit;
 namespace ApiPipeline.Hosting.Tests;
 
 /// <summary>
-/// Review of 8634859a (only a resumed chain run recovers its output; a new or stateless run only names its writer with
-/// <see cref="IOutput{T}.WriteAs"/>): cases where no resume ever comes, so what a recovery used to clean up stays.
+/// Every chain run recovers its output at its start, new or resumed, with a state store or without: cases where no resume ever comes,
+/// and what a failed or killed run left must still be forgotten or removed.
 /// </summary>
-public sealed class ChainRecoveryReviewTests : ServerTests
+public sealed class ChainRecoveryTests : ServerTests
 {
     private string Output => Path.Combine(Dir.Path, "out");
 
     private string Folder => Path.Combine(Output, "shop");
 
     /// <summary>
-    /// Scenario: a stateless run of chain <c>shop</c> fails while writing its last step's second page (the output's write throws after
+    /// A stateless run of chain <c>shop</c> fails while writing its last step's second page (the output's write throws after
     /// the first page went into the JsonlOutput's temporary part, uncommitted). The caller runs the chain again on the same output object
     /// (as <c>ExecuteAsync</c> allows; <see cref="IOutput{T}.RecoverAsync"/> documents that it "forgets what this instance wrote and did
     /// not commit (a run on it that failed before its commit)").
-    /// Expected: the second run writes the 15 details once. Before 8634859a its start called RecoverAsync, which discarded the failed run's
-    /// pending page; now a new run only calls WriteAs, so the failed run's uncommitted page is committed with the second run's batch:
-    /// its records are written twice.
+    /// The second run's recovery forgets the failed run's pending page, so it writes the 15 details once.
     /// </summary>
     [Fact]
     public async Task A_stateless_chain_run_on_a_reused_output_does_not_commit_what_a_failed_run_left_pending()
@@ -44,12 +42,11 @@ public sealed class ChainRecoveryReviewTests : ServerTests
     }
 
     /// <summary>
-    /// Scenario: a stateful run of chain id <c>shop</c> for shop <c>acme</c> is killed after recording its batch (its temporary part stays
+    /// A stateful run of chain id <c>shop</c> for shop <c>acme</c> is killed after recording its batch (its temporary part stays
     /// on disk, and another temporary part of the same owner, such as an earlier killed attempt's, lies beside it). The next run is for
     /// another input (<c>beta</c>): it is refused with <see cref="ChainStateException"/>, which says to call ResetStateAsync; the user does,
-    /// and runs <c>beta</c>. No run of that owner resumes any more (the reset dropped the unfinished run), and a new run no longer recovers.
-    /// Expected: the owner's leftovers are removed by its next run (as before 8634859a), or by the reset. Observed: they stay in the data
-    /// folder for good (hidden .tmp files whose part numbers are skipped by every later writer).
+    /// and runs <c>beta</c>. No run of that owner resumes any more (the reset dropped the unfinished run): that new run removes the
+    /// owner's leftovers.
     /// </summary>
     [Fact]
     public async Task After_a_reset_the_next_chain_run_removes_the_leftover_temporary_parts_of_its_owner()
@@ -80,13 +77,10 @@ public sealed class ChainRecoveryReviewTests : ServerTests
     }
 
     /// <summary>
-    /// Scenario (CLI): <c>run shop</c> finishes with a dead-lettered page of step Members (PartialSuccess: a finished run, nothing to
+    /// <c>run shop</c> finishes with a dead-lettered page of step Members (PartialSuccess: a finished run, nothing to
     /// resume). <c>replay</c> of that entry goes through the chain's later steps into <c>out/shop/</c>, writing as the chain run with the
     /// default state file (DeadLetterReplay.Writer(throughChain: true)), and is killed before its commit: its temporary part stays, named
-    /// for that owner. Then <c>run shop</c> runs again: a new run, which since 8634859a only calls WriteAs.
-    /// Expected (docs/chains.md: the replay "writes as the chain run with the state file it was given, so that run's next ... removes what
-    /// a killed replay left"): the next run of the chain removes it. Observed: nothing ever removes it: the chain's runs are all new (the
-    /// killed replay left no unfinished run in the state), and replays through the chain never recover.
+    /// for that owner. Then <c>run shop</c> runs again, a new run (the killed replay left no unfinished run in the state), and removes it.
     /// </summary>
     [Fact]
     public async Task The_chains_next_run_removes_what_a_killed_replay_through_its_later_steps_left()
