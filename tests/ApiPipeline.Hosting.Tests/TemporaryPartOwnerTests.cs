@@ -5,11 +5,14 @@ namespace ApiPipeline.Hosting.Tests;
 
 /// <summary>
 /// Whose temporary parts a run's recovery removes: its own (its id with its state store), never those of a run of the same id with
-/// another state store or none; and a killed replay's, which are the run's whose folder it wrote into.
+/// another state store or none; a killed replay's, which are the run's whose folder it wrote into; and, since every chain run recovers
+/// at its start, what a failed or killed run left when no resume ever comes.
 /// </summary>
 public sealed class TemporaryPartOwnerTests : ServerTests
 {
     private string Output => Path.Combine(Dir.Path, "out");
+
+    private string ShopFolder => Path.Combine(Output, "shop");
 
     /// <summary>
     /// The stateful run of chain id <c>shop</c> (as the CLI's <c>run shop</c> makes it) records its batch in the state store and dies
@@ -86,48 +89,30 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
         await using (first.ConfigureAwait(false))
         {
-            var crashed = await ItemsPipeline(new ApiPipeline.Tests.CrashOnComplete<Item>(ItemsOutput()), first).ExecuteAsync(NoInput.Value);
-            Assert.Equal(PipelineStatus.Failed, crashed.Status);
-            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "items"), ".part-*.jsonl.tmp"));
-
             var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
             await using (other.ConfigureAwait(false))
             {
-                Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
-                var output = ItemsOutput();
-                await using (output.ConfigureAwait(false))
-                {
-                    var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
-                    Assert.Equal((PipelineStatus.Succeeded, 0L), (result.Status, result.Records));
-                }
-            }
-
-            Server.Respond = null;
-            var again = ItemsOutput();
-            await using (again.ConfigureAwait(false))
-            {
-                var resumed = await ItemsPipeline(again, first).ExecuteAsync(NoInput.Value);
-                Assert.True(resumed.Resumed);
-                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+                await CrashRunAnotherAndResumeAsync(first, other);
             }
         }
-
-        Assert.Equal(Enumerable.Range(1, 25), Ids(Path.Combine(Output, "items")));
     }
 
-    /// <summary>
-    /// The same with two in-memory stores: each is a store of its own identity, so a run of <c>items</c> with the second leaves the batch
-    /// the first recorded, and the resume with the first puts it in place.
-    /// </summary>
+    /// <summary>The same with two in-memory stores: each is a store of its own identity.</summary>
     [Fact]
-    public async Task A_pipeline_run_with_another_in_memory_store_does_not_delete_the_batch_recorded_in_the_first()
+    public Task A_pipeline_run_with_another_in_memory_store_does_not_delete_the_batch_recorded_in_the_first()
+        => CrashRunAnotherAndResumeAsync(new InMemoryStateStore(), new InMemoryStateStore());
+
+    /// <summary>
+    /// Pipeline <c>items</c> run with <paramref name="first"/> records its batch and dies before the rename; a run of <c>items</c> with
+    /// <paramref name="other"/> (reading nothing) starts in the same folder and leaves that batch; the resume with <paramref name="first"/>
+    /// puts it in place: all 25 items.
+    /// </summary>
+    private async Task CrashRunAnotherAndResumeAsync(IStateStore first, IStateStore other)
     {
-        var first = new InMemoryStateStore();
         var crashed = await ItemsPipeline(new ApiPipeline.Tests.CrashOnComplete<Item>(ItemsOutput()), first).ExecuteAsync(NoInput.Value);
         Assert.Equal(PipelineStatus.Failed, crashed.Status);
         Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "items"), ".part-*.jsonl.tmp"));
 
-        var other = new InMemoryStateStore();
         Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
         var output = ItemsOutput();
         await using (output.ConfigureAwait(false))
@@ -135,8 +120,6 @@ public sealed class TemporaryPartOwnerTests : ServerTests
             var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
             Assert.Equal((PipelineStatus.Succeeded, 0L), (result.Status, result.Records));
         }
-
-        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "items"), ".part-*.jsonl.tmp"));
 
         Server.Respond = null;
         var again = ItemsOutput();
@@ -148,6 +131,94 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         }
 
         Assert.Equal(Enumerable.Range(1, 25), Ids(Path.Combine(Output, "items")));
+    }
+
+    /// <summary>
+    /// A stateless run of chain <c>shop</c> fails while writing its last step's second page (the output's write throws after
+    /// the first page went into the JsonlOutput's temporary part, uncommitted). The caller runs the chain again on the same output object
+    /// (as <c>ExecuteAsync</c> allows; <see cref="IOutput{T}.RecoverAsync"/> documents that it "forgets what this instance wrote and did
+    /// not commit (a run on it that failed before its commit)").
+    /// The second run's recovery forgets the failed run's pending page, so it writes the 15 details once.
+    /// </summary>
+    [Fact]
+    public async Task A_stateless_chain_run_on_a_reused_output_does_not_commit_what_a_failed_run_left_pending()
+    {
+        var inner = ShopOutput();
+        await using (inner.ConfigureAwait(false))
+        {
+            var output = new FailOnWrite<Detail>(inner) { FailOn = 2 };
+            var failed = await Executor(null).ExecuteAsync(new Shop("acme"), output);
+            Assert.Equal(PipelineStatus.Failed, failed.Status);
+            Assert.Equal(0, failed.Records);
+
+            output.FailOn = 0;
+            var again = await Executor(null).ExecuteAsync(new Shop("acme"), output);
+            Assert.True(again.Status == PipelineStatus.Succeeded, again.Error?.ToString());
+        }
+
+        var lines = Directory.EnumerateFiles(ShopFolder, "*.jsonl").SelectMany(File.ReadLines).ToList();
+        Assert.Equal(15, lines.Count); // 3 groups x 5 members, once each
+        Assert.Equal(15, lines.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    /// <summary>
+    /// A stateful run of chain id <c>shop</c> for shop <c>acme</c> is killed after recording its batch (its temporary part stays
+    /// on disk, and another temporary part of the same owner, such as an earlier killed attempt's, lies beside it). The next run is for
+    /// another input (<c>beta</c>): it is refused with <see cref="ChainStateException"/>, which says to call ResetStateAsync; the user does,
+    /// and runs <c>beta</c>. No run of that owner resumes any more (the reset dropped the unfinished run): that new run removes the
+    /// owner's leftovers.
+    /// </summary>
+    [Fact]
+    public async Task After_a_reset_the_next_chain_run_removes_the_leftover_temporary_parts_of_its_owner()
+    {
+        await using var store = new InMemoryStateStore();
+        var crashed = await Executor(store).ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(ShopOutput()));
+        Assert.Equal(PipelineStatus.Failed, crashed.Status);
+        string other = Path.Combine(ShopFolder, $".part-00009.{OwnerTag.Of(OwnerTag.Owner("shop", store.Identity))}.0badf00d.jsonl.tmp");
+        File.WriteAllText(other, "{\"owner\":\"ac");
+        Assert.Equal(2, Directory.EnumerateFiles(ShopFolder, ".part-*.jsonl.tmp").Count());
+
+        var refused = ShopOutput();
+        await using (refused.ConfigureAwait(false))
+        {
+            await Assert.ThrowsAsync<ChainStateException>(() => Executor(store).ExecuteAsync(new Shop("beta"), refused));
+        }
+
+        await Executor(store).ResetStateAsync();
+        var output = ShopOutput();
+        await using (output.ConfigureAwait(false))
+        {
+            var result = await Executor(store).ExecuteAsync(new Shop("beta"), output);
+            Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
+            Assert.False(result.Resumed);
+        }
+
+        Assert.Empty(Directory.EnumerateFiles(ShopFolder, ".part-*.jsonl.tmp"));
+    }
+
+    /// <summary>
+    /// <c>run shop</c> finishes with a dead-lettered page of step Members (PartialSuccess: a finished run, nothing to
+    /// resume). <c>replay</c> of that entry goes through the chain's later steps into <c>out/shop/</c>, writing as the chain run with the
+    /// default state file (DeadLetterReplay.Writer(throughChain: true)), and is killed before its commit: its temporary part stays, named
+    /// for that owner. Then <c>run shop</c> runs again, a new run (the killed replay left no unfinished run in the state), and removes it.
+    /// </summary>
+    [Fact]
+    public async Task The_chains_next_run_removes_what_a_killed_replay_through_its_later_steps_left()
+    {
+        Server.Unavailable = target => target.StartsWith("/shops/acme/groups/2/members?", StringComparison.Ordinal) && ("&" + target[(target.IndexOf('?') + 1)..] + "&").Contains("&page=2&", StringComparison.Ordinal);
+        var (code, text, error) = await CliTests.Cli(Config(), "run", "shop", "--input", "owner=acme", "--output", Output);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        Server.Unavailable = null;
+
+        // What a replay through the chain's later steps, killed before its commit, leaves (its writer is the chain run's owner).
+        string writer = OwnerTag.Owner("shop", Path.GetFullPath(Path.Combine(Output, ".state", "apipipeline.db")));
+        string leftover = Path.Combine(ShopFolder, $".part-00099.{OwnerTag.Of(writer)}.0badf00d.jsonl.tmp");
+        File.WriteAllText(leftover, "{\"id\":203,");
+
+        (code, text, error) = await CliTests.Cli(Config(), "run", "shop", "--input", "owner=acme", "--output", Output);
+        Assert.True(code == ExitCodes.Success, text + error);
+
+        Assert.False(File.Exists(leftover), "the killed replay's temporary part is still in the chain's folder");
     }
 
     private JsonlOutput<Item> ItemsOutput() => new(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Output, Name = "items" });
@@ -269,4 +340,38 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         StateStore = store,
         DeadLetterPath = Path.Combine(Output, "shop.dead-letter.jsonl"),
     });
+
+    private IConfiguration Config() => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["ApiPipeline:Extractors:shop:BaseUrl"] = Server.BaseUrl,
+    }).Build();
+
+    /// <summary>Forwards everything to a JsonlOutput; its <see cref="FailOn"/>-th write (0: none) throws before reaching it.</summary>
+    private sealed class FailOnWrite<T>(JsonlOutput<T> inner) : IOutput<T>
+    {
+        private int _writes;
+
+        public int FailOn { get; set; }
+
+        public OutputBatchOptions Batching => inner.Batching;
+
+        public long PendingRecords => inner.PendingRecords;
+
+        public long PendingBytes => inner.PendingBytes;
+
+        public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
+            => ++_writes == FailOn ? throw new IOException("simulated write failure") : inner.WriteAsync(records, cancellationToken);
+
+        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
+
+        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
+
+        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+        public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
+
+        public void WriteAs(string owner) => inner.WriteAs(owner);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }
