@@ -103,6 +103,58 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         => CrashRunAnotherAndResumeAsync(new InMemoryStateStore(), new InMemoryStateStore());
 
     /// <summary>
+    /// Review r5. Pipeline <c>items</c> (the CLI's <c>run items</c>: its folder <c>out/items</c>, the default state file) records its
+    /// batch and dies before the rename. Then a chain whose id is also <c>items</c> (a chain file's <c>chain_id: items</c>, which writes
+    /// <c>out/items</c> with the same state file; nothing checks a chain id against the pipelines) starts a new run there, reading
+    /// nothing. A pipeline's state and a chain's are kept apart (pipeline scope vs <c>chain:items</c>), but the owner tag is the hash of
+    /// (id, state identity) only (OwnerTag.Owner), so the chain's recovery, which now runs at every start (ChainStep.cs:496; before
+    /// 7802f129 a new chain run only named its writer), deletes the pipeline's recorded temporary part. The pipeline's resume then finds
+    /// neither name and rolls nothing forward (JsonlOutput.Rename, recovering: true): its recorded batch (counted as committed, its
+    /// checkpoint past it) is lost silently.
+    /// Expected: all 25 items after the pipeline's resume (as before 7802f129: this test passes with ChainStep.cs of 7802f129~1).
+    /// Observed: none (the one recorded batch held all 25; the resume starts past it).
+    /// </summary>
+    [Fact]
+    public async Task A_new_chain_run_whose_id_is_a_pipelines_does_not_delete_the_batch_the_pipeline_recorded()
+    {
+        var store = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+        await using (store.ConfigureAwait(false))
+        {
+            var crashed = await ItemsPipeline(new ApiPipeline.Tests.CrashOnComplete<Item>(ItemsOutput()), store).ExecuteAsync(NoInput.Value);
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Output, "items"), ".part-*.jsonl.tmp"));
+
+            // A new run of chain id "items" into out/items with the same state file (nothing to read this time).
+            Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+            var chainOutput = new JsonlOutput<Detail>(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = Output, Name = "items" });
+            await using (chainOutput.ConfigureAwait(false))
+            {
+                var chain = new ChainExecutor<Shop, Detail>(ShopChain.Definition, null, new ChainOptions
+                {
+                    ChainId = "items",
+                    Extractor = new ExtractorOptions { BaseUrl = Server.BaseUrl },
+                    StateStore = store,
+                    DeadLetterPath = Path.Combine(Output, "items-chain.dead-letter.jsonl"),
+                });
+                var result = await chain.ExecuteAsync(new Shop("acme"), chainOutput);
+                Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
+                Assert.Equal((false, 0L), (result.Resumed, result.Records));
+            }
+
+            Server.Respond = null;
+            var again = ItemsOutput();
+            await using (again.ConfigureAwait(false))
+            {
+                var resumed = await ItemsPipeline(again, store).ExecuteAsync(NoInput.Value);
+                Assert.True(resumed.Resumed);
+                Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 25), Ids(Path.Combine(Output, "items")));
+    }
+
+    /// <summary>
     /// Pipeline <c>items</c> run with <paramref name="first"/> records its batch and dies before the rename; a run of <c>items</c> with
     /// <paramref name="other"/> (reading nothing) starts in the same folder and leaves that batch; the resume with <paramref name="first"/>
     /// puts it in place: all 25 items.
