@@ -142,7 +142,7 @@ internal static class DeadLetterReplay
     }
 
     /// <summary>
-    /// The owner (<see cref="OwnerTag.Owner"/>) whose temporary files replay writes for an entry, with the state file replay rolls forward
+    /// The owner (<see cref="OwnerTag"/>) whose temporary files replay writes for an entry, with the state file replay rolls forward
     /// from (its full path: the identity of the <see cref="SqliteStateStore"/> a run opens there): for a pipeline's entry, the pipeline's
     /// run, into whose folder it writes; for a chain step's entry (<c>&lt;chain id&gt;/&lt;step&gt;</c>), the chain run when it goes through
     /// the chain's later steps into the chain's output (<paramref name="throughChain"/>), else the replays of that step's entries, which
@@ -151,9 +151,9 @@ internal static class DeadLetterReplay
     private static string Writer(DeadLetterEntry entry, string statePath, bool throughChain = false)
     {
         string state = Path.GetFullPath(statePath);
-        return !IsChainStep(entry) ? OwnerTag.Owner(entry.Pipeline, state)
-            : throughChain ? OwnerTag.Owner(entry.Pipeline[..entry.Pipeline.LastIndexOf('/')], state)
-            : OwnerTag.Owner("replay " + entry.Pipeline, state);
+        return !IsChainStep(entry) ? OwnerTag.Pipeline(entry.Pipeline, state)
+            : throughChain ? OwnerTag.Chain(entry.Pipeline[..entry.Pipeline.LastIndexOf('/')], state)
+            : OwnerTag.StepReplay(entry.Pipeline, state);
     }
 
     /// <summary>Whether the entry is a chain step's (<c>&lt;chain id&gt;/&lt;step&gt;</c>; a pipeline id has no <c>/</c>).</summary>

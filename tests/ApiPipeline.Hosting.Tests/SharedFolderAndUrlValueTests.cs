@@ -117,8 +117,8 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
         await using var store = new InMemoryStateStore();
         var crashed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
         Assert.Equal(PipelineStatus.Failed, crashed.Status);
-        string own = Path.Combine(folder, $".part-00009.{OwnerTag.Of(OwnerTag.Owner("shop/acme", store.Identity))}.0badf00d.jsonl.tmp");
-        string others = Path.Combine(folder, $".part-00010.{OwnerTag.Of(OwnerTag.Owner("shop/beta", store.Identity))}.0badf00d.jsonl.tmp");
+        string own = Path.Combine(folder, $".part-00009.{OwnerTag.Of(OwnerTag.Chain("shop/acme", store.Identity))}.0badf00d.jsonl.tmp");
+        string others = Path.Combine(folder, $".part-00010.{OwnerTag.Of(OwnerTag.Chain("shop/beta", store.Identity))}.0badf00d.jsonl.tmp");
         File.WriteAllText(own, "{\"owner\":\"ac");
         File.WriteAllText(others, "{\"owner\":\"be");
 

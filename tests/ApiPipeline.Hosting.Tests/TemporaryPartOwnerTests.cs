@@ -103,16 +103,10 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         => CrashRunAnotherAndResumeAsync(new InMemoryStateStore(), new InMemoryStateStore());
 
     /// <summary>
-    /// Review r5. Pipeline <c>items</c> (the CLI's <c>run items</c>: its folder <c>out/items</c>, the default state file) records its
-    /// batch and dies before the rename. Then a chain whose id is also <c>items</c> (a chain file's <c>chain_id: items</c>, which writes
-    /// <c>out/items</c> with the same state file; nothing checks a chain id against the pipelines) starts a new run there, reading
-    /// nothing. A pipeline's state and a chain's are kept apart (pipeline scope vs <c>chain:items</c>), but the owner tag is the hash of
-    /// (id, state identity) only (OwnerTag.Owner), so the chain's recovery, which now runs at every start (ChainStep.cs:496; before
-    /// 7802f129 a new chain run only named its writer), deletes the pipeline's recorded temporary part. The pipeline's resume then finds
-    /// neither name and rolls nothing forward (JsonlOutput.Rename, recovering: true): its recorded batch (counted as committed, its
-    /// checkpoint past it) is lost silently.
-    /// Expected: all 25 items after the pipeline's resume (as before 7802f129: this test passes with ChainStep.cs of 7802f129~1).
-    /// Observed: none (the one recorded batch held all 25; the resume starts past it).
+    /// Pipeline <c>items</c> (the CLI's <c>run items</c>: its folder <c>out/items</c>, the default state file) records its batch and dies
+    /// before the rename. Then a chain whose id is also <c>items</c> (a chain file's <c>chain_id: items</c>, which writes <c>out/items</c>
+    /// with the same state file) starts a new run there, reading nothing. A pipeline's state and a chain's are kept apart, and so are
+    /// their temporary files (owners <c>pipeline:items</c> and <c>chain:items</c>): the pipeline's resume puts its batch in place.
     /// </summary>
     [Fact]
     public async Task A_new_chain_run_whose_id_is_a_pipelines_does_not_delete_the_batch_the_pipeline_recorded()
@@ -226,7 +220,7 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         await using var store = new InMemoryStateStore();
         var crashed = await Executor(store).ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(ShopOutput()));
         Assert.Equal(PipelineStatus.Failed, crashed.Status);
-        string other = Path.Combine(ShopFolder, $".part-00009.{OwnerTag.Of(OwnerTag.Owner("shop", store.Identity))}.0badf00d.jsonl.tmp");
+        string other = Path.Combine(ShopFolder, $".part-00009.{OwnerTag.Of(OwnerTag.Chain("shop", store.Identity))}.0badf00d.jsonl.tmp");
         File.WriteAllText(other, "{\"owner\":\"ac");
         Assert.Equal(2, Directory.EnumerateFiles(ShopFolder, ".part-*.jsonl.tmp").Count());
 
@@ -263,7 +257,7 @@ public sealed class TemporaryPartOwnerTests : ServerTests
         Server.Unavailable = null;
 
         // What a replay through the chain's later steps, killed before its commit, leaves (its writer is the chain run's owner).
-        string writer = OwnerTag.Owner("shop", Path.GetFullPath(Path.Combine(Output, ".state", "apipipeline.db")));
+        string writer = OwnerTag.Chain("shop", Path.GetFullPath(Path.Combine(Output, ".state", "apipipeline.db")));
         string leftover = Path.Combine(ShopFolder, $".part-00099.{OwnerTag.Of(writer)}.0badf00d.jsonl.tmp");
         File.WriteAllText(leftover, "{\"id\":203,");
 

@@ -37,7 +37,7 @@ internal sealed class ChainRun : IDisposable
         Output = output;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Counters = [.. definition.Steps.Select(_ => new StepCounters())];
-        _deadLetters = [.. modes.Select(mode => mode == ErrorMode.DeadLetter && options.DeadLetterPath is { } path ? new DeadLetterWriter(Path.GetFullPath(path), chainId, options.StateStore?.Identity) : null)];
+        _deadLetters = [.. modes.Select(mode => mode == ErrorMode.DeadLetter && options.DeadLetterPath is { } path ? new DeadLetterWriter(Path.GetFullPath(path), chainId, OwnerTag.Chain(chainId, options.StateStore?.Identity)) : null)];
     }
 
     public ChainDefinition Definition { get; }

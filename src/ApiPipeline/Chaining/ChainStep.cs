@@ -493,7 +493,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             // one, or it was a replay), and a failed run on this same output left pages pending. Another chain id's run (parallel chains
             // of one file), or a run of this one with another state store or none, may share the folder; its files are left for its own
             // recovery. A replay names its writer itself, and recovers nothing: it keeps no state.
-            await output.RecoverAsync(OwnerTag.Owner(run.ChainId, state?.Identity), state is null ? null : await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await output.RecoverAsync(OwnerTag.Chain(run.ChainId, state?.Identity), state is null ? null : await state.GetPreparedAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
 
         var flusher = new IntervalFlusher(output.Batching.FlushInterval, run.Options.TimeProvider);

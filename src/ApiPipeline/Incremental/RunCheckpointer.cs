@@ -99,7 +99,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         var journal = options.StateStore is { } store ? new PipelineJournal(store, pipelineId) : null;
         var previous = journal is null ? null : await journal.LoadRunAsync(cancellationToken).ConfigureAwait(false);
-        await output.RecoverAsync(OwnerTag.Owner(pipelineId, options.StateStore?.Identity), previous?.LastCommit, cancellationToken).ConfigureAwait(false);
+        await output.RecoverAsync(OwnerTag.Pipeline(pipelineId, options.StateStore?.Identity), previous?.LastCommit, cancellationToken).ConfigureAwait(false);
         if (previous?.LastDeadLetters is { } letters)
         {
             if (deadLetter is not null)

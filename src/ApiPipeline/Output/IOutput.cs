@@ -63,8 +63,8 @@ public interface IOutput<T> : IAsyncDisposable
 
     /// <summary>
     /// Names who writes to this output from now on (<paramref name="owner"/>, as for <see cref="RecoverAsync"/>) without recovering it: a
-    /// chain run with nothing to resume, or a replay writing into a run's target. An output that keeps temporary files names them after
-    /// it, so that the owner's next recovery removes those a killed process left. Default: nothing.
+    /// replay writing into a run's target. An output that keeps temporary files names them after it, so that the owner's next recovery
+    /// removes those a killed process left. Default: nothing.
     /// </summary>
     /// <param name="owner">Who writes (the pipeline's or chain run's id and its state store).</param>
     void WriteAs(string owner)

@@ -91,8 +91,8 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     public string RootDirectory => _root;
 
     /// <summary>
-    /// Makes this writer's temporary files <paramref name="owner"/>'s without recovering the folder (a new chain run, a <c>replay</c>
-    /// writing into a run's folder): that owner's next recovery removes those a killed process left.
+    /// Makes this writer's temporary files <paramref name="owner"/>'s without recovering the folder (a <c>replay</c> writing into a run's
+    /// folder): that owner's next recovery removes those a killed process left.
     /// </summary>
     /// <param name="owner">Who writes here (the pipeline's or chain run's id and its state store).</param>
     public void WriteAs(string owner)
@@ -337,7 +337,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// <paramref name="lastPrepared"/> forward, then deletes every other temporary file of <paramref name="owner"/> under
     /// <see cref="RootDirectory"/>; from now on this writer's temporary files are that owner's. Other owners' are left alone.
     /// </summary>
-    /// <param name="owner">Who writes here (<see cref="OwnerTag.Owner"/>: the pipeline's or chain run's id and its state store).</param>
+    /// <param name="owner">Who writes here (<see cref="OwnerTag"/>: the pipeline's or chain run's id and its state store).</param>
     /// <param name="lastPrepared">The last batch the state store recorded for <paramref name="owner"/>, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the recovery.</param>
     public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default)

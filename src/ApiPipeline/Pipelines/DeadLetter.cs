@@ -181,14 +181,15 @@ internal sealed class DeadLetterWriter
     private int _prepared;
 
     /// <summary>
-    /// Creates the dead-letter file of <paramref name="owner"/> (a pipeline's or a chain's id) at <paramref name="path"/>, whose batches the
-    /// state store of identity <paramref name="state"/> records (<see cref="IStateStore.Identity"/>; <see langword="null"/>: none).
+    /// Creates the dead-letter file of <paramref name="owner"/> (a pipeline's or a chain's id, as its entries are counted) at
+    /// <paramref name="path"/>, whose temporary files are <paramref name="files"/>'s (<see cref="OwnerTag.Pipeline"/> or
+    /// <see cref="OwnerTag.Chain"/>: the owner with the state store that records its batches).
     /// </summary>
-    public DeadLetterWriter(string path, string owner, string? state)
+    public DeadLetterWriter(string path, string owner, string files)
     {
         Path = path;
         _owner = owner;
-        _tempPrefix = System.IO.Path.GetFileName(path) + "." + OwnerTag.Of(OwnerTag.Owner(owner, state)) + ".";
+        _tempPrefix = System.IO.Path.GetFileName(path) + "." + OwnerTag.Of(files) + ".";
     }
 
     public string Path { get; }

@@ -132,7 +132,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         var clock = _options.TimeProvider;
         long started = clock.GetTimestamp();
         var run = new RunCounters();
-        var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath, Id, _options.StateStore?.Identity) { PipelineFile = _options.PipelineFile };
+        var deadLetter = _deadLetterPath is null ? null : new DeadLetterWriter(_deadLetterPath, Id, OwnerTag.Pipeline(Id, _options.StateStore?.Identity)) { PipelineFile = _options.PipelineFile };
         RunCheckpointer<TIn, TOut> checkpointer;
         FileLock? turn = null;
         try

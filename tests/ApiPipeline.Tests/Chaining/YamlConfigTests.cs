@@ -163,13 +163,9 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
     }
 
     /// <summary>
-    /// Review r5. A chain file whose step has no <c>step:</c> name takes its extractor's registered name (ChainConfig.cs:84). A registry
-    /// may list an extractor under a name with '/' (a hand-built <see cref="ComponentRegistry"/>, or one from an assembly compiled without
-    /// the analyzers, where APP1006 is only an analyzer error that can be suppressed). The step's name is then <c>vendor/parents</c>, and
-    /// its dead-letter entries <c>parents/vendor/parents</c>, which replay reads as step <c>parents</c> of chain <c>parents/vendor</c>
-    /// (DeadLetterReplay.ChainOf refuses two slashes; Writer takes the last one): the very reading the explicit <c>step:</c> check
-    /// prevents. Expected: the same <see cref="ConfigException"/> as for <c>step: vendor/parents</c>, at the extractor_class.
-    /// Observed: the file loads with a step named 'vendor/parents' (the check runs only when <c>step:</c> is given, ChainConfig.cs:85).
+    /// A chain file whose step has no <c>step:</c> name takes its extractor's registered name. A registry may list an extractor under a
+    /// name with '/' (a hand-built <see cref="ComponentRegistry"/>, or an assembly where APP1006 was suppressed): that default name is
+    /// refused as <c>step: vendor/parents</c> would be, at the extractor_class.
     /// </summary>
     [Fact]
     public void A_chain_files_step_named_after_an_extractor_whose_name_has_a_slash_is_refused()

@@ -222,7 +222,7 @@ public sealed class DeadLetterOnceTests
         using var temp = new TempFolder();
         string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
         await File.WriteAllTextAsync(path, "{\"earlier\":true}\n");
-        var writer = new DeadLetterWriter(path, "rows", null);
+        var writer = new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", null));
         writer.Hold(Entry(1));
         writer.Hold(Entry(2));
         var prepared = Assert.IsType<PreparedDeadLetters>(await writer.PrepareAsync(CancellationToken.None));
@@ -252,7 +252,7 @@ public sealed class DeadLetterOnceTests
         using var temp = new TempFolder();
         string path = Path.Combine(temp.Path, "shared.dead-letter.jsonl");
         using var appended = new DeadLetterMetric(owner);
-        var writer = new DeadLetterWriter(path, owner, null);
+        var writer = new DeadLetterWriter(path, owner, OwnerTag.Pipeline(owner, null));
         writer.Hold(Entry(1));
         writer.Hold(Entry(2));
         writer.Hold(Entry(3));
@@ -261,7 +261,7 @@ public sealed class DeadLetterOnceTests
         var batch = await File.ReadAllBytesAsync(prepared.TempPath);
 
         // Another pipeline sharing the file appends its batch between this batch's prepare and its append.
-        var other = new DeadLetterWriter(path, "rows-other", null);
+        var other = new DeadLetterWriter(path, "rows-other", OwnerTag.Pipeline("rows-other", null));
         other.Hold(Entry(101));
         other.Hold(Entry(102));
         await other.CommitAsync(CancellationToken.None);
@@ -286,15 +286,15 @@ public sealed class DeadLetterOnceTests
         // store, deletes only the temporary files of its own runs; the a.db run's next start deletes what a.db did not record.
         using var temp = new TempFolder();
         string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
-        var crashed = new DeadLetterWriter(path, "rows", "/state/a.db");
+        var crashed = new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", "/state/a.db"));
         crashed.Hold(Entry(1));
         var prepared = Assert.IsType<PreparedDeadLetters>(await crashed.PrepareAsync(CancellationToken.None));
 
-        new DeadLetterWriter(path, "rows", "/state/b.db").DeleteUnrecorded();
-        new DeadLetterWriter(path, "rows", null).DeleteUnrecorded();
+        new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", "/state/b.db")).DeleteUnrecorded();
+        new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", null)).DeleteUnrecorded();
         Assert.True(File.Exists(prepared.TempPath));
 
-        new DeadLetterWriter(path, "rows", "/state/a.db").DeleteUnrecorded();
+        new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", "/state/a.db")).DeleteUnrecorded();
         Assert.False(File.Exists(prepared.TempPath));
     }
 
@@ -306,7 +306,7 @@ public sealed class DeadLetterOnceTests
         string path = Path.Combine(temp.Path, "shared.dead-letter.jsonl");
         using var appended = new DeadLetterMetric(owner);
         await File.WriteAllTextAsync(path, "{\"page\":0}\n");
-        var crashed = new DeadLetterWriter(path, owner, null);
+        var crashed = new DeadLetterWriter(path, owner, OwnerTag.Pipeline(owner, null));
         crashed.Hold(Entry(1));
         crashed.Hold(Entry(2));
         var prepared = Assert.IsType<PreparedDeadLetters>(await crashed.PrepareAsync(CancellationToken.None));
@@ -316,7 +316,7 @@ public sealed class DeadLetterOnceTests
         await CrashInAppendAsync(prepared, path, first + 20);
 
         // Another pipeline appends before the crashed one starts again: the half line goes, and its entry has a line of its own.
-        var other = new DeadLetterWriter(path, "rows-other", null);
+        var other = new DeadLetterWriter(path, "rows-other", OwnerTag.Pipeline("rows-other", null));
         other.Hold(Entry(101));
         await other.CommitAsync(CancellationToken.None);
         Assert.Equal([0, 1, 101], Pages(path));
@@ -335,7 +335,7 @@ public sealed class DeadLetterOnceTests
         using var temp = new TempFolder();
         string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
         await File.WriteAllTextAsync(path, "{\"page\":0}\n{\"page\":7}");
-        var writer = new DeadLetterWriter(path, "rows", null);
+        var writer = new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", null));
         writer.Hold(Entry(1));
 
         await writer.CommitAsync(CancellationToken.None);
@@ -351,7 +351,7 @@ public sealed class DeadLetterOnceTests
         using var temp = new TempFolder();
         string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
         await File.WriteAllTextAsync(path, "{\"page\":0}\n");
-        var writer = new DeadLetterWriter(path, "rows", null);
+        var writer = new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", null));
         writer.Hold(Entry(1));
         writer.Hold(Entry(2));
         writer.Hold(Entry(3));
@@ -375,7 +375,7 @@ public sealed class DeadLetterOnceTests
         using var temp = new TempFolder();
         string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
         await File.WriteAllTextAsync(path, "{\"page\":0}\n{\"page\":7,\"record\":" + new string('[', 80) + new string(']', 80) + "}");
-        var writer = new DeadLetterWriter(path, "rows", null);
+        var writer = new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", null));
         writer.Hold(Entry(1));
 
         await writer.CommitAsync(CancellationToken.None);
@@ -399,7 +399,7 @@ public sealed class DeadLetterOnceTests
     {
         using var temp = new TempFolder();
         string path = Path.Combine(temp.Path, "rows.dead-letter.jsonl");
-        var writer = new DeadLetterWriter(path, "rows", null);
+        var writer = new DeadLetterWriter(path, "rows", OwnerTag.Pipeline("rows", null));
         writer.Hold(Entry(1));
         var prepared = Assert.IsType<PreparedDeadLetters>(await writer.PrepareAsync(CancellationToken.None));
         writer.Recorded();
@@ -465,7 +465,7 @@ public sealed class DeadLetterOnceTests
         // Four pipelines' writers on one file, each committing 40 batches of one entry as fast as it can.
         await Task.WhenAll(Enumerable.Range(0, 4).Select(owner => Task.Run(async () =>
         {
-            var writer = new DeadLetterWriter(path, "owner-" + owner, null);
+            var writer = new DeadLetterWriter(path, "owner-" + owner, OwnerTag.Pipeline("owner-" + owner, null));
             for (int i = 0; i < 40; i++)
             {
                 writer.Hold(Entry((owner * 1000) + i));

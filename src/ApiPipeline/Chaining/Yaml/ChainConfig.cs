@@ -82,9 +82,9 @@ public static class ChainConfig
             string className = doc.Text(classNode, "extractor_class");
             var registration = registry.FindExtractor(className, out var problem) ?? throw doc.Error(classNode, problem);
             string name = fields.TryGetValue("step", out var stepName) ? doc.Text(stepName.Value, "step") : registration.Name;
-            if (stepName.Value is { } named && SlashInName.Problem("step name", name) is { } badStep)
+            if (SlashInName.Problem("step name", name) is { } badStep)
             {
-                throw doc.Error(named, badStep);
+                throw doc.Error(stepName.Value ?? classNode, badStep);
             }
 
             if (!names.Add(name))
