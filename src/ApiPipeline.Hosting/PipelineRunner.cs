@@ -363,6 +363,9 @@ public sealed class PipelineRunner
                     From = incremental ? request.From : null,
                     Until = incremental ? request.To : null,
                     PipelineFile = loaded is null ? null : Path.GetFullPath(request.Target),
+                    // A JSON Lines output's dead letters go beside its folder; a user output's (a pipeline file's) beside the pipeline's
+                    // would-be folder in the output directory, as a chain's do.
+                    DeadLetterPath = sink is JsonlOutput<TOut> ? null : Path.Combine(outputDirectory, id + ".dead-letter.jsonl"),
                 };
                 var pipeline = loaded is null ? new Pipeline<TIn, TOut>(id, extractor, sink, pipelineOptions) : loaded.CreatePipeline(extractor, sink, pipelineOptions);
                 var result = await pipeline.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);

@@ -348,9 +348,12 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         RollForward(lastPrepared, FlushDirectory);
         if (Directory.Exists(_root))
         {
-            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*." + _ownerTag + ".*.jsonl.tmp", SearchOption.AllDirectories))
+            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*.jsonl.tmp", SearchOption.AllDirectories))
             {
-                File.Delete(stale);
+                if (OwnedOrUntagged(Path.GetFileName(stale.AsSpan())))
+                {
+                    File.Delete(stale);
+                }
             }
         }
 
@@ -358,8 +361,20 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     }
 
     /// <summary>
+    /// Whether the temporary part <paramref name="name"/> is this writer's owner's (<c>.part-00007.&lt;owner&gt;.&lt;tag&gt;.jsonl.tmp</c>), or
+    /// was named by a version before owner tags (<c>.part-00007.&lt;tag&gt;.jsonl.tmp</c>), whose recoveries deleted every temporary part.
+    /// </summary>
+    private bool OwnedOrUntagged(ReadOnlySpan<char> name)
+    {
+        var middle = name[".part-".Length..^".jsonl.tmp".Length]; // 00007.<owner>.<tag>, or 00007.<tag>
+        middle = middle[(middle.IndexOf('.') + 1)..];
+        int dot = middle.IndexOf('.');
+        return dot < 0 || middle[..dot].SequenceEqual(_ownerTag);
+    }
+
+    /// <summary>
     /// Puts <paramref name="lastPrepared"/> (the last batch a state store recorded for a writer) in place: renames those of its temporary
-    /// files that are still there. What a run's recovery does first (a pipeline's at every start, a chain's when it resumes), and what
+    /// files that are still there. What a run's recovery does first (a pipeline's at every start, a chain's at every run but a replay), and what
     /// <c>replay</c> does before it writes into a pipeline's or chain's folder.
     /// </summary>
     /// <param name="lastPrepared">The last batch recorded, or <see langword="null"/>.</param>

@@ -165,7 +165,8 @@ internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 /// the failed page or input), and goes through that commit: <see cref="PrepareAsync"/> writes the held
 /// entries to a temporary file next to the dead-letter file (flushed to disk) before the state store records the batch, the recorded
 /// <see cref="PreparedDeadLetters"/> travels with the batch, and <see cref="CompleteAsync"/> appends the temporary file to the
-/// dead-letter file and deletes it; on the next start the last recorded one is completed again and every other one is deleted.
+/// dead-letter file and deletes it; on the next start of the same owner the last recorded one is completed again and every other one
+/// of that owner is deleted.
 /// An entry is tied to the batch rather than given an identity to look up: a page that is not committed is read again on resume,
 /// and its entries are made again with it (if the page now succeeds, it has none), so holding them is what keeps the file in step
 /// with the output.
@@ -322,15 +323,22 @@ internal sealed class DeadLetterWriter
                && name.Slice(OwnerTag.Length + 1, 32).IndexOfAnyExcept("0123456789abcdef") < 0 && name.EndsWith(TempSuffix, StringComparison.Ordinal);
     }
 
-    /// <summary>Deletes this owner's temporary files that no recorded batch points to (a crash before the batch was recorded).</summary>
+    /// <summary>
+    /// Deletes this owner's temporary files that no recorded batch points to (a crash before the batch was recorded), and those a version
+    /// before owners had state stores named after the bare id (<c>&lt;file&gt;.&lt;hash of the id&gt;.&lt;batch&gt;.tmp</c>; no owner is tagged so now).
+    /// </summary>
     public void DeleteUnrecorded()
     {
         string directory = System.IO.Path.GetDirectoryName(Path)!;
         if (Directory.Exists(directory))
         {
-            foreach (var stale in Directory.EnumerateFiles(directory, _tempPrefix + "*" + TempSuffix))
+            string file = System.IO.Path.GetFileName(Path);
+            foreach (var prefix in new[] { _tempPrefix, file + "." + OwnerTag.Of(_owner) + "." })
             {
-                File.Delete(stale);
+                foreach (var stale in Directory.EnumerateFiles(directory, prefix + "*" + TempSuffix))
+                {
+                    File.Delete(stale);
+                }
             }
         }
     }

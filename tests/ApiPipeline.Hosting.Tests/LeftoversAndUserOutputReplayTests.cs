@@ -10,8 +10,8 @@ namespace ApiPipeline.Hosting.Tests;
 /// A user output type as a user declares it (no two-phase commit of its own: the default PrepareCommitAsync commits at once and
 /// describes the file it appended to, TempPath = FinalPath): each committed record's JSON as one line of <c>&lt;directory&gt;/&lt;name&gt;.txt</c>.
 /// </summary>
-[Output("review-r6-lines")]
-public sealed class ReviewR6LinesOutput<T>(JsonTypeInfo<T> recordTypeInfo, OutputConfig config) : IOutput<T>
+[Output("lines-file")]
+public sealed class LinesFileOutput<T>(JsonTypeInfo<T> recordTypeInfo, OutputConfig config) : IOutput<T>
 {
     private readonly string _path = Path.Combine(config.Directory, config.Name + ".txt");
     private readonly StringBuilder _pending = new();
@@ -47,27 +47,24 @@ public sealed class ReviewR6LinesOutput<T>(JsonTypeInfo<T> recordTypeInfo, Outpu
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-/// <summary>Review round 6: failing tests.</summary>
-public sealed class ReviewR6Tests : ServerTests
+/// <summary>
+/// A pipeline file with a user output type that dead-letters, and its entries' replay; and the temporary files a version before owner
+/// tags left, which a run of the same pipeline removes.
+/// </summary>
+public sealed class LeftoversAndUserOutputReplayTests : ServerTests
 {
     /// <summary>
-    /// Scenario: a pipeline file whose <c>output</c> is a user output type (<c>review-r6-lines</c>, in its own directory) dead-letters
-    /// page 2 (a 503, no retries); the run commits pages 1 and 3 (15 items). <c>replay</c> of its dead-letter file (docs/observability.md:
-    /// "an entry of a pipeline file's pipeline ... where that file's run writes, through its output section, created as run creates
-    /// it ... with its ... type").
-    /// Expected: the run succeeds in part (exit 2) with the entry in a dead-letter file, and the replay completes the output (25 items).
-    /// Observed: <c>run</c> exits 1 with "ErrorMode.DeadLetter ... need a dead-letter file; set PipelineOptions.DeadLetterPath (it defaults
-    /// to '&lt;output&gt;.dead-letter.jsonl' only for a JsonlOutput)", which a pipeline file cannot set: PipelineRunner gives chains a
-    /// DeadLetterPath (PipelineRunner.cs:191) but not a pipeline file's pipeline with a user output, so such entries never exist and
-    /// DeadLetterReplay's user-output-type path (FileOutput.Folder null, Output(...) creating the file's output) cannot be reached from the CLI.
+    /// A pipeline file whose <c>output</c> is a user output type (<c>lines-file</c>, in its own directory) dead-letters page 2 (a 503, no
+    /// retries): the CLI host gives it a dead-letter file (<c>&lt;output&gt;/&lt;id&gt;.dead-letter.jsonl</c>), so the run succeeds in part
+    /// (exit 2) with the entry there, and <c>replay</c> completes the file's output through the same user output type (25 items).
     /// </summary>
     [Fact]
-    public async Task Review_replay_of_a_pipeline_files_entry_whose_output_is_a_user_output_type_completes_its_output()
+    public async Task replay_of_a_pipeline_files_entry_whose_output_is_a_user_output_type_completes_its_output()
     {
         string data = Path.Combine(Dir.Path, "data");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = Path.Combine(Dir.Path, "out") }).Build();
         string file = Path.Combine(Dir.Path, "items.yaml");
-        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\nerror_handling:\n  mode: dead_letter\n  max_retries: 0\noutput:\n  type: review-r6-lines\n  config:\n    directory: {data}\n    name: dataset\n");
+        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\nerror_handling:\n  mode: dead_letter\n  max_retries: 0\noutput:\n  type: lines-file\n  config:\n    directory: {data}\n    name: dataset\n");
         Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
         var (code, text, error) = await CliTests.Cli(configuration, "run", file);
         Assert.True(code == ExitCodes.PartialSuccess, text + error);
@@ -83,16 +80,12 @@ public sealed class ReviewR6Tests : ServerTests
     }
 
     /// <summary>
-    /// Scenario: the version before owner-tagged names (0c856a94) named a pipeline's dead-letter batch
-    /// <c>&lt;file&gt;.&lt;SHA-256(pipeline id)[..16]&gt;.&lt;batch&gt;.tmp</c>; such a run was killed after writing one but before its state
-    /// recorded it (the case DeleteUnrecorded exists for). After the upgrade, <c>replay</c> refuses and says: "run it again with the state
-    /// file it ran with (its --state; its next start completes them, or removes those it never recorded), then replay". The user does.
-    /// Expected: that run removes the unrecorded batch (its own pipeline's), and the replay then succeeds.
-    /// Observed: the run's DeleteUnrecorded only matches the new owner hash (SHA-256("pipeline:" + id + "\n" + state)), so the old
-    /// file stays and replay refuses forever.
+    /// A version before owner tags named a pipeline's dead-letter batch <c>&lt;file&gt;.&lt;SHA-256(pipeline id)[..16]&gt;.&lt;batch&gt;.tmp</c>;
+    /// such a run was killed after writing one but before its state recorded it. After the upgrade, <c>replay</c> refuses and says to run
+    /// the pipeline again with the state file it ran with. The user does: that run removes the unrecorded batch, and the replay succeeds.
     /// </summary>
     [Fact]
-    public async Task Review_a_pipelines_next_run_removes_an_unrecorded_dead_letter_batch_an_earlier_version_left_so_replay_can_go_on()
+    public async Task a_pipelines_next_run_removes_an_unrecorded_dead_letter_batch_an_earlier_version_left_so_replay_can_go_on()
     {
         string data = Path.Combine(Dir.Path, "data");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = Path.Combine(Dir.Path, "out") }).Build();
@@ -122,15 +115,11 @@ public sealed class ReviewR6Tests : ServerTests
     }
 
     /// <summary>
-    /// Scenario: the version before owner-tagged names (0c856a94) named a JSONL batch's temporary part <c>.part-00003.&lt;random tag&gt;.jsonl.tmp</c>;
-    /// its run was killed before its state recorded the batch. After the upgrade the pipeline runs again with the same state file.
-    /// Expected (docs/state-and-incremental.md: recovery "deletes every other temporary file of that owner (a crash before 2 ...)"; the
-    /// docs' crash test: "no temporary file is left"): the run removes the part.
-    /// Observed: JsonlOutput.RecoverAsync deletes only <c>.part-*.&lt;owner tag&gt;.*.jsonl.tmp</c>, so no run ever removes it (and every writer
-    /// numbers its parts after it).
+    /// A version before owner tags named a JSONL batch's temporary part <c>.part-00003.&lt;random tag&gt;.jsonl.tmp</c>; its run was killed
+    /// before its state recorded the batch. After the upgrade the pipeline runs again with the same state file and removes the part.
     /// </summary>
     [Fact]
-    public async Task Review_a_pipelines_next_run_removes_an_unrecorded_temporary_part_an_earlier_version_left()
+    public async Task a_pipelines_next_run_removes_an_unrecorded_temporary_part_an_earlier_version_left()
     {
         string output = Path.Combine(Dir.Path, "out");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = output }).Build();
