@@ -105,6 +105,60 @@ public sealed class ReviewR7Tests : ServerTests
         Assert.False(File.Exists(leftover), "the unrecorded batch an earlier version of the pipeline left is never removed");
     }
 
+    /// <summary>
+    /// Scenario: the JSON Lines side of the first test. A version before owner tags (before 335fccb9) named a batch's temporary parts
+    /// <c>.part-00001.&lt;random tag&gt;.jsonl.tmp</c>. Pipeline <c>items</c>, run with a.db on that version, recorded its batch (25 items)
+    /// and died before the rename (simulated: a crash after the record with today's code, then the parts and a.db's record renamed to
+    /// the untagged names). After the upgrade, a run of <c>items</c> with another state file (reading nothing) starts in the same folder
+    /// first; then the resume with a.db.
+    /// Expected: the batch a.db recorded is left to a.db's resume (before 41bc119c the other run left it), which puts it in place: 25 items.
+    /// Observed: the other run's JsonlOutput.RecoverAsync deletes every untagged part (OwnedOrUntagged, JsonlOutput.cs:372,
+    /// <c>dot &lt; 0</c>), recorded ones of other owners included; the resume finds them gone (taken for renamed and taken away): 0 items.
+    /// </summary>
+    [Fact]
+    public async Task Review_a_run_with_another_state_file_does_not_delete_the_untagged_parts_an_earlier_version_recorded_in_the_first()
+    {
+        string folder = Path.Combine(Output, "items");
+        var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
+        await using (first.ConfigureAwait(false))
+        {
+            var crashed = await ItemsPipeline(new ApiPipeline.Tests.CrashOnComplete<Item>(ItemsOutput()), first).ExecuteAsync(NoInput.Value);
+            Assert.Equal(PipelineStatus.Failed, crashed.Status);
+            string tag = "." + OwnerTag.Of(OwnerTag.Pipeline("items", ((IStateStore)first).Identity)) + ".";
+            var parts = Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp", SearchOption.AllDirectories).ToList();
+            Assert.NotEmpty(parts);
+            foreach (var part in parts)
+            {
+                string old = part.Replace(tag, ".", StringComparison.Ordinal);
+                Assert.NotEqual(part, old);
+                File.Move(part, old);
+                await RewriteAsync(first, JsonEscaped(part), JsonEscaped(old));
+            }
+
+            var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+            await using (other.ConfigureAwait(false))
+            {
+                Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+                var output = ItemsOutput();
+                await using (output.ConfigureAwait(false))
+                {
+                    var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
+                    Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
+                }
+            }
+
+            Server.Respond = null;
+            var again = ItemsOutput();
+            await using (again.ConfigureAwait(false))
+            {
+                var resumed = await ItemsPipeline(again, first).ExecuteAsync(NoInput.Value);
+                Assert.True(resumed.Resumed);
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 25), Ids(folder));
+    }
+
     private static string JsonEscaped(string value) => System.Text.Json.JsonSerializer.Serialize(value)[1..^1];
 
     /// <summary>Replaces <paramref name="from"/> by <paramref name="to"/> in every value of <paramref name="store"/>.</summary>
