@@ -266,7 +266,7 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                     if (DeadLetterWriter.Pending(path) is { Count: > 0 } pending)
                     {
                         // A batch of entries recorded but not yet appended would be appended after the rewrite, again.
-                        await parse.InvocationConfiguration.Error.WriteLineAsync($"The dead-letter file '{path}' has entries that are not in it yet ({string.Join(", ", pending.Select(Path.GetFileName))}): a pipeline or chain is appending them, or was interrupted before it could. Let it finish, or run it again with the state file it ran with (its --state; its next start completes them, or removes those it never recorded), then replay.").ConfigureAwait(false);
+                        await parse.InvocationConfiguration.Error.WriteLineAsync($"The dead-letter file '{path}' has entries that are not in it yet ({string.Join(", ", pending.Select(Path.GetFileName))}): a pipeline or chain is appending them, or was interrupted before it could. Let it finish, or run it again with the state file it ran with (its --state; its next start completes them, or removes those it never recorded), then replay. A file an earlier version named, which no run removes, can be deleted by hand once no run that writes this file is unfinished.").ConfigureAwait(false);
                         return ExitCodes.Failure;
                     }
 

@@ -348,28 +348,13 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         RollForward(lastPrepared, FlushDirectory);
         if (Directory.Exists(_root))
         {
-            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*.jsonl.tmp", SearchOption.AllDirectories))
+            foreach (var stale in Directory.EnumerateFiles(_root, ".part-*." + _ownerTag + ".*.jsonl.tmp", SearchOption.AllDirectories))
             {
-                if (OwnedOrUntagged(Path.GetFileName(stale.AsSpan())))
-                {
-                    File.Delete(stale);
-                }
+                File.Delete(stale);
             }
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>
-    /// Whether the temporary part <paramref name="name"/> is this writer's owner's (<c>.part-00007.&lt;owner&gt;.&lt;tag&gt;.jsonl.tmp</c>), or
-    /// was named by a version before owner tags (<c>.part-00007.&lt;tag&gt;.jsonl.tmp</c>), whose recoveries deleted every temporary part.
-    /// </summary>
-    private bool OwnedOrUntagged(ReadOnlySpan<char> name)
-    {
-        var middle = name[".part-".Length..^".jsonl.tmp".Length]; // 00007.<owner>.<tag>, or 00007.<tag>
-        middle = middle[(middle.IndexOf('.') + 1)..];
-        int dot = middle.IndexOf('.');
-        return dot < 0 || middle[..dot].SequenceEqual(_ownerTag);
     }
 
     /// <summary>

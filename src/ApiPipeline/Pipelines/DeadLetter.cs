@@ -324,21 +324,17 @@ internal sealed class DeadLetterWriter
     }
 
     /// <summary>
-    /// Deletes this owner's temporary files that no recorded batch points to (a crash before the batch was recorded), and those a version
-    /// before owners had state stores named after the bare id (<c>&lt;file&gt;.&lt;hash of the id&gt;.&lt;batch&gt;.tmp</c>; no owner is tagged so now).
+    /// Deletes this owner's temporary files that no recorded batch points to (a crash before the batch was recorded). Files named by
+    /// development versions before owners included the state store are not recognised: one may be a batch another state file recorded.
     /// </summary>
     public void DeleteUnrecorded()
     {
         string directory = System.IO.Path.GetDirectoryName(Path)!;
         if (Directory.Exists(directory))
         {
-            string file = System.IO.Path.GetFileName(Path);
-            foreach (var prefix in new[] { _tempPrefix, file + "." + OwnerTag.Of(_owner) + "." })
+            foreach (var stale in Directory.EnumerateFiles(directory, _tempPrefix + "*" + TempSuffix))
             {
-                foreach (var stale in Directory.EnumerateFiles(directory, prefix + "*" + TempSuffix))
-                {
-                    File.Delete(stale);
-                }
+                File.Delete(stale);
             }
         }
     }

@@ -4,26 +4,22 @@ using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
 
-/// <summary>Review round 7 (commit 41bc119c): failing tests.</summary>
-public sealed class ReviewR7Tests : ServerTests
+/// <summary>
+/// Temporary files named by development versions before owner tags are no run's to delete: one may be a batch a run with another state
+/// file recorded and its resume still needs.
+/// </summary>
+public sealed class EarlierVersionTemporaryFileTests : ServerTests
 {
     private string Output => Path.Combine(Dir.Path, "out");
 
     /// <summary>
-    /// Scenario: a version before owners had state stores (335fccb9..087617ea^) named a pipeline's dead-letter batch
-    /// <c>&lt;file&gt;.&lt;SHA-256(bare id)[..16]&gt;.&lt;batch&gt;.tmp</c>. Pipeline <c>items</c>, run with state file a.db on that version,
-    /// dead-lettered page 2, recorded its batch (dead-letter batch included) in a.db and died before completing it (simulated: a crash
-    /// after the record with today's code, then the batch file and a.db's record renamed to the earlier name). After the upgrade, a run
-    /// of <c>items</c> with ANOTHER state file (the default one; it reads nothing) starts first; then the resume with a.db.
-    /// Expected: the batch a.db recorded is a.db's to complete (as for today's names: "other owners' temporary files in a shared folder
-    /// are left for their own recovery"; before 41bc119c the other run did leave it), so the resume appends the page-2 entry: one line
-    /// in the dead-letter file.
-    /// Observed: the other run's DeadLetterWriter.DeleteUnrecorded (DeadLetter.cs:336, prefix <c>file + "." + OwnerTag.Of(_owner)</c>,
-    /// the bare id, shared by every state file's runs of the id and by a chain of the same id) deletes it; the resume's roll-forward
-    /// finds the temporary file gone, takes it for appended, and the entry is lost (no dead-letter file / no line).
+    /// A version before owners had state stores named a pipeline's dead-letter batch <c>&lt;file&gt;.&lt;SHA-256(bare id)[..16]&gt;.&lt;batch&gt;.tmp</c>.
+    /// Pipeline <c>items</c>, run with a.db on that version, dead-lettered page 2, recorded its batch in a.db and died before completing
+    /// it (simulated: a crash after the record, then the batch file and a.db's record renamed to the earlier name). After the upgrade, a
+    /// run of <c>items</c> with another state file starts first and leaves that file; the resume with a.db appends the page-2 entry.
     /// </summary>
     [Fact]
-    public async Task Review_a_run_with_another_state_file_does_not_delete_the_dead_letter_batch_an_earlier_version_recorded_in_the_first()
+    public async Task a_run_with_another_state_file_does_not_delete_the_dead_letter_batch_an_earlier_version_recorded_in_the_first()
     {
         string deadLetters = Path.Combine(Output, "items.dead-letter.jsonl");
         var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
@@ -68,55 +64,12 @@ public sealed class ReviewR7Tests : ServerTests
     }
 
     /// <summary>
-    /// Scenario: as LeftoversAndUserOutputReplayTests' bare-id case, but the killed run was of a version between 087617ea and 7c9a247e^
-    /// (owners had state stores but no "pipeline:" prefix: <c>SHA-256(id + "\n" + state identity)[..16]</c>). After the upgrade,
-    /// <c>replay</c> refuses and says to run the pipeline again with the state file it ran with; the user does, then replays.
-    /// Expected (commit 41bc119c: "recoveries also remove temporary files named before owner tags ..., so replay is no longer refused
-    /// for good after an upgrade"): that run removes the unrecorded batch of its own pipeline and state file, and the replay succeeds.
-    /// Observed: DeleteUnrecorded (DeadLetter.cs:336) matches today's tag and the bare id's only; the file stays, replay refuses forever.
+    /// The JSON Lines side: a version before owner tags named a batch's parts <c>.part-00001.&lt;random tag&gt;.jsonl.tmp</c>. Pipeline
+    /// <c>items</c>, run with a.db on that version, recorded its batch (25 items) and died before the rename; a run with another state
+    /// file starts first and leaves those parts; the resume with a.db puts them in place: 25 items.
     /// </summary>
     [Fact]
-    public async Task Review_a_pipelines_next_run_removes_an_unrecorded_dead_letter_batch_named_with_the_id_and_state_before_owner_kinds()
-    {
-        string data = Path.Combine(Dir.Path, "data");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = Output }).Build();
-        string file = Path.Combine(Dir.Path, "items.yaml");
-        await File.WriteAllTextAsync(file, $"pipeline_id: file_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\nerror_handling:\n  mode: dead_letter\n  max_retries: 0\noutput:\n  type: jsonl\n  config:\n    directory: {data}\n    name: dataset\n");
-        Server.Unavailable = target => target.Contains("page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("page=2", StringComparison.Ordinal)) == 1;
-        var (code, text, error) = await CliTests.Cli(configuration, "run", file);
-        Assert.True(code == ExitCodes.PartialSuccess, text + error);
-        string deadLetters = Path.Combine(data, "dataset.dead-letter.jsonl");
-        Assert.Single(File.ReadAllLines(deadLetters));
-
-        // What the earlier version's killed run left: an unrecorded batch named by SHA-256("file_items\n" + the state file's path).
-        string state = Path.GetFullPath(Path.Combine(Output, ".state", "apipipeline.db"));
-        string oldHash = OwnerTag.Of("file_items\n" + state);
-        string leftover = deadLetters + "." + oldHash + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await File.WriteAllTextAsync(leftover, File.ReadAllLines(deadLetters)[0] + "\n");
-        (code, text, error) = await CliTests.Cli(configuration, "replay", deadLetters);
-        Assert.True(code == ExitCodes.Failure, text + error);
-        Assert.Contains("run it again with the state file it ran with", text + error, StringComparison.Ordinal);
-
-        (code, text, error) = await CliTests.Cli(configuration, "run", file);
-        Assert.True(code == ExitCodes.Success, text + error);
-        (code, text, error) = await CliTests.Cli(configuration, "replay", deadLetters);
-
-        Assert.True(code == ExitCodes.Success, text + error);
-        Assert.False(File.Exists(leftover), "the unrecorded batch an earlier version of the pipeline left is never removed");
-    }
-
-    /// <summary>
-    /// Scenario: the JSON Lines side of the first test. A version before owner tags (before 335fccb9) named a batch's temporary parts
-    /// <c>.part-00001.&lt;random tag&gt;.jsonl.tmp</c>. Pipeline <c>items</c>, run with a.db on that version, recorded its batch (25 items)
-    /// and died before the rename (simulated: a crash after the record with today's code, then the parts and a.db's record renamed to
-    /// the untagged names). After the upgrade, a run of <c>items</c> with another state file (reading nothing) starts in the same folder
-    /// first; then the resume with a.db.
-    /// Expected: the batch a.db recorded is left to a.db's resume (before 41bc119c the other run left it), which puts it in place: 25 items.
-    /// Observed: the other run's JsonlOutput.RecoverAsync deletes every untagged part (OwnedOrUntagged, JsonlOutput.cs:372,
-    /// <c>dot &lt; 0</c>), recorded ones of other owners included; the resume finds them gone (taken for renamed and taken away): 0 items.
-    /// </summary>
-    [Fact]
-    public async Task Review_a_run_with_another_state_file_does_not_delete_the_untagged_parts_an_earlier_version_recorded_in_the_first()
+    public async Task a_run_with_another_state_file_does_not_delete_the_untagged_parts_an_earlier_version_recorded_in_the_first()
     {
         string folder = Path.Combine(Output, "items");
         var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
