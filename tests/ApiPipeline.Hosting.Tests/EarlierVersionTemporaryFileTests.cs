@@ -19,7 +19,7 @@ public sealed class EarlierVersionTemporaryFileTests : ServerTests
     /// run of <c>items</c> with another state file starts first and leaves that file; the resume with a.db appends the page-2 entry.
     /// </summary>
     [Fact]
-    public async Task a_run_with_another_state_file_does_not_delete_the_dead_letter_batch_an_earlier_version_recorded_in_the_first()
+    public async Task A_run_with_another_state_file_does_not_delete_the_dead_letter_batch_an_earlier_version_recorded_in_the_first()
     {
         string deadLetters = Path.Combine(Output, "items.dead-letter.jsonl");
         var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
@@ -37,26 +37,7 @@ public sealed class EarlierVersionTemporaryFileTests : ServerTests
             File.Move(current, old);
             await RewriteAsync(first, JsonEscaped(current), JsonEscaped(old));
 
-            // The other state file's run starts first (reading nothing).
-            var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
-            await using (other.ConfigureAwait(false))
-            {
-                Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
-                var output = ItemsOutput();
-                await using (output.ConfigureAwait(false))
-                {
-                    var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
-                    Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
-                }
-            }
-
-            Server.Respond = null;
-            var again = ItemsOutput();
-            await using (again.ConfigureAwait(false))
-            {
-                var resumed = await ItemsPipeline(again, first).ExecuteAsync(NoInput.Value);
-                Assert.True(resumed.Resumed);
-            }
+            await RunAnotherThenResumeAsync(first);
         }
 
         Assert.True(File.Exists(deadLetters), "the page-2 entry a.db recorded was deleted by a run with another state file");
@@ -69,7 +50,7 @@ public sealed class EarlierVersionTemporaryFileTests : ServerTests
     /// file starts first and leaves those parts; the resume with a.db puts them in place: 25 items.
     /// </summary>
     [Fact]
-    public async Task a_run_with_another_state_file_does_not_delete_the_untagged_parts_an_earlier_version_recorded_in_the_first()
+    public async Task A_run_with_another_state_file_does_not_delete_the_untagged_parts_an_earlier_version_recorded_in_the_first()
     {
         string folder = Path.Combine(Output, "items");
         var first = await SqliteStateStore.OpenAsync(Path.Combine(Dir.Path, "a.db"));
@@ -88,25 +69,7 @@ public sealed class EarlierVersionTemporaryFileTests : ServerTests
                 await RewriteAsync(first, JsonEscaped(part), JsonEscaped(old));
             }
 
-            var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
-            await using (other.ConfigureAwait(false))
-            {
-                Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
-                var output = ItemsOutput();
-                await using (output.ConfigureAwait(false))
-                {
-                    var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
-                    Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
-                }
-            }
-
-            Server.Respond = null;
-            var again = ItemsOutput();
-            await using (again.ConfigureAwait(false))
-            {
-                var resumed = await ItemsPipeline(again, first).ExecuteAsync(NoInput.Value);
-                Assert.True(resumed.Resumed);
-            }
+            await RunAnotherThenResumeAsync(first);
         }
 
         Assert.Equal(Enumerable.Range(1, 25), Ids(folder));
@@ -133,6 +96,30 @@ public sealed class EarlierVersionTemporaryFileTests : ServerTests
 
         Assert.True(replaced > 0, "the state records no dead-letter batch");
         await store.CommitAsync(change);
+    }
+
+    /// <summary>A run of <c>items</c> with the default state file (reading nothing) starts first; then the resume with <paramref name="first"/>.</summary>
+    private async Task RunAnotherThenResumeAsync(IStateStore first)
+    {
+        var other = await SqliteStateStore.OpenAsync(Path.Combine(Output, ".state", "apipipeline.db"));
+        await using (other.ConfigureAwait(false))
+        {
+            Server.Respond = context => TestServer.Reply(context, """{"data":[]}""", 200);
+            var output = ItemsOutput();
+            await using (output.ConfigureAwait(false))
+            {
+                var result = await ItemsPipeline(output, other).ExecuteAsync(NoInput.Value);
+                Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
+            }
+        }
+
+        Server.Respond = null;
+        var again = ItemsOutput();
+        await using (again.ConfigureAwait(false))
+        {
+            var resumed = await ItemsPipeline(again, first).ExecuteAsync(NoInput.Value);
+            Assert.True(resumed.Resumed);
+        }
     }
 
     private JsonlOutput<Item> ItemsOutput() => new(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Output, Name = "items" });
