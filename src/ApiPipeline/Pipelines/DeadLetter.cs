@@ -307,7 +307,8 @@ internal sealed class DeadLetterWriter
     /// <summary>
     /// The temporary files of batches of entries for the dead-letter file at <paramref name="path"/>, of any pipeline or chain, not yet
     /// appended to it or deleted: left by a run that stopped between preparing a batch and completing it. The next run of that pipeline
-    /// or chain completes or deletes them.
+    /// or chain with the same state store completes or deletes them; a file an earlier version named is removed by no run, and is
+    /// deleted by hand.
     /// </summary>
     public static IReadOnlyList<string> Pending(string path)
     {
