@@ -393,31 +393,13 @@ public sealed class TemporaryPartOwnerTests : ServerTests
     }).Build();
 
     /// <summary>Forwards everything to a JsonlOutput; its <see cref="FailOn"/>-th write (0: none) throws before reaching it.</summary>
-    private sealed class FailOnWrite<T>(JsonlOutput<T> inner) : IOutput<T>
+    private sealed class FailOnWrite<T>(JsonlOutput<T> inner) : ApiPipeline.Tests.ForwardingOutput<T>(inner)
     {
         private int _writes;
 
         public int FailOn { get; set; }
 
-        public OutputBatchOptions Batching => inner.Batching;
-
-        public long PendingRecords => inner.PendingRecords;
-
-        public long PendingBytes => inner.PendingBytes;
-
-        public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
-            => ++_writes == FailOn ? throw new IOException("simulated write failure") : inner.WriteAsync(records, cancellationToken);
-
-        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
-
-        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
-
-        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-        public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
-
-        public void WriteAs(string owner) => inner.WriteAs(owner);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public override ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
+            => ++_writes == FailOn ? throw new IOException("simulated write failure") : base.WriteAsync(records, cancellationToken);
     }
 }

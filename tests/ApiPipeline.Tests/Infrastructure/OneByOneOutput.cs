@@ -5,7 +5,7 @@ namespace ApiPipeline.Tests;
 /// <see cref="StopAtRecord"/>: with an I/O error, or by cancelling <see cref="CancelAtStop"/> as a cancelled write does. Whatever it
 /// wrote of that page stays in the inner output, as with a real output whose write stops part-way.
 /// </summary>
-internal sealed class OneByOneOutput<T>(JsonlOutput<T> inner) : IOutput<T>
+internal sealed class OneByOneOutput<T>(JsonlOutput<T> inner) : ForwardingOutput<T>(inner)
 {
     private int _written;
 
@@ -13,13 +13,7 @@ internal sealed class OneByOneOutput<T>(JsonlOutput<T> inner) : IOutput<T>
 
     public CancellationTokenSource? CancelAtStop { get; init; }
 
-    public OutputBatchOptions Batching => inner.Batching;
-
-    public long PendingRecords => inner.PendingRecords;
-
-    public long PendingBytes => inner.PendingBytes;
-
-    public async ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default)
     {
         for (int i = 0; i < records.Length; i++)
         {
@@ -34,19 +28,7 @@ internal sealed class OneByOneOutput<T>(JsonlOutput<T> inner) : IOutput<T>
                 throw new IOException("the connection to the warehouse dropped");
             }
 
-            await inner.WriteAsync(records.Slice(i, 1), cancellationToken);
+            await base.WriteAsync(records.Slice(i, 1), cancellationToken);
         }
     }
-
-    public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-    public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
-
-    public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
-
-    public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
-
-    public void WriteAs(string owner) => inner.WriteAs(owner);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

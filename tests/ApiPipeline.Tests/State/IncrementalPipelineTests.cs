@@ -245,23 +245,19 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     /// <summary>A page sink over <see cref="JsonlOutput{T}"/> that fails to end page <see cref="FailEndOfPage"/> once, or to cut any page off.</summary>
-    private sealed class FailingPages(JsonlOutput<Change> inner) : IOutput<Change>, IPageSink<Change>
+    private sealed class FailingPages(JsonlOutput<Change> inner) : ForwardingOutput<Change>(inner), IPageSink<Change>
     {
+        private readonly JsonlOutput<Change> _sink = inner;
+
         public int FailEndOfPage { get; set; }
 
         public bool FailAbort { get; set; }
 
         public int Aborted { get; private set; }
 
-        public OutputBatchOptions Batching => inner.Batching;
+        public void BeginPage() => _sink.BeginPage();
 
-        public long PendingRecords => inner.PendingRecords;
-
-        public long PendingBytes => inner.PendingBytes;
-
-        public void BeginPage() => inner.BeginPage();
-
-        public void Add(Change record) => ((IPageSink<Change>)inner).Add(record);
+        public void Add(Change record) => _sink.Add(record);
 
         public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
         {
@@ -271,7 +267,7 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
                 throw new IOException("the disk is full");
             }
 
-            return inner.EndPageAsync(page, cancellationToken);
+            return _sink.EndPageAsync(page, cancellationToken);
         }
 
         public void AbortPage()
@@ -282,22 +278,8 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
                 throw new IOException("the file cannot be truncated");
             }
 
-            inner.AbortPage();
+            _sink.AbortPage();
         }
-
-        public ValueTask WriteAsync(ReadOnlyMemory<Change> records, CancellationToken cancellationToken = default) => inner.WriteAsync(records, cancellationToken);
-
-        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default) => inner.PrepareCommitAsync(cancellationToken);
-
-        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
-
-        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-        public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
-
-        public void WriteAs(string owner) => inner.WriteAs(owner);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     [Fact]

@@ -162,30 +162,12 @@ public sealed class NumericWatermarkTests(ApiFixture fixture) : ApiTests(fixture
     }
 
     /// <summary>Calls <paramref name="onPrepare"/> each time a batch is prepared, then passes everything to the inner output.</summary>
-    private sealed class ObserveCommits<T>(IOutput<T> inner, Action onPrepare) : IOutput<T>
+    private sealed class ObserveCommits<T>(IOutput<T> inner, Action onPrepare) : ForwardingOutput<T>(inner)
     {
-        public OutputBatchOptions Batching => inner.Batching;
-
-        public long PendingRecords => inner.PendingRecords;
-
-        public long PendingBytes => inner.PendingBytes;
-
-        public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken = default) => inner.WriteAsync(records, cancellationToken);
-
-        public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default)
+        public override ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default)
         {
             onPrepare();
-            return inner.PrepareCommitAsync(cancellationToken);
+            return base.PrepareCommitAsync(cancellationToken);
         }
-
-        public ValueTask<OutputCommit> CompleteCommitAsync(PreparedCommit prepared, CancellationToken cancellationToken = default) => inner.CompleteCommitAsync(prepared, cancellationToken);
-
-        public ValueTask<OutputCommit> CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
-
-        public ValueTask RecoverAsync(string owner, PreparedCommit? lastPrepared, CancellationToken cancellationToken = default) => inner.RecoverAsync(owner, lastPrepared, cancellationToken);
-
-        public void WriteAs(string owner) => inner.WriteAs(owner);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
