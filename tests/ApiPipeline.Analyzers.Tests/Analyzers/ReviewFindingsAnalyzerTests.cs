@@ -16,4 +16,14 @@ public class ReviewFindingsAnalyzerTests
         [Watermark(nameof(Order.UpdatedAt), Param = "since", Lag = "5m")]
         public partial class Orders : IExtractor<NoInput, Order>;
         """)).RunAsync();
+
+    [Fact]
+    public Task APP1305_is_silent_for_an_object_member_whose_value_has_its_own_ToString() => new AnalyzerTest<QueryBindingAnalyzer>(Code.With("""
+        // The generated code sends input.Filter?.ToString(): a virtual call, so the URL gets the value's text ("open", "42"), not
+        // "System.Object". APP1305 says "the URL gets its type name" and asks to "override ToString() in object".
+        public sealed record Search(string Owner, [property: Query("filter")] object? Filter = null);
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<Search, Item>;
+        """)).RunAsync();
 }
