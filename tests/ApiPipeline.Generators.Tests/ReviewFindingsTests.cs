@@ -44,4 +44,23 @@ public sealed class ReviewFindingsTests
         result.AssertCompiles();
         Assert.Contains("Key = static r => r.Id.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture),", result.SingleSourceText, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_project_with_nullable_disabled_gets_no_nullable_warnings_from_the_registry()
+    {
+        // <Nullable>disable</Nullable>: the user's string members are oblivious, so the registry's shapes cast them without '!'
+        // ("(string)values[0]"), but the registry file is '#nullable enable', where that cast warns CS8600/CS8604. Every such
+        // project gets warnings in a file it cannot change, which break a build that treats warnings as errors.
+        var compilation = GeneratorHarness.CreateCompilation(TestSources.Common, TestSources.Extractor());
+        compilation = compilation.WithOptions(compilation.Options.WithNullableContextOptions(Microsoft.CodeAnalysis.NullableContextOptions.Disable));
+
+        var result = GeneratorHarness.Run(compilation);
+
+        result.AssertCompiles();
+        var generated = result.AllSources.Select(s => s.HintName).ToHashSet();
+        var warnings = result.Output.GetDiagnostics()
+            .Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Any(h => tree.FilePath.EndsWith(h, StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(warnings.Count == 0, string.Join("\n", warnings));
+    }
 }
