@@ -63,4 +63,29 @@ public sealed class ReviewFindingsTests
             .ToList();
         Assert.True(warnings.Count == 0, string.Join("\n", warnings));
     }
+
+    [Fact]
+    public void An_input_member_obsolete_as_an_error_does_not_break_the_registry()
+    {
+        // The registry reads and sets every public member of the input (and record) type: value.Legacy and result.Legacy = ...
+        // are CS0619 errors in the generated registry, although neither the user's code nor the URL uses the member. The registry
+        // already leaves out types that are [Obsolete] as an error (Creatable.Unnameable); their members are not checked.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed class RepoQuery
+            {
+                public string Owner { get; set; } = "";
+
+                [Obsolete("The API dropped it; use Owner", error: true)]
+                public string Login { get; set; } = "";
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+    }
 }
