@@ -88,4 +88,24 @@ public sealed class ReviewFindingsTests
         Assert.Empty(result.GeneratorDiagnostics);
         result.AssertCompiles();
     }
+
+    [Fact]
+    public void An_input_with_a_span_property_does_not_break_the_registry()
+    {
+        // The registry's read lambda boxes every readable member: (object?)value.OwnerSpan is CS0030 for a ref struct.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record RepoQuery(string Owner)
+            {
+                public ReadOnlySpan<char> OwnerSpan => Owner.AsSpan();
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+    }
 }
