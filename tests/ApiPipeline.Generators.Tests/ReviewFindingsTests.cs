@@ -108,4 +108,32 @@ public sealed class ReviewFindingsTests
         Assert.Empty(result.GeneratorDiagnostics);
         result.AssertCompiles();
     }
+
+    [Theory]
+    [InlineData("[Obsolete(\"use the parameterless one\", error: true)] public RepoQuery(string owner, int legacy) { Owner = owner; }")] // CS0619
+    [InlineData("public RepoQuery(string text, out bool parsed) { Owner = text; parsed = true; }")] // CS1620
+    public void The_registry_creates_an_input_with_a_constructor_it_can_call(string constructor)
+    {
+        // Symbols.Creation takes the public constructor with the most parameters, without the checks Creatable.FirstCallable makes
+        // for outputs and hand-written extractors (ref/out parameters, [Obsolete] as an error): the generated registry calls it and
+        // does not compile, although the input has a public parameterless constructor it could use.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + $$"""
+            namespace Demo;
+
+            public sealed class RepoQuery
+            {
+                public RepoQuery() { }
+
+                {{constructor}}
+
+                public string Owner { get; set; } = "";
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+    }
 }
