@@ -136,4 +136,49 @@ public sealed class ReviewFindingsTests
         Assert.Empty(result.GeneratorDiagnostics);
         result.AssertCompiles();
     }
+
+    [Fact]
+    public void The_registry_sets_an_init_only_member_of_a_generic_input()
+    {
+        // The registry sets an init-only member it was given through [UnsafeAccessor(Method, Name = "set_Label")] static extern void
+        // Init1(global::Demo.Search<string> instance, string? value). For a generic type the runtime does not bind that accessor:
+        // creating the input from member values (a YAML mapping, --input) throws MissingMethodException "Method not found:
+        // 'Demo.Search`1.set_Label'". The same for an init-only member inherited from a generic base class.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record Search<T>(string Owner)
+            {
+                public T? Label { get; init; }
+            }
+
+            [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(TestJson))]
+            public partial class Issues : IExtractor<Search<string>, Item>;
+            """);
+        result.AssertCompiles();
+
+        using var stream = new System.IO.MemoryStream();
+        Assert.True(result.Output.Emit(stream).Success);
+        var context = new System.Runtime.Loader.AssemblyLoadContext(nameof(The_registry_sets_an_init_only_member_of_a_generic_input), isCollectible: true);
+        try
+        {
+            stream.Position = 0;
+            var assembly = context.LoadFromStream(stream);
+            var input = assembly.GetType("Demo.Search`1", throwOnError: true)!.MakeGenericType(typeof(string));
+            var registry = assembly.GetType("ApiPipeline.Generated.ApiPipelineRegistry", throwOnError: true)!;
+            var shape = (TypeShape)registry.GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+                .Select(f => f.GetValue(null))
+                .OfType<TypeShape>()
+                .Single(s => s.Type == input);
+            object?[] values = [.. shape.Members.Select(m => (object?)(m.Name == "Owner" ? "dotnet" : m.Name == "Label" ? "bug" : ShapeValue.Unset))];
+
+            var created = shape.GetType().GetMethod("Create", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.Invoke(shape, [values]);
+
+            Assert.Equal("bug", input.GetProperty("Label")!.GetValue(created));
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
 }
