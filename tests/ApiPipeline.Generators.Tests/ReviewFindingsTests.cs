@@ -207,4 +207,40 @@ public sealed class ReviewFindingsTests
             .ToList();
         Assert.True(warnings.Count == 0, string.Join("\n", warnings));
     }
+
+    [Fact]
+    public void A_file_local_chain_is_reported_instead_of_left_unimplemented()
+    {
+        // As for a file-local extractor: the generated part in another file is another type, so the user gets CS9248 on each step
+        // property ("must have an implementation part") and CS9249 in the generated file, and no word on why. Expected: APP0101.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record Org(string Login);
+
+            public sealed record Repo(long Id, string Name);
+
+            [Extractor("https://api.example.com", "/orgs/{login}", Json = typeof(TestJson))]
+            public partial class OrgRepos : IExtractor<Org, Repo>;
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class RepoItems : IExtractor<RepoRef, Item>;
+
+            [Chain]
+            file sealed partial class OrgItems
+            {
+                [Step(1)]
+                public partial OrgRepos Repos { get; }
+
+                [Step(2)]
+                [Map(nameof(Repo.Name), To = nameof(RepoRef.Owner))]
+                [Map(nameof(Repo.Name), To = nameof(RepoRef.Repo))]
+                public partial RepoItems Items { get; }
+            }
+            """);
+
+        Assert.DoesNotContain(result.OutputErrors, e => e.Id is "CS9248" or "CS9249");
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("APP0101", diagnostic.Id);
+    }
 }
