@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Reflection;
 using ApiPipeline.Generators.Helpers;
 using ApiPipeline.Generators.Model;
@@ -26,12 +27,13 @@ public sealed partial class PipelineGenerator
             string output = spec.OutputType;
             string iface = $"{Runtime}IExtractor<{input}, {output}>";
             string generatedCode = SourceWriter.GeneratedCodeAttribute;
+            string Public(string member) => spec.Hides.Contains(member) ? "public new" : "public";
 
             w.Open($"partial {spec.TypeDeclaration} : {iface}");
 
             w.Line($"/// <summary>What ApiPipeline generated for this extractor: endpoint, URL binding, record type and pagination.</summary>");
             w.Line(generatedCode);
-            w.Line($"public static {Runtime}ExtractorDefinition<{input}, {output}> Definition {{ get; }} = new()");
+            w.Line($"{Public("Definition")} static {Runtime}ExtractorDefinition<{input}, {output}> Definition {{ get; }} = new()");
             w.Line("{");
             w.Line($"    Name = {Quote(spec.Name)},");
             w.Line($"    BaseUrl = {Quote(spec.BaseUrl)},");
@@ -103,41 +105,41 @@ public sealed partial class PipelineGenerator
             w.Line("}");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line("public string Name => Definition.Name;");
+            w.Line($"{Public("Name")} string Name => Definition.Name;");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line($"public {Runtime}ErrorMode OnError => _apiPipelineEngine.OnError;");
+            w.Line($"{Public("OnError")} {Runtime}ErrorMode OnError => _apiPipelineEngine.OnError;");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line($"public {Runtime}WatermarkOptions<{output}>? Watermark => _apiPipelineEngine.Watermark;");
+            w.Line($"{Public("Watermark")} {Runtime}WatermarkOptions<{output}>? Watermark => _apiPipelineEngine.Watermark;");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line($"public {Runtime}TimeWindowOptions? TimeWindows => _apiPipelineEngine.TimeWindows;");
+            w.Line($"{Public("TimeWindows")} {Runtime}TimeWindowOptions? TimeWindows => _apiPipelineEngine.TimeWindows;");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line($"public global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<{output}>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;");
+            w.Line($"{Public("RecordTypeInfo")} global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<{output}>? RecordTypeInfo => _apiPipelineEngine.RecordTypeInfo;");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line($"public string PartitionKey({input} input) => _apiPipelineEngine.PartitionKey(input);");
+            w.Line($"{Public("PartitionKey")} string PartitionKey({input} input) => _apiPipelineEngine.PartitionKey(input);");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line($"public {Runtime}PageCheckpoint? StartAt({input} input, {Runtime}WatermarkValue? since, {Runtime}WatermarkValue? until) => _apiPipelineEngine.StartAt(input, since, until);");
+            w.Line($"{Public("StartAt")} {Runtime}PageCheckpoint? StartAt({input} input, {Runtime}WatermarkValue? since, {Runtime}WatermarkValue? until) => _apiPipelineEngine.StartAt(input, since, until);");
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line(generatedCode);
-            w.Line($"public global::System.Collections.Generic.IAsyncEnumerable<{Runtime}Page<{output}>> ExtractPagesAsync({input} input, {Runtime}PageCheckpoint? resumeFrom = null, {CancellationToken} cancellationToken = default)");
+            w.Line($"{Public("ExtractPagesAsync")} global::System.Collections.Generic.IAsyncEnumerable<{Runtime}Page<{output}>> ExtractPagesAsync({input} input, {Runtime}PageCheckpoint? resumeFrom = null, {CancellationToken} cancellationToken = default)");
             w.Line("    => _apiPipelineEngine.ExtractPagesAsync(input, resumeFrom, cancellationToken);");
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line(generatedCode);
-            w.Line($"public global::System.Threading.Tasks.Task ExtractIntoAsync({input} input, {Runtime}PageCheckpoint? resumeFrom, {Runtime}IPageSink<{output}> sink, {CancellationToken} cancellationToken = default)");
+            w.Line($"{Public("ExtractIntoAsync")} global::System.Threading.Tasks.Task ExtractIntoAsync({input} input, {Runtime}PageCheckpoint? resumeFrom, {Runtime}IPageSink<{output}> sink, {CancellationToken} cancellationToken = default)");
             w.Line("    => _apiPipelineEngine.ExtractIntoAsync(input, resumeFrom, sink, cancellationToken);");
             w.Line();
             w.Line("/// <summary>Streams every record, page after page.</summary>");
             w.Line("/// <param name=\"input\">The input.</param>");
             w.Line("/// <param name=\"cancellationToken\">Cancels the extraction.</param>");
             w.Line(generatedCode);
-            w.Line($"public global::System.Collections.Generic.IAsyncEnumerable<{output}> ExtractAsync({input} input, {CancellationToken} cancellationToken = default)");
+            w.Line($"{Public("ExtractAsync")} global::System.Collections.Generic.IAsyncEnumerable<{output}> ExtractAsync({input} input, {CancellationToken} cancellationToken = default)");
             w.Line($"    => (({iface})_apiPipelineEngine).ExtractAsync(input, cancellationToken);");
             w.Line();
             w.Line("/// <summary>Writes every record into <paramref name=\"writer\"/>, waiting when it is full. Does not complete the writer.</summary>");
@@ -145,7 +147,7 @@ public sealed partial class PipelineGenerator
             w.Line("/// <param name=\"writer\">The channel to write to.</param>");
             w.Line("/// <param name=\"cancellationToken\">Cancels the extraction.</param>");
             w.Line(generatedCode);
-            w.Line($"public global::System.Threading.Tasks.Task ExtractToAsync({input} input, global::System.Threading.Channels.ChannelWriter<{output}> writer, {CancellationToken} cancellationToken = default)");
+            w.Line($"{Public("ExtractToAsync")} global::System.Threading.Tasks.Task ExtractToAsync({input} input, global::System.Threading.Channels.ChannelWriter<{output}> writer, {CancellationToken} cancellationToken = default)");
             w.Line($"    => (({iface})_apiPipelineEngine).ExtractToAsync(input, writer, cancellationToken);");
             if (spec.RawFieldsReader is { } reader)
             {

@@ -178,8 +178,13 @@ public sealed partial class PipelineGenerator
 
         private static (string Name, ITypeSymbol Type)? FindKeyMember(ITypeSymbol record)
         {
-            var parameterKeys = new HashSet<string>(
-                (record as INamedTypeSymbol)?.InstanceConstructors.SelectMany(c => c.Parameters).Where(HasKey).Select(p => p.Name) ?? []);
+            // A [Key] on a record's positional parameter (its own or a base record's) marks the property of that name.
+            var parameterKeys = new HashSet<string>();
+            for (var current = record as INamedTypeSymbol; current is not null; current = current.BaseType)
+            {
+                parameterKeys.UnionWith(current.InstanceConstructors.SelectMany(c => c.Parameters).Where(HasKey).Select(p => p.Name));
+            }
+
             for (var current = record; current is not null; current = current.BaseType)
             {
                 foreach (var symbol in current.GetMembers())

@@ -119,6 +119,25 @@ public sealed class DiagnosticsTests
         Assert.Contains("is generic", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""
+        [Extractor("https://api.example.com", "/items", Json = typeof(TestJson))]
+        file sealed partial class Items : IExtractor<RepoRef, Item>;
+        """)]
+    [InlineData("""
+        file partial class Api
+        {
+            [Extractor("https://api.example.com", "/items", Json = typeof(TestJson))]
+            public partial class Items : IExtractor<RepoRef, Item>;
+        }
+        """)]
+    public void APP0005_FileLocal(string declaration)
+    {
+        // The generated part is in another file, so it cannot complete a file-local class: without APP0005 the user sees only CS0535.
+        var diagnostic = AssertOnlyDiagnostic(TestSources.Usings + "namespace Demo;\n\n" + declaration, "APP0005", "class Items", "Items");
+        Assert.Contains("'Items' is file-local", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void APP0005_PrimaryConstructor()
     {

@@ -283,4 +283,30 @@ public sealed class EdgeCaseTests
         Assert.Contains("url.Query(\"state\", input.State);", result.SingleSourceText, StringComparison.Ordinal);
         result.AssertCompiles();
     }
+
+    [Fact]
+    public void An_extractor_with_a_base_class_that_has_a_Name_gets_no_warnings_in_generated_code()
+    {
+        // The generated part declares Name, PartitionKey, OnError, ... without 'new': a base class of the user's with a member of
+        // that name (a common base for several API clients) gets CS0108/CS0114 in a generated file the user cannot change, which
+        // breaks a build that treats warnings as errors.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public abstract class ApiClientBase
+            {
+                public string Name { get; } = "shop";
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}/{repo}", Json = typeof(TestJson))]
+            public partial class Repos : ApiClientBase, IExtractor<RepoRef, Item>;
+            """);
+
+        result.AssertCompiles();
+        var generated = result.AllSources.Select(s => s.HintName).ToHashSet();
+        var warnings = result.Output.GetDiagnostics()
+            .Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Any(h => tree.FilePath.EndsWith(h, StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(warnings.Count == 0, string.Join("\n", warnings));
+    }
 }

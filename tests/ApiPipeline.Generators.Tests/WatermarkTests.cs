@@ -169,4 +169,28 @@ public sealed class WatermarkTests
         Assert.Equal("APP0007", diagnostic.Id);
         Assert.Contains("the Key 'Id'", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_Key_on_a_base_records_positional_parameter_keys_the_derived_record()
+    {
+        // [Query] on a base record's positional parameter is read for a derived input (EdgeCaseTests); [Key] on one is not: the
+        // watermark gets no Key, so a Lag above zero makes every pipeline run fail at its start ("records are read again and must
+        // be de-duplicated"), although the record's Id is marked as its key. APP1601.md: "a [Key] constructor parameter counts
+        // when a public property has its exact name" - Issue.Id is that property.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public record Entity([Key] long Id);
+
+            public sealed record Issue(long Id, DateTimeOffset UpdatedAt) : Entity(Id);
+
+            [Extractor("https://api.example.com", "/issues", Json = typeof(TestJson))]
+            [Watermark(nameof(Issue.UpdatedAt), Param = "since", Lag = "5m")]
+            public partial class Issues : IExtractor<NoInput, Issue>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+        Assert.Contains("Key = static r => r.Id.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture),", result.SingleSourceText, StringComparison.Ordinal);
+    }
 }

@@ -155,6 +155,13 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
             type = nullable.TypeArguments[0];
         }
 
+        // The generated ?.ToString() is a virtual call: for object, an interface or an abstract class the value is always of another
+        // type, whose text the URL gets.
+        if (type.SpecialType == SpecialType.System_Object || type.TypeKind is TypeKind.Interface or TypeKind.Dynamic || type.IsAbstract)
+        {
+            return null;
+        }
+
         for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
         {
             if (current.GetMembers("ToString").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 0 && !m.IsImplicitlyDeclared && m.IsOverride))

@@ -69,7 +69,7 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
 
     /// <summary>
     /// Whether <paramref name="record"/> has a key the generator takes: a public instance property or field marked with ApiPipeline's
-    /// <c>[Key]</c> or the DataAnnotations one, or a marked constructor parameter named exactly like such a property (not a field,
+    /// <c>[Key]</c> or the DataAnnotations one, or a marked constructor parameter (its own or a base record's) named exactly like such a property (not a field,
     /// as the generator matches them; a positional record's <c>[property: Key]</c> lands on the property itself).
     /// </summary>
     private static bool HasKey(INamedTypeSymbol record, INamedTypeSymbol keyAttribute, INamedTypeSymbol? dataAnnotationsKey)
@@ -94,13 +94,17 @@ internal sealed class WatermarkKeyAnalyzer : ExtractorAnalyzer
             }
         }
 
-        foreach (var constructor in record.InstanceConstructors)
+        // A [Key] on a positional parameter, the record's own or a base record's, marks the property of that name.
+        for (var current = record; current is not null; current = current.BaseType)
         {
-            foreach (var parameter in constructor.Parameters)
+            foreach (var constructor in current.InstanceConstructors)
             {
-                if (properties.Contains(parameter.Name) && Marked(parameter, keyAttribute, dataAnnotationsKey))
+                foreach (var parameter in constructor.Parameters)
                 {
-                    return true;
+                    if (properties.Contains(parameter.Name) && Marked(parameter, keyAttribute, dataAnnotationsKey))
+                    {
+                        return true;
+                    }
                 }
             }
         }

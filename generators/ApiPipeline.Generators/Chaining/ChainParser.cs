@@ -51,6 +51,12 @@ internal static partial class ChainParser
             return null;
         }
 
+        if (type.IsFileLocal || Symbols.ContainingTypes(type).Any(o => o.IsFileLocal))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ChainShape, identifier, name, "is file-local (or nested in a file-local type), but its generated part is in another file; remove the file modifier"));
+            return null;
+        }
+
         if (name.IndexOf('/') >= 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SlashInChainName, NamedArgumentLocation(context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax, "Name") ?? identifier, "chain", name));

@@ -24,7 +24,7 @@ internal static class Creatable
             return "is file-local (or nested in a file-local type), so the generated registry, in another file, cannot name it; declare it without the file modifier";
         }
 
-        if (IsObsoleteAsError(type) || Symbols.ContainingTypes(type).Any(IsObsoleteAsError))
+        if (Symbols.IsObsoleteAsError(type) || Symbols.ContainingTypes(type).Any(Symbols.IsObsoleteAsError))
         {
             return $"is [Obsolete] as an error (or nested in such a type), so the generated registry cannot name it; remove [{attribute}] or the error flag";
         }
@@ -58,21 +58,14 @@ internal static class Creatable
     /// <summary>Why the registry cannot call <paramref name="constructor"/>, with what to do; <see langword="null"/> when it can.</summary>
     private static string? Refusal(IMethodSymbol constructor, IReadOnlyList<string> required, Func<IParameterSymbol, string?> argument)
     {
-        // An in parameter takes the registry's plain argument as it is; ref and out need a variable of the caller's, and ref readonly
-        // warns without one (CS9192, CS9193).
-        if (constructor.Parameters.FirstOrDefault(p => p.RefKind is not (RefKind.None or RefKind.In)) is { } byReference)
+        if (CallRefusal(constructor) is { } refusal)
         {
-            return $"takes '{byReference.Name}' by {RefKindText(byReference.RefKind)}, but the registry passes its arguments by value (take it by value or as in)";
+            return refusal;
         }
 
         if (constructor.Parameters.Select(argument).FirstOrDefault(r => r is not null) is { } parameter)
         {
             return parameter;
-        }
-
-        if (IsObsoleteAsError(constructor))
-        {
-            return "is [Obsolete] as an error";
         }
 
         if (required.Count > 0 && !Symbols.HasAttribute(constructor, "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute"))
@@ -82,6 +75,27 @@ internal static class Creatable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Why generated code cannot call <paramref name="constructor"/> with values it holds as <c>object</c>, whatever they are;
+    /// <see langword="null"/> when it can. Shared with the creation of inputs from member values (<see cref="Symbols.Creation"/>).
+    /// </summary>
+    public static string? CallRefusal(IMethodSymbol constructor)
+    {
+        // An in parameter takes the registry's plain argument as it is; ref and out need a variable of the caller's, and ref readonly
+        // warns without one (CS9192, CS9193).
+        if (constructor.Parameters.FirstOrDefault(p => p.RefKind is not (RefKind.None or RefKind.In)) is { } byReference)
+        {
+            return $"takes '{byReference.Name}' by {RefKindText(byReference.RefKind)}, but the registry passes its arguments by value (take it by value or as in)";
+        }
+
+        if (constructor.Parameters.FirstOrDefault(p => !Symbols.IsUsable(p, p.Type)) is { } refLike)
+        {
+            return $"takes '{refLike.Name}' as a {Symbols.Display(refLike.Type)}, which the registry cannot hold as an object";
+        }
+
+        return Symbols.IsObsoleteAsError(constructor) ? "is [Obsolete] as an error" : null;
     }
 
     /// <summary>The names of the class's required fields and properties, its base classes' included.</summary>
@@ -101,11 +115,6 @@ internal static class Creatable
 
         return names;
     }
-
-    /// <summary>Whether <paramref name="symbol"/> has <c>[Obsolete(message, true)]</c>, which makes every use of it an error (CS0619).</summary>
-    private static bool IsObsoleteAsError(ISymbol symbol)
-        => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
-                                           && a.ConstructorArguments.Length == 2 && a.ConstructorArguments[1].Value is true);
 
     /// <summary>The constructor as a person writes it: <c>CustomApi(out ExtractorOptions? options)</c>.</summary>
     private static string Signature(IMethodSymbol constructor)

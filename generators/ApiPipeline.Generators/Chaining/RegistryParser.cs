@@ -58,7 +58,7 @@ internal static class RegistryParser
 
             var writable = creation?.Find(name);
             writeIndex[name] = members.Count;
-            members.Add(new ShapeMemberSpec(name, TypeOf(memberType), Symbols.Display(memberType), WriteOf(writable), "value." + Symbols.Escape(name), Symbols.AllowsNull(memberType)));
+            members.Add(new ShapeMemberSpec(name, TypeOf(memberType), Symbols.Display(memberType), WriteOf(writable, type), "value." + Symbols.Escape(name), Symbols.AllowsNull(memberType)));
         }
 
         if (creation is not null)
@@ -66,7 +66,7 @@ internal static class RegistryParser
             foreach (var writable in creation.Writable.Where(w => !writeIndex.ContainsKey(w.Name) && Symbols.IsAccessibleInAssembly(w.Type)))
             {
                 writeIndex[writable.Name] = members.Count;
-                members.Add(new ShapeMemberSpec(writable.Name, TypeOf(writable.Type), Symbols.Display(writable.Type), WriteOf(writable), null, Symbols.AllowsNull(writable.Type)));
+                members.Add(new ShapeMemberSpec(writable.Name, TypeOf(writable.Type), Symbols.Display(writable.Type), WriteOf(writable, type), null, Symbols.AllowsNull(writable.Type)));
             }
         }
 
@@ -140,15 +140,19 @@ internal static class RegistryParser
         return root is "System" or "Microsoft";
     }
 
-    private static int WriteOf(Writable? writable)
-        => writable is null || !Writes(writable) ? 0 : writable.Required ? 1 : 2;
+    private static int WriteOf(Writable? writable, ITypeSymbol type)
+        => writable is null || !Writes(writable, type) ? 0 : writable.Required ? 1 : 2;
 
     /// <summary>
-    /// Whether a member can be given at creation: a parameter, a settable property or field, or an init-only property whose declaring type the
-    /// generated code can name (its setter is called through an <c>[UnsafeAccessor]</c>).
+    /// Whether a member can be given at creation: a parameter, a settable property or field, or an init-only property. The generated code
+    /// calls an init-only setter through an <c>[UnsafeAccessor]</c>, which needs a declaring type it can name and the runtime can bind: not
+    /// a generic one, whose member a record still sets in a <c>with</c> copy.
     /// </summary>
-    private static bool Writes(Writable writable)
-        => writable.Required || writable.Kind != WritableKind.Init || Symbols.IsAccessibleInAssembly(writable.Declarer!);
+    private static bool Writes(Writable writable, ITypeSymbol type)
+        => writable.Required || writable.Kind != WritableKind.Init || (ThroughCopy(writable) ? type.IsRecord : Symbols.IsAccessibleInAssembly(writable.Declarer!));
+
+    /// <summary>Whether an init-only member is set in a <c>with</c> copy: it is declared by a generic type (<see cref="Writes"/>).</summary>
+    private static bool ThroughCopy(Writable writable) => writable.Declarer is INamedTypeSymbol { IsGenericType: true };
 
     /// <summary>
     /// The body of <c>static values =&gt; …</c>: a constructor call, then the optional properties that were given. C# sets an init-only
@@ -184,17 +188,17 @@ internal static class RegistryParser
             {
                 initializers.Add($"{Symbols.Escape(writable.Name)} = {value}");
             }
-            else if (Writes(writable))
+            else if (Writes(writable, type))
             {
                 string byRef = type.IsValueType ? "ref " : string.Empty;
-                string assign = writable.Kind == WritableKind.Set
-                    ? $"result.{Symbols.Escape(writable.Name)} = {value};"
+                string assign = writable.Kind == WritableKind.Set ? $"result.{Symbols.Escape(writable.Name)} = {value};"
+                    : ThroughCopy(writable) ? $"result = result with {{ {Symbols.Escape(writable.Name)} = {value} }};"
                     : $"Init{i}({byRef}result, {value});";
                 after.Append($" if (values[{i}] is not global::ApiPipeline.ShapeValue) {assign}");
-                if (writable.Kind == WritableKind.Init)
+                if (writable.Kind == WritableKind.Init && !ThroughCopy(writable))
                 {
                     setters.Append($" [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = {Conversions.Quote("set_" + writable.Name)})]"
-                        + $" static extern void Init{i}({byRef}{Symbols.FullName(writable.Declarer!)} instance, {Symbols.FullNameWithNullable(writable.Type)} value);");
+                        + $" static extern void Init{i}({byRef}{Symbols.FullName(writable.Declarer!)} instance, {Symbols.FullNameOfValue(writable.Type)} value);");
                 }
             }
         }
@@ -209,7 +213,7 @@ internal static class RegistryParser
     }
 
     private static string Cast(ITypeSymbol type, int index)
-        => $"({Symbols.FullNameWithNullable(type)})values[{index}]" + (Symbols.AllowsNull(type) ? string.Empty : "!");
+        => $"({Symbols.FullNameOfValue(type)})values[{index}]" + (Symbols.AllowsNull(type) ? string.Empty : "!");
 
     /// <summary>The type for <c>typeof(…)</c>: fully qualified, nullable value types kept, nullable reference annotations dropped.</summary>
     private static string TypeOf(ITypeSymbol type) => type.TypeKind == TypeKind.Dynamic ? "object" : Symbols.FullName(type); // typeof(dynamic) does not compile

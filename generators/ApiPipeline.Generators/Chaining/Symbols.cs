@@ -27,6 +27,14 @@ internal static class Symbols
     /// <summary>The type fully qualified with <c>global::</c>, with nullable reference annotations.</summary>
     public static string FullNameWithNullable(ITypeSymbol type) => type.ToDisplayString(QualifiedWithNullable);
 
+    /// <summary>
+    /// The type fully qualified with its nullable annotations, for a value generated code passes on: a reference type declared where
+    /// nullable annotations are off (oblivious) is written nullable, as it may hold <see langword="null"/> (the generated files are
+    /// <c>#nullable enable</c>, where a plain cast of a possibly null value warns).
+    /// </summary>
+    public static string FullNameOfValue(ITypeSymbol type)
+        => FullNameWithNullable(type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.None ? type.WithNullableAnnotation(NullableAnnotation.Annotated) : type);
+
     /// <summary>The type as a person writes it in a message (<c>long</c>, <c>string?</c>, <c>RepoRef</c>).</summary>
     public static string Display(ITypeSymbol type) => type.ToDisplayString(Short);
 
@@ -114,7 +122,22 @@ internal static class Symbols
     public static ITypeSymbol Core(ITypeSymbol type)
         => IsNullableValue(type) ? ((INamedTypeSymbol)type).TypeArguments[0] : type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
 
-    /// <summary>Public instance properties with a public getter and public fields, the type's own first, then its base classes' or base interfaces'.</summary>
+    /// <summary>Whether <paramref name="symbol"/> has <c>[Obsolete(message, true)]</c>, which makes every use of it an error (CS0619).</summary>
+    public static bool IsObsoleteAsError(ISymbol symbol)
+        => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
+                                           && a.ConstructorArguments.Length == 2 && a.ConstructorArguments[1].Value is true);
+
+    /// <summary>
+    /// Whether generated code can read or write a member of type <paramref name="type"/> through <c>object</c>: not a ref struct
+    /// (<c>ReadOnlySpan&lt;char&gt;</c>, which cannot be boxed) nor a pointer, and the member not <c>[Obsolete]</c> as an error.
+    /// </summary>
+    public static bool IsUsable(ISymbol member, ITypeSymbol type)
+        => !type.IsRefLikeType && type.TypeKind is not (TypeKind.Pointer or TypeKind.FunctionPointer) && !IsObsoleteAsError(member);
+
+    /// <summary>
+    /// Public instance properties with a public getter and public fields, the type's own first, then its base classes' or base interfaces';
+    /// members generated code cannot use (<see cref="IsUsable"/>) are left out.
+    /// </summary>
     public static List<(string Name, ITypeSymbol Type)> Readable(ITypeSymbol type)
     {
         var members = new List<(string Name, ITypeSymbol Type)>();
@@ -129,7 +152,7 @@ internal static class Symbols
                     IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } f => f.Type,
                     _ => null,
                 };
-                if (memberType is not null && !MemberScopes.IsAmbiguous(type, symbol.Name) && names.Add(symbol.Name))
+                if (memberType is not null && !MemberScopes.IsAmbiguous(type, symbol.Name) && names.Add(symbol.Name) && IsUsable(symbol, memberType))
                 {
                     members.Add((symbol.Name, memberType));
                 }
@@ -140,8 +163,10 @@ internal static class Symbols
     }
 
     /// <summary>
-    /// How an instance of <paramref name="type"/> is created from member values: the public constructor with the most parameters (not a
-    /// record's copy constructor) and the settable properties and fields it does not cover. <see langword="null"/> when there is no such constructor.
+    /// How an instance of <paramref name="type"/> is created from member values: the public constructor with the most parameters that
+    /// generated code can call (not a record's copy constructor; <see cref="Creatable.CallRefusal"/>) and the settable properties and
+    /// fields it does not cover, except those it cannot use (<see cref="IsUsable"/>). <see langword="null"/> when there is no such
+    /// constructor, or a required member cannot be used.
     /// </summary>
     public static Creation? Creation(ITypeSymbol type)
     {
@@ -154,6 +179,7 @@ internal static class Symbols
         var constructor = named.InstanceConstructors
             .Where(c => c.DeclaredAccessibility == Accessibility.Public)
             .Where(c => !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, named)))
+            .Where(c => Creatable.CallRefusal(c) is null)
             .OrderByDescending(c => c.Parameters.Length)
             .FirstOrDefault();
         if (constructor is null)
@@ -179,6 +205,16 @@ internal static class Symbols
                     || member is IPropertySymbol { IsOverride: true, SetMethod: null }
                     || covered.Contains(member.Name) || !names.Add(member.Name))
                 {
+                    continue;
+                }
+
+                if (!IsUsable(member, member is IPropertySymbol p ? p.Type : ((IFieldSymbol)member).Type))
+                {
+                    if (member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true })
+                    {
+                        return null; // an instance cannot be created without setting it
+                    }
+
                     continue;
                 }
 
@@ -229,7 +265,7 @@ internal static class Symbols
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => "default",
         };
-        return $"({FullNameWithNullable(parameter.Type)})({literal})";
+        return $"({FullNameOfValue(parameter.Type)})({literal})";
     }
 }
 

@@ -38,8 +38,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedShape = Create(
         UnsupportedShapeId,
-        "Extractor class cannot be generic, have a primary constructor, or be nested in a non-partial type",
-        "The extractor '{0}' {1}; declare it as a non-generic partial class without a primary constructor, nested only in partial types");
+        "Extractor class cannot be generic, file-local, have a primary constructor, or be nested in a non-partial type",
+        "The extractor '{0}' {1}; declare it as a non-generic partial class, not file-local, without a primary constructor, nested only in partial types");
 
     public static readonly DiagnosticDescriptor InvalidWatermark = Create(
         InvalidWatermarkId,

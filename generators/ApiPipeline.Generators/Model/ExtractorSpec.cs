@@ -62,6 +62,9 @@ internal sealed record ExtractorSpec
 
     /// <summary>For a passthrough extractor whose <c>TFields</c> the generator can read directly, its reader; else <see langword="null"/>.</summary>
     public RawFieldsSpec? RawFieldsReader { get; init; }
+
+    /// <summary>The generated members that hide a base class's member, which the generated part declares <c>new</c>.</summary>
+    public required ImmutableEquatableArray<string> Hides { get; init; }
 }
 
 /// <summary>The kind of a URL part.</summary>

@@ -158,5 +158,20 @@ public class QueryBindingAnalyzerTests
         [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
         public partial class Issues : IExtractor<Search, Item>;
         """);
-}
 
+    [Fact]
+    public Task A_member_whose_type_is_object_an_interface_or_abstract_is_not_reported() => Verify("""
+        // The generated ?.ToString() is a virtual call: the URL gets the text of the value's own type.
+        public abstract class Filter { }
+        public interface ITag { }
+
+        public sealed record Search(
+            string Owner,
+            [property: Query("filter")] object? Any = null,
+            [property: Query("tag")] ITag? Tag = null,
+            [property: Query("kind")] Filter? Kind = null);
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<Search, Item>;
+        """);
+}

@@ -33,6 +33,20 @@ public class WatermarkKeyAnalyzerTests
         """);
 
     [Fact]
+    public Task A_Key_on_a_base_records_positional_parameter_is_a_key() => Verify("""
+        public record Entity([Key] long Id);
+
+        public sealed record Order(long Id, System.DateTimeOffset UpdatedAt) : Entity(Id);
+
+        [JsonSerializable(typeof(Order))]
+        internal partial class OrderJson : JsonSerializerContext;
+
+        [Extractor("https://api.example.com", "/orders", Json = typeof(OrderJson))]
+        [Watermark(nameof(Order.UpdatedAt), Param = "since", Lag = "5m")]
+        public partial class Orders : IExtractor<NoInput, Order>;
+        """);
+
+    [Fact]
     public Task A_key_the_generator_would_not_take_is_no_key() => Verify("""
         public sealed class Order
         {

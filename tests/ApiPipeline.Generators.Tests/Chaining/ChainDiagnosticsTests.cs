@@ -28,6 +28,10 @@ public sealed class ChainDiagnosticsTests
     public void APP0101_GenericChain()
         => Assert.Contains("is generic", AssertOnly(TestSources.Usings + "namespace Demo;\n\n[Chain(Name = \"g\")]\npublic partial class Generic<T>\n{\n}\n", "APP0101", "Generic").GetMessage(), StringComparison.Ordinal);
 
+    [Fact]
+    public void APP0101_FileLocalChain()
+        => Assert.Contains("'Local' is file-local", AssertOnly(TestSources.Usings + "namespace Demo;\n\n[Chain]\nfile sealed partial class Local\n{\n}\n", "APP0101", "Local").GetMessage(), StringComparison.Ordinal);
+
     [Theory]
     [InlineData("[Chain(Name = \"vendor/repos\")]", "[Step(1)]", "Name = \"vendor/repos\"", "The chain name 'vendor/repos' contains '/'")]
     [InlineData("[Chain]", "[Step(1, Name = \"org/repos\")]", "Name = \"org/repos\"", "The step name 'org/repos' contains '/'")]

@@ -4,7 +4,9 @@ namespace ApiPipeline.Generators.Tests.Chaining;
 
 /// <summary>
 /// An input's shape in the registry creates it from the members a YAML mapping gives. Init-only properties that were not given keep
-/// their initializers, so they are set through a local <c>[UnsafeAccessor]</c> to their setter, never in an initializer or a <c>with</c>.
+/// their initializers, so they are set through a local <c>[UnsafeAccessor]</c> to their setter, not in an initializer; only a generic
+/// type's, which the runtime does not bind an accessor to, is set in a record's <c>with</c> copy. Members the generated code cannot
+/// use (a ref struct, <c>[Obsolete]</c> as an error) are left out, and so are constructors it cannot call.
 /// </summary>
 public sealed class RegistryCreateTests
 {
@@ -144,5 +146,142 @@ public sealed class RegistryCreateTests
         Assert.Contains("Min: values[1] is global::ApiPipeline.ShapeValue ? (double)(global::System.Double.NaN) : (double)values[1]!", registry, StringComparison.Ordinal);
         Assert.Contains("(decimal)(79228162514264337593543950335M)", registry, StringComparison.Ordinal);
         Assert.DoesNotContain("BaseItems", registry, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_project_with_nullable_disabled_gets_no_nullable_warnings_from_the_registry()
+    {
+        // <Nullable>disable</Nullable>: the user's string members are oblivious, so the registry's shapes cast them without '!'
+        // ("(string)values[0]"), but the registry file is '#nullable enable', where that cast warns CS8600/CS8604. Every such
+        // project gets warnings in a file it cannot change, which break a build that treats warnings as errors.
+        var compilation = GeneratorHarness.CreateCompilation(TestSources.Common, TestSources.Extractor());
+        compilation = compilation.WithOptions(compilation.Options.WithNullableContextOptions(Microsoft.CodeAnalysis.NullableContextOptions.Disable));
+
+        var result = GeneratorHarness.Run(compilation);
+
+        result.AssertCompiles();
+        var generated = result.AllSources.Select(s => s.HintName).ToHashSet();
+        var warnings = result.Output.GetDiagnostics()
+            .Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Any(h => tree.FilePath.EndsWith(h, StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(warnings.Count == 0, string.Join("\n", warnings));
+    }
+
+    [Fact]
+    public void An_input_member_obsolete_as_an_error_does_not_break_the_registry()
+    {
+        // The registry reads and sets every public member of the input (and record) type: value.Legacy and result.Legacy = ...
+        // are CS0619 errors in the generated registry, although neither the user's code nor the URL uses the member. The registry
+        // already leaves out types that are [Obsolete] as an error (Creatable.Unnameable); their members are not checked.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed class RepoQuery
+            {
+                public string Owner { get; set; } = "";
+
+                [Obsolete("The API dropped it; use Owner", error: true)]
+                public string Login { get; set; } = "";
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+    }
+
+    [Fact]
+    public void An_input_with_a_span_property_does_not_break_the_registry()
+    {
+        // The registry's read lambda boxes every readable member: (object?)value.OwnerSpan is CS0030 for a ref struct.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record RepoQuery(string Owner)
+            {
+                public ReadOnlySpan<char> OwnerSpan => Owner.AsSpan();
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+    }
+
+    [Theory]
+    [InlineData("[Obsolete(\"use the parameterless one\", error: true)] public RepoQuery(string owner, int legacy) { Owner = owner; }")] // CS0619
+    [InlineData("public RepoQuery(string text, out bool parsed) { Owner = text; parsed = true; }")] // CS1620
+    public void The_registry_creates_an_input_with_a_constructor_it_can_call(string constructor)
+    {
+        // Symbols.Creation takes the public constructor with the most parameters, without the checks Creatable.FirstCallable makes
+        // for outputs and hand-written extractors (ref/out parameters, [Obsolete] as an error): the generated registry calls it and
+        // does not compile, although the input has a public parameterless constructor it could use.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + $$"""
+            namespace Demo;
+
+            public sealed class RepoQuery
+            {
+                public RepoQuery() { }
+
+                {{constructor}}
+
+                public string Owner { get; set; } = "";
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+    }
+
+    [Fact]
+    public void The_registry_sets_an_init_only_member_of_a_generic_input()
+    {
+        // The registry sets an init-only member it was given through [UnsafeAccessor(Method, Name = "set_Label")] static extern void
+        // Init1(global::Demo.Search<string> instance, string? value). For a generic type the runtime does not bind that accessor:
+        // creating the input from member values (a YAML mapping, --input) throws MissingMethodException "Method not found:
+        // 'Demo.Search`1.set_Label'". The same for an init-only member inherited from a generic base class.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed record Search<T>(string Owner)
+            {
+                public T? Label { get; init; }
+            }
+
+            [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(TestJson))]
+            public partial class Issues : IExtractor<Search<string>, Item>;
+            """);
+        result.AssertCompiles();
+
+        using var stream = new System.IO.MemoryStream();
+        Assert.True(result.Output.Emit(stream).Success);
+        var context = new System.Runtime.Loader.AssemblyLoadContext(nameof(The_registry_sets_an_init_only_member_of_a_generic_input), isCollectible: true);
+        try
+        {
+            stream.Position = 0;
+            var assembly = context.LoadFromStream(stream);
+            var input = assembly.GetType("Demo.Search`1", throwOnError: true)!.MakeGenericType(typeof(string));
+            var registry = assembly.GetType("ApiPipeline.Generated.ApiPipelineRegistry", throwOnError: true)!;
+            var shape = (TypeShape)registry.GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+                .Select(f => f.GetValue(null))
+                .OfType<TypeShape>()
+                .Single(s => s.Type == input);
+            object?[] values = [.. shape.Members.Select(m => (object?)(m.Name == "Owner" ? "dotnet" : m.Name == "Label" ? "bug" : ShapeValue.Unset))];
+
+            var created = shape.GetType().GetMethod("Create", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.Invoke(shape, [values]);
+
+            Assert.Equal("bug", input.GetProperty("Label")!.GetValue(created));
+        }
+        finally
+        {
+            context.Unload();
+        }
     }
 }
