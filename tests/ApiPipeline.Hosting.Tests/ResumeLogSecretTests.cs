@@ -35,12 +35,29 @@ public sealed class ResumeLogSecretTests : ServerTests
         Assert.DoesNotContain(secondLogs, line => line.Contains(Token, StringComparison.Ordinal));
     }
 
-    private async Task<(int Code, List<string> Logs)> RunAsync(IConfiguration configuration, string token)
+    [Fact]
+    public async Task An_incremental_runs_starting_line_does_not_log_the_inputs_secret_member()
+    {
+        // The second run of an incremental extractor starts from its stored watermark (?since=…): the same line, the same leak.
+        const string Token = "tok-SUPERSECRET-77";
+        Server.Respond = context => TestServer.Reply(context, """{"data":[{"id":1,"name":"new","updated_at":"2026-01-10T00:00:00Z"}]}""", 200);
+        var configuration = new ConfigurationBuilder().Build();
+
+        var (first, firstLogs) = await RunAsync(configuration, Token, "FeedItems");
+        var (second, secondLogs) = await RunAsync(configuration, Token, "FeedItems");
+
+        Assert.True(first == ExitCodes.Success && second == ExitCodes.Success, string.Join('\n', firstLogs.Concat(secondLogs)));
+        Assert.DoesNotContain(firstLogs, line => line.Contains(Token, StringComparison.Ordinal));
+        Assert.Contains(secondLogs, line => line.StartsWith("Starting pipeline 'FeedItems'", StringComparison.Ordinal) && line.Contains("since=", StringComparison.Ordinal));
+        Assert.DoesNotContain(secondLogs, line => line.Contains(Token, StringComparison.Ordinal));
+    }
+
+    private async Task<(int Code, List<string> Logs)> RunAsync(IConfiguration configuration, string token, string extractor = "FeedPages")
     {
         var logs = new ListLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
         var output = new StringWriter();
-        int code = await PipelineHost.RunAsync(["run", "FeedPages", "--base-url", Server.BaseUrl, "--output", Dir.Path, "--input", "access_token=" + token], ApiPipelineRegistry.Instance, host =>
+        int code = await PipelineHost.RunAsync(["run", extractor, "--base-url", Server.BaseUrl, "--output", Dir.Path, "--input", "access_token=" + token], ApiPipelineRegistry.Instance, host =>
         {
             host.Out = output;
             host.Error = output;
