@@ -41,7 +41,18 @@ await using var demo = options.BaseUrl is null
 string baseUrl = options.BaseUrl ?? demo!.BaseUrl;
 Console.WriteLine(demo is null ? $"API: {UrlRedactor.Redact(baseUrl)}" : $"Demo API started at {baseUrl}");
 
-await using var state = await SqliteStateStore.OpenAsync(options.StatePath ?? Path.Combine(options.OutputDirectory, ".state", "sample.db"));
+SqliteStateStore opened;
+try
+{
+    opened = await SqliteStateStore.OpenAsync(options.StatePath ?? Path.Combine(options.OutputDirectory, ".state", "sample.db"));
+}
+catch (StateStoreException ex)
+{
+    Console.Error.WriteLine(ex.Message); // names the file and what is wrong with it
+    return 1;
+}
+
+await using var state = opened;
 var pipelineOptions = new PipelineOptions { StateStore = state };
 var extractorOptions = new ExtractorOptions { BaseUrl = baseUrl };
 var manager = new PipelineManager();

@@ -294,6 +294,8 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
         var command = new Command("validate", "Checks a pipeline or chain YAML file against the extractors of this program.") { file };
         command.SetAction(parse =>
         {
+            // Where run writes: the file's own directory, else the configured output folder.
+            string Folder(OutputConfig output) => output.HasDirectory ? output.Directory : PipelineHost.Settings(host).Output;
             string path = parse.GetRequiredValue(file);
             if (!File.Exists(path))
             {
@@ -306,12 +308,12 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
                 if (ConfigFiles.IsChain(path))
                 {
                     var chain = ChainConfig.Load(path, registry);
-                    parse.InvocationConfiguration.Output.WriteLine($"{path}: valid chain '{chain.Id}' ({chain.InputType.Name} -> {chain.OutputType.Name}), steps: {string.Join(" -> ", chain.Definition.Steps.Select(s => s.Name))}{(chain.Output is null ? "" : $", output {chain.Output.Type} to {chain.Output.Directory}/{chain.Output.Name}")}");
+                    parse.InvocationConfiguration.Output.WriteLine($"{path}: valid chain '{chain.Id}' ({chain.InputType.Name} -> {chain.OutputType.Name}), steps: {string.Join(" -> ", chain.Definition.Steps.Select(s => s.Name))}{(chain.Output is null ? "" : $", output {chain.Output.Type} to {Path.Combine(Folder(chain.Output), chain.Output.Name)}")}");
                 }
                 else
                 {
                     var pipeline = PipelineConfig.Load(path, registry);
-                    parse.InvocationConfiguration.Output.WriteLine($"{path}: valid pipeline '{pipeline.Id}', extractor {pipeline.Extractor.Name} ({pipeline.Extractor.Input.TypeName} -> {pipeline.Extractor.Output.TypeName}){(pipeline.Output is null ? "" : $", output {pipeline.Output.Type} to {pipeline.Output.Directory}/{pipeline.Output.Name}")}");
+                    parse.InvocationConfiguration.Output.WriteLine($"{path}: valid pipeline '{pipeline.Id}', extractor {pipeline.Extractor.Name} ({pipeline.Extractor.Input.TypeName} -> {pipeline.Extractor.Output.TypeName}){(pipeline.Output is null ? "" : $", output {pipeline.Output.Type} to {Path.Combine(Folder(pipeline.Output), pipeline.Output.Name)}")}");
                 }
 
                 return ExitCodes.Success;

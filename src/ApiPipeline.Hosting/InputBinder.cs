@@ -123,16 +123,27 @@ public static class InputBinder
         }
 
         bool number = mark.Kind == WatermarkKind.Number;
+        string? taken = null;
         for (int i = 0; i < shape.Members.Count; i++)
         {
             var member = shape.Members[i];
             string normalized = member.Name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
-            if (member.Write != ShapeWrite.None && names.Contains(normalized) && (number ? IsWholeNumber(member.Type) : TypeShape.IsDate(member.Type)) && !given[i])
+            if (member.Write != ShapeWrite.None && names.Contains(normalized) && (number ? IsWholeNumber(member.Type) : TypeShape.IsDate(member.Type)))
             {
-                texts[member.Name] = number ? mark.Number.ToString(CultureInfo.InvariantCulture) : mark.Timestamp.ToString("O", CultureInfo.InvariantCulture);
-                given[i] = true;
-                return;
+                if (!given[i])
+                {
+                    texts[member.Name] = number ? mark.Number.ToString(CultureInfo.InvariantCulture) : mark.Timestamp.ToString("O", CultureInfo.InvariantCulture);
+                    given[i] = true;
+                    return;
+                }
+
+                taken ??= member.Name;
             }
+        }
+
+        if (taken is not null)
+        {
+            throw new InputBindingException($"{option} {mark} sets {shape.TypeName}.{taken}, which --input already gives; give it once (drop one of the two).");
         }
 
         throw new InputBindingException($"{option} {mark} needs a {(number ? "whole-number" : "date")} member of {shape.TypeName} named {string.Join(", ", names.Take(4))}, …; its members are: {Describe(shape)}.");

@@ -55,8 +55,8 @@ public sealed class PipelineHostOptions
 /// <list type="bullet">
 /// <item><c>run &lt;pipeline|chain|file.yaml&gt; [--input name=value]… [--from T] [--to T] [--output DIR] [--state FILE] [--base-url URL] [--progress auto|live|plain|none]</c></item>
 /// <item><c>list</c>: the extractors, chains and output types of the registry</item>
-/// <item><c>state show|reset &lt;pipeline|chain&gt; [--state FILE]</c></item>
-/// <item><c>replay &lt;dead-letter file&gt; [--output DIR]</c></item>
+/// <item><c>state show|reset &lt;pipeline|chain&gt; [--state FILE] [--output DIR]</c></item>
+/// <item><c>replay &lt;dead-letter file&gt; [--output DIR] [--base-url URL] [--state FILE]</c></item>
 /// <item><c>validate &lt;file.yaml&gt;</c></item>
 /// </list>
 /// Exit codes (<see cref="ExitCodes"/>): 0 success, 2 partial success, 1 failure, 64 usage error.

@@ -341,6 +341,12 @@ public sealed class PipelineRunner
         {
             // An incremental extractor (a watermark) takes --from/--to as its range (a backfill); others get them as input members.
             var watermark = registration.Watermark ?? extractor.Watermark;
+            if (loaded?.Watermark is { Enabled: false } && (request.From is not null || request.To is not null))
+            {
+                // The pipeline the file builds has no watermark: the range would be half applied (a start sent as the parameter, no end).
+                throw new InputBindingException($"The pipeline file '{request.Target}' turns the watermark of '{registration.Name}' off (watermark: enabled: false), so --from/--to have no range to set; remove them, or turn the watermark on for a backfill.");
+            }
+
             bool incremental = watermark is not null;
             if (watermark is not null)
             {

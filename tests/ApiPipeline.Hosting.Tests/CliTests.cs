@@ -904,7 +904,53 @@ public sealed class CliTests : ServerTests
             return base.SendAsync(request, cancellationToken);
         }
     }
+
+    [Fact]
+    public async Task A_from_whose_member_was_given_with_input_says_it_is_given_twice()
+    {
+        var (code, output, error) = await Cli("run", "OwnerItems", "--base-url", Server.BaseUrl, "--output", Dir.Path, "--input", "owner=a", "--input", "since=2026-02-01", "--from", "2026-01-01");
+
+        Assert.True(code == ExitCodes.UsageError, output + error);
+        Assert.DoesNotContain("needs a date member", error, StringComparison.Ordinal);
+        Assert.Contains("OwnerRef.Since, which --input already gives", error, StringComparison.Ordinal);
+        Assert.Empty(Server.Targets);
+    }
+
+    [Fact]
+    public async Task Validate_names_the_folder_run_writes_a_file_without_a_directory_to()
+    {
+        string file = Path.Combine(Dir.Path, "undirected.yaml");
+        string configured = Path.Combine(Dir.Path, "configured");
+        await File.WriteAllTextAsync(file, $"pipeline_id: undirected_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}\noutput:\n  type: jsonl\n  config:\n    name: undirected\n");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ApiPipeline:Output"] = configured }).Build();
+
+        var run = await Cli(configuration, "run", file);
+        Assert.True(run.Code == ExitCodes.Success, run.Out + run.Err);
+        Assert.True(Directory.Exists(Path.Combine(configured, "undirected")));
+
+        var (code, output, error) = await Cli(configuration, "validate", file);
+
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.DoesNotContain("to out/undirected", output, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(configured, "undirected"), output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_range_for_a_pipeline_file_whose_watermark_is_off_is_refused()
+    {
+        // The file's pipeline has no watermark: a range would be half applied (the start sent as the watermark parameter, no end).
+        string file = Path.Combine(Dir.Path, "off.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: off\nextractor:\n  class: IncrementalItems\n  base_url: {Server.BaseUrl}\nwatermark: {{ enabled: false, field: updated_at }}\n");
+
+        var (code, output, error) = await Cli("run", file, "--output", Dir.Path, "--from", "2026-01-05", "--to", "2026-01-10");
+
+        Assert.True(code == ExitCodes.UsageError, output + error);
+        Assert.Contains("enabled: false", error, StringComparison.Ordinal);
+        Assert.Empty(Server.Targets);
+        Assert.False(Directory.Exists(Path.Combine(Dir.Path, "off")));
+    }
 }
+
 
 /// <summary>Replay against a run that writes into the same output folder: the two take their locks in one order.</summary>
 public sealed class ReplayTurnOrderTests : ServerTests

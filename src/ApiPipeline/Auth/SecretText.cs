@@ -80,6 +80,14 @@ internal static class SecretText
     }
 
     /// <summary>
+    /// <paramref name="text"/> (an input's partition key, or a URL it starts at) as it is shown (logs, dead-letter entries): without the
+    /// values of <paramref name="input"/>'s secret-looking members (<see cref="MemberValues"/>), which stored keys and checkpoints keep
+    /// where the URL carries them (under another query name, in the path) so that they stay the same from run to run.
+    /// </summary>
+    public static string MaskMembers<TIn>(string text, TIn input, JsonSerializerOptions? options)
+        => Mask(text, 0, Forms(Longest(MemberValues(input, options))));
+
+    /// <summary>
     /// The secrets worth replacing in text, longest first (so that a secret holding another goes whole): those of 4 characters or more,
     /// as shorter ones would mangle ordinary text.
     /// </summary>

@@ -70,6 +70,19 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             _auth = new Authenticator(auth, _options.Credentials ?? EnvironmentCredentialSource.Instance, _http, _clock, _secrets, definition.Name, _logger);
         }
 
+        foreach (var (name, value) in _options.Headers ?? new Dictionary<string, string>())
+        {
+            // A credential given as a header of the settings is scrubbed like [Auth]'s: whole, and without its scheme ("Bearer …"); 4
+            // characters or more, as shorter ones would mangle ordinary text.
+            foreach (var secret in IsSecretHeader(name) ? [value, value[(value.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim()] : Array.Empty<string>())
+            {
+                if (secret.Length >= 4)
+                {
+                    _secrets.Add(secret);
+                }
+            }
+        }
+
         _maxRetryAfter = _resilience.Retry?.MaxRetryAfter ?? RetryOptions.DefaultMaxRetryAfter;
         _limiter = _resilience.RateLimit is { } rateLimit ? HostRateLimiters.For(_baseUrl, rateLimit, _clock) : null;
         _pipeline = PageResilience.Build(definition.Name, _resilience, _clock, _limiter, _maxRetryAfter, _logger);
@@ -591,6 +604,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             };
         }
     }
+
+    /// <summary>Whether a header of the settings carries a credential: <c>Authorization</c>, <c>Proxy-Authorization</c>, <c>Cookie</c>, or a secret-looking name (<c>X-Api-Key</c>).</summary>
+    private static bool IsSecretHeader(string name)
+        => UrlRedactor.IsSensitive(name) || name.EndsWith("Authorization", StringComparison.OrdinalIgnoreCase) || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The most redirects one request follows.</summary>
     private const int MaxRedirects = 10;

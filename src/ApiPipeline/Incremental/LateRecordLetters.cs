@@ -18,6 +18,7 @@ internal sealed class LateRecordLetters<TOut>
     private readonly TimeProvider _clock;
     private readonly DeadLetterWriter _writer;
     private readonly List<DeadLetterEntry> _page = [];
+    private string[] _secrets = [];
 
     private LateRecordLetters(string pipeline, string extractor, JsonTypeInfo<TOut> typeInfo, WatermarkOptions<TOut> watermark, TimeProvider clock, DeadLetterWriter writer)
     {
@@ -61,9 +62,24 @@ internal sealed class LateRecordLetters<TOut>
     /// <summary>The current page (or attempt) failed: its late records are forgotten with it.</summary>
     public void AbortPage() => _page.Clear();
 
+    /// <summary>
+    /// Learns the values of <paramref name="input"/>'s secret-looking members, which its stored partition key keeps (in the path, or under
+    /// another query name): an entry shows its partition without them.
+    /// </summary>
+    public void Learn<TIn>(TIn input, JsonSerializerOptions? options)
+    {
+        var forms = SecretText.Forms(SecretText.MemberValues(input, options).Where(v => v.Length >= 4));
+        if (forms.Length > 0)
+        {
+            var known = Volatile.Read(ref _secrets);
+            Volatile.Write(ref _secrets, [.. known.Union(forms, StringComparer.Ordinal).OrderByDescending(f => f.Length)]);
+        }
+    }
+
     /// <summary>Keeps a late record of the current page for the dead-letter file.</summary>
     public void Add(string partition, TOut record, WatermarkValue mark, WatermarkValue stored)
     {
+        partition = SecretText.Mask(partition, 0, Volatile.Read(ref _secrets));
         var lateness = _watermark.EffectiveAllowedLateness;
         _page.Add(new DeadLetterEntry(
             _clock.GetUtcNow(),

@@ -162,6 +162,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     public (string Partition, bool Skip, PageCheckpoint? Start) Begin(TIn input)
     {
         string partition = _extractor.PartitionKey(input);
+        _lateLetters?.Learn(input, _extractor.RecordTypeInfo?.Options);
         if (_partitions.TryGetValue(partition, out var state))
         {
             return state.Completed || state.DeadLettered ? (partition, true, null) : (partition, false, state.Next ?? _extractor.StartAt(input, state.Since, _run.Until));

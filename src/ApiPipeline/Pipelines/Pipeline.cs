@@ -256,7 +256,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
                 if (_logger is not null)
                 {
-                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, start is null ? ShownPartition(input, partition) : UrlRedactor.Redact(start.Url), checkpointer.StoredWatermark(partition)?.ToString() ?? "none (full extraction)");
+                    Log.RunStarting(_logger, "pipeline", Id, _extractor.Name, SecretText.MaskMembers(start is null ? partition : UrlRedactor.Redact(start.Url), input, _extractor.RecordTypeInfo?.Options), checkpointer.StoredWatermark(partition)?.ToString() ?? "none (full extraction)");
                 }
 
                 if (_extractor.TimeWindows is { } windowing)
@@ -292,14 +292,6 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             return ex;
         }
     }
-
-    /// <summary>
-    /// <paramref name="partition"/>, the key of <paramref name="input"/>, as a log line shows it: without the values of the input's
-    /// secret-looking members, which the stored key keeps where the URL carries them (under another query name, in the path) so that it
-    /// stays the same from run to run.
-    /// </summary>
-    private string ShownPartition(TIn input, string partition)
-        => SecretText.Mask(partition, 0, SecretText.Forms(SecretText.Longest(SecretText.MemberValues(input, _extractor.RecordTypeInfo?.Options))));
 
     /// <summary>
     /// The <c>TimeWindows</c> strategy: the input's range as fixed windows, up to <see cref="TimeWindowOptions.MaxConcurrent"/> extracted at

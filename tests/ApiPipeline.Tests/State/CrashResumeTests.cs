@@ -102,6 +102,33 @@ public sealed class CrashResumeTests : IDisposable
         Assert.Empty(counts.Where(c => c.Value != 1).Select(c => $"{dataset} {c.Key} written {c.Value} times"));
     }
 
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("not-sqlite")]
+    public async Task A_state_path_that_cannot_be_a_state_file_is_a_message_not_an_unhandled_exception(string kind)
+    {
+        // As for an --out that is a file: one line that names the path, and a failure exit code, not a stack trace.
+        string state = Path.Combine(_dir.Path, "state.db");
+        if (kind == "folder")
+        {
+            Directory.CreateDirectory(state);
+        }
+        else
+        {
+            await File.WriteAllTextAsync(state, "this is not an SQLite database");
+        }
+
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var sample = StartSample(["--issues", "10", "--state", state], log);
+        await sample.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        string output = string.Join('\n', log);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.Contains(state, output, StringComparison.Ordinal);
+        Assert.True(sample.ExitCode == 1, $"exit code {sample.ExitCode}:\n{output}");
+    }
+
     private Process StartSample(string baseUrl) => StartSample(["--base-url", baseUrl]);
 
     /// <summary>Starts the sample with <paramref name="args"/>; its output lines go to <paramref name="log"/> when given.</summary>
