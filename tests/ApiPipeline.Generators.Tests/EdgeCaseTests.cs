@@ -309,4 +309,36 @@ public sealed class EdgeCaseTests
             .ToList();
         Assert.True(warnings.Count == 0, string.Join("\n", warnings));
     }
+
+    /// <summary>Fails with the warnings listed when a generated file (extractor part, chain part or registry) has any.</summary>
+    private static void AssertNoWarningsInGeneratedCode(HarnessResult result)
+    {
+        result.AssertCompiles();
+        var generated = result.AllSources.Select(s => s.HintName).ToHashSet();
+        var warnings = result.Output.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Any(h => tree.FilePath.EndsWith(h, StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(warnings.Count == 0, string.Join("\n", warnings));
+    }
+
+    [Fact]
+    public void A_generic_base_method_of_a_generated_name_does_not_make_the_generated_member_new()
+    {
+        // HiddenMembers (PipelineGenerator.Parser.cs) compares only the parameters (SameParameters), not the type parameter count:
+        // a base method PartitionKey<T>(RepoRef) has another signature, which the generated PartitionKey(RepoRef) does not hide,
+        // yet it is declared 'public new', and the generated file gets CS0109 "does not hide an accessible member".
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public abstract class ApiClientBase
+            {
+                public string PartitionKey<T>(RepoRef input) => typeof(T).Name + input.Owner;
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}/{repo}", Json = typeof(TestJson))]
+            public partial class Repos : ApiClientBase, IExtractor<RepoRef, Item>;
+            """);
+
+        AssertNoWarningsInGeneratedCode(result);
+    }
 }
