@@ -341,4 +341,25 @@ public sealed class EdgeCaseTests
 
         AssertNoWarningsInGeneratedCode(result);
     }
+
+    [Fact]
+    public void An_extractor_derived_from_another_generated_extractor_gets_no_warnings_in_generated_code()
+    {
+        // HiddenMembers (PipelineGenerator.Parser.cs) looks for the base class's members in the compilation the generator sees, which
+        // does not hold generated code: the base extractor's Definition, Name, PartitionKey, ... are declared by its own generated
+        // part, so they are not found, the derived extractor's generated members are not declared 'new', and its generated file
+        // gets CS0108 for each of them.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            [Extractor("https://api.example.com", "/repos/{owner}/{repo}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoRef, Item>;
+
+            [Extractor("https://api.example.com", "/repos/{owner}/{repo}/archived", Json = typeof(TestJson))]
+            public partial class ArchivedRepos : Repos, IExtractor<RepoRef, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        AssertNoWarningsInGeneratedCode(result);
+    }
 }
