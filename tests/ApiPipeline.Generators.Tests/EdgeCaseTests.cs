@@ -1,3 +1,4 @@
+using ApiPipeline.Generators.Tests.Chaining;
 using Microsoft.CodeAnalysis;
 using ApiPipeline.Generators.Chaining;
 
@@ -357,6 +358,31 @@ public sealed class EdgeCaseTests
 
             [Extractor("https://api.example.com", "/repos/{owner}/{repo}/archived", Json = typeof(TestJson))]
             public partial class ArchivedRepos : Repos, IExtractor<RepoRef, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        AssertNoWarningsInGeneratedCode(result);
+    }
+
+    [Fact]
+    public void A_chain_with_a_base_class_that_has_a_Name_gets_no_warnings_in_generated_code()
+    {
+        // The extractor's generated part declares its members 'new' over a base class's (HiddenMembers), but the chain's generated
+        // part (ChainEmitter) still writes 'public string Name => Definition.Name;' and Definition, Executor, ExecuteAsync, ... without
+        // it: a chain class with a common base that has a Name gets CS0108 in a generated file the user cannot change.
+        var result = GeneratorHarness.Run(TestSources.Common, ChainSources.Model, TestSources.Usings + """
+            namespace Demo;
+
+            public abstract class JobBase
+            {
+                public string Name { get; } = "nightly";
+            }
+
+            [Chain]
+            public partial class OrgIssues : JobBase
+            {
+                [Step(1)] public partial OrgRepos Repos { get; }
+            }
             """);
 
         Assert.Empty(result.GeneratorDiagnostics);
