@@ -284,4 +284,28 @@ public sealed class RegistryCreateTests
             context.Unload();
         }
     }
+
+    [Fact]
+    public void An_input_member_whose_getter_is_obsolete_as_an_error_does_not_break_the_registry()
+    {
+        // Symbols.IsUsable checks [Obsolete(..., true)] on the member only, not on its accessors: a property whose getter is
+        // [Obsolete] as an error is still read by the registry (value.Login), CS0619 in the generated registry, although neither the
+        // user's code nor the URL reads it.
+        var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed class RepoQuery
+            {
+                public string Owner { get; set; } = "";
+
+                public string Login { [Obsolete("The API no longer returns it; set Owner", error: true)] get; set; } = "";
+            }
+
+            [Extractor("https://api.example.com", "/repos/{owner}", Json = typeof(TestJson))]
+            public partial class Repos : IExtractor<RepoQuery, Item>;
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertCompiles();
+    }
 }
