@@ -308,4 +308,35 @@ public sealed class RegistryCreateTests
         Assert.Empty(result.GeneratorDiagnostics);
         result.AssertCompiles();
     }
+
+    [Fact]
+    public void A_project_with_nullable_disabled_gets_no_nullable_warnings_for_a_generic_input()
+    {
+        // Symbols.FullNameOfValue casts an oblivious member as nullable ("(string?)values[1]"), but a member typed by a type parameter
+        // of a generic input (Search<string>.Label) is assigned through the registry's own spelling of the type, global::Demo.Search<string>,
+        // whose type argument is not oblivious in the '#nullable enable' registry: result.Label = (string?)values[1] is CS8601.
+        var compilation = GeneratorHarness.CreateCompilation(TestSources.Common, TestSources.Usings + """
+            namespace Demo;
+
+            public sealed class Search<T>
+            {
+                public string Owner { get; set; }
+
+                public T Label { get; set; }
+            }
+
+            [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(TestJson))]
+            public partial class Issues : IExtractor<Search<string>, Item>;
+            """);
+        compilation = compilation.WithOptions(compilation.Options.WithNullableContextOptions(Microsoft.CodeAnalysis.NullableContextOptions.Disable));
+
+        var result = GeneratorHarness.Run(compilation);
+
+        result.AssertCompiles();
+        var generated = result.AllSources.Select(s => s.HintName).ToHashSet();
+        var warnings = result.Output.GetDiagnostics()
+            .Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Any(h => tree.FilePath.EndsWith(h, StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(warnings.Count == 0, string.Join("\n", warnings));
+    }
 }
