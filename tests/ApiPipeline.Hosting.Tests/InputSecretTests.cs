@@ -117,6 +117,28 @@ public sealed class InputSecretTests : ServerTests
         Assert.DoesNotContain(Token, entries, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_cookie_header_from_the_settings_does_not_mask_the_other_cookies_it_carries()
+    {
+        // HttpExtractor's constructor scrubs a secret header's value whole and "without its scheme" (what follows its first space), meant
+        // for "Bearer <token>". A Cookie header has no scheme: what follows its first space is the next cookie ("lang=en"), which is then
+        // masked wherever it appears: the API's error text the user needs reads "unsupported locale ***".
+        Server.Respond = context => TestServer.Reply(context, """{"message":"unsupported locale lang=en; use lang=de"}""", 400);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Extractors:Items:BaseUrl"] = Server.BaseUrl,
+            ["ApiPipeline:Extractors:Items:Headers:Cookie"] = "session=9f8e7d6c5b4a3210ffee; lang=en",
+            ["ApiPipeline:Extractors:Items:OnError"] = "DeadLetter",
+        }).Build();
+
+        var (code, output, error) = await CliTests.Cli(configuration, "run", "Items", "--output", Dir.Path);
+
+        Assert.NotEqual(ExitCodes.Success, code);
+        Assert.DoesNotContain("9f8e7d6c5b4a3210ffee", output + error, StringComparison.Ordinal);
+        string entries = await File.ReadAllTextAsync(Path.Combine(Dir.Path, "Items.dead-letter.jsonl"));
+        Assert.True(entries.Contains("unsupported locale lang=en", StringComparison.Ordinal), entries);
+    }
+
     private async Task<(int Code, List<string> Logs)> RunAsync(IConfiguration configuration, string token, string extractor = "FeedPages")
     {
         var logs = new ListLoggerProvider();
