@@ -139,6 +139,28 @@ public sealed class InputSecretTests : ServerTests
         Assert.True(entries.Contains("unsupported locale lang=en", StringComparison.Ordinal), entries);
     }
 
+    [Fact]
+    public async Task A_cookie_header_from_the_settings_echoed_by_the_api_without_its_name_is_not_dead_lettered()
+    {
+        // A session cookie's secret is its value: HttpExtractor's constructor scrubs the header whole ("sid=<value>") and what follows
+        // its first space (nothing here), never the value itself, which an API echoing the session ("session <value> expired") shows.
+        const string Session = "s3ss10n-SUPERSECRET-4242";
+        Server.Respond = context => TestServer.Reply(context, $$"""{"message":"session {{Session}} expired"}""", 401);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Extractors:Items:BaseUrl"] = Server.BaseUrl,
+            ["ApiPipeline:Extractors:Items:Headers:Cookie"] = "sid=" + Session,
+            ["ApiPipeline:Extractors:Items:OnError"] = "DeadLetter",
+        }).Build();
+
+        var (code, output, error) = await CliTests.Cli(configuration, "run", "Items", "--output", Dir.Path);
+
+        Assert.NotEqual(ExitCodes.Success, code);
+        string entries = await File.ReadAllTextAsync(Path.Combine(Dir.Path, "Items.dead-letter.jsonl"));
+        Assert.Contains("expired", entries, StringComparison.Ordinal);
+        Assert.DoesNotContain(Session, output + error + entries, StringComparison.Ordinal);
+    }
+
     private async Task<(int Code, List<string> Logs)> RunAsync(IConfiguration configuration, string token, string extractor = "FeedPages")
     {
         var logs = new ListLoggerProvider();
