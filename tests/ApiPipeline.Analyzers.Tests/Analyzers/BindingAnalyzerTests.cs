@@ -160,6 +160,19 @@ public class QueryBindingAnalyzerTests
         """);
 
     [Fact]
+    public Task A_member_whose_type_is_an_abstract_record_is_reported() => Verify("""
+        // Every value of an abstract record is a record, and a derived record writes its own ToString() (the member list,
+        // "DayRange { From = 1, To = 5 }") unless a record of the hierarchy declares one: the URL gets the member list all the same.
+        public abstract record Range(int From, int To);
+        public sealed record DayRange(int From, int To) : Range(From, To);
+
+        public sealed record Search(string Owner, [property: Query({|APP1305:"range"|})] Range? Window = null);
+
+        [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(ShopJson))]
+        public partial class Issues : IExtractor<Search, Item>;
+        """);
+
+    [Fact]
     public Task A_member_whose_type_is_object_an_interface_or_abstract_is_not_reported() => Verify("""
         // The generated ?.ToString() is a virtual call: the URL gets the text of the value's own type.
         public abstract class Filter { }
