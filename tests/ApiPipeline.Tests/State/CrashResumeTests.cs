@@ -129,6 +129,26 @@ public sealed class CrashResumeTests : IDisposable
         Assert.True(sample.ExitCode == 1, $"exit code {sample.ExitCode}:\n{output}");
     }
 
+    [Fact]
+    public async Task A_state_path_under_a_file_is_a_message_not_an_unhandled_exception()
+    {
+        // The sample catches StateStoreException only; SqliteStateStore.OpenAsync creates the state file's folder first, which throws
+        // IOException when a part of the path is a file (a typo: --state out.txt/sample.db): the same stack trace the fix removed
+        // for a folder or a file that is not SQLite.
+        string file = Path.Combine(_dir.Path, "notes.txt");
+        await File.WriteAllTextAsync(file, "not a folder");
+        string state = Path.Combine(file, "sample.db");
+
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var sample = StartSample(["--issues", "10", "--state", state], log);
+        await sample.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        string output = string.Join('\n', log);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.True(sample.ExitCode == 1, $"exit code {sample.ExitCode}:\n{output}");
+    }
+
     private Process StartSample(string baseUrl) => StartSample(["--base-url", baseUrl]);
 
     /// <summary>Starts the sample with <paramref name="args"/>; its output lines go to <paramref name="log"/> when given.</summary>
