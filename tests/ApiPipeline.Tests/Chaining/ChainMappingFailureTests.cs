@@ -54,4 +54,21 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
         Assert.DoesNotContain("s3cr3t", result.Error!.ToString(), StringComparison.Ordinal);
         Assert.All(result.Failures, f => Assert.DoesNotContain("s3cr3t", f.Input ?? "", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// chains.md, Errors per step: "DeadLetter: as Continue, and the failure is appended to ChainOptions.DeadLetterPath". A failed mapping
+    /// under DeadLetter is counted (Failures 1, PartialSuccess) but no entry is written (ChainRun.RecordFailureAsync writes entries only for
+    /// an ExtractionException), so nothing in the dead-letter file says which parent record's input was never extracted.
+    /// </summary>
+    [Fact]
+    public async Task A_failed_mapping_under_DeadLetter_is_appended_to_the_dead_letter_file()
+    {
+        using var dir = new TempDirectory();
+        var input = Map("rv-p2", Accounts);
+        var output = new MemoryOutput<Child>();
+        string path = Path.Combine(dir.Path, "dl.jsonl");
+        var result = await new AccountChildren(new ChainOptions { Extractor = At, OnError = ErrorMode.DeadLetter, DeadLetterPath = path }).ExecuteAsync(input, output).WithDeadline(30);
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.True(File.Exists(path) && File.ReadAllLines(path).Length == 1, "no dead letter entry; failures " + result.Steps[1].Failures + " dl " + result.Steps[1].DeadLettered);
+    }
 }
