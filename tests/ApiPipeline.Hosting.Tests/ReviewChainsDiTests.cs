@@ -37,4 +37,38 @@ public sealed class ReviewChainsDiTests : ServerTests
         Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
         Assert.Equal(15, Directory.EnumerateFiles(Path.Combine(folder, "shop"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Count());
     }
+
+    /// <summary>
+    /// observability.md lists <c>Timeout</c> (the per-attempt timeout; resilience.md: range 10ms–1d) among the settings AddApiPipeline applies
+    /// to every extractor. An extractor resolved from the container gets the IHttpClientFactory client <c>ApiPipeline.&lt;name&gt;</c>, whose
+    /// HttpClient.Timeout keeps its 100 s default (ServiceCollectionExtensions.NoAutomaticRedirects changes the handler and User-Agent only),
+    /// so a configured <c>Timeout</c> of 3 minutes is cut at 100 s: the page fails with "the request timed out after 100 s" although the API
+    /// answers after 101 s. (The built-in shared client, HttpExtractor.cs SharedHttp, has the same 100 s cap.)
+    /// </summary>
+    [Fact]
+    public async Task A_configured_per_attempt_timeout_longer_than_100_seconds_is_not_cut_by_the_clients_default_timeout()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Output"] = Path.Combine(Dir.Path, "out"),
+            ["ApiPipeline:Defaults:BaseUrl"] = Server.BaseUrl,
+            ["ApiPipeline:Extractors:Items:Timeout"] = "3m",
+            ["ApiPipeline:Extractors:Items:MaxRetries"] = "0",
+        }).Build();
+        Server.Respond = async context =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(101));
+            await TestServer.Reply(context, """{"data":[{"id":1,"name":"slow","updated_at":"2026-01-01T00:00:00Z"}]}""", 200);
+        };
+        using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, configuration).BuildServiceProvider();
+        var items = provider.GetRequiredKeyedService<IExtractor<NoInput, Item>>("Items");
+
+        var records = new List<Item>();
+        await foreach (var item in items.ExtractAsync(NoInput.Value))
+        {
+            records.Add(item);
+        }
+
+        Assert.Equal("slow", Assert.Single(records).Name);
+    }
 }
