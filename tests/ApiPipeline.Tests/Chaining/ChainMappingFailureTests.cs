@@ -1,0 +1,74 @@
+using System.Text.Json.Serialization;
+using ApiPipeline.Generated;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiPipeline.Tests.Chaining;
+
+/// <summary>An account's keys: its owner may be absent.</summary>
+public sealed record AccountKeys(long Id, long? OwnerId);
+
+[JsonSerializable(typeof(AccountKeys))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+internal partial class ReviewJson : JsonSerializerContext;
+
+/// <summary>Accounts, landed as sent.</summary>
+[Extractor("https://api.example.invalid", "/{name}/accounts", Json = typeof(ReviewJson))]
+[Paginated(Pagination.None, RecordsPath = "items")]
+public partial class RawAccounts : IExtractor<Scenario, RawRecord<AccountKeys>>;
+
+[Chain]
+public partial class AccountChildren
+{
+    [Step(1)]
+    public partial RawAccounts Accounts { get; }
+
+    [Step(2)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildQuery.Name), From = MapFrom.ChainInput)]
+    [Map("Fields.OwnerId", To = nameof(ChildQuery.ParentId))]
+    public partial ChildItems Children { get; }
+}
+
+/// <summary>
+/// A chain whose step 2 maps a passthrough parent's nullable field (<c>Fields.OwnerId</c>) to a member that needs a value: an account
+/// without an owner fails the mapping (ChainMappingException), as chains.md documents for <c>T?</c> → <c>T</c>.
+/// </summary>
+public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
+{
+    private static Task Accounts(HttpContext context)
+        => Reply.Json(context, """{"items":[{"id":1,"owner_id":null,"client_secret":"s3cr3t-value","name":"a"}]}""");
+
+    /// <summary>
+    /// chains.md: a failure names "the input as the extractor describes it with secrets redacted", and a chain keeps record values under
+    /// secret-looking names out of its dead-letter entries' lineage. A failed mapping describes the input by the parent record's
+    /// <c>ToString()</c> instead (ChainStep.cs ExtractItemAsync, <c>item.Record?.ToString()</c>), which for a passthrough record is the whole JSON
+    /// the API sent: <c>"client_secret":"s3cr3t-value"</c> lands in the ChainStepException message (printed and logged by the host) and in
+    /// ChainResult.Failures.
+    /// </summary>
+    [Fact]
+    public async Task A_failed_mapping_does_not_put_a_secret_field_of_the_parent_record_in_the_error_or_the_failures()
+    {
+        var input = Map("rv-p1", Accounts);
+        var output = new MemoryOutput<Child>();
+        var result = await new AccountChildren(new ChainOptions { Extractor = At }).ExecuteAsync(input, output).WithDeadline(30);
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.DoesNotContain("s3cr3t", result.Error!.ToString(), StringComparison.Ordinal);
+        Assert.All(result.Failures, f => Assert.DoesNotContain("s3cr3t", f.Input ?? "", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// chains.md, Errors per step: "DeadLetter: as Continue, and the failure is appended to ChainOptions.DeadLetterPath". A failed mapping
+    /// under DeadLetter is counted (Failures 1, PartialSuccess) but no entry is written (ChainRun.RecordFailureAsync writes entries only for
+    /// an ExtractionException), so nothing in the dead-letter file says which parent record's input was never extracted.
+    /// </summary>
+    [Fact]
+    public async Task A_failed_mapping_under_DeadLetter_is_appended_to_the_dead_letter_file()
+    {
+        using var dir = new TempDirectory();
+        var input = Map("rv-p2", Accounts);
+        var output = new MemoryOutput<Child>();
+        string path = Path.Combine(dir.Path, "dl.jsonl");
+        var result = await new AccountChildren(new ChainOptions { Extractor = At, OnError = ErrorMode.DeadLetter, DeadLetterPath = path }).ExecuteAsync(input, output).WithDeadline(30);
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        Assert.True(File.Exists(path) && File.ReadAllLines(path).Length == 1, "no dead letter entry; failures " + result.Steps[1].Failures + " dl " + result.Steps[1].DeadLettered);
+    }
+}
