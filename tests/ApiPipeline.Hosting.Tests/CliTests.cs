@@ -917,6 +917,25 @@ public sealed class CliTests : ServerTests
     }
 
     [Fact]
+    public async Task A_from_whose_member_the_settings_give_does_not_blame_input()
+    {
+        // No --input on the command line: the member --from sets is given by the extractor's configured Input (the settings), which
+        // the run binds when --input is absent (request.Input ?? configuredInput). InputBinder's new message says "which --input
+        // already gives; give it once (drop one of the two)": there is no --input to drop. The command line should win over the
+        // settings (as --input replaces the configured Input), or the message should name the settings.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ApiPipeline:Extractors:OwnerItems:Input:owner"] = "a",
+            ["ApiPipeline:Extractors:OwnerItems:Input:since"] = "2026-02-01",
+        }).Build();
+
+        var (code, output, error) = await Cli(configuration, "run", "OwnerItems", "--base-url", Server.BaseUrl, "--output", Dir.Path, "--from", "2026-01-01");
+
+        Assert.True(code is ExitCodes.Success or ExitCodes.UsageError, output + error);
+        Assert.DoesNotContain("which --input already gives", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_names_the_folder_run_writes_a_file_without_a_directory_to()
     {
         string file = Path.Combine(Dir.Path, "undirected.yaml");
