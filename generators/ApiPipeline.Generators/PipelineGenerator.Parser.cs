@@ -172,7 +172,7 @@ public sealed partial class PipelineGenerator
                 TimeWindows = timeWindows,
                 RawFieldsType = rawFields is null ? null : FullName(rawFields),
                 RawFieldsReader = rawFields is null ? null : ParseRawFields(rawFields, jsonContext!),
-                Hides = HiddenMembers(type, extractorInterfaces[0], context.SemanticModel.Compilation),
+                Hides = Hidden(type, extractorInterfaces[0], context.SemanticModel.Compilation),
             };
         }
 
@@ -180,33 +180,9 @@ public sealed partial class PipelineGenerator
         private static readonly string[] GeneratedMembers =
             ["Definition", "Name", "OnError", "Watermark", "TimeWindows", "RecordTypeInfo", "PartitionKey", "StartAt", "ExtractPagesAsync", "ExtractIntoAsync", "ExtractAsync", "ExtractToAsync"];
 
-        /// <summary>
-        /// The generated members that hide a member of a base class the extractor can see (a common base of the user's API clients with a
-        /// <c>Name</c>): they are declared <c>new</c>, so the generated file has no CS0108/CS0114 warning. A property hides every member of
-        /// its name; a method hides a method with the same parameters (those of the <c>IExtractor</c> member it implements) and any other
-        /// kind of member of its name.
-        /// </summary>
-        private static ImmutableEquatableArray<string> HiddenMembers(INamedTypeSymbol type, INamedTypeSymbol extractor, Compilation compilation)
-        {
-            var hidden = new List<string>();
-            foreach (var name in GeneratedMembers)
-            {
-                var implemented = extractor.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault();
-                for (var current = type.BaseType; current is not null && !hidden.Contains(name); current = current.BaseType)
-                {
-                    if (current.GetMembers(name).Any(m => compilation.IsSymbolAccessibleWithin(m, type) && (implemented is null || m is not IMethodSymbol method || SameParameters(method, implemented))))
-                    {
-                        hidden.Add(name);
-                    }
-                }
-            }
-
-            return hidden.ToImmutableEquatableArray();
-        }
-
-        private static bool SameParameters(IMethodSymbol method, IMethodSymbol other)
-            => method.Parameters.Length == other.Parameters.Length
-               && method.Parameters.Zip(other.Parameters, (a, b) => a.RefKind == b.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same);
+        /// <summary>The generated members that hide a member of a base class (<see cref="Helpers.HiddenMembers"/>), which the emitter declares <c>new</c>.</summary>
+        private static ImmutableEquatableArray<string> Hidden(INamedTypeSymbol type, INamedTypeSymbol extractor, Compilation compilation)
+            => Helpers.HiddenMembers.Of(type, [.. GeneratedMembers.Select(name => (name, extractor.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault()))], compilation, ExtractorAttributeName, Chaining.Symbols.ExtractorInterface);
 
         private static bool ParsePath(string path, string name, ITypeSymbol inputType, Dictionary<string, InputMember> members, List<UrlPart> url, List<DiagnosticInfo> diagnostics, Location location)
         {

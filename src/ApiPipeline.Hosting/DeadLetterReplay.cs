@@ -244,6 +244,13 @@ internal static class DeadLetterReplay
                 continue;
             }
 
+            if (entry.Kind == DeadLetterEntry.MappingKind)
+            {
+                left.Add($"{entry.Pipeline}: the step's mapping failed for a record of the step before ({entry.Error}), so nothing was requested and replay has no input to build; fix the mapping (or the data), run the chain again, then remove the line");
+                keep.Add(line);
+                continue;
+            }
+
             if (!late && entry.Skipped == DeadLetterEntry.RecordSkipped)
             {
                 left.Add($"{entry.Pipeline}/{entry.Extractor} page {entry.Page}: a record that does not fit the record type ({entry.Error}); it cannot be replayed as it is: fix the record type (or the data), load the record from this line, then remove the line");

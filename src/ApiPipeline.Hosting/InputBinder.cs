@@ -143,7 +143,7 @@ public static class InputBinder
 
         if (taken is not null)
         {
-            throw new InputBindingException($"{option} {mark} sets {shape.TypeName}.{taken}, which --input already gives; give it once (drop one of the two).");
+            throw new InputBindingException($"{option} {mark} sets {shape.TypeName}.{taken}, which the input already gives (with --input, or in the configured Input); give it once.");
         }
 
         throw new InputBindingException($"{option} {mark} needs a {(number ? "whole-number" : "date")} member of {shape.TypeName} named {string.Join(", ", names.Take(4))}, …; its members are: {Describe(shape)}.");

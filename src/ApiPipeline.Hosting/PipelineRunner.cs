@@ -177,7 +177,11 @@ public sealed class PipelineRunner
         return (common, steps);
     }
 
-    /// <summary>The settings a chain of <paramref name="id"/> runs with from this host (its state store aside): steps' settings, error mode, dead-letter file, clock, logs.</summary>
+    /// <summary>
+    /// The settings a chain of <paramref name="id"/> runs with from this host (its state store aside): steps' settings, dead-letter file,
+    /// clock, logs. The configured error mode goes to each step's extractor, so a step's own (a chain file's <c>on_error</c>,
+    /// <c>[Step(OnError = …)]</c>) wins over it.
+    /// </summary>
     internal ChainOptions ChainOptionsFor(ChainDefinition definition, string id, RunRequest request, string outputDirectory)
     {
         var settings = Options.For(id);
@@ -187,7 +191,6 @@ public sealed class PipelineRunner
             ChainId = id,
             Extractor = extractorOptions,
             Steps = stepOptions,
-            OnError = settings.OnError,
             DeadLetterPath = Path.Combine(outputDirectory, id + ".dead-letter.jsonl"),
             TimeProvider = TimeProvider,
             LoggerFactory = _loggerFactory,

@@ -38,7 +38,7 @@ public static class ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(registry);
         services.AddLogging();
         services.AddHttpClient();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpClientFactoryOptions>, NoAutomaticRedirects>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpClientFactoryOptions>, ApiPipelineClients>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(registry);
         services.AddOptions<ApiPipelineOptions>().Configure<IServiceProvider>((options, provider) =>
@@ -109,18 +109,26 @@ public static class ServiceCollectionExtensions
     /// URL's origin (a handler following them would drop <c>Authorization</c> on every hop and carry API-key headers to any host).
     /// Applied after every other configuration, so also to a primary handler the application sets for such a client. They send
     /// ApiPipeline's <c>User-Agent</c>, as the built-in client does, unless the application's configuration of the client sets one.
+    /// A client whose extractor (or one of whose chain's steps) may spend longer on an attempt than <see cref="HttpClient.Timeout"/>'s 100 s,
+    /// by its attributes or its settings, does not cut requests there: the extractor's timeouts bound each attempt, as with the built-in client.
     /// </summary>
-    private sealed class NoAutomaticRedirects : IPostConfigureOptions<HttpClientFactoryOptions>
+    private sealed class ApiPipelineClients(IOptions<ApiPipelineOptions> settings, ComponentRegistry registry) : IPostConfigureOptions<HttpClientFactoryOptions>
     {
         public void PostConfigure(string? name, HttpClientFactoryOptions options)
         {
             if (name is not null && name.StartsWith(HttpClientPrefix, StringComparison.Ordinal))
             {
-                options.HttpClientActions.Add(static client =>
+                bool unbounded = Outlasts(name[HttpClientPrefix.Length..]);
+                options.HttpClientActions.Add(client =>
                 {
                     if (!client.DefaultRequestHeaders.Contains("User-Agent"))
                     {
                         client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", SharedHttp.UserAgent);
+                    }
+
+                    if (unbounded)
+                    {
+                        client.Timeout = Timeout.InfiniteTimeSpan;
                     }
                 });
                 options.HttpMessageHandlerBuilderActions.Add(static builder =>
@@ -136,6 +144,16 @@ public static class ServiceCollectionExtensions
                     }
                 });
             }
+        }
+
+        /// <summary>Whether an attempt of the extractor or chain <paramref name="name"/> may last longer than a client's default 100 s.</summary>
+        private bool Outlasts(string name)
+        {
+            var configured = settings.Value.For(name);
+            var resilience = registry.Extractors.Where(e => e.Name == name).Select(e => e.Resilience)
+                .Concat(registry.Chains.Where(c => c.Name == name).SelectMany(c => c.Definition.Steps.Select(s => s.Settings.ExtractorResilience ?? ResilienceOptions.None)))
+                .DefaultIfEmpty(ResilienceOptions.None);
+            return resilience.Any(r => SharedHttp.Outlasts((configured.ApplyTo(new ExtractorOptions(), r).Resilience ?? r).Timeout, TimeSpan.FromSeconds(100)));
         }
     }
 
@@ -160,16 +178,10 @@ public static class ServiceCollectionExtensions
             string name = Chain;
             services.AddKeyedTransient<IChain<TIn, TOut>>(name, (provider, _) =>
             {
+                // As the CLI runs it: its dead letters go to <Output>/<chain>.dead-letter.jsonl.
                 var runner = provider.GetRequiredService<PipelineRunner>();
-                var settings = runner.Options.For(name);
-                var (extractorOptions, stepOptions) = runner.ChainExtractors(definition, settings, new RunRequest { Target = name });
-                return new ChainExecutor<TIn, TOut>(definition, ClientsFrom(provider)(name), new ChainOptions
+                return new ChainExecutor<TIn, TOut>(definition, ClientsFrom(provider)(name), runner.ChainOptionsFor(definition, name, new RunRequest { Target = name }, runner.Options.Output) with
                 {
-                    ChainId = name,
-                    Extractor = extractorOptions,
-                    Steps = stepOptions,
-                    OnError = settings.OnError,
-                    TimeProvider = runner.TimeProvider,
                     LoggerFactory = provider.GetRequiredService<ILoggerFactory>(),
                 });
             });

@@ -61,6 +61,17 @@ internal sealed record HarnessResult(CSharpCompilation Input, Compilation Output
         var errors = OutputErrors;
         Assert.True(errors.IsEmpty, "The output compilation has errors:\n" + string.Join("\n", errors.Select(e => e.ToString())));
     }
+
+    /// <summary>Compiles, and fails with the warnings listed when a generated file (extractor part, chain part or registry) has any.</summary>
+    public void AssertNoWarningsInGeneratedCode()
+    {
+        AssertCompiles();
+        var generated = AllSources.Select(s => s.HintName).ToHashSet();
+        var warnings = Output.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Any(h => tree.FilePath.EndsWith(h, StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(warnings.Count == 0, string.Join("\n", warnings));
+    }
 }
 
 /// <summary>Builds small compilations and runs <see cref="PipelineGenerator"/> on them, tracking incremental steps.</summary>

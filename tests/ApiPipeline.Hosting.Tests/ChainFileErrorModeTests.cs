@@ -7,12 +7,8 @@ namespace ApiPipeline.Hosting.Tests;
 public sealed class ChainFileErrorModeTests : ServerTests
 {
     /// <summary>
-    /// chains.md documents <c>on_error: fail_fast | continue | skip | dead_letter</c> per step of a chain file, and observability.md says a
-    /// pipeline file's own settings (<c>error_handling</c>) win over the host's Defaults. A host whose appsettings give every extractor
-    /// <c>Defaults:OnError = Continue</c> runs the chain file below with that mode for every step: PipelineRunner.ChainOptionsFor puts the
-    /// host's <c>Options.For(id).OnError</c> (Defaults included) into ChainOptions.OnError, which ChainExecutor.CreateSteps prefers to the
-    /// step's own <c>on_error</c>. The failed detail is not dead-lettered as the file asks, so nothing records it for replay.
-    /// (Without Defaults:OnError the same run writes the one entry.)
+    /// A step's own <c>on_error</c> wins over the host's configured error mode (here <c>Defaults:OnError = Continue</c>), as a file's own
+    /// settings win over the host's: the failed detail is dead-lettered as the file asks.
     /// </summary>
     [Fact]
     public async Task A_chain_file_steps_on_error_is_not_overridden_by_the_hosts_default_error_mode()

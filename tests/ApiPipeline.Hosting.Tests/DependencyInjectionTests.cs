@@ -314,4 +314,39 @@ public sealed class DependencyInjectionTests : ServerTests
             await Task.Delay(20);
         }
     }
+
+    [Fact]
+    public async Task A_registered_chain_whose_step_dead_letters_resolves_and_runs()
+    {
+        // The shop chain's step 2 (GroupMembers) is [OnError(ErrorMode.DeadLetter)]: the chain is set up as `run` sets it up, dead-letter file included.
+        using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, Configuration()).BuildServiceProvider();
+
+        var chain = provider.GetRequiredKeyedService<IChain<Shop, Detail>>("shop");
+        string folder = Path.Combine(Dir.Path, "mine");
+        ChainResult result;
+        await using (var output = new JsonlOutput<Detail>(TestJson.Default.Detail, new JsonlOutputOptions<Detail> { Directory = folder, Name = "shop" }))
+        {
+            result = await chain.ExecuteAsync(new Shop("acme"), output);
+        }
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
+        Assert.Equal(15, Directory.EnumerateFiles(Path.Combine(folder, "shop"), "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadLines).Count());
+    }
+
+    [Fact]
+    public void An_extractors_client_does_not_cut_an_attempt_its_timeout_allows_beyond_100_seconds()
+    {
+        // HttpClient.Timeout (100 s by default) cuts every request: an extractor configured to wait longer per attempt gets a client
+        // without that cut (its own timeouts bound each attempt); others keep it.
+        var services = new ServiceCollection();
+        services.AddApiPipeline(ApiPipelineRegistry.Instance, Configuration(new() { ["ApiPipeline:Extractors:Items:Timeout"] = "3m" }));
+        using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "Items").Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(100), factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "metered").Timeout);
+        Assert.Equal(Timeout.InfiniteTimeSpan, SharedHttp.For(new TimeoutOptions { PerAttempt = TimeSpan.FromMinutes(3) }).Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(100), SharedHttp.For(new TimeoutOptions { PerAttempt = TimeSpan.FromSeconds(30) }).Timeout);
+        Assert.Same(SharedHttp.Client, SharedHttp.For(null));
+    }
 }

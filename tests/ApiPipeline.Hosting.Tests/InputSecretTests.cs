@@ -120,9 +120,7 @@ public sealed class InputSecretTests : ServerTests
     [Fact]
     public async Task A_cookie_header_from_the_settings_does_not_mask_the_other_cookies_it_carries()
     {
-        // HttpExtractor's constructor scrubs a secret header's value whole and "without its scheme" (what follows its first space), meant
-        // for "Bearer <token>". A Cookie header has no scheme: what follows its first space is the next cookie ("lang=en"), which is then
-        // masked wherever it appears: the API's error text the user needs reads "unsupported locale ***".
+        // A Cookie header has no scheme ("Bearer …"): its short values (lang=en) stay readable in the API's error text.
         Server.Respond = context => TestServer.Reply(context, """{"message":"unsupported locale lang=en; use lang=de"}""", 400);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -142,8 +140,7 @@ public sealed class InputSecretTests : ServerTests
     [Fact]
     public async Task A_cookie_header_from_the_settings_echoed_by_the_api_without_its_name_is_not_dead_lettered()
     {
-        // A session cookie's secret is its value: HttpExtractor's constructor scrubs the header whole ("sid=<value>") and what follows
-        // its first space (nothing here), never the value itself, which an API echoing the session ("session <value> expired") shows.
+        // A session cookie's secret is its value, which an API may echo without its name ("session <value> expired").
         const string Session = "s3ss10n-SUPERSECRET-4242";
         Server.Respond = context => TestServer.Reply(context, $$"""{"message":"session {{Session}} expired"}""", 401);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

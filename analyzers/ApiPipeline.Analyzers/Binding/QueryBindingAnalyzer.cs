@@ -156,8 +156,8 @@ internal sealed class QueryBindingAnalyzer : ExtractorAnalyzer
         }
 
         // The generated ?.ToString() is a virtual call: for object, an interface or an abstract class the value is always of another
-        // type, whose text the URL gets.
-        if (type.SpecialType == SpecialType.System_Object || type.TypeKind is TypeKind.Interface or TypeKind.Dynamic || type.IsAbstract)
+        // type, whose text the URL gets (a record's is still its member list, unless the abstract record overrides it, below).
+        if (type.SpecialType == SpecialType.System_Object || type.TypeKind is TypeKind.Interface or TypeKind.Dynamic || (type.IsAbstract && !type.IsRecord))
         {
             return null;
         }

@@ -27,11 +27,12 @@ internal static class ChainEmitter
         string input = spec.InputType;
         string output = spec.OutputType;
         string executor = $"{Runtime}ChainExecutor<{input}, {output}>";
+        string Public(string member) => spec.Hides.Contains(member) ? "public new" : "public";
         w.Open($"partial {spec.TypeDeclaration} : {Runtime}IChain<{input}, {output}>");
 
         w.Line("/// <summary>What ApiPipeline generated for this chain: its steps in order, their settings and the mappings between them.</summary>");
         w.Line(GeneratedCode);
-        w.Line($"public static {Runtime}ChainDefinition<{input}, {output}> Definition {{ get; }} = {Runtime}ChainDefinition");
+        w.Line($"{Public("Definition")} static {Runtime}ChainDefinition<{input}, {output}> Definition {{ get; }} = {Runtime}ChainDefinition");
         for (int i = 0; i < spec.Steps.Count; i++)
         {
             var step = spec.Steps[i];
@@ -100,24 +101,24 @@ internal static class ChainEmitter
 
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line("public string Name => Definition.Name;");
+        w.Line($"{Public("Name")} string Name => Definition.Name;");
         w.Line();
         w.Line("/// <summary>The executor that runs this chain (its options, chain id and step extractors).</summary>");
-        w.Line($"public {executor} Executor => _apiPipelineChain;");
+        w.Line($"{Public("Executor")} {executor} Executor => _apiPipelineChain;");
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line(GeneratedCode);
-        w.Line($"public global::System.Threading.Tasks.Task<{Runtime}ChainResult> ExecuteAsync({input} input, {Runtime}IOutput<{output}> output, {CancellationToken} cancellationToken = default)");
+        w.Line($"{Public("ExecuteAsync")} global::System.Threading.Tasks.Task<{Runtime}ChainResult> ExecuteAsync({input} input, {Runtime}IOutput<{output}> output, {CancellationToken} cancellationToken = default)");
         w.Line("    => _apiPipelineChain.ExecuteAsync(input, output, cancellationToken);");
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line(GeneratedCode);
-        w.Line($"public global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyList<{Runtime}ChainResult>> ExecuteParallelChainsAsync(global::System.Collections.Generic.IEnumerable<{input}> inputs, int maxParallelChains, global::System.Func<{input}, int, {Runtime}IOutput<{output}>> outputFor, global::System.Func<{input}, int, string>? chainKey = null, {CancellationToken} cancellationToken = default)");
+        w.Line($"{Public("ExecuteParallelChainsAsync")} global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyList<{Runtime}ChainResult>> ExecuteParallelChainsAsync(global::System.Collections.Generic.IEnumerable<{input}> inputs, int maxParallelChains, global::System.Func<{input}, int, {Runtime}IOutput<{output}>> outputFor, global::System.Func<{input}, int, string>? chainKey = null, {CancellationToken} cancellationToken = default)");
         w.Line("    => _apiPipelineChain.ExecuteParallelChainsAsync(inputs, maxParallelChains, outputFor, chainKey, cancellationToken);");
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line(GeneratedCode);
-        w.Line($"public global::System.Threading.Tasks.Task ResetStateAsync({CancellationToken} cancellationToken = default)");
+        w.Line($"{Public("ResetStateAsync")} global::System.Threading.Tasks.Task ResetStateAsync({CancellationToken} cancellationToken = default)");
         w.Line("    => _apiPipelineChain.ResetStateAsync(cancellationToken);");
         w.Close();
         w.CloseBlocks(opened);

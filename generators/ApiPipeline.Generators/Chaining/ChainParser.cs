@@ -150,8 +150,16 @@ internal static partial class ChainParser
             OutputType = Symbols.FullName(steps[steps.Count - 1].Output),
             Accessible = Symbols.IsAccessibleInAssembly(type),
             Steps = specs.ToImmutableEquatableArray(),
+            Hides = Hidden(type, compilation.GetTypeByMetadataName("ApiPipeline.IChain`2")?.Construct(steps[0].Input, steps[steps.Count - 1].Output), compilation),
         };
     }
+
+    /// <summary>The members of the generated part other than constructors and step properties: <c>Definition</c>, <c>Executor</c>, then those of <c>IChain</c>.</summary>
+    private static readonly string[] GeneratedMembers = ["Definition", "Name", "Executor", "ExecuteAsync", "ExecuteParallelChainsAsync", "ResetStateAsync"];
+
+    /// <summary>The generated members that hide a member of a base class (<see cref="HiddenMembers"/>), which the emitter declares <c>new</c>.</summary>
+    private static ImmutableEquatableArray<string> Hidden(INamedTypeSymbol type, INamedTypeSymbol? chain, Compilation compilation)
+        => HiddenMembers.Of(type, [.. GeneratedMembers.Select(name => (name, chain?.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault()))], compilation, ChainGenerator.ChainAttributeName, static _ => null);
 
     /// <summary>The step properties, each checked; <see langword="null"/> when one of them is unusable (the diagnostics say why).</summary>
     private static List<Step>? ReadSteps(INamedTypeSymbol type, string chain, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)

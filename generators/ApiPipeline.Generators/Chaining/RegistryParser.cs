@@ -212,8 +212,13 @@ internal static class RegistryParser
         return after.Length == 0 ? created : $"{{ var result = {created};{after} return result;{setters} }}";
     }
 
+    /// <summary>
+    /// The value at <paramref name="index"/> as <paramref name="type"/>. A reference type declared where nullable annotations are off
+    /// (oblivious) is cast as not null: the registry, <c>#nullable enable</c>, may spell it as a type argument (<c>Search&lt;string&gt;</c>),
+    /// where it is not nullable, and an oblivious member takes either.
+    /// </summary>
     private static string Cast(ITypeSymbol type, int index)
-        => $"({Symbols.FullNameOfValue(type)})values[{index}]" + (Symbols.AllowsNull(type) ? string.Empty : "!");
+        => $"({Symbols.FullNameWithNullable(type)})values[{index}]" + (Symbols.AllowsNull(type) && !(type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.None) ? string.Empty : "!");
 
     /// <summary>The type for <c>typeof(…)</c>: fully qualified, nullable value types kept, nullable reference annotations dropped.</summary>
     private static string TypeOf(ITypeSymbol type) => type.TypeKind == TypeKind.Dynamic ? "object" : Symbols.FullName(type); // typeof(dynamic) does not compile

@@ -136,7 +136,7 @@ internal static class Symbols
 
     /// <summary>
     /// Public instance properties with a public getter and public fields, the type's own first, then its base classes' or base interfaces';
-    /// members generated code cannot use (<see cref="IsUsable"/>) are left out.
+    /// members generated code cannot use (<see cref="IsUsable"/>, or a getter <c>[Obsolete]</c> as an error) are left out.
     /// </summary>
     public static List<(string Name, ITypeSymbol Type)> Readable(ITypeSymbol type)
     {
@@ -152,7 +152,8 @@ internal static class Symbols
                     IFieldSymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } f => f.Type,
                     _ => null,
                 };
-                if (memberType is not null && !MemberScopes.IsAmbiguous(type, symbol.Name) && names.Add(symbol.Name) && IsUsable(symbol, memberType))
+                if (memberType is not null && !MemberScopes.IsAmbiguous(type, symbol.Name) && names.Add(symbol.Name) && IsUsable(symbol, memberType)
+                    && !(symbol is IPropertySymbol { GetMethod: { } getter } && IsObsoleteAsError(getter)))
                 {
                     members.Add((symbol.Name, memberType));
                 }
@@ -220,7 +221,7 @@ internal static class Symbols
 
                 var settable = member switch
                 {
-                    IPropertySymbol { SetMethod.DeclaredAccessibility: Accessibility.Public } property
+                    IPropertySymbol { SetMethod.DeclaredAccessibility: Accessibility.Public } property when !IsObsoleteAsError(property.SetMethod!)
                         => new Writable(property.Name, property.Type, property.SetMethod!.IsInitOnly ? WritableKind.Init : WritableKind.Set, property.IsRequired, null) { Declarer = current },
                     IFieldSymbol { IsConst: false, IsReadOnly: false } field
                         => new Writable(field.Name, field.Type, WritableKind.Set, field.IsRequired, null) { Declarer = current },

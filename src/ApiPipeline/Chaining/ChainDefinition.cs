@@ -60,7 +60,7 @@ public abstract class ChainDefinition
     /// <typeparam name="TOut">The expected record type.</typeparam>
     public ChainDefinition<TIn, TOut> As<TIn, TOut>()
         => this as ChainDefinition<TIn, TOut>
-           ?? throw new InvalidCastException($"Chain '{Name}' takes {InputType.Name} and produces {OutputType.Name}, not {typeof(TIn).Name} → {typeof(TOut).Name}.");
+           ?? throw new InvalidCastException($"Chain '{Name}' takes {NameOf(InputType)} and produces {NameOf(OutputType)}, not {NameOf(typeof(TIn))} → {NameOf(typeof(TOut))}.");
 
     /// <summary>Calls <paramref name="visitor"/> with this chain's input and record types (typed code over chains known only at run time, no reflection).</summary>
     /// <typeparam name="TResult">What the visitor returns.</typeparam>
@@ -72,6 +72,10 @@ public abstract class ChainDefinition
 
     /// <summary>Runs one chain per input, at most <paramref name="maxParallelChains"/> at once, with inputs and outputs known only as objects.</summary>
     internal abstract Task<IReadOnlyList<ChainResult>> ExecuteParallelUntypedAsync(IEnumerable<object> inputs, int maxParallelChains, Func<object, int, object> outputFor, Func<object, int, string>? chainKey, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken);
+
+    /// <summary>A type as C# writes it, for messages: <c>RawRecord&lt;ParentKeys&gt;</c>, not <c>RawRecord`1</c>.</summary>
+    private protected static string NameOf(Type type)
+        => type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(NameOf))}>" : type.Name;
 }
 
 /// <summary>A chain from <typeparamref name="TIn"/> (the first step's input) to <typeparamref name="TOut"/> (the last step's records).</summary>
@@ -104,12 +108,12 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
     {
         if (input is not TIn typedInput)
         {
-            throw new ArgumentException($"Chain '{Name}' takes {typeof(TIn).Name}, not {input?.GetType().Name ?? "null"}.", nameof(input));
+            throw new ArgumentException($"Chain '{Name}' takes {NameOf(typeof(TIn))}, not {(input is null ? "null" : NameOf(input.GetType()))}.", nameof(input));
         }
 
         if (output is not IOutput<TOut> typedOutput)
         {
-            throw new ArgumentException($"Chain '{Name}' writes {typeof(TOut).Name} records; the output does not take them.", nameof(output));
+            throw new ArgumentException($"Chain '{Name}' writes {NameOf(typeof(TOut))} records; the output does not take them.", nameof(output));
         }
 
         var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
@@ -125,14 +129,14 @@ public sealed class ChainDefinition<TIn, TOut> : ChainDefinition
 
     internal override async Task<IReadOnlyList<ChainResult>> ExecuteParallelUntypedAsync(IEnumerable<object> inputs, int maxParallelChains, Func<object, int, object> outputFor, Func<object, int, string>? chainKey, HttpClient? httpClient, ChainOptions? options, CancellationToken cancellationToken)
     {
-        var typed = inputs.Select((input, i) => input is TIn value ? value : throw new ArgumentException($"Chain '{Name}' takes {typeof(TIn).Name}, not {input?.GetType().Name ?? "null"} (input {i}).", nameof(inputs))).ToList();
+        var typed = inputs.Select((input, i) => input is TIn value ? value : throw new ArgumentException($"Chain '{Name}' takes {NameOf(typeof(TIn))}, not {(input is null ? "null" : NameOf(input.GetType()))} (input {i}).", nameof(inputs))).ToList();
         var executor = new ChainExecutor<TIn, TOut>(this, httpClient, options);
         try
         {
             return await executor.ExecuteParallelChainsAsync(
                 typed,
                 maxParallelChains,
-                (input, i) => outputFor(input!, i) as IOutput<TOut> ?? throw new ArgumentException($"Chain '{Name}' writes {typeof(TOut).Name} records; the output for input {i} does not take them.", nameof(outputFor)),
+                (input, i) => outputFor(input!, i) as IOutput<TOut> ?? throw new ArgumentException($"Chain '{Name}' writes {NameOf(typeof(TOut))} records; the output for input {i} does not take them.", nameof(outputFor)),
                 chainKey is null ? null : (input, i) => chainKey(input!, i),
                 cancellationToken).ConfigureAwait(false);
         }

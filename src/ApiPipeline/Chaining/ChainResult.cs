@@ -154,10 +154,27 @@ public sealed class ChainStepException : Exception
     public string? Input { get; }
 }
 
-/// <summary>A chain mapping met a value it cannot pass on (a <see langword="null"/> for a member that does not accept one).</summary>
-/// <param name="message">What went wrong.</param>
-public sealed class ChainMappingException(string message) : Exception(message)
+/// <summary>
+/// A chain mapping met a value it cannot pass on (a <see langword="null"/> for a member that does not accept one), or could not build a
+/// step's input for another reason (the inner exception).
+/// </summary>
+public sealed class ChainMappingException : Exception
 {
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What went wrong.</param>
+    public ChainMappingException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception for what a mapping threw.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="inner">What the mapping threw.</param>
+    public ChainMappingException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
     /// <summary>Used by generated mapping code: <paramref name="source"/> was <see langword="null"/> but <paramref name="target"/> needs a value.</summary>
     /// <param name="step">The step.</param>
     /// <param name="source">The source member path.</param>

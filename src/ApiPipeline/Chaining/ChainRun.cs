@@ -207,12 +207,22 @@ internal sealed class ChainRun : IDisposable
             }
         }
 
-        if (fatal || error is not ExtractionException extraction || _deadLetters[step.Index - 1] is not { } writer)
+        if (fatal || _deadLetters[step.Index - 1] is not { } writer)
         {
             return null;
         }
 
-        var entry = DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider) with { Chain = ChainContext(step, lineage, input) };
+        var entry = error switch
+        {
+            ExtractionException extraction => DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider) with { Chain = ChainContext(step, lineage, input) },
+            ChainMappingException mapping => DeadLetterWriter.MappingEntry(ChainId + "/" + step.Name, step.Name, input, mapping, Options.TimeProvider),
+            _ => null,
+        };
+        if (entry is null)
+        {
+            return null;
+        }
+
         counters.AddDeadLettered();
         if (Replay is { } replay)
         {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 
@@ -265,7 +267,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A mapping that cannot build the input (a null where the input needs a value) fails this input like an extraction would.
-            await FailAsync(run, item.Key, item.Batch?.Count, item.Batch is null ? item.Record?.ToString() : $"batch of {item.Batch.Count}", ex, endsRun: false, null, writer, cancellationToken).ConfigureAwait(false);
+            await FailAsync(run, item.Key, item.Batch?.Count, item.Batch is null ? DescribeParent(run, item.Record) : $"batch of {item.Batch.Count}", ex as ChainMappingException ?? new ChainMappingException(ex.Message, ex), endsRun: false, null, writer, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -366,6 +368,34 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         catch (ArgumentException ex)
         {
             return $"(an input that makes no request URL: {ex.Message})";
+        }
+    }
+
+    /// <summary>
+    /// A record of the step before whose mapping failed, as the failure describes it: its JSON with the values of secret-looking fields
+    /// masked (never its <c>ToString()</c>, which would show them), or the step's name when its records have no JSON metadata.
+    /// </summary>
+    private string DescribeParent(ChainRun run, TParent record)
+    {
+        if (Index == 1 || record is null)
+        {
+            return "the chain input";
+        }
+
+        var parent = run.Definition.Steps[Index - 2];
+        try
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                parent.WriteRecord(json, record);
+            }
+
+            return HttpText.RedactJson(buffer.WrittenSpan);
+        }
+        catch (InvalidOperationException)
+        {
+            return $"a record of step '{parent.Name}'";
         }
     }
 

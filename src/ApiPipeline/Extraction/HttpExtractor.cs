@@ -47,7 +47,6 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     {
         ArgumentNullException.ThrowIfNull(definition);
         _definition = definition;
-        _http = httpClient ?? SharedHttp.Client;
         _options = options ?? new ExtractorOptions();
         _pagination = _options.Apply(definition.Pagination);
         _pagination.Validate(definition.Name);
@@ -62,6 +61,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         _clock = _options.TimeProvider ?? TimeProvider.System;
         _resilience = _options.Resilience ?? definition.Resilience ?? ResilienceOptions.None;
         _resilience.Validate(definition.Name);
+        _http = httpClient ?? SharedHttp.For(_resilience.Timeout);
         _logger = _options.LoggerFactory?.CreateLogger(Log.Category);
         var auth = _options.Auth ?? definition.Auth;
         auth?.Validate(definition.Name);
@@ -72,14 +72,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         foreach (var (name, value) in _options.Headers ?? new Dictionary<string, string>())
         {
-            // A credential given as a header of the settings is scrubbed like [Auth]'s: whole, and without its scheme ("Bearer …"); 4
-            // characters or more, as shorter ones would mangle ordinary text.
-            foreach (var secret in IsSecretHeader(name) ? [value, value[(value.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim()] : Array.Empty<string>())
+            foreach (var secret in HeaderSecrets(name, value))
             {
-                if (secret.Length >= 4)
-                {
-                    _secrets.Add(secret);
-                }
+                _secrets.Add(secret);
             }
         }
 
@@ -605,9 +600,22 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
-    /// <summary>Whether a header of the settings carries a credential: <c>Authorization</c>, <c>Proxy-Authorization</c>, <c>Cookie</c>, or a secret-looking name (<c>X-Api-Key</c>).</summary>
-    private static bool IsSecretHeader(string name)
-        => UrlRedactor.IsSensitive(name) || name.EndsWith("Authorization", StringComparison.OrdinalIgnoreCase) || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// The secrets a header of the settings carries, scrubbed like [Auth]'s: a cookie's values (of 8 characters or more, so that
+    /// <c>lang=en</c> stays readable); an <c>Authorization</c>, <c>Proxy-Authorization</c> or secret-looking header's (<c>X-Api-Key</c>)
+    /// value whole and without its scheme (<c>Bearer …</c>), of 4 characters or more, as shorter ones would mangle ordinary text.
+    /// </summary>
+    internal static IEnumerable<string> HeaderSecrets(string name, string value)
+    {
+        if (name.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
+        {
+            return value.Split(';').Select(cookie => cookie[(cookie.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim()).Where(v => v.Length >= 8);
+        }
+
+        return UrlRedactor.IsSensitive(name) || name.EndsWith("Authorization", StringComparison.OrdinalIgnoreCase)
+            ? new[] { value, value[(value.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim() }.Where(v => v.Length >= 4)
+            : [];
+    }
 
     /// <summary>The most redirects one request follows.</summary>
     private const int MaxRedirects = 10;
@@ -1112,12 +1120,25 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     }
 }
 
-/// <summary>The <see cref="HttpClient"/> used when none is given: one per process, pooled connections recycled every 5 minutes.</summary>
+/// <summary>
+/// The <see cref="HttpClient"/> used when none is given: one per process, pooled connections recycled every 5 minutes. Its
+/// <see cref="HttpClient.Timeout"/> (100 s) cuts every request; an extractor whose own timeouts allow an attempt longer than that gets a
+/// second one without the cut, and its timeouts bound each attempt (<see cref="For"/>).
+/// </summary>
 internal static class SharedHttp
 {
-    public static HttpClient Client { get; } = Create();
+    private static readonly Lazy<HttpClient> _unbounded = new(() => Create(System.Threading.Timeout.InfiniteTimeSpan));
 
-    private static HttpClient Create()
+    public static HttpClient Client { get; } = Create(null);
+
+    /// <summary>The shared client for an extractor with <paramref name="timeout"/>: <see cref="Client"/>, unless an attempt may last longer than its cut.</summary>
+    public static HttpClient For(TimeoutOptions? timeout) => Outlasts(timeout, Client.Timeout) ? _unbounded.Value : Client;
+
+    /// <summary>Whether <paramref name="timeout"/> lets an attempt run longer than <paramref name="cut"/>: its per-attempt timeout, else (none) its total.</summary>
+    public static bool Outlasts(TimeoutOptions? timeout, TimeSpan cut)
+        => timeout is { } t && (t.PerAttempt > cut || (t.PerAttempt == TimeSpan.Zero && t.Total > cut));
+
+    private static HttpClient Create(TimeSpan? timeout)
     {
         var client = new HttpClient(new SocketsHttpHandler
         {
@@ -1130,6 +1151,11 @@ internal static class SharedHttp
 
         // Kept as text: a parsed User-Agent is cloned into every request (a ProductInfoHeaderValue and its collection per page).
         client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", UserAgent);
+        if (timeout is { } cut)
+        {
+            client.Timeout = cut;
+        }
+
         return client;
     }
 

@@ -46,6 +46,12 @@ internal sealed record DeadLetterEntry(
     /// <summary>The <see cref="Kind"/> of a late record's entry.</summary>
     public const string LateRecordKind = "LateRecord";
 
+    /// <summary>
+    /// The <see cref="Kind"/> of a chain step's input that its mapping could not build from a record of the step before (a null where the
+    /// input needs a value): nothing was requested, so there is no page to replay; <see cref="Input"/> holds that record, secrets masked.
+    /// </summary>
+    public const string MappingKind = "Mapping";
+
     /// <summary>The <see cref="Skipped"/> of a failed page the run went on after: a replay requests that page again.</summary>
     public const string PageSkipped = "page";
 
@@ -577,6 +583,10 @@ internal sealed class DeadLetterWriter
         error.Input,
         error.RetryAfter is TimeSpan wait ? Duration.Format(wait) : null,
         error.Resume is { } resume ? new DeadLetterResume(UrlRedactor.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) { BaseUrl = resume.BaseUrl is null ? null : UrlRedactor.Redact(resume.BaseUrl).TrimEnd('/') } : null);
+
+    /// <summary>The entry of a chain step's input whose mapping failed (<see cref="DeadLetterEntry.MappingKind"/>).</summary>
+    public static DeadLetterEntry MappingEntry(string pipeline, string extractor, string? parent, Exception error, TimeProvider clock)
+        => new(clock.GetUtcNow(), pipeline, extractor, DeadLetterEntry.MappingKind, null, 0, "", 0, DeadLetterEntry.InputSkipped, error.Message, null, parent, null, null);
 
     private static byte[] Line(DeadLetterEntry entry)
     {

@@ -24,7 +24,7 @@ public sealed class SqliteStateStore : IStateStore
     /// <summary>Opens (or creates) the state file at <paramref name="path"/>.</summary>
     /// <param name="path">The file, e.g. <c>out/.state/pipeline.db</c>; its folder is created if missing.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
-    /// <exception cref="StateStoreException">The file exists but is not a readable state database, or the path is a folder.</exception>
+    /// <exception cref="StateStoreException">The file exists but is not a readable state database, the path is a folder, or its folder cannot be created.</exception>
     public static async Task<SqliteStateStore> OpenAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -34,7 +34,16 @@ public sealed class SqliteStateStore : IStateStore
             throw new StateStoreException($"'{path}' is a folder; give the path of the state file (e.g. '{Path.Combine(path, "state.db")}'), which is created if missing.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A part of the path is a file (a typo such as 'out.txt/state.db'), or the folder cannot be made here.
+            throw new StateStoreException($"The folder of the state file '{path}' cannot be created ({ex.Message}); give a path under a folder you can write to.", ex);
+        }
+
         if (!IsDatabaseOrNothing(path))
         {
             // SQLite would make a small file of something else into a new database; a state file given by mistake stays as it is.

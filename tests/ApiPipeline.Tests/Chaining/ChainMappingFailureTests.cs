@@ -9,10 +9,10 @@ public sealed record AccountKeys(long Id, long? OwnerId);
 
 [JsonSerializable(typeof(AccountKeys))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-internal partial class ReviewJson : JsonSerializerContext;
+internal partial class AccountJson : JsonSerializerContext;
 
 /// <summary>Accounts, landed as sent.</summary>
-[Extractor("https://api.example.invalid", "/{name}/accounts", Json = typeof(ReviewJson))]
+[Extractor("https://api.example.invalid", "/{name}/accounts", Json = typeof(AccountJson))]
 [Paginated(Pagination.None, RecordsPath = "items")]
 public partial class RawAccounts : IExtractor<Scenario, RawRecord<AccountKeys>>;
 
@@ -38,11 +38,8 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
         => Reply.Json(context, """{"items":[{"id":1,"owner_id":null,"client_secret":"s3cr3t-value","name":"a"}]}""");
 
     /// <summary>
-    /// chains.md: a failure names "the input as the extractor describes it with secrets redacted", and a chain keeps record values under
-    /// secret-looking names out of its dead-letter entries' lineage. A failed mapping describes the input by the parent record's
-    /// <c>ToString()</c> instead (ChainStep.cs ExtractItemAsync, <c>item.Record?.ToString()</c>), which for a passthrough record is the whole JSON
-    /// the API sent: <c>"client_secret":"s3cr3t-value"</c> lands in the ChainStepException message (printed and logged by the host) and in
-    /// ChainResult.Failures.
+    /// A failure names the input with secrets masked: for a failed mapping that is the record of the step before, as JSON (a passthrough
+    /// record's <c>ToString()</c> would be the whole JSON the API sent, <c>client_secret</c> included).
     /// </summary>
     [Fact]
     public async Task A_failed_mapping_does_not_put_a_secret_field_of_the_parent_record_in_the_error_or_the_failures()
@@ -56,9 +53,8 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     /// <summary>
-    /// chains.md, Errors per step: "DeadLetter: as Continue, and the failure is appended to ChainOptions.DeadLetterPath". A failed mapping
-    /// under DeadLetter is counted (Failures 1, PartialSuccess) but no entry is written (ChainRun.RecordFailureAsync writes entries only for
-    /// an ExtractionException), so nothing in the dead-letter file says which parent record's input was never extracted.
+    /// Under DeadLetter a failed mapping is appended as a <c>Mapping</c> entry holding the record of the step before (secrets masked):
+    /// nothing was requested, so the entry says which parent record's input was never extracted.
     /// </summary>
     [Fact]
     public async Task A_failed_mapping_under_DeadLetter_is_appended_to_the_dead_letter_file()
@@ -69,6 +65,11 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
         string path = Path.Combine(dir.Path, "dl.jsonl");
         var result = await new AccountChildren(new ChainOptions { Extractor = At, OnError = ErrorMode.DeadLetter, DeadLetterPath = path }).ExecuteAsync(input, output).WithDeadline(30);
         Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
-        Assert.True(File.Exists(path) && File.ReadAllLines(path).Length == 1, "no dead letter entry; failures " + result.Steps[1].Failures + " dl " + result.Steps[1].DeadLettered);
+        var entry = Assert.Single(File.ReadAllLines(path));
+        Assert.Contains("\"kind\":\"Mapping\"", entry, StringComparison.Ordinal);
+        Assert.Contains("\"pipeline\":\"AccountChildren/Children\"", entry, StringComparison.Ordinal);
+        Assert.Contains("owner_id", entry, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", entry, StringComparison.Ordinal);
+        Assert.Equal(1, result.Steps[1].DeadLettered);
     }
 }

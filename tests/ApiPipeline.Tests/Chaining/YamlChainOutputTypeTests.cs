@@ -6,10 +6,8 @@ namespace ApiPipeline.Tests.Chaining;
 public sealed class YamlChainOutputTypeTests
 {
     /// <summary>
-    /// A chain file whose last step is passthrough (RawParentItems: RawRecord&lt;ParentKeys&gt;), run with an output of the typed records a
-    /// new user expects (<see cref="Parent"/>). ChainDefinition.ExecuteUntypedAsync names the records with <c>typeof(TOut).Name</c>, so the
-    /// message reads "writes RawRecord`1 records": the CLR's generic arity name, not the type the user must write
-    /// (<c>RawRecord&lt;ParentKeys&gt;</c>, as ChainConfig's own messages and <c>list</c> name it), nor the output's type.
+    /// A chain file whose last step is passthrough (<c>RawRecord&lt;ParentKeys&gt;</c>), run with an output of the typed records a new user
+    /// expects: the message names the record type as C# writes it, not the CLR's <c>RawRecord`1</c>.
     /// </summary>
     [Fact]
     public async Task An_output_of_the_wrong_record_type_is_refused_naming_the_passthrough_record_type()

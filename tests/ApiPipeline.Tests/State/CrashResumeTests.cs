@@ -132,9 +132,7 @@ public sealed class CrashResumeTests : IDisposable
     [Fact]
     public async Task A_state_path_under_a_file_is_a_message_not_an_unhandled_exception()
     {
-        // The sample catches StateStoreException only; SqliteStateStore.OpenAsync creates the state file's folder first, which throws
-        // IOException when a part of the path is a file (a typo: --state out.txt/sample.db): the same stack trace the fix removed
-        // for a folder or a file that is not SQLite.
+        // A part of the path is a file (a typo: --state out.txt/sample.db), so the state file's folder cannot be created.
         string file = Path.Combine(_dir.Path, "notes.txt");
         await File.WriteAllTextAsync(file, "not a folder");
         string state = Path.Combine(file, "sample.db");

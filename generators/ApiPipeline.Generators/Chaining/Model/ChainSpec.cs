@@ -13,6 +13,9 @@ internal sealed record ChainSpec
     /// <summary>The generated file's readable hint name, <c>Namespace.Type.Chain.g.cs</c>; <see cref="HintNames.Unique"/> gives the one used.</summary>
     public required string HintName { get; init; }
 
+    /// <summary>The generated members that hide a base class's member, which the generated part declares <c>new</c>.</summary>
+    public required ImmutableEquatableArray<string> Hides { get; init; }
+
     /// <summary>The type's metadata name (<c>Namespace.Outer+Type</c>), which sets the hint name apart when another type's is the same ignoring case.</summary>
     public required string MetadataName { get; init; }
 
