@@ -243,7 +243,9 @@ internal static class Symbols
         var value = parameter.ExplicitDefaultValue;
         if (value is null)
         {
-            return parameter.Type.IsValueType && !IsNullableValue(parameter.Type) ? "default" : "null";
+            // An oblivious reference type may be spelled as a type argument in the '#nullable enable' registry, where it is not nullable.
+            return parameter.Type.IsValueType && !IsNullableValue(parameter.Type) ? "default"
+                : parameter.Type.IsReferenceType && parameter.Type.NullableAnnotation == NullableAnnotation.None ? "null!" : "null";
         }
 
         // Numbers keep their type in the literal (a decimal beyond a long, a double that is not a whole number); NaN and the

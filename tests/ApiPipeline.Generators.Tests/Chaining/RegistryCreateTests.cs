@@ -306,7 +306,7 @@ public sealed class RegistryCreateTests
     public void A_project_with_nullable_disabled_gets_no_nullable_warnings_for_a_generic_input()
     {
         // The registry ('#nullable enable') spells the input global::Demo.Search<string>, where Label is a non-nullable string: an
-        // oblivious value is cast as not null, so the assignment gives no CS8601.
+        // oblivious value is cast as not null, so the assignment gives no CS8601, and a parameter's defaults give no CS8625/CS8604.
         var compilation = GeneratorHarness.CreateCompilation(TestSources.Common, TestSources.Usings + """
             namespace Demo;
 
@@ -317,8 +317,13 @@ public sealed class RegistryCreateTests
                 public T Label { get; set; }
             }
 
+            public sealed record Query<T>(string Owner, T Label = default, string Sort = "updated");
+
             [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(TestJson))]
             public partial class Issues : IExtractor<Search<string>, Item>;
+
+            [Extractor("https://api.example.com", "/{owner}/issues", Json = typeof(TestJson))]
+            public partial class Queried : IExtractor<Query<string>, Item>;
             """);
         compilation = compilation.WithOptions(compilation.Options.WithNullableContextOptions(Microsoft.CodeAnalysis.NullableContextOptions.Disable));
 
