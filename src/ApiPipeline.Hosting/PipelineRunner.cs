@@ -178,9 +178,8 @@ public sealed class PipelineRunner
     }
 
     /// <summary>
-    /// The settings a chain of <paramref name="id"/> runs with from this host (its state store aside): steps' settings, dead-letter file,
-    /// clock, logs. The configured error mode goes to each step's extractor, so a step's own (a chain file's <c>on_error</c>,
-    /// <c>[Step(OnError = …)]</c>) wins over it.
+    /// The settings a chain of <paramref name="id"/> runs with from this host (its state store aside): steps' settings, error mode (over
+    /// the steps' extractors', under a step's own: a chain file's <c>on_error</c>, <c>[Step(OnError = …)]</c>), dead-letter file, clock, logs.
     /// </summary>
     internal ChainOptions ChainOptionsFor(ChainDefinition definition, string id, RunRequest request, string outputDirectory)
     {
@@ -191,6 +190,7 @@ public sealed class PipelineRunner
             ChainId = id,
             Extractor = extractorOptions,
             Steps = stepOptions,
+            OnError = settings.OnError,
             DeadLetterPath = Path.Combine(outputDirectory, id + ".dead-letter.jsonl"),
             TimeProvider = TimeProvider,
             LoggerFactory = _loggerFactory,

@@ -89,7 +89,7 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
             var step = definition.Steps[i];
             step.Settings.Validate(definition.Name);
             _extractors[i] = step.CreateExtractor(httpClient, options.ForStep(step.Name));
-            _modes[i] = options.OnError ?? step.Settings.OnError ?? step.ExtractorErrorMode(_extractors[i]);
+            _modes[i] = step.Settings.OnError ?? options.OnError ?? step.ExtractorErrorMode(_extractors[i]);
             if (_modes[i] == ErrorMode.DeadLetter && options.DeadLetterPath is null)
             {
                 throw new ArgumentException($"Chain '{definition.Name}', step '{step.Name}': ErrorMode.DeadLetter needs ChainOptions.DeadLetterPath.", nameof(options));

@@ -25,7 +25,10 @@ public sealed record ChainOptions
     /// <summary>Pages buffered between two steps (backpressure beyond that). Default 4.</summary>
     public int ChannelCapacity { get; init; } = 4;
 
-    /// <summary>Overrides every step's error mode. Default <see langword="null"/>: each step's <see cref="ChainStepSettings.OnError"/>, else its extractor's.</summary>
+    /// <summary>
+    /// The error mode of every step that has none of its own (<see cref="ChainStepSettings.OnError"/>: <c>[Step(OnError = …)]</c>, a chain
+    /// file's <c>on_error</c>), over its extractor's. Default <see langword="null"/>: each step's own, else its extractor's.
+    /// </summary>
     public ErrorMode? OnError { get; init; }
 
     /// <summary>

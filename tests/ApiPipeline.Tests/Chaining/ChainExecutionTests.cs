@@ -121,8 +121,10 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
         Assert.Equal(2, output.Commits); // the interval's, then the end's
     }
 
-    [Fact]
-    public async Task Continue_mode_skips_failed_inputs_and_the_result_names_them()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(ErrorMode.FailFast)] // the step's own mode ([Step(OnError = Continue)]) wins over the chain-wide one
+    public async Task Continue_mode_skips_failed_inputs_and_the_result_names_them(ErrorMode? chainWide)
     {
         var api = new ChainApi(parents: 150, childPages: 2)
         {
@@ -130,10 +132,10 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
                 ? (404, """{"message":"gone"}""")
                 : null,
         };
-        var input = Map("chain-continue", api.Handle);
+        var input = Map("chain-continue-" + (chainWide?.ToString() ?? "none"), api.Handle);
         var output = new MemoryOutput<Child>();
 
-        var result = await new TolerantChildren(Options).ExecuteAsync(input, output).WithDeadline(30);
+        var result = await new TolerantChildren(Options with { OnError = chainWide }).ExecuteAsync(input, output).WithDeadline(30);
 
         Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
         Assert.Null(result.FailedStep);
