@@ -338,6 +338,23 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Null(PipelineConfig.Parse(File("LocalChanges", "updated_at", ""), "p.yaml", ApiPipelineRegistry.Instance).Watermark!.WindowSize);
     }
 
+    /// <summary>
+    /// A number watermark follows a <c>long</c> member (ids, sequence numbers), and <c>[Watermark(Lag = "3000000000")]</c> is a valid lag
+    /// (the generator reads it as a long). The same window in a pipeline file, <c>window_size: 3000000000</c> (a minute of snowflake-style
+    /// ids is about 2.5e11), is refused with "expected window_size (the watermark is a number) as a whole number of at least 0, not
+    /// '3000000000'", which it is: PipelineConfig.cs reads it with YamlDocument.NonNegativeInt, an int.
+    /// </summary>
+    [Fact]
+    public void A_number_watermarks_window_takes_any_whole_number_its_long_field_can_hold()
+    {
+        const string yaml = "pipeline_id: p\nextractor:\n  class: Ledger\nwatermark:\n  field: sequence\n  window_size: 3000000000\n";
+
+        var loaded = Record.Exception(() => PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance));
+
+        Assert.True(loaded is null, loaded?.Message);
+        Assert.Equal(WatermarkSpan.FromNumber(3_000_000_000L), PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance).Watermark!.WindowSize);
+    }
+
     /// <summary>Batch mistakes: the text replaced in <see cref="BatchedYaml"/>, where the error points and its message.</summary>
     public static TheoryData<string, string, int, int, string> BatchMistakes() => new()
     {
