@@ -790,6 +790,30 @@ public sealed class CliTests : ServerTests
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A chain file is still a chain file when its keys are quoted or it is written as one flow mapping: both are plain YAML for the
+    /// same mapping. ConfigFiles.IsChain tells chain from pipeline by the raw text of each line (<c>chain_id:</c> at its start), so
+    /// these files are loaded as pipeline files and refused with "unknown field 'chain_id' in the pipeline".
+    /// </summary>
+    [Theory]
+    [InlineData("\"chain_id\": groups\n\"extractors\":\n  - extractor_class: ShopGroups\n")]
+    [InlineData("{ chain_id: groups, extractors: [ { extractor_class: ShopGroups } ] }\n")]
+    public async Task Validate_takes_a_chain_file_with_quoted_keys_or_in_flow_style_as_a_chain(string yaml)
+    {
+        string plain = Path.Combine(Dir.Path, "plain.yaml");
+        await File.WriteAllTextAsync(plain, "chain_id: groups\nextractors:\n  - extractor_class: ShopGroups\n");
+        var (code, output, error) = await Cli("validate", plain);
+        Assert.True(code == ExitCodes.Success, output + error); // the same chain, written plainly
+
+        string file = Path.Combine(Dir.Path, "chain.yaml");
+        await File.WriteAllTextAsync(file, yaml);
+        (code, output, error) = await Cli("validate", file);
+
+        Assert.DoesNotContain("in the pipeline", error, StringComparison.Ordinal);
+        Assert.True(code == ExitCodes.Success, output + error);
+        Assert.Contains("valid chain 'groups'", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_accepts_a_pipeline_yaml_file()
     {

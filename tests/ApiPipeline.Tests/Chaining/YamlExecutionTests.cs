@@ -245,6 +245,56 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Equal(extractor.TimeWindows, configured.TimeWindows);
     }
 
+    /// <summary>
+    /// docs/chains.md: "<c>enabled: false</c> runs a full extraction without a time filter". For an extractor with <c>[TimeWindows]</c> the
+    /// file loads (and <c>validate</c> passes), but every run then fails with "TimeWindows needs a timestamp [Watermark] on
+    /// 'WindowedChanges'", which names the extractor's attribute rather than the file's <c>enabled: false</c> that removed it
+    /// (ConfiguredWatermarkExtractor keeps TimeWindows while dropping the watermark; RunCheckpointer.PlanWindows then throws). The file
+    /// should either be refused at <c>enabled</c> when it is loaded, or run the full extraction it promises.
+    /// </summary>
+    [Fact]
+    public async Task A_yaml_watermark_turned_off_on_a_time_windowed_extractor_is_refused_at_load_or_runs_a_full_extraction()
+    {
+        using var temp = new TempDirectory();
+        const string scenario = "yaml-windowed-off";
+        Api.Map($"/{scenario}/search", context =>
+        {
+            string page = context.Request.Query["page"].ToString();
+            var rows = page is "" or "1"
+                ? Enumerable.Range(1, 5).Select(i => new Change(i, $"change-{i}", ChangeTable.T0.AddHours(i)))
+                : [];
+            return Reply.Json(context, "{\"items\":[" + string.Join(",", rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
+        });
+        string yaml = """
+            pipeline_id: yaml_changes
+            extractor:
+              class: WindowedChanges
+            watermark:
+              enabled: false
+              field: updated_at
+            output:
+              type: jsonl
+            """;
+
+        LoadedPipeline loaded;
+        try
+        {
+            loaded = PipelineConfig.Parse(yaml, "changes.yaml", ApiPipelineRegistry.Instance);
+        }
+        catch (ConfigException refused)
+        {
+            Assert.Contains("enabled", refused.Message, StringComparison.Ordinal); // refused where the file can be fixed: fine
+            return;
+        }
+
+        await using var store = new InMemoryStateStore();
+        var result = await RunAsync(yaml, new Scenario(scenario), store, temp.Path);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, $"{result.Status}: {result.Error?.Message}");
+        Assert.Equal(5, result.Records);
+        Assert.Equal("yaml_changes", loaded.Id);
+    }
+
     [Fact]
     public void A_watermark_must_be_the_extractors_own()
     {
@@ -286,6 +336,23 @@ public sealed class YamlExecutionTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Equal((6L, 16L), (keyless.Line, keyless.Column));
         Assert.Contains("mark the primary key of LocalChange with [Key]", keyless.Message, StringComparison.Ordinal);
         Assert.Null(PipelineConfig.Parse(File("LocalChanges", "updated_at", ""), "p.yaml", ApiPipelineRegistry.Instance).Watermark!.WindowSize);
+    }
+
+    /// <summary>
+    /// A number watermark follows a <c>long</c> member (ids, sequence numbers), and <c>[Watermark(Lag = "3000000000")]</c> is a valid lag
+    /// (the generator reads it as a long). The same window in a pipeline file, <c>window_size: 3000000000</c> (a minute of snowflake-style
+    /// ids is about 2.5e11), is refused with "expected window_size (the watermark is a number) as a whole number of at least 0, not
+    /// '3000000000'", which it is: PipelineConfig.cs reads it with YamlDocument.NonNegativeInt, an int.
+    /// </summary>
+    [Fact]
+    public void A_number_watermarks_window_takes_any_whole_number_its_long_field_can_hold()
+    {
+        const string yaml = "pipeline_id: p\nextractor:\n  class: Ledger\nwatermark:\n  field: sequence\n  window_size: 3000000000\n";
+
+        var loaded = Record.Exception(() => PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance));
+
+        Assert.True(loaded is null, loaded?.Message);
+        Assert.Equal(WatermarkSpan.FromNumber(3_000_000_000L), PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance).Watermark!.WindowSize);
     }
 
     /// <summary>Batch mistakes: the text replaced in <see cref="BatchedYaml"/>, where the error points and its message.</summary>
