@@ -196,6 +196,26 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal(10_000_000_000L, PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance).Output!.Batching.MaxBatchBytes);
     }
 
+    /// <summary>
+    /// <c>enabled</c> takes YAML's booleans: the YAML 1.2 core schema's <c>true|True|TRUE|false|False|FALSE</c>, and, as the reader already
+    /// takes <c>yes</c>/<c>no</c> (YAML 1.1), their other spellings too. YamlDocument.Bool lists only "true", "True", "yes", "false",
+    /// "False", "no", so <c>enabled: FALSE</c> or <c>enabled: No</c> is refused with "expected enabled as true or false, not 'FALSE'".
+    /// </summary>
+    [Theory]
+    [InlineData("TRUE", true)]
+    [InlineData("FALSE", false)]
+    [InlineData("Yes", true)]
+    [InlineData("No", false)]
+    public void The_watermarks_enabled_takes_the_yaml_spellings_of_true_and_false(string text, bool expected)
+    {
+        string yaml = $"pipeline_id: p\nextractor:\n  class: Changes\nwatermark:\n  enabled: {text}\n  field: updated_at\n";
+
+        var error = Record.Exception(() => PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance));
+
+        Assert.True(error is null, error?.Message);
+        Assert.Equal(expected, PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance).Watermark!.Enabled);
+    }
+
     [Fact]
     public void First_step_input_mapping_and_pipeline_mistakes_are_located()
     {
