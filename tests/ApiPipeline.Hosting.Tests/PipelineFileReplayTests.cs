@@ -38,6 +38,36 @@ public sealed class PipelineFileReplayTests : ServerTests
         Assert.Equal(Dataset(Path.Combine(clean, "dataset")), Dataset(Path.Combine(data, "dataset")));
     }
 
+    /// <summary>
+    /// A pipeline file whose <c>base_url</c> carries an API key in its query (<c>?api_key=…</c>) dead-letters page 2. An interrupted run of
+    /// the same file resumes from its checkpoint with the key put back from the base URL; <c>replay</c>, which requests a pipeline file's
+    /// entry "with the file's settings over the host's, as in its run" (its base_url), instead leaves the entry in the file for good:
+    /// "no checkpoint to replay from (its URL had a secret redacted)" (DeadLetterReplay.cs, the Resume.Url.Contains("***") check), so the
+    /// page's 10 records can never be loaded.
+    /// </summary>
+    [Fact]
+    public async Task Replay_requests_a_pipeline_files_entry_whose_base_url_carries_a_secret_query_value()
+    {
+        string data = Path.Combine(Dir.Path, "data");
+        string file = Path.Combine(Dir.Path, "keyed.yaml");
+        await File.WriteAllTextAsync(file, $"pipeline_id: keyed_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}/?api_key=k3y-value\nerror_handling:\n  mode: dead_letter\n  max_retries: 0\noutput:\n  type: jsonl\n  config:\n    directory: {data}\n    name: dataset\n");
+        Server.Unavailable = target => target.Contains("&page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("&page=2", StringComparison.Ordinal)) == 1;
+        var (code, text, error) = await CliTests.Cli(null, "run", file, "--output", Dir.Path);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        string deadLetters = Path.Combine(Dir.Path, "dataset.dead-letter.jsonl");
+        Assert.Single(await File.ReadAllLinesAsync(deadLetters));
+        Assert.DoesNotContain("k3y-value", await File.ReadAllTextAsync(deadLetters), StringComparison.Ordinal);
+
+        (code, text, error) = await CliTests.Cli(null, "replay", deadLetters, "--output", Dir.Path);
+
+        Assert.True(code == ExitCodes.Success, text + error);
+        Assert.Equal([.. Enumerable.Range(1, 25)], Ids(Path.Combine(Dir.Path, "dataset")));
+        lock (Server.Targets)
+        {
+            Assert.All(Server.Targets, t => Assert.Contains("api_key=k3y-value", t, StringComparison.Ordinal)); // never "***" to the API
+        }
+    }
+
     /// <summary>As <c>run</c> does, <c>replay --output</c> puts the file's dataset (its name and partitioning) under that folder instead of the file's directory.</summary>
     [Fact]
     public async Task Replay_with_output_writes_a_pipeline_files_entries_under_it_with_the_files_name_and_partitioning()

@@ -180,6 +180,42 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Contains("the step name 'vendor/parents' contains '/'", error!.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// OutputBatchOptions.MaxBatchBytes is a long (batches by record count only want a byte limit out of the way, e.g. 10 GB), but the
+    /// file's <c>max_batch_bytes: 10000000000</c> is refused with "expected max_batch_bytes as a whole number of at least 1, not
+    /// '10000000000'", which it is: OutputConfig.Parse reads it with YamlDocument.PositiveInt, an int.
+    /// </summary>
+    [Fact]
+    public void Max_batch_bytes_takes_any_whole_number_the_batch_options_hold()
+    {
+        const string yaml = "pipeline_id: p\nextractor:\n  class: ParentItems\noutput:\n  type: jsonl\n  config: { max_batch_bytes: 10000000000 }\n";
+
+        var error = Record.Exception(() => PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance));
+
+        Assert.True(error is null, error?.Message);
+        Assert.Equal(10_000_000_000L, PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance).Output!.Batching.MaxBatchBytes);
+    }
+
+    /// <summary>
+    /// <c>enabled</c> takes YAML's booleans: the YAML 1.2 core schema's <c>true|True|TRUE|false|False|FALSE</c>, and, as the reader already
+    /// takes <c>yes</c>/<c>no</c> (YAML 1.1), their other spellings too. YamlDocument.Bool lists only "true", "True", "yes", "false",
+    /// "False", "no", so <c>enabled: FALSE</c> or <c>enabled: No</c> is refused with "expected enabled as true or false, not 'FALSE'".
+    /// </summary>
+    [Theory]
+    [InlineData("TRUE", true)]
+    [InlineData("FALSE", false)]
+    [InlineData("Yes", true)]
+    [InlineData("No", false)]
+    public void The_watermarks_enabled_takes_the_yaml_spellings_of_true_and_false(string text, bool expected)
+    {
+        string yaml = $"pipeline_id: p\nextractor:\n  class: Changes\nwatermark:\n  enabled: {text}\n  field: updated_at\n";
+
+        var error = Record.Exception(() => PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance));
+
+        Assert.True(error is null, error?.Message);
+        Assert.Equal(expected, PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance).Watermark!.Enabled);
+    }
+
     [Fact]
     public void First_step_input_mapping_and_pipeline_mistakes_are_located()
     {
