@@ -3,22 +3,20 @@ namespace ApiPipeline.Hosting;
 /// <summary>Tells a chain file (<c>chain_id:</c>) from a pipeline file (<c>pipeline_id:</c>).</summary>
 internal static class ConfigFiles
 {
+    /// <summary>
+    /// Whether the file's top-level keys are a chain's (<c>chain_id</c>, <c>extractors</c>), however they are written. A file that is not
+    /// valid YAML is taken for a pipeline file, whose loader says where it is malformed.
+    /// </summary>
     public static bool IsChain(string path)
     {
-        foreach (var line in File.ReadLines(path))
+        try
         {
-            var text = line.TrimStart();
-            if (text.StartsWith("chain_id:", StringComparison.Ordinal) || text.StartsWith("extractors:", StringComparison.Ordinal))
-            {
-                return true;
-            }
-
-            if (text.StartsWith("pipeline_id:", StringComparison.Ordinal) || text.StartsWith("extractor:", StringComparison.Ordinal))
-            {
-                return false;
-            }
+            var doc = YamlDocument.Parse(File.ReadAllText(path), path);
+            return doc.HasKey("chain_id") || doc.HasKey("extractors");
         }
-
-        return false;
+        catch (ConfigException)
+        {
+            return false;
+        }
     }
 }

@@ -266,7 +266,7 @@ internal static class DeadLetterReplay
                 continue;
             }
 
-            if (!late && (entry.Resume is null || entry.Resume.Url.Contains("***", StringComparison.Ordinal)))
+            if (!late && (entry.Resume is null || SecretQuery.HasRedacted(entry.Resume.Url)))
             {
                 left.Add($"{what}: no checkpoint to replay from{(entry.Resume is null ? "" : " (its URL had a secret redacted)")}");
                 keep.Add(line);

@@ -109,7 +109,7 @@ public static class ServiceCollectionExtensions
     /// URL's origin (a handler following them would drop <c>Authorization</c> on every hop and carry API-key headers to any host).
     /// Applied after every other configuration, so also to a primary handler the application sets for such a client. They send
     /// ApiPipeline's <c>User-Agent</c>, as the built-in client does, unless the application's configuration of the client sets one.
-    /// A client whose extractor (or one of whose chain's steps) may spend longer on an attempt than <see cref="HttpClient.Timeout"/>'s 100 s,
+    /// A client whose extractor (or every step of whose chain) may spend longer on an attempt than <see cref="HttpClient.Timeout"/>'s 100 s,
     /// by its attributes or its settings, does not cut requests there: the extractor's timeouts bound each attempt, as with the built-in client.
     /// </summary>
     private sealed class ApiPipelineClients(IOptions<ApiPipelineOptions> settings, ComponentRegistry registry) : IPostConfigureOptions<HttpClientFactoryOptions>
@@ -146,14 +146,19 @@ public static class ServiceCollectionExtensions
             }
         }
 
-        /// <summary>Whether an attempt of the extractor or chain <paramref name="name"/> may last longer than a client's default 100 s.</summary>
+        /// <summary>
+        /// Whether an attempt of the extractor <paramref name="name"/> may last longer than a client's default 100 s; for a chain, whose
+        /// steps share its client, an attempt of every step (a step with no timeouts of its own keeps the client's bound).
+        /// </summary>
         private bool Outlasts(string name)
         {
             var configured = settings.Value.For(name);
-            var resilience = registry.Extractors.Where(e => e.Name == name).Select(e => e.Resilience)
-                .Concat(registry.Chains.Where(c => c.Name == name).SelectMany(c => c.Definition.Steps.Select(s => s.Settings.ExtractorResilience ?? ResilienceOptions.None)))
-                .DefaultIfEmpty(ResilienceOptions.None);
-            return resilience.Any(r => SharedHttp.Outlasts((configured.ApplyTo(new ExtractorOptions(), r).Resilience ?? r).Timeout, TimeSpan.FromSeconds(100)));
+            bool Longer(ResilienceOptions attributes)
+                => SharedHttp.Outlasts((configured.ApplyTo(new ExtractorOptions(), attributes).Resilience ?? attributes).Timeout, TimeSpan.FromSeconds(100));
+
+            return registry.Chains.FirstOrDefault(c => c.Name == name) is { } chain
+                ? chain.Definition.Steps.All(step => Longer(step.Settings.ExtractorResilience ?? ResilienceOptions.None))
+                : Longer(registry.Extractors.FirstOrDefault(e => e.Name == name)?.Resilience ?? ResilienceOptions.None);
         }
     }
 

@@ -350,4 +350,29 @@ public sealed class EdgeCaseTests
         Assert.Empty(result.GeneratorDiagnostics);
         result.AssertNoWarningsInGeneratedCode();
     }
+
+    [Fact]
+    public void A_chain_derived_from_a_chain_of_other_types_gets_no_warnings_in_generated_code()
+    {
+        // The base chain's part implements IChain<Org, Repo>, the derived one's IChain<RepoRef, Issue>: their ExecuteAsync and
+        // ExecuteParallelChainsAsync are overloads, not hidden, so they are not declared 'new' (CS0109).
+        var result = GeneratorHarness.Run(TestSources.Common, Chaining.ChainSources.Model, TestSources.Usings + """
+            namespace Demo;
+
+            [Chain]
+            public partial class AllRepos
+            {
+                [Step(1)] public partial OrgRepos Repos { get; }
+            }
+
+            [Chain]
+            public partial class RepoIssues : AllRepos
+            {
+                [Step(1)] public partial GitHubIssues Issues { get; }
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        result.AssertNoWarningsInGeneratedCode();
+    }
 }

@@ -37,4 +37,24 @@ public sealed class ChainFileErrorModeTests : ServerTests
         Assert.Single(File.ReadAllLines(deadLetters));
         Assert.Equal(1, summary.DeadLettered);
     }
+
+    /// <summary>
+    /// With no mode of its own, a step takes the host's configured one, also a hand-written extractor's (which reads no
+    /// ExtractorOptions.Resilience): the failed page of <c>owned</c>, which says DeadLetter for itself, stops the chain under FailFast.
+    /// </summary>
+    [Fact]
+    public async Task The_hosts_configured_error_mode_applies_to_a_chain_step_of_a_hand_written_extractor()
+    {
+        OwnedItems.Reset(healed: false);
+        string output = Path.Combine(Dir.Path, "out");
+        string file = Path.Combine(Dir.Path, "owned-chain.yaml");
+        await File.WriteAllTextAsync(file, "chain_id: owned_failfast\nextractors:\n  - extractor_class: owned\n");
+        var options = new ApiPipelineOptions { Output = output, Defaults = new ExtractorSettings { OnError = ErrorMode.FailFast } };
+        var runner = new PipelineRunner(ApiPipelineRegistry.Instance, options);
+
+        var summary = await runner.RunAsync(new RunRequest { Target = file });
+
+        Assert.False(File.Exists(Path.Combine(output, "owned_failfast.dead-letter.jsonl")), "dead-lettered despite OnError = FailFast: " + summary.ToText());
+        Assert.Equal(PipelineStatus.Failed, summary.Outcome);
+    }
 }

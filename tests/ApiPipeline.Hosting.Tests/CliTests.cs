@@ -792,8 +792,7 @@ public sealed class CliTests : ServerTests
 
     /// <summary>
     /// A chain file is still a chain file when its keys are quoted or it is written as one flow mapping: both are plain YAML for the
-    /// same mapping. ConfigFiles.IsChain tells chain from pipeline by the raw text of each line (<c>chain_id:</c> at its start), so
-    /// these files are loaded as pipeline files and refused with "unknown field 'chain_id' in the pipeline".
+    /// same mapping, and the file's parsed top-level keys say which it is.
     /// </summary>
     [Theory]
     [InlineData("\"chain_id\": groups\n\"extractors\":\n  - extractor_class: ShopGroups\n")]

@@ -9,6 +9,32 @@ using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
 
+/// <summary>A shop's groups from an API whose group listing may take minutes: its attempts may last 3 minutes.</summary>
+[Extractor("http://localhost", "/slow/{owner}/groups", Json = typeof(TestJson))]
+[Paginated(Pagination.None, RecordsPath = "data")]
+[Timeouts(PerAttempt = "3m")]
+[Retry(MaxRetries = 0)]
+public sealed partial class SlowGroups : IExtractor<Shop, Group>;
+
+/// <summary>A group's members; no timeouts of its own (only HttpClient.Timeout's 100 s bounds an attempt).</summary>
+[Extractor("http://localhost", "/slow/{owner}/groups/{group}/members", Json = typeof(TestJson))]
+[Paginated(Pagination.None, RecordsPath = "data")]
+[Retry(MaxRetries = 0)]
+public sealed partial class PlainMembers : IExtractor<GroupRef, Member>;
+
+/// <summary>A chain whose steps have different timeouts: step 1 allows 3 minutes an attempt, step 2 sets none.</summary>
+[Chain(Name = "mixed_timeouts")]
+public sealed partial class MixedTimeoutChain
+{
+    [Step(1)]
+    public partial SlowGroups Groups { get; }
+
+    [Step(2)]
+    [Map(nameof(Shop.Owner), To = nameof(GroupRef.Owner), From = MapFrom.ChainInput)]
+    [Map(nameof(Group.Id), To = nameof(GroupRef.Group))]
+    public partial PlainMembers Members { get; }
+}
+
 public sealed class DependencyInjectionTests : ServerTests
 {
     private IConfiguration Configuration(Dictionary<string, string?>? extra = null)
@@ -345,6 +371,8 @@ public sealed class DependencyInjectionTests : ServerTests
 
         Assert.Equal(Timeout.InfiniteTimeSpan, factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "Items").Timeout);
         Assert.Equal(TimeSpan.FromSeconds(100), factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "metered").Timeout);
+        // A chain's steps share its client: one step allowing 3 minutes does not unbound the other's requests, which only the client bounds.
+        Assert.Equal(TimeSpan.FromSeconds(100), factory.CreateClient(ServiceCollectionExtensions.HttpClientPrefix + "mixed_timeouts").Timeout);
         Assert.Equal(Timeout.InfiniteTimeSpan, SharedHttp.For(new TimeoutOptions { PerAttempt = TimeSpan.FromMinutes(3) }).Timeout);
         Assert.Equal(TimeSpan.FromSeconds(100), SharedHttp.For(new TimeoutOptions { PerAttempt = TimeSpan.FromSeconds(30) }).Timeout);
         Assert.Same(SharedHttp.Client, SharedHttp.For(null));

@@ -39,11 +39,9 @@ public sealed class PipelineFileReplayTests : ServerTests
     }
 
     /// <summary>
-    /// A pipeline file whose <c>base_url</c> carries an API key in its query (<c>?api_key=…</c>) dead-letters page 2. An interrupted run of
-    /// the same file resumes from its checkpoint with the key put back from the base URL; <c>replay</c>, which requests a pipeline file's
-    /// entry "with the file's settings over the host's, as in its run" (its base_url), instead leaves the entry in the file for good:
-    /// "no checkpoint to replay from (its URL had a secret redacted)" (DeadLetterReplay.cs, the Resume.Url.Contains("***") check), so the
-    /// page's 10 records can never be loaded.
+    /// A pipeline file whose <c>base_url</c> carries an API key in its query (<c>?api_key=…</c>) dead-letters page 2. The entry's checkpoint
+    /// keeps the key out (a marker), and <c>replay</c>, which requests the page with the file's settings, puts it back from the file's
+    /// base URL, as a resumed run does.
     /// </summary>
     [Fact]
     public async Task Replay_requests_a_pipeline_files_entry_whose_base_url_carries_a_secret_query_value()

@@ -159,7 +159,23 @@ internal static partial class ChainParser
 
     /// <summary>The generated members that hide a member of a base class (<see cref="HiddenMembers"/>), which the emitter declares <c>new</c>.</summary>
     private static ImmutableEquatableArray<string> Hidden(INamedTypeSymbol type, INamedTypeSymbol? chain, Compilation compilation)
-        => HiddenMembers.Of(type, [.. GeneratedMembers.Select(name => (name, chain?.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault()))], compilation, ChainGenerator.ChainAttributeName, static _ => null);
+        => HiddenMembers.Of(type, [.. GeneratedMembers.Select(name => (name, chain?.GetMembers(name).OfType<IMethodSymbol>().FirstOrDefault()))], compilation, ChainGenerator.ChainAttributeName, baseChain => ChainInterface(baseChain, compilation));
+
+    /// <summary>
+    /// The <c>IChain&lt;TIn, TOut&gt;</c> a <c>[Chain]</c> class's generated part implements: its first step's input to its last step's
+    /// records, from its <c>[Step]</c> properties; <see langword="null"/> when they do not say.
+    /// </summary>
+    private static INamedTypeSymbol? ChainInterface(INamedTypeSymbol chain, Compilation compilation)
+    {
+        var steps = chain.GetMembers().OfType<IPropertySymbol>()
+            .Select(p => (Extractor: Symbols.ExtractorInterface(p.Type), Order: p.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == StepAttributeName)?.ConstructorArguments.FirstOrDefault().Value as int?))
+            .Where(step => step.Order is not null)
+            .OrderBy(step => step.Order)
+            .ToList();
+        return steps.Count == 0 || steps.Any(step => step.Extractor is null)
+            ? null
+            : compilation.GetTypeByMetadataName("ApiPipeline.IChain`2")?.Construct(steps[0].Extractor!.TypeArguments[0], steps[steps.Count - 1].Extractor!.TypeArguments[1]);
+    }
 
     /// <summary>The step properties, each checked; <see langword="null"/> when one of them is unusable (the diagnostics say why).</summary>
     private static List<Step>? ReadSteps(INamedTypeSymbol type, string chain, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)

@@ -75,7 +75,11 @@ public abstract class ChainDefinition
 
     /// <summary>A type as C# writes it, for messages: <c>RawRecord&lt;ParentKeys&gt;</c>, not <c>RawRecord`1</c>.</summary>
     private protected static string NameOf(Type type)
-        => type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(NameOf))}>" : type.Name;
+    {
+        // A type nested in a generic one (Dictionary<string, int>.KeyCollection) is generic without an arity of its own.
+        int arity = type.Name.IndexOf('`', StringComparison.Ordinal);
+        return arity < 0 ? type.Name : $"{type.Name[..arity]}<{string.Join(", ", type.GetGenericArguments().Select(NameOf))}>";
+    }
 }
 
 /// <summary>A chain from <typeparamref name="TIn"/> (the first step's input) to <typeparamref name="TOut"/> (the last step's records).</summary>

@@ -267,7 +267,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A mapping that cannot build the input (a null where the input needs a value) fails this input like an extraction would.
-            await FailAsync(run, item.Key, item.Batch?.Count, item.Batch is null ? DescribeParent(run, item.Record) : $"batch of {item.Batch.Count}", ex as ChainMappingException ?? new ChainMappingException(ex.Message, ex), endsRun: false, null, writer, cancellationToken).ConfigureAwait(false);
+            await FailAsync(run, item.Key, item.Batch?.Count, item.Batch is null ? DescribeParent(run, item.Record) : $"batch of {item.Batch.Count}: [{string.Join(",", item.Batch.Select(record => DescribeParent(run, record)))}]", ex as ChainMappingException ?? new ChainMappingException(ex.Message, ex), endsRun: false, null, writer, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -372,8 +372,9 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     }
 
     /// <summary>
-    /// A record of the step before whose mapping failed, as the failure describes it: its JSON with the values of secret-looking fields
-    /// masked (never its <c>ToString()</c>, which would show them), or the step's name when its records have no JSON metadata.
+    /// A record of the step before whose mapping failed (or one of a batch's), as the failure describes it: its JSON with the values of
+    /// secret-looking fields masked (never its <c>ToString()</c>, which would show them), or the step's name when its records have no JSON
+    /// metadata.
     /// </summary>
     private string DescribeParent(ChainRun run, TParent record)
     {

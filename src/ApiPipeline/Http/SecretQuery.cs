@@ -121,6 +121,34 @@ internal sealed class SecretQuery
     }
 
     /// <summary>A query name or value as a server reads it: <c>+</c> is a space, escapes are decoded.</summary>
+    /// <summary>
+    /// A checkpoint URL as a dead-letter entry keeps it: the value of every query parameter whose name suggests a secret is <c>***</c>
+    /// (<see cref="UrlRedactor.IsSensitive"/>), except this class's markers, which a run (or replay) with the same input or base URL fills
+    /// in again (<see cref="Unmask"/>).
+    /// </summary>
+    /// <param name="url">A checkpoint's URL (<see cref="Mask"/> or <see cref="Plain"/>).</param>
+    public static string Redact(string url)
+        => MapQuery(url, (name, value) => UrlRedactor.IsSensitive(Read(name)) && !IsMarker(value) ? name + "=" + Marker : null);
+
+    /// <summary>Whether a query value of <paramref name="url"/> was redacted for good (<see cref="Redact"/>): nothing can fill it in again.</summary>
+    public static bool HasRedacted(string url)
+    {
+        bool redacted = false;
+        MapQuery(url, (_, value) =>
+        {
+            redacted |= value == Marker;
+            return null;
+        });
+        return redacted;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is a marker of <see cref="Mask"/>: <c>***</c>, 8 hex digits, and <c>~</c> when written as is.</summary>
+    private static bool IsMarker(string value)
+    {
+        string mask = value.EndsWith(Verbatim, StringComparison.Ordinal) ? value[..^Verbatim.Length] : value;
+        return mask.Length == Marker.Length + 8 && mask.StartsWith(Marker, StringComparison.Ordinal) && mask.AsSpan(Marker.Length).ContainsAnyExcept("0123456789abcdef") is false;
+    }
+
     private static string Read(string text) => Uri.UnescapeDataString(text.Contains('+', StringComparison.Ordinal) ? text.Replace('+', ' ') : text);
 
     private static string? EscapeMarker(string name, string value)

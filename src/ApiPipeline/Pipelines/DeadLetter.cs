@@ -582,7 +582,7 @@ internal sealed class DeadLetterWriter
         error.BodySnippet,
         error.Input,
         error.RetryAfter is TimeSpan wait ? Duration.Format(wait) : null,
-        error.Resume is { } resume ? new DeadLetterResume(UrlRedactor.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) { BaseUrl = resume.BaseUrl is null ? null : UrlRedactor.Redact(resume.BaseUrl).TrimEnd('/') } : null);
+        error.Resume is { } resume ? new DeadLetterResume(SecretQuery.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) { BaseUrl = resume.BaseUrl is null ? null : UrlRedactor.Redact(resume.BaseUrl).TrimEnd('/') } : null);
 
     /// <summary>The entry of a chain step's input whose mapping failed (<see cref="DeadLetterEntry.MappingKind"/>).</summary>
     public static DeadLetterEntry MappingEntry(string pipeline, string extractor, string? parent, Exception error, TimeProvider clock)

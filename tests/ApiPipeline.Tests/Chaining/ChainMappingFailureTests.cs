@@ -28,6 +28,20 @@ public partial class AccountChildren
     public partial ChildItems Children { get; }
 }
 
+/// <summary>Accounts, then the children of their owners, 10 owners per request (<c>?ids=…</c>).</summary>
+[Chain]
+public partial class BatchedAccountChildren
+{
+    [Step(1)]
+    public partial RawAccounts Accounts { get; }
+
+    [Step(2)]
+    [Batched(Size = 10)]
+    [Map(nameof(Scenario.Name), To = nameof(ChildIdList.Name), From = MapFrom.ChainInput)]
+    [Map("Fields.OwnerId", To = nameof(ChildIdList.Ids))]
+    public partial ChildrenByIdList Children { get; }
+}
+
 /// <summary>
 /// A chain whose step 2 maps a passthrough parent's nullable field (<c>Fields.OwnerId</c>) to a member that needs a value: an account
 /// without an owner fails the mapping (ChainMappingException), as chains.md documents for <c>T?</c> → <c>T</c>.
@@ -44,7 +58,7 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
     [Fact]
     public async Task A_failed_mapping_does_not_put_a_secret_field_of_the_parent_record_in_the_error_or_the_failures()
     {
-        var input = Map("rv-p1", Accounts);
+        var input = Map("mapping-single", Accounts);
         var output = new MemoryOutput<Child>();
         var result = await new AccountChildren(new ChainOptions { Extractor = At }).ExecuteAsync(input, output).WithDeadline(30);
         Assert.Equal(PipelineStatus.Failed, result.Status);
@@ -60,7 +74,7 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
     public async Task A_failed_mapping_under_DeadLetter_is_appended_to_the_dead_letter_file()
     {
         using var dir = new TempDirectory();
-        var input = Map("rv-p2", Accounts);
+        var input = Map("mapping-dead-letter", Accounts);
         var output = new MemoryOutput<Child>();
         string path = Path.Combine(dir.Path, "dl.jsonl");
         var result = await new AccountChildren(new ChainOptions { Extractor = At, OnError = ErrorMode.DeadLetter, DeadLetterPath = path }).ExecuteAsync(input, output).WithDeadline(30);
@@ -71,5 +85,23 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Contains("owner_id", entry, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", entry, StringComparison.Ordinal);
         Assert.Equal(1, result.Steps[1].DeadLettered);
+    }
+
+    /// <summary>A batched step's Mapping entry holds the batch's records of the step before, each as JSON with secrets masked.</summary>
+    [Fact]
+    public async Task A_failed_batch_mapping_under_DeadLetter_names_the_parent_records_in_its_entry()
+    {
+        using var dir = new TempDirectory();
+        var input = Map("mapping-batch", Accounts);
+        var output = new MemoryOutput<Child>();
+        string path = Path.Combine(dir.Path, "dl.jsonl");
+
+        var result = await new BatchedAccountChildren(new ChainOptions { Extractor = At, OnError = ErrorMode.DeadLetter, DeadLetterPath = path }).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
+        var entry = Assert.Single(File.ReadAllLines(path));
+        Assert.Contains("\"kind\":\"Mapping\"", entry, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", entry, StringComparison.Ordinal);
+        Assert.True(entry.Contains("owner_id", StringComparison.Ordinal), "the entry names no parent record: " + entry);
     }
 }

@@ -34,6 +34,9 @@ public abstract class ExtractorRegistration
     /// <summary>The record type's members.</summary>
     public TypeShape Output { get; }
 
+    /// <summary>The extractor's <c>[TimeWindows]</c>, or <see langword="null"/> when it has none or is hand-written.</summary>
+    public abstract TimeWindowOptions? TimeWindows { get; }
+
     /// <summary>The resilience settings of the extractor's attributes (none for a hand-written extractor, which has its own).</summary>
     public abstract ResilienceOptions Resilience { get; }
 
@@ -133,6 +136,9 @@ public sealed class ExtractorRegistration<TIn, TOut> : ExtractorRegistration
 
     /// <inheritdoc/>
     public override ResilienceOptions Resilience => Definition?.Resilience ?? ResilienceOptions.None;
+
+    /// <inheritdoc/>
+    public override TimeWindowOptions? TimeWindows => Definition?.TimeWindows;
 
     /// <inheritdoc/>
     public override bool IsHandWritten => Definition is null;

@@ -134,7 +134,7 @@ public sealed record OutputConfig
 
         if (settings.TryGetValue("max_batch_bytes", out var bytes))
         {
-            batching = batching with { MaxBatchBytes = doc.PositiveInt(bytes.Value, "max_batch_bytes") };
+            batching = batching with { MaxBatchBytes = doc.PositiveLong(bytes.Value, "max_batch_bytes") };
         }
 
         return config with { Batching = batching };

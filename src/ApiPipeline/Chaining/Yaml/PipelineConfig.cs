@@ -115,6 +115,12 @@ public static class PipelineConfig
                 throw doc.Error(fieldNode, $"watermark field '{field}' is not a date or whole-number member of {registration.Output.TypeName}; its members are: {ChainConfig.Members(registration.Output, m => m.CanRead)}");
             }
 
+            // Time windows are ranges of the watermark: without it a windowed extractor has nothing to split.
+            if (!enabled && registration.TimeWindows is not null)
+            {
+                throw doc.Error(enabledNode.Value, $"extractor '{registration.Name}' extracts time windows ([TimeWindows]), which are ranges of its watermark, so it cannot be turned off; remove enabled: false (to read a range again, run with --from and --to)");
+            }
+
             // The watermark's request parameter, key and lateness come from the extractor's [Watermark]; the file turns it on or off.
             if (registration.IsHandWritten)
             {
@@ -136,7 +142,7 @@ public static class PipelineConfig
             WatermarkSpan? window = null;
             if (fields.TryGetValue("window_size", out var windowNode))
             {
-                window = numeric ? WatermarkSpan.FromNumber(doc.NonNegativeInt(windowNode.Value, "window_size (the watermark is a number)")) : doc.Duration(windowNode.Value, "window_size");
+                window = numeric ? WatermarkSpan.FromNumber(doc.NonNegativeLong(windowNode.Value, "window_size (the watermark is a number)")) : doc.Duration(windowNode.Value, "window_size");
                 if (enabled && !registration.WatermarkHasKey && window is { IsZero: false })
                 {
                     throw doc.Error(windowNode.Value, $"window_size reads back {window} before the stored watermark, so records read again must be recognised by their key; mark the primary key of {registration.Output.TypeName} with [Key] (or [Watermark(Key = ...)]), or remove window_size");

@@ -131,10 +131,23 @@ internal sealed class YamlDocument
     public YamlSequenceNode Sequence(YamlNode node, string what)
         => node as YamlSequenceNode ?? throw Error(node, $"expected {what} as a list ('- ' items)");
 
+    public long PositiveLong(YamlNode node, string what)
+        => node is YamlScalarNode { Value: { } text } && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0
+            ? value
+            : throw Error(node, $"expected {what} as a whole number of at least 1, not '{(node as YamlScalarNode)?.Value}'");
+
     public int PositiveInt(YamlNode node, string what)
         => node is YamlScalarNode { Value: { } text } && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0
             ? value
             : throw Error(node, $"expected {what} as a whole number of at least 1, not '{(node as YamlScalarNode)?.Value}'");
+
+    /// <summary>Whether the file's top-level mapping has <paramref name="key"/> (however the key is written: plain, quoted, in flow style).</summary>
+    public bool HasKey(string key) => Root.Children.Keys.Any(k => k is YamlScalarNode { Value: var value } && value == key);
+
+    public long NonNegativeLong(YamlNode node, string what)
+        => node is YamlScalarNode { Value: { } text } && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value)
+            ? value
+            : throw Error(node, $"expected {what} as a whole number of at least 0, not '{(node as YamlScalarNode)?.Value}'");
 
     public int NonNegativeInt(YamlNode node, string what)
         => node is YamlScalarNode { Value: { } text } && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
@@ -144,8 +157,8 @@ internal sealed class YamlDocument
     public bool Bool(YamlNode node, string what)
         => (node as YamlScalarNode)?.Value switch
         {
-            "true" or "True" or "yes" => true,
-            "false" or "False" or "no" => false,
+            "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" => true,
+            "false" or "False" or "FALSE" or "no" or "No" or "NO" => false,
             var other => throw Error(node, $"expected {what} as true or false, not '{other}'"),
         };
 
