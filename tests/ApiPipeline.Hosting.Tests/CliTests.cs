@@ -813,6 +813,25 @@ public sealed class CliTests : ServerTests
         Assert.Contains("valid chain 'groups'", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A pipeline file (pipeline_id first) with a mistyped key, <c>extractors:</c> for <c>extractor:</c>, was read as a pipeline file and
+    /// refused at the typo ("unknown field 'extractors' in the pipeline"). ConfigFiles.IsChain now takes any file with an
+    /// <c>extractors</c> key for a chain file, so the chain loader refuses it at <c>pipeline_id</c> ("unknown field 'pipeline_id' in the
+    /// chain"), which points away from the mistake.
+    /// </summary>
+    [Fact]
+    public async Task Validate_of_a_pipeline_file_with_a_mistyped_extractors_key_points_at_the_typo()
+    {
+        string file = Path.Combine(Dir.Path, "typo.yaml");
+        await File.WriteAllTextAsync(file, "pipeline_id: items\nextractors:\n  class: Items\n");
+
+        var (code, _, error) = await Cli("validate", file);
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.DoesNotContain("unknown field 'pipeline_id'", error, StringComparison.Ordinal);
+        Assert.StartsWith($"{file}(2,1): ", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_accepts_a_pipeline_yaml_file()
     {

@@ -66,6 +66,42 @@ public sealed class PipelineFileReplayTests : ServerTests
         }
     }
 
+    /// <summary>
+    /// The pipeline file's key was rotated after the run (base_url ?api_key=n3w-value): the entry's marker matches no secret of the
+    /// file's base URL now. Replay keeps the entry and sends no '***' (good), but the reason it gives is HttpExtractor.ResumeUrl's
+    /// ArgumentException for a resumed run: "... and the input's first request has none to put back; resume with the input the
+    /// checkpoint was made for. (Parameter 'checkpoint')", which points at an input the entry never had instead of the changed base_url key.
+    /// </summary>
+    [Fact]
+    public async Task ReviewR4_replay_after_the_files_key_changed_keeps_the_entry_with_a_clear_reason()
+    {
+        string data = Path.Combine(Dir.Path, "data");
+        string file = Path.Combine(Dir.Path, "keyed.yaml");
+        string Yaml(string key) => $"pipeline_id: keyed_items\nextractor:\n  class: Items\n  base_url: {Server.BaseUrl}/?api_key={key}\nerror_handling:\n  mode: dead_letter\n  max_retries: 0\noutput:\n  type: jsonl\n  config:\n    directory: {data}\n    name: dataset\n";
+        await File.WriteAllTextAsync(file, Yaml("k3y-value"));
+        Server.Unavailable = target => target.Contains("&page=2", StringComparison.Ordinal) && Server.Targets.Count(t => t.Contains("&page=2", StringComparison.Ordinal)) == 1;
+        var (code, text, error) = await CliTests.Cli(null, "run", file, "--output", Dir.Path);
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        string deadLetters = Path.Combine(Dir.Path, "dataset.dead-letter.jsonl");
+        await File.WriteAllTextAsync(file, Yaml("n3w-value"));
+
+        (code, text, error) = await CliTests.Cli(null, "replay", deadLetters, "--output", Dir.Path);
+
+        Assert.True(File.Exists(deadLetters), text + error);
+        lock (Server.Targets)
+        {
+            Assert.DoesNotContain(Server.Targets, t => t.Contains("***", StringComparison.Ordinal) || t.Contains("%2A%2A%2A", StringComparison.Ordinal));
+        }
+
+        // The entry is left with why: today the extractor's ArgumentException for a resumed run, which tells the user to "resume with the
+        // input the checkpoint was made for" (a pipeline file's entry has no input: the key was the file's base_url's) and ends with
+        // "(Parameter 'checkpoint')".
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("api_key", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("resume with the input", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter 'checkpoint')", text, StringComparison.Ordinal);
+    }
+
     /// <summary>As <c>run</c> does, <c>replay --output</c> puts the file's dataset (its name and partitioning) under that folder instead of the file's directory.</summary>
     [Fact]
     public async Task Replay_with_output_writes_a_pipeline_files_entries_under_it_with_the_files_name_and_partitioning()
