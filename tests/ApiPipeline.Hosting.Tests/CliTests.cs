@@ -814,10 +814,8 @@ public sealed class CliTests : ServerTests
     }
 
     /// <summary>
-    /// A pipeline file (pipeline_id first) with a mistyped key, <c>extractors:</c> for <c>extractor:</c>, was read as a pipeline file and
-    /// refused at the typo ("unknown field 'extractors' in the pipeline"). ConfigFiles.IsChain now takes any file with an
-    /// <c>extractors</c> key for a chain file, so the chain loader refuses it at <c>pipeline_id</c> ("unknown field 'pipeline_id' in the
-    /// chain"), which points away from the mistake.
+    /// A pipeline file with a mistyped key, <c>extractors:</c> for <c>extractor:</c>, is still read as a pipeline file (its
+    /// <c>pipeline_id</c> says so) and refused at the typo.
     /// </summary>
     [Fact]
     public async Task Validate_of_a_pipeline_file_with_a_mistyped_extractors_key_points_at_the_typo()

@@ -68,12 +68,10 @@ public sealed class PipelineFileReplayTests : ServerTests
 
     /// <summary>
     /// The pipeline file's key was rotated after the run (base_url ?api_key=n3w-value): the entry's marker matches no secret of the
-    /// file's base URL now. Replay keeps the entry and sends no '***' (good), but the reason it gives is HttpExtractor.ResumeUrl's
-    /// ArgumentException for a resumed run: "... and the input's first request has none to put back; resume with the input the
-    /// checkpoint was made for. (Parameter 'checkpoint')", which points at an input the entry never had instead of the changed base_url key.
+    /// file's base URL now. Replay keeps the entry, sends no '***', and says what to put back.
     /// </summary>
     [Fact]
-    public async Task ReviewR4_replay_after_the_files_key_changed_keeps_the_entry_with_a_clear_reason()
+    public async Task Replay_after_the_files_key_changed_keeps_the_entry_with_a_clear_reason()
     {
         string data = Path.Combine(Dir.Path, "data");
         string file = Path.Combine(Dir.Path, "keyed.yaml");

@@ -122,13 +122,28 @@ internal sealed class SecretQuery
 
     /// <summary>A query name or value as a server reads it: <c>+</c> is a space, escapes are decoded.</summary>
     /// <summary>
-    /// A checkpoint URL as a dead-letter entry keeps it: the value of every query parameter whose name suggests a secret is <c>***</c>
+    /// A checkpoint URL as a dead-letter entry keeps it: without user information or fragment (a hand-written extractor's checkpoint may
+    /// carry them; neither is ever sent), and with the value of every query parameter whose name suggests a secret as <c>***</c>
     /// (<see cref="UrlRedactor.IsSensitive"/>), except this class's markers, which a run (or replay) with the same input or base URL fills
     /// in again (<see cref="Unmask"/>).
     /// </summary>
-    /// <param name="url">A checkpoint's URL (<see cref="Mask"/> or <see cref="Plain"/>).</param>
+    /// <param name="url">A checkpoint's URL (<see cref="Mask"/> or <see cref="Plain"/>, or a hand-written extractor's).</param>
     public static string Redact(string url)
-        => MapQuery(url, (name, value) => UrlRedactor.IsSensitive(Read(name)) && !IsMarker(value) ? name + "=" + Marker : null);
+        => MapQuery(WithoutUserInfo(WithoutFragment(url)), (name, value) => UrlRedactor.IsSensitive(Read(name)) && !IsMarker(value) ? name + "=" + Marker : null);
+
+    private static string WithoutUserInfo(string url)
+    {
+        int scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return url;
+        }
+
+        int host = scheme + 3;
+        int end = url.IndexOfAny(['/', '?'], host);
+        int at = url.LastIndexOf('@', (end < 0 ? url.Length : end) - 1, (end < 0 ? url.Length : end) - host);
+        return at < 0 ? url : url[..host] + url[(at + 1)..];
+    }
 
     /// <summary>Whether a query value of <paramref name="url"/> was redacted for good (<see cref="Redact"/>): nothing can fill it in again.</summary>
     public static bool HasRedacted(string url)

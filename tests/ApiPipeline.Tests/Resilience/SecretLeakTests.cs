@@ -302,4 +302,22 @@ public sealed class SecretLeakTests
         Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
         Assert.Equal(2, result.Records);
     }
+
+    [Theory]
+    [InlineData("https://alice:hunter2@api.example.invalid/items?page=2")] // user information: never sent
+    [InlineData("https://api.example.invalid/items?page=2#access_token=hunter2")] // a fragment: never sent
+    [InlineData("https://api.example.invalid/items?page=2&signature=hunter2")] // a secret-named value nobody can put back: ***
+    public void A_hand_written_checkpoints_secrets_are_not_written_to_the_dead_letter_file(string checkpoint)
+    {
+        // A hand-written extractor's ExtractionException may carry any checkpoint; the entry's resume URL keeps only what replay can use.
+        var error = new ExtractionException(ExtractionErrorKind.HttpStatus, "legacy", 2, "https://api.example.invalid/items?page=2", "503")
+        {
+            Resume = new PageCheckpoint(checkpoint, 2, 10),
+        };
+
+        var entry = DeadLetterWriter.Entry("legacy", error, pageSkipped: true, TimeProvider.System);
+
+        Assert.DoesNotContain("hunter2", entry.Resume!.Url, StringComparison.Ordinal);
+        Assert.StartsWith("https://api.example.invalid/items?page=2", entry.Resume.Url, StringComparison.Ordinal);
+    }
 }
