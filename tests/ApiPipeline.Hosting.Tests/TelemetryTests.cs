@@ -142,6 +142,29 @@ public sealed class TelemetryTests : ServerTests
     }
 
     [Fact]
+    public async Task A_page_span_read_whole_carries_its_http_status_code()
+    {
+        // docs/observability.md, Traces: the apipipeline.page span has http.response.status_code.
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ApiPipelineTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Dir.Path, Name = "statused" });
+        var result = await new Pipeline<NoInput, Item>("statused", new Items(new ExtractorOptions { BaseUrl = Server.BaseUrl }), output).ExecuteAsync(NoInput.Value);
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+
+        var run = Assert.Single(spans, s => Equals(s.GetTagItem(ApiPipelineTags.Pipeline), "statused"));
+        var pages = spans.Where(s => s.OperationName == "apipipeline.page" && s.TraceId == run.TraceId).ToList();
+        Assert.Equal(4, pages.Count);
+        Assert.All(pages, p => Assert.Equal(200, p.GetTagItem(ApiPipelineTags.HttpStatusCode)));
+    }
+
+    [Fact]
     public async Task Logs_say_what_runs_each_retry_and_the_summary_with_event_ids()
     {
         var logs = new ListLoggerProvider();
