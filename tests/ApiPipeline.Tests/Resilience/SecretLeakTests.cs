@@ -82,6 +82,17 @@ public partial class LeakProjectRows : IExtractor<LeakProjectInput, LeakRow>;
 [Auth(AuthKind.ApiKey, Secret = "APIPIPELINE_LEAK_KEY")]
 public partial class LeakKeyRows : IExtractor<LeakShard, LeakRow>;
 
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(LeakJson))]
+[Auth(AuthKind.ApiKey, Secret = "APIPIPELINE_LEAK_QUERY_KEY", QueryParam = "api_key")]
+public partial class LeakQueryKeyRows : IExtractor<LeakShard, LeakRow>;
+
+/// <summary>A handler whose transport failure names the request URI, as many handlers' messages do.</summary>
+internal sealed class UriNamingFailureHandler : HttpMessageHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        => throw new HttpRequestException($"connection reset while sending GET {request.RequestUri}");
+}
+
 /// <summary>Places where a secret could leave the engine: URLs shown, spans, logs, errors, partition keys and state.</summary>
 public sealed class SecretLeakTests
 {
@@ -158,6 +169,32 @@ public sealed class SecretLeakTests
         texts.Add("ExtractionException.Message: " + error.Message);
         var leaks = texts.Where(t => t.Contains(Secret, StringComparison.Ordinal)).ToList();
         Assert.True(leaks.Count == 0, "the input's secret shows in:\n" + string.Join("\n", leaks));
+    }
+
+    [Fact]
+    public async Task A_query_api_key_in_a_transport_errors_inner_message_stays_out_of_the_RunFailed_log()
+    {
+        const string Secret = "qk-1nn3r-l3ak-9090";
+        var credentials = CredentialSource.Create(name => name == "APIPIPELINE_LEAK_QUERY_KEY" ? Secret : null);
+        using var http = new HttpClient(new UriNamingFailureHandler());
+        using var temp = new TempFolder();
+        var logLines = new ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new CollectingLoggerProvider(logLines)));
+        PipelineResult result;
+        await using (var output = new JsonlOutput<LeakRow>(LeakJson.Default.LeakRow, new() { Directory = temp.Path, Name = "rows" }))
+        {
+            var extractor = new LeakQueryKeyRows(http, new ExtractorOptions { Credentials = credentials, LoggerFactory = logging });
+            result = await new Pipeline<LeakShard, LeakRow>("inner", extractor, output, new PipelineOptions { StateStore = new InMemoryStateStore(), LoggerFactory = logging })
+                .ExecuteAsync(new LeakShard("a")).Within();
+        }
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        var error = Assert.IsType<ExtractionException>(result.Error);
+        // The engine scrubs the key from the error's own message...
+        Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
+        // ...but the RunFailed line (event 1003) adds the inner exception's message as it is.
+        var leaks = logLines.Where(l => l.Contains(Secret, StringComparison.Ordinal)).ToList();
+        Assert.True(leaks.Count == 0, "the [Auth] query API key shows in:\n" + string.Join("\n", leaks));
     }
 
     [Fact]
