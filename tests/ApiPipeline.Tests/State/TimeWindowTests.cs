@@ -331,6 +331,44 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
     }
 
     [Fact]
+    public async Task The_records_and_pages_metrics_do_not_count_the_first_page_of_a_window_that_is_halved()
+    {
+        var api = Search("tw-deep-metrics");
+        api.AddDaily(days: 8, perDay: 5);
+        api.AddSpread(T0.AddDays(2), TimeSpan.FromDays(1), 40); // day 3 is busy: 45 results
+
+        var measured = new System.Collections.Concurrent.ConcurrentQueue<(string Name, long Value)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name is ApiPipelineMetrics.Records or ApiPipelineMetrics.Pages)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == ApiPipelineTags.Extractor && Equals(tag.Value, "CappedWindowedChanges"))
+                {
+                    measured.Enqueue((instrument.Name, value));
+                }
+            }
+        });
+        listener.Start();
+
+        var result = await RunAsync(new CappedWindowedChanges(At), api, new InMemoryStateStore(), until: T0.AddDays(8));
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
+        Assert.Equal(80, result.Records);
+        // The first pages of [0d,4d), [2d,4d) and [2d,3d) are read only to learn the windows are too deep: nothing of them is
+        // extracted into the run (the summary counts 80 records); the metrics, and the CLI's progress line, should agree.
+        Assert.Equal(result.Records, measured.Where(m => m.Name == ApiPipelineMetrics.Records).Sum(m => m.Value));
+        Assert.Equal(result.Pages, measured.Where(m => m.Name == ApiPipelineMetrics.Pages).Sum(m => m.Value));
+    }
+
+    [Fact]
     public async Task A_split_window_resumed_after_its_total_shrank_goes_on_in_its_halves()
     {
         // [0d,4d) holds 30 > 25 results and is halved; one window at a time, so the first half is finished when the second commits
