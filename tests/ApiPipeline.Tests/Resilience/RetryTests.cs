@@ -56,6 +56,51 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task A_retry_that_waits_for_a_503s_Retry_After_counts_as_a_retry_after_wait()
+    {
+        // docs/observability.md: apipipeline.rate_limit.waits counts "a retry that waited for the API's Retry-After"
+        // (apipipeline.wait.reason = retry_after), and rate_limit.wait_time its seconds.
+        var waits = new ConcurrentQueue<(string Name, double Value, object? Reason)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name is ApiPipelineMetrics.RateLimitWaits or ApiPipelineMetrics.RateLimitWaitTime)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record(System.Diagnostics.Metrics.Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            object? extractor = null, reason = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == ApiPipelineTags.Extractor) { extractor = tag.Value; }
+                if (tag.Key == ApiPipelineTags.WaitReason) { reason = tag.Value; }
+            }
+
+            if (Equals(extractor, "RetryingRows"))
+            {
+                waits.Enqueue((instrument.Name, value, reason));
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
+        listener.Start();
+
+        await using var server = await FaultServer.StartAsync(Faults.OffsetApi(4, (ctx, i, _) =>
+            i == 1 ? Faults.Json(ctx, """{"error":"maintenance"}""", 503, new Dictionary<string, string> { ["Retry-After"] = "1" }) : null));
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var pages = await new RetryingRows(server.Options).PagesAsync(Input).Within();
+
+        Assert.Equal(2, pages[0].Attempts);
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(0.9), "the retry waited for the Retry-After");
+        Assert.Contains(waits, w => w.Name == ApiPipelineMetrics.RateLimitWaits && Equals(w.Reason, "retry_after"));
+        Assert.Contains(waits, w => w.Name == ApiPipelineMetrics.RateLimitWaitTime && Equals(w.Reason, "retry_after") && w.Value >= 0.9);
+    }
+
+    [Fact]
     public async Task A_slow_first_byte_times_out_per_attempt_and_the_retry_succeeds()
     {
         await using var server = await FaultServer.StartAsync(Faults.OffsetApi(4, (ctx, i, offset) =>
