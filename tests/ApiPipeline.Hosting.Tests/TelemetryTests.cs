@@ -109,6 +109,19 @@ public sealed class TelemetryTests : ServerTests
     }
 
     [Fact]
+    public async Task A_failed_attempt_answered_500_carries_error_type_on_the_request_duration()
+    {
+        // docs/observability.md: http.client.request.duration has error.type "(on failure)" (OpenTelemetry: the status code for a 4xx/5xx).
+        using var metrics = new Collector("metered");
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = Dir.Path, Name = "metered" });
+        var result = await new Pipeline<NoInput, Item>("metered", new MeteredItems(new ExtractorOptions { BaseUrl = Server.BaseUrl }), output).ExecuteAsync(NoInput.Value);
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+
+        var failed = Assert.Single(metrics.Measurements, m => m.Name == ApiPipelineMetrics.RequestDuration && Equals(m.Tags.GetValueOrDefault(ApiPipelineTags.HttpStatusCode), 500));
+        Assert.Equal("500", failed.Tags.GetValueOrDefault(ApiPipelineTags.ErrorType));
+    }
+
+    [Fact]
     public async Task Spans_cover_the_run_and_each_page_without_secrets()
     {
         var spans = new ConcurrentQueue<Activity>();
