@@ -133,6 +133,48 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
     }
 
     [Fact]
+    public async Task A_chain_run_that_cannot_start_for_its_state_is_counted_as_a_failed_run()
+    {
+        // docs/observability.md, apipipeline.runs: "a run that could not start (state, recovery, options) counted as failed".
+        var outcomes = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.Runs)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            string? chain = null, outcome = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == ApiPipelineTags.Chain) { chain = tag.Value as string; }
+                if (tag.Key == ApiPipelineTags.Outcome) { outcome = tag.Value as string; }
+            }
+
+            if (chain == "shared-metric")
+            {
+                outcomes.Enqueue(outcome);
+            }
+        });
+        listener.Start();
+
+        var store = new InMemoryStateStore();
+        var api = new ChainApi(parents: 20, childPages: 1) { Fail = (target, _) => target.Contains("/parents/5/", StringComparison.Ordinal) ? (500, "{}") : null };
+        var first = Map("resume-metric-a", api.Handle);
+        var other = Map("resume-metric-b", api.Handle);
+        var options = new ChainOptions { Extractor = At, StateStore = store, ChainId = "shared-metric" };
+
+        var failed = await new SequentialChildren(options).ExecuteAsync(first, new MemoryOutput<Child>()).WithDeadline(30);
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        await Assert.ThrowsAsync<ChainStateException>(() => new SequentialChildren(options).ExecuteAsync(other, new MemoryOutput<Child>()));
+
+        Assert.Equal(["failed", "failed"], outcomes.ToArray());
+    }
+
+    [Fact]
     public async Task Inputs_whose_text_is_the_same_are_still_told_apart()
     {
         // Tenant has no ToString of its own, so both inputs print as its type name; their first requests differ.
