@@ -175,6 +175,44 @@ public sealed class ChainResumeTests(ApiFixture fixture) : ApiTests(fixture), IC
     }
 
     [Fact]
+    public async Task A_chain_commit_of_progress_without_records_is_not_counted_as_an_output_batch()
+    {
+        // docs/observability.md: apipipeline.output.batches counts "output batches committed (non-empty)".
+        var batches = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.OutputBatches)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == ApiPipelineTags.Pipeline && Equals(tag.Value, "empty-children-metric"))
+                {
+                    batches.Enqueue(value);
+                }
+            }
+        });
+        listener.Start();
+
+        // Every parent has one page of children, all empty: the chain commits its inputs' progress but no records.
+        var api = new ChainApi(parents: 20, childPages: 1) { Fail = (target, _) => target.Contains("/children", StringComparison.Ordinal) ? (200, """{"items":[],"total_pages":1}""") : null };
+        var input = Map("empty-children-metric", api.Handle);
+        var options = new ChainOptions { Extractor = At, StateStore = new InMemoryStateStore(), ChainId = "empty-children-metric" };
+        var output = new MemoryOutput<Child>();
+
+        var result = await new SequentialChildren(options).ExecuteAsync(input, output).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.Succeeded, ChainAssert.Describe(result));
+        Assert.Empty(output.Committed);
+        Assert.Equal(0, batches.Sum());
+    }
+
+    [Fact]
     public async Task Inputs_whose_text_is_the_same_are_still_told_apart()
     {
         // Tenant has no ToString of its own, so both inputs print as its type name; their first requests differ.
