@@ -99,4 +99,52 @@ public sealed class RedirectTests
         Assert.Equal(Extract.Range(1, 20), pages.Ids());
         Assert.Equal(0, bucket.Rejected);
     }
+
+    [Fact]
+    public async Task A_redirect_hops_wait_for_the_rate_limiter_is_counted_as_a_rate_limit_wait()
+    {
+        // docs/observability.md: apipipeline.rate_limit.waits counts "requests that waited for the client-side limiter". A hop to the
+        // limited host takes a token too (HttpExtractor.HopLeaseAsync), so at 10 requests/s each hop waits ~100 ms like a page request.
+        var waits = new System.Collections.Concurrent.ConcurrentQueue<double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.RateLimitWaitTime)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == ApiPipelineTags.Extractor && Equals(tag.Value, "LimitedRows"))
+                {
+                    waits.Enqueue(value);
+                }
+            }
+        });
+        listener.Start();
+
+        await using var api = await FaultServer.StartAsync((ctx, i) =>
+        {
+            if (!ctx.Request.Path.StartsWithSegments("/moved"))
+            {
+                ctx.Response.StatusCode = 307;
+                ctx.Response.Headers.Location = "/moved" + ctx.Request.Path + ctx.Request.QueryString;
+                return Task.CompletedTask;
+            }
+
+            return Faults.OffsetApi(5)(ctx, i);
+        });
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var pages = await new LimitedRows(api.Options).PagesAsync(new Shard("a")).Within(30);
+        var elapsed = started.Elapsed;
+
+        Assert.Equal(Extract.Range(1, 5), pages.Ids());
+        int requests = api.RequestCount; // every page is two requests: the 307 and the hop
+        // Every request but the first waited ~100 ms for a token; the hops' waits are not counted.
+        Assert.True(waits.Count >= requests - 2, $"{waits.Count} waits counted for {requests} rate-limited requests over {elapsed.TotalSeconds:0.00} s (waited {waits.Sum():0.00} s counted)");
+    }
 }
