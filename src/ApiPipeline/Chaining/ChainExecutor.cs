@@ -272,7 +272,20 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
             Log.RunStarting(logger, "chain", chainId, string.Join(" -> ", Definition.Steps.Select(s => s.Name)), "its steps' base URLs", "none");
         }
 
-        var result = await RunStepsAsync(chainId, input, output, replay, cancellationToken).ConfigureAwait(false);
+        ChainResult result;
+        long started = Options.TimeProvider.GetTimestamp();
+        try
+        {
+            result = await RunStepsAsync(chainId, input, output, replay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (replay is null)
+        {
+            // The run could not start (its state, recovery or options): counted like any run that ended so, as a pipeline's is.
+            var ended = ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? PipelineStatus.Cancelled : PipelineStatus.Failed;
+            Instruments.Run("chain", chainId, ended, Options.TimeProvider.GetElapsedTime(started));
+            throw;
+        }
+
         var summary = RunSummary.From(result);
         if (replay is null)
         {

@@ -651,7 +651,10 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
 
         run.Committed += commit.Records;
         run.Files.AddRange(commit.Files);
-        Instruments.Batch(run.ChainId, commit.Records, commit.Bytes);
+        if (commit.Records > 0)
+        {
+            Instruments.Batch(run.ChainId, commit.Records, commit.Bytes); // a commit of progress alone is no output batch
+        }
     }
 
     /// <summary>

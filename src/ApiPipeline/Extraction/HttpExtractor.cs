@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -321,8 +322,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
                 long recordsSoFar = run.RecordsBefore + page.Count;
                 var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar, secrets);
-                PageRead(span, current, page.Count);
+                PageRead(span, current, page.Count, response!.StatusCode);
                 await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, Throttled = current.Throttled, Total = current.Scan.Total }, cancellationToken).ConfigureAwait(false);
+
+                // Counted once the sink has taken the page (a time window's first page may show the window too deep: read, not taken).
+                Instruments.Page(Name, page.Count, current.Body.Length);
                 current.Release(run);
                 url = next;
                 run.PageNumber++;
@@ -665,7 +669,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (response.StatusCode == HttpStatusCode.Unauthorized && _auth is { RefreshesOn401: true } && credential is not null && !refreshed)
                 {
                     // The token may have been revoked or expired early: fetch a new one, once.
-                    Measure(target, (int)response.StatusCode, null, sent);
+                    Measure(target, (int)response.StatusCode, StatusErrorType(response.StatusCode), sent);
                     refreshed = true;
                     _auth.Invalidate(credential);
                     response.Dispose();
@@ -675,7 +679,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (!response.IsSuccessStatusCode)
                 {
                     await run.Body.ReadPrefixAsync(response.Content, 64 * 1024, cancellationToken).ConfigureAwait(false);
-                    Measure(target, (int)response.StatusCode, null, sent);
+                    Measure(target, (int)response.StatusCode, StatusErrorType(response.StatusCode), sent);
                     throw StatusError(run, response);
                 }
 
@@ -705,6 +709,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
+    /// <summary>The <c>error.type</c> of an answer outside 2xx and 3xx: its status code, as OpenTelemetry's HTTP conventions give it.</summary>
+    private static string StatusErrorType(HttpStatusCode status) => ((int)status).ToString(CultureInfo.InvariantCulture);
+
     private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
@@ -714,7 +721,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// </summary>
     private async ValueTask HopLeaseAsync(PageRun run, CancellationToken cancellationToken)
     {
+        long started = _clock.GetTimestamp();
         using var lease = await _limiter!.AcquireAsync(_maxRetryAfter, cancellationToken, slot: false).ConfigureAwait(false);
+        PageResilience.LimiterWaited(Name, _clock.GetElapsedTime(started), run, _logger);
         if (!lease.IsAcquired)
         {
             throw Error(run, ExtractionErrorKind.RateLimited, $"the client-side rate limiter refused a redirect hop or a request after a token refresh for longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)})");
@@ -813,12 +822,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     }
 
     /// <summary>A page read whole: metrics, its span's attributes (URL redacted) and a debug line.</summary>
-    private void PageRead(Activity? span, PageRun run, int records)
+    private void PageRead(Activity? span, PageRun run, int records, HttpStatusCode status)
     {
-        Instruments.Page(Name, records, run.Body.Length);
         if (span is not null)
         {
-            Tag(span, run).SetTag(ApiPipelineTags.RecordCount, records).Dispose();
+            Tag(span, run).SetTag(ApiPipelineTags.RecordCount, records).SetTag(ApiPipelineTags.HttpStatusCode, (int)status).Dispose();
         }
 
         if (_logger is not null)

@@ -74,7 +74,8 @@ internal static class PageResilience
                 {
                     bool hasPage = args.Context.Properties.TryGetValue(PageKey, out var page);
                     var error = args.Outcome.Exception;
-                    bool throttled = error is ExtractionException { StatusCode: HttpStatusCode.TooManyRequests };
+                    // Waiting because the API said so: a 429, or any answer's Retry-After (a 503 during maintenance), which the delay honours.
+                    bool throttled = error is ExtractionException { StatusCode: HttpStatusCode.TooManyRequests } or ExtractionException { RetryAfter: not null };
                     Instruments.Retry(extractor, throttled, args.RetryDelay);
                     if (throttled && hasPage)
                     {
@@ -137,22 +138,27 @@ internal static class PageResilience
     {
         long started = clock.GetTimestamp();
         var lease = await limiter.AcquireAsync(maxRetryAfter, context.CancellationToken).ConfigureAwait(false);
-        var waited = clock.GetElapsedTime(started);
-        if (waited > TimeSpan.FromMilliseconds(1))
-        {
-            Instruments.Wait(extractor, "rate_limiter", waited);
-            if (context.Properties.TryGetValue(PageKey, out var page))
-            {
-                page.AddThrottled(waited);
-            }
+        LimiterWaited(extractor, clock.GetElapsedTime(started), context.Properties.TryGetValue(PageKey, out var page) ? page : null, logger);
+        return lease;
+    }
 
-            if (waited >= LoggedWait && logger is not null && logger.IsEnabled(LogLevel.Information))
-            {
-                Log.RateLimitWait(logger, extractor, waited.TotalSeconds);
-            }
+    /// <summary>
+    /// Counts a wait for the client-side limiter (before an attempt, a redirect hop or a request sent again after a token refresh): the
+    /// metric, the page's throttled time and, beyond <see cref="LoggedWait"/>, a log line.
+    /// </summary>
+    internal static void LimiterWaited(string extractor, TimeSpan waited, IPageAttempt? page, ILogger? logger)
+    {
+        if (waited <= TimeSpan.FromMilliseconds(1))
+        {
+            return;
         }
 
-        return lease;
+        Instruments.Wait(extractor, "rate_limiter", waited);
+        page?.AddThrottled(waited);
+        if (waited >= LoggedWait && logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            Log.RateLimitWait(logger, extractor, waited.TotalSeconds);
+        }
     }
 
     private static ValueTask BreakerChanged(string extractor, string state, ILogger? logger)

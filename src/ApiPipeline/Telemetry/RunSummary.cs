@@ -257,11 +257,15 @@ public sealed record RunSummary
         _ => false,
     };
 
-    /// <summary>The message of <paramref name="error"/>, then each inner exception's that it does not already hold, after <c>---&gt;</c>.</summary>
+    /// <summary>
+    /// The message of <paramref name="error"/>, then each inner exception's that it does not already hold, after <c>---&gt;</c>, down to an
+    /// <see cref="ExtractionException"/>: its message already says what its inner one did, with secrets scrubbed (the inner one, a
+    /// transport's, may name the request URI with a query API key).
+    /// </summary>
     internal static string Messages(Exception error)
     {
         var text = new StringBuilder(error.Message);
-        for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        for (var inner = error is ExtractionException ? null : error.InnerException; inner is not null; inner = inner is ExtractionException ? null : inner.InnerException)
         {
             if (!text.ToString().Contains(inner.Message, StringComparison.Ordinal))
             {

@@ -144,7 +144,7 @@ public sealed class RedirectTests
 
         Assert.Equal(Extract.Range(1, 5), pages.Ids());
         int requests = api.RequestCount; // every page is two requests: the 307 and the hop
-        // Every request but the first waited ~100 ms for a token; the hops' waits are not counted.
+        // Every request but the first waited ~100 ms for a token, the hops' included.
         Assert.True(waits.Count >= requests - 2, $"{waits.Count} waits counted for {requests} rate-limited requests over {elapsed.TotalSeconds:0.00} s (waited {waits.Sum():0.00} s counted)");
     }
 }

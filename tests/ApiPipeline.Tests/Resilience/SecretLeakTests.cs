@@ -192,7 +192,7 @@ public sealed class SecretLeakTests
         var error = Assert.IsType<ExtractionException>(result.Error);
         // The engine scrubs the key from the error's own message...
         Assert.DoesNotContain(Secret, error.Message, StringComparison.Ordinal);
-        // ...but the RunFailed line (event 1003) adds the inner exception's message as it is.
+        // ...and the RunFailed line (event 1003) does not add the inner exception's raw message.
         var leaks = logLines.Where(l => l.Contains(Secret, StringComparison.Ordinal)).ToList();
         Assert.True(leaks.Count == 0, "the [Auth] query API key shows in:\n" + string.Join("\n", leaks));
     }

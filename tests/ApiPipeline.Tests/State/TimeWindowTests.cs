@@ -363,7 +363,7 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
         Assert.Equal(80, result.Records);
         // The first pages of [0d,4d), [2d,4d) and [2d,3d) are read only to learn the windows are too deep: nothing of them is
-        // extracted into the run (the summary counts 80 records); the metrics, and the CLI's progress line, should agree.
+        // extracted into the run (the summary counts 80 records); the metrics, and the CLI's progress line, agree.
         Assert.Equal(result.Records, measured.Where(m => m.Name == ApiPipelineMetrics.Records).Sum(m => m.Value));
         Assert.Equal(result.Pages, measured.Where(m => m.Name == ApiPipelineMetrics.Pages).Sum(m => m.Value));
     }
