@@ -18,7 +18,8 @@ internal sealed class LateRecordLetters<TOut>
     private readonly TimeProvider _clock;
     private readonly DeadLetterWriter _writer;
     private readonly List<DeadLetterEntry> _page = [];
-    private string[] _secrets = [];
+    private string[] _secretValues = [];
+    private string[] _secretForms = [];
 
     private LateRecordLetters(string pipeline, string extractor, JsonTypeInfo<TOut> typeInfo, WatermarkOptions<TOut> watermark, TimeProvider clock, DeadLetterWriter writer)
     {
@@ -68,18 +69,18 @@ internal sealed class LateRecordLetters<TOut>
     /// </summary>
     public void Learn<TIn>(TIn input, JsonSerializerOptions? options)
     {
-        var forms = SecretText.Forms(SecretText.MemberValues(input, options).Where(v => v.Length >= 4));
-        if (forms.Length > 0)
+        var values = SecretText.MemberValues(input, options).Except(_secretValues, StringComparer.Ordinal).ToList();
+        if (values.Count > 0)
         {
-            var known = Volatile.Read(ref _secrets);
-            Volatile.Write(ref _secrets, [.. known.Union(forms, StringComparer.Ordinal).OrderByDescending(f => f.Length)]);
+            _secretValues = [.. _secretValues, .. values];
+            Volatile.Write(ref _secretForms, SecretText.Forms(SecretText.Longest(_secretValues)));
         }
     }
 
     /// <summary>Keeps a late record of the current page for the dead-letter file.</summary>
     public void Add(string partition, TOut record, WatermarkValue mark, WatermarkValue stored)
     {
-        partition = SecretText.Mask(partition, 0, Volatile.Read(ref _secrets));
+        partition = SecretText.Mask(partition, 0, Volatile.Read(ref _secretForms));
         var lateness = _watermark.EffectiveAllowedLateness;
         _page.Add(new DeadLetterEntry(
             _clock.GetUtcNow(),
