@@ -305,14 +305,12 @@ internal sealed class Commands(ComponentRegistry registry, PipelineHostOptions h
 
             try
             {
-                if (ConfigFiles.IsChain(path))
+                if (ConfigFiles.LoadChainOrPipeline(path, registry, out var chain, out var pipeline))
                 {
-                    var chain = ChainConfig.Load(path, registry);
                     parse.InvocationConfiguration.Output.WriteLine($"{path}: valid chain '{chain.Id}' ({chain.InputType.Name} -> {chain.OutputType.Name}), steps: {string.Join(" -> ", chain.Definition.Steps.Select(s => s.Name))}{(chain.Output is null ? "" : $", output {chain.Output.Type} to {Path.Combine(Folder(chain.Output), chain.Output.Name)}")}");
                 }
                 else
                 {
-                    var pipeline = PipelineConfig.Load(path, registry);
                     parse.InvocationConfiguration.Output.WriteLine($"{path}: valid pipeline '{pipeline.Id}', extractor {pipeline.Extractor.Name} ({pipeline.Extractor.Input.TypeName} -> {pipeline.Extractor.Output.TypeName}){(pipeline.Output is null ? "" : $", output {pipeline.Output.Type} to {Path.Combine(Folder(pipeline.Output), pipeline.Output.Name)}")}");
                 }
 

@@ -1,24 +1,28 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace ApiPipeline.Hosting;
 
-/// <summary>Tells a chain file (<c>chain_id:</c>) from a pipeline file (<c>pipeline_id:</c>).</summary>
+/// <summary>Reads a YAML file as a chain file (<c>chain_id:</c>) or a pipeline file (<c>pipeline_id:</c>).</summary>
 internal static class ConfigFiles
 {
     /// <summary>
-    /// Whether the file's top-level keys are a chain's (<c>chain_id</c>; without it or <c>pipeline_id</c>, <c>extractors</c>), however they
-    /// are written. A file that is not valid YAML is taken for a pipeline file, whose loader says where it is malformed.
+    /// Parses the file once and resolves it as a chain when its top-level keys are a chain's (<c>chain_id</c>; without it or
+    /// <c>pipeline_id</c>, <c>extractors</c>), however they are written, otherwise as a pipeline (whose loader then points at a typo in
+    /// <c>extractor</c>). Returns whether it is a chain.
     /// </summary>
-    public static bool IsChain(string path)
+    /// <exception cref="ConfigException">The file is not valid YAML, or the chain or pipeline in it is wrong.</exception>
+    public static bool LoadChainOrPipeline(string path, ComponentRegistry registry, [NotNullWhen(true)] out LoadedChain? chain, [NotNullWhen(false)] out LoadedPipeline? pipeline)
     {
-        try
+        var doc = YamlDocument.Parse(File.ReadAllText(path), path);
+        chain = null;
+        pipeline = null;
+        if (doc.HasKey("chain_id") || (!doc.HasKey("pipeline_id") && doc.HasKey("extractors")))
         {
-            // chain_id, else pipeline_id, says which; without either, a chain's extractors list (a pipeline file with a typo in
-            // 'extractor' is still read as a pipeline file, whose loader points at the typo).
-            var doc = YamlDocument.Parse(File.ReadAllText(path), path);
-            return doc.HasKey("chain_id") || (!doc.HasKey("pipeline_id") && doc.HasKey("extractors"));
+            chain = ChainConfig.Resolve(doc, registry);
+            return true;
         }
-        catch (ConfigException)
-        {
-            return false;
-        }
+
+        pipeline = PipelineConfig.Resolve(doc, registry);
+        return false;
     }
 }

@@ -395,7 +395,7 @@ internal static class DeadLetterReplay
                 left.Add($"{what}: the record does not fit the extractor's record type ({ex.Message})");
                 keep.Add(line);
             }
-            catch (ArgumentException ex) when (ex.ParamName == "checkpoint" && entry.Resume is { } resume && resume.Url.Contains("=***", StringComparison.Ordinal))
+            catch (CheckpointSecretMissingException) when (entry.Resume is { } resume)
             {
                 // The checkpoint kept a secret query value out (a marker), and neither the entry's input nor the base URL holds it now.
                 left.Add($"{what}: its checkpoint kept a secret query value out ({UrlRedactor.Redact(resume.Url)}), and neither the entry's input nor the base URL (a pipeline file's base_url, or the configured one) holds the value the run used: put back the key the run used (or give it with --base-url), then replay again");

@@ -90,9 +90,8 @@ public sealed class PipelineRunner
                 throw new KeyNotFoundException($"The file '{target}' does not exist.");
             }
 
-            if (ConfigFiles.IsChain(target))
+            if (ConfigFiles.LoadChainOrPipeline(target, Registry, out var chain, out var pipeline))
             {
-                var chain = ChainConfig.Load(target, Registry);
                 var output2 = chain.Output is null ? null : chain.CreateOutput(request.Output ?? (chain.Output.HasDirectory ? null : Options.Output));
                 using (await OwnDirectoryTurnAsync(chain.Output, chain.Id).ConfigureAwait(false))
                 {
@@ -100,7 +99,6 @@ public sealed class PipelineRunner
                 }
             }
 
-            var pipeline = PipelineConfig.Load(target, Registry);
             var (pipelineOptions, hostSettings) = FileSettings(pipeline);
             var loadedOutput = pipeline.Output is null ? null : pipeline.CreateOutput(request.Output ?? (pipeline.Output.HasDirectory ? null : Options.Output));
             using (await OwnDirectoryTurnAsync(pipeline.Output, pipeline.Id).ConfigureAwait(false))

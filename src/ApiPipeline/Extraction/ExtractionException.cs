@@ -121,3 +121,9 @@ public sealed class ExtractionException : Exception
     /// </summary>
     public string? Input { get; init; }
 }
+
+/// <summary>
+/// A checkpoint URL had a secret query value kept out of it (<c>***</c>), and the input it was resumed with has none to put back:
+/// resuming needs the input (or base URL) the checkpoint was made with.
+/// </summary>
+internal sealed class CheckpointSecretMissingException(string message) : ArgumentException(message, "checkpoint");

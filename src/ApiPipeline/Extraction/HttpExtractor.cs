@@ -942,7 +942,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         if (text.Contains("=***", StringComparison.Ordinal))
         {
             text = SecretQuery.Unmask(text, secrets.Query, out var missing)
-                ?? throw new ArgumentException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' had the secret value of its query parameter '{missing}' kept out, and the input's first request has none to put back; resume with the input the checkpoint was made for.", nameof(checkpoint));
+                ?? throw new CheckpointSecretMissingException($"Extractor '{Name}': the checkpoint URL '{UrlRedactor.Redact(checkpoint.Url)}' had the secret value of its query parameter '{missing}' kept out, and the input's first request has none to put back; resume with the input the checkpoint was made for.");
         }
 
         return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)

@@ -51,8 +51,16 @@ public static class ChainConfig
     public static LoadedChain Parse(string yaml, string file, ComponentRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(yaml);
+        return Resolve(YamlDocument.Parse(yaml, file), registry);
+    }
+
+    /// <summary>Resolves the chain in a parsed file.</summary>
+    /// <param name="doc">The parsed YAML.</param>
+    /// <param name="registry">Where extractor classes are looked up.</param>
+    /// <exception cref="ConfigException">The file is wrong; the message names the line and column.</exception>
+    internal static LoadedChain Resolve(YamlDocument doc, ComponentRegistry registry)
+    {
         ArgumentNullException.ThrowIfNull(registry);
-        var doc = YamlDocument.Parse(yaml, file);
         var top = doc.Fields(doc.Root, "the chain", TopFields);
         var idNode = doc.Required(top, doc.Root, "chain_id", "a chain");
         string id = doc.Text(idNode, "chain_id");

@@ -46,8 +46,16 @@ public static class PipelineConfig
     public static LoadedPipeline Parse(string yaml, string file, ComponentRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(yaml);
+        return Resolve(YamlDocument.Parse(yaml, file), registry);
+    }
+
+    /// <summary>Resolves the pipeline in a parsed file.</summary>
+    /// <param name="doc">The parsed YAML.</param>
+    /// <param name="registry">Where extractor classes are looked up.</param>
+    /// <exception cref="ConfigException">The file is wrong; the message names the line and column.</exception>
+    internal static LoadedPipeline Resolve(YamlDocument doc, ComponentRegistry registry)
+    {
         ArgumentNullException.ThrowIfNull(registry);
-        var doc = YamlDocument.Parse(yaml, file);
         var top = doc.Fields(doc.Root, "the pipeline", TopFields);
         var idNode = doc.Required(top, doc.Root, "pipeline_id", "a pipeline");
         string id = doc.Text(idNode, "pipeline_id");
