@@ -57,11 +57,17 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
     /// <param name="definition">The chain.</param>
     /// <param name="httpClient">The client every step's extractor sends requests with; <see langword="null"/> for a shared one.</param>
     /// <param name="options">Run-time settings.</param>
+    /// <exception cref="ArgumentException">The chain id (<see cref="ChainOptions.ChainId"/>, else the chain's name) contains <c>/</c>, or a step's settings are wrong.</exception>
     public ChainExecutor(ChainDefinition<TIn, TOut> definition, HttpClient? httpClient = null, ChainOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         Definition = definition;
         Options = options ?? new ChainOptions();
+        if (SlashInName.Problem("chain id", ChainId) is { } bad)
+        {
+            throw new ArgumentException($"Chain '{definition.Name}': {bad} (ChainOptions.ChainId, else the chain's name).", nameof(options));
+        }
+
         _extractors = new object[definition.Steps.Count];
         _modes = new ErrorMode[definition.Steps.Count];
         try

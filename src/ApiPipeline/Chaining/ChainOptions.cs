@@ -5,7 +5,8 @@ public sealed record ChainOptions
 {
     /// <summary>
     /// The id under which the chain keeps its state (scope <c>chain:&lt;id&gt;</c> of <see cref="StateStore"/>). Default: the chain's name.
-    /// <see cref="ChainExecutor{TIn, TOut}.ExecuteParallelChainsAsync"/> appends <c>/&lt;key&gt;</c> per input.
+    /// <see cref="ChainExecutor{TIn, TOut}.ExecuteParallelChainsAsync"/> appends <c>/&lt;key&gt;</c> per input, so the id itself may not contain
+    /// <c>/</c> (dead-letter entries and replay read <c>&lt;chain id&gt;/&lt;step&gt;</c>).
     /// </summary>
     public string? ChainId { get; init; }
 

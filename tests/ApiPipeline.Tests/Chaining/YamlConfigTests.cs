@@ -152,6 +152,14 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Contains("The pipeline id 'team/items' contains '/'", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A chain id given in code is refused like a chain file's: parallel chains' ids and dead-letter entries add '/...' to it.</summary>
+    [Fact]
+    public void A_chain_id_with_a_slash_given_in_code_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ChainExecutor<Scenario, Detail>(ChildDetails.Definition, options: new ChainOptions { ChainId = "team/details" }));
+        Assert.Contains("the chain id 'team/details' contains '/'", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("chain_id: vendor/parents\nextractors:\n  - extractor_class: ParentItems\n", 1, 11, "the chain id 'vendor/parents' contains '/'")]
     [InlineData("chain_id: parents\nextractors:\n  - extractor_class: ParentItems\n    step: all/parents\n", 4, 11, "the step name 'all/parents' contains '/'")]
