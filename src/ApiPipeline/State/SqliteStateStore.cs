@@ -15,11 +15,15 @@ public sealed class SqliteStateStore : IStateStore
     private SqliteStateStore(string path, SqliteConnection connection)
     {
         Location = path;
+        Identity = RealPath.Of(path);
         _connection = connection;
     }
 
     /// <inheritdoc/>
     public string Location { get; }
+
+    /// <summary>The file's path with symbolic links resolved: one file opened through a linked folder is the same store.</summary>
+    public string Identity { get; }
 
     /// <summary>Opens (or creates) the state file at <paramref name="path"/>.</summary>
     /// <param name="path">The file, e.g. <c>out/.state/pipeline.db</c>; its folder is created if missing.</param>

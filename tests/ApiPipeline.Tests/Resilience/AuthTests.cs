@@ -625,7 +625,7 @@ public sealed class AuthTests
         // Resumed with an input that has no token to put back, the checkpoint cannot be used: said, without a request.
         int requests = server.Requests.Count;
         var checkpoint = ((ExtractionException)failed.Error!).Resume!;
-        var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
+        var error = await Assert.ThrowsAsync<CheckpointSecretMissingException>(async () =>
         {
             await foreach (var _ in new TokenItems(server.Options).ExtractPagesAsync(new TokenScenario("a"), checkpoint))
             {
@@ -780,7 +780,7 @@ public sealed class AuthTests
     public async Task A_checkpoint_whose_kept_out_value_says_not_which_one_it_was_is_refused()
     {
         await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, Faults.Page(3, 1)));
-        var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
+        var error = await Assert.ThrowsAsync<CheckpointSecretMissingException>(async () =>
         {
             await foreach (var _ in new TokenItems(server.Options).ExtractPagesAsync(new TokenScenario("a", "t0k3n"), new PageCheckpoint(server.BaseUrl + "/a/items?access_token=***&cursor=c2", 2, 2)))
             {

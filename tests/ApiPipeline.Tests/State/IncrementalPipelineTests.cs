@@ -440,6 +440,29 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "changes"), "*.tmp"));
     }
 
+    /// <summary>
+    /// The state file opened through a symbolic link to its folder is the same store, so the same owner: a run's recovery removes a
+    /// temporary file that a crashed run left before recording it, whichever spelling of the path that run used.
+    /// </summary>
+    [Fact]
+    public async Task A_crashed_runs_unrecorded_file_is_removed_when_the_state_file_is_opened_through_a_linked_folder()
+    {
+        var (table, input) = Table("inc-linked");
+        table.Add(5, TimeSpan.FromMinutes(1));
+        string stateFolder = Directory.CreateDirectory(Path.Combine(_dir.Path, "state")).FullName;
+        string linked = Path.Combine(_dir.Path, "state-link");
+        Directory.CreateSymbolicLink(linked, stateFolder);
+        string crashed = Path.Combine(Directory.CreateDirectory(Path.Combine(_dir.Path, "changes")).FullName, $".part-00001.{OwnerTag.Of(OwnerTag.Pipeline("changes", Path.Combine(stateFolder, "s.db")))}.1.jsonl.tmp");
+        File.WriteAllText(crashed, "{\"id\":99}\n");
+
+        await using var store = await SqliteStateStore.OpenAsync(Path.Combine(linked, "s.db"));
+        var run = await RunAsync(Extractor(), input, store);
+
+        Assert.Equal((PipelineStatus.Succeeded, 5L), (run.Status, run.Records));
+        Assert.False(File.Exists(crashed));
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => (long)i), Written().Select(c => c.Id).Order());
+    }
+
     [Fact]
     public async Task Another_pipelines_start_in_the_folder_leaves_a_crashed_runs_recorded_batch_to_its_resume()
     {
