@@ -122,4 +122,37 @@ public sealed class ReviewWindowsTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.Equal(PipelineStatus.Succeeded, second.Status);
         Assert.Equal((0L, 3L), (second.Records, second.Duplicates));
     }
+
+    /// <summary>
+    /// docs/state-and-incremental.md, Time windows: "A pipeline whose extractor has [TimeWindows] (or ExtractorOptions.TimeWindows) extracts
+    /// each input's range as fixed windows ... each sent as the watermark's Param and UntilParam (which is why both are required: APP0008)".
+    /// APP0008 only checks the attribute: ExtractorOptions.TimeWindows on an extractor whose [Watermark] has no UntilParam is accepted, and
+    /// every window is sent as ?since= alone, so each window asks for (and pages through) the whole rest of the range and drops what lies
+    /// past its end (with MaxResults every window would look too deep). Expected: a clear refusal naming UntilParam.
+    /// </summary>
+    [Fact]
+    public async Task ReviewWindows_runtime_TimeWindows_without_an_UntilParam_is_not_refused()
+    {
+        var table = new ChangeTable();
+        table.Add(72, TimeSpan.FromHours(1)); // one change an hour for 3 days from T0
+        Api.Map("/rw-tw-no-until/changes", table.Serve);
+        var input = new Scenario("rw-tw-no-until");
+        var options = At with { TimeWindows = new TimeWindowOptions { Size = TimeSpan.FromDays(1), MaxConcurrent = 1 } };
+
+        Exception? refused = Record.Exception(() => new Changes(options));
+        if (refused is null)
+        {
+            await using var store = new InMemoryStateStore();
+            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "tw-no-until" });
+            var result = await new Pipeline<Scenario, Change>("tw-no-until", new Changes(options), output, new PipelineOptions { StateStore = store, From = ChangeTable.T0, Until = ChangeTable.T0.AddDays(3) })
+                .ExecuteAsync(input);
+            var requests = Requests("rw-tw-no-until");
+            refused = result.Error;
+            Assert.True(
+                refused is not null && refused.Message.Contains("UntilParam", StringComparison.Ordinal),
+                $"run {result.Status}, {result.Records} records, {result.OutOfRange} out of range, {requests.Count} requests, none with ?until=: {string.Join(" ", requests.Select(r => r.RawTarget))}");
+        }
+
+        Assert.Contains("UntilParam", refused!.Message, StringComparison.Ordinal);
+    }
 }
