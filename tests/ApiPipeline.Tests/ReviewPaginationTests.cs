@@ -7,7 +7,7 @@ namespace ApiPipeline.Tests;
 /// Review of pagination, stopping conditions, rate limiting, retries and timeouts: each test here fails because of a product bug
 /// (see the comment in each test for the documented behaviour it checks).
 /// </summary>
-public sealed class ReviewPaginationTests
+public sealed class ReviewPaginationTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>
 {
     [Fact]
     public async Task Waiting_for_a_rate_limit_token_on_a_redirect_hop_is_not_counted_against_the_per_attempt_timeout()
@@ -108,5 +108,27 @@ public sealed class ReviewPaginationTests
         // Burst (1) + rate × elapsed, plus one for a replenishment tick landing inside the loop.
         double allowed = 1 + (1000 * elapsed) + 1;
         Assert.True(immediate <= allowed, $"{immediate} requests were granted within {elapsed * 1000:0.###} ms at 1000/s with Burst = 1 (at most {allowed:0.#} allowed).");
+    }
+
+    [Fact]
+    public async Task A_404_on_an_api_reporting_an_exhausted_quota_is_still_a_404_not_a_rate_limit()
+    {
+        // docs/resilience.md, "Waits the API asks for": "On a 429 or 503 the delay before the next attempt is ... or — when
+        // X-RateLimit-Remaining is 0 — the time until X-RateLimit-Reset". Other 4xx such as 404 are "Not retried", and
+        // [OnError(ErrorMode.Skip)] exists for "deleted resources answering 404". APIs such as GitHub send the quota headers on every
+        // response, so the request that spends the last unit of the quota may well be a 404 with X-RateLimit-Remaining: 0.
+        // HttpExtractor.StatusError reads the quota for every status and, the reset being further away than MaxRetryAfter (5m),
+        // turns the 404 into ExtractionErrorKind.RateLimited: a misleading error that also ends the run under Skip/Continue
+        // (RateLimited is never skipped) instead of skipping the deleted resource.
+        long reset = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        await using var api = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, """{"message":"Not Found"}""", 404, new Dictionary<string, string>
+        {
+            ["X-RateLimit-Remaining"] = "0",
+            ["X-RateLimit-Reset"] = reset.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+
+        var (_, error) = await new SkipRows(api.Options).PagesUntilErrorAsync(new Shard("deleted")).Within(10);
+
+        Assert.Equal((ExtractionErrorKind.HttpStatus, (System.Net.HttpStatusCode?)System.Net.HttpStatusCode.NotFound), (error.Kind, error.StatusCode));
     }
 }
