@@ -131,4 +131,28 @@ public sealed class ReviewPaginationTests(ApiFixture fixture) : ApiTests(fixture
 
         Assert.Equal((ExtractionErrorKind.HttpStatus, (System.Net.HttpStatusCode?)System.Net.HttpStatusCode.NotFound), (error.Kind, error.StatusCode));
     }
+
+    [Fact]
+    public async Task A_204_No_Content_page_ends_the_pagination_like_an_empty_page()
+    {
+        // README, pagination styles: Offset "Stops when: empty page, ..." and "Every style also stops on ... an empty page". An API
+        // that answers the request past the last record with 204 No Content (a legal 2xx meaning "no records here", used by several
+        // REST APIs) says exactly that; the engine instead parses the absent body and fails the run with a misleading
+        // "the body is not valid JSON (The input does not contain any JSON tokens...)" InvalidJson error after the records were read
+        // (HttpExtractor.AttemptAsync → PageParser.Parse on an empty body, whatever the status).
+        await using var api = await FaultServer.StartAsync((ctx, i) =>
+        {
+            if (ctx.Request.Query["offset"] == "3")
+            {
+                ctx.Response.StatusCode = 204;
+                return Task.CompletedTask;
+            }
+
+            return Faults.OffsetApi(10)(ctx, i);
+        });
+
+        var pages = await new PlainRows(api.Options).PagesAsync(new Shard("a")).Within(10);
+
+        Assert.Equal([1L, 2, 3], pages.Ids());
+    }
 }
