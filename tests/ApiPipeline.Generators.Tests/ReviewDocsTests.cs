@@ -54,19 +54,6 @@ public sealed class ReviewDocsTests
         Assert.True(errors.Count == 0, "Errors:\n" + string.Join("\n", errors));
     }
 
-    private const string Usings = """
-        using System;
-        using System.Collections.Generic;
-        using System.IO;
-        using System.Linq;
-        using System.Net.Http;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using System.Text.Json.Serialization;
-        using ApiPipeline;
-
-        """;
-
 
 
 
@@ -77,7 +64,8 @@ public sealed class ReviewDocsTests
 
 
     // README.md:25-53: the "## Example" block, verbatim, as the Program.cs of a console app. Top-level statements
-    // (README.md:42-50) follow the type declarations (README.md:28-39), which C# refuses (CS8803). docs/chains.md:8-45 has the same shape.
+    // (README.md:42-50) follow the type declarations (README.md:28-39), which C# refuses (CS8803 "Top-level statements must precede namespace and type declarations").
+    // Nothing else is wrong with it: with the statements moved into a Main (or above the declarations) it compiles through both generators.
     [Fact]
     public void Readme_example_verbatim_as_program_compiles()
     {
@@ -106,6 +94,53 @@ public sealed class ReviewDocsTests
             var result = await new Pipeline<RepoRef, Issue>("issues", new GitHubIssues(), output)
                 .ExecuteAsync(new RepoRef("dotnet", "runtime"));
             Console.WriteLine($"{result.Status}: {result.Records} records in {result.Pages} pages, {result.Files.Count} files");
+            """, program: true, implicitUsings: true);
+    }
+
+    // docs/chains.md:8-45: the first chain sample, verbatim (it starts with its using directives, like a Program.cs), as a console app.
+    // Its top-level statements (docs/chains.md:41-44, "Run it for one organisation into JSONL") follow the type declarations
+    // (docs/chains.md:11-38), which C# refuses: CS8803 "Top-level statements must precede namespace and type declarations".
+    // Nothing else is wrong with it: with the statements moved into a Main it compiles through both generators.
+    [Fact]
+    public void Chains_first_sample_verbatim_as_program_compiles()
+    {
+        AssertNoErrors("""
+            using System.Text.Json.Serialization;
+            using ApiPipeline;
+
+            public sealed record Org(string Login);
+            public sealed record Owner(string Login);
+            public sealed record Repo(long Id, string Name, Owner Owner);
+            public sealed record RepoRef(string Owner, string Repo, [property: Query] string? State = null);
+            public sealed record Issue(long Id, int Number, string Title);
+
+            [JsonSerializable(typeof(Repo))]
+            [JsonSerializable(typeof(Issue))]
+            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+            internal partial class GitHubJson : JsonSerializerContext;
+
+            [Extractor("https://api.github.com", "/orgs/{login}/repos", Json = typeof(GitHubJson))]
+            [Paginated(Pagination.LinkHeader, PageSize = 100, PageSizeParam = "per_page")]
+            public partial class OrgRepos : IExtractor<Org, Repo>;
+
+            [Extractor("https://api.github.com", "/repos/{owner}/{repo}/issues", Json = typeof(GitHubJson))]
+            [Paginated(Pagination.LinkHeader, PageSize = 100, PageSizeParam = "per_page")]
+            public partial class GitHubIssues : IExtractor<RepoRef, Issue>;
+
+            [Chain]
+            public partial class OrgIssues
+            {
+                [Step(1)] public partial OrgRepos Repos { get; }                      // Org -> Repo
+                [Step(2, Mode = ProcessingMode.Parallel, MaxConcurrency = 8)]
+                [Map("Owner.Login", To = nameof(RepoRef.Owner))]
+                [Map(nameof(Repo.Name), To = nameof(RepoRef.Repo))]
+                public partial GitHubIssues Issues { get; }                           // RepoRef -> Issue
+            }
+
+            // Run it for one organisation into JSONL (records of the last step).
+            await using var output = new JsonlOutput<Issue>(GitHubJson.Default.Issue, new() { Directory = "out", Name = "issues" });
+            var result = await new OrgIssues().ExecuteAsync(new Org("dotnet"), output);
+            Console.WriteLine($"{result.Status}: {result.Records} issues; step 2 read {result.Steps[1].Pages} pages");
             """, program: true, implicitUsings: true);
     }
 }
