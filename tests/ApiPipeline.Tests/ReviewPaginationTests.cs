@@ -155,4 +155,31 @@ public sealed class ReviewPaginationTests(ApiFixture fixture) : ApiTests(fixture
 
         Assert.Equal([1L, 2, 3], pages.Ids());
     }
+
+    [Fact]
+    public async Task A_stricter_rate_registered_while_requests_wait_for_tokens_holds_for_those_waiting_requests_too()
+    {
+        // docs/resilience.md, [RateLimited], shared per host: "When several extractors register different numbers for one host, the
+        // strictest win (lowest rate, burst and concurrency), also for the requests already in flight when a stricter extractor
+        // registers". HostRateLimiter.Merge creates the stricter bucket but leaves the requests already queued on the old (faster)
+        // bucket to be served by it, while new requests draw from the new one: both buckets grant at once, so the host sees the old
+        // rate plus the new one. Here 5 requests wait at 10/s when a 2/s extractor registers for the host; within 600 ms the host
+        // should grant at most 2 (rate 2/s, no second burst), but the old bucket alone grants all 5 queued on it.
+        var host = new Uri("http://merge-queued-" + Guid.NewGuid().ToString("N") + ".invalid");
+        var limiter = HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 10 }, TimeProvider.System);
+        (await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None)).Dispose(); // spends the burst of 1
+        var queued = Enumerable.Range(0, 5).Select(_ => limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None).AsTask()).ToList();
+
+        HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 2 }, TimeProvider.System);
+        var later = Enumerable.Range(0, 3).Select(_ => limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None).AsTask()).ToList();
+        await Task.Delay(600);
+
+        int granted = queued.Concat(later).Count(t => t.IsCompleted);
+        foreach (var lease in await Task.WhenAll(queued.Concat(later)).WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            lease.Dispose();
+        }
+
+        Assert.True(granted <= 3, $"{granted} requests were granted within 600 ms after a 2/s limit was registered for the host (at most 2 allowed, 3 with slack).");
+    }
 }
