@@ -32,12 +32,13 @@ internal static class StateText
 
             foreach (var (partition, state) in run.Partitions.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                text.Append(c, $"  partition {Show(partition)}: {Progress(state)}").AppendLine();
+                text.Append(c, $"  partition {Show(partition)}: {Progress(partition, state, run.Partitions)}").AppendLine();
             }
 
-            foreach (var (partition, state) in (run.Parked?.Partitions ?? new Dictionary<string, PartitionState>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+            IReadOnlyDictionary<string, PartitionState> parked = run.Parked?.Partitions ?? new Dictionary<string, PartitionState>();
+            foreach (var (partition, state) in parked.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                text.Append(c, $"  set aside for the next ordinary run: partition {Show(partition)}: {Progress(state)}").AppendLine();
+                text.Append(c, $"  set aside for the next ordinary run: partition {Show(partition)}: {Progress(partition, state, parked)}").AppendLine();
             }
         }
 
@@ -142,10 +143,16 @@ internal static class StateText
     /// <summary>The scope names of a pipeline's run, watermarks and seen keys and of a chain's state; with an empty name, the kinds' prefixes.</summary>
     private static string[] Prefixes(string name) => ["pipeline:" + name, "watermark:" + name, "seen:" + name, ChainStateStore.ScopeOf(name)];
 
-    /// <summary>Where a partition's run stands, as <c>state show</c> prints it.</summary>
-    private static string Progress(PartitionState state)
+    /// <summary>
+    /// Where a partition's run stands, as <c>state show</c> prints it. An input split into time windows is done when its windows are
+    /// (its own entry only holds its range).
+    /// </summary>
+    private static string Progress(string partition, PartitionState state, IReadOnlyDictionary<string, PartitionState> all)
     {
-        string where = state.Completed ? "done" : state.DeadLettered ? "given up on (the rest is in the dead-letter file for replay)" : state.Next is { } next ? $"next page {next.PageNumber} ({UrlRedactor.Redact(next.Url)})" : "not started";
+        var windows = all.Values.Where(w => w.WindowOf == partition).ToList();
+        int finished = windows.Count(w => w.Completed || w.DeadLettered);
+        string where = windows.Count > 0 ? (finished == windows.Count ? $"done ({windows.Count} time windows)" : $"{finished} of {windows.Count} time windows done")
+            : state.Completed ? "done" : state.DeadLettered ? "given up on (the rest is in the dead-letter file for replay)" : state.Next is { } next ? $"next page {next.PageNumber} ({UrlRedactor.Redact(next.Url)})" : "not started";
         return string.Create(CultureInfo.InvariantCulture, $"{where}{(state.Since is { } since ? $", since {since}" : "")}{(state.MaxMark is { } mark ? $", newest {mark}" : "")}");
     }
 

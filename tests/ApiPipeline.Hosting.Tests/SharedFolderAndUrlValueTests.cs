@@ -26,10 +26,10 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
         => Assert.DoesNotContain("s3cr3tt0ken", PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["Source"] = url }).GetRawText(), StringComparison.Ordinal);
 
     /// <summary>
-    /// Two chain ids (two shops of <see cref="ShopChain"/>, as <c>ExecuteParallelChainsAsync</c> with <c>LoadedChain.CreateOutput()</c> per input
-    /// runs them) take turns in one output folder. The run of <c>shop/acme</c> "crashes" after recording its batch and before the rename;
+    /// Two chain ids (two shops of <see cref="ShopChain"/>, each under its own id, as <c>ExecuteParallelChainsAsync</c> with
+    /// <c>LoadedChain.CreateOutput()</c> per input runs them) take turns in one output folder. The run of <c>shop-acme</c> "crashes" after recording its batch and before the rename;
     /// then another chain id runs there, a new run that writes nothing (its shop has no groups) or its own 15 details; then
-    /// <c>shop/acme</c> resumes and puts its 15 details in place: a new run neither clears the folder nor takes the waiting batch's part
+    /// <c>shop-acme</c> resumes and puts its 15 details in place: a new run neither clears the folder nor takes the waiting batch's part
     /// numbers, which another chain id's resume still needs.
     /// </summary>
     [Theory]
@@ -42,7 +42,7 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
         var store = await SqliteStateStore.OpenAsync(Path.Combine(output, ".state", "apipipeline.db"));
         await using (store.ConfigureAwait(false))
         {
-            var crashed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
+            var crashed = await Executor(store, "shop-acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
             Assert.Equal(PipelineStatus.Failed, crashed.Status);
             Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(output, "shop"), ".part-*.jsonl.tmp"));
 
@@ -50,7 +50,7 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
             var second = Shared();
             await using (second.ConfigureAwait(false))
             {
-                var result = await Executor(store, "shop/" + other).ExecuteAsync(new Shop(other), second);
+                var result = await Executor(store, "shop-" + other).ExecuteAsync(new Shop(other), second);
                 Assert.Equal(PipelineStatus.Succeeded, result.Status);
                 Assert.Equal(otherRecords, result.Records);
             }
@@ -59,7 +59,7 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
             var again = Shared();
             await using (again.ConfigureAwait(false))
             {
-                var resumed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), again);
+                var resumed = await Executor(store, "shop-acme").ExecuteAsync(new Shop("acme"), again);
                 Assert.True(resumed.Resumed);
             }
         }
@@ -83,7 +83,7 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
         {
             foreach (var shop in new[] { "acme", "beta" })
             {
-                var crashed = await Executor(store, "shop/" + shop).ExecuteAsync(new Shop(shop), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
+                var crashed = await Executor(store, "shop-" + shop).ExecuteAsync(new Shop(shop), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
                 Assert.Equal(PipelineStatus.Failed, crashed.Status);
             }
 
@@ -93,7 +93,7 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
                 var again = Shared();
                 await using (again.ConfigureAwait(false))
                 {
-                    var resumed = await Executor(store, "shop/" + shop).ExecuteAsync(new Shop(shop), again);
+                    var resumed = await Executor(store, "shop-" + shop).ExecuteAsync(new Shop(shop), again);
                     Assert.True(resumed.Resumed);
                     Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
                 }
@@ -107,25 +107,25 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
     }
 
     /// <summary>
-    /// A resumed run of <c>shop/acme</c> puts its recorded batch in place and removes the other temporary parts a killed run of its own
-    /// left in the shared folder, and leaves those of <c>shop/beta</c>.
+    /// A resumed run of <c>shop-acme</c> puts its recorded batch in place and removes the other temporary parts a killed run of its own
+    /// left in the shared folder, and leaves those of <c>shop-beta</c>.
     /// </summary>
     [Fact]
     public async Task A_resumed_chain_run_removes_its_own_leftover_temporary_parts_only()
     {
         string folder = Path.Combine(SharedFolder, "shop");
         await using var store = new InMemoryStateStore();
-        var crashed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
+        var crashed = await Executor(store, "shop-acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
         Assert.Equal(PipelineStatus.Failed, crashed.Status);
-        string own = Path.Combine(folder, $".part-00009.{OwnerTag.Of(OwnerTag.Chain("shop/acme", store.Identity))}.0badf00d.jsonl.tmp");
-        string others = Path.Combine(folder, $".part-00010.{OwnerTag.Of(OwnerTag.Chain("shop/beta", store.Identity))}.0badf00d.jsonl.tmp");
+        string own = Path.Combine(folder, $".part-00009.{OwnerTag.Of(OwnerTag.Chain("shop-acme", store.Identity))}.0badf00d.jsonl.tmp");
+        string others = Path.Combine(folder, $".part-00010.{OwnerTag.Of(OwnerTag.Chain("shop-beta", store.Identity))}.0badf00d.jsonl.tmp");
         File.WriteAllText(own, "{\"owner\":\"ac");
         File.WriteAllText(others, "{\"owner\":\"be");
 
         var output = Shared();
         await using (output.ConfigureAwait(false))
         {
-            var resumed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), output);
+            var resumed = await Executor(store, "shop-acme").ExecuteAsync(new Shop("acme"), output);
             Assert.True(resumed.Resumed);
             Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
         }
@@ -136,8 +136,8 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
     }
 
     /// <summary>
-    /// An output object reused for a second run of <c>shop/beta</c> (a new run: no recovery) counts the folder's parts again at every new
-    /// part: it does not take the number of the batch <c>shop/acme</c> recorded in between, so acme's resume can rename its file.
+    /// An output object reused for a second run of <c>shop-beta</c> (a new run: no recovery) counts the folder's parts again at every new
+    /// part: it does not take the number of the batch <c>shop-acme</c> recorded in between, so acme's resume can rename its file.
     /// </summary>
     [Fact]
     public async Task A_reused_output_of_another_chain_id_does_not_take_a_recorded_batchs_part_number()
@@ -150,16 +150,16 @@ public sealed class SharedFolderAndUrlValueTests : ServerTests
             var reused = Shared();
             await using (reused.ConfigureAwait(false))
             {
-                Assert.Equal(PipelineStatus.Succeeded, (await Executor(store, "shop/beta").ExecuteAsync(new Shop("beta"), reused)).Status);
-                var crashed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
+                Assert.Equal(PipelineStatus.Succeeded, (await Executor(store, "shop-beta").ExecuteAsync(new Shop("beta"), reused)).Status);
+                var crashed = await Executor(store, "shop-acme").ExecuteAsync(new Shop("acme"), new ApiPipeline.Tests.CrashOnComplete<Detail>(Shared()));
                 Assert.Equal(PipelineStatus.Failed, crashed.Status);
-                Assert.Equal(PipelineStatus.Succeeded, (await Executor(store, "shop/beta").ExecuteAsync(new Shop("beta"), reused)).Status);
+                Assert.Equal(PipelineStatus.Succeeded, (await Executor(store, "shop-beta").ExecuteAsync(new Shop("beta"), reused)).Status);
             }
 
             var again = Shared();
             await using (again.ConfigureAwait(false))
             {
-                var resumed = await Executor(store, "shop/acme").ExecuteAsync(new Shop("acme"), again);
+                var resumed = await Executor(store, "shop-acme").ExecuteAsync(new Shop("acme"), again);
                 Assert.True(resumed.Resumed);
                 Assert.True(resumed.Status == PipelineStatus.Succeeded, resumed.Error?.ToString());
             }

@@ -236,4 +236,40 @@ public sealed class StateCommandTests : IDisposable
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
         Assert.NotEmpty(error);
     }
+
+    /// <summary>
+    /// An input split into time windows is shown by its windows (its own entry only holds its range): done when all are, otherwise how
+    /// many are; never "not started" after a run that finished every window.
+    /// </summary>
+    [Theory]
+    [InlineData(true, "done (2 time windows), since 2026-04-01T00:00:00.0000000+00:00")]
+    [InlineData(false, "1 of 2 time windows done, since 2026-04-01T00:00:00.0000000+00:00")]
+    public async Task Show_describes_a_windowed_input_by_its_windows(bool secondDone, string expected)
+    {
+        var d0 = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero);
+        const string input = "/search";
+        var w1 = new TimeWindow(d0, d0.AddDays(1));
+        var w2 = new TimeWindow(d0.AddDays(1), d0.AddDays(2));
+        var store = await SqliteStateStore.OpenAsync(StateFile);
+        await using (store)
+        {
+            var run = new PipelineRunState
+            {
+                RunId = 1,
+                StartedAt = d0.AddDays(2),
+                Partitions = new Dictionary<string, PartitionState>
+                {
+                    [input] = new() { Since = d0, Until = d0.AddDays(2) },
+                    [input + " @ " + w1] = new() { Since = w1.Start, Until = w1.End, WindowOf = input, Completed = true },
+                    [input + " @ " + w2] = new() { Since = w2.Start, Until = w2.End, WindowOf = input, Completed = secondDone },
+                },
+            };
+            await new PipelineJournal(store, "search").SaveAsync(run, []);
+        }
+
+        var (code, output, error) = await CliTests.Cli(null, "state", "show", "search", "--state", StateFile);
+
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains($"partition {input}: {expected}", output, StringComparison.Ordinal);
+    }
 }

@@ -51,6 +51,14 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         _options = options ?? new ExtractorOptions();
         _pagination = _options.Apply(definition.Pagination);
         _pagination.Validate(definition.Name);
+        TimeWindows = _options.TimeWindows ?? definition.TimeWindows;
+        TimeWindows?.Validate(definition.Name);
+        if (TimeWindows is not null && definition.Watermark is not { Kind: WatermarkKind.Timestamp, Param: not null, UntilParam: not null })
+        {
+            // What APP0008 checks for [TimeWindows]: without both bounds each window would ask for the whole rest of the range.
+            throw new ArgumentException($"Extractor '{definition.Name}': TimeWindows needs a timestamp [Watermark] with Param and UntilParam, which carry each window's bounds to the API; add UntilParam (and Param) to its [Watermark], or leave ExtractorOptions.TimeWindows unset.", nameof(options));
+        }
+
         _layout = new PageLayout(_pagination);
         string baseUrl = _options.BaseUrl ?? definition.BaseUrl;
         if (BaseUrls.Problem(baseUrl) is { } problem)
@@ -82,8 +90,6 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         _maxRetryAfter = _resilience.Retry?.MaxRetryAfter ?? RetryOptions.DefaultMaxRetryAfter;
         _limiter = _resilience.RateLimit is { } rateLimit ? HostRateLimiters.For(_baseUrl, rateLimit, _clock) : null;
         _pipeline = PageResilience.Build(definition.Name, _resilience, _clock, _limiter, _maxRetryAfter, _logger);
-        TimeWindows = _options.TimeWindows ?? definition.TimeWindows;
-        TimeWindows?.Validate(definition.Name);
     }
 
     /// <inheritdoc/>
@@ -585,6 +591,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
 
         run.Target.BeginPage(run.RecordsBefore);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            // 204 No Content: no records here, which ends the pagination as an empty page does.
+            run.Scan = new PageScan { RecordsFound = true };
+            return response;
+        }
+
         try
         {
             run.Scan = PageParser.Parse(run.Body.Memory, _layout, run.Reader, run.Target);
@@ -773,7 +786,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         return false;
     }
 
-    /// <summary>A non-2xx answer. 429s (and any wait asked for beyond <see cref="RetryOptions.MaxRetryAfter"/>) are <see cref="ExtractionErrorKind.RateLimited"/>.</summary>
+    /// <summary>A non-2xx answer. 429s (and a status that would be retried asking to wait beyond <see cref="RetryOptions.MaxRetryAfter"/>) are <see cref="ExtractionErrorKind.RateLimited"/>.</summary>
     private ExtractionException StatusError(PageRun run, HttpResponseMessage response)
     {
         var status = response.StatusCode;
@@ -796,7 +809,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         LearnSecrets(run);
         string answered = $"the API answered {code} {response.ReasonPhrase}";
         string body = $"Body starts: {HttpText.Snippet(run.Body.Span, SnippetChars, _secrets)}";
-        if (wait > _maxRetryAfter)
+        // A long wait makes a status that would be retried (429, 503, …) a rate limit; a 404 that merely reports the exhausted quota
+        // (GitHub sends the quota headers on every response) stays the 404 it is.
+        if (wait > _maxRetryAfter && PageResilience.IsTransientStatus(code))
         {
             return Error(run, ExtractionErrorKind.RateLimited, $"{answered} and asks to wait {Duration.Format(wait.Value)}, longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)}); resume from ExtractionException.Resume after that. {body}", status, retryAfter: wait, bodySnippet: true);
         }

@@ -29,7 +29,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
     // Keys of the current batch (cleared at each commit) and the ones this run persisted (for pruning when it completes).
     private readonly List<(string Partition, string Key, WatermarkValue Mark)> _batchKeys = [];
-    private readonly List<(string Partition, string Key, WatermarkValue Mark)> _persistedKeys = [];
+    private readonly Dictionary<(string Partition, string Key), WatermarkValue> _persistedKeys = [];
     private readonly List<(string Partition, string Key, WatermarkValue Mark)> _pageKeys = [];
     private readonly PageFilter _page = new();
     private long _duplicates;
@@ -279,7 +279,8 @@ internal sealed class RunCheckpointer<TIn, TOut>
         // A record without a key (null) cannot be recognised when read again: it is neither dropped nor remembered.
         if (_watermark.Key is { } key && key(record) is { } recordKey)
         {
-            if (page.Known is not null && page.Known.TryGetValue(recordKey, out var written) && written == mark)
+            // Written by an earlier run with this value (read again in the lag) or a newer one (an older version, superseded).
+            if (page.Known is not null && page.Known.TryGetValue(recordKey, out var written) && written >= mark)
             {
                 page.Duplicates++;
                 return false;
@@ -454,9 +455,14 @@ internal sealed class RunCheckpointer<TIn, TOut>
         // aside may be continued from anywhere past that).
         var lag = _watermark?.Lag ?? default;
         var newest = NewestMarks();
+        // The store keeps each key's newest value: of several versions in the batch the newest, and none older than one already kept.
         var remember = _batchKeys.Where(k => _from is null
-            ? newest.GetValueOrDefault(k.Partition) is not { } mark || k.Mark >= mark - lag
-            : StoredStart(k.Partition) is not { } start || k.Mark >= start).ToList();
+                ? newest.GetValueOrDefault(k.Partition) is not { } mark || k.Mark >= mark - lag
+                : StoredStart(k.Partition) is not { } start || k.Mark >= start)
+            .GroupBy(k => (k.Partition, k.Key))
+            .Select(versions => versions.MaxBy(k => k.Mark))
+            .Where(k => KeptMark(k.Partition, k.Key) is not { } kept || k.Mark > kept)
+            .ToList();
         try
         {
             // Once prepared, the batch is out of the output's hands: recording it is not cancellable. If recording fails, nothing later
@@ -471,7 +477,11 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         _run = recorded;
         _deadLetter?.Recorded();
-        _persistedKeys.AddRange(remember);
+        foreach (var (partition, key, mark) in remember)
+        {
+            _persistedKeys[(partition, key)] = mark;
+        }
+
         _batchKeys.Clear();
         _pagesSinceCommit = 0;
         try
@@ -530,7 +540,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         var lag = _watermark?.Lag ?? default;
         // A key can be known twice: with the value an earlier run stored and the newer one this run stored (the record was updated).
         // The store holds one value per key, the newest, so a key is forgotten only when its newest value is out of the lag window.
-        var known = _seen.SelectMany(p => p.Value.Select(k => (Partition: p.Key, k.Key, Mark: k.Value))).Concat(_persistedKeys);
+        var known = _seen.SelectMany(p => p.Value.Select(k => (Partition: p.Key, k.Key, Mark: k.Value))).Concat(_persistedKeys.Select(k => (k.Key.Partition, k.Key.Key, Mark: k.Value)));
         var forget = known
             .GroupBy(entry => PipelineJournal.SeenKey(entry.Partition, entry.Key), StringComparer.Ordinal)
             .Where(versions =>
@@ -544,6 +554,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
         _run = _run with { Partitions = new Dictionary<string, PartitionState>(_partitions, StringComparer.Ordinal) };
         await _journal.CompleteRunAsync(_run, watermarks, forget, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The value kept in the store for <paramref name="key"/> of <paramref name="partition"/>: by this run, else loaded at its start.</summary>
+    private WatermarkValue? KeptMark(string partition, string key)
+        => _persistedKeys.TryGetValue((partition, key), out var kept) ? kept
+            : _seen.TryGetValue(partition, out var keys) && keys.TryGetValue(key, out kept) ? kept
+            : null;
 
     /// <summary>
     /// What a later run takes over of <paramref name="previous"/>: the inputs a completed run left unfinished; all of a failed or

@@ -90,8 +90,9 @@ internal sealed class HostRateLimiter
             };
             if (merged.RequestsPerSecond != current.RequestsPerSecond || Math.Max(merged.Burst, 1) != Math.Max(current.Burst, 1))
             {
-                // New acquisitions use the stricter bucket, holding no more tokens than the old one had left (a fresh bucket is full,
-                // which would grant a burst again); the old one is disposed unless requests still queue on it (they are served by it).
+                // Acquisitions use the stricter bucket, holding no more tokens than the old one had left (a fresh bucket is full, which
+                // would grant a burst again). The old one is disposed: the requests queued on it get a failed lease and queue again on
+                // the new one (TakeTokensAsync), so the stricter rate holds for them too.
                 var bucket = CreateBucket(merged);
                 if (bucket is not null && _bucket?.GetStatistics() is { } old)
                 {
@@ -102,8 +103,9 @@ internal sealed class HostRateLimiter
                     }
                 }
 
-                RetireIfIdle(_bucket);
+                var replaced = _bucket;
                 _bucket = bucket;
+                replaced?.Dispose();
             }
 
             // The concurrency limit applies at once to the requests in flight and waiting, which are counted here.
@@ -114,21 +116,49 @@ internal sealed class HostRateLimiter
     }
 
     /// <summary>
-    /// Waits for the host's pause, the request's tokens and a concurrency slot, in that order. The returned lease holds the slot until it is
-    /// disposed. When the pause would last longer than <paramref name="maxWait"/>, returns at once a lease that is not acquired and carries
-    /// the pause as <see cref="MetadataName.RetryAfter"/>.
+    /// Waits for the host's pause, the request's tokens and a concurrency slot, in that order; when a pause began meanwhile (another
+    /// request's 429), waits for it and then for tokens again, so that the requests a pause held go out spaced by the rate, not at once.
+    /// The returned lease holds the slot until it is disposed. When the pause would last longer than <paramref name="maxWait"/>, returns
+    /// at once a lease that is not acquired and carries the pause as <see cref="MetadataName.RetryAfter"/>.
     /// </summary>
     /// <param name="maxWait">The longest host pause to wait for.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <param name="slot">Whether the request takes a concurrency slot; a redirect hop of a request that holds one takes only tokens.</param>
     public async ValueTask<RateLimitLease> AcquireAsync(TimeSpan maxWait, CancellationToken cancellationToken, bool slot = true)
     {
-        var rejected = await WaitForPauseAsync(maxWait, cancellationToken).ConfigureAwait(false);
-        if (rejected is not null)
+        while (true)
         {
-            return rejected;
-        }
+            var rejected = await WaitForPauseAsync(maxWait, cancellationToken).ConfigureAwait(false);
+            if (rejected is not null)
+            {
+                return rejected;
+            }
 
+            if (!await TakeTokensAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return new Rejected(null);
+            }
+
+            if (slot)
+            {
+                await EnterAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (PausedUntil <= _clock.GetUtcNow())
+            {
+                return slot ? new InFlight(this) : Granted.Instance;
+            }
+
+            if (slot)
+            {
+                Leave();
+            }
+        }
+    }
+
+    /// <summary>Takes the tokens one request costs now, one at a time (so a slowed-down request never asks for more than the bucket holds).</summary>
+    private async ValueTask<bool> TakeTokensAsync(CancellationToken cancellationToken)
+    {
         while (true)
         {
             TokenBucketRateLimiter? bucket;
@@ -141,60 +171,39 @@ internal sealed class HostRateLimiter
 
             if (bucket is null)
             {
-                break;
+                return true;
             }
 
             try
             {
-                // One token at a time, so a slowed-down request never asks for more than the bucket holds.
-                for (int i = 0; i < cost; i++)
+                bool acquired = true;
+                for (int i = 0; i < cost && acquired; i++)
                 {
                     using var token = await bucket.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-                    if (!token.IsAcquired)
-                    {
-                        return new Rejected(null);
-                    }
+                    acquired = token.IsAcquired;
                 }
 
-                break;
+                if (acquired || !Replaced(bucket))
+                {
+                    return acquired;
+                }
+
+                // Queued when a stricter extractor replaced the bucket (disposing it fails its queue): queue on the new one.
             }
             catch (ObjectDisposedException)
             {
-                // A stricter extractor replaced an idle bucket between the snapshot and the acquisition: use the new one.
+                // A stricter extractor replaced the bucket between the snapshot and the acquisition: use the new one.
             }
         }
+    }
 
-        if (slot)
+    /// <summary>Whether a stricter registration has replaced <paramref name="bucket"/> since it was taken.</summary>
+    private bool Replaced(TokenBucketRateLimiter bucket)
+    {
+        lock (_lock)
         {
-            await EnterAsync(cancellationToken).ConfigureAwait(false);
+            return !ReferenceEquals(bucket, _bucket);
         }
-
-        try
-        {
-            // A 429 seen by another request while this one queued pauses it too.
-            rejected = await WaitForPauseAsync(maxWait, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (slot)
-            {
-                Leave();
-            }
-
-            throw;
-        }
-
-        if (rejected is not null)
-        {
-            if (slot)
-            {
-                Leave();
-            }
-
-            return rejected;
-        }
-
-        return slot ? new InFlight(this) : Granted.Instance;
     }
 
     /// <summary>Takes a concurrency slot, waiting (first come, first served) while the host's limit is reached.</summary>
@@ -329,14 +338,6 @@ internal sealed class HostRateLimiter
             }
 
             await Task.Delay(wait, _clock, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static void RetireIfIdle(RateLimiter? limiter)
-    {
-        if (limiter?.GetStatistics() is { CurrentQueuedCount: 0 })
-        {
-            limiter.Dispose();
         }
     }
 

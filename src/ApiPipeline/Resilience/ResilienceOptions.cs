@@ -193,7 +193,10 @@ public sealed record RateLimitOptions
     /// <summary>Requests per second; 0 for no rate limit (the concurrency limit and adaptation still apply). Default 0.</summary>
     public double RequestsPerSecond { get; init; }
 
-    /// <summary>Requests that may go out at once after a quiet period; 0 means 1. Default 0 (1): requests are evenly spaced.</summary>
+    /// <summary>
+    /// Requests that may go out at once after a quiet period; 0 means 1. Default 0 (1): requests are evenly spaced. Above 50 requests per
+    /// second tokens arrive every 20 ms, ⌈<see cref="RequestsPerSecond"/> / 50⌉ at a time, so that many may go out together.
+    /// </summary>
     public int Burst { get; init; }
 
     /// <summary>Requests in flight at once; 0 for no limit. Default 0.</summary>

@@ -58,6 +58,15 @@ public sealed class SqliteStateStore : IStateStore
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+            // An SQLite file of something else (a typo in --state naming another application's database) is
+            // left as it is: refused before anything (even the journal mode) is changed in it.
+            var foreign = await ScalarAsync(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'state') AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 1;", cancellationToken).ConfigureAwait(false);
+            if (foreign is { Length: > 0 })
+            {
+                throw new StateStoreException($"The file '{path}' is an SQLite database of something else (it has a table '{foreign}'), not a state file; give the path of a state file, or a new one.");
+            }
+
             await ExecuteAsync(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", cancellationToken).ConfigureAwait(false);
             var check = await ScalarAsync(connection, "PRAGMA quick_check;", cancellationToken).ConfigureAwait(false);
             if (!string.Equals(check, "ok", StringComparison.OrdinalIgnoreCase))

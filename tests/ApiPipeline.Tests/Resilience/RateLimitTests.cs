@@ -326,4 +326,92 @@ public sealed class RateLimitTests
         Assert.Equal(new long[] { 1, 2 }, (await new UnlimitedRows(options).PagesAsync(new Shard("a")).Within()).Ids());
         Assert.Equal(4, server.RequestCount); // the 503, its retry, the second page and the empty one that ends the run
     }
+
+    /// <summary>
+    /// Requests that already took their tokens when a 429 pause began wait for the pause and then take tokens again: when it ends they
+    /// go out spaced by the rate, not all at once (Burst = 1).
+    /// </summary>
+    [Fact]
+    public async Task Requests_held_by_a_429_pause_go_out_spaced_by_the_rate_when_it_ends()
+    {
+        var clock = new TestClock();
+        var limiter = new HostRateLimiter(new RateLimitOptions { RequestsPerSecond = 10, SharedPerHost = false }, clock);
+        using var first = await limiter.AcquireAsync(TimeSpan.FromMinutes(5), CancellationToken.None);
+
+        var queued = Enumerable.Range(0, 3).Select(_ => limiter.AcquireAsync(TimeSpan.FromMinutes(5), CancellationToken.None).AsTask()).ToList();
+        limiter.Throttled(TimeSpan.FromSeconds(5)); // the API answered 429 with Retry-After: 5
+
+        // Each takes a token (one per 100 ms, real clock) and then waits for the pause on the test clock.
+        await Wait.UntilAsync(() => clock.Timers.Count(t => t == TimeSpan.FromSeconds(5)) + queued.Count(t => t.IsCompleted) >= 3, "the queued requests to take their tokens", 5);
+        var waiting = queued.Where(t => !t.IsCompleted).ToList();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        await Task.Delay(30);
+
+        int released = waiting.Count(t => t.IsCompleted);
+        foreach (var lease in queued)
+        {
+            (await lease.Within()).Dispose();
+        }
+
+        Assert.True(released <= 1, $"{released} of {waiting.Count} requests held by the pause were released at the same instant when it ended (Burst = 1).");
+    }
+
+    /// <summary>
+    /// Above 50 requests/s the bucket is refilled every 20 ms with ⌈R / 50⌉ tokens: at most max(Burst, ⌈R / 50⌉) + R × t requests go
+    /// out in a period t (20 at once at 1000/s, not the whole queue).
+    /// </summary>
+    [Fact]
+    public void Above_50_requests_per_second_at_most_one_refill_of_requests_goes_out_at_once()
+    {
+        var limiter = new HostRateLimiter(new RateLimitOptions { RequestsPerSecond = 1000, SharedPerHost = false }, TimeProvider.System);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var leases = new List<RateLimitLease>();
+        using var stop = new CancellationTokenSource();
+        for (int i = 0; i < 100; i++)
+        {
+            var pending = limiter.AcquireAsync(TimeSpan.FromMinutes(5), stop.Token);
+            if (pending.IsCompletedSuccessfully)
+            {
+                leases.Add(pending.Result);
+            }
+            else
+            {
+                _ = pending.AsTask().ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            }
+        }
+
+        double elapsed = watch.Elapsed.TotalSeconds;
+        stop.Cancel();
+        leases.ForEach(l => l.Dispose());
+
+        // One refill (20) + rate × elapsed, plus one refill landing inside the loop.
+        double allowed = 20 + (1000 * elapsed) + 20;
+        Assert.True(leases.Count <= allowed, $"{leases.Count} requests were granted within {elapsed * 1000:0.###} ms at 1000/s (at most {allowed:0.#} allowed).");
+    }
+
+    /// <summary>
+    /// A stricter rate registered for the host holds for the requests already waiting for tokens too: they queue again on the stricter
+    /// bucket instead of being served by the old one while new requests draw from the new one.
+    /// </summary>
+    [Fact]
+    public async Task A_stricter_rate_registered_while_requests_wait_for_tokens_holds_for_those_requests_too()
+    {
+        var host = new Uri("http://merge-queued-" + Guid.NewGuid().ToString("N") + ".invalid");
+        var limiter = HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 10 }, TimeProvider.System);
+        (await limiter.AcquireAsync(TimeSpan.FromSeconds(30), CancellationToken.None)).Dispose(); // spends the burst of 1
+        using var stop = new CancellationTokenSource();
+        var queued = Enumerable.Range(0, 5).Select(_ => limiter.AcquireAsync(TimeSpan.FromSeconds(30), stop.Token).AsTask()).ToList();
+
+        HostRateLimiters.For(host, new RateLimitOptions { RequestsPerSecond = 2 }, TimeProvider.System);
+        var later = Enumerable.Range(0, 3).Select(_ => limiter.AcquireAsync(TimeSpan.FromSeconds(30), stop.Token).AsTask()).ToList();
+        await Task.Delay(600);
+
+        var granted = queued.Concat(later).Where(t => t.IsCompletedSuccessfully).ToList();
+        stop.Cancel();
+        granted.ForEach(t => t.Result.Dispose());
+        await Task.WhenAll(queued.Concat(later).Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // 2/s for 600 ms, no second burst: at most 2, and 3 with a tick of slack.
+        Assert.True(granted.Count <= 3, $"{granted.Count} requests were granted within 600 ms after a 2/s limit was registered for the host.");
+    }
 }

@@ -346,4 +346,43 @@ public sealed class RetryTests
         delays.Enqueue(args.Delay);
         return default;
     }
+
+    /// <summary>
+    /// A 404 that carries an exhausted quota (GitHub sends the quota headers on every response) is the 404 it is, which [OnError(Skip)]
+    /// can skip; only a status that is retried (429, 503, …) asking to wait beyond MaxRetryAfter becomes RateLimited.
+    /// </summary>
+    [Fact]
+    public async Task A_404_reporting_an_exhausted_quota_is_a_404_not_a_rate_limit()
+    {
+        long reset = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        await using var api = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, """{"message":"Not Found"}""", 404, new Dictionary<string, string>
+        {
+            ["X-RateLimit-Remaining"] = "0",
+            ["X-RateLimit-Reset"] = reset.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+
+        var (_, error) = await new SkipRows(api.Options).PagesUntilErrorAsync(new Shard("deleted")).Within(10);
+
+        Assert.Equal((ExtractionErrorKind.HttpStatus, (HttpStatusCode?)HttpStatusCode.NotFound), (error.Kind, error.StatusCode));
+    }
+
+    /// <summary>An API answering the request past the last record with 204 No Content ends the pagination as an empty page does.</summary>
+    [Fact]
+    public async Task A_204_No_Content_page_ends_the_pagination_like_an_empty_page()
+    {
+        await using var api = await FaultServer.StartAsync((ctx, i) =>
+        {
+            if (ctx.Request.Query["offset"] == "3")
+            {
+                ctx.Response.StatusCode = 204;
+                return Task.CompletedTask;
+            }
+
+            return Faults.OffsetApi(10)(ctx, i);
+        });
+
+        var pages = await new PlainRows(api.Options).PagesAsync(new Shard("a")).Within(10);
+
+        Assert.Equal([1L, 2, 3], pages.Ids());
+    }
 }

@@ -147,4 +147,36 @@ public sealed class StateStoreTests : IDisposable
         Assert.Contains("'issues'", error.Message, StringComparison.Ordinal);
         Assert.Contains("memory", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Another application's SQLite file (a typo in --state) is not a state file: opening it fails with a StateStoreException naming
+    /// the file and the table found, and the file is left as it was (no tables added, journal mode unchanged).
+    /// </summary>
+    [Fact]
+    public async Task Another_applications_SQLite_file_is_refused_and_left_untouched()
+    {
+        string path = Path.Combine(_dir.Path, "app.db");
+        string connectionText = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionText))
+        {
+            await connection.OpenAsync();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('alice');";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var error = await Assert.ThrowsAsync<StateStoreException>(async () => await (await SqliteStateStore.OpenAsync(path)).DisposeAsync());
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("table 'customers'", error.Message, StringComparison.Ordinal);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionText))
+        {
+            await connection.OpenAsync();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'; ";
+            Assert.Equal("customers", await command.ExecuteScalarAsync());
+            command.CommandText = "PRAGMA journal_mode;";
+            Assert.Equal("delete", await command.ExecuteScalarAsync());
+        }
+    }
 }

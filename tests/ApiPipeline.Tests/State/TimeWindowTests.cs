@@ -666,4 +666,18 @@ public sealed class TimeWindowTests(ApiFixture fixture) : ApiTests(fixture), ICl
             }
         }
     }
+
+    /// <summary>
+    /// ExtractorOptions.TimeWindows on an extractor whose [Watermark] has no UntilParam is refused when the extractor is created (what
+    /// APP0008 checks for [TimeWindows]): each window would otherwise ask for the whole rest of the range.
+    /// </summary>
+    [Fact]
+    public void Time_windows_given_at_run_time_need_the_watermarks_UntilParam()
+    {
+        var options = At with { TimeWindows = new TimeWindowOptions { Size = TimeSpan.FromDays(1) } };
+
+        var error = Assert.Throws<ArgumentException>(() => new Changes(options));
+
+        Assert.Contains("Extractor 'Changes': TimeWindows needs a timestamp [Watermark] with Param and UntilParam", error.Message, StringComparison.Ordinal);
+    }
 }
