@@ -37,6 +37,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private long _outOfRange;
     private PipelineRunState _run;
     private long _pagesSinceCommit;
+    private readonly TimeProvider _clock;
     private bool _broken;
     private Exception? _refused;
 
@@ -50,6 +51,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         _output = output;
         _watermark = extractor.Watermark;
         _from = options.From;
+        _clock = options.TimeProvider;
         _run = run;
         Resumed = resumed;
         _watermarks = watermarks;
@@ -588,15 +590,19 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return partitions.Where(p => open.Contains(p.Value.WindowOf ?? p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
     }
 
-    /// <summary>The newest watermark value this run committed per input partition (a time window's counts towards its input's).</summary>
+    /// <summary>The newest watermark value this run committed per input partition (a time window's counts towards its input's), a timestamp at most now.</summary>
     private Dictionary<string, WatermarkValue?> NewestMarks()
     {
+        // A timestamp later than now is no change that has happened yet (a typo, a "valid until" date, a clock gone wrong): the
+        // watermark stops at now, or the next runs would ask for nothing before that date and miss every change made meanwhile.
+        var now = WatermarkValue.FromTimestamp(_clock.GetUtcNow());
         var newest = new Dictionary<string, WatermarkValue?>(StringComparer.Ordinal);
         foreach (var (partition, state) in _partitions)
         {
             string owner = state.WindowOf ?? partition;
             var current = newest.GetValueOrDefault(owner);
-            newest[owner] = current is null || state.MaxMark > current ? state.MaxMark ?? current : current;
+            var mark = state.MaxMark is { Kind: WatermarkKind.Timestamp } timestamp && timestamp > now ? now : state.MaxMark;
+            newest[owner] = current is null || mark > current ? mark ?? current : current;
         }
 
         return newest;

@@ -1084,4 +1084,26 @@ public sealed class IncrementalPipelineTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Equal((PipelineStatus.Succeeded, 3L), (first.Status, first.Records));
         Assert.Equal((PipelineStatus.Succeeded, 0L, 3L), (second.Status, second.Records, second.Duplicates));
     }
+
+    /// <summary>
+    /// A record dated in the future (a typo, a "valid until" date) is written, but the watermark stops at the moment the run commits:
+    /// the next run still asks from there and reads the changes made in between, instead of waiting ten years for them.
+    /// </summary>
+    [Fact]
+    public async Task A_record_dated_in_the_future_does_not_carry_the_watermark_past_later_changes()
+    {
+        var (table, input) = Table("inc-future");
+        table.Add(3, TimeSpan.FromMinutes(1));
+        table.Add(1, TimeSpan.Zero, ChangeTable.T0.AddYears(10));
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(ChangeTable.T0.AddMinutes(10));
+        await using var store = new InMemoryStateStore();
+
+        var first = await RunAsync(Extractor(), input, store, new PipelineOptions { TimeProvider = clock });
+        table.Add(3, TimeSpan.FromMinutes(1), ChangeTable.T0.AddHours(1));
+        clock.SetUtcNow(ChangeTable.T0.AddHours(2));
+        var second = await RunAsync(Extractor(), input, store, new PipelineOptions { TimeProvider = clock });
+
+        Assert.Equal((PipelineStatus.Succeeded, 4L, (WatermarkValue?)ChangeTable.T0.AddMinutes(10)), (first.Status, first.Records, first.Watermark));
+        Assert.Equal((PipelineStatus.Succeeded, 3L, 1L), (second.Status, second.Records, second.Duplicates)); // the future record is known
+    }
 }
