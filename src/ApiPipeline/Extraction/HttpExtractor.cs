@@ -38,6 +38,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private readonly TimeProvider _clock;
     private readonly TimeSpan _maxRetryAfter;
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
+
+    /// <summary>Whether the OAuth token endpoint is on the rate-limited host, so that a token request costs the limiter's tokens too.</summary>
+    private readonly bool _tokensFromLimitedHost;
     private JsonTypeInfo<TOut>? _typeInfo;
 
     /// <summary>Creates the engine for one extractor.</summary>
@@ -72,11 +75,14 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         _resilience.Validate(definition.Name);
         _http = httpClient ?? SharedHttp.For(_resilience.Timeout);
         _logger = _options.LoggerFactory?.CreateLogger(Log.Category);
+        _maxRetryAfter = _resilience.Retry?.MaxRetryAfter ?? RetryOptions.DefaultMaxRetryAfter;
+        _limiter = _resilience.RateLimit is { } rateLimit ? HostRateLimiters.For(_baseUrl, rateLimit, _clock) : null;
         var auth = _options.Auth ?? definition.Auth;
         auth?.Validate(definition.Name);
         if (auth is { Kind: not AuthKind.None })
         {
             _auth = new Authenticator(auth, _options.Credentials ?? EnvironmentCredentialSource.Instance, _http, _clock, _secrets, definition.Name, _logger);
+            _tokensFromLimitedHost = _limiter is not null && auth.TokenUrl is { } tokenUrl && SameOrigin(new Uri(tokenUrl, UriKind.Absolute), _baseUrl);
         }
 
         foreach (var (name, value) in _options.Headers ?? new Dictionary<string, string>())
@@ -87,8 +93,6 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             }
         }
 
-        _maxRetryAfter = _resilience.Retry?.MaxRetryAfter ?? RetryOptions.DefaultMaxRetryAfter;
-        _limiter = _resilience.RateLimit is { } rateLimit ? HostRateLimiters.For(_baseUrl, rateLimit, _clock) : null;
         _pipeline = PageResilience.Build(definition.Name, _resilience, _clock, _limiter, _maxRetryAfter, _logger);
     }
 
@@ -668,7 +672,14 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     await HopLeaseAsync(run, cancellationToken).ConfigureAwait(false);
                 }
 
+                int tokensBefore = _auth?.TokensFetched ?? 0;
                 string? credential = _auth is null || !home ? null : await _auth.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
+                if (_tokensFromLimitedHost && home && _auth!.TokensFetched != tokensBefore)
+                {
+                    // An OAuth token request to the limited host went out on the tokens this request had taken: it takes others.
+                    await HopLeaseAsync(run, cancellationToken).ConfigureAwait(false);
+                }
+
                 sent = Instruments.RequestsEnabled ? Stopwatch.GetTimestamp() : 0;
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
                 if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location)

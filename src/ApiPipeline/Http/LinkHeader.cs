@@ -90,6 +90,7 @@ internal static class LinkHeader
                 continue;
             }
 
+            // Only a link's first rel counts (RFC 8288, 3.3: later occurrences must be ignored).
             var value = parameter[(eq + 1)..].Trim().Trim('"');
             foreach (var relRange in value.Split(' '))
             {
@@ -98,6 +99,8 @@ internal static class LinkHeader
                     return true;
                 }
             }
+
+            return false;
         }
 
         return false;

@@ -53,6 +53,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private readonly JsonlOutputOptions<T> _options;
     private readonly string _root;
     private readonly Dictionary<int, OpenFile> _open = [];
+    private readonly List<PreparedFile> _closed = [];
     private readonly Dictionary<int, int> _nextPart = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _json;
@@ -276,18 +277,20 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// <param name="cancellationToken">Cancels the preparation.</param>
     public ValueTask<PreparedCommit> PrepareCommitAsync(CancellationToken cancellationToken = default)
     {
-        var files = new List<PreparedFile>(_open.Count);
-        foreach (var key in _open.Keys.Order())
+        // A file leaves _open for _closed once it is on disk, so a preparation that failed (a flush, the folders' flush) and is
+        // tried again still names every file of the batch.
+        foreach (var key in (int[])[.. _open.Keys.Order()])
         {
             var file = _open[key];
             file.Stream.Flush(flushToDisk: true);
             file.Stream.Dispose();
-            files.Add(new PreparedFile(file.TempPath, file.FinalPath));
+            _open.Remove(key);
+            _closed.Add(new PreparedFile(file.TempPath, file.FinalPath));
         }
 
-        _open.Clear();
         FlushDirectories();
-        var prepared = new PreparedCommit(files, PendingRecords, PendingBytes);
+        var prepared = new PreparedCommit([.. _closed], PendingRecords, PendingBytes);
+        _closed.Clear();
         PendingRecords = 0;
         PendingBytes = 0;
         return ValueTask.FromResult(prepared);
@@ -404,7 +407,13 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
             File.Delete(file.TempPath);
         }
 
+        foreach (var file in _closed)
+        {
+            File.Delete(file.TempPath);
+        }
+
         _open.Clear();
+        _closed.Clear();
         _nextPart.Clear();
         _pageFiles.Clear();
         _json.Reset();

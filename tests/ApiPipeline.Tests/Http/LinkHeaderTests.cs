@@ -18,6 +18,7 @@ public sealed class LinkHeaderTests
     [InlineData("</relative?page=2>; rel=\"next\"", "/relative?page=2")]
     [InlineData("<https://a/1>; rel=\"prev\"; title=\"back; rel=next\", <https://a/2>; rel=\"next\"", "https://a/2")]
     [InlineData("<https://a/1>; title=\"a \\\"; rel=next\"; rel=\"prev\", <https://a/2>; rel=\"next\"", "https://a/2")]
+    [InlineData("<https://a/1>; rel=\"prev\"; rel=\"next\", <https://a/3>; rel=\"next\"", "https://a/3")] // a link's second rel is ignored
     public void Finds_the_next_link(string header, string expected)
         => Assert.Equal(expected, LinkHeader.Find(header.AsSpan(), "next"));
 
@@ -26,6 +27,7 @@ public sealed class LinkHeaderTests
     [InlineData("<https://a/0>; rel=\"prev\", <https://a/9>; rel=\"last\"")]
     [InlineData("<https://a/0>; rel=\"nextpage\"")]
     [InlineData("<https://a/0>; rel=\"prev next-ish\"")]
+    [InlineData("<https://a/0>; rel=\"prev\"; rel=\"next\"")]
     [InlineData("<https://a/0>")]
     [InlineData("<https://a/0; rel=\"next\"")]
     [InlineData("garbage")]

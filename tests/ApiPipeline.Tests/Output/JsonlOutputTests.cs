@@ -428,4 +428,36 @@ public sealed class JsonlOutputTests : IDisposable
 
     private string[] Ids(string relative)
         => [.. Read(relative).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetRawText())];
+
+    /// <summary>
+    /// A preparation that failed when flushing the folders (an I/O error) is tried again by the next one with every file of the batch:
+    /// the records it counts are in the files it names, and none is left behind as a temporary file for a recovery to delete.
+    /// </summary>
+    [Fact]
+    public async Task A_preparation_tried_again_after_a_failed_folder_flush_still_names_the_batchs_files()
+    {
+        bool fail = true;
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = "items" })
+        {
+            FlushDirectory = directory =>
+            {
+                if (fail)
+                {
+                    fail = false;
+                    throw new IOException("simulated disk error");
+                }
+
+                DurableDirectory.Flush(directory);
+            },
+        };
+        await output.WriteAsync(new Item[] { new(1, "a"), new(2, "b") });
+        await Assert.ThrowsAsync<IOException>(async () => await output.PrepareCommitAsync());
+
+        var prepared = await output.PrepareCommitAsync();
+        await output.CompleteCommitAsync(prepared);
+
+        Assert.Equal(2, prepared.Records);
+        Assert.Equal(["items/part-00001.jsonl"], _temp.Files());
+        Assert.Equal(2, Read("items/part-00001.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
 }

@@ -889,4 +889,36 @@ public sealed class AuthTests
         {
         }
     }
+
+    /// <summary>
+    /// A token endpoint on the rate-limited host is one more request to it: the token request takes its own token from the host's
+    /// bucket, so it and the first page do not go out together on one (4/s, burst 1: 250 ms apart).
+    /// </summary>
+    [Fact]
+    public async Task A_token_request_to_the_rate_limited_host_waits_for_its_own_token()
+    {
+        var arrivals = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) =>
+        {
+            arrivals.TryAdd(ctx.Request.Path, System.Diagnostics.Stopwatch.GetTimestamp());
+            return ctx.Request.Path == "/token"
+                ? Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":3600}""")
+                : api(ctx, i);
+        });
+        var limit = new RateLimitOptions { RequestsPerSecond = 4 };
+        await new PlainRows(server.Options with { Resilience = PlainRows.Definition.Resilience with { RateLimit = limit } }).PagesAsync(new Shard("prime")).Within(10);
+        var options = server.Options with
+        {
+            Credentials = Secrets,
+            Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" },
+            Resilience = OAuthRows.Definition.Resilience with { RateLimit = limit },
+        };
+
+        var pages = await new OAuthRows(options).PagesAsync(new Shard("a")).Within(10);
+
+        Assert.Equal(Extract.Range(1, 2), pages.Ids());
+        var gap = System.Diagnostics.Stopwatch.GetElapsedTime(arrivals["/token"], arrivals["/a/items"]);
+        Assert.True(gap >= TimeSpan.FromMilliseconds(150), $"the token request and the first page went out {gap.TotalMilliseconds:0} ms apart on one token of a 4/s bucket");
+    }
 }
