@@ -1,0 +1,91 @@
+using ApiPipeline.Tests.Resilience;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiPipeline.Tests;
+
+/// <summary>Failing tests from the review of the day's fixes; each proves one product bug.</summary>
+public sealed class ReviewFixesTests
+{
+    private static readonly ICredentialSource Secrets = CredentialSource.Create(name => name switch
+    {
+        "APIPIPELINE_TEST_CLIENT_ID" => "client-42",
+        "APIPIPELINE_TEST_CLIENT_SECRET" => "cl13nt-s3cr3t-5566",
+        _ => null,
+    });
+
+    [Fact]
+    public void ReviewFixes_link_header_ignores_a_second_rel_parameter_of_one_link()
+    {
+        // RFC 8288 §3.3 (LinkHeader.cs says it reads RFC 8288 headers): "The rel parameter MUST NOT appear more than once in a given
+        // link-value; occurrences after the first MUST be ignored by parsers." This link's relation is "prev" only; following it as the
+        // next page goes back a page (a loop, or records read twice).
+        Assert.Null(LinkHeader.Find("<https://a/1>; rel=\"prev\"; rel=\"next\"".AsSpan(), "next"));
+        Assert.Equal("https://a/3", LinkHeader.Find("<https://a/1>; rel=\"prev\"; rel=\"next\", <https://a/3>; rel=\"next\"".AsSpan(), "next"));
+    }
+
+    [Fact]
+    public async Task ReviewFixes_an_oauth_token_request_to_the_limited_host_takes_the_rate_limiters_tokens()
+    {
+        // docs/resilience.md ([RateLimited]): "Requests are spaced at most Burst + RequestsPerSecond × t in any period t, so a server
+        // allowing R requests per second ... sees no 429", and the token endpoint often lives on the API's own host (/oauth/token).
+        // HttpExtractor sends POST TokenUrl (Authenticator.FetchAsync, via _auth.ApplyAsync) inside the page's attempt on the page's single
+        // token: two requests to the limited host on one token. Here the host's bucket (4/s, burst 1) is emptied by a first request, so
+        // every later request must wait for its own 250 ms tick; the token request and the first page arrive together instead.
+        var arrivals = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) =>
+        {
+            arrivals.TryAdd(ctx.Request.Path, System.Diagnostics.Stopwatch.GetTimestamp());
+            return ctx.Request.Path == "/token"
+                ? Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":3600}""")
+                : api(ctx, i);
+        });
+        var limit = new RateLimitOptions { RequestsPerSecond = 4 };
+        await new PlainRows(server.Options with { Resilience = PlainRows.Definition.Resilience with { RateLimit = limit } }).PagesAsync(new Shard("prime")).Within(10);
+        var options = server.Options with
+        {
+            Credentials = Secrets,
+            Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" },
+            Resilience = OAuthRows.Definition.Resilience with { RateLimit = limit },
+        };
+
+        var pages = await new OAuthRows(options).PagesAsync(new Shard("a")).Within(10);
+
+        Assert.Equal(Extract.Range(1, 2), pages.Ids());
+        var gap = System.Diagnostics.Stopwatch.GetElapsedTime(arrivals["/token"], arrivals["/a/items"]);
+        Assert.True(gap >= TimeSpan.FromMilliseconds(150), $"the token request and the first page went out {gap.TotalMilliseconds:0} ms apart on one token of a 4/s bucket");
+    }
+
+    [Fact]
+    public async Task ReviewFixes_a_prepare_that_failed_at_the_directory_flush_leaves_its_records_out_of_the_next_commit()
+    {
+        // README (JSONL output): "each file is written under a hidden temporary name, flushed to disk and renamed at commit"; and
+        // Pipeline.ExecuteCoreAsync commits what is pending at the end of a run "even after a failure". JsonlOutput.PrepareCommitAsync
+        // closes the files and clears _open before FlushDirectories; when the directory flush fails (an I/O error), PendingRecords still
+        // counts the records but the next preparation has no file for them: it reports 2 records, renames nothing, and the temporary
+        // file is orphaned (deleted by the next run's recovery) while the state store records the batch as committed: data lost.
+        using var temp = new TempDirectory();
+        bool fail = true;
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = temp.Path, Name = "items" })
+        {
+            FlushDirectory = directory =>
+            {
+                if (fail)
+                {
+                    fail = false;
+                    throw new IOException("simulated disk error");
+                }
+
+                DurableDirectory.Flush(directory);
+            },
+        };
+        await output.WriteAsync(new Item[] { new(1, "a"), new(2, "b") });
+        await Assert.ThrowsAsync<IOException>(async () => await output.PrepareCommitAsync());
+
+        var prepared = await output.PrepareCommitAsync();
+        await output.CompleteCommitAsync(prepared);
+
+        Assert.Equal(2, prepared.Records);
+        Assert.Equal(["items/part-00001.jsonl"], temp.Files());
+    }
+}
