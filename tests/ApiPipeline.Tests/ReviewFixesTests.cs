@@ -89,3 +89,42 @@ public sealed class ReviewFixesTests
         Assert.Equal(["items/part-00001.jsonl"], temp.Files());
     }
 }
+
+/// <summary>Review tests that need the shared local API (ApiFixture).</summary>
+public sealed class ReviewFixesIncrementalTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<PipelineResult> RunAsync(Scenario input, IStateStore store)
+    {
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _dir.Path, Name = "changes", Batching = new OutputBatchOptions { BatchSize = 10 } });
+        return await new Pipeline<Scenario, Change>("review-future", new Changes(At), output, new PipelineOptions { StateStore = store }).ExecuteAsync(input);
+    }
+
+    [Fact]
+    public async Task ReviewFixes_one_record_dated_in_the_future_does_not_hide_every_later_change()
+    {
+        // One row carries a timestamp years after the run (a typo, a "valid until" date, a clock gone wrong). The run moves the stored
+        // watermark to it (RunCheckpointer.CompleteAsync takes the newest value committed, whatever the clock says), so every later run
+        // asks ?since=<that date - lag> and never reads the changes made meanwhile: they are lost silently, run after run, with status
+        // Succeeded. A time-windowed input ends its range at the run's start (PlanWindows: "to the backfill's end or the run's start")
+        // and so is immune; the plain incremental path should not let the watermark pass the run's start either.
+        var table = new ChangeTable();
+        Api.Map("/review-future/changes", table.Serve);
+        var input = new Scenario("review-future");
+        table.Add(3, TimeSpan.FromMinutes(1));
+        table.Add(1, TimeSpan.Zero, DateTimeOffset.UtcNow.AddYears(10));
+        await using var store = new InMemoryStateStore();
+
+        var first = await RunAsync(input, store);
+        Assert.Equal((PipelineStatus.Succeeded, 4L), (first.Status, first.Records));
+
+        table.Add(3, TimeSpan.FromMinutes(1), ChangeTable.T0.AddHours(1));
+        var second = await RunAsync(input, store);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(3, second.Records); // the three changes made after the first run
+    }
+}
