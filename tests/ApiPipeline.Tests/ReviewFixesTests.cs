@@ -88,6 +88,34 @@ public sealed class ReviewFixesTests
         Assert.Equal(2, prepared.Records);
         Assert.Equal(["items/part-00001.jsonl"], temp.Files());
     }
+    [Fact]
+    public async Task ReviewFixes_a_commit_after_a_failed_file_flush_reports_the_disk_error_not_object_disposed()
+    {
+        // PrepareCommitAsync flushes and disposes each open part in turn, and only clears _open after the loop: when the second part's
+        // fsync fails (a disk error, injected here by swapping in a stream whose Flush(true) throws IOException, as a full disk would),
+        // the first part stays in _open disposed. The run's end-of-run commit ("what is pending can be committed even after a failure",
+        // Pipeline.ExecuteCoreAsync) calls PrepareCommitAsync again and gets ObjectDisposedException from the first part, which hides the
+        // disk error the user needs to see; expected: the IOException again (the disk is still failing).
+        using var temp = new TempDirectory();
+        var jan1 = new DateTimeOffset(2024, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = temp.Path, Name = "items", PartitionBy = i => i.CreatedAt });
+        await output.WriteAsync(new Item[] { new(1, "a", jan1), new(2, "b") });
+        var open = (System.Collections.IDictionary)typeof(JsonlOutput<Item>).GetField("_open", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(output)!;
+        object last = open[open.Keys.Cast<int>().Max()]!;
+        var streamField = last.GetType().GetField("Stream")!;
+        var original = (FileStream)streamField.GetValue(last)!;
+        streamField.SetValue(last, new FailingFlushStream(original.SafeFileHandle));
+
+        await Assert.ThrowsAsync<IOException>(async () => await output.PrepareCommitAsync());
+        var again = await Record.ExceptionAsync(async () => await output.PrepareCommitAsync());
+
+        Assert.IsType<IOException>(again);
+    }
+
+    private sealed class FailingFlushStream(Microsoft.Win32.SafeHandles.SafeFileHandle handle) : FileStream(handle, FileAccess.Write)
+    {
+        public override void Flush(bool flushToDisk) => throw new IOException("No space left on device (simulated)");
+    }
 }
 
 /// <summary>Review tests that need the shared local API (ApiFixture).</summary>
