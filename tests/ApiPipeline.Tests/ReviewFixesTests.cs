@@ -112,6 +112,48 @@ public sealed class ReviewFixesTests
         Assert.IsType<IOException>(again);
     }
 
+    [Fact]
+    public async Task ReviewFixes_a_redirect_hop_refused_by_a_long_host_pause_carries_the_remaining_wait()
+    {
+        // docs/resilience.md (Adaptation): "A pause longer than MaxRetryAfter is not waited: the request fails as RateLimited with the
+        // remaining wait", and the Waits-beyond-the-cap sample waits ExtractionException.RetryAfter before resuming. A redirect hop to the
+        // limited host waits for the limiter too (HttpExtractor.HopLeaseAsync); when another request's 429 has paused the host for an
+        // hour meanwhile, the hop's lease is refused with that wait as its RetryAfter metadata, but HopLeaseAsync throws RateLimited
+        // without it: RetryAfter is null, so a caller following the documented pattern cannot tell how long to wait.
+        var aArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
+        {
+            switch (ctx.Request.Path.Value)
+            {
+                case "/a/items":
+                    aArrived.TrySetResult();
+                    await release.Task;
+                    ctx.Response.StatusCode = 302;
+                    ctx.Response.Headers.Location = "/a/moved";
+                    return;
+                case "/b/items":
+                    await Faults.TooManySeconds(ctx, 3600);
+                    return;
+                default:
+                    await Faults.Json(ctx, Faults.Page(1, 0));
+                    return;
+            }
+        });
+        var options = server.Options with { Resilience = PlainRows.Definition.Resilience with { RateLimit = new RateLimitOptions { MaxConcurrent = 10 } } };
+
+        var a = new PlainRows(options).PagesUntilErrorAsync(new Shard("a"));
+        await aArrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (_, b) = await new PlainRows(options).PagesUntilErrorAsync(new Shard("b")).Within(10);
+        Assert.Equal(ExtractionErrorKind.RateLimited, b.Kind); // the host is now paused for an hour
+        release.SetResult();
+        var (_, error) = await a.Within(10);
+
+        Assert.Equal(ExtractionErrorKind.RateLimited, error.Kind);
+        Assert.NotNull(error.RetryAfter);
+        Assert.InRange(error.RetryAfter!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+    }
+
     private sealed class FailingFlushStream(Microsoft.Win32.SafeHandles.SafeFileHandle handle) : FileStream(handle, FileAccess.Write)
     {
         public override void Flush(bool flushToDisk) => throw new IOException("No space left on device (simulated)");
