@@ -3,6 +3,12 @@ using System.Text.Json.Serialization;
 
 namespace ApiPipeline.Tests;
 
+/// <summary>Passthrough changes whose late records go to the dead-letter file.</summary>
+[Extractor("http://localhost", "/{name}/changes", Json = typeof(PassthroughJson))]
+[Paginated(Pagination.None, RecordsPath = "data")]
+[Watermark(nameof(ChangeKeys.UpdatedAt), Param = "since", Lag = "5m", AllowedLateness = "2m", Late = LateRecordPolicy.DeadLetter)]
+public sealed partial class ReviewRawLateChanges : IExtractor<Scenario, RawRecord<ChangeKeys>>;
+
 public sealed class ReviewOutputsTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
 {
     private readonly TempDirectory _dir = new();
@@ -27,5 +33,40 @@ public sealed class ReviewOutputsTests(ApiFixture fixture) : ApiTests(fixture), 
 
         Assert.True(result.Status == PipelineStatus.Succeeded, result.Error?.ToString());
         Assert.Equal("{\"id\":1,\"x\":\"a /* kept */ b\"}\n", Landed("rv-comments"));
+    }
+
+    /// <summary>
+    /// A late record under LateRecordPolicy.DeadLetter goes to the dead-letter file (docs/state-and-incremental.md: "leaves late records
+    /// out of the output and appends each one to the pipeline's dead-letter file"). The page parser reads records up to 256 levels deep
+    /// (PageParser.MaxDepth: "Dead-letter entries and stored chain pages are read back with the same limit"), so a passthrough record
+    /// 100 levels deep is read. Expected: it is dead-lettered like a shallow one (the same test with depth 3 passes). Actual: the run
+    /// fails with "the body is not valid JSON (The maximum configured depth of 64 has been exceeded…)": LateRecordLetters.Add turns
+    /// the record into a JsonElement with JsonSerializer.SerializeToElement, which re-parses it with the options' MaxDepth of 64, and
+    /// the JsonException is reported as a broken API body. A valid page fails the whole run with a misleading error.
+    /// </summary>
+    [Fact]
+    public async Task ReviewOutputs_a_late_passthrough_record_nested_deeper_than_64_is_dead_lettered()
+    {
+        const int depth = 100;
+        string deep = string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
+        int run = 0;
+        string scenario = "rv-late-" + depth;
+        Map(scenario + "/changes", ctx => Reply.Json(ctx, run == 1
+            ? "{\"data\":[{\"id\":1,\"updated_at\":\"2026-01-01T10:00:00Z\"}]}"
+            : "{\"data\":[{\"id\":3,\"updated_at\":\"2026-01-01T11:00:00Z\"},{\"id\":2,\"updated_at\":\"2026-01-01T09:56:00Z\",\"x\":" + deep + "}]}"));
+        await using var store = new InMemoryStateStore();
+        await using var output = new JsonlOutput<RawRecord<ChangeKeys>>(RawRecord.TypeInfo(PassthroughJson.Default.ChangeKeys), new() { Directory = _dir.Path, Name = scenario });
+        var pipeline = new Pipeline<Scenario, RawRecord<ChangeKeys>>(scenario, new ReviewRawLateChanges(At), output, new PipelineOptions { StateStore = store });
+
+        run = 1;
+        var first = await pipeline.ExecuteAsync(new Scenario(scenario));
+        Assert.True(first.Status == PipelineStatus.Succeeded, first.Error?.ToString());
+        run = 2;
+        var second = await pipeline.ExecuteAsync(new Scenario(scenario));
+
+        Assert.True(second.Error is null, second.Error?.ToString());
+        Assert.Equal(1, second.LateRecords);
+        using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(pipeline.DeadLetterPath!)), new System.Text.Json.JsonDocumentOptions { MaxDepth = 256 });
+        Assert.Equal("{\"id\":2,\"updated_at\":\"2026-01-01T09:56:00Z\",\"x\":" + deep + "}", entry.RootElement.GetProperty("record").GetRawText());
     }
 }
