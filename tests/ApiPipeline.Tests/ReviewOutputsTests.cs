@@ -69,4 +69,27 @@ public sealed class ReviewOutputsTests(ApiFixture fixture) : ApiTests(fixture), 
         using var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(pipeline.DeadLetterPath!)), new System.Text.Json.JsonDocumentOptions { MaxDepth = 256 });
         Assert.Equal("{\"id\":2,\"updated_at\":\"2026-01-01T09:56:00Z\",\"x\":" + deep + "}", entry.RootElement.GetProperty("record").GetRawText());
     }
+
+    /// <summary>
+    /// README: MaxRecords stops the run, "the last page is cut to fit". Records past the cut are not part of the run: they are neither
+    /// written nor counted. Expected: a record past the cut that does not fit the record type is not dead-lettered either, and the run
+    /// (which wrote every record it was asked for) succeeds. Actual: HttpExtractor.PageTarget.Reject forwards every reject, also past
+    /// the cut, so the run ends PartialSuccess with a dead-letter entry for a record outside what it was asked to extract (and
+    /// `replay` would later land a record the run never included).
+    /// </summary>
+    [Fact]
+    public async Task ReviewOutputs_a_bad_record_past_the_MaxRecords_cut_is_not_dead_lettered()
+    {
+        Map("rv-maxrec/items", ctx => Reply.Json(ctx, """{"data":[{"id":1},{"id":2},{"name":"no id"},{"id":4}],"next":null}"""));
+        await using var output = new JsonlOutput<RawRecord<RawItemKeys>>(RawRecord.TypeInfo(PassthroughJson.Default.RawItemKeys), new() { Directory = _dir.Path, Name = "rv-maxrec" });
+        var extractor = new RawCursorItems(new ExtractorOptions { BaseUrl = Api.BaseUrl, MaxRecords = 2 });
+        var pipeline = new Pipeline<Scenario, RawRecord<RawItemKeys>>("rv-maxrec", extractor, output, new PipelineOptions { OnError = ErrorMode.DeadLetter });
+
+        var result = await pipeline.ExecuteAsync(new Scenario("rv-maxrec"));
+
+        Assert.Equal("{\"id\":1}\n{\"id\":2}\n", Landed("rv-maxrec"));
+        Assert.Equal(0, result.DeadLettered);
+        Assert.False(File.Exists(pipeline.DeadLetterPath!) && File.ReadAllText(pipeline.DeadLetterPath!).Length > 0, "a record past the MaxRecords cut was dead-lettered");
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+    }
 }
