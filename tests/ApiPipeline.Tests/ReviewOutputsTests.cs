@@ -92,4 +92,26 @@ public sealed class ReviewOutputsTests(ApiFixture fixture) : ApiTests(fixture), 
         Assert.False(File.Exists(pipeline.DeadLetterPath!) && File.ReadAllText(pipeline.DeadLetterPath!).Length > 0, "a record past the MaxRecords cut was dead-lettered");
         Assert.Equal(PipelineStatus.Succeeded, result.Status);
     }
+
+    /// <summary>
+    /// docs/state-and-incremental.md: the dead-letter file is `PipelineOptions.DeadLetterPath`, "default `&lt;output&gt;.dead-letter.jsonl`"
+    /// (beside the dataset folder, `out/issues.dead-letter.jsonl`), and a folder is the same "however the folder's name is spelled
+    /// (`issues` or `issues/`)". Expected: `Name = "issues/"` gives the same dead-letter file as `Name = "issues"`. Actual:
+    /// JsonlOutput.RootDirectory keeps the trailing separator (Path.GetFullPath), and Pipeline appends ".dead-letter.jsonl" to it, so
+    /// the entries go to a hidden `.dead-letter.jsonl` INSIDE the dataset folder, among the data files a loader reads, and a run
+    /// spelled the other way writes a second, different dead-letter file.
+    /// </summary>
+    [Fact]
+    public async Task ReviewOutputs_the_default_dead_letter_file_does_not_depend_on_a_trailing_slash_in_the_name()
+    {
+        await using var plain = new JsonlOutput<RawRecord<RawItemKeys>>(RawRecord.TypeInfo(PassthroughJson.Default.RawItemKeys), new() { Directory = _dir.Path, Name = "rv-slash" });
+        await using var slashed = new JsonlOutput<RawRecord<RawItemKeys>>(RawRecord.TypeInfo(PassthroughJson.Default.RawItemKeys), new() { Directory = _dir.Path, Name = "rv-slash" + Path.DirectorySeparatorChar });
+        var options = new PipelineOptions { OnError = ErrorMode.DeadLetter };
+
+        var a = new Pipeline<Scenario, RawRecord<RawItemKeys>>("rv-slash", new RawCursorItems(At), plain, options);
+        var b = new Pipeline<Scenario, RawRecord<RawItemKeys>>("rv-slash", new RawCursorItems(At), slashed, options);
+
+        Assert.Equal(Path.Combine(_dir.Path, "rv-slash.dead-letter.jsonl"), a.DeadLetterPath);
+        Assert.Equal(a.DeadLetterPath, b.DeadLetterPath);
+    }
 }
