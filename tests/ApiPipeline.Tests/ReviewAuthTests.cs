@@ -116,4 +116,60 @@ public sealed class ReviewAuthTests
         Assert.True(error is null, $"{error?.Kind}: {error?.Message}");
         Assert.Equal([1, 2], pages.Ids());
     }
+
+    [Fact]
+    public async Task ReviewAuth_a_bearer_secret_with_a_trailing_newline_is_not_a_raw_FormatException()
+    {
+        // Secrets read from files (Docker/Kubernetes secrets, .env files) often end with a newline. The same value works for
+        // AuthKind.ApiKey (the header value is trimmed by TryAddWithoutValidation), but for AuthKind.Bearer Authenticator.ApplyAsync
+        // builds `new AuthenticationHeaderValue("Bearer", token)` and the run dies with a bare System.FormatException ("New-line or
+        // NUL characters are not allowed in header values"): no extractor, page or secret name, not an ExtractionException, so
+        // OnError modes and the pipeline's Authentication handling do not apply. docs/resilience.md: unusable credentials are
+        // "Authentication (missing or refused credentials)"; expected: the value is used trimmed (as for ApiKey), or the page fails
+        // as ExtractionException with Kind Authentication naming the variable.
+        const string Token = "b34r3r-0f9e8d7c6b5a";
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
+        var options = server.Options with { Credentials = CredentialSource.Create(_ => Token + "\n"), Resilience = ResilienceOptions.None };
+
+        Exception? error = null;
+        try
+        {
+            await new BearerRows(options).PagesAsync(new Shard("a")).Within(5);
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+        {
+            error = ex;
+        }
+
+        Assert.True(error is null or ExtractionException { Kind: ExtractionErrorKind.Authentication }, error?.GetType() + ": " + error?.Message);
+    }
+
+    [Fact]
+    public async Task ReviewAuth_an_api_key_header_name_that_is_not_a_valid_header_is_refused_not_silently_dropped()
+    {
+        // docs/resilience.md ("Overriding at run time"): "Settings are validated when the extractor is created (ArgumentException
+        // naming the setting)". AuthOptions.Validate does not check Header, and Authenticator.ApplyAsync adds the key with
+        // request.Headers.TryAddWithoutValidation, ignoring its false result: with a header name HTTP does not allow (here a typo
+        // with a colon, "X-API-Key:"), every request goes out WITHOUT the key and the user only sees the API's 401.
+        const string Key = "k3y-7a1b2c3d4e5f";
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
+        var options = server.Options with
+        {
+            Credentials = CredentialSource.Create(_ => Key),
+            Auth = ApiKeyHeaderRows.Definition.Auth! with { Header = "X-API-Key:" },
+            Resilience = ResilienceOptions.None,
+        };
+
+        Exception? created = Record.Exception(() => new ApiKeyHeaderRows(options));
+        if (created is null)
+        {
+            // Not refused when created: then the page must not go out silently without the key either.
+            Exception? run = await Record.ExceptionAsync(() => new ApiKeyHeaderRows(options).PagesAsync(new Shard("a")).Within(5));
+            Assert.True(run is not null, "the page was sent without the API key and no error said why; headers sent: " + string.Join(" | ", server.Requests.Select(r => string.Join(",", r.Headers.Keys))));
+        }
+        else
+        {
+            Assert.IsType<ArgumentException>(created);
+        }
+    }
 }
