@@ -172,4 +172,26 @@ public sealed class ReviewAuthTests
             Assert.IsType<ArgumentException>(created);
         }
     }
+
+    [Fact]
+    public async Task ReviewAuth_a_secret_json_escaped_with_lowercase_hex_is_scrubbed_from_the_body_snippet()
+    {
+        // docs/resilience.md: every secret "and their URL-escaped and JSON-escaped forms" is scrubbed from error details, body
+        // snippets and dead-letter entries, "also when the API echoes it back". Go's encoding/json (and Python's json with
+        // ensure_ascii) escape with lowercase hex: '<' and '>' become \u003c and \u003e. SecretScrubber.Add registers only
+        // System.Text.Json's spelling (\u003C, uppercase), so a token with '<' or '>' echoed by a Go API stays readable in
+        // ExtractionException.Message and BodySnippet (URL escapes are matched in either case, JSON escapes are not).
+        const string Token = "tok<3n>-0f9e8d7c6b5a";
+        string goEscaped = Token.Replace("<", "\\u003c", StringComparison.Ordinal).Replace(">", "\\u003e", StringComparison.Ordinal);
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, $$"""{"error":"token {{goEscaped}} is not valid here"}""")));
+        var options = server.Options with { Credentials = CredentialSource.Create(_ => Token), Resilience = ResilienceOptions.None };
+
+        var (_, error) = await new BearerRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
+
+        Assert.Contains("is not valid here", error.Message, StringComparison.Ordinal);
+        foreach (var text in new[] { error.Message, error.Detail, error.BodySnippet ?? "" })
+        {
+            Assert.DoesNotContain("0f9e8d7c6b5a", text, StringComparison.Ordinal);
+        }
+    }
 }
