@@ -194,4 +194,24 @@ public sealed class ReviewAuthTests
             Assert.DoesNotContain("0f9e8d7c6b5a", text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task ReviewAuth_a_one_character_basic_password_does_not_garble_every_error_message()
+    {
+        // APIs such as Chargify/Maxio use Basic with the API key as user name and the password "x". The password is registered with
+        // the SecretScrubber whatever its length (Authenticator.ReadAsync -> _secrets.Add), so every "x" of every error message,
+        // body snippet and dead-letter entry becomes "***": "expected 2xx" reads "e***pected 2******". The docs keep short values of
+        // configured headers out of scrubbing for exactly this reason (docs/resilience.md: "of 4 characters or more, as shorter ones
+        // would mangle ordinary text"), and next links use 8 characters (Authenticator.Sent). Expected: the message stays readable.
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, """{"error":"bad request"}""")));
+        var options = server.Options with
+        {
+            Credentials = CredentialSource.Create(name => name == "APIPIPELINE_TEST_USER" ? "k3y-7a1b2c3d4e5f" : "x"),
+            Resilience = ResilienceOptions.None,
+        };
+
+        var (_, error) = await new BasicRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
+
+        Assert.True(error.Message.Contains("expected 2xx", StringComparison.Ordinal), error.Message);
+    }
 }
