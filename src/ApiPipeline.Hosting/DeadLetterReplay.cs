@@ -143,14 +143,14 @@ internal static class DeadLetterReplay
 
     /// <summary>
     /// The owner (<see cref="OwnerTag"/>) whose temporary files replay writes for an entry, with the state file replay rolls forward
-    /// from (its full path: the identity of the <see cref="SqliteStateStore"/> a run opens there): for a pipeline's entry, the pipeline's
+    /// from (its full path with symbolic links resolved: the identity of the <see cref="SqliteStateStore"/> a run opens there): for a pipeline's entry, the pipeline's
     /// run, into whose folder it writes; for a chain step's entry (<c>&lt;chain id&gt;/&lt;step&gt;</c>), the chain run when it goes through
     /// the chain's later steps into the chain's output (<paramref name="throughChain"/>), else the replays of that step's entries, which
     /// alone write into the step's own folder.
     /// </summary>
-    private static string Writer(DeadLetterEntry entry, string statePath, bool throughChain = false)
+    internal static string Writer(DeadLetterEntry entry, string statePath, bool throughChain = false)
     {
-        string state = Path.GetFullPath(statePath);
+        string state = RealPath.Of(statePath);
         return !IsChainStep(entry) ? OwnerTag.Pipeline(entry.Pipeline, state)
             : throughChain ? OwnerTag.Chain(entry.Pipeline[..entry.Pipeline.LastIndexOf('/')], state)
             : OwnerTag.StepReplay(entry.Pipeline, state);

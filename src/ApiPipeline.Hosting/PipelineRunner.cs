@@ -247,7 +247,7 @@ public sealed class PipelineRunner
     internal ExtractorOptions Common(ExtractorOptions options, RunRequest request) => options with
     {
         BaseUrl = request.BaseUrl ?? options.BaseUrl,
-        Credentials = options.Credentials ?? CredentialSource.Create(name => Options.Credentials.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name)),
+        Credentials = options.Credentials ?? CredentialSource.Create(name => Options.Credentials.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : Environment.GetEnvironmentVariable(name)), // an empty placeholder is not a value
         TimeProvider = TimeProvider,
         LoggerFactory = options.LoggerFactory ?? _loggerFactory,
     };

@@ -377,4 +377,30 @@ public sealed class DependencyInjectionTests : ServerTests
         Assert.Equal(TimeSpan.FromSeconds(100), SharedHttp.For(new TimeoutOptions { PerAttempt = TimeSpan.FromSeconds(30) }).Timeout);
         Assert.Same(SharedHttp.Client, SharedHttp.For(null));
     }
+
+    /// <summary>
+    /// An empty configured credential (an appsettings placeholder, "Credentials": { "TOKEN": "" }) is no value: the environment variable
+    /// of the same name is used, as for a name that is not configured at all.
+    /// </summary>
+    [Fact]
+    public async Task An_empty_configured_credential_falls_back_to_the_environment_variable()
+    {
+        string name = "APIPIPELINE_TEST_PLACEHOLDER_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(name, "env-token-123456789");
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"ApiPipeline:Credentials:{name}"] = "" }).Build();
+            var options = new ApiPipelineOptions();
+            options.Bind(configuration.GetSection("ApiPipeline"));
+            var runner = new PipelineRunner(ApiPipelineRegistry.Instance, options);
+
+            var credentials = runner.Common(new ExtractorOptions(), new RunRequest { Target = "x" }).Credentials!;
+
+            Assert.Equal("env-token-123456789", await credentials.GetAsync(name, CancellationToken.None));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
 }

@@ -126,4 +126,27 @@ public sealed class ReplayLeftoverTests : ServerTests
     [InlineData("mailto:alice@example.com")]
     public void The_chain_input_an_entry_carries_keeps_a_url_value_with_a_user_name_and_no_password(string url)
         => Assert.Equal($"{{\"Source\":\"{url}\"}}", PipelineRunner.DeadLetterInput(new Dictionary<string, string> { ["Source"] = url }).GetRawText());
+
+    /// <summary>
+    /// Replay tags its temporary parts with the state file's identity (its path with symbolic links resolved), as the runs whose
+    /// recovery cleans up after it do: a --state under a linked folder is one owner for both.
+    /// </summary>
+    [Fact]
+    public async Task Replay_writes_as_the_owner_a_run_recovers_when_the_state_folder_is_a_link()
+    {
+        string real = Directory.CreateDirectory(Path.Combine(Dir.Path, "real")).FullName;
+        string link = Path.Combine(Dir.Path, "link");
+        Directory.CreateSymbolicLink(link, real);
+        string statePath = Path.Combine(link, "state.db");
+        string identity;
+        await using (var store = await SqliteStateStore.OpenAsync(statePath))
+        {
+            identity = store.Identity;
+        }
+
+        var entry = new DeadLetterEntry(DateTimeOffset.UnixEpoch, "issues", "Issues", "HttpStatus", 500, 2, "http://127.0.0.1/x?page=2", 1, DeadLetterEntry.PageSkipped, "boom", null, null, null, null);
+
+        Assert.Equal(OwnerTag.Pipeline("issues", identity), DeadLetterReplay.Writer(entry, statePath));
+        Assert.Equal(Path.Combine(real, "state.db"), identity);
+    }
 }

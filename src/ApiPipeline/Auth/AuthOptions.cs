@@ -84,11 +84,20 @@ public sealed record AuthOptions
             problem = "RefreshBefore must not be negative";
         }
 
+        if (problem is null && Kind == AuthKind.ApiKey && string.IsNullOrEmpty(QueryParam) && Header is { } header && !IsHeaderName(header))
+        {
+            problem = $"Header '{header}' is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~, no spaces or ':'); the key would be sent without it";
+        }
+
         if (problem is not null)
         {
             throw new ArgumentException($"Extractor '{extractorName}': {problem}.");
         }
     }
+
+    /// <summary>Whether <paramref name="name"/> is an HTTP field name: one or more token characters (RFC 9110, 5.1).</summary>
+    private static bool IsHeaderName(string name)
+        => name.Length > 0 && name.All(static c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal));
 }
 
 /// <summary>Looks secrets up by name at run time (environment variables, configuration, a vault).</summary>

@@ -163,7 +163,19 @@ internal sealed class Authenticator
             return cached;
         }
 
-        await _tokenGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // While the cached token is still valid, a request does not wait for another's early refresh: it goes with the cached one.
+        var cachedNow = Volatile.Read(ref _token);
+        if (Valid(cachedNow) && !_tokenGate.Wait(0))
+        {
+            return cachedNow!.Value;
+        }
+
+        if (!Valid(cachedNow))
+        {
+            await _tokenGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        bool handedOver = false;
         try
         {
             var current = Volatile.Read(ref _token);
@@ -172,30 +184,73 @@ internal sealed class Authenticator
                 return fetchedMeanwhile;
             }
 
-            try
+            if (Valid(current))
             {
-                var token = await FetchTokenAsync(cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _token, token);
-                return token.Value;
-            }
-            catch (AuthFailureException ex) when (current is { ExpiresAt: DateTimeOffset expiresAt } && _clock.GetUtcNow() < expiresAt && Volatile.Read(ref _token) == current)
-            {
-                // An early refresh failed, but the cached token has not expired: it still serves, and the next request tries the
-                // refresh again. A token invalidated after a 401 (also one invalidated during this refresh) is no longer cached, so it
-                // never comes back this way.
-                if (_logger is not null)
+                // An early refresh: it runs on its own (not cut off by this page's timeout) and releases the gate when done. The page
+                // waits for it a little, then goes with the cached token, which has not expired.
+                handedOver = true;
+                var refresh = EarlyRefreshAsync(current!);
+                try
                 {
-                    Log.TokenRefreshFailed(_logger, _extractor, ex.Message, expiresAt);
+                    return await refresh.WaitAsync(EarlyRefreshWait, _clock, cancellationToken).ConfigureAwait(false);
                 }
-
-                return current.Value;
+                catch (TimeoutException)
+                {
+                    return current!.Value;
+                }
             }
+
+            var token = await FetchTokenAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _token, token);
+            return token.Value;
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                _tokenGate.Release();
+            }
+        }
+    }
+
+    /// <summary>How long a page waits for an early refresh before it goes with the cached token (the refresh goes on).</summary>
+    private static readonly TimeSpan EarlyRefreshWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Fetches a new token while <paramref name="current"/> is still valid; returns the new one, or, when the refresh fails,
+    /// <paramref name="current"/> (the next request tries again). Holds the token gate, and releases it, when done. A token invalidated
+    /// after a 401 (also one invalidated during this refresh) is no longer cached, so it never comes back this way.
+    /// </summary>
+    private async Task<string> EarlyRefreshAsync(AccessToken current)
+    {
+        try
+        {
+            var token = await FetchTokenAsync(CancellationToken.None).ConfigureAwait(false);
+            Volatile.Write(ref _token, token);
+            return token.Value;
+        }
+        catch (AuthFailureException ex)
+        {
+            if (_logger is not null)
+            {
+                Log.TokenRefreshFailed(_logger, _extractor, ex.Message, current.ExpiresAt!.Value);
+            }
+
+            if (Volatile.Read(ref _token) != current)
+            {
+                throw; // invalidated meanwhile (a 401): nothing valid to go with
+            }
+
+            return current.Value;
         }
         finally
         {
             _tokenGate.Release();
         }
     }
+
+    /// <summary>Whether <paramref name="token"/> is cached and has an expiry that has not come yet (it may be due for an early refresh).</summary>
+    private bool Valid(AccessToken? token) => token is { ExpiresAt: DateTimeOffset expiresAt } && _clock.GetUtcNow() < expiresAt;
 
     private string? Fresh(AccessToken? token)
         => token is not null && (token.RefreshAt is not DateTimeOffset refresh || _clock.GetUtcNow() < refresh) ? token.Value : null;
@@ -310,7 +365,8 @@ internal sealed class Authenticator
     {
         string? accessToken = null, error = null, description = null;
         double? expiresIn = null;
-        var reader = new Utf8JsonReader(body);
+        // A leading UTF-8 byte order mark is skipped, as for pages.
+        var reader = new Utf8JsonReader(body.AsSpan(body.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0));
         if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -384,7 +440,8 @@ internal sealed class Authenticator
 
     private async ValueTask<string> ReadAsync(string name, bool secret, CancellationToken cancellationToken)
     {
-        string? value = await _source.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        // Surrounding whitespace is no part of a credential: a value read from a file often ends with a newline.
+        string? value = (await _source.GetAsync(name, cancellationToken).ConfigureAwait(false))?.Trim();
         if (string.IsNullOrEmpty(value))
         {
             throw new AuthFailureException(

@@ -12,9 +12,12 @@ internal sealed class SecretScrubber
     private readonly Lock _lock = new();
     private string[] _secrets = [];
 
+    /// <summary>The shortest value scrubbed: shorter ones (Basic's conventional password <c>x</c>) would mangle ordinary text.</summary>
+    public const int MinLength = 4;
+
     public void Add(string? secret)
     {
-        if (string.IsNullOrEmpty(secret))
+        if (secret is null || secret.Length < MinLength)
         {
             return;
         }
@@ -22,8 +25,10 @@ internal sealed class SecretScrubber
         lock (_lock)
         {
             var list = new List<string>(_secrets);
-            // As sent, URL-escaped (upper- or lowercase escapes), and as a JSON string may carry it (System.Text.Json's escapes, or "\/" for '/').
-            foreach (var form in SecretText.UrlForms(secret).Concat([JsonEncodedText.Encode(secret).ToString(), secret.Replace("/", "\\/", StringComparison.Ordinal)]))
+            // As sent, URL-escaped (upper- or lowercase escapes), and as a JSON string may carry it (System.Text.Json's escapes, with
+            // upper- or lowercase hex digits as other encoders write them, or "\/" for '/').
+            string json = JsonEncodedText.Encode(secret).ToString();
+            foreach (var form in SecretText.UrlForms(secret).Concat([json, LowercaseEscapes(json), secret.Replace("/", "\\/", StringComparison.Ordinal)]))
             {
                 if (!list.Contains(form, StringComparer.Ordinal))
                 {
@@ -36,6 +41,12 @@ internal sealed class SecretScrubber
             _secrets = [.. list];
         }
     }
+
+    /// <summary><paramref name="json"/> with the hex digits of its <c>\uXXXX</c> escapes in lowercase (<c>\u003c</c>, as Go writes it).</summary>
+    private static string LowercaseEscapes(string json)
+        => json.Contains("\\u", StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.Replace(json, @"\\u[0-9A-F]{4}", static m => m.Value.ToLowerInvariant(), System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1))
+            : json;
 
     /// <summary>The length of the longest form of a secret known, or 0.</summary>
     public int LongestLength => Volatile.Read(ref _secrets) is [var longest, ..] ? longest.Length : 0;

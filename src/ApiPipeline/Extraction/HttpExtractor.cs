@@ -392,8 +392,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         public void Reject(ReadOnlySpan<byte> json, string reason)
         {
+            // A record past MaxRecords is not extracted, whether it fits or not: it is counted for the paginator, not handed on.
             Rejected++;
-            ((IRecordRejects)sink).Reject(json, reason);
+            if (Count < _room)
+            {
+                ((IRecordRejects)sink).Reject(json, reason);
+            }
         }
 
         public void AbortPage()
@@ -750,7 +754,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         PageResilience.LimiterWaited(Name, _clock.GetElapsedTime(started), run, _logger);
         if (!lease.IsAcquired)
         {
-            throw Error(run, ExtractionErrorKind.RateLimited, $"the client-side rate limiter refused a redirect hop or a request after a token refresh for longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)})");
+            var wait = lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out TimeSpan pause) ? pause : (TimeSpan?)null;
+            throw Error(run, ExtractionErrorKind.RateLimited, $"the client-side rate limiter refused a redirect hop or a request after a token refresh for longer than MaxRetryAfter ({Duration.Format(_maxRetryAfter)})", retryAfter: wait);
         }
     }
 

@@ -101,7 +101,14 @@ internal sealed class LateRecordLetters<TOut>
             Partition = partition,
             Watermark = mark.ToString(),
             StoredWatermark = stored.ToString(),
-            Record = JsonSerializer.SerializeToElement(record, _typeInfo),
+            Record = Element(record),
         });
+    }
+
+    /// <summary>The record as JSON, nested as deep as a page may be (<see cref="PageParser.MaxDepth"/>, past a document's default of 64).</summary>
+    private JsonElement Element(TOut record)
+    {
+        using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(record, _typeInfo), new JsonDocumentOptions { MaxDepth = PageParser.MaxDepth });
+        return document.RootElement.Clone();
     }
 }

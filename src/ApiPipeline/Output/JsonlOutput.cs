@@ -83,7 +83,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Name);
         _typeInfo = typeInfo;
         _options = options;
-        _root = Path.GetFullPath(Path.Combine(options.Directory, options.Name));
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(options.Directory, options.Name))); // "issues/" is "issues"
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, SkipValidation = true, Indented = false });
         _rawJson = (typeInfo.Converter as IRawRecordConverter)?.JsonOf<T>();
     }

@@ -248,16 +248,19 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
     }
 }
 
-/// <summary>Removes insignificant whitespace (and comments) from valid JSON, keeping everything inside strings byte for byte.</summary>
+/// <summary>
+/// Removes insignificant whitespace from valid JSON, keeping everything inside strings byte for byte. (Comments never reach it: the
+/// page's reader refuses them, docs/performance.md, finding 3.)
+/// </summary>
 internal static class JsonCompactor
 {
-    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n/"u8);
+    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
     private static readonly SearchValues<byte> StringSpecial = SearchValues.Create("\"\\"u8);
 
     /// <summary>Writes <paramref name="source"/> without insignificant whitespace into <paramref name="destination"/> (at least as long); returns the length written.</summary>
     public static int Compact(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        // Compact JSON (the common case) has no whitespace or comments outside strings: when none is anywhere, it is one copy.
+        // Compact JSON (the common case) has no whitespace outside strings: when there is none anywhere, it is one copy.
         if (!source.ContainsAny(Whitespace))
         {
             source.CopyTo(destination);
@@ -281,16 +284,6 @@ internal static class JsonCompactor
             else if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
             {
                 i++;
-            }
-            else if (b == (byte)'/' && i + 1 < source.Length && source[i + 1] == (byte)'*')
-            {
-                int close = source[(i + 2)..].IndexOf("*/"u8);
-                i = close < 0 ? source.Length : i + 2 + close + 2;
-            }
-            else if (b == (byte)'/')
-            {
-                int line = source[(i + 1)..].IndexOfAny((byte)'\n', (byte)'\r');
-                i = line < 0 ? source.Length : i + 1 + line;
             }
             else
             {

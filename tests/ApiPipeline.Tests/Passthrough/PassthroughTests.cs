@@ -30,10 +30,10 @@ public sealed class PassthroughTests(ApiFixture fixture) : ApiTests(fixture), IC
     }
 
     [Theory]
-    [InlineData("{ \"a\" : \"x\\\\\" , /* c */ \"b\" : [ 1 , 2 ] // line\n }", "{\"a\":\"x\\\\\",\"b\":[1,2]}")]
+    [InlineData("{ \"a\" : \"x\\\\\" ,\t\"b\" : [ 1 , 2 ] \r\n }", "{\"a\":\"x\\\\\",\"b\":[1,2]}")]
     [InlineData("{\n  \"s\": \"a \\\" b\",\n  \"t\": \"\\u00e9 \\n\"\n}", "{\"s\":\"a \\\" b\",\"t\":\"\\u00e9 \\n\"}")]
     [InlineData("[ ]", "[]")]
-    public void The_compactor_drops_whitespace_and_comments_outside_strings_only(string json, string expected)
+    public void The_compactor_drops_whitespace_outside_strings_only(string json, string expected)
     {
         var source = Encoding.UTF8.GetBytes(json);
         var destination = new byte[source.Length];

@@ -147,4 +147,45 @@ public sealed class RedirectTests
         // Every request but the first waited ~100 ms for a token, the hops' included.
         Assert.True(waits.Count >= requests - 2, $"{waits.Count} waits counted for {requests} rate-limited requests over {elapsed.TotalSeconds:0.00} s (waited {waits.Sum():0.00} s counted)");
     }
+
+    /// <summary>
+    /// A redirect hop waits for the host's limiter too: when another request's 429 has paused the host for an hour meanwhile, the hop
+    /// fails as RateLimited with the remaining wait as RetryAfter, as a page's own attempt does.
+    /// </summary>
+    [Fact]
+    public async Task A_redirect_hop_refused_by_a_long_host_pause_carries_the_remaining_wait()
+    {
+        var aArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
+        {
+            switch (ctx.Request.Path.Value)
+            {
+                case "/a/items":
+                    aArrived.TrySetResult();
+                    await release.Task;
+                    ctx.Response.StatusCode = 302;
+                    ctx.Response.Headers.Location = "/a/moved";
+                    return;
+                case "/b/items":
+                    await Faults.TooManySeconds(ctx, 3600);
+                    return;
+                default:
+                    await Faults.Json(ctx, Faults.Page(1, 0));
+                    return;
+            }
+        });
+        var options = server.Options with { Resilience = PlainRows.Definition.Resilience with { RateLimit = new RateLimitOptions { MaxConcurrent = 10 } } };
+
+        var a = new PlainRows(options).PagesUntilErrorAsync(new Shard("a"));
+        await aArrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (_, b) = await new PlainRows(options).PagesUntilErrorAsync(new Shard("b")).Within(10);
+        Assert.Equal(ExtractionErrorKind.RateLimited, b.Kind); // the host is now paused for an hour
+        release.SetResult();
+        var (_, error) = await a.Within(10);
+
+        Assert.Equal(ExtractionErrorKind.RateLimited, error.Kind);
+        Assert.NotNull(error.RetryAfter);
+        Assert.InRange(error.RetryAfter!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+    }
 }

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiPipeline.Tests.Resilience;
+
+/// <summary>What real credential values and token answers look like: byte order marks, trailing newlines, bad header names, other JSON escapes, short passwords, a hanging refresh.</summary>
+public sealed class CredentialValueTests
+{
+    private const string ClientId = "client-42";
+    private const string ClientSecret = "cl13nt-s3cr3t-5566";
+
+    private static readonly ICredentialSource Secrets = CredentialSource.Create(name => name switch
+    {
+        "APIPIPELINE_TEST_CLIENT_ID" => ClientId,
+        "APIPIPELINE_TEST_CLIENT_SECRET" => ClientSecret,
+        _ => null,
+    });
+
+    private static ExtractorOptions OAuthOptions(FaultServer server) => server.Options with
+    {
+        Credentials = Secrets,
+        Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" },
+    };
+
+    /// <summary>
+    /// A token endpoint whose JSON answer starts with a UTF-8 byte order mark (some servers send one) works, as a page with one does.
+    /// </summary>
+    [Fact]
+    public async Task A_token_answer_starting_with_a_byte_order_mark_is_read_like_a_page_with_one()
+    {
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                byte[] json = Encoding.UTF8.GetBytes("""{"access_token":"token-1","token_type":"Bearer","expires_in":3600}""");
+                ctx.Response.ContentType = "application/json; charset=utf-8";
+                ctx.Response.ContentLength = json.Length + 3;
+                await ctx.Response.Body.WriteAsync(new byte[] { 0xEF, 0xBB, 0xBF });
+                await ctx.Response.Body.WriteAsync(json);
+                return;
+            }
+
+            await api(ctx, i);
+        });
+
+        var pages = await new OAuthRows(OAuthOptions(server) with { Resilience = ResilienceOptions.None }).PagesAsync(new Shard("a")).Within(5);
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.All(server.Requests.Where(r => r.Path != "/token"), r => Assert.Equal("Bearer token-1", r.H("Authorization")));
+    }
+
+    /// <summary>
+    /// Token-1 is valid for 600 s; at 541 s (inside RefreshBefore) the token endpoint hangs. The early refresh goes on by itself: the page
+    /// waits for it a second (on the extractor's clock), then goes with token-1, which has 59 s left, instead of timing out.
+    /// </summary>
+    [Fact]
+    public async Task An_early_refresh_that_hangs_does_not_hold_the_page_while_the_token_is_valid()
+    {
+        var clock = new TestClock();
+        int tokenCalls = 0;
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                if (Interlocked.Increment(ref tokenCalls) == 1)
+                {
+                    await Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":600}""");
+                    return;
+                }
+
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ctx.RequestAborted); // the token endpoint hangs
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                return;
+            }
+
+            await api(ctx, i);
+        });
+        var options = OAuthOptions(server) with
+        {
+            TimeProvider = clock,
+            Resilience = new ResilienceOptions { Timeout = new() { PerAttempt = TimeSpan.FromSeconds(10) } },
+        };
+        var extractor = new OAuthRows(options);
+
+        await extractor.PagesAsync(new Shard("a")).Within(5);
+        clock.Advance(TimeSpan.FromSeconds(541));
+        var second = Task.Run(async () =>
+        {
+            try
+            {
+                return (Pages: await extractor.PagesAsync(new Shard("a")), Error: (ExtractionException?)null);
+            }
+            catch (ExtractionException ex)
+            {
+                return (Pages: new List<Page<Row>>(), Error: ex);
+            }
+        });
+        await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls) >= 2 || second.IsCompleted, "the early refresh", 5);
+        await Task.Delay(50);
+        clock.Advance(TimeSpan.FromSeconds(1)); // the early refresh's wait, well inside the per-attempt timeout
+        var (pages, error) = await second.Within(5);
+
+        Assert.True(error is null, $"{error?.Kind}: {error?.Message}");
+        Assert.Equal([1, 2], pages.Ids());
+    }
+
+    /// <summary>
+    /// A secret read from a file (a Docker or Kubernetes secret) often ends with a newline: it is used without the surrounding
+    /// whitespace, for a bearer token as for an API key, instead of ending the run with a bare FormatException.
+    /// </summary>
+    [Fact]
+    public async Task A_credential_read_with_a_trailing_newline_is_used_trimmed()
+    {
+        const string Token = "b34r3r-0f9e8d7c6b5a";
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
+        var options = server.Options with { Credentials = CredentialSource.Create(_ => Token + "\n"), Resilience = ResilienceOptions.None };
+
+        var pages = await new BearerRows(options).PagesAsync(new Shard("a")).Within(5);
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.All(server.Requests, r => Assert.Equal("Bearer " + Token, r.H("Authorization")));
+    }
+
+    /// <summary>
+    /// A header name with a character HTTP does not allow (a typo: "X-API-Key:") is refused with an ArgumentException when the
+    /// extractor is created, rather than every request going out without the key.
+    /// </summary>
+    [Fact]
+    public async Task An_api_key_header_name_that_HTTP_does_not_allow_is_refused_when_the_extractor_is_created()
+    {
+        const string Key = "k3y-7a1b2c3d4e5f";
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(2));
+        var options = server.Options with
+        {
+            Credentials = CredentialSource.Create(_ => Key),
+            Auth = ApiKeyHeaderRows.Definition.Auth! with { Header = "X-API-Key:" },
+            Resilience = ResilienceOptions.None,
+        };
+
+        var error = Assert.Throws<ArgumentException>(() => new ApiKeyHeaderRows(options));
+
+        Assert.Contains("Header 'X-API-Key:' is not a valid HTTP header name", error.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
+    /// <summary>
+    /// An API echoing a token with lowercase \u escapes (Go writes '&lt;' as \u003c) has it scrubbed from the message and the body snippet,
+    /// as System.Text.Json's uppercase spelling is.
+    /// </summary>
+    [Fact]
+    public async Task A_secret_echoed_with_lowercase_JSON_escapes_is_scrubbed()
+    {
+        const string Token = "tok<3n>-0f9e8d7c6b5a";
+        string goEscaped = Token.Replace("<", "\\u003c", StringComparison.Ordinal).Replace(">", "\\u003e", StringComparison.Ordinal);
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, $$"""{"error":"token {{goEscaped}} is not valid here"}""")));
+        var options = server.Options with { Credentials = CredentialSource.Create(_ => Token), Resilience = ResilienceOptions.None };
+
+        var (_, error) = await new BearerRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
+
+        Assert.Contains("is not valid here", error.Message, StringComparison.Ordinal);
+        foreach (var text in new[] { error.Message, error.Detail, error.BodySnippet ?? "" })
+        {
+            Assert.DoesNotContain("0f9e8d7c6b5a", text, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// Values shorter than 4 characters are not scrubbed (Basic's conventional password "x" would turn "expected 2xx" into
+    /// "e***pected 2******"), as for configured headers.
+    /// </summary>
+    [Fact]
+    public async Task A_one_character_basic_password_leaves_error_messages_readable()
+    {
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, """{"error":"bad request"}""")));
+        var options = server.Options with
+        {
+            Credentials = CredentialSource.Create(name => name == "APIPIPELINE_TEST_USER" ? "k3y-7a1b2c3d4e5f" : "x"),
+            Resilience = ResilienceOptions.None,
+        };
+
+        var (_, error) = await new BasicRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
+
+        Assert.True(error.Message.Contains("expected 2xx", StringComparison.Ordinal), error.Message);
+    }
+}
