@@ -122,4 +122,128 @@ public sealed class ReviewRound4Tests
 
         Assert.Equal(before, server.Requests.Count(r => r.Path != "/token")); // no page request carried the expired token-1
     }
+
+    [Fact]
+    public async Task ReviewRound4_a_hung_early_refresh_does_not_hold_the_token_gate_for_ever()
+    {
+        // Token-1 is valid 600 s. At 541 s the early refresh's token request hangs; it runs detached with CancellationToken.None and
+        // holds _tokenGate until it ends. With PerAttempt above the shared client's 100 s cut the extractor uses the client without a
+        // timeout, so nothing ever ends it: an hour later (token-1 long expired, the token endpoint healthy again) every page waits on
+        // the gate in TokenAsync until its own timeout, and no new token is ever fetched. Expected: the early refresh is bounded (on the
+        // extractor's clock, like the attempt it replaces), so once token-1 has expired a page gets token-2 and succeeds.
+        var clock = new TestClock();
+        int tokenCalls = 0;
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                int call = Interlocked.Increment(ref tokenCalls);
+                if (call == 2)
+                {
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, ctx.RequestAborted); // this one token request hangs
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+
+                    return;
+                }
+
+                await Faults.Json(ctx, $$"""{"access_token":"token-{{call}}","token_type":"Bearer","expires_in":600}""");
+                return;
+            }
+
+            await api(ctx, i);
+        });
+        var extractor = new OAuthRows(OAuthOptions(server) with
+        {
+            TimeProvider = clock,
+            Resilience = new ResilienceOptions { Timeout = new() { PerAttempt = TimeSpan.FromSeconds(101) } },
+        });
+
+        await extractor.PagesAsync(new Shard("a")).Within(5);
+        clock.Advance(TimeSpan.FromSeconds(541));
+        var second = extractor.PagesAsync(new Shard("a"));
+        await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls) >= 2 || second.IsCompleted, "the early refresh", 5);
+        await Task.Delay(100);
+        clock.Advance(TimeSpan.FromSeconds(1)); // the page stops waiting for the refresh and goes with token-1
+        await second.Within(5);
+
+        clock.Advance(TimeSpan.FromHours(1)); // token-1 has long expired; any bound on the refresh has passed
+        await Task.Delay(100);
+        var third = Task.Run(async () =>
+        {
+            try
+            {
+                return (Pages: await extractor.PagesAsync(new Shard("a")), Error: (ExtractionException?)null);
+            }
+            catch (ExtractionException ex)
+            {
+                return (Pages: new List<Page<Row>>(), Error: ex);
+            }
+        });
+        for (int i = 0; i < 100 && !third.IsCompleted; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(102)); // the stuck attempt's timeout
+        var (pages, error) = await third.Within(5);
+
+        Assert.True(error is null, $"{error?.Kind}: {error?.Message} (token requests: {tokenCalls})");
+        Assert.Equal([1, 2], pages.Ids());
+    }
+
+    [Fact]
+    public async Task ReviewRound4_a_failed_early_refresh_to_the_rate_limited_host_does_not_share_the_pages_limiter_token()
+    {
+        // The token endpoint is on the rate-limited host (4/s, burst 1: 250 ms apart). Commit 9ef00ed made a token request there take
+        // its own limiter token (HttpExtractor.SendAsync compares Authenticator.TokensFetched before and after ApplyAsync). But
+        // TokensFetched only counts tokens obtained: an early refresh that fails (503) is a request to the host all the same, yet
+        // the page then goes out at once on the same limiter token. Token-1 lives 2 s (refreshed from 1 s, half its life).
+        var arrivals = new System.Collections.Concurrent.ConcurrentQueue<(string Path, long At)>();
+        int tokenCalls = 0;
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) =>
+        {
+            arrivals.Enqueue((ctx.Request.Path, System.Diagnostics.Stopwatch.GetTimestamp()));
+            if (ctx.Request.Path == "/token")
+            {
+                return Interlocked.Increment(ref tokenCalls) == 1
+                    ? Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":2}""")
+                    : Faults.Status(ctx, 503);
+            }
+
+            return api(ctx, i);
+        });
+        var limit = new RateLimitOptions { RequestsPerSecond = 4 };
+        var options = server.Options with
+        {
+            Credentials = Secrets,
+            Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" },
+            Resilience = OAuthRows.Definition.Resilience with { RateLimit = limit },
+        };
+        var extractor = new OAuthRows(options);
+
+        await extractor.PagesAsync(new Shard("a")).Within(5);
+        var first = arrivals.First(a => a.Path == "/token").At;
+        var since = System.Diagnostics.Stopwatch.GetElapsedTime(first);
+        if (since < TimeSpan.FromMilliseconds(1100))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(1100) - since); // token-1 is due for its early refresh (1 s), valid until 2 s
+        }
+
+        int before = arrivals.Count;
+        var pages = await extractor.PagesAsync(new Shard("a")).Within(5);
+
+        Assert.Equal([1, 2], pages.Ids());
+        var later = arrivals.Skip(before).ToList();
+        Assert.Equal("/token", later[0].Path);
+        Assert.Equal("/a/items", later[1].Path);
+        var gap = System.Diagnostics.Stopwatch.GetElapsedTime(later[0].At, later[1].At);
+        Assert.True(gap >= TimeSpan.FromMilliseconds(150), $"the failed token request and the page went out {gap.TotalMilliseconds:0} ms apart on one token of a 4/s bucket");
+    }
 }
