@@ -246,4 +246,106 @@ public sealed class ReviewRound4Tests
         var gap = System.Diagnostics.Stopwatch.GetElapsedTime(later[0].At, later[1].At);
         Assert.True(gap >= TimeSpan.FromMilliseconds(150), $"the failed token request and the page went out {gap.TotalMilliseconds:0} ms apart on one token of a 4/s bucket");
     }
+
+    [Fact]
+    public async Task ReviewRound4_a_secret_echoed_by_a_Go_server_with_both_escaped_and_plain_characters_is_scrubbed()
+    {
+        // Commit 70d94d5 scrubs "lowercase JSON escapes ... as Go writes it", but SecretScrubber.Add only adds two whole-string JSON
+        // forms: System.Text.Json's (which escapes '+' as \u002B and '&' as \u0026) and the same with lowercase hex. Go's encoder
+        // escapes only <, > and & (\u0026) and writes '+' as is, so a token holding both '+' and '&' (common in generated secrets)
+        // echoed by a Go API ("tok+3n\u0026-…") matches neither form and appears whole in the error message and body snippet.
+        const string Token = "tok+3n&-0f9e8d7c6b5a";
+        string goEscaped = Token.Replace("&", "\\u0026", StringComparison.Ordinal);
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, $$"""{"error":"token {{goEscaped}} is not valid here"}""")));
+        var options = server.Options with { Credentials = CredentialSource.Create(_ => Token), Resilience = ResilienceOptions.None };
+
+        var (_, error) = await new BearerRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
+
+        Assert.Contains("is not valid here", error.Message, StringComparison.Ordinal);
+        foreach (var text in new[] { error.Message, error.Detail, error.BodySnippet ?? "" })
+        {
+            Assert.DoesNotContain("0f9e8d7c6b5a", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ReviewRound4_an_early_refresh_that_fails_after_the_page_stopped_waiting_leaves_no_unobserved_exception()
+    {
+        // The page stops waiting for the early refresh after 1 s (extractor's clock) and goes with token-1; the API answers 401, which
+        // drops token-1 (Invalidate). The refresh then fails (503): EarlyRefreshAsync sees the token invalidated and rethrows, but
+        // nobody awaits its task any more, so the AuthFailureException ends up in TaskScheduler.UnobservedTaskException (an
+        // "exception escaping unobserved"). Expected: a detached refresh observes its own failure (logs it) and never faults unobserved.
+        var clock = new TestClock();
+        int tokenCalls = 0;
+        bool revoked = false;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                int call = Interlocked.Increment(ref tokenCalls);
+                if (call == 1)
+                {
+                    await Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":600}""");
+                    return;
+                }
+
+                if (call == 2)
+                {
+                    await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                }
+
+                await Faults.Status(ctx, 503);
+                return;
+            }
+
+            if (Volatile.Read(ref revoked))
+            {
+                await Faults.Status(ctx, 401, """{"error":"invalid_token"}""");
+                return;
+            }
+
+            await api(ctx, i);
+        });
+        string url = server.BaseUrl + "/token";
+        var unobserved = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) =>
+        {
+            if (e.Exception.Flatten().InnerExceptions.Any(x => x.Message.Contains(url, StringComparison.Ordinal)))
+            {
+                unobserved.Enqueue(e.Exception);
+                e.SetObserved();
+            }
+        };
+        TaskScheduler.UnobservedTaskException += handler;
+        try
+        {
+            var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock, Resilience = ResilienceOptions.None });
+            await extractor.PagesAsync(new Shard("a")).Within(5);
+            clock.Advance(TimeSpan.FromSeconds(541));
+            Volatile.Write(ref revoked, true);
+            var second = Task.Run(async () => await extractor.PagesUntilErrorAsync(new Shard("a")));
+            await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls) >= 2, "the early refresh", 5);
+            await Task.Delay(100);
+            clock.Advance(TimeSpan.FromSeconds(1)); // the page goes with token-1, gets a 401 and drops it
+            await Wait.UntilAsync(() => server.Requests.Count(r => r.Path != "/token") >= 3, "the 401", 5);
+            await Task.Delay(50);
+            release.SetResult(); // now the refresh fails, after token-1 was dropped
+            await second.Within(5);
+
+            for (int i = 0; i < 5 && unobserved.IsEmpty; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await Task.Delay(20);
+            }
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= handler;
+        }
+
+        Assert.True(unobserved.IsEmpty, $"unobserved: {unobserved.FirstOrDefault()?.GetBaseException().Message}");
+    }
 }
