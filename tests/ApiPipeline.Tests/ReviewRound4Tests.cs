@@ -131,6 +131,7 @@ public sealed class ReviewRound4Tests
         // timeout, so nothing ever ends it: an hour later (token-1 long expired, the token endpoint healthy again) every page waits on
         // the gate in TokenAsync until its own timeout, and no new token is ever fetched. Expected: the early refresh is bounded (on the
         // extractor's clock, like the attempt it replaces), so once token-1 has expired a page gets token-2 and succeeds.
+        var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = new TestClock();
         int tokenCalls = 0;
         var api = Faults.PageApi(2);
@@ -143,12 +144,13 @@ public sealed class ReviewRound4Tests
                 {
                     try
                     {
-                        await Task.Delay(Timeout.Infinite, ctx.RequestAborted); // this one token request hangs
+                        await hang.Task.WaitAsync(ctx.RequestAborted); // this one token request hangs (until the test ends)
                     }
                     catch (OperationCanceledException)
                     {
                     }
 
+                    ctx.Response.StatusCode = 503;
                     return;
                 }
 
@@ -192,6 +194,7 @@ public sealed class ReviewRound4Tests
 
         clock.Advance(TimeSpan.FromSeconds(102)); // the stuck attempt's timeout
         var (pages, error) = await third.Within(5);
+        hang.TrySetResult(); // lets the server stop at once
 
         Assert.True(error is null, $"{error?.Kind}: {error?.Message} (token requests: {tokenCalls})");
         Assert.Equal([1, 2], pages.Ids());
