@@ -62,6 +62,11 @@ internal sealed class Authenticator
     /// <summary>Access tokens fetched so far (for tests and metrics).</summary>
     public int TokensFetched { get; private set; }
 
+    /// <summary>Requests sent to the token endpoint so far, whatever their answer.</summary>
+    public int TokenRequests => Volatile.Read(ref _tokenRequests);
+
+    private int _tokenRequests;
+
     /// <summary>Adds the credentials to <paramref name="request"/>; returns the access token used, for <see cref="Invalidate"/>.</summary>
     public async ValueTask<string?> ApplyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -175,7 +180,6 @@ internal sealed class Authenticator
             await _tokenGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        bool handedOver = false;
         try
         {
             var current = Volatile.Read(ref _token);
@@ -184,70 +188,43 @@ internal sealed class Authenticator
                 return fetchedMeanwhile;
             }
 
-            if (Valid(current))
+            // An early refresh (the cached token is still valid) gets at most EarlyRefreshWait, so that a slow or hanging token
+            // endpoint does not use up the page's attempt; a refresh once the token has expired gets as long as the page allows.
+            bool early = Valid(current);
+            using var wait = early ? new CancellationTokenSource(EarlyRefreshWait, _clock) : null;
+            using var cap = early ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wait!.Token) : null;
+            try
             {
-                // An early refresh: it runs on its own (not cut off by this page's timeout) and releases the gate when done. The page
-                // waits for it a little, then goes with the cached token, which has not expired.
-                handedOver = true;
-                var refresh = EarlyRefreshAsync(current!);
-                try
+                var token = await FetchTokenAsync(cap?.Token ?? cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _token, token);
+                return token.Value;
+            }
+            catch (Exception ex) when (ex is AuthFailureException or OperationCanceledException && early && !cancellationToken.IsCancellationRequested && Valid(current) && Volatile.Read(ref _token) == current)
+            {
+                // The early refresh failed or took too long, but the cached token has not expired: it still serves, and the refresh is
+                // tried again EarlyRefreshWait later (not by every page meanwhile). A token invalidated after a 401 (also one invalidated
+                // during this refresh) is no longer cached, so it never comes back this way.
+                var later = _clock.GetUtcNow() + EarlyRefreshWait;
+                Interlocked.CompareExchange(ref _token, current! with { RefreshAt = later < current!.ExpiresAt ? later : current.ExpiresAt }, current);
+                if (_logger is not null)
                 {
-                    return await refresh.WaitAsync(EarlyRefreshWait, _clock, cancellationToken).ConfigureAwait(false);
+                    Log.TokenRefreshFailed(_logger, _extractor, ex is AuthFailureException ? ex.Message : $"the token request took longer than {Duration.Format(EarlyRefreshWait)}", current!.ExpiresAt!.Value);
                 }
-                catch (TimeoutException)
-                {
-                    return current!.Value;
-                }
+
+                return current!.Value;
             }
-
-            var token = await FetchTokenAsync(cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _token, token);
-            return token.Value;
-        }
-        finally
-        {
-            if (!handedOver)
-            {
-                _tokenGate.Release();
-            }
-        }
-    }
-
-    /// <summary>How long a page waits for an early refresh before it goes with the cached token (the refresh goes on).</summary>
-    private static readonly TimeSpan EarlyRefreshWait = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// Fetches a new token while <paramref name="current"/> is still valid; returns the new one, or, when the refresh fails,
-    /// <paramref name="current"/> (the next request tries again). Holds the token gate, and releases it, when done. A token invalidated
-    /// after a 401 (also one invalidated during this refresh) is no longer cached, so it never comes back this way.
-    /// </summary>
-    private async Task<string> EarlyRefreshAsync(AccessToken current)
-    {
-        try
-        {
-            var token = await FetchTokenAsync(CancellationToken.None).ConfigureAwait(false);
-            Volatile.Write(ref _token, token);
-            return token.Value;
-        }
-        catch (AuthFailureException ex)
-        {
-            if (_logger is not null)
-            {
-                Log.TokenRefreshFailed(_logger, _extractor, ex.Message, current.ExpiresAt!.Value);
-            }
-
-            if (Volatile.Read(ref _token) != current)
-            {
-                throw; // invalidated meanwhile (a 401): nothing valid to go with
-            }
-
-            return current.Value;
         }
         finally
         {
             _tokenGate.Release();
         }
     }
+
+    /// <summary>
+    /// The longest an early refresh may take before the page goes with the cached token, which has not expired; also how long after a
+    /// failed one the next is tried.
+    /// </summary>
+    private static readonly TimeSpan EarlyRefreshWait = TimeSpan.FromSeconds(5);
 
     /// <summary>Whether <paramref name="token"/> is cached and has an expiry that has not come yet (it may be due for an early refresh).</summary>
     private bool Valid(AccessToken? token) => token is { ExpiresAt: DateTimeOffset expiresAt } && _clock.GetUtcNow() < expiresAt;
@@ -275,6 +252,7 @@ internal sealed class Authenticator
         request.Headers.Accept.ParseAdd("application/json");
         HttpResponseMessage response;
         byte[] body;
+        Interlocked.Increment(ref _tokenRequests);
         try
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);

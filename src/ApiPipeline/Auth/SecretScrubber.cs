@@ -25,10 +25,10 @@ internal sealed class SecretScrubber
         lock (_lock)
         {
             var list = new List<string>(_secrets);
-            // As sent, URL-escaped (upper- or lowercase escapes), and as a JSON string may carry it (System.Text.Json's escapes, with
-            // upper- or lowercase hex digits as other encoders write them, or "\/" for '/').
+            // As sent, URL-escaped (upper- or lowercase escapes), and as a JSON string may carry it: System.Text.Json's escapes (with
+            // upper- or lowercase hex digits), Go's (only <, >, &, U+2028 and U+2029, lowercase), or "\/" for '/'.
             string json = JsonEncodedText.Encode(secret).ToString();
-            foreach (var form in SecretText.UrlForms(secret).Concat([json, LowercaseEscapes(json), secret.Replace("/", "\\/", StringComparison.Ordinal)]))
+            foreach (var form in SecretText.UrlForms(secret).Concat([json, LowercaseEscapes(json), GoEscapes(secret), secret.Replace("/", "\\/", StringComparison.Ordinal)]))
             {
                 if (!list.Contains(form, StringComparer.Ordinal))
                 {
@@ -42,7 +42,25 @@ internal sealed class SecretScrubber
         }
     }
 
-    /// <summary><paramref name="json"/> with the hex digits of its <c>\uXXXX</c> escapes in lowercase (<c>\u003c</c>, as Go writes it).</summary>
+    /// <summary><paramref name="secret"/> as Go's encoding/json writes it in a string: <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c>, U+2028 and U+2029 as lowercase <c>\uXXXX</c>.</summary>
+    private static string GoEscapes(string secret)
+    {
+        var text = new System.Text.StringBuilder(secret.Length);
+        foreach (char c in secret)
+        {
+            _ = c switch
+            {
+                '"' => text.Append("\\\""),
+                '\\' => text.Append("\\\\"),
+                '<' or '>' or '&' or '\u2028' or '\u2029' => text.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)),
+                _ => text.Append(c),
+            };
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary><paramref name="json"/> with the hex digits of its <c>\uXXXX</c> escapes in lowercase (as Jackson or Python may write them).</summary>
     private static string LowercaseEscapes(string json)
         => json.Contains("\\u", StringComparison.Ordinal)
             ? System.Text.RegularExpressions.Regex.Replace(json, @"\\u[0-9A-F]{4}", static m => m.Value.ToLowerInvariant(), System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1))

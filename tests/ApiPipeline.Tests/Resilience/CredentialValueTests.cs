@@ -52,8 +52,8 @@ public sealed class CredentialValueTests
     }
 
     /// <summary>
-    /// Token-1 is valid for 600 s; at 541 s (inside RefreshBefore) the token endpoint hangs. The early refresh goes on by itself: the page
-    /// waits for it a second (on the extractor's clock), then goes with token-1, which has 59 s left, instead of timing out.
+    /// Token-1 is valid for 600 s; at 541 s (inside RefreshBefore) the token endpoint hangs. The early refresh gets at most 5 s (on the
+    /// extractor's clock): then the page goes with token-1, which has 54 s left, well inside its 10 s attempt, instead of timing out.
     /// </summary>
     [Fact]
     public async Task An_early_refresh_that_hangs_does_not_hold_the_page_while_the_token_is_valid()
@@ -106,7 +106,7 @@ public sealed class CredentialValueTests
         });
         await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls) >= 2 || second.IsCompleted, "the early refresh", 5);
         await Task.Delay(50);
-        clock.Advance(TimeSpan.FromSeconds(1)); // the early refresh's wait, well inside the per-attempt timeout
+        clock.Advance(TimeSpan.FromSeconds(5)); // the early refresh's limit, well inside the per-attempt timeout
         var (pages, error) = await second.Within(5);
 
         Assert.True(error is null, $"{error?.Kind}: {error?.Message}");
@@ -190,5 +190,124 @@ public sealed class CredentialValueTests
         var (_, error) = await new BasicRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
 
         Assert.True(error.Message.Contains("expected 2xx", StringComparison.Ordinal), error.Message);
+    }
+
+    /// <summary>
+    /// Token-1 is valid 600 s and refreshed from 540 s. The early refresh at 541 s takes a minute (the clock jumps past the token's
+    /// expiry meanwhile): it is cut off at 5 s, and as token-1 has expired by then, the page fails instead of sending it.
+    /// </summary>
+    [Fact]
+    public async Task An_early_refresh_that_outlives_the_token_does_not_send_the_expired_token()
+    {
+        var clock = new TestClock();
+        int tokenCalls = 0;
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                if (Interlocked.Increment(ref tokenCalls) == 1)
+                {
+                    return Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":600}""");
+                }
+
+                clock.Advance(TimeSpan.FromSeconds(60)); // the refresh took a minute: token-1 has expired meanwhile
+                return Faults.Status(ctx, 503);
+            }
+
+            return api(ctx, i);
+        });
+        var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock, Resilience = ResilienceOptions.None });
+
+        await extractor.PagesAsync(new Shard("a")).Within(5);
+        clock.Advance(TimeSpan.FromSeconds(541));
+        var (_, error) = await extractor.PagesUntilErrorAsync(new Shard("a")).Within(5);
+
+        Assert.Equal(2, server.Requests.Count(r => r.Path != "/token")); // none with the expired token-1
+        Assert.Equal(ExtractionErrorKind.Timeout, error.Kind); // the early refresh was cut off at 5 s, when the token had already expired
+    }
+
+    /// <summary>
+    /// Token-1 lives 2 s, so it is refreshed from 1 s. An early refresh that hangs past the token's expiry is cut off, and the page
+    /// never sends the token that expired meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task A_page_cut_off_from_an_early_refresh_does_not_send_a_token_that_expired_meanwhile()
+    {
+        var clock = new TestClock();
+        int tokenCalls = 0;
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                if (Interlocked.Increment(ref tokenCalls) == 1)
+                {
+                    await Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":2}""");
+                    return;
+                }
+
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ctx.RequestAborted); // the token endpoint hangs
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                return;
+            }
+
+            await api(ctx, i);
+        });
+        var extractor = new OAuthRows(OAuthOptions(server) with
+        {
+            TimeProvider = clock,
+            Resilience = new ResilienceOptions { Timeout = new() { PerAttempt = TimeSpan.FromSeconds(10) } },
+        });
+
+        await extractor.PagesAsync(new Shard("a")).Within(5);
+        clock.Advance(TimeSpan.FromMilliseconds(1500));
+        int before = server.Requests.Count(r => r.Path != "/token");
+        var second = Task.Run(async () =>
+        {
+            try
+            {
+                await extractor.PagesAsync(new Shard("a"));
+            }
+            catch (ExtractionException)
+            {
+            }
+        });
+        await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls) >= 2 || second.IsCompleted, "the early refresh", 5);
+        await Task.Delay(100);
+        clock.Advance(TimeSpan.FromSeconds(1)); // the page's wait for the refresh ends at 2.5 s; token-1 expired at 2 s
+        for (int i = 0; i < 100 && server.Requests.Count(r => r.Path != "/token") == before; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(before, server.Requests.Count(r => r.Path != "/token")); // no page request carried the expired token-1
+    }
+
+    /// <summary>
+    /// Go's encoding/json escapes only &lt;, &gt;, &amp;, U+2028 and U+2029 (lowercase hex): a token with '&amp;' and '+' echoed that way is
+    /// scrubbed, as System.Text.Json's spelling is.
+    /// </summary>
+    [Fact]
+    public async Task A_secret_echoed_as_Go_escapes_it_is_scrubbed()
+    {
+        const string Token = "tok+3n&-0f9e8d7c6b5a";
+        string goEscaped = Token.Replace("&", "\\u0026", StringComparison.Ordinal);
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, $$"""{"error":"token {{goEscaped}} is not valid here"}""")));
+        var options = server.Options with { Credentials = CredentialSource.Create(_ => Token), Resilience = ResilienceOptions.None };
+
+        var (_, error) = await new BearerRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
+
+        Assert.Contains("is not valid here", error.Message, StringComparison.Ordinal);
+        foreach (var text in new[] { error.Message, error.Detail, error.BodySnippet ?? "" })
+        {
+            Assert.DoesNotContain("0f9e8d7c6b5a", text, StringComparison.Ordinal);
+        }
     }
 }
