@@ -12,17 +12,6 @@ public partial class ReviewAheadOffsetItems : IExtractor<Scenario, Item>;
 [Paginated(Pagination.Offset, RecordsPath = "items", PageSize = 10)]
 public partial class ReviewSerialOffsetItems : IExtractor<Scenario, Item>;
 
-/// <summary>Page numbers with a page count, four at a time.</summary>
-[Extractor("http://localhost", "/{name}/items", Json = typeof(TestJson))]
-[Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 10, TotalPagesPath = "total_pages", MaxConcurrent = 4)]
-public partial class ReviewAheadPageItems : IExtractor<Scenario, Item>;
-
-/// <summary>The same, skipping a failed page.</summary>
-[Extractor("http://localhost", "/{name}/items", Json = typeof(TestJson))]
-[Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 10, TotalPagesPath = "total_pages", MaxConcurrent = 4)]
-[OnError(ErrorMode.Continue)]
-public partial class ReviewAheadContinuingPageItems : IExtractor<Scenario, Item>;
-
 public sealed class ReviewParallelTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
 {
     private readonly TempDirectory _dir = new();
@@ -67,17 +56,6 @@ public sealed class ReviewParallelTests(ApiFixture fixture) : ApiTests(fixture),
         Assert.Equal(1, ahead.DeadLettered);
         Assert.Equal(PipelineStatus.PartialSuccess, ahead.Status);
     }
-
-    private static Task NumberedPage(Microsoft.AspNetCore.Http.HttpContext ctx, int pages)
-    {
-        int page = int.Parse(ctx.Request.Query["page"].ToString(), CultureInfo.InvariantCulture);
-        return Reply.Json(ctx, $$"""{"total_pages":{{pages}},"items":{{Body.Items(Body.Ids(((page - 1) * 10) + 1, page <= pages ? 10 : 0))}}}""");
-    }
-
-    private List<long> LandedIds(string name)
-        => [.. Directory.EnumerateFiles(Path.Combine(_dir.Path, name), "*.jsonl", SearchOption.AllDirectories)
-            .SelectMany(File.ReadAllLines).Where(l => l.Length > 0)
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt64()).Order()];
 
     /// <summary>
     /// resilience.md "Results": PipelineResult.Requests is the "attempts sent". Offset pages without a total, three at a time: the
