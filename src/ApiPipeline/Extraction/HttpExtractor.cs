@@ -296,16 +296,21 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 {
                     if (current.Collected is { } collected)
                     {
-                        // A prefetched page was parsed into its own list: hand it over now that its turn has come.
+                        // A prefetched page was parsed into its own list: hand it over now that its turn has come, the records that
+                        // did not fit among the others in page order (MaxRecords cuts the page where a sequential run would).
                         page.BeginPage(run.RecordsBefore);
-                        foreach (var record in collected.Records)
+                        int rejected = 0;
+                        for (int i = 0; i <= collected.Records.Count; i++)
                         {
-                            page.Add(record);
-                        }
+                            for (; rejected < collected.Rejected.Count && collected.Rejected[rejected].Before == i; rejected++)
+                            {
+                                page.Reject(collected.Rejected[rejected].Json, collected.Rejected[rejected].Reason);
+                            }
 
-                        foreach (var (json, reason) in collected.Rejected)
-                        {
-                            page.Reject(json, reason);
+                            if (i < collected.Records.Count)
+                            {
+                                page.Add(collected.Records[i]);
+                            }
                         }
                     }
 

@@ -11,7 +11,8 @@ internal sealed class ListSink<T>(List<T> records, bool acceptsRejects = false) 
 {
     public List<T> Records { get; } = records;
 
-    public List<(byte[] Json, string Reason)> Rejected { get; } = [];
+    /// <summary>The records that did not fit, each with the number of records that fit before it (to hand both on in page order).</summary>
+    public List<(byte[] Json, string Reason, int Before)> Rejected { get; } = [];
 
     public bool AcceptsRejects => acceptsRejects;
 
@@ -19,7 +20,7 @@ internal sealed class ListSink<T>(List<T> records, bool acceptsRejects = false) 
 
     public void Add(T record) => Records.Add(record);
 
-    public void Reject(ReadOnlySpan<byte> json, string reason) => Rejected.Add((json.ToArray(), reason));
+    public void Reject(ReadOnlySpan<byte> json, string reason) => Rejected.Add((json.ToArray(), reason, Records.Count));
 
     public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
