@@ -60,7 +60,8 @@ public sealed record AuthOptions
 
     /// <summary>
     /// For <see cref="AuthKind.OAuth2ClientCredentials"/>: how long before its expiry a token is replaced. Default 60 seconds. If that
-    /// early refresh fails, the token keeps serving until it expires and each later request tries the refresh again.
+    /// early refresh fails or takes longer than 5 seconds, the token keeps serving until it expires, and the refresh is tried again
+    /// 5 seconds later.
     /// </summary>
     public TimeSpan RefreshBefore { get; init; } = TimeSpan.FromSeconds(60);
 
