@@ -32,7 +32,7 @@ public sealed class ReviewRound5Tests
     {
         // token-1 lives 600 s (early refresh from 540 s). At 597 s a page starts an early refresh; the token endpoint is slow. The 5 s cap
         // fires at 602 s, when token-1 has expired: nothing valid is left to serve, so the refresh must go on (or be sent again) with the
-        // page's own budget -- README/docs: "a refresh once the token has expired gets as long as the page allows". Instead the capped
+        // page's own budget -- Authenticator.cs (the comment above the cap): "a refresh once the token has expired gets as long as the page allows". Instead the capped
         // OperationCanceledException escapes TokenAsync (its catch filter requires Valid(current)) and SendAsync turns it into
         // ExtractionErrorKind.Timeout "the request timed out after 100 s": the page fails although neither its timeout nor the HTTP
         // client's ran out, and the token endpoint answers a moment later.
