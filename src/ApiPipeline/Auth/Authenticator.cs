@@ -62,13 +62,11 @@ internal sealed class Authenticator
     /// <summary>Access tokens fetched so far (for tests and metrics).</summary>
     public int TokensFetched { get; private set; }
 
-    /// <summary>Requests sent to the token endpoint so far, whatever their answer.</summary>
-    public int TokenRequests => Volatile.Read(ref _tokenRequests);
-
-    private int _tokenRequests;
-
-    /// <summary>Adds the credentials to <paramref name="request"/>; returns the access token used, for <see cref="Invalidate"/>.</summary>
-    public async ValueTask<string?> ApplyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds the credentials to <paramref name="request"/>; returns the access token used, for <see cref="Invalidate"/>, and whether this
+    /// call sent a request to the token endpoint (which costs the rate limiter's tokens when the endpoint is on the limited host).
+    /// </summary>
+    public async ValueTask<(string? Credential, bool TokenRequested)> ApplyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         switch (_options.Kind)
         {
@@ -85,7 +83,7 @@ internal sealed class Authenticator
                     request.Headers.TryAddWithoutValidation(_options.Header ?? AuthOptions.DefaultApiKeyHeader, key);
                 }
 
-                return null;
+                return (null, false);
             }
 
             case AuthKind.Bearer:
@@ -93,7 +91,7 @@ internal sealed class Authenticator
                 string token = await SecretAsync(cancellationToken).ConfigureAwait(false);
                 Sent(token);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                return null;
+                return (null, false);
             }
 
             case AuthKind.Basic:
@@ -105,19 +103,19 @@ internal sealed class Authenticator
                 Sent(password);
                 Sent(encoded);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
-                return null;
+                return (null, false);
             }
 
             case AuthKind.OAuth2ClientCredentials:
             {
-                string token = await TokenAsync(cancellationToken).ConfigureAwait(false);
+                var (token, requested) = await TokenAsync(cancellationToken).ConfigureAwait(false);
                 Sent(token);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                return token;
+                return (token, requested);
             }
 
             default:
-                return null;
+                return (null, false);
         }
     }
 
@@ -154,25 +152,33 @@ internal sealed class Authenticator
     /// <summary>Forgets <paramref name="used"/> if it is still the cached token, so the next request fetches a new one.</summary>
     public void Invalidate(string? used)
     {
+        // Again if the cached entry was replaced meanwhile by one of the same token (a failed early refresh moving its next attempt).
         var current = Volatile.Read(ref _token);
-        if (used is not null && current?.Value == used)
+        while (used is not null && current?.Value == used)
         {
-            Interlocked.CompareExchange(ref _token, null, current);
+            var seen = Interlocked.CompareExchange(ref _token, null, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
-    private async ValueTask<string> TokenAsync(CancellationToken cancellationToken)
+    /// <summary>The access token to send, and whether this call sent a token request to get it.</summary>
+    private async ValueTask<(string Token, bool Requested)> TokenAsync(CancellationToken cancellationToken)
     {
         if (Fresh(Volatile.Read(ref _token)) is string cached)
         {
-            return cached;
+            return (cached, false);
         }
 
         // While the cached token is still valid, a request does not wait for another's early refresh: it goes with the cached one.
         var cachedNow = Volatile.Read(ref _token);
         if (Valid(cachedNow) && !_tokenGate.Wait(0))
         {
-            return cachedNow!.Value;
+            return (cachedNow!.Value, false);
         }
 
         if (!Valid(cachedNow))
@@ -185,7 +191,7 @@ internal sealed class Authenticator
             var current = Volatile.Read(ref _token);
             if (Fresh(current) is string fetchedMeanwhile)
             {
-                return fetchedMeanwhile;
+                return (fetchedMeanwhile, false);
             }
 
             // An early refresh (the cached token is still valid) gets at most EarlyRefreshWait, so that a slow or hanging token
@@ -197,7 +203,7 @@ internal sealed class Authenticator
             {
                 var token = await FetchTokenAsync(cap?.Token ?? cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _token, token);
-                return token.Value;
+                return (token.Value, true);
             }
             catch (Exception ex) when (ex is AuthFailureException or OperationCanceledException && early && !cancellationToken.IsCancellationRequested && Valid(current) && Volatile.Read(ref _token) == current)
             {
@@ -211,7 +217,15 @@ internal sealed class Authenticator
                     Log.TokenRefreshFailed(_logger, _extractor, ex is AuthFailureException ? ex.Message : $"the token request took longer than {Duration.Format(EarlyRefreshWait)}", current!.ExpiresAt!.Value);
                 }
 
-                return current!.Value;
+                return (current!.Value, true);
+            }
+            catch (OperationCanceledException) when (early && !cancellationToken.IsCancellationRequested)
+            {
+                // The cap cut the early refresh off, and the cached token has expired or been invalidated meanwhile: nothing valid is
+                // left to go with, so the token is fetched with the page's own budget.
+                var token = await FetchTokenAsync(cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _token, token);
+                return (token.Value, true);
             }
         }
         finally
@@ -252,7 +266,6 @@ internal sealed class Authenticator
         request.Headers.Accept.ParseAdd("application/json");
         HttpResponseMessage response;
         byte[] body;
-        Interlocked.Increment(ref _tokenRequests);
         try
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);

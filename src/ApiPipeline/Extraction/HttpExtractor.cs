@@ -681,9 +681,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     await HopLeaseAsync(run, cancellationToken).ConfigureAwait(false);
                 }
 
-                int tokenRequests = _auth?.TokenRequests ?? 0;
-                string? credential = _auth is null || !home ? null : await _auth.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
-                if (_tokensFromLimitedHost && home && _auth!.TokenRequests != tokenRequests)
+                var (credential, tokenRequested) = _auth is null || !home ? (null, false) : await _auth.ApplyAsync(request, cancellationToken).ConfigureAwait(false);
+                if (_tokensFromLimitedHost && tokenRequested)
                 {
                     // An OAuth token request to the limited host went out on the tokens this request had taken: it takes others.
                     await HopLeaseAsync(run, cancellationToken).ConfigureAwait(false);

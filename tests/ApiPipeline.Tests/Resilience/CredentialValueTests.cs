@@ -194,7 +194,8 @@ public sealed class CredentialValueTests
 
     /// <summary>
     /// Token-1 is valid 600 s and refreshed from 540 s. The early refresh at 541 s takes a minute (the clock jumps past the token's
-    /// expiry meanwhile): it is cut off at 5 s, and as token-1 has expired by then, the page fails instead of sending it.
+    /// expiry meanwhile): it is cut off at 5 s, and as token-1 has expired by then, the token is fetched again with the page's own
+    /// budget; that fails too (503), and the page fails with it instead of sending the expired token.
     /// </summary>
     [Fact]
     public async Task An_early_refresh_that_outlives_the_token_does_not_send_the_expired_token()
@@ -224,7 +225,7 @@ public sealed class CredentialValueTests
         var (_, error) = await extractor.PagesUntilErrorAsync(new Shard("a")).Within(5);
 
         Assert.Equal(2, server.Requests.Count(r => r.Path != "/token")); // none with the expired token-1
-        Assert.Equal(ExtractionErrorKind.Timeout, error.Kind); // the early refresh was cut off at 5 s, when the token had already expired
+        Assert.Equal((ExtractionErrorKind.HttpStatus, HttpStatusCode.ServiceUnavailable), (error.Kind, error.StatusCode)); // the refresh tried again with the page's budget
     }
 
     /// <summary>
@@ -309,5 +310,58 @@ public sealed class CredentialValueTests
         {
             Assert.DoesNotContain("0f9e8d7c6b5a", text, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// The cached token expires while a slow early refresh runs: when the 5 s cap cuts the refresh off, nothing valid is left, so the
+    /// token is fetched again with the page's own budget and the page succeeds with token-2 (not a misleading Timeout).
+    /// </summary>
+    [Fact]
+    public async Task An_early_refresh_cut_off_after_the_token_expired_is_tried_again_with_the_pages_budget()
+    {
+        var clock = new TestClock();
+        int tokenCalls = 0;
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                int n = Interlocked.Increment(ref tokenCalls);
+                if (n > 1)
+                {
+                    try
+                    {
+                        await answer.Task.WaitAsync(ctx.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+
+                await Faults.Json(ctx, $$"""{"access_token":"token-{{n}}","token_type":"Bearer","expires_in":600}""");
+                return;
+            }
+
+            await api(ctx, i);
+        });
+        var extractor = new OAuthRows(OAuthOptions(server) with { TimeProvider = clock, Resilience = ResilienceOptions.None });
+
+        await extractor.PagesAsync(new Shard("a")).Within();
+        clock.Advance(TimeSpan.FromSeconds(597));
+        int timers = clock.Timers.Count(t => t == TimeSpan.FromSeconds(5));
+        var run = extractor.PagesAsync(new Shard("a"));
+        await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls) == 2, "the early token request");
+        await clock.WaitForTimerAsync(TimeSpan.FromSeconds(5), timers + 1);
+        clock.Advance(TimeSpan.FromSeconds(5)); // 602 s: token-1 has expired, the early refresh's cap fires
+        await Task.Delay(200);
+        answer.TrySetResult();
+
+        var pages = await run.Within();
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.Equal("Bearer token-1", server.Requests.First(r => r.Path != "/token").H("Authorization"));
+        Assert.StartsWith("Bearer token-", server.Requests.Last(r => r.Path != "/token").H("Authorization"), StringComparison.Ordinal);
+        Assert.NotEqual("Bearer token-1", server.Requests.Last(r => r.Path != "/token").H("Authorization"));
     }
 }
