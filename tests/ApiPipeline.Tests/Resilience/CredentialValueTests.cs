@@ -23,6 +23,27 @@ public sealed class CredentialValueTests
         Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" },
     };
 
+    /// <summary>Pages of 2, and a token endpoint that answers token-1 (valid <paramref name="expiresIn"/> s) once, then hangs.</summary>
+    private static Task<FaultServer> FirstTokenThenHangingAsync(int expiresIn, System.Runtime.CompilerServices.StrongBox<int> tokenCalls)
+    {
+        var api = Faults.PageApi(2);
+        return FaultServer.StartAsync(async (ctx, i) =>
+        {
+            if (ctx.Request.Path != "/token")
+            {
+                await api(ctx, i);
+            }
+            else if (Interlocked.Increment(ref tokenCalls.Value) == 1)
+            {
+                await Faults.Json(ctx, $$"""{"access_token":"token-1","token_type":"Bearer","expires_in":{{expiresIn}}}""");
+            }
+            else
+            {
+                await Task.Delay(Timeout.Infinite, ctx.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default); // hangs until the client gives up
+            }
+        });
+    }
+
     /// <summary>
     /// A token endpoint whose JSON answer starts with a UTF-8 byte order mark (some servers send one) works, as a page with one does.
     /// </summary>
@@ -59,31 +80,8 @@ public sealed class CredentialValueTests
     public async Task An_early_refresh_that_hangs_does_not_hold_the_page_while_the_token_is_valid()
     {
         var clock = new TestClock();
-        int tokenCalls = 0;
-        var api = Faults.PageApi(2);
-        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
-        {
-            if (ctx.Request.Path == "/token")
-            {
-                if (Interlocked.Increment(ref tokenCalls) == 1)
-                {
-                    await Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":600}""");
-                    return;
-                }
-
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, ctx.RequestAborted); // the token endpoint hangs
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                return;
-            }
-
-            await api(ctx, i);
-        });
+        var tokenCalls = new System.Runtime.CompilerServices.StrongBox<int>();
+        await using var server = await FirstTokenThenHangingAsync(600, tokenCalls);
         var options = OAuthOptions(server) with
         {
             TimeProvider = clock,
@@ -104,7 +102,7 @@ public sealed class CredentialValueTests
                 return (Pages: new List<Page<Row>>(), Error: ex);
             }
         });
-        await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls) >= 2 || second.IsCompleted, "the early refresh", 5);
+        await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls.Value) >= 2 || second.IsCompleted, "the early refresh", 5);
         await Task.Delay(50);
         clock.Advance(TimeSpan.FromSeconds(5)); // the early refresh's limit, well inside the per-attempt timeout
         var (pages, error) = await second.Within(5);
@@ -236,31 +234,8 @@ public sealed class CredentialValueTests
     public async Task A_page_cut_off_from_an_early_refresh_does_not_send_a_token_that_expired_meanwhile()
     {
         var clock = new TestClock();
-        int tokenCalls = 0;
-        var api = Faults.PageApi(2);
-        await using var server = await FaultServer.StartAsync(async (ctx, i) =>
-        {
-            if (ctx.Request.Path == "/token")
-            {
-                if (Interlocked.Increment(ref tokenCalls) == 1)
-                {
-                    await Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":2}""");
-                    return;
-                }
-
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, ctx.RequestAborted); // the token endpoint hangs
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                return;
-            }
-
-            await api(ctx, i);
-        });
+        var tokenCalls = new System.Runtime.CompilerServices.StrongBox<int>();
+        await using var server = await FirstTokenThenHangingAsync(2, tokenCalls);
         var extractor = new OAuthRows(OAuthOptions(server) with
         {
             TimeProvider = clock,
@@ -280,7 +255,7 @@ public sealed class CredentialValueTests
             {
             }
         });
-        await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls) >= 2 || second.IsCompleted, "the early refresh", 5);
+        await Wait.UntilAsync(() => Volatile.Read(ref tokenCalls.Value) >= 2 || second.IsCompleted, "the early refresh", 5);
         await Task.Delay(100);
         clock.Advance(TimeSpan.FromSeconds(1)); // the page's wait for the refresh ends at 2.5 s; token-1 expired at 2 s
         for (int i = 0; i < 100 && server.Requests.Count(r => r.Path != "/token") == before; i++)

@@ -361,7 +361,7 @@ public sealed class RateLimitTests
     /// out in a period t (20 at once at 1000/s, not the whole queue).
     /// </summary>
     [Fact]
-    public void Above_50_requests_per_second_at_most_one_refill_of_requests_goes_out_at_once()
+    public async Task Above_50_requests_per_second_at_most_one_refill_of_requests_goes_out_at_once()
     {
         var limiter = new HostRateLimiter(new RateLimitOptions { RequestsPerSecond = 1000, SharedPerHost = false }, TimeProvider.System);
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -372,7 +372,7 @@ public sealed class RateLimitTests
             var pending = limiter.AcquireAsync(TimeSpan.FromMinutes(5), stop.Token);
             if (pending.IsCompletedSuccessfully)
             {
-                leases.Add(pending.Result);
+                leases.Add(await pending);
             }
             else
             {
