@@ -12,12 +12,10 @@ internal sealed class SecretScrubber
     private readonly Lock _lock = new();
     private string[] _secrets = [];
 
-    /// <summary>The shortest value scrubbed: shorter ones (Basic's conventional password <c>x</c>) would mangle ordinary text.</summary>
-    public const int MinLength = 4;
-
+    /// <summary>Learns <paramref name="secret"/> and its escaped forms; a value shorter than <see cref="SecretText.MinLength"/> is ignored.</summary>
     public void Add(string? secret)
     {
-        if (secret is null || secret.Length < MinLength)
+        if (secret is null || secret.Length < SecretText.MinLength)
         {
             return;
         }

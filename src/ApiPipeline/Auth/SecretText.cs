@@ -87,12 +87,15 @@ internal static class SecretText
     public static string MaskMembers<TIn>(string text, TIn input, JsonSerializerOptions? options)
         => Mask(text, 0, Forms(Longest(MemberValues(input, options))));
 
+    /// <summary>The shortest value replaced in text: shorter ones (Basic's conventional password <c>x</c>) would mangle ordinary text.</summary>
+    public const int MinLength = 4;
+
     /// <summary>
-    /// The secrets worth replacing in text, longest first (so that a secret holding another goes whole): those of 4 characters or more,
-    /// as shorter ones would mangle ordinary text.
+    /// The secrets worth replacing in text, longest first (so that a secret holding another goes whole): those of
+    /// <see cref="MinLength"/> characters or more.
     /// </summary>
     public static string[] Longest(IEnumerable<string> secrets)
-        => [.. secrets.Where(v => v.Length >= 4).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length)];
+        => [.. secrets.Where(v => v.Length >= MinLength).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length)];
 
     private static string LowerEscapes(string escaped)
         => string.Create(escaped.Length, escaped, static (chars, source) =>

@@ -633,7 +633,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// <summary>
     /// The secrets a header of the settings carries, scrubbed like [Auth]'s: a cookie's values (of 8 characters or more, so that
     /// <c>lang=en</c> stays readable); an <c>Authorization</c>, <c>Proxy-Authorization</c> or secret-looking header's (<c>X-Api-Key</c>)
-    /// value whole and without its scheme (<c>Bearer …</c>), of 4 characters or more, as shorter ones would mangle ordinary text.
+    /// value whole and without its scheme (<c>Bearer …</c>); the scrubber leaves out values shorter than <see cref="SecretText.MinLength"/>.
     /// </summary>
     internal static IEnumerable<string> HeaderSecrets(string name, string value)
     {
@@ -643,7 +643,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
 
         return UrlRedactor.IsSensitive(name) || name.EndsWith("Authorization", StringComparison.OrdinalIgnoreCase)
-            ? new[] { value, value[(value.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim() }.Where(v => v.Length >= 4)
+            ? [value, value[(value.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim()]
             : [];
     }
 
@@ -787,7 +787,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
 
         // A redirect may carry secrets of its own (a presigned URL): the scrubber learns them before anything from there is shown.
-        foreach (var value in UrlRedactor.SensitiveValues(to).Where(v => v.Length >= 4))
+        foreach (var value in UrlRedactor.SensitiveValues(to))
         {
             _secrets.Add(value);
         }

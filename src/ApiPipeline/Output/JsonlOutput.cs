@@ -279,7 +279,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     {
         // A file leaves _open for _closed once it is on disk, so a preparation that failed (a flush, the folders' flush) and is
         // tried again still names every file of the batch.
-        foreach (var key in (int[])[.. _open.Keys.Order()])
+        foreach (var key in _open.Keys.Order().ToArray())
         {
             var file = _open[key];
             file.Stream.Flush(flushToDisk: true);

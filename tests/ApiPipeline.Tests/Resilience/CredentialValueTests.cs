@@ -151,16 +151,16 @@ public sealed class CredentialValueTests
     }
 
     /// <summary>
-    /// An API echoing a token with lowercase \u escapes (Go writes '&lt;' as \u003c) has it scrubbed from the message and the body snippet,
-    /// as System.Text.Json's uppercase spelling is.
+    /// A token echoed by an API with other JSON escapes than System.Text.Json's is scrubbed from the message and the body snippet:
+    /// lowercase hex digits (\u003c), or Go's, which escapes only '&lt;', '&gt;' and '&amp;' (and U+2028, U+2029) and leaves '+' as it is.
     /// </summary>
-    [Fact]
-    public async Task A_secret_echoed_with_lowercase_JSON_escapes_is_scrubbed()
+    [Theory]
+    [InlineData("tok<3n>-0f9e8d7c6b5a", "tok\\u003c3n\\u003e-0f9e8d7c6b5a")]
+    [InlineData("tok+3n&-0f9e8d7c6b5a", "tok+3n\\u0026-0f9e8d7c6b5a")]
+    public async Task A_secret_echoed_with_other_JSON_escapes_is_scrubbed(string token, string escaped)
     {
-        const string Token = "tok<3n>-0f9e8d7c6b5a";
-        string goEscaped = Token.Replace("<", "\\u003c", StringComparison.Ordinal).Replace(">", "\\u003e", StringComparison.Ordinal);
-        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, $$"""{"error":"token {{goEscaped}} is not valid here"}""")));
-        var options = server.Options with { Credentials = CredentialSource.Create(_ => Token), Resilience = ResilienceOptions.None };
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, $$"""{"error":"token {{escaped}} is not valid here"}""")));
+        var options = server.Options with { Credentials = CredentialSource.Create(_ => token), Resilience = ResilienceOptions.None };
 
         var (_, error) = await new BearerRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
 
@@ -264,27 +264,6 @@ public sealed class CredentialValueTests
         }
 
         Assert.Equal(before, server.Requests.Count(r => r.Path != "/token")); // no page request carried the expired token-1
-    }
-
-    /// <summary>
-    /// Go's encoding/json escapes only &lt;, &gt;, &amp;, U+2028 and U+2029 (lowercase hex): a token with '&amp;' and '+' echoed that way is
-    /// scrubbed, as System.Text.Json's spelling is.
-    /// </summary>
-    [Fact]
-    public async Task A_secret_echoed_as_Go_escapes_it_is_scrubbed()
-    {
-        const string Token = "tok+3n&-0f9e8d7c6b5a";
-        string goEscaped = Token.Replace("&", "\\u0026", StringComparison.Ordinal);
-        await using var server = await FaultServer.StartAsync(Faults.PageApi(3, (ctx, _, _) => Faults.Status(ctx, 400, $$"""{"error":"token {{goEscaped}} is not valid here"}""")));
-        var options = server.Options with { Credentials = CredentialSource.Create(_ => Token), Resilience = ResilienceOptions.None };
-
-        var (_, error) = await new BearerRows(options).PagesUntilErrorAsync(new Shard("a")).Within(5);
-
-        Assert.Contains("is not valid here", error.Message, StringComparison.Ordinal);
-        foreach (var text in new[] { error.Message, error.Detail, error.BodySnippet ?? "" })
-        {
-            Assert.DoesNotContain("0f9e8d7c6b5a", text, StringComparison.Ordinal);
-        }
     }
 
     /// <summary>
