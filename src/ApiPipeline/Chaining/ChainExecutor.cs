@@ -29,7 +29,11 @@ public interface IChain<TIn, TOut>
     /// <param name="inputs">The inputs.</param>
     /// <param name="maxParallelChains">The most chains running at once.</param>
     /// <param name="outputFor">Creates the output of the input at an index; the chain disposes it after the run.</param>
-    /// <param name="chainKey">The key of each input's state (<c>&lt;ChainId&gt;/&lt;key&gt;</c>); default: its index.</param>
+    /// <param name="chainKey">
+    /// The key of each input's state (<c>&lt;ChainId&gt;/&lt;key&gt;</c>); default: its index. A key may not contain <c>/</c> (dead-letter
+    /// entries and replay read <c>&lt;chain id&gt;/&lt;step&gt;</c>): such an input is not run, and its result fails with an
+    /// <see cref="ArgumentException"/>.
+    /// </param>
     /// <param name="cancellationToken">Cancels every run.</param>
     Task<IReadOnlyList<ChainResult>> ExecuteParallelChainsAsync(IEnumerable<TIn> inputs, int maxParallelChains, Func<TIn, int, IOutput<TOut>> outputFor, Func<TIn, int, string>? chainKey = null, CancellationToken cancellationToken = default);
 
@@ -181,10 +185,16 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         await Parallel.ForEachAsync(Enumerable.Range(0, list.Count), options, async (i, _) =>
         {
             var input = list[i];
-            string id = ChainId + "/" + (chainKey?.Invoke(input, i) ?? i.ToString(CultureInfo.InvariantCulture));
+            string key = chainKey?.Invoke(input, i) ?? i.ToString(CultureInfo.InvariantCulture);
+            string id = ChainId + "/" + key;
             IOutput<TOut>? output = null;
             try
             {
+                if (SlashInName.Problem("chain key", key) is { } bad)
+                {
+                    throw new ArgumentException($"Chain '{Name}', input {i}: {bad} (the chainKey of the input).", nameof(chainKey));
+                }
+
                 output = outputFor(input, i);
                 results[i] = await RunAsync(id, input, output, cancellationToken).ConfigureAwait(false);
             }

@@ -313,6 +313,25 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
     }
 
     [Fact]
+    public async Task Parallel_chains_refuse_a_key_with_a_slash_and_run_the_other_inputs()
+    {
+        var good = new ChainApi(parents: 30, childPages: 1);
+        var slashed = new ChainApi(parents: 30, childPages: 1);
+        var inputs = new[] { Map("keyed-good", good.Handle), Map("keyed-slash", slashed.Handle) };
+        var outputs = new MemoryOutput<Child>?[inputs.Length];
+
+        var results = await new ParallelChildren(Options).ExecuteParallelChainsAsync(inputs, maxParallelChains: 2, (_, i) => outputs[i] = new MemoryOutput<Child>(), (input, i) => i == 0 ? input.Name : "org/" + input.Name).WithDeadline(30);
+
+        Assert.Equal([PipelineStatus.Succeeded, PipelineStatus.Failed], results.Select(r => r.Status));
+        var error = Assert.IsType<ArgumentException>(results[1].Error);
+        Assert.Equal("chainKey", error.ParamName);
+        Assert.Contains("the chain key 'org/keyed-slash' contains '/', which dead-letter entries and replay read as '<chain id>/<step>'", error.Message, StringComparison.Ordinal);
+        Assert.Null(outputs[1]); // refused before its output was made or anything was requested
+        Assert.Equal(0, slashed.ParentRequests);
+        ChainAssert.ExactlyOnce(good.AllChildren(), outputs[0]!.Committed);
+    }
+
+    [Fact]
     public async Task A_step_in_Single_mode_fails_when_the_step_before_gives_more_than_one_record()
     {
         var api = new ChainApi(parents: 3, childPages: 1);

@@ -465,7 +465,7 @@ public sealed class LoadedChain
     /// </summary>
     /// <param name="inputs">The chain inputs (of <see cref="InputType"/>).</param>
     /// <param name="outputFor">Creates the output (an <see cref="IOutput{T}"/> of the chain's records) of the input at an index; disposed after its run.</param>
-    /// <param name="chainKey">The key of each input's state (<c>&lt;chain_id&gt;/&lt;key&gt;</c>); default: its index.</param>
+    /// <param name="chainKey">The key of each input's state (<c>&lt;chain_id&gt;/&lt;key&gt;</c>); default: its index. A key with <c>/</c> fails its input (see <see cref="IChain{TIn, TOut}.ExecuteParallelChainsAsync"/>).</param>
     /// <param name="httpClient">The client, or <see langword="null"/> for a shared one.</param>
     /// <param name="options">Run-time settings; the chain id defaults to <see cref="Id"/>.</param>
     /// <param name="cancellationToken">Cancels every run.</param>
