@@ -253,7 +253,8 @@ internal static class DeadLetterReplay
 
             if (!late && entry.Skipped == DeadLetterEntry.RecordSkipped)
             {
-                left.Add($"{entry.Pipeline}/{entry.Extractor} page {entry.Page}: a record that does not fit the record type ({entry.Error}); it cannot be replayed as it is: fix the record type (or the data), load the record from this line, then remove the line");
+                // A chain step's record did not go on to the later steps either: loading it means taking it through them too.
+                left.Add($"{entry.Pipeline}/{entry.Extractor} page {entry.Page}: a record that does not fit the record type ({entry.Error}); it cannot be replayed as it is: fix the record type (or the data), load the record from this line{(IsChainStep(entry) ? " (through the chain's later steps, which did not receive it)" : "")}, then remove the line");
                 keep.Add(line);
                 continue;
             }

@@ -425,18 +425,22 @@ public sealed class CliTests : ServerTests
         Assert.Equal([line], await File.ReadAllLinesAsync(file));
     }
 
-    [Fact]
-    public async Task Replay_keeps_a_record_that_did_not_fit_and_says_why()
+    [Theory]
+    [InlineData("items", "")]
+    [InlineData("items-chain/Items", "(through the chain's later steps, which did not receive it)")]
+    public async Task Replay_keeps_a_record_that_did_not_fit_and_says_why(string owner, string chainNote)
     {
+        // A pipeline's entry, and a chain step's (the same shape, its pipeline '<chain id>/<step>', with the chain context it carries).
         string file = Path.Combine(Dir.Path, "items.dead-letter.jsonl");
-        string line = """{"at":"2026-04-01T00:30:00+00:00","pipeline":"items","extractor":"Items","kind":"RecordMismatch","page":2,"url":"http://h/items?page=2","attempts":1,"skipped":"record","error":"record 1 of 'data' does not fit Item: The JSON value could not be converted to System.Int64. Path: $.id","record":{"id":"five"}}""";
+        string chain = owner.Contains('/', StringComparison.Ordinal) ? ""","chain":{"input":{"Name":"a"}}""" : "";
+        string line = $$"""{"at":"2026-04-01T00:30:00+00:00","pipeline":"{{owner}}","extractor":"Items","kind":"RecordMismatch","page":2,"url":"http://h/items?page=2","attempts":1,"skipped":"record","error":"record 1 of 'data' does not fit Item: The JSON value could not be converted to System.Int64. Path: $.id","record":{"id":"five"}{{chain}}}""";
         await File.WriteAllLinesAsync(file, [line]);
 
         var (code, text, error) = await Cli("replay", file, "--output", Path.Combine(Dir.Path, "out"));
 
         Assert.True(code == ExitCodes.Failure, text + error);
-        Assert.Contains("items/Items page 2: a record that does not fit the record type (record 1 of 'data' does not fit Item", text, StringComparison.Ordinal);
-        Assert.Contains("it cannot be replayed as it is", text, StringComparison.Ordinal);
+        Assert.Contains($"{owner}/Items page 2: a record that does not fit the record type (record 1 of 'data' does not fit Item", text, StringComparison.Ordinal);
+        Assert.Contains("it cannot be replayed as it is: fix the record type (or the data), load the record from this line" + (chainNote.Length > 0 ? " " + chainNote : "") + ", then remove the line", text, StringComparison.Ordinal);
         Assert.Equal([line], await File.ReadAllLinesAsync(file));
     }
 

@@ -179,7 +179,11 @@ internal sealed class ChainRun : IDisposable
     /// <param name="fatal">Whether the failure stops the run.</param>
     /// <param name="pageSkipped">Whether the extractor skipped just the failed page and went on with the input.</param>
     /// <param name="lineage">The lineage of the input's records (for the later steps), which the entry of a step before the last carries.</param>
-    public async ValueTask<DeadLetterEntry?> RecordFailureAsync(ChainStepDefinition step, long key, string? input, Exception error, bool fatal, bool pageSkipped, ChainLineage? lineage = null)
+    /// <param name="record">
+    /// For a record of a page that did not fit the record type (<see cref="AcceptsMisfits"/>; its page goes on without it): the record as
+    /// the API sent it, which its entry holds (<see cref="DeadLetterEntry.RecordSkipped"/>).
+    /// </param>
+    public async ValueTask<DeadLetterEntry?> RecordFailureAsync(ChainStepDefinition step, long key, string? input, Exception error, bool fatal, bool pageSkipped, ChainLineage? lineage = null, byte[]? record = null)
     {
         var counters = Counters[step.Index - 1];
         var mode = Modes[step.Index - 1];
@@ -214,6 +218,7 @@ internal sealed class ChainRun : IDisposable
 
         var entry = error switch
         {
+            ExtractionException extraction when record is not null => DeadLetterWriter.RecordEntry(ChainId + "/" + step.Name, extraction, record, Options.TimeProvider) with { Chain = ChainContext(step, lineage, input) },
             ExtractionException extraction => DeadLetterWriter.Entry(ChainId + "/" + step.Name, extraction, pageSkipped, Options.TimeProvider) with { Chain = ChainContext(step, lineage, input) },
             ChainMappingException mapping => DeadLetterWriter.MappingEntry(ChainId + "/" + step.Name, step.Name, input, mapping, Options.TimeProvider),
             _ => null,
@@ -336,10 +341,16 @@ internal sealed class ChainRun : IDisposable
         return JsonElement.Parse(buffer.WrittenSpan);
     }
 
-    /// <summary>Keeps <paramref name="entry"/>, carried by a page of step <paramref name="step"/> (1-based), for the step's next <see cref="CommitAsync"/>.</summary>
-    public void Hold(int step, DeadLetterEntry? entry)
+    /// <summary>
+    /// Whether step <paramref name="step"/> (1-based) takes a record that does not fit its record type off its page and dead-letters it
+    /// alone (<see cref="ErrorMode.DeadLetter"/>, as a pipeline does), instead of failing the page.
+    /// </summary>
+    public bool AcceptsMisfits(int step) => _deadLetters[step - 1] is not null;
+
+    /// <summary>Keeps <paramref name="entries"/>, carried by a page of step <paramref name="step"/> (1-based), for the step's next <see cref="CommitAsync"/>.</summary>
+    public void Hold(int step, IReadOnlyList<DeadLetterEntry> entries)
     {
-        if (entry is not null)
+        foreach (var entry in entries)
         {
             _deadLetters[step - 1]!.Hold(entry);
         }
@@ -498,10 +509,10 @@ internal sealed class StepPage<T>
     public long FirstSeq { get; set; }
 
     /// <summary>
-    /// The dead-letter entry of the failure this page moves its input past (a skipped page, or on an input's end a failed input), when
-    /// it has one: durable with the commit that records the page.
+    /// The dead-letter entries of the failures this page moves its input past (a skipped page, the page's records that did not fit the
+    /// record type, or on an input's end a failed input): durable with the commit that records the page.
     /// </summary>
-    public DeadLetterEntry? DeadLetter { get; init; }
+    public IReadOnlyList<DeadLetterEntry> DeadLetters { get; init; } = [];
 
     /// <summary>
     /// For a batch: how many records of the step before it covers. The last batch of a run may be short; a resumed run that then finds
@@ -511,11 +522,11 @@ internal sealed class StepPage<T>
 
     public static StepPage<T> Done(long parent, int? covered = null) => new(parent, [], 0, null, isDone: true) { Covered = covered };
 
-    public static StepPage<T> From(long parent, Page<T> page, ChainLineage? lineage, DeadLetterEntry? deadLetter = null, int? covered = null)
+    public static StepPage<T> From(long parent, Page<T> page, ChainLineage? lineage, IReadOnlyList<DeadLetterEntry>? deadLetters = null, int? covered = null)
     {
         var records = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(page.Records, out var segment) && segment.Offset == 0 && segment.Array is not null
             ? segment.Array
             : page.Records.ToArray();
-        return new StepPage<T>(parent, records, page.Count, page.Next, isDone: false, lineage) { DeadLetter = deadLetter, Covered = covered };
+        return new StepPage<T>(parent, records, page.Count, page.Next, isDone: false, lineage) { DeadLetters = deadLetters ?? [], Covered = covered };
     }
 }

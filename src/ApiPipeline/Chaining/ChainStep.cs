@@ -134,7 +134,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         ExtractionException? failure = null;
         try
         {
-            await foreach (var page in extractor.ExtractPagesAsync(input, replay.From, cancellationToken).ConfigureAwait(false))
+            await foreach (var page in Pages(run, extractor, input, replay.From, cancellationToken).ConfigureAwait(false))
             {
                 if (page.Error is { } skipped)
                 {
@@ -146,6 +146,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 }
 
                 counters.AddPage(page.Count, page.Attempts, page.Throttled);
+                await MisfitsAsync(run, extractor, page, 0, null, replay.Lineage).ConfigureAwait(false); // kept by the replay
 
                 await writer.WriteAsync(StepPage<TOut>.From(0, page, replay.Lineage), cancellationToken).ConfigureAwait(false);
                 if (replay.PageOnly)
@@ -278,7 +279,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         {
             try
             {
-                await foreach (var page in extractor.ExtractPagesAsync(input, resumeFrom, cancellationToken).ConfigureAwait(false))
+                await foreach (var page in Pages(run, extractor, input, resumeFrom, cancellationToken).ConfigureAwait(false))
                 {
                     if (page.Error is { } failed && run.Modes[Index - 1] == ErrorMode.FailFast)
                     {
@@ -289,16 +290,17 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     }
 
                     counters.AddPage(page.Count, page.Attempts, page.Throttled);
-                    DeadLetterEntry? letter = null;
-                    if (page.Error is { } skipped)
+                    var letters = await MisfitsAsync(run, extractor, page, item.Key, page.Misfits.Count > 0 ? Describe(extractor, input) : null, lineage).ConfigureAwait(false);
+                    if (page.Error is { } skipped
+                        && await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true, lineage).ConfigureAwait(false) is { } letter)
                     {
                         // The extractor skipped a failed page (its error mode allows it, and the step's is not FailFast): recorded, and
                         // the input goes on after it. Its dead-letter entry travels with the page, whose commit records the input past
                         // the failed page.
-                        letter = await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true, lineage).ConfigureAwait(false);
+                        letters.Add(letter);
                     }
 
-                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage, letter, item.Batch?.Count), cancellationToken).ConfigureAwait(false);
+                    await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage, letters, item.Batch?.Count), cancellationToken).ConfigureAwait(false);
                     resumeFrom = page.Next;
                 }
 
@@ -346,8 +348,36 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         if (letter is not null)
         {
             // A batch notes how many records it covered, as when it succeeds: records that join it on a resume are still sent.
-            await writer.WriteAsync(new StepPage<TOut>(key, [], 0, null, isDone: true) { DeadLetter = letter, Covered = covered }, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(new StepPage<TOut>(key, [], 0, null, isDone: true) { DeadLetters = [letter], Covered = covered }, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The input's pages, read through a collector that, when the step dead-letters (<see cref="ChainRun.AcceptsMisfits"/>), takes a record
+    /// that does not fit the record type off its page (<see cref="Page{T}.Misfits"/>) instead of failing the page, as a pipeline does.
+    /// </summary>
+    private IAsyncEnumerable<Page<TOut>> Pages(ChainRun run, IExtractor<TStepIn, TOut> extractor, TStepIn input, PageCheckpoint? resumeFrom, CancellationToken cancellationToken)
+        => PageCollector<TOut>.PagesAsync(extractor, input, resumeFrom, PageCollector<TOut>.DefaultCapacity, run.AcceptsMisfits(Index), cancellationToken);
+
+    /// <summary>
+    /// Records each record of <paramref name="page"/> that did not fit the record type as a failure of its own (a
+    /// <see cref="ExtractionErrorKind.RecordMismatch"/> of the page, its entry holding the record as sent), as a pipeline does; the rest of
+    /// the page goes on. The entries returned travel with the page, whose commit records the input past it (with no state store they are
+    /// appended at once, and a replay keeps them: none is returned then).
+    /// </summary>
+    private async ValueTask<List<DeadLetterEntry>> MisfitsAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, Page<TOut> page, long key, string? input, ChainLineage? lineage)
+    {
+        var letters = new List<DeadLetterEntry>();
+        foreach (var (json, reason) in page.Misfits)
+        {
+            var error = new ExtractionException(ExtractionErrorKind.RecordMismatch, extractor.Name, page.Number, page.Url, reason) { Input = input };
+            if (await run.RecordFailureAsync(this, key, input, error, fatal: false, pageSkipped: false, lineage, json).ConfigureAwait(false) is { } letter)
+            {
+                letters.Add(letter);
+            }
+        }
+
+        return letters;
     }
 
     /// <summary>
@@ -479,7 +509,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 }
 
                 change.Put(state.Scope, ChainStateStore.ItemKey(Index, page.Parent), Marker(page));
-                run.Hold(Index, page.DeadLetter);
+                run.Hold(Index, page.DeadLetters);
                 await run.CommitAsync(Index, change, cancellationToken).ConfigureAwait(false);
 
                 if (page.Count > 0)
@@ -568,7 +598,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     if (state is not null)
                     {
                         touched[page.Parent] = Marker(page);
-                        run.Hold(Index, page.DeadLetter);
+                        run.Hold(Index, page.DeadLetters);
                     }
 
                     if (run.Replay is null && (output.IsBatchFull || flusher.Due))

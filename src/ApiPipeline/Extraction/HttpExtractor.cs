@@ -176,43 +176,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<Page<TOut>> ExtractPagesAsync(TIn input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        // The engine pushes records into a sink; here a collector turns them back into pages, fetched only when the reader asks.
-        var pages = Channel.CreateBounded<Page<TOut>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var collector = new PageCollector<TOut>(pages.Writer, _pagination.PageSize > 0 ? _pagination.PageSize : 64);
-        var producer = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await ExtractIntoAsync(input, resumeFrom, collector, stop.Token).ConfigureAwait(false);
-                    pages.Writer.TryComplete();
-                }
-                catch (Exception ex)
-                {
-                    pages.Writer.TryComplete(ex);
-                }
-            },
-            CancellationToken.None);
-        try
-        {
-            while (await pages.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (pages.Reader.TryRead(out var page))
-                {
-                    yield return page;
-                    collector.RequestNext();
-                }
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await producer.ConfigureAwait(false);
-        }
-    }
+    public IAsyncEnumerable<Page<TOut>> ExtractPagesAsync(TIn input, PageCheckpoint? resumeFrom = null, CancellationToken cancellationToken = default)
+        => PageCollector<TOut>.PagesAsync(this, input, resumeFrom, _pagination.PageSize > 0 ? _pagination.PageSize : PageCollector<TOut>.DefaultCapacity, acceptsRejects: false, cancellationToken);
 
     /// <inheritdoc/>
     public async Task ExtractIntoAsync(TIn input, PageCheckpoint? resumeFrom, IPageSink<TOut> sink, CancellationToken cancellationToken = default)

@@ -56,6 +56,12 @@ public sealed class Page<T>
     /// is <see cref="ErrorMode.FailFast"/> fails at such a page.
     /// </summary>
     public ExtractionException? Error { get; init; }
+
+    /// <summary>
+    /// The page's records that did not fit the record type, each as the API sent it and why, when the page was read for a caller that
+    /// dead-letters them alone (a chain step under <see cref="ErrorMode.DeadLetter"/>); else empty, as such a record fails its page.
+    /// </summary>
+    internal IReadOnlyList<(byte[] Json, string Reason)> Misfits { get; init; } = [];
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace ApiPipeline;
@@ -34,32 +35,88 @@ internal sealed class ListSink<T>(List<T> records, bool acceptsRejects = false) 
 /// <summary>
 /// Turns pages streamed into a sink back into <see cref="Page{T}"/>s on a channel, for <see cref="IExtractor{TIn, TOut}.ExtractPagesAsync"/>:
 /// each page's records are materialized once it has ended, and the extraction waits until the reader asks for the next page (as lazy as
-/// an iterator: no request is sent for a page nobody asked for).
+/// an iterator: no request is sent for a page nobody asked for). With <paramref name="acceptsRejects"/>, a record that does not fit the
+/// record type is taken with its page (<see cref="Page{T}.Misfits"/>) instead of failing it.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
-internal sealed class PageCollector<T>(ChannelWriter<Page<T>> pages, int capacity) : IPageSink<T>, IDisposable
+internal sealed class PageCollector<T>(ChannelWriter<Page<T>> pages, int capacity, bool acceptsRejects = false) : IPageSink<T>, IRecordRejects, IDisposable
 {
+    /// <summary>The records a page's list starts with room for when the page size is unknown.</summary>
+    public const int DefaultCapacity = 64;
+
     private readonly List<T> _records = new(capacity);
+    private readonly List<(byte[] Json, string Reason)> _rejected = [];
     private readonly SemaphoreSlim _demand = new(0);
+
+    /// <summary>
+    /// The pages <paramref name="extractor"/> streams into a collector (<see cref="IExtractor{TIn, TOut}.ExtractIntoAsync"/>), each
+    /// requested only when the reader asks for it; with <paramref name="acceptsRejects"/>, pages keep the records that do not fit
+    /// (<see cref="Page{T}.Misfits"/>; a chain step under <see cref="ErrorMode.DeadLetter"/>) instead of failing.
+    /// </summary>
+    public static async IAsyncEnumerable<Page<T>> PagesAsync<TIn>(IExtractor<TIn, T> extractor, TIn input, PageCheckpoint? resumeFrom, int capacity, bool acceptsRejects, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The engine pushes records into a sink; here a collector turns them back into pages, fetched only when the reader asks.
+        var pages = Channel.CreateBounded<Page<T>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var collector = new PageCollector<T>(pages.Writer, capacity, acceptsRejects);
+        var producer = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await extractor.ExtractIntoAsync(input, resumeFrom, collector, stop.Token).ConfigureAwait(false);
+                    pages.Writer.TryComplete();
+                }
+                catch (Exception ex)
+                {
+                    pages.Writer.TryComplete(ex);
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            while (await pages.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (pages.Reader.TryRead(out var page))
+                {
+                    yield return page;
+                    collector.RequestNext();
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The reader has taken the last page and wants the next one.</summary>
     public void RequestNext() => _demand.Release();
 
     public void Dispose() => _demand.Dispose();
 
-    public void BeginPage() => _records.Clear();
+    public bool AcceptsRejects => acceptsRejects;
+
+    public void BeginPage() => AbortPage();
 
     public void Add(T record) => _records.Add(record);
 
+    public void Reject(ReadOnlySpan<byte> json, string reason) => _rejected.Add((json.ToArray(), reason));
+
     public async ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
     {
-        var full = new Page<T>(page.Number, page.Url, _records.ToArray(), page.Next, page.BytesRead) { Attempts = page.Attempts, Throttled = page.Throttled, Error = page.Error };
-        _records.Clear();
+        var full = new Page<T>(page.Number, page.Url, _records.ToArray(), page.Next, page.BytesRead) { Attempts = page.Attempts, Throttled = page.Throttled, Error = page.Error, Misfits = [.. _rejected] };
+        AbortPage();
         await pages.WriteAsync(full, cancellationToken).ConfigureAwait(false);
         await _demand.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public void AbortPage() => _records.Clear();
+    public void AbortPage()
+    {
+        _records.Clear();
+        _rejected.Clear();
+    }
 }
 
 /// <summary>

@@ -283,7 +283,12 @@ internal static class PageParser
             return new PageShapeException($"the body is not valid JSON inside {where} (from the record's start): {syntax.Message}", ExtractionErrorKind.InvalidJson, syntax);
         }
 
-        return new PageShapeException($"{where} does not fit {typeName}: {error.Message}", ExtractionErrorKind.RecordMismatch, error);
+        // System.Text.Json names the field (its path) but not what it expected: the reader's own error, inside, says that (a number, not a
+        // string), and like the path it holds no value of the record. (A passthrough record's reader says it already.)
+        string expected = error.InnerException is InvalidOperationException or FormatException && !error.Message.Contains(error.InnerException.Message, StringComparison.Ordinal)
+            ? $" ({error.InnerException.Message})"
+            : "";
+        return new PageShapeException($"{where} does not fit {typeName}: {error.Message}{expected}", ExtractionErrorKind.RecordMismatch, error);
     }
 
     private static void ReadScalar(ref Utf8JsonReader reader, PageLayout layout, int target, ref PageScan scan)

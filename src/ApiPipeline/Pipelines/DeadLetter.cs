@@ -584,6 +584,16 @@ internal sealed class DeadLetterWriter
         error.RetryAfter is TimeSpan wait ? Duration.Format(wait) : null,
         error.Resume is { } resume ? new DeadLetterResume(SecretQuery.Redact(resume.Url), resume.PageNumber, resume.RecordsBefore) { BaseUrl = resume.BaseUrl is null ? null : UrlRedactor.Redact(resume.BaseUrl).TrimEnd('/') } : null);
 
+    /// <summary>
+    /// The entry of one record of a written page that did not fit the record type (<see cref="DeadLetterEntry.RecordSkipped"/>): the
+    /// record as the API sent it (<paramref name="record"/>), and no checkpoint, as its page is not requested again.
+    /// </summary>
+    public static DeadLetterEntry RecordEntry(string pipeline, ExtractionException error, byte[] record, TimeProvider clock)
+    {
+        using var json = JsonDocument.Parse(record, new JsonDocumentOptions { MaxDepth = PageParser.MaxDepth });
+        return Entry(pipeline, error, pageSkipped: false, clock) with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone() };
+    }
+
     /// <summary>The entry of a chain step's input whose mapping failed (<see cref="DeadLetterEntry.MappingKind"/>).</summary>
     public static DeadLetterEntry MappingEntry(string pipeline, string extractor, string? parent, Exception error, TimeProvider clock)
         => new(clock.GetUtcNow(), pipeline, extractor, DeadLetterEntry.MappingKind, null, 0, "", 0, DeadLetterEntry.InputSkipped, error.Message, null, parent, null, null);

@@ -793,17 +793,12 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         if (deadLetter is not null)
         {
             handedOver = !pageSkipped && record is null && !replay.Continued && _options.StateStore is not null;
-            var entry = DeadLetterWriter.Entry(Id, error, pageSkipped && !replay.Continued, _options.TimeProvider, replay.Continued) with
-            {
-                Since = replay.Since?.ToStorageText(),
-                Until = replay.Until?.ToStorageText(),
-            };
-            if (record is not null)
-            {
-                using var json = System.Text.Json.JsonDocument.Parse(record, new System.Text.Json.JsonDocumentOptions { MaxDepth = PageParser.MaxDepth });
-                entry = entry with { Skipped = DeadLetterEntry.RecordSkipped, Resume = null, Record = json.RootElement.Clone(), Since = null, Until = null };
-            }
-
+            var entry = record is not null ? DeadLetterWriter.RecordEntry(Id, error, record, _options.TimeProvider)
+                : DeadLetterWriter.Entry(Id, error, pageSkipped && !replay.Continued, _options.TimeProvider, replay.Continued) with
+                {
+                    Since = replay.Since?.ToStorageText(),
+                    Until = replay.Until?.ToStorageText(),
+                };
             deadLetter.Hold(entry);
             run.DeadLettered++;
             if (_logger is not null)

@@ -124,6 +124,47 @@ public sealed class ChainDeadLetterOnceTests(ApiFixture fixture) : ApiTests(fixt
     }
 
     [Fact]
+    public async Task A_misfit_record_of_a_middle_step_whose_commit_broke_before_it_was_recorded_is_written_once_after_resume()
+    {
+        // Step 2 of 3 reads parent 3's second page, whose first child has an id that is not a number: dead-lettered alone, it travels with
+        // the page, and the step's commit of the progress past that page (the next page's checkpoint) fails.
+        using var temp = new TempDirectory();
+        await using var store = new InMemoryStateStore();
+        const string scenario = "chain-dl-misfit";
+        var api = new ChainApi(parents: 6, childPages: 3)
+        {
+            ChildDelay = TimeSpan.Zero,
+            Fail = (target, _) => target == $"/{scenario}/parents/3/children?page=2"
+                ? (200, """{"items":[{"id":"x3021","parent_id":3,"page":2},{"id":3022,"parent_id":3,"page":2}],"total_pages":3}""")
+                : null,
+        };
+        var input = Map(scenario, api.Handle);
+        string parent3 = ChainStateStore.ItemKey(2, 2);
+        var breaking = new FailingStore(store, op => op.Key == parent3 && op.Value?.Contains("page=3", StringComparison.Ordinal) == true, afterCommit: false);
+
+        var failed = await RunAsync<ChildDetails, Detail>(temp, breaking, input, "input", o => new ChildDetails(o));
+
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        Assert.Contains("disk full", failed.Error!.ToString(), StringComparison.Ordinal);
+        Assert.Empty(Entries(temp));
+
+        var resumed = await RunAsync<ChildDetails, Detail>(temp, store, input, "input", o => new ChildDetails(o));
+
+        Assert.True(resumed.Resumed);
+        Assert.True(resumed.Status == PipelineStatus.PartialSuccess, ChainAssert.Describe(resumed));
+        Assert.Equal(2, api.Calls($"/{scenario}/parents/3/children?page=2")); // read again: its progress was not recorded
+        var entry = Assert.Single(Entries(temp));
+        Assert.Equal(("record", 2), (entry.GetProperty("skipped").GetString(), entry.GetProperty("page").GetInt32()));
+        Assert.Equal($"{nameof(ChildDetails)}/Children", entry.GetProperty("pipeline").GetString());
+        Assert.Equal("""{"id":"x3021","parent_id":3,"page":2}""", entry.GetProperty("record").GetRawText());
+        var children = api.AllChildren().Where(c => c.Id != 3021).ToList();
+        var details = Details(temp);
+        Assert.Equal(children.Count, details.Count);
+        Assert.Equal(children.Select(c => c.Id).Order(), details.Select(d => d.ChildId).Order());
+        Assert.Empty(Directory.EnumerateFiles(temp.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task A_chain_that_ends_right_after_dead_lettered_inputs_writes_each_entry_once()
     {
         // Parents 2 and 5 (the last) fail: the output's last commit carries parent 5's entry.
