@@ -277,6 +277,33 @@ public sealed class ChainReplayTests : ServerTests
         Assert.False(File.Exists(DeadLetters));
     }
 
+    [Fact]
+    public async Task A_chain_steps_record_that_did_not_fit_is_dead_lettered_alone_and_replay_keeps_it_saying_why()
+    {
+        var clean = await CleanRunAsync();
+
+        // Member 203 (page 2 of group 2's members, with member 204) has an id that is not a number.
+        const string bad = """{"id":"m203","group_id":2}""";
+        Server.Rewrite = (target, body) => MembersPage2OfGroup2(target) ? body.Replace("""{"id":203,"group_id":2}""", bad, StringComparison.Ordinal) : body;
+        var (code, text, error) = await CliTests.Cli(Config(ErrorMode.DeadLetter), "run", "shop", "--input", "owner=acme", "--output", Output);
+        Server.Rewrite = null;
+
+        Assert.True(code == ExitCodes.PartialSuccess, text + error);
+        Assert.Equal(clean.Where(r => !r.Contains("\"member_id\":203,", StringComparison.Ordinal)), Records(Output)); // member 204 went on
+        string entry = Assert.Single(await File.ReadAllLinesAsync(DeadLetters));
+        var e = JsonNode.Parse(entry)!;
+        Assert.Equal(("shop/Members", "record", "RecordMismatch"), ((string?)e["pipeline"], (string?)e["skipped"], (string?)e["kind"]));
+        Assert.Equal(bad, e["record"]!.ToJsonString());
+
+        (code, text, error) = await CliTests.Cli(Config(ErrorMode.DeadLetter), "replay", DeadLetters, "--output", Output);
+
+        Assert.True(code == ExitCodes.Failure, text + error);
+        Assert.Contains("shop/Members/GroupMembers page 2: a record that does not fit the record type (", text, StringComparison.Ordinal);
+        Assert.Contains("load the record from this line (through the chain's later steps, which did not receive it), then remove the line", text, StringComparison.Ordinal);
+        Assert.Equal([entry], await File.ReadAllLinesAsync(DeadLetters));
+        Assert.Equal(clean.Count - 1, Records(Output).Count);
+    }
+
     [Theory]
     [InlineData("postgres://etl:pw-456789@db.test:5432/shop")]
     [InlineData("sftp://etl:pw-456789@files.test/drop")]

@@ -35,6 +35,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Answers 503 to the requests (path and query) it picks.</summary>
     public Func<string, bool>? Unavailable { get; set; }
 
+    /// <summary>Changes the body of a built-in route's answer, when set: (path and query, body) → the body sent (a record that does not fit).</summary>
+    public Func<string, string, string>? Rewrite { get; set; }
+
     /// <summary>Answers every request instead of the built-in routes, when set (an API of a test's own).</summary>
     public RequestDelegate? Respond { get; set; }
 
@@ -96,7 +99,8 @@ public sealed class TestServer : IAsyncDisposable
 
         if (path.StartsWith("/shops/", StringComparison.Ordinal))
         {
-            await Reply(context, Shop(path.Split('/', StringSplitOptions.RemoveEmptyEntries), context.Request.Query, page, size), 200);
+            string body = Shop(path.Split('/', StringSplitOptions.RemoveEmptyEntries), context.Request.Query, page, size);
+            await Reply(context, Rewrite?.Invoke(path + context.Request.QueryString, body) ?? body, 200);
             return;
         }
 
