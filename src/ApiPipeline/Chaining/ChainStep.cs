@@ -353,11 +353,14 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     }
 
     /// <summary>
-    /// The input's pages, read through a collector that, when the step dead-letters (<see cref="ChainRun.AcceptsMisfits"/>), takes a record
-    /// that does not fit the record type off its page (<see cref="Page{T}.Misfits"/>) instead of failing the page, as a pipeline does.
+    /// The input's pages. When the step dead-letters (<see cref="ChainRun.AcceptsMisfits"/>) they are read through a collector that takes a
+    /// record that does not fit the record type off its page (<see cref="Page{T}.Misfits"/>) instead of failing the page, as a pipeline does;
+    /// otherwise straight from the extractor (a hand-written one's pages then take no detour through a sink).
     /// </summary>
     private IAsyncEnumerable<Page<TOut>> Pages(ChainRun run, IExtractor<TStepIn, TOut> extractor, TStepIn input, PageCheckpoint? resumeFrom, CancellationToken cancellationToken)
-        => PageCollector<TOut>.PagesAsync(extractor, input, resumeFrom, PageCollector<TOut>.DefaultCapacity, run.AcceptsMisfits(Index), cancellationToken);
+        => run.AcceptsMisfits(Index)
+            ? PageCollector<TOut>.PagesAsync(extractor, input, resumeFrom, PageCollector<TOut>.DefaultCapacity, acceptsRejects: true, cancellationToken)
+            : extractor.ExtractPagesAsync(input, resumeFrom, cancellationToken);
 
     /// <summary>
     /// Records each record of <paramref name="page"/> that did not fit the record type as a failure of its own (a
