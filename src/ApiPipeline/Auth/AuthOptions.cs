@@ -15,14 +15,18 @@ public enum AuthKind
     /// <summary>A bearer token: <c>Authorization: Bearer &lt;secret&gt;</c>.</summary>
     Bearer = 2,
 
-    /// <summary>HTTP Basic: <c>Authorization: Basic base64(&lt;id&gt;:&lt;secret&gt;)</c>, with the user name from <see cref="AuthOptions.Id"/>.</summary>
+    /// <summary>
+    /// HTTP Basic: <c>Authorization: Basic base64(&lt;id&gt;:&lt;secret&gt;)</c>, with the user name from <see cref="AuthOptions.Id"/>; without
+    /// <see cref="AuthOptions.Secret"/> the password is empty.
+    /// </summary>
     Basic = 3,
 
     /// <summary>
     /// OAuth 2.0 client credentials (RFC 6749 §4.4): an access token is fetched with a <c>POST</c> to <see cref="AuthOptions.TokenUrl"/>
-    /// (<c>grant_type=client_credentials</c>, <c>client_id</c> from <see cref="AuthOptions.Id"/>, <c>client_secret</c> from
-    /// <see cref="AuthOptions.Secret"/>, optional <see cref="AuthOptions.Scope"/>), cached, fetched again <see cref="AuthOptions.RefreshBefore"/>
-    /// before it expires, and once more when the API answers 401.
+    /// (<c>grant_type=client_credentials</c>, the client id from <see cref="AuthOptions.Id"/> and secret from <see cref="AuthOptions.Secret"/>
+    /// as <see cref="AuthOptions.ClientAuthentication"/> says, optional <see cref="AuthOptions.Scope"/> and <see cref="AuthOptions.Audience"/>),
+    /// cached, fetched again <see cref="AuthOptions.RefreshBefore"/> before it expires, and once more when the API answers 401. Only
+    /// <c>Bearer</c> tokens are supported; a token whose <c>expires_in</c> is 0 or less serves only the request it was fetched for.
     /// </summary>
     OAuth2ClientCredentials = 4,
 }

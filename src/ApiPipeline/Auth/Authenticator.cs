@@ -316,6 +316,7 @@ internal sealed class Authenticator
             _secrets.Add(encoded);
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
         }
+
         HttpResponseMessage response;
         byte[] body;
         try
