@@ -1002,7 +1002,7 @@ public sealed class AuthTests
     public async Task OAuth2_pages_in_flight_that_wait_on_one_failing_token_request_share_its_failure()
     {
         // After the first page, the API rejects token-1 with 401 on the next three pages, which are in flight together (held until all
-        // three arrived), and the token endpoint is down (503 after 500 ms): one token request, not one per page.
+        // three arrived), and the token endpoint is down (503 after 1 s): one token request, not one per page.
         int tokens = 0, held = 0;
         var together = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await FaultServer.StartAsync(async (ctx, _) =>
@@ -1015,7 +1015,7 @@ public sealed class AuthTests
                     return;
                 }
 
-                await Task.Delay(500);
+                await Task.Delay(1000);
                 await Faults.Status(ctx, 503);
                 return;
             }
