@@ -19,7 +19,7 @@ public sealed class ResilienceSnapshotTests
         [Timeouts(PerAttempt = "10s", Total = "2m")]
         [CircuitBreaker(FailureRatio = 0.25, MinimumThroughput = 20, SamplingDuration = "1m", BreakDuration = "45s")]
         [OnError(ErrorMode.DeadLetter, MaxConsecutivePageFailures = 5)]
-        [Auth(AuthKind.OAuth2ClientCredentials, Id = "SHOP_CLIENT_ID", Secret = "SHOP_CLIENT_SECRET", TokenUrl = "https://auth.example.com/token", Scope = "orders:read", RefreshBefore = "2m")]
+        [Auth(AuthKind.OAuth2ClientCredentials, Id = "SHOP_CLIENT_ID", Secret = "SHOP_CLIENT_SECRET", TokenUrl = "https://auth.example.com/token", Scope = "orders:read", Audience = "https://api.example.com/orders", ClientAuthentication = OAuthClientAuthentication.Basic, RefreshBefore = "2m")]
         """);
 
     [Fact]

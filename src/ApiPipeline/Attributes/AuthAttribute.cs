@@ -29,6 +29,12 @@ public sealed class AuthAttribute(AuthKind kind) : Attribute
     /// <inheritdoc cref="AuthOptions.Scope"/>
     public string? Scope { get; set; }
 
+    /// <inheritdoc cref="AuthOptions.Audience"/>
+    public string? Audience { get; set; }
+
+    /// <inheritdoc cref="AuthOptions.ClientAuthentication"/>
+    public OAuthClientAuthentication ClientAuthentication { get; set; }
+
     /// <summary>How long before its expiry an OAuth 2.0 token is replaced, e.g. <c>"60s"</c>. See <see cref="AuthOptions.RefreshBefore"/>.</summary>
     public string? RefreshBefore { get; set; }
 }

@@ -15,16 +15,33 @@ public enum AuthKind
     /// <summary>A bearer token: <c>Authorization: Bearer &lt;secret&gt;</c>.</summary>
     Bearer = 2,
 
-    /// <summary>HTTP Basic: <c>Authorization: Basic base64(&lt;id&gt;:&lt;secret&gt;)</c>, with the user name from <see cref="AuthOptions.Id"/>.</summary>
+    /// <summary>
+    /// HTTP Basic: <c>Authorization: Basic base64(&lt;id&gt;:&lt;secret&gt;)</c>, with the user name from <see cref="AuthOptions.Id"/>; without
+    /// <see cref="AuthOptions.Secret"/> the password is empty.
+    /// </summary>
     Basic = 3,
 
     /// <summary>
     /// OAuth 2.0 client credentials (RFC 6749 §4.4): an access token is fetched with a <c>POST</c> to <see cref="AuthOptions.TokenUrl"/>
-    /// (<c>grant_type=client_credentials</c>, <c>client_id</c> from <see cref="AuthOptions.Id"/>, <c>client_secret</c> from
-    /// <see cref="AuthOptions.Secret"/>, optional <see cref="AuthOptions.Scope"/>), cached, fetched again <see cref="AuthOptions.RefreshBefore"/>
-    /// before it expires, and once more when the API answers 401.
+    /// (<c>grant_type=client_credentials</c>, the client id from <see cref="AuthOptions.Id"/> and secret from <see cref="AuthOptions.Secret"/>
+    /// as <see cref="AuthOptions.ClientAuthentication"/> says, optional <see cref="AuthOptions.Scope"/> and <see cref="AuthOptions.Audience"/>),
+    /// cached, fetched again <see cref="AuthOptions.RefreshBefore"/> before it expires, and once more when the API answers 401. Only
+    /// <c>Bearer</c> tokens are supported; a token whose <c>expires_in</c> is 0 or less serves only the request it was fetched for.
     /// </summary>
     OAuth2ClientCredentials = 4,
+}
+
+/// <summary>How an OAuth 2.0 client authenticates itself to the token endpoint (RFC 6749 §2.3.1).</summary>
+public enum OAuthClientAuthentication
+{
+    /// <summary><c>client_secret_post</c>: <c>client_id</c> and <c>client_secret</c> in the form body. The default.</summary>
+    Post = 0,
+
+    /// <summary>
+    /// <c>client_secret_basic</c>: <c>Authorization: Basic base64(&lt;id&gt;:&lt;secret&gt;)</c>, id and secret each form-urlencoded first;
+    /// neither goes in the form body.
+    /// </summary>
+    Basic = 1,
 }
 
 /// <summary>
@@ -40,10 +57,16 @@ public sealed record AuthOptions
     /// <summary>The kind of authentication. Default <see cref="AuthKind.None"/>.</summary>
     public AuthKind Kind { get; init; }
 
-    /// <summary>The name of the secret: the API key, the bearer token, the Basic password or the OAuth 2.0 client secret, e.g. <c>GITHUB_TOKEN</c>.</summary>
+    /// <summary>
+    /// The name of the secret: the API key, the bearer token, the Basic password or the OAuth 2.0 client secret, e.g. <c>GITHUB_TOKEN</c>.
+    /// For <see cref="AuthKind.Basic"/> it may be left out: the password is then empty (an API key as the user name, as Stripe has it).
+    /// </summary>
     public string? Secret { get; init; }
 
-    /// <summary>For <see cref="AuthKind.Basic"/> and <see cref="AuthKind.OAuth2ClientCredentials"/>: the name of the user name or client id.</summary>
+    /// <summary>
+    /// For <see cref="AuthKind.Basic"/> and <see cref="AuthKind.OAuth2ClientCredentials"/>: the name of the user name or client id. A Basic
+    /// user name is kept out of text like a secret (it is often an API key).
+    /// </summary>
     public string? Id { get; init; }
 
     /// <summary>For <see cref="AuthKind.ApiKey"/>: the header carrying the key. Default <c>X-API-Key</c>.</summary>
@@ -57,6 +80,18 @@ public sealed record AuthOptions
 
     /// <summary>For <see cref="AuthKind.OAuth2ClientCredentials"/>: the scopes requested, space-separated; not sent when <see langword="null"/>.</summary>
     public string? Scope { get; init; }
+
+    /// <summary>
+    /// For <see cref="AuthKind.OAuth2ClientCredentials"/>: the <c>audience</c> sent with the token request (Auth0 and others name the API
+    /// the token is for this way); not sent when <see langword="null"/>.
+    /// </summary>
+    public string? Audience { get; init; }
+
+    /// <summary>
+    /// For <see cref="AuthKind.OAuth2ClientCredentials"/>: how the client id and secret go to the token endpoint. Default
+    /// <see cref="OAuthClientAuthentication.Post"/> (in the form body).
+    /// </summary>
+    public OAuthClientAuthentication ClientAuthentication { get; init; }
 
     /// <summary>
     /// For <see cref="AuthKind.OAuth2ClientCredentials"/>: how long before its expiry a token is replaced. Default 60 seconds. If that
@@ -73,10 +108,14 @@ public sealed record AuthOptions
         {
             AuthKind.None => null,
             AuthKind.ApiKey or AuthKind.Bearer when string.IsNullOrWhiteSpace(Secret) => $"AuthKind.{Kind} needs Secret, the name of the variable holding the secret, e.g. Secret = \"API_TOKEN\"",
-            AuthKind.Basic or AuthKind.OAuth2ClientCredentials when string.IsNullOrWhiteSpace(Secret) || string.IsNullOrWhiteSpace(Id)
-                => $"AuthKind.{Kind} needs Id and Secret, the names of the variables holding the {(Kind == AuthKind.Basic ? "user name and password" : "client id and client secret")}",
+            AuthKind.Basic when string.IsNullOrWhiteSpace(Id)
+                => "AuthKind.Basic needs Id, the name of the variable holding the user name (and Secret, the password's, unless the password is empty)",
+            AuthKind.OAuth2ClientCredentials when string.IsNullOrWhiteSpace(Secret) || string.IsNullOrWhiteSpace(Id)
+                => "AuthKind.OAuth2ClientCredentials needs Id and Secret, the names of the variables holding the client id and client secret",
             AuthKind.OAuth2ClientCredentials when !Uri.TryCreate(TokenUrl, UriKind.Absolute, out var token) || (token.Scheme != Uri.UriSchemeHttp && token.Scheme != Uri.UriSchemeHttps)
                 => "AuthKind.OAuth2ClientCredentials needs TokenUrl, the absolute http(s) URL of the token endpoint",
+            AuthKind.OAuth2ClientCredentials when !Enum.IsDefined(ClientAuthentication)
+                => $"ClientAuthentication {(int)ClientAuthentication} is not an OAuthClientAuthentication value",
             AuthKind.ApiKey or AuthKind.Bearer or AuthKind.Basic or AuthKind.OAuth2ClientCredentials => null,
             _ => $"AuthKind {(int)Kind} is not an AuthKind value",
         };

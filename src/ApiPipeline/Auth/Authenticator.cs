@@ -38,6 +38,14 @@ internal sealed class Authenticator
     private AccessToken? _token;
 
     /// <summary>
+    /// Token requests finished so far, and the failure of the last one (<see langword="null"/> when it succeeded or was cancelled); both
+    /// written under <see cref="_tokenGate"/>. A request that waited for the gate while a token request was in flight takes that one's
+    /// failure instead of sending a token request of its own.
+    /// </summary>
+    private int _fetchesDone;
+    private AuthFailureException? _lastFailure;
+
+    /// <summary>
     /// The credential values put on requests (the key, token or password, Basic's encoding, the last access tokens): an API may echo one
     /// into its next link, and <see cref="WithoutCredentials"/> takes it out of there.
     /// </summary>
@@ -96,10 +104,12 @@ internal sealed class Authenticator
 
             case AuthKind.Basic:
             {
-                string password = await SecretAsync(cancellationToken).ConfigureAwait(false);
+                // Without Secret the password is empty: an API key as the user name (Stripe).
+                string password = string.IsNullOrWhiteSpace(_options.Secret) ? "" : await SecretAsync(cancellationToken).ConfigureAwait(false);
                 string user = await IdAsync(cancellationToken).ConfigureAwait(false);
                 string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
                 _secrets.Add(encoded);
+                Sent(user);
                 Sent(password);
                 Sent(encoded);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
@@ -169,6 +179,7 @@ internal sealed class Authenticator
     /// <summary>The access token to send, and whether this call sent a token request to get it.</summary>
     private async ValueTask<(string Token, bool Requested)> TokenAsync(CancellationToken cancellationToken)
     {
+        int fetchesSeen = Volatile.Read(ref _fetchesDone);
         if (Fresh(Volatile.Read(ref _token)) is string cached)
         {
             return (cached, false);
@@ -192,6 +203,13 @@ internal sealed class Authenticator
             if (Fresh(current) is string fetchedMeanwhile)
             {
                 return (fetchedMeanwhile, false);
+            }
+
+            if (_fetchesDone != fetchesSeen && _lastFailure is { } failed)
+            {
+                // The token request in flight while this one waited failed: that is this request's outcome too, rather than one more
+                // token request to an endpoint that just failed. The next request after this tries again.
+                throw new AuthFailureException(failed.Kind, failed.Message, failed.Status, failed.InnerException);
             }
 
             // An early refresh (the cached token is still valid) gets at most EarlyRefreshWait, so that a slow or hanging token
@@ -246,24 +264,59 @@ internal sealed class Authenticator
     private string? Fresh(AccessToken? token)
         => token is not null && (token.RefreshAt is not DateTimeOffset refresh || _clock.GetUtcNow() < refresh) ? token.Value : null;
 
+    /// <summary>Sends a token request (under <see cref="_tokenGate"/>) and notes its outcome for the requests waiting meanwhile.</summary>
     private async Task<AccessToken> FetchTokenAsync(CancellationToken cancellationToken)
+    {
+        AuthFailureException? failure = null;
+        try
+        {
+            return await RequestTokenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuthFailureException ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            _lastFailure = failure;
+            Volatile.Write(ref _fetchesDone, _fetchesDone + 1);
+        }
+    }
+
+    private async Task<AccessToken> RequestTokenAsync(CancellationToken cancellationToken)
     {
         string clientSecret = await SecretAsync(cancellationToken).ConfigureAwait(false);
         string clientId = await IdAsync(cancellationToken).ConfigureAwait(false);
-        var form = new List<KeyValuePair<string, string>>
+        bool basic = _options.ClientAuthentication == OAuthClientAuthentication.Basic;
+        var form = new List<KeyValuePair<string, string>> { new("grant_type", "client_credentials") };
+        if (!basic)
         {
-            new("grant_type", "client_credentials"),
-            new("client_id", clientId),
-            new("client_secret", clientSecret),
-        };
+            form.Add(new("client_id", clientId));
+            form.Add(new("client_secret", clientSecret));
+        }
+
         if (!string.IsNullOrEmpty(_options.Scope))
         {
             form.Add(new("scope", _options.Scope));
         }
 
+        if (!string.IsNullOrEmpty(_options.Audience))
+        {
+            form.Add(new("audience", _options.Audience));
+        }
+
         string shownUrl = UrlRedactor.Redact(_tokenUrl!);
         using var request = new HttpRequestMessage(HttpMethod.Post, _tokenUrl) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Accept.ParseAdd("application/json");
+        if (basic)
+        {
+            // client_secret_basic (RFC 6749 §2.3.1): id and secret each form-urlencoded, then base64(id:secret).
+            string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(WebUtility.UrlEncode(clientId) + ":" + WebUtility.UrlEncode(clientSecret)));
+            _secrets.Add(encoded);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
+        }
+
         HttpResponseMessage response;
         byte[] body;
         try
@@ -335,13 +388,39 @@ internal sealed class Authenticator
             throw new AuthFailureException(ExtractionErrorKind.Authentication, $"the token endpoint {shownUrl} answered without an access_token{error}", HttpStatusCode.OK);
         }
 
-        // Fetched again RefreshBefore before it expires, but never later than halfway through its life: a token that lives no longer
-        // than RefreshBefore would otherwise be fetched again for every request. RFC 6749 puts no bound on expires_in, and some servers
-        // send huge values for "never expires": a lifetime is capped at MaxTokenLifetime so that the expiry stays a representable date.
-        if (answer.ExpiresIn is not double s || s <= 0)
+        // RFC 6750 is the only token type supported; many servers leave token_type out, and then the token is taken for a bearer one.
+        if (answer.TokenType is { } type && !string.Equals(type, "Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AuthFailureException(
+                ExtractionErrorKind.Authentication,
+                $"the token endpoint {shownUrl} answered with token_type '{HttpText.Raw(Encoding.UTF8.GetBytes(type), 100, _secrets)}'; only Bearer tokens are supported (RFC 6750): ask the provider for a Bearer token for this client",
+                HttpStatusCode.OK);
+        }
+
+        if (answer.InvalidExpiresIn is { } invalid)
+        {
+            throw new AuthFailureException(
+                ExtractionErrorKind.Authentication,
+                $"the token endpoint {shownUrl} answered with an expires_in that is not a number of seconds ({HttpText.Raw(Encoding.UTF8.GetBytes(invalid), 100, _secrets)}), so how long the token lives is not known",
+                HttpStatusCode.OK);
+        }
+
+        // Without expires_in the token is kept until the API answers 401. One with an expires_in of 0 or less has expired already: it
+        // serves the request it was fetched for, and the next one fetches another.
+        if (answer.ExpiresIn is not double s)
         {
             return new AccessToken(value, null, null);
         }
+
+        if (s <= 0)
+        {
+            var now = _clock.GetUtcNow();
+            return new AccessToken(value, now, now);
+        }
+
+        // Fetched again RefreshBefore before it expires, but never later than halfway through its life: a token that lives no longer
+        // than RefreshBefore would otherwise be fetched again for every request. RFC 6749 puts no bound on expires_in, and some servers
+        // send huge values for "never expires": a lifetime is capped at MaxTokenLifetime so that the expiry stays a representable date.
 
         var lifetime = TimeSpan.FromSeconds(Math.Min(s, MaxTokenLifetime.TotalSeconds));
         var expiresAt = _clock.GetUtcNow() + lifetime;
@@ -354,7 +433,7 @@ internal sealed class Authenticator
     /// </summary>
     private static TokenAnswer ReadAnswer(byte[] body)
     {
-        string? accessToken = null, error = null, description = null;
+        string? accessToken = null, tokenType = null, invalidExpiry = null, error = null, description = null;
         double? expiresIn = null;
         // A leading UTF-8 byte order mark is skipped, as for pages.
         var reader = new Utf8JsonReader(body.AsSpan(body.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0));
@@ -364,12 +443,17 @@ internal sealed class Authenticator
             {
                 bool isToken = reader.ValueTextEquals("access_token"u8);
                 bool isExpiry = reader.ValueTextEquals("expires_in"u8);
+                bool isType = reader.ValueTextEquals("token_type"u8);
                 bool isError = reader.ValueTextEquals("error"u8);
                 bool isDescription = reader.ValueTextEquals("error_description"u8);
                 reader.Read();
                 if (isToken && reader.TokenType == JsonTokenType.String)
                 {
                     accessToken = reader.GetString();
+                }
+                else if (isType && reader.TokenType == JsonTokenType.String)
+                {
+                    tokenType = reader.GetString();
                 }
                 else if (isError && reader.TokenType == JsonTokenType.String)
                 {
@@ -383,9 +467,23 @@ internal sealed class Authenticator
                 {
                     expiresIn = seconds;
                 }
-                else if (isExpiry && reader.TokenType == JsonTokenType.String && double.TryParse(reader.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double text))
+                else if (isExpiry && reader.TokenType == JsonTokenType.String && double.TryParse(reader.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double text) && !double.IsNaN(text))
                 {
                     expiresIn = text;
+                }
+                else if (isExpiry && reader.TokenType is not (JsonTokenType.Null or JsonTokenType.Number))
+                {
+                    // A lifetime that is no number is not taken for "no expiry": the error shows it. (null is no expires_in; a number
+                    // beyond a double's range is skipped, as before.)
+                    invalidExpiry = reader.TokenType switch
+                    {
+                        JsonTokenType.String => $"\"{reader.GetString()}\"",
+                        JsonTokenType.True => "true",
+                        JsonTokenType.False => "false",
+                        JsonTokenType.StartObject => "an object",
+                        _ => "an array",
+                    };
+                    reader.Skip();
                 }
                 else
                 {
@@ -394,7 +492,7 @@ internal sealed class Authenticator
             }
         }
 
-        return new TokenAnswer(accessToken, expiresIn, error, description);
+        return new TokenAnswer(accessToken, tokenType, expiresIn, invalidExpiry, error, description);
     }
 
     /// <summary>The OAuth 2.0 error of a token endpoint's answer (RFC 6749 §5.2), as <c>error: code: description</c>, or <see langword="null"/>.</summary>
@@ -427,12 +525,26 @@ internal sealed class Authenticator
         => _secret ??= await ReadAsync(_options.Secret!, secret: true, cancellationToken).ConfigureAwait(false);
 
     private async ValueTask<string> IdAsync(CancellationToken cancellationToken)
-        => _id ??= await ReadAsync(_options.Id!, secret: false, cancellationToken).ConfigureAwait(false);
+        => _id ??= await ReadAsync(_options.Id!, secret: _options.Kind == AuthKind.Basic, cancellationToken).ConfigureAwait(false);
 
     private async ValueTask<string> ReadAsync(string name, bool secret, CancellationToken cancellationToken)
     {
-        // Surrounding whitespace is no part of a credential: a value read from a file often ends with a newline.
-        string? value = (await _source.GetAsync(name, cancellationToken).ConfigureAwait(false))?.Trim();
+        string? value;
+        try
+        {
+            // Surrounding whitespace is no part of a credential: a value read from a file often ends with a newline.
+            value = (await _source.GetAsync(name, cancellationToken).ConfigureAwait(false))?.Trim();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A lookup that fails (a vault, a configuration provider) is no failure of the page's request: sending it again would not help.
+            throw new AuthFailureException(
+                ExtractionErrorKind.Authentication,
+                $"reading the {(secret ? "secret" : "credential")} '{name}' from the credential source failed: {_secrets.Scrub(ex.Message)}",
+                null,
+                ex);
+        }
+
         if (string.IsNullOrEmpty(value))
         {
             throw new AuthFailureException(
@@ -451,5 +563,5 @@ internal sealed class Authenticator
     /// <summary>A cached access token: fetched again from <paramref name="RefreshAt"/>, usable until <paramref name="ExpiresAt"/> (both <see langword="null"/> without <c>expires_in</c>).</summary>
     private sealed record AccessToken(string Value, DateTimeOffset? RefreshAt, DateTimeOffset? ExpiresAt);
 
-    private sealed record TokenAnswer(string? AccessToken, double? ExpiresIn, string? Error, string? ErrorDescription);
+    private sealed record TokenAnswer(string? AccessToken, string? TokenType, double? ExpiresIn, string? InvalidExpiresIn, string? Error, string? ErrorDescription);
 }

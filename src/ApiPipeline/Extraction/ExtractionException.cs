@@ -40,8 +40,9 @@ public enum ExtractionErrorKind
     CircuitOpen,
 
     /// <summary>
-    /// Credentials are missing (the variable named by <see cref="AuthOptions.Secret"/> is not set) or the OAuth 2.0 token endpoint refused
-    /// them. Ends a run whatever the <see cref="ErrorMode"/>.
+    /// Credentials are missing (the variable named by <see cref="AuthOptions.Secret"/> is not set), the <see cref="ICredentialSource"/>
+    /// failed to read them, or the OAuth 2.0 token endpoint refused them or answered with a token that cannot be used. Not retried; ends a
+    /// run whatever the <see cref="ErrorMode"/>.
     /// </summary>
     Authentication,
 

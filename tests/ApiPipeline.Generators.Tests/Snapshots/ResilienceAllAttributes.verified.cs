@@ -71,6 +71,8 @@ namespace Demo
                 Secret = "SHOP_CLIENT_SECRET",
                 TokenUrl = "https://auth.example.com/token",
                 Scope = "orders:read",
+                Audience = "https://api.example.com/orders",
+                ClientAuthentication = global::ApiPipeline.OAuthClientAuthentication.Basic,
                 RefreshBefore = global::ApiPipeline.Duration.Parse("2m"),
             },
         };

@@ -845,6 +845,206 @@ public sealed class AuthTests
         Assert.DoesNotContain("tenant-", run, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-30)]
+    public async Task OAuth2_a_token_that_expires_now_serves_its_own_request_and_is_not_cached(int expiresIn)
+    {
+        await using var server = await FaultServer.StartAsync(OAuthApi(total: 5, tokenLifetime: expiresIn));
+
+        var pages = await new OAuthRows(OAuthOptions(server)).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 5), pages.Ids());
+        string?[] sent = [.. server.Requests.Where(r => r.Path != "/token").Select(r => r.H("Authorization"))];
+        Assert.Equal(sent.Length, server.Requests.Count(r => r.Path == "/token"));
+        Assert.Equal(sent.Length, sent.Distinct().Count());
+        Assert.All(pages, p => Assert.Equal(1, p.Attempts));
+    }
+
+    [Theory]
+    [InlineData("\"soon\"", "\"soon\"")]
+    [InlineData("\"NaN\"", "\"NaN\"")]
+    [InlineData("true", "true")]
+    public async Task OAuth2_an_expires_in_that_is_not_a_number_is_an_authentication_error_that_shows_it(string expiresIn, string shown)
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Request.Path == "/token"
+            ? Faults.Json(ctx, $$"""{"access_token":"token-1","token_type":"Bearer","expires_in":{{expiresIn}}}""")
+            : Faults.Json(ctx, Faults.Page(1, 1)));
+
+        var (_, error) = await new OAuthRows(OAuthOptions(server)).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains($"answered with an expires_in that is not a number of seconds ({shown})", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task OAuth2_a_token_type_other_than_bearer_is_refused_saying_only_bearer_is_supported()
+    {
+        await using var server = await FaultServer.StartAsync((ctx, _) => ctx.Request.Path == "/token"
+            ? Faults.Json(ctx, """{"access_token":"token-1","token_type":"mac","expires_in":3600}""")
+            : Faults.Json(ctx, Faults.Page(1, 1)));
+        var options = OAuthOptions(server) with { Auth = OAuthOptions(server).Auth! with { TokenUrl = server.BaseUrl + "/token?api_key=t0k3n-url-s3cr3t" } };
+
+        var (_, error) = await new OAuthRows(options).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Equal("OAuthRows", error.Extractor);
+        Assert.Contains("answered with token_type 'mac'; only Bearer tokens are supported", error.Message, StringComparison.Ordinal);
+        Assert.Contains(server.BaseUrl + "/token?api_key=", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("t0k3n-url-s3cr3t", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, server.RequestCount);
+    }
+
+    [Theory]
+    [InlineData("""{"access_token":"token-1","token_type":"bearer","expires_in":3600}""")]
+    [InlineData("""{"access_token":"token-1","expires_in":3600}""")]
+    public async Task OAuth2_a_token_type_of_bearer_in_any_case_or_none_at_all_is_accepted(string answer)
+    {
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) => ctx.Request.Path == "/token" ? Faults.Json(ctx, answer) : api(ctx, i));
+
+        var pages = await new OAuthRows(OAuthOptions(server)).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.All(server.Requests.Where(r => r.Path != "/token"), r => Assert.Equal("Bearer token-1", r.H("Authorization")));
+    }
+
+    [Fact]
+    public async Task OAuth2_sends_the_audience_when_one_is_set()
+    {
+        await using var server = await FaultServer.StartAsync(OAuthApi(total: 2, tokenLifetime: 3600));
+        var options = OAuthOptions(server) with { Auth = OAuthOptions(server).Auth! with { Audience = "https://api.example.com/" } };
+
+        await new OAuthRows(options).PagesAsync(new Shard("a")).Within();
+
+        var token = Assert.Single(server.Requests, r => r.Path == "/token");
+        Assert.Equal("https://api.example.com/", token.Form["audience"]);
+        Assert.Equal(ClientSecret, token.Form["client_secret"]);
+    }
+
+    [Fact]
+    public async Task OAuth2_client_secret_basic_sends_the_form_encoded_client_in_an_authorization_header_and_keeps_it_out_of_errors()
+    {
+        // RFC 6749 §2.3.1: id and secret are form-urlencoded (':' -> %3A, ' ' -> '+', '+' -> %2B, '/' -> %2F) before base64.
+        const string header = "Basic Y2xpZW50JTNBNDI6czNjcit0JTJCdyUyRnJkLTk5";
+        var credentials = CredentialSource.Create(name => name switch
+        {
+            "APIPIPELINE_TEST_CLIENT_ID" => "client:42",
+            "APIPIPELINE_TEST_CLIENT_SECRET" => "s3cr t+w/rd-99",
+            _ => null,
+        });
+        await using var server = await FaultServer.StartAsync(OAuthApi(total: 2, tokenLifetime: 3600));
+        var basic = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token", ClientAuthentication = OAuthClientAuthentication.Basic };
+
+        var pages = await new OAuthRows(server.Options with { Credentials = credentials, Auth = basic }).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal([1, 2], pages.Ids());
+        var token = Assert.Single(server.Requests, r => r.Path == "/token");
+        Assert.Equal(header, token.H("Authorization"));
+        Assert.Equal(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "rows:read" }, token.Form);
+
+        await using var echoing = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, $$"""{"error":"invalid_client","error_description":"{{ctx.Request.Headers.Authorization}} is not known"}""", 401));
+        var (_, error) = await new OAuthRows(echoing.Options with { Credentials = credentials, Auth = basic with { TokenUrl = echoing.BaseUrl + "/token" } })
+            .PagesUntilErrorAsync(new Shard("a")).Within();
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("(error: invalid_client: Basic *** is not known)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(header[6..], error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Basic_without_a_secret_sends_the_user_name_and_an_empty_password_and_keeps_the_user_name_out_of_errors()
+    {
+        // Stripe style: the API key is the user name, the password is empty.
+        const string apiKey = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+        await using var server = await FaultServer.StartAsync(Faults.PageApi(6, (ctx, _, page) => page == 2
+            ? Faults.Json(ctx, $$"""{"error":"key {{apiKey}} may not read page 2"}""", 403)
+            : null));
+        var options = server.Options with
+        {
+            Credentials = CredentialSource.Create(name => name == "APIPIPELINE_TEST_USER" ? apiKey : null),
+            Auth = BasicRows.Definition.Auth! with { Secret = null },
+        };
+
+        var (pages, error) = await new BasicRows(options).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal([1, 2, 3], pages.Ids());
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(apiKey + ":")), server.Requests[0].H("Authorization"));
+        Assert.Equal(HttpStatusCode.Forbidden, error.StatusCode);
+        Assert.Contains("key *** may not read page 2", error.ToString() + error.BodySnippet, StringComparison.Ordinal);
+        Assert.DoesNotContain(apiKey, error.ToString() + error.BodySnippet, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_credential_source_that_throws_is_an_authentication_error_of_the_extractor_and_not_retried()
+    {
+        int lookups = 0;
+        await using var server = await FaultServer.StartAsync(OAuthApi(total: 2, tokenLifetime: 3600));
+        var options = OAuthOptions(server) with
+        {
+            Credentials = CredentialSource.Create(name =>
+            {
+                Interlocked.Increment(ref lookups);
+                throw new HttpRequestException($"vault unreachable while reading {name}");
+            }),
+        };
+
+        var (_, error) = await new OAuthRows(options).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Equal("OAuthRows", error.Extractor);
+        Assert.Contains("reading the secret 'APIPIPELINE_TEST_CLIENT_SECRET' from the credential source failed: vault unreachable while reading APIPIPELINE_TEST_CLIENT_SECRET", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, lookups);
+        Assert.Equal(0, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task OAuth2_pages_in_flight_that_wait_on_one_failing_token_request_share_its_failure()
+    {
+        // After the first page, the API rejects token-1 with 401 on the next three pages, which are in flight together (held until all
+        // three arrived), and the token endpoint is down (503 after 1 s): one token request, not one per page.
+        int tokens = 0, held = 0;
+        var together = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await FaultServer.StartAsync(async (ctx, _) =>
+        {
+            if (ctx.Request.Path == "/token")
+            {
+                if (Interlocked.Increment(ref tokens) == 1)
+                {
+                    await Faults.Json(ctx, """{"access_token":"token-1","token_type":"Bearer","expires_in":3600}""");
+                    return;
+                }
+
+                await Task.Delay(1000);
+                await Faults.Status(ctx, 503);
+                return;
+            }
+
+            long offset = long.Parse(ctx.Request.Query["offset"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            if (offset > 0)
+            {
+                if (Interlocked.Increment(ref held) == 3)
+                {
+                    together.TrySetResult();
+                }
+
+                await together.Task.WaitAsync(TimeSpan.FromSeconds(5));
+                await Faults.Status(ctx, 401, """{"error":"invalid_token"}""");
+                return;
+            }
+
+            await Faults.Json(ctx, Faults.Page(1, 10, "\"total\":40"));
+        });
+        var options = server.Options with { Credentials = Secrets, Auth = OAuthParallelRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" } };
+
+        var (_, error) = await new OAuthParallelRows(options).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(3, held);
+        Assert.Equal((ExtractionErrorKind.HttpStatus, HttpStatusCode.ServiceUnavailable), (error.Kind, error.StatusCode));
+        Assert.Contains("token endpoint", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, server.Requests.Count(r => r.Path == "/token"));
+    }
+
     private static ExtractorOptions OAuthOptions(FaultServer server) => server.Options with
     {
         Credentials = Secrets,

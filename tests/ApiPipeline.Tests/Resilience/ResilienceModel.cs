@@ -142,3 +142,12 @@ public partial class BasicRows : IExtractor<Shard, Row>;
 [Auth(AuthKind.OAuth2ClientCredentials, Id = "APIPIPELINE_TEST_CLIENT_ID", Secret = "APIPIPELINE_TEST_CLIENT_SECRET", TokenUrl = "https://auth.example.invalid/token", Scope = "rows:read", RefreshBefore = "60s")]
 [Retry(2, BaseDelay = "1ms", Jitter = false)]
 public partial class OAuthRows : IExtractor<Shard, Row>;
+
+/// <summary>
+/// OAuth 2.0 client credentials with up to 4 pages in flight (offsets, total from the first page) and no retries; the client goes in a
+/// Basic header, with an audience.
+/// </summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
+[Paginated(Pagination.Offset, RecordsPath = "data", PageSize = 10, TotalPath = "total", MaxConcurrent = 4)]
+[Auth(AuthKind.OAuth2ClientCredentials, Id = "APIPIPELINE_TEST_CLIENT_ID", Secret = "APIPIPELINE_TEST_CLIENT_SECRET", TokenUrl = "https://auth.example.invalid/token", Audience = "https://rows.example.invalid", ClientAuthentication = OAuthClientAuthentication.Basic)]
+public partial class OAuthParallelRows : IExtractor<Shard, Row>;

@@ -69,6 +69,9 @@ public sealed class ResilienceOptionsTests
 
         var auth = OAuthRows.Definition.Auth!;
         Assert.Equal((AuthKind.OAuth2ClientCredentials, "APIPIPELINE_TEST_CLIENT_ID", "APIPIPELINE_TEST_CLIENT_SECRET", "rows:read", TimeSpan.FromSeconds(60)), (auth.Kind, auth.Id, auth.Secret, auth.Scope, auth.RefreshBefore));
+        Assert.Equal((null, OAuthClientAuthentication.Post), (auth.Audience, auth.ClientAuthentication));
+        var parallel = OAuthParallelRows.Definition.Auth!;
+        Assert.Equal(("https://rows.example.invalid", OAuthClientAuthentication.Basic), (parallel.Audience, parallel.ClientAuthentication));
     }
 
     [Fact]
@@ -119,6 +122,13 @@ public sealed class ResilienceOptionsTests
 
         ex = Assert.Throws<ArgumentException>(() => new OAuthRows(new ExtractorOptions { Auth = OAuthRows.Definition.Auth! with { TokenUrl = "not a url" } }));
         Assert.Contains("TokenUrl", ex.Message, StringComparison.Ordinal);
+
+        ex = Assert.Throws<ArgumentException>(() => new OAuthRows(new ExtractorOptions { Auth = OAuthRows.Definition.Auth! with { ClientAuthentication = (OAuthClientAuthentication)7 } }));
+        Assert.Contains("ClientAuthentication 7 is not an OAuthClientAuthentication value", ex.Message, StringComparison.Ordinal);
+
+        ex = Assert.Throws<ArgumentException>(() => new BasicRows(new ExtractorOptions { Auth = BasicRows.Definition.Auth! with { Id = null } }));
+        Assert.Contains("AuthKind.Basic needs Id", ex.Message, StringComparison.Ordinal);
+        _ = new BasicRows(new ExtractorOptions { Auth = BasicRows.Definition.Auth! with { Secret = null } });
     }
 
     [Fact]
