@@ -421,7 +421,6 @@ internal sealed class Authenticator
         // Fetched again RefreshBefore before it expires, but never later than halfway through its life: a token that lives no longer
         // than RefreshBefore would otherwise be fetched again for every request. RFC 6749 puts no bound on expires_in, and some servers
         // send huge values for "never expires": a lifetime is capped at MaxTokenLifetime so that the expiry stays a representable date.
-
         var lifetime = TimeSpan.FromSeconds(Math.Min(s, MaxTokenLifetime.TotalSeconds));
         var expiresAt = _clock.GetUtcNow() + lifetime;
         return new AccessToken(value, expiresAt - (_options.RefreshBefore < lifetime / 2 ? _options.RefreshBefore : lifetime / 2), expiresAt);
