@@ -338,7 +338,8 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// <summary>
     /// Forgets what this instance wrote and did not commit (a run on it that failed before its commit), rolls
     /// <paramref name="lastPrepared"/> forward, then deletes every other temporary file of <paramref name="owner"/> under
-    /// <see cref="RootDirectory"/>; from now on this writer's temporary files are that owner's. Other owners' are left alone.
+    /// <see cref="RootDirectory"/>, and the partition folders that held nothing else; from now on this writer's temporary files are that
+    /// owner's. Other owners' are left alone.
     /// </summary>
     /// <param name="owner">Who writes here (<see cref="OwnerTag"/>: the pipeline's or chain run's id and its state store).</param>
     /// <param name="lastPrepared">The last batch the state store recorded for <paramref name="owner"/>, or <see langword="null"/>.</param>
@@ -351,9 +352,21 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         RollForward(lastPrepared, FlushDirectory);
         if (Directory.Exists(_root))
         {
+            var emptied = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var stale in Directory.EnumerateFiles(_root, ".part-*." + _ownerTag + ".*.jsonl.tmp", SearchOption.AllDirectories))
             {
                 File.Delete(stale);
+                emptied.Add(Path.GetDirectoryName(stale)!);
+            }
+
+            // As an aborted page leaves no empty partition folder, neither does recovery: a folder that held only these files goes too
+            // (never the dataset's root, nor a folder that still holds anything).
+            foreach (var folder in emptied)
+            {
+                if (folder != _root && !Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    Directory.Delete(folder);
+                }
             }
         }
 

@@ -292,6 +292,35 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Recovery_removes_the_partition_folders_it_emptied_and_no_other()
+    {
+        // A run killed before its commit left temporary parts in new date folders: recovery deletes them and the folders they alone
+        // were in (as an aborted page does), but keeps a folder that still holds a committed part or another owner's, an empty folder
+        // it did not empty, and the dataset's root.
+        string root = Path.Combine(_temp.Path, "items");
+        string mine = $".part-00001.{OwnerTag.Of("items")}.0badf00d.jsonl.tmp";
+        foreach (var day in new[] { "date=2024-01-01", "date=2024-01-02", "date=2024-01-03" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, day));
+            File.WriteAllText(Path.Combine(root, day, mine), "{\"id\":1");
+        }
+
+        File.WriteAllText(Path.Combine(root, "date=2024-01-02", "part-00002.jsonl"), "{\"id\":2,\"name\":\"b\"}\n");
+        string others = $".part-00001.{OwnerTag.Of("items/beta")}.0badf00d.jsonl.tmp";
+        File.WriteAllText(Path.Combine(root, "date=2024-01-03", others), "{\"id\":3");
+        Directory.CreateDirectory(Path.Combine(root, "date=2024-01-04"));
+        File.WriteAllText(Path.Combine(root, mine), "{\"id\":5");
+
+        await using (var output = Output())
+        {
+            await output.RecoverAsync("items", null);
+        }
+
+        Assert.Equal(["date=2024-01-02", "date=2024-01-03", "date=2024-01-04"], Directory.EnumerateDirectories(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["items/date=2024-01-02/part-00002.jsonl", $"items/date=2024-01-03/{others}"], _temp.Files());
+    }
+
+    [Fact]
     public async Task A_writer_given_its_owner_leaves_temporary_parts_that_the_owners_next_recovery_removes()
     {
         // A replay's writer (it never recovers the folder) killed before its commit: its parts are the owner's, so the owner's next run
