@@ -624,7 +624,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             throw ex switch
             {
                 PageShapeException shape => Error(run, shape.Kind, shape.Message, response.StatusCode, shape.InnerException),
-                JsonException json => Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({json.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars, _secrets)}", response.StatusCode, json, bodySnippet: true),
+                // A JsonException out of a well-formed body was thrown by the sink (the user's output, a PartitionBy): it is theirs.
+                JsonException json when !PageParser.IsWellFormed(run.Body.Span) => Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({json.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars, _secrets)}", response.StatusCode, json, bodySnippet: true),
                 _ => ex,
             };
         }
