@@ -154,6 +154,47 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Partitions_by_a_DateTime_as_a_files_partition_by_does_in_any_time_zone()
+    {
+        // As if the machine were 5 hours ahead of UTC: a date without a kind (System.Text.Json reads "2024-01-02T02:00:00" so) is UTC,
+        // as a file's partition_by takes it (RecordTime), not 21:00 UTC the day before, as C#'s DateTime to DateTimeOffset conversion
+        // would make it there; a local one is converted to UTC; a UTC one is taken as it is.
+        var fiveAhead = TimeZoneInfo.CreateCustomTimeZone("Test+05", TimeSpan.FromHours(5), "Test+05", "Test+05");
+        var twoAm = new DateTime(2024, 1, 2, 2, 0, 0, DateTimeKind.Unspecified);
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item>
+        {
+            Directory = _temp.Path,
+            Name = "items",
+            PartitionByDateTime = i => i.Id switch
+            {
+                1 => twoAm,
+                2 => DateTime.SpecifyKind(twoAm, DateTimeKind.Local),
+                3 => DateTime.SpecifyKind(twoAm, DateTimeKind.Utc),
+                _ => null,
+            },
+        })
+        { LocalTimeZone = fiveAhead };
+
+        await output.WriteAsync(new Item[] { new(1, "a"), new(2, "b"), new(3, "c"), new(4, "d") });
+        await output.CommitAsync();
+
+        Assert.Equal(["items/date=2024-01-01/part-00001.jsonl", "items/date=2024-01-02/part-00001.jsonl", "items/date=unknown/part-00001.jsonl"], _temp.Files());
+        Assert.Equal(["1", "3"], Ids("items/date=2024-01-02/part-00001.jsonl"));
+        Assert.Equal(["2"], Ids("items/date=2024-01-01/part-00001.jsonl"));
+        Assert.Equal(["4"], Ids("items/date=unknown/part-00001.jsonl"));
+    }
+
+    [Fact]
+    public void Rejects_both_partition_settings_at_once()
+    {
+        var both = new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = "items", PartitionBy = i => i.CreatedAt, PartitionByDateTime = _ => DateTime.UnixEpoch };
+
+        var error = Assert.Throws<ArgumentException>(() => new JsonlOutput<Item>(TestJson.Default.Item, both));
+
+        Assert.Contains("PartitionByDateTime", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Each_commit_makes_a_new_part_per_partition()
     {
         await using var output = Output(i => i.CreatedAt);
