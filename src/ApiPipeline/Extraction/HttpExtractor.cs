@@ -247,8 +247,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     failuresInARow++;
                     var after = paginator.AfterFailedPage(url, run.PageNumber);
                     var skipTo = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
+                    int droppedAhead = ahead is null ? 0 : after is null ? await ahead.FinishAsync().ConfigureAwait(false) : ahead.TakeDropped();
                     page.BeginPage(run.RecordsBefore);
-                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, skipTo) { Attempts = failure.Attempts, Throttled = current.Throttled, Error = failure }, cancellationToken).ConfigureAwait(false);
+                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, skipTo) { Attempts = failure.Attempts, DroppedRequests = droppedAhead, Throttled = current.Throttled, Error = failure }, cancellationToken).ConfigureAwait(false);
                     current.Release(run);
                     url = after;
                     run.PageNumber++;
@@ -303,7 +304,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 long recordsSoFar = run.RecordsBefore + page.Count;
                 var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar, secrets);
                 PageRead(span, current, page.Count, response!.StatusCode);
-                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, Throttled = current.Throttled, Total = current.Scan.Total }, cancellationToken).ConfigureAwait(false);
+
+                // Requests of pages fetched ahead and dropped go with the page handed on next; after the last page, all of them.
+                int dropped = ahead is null ? 0 : next is null ? await ahead.FinishAsync().ConfigureAwait(false) : ahead.TakeDropped();
+                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, DroppedRequests = dropped, Throttled = current.Throttled, Total = current.Scan.Total }, cancellationToken).ConfigureAwait(false);
 
                 // Counted once the sink has taken the page (a time window's first page may show the window too deep: read, not taken).
                 Instruments.Page(Name, page.Count, current.Body.Length);
@@ -392,9 +396,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         private readonly Lock _gate = new();
         private readonly Queue<(PageRun Run, Task<HttpResponseMessage> Fetch)> _pages = new(size);
         private CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        private readonly List<Task> _settling = [];
         private PageRun? _current;
         private bool _toppingUp;
         private bool _disposed;
+
+        /// <summary>Requests sent for dropped pages whose fetches have settled, not yet handed on (<see cref="TakeDropped"/>).</summary>
+        private int _dropped;
 
         /// <summary>
         /// Makes <paramref name="url"/> the current page, numbered and counted as <paramref name="main"/> says: its prefetched fetch, or
@@ -443,6 +451,28 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 _stop.Dispose();
             }
         }
+
+        /// <summary>
+        /// The pagination has ended: drops the pages fetched past its end, waits until every dropped page's fetch has settled (they
+        /// are cancelled), and returns the requests sent for dropped pages that <see cref="TakeDropped"/> has not returned yet.
+        /// </summary>
+        public async Task<int> FinishAsync()
+        {
+            Task[] settling;
+            lock (_gate)
+            {
+                _disposed = true;
+                Drop();
+                settling = [.. _settling];
+                _settling.Clear();
+            }
+
+            await Task.WhenAll(settling).ConfigureAwait(false);
+            return TakeDropped();
+        }
+
+        /// <summary>The requests sent for dropped pages whose fetches have settled since the last call.</summary>
+        public int TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
 
         /// <summary>
         /// Starts fetching the pages after the current one while fewer than <c>MaxConcurrent</c> requests are in flight, counting the
@@ -503,10 +533,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             _stop.Cancel();
             _stop.Dispose();
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _settling.RemoveAll(static task => task.IsCompleted);
             while (_pages.TryDequeue(out var page))
             {
-                // Observe the outcome (a cancellation or a failure nobody will read) and free the page's buffer when it settles.
-                _ = page.Fetch.ContinueWith(
+                // Observe the outcome (a cancellation or a failure nobody will read), count the requests it sent (PipelineResult.Requests
+                // counts every request) and free the page's buffer when it settles.
+                _settling.Add(page.Fetch.ContinueWith(
                     static (task, state) =>
                     {
                         if (task.IsCompletedSuccessfully)
@@ -515,12 +547,14 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                         }
 
                         _ = task.Exception;
-                        ((PageRun)state!).Dispose();
+                        var run = (PageRun)state!;
+                        Interlocked.Add(ref run.Window!._dropped, run.Attempts);
+                        run.Dispose();
                     },
                     page.Run,
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
+                    TaskScheduler.Default));
             }
         }
     }
@@ -589,7 +623,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             throw ex switch
             {
                 PageShapeException shape => Error(run, shape.Kind, shape.Message, response.StatusCode, shape.InnerException),
-                JsonException json => Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({json.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars, _secrets)}", response.StatusCode, json, bodySnippet: true),
+                // A JsonException out of a well-formed body was thrown by the sink (the user's output, a PartitionBy): it is theirs.
+                JsonException json when !PageParser.IsWellFormed(run.Body.Span) => Error(run, ExtractionErrorKind.InvalidJson, $"the body is not valid JSON ({json.Message}); content type '{response.Content.Headers.ContentType}', body starts: {HttpText.Snippet(run.Body.Span, SnippetChars, _secrets)}", response.StatusCode, json, bodySnippet: true),
                 _ => ex,
             };
         }

@@ -46,6 +46,9 @@ public sealed class Page<T>
     /// <summary>The attempts it took to read the page: 1, plus one per retry.</summary>
     public int Attempts { get; init; } = 1;
 
+    /// <inheritdoc cref="PageInfo.DroppedRequests"/>
+    public int DroppedRequests { get; init; }
+
     /// <summary>Time the page waited for rate limits: the client-side limiter, host pauses and the API's <c>Retry-After</c> on 429s.</summary>
     public TimeSpan Throttled { get; init; }
 

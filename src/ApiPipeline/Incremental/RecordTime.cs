@@ -16,6 +16,20 @@ public static class RecordTime
         ? new DateTimeOffset(value)
         : new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
+    /// <summary>As <see cref="FromDateTime(DateTime)"/>, a local value read as a time in <paramref name="local"/> (the machine's zone, or another in tests).</summary>
+    /// <param name="value">A record's member.</param>
+    /// <param name="local">The machine's time zone.</param>
+    internal static DateTimeOffset FromDateTime(DateTime value, TimeZoneInfo local)
+    {
+        if (value.Kind != DateTimeKind.Local)
+        {
+            return FromDateTime(value);
+        }
+
+        var time = DateTime.SpecifyKind(value, DateTimeKind.Unspecified);
+        return new DateTimeOffset(time, local.GetUtcOffset(time));
+    }
+
     /// <summary>As <see cref="FromDateTime(DateTime)"/>; <see langword="null"/> for <see langword="null"/>.</summary>
     /// <param name="value">A record's member.</param>
     public static DateTimeOffset? FromDateTime(DateTime? value) => value is { } time ? FromDateTime(time) : null;

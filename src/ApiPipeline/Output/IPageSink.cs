@@ -40,6 +40,13 @@ public readonly record struct PageInfo(int Number, string Url, int Records, long
     /// <summary>The attempts it took to read the page: 1, plus one per retry.</summary>
     public int Attempts { get; init; }
 
+    /// <summary>
+    /// Requests sent for pages fetched ahead (<see cref="PaginationOptions.MaxConcurrent"/>) that were dropped, because the pagination
+    /// ended before them (past a short last page) or went elsewhere, counted with the page handed on after they settled (the last page
+    /// has them all): sent, but part of no page, and not in <see cref="Attempts"/>.
+    /// </summary>
+    public int DroppedRequests { get; init; }
+
     /// <summary>Time the page waited for rate limits.</summary>
     public TimeSpan Throttled { get; init; }
 

@@ -20,8 +20,18 @@ public sealed record JsonlOutputOptions<T>
     /// <summary>
     /// Partitions files by the UTC date this returns: <c>&lt;Directory&gt;/&lt;Name&gt;/date=YYYY-MM-DD/part-00001.jsonl</c>;
     /// a record without a date goes to <c>date=unknown</c>. <see langword="null"/> (the default) writes all files into one folder.
+    /// For a <see cref="DateTime"/> member use <see cref="PartitionByDateTime"/>: returned here, C# itself converts it to a
+    /// <see cref="DateTimeOffset"/>, taking one without a kind as the machine's local time.
     /// </summary>
     public Func<T, DateTimeOffset?>? PartitionBy { get; init; }
+
+    /// <summary>
+    /// Partitions files by a <see cref="DateTime"/> as <see cref="PartitionBy"/> does by a <see cref="DateTimeOffset"/>, by the rule of a
+    /// file's <c>partition_by</c>, the same on every machine: a value without a kind (System.Text.Json reads a timestamp without an
+    /// offset, <c>"2026-04-01T23:30:00"</c>, so) is UTC, a local one is converted to UTC, a UTC one is taken as it is. Set at most one of
+    /// the two.
+    /// </summary>
+    public Func<T, DateTime?>? PartitionByDateTime { get; init; }
 
     /// <summary>When a batch is committed. Default <see cref="OutputBatchOptions.Default"/>.</summary>
     public OutputBatchOptions Batching { get; init; } = OutputBatchOptions.Default;
@@ -58,6 +68,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _json;
     private readonly RawJsonOf<T>? _rawJson;
+    private readonly Func<T, DateTimeOffset?>? _partitionBy;
     private readonly List<OpenFile> _pageFiles = [];
 
     /// <summary>
@@ -86,6 +97,13 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Combine(options.Directory, options.Name))); // "issues/" is "issues"
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, SkipValidation = true, Indented = false });
         _rawJson = (typeInfo.Converter as IRawRecordConverter)?.JsonOf<T>();
+        if (options.PartitionBy is not null && options.PartitionByDateTime is not null)
+        {
+            throw new ArgumentException("Set PartitionBy or PartitionByDateTime, not both.", nameof(options));
+        }
+
+        _partitionBy = options.PartitionBy
+            ?? (options.PartitionByDateTime is { } byDateTime ? record => byDateTime(record) is { } date ? RecordTime.FromDateTime(date, LocalTimeZone) : null : null);
     }
 
     /// <summary>The dataset's folder.</summary>
@@ -104,6 +122,9 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
     /// <summary>Flushes a directory's entries to disk; tests observe it.</summary>
     internal Action<string> FlushDirectory { get; init; } = DurableDirectory.Flush;
+
+    /// <summary>The zone of a local <see cref="JsonlOutputOptions{T}.PartitionByDateTime"/>: the machine's; tests give another.</summary>
+    internal TimeZoneInfo LocalTimeZone { get; init; } = TimeZoneInfo.Local;
 
     /// <inheritdoc/>
     public OutputBatchOptions Batching => _options.Batching;
@@ -158,7 +179,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(T record)
     {
-        int key = _options.PartitionBy is { } partitionBy ? DayKey(partitionBy(record)) : NoPartition;
+        int key = _partitionBy is { } partitionBy ? DayKey(partitionBy(record)) : NoPartition;
         if (_pageFile is null || _pageKey != key)
         {
             WritePageBuffer();
@@ -338,7 +359,8 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// <summary>
     /// Forgets what this instance wrote and did not commit (a run on it that failed before its commit), rolls
     /// <paramref name="lastPrepared"/> forward, then deletes every other temporary file of <paramref name="owner"/> under
-    /// <see cref="RootDirectory"/>; from now on this writer's temporary files are that owner's. Other owners' are left alone.
+    /// <see cref="RootDirectory"/>, and the partition folders that held nothing else; from now on this writer's temporary files are that
+    /// owner's. Other owners' are left alone.
     /// </summary>
     /// <param name="owner">Who writes here (<see cref="OwnerTag"/>: the pipeline's or chain run's id and its state store).</param>
     /// <param name="lastPrepared">The last batch the state store recorded for <paramref name="owner"/>, or <see langword="null"/>.</param>
@@ -351,9 +373,21 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         RollForward(lastPrepared, FlushDirectory);
         if (Directory.Exists(_root))
         {
+            var emptied = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var stale in Directory.EnumerateFiles(_root, ".part-*." + _ownerTag + ".*.jsonl.tmp", SearchOption.AllDirectories))
             {
                 File.Delete(stale);
+                emptied.Add(Path.GetDirectoryName(stale)!);
+            }
+
+            // As an aborted page leaves no empty partition folder, neither does recovery: a folder that held only these files goes too
+            // (never the dataset's root, nor a folder that still holds anything).
+            foreach (var folder in emptied)
+            {
+                if (folder != _root && !Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    Directory.Delete(folder);
+                }
             }
         }
 

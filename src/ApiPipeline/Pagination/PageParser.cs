@@ -291,6 +291,31 @@ internal static class PageParser
         return new PageShapeException($"{where} does not fit {typeName}: {error.Message}{expected}", ExtractionErrorKind.RecordMismatch, error);
     }
 
+    /// <summary>
+    /// Only on the failure path: whether <paramref name="body"/> is one JSON value, well-formed and within <see cref="MaxDepth"/>. A
+    /// <see cref="JsonException"/> that <see cref="Parse{T}(ReadOnlyMemory{byte}, PageLayout, RecordReader{T}, IPageSink{T})"/> lets
+    /// through for such a body did not come from reading it (records that do not fit are reported as <see cref="PageShapeException"/>s)
+    /// but from the sink the records were handed to, so no check costs anything per record.
+    /// </summary>
+    internal static bool IsWellFormed(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body, ReaderOptions);
+        try
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private static void ReadScalar(ref Utf8JsonReader reader, PageLayout layout, int target, ref PageScan scan)
     {
         var token = reader.TokenType;

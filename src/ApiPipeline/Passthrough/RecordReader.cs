@@ -73,6 +73,9 @@ internal sealed class TypedRecordReader<T>(JsonTypeInfo<T> typeInfo) : RecordRea
 internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>>
 {
     private const int ChunkBytes = 64 * 1024;
+
+    /// <summary>The scratch object nests as deep as the record in the page may (<see cref="PageParser.MaxDepth"/>), past the options' default of 64.</summary>
+    private static readonly JsonReaderOptions ScratchOptions = new() { MaxDepth = PageParser.MaxDepth };
     private readonly JsonTypeInfo<TFields> _fields;
     private readonly RawFieldsReader<TFields>? _generated;
     private readonly byte[][]? _names;
@@ -233,7 +236,8 @@ internal sealed class RawRecordReader<TFields> : RecordReader<RawRecord<TFields>
         }
 
         Append(ref used, "}"u8);
-        return JsonSerializer.Deserialize(_scratch.AsSpan(0, used), _fields);
+        var scratch = new Utf8JsonReader(_scratch.AsSpan(0, used), ScratchOptions);
+        return JsonSerializer.Deserialize(ref scratch, _fields);
     }
 
     private void Append(ref int used, ReadOnlySpan<byte> bytes)

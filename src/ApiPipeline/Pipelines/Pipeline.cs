@@ -614,12 +614,14 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 {
                     // A failed page the extractor skipped by its own mode: the pipeline's FailFast wins, and the page fails the run
                     // there (a resumed run reads it again); its attempts are counted with the failure that ends the run.
+                    run.Requests += page.DroppedRequests;
                     run.Throttled += page.Throttled;
                     CutPage();
                     throw failed;
                 }
 
                 run.CountAttempts(page.Attempts);
+                run.Requests += page.DroppedRequests;
                 run.Throttled += page.Throttled;
                 if (page.Error is { } skipped)
                 {

@@ -34,7 +34,7 @@ public enum PipelineStatus
 /// <param name="FinishedAt">When the last run finished.</param>
 /// <param name="Watermark">The newest stored watermark after the last completed incremental run.</param>
 /// <param name="LastError">The last run's error message, if it failed, or the last skipped failure's.</param>
-/// <param name="Requests">Attempts sent in the current or last run (pages plus retries).</param>
+/// <param name="Requests">Attempts sent in the current or last run (pages plus retries, and pages fetched ahead and dropped).</param>
 /// <param name="Retries">Retries in the current or last run.</param>
 /// <param name="Failures">Pages or inputs that failed after retries and were skipped.</param>
 /// <param name="Skipped">Failures skipped under <see cref="ErrorMode.Skip"/>, not counted as failures.</param>
@@ -108,7 +108,10 @@ public sealed record PipelineResult
     /// <summary>Why the run failed, if it did.</summary>
     public Exception? Error { get; init; }
 
-    /// <summary>Attempts sent: one per page, plus one per retry.</summary>
+    /// <summary>
+    /// Attempts sent: one per page, plus one per retry, plus those sent for pages fetched ahead (<see cref="PaginationOptions.MaxConcurrent"/>)
+    /// and dropped past the last page (<see cref="PageInfo.DroppedRequests"/>).
+    /// </summary>
     public long Requests { get; init; }
 
     /// <summary>Retries made (attempts beyond the first of each page).</summary>

@@ -318,6 +318,33 @@ public sealed class ErrorTests(ApiFixture fixture) : ApiTests(fixture), IClassFi
     }
 
     [Fact]
+    public async Task A_json_exception_from_the_output_while_a_page_is_parsed_is_not_called_the_bodys_invalid_json()
+    {
+        // The body is valid: the JsonException is the user's (here a PartitionBy; a converter writing the record or a sink is alike) and
+        // fails the run as itself, as any other exception of the output does, not as the API's invalid JSON.
+        var input = Map("err-userjson", ctx => Reply.Json(ctx, $$$"""{"items":{{{Body.Items(1)}}}}"""));
+        using var temp = new TempDirectory();
+        var unreadable = new System.Text.Json.JsonException("the record's date is unreadable");
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new() { Directory = temp.Path, Name = "err-userjson", PartitionBy = _ => throw unreadable });
+
+        var result = await new Pipeline<Scenario, Item>("err-userjson", new SecretItems(At), output).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Same(unreadable, result.Error);
+    }
+
+    [Fact]
+    public async Task A_syntax_error_after_a_record_the_sink_took_is_still_invalid_json()
+    {
+        var input = Map("err-latesyntax", ctx => Reply.Json(ctx, $$$"""{"items":[{{{Body.Item(1)}}} {{{Body.Item(2)}}}]}"""));
+
+        var (_, ex) = await new SecretItems(At).PagesUntilErrorAsync(input);
+
+        Assert.Equal(ExtractionErrorKind.InvalidJson, ex.Kind);
+        Assert.Contains("body starts", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_large_error_body_is_still_an_http_status_error()
     {
         // A proxy's 502 page or a stack trace easily passes 64 KB; the status is what matters, with a snippet of the body.

@@ -154,6 +154,47 @@ public sealed class JsonlOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Partitions_by_a_DateTime_as_a_files_partition_by_does_in_any_time_zone()
+    {
+        // As if the machine were 5 hours ahead of UTC: a date without a kind (System.Text.Json reads "2024-01-02T02:00:00" so) is UTC,
+        // as a file's partition_by takes it (RecordTime), not 21:00 UTC the day before, as C#'s DateTime to DateTimeOffset conversion
+        // would make it there; a local one is converted to UTC; a UTC one is taken as it is.
+        var fiveAhead = TimeZoneInfo.CreateCustomTimeZone("Test+05", TimeSpan.FromHours(5), "Test+05", "Test+05");
+        var twoAm = new DateTime(2024, 1, 2, 2, 0, 0, DateTimeKind.Unspecified);
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item>
+        {
+            Directory = _temp.Path,
+            Name = "items",
+            PartitionByDateTime = i => i.Id switch
+            {
+                1 => twoAm,
+                2 => DateTime.SpecifyKind(twoAm, DateTimeKind.Local),
+                3 => DateTime.SpecifyKind(twoAm, DateTimeKind.Utc),
+                _ => null,
+            },
+        })
+        { LocalTimeZone = fiveAhead };
+
+        await output.WriteAsync(new Item[] { new(1, "a"), new(2, "b"), new(3, "c"), new(4, "d") });
+        await output.CommitAsync();
+
+        Assert.Equal(["items/date=2024-01-01/part-00001.jsonl", "items/date=2024-01-02/part-00001.jsonl", "items/date=unknown/part-00001.jsonl"], _temp.Files());
+        Assert.Equal(["1", "3"], Ids("items/date=2024-01-02/part-00001.jsonl"));
+        Assert.Equal(["2"], Ids("items/date=2024-01-01/part-00001.jsonl"));
+        Assert.Equal(["4"], Ids("items/date=unknown/part-00001.jsonl"));
+    }
+
+    [Fact]
+    public void Rejects_both_partition_settings_at_once()
+    {
+        var both = new JsonlOutputOptions<Item> { Directory = _temp.Path, Name = "items", PartitionBy = i => i.CreatedAt, PartitionByDateTime = _ => DateTime.UnixEpoch };
+
+        var error = Assert.Throws<ArgumentException>(() => new JsonlOutput<Item>(TestJson.Default.Item, both));
+
+        Assert.Contains("PartitionByDateTime", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Each_commit_makes_a_new_part_per_partition()
     {
         await using var output = Output(i => i.CreatedAt);
@@ -289,6 +330,35 @@ public sealed class JsonlOutputTests : IDisposable
 
         Assert.Equal([others], Directory.EnumerateFiles(folder, ".part-*.jsonl.tmp").Select(Path.GetFileName));
         Assert.Equal(["items/part-00001.jsonl", "items/part-00008.jsonl"], _temp.Files().Where(f => !f.Contains("/.part-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Recovery_removes_the_partition_folders_it_emptied_and_no_other()
+    {
+        // A run killed before its commit left temporary parts in new date folders: recovery deletes them and the folders they alone
+        // were in (as an aborted page does), but keeps a folder that still holds a committed part or another owner's, an empty folder
+        // it did not empty, and the dataset's root.
+        string root = Path.Combine(_temp.Path, "items");
+        string mine = $".part-00001.{OwnerTag.Of("items")}.0badf00d.jsonl.tmp";
+        foreach (var day in new[] { "date=2024-01-01", "date=2024-01-02", "date=2024-01-03" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, day));
+            File.WriteAllText(Path.Combine(root, day, mine), "{\"id\":1");
+        }
+
+        File.WriteAllText(Path.Combine(root, "date=2024-01-02", "part-00002.jsonl"), "{\"id\":2,\"name\":\"b\"}\n");
+        string others = $".part-00001.{OwnerTag.Of("items/beta")}.0badf00d.jsonl.tmp";
+        File.WriteAllText(Path.Combine(root, "date=2024-01-03", others), "{\"id\":3");
+        Directory.CreateDirectory(Path.Combine(root, "date=2024-01-04"));
+        File.WriteAllText(Path.Combine(root, mine), "{\"id\":5");
+
+        await using (var output = Output())
+        {
+            await output.RecoverAsync("items", null);
+        }
+
+        Assert.Equal(["date=2024-01-02", "date=2024-01-03", "date=2024-01-04"], Directory.EnumerateDirectories(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["items/date=2024-01-02/part-00002.jsonl", $"items/date=2024-01-03/{others}"], _temp.Files());
     }
 
     [Fact]

@@ -153,6 +153,46 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
     }
 
     [Fact]
+    public async Task Requests_for_pages_fetched_past_a_short_last_page_are_counted_as_sent()
+    {
+        // 95 records: the short page at offset 90 ends the run, and is not answered before the two pages the window asks for past it
+        // have reached the server. They are dropped, but were sent: an API's quota counts them, and so does Requests.
+        var pastTheEnd = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int past = 0;
+        var input = Map("conc-dropped", async ctx =>
+        {
+            int offset = int.Parse(ctx.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture);
+            if (offset >= 100)
+            {
+                if (Interlocked.Increment(ref past) == 2)
+                {
+                    pastTheEnd.SetResult();
+                }
+
+                await Reply.Json(ctx, """{"items":[]}""");
+                return;
+            }
+
+            if (offset == 90)
+            {
+                await pastTheEnd.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+
+            await Reply.Json(ctx, $$$"""{"items":{{{Body.Items(Body.Ids(offset + 1, Math.Min(10, 95 - offset)))}}}}""");
+        });
+        using var temp = new TempDirectory();
+        await using var output = PipelineTestKit.Jsonl(temp.Path, "conc-dropped");
+
+        var result = await new Pipeline<Scenario, Item>("conc-dropped", new ConcurrentOffsetItems(At), output).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Equal((95L, 10L, 0L), (result.Records, result.Pages, result.Retries));
+        Assert.Equal(12, Requests("conc-dropped").Count);
+        Assert.Equal(12, result.Requests);
+        Assert.Equal(12, RunSummary.From(result).Requests);
+    }
+
+    [Fact]
     public async Task A_failed_page_in_the_window_fails_the_run_at_that_page_after_the_pages_before_it()
     {
         var input = Map("conc-fail", ctx => ctx.Request.Query["page"] == "5"

@@ -69,6 +69,21 @@ public sealed class PassthroughFieldsReaderTests
     }
 
     [Fact]
+    public void The_runtime_path_reads_a_field_nested_deeper_than_64_as_deep_as_a_page_may_nest()
+    {
+        // No generated reader: the selected members are copied into a scratch object and deserialized from there, to the page's depth.
+        var typeInfo = RawRecord.TypeInfo(PassthroughJson.Default.DeepKeys);
+        Assert.Null(GeneratedReader(typeInfo));
+        string deep = new string('[', 200) + new string(']', 200);
+
+        var read = Assert.Single(Parse(typeInfo, "[{\"id\":1,\"skipped\":true,\"payload\":" + deep + "}]"));
+
+        Assert.Equal(1, read.Fields.Id);
+        Assert.Equal(deep, read.Fields.Payload.GetRawText());
+        Assert.Equal("{\"id\":1,\"skipped\":true,\"payload\":" + deep + "}", read.ToString());
+    }
+
+    [Fact]
     public void A_case_insensitive_context_keeps_the_runtime_path()
     {
         var typeInfo = RawCaseInsensitiveChanges.Definition.RecordTypeInfo();

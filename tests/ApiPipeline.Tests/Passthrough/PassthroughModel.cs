@@ -77,6 +77,9 @@ public readonly record struct ReadonlyStructKeys([property: Key] long Id, DateTi
     public string? Title { get; init; }
 }
 
+/// <summary>Fields with a member of any JSON, however deep (as far as a page may nest).</summary>
+public sealed record DeepKeys(long Id, System.Text.Json.JsonElement Payload);
+
 [JsonSerializable(typeof(RawItemKeys))]
 [JsonSerializable(typeof(ChangeKeys))]
 [JsonSerializable(typeof(DatedChangeKeys))]
@@ -84,6 +87,7 @@ public readonly record struct ReadonlyStructKeys([property: Key] long Id, DateTi
 [JsonSerializable(typeof(StructKeys))]
 [JsonSerializable(typeof(ReadonlyStructKeys))]
 [JsonSerializable(typeof(InitKeys))]
+[JsonSerializable(typeof(DeepKeys))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class PassthroughJson : JsonSerializerContext;
 
