@@ -84,7 +84,7 @@ public sealed record ChainStepResult
     /// <summary>Pages the step read.</summary>
     public long Pages { get; init; }
 
-    /// <summary>Attempts sent (pages plus the extractor's retries).</summary>
+    /// <summary>Attempts sent: pages plus the extractor's retries, and those of pages fetched ahead and dropped past the last page.</summary>
     public long Requests { get; init; }
 
     /// <summary>Retries the step's extractor made (attempts beyond the first of each page).</summary>

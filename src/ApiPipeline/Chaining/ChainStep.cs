@@ -139,13 +139,13 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 if (page.Error is { } skipped)
                 {
                     // A failed page fails the replay, as in a run's FailFast step: its requests count, but not as a page read.
-                    counters.AddRequests(page.Attempts);
+                    counters.AddRequests(page.Attempts + page.DroppedRequests);
                     counters.AddThrottled(page.Throttled);
                     failure = skipped;
                     break;
                 }
 
-                counters.AddPage(page.Count, page.Attempts, page.Throttled);
+                counters.AddPage(page.Count, page.Attempts + page.DroppedRequests, page.Throttled);
                 await MisfitsAsync(run, extractor, page, 0, null, replay.Lineage).ConfigureAwait(false); // kept by the replay
 
                 await writer.WriteAsync(StepPage<TOut>.From(0, page, replay.Lineage), cancellationToken).ConfigureAwait(false);
@@ -289,7 +289,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                         throw failed;
                     }
 
-                    counters.AddPage(page.Count, page.Attempts, page.Throttled);
+                    counters.AddPage(page.Count, page.Attempts + page.DroppedRequests, page.Throttled);
                     var letters = await MisfitsAsync(run, extractor, page, item.Key, page.Misfits.Count > 0 ? Describe(extractor, input) : null, lineage).ConfigureAwait(false);
                     if (page.Error is { } skipped
                         && await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true, lineage).ConfigureAwait(false) is { } letter)

@@ -25,7 +25,7 @@ public sealed record RunSummary
     /// <summary>Pages read.</summary>
     public long Pages { get; init; }
 
-    /// <summary>HTTP attempts sent (pages plus retries; a pipeline's also those of pages fetched ahead and dropped past the last page).</summary>
+    /// <summary>HTTP attempts sent: pages plus retries, and those of pages fetched ahead and dropped past the last page.</summary>
     public long Requests { get; init; }
 
     /// <summary>Retries.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ApiPipeline.Tests.Chaining;
 
 namespace ApiPipeline.Tests;
 
@@ -155,11 +156,44 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
     [Fact]
     public async Task Requests_for_pages_fetched_past_a_short_last_page_are_counted_as_sent()
     {
-        // 95 records: the short page at offset 90 ends the run, and is not answered before the two pages the window asks for past it
-        // have reached the server. They are dropped, but were sent: an API's quota counts them, and so does Requests.
+        var input = ShortLastPageAnsweredLast("conc-dropped");
+        using var temp = new TempDirectory();
+        await using var output = PipelineTestKit.Jsonl(temp.Path, "conc-dropped");
+
+        var result = await new Pipeline<Scenario, Item>("conc-dropped", new ConcurrentOffsetItems(At), output).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Equal((95L, 10L, 0L), (result.Records, result.Pages, result.Retries));
+        Assert.Equal(12, Requests("conc-dropped").Count);
+        Assert.Equal(12, result.Requests);
+        Assert.Equal(12, RunSummary.From(result).Requests);
+    }
+
+    [Fact]
+    public async Task A_chain_step_counts_the_requests_for_pages_fetched_past_a_short_last_page()
+    {
+        var input = ShortLastPageAnsweredLast("conc-dropped-chain");
+        var definition = ChainDefinition
+            .Create<Scenario, Item>("dropped", new ChainStepSettings { Name = "Items" }, static (http, o) => new ConcurrentOffsetItems(http, o))
+            .Build();
+
+        var result = await new ChainExecutor<Scenario, Item>(definition, null, new ChainOptions { Extractor = At }).ExecuteAsync(input, new MemoryOutput<Item>());
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Equal(12, Requests("conc-dropped-chain").Count);
+        Assert.Equal(12, result.Steps[0].Requests);
+        Assert.Equal(12, RunSummary.From(result).Requests);
+    }
+
+    /// <summary>
+    /// 95 records in offset pages of 10: the short page at offset 90 ends the run, and is not answered before the two pages the window
+    /// asks for past it have reached the server. They are dropped, but were sent: an API's quota counts them, and so does Requests.
+    /// </summary>
+    private Scenario ShortLastPageAnsweredLast(string name)
+    {
         var pastTheEnd = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int past = 0;
-        var input = Map("conc-dropped", async ctx =>
+        return Map(name, async ctx =>
         {
             int offset = int.Parse(ctx.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture);
             if (offset >= 100)
@@ -180,16 +214,6 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
 
             await Reply.Json(ctx, $$$"""{"items":{{{Body.Items(Body.Ids(offset + 1, Math.Min(10, 95 - offset)))}}}}""");
         });
-        using var temp = new TempDirectory();
-        await using var output = PipelineTestKit.Jsonl(temp.Path, "conc-dropped");
-
-        var result = await new Pipeline<Scenario, Item>("conc-dropped", new ConcurrentOffsetItems(At), output).ExecuteAsync(input);
-
-        Assert.Equal(PipelineStatus.Succeeded, result.Status);
-        Assert.Equal((95L, 10L, 0L), (result.Records, result.Pages, result.Retries));
-        Assert.Equal(12, Requests("conc-dropped").Count);
-        Assert.Equal(12, result.Requests);
-        Assert.Equal(12, RunSummary.From(result).Requests);
     }
 
     [Fact]
