@@ -104,13 +104,13 @@ internal sealed class Authenticator
 
             case AuthKind.Basic:
             {
-                // Without Secret the password is empty: an API key as the user name (Stripe).
-                string password = string.IsNullOrWhiteSpace(_options.Secret) ? "" : await SecretAsync(cancellationToken).ConfigureAwait(false);
+                // Without Secret the password is empty: an API key as the user name (Stripe), which is then the secret. With a password,
+                // the user name is an ordinary name: it may well be an input's value or a next link's filter too.
+                string password = KeyAsUserName ? "" : await SecretAsync(cancellationToken).ConfigureAwait(false);
                 string user = await IdAsync(cancellationToken).ConfigureAwait(false);
                 string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
                 _secrets.Add(encoded);
-                Sent(user);
-                Sent(password);
+                Sent(KeyAsUserName ? user : password);
                 Sent(encoded);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
                 return (null, false);
@@ -186,13 +186,16 @@ internal sealed class Authenticator
         }
 
         // While the cached token is still valid, a request does not wait for another's early refresh: it goes with the cached one.
+        // Validity is read once: the token may expire between two reads of the clock, and the gate cannot be taken twice.
         var cachedNow = Volatile.Read(ref _token);
-        if (Valid(cachedNow) && !_tokenGate.Wait(0))
+        if (Valid(cachedNow))
         {
-            return (cachedNow!.Value, false);
+            if (!_tokenGate.Wait(0))
+            {
+                return (cachedNow!.Value, false);
+            }
         }
-
-        if (!Valid(cachedNow))
+        else
         {
             await _tokenGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -314,6 +317,7 @@ internal sealed class Authenticator
             // client_secret_basic (RFC 6749 §2.3.1): id and secret each form-urlencoded, then base64(id:secret).
             string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(WebUtility.UrlEncode(clientId) + ":" + WebUtility.UrlEncode(clientSecret)));
             _secrets.Add(encoded);
+            _secrets.Add(WebUtility.UrlEncode(clientSecret)); // an endpoint may echo the client it decoded no further than that
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
         }
 
@@ -524,7 +528,10 @@ internal sealed class Authenticator
         => _secret ??= await ReadAsync(_options.Secret!, secret: true, cancellationToken).ConfigureAwait(false);
 
     private async ValueTask<string> IdAsync(CancellationToken cancellationToken)
-        => _id ??= await ReadAsync(_options.Id!, secret: _options.Kind == AuthKind.Basic, cancellationToken).ConfigureAwait(false);
+        => _id ??= await ReadAsync(_options.Id!, secret: KeyAsUserName, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Basic without a password: the user name is the API key (Stripe), so it is kept out of text like a secret.</summary>
+    private bool KeyAsUserName => _options.Kind == AuthKind.Basic && string.IsNullOrWhiteSpace(_options.Secret);
 
     private async ValueTask<string> ReadAsync(string name, bool secret, CancellationToken cancellationToken)
     {
@@ -537,11 +544,10 @@ internal sealed class Authenticator
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // A lookup that fails (a vault, a configuration provider) is no failure of the page's request: sending it again would not help.
+            // Its exception is not kept as the inner one: only its scrubbed message and type leave here, as its text may hold a secret.
             throw new AuthFailureException(
                 ExtractionErrorKind.Authentication,
-                $"reading the {(secret ? "secret" : "credential")} '{name}' from the credential source failed: {_secrets.Scrub(ex.Message)}",
-                null,
-                ex);
+                $"reading the {(secret ? "secret" : "credential")} '{name}' from the credential source failed: {ex.GetType().Name}: {_secrets.Scrub(ex.Message)}");
         }
 
         if (string.IsNullOrEmpty(value))

@@ -5,6 +5,12 @@ using Microsoft.Extensions.Logging;
 
 namespace ApiPipeline.Tests.Resilience;
 
+/// <summary>HTTP Basic with next links in the body (<c>next</c>).</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(ResilienceJson))]
+[Paginated(Pagination.NextUrl, RecordsPath = "data", NextUrlPath = "next")]
+[Auth(AuthKind.Basic, Id = "APIPIPELINE_TEST_USER", Secret = "APIPIPELINE_TEST_PASSWORD")]
+public partial class BasicNextRows : IExtractor<Shard, Row>;
+
 /// <summary>
 /// API key (header or query), bearer, Basic and OAuth 2.0 client credentials against the fault server; secrets come from a credential
 /// source by name and never appear in page URLs, checkpoints, exception messages, dead-letter files or output.
@@ -993,7 +999,7 @@ public sealed class AuthTests
 
         Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
         Assert.Equal("OAuthRows", error.Extractor);
-        Assert.Contains("reading the secret 'APIPIPELINE_TEST_CLIENT_SECRET' from the credential source failed: vault unreachable while reading APIPIPELINE_TEST_CLIENT_SECRET", error.Message, StringComparison.Ordinal);
+        Assert.Contains("reading the secret 'APIPIPELINE_TEST_CLIENT_SECRET' from the credential source failed: HttpRequestException: vault unreachable while reading APIPIPELINE_TEST_CLIENT_SECRET", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, lookups);
         Assert.Equal(0, server.RequestCount);
     }
@@ -1120,5 +1126,155 @@ public sealed class AuthTests
         Assert.Equal(Extract.Range(1, 2), pages.Ids());
         var gap = System.Diagnostics.Stopwatch.GetElapsedTime(arrivals["/token"], arrivals["/a/items"]);
         Assert.True(gap >= TimeSpan.FromMilliseconds(250), $"the token request and the first page went out {gap.TotalMilliseconds:0} ms apart on one token of a 2/s bucket");
+    }
+
+    // With a password, a Basic user name is an ordinary name: a next link's filter holding it is kept.
+    [Fact]
+    public async Task Basic_a_next_link_filter_whose_value_is_the_user_name_is_followed_as_the_api_gave_it()
+    {
+        const string user = "etl-robot-01";
+        await using var server = await FaultServer.StartAsync((ctx, i) => Faults.Json(ctx, i == 1
+            ? Faults.Page(1, 2, $"\"next\":\"{ctx.Request.Path}?owner={user}&page=2\"")
+            : Faults.Page(3, 1, "\"next\":null")));
+        var credentials = CredentialSource.Create(name => name switch
+        {
+            "APIPIPELINE_TEST_USER" => user,
+            "APIPIPELINE_TEST_PASSWORD" => Password,
+            _ => null,
+        });
+
+        var pages = await new BasicNextRows(server.Options with { Credentials = credentials }).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 3), pages.Ids());
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal("2", server.Requests[1].Q("page"));
+        Assert.Equal(user, server.Requests[1].Q("owner")); // fails: the owner filter was dropped from the next link
+    }
+
+    // client_secret_basic sends the secret form-urlencoded: an endpoint echoing that form must not show it.
+    [Fact]
+    public async Task OAuth2_client_secret_basic_keeps_the_form_encoded_secret_out_of_errors_when_the_endpoint_echoes_it()
+    {
+        const string secret = "s3cr t+w/rd-99";
+        string formEncoded = WebUtility.UrlEncode(secret); // s3cr+t%2Bw%2Frd-99, exactly what the server receives in the header
+        var credentials = CredentialSource.Create(name => name switch
+        {
+            "APIPIPELINE_TEST_CLIENT_ID" => ClientId,
+            "APIPIPELINE_TEST_CLIENT_SECRET" => secret,
+            _ => null,
+        });
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            string header = ctx.Request.Headers.Authorization.ToString();
+            string decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..]));
+            return Faults.Json(ctx, $$"""{"error":"invalid_client","error_description":"client credentials {{decoded}} are not known"}""", 401);
+        });
+        var basic = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token", ClientAuthentication = OAuthClientAuthentication.Basic };
+
+        var (_, error) = await new OAuthRows(server.Options with { Credentials = credentials, Auth = basic }).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("invalid_client", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(formEncoded, error.ToString(), StringComparison.Ordinal); // fails: "...client-42:s3cr+t%2Bw%2Frd-99 are not known"
+    }
+
+    // The credential source's exception is not chained: its text may hold a secret, and ToString() and loggers print inner exceptions.
+    [Fact]
+    public async Task A_credential_source_failure_keeps_known_secrets_out_of_the_whole_exception_including_its_inner_one()
+    {
+        // The client secret is read first (Authenticator.RequestTokenAsync), then the client id lookup fails with a message that repeats
+        // the configuration it read, the client secret included.
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Json(ctx, Faults.Page(1, 1)));
+        var credentials = CredentialSource.Create(name => name == "APIPIPELINE_TEST_CLIENT_SECRET"
+            ? ClientSecret
+            : throw new InvalidOperationException($"section 'oauth' is incomplete: {{ client_secret = {ClientSecret}, client_id = <missing> }}"));
+        var options = server.Options with { Credentials = credentials, Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" } };
+
+        var (_, error) = await new OAuthRows(options).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.DoesNotContain(ClientSecret, error.Message, StringComparison.Ordinal); // holds: the message is scrubbed
+        Assert.DoesNotContain(ClientSecret, error.ToString(), StringComparison.Ordinal); // fails: the inner exception's message is not
+        Assert.Equal(0, server.RequestCount);
+    }
+
+    // With a password, the user name is not scrubbed: an input of the same value stays readable (and replayable) in an error.
+    [Fact]
+    public async Task Basic_a_user_name_that_is_also_the_inputs_name_does_not_mask_the_input_of_an_error()
+    {
+        const string account = "acme-corp";
+        await using var server = await FaultServer.StartAsync((ctx, _) => Faults.Status(ctx, 404));
+        var credentials = CredentialSource.Create(name => name switch
+        {
+            "APIPIPELINE_TEST_USER" => account,
+            "APIPIPELINE_TEST_PASSWORD" => Password,
+            _ => null,
+        });
+
+        var (_, error) = await new BasicRows(server.Options with { Credentials = credentials, Resilience = ResilienceOptions.None }).PagesUntilErrorAsync(new Shard(account)).Within();
+
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.NotNull(error.Input);
+        Assert.Contains(account, error.Input, StringComparison.Ordinal); // fails: Input is {"name":"***"}
+    }
+
+    // The token's validity is read once: a token expiring between two clock readings must not make a request wait on the gate it holds.
+    [Fact]
+    public async Task OAuth2_a_token_that_expires_while_a_request_takes_the_token_gate_is_fetched_again_without_a_hang()
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var clock = new ScriptedClock(start);
+        int issued = 0;
+        var api = Faults.PageApi(2);
+        await using var server = await FaultServer.StartAsync((ctx, i) => ctx.Request.Path == "/token"
+            ? Faults.Json(ctx, $$"""{"access_token":"token-{{Interlocked.Increment(ref issued)}}","token_type":"Bearer","expires_in":600}""")
+            : api(ctx, i));
+        var extractor = new OAuthRows(server.Options with
+        {
+            Credentials = OAuthCredentials,
+            Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token" },
+            Resilience = ResilienceOptions.None,
+            TimeProvider = clock,
+        });
+        await extractor.PagesAsync(new Shard("a")).Within(); // token-1: refreshed from 540 s, expires at 600 s
+
+        // The next request reads the clock at 599.9 s (Fresh: due for refresh; Valid: still valid, so Wait(0) takes the gate), and the
+        // expiry passes before its next read (600 s).
+        clock.Now = start.AddSeconds(600);
+        clock.Then(start.AddSeconds(599.9), start.AddSeconds(599.9));
+        var pages = await extractor.PagesAsync(new Shard("a")).Within(10); // fails: TimeoutException, the request waits for itself
+
+        Assert.Equal([1, 2], pages.Ids());
+        Assert.Equal("Bearer token-2", server.Requests[^1].H("Authorization"));
+    }
+
+    private static readonly ICredentialSource OAuthCredentials = CredentialSource.Create(name => name switch
+    {
+        "APIPIPELINE_TEST_CLIENT_ID" => ClientId,
+        "APIPIPELINE_TEST_CLIENT_SECRET" => ClientSecret,
+        _ => null,
+    });
+
+    /// <summary>A clock that answers GetUtcNow with scripted readings first, then <see cref="Now"/>; timers and timestamps are the system's.</summary>
+    private sealed class ScriptedClock(DateTimeOffset start) : TimeProvider
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> _readings = new();
+        private long _now = start.UtcTicks;
+
+        public DateTimeOffset Now
+        {
+            get => new(Interlocked.Read(ref _now), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _now, value.UtcTicks);
+        }
+
+        public void Then(params DateTimeOffset[] readings)
+        {
+            foreach (var reading in readings)
+            {
+                _readings.Enqueue(reading);
+            }
+        }
+
+        public override DateTimeOffset GetUtcNow() => _readings.TryDequeue(out var reading) ? reading : Now;
     }
 }
