@@ -87,6 +87,27 @@ public sealed class ReviewOutputTests(ApiFixture fixture) : ApiTests(fixture), I
         Assert.Equal(3, result.Requests);
     }
 
+    // BUG: JsonlOutput.RecoverAsync (src/ApiPipeline/Output/JsonlOutput.cs:368-392) first calls Discard() (JsonlOutput.cs:428-441),
+    // which deletes this instance's own uncommitted temporary parts but not the partition folders they alone were in; the stale-file
+    // scan that follows no longer finds those parts, so their folders never enter `emptied` and stay behind empty. A run on the same
+    // output that failed before its commit (which recovery is documented to forget) thus leaves empty date= folders for readers,
+    // contrary to "recovery removes the date= partition folders it emptied".
+    [Fact]
+    public async Task Recovery_removes_the_partition_folders_of_what_the_same_instance_wrote_and_did_not_commit()
+    {
+        using var temp = new TempDirectory();
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = temp.Path, Name = "items", PartitionBy = i => i.CreatedAt });
+        await output.RecoverAsync("items", null);
+        await output.WriteAsync(new Item[] { new(1, "lost with its run", new DateTimeOffset(2024, 1, 1, 10, 0, 0, TimeSpan.Zero)), new(2, "lost too", null) });
+        string root = Path.Combine(temp.Path, "items");
+        Assert.Equal(2, Directory.EnumerateDirectories(root).Count());
+
+        await output.RecoverAsync("items", null); // the next run on this instance
+
+        Assert.Empty(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateDirectories(root).Select(Path.GetFileName));
+    }
+
     /// <summary>
     /// 95 records in offset pages of 10: the short page at offset 90 ends the run, and is not answered before the two pages the window
     /// asks for past it have reached the server (as in ConcurrentPagesTests).
