@@ -157,7 +157,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         }
         catch (ExtractionException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            counters.AddRequests(ex.Attempts);
+            counters.AddRequests(ex.Requests);
             failure = ex;
         }
 
@@ -309,7 +309,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             }
             catch (ExtractionException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                counters.AddRequests(ex.Attempts);
+                counters.AddRequests(ex.Requests);
                 bool endsRun = PageResilience.EndsRun(ex.Kind);
                 if (retriesLeft > 0 && !endsRun)
                 {

@@ -110,6 +110,15 @@ public sealed class ExtractionException : Exception
     /// <summary>Sets <see cref="Resume"/> once the failed page's place is known (a page fetched ahead fails before its turn).</summary>
     internal void Rebase(PageCheckpoint resume) => _resume = resume;
 
+    /// <summary>
+    /// Requests sent for pages fetched ahead of this one (<see cref="PaginationOptions.MaxConcurrent"/>) and dropped when this failure
+    /// ended the extraction: a result's <c>Requests</c> counts them, with <see cref="Attempts"/> (<see cref="Requests"/>).
+    /// </summary>
+    internal int DroppedRequests { get; set; }
+
+    /// <summary>Every request the failure accounts for: the page's <see cref="Attempts"/> and <see cref="DroppedRequests"/>.</summary>
+    internal int Requests => Attempts + DroppedRequests;
+
     /// <summary>The attempts made for the page (1 without retries; 0 when none was made, e.g. with the circuit open).</summary>
     public int Attempts { get; init; } = 1;
 

@@ -317,6 +317,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 run.RecordsBefore = recordsSoFar;
             }
         }
+        catch (ExtractionException ex) when (ahead is not null)
+        {
+            // The failure ends the extraction: the pages fetched ahead are dropped, and their requests go with it.
+            ex.DroppedRequests += await ahead.FinishAsync().ConfigureAwait(false);
+            throw;
+        }
         finally
         {
             run.Dispose();

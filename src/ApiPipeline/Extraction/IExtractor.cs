@@ -85,7 +85,7 @@ public interface IExtractor<TIn, TOut>
                 sink.Add(page[i]);
             }
 
-            var info = new PageInfo(page.Number, page.Url, page.Count, page.BytesRead, page.Next) { Attempts = page.Attempts, Throttled = page.Throttled, Error = page.Error };
+            var info = new PageInfo(page.Number, page.Url, page.Count, page.BytesRead, page.Next) { Attempts = page.Attempts, DroppedRequests = page.DroppedRequests, Throttled = page.Throttled, Error = page.Error };
             await sink.EndPageAsync(info, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -380,15 +380,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
                 emptied.Add(Path.GetDirectoryName(stale)!);
             }
 
-            // As an aborted page leaves no empty partition folder, neither does recovery: a folder that held only these files goes too
-            // (never the dataset's root, nor a folder that still holds anything).
-            foreach (var folder in emptied)
-            {
-                if (folder != _root && !Directory.EnumerateFileSystemEntries(folder).Any())
-                {
-                    Directory.Delete(folder);
-                }
-            }
+            RemoveEmptied(emptied);
         }
 
         return ValueTask.CompletedTask;
@@ -427,6 +419,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     /// <summary>Closes and deletes the temporary files not committed, and forgets their records, the current page and part numbers.</summary>
     private void Discard()
     {
+        var emptied = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var file in _open.Values)
         {
             try
@@ -439,13 +432,16 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
             }
 
             File.Delete(file.TempPath);
+            emptied.Add(Path.GetDirectoryName(file.TempPath)!);
         }
 
         foreach (var file in _closed)
         {
             File.Delete(file.TempPath);
+            emptied.Add(Path.GetDirectoryName(file.TempPath)!);
         }
 
+        RemoveEmptied(emptied);
         _open.Clear();
         _closed.Clear();
         _nextPart.Clear();
@@ -455,6 +451,22 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         PendingRecords = 0;
         PendingBytes = 0;
         BeginPage();
+    }
+
+    /// <summary>
+    /// As an aborted page leaves no empty partition folder, neither do discarded or recovered temporary files: a folder of
+    /// <paramref name="folders"/> that held only them goes too (never the dataset's root, nor a folder that still holds anything).
+    /// </summary>
+    private void RemoveEmptied(IEnumerable<string> folders)
+    {
+        foreach (var folder in folders)
+        {
+            if (folder != _root && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+                _toFlush.Remove(folder);
+            }
+        }
     }
 
     /// <summary>Flushes the directories of <see cref="_toFlush"/> that still exist (a loader may have taken a folder away).</summary>

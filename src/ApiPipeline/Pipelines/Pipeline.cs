@@ -275,7 +275,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     sink.AbortPage(); // if the extractor threw in the middle of a page
                     if (_mode == ErrorMode.FailFast || PageResilience.EndsRun(ex.Kind) || cancellationToken.IsCancellationRequested)
                     {
-                        run.CountAttempts(ex.Attempts);
+                        run.CountAttempts(ex.Requests);
                         throw;
                     }
 
@@ -548,7 +548,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             await _flusher.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                run.CountAttempts(error.Attempts);
+                run.CountAttempts(error.Requests);
                 if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter, replay: owner.ReplayOf(checkpointer, partition, pageSkipped: false)))
                 {
                     checkpointer.HandOver(partition);

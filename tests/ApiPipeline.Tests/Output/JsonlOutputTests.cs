@@ -530,4 +530,21 @@ public sealed class JsonlOutputTests : IDisposable
         Assert.Equal(["items/part-00001.jsonl"], _temp.Files());
         Assert.Equal(2, Read("items/part-00001.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
+
+    // A failed run's own uncommitted parts are discarded by the next recovery on the same instance, with their folders.
+    [Fact]
+    public async Task Recovery_removes_the_partition_folders_of_what_the_same_instance_wrote_and_did_not_commit()
+    {
+        using var temp = new TempDirectory();
+        await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = temp.Path, Name = "items", PartitionBy = i => i.CreatedAt });
+        await output.RecoverAsync("items", null);
+        await output.WriteAsync(new Item[] { new(1, "lost with its run", new DateTimeOffset(2024, 1, 1, 10, 0, 0, TimeSpan.Zero)), new(2, "lost too", null) });
+        string root = Path.Combine(temp.Path, "items");
+        Assert.Equal(2, Directory.EnumerateDirectories(root).Count());
+
+        await output.RecoverAsync("items", null); // the next run on this instance
+
+        Assert.Empty(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateDirectories(root).Select(Path.GetFileName));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ApiPipeline.Tests.Chaining;
 
 namespace ApiPipeline.Tests;
@@ -185,6 +186,72 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
         Assert.Equal(12, RunSummary.From(result).Requests);
     }
 
+    [Fact]
+    public async Task Pipeline_over_a_hand_written_extractor_counts_the_requests_of_pages_fetched_past_a_short_last_page()
+    {
+        var input = ShortLastPageAnsweredLast("conc-dropped-wrapped");
+        using var temp = new TempDirectory();
+        await using var output = PipelineTestKit.Jsonl(temp.Path, "conc-dropped-wrapped");
+
+        var result = await new Pipeline<Scenario, Item>("conc-dropped-wrapped", new Wrapped(new ConcurrentOffsetItems(At)), output).ExecuteAsync(input).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Equal((95L, 10L), (result.Records, result.Pages));
+        Assert.Equal(12, Requests("conc-dropped-wrapped").Count);
+        Assert.Equal(12, result.Requests);
+    }
+
+    [Fact]
+    public async Task DeadLetter_chain_step_over_a_hand_written_extractor_counts_the_requests_of_pages_fetched_past_a_short_last_page()
+    {
+        var input = ShortLastPageAnsweredLast("conc-dropped-chain-dl");
+        using var temp = new TempDirectory();
+        var definition = ChainDefinition
+            .Create<Scenario, Item>("dropped-dl", new ChainStepSettings { Name = "Items" }, static (http, o) => new Wrapped(new ConcurrentOffsetItems(http, o)))
+            .Build();
+        var options = new ChainOptions { Extractor = At, OnError = ErrorMode.DeadLetter, DeadLetterPath = Path.Combine(temp.Path, "dl.jsonl") };
+
+        var result = await new ChainExecutor<Scenario, Item>(definition, null, options).ExecuteAsync(input, new MemoryOutput<Item>()).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Succeeded, result.Status);
+        Assert.Equal(95, result.Steps[0].Records);
+        Assert.Equal(12, Requests("conc-dropped-chain-dl").Count);
+        Assert.Equal(12, result.Steps[0].Requests);
+    }
+
+    [Fact]
+    public async Task Failed_run_counts_the_requests_of_the_pages_fetched_ahead_of_the_failed_page()
+    {
+        var ahead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int seen = 0;
+        var input = Map("conc-failed-window", async ctx =>
+        {
+            int offset = int.Parse(ctx.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture);
+            if (offset == 0)
+            {
+                // Answered only once the two pages fetched ahead of it have reached the server.
+                await ahead.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                await Reply.Json(ctx, """{"message":"gone"}""", 404);
+                return;
+            }
+
+            if (Interlocked.Increment(ref seen) == 2)
+            {
+                ahead.TrySetResult();
+            }
+
+            await Reply.Json(ctx, $$$"""{"items":{{{Body.Items(Body.Ids(offset + 1, 10))}}}}""");
+        });
+        using var temp = new TempDirectory();
+        await using var output = PipelineTestKit.Jsonl(temp.Path, "conc-failed-window");
+
+        var result = await new Pipeline<Scenario, Item>("conc-failed-window", new ConcurrentOffsetItems(At), output).ExecuteAsync(input).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Equal(3, Requests("conc-failed-window").Count);
+        Assert.Equal(3, result.Requests);
+    }
+
     /// <summary>
     /// 95 records in offset pages of 10: the short page at offset 90 ends the run, and is not answered before the two pages the window
     /// asks for past it have reached the server. They are dropped, but were sent: an API's quota counts them, and so does Requests.
@@ -251,6 +318,20 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
 
         public void AbortPage()
         {
+        }
+    }
+
+    /// <summary>A hand-written extractor that decorates a generated one through its pages (it implements only what it must).</summary>
+    private sealed class Wrapped(IExtractor<Scenario, Item> inner) : IExtractor<Scenario, Item>
+    {
+        public string Name => inner.Name;
+
+        public async IAsyncEnumerable<Page<Item>> ExtractPagesAsync(Scenario input, PageCheckpoint? resumeFrom = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var page in inner.ExtractPagesAsync(input, resumeFrom, cancellationToken).ConfigureAwait(false))
+            {
+                yield return page;
+            }
         }
     }
 }
