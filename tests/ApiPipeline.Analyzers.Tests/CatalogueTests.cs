@@ -12,6 +12,7 @@ public partial class CatalogueTests
         DiagnosticCategories.Extractor, DiagnosticCategories.Endpoint, DiagnosticCategories.Pagination,
         DiagnosticCategories.Json, DiagnosticCategories.Binding, DiagnosticCategories.Security,
         DiagnosticCategories.Resilience, DiagnosticCategories.State, DiagnosticCategories.Chain,
+        DiagnosticCategories.Output,
     ];
 
     public static TheoryData<string> Ids()
@@ -45,7 +46,7 @@ public partial class CatalogueTests
         Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()));
 
         // The ID range names the area: 10xx extractor/endpoint, 11xx pagination, 12xx JSON, 13xx binding, 14xx security,
-        // 15xx resilience, 16xx state, 17xx chains.
+        // 15xx resilience, 16xx state, 17xx chains, 18xx outputs.
         string expectedArea = id[..5] switch
         {
             "APP10" => descriptor.Category == DiagnosticCategories.Extractor ? DiagnosticCategories.Extractor : DiagnosticCategories.Endpoint,
@@ -56,6 +57,7 @@ public partial class CatalogueTests
             "APP15" => DiagnosticCategories.Resilience,
             "APP16" => DiagnosticCategories.State,
             "APP17" => DiagnosticCategories.Chain,
+            "APP18" => DiagnosticCategories.Output,
             _ => "unknown range",
         };
         Assert.Equal(expectedArea, descriptor.Category);
@@ -102,6 +104,6 @@ public partial class CatalogueTests
     private static IEnumerable<DiagnosticDescriptor> Descriptors()
         => AllComponents.Analyzers.SelectMany(a => a.SupportedDiagnostics).OrderBy(d => d.Id, StringComparer.Ordinal);
 
-    [GeneratedRegex(@"^APP1[0-7]\d{2}$")]
+    [GeneratedRegex(@"^APP1[0-8]\d{2}$")]
     private static partial Regex IdPattern();
 }

@@ -29,6 +29,9 @@ internal static class DiagnosticCategories
 
     /// <summary>APP17xx: <c>[Chain]</c> classes (the generator's APP01xx share the category).</summary>
     public const string Chain = "ApiPipeline.Chain";
+
+    /// <summary>APP18xx: outputs and their options (<c>JsonlOutputOptions&lt;T&gt;</c>).</summary>
+    public const string Output = "ApiPipeline.Output";
 }
 
 /// <summary>Where each diagnostic's documentation lives.</summary>

@@ -250,4 +250,74 @@ public class AnalyzerDiagnosticFixTests
             [Extractor("https://api.example.com", "/{name}/items", Json = typeof(ShopJson))]
             public partial class Items : IExtractor<Filter, Item>;
             """)).RunAsync();
+
+    [Fact]
+    public Task Set_PartitionByDateTime_instead_of_PartitionBy_keeping_the_lambda()
+    {
+        var test = new CodeFixTest<PartitionByDateTimeAnalyzer, UsePartitionByDateTimeCodeFixProvider>(
+            Code.With("""
+                public sealed record Order(long Id, System.DateTime CreatedAt, System.DateTime? ShippedAt);
+
+                public static class Outputs
+                {
+                    public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => {|APP1801:o.CreatedAt|} };
+
+                    public static JsonlOutputOptions<Order> Shipped(JsonlOutputOptions<Order> options) => options with
+                    {
+                        PartitionBy = o =>
+                        {
+                            if (o.ShippedAt is { } shipped)
+                            {
+                                return {|APP1801:shipped|};
+                            }
+
+                            return o.Id == 0 ? null : {|APP1801:o.CreatedAt|};
+                        },
+                    };
+                }
+                """),
+            Code.With("""
+                public sealed record Order(long Id, System.DateTime CreatedAt, System.DateTime? ShippedAt);
+
+                public static class Outputs
+                {
+                    public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionByDateTime = o => o.CreatedAt };
+
+                    public static JsonlOutputOptions<Order> Shipped(JsonlOutputOptions<Order> options) => options with
+                    {
+                        PartitionByDateTime = o =>
+                        {
+                            if (o.ShippedAt is { } shipped)
+                            {
+                                return shipped;
+                            }
+
+                            return o.Id == 0 ? null : o.CreatedAt;
+                        },
+                    };
+                }
+                """));
+        test.NumberOfFixAllIterations = 1;
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public Task No_PartitionByDateTime_fix_when_the_lambda_would_not_compile_or_it_is_set_already()
+    {
+        var source = Code.With("""
+            public sealed record Order(long Id, System.DateTime CreatedAt, System.DateTimeOffset UpdatedAt);
+
+            public static class Outputs
+            {
+                public static JsonlOutputOptions<Order> Cast() => new() { Name = "orders", PartitionBy = o => {|APP1801:(System.DateTimeOffset)o.CreatedAt|} };
+
+                public static JsonlOutputOptions<Order> Mixed() => new() { Name = "orders", PartitionBy = o => o.Id == 0 ? o.UpdatedAt : {|APP1801:o.CreatedAt|} };
+
+                public static JsonlOutputOptions<Order> Typed() => new() { Name = "orders", PartitionBy = System.DateTimeOffset? (Order o) => {|APP1801:o.CreatedAt|} };
+
+                public static JsonlOutputOptions<Order> Both() => new() { Name = "orders", PartitionBy = o => {|APP1801:o.CreatedAt|}, PartitionByDateTime = o => o.CreatedAt };
+            }
+            """);
+        return new CodeFixTest<PartitionByDateTimeAnalyzer, UsePartitionByDateTimeCodeFixProvider>(source, source).RunAsync();
+    }
 }

@@ -1,0 +1,101 @@
+namespace ApiPipeline.Analyzers.Tests;
+
+public class PartitionByDateTimeAnalyzerTests
+{
+    private const string Order = """
+        public sealed record Order(long Id, System.DateTime CreatedAt, System.DateTime? ShippedAt, System.DateTimeOffset UpdatedAt, System.DateTimeOffset? ClosedAt);
+
+
+        """;
+
+    private static Task Verify(string body) => new AnalyzerTest<PartitionByDateTimeAnalyzer>(Code.With(Order + body)).RunAsync();
+
+    [Fact]
+    public Task DateTime_and_nullable_DateTime_members_are_reported() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => {|APP1801:o.CreatedAt|} };
+
+            public static JsonlOutputOptions<Order> Shipped() => new JsonlOutputOptions<Order> { Name = "orders", PartitionBy = (Order o) => {|APP1801:o.ShippedAt|} };
+
+            public static JsonlOutputOptions<Order> Renamed(JsonlOutputOptions<Order> options) => options with { PartitionBy = o => {|APP1801:o.CreatedAt|} };
+
+            public static JsonlOutput<Order> Output() => new(null!, new() { Name = "orders", PartitionBy = o => o.Id > 0 ? {|APP1801:o.CreatedAt|} : null });
+        }
+        """);
+
+    [Fact]
+    public Task Every_DateTime_a_block_lambda_returns_is_reported() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Lambda() => new()
+            {
+                Name = "orders",
+                PartitionBy = o =>
+                {
+                    if (o.ShippedAt is { } shipped)
+                    {
+                        return {|APP1801:shipped|};
+                    }
+
+                    System.Func<System.DateTimeOffset?> nested = () => o.CreatedAt; // another delegate's return, not PartitionBy's
+                    return o.Id == 0 ? null : {|APP1801:o.CreatedAt|};
+                },
+            };
+
+            public static JsonlOutputOptions<Order> AnonymousMethod() => new() { Name = "orders", PartitionBy = delegate (Order o) { return {|APP1801:o.CreatedAt|}; } };
+        }
+        """);
+
+    [Fact]
+    public Task A_cast_is_the_same_conversion_and_is_reported() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Cast() => new() { Name = "orders", PartitionBy = o => {|APP1801:(System.DateTimeOffset)o.CreatedAt|} };
+        }
+        """);
+
+    [Fact]
+    public Task The_hosting_factorys_partitionBy_is_reported() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutput<Order> Output(ApiPipeline.Hosting.JsonlOutputFactory factory)
+                => factory.Create<Order>(null!, "orders", o => {|APP1801:o.CreatedAt|});
+
+            public static JsonlOutput<Order> Offset(ApiPipeline.Hosting.JsonlOutputFactory factory)
+                => factory.Create<Order>(null!, "orders", partitionBy: o => o.UpdatedAt);
+        }
+
+        // The signature of ApiPipeline.Hosting's factory (src/ApiPipeline.Hosting/ServiceCollectionExtensions.cs); the assembly itself is
+        // not referenced here, since it brings a newer System.Text.Json than the reference pack's.
+        namespace ApiPipeline.Hosting
+        {
+            public sealed class JsonlOutputFactory
+            {
+                public JsonlOutput<T> Create<T>(System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string name, System.Func<T, System.DateTimeOffset?>? partitionBy = null)
+                    => new(typeInfo, new JsonlOutputOptions<T> { Name = name, PartitionBy = partitionBy });
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DateTimeOffset_members_PartitionByDateTime_explicit_offsets_and_other_PartitionBy_properties_are_silent() => Verify("""
+        public sealed class Partitioning
+        {
+            public System.Func<Order, System.DateTimeOffset?>? PartitionBy { get; init; }
+        }
+
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Updated() => new() { Name = "orders", PartitionBy = o => o.UpdatedAt };
+
+            public static JsonlOutputOptions<Order> Closed() => new() { Name = "orders", PartitionBy = o => o.ClosedAt ?? o.UpdatedAt };
+
+            public static JsonlOutputOptions<Order> ByDateTime() => new() { Name = "orders", PartitionByDateTime = o => o.ShippedAt ?? o.CreatedAt };
+
+            public static JsonlOutputOptions<Order> AtUtc() => new() { Name = "orders", PartitionBy = o => new System.DateTimeOffset(o.CreatedAt, System.TimeSpan.Zero) };
+
+            public static Partitioning Other() => new() { PartitionBy = o => o.CreatedAt };
+        }
+        """);
+}
