@@ -209,6 +209,8 @@ public sealed class PipelineFileReplayTests : ServerTests
         Assert.NotEmpty(snapshot); // one part per date of page 2's records
         foreach (var leftover in snapshot)
         {
+            // What a killed process leaves (the replay here ended in-process, and discarded its parts and their folders).
+            Directory.CreateDirectory(Path.GetDirectoryName(leftover)!);
             File.WriteAllText(leftover, "{\"id\":11,\"name\":\"x\",\"updated_at\":\"2026-01-01T00:00:00Z\"}\n{\"id\":12,");
         }
 
