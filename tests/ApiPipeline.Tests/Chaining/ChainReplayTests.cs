@@ -29,11 +29,13 @@ public sealed class ChainReplayTests(ApiFixture fixture) : ApiTests(fixture), IC
     [Fact]
     public async Task A_replay_whose_later_batched_step_fails_commits_nothing()
     {
-        // Parents page 1 (100 parents) replayed into the batched step: the batch of parents 1–50 succeeds, that of 51–100 fails for good.
-        var api = new ChainApi(parents: 100)
-        {
-            Fail = (target, _) => target.Contains("ids=51", StringComparison.Ordinal) ? (500, """{"message":"down"}""") : null,
-        };
+        // Parents page 1 (100 parents) replayed into the batched step: the batch of parents 1–50 succeeds, that of 51–100 fails for good
+        // (once the first batch has been asked for: the two run at once, and the failure would otherwise stop the step before it).
+        var api = new ChainApi(parents: 100);
+        api.Fail = (target, _) => target.Contains("ids=51", StringComparison.Ordinal)
+            && SpinWait.SpinUntil(() => api.BatchIds.Any(ids => ids.StartsWith("1,", StringComparison.Ordinal)), TimeSpan.FromSeconds(10))
+            ? (500, """{"message":"down"}""")
+            : null;
         var input = Map("chain-replay-batched", api.Handle);
         var executor = new ChainExecutor<Scenario, Child>(BatchedChildren.Definition, options: new ChainOptions { Extractor = At });
         var from = new PageCheckpoint($"{Api.BaseUrl}/chain-replay-batched/parents?page=1", 1, 0);
