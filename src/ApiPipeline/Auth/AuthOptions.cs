@@ -65,7 +65,8 @@ public sealed record AuthOptions
 
     /// <summary>
     /// For <see cref="AuthKind.Basic"/> and <see cref="AuthKind.OAuth2ClientCredentials"/>: the name of the user name or client id. A Basic
-    /// user name without a <see cref="Secret"/> is the API key, and is kept out of text like a secret.
+    /// user name without a <see cref="Secret"/>, or with a password of under 4 characters (Freshdesk's <c>X</c>), is the API key, and is kept
+    /// out of text like a secret.
     /// </summary>
     public string? Id { get; init; }
 

@@ -104,13 +104,15 @@ internal sealed class Authenticator
 
             case AuthKind.Basic:
             {
-                // Without Secret the password is empty: an API key as the user name (Stripe), which is then the secret. With a password,
-                // the user name is an ordinary name: it may well be an input's value or a next link's filter too.
-                string password = KeyAsUserName ? "" : await SecretAsync(cancellationToken).ConfigureAwait(false);
-                string user = await IdAsync(cancellationToken).ConfigureAwait(false);
+                // Without Secret the password is empty. A password too short to be a secret ("", Freshdesk's "X") means the user name is the
+                // API key (Stripe, Freshdesk), and so the secret; with a real password the user name is an ordinary name, which may well be
+                // an input's value or a next link's filter too.
+                string password = string.IsNullOrWhiteSpace(_options.Secret) ? "" : await SecretAsync(cancellationToken).ConfigureAwait(false);
+                bool keyAsUserName = password.Length < SecretText.MinLength;
+                string user = await IdAsync(secret: keyAsUserName, cancellationToken).ConfigureAwait(false);
                 string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
                 _secrets.Add(encoded);
-                Sent(KeyAsUserName ? user : password);
+                Sent(keyAsUserName ? user : password);
                 Sent(encoded);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Basic", encoded);
                 return (null, false);
@@ -290,7 +292,7 @@ internal sealed class Authenticator
     private async Task<AccessToken> RequestTokenAsync(CancellationToken cancellationToken)
     {
         string clientSecret = await SecretAsync(cancellationToken).ConfigureAwait(false);
-        string clientId = await IdAsync(cancellationToken).ConfigureAwait(false);
+        string clientId = await IdAsync(secret: false, cancellationToken).ConfigureAwait(false);
         bool basic = _options.ClientAuthentication == OAuthClientAuthentication.Basic;
         var form = new List<KeyValuePair<string, string>> { new("grant_type", "client_credentials") };
         if (!basic)
@@ -527,11 +529,9 @@ internal sealed class Authenticator
     private async ValueTask<string> SecretAsync(CancellationToken cancellationToken)
         => _secret ??= await ReadAsync(_options.Secret!, secret: true, cancellationToken).ConfigureAwait(false);
 
-    private async ValueTask<string> IdAsync(CancellationToken cancellationToken)
-        => _id ??= await ReadAsync(_options.Id!, secret: KeyAsUserName, cancellationToken).ConfigureAwait(false);
-
-    /// <summary>Basic without a password: the user name is the API key (Stripe), so it is kept out of text like a secret.</summary>
-    private bool KeyAsUserName => _options.Kind == AuthKind.Basic && string.IsNullOrWhiteSpace(_options.Secret);
+    /// <summary>The user name or client id; <paramref name="secret"/>: it is an API key (Basic with no real password), kept out of text.</summary>
+    private async ValueTask<string> IdAsync(bool secret, CancellationToken cancellationToken)
+        => _id ??= await ReadAsync(_options.Id!, secret, cancellationToken).ConfigureAwait(false);
 
     private async ValueTask<string> ReadAsync(string name, bool secret, CancellationToken cancellationToken)
     {

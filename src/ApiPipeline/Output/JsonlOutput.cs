@@ -250,13 +250,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
                 File.Delete(file.TempPath);
                 _open.Remove(file.Key);
                 _nextPart.Remove(file.Key);
-                string folder = Path.GetDirectoryName(file.TempPath)!;
-                if (folder != _root && !Directory.EnumerateFileSystemEntries(folder).Any())
-                {
-                    Directory.Delete(folder);
-                    _toFlush.Remove(folder);
-                }
-
+                RemoveIfEmpty(Path.GetDirectoryName(file.TempPath)!);
                 continue;
             }
 
@@ -461,11 +455,27 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     {
         foreach (var folder in folders)
         {
+            RemoveIfEmpty(folder);
+        }
+    }
+
+    /// <summary>
+    /// Removes <paramref name="folder"/> (never the dataset's root) if it is empty. Another writer of the folder may put a file in it, or
+    /// remove it, at the same moment: the folder then stays, or is already gone, and that writer's <see cref="Open"/> makes it again.
+    /// </summary>
+    private void RemoveIfEmpty(string folder)
+    {
+        try
+        {
             if (folder != _root && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
             {
                 Directory.Delete(folder);
                 _toFlush.Remove(folder);
             }
+        }
+        catch (IOException)
+        {
+            // Not empty any more (another writer's new part), or removed by another writer meanwhile.
         }
     }
 
@@ -498,17 +508,33 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         // recorded (another pipeline, another chain id of the same chain file), which only that owner's recovery puts in place. They are
         // counted at every new part, since that owner may have prepared one since this one last looked.
         bool known = _nextPart.TryGetValue(key, out int part);
-        DurableDirectory.Create(directory, _toFlush); // again, if a loader took the folder away with the files committed in it
-        part = Math.Max(known ? part : 1, NextFreePart(directory));
+        string name, temp;
+        FileStream stream;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                DurableDirectory.Create(directory, _toFlush); // again, if a loader took the folder away with the files committed in it
+                part = Math.Max(known ? part : 1, NextFreePart(directory));
+
+                // The temporary name carries its owner, whose recovery alone deletes it, and is unique to this batch (a random tag): recovery
+                // rolls a recorded batch forward by its temporary files' names, so a later batch reusing the part number (its files were taken
+                // away) must not be taken for it.
+                string number = "part-" + part.ToString("D5", CultureInfo.InvariantCulture);
+                name = number + ".jsonl";
+                temp = Path.Combine(directory, "." + number + "." + _ownerTag + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".jsonl.tmp");
+                stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+                break;
+            }
+            catch (IOException) when (attempt < 10)
+            {
+                // Another writer of this folder (a parallel chain, another pipeline) removed it just now, having emptied it, while this one
+                // made it or created its file there (a missing folder, or one that "already exists" but is gone): made again. Any other
+                // error of the file system comes back the same way and fails the tenth attempt.
+            }
+        }
 
         _nextPart[key] = part + 1;
-        // The temporary name carries its owner, whose recovery alone deletes it, and is unique to this batch (a random tag): recovery rolls
-        // a recorded batch forward by its temporary files' names, so a later batch reusing the part number (its files were taken away)
-        // must not be taken for it.
-        string number = "part-" + part.ToString("D5", CultureInfo.InvariantCulture);
-        string name = number + ".jsonl";
-        string temp = Path.Combine(directory, "." + number + "." + _ownerTag + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".jsonl.tmp");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
         _toFlush.Add(directory);
         var file = new OpenFile(key, stream, temp, Path.Combine(directory, name));
         _open[key] = file;

@@ -547,4 +547,38 @@ public sealed class JsonlOutputTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories));
         Assert.Empty(Directory.EnumerateDirectories(root).Select(Path.GetFileName));
     }
+
+    // Parallel chains share a dataset folder: one writer removing a partition folder it emptied must not fail the other, nor itself.
+    [Fact]
+    public async Task Writers_sharing_a_partition_folder_never_fail_when_the_other_discards_its_uncommitted_part()
+    {
+        using var temp = new TempDirectory();
+        var day = new DateTimeOffset(2024, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        int rounds = 0;
+
+        async Task Writer(string owner)
+        {
+            while (DateTime.UtcNow < until && failures.IsEmpty)
+            {
+                try
+                {
+                    // A chain run of one key that fails before its commit: its part is discarded when its output is disposed.
+                    await using var output = new JsonlOutput<Item>(TestJson.Default.Item, new JsonlOutputOptions<Item> { Directory = temp.Path, Name = "shared", PartitionBy = i => i.CreatedAt });
+                    output.WriteAs(owner);
+                    await output.WriteAsync(new Item[] { new(1, owner, day) });
+                    Interlocked.Increment(ref rounds);
+                }
+                catch (Exception ex)
+                {
+                    failures.Enqueue(ex);
+                }
+            }
+        }
+
+        await Task.WhenAll(Task.Run(() => Writer("chain/a")), Task.Run(() => Writer("chain/b")));
+
+        Assert.True(failures.IsEmpty, $"after {rounds} writes: {string.Join("; ", failures.Select(e => e.GetType().Name + ": " + e.Message))}");
+    }
 }

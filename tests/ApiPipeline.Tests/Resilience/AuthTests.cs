@@ -1277,4 +1277,29 @@ public sealed class AuthTests
 
         public override DateTimeOffset GetUtcNow() => _readings.TryDequeue(out var reading) ? reading : Now;
     }
+
+    // A password too short to be a secret (Freshdesk's "X") means the user name is the API key: it is kept out of errors.
+    [Fact]
+    public async Task Basic_an_api_key_user_name_with_the_conventional_dummy_password_stays_out_of_errors()
+    {
+        const string apiKey = "fd-k3y-0a1b2c3d4e5f6a7b";
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            string header = ctx.Request.Headers.Authorization.ToString();
+            string user = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..])).Split(':')[0];
+            return Faults.Status(ctx, 403, $$"""{"message":"api key {{user}} has no access to this account"}""");
+        });
+        var credentials = CredentialSource.Create(name => name switch
+        {
+            "APIPIPELINE_TEST_USER" => apiKey,
+            "APIPIPELINE_TEST_PASSWORD" => "X",
+            _ => null,
+        });
+
+        var (_, error) = await new BasicRows(server.Options with { Credentials = credentials, Resilience = ResilienceOptions.None }).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, error.StatusCode);
+        Assert.Equal("X", Encoding.UTF8.GetString(Convert.FromBase64String(server.Requests[0].H("Authorization")!["Basic ".Length..])).Split(':')[1]);
+        Assert.DoesNotContain(apiKey, error.ToString() + error.BodySnippet, StringComparison.Ordinal);
+    }
 }
