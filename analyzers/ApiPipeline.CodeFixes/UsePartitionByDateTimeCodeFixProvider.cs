@@ -53,7 +53,7 @@ internal sealed class UsePartitionByDateTimeCodeFixProvider : DocumentCodeFixPro
             value = parenthesized;
         }
 
-        return value.Parent is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "PartitionBy" } name, Parent: InitializerExpressionSyntax initializer } assignment
+        return value.Parent is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "PartitionBy" } name, Parent: InitializerExpressionSyntax { RawKind: (int)SyntaxKind.ObjectInitializerExpression } initializer } assignment
             && assignment.Right == value
             && !initializer.Expressions.Any(e => e is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: NewName } })
             ? name

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,8 +12,10 @@ namespace ApiPipeline.Analyzers;
 /// <summary>
 /// APP1801: a lambda given to <c>JsonlOutputOptions&lt;T&gt;.PartitionBy</c> (or to <c>JsonlOutputFactory.Create</c>'s <c>partitionBy</c>)
 /// returns a <see cref="System.DateTime"/>, which C#'s conversion to <see cref="System.DateTimeOffset"/> takes, when it has no kind, as the
-/// machine's local time. Reported on each returned value so converted, cast or not (a cast calls the same operator); a constructor call
-/// such as <c>new DateTimeOffset(d, TimeSpan.Zero)</c> is the user's own choice and is not. A method group cannot return a DateTime
+/// machine's local time. Reported on each returned value so converted: cast or not (a cast calls the same operator), through <c>??</c>, or
+/// by the one-argument constructor <c>new DateTimeOffset(d)</c>, which does the same; <c>new DateTimeOffset(d, TimeSpan.Zero)</c> is the user's
+/// own choice and is not, nor is a DateTime whose kind is UTC on every machine (<c>DateTime.UtcNow</c>,
+/// <c>DateTime.SpecifyKind(d, DateTimeKind.Utc)</c>). A method group cannot return a DateTime
 /// for a <c>Func&lt;T, DateTimeOffset?&gt;</c> (C# does not convert method group returns), so only lambdas and anonymous methods are checked.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -77,7 +80,8 @@ internal sealed class PartitionByDateTimeAnalyzer : DiagnosticAnalyzer
             case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment
                 when assignment.Value == creation && SymbolEqualityComparer.Default.Equals(target.Property.OriginalDefinition, partitionBy):
                 (member, remedy) = ("PartitionBy", OptionsRemedy);
-                inInitializer = assignment.Syntax.Parent is InitializerExpressionSyntax;
+                // Not in a with expression: the copied options' PartitionBy would stay set beside PartitionByDateTime.
+                inInitializer = assignment.Syntax.Parent is InitializerExpressionSyntax initializer && initializer.IsKind(SyntaxKind.ObjectInitializerExpression);
                 break;
             case IArgumentOperation { Parameter: { } parameter } when factoryParameter is not null && SymbolEqualityComparer.Default.Equals(parameter.OriginalDefinition, factoryParameter):
                 (member, remedy) = ("JsonlOutputFactory.Create's partitionBy", FactoryRemedy);
@@ -88,27 +92,47 @@ internal sealed class PartitionByDateTimeAnalyzer : DiagnosticAnalyzer
 
         var returned = new List<IOperation>();
         CollectReturnedValues(function.Body, returned);
-        var converted = returned.OfType<IConversionOperation>().Where(c => IsDateTimeToDateTimeOffset(c, dateTimeOffset)).ToList();
-        if (converted.Count == 0)
+        var converted = returned.OfType<IConversionOperation>().Where(c => IsLocalConversion(c.OperatorMethod, dateTimeOffset) && !IsUtc(c.Operand)).ToList();
+
+        // The same conversion without an IConversionOperation: a DateTime? coalesced with a DateTimeOffset, the one-argument constructor.
+        var otherwise = returned.SelectMany(v => v switch
+        {
+            ICoalesceOperation coalesce when IsLocalConversion(coalesce.ValueConversion.MethodSymbol, dateTimeOffset) && !IsUtc(coalesce.Value) => [coalesce.Value],
+            IObjectCreationOperation { Constructor.Parameters: [{ Type.SpecialType: SpecialType.System_DateTime }], Arguments: [{ Value: var argument }] } creation
+                when SymbolEqualityComparer.Default.Equals(creation.Type, dateTimeOffset) && !IsUtc(argument) => [argument],
+            _ => Enumerable.Empty<IOperation>(),
+        }).ToList();
+        if (converted.Count == 0 && otherwise.Count == 0)
         {
             return;
         }
 
         // Renaming keeps the lambda only when every value it returns is a DateTime converted implicitly (or null) and it declares no return type.
         bool renamable = inInitializer
+            && otherwise.Count == 0
             && function.Syntax is not ParenthesizedLambdaExpressionSyntax { ReturnType: not null }
             && returned.All(v => v is IConversionOperation { IsImplicit: true } c && (converted.Contains(c) || c.Operand.ConstantValue is { HasValue: true, Value: null }));
         foreach (var conversion in converted)
         {
-            context.ReportDiagnostic(Diagnostic.Create(
-                DateTimePartition,
-                conversion.Syntax.GetLocation(),
-                renamable ? Rename : null,
-                member,
-                conversion.Operand.Syntax.ToString(),
-                remedy));
+            Report(context, conversion.Syntax, conversion.Operand, renamable, member, remedy);
+        }
+
+        foreach (var value in otherwise)
+        {
+            Report(context, value.Syntax, value, renamable: false, member, remedy);
         }
     }
+
+    private static void Report(OperationAnalysisContext context, SyntaxNode at, IOperation dateTime, bool renamable, string member, string remedy)
+        => context.ReportDiagnostic(Diagnostic.Create(DateTimePartition, at.GetLocation(), renamable ? Rename : null, member, dateTime.Syntax.ToString(), remedy));
+
+    // A DateTime whose kind is UTC whatever the machine: DateTime.UtcNow, DateTime.SpecifyKind(…, DateTimeKind.Utc).
+    private static bool IsUtc(IOperation dateTime) => dateTime switch
+    {
+        IPropertyReferenceOperation { Property: { Name: "UtcNow", ContainingType.SpecialType: SpecialType.System_DateTime } } => true,
+        IInvocationOperation { TargetMethod: { Name: "SpecifyKind", ContainingType.SpecialType: SpecialType.System_DateTime }, Arguments: [_, { Value.ConstantValue: { HasValue: true, Value: 1 } }] } => true,
+        _ => false,
+    };
 
     // The values the function returns, through conditionals, switch expressions, ?? and nullable wrapping; not those of nested functions.
     private static void CollectReturnedValues(IOperation operation, List<IOperation> values)
@@ -134,7 +158,7 @@ internal sealed class PartitionByDateTimeAnalyzer : DiagnosticAnalyzer
         switch (value)
         {
             // To DateTimeOffset?, C# wraps a DateTimeOffset, converted or not, in a conversion without an operator.
-            case IConversionOperation { OperatorMethod: null, Operand: IConversionOperation or IConditionalOperation or ISwitchExpressionOperation or ICoalesceOperation } wrapped:
+            case IConversionOperation { OperatorMethod: null, Operand: IConversionOperation or IConditionalOperation or ISwitchExpressionOperation or ICoalesceOperation or IObjectCreationOperation } wrapped:
                 Leaves(wrapped.Operand, values);
                 break;
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
@@ -148,6 +172,11 @@ internal sealed class PartitionByDateTimeAnalyzer : DiagnosticAnalyzer
                 }
 
                 break;
+            case ICoalesceOperation { ValueConversion.MethodSymbol: not null } converting:
+                // The left value goes through an operator (DateTime? ?? DateTimeOffset: the local one), which the coalesce holds itself.
+                values.Add(converting);
+                Leaves(converting.WhenNull, values);
+                break;
             case ICoalesceOperation coalesce:
                 Leaves(coalesce.Value, values);
                 Leaves(coalesce.WhenNull, values);
@@ -159,7 +188,7 @@ internal sealed class PartitionByDateTimeAnalyzer : DiagnosticAnalyzer
     }
 
     // DateTimeOffset's implicit operator from DateTime, lifted or not, implicit or cast: the conversion that reads a DateTime without a kind as local.
-    private static bool IsDateTimeToDateTimeOffset(IConversionOperation conversion, INamedTypeSymbol dateTimeOffset)
-        => conversion.OperatorMethod is { Name: WellKnownMemberNames.ImplicitConversionName, Parameters: [{ Type.SpecialType: SpecialType.System_DateTime }] } method
-            && SymbolEqualityComparer.Default.Equals(method.ContainingType, dateTimeOffset);
+    private static bool IsLocalConversion(IMethodSymbol? conversion, INamedTypeSymbol dateTimeOffset)
+        => conversion is { Name: WellKnownMemberNames.ImplicitConversionName, Parameters: [{ Type.SpecialType: SpecialType.System_DateTime }] }
+            && SymbolEqualityComparer.Default.Equals(conversion.ContainingType, dateTimeOffset);
 }

@@ -98,4 +98,30 @@ public class PartitionByDateTimeAnalyzerTests
             public static Partitioning Other() => new() { PartitionBy = o => o.CreatedAt };
         }
         """);
+
+    [Fact]
+    public Task A_nullable_DateTime_coalesced_with_a_DateTimeOffset_is_reported() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Shipped() => new() { Name = "orders", PartitionBy = o => {|APP1801:o.ShippedAt|} ?? o.UpdatedAt };
+        }
+        """);
+
+    [Fact]
+    public Task The_one_argument_DateTimeOffset_constructor_is_the_same_conversion_and_is_reported() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => new System.DateTimeOffset({|APP1801:o.CreatedAt|}) };
+        }
+        """);
+
+    [Fact]
+    public Task A_DateTime_of_the_UTC_kind_on_every_machine_is_silent() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => System.DateTime.SpecifyKind(o.CreatedAt, System.DateTimeKind.Utc) };
+
+            public static JsonlOutputOptions<Order> Now() => new() { Name = "orders", PartitionBy = o => System.DateTime.UtcNow };
+        }
+        """);
 }

@@ -262,8 +262,9 @@ public class AnalyzerDiagnosticFixTests
                 {
                     public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => {|APP1801:o.CreatedAt|} };
 
-                    public static JsonlOutputOptions<Order> Shipped(JsonlOutputOptions<Order> options) => options with
+                    public static JsonlOutputOptions<Order> Shipped() => new()
                     {
+                        Name = "orders",
                         PartitionBy = o =>
                         {
                             if (o.ShippedAt is { } shipped)
@@ -283,8 +284,9 @@ public class AnalyzerDiagnosticFixTests
                 {
                     public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionByDateTime = o => o.CreatedAt };
 
-                    public static JsonlOutputOptions<Order> Shipped(JsonlOutputOptions<Order> options) => options with
+                    public static JsonlOutputOptions<Order> Shipped() => new()
                     {
+                        Name = "orders",
                         PartitionByDateTime = o =>
                         {
                             if (o.ShippedAt is { } shipped)
@@ -316,6 +318,9 @@ public class AnalyzerDiagnosticFixTests
                 public static JsonlOutputOptions<Order> Typed() => new() { Name = "orders", PartitionBy = System.DateTimeOffset? (Order o) => {|APP1801:o.CreatedAt|} };
 
                 public static JsonlOutputOptions<Order> Both() => new() { Name = "orders", PartitionBy = o => {|APP1801:o.CreatedAt|}, PartitionByDateTime = o => o.CreatedAt };
+
+                // In a with expression the copied options' PartitionBy would stay set beside PartitionByDateTime, which JsonlOutput refuses.
+                public static JsonlOutputOptions<Order> Copied(JsonlOutputOptions<Order> options) => options with { PartitionBy = o => {|APP1801:o.CreatedAt|} };
             }
             """);
         return new CodeFixTest<PartitionByDateTimeAnalyzer, UsePartitionByDateTimeCodeFixProvider>(source, source).RunAsync();
