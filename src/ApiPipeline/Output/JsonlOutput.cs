@@ -72,6 +72,12 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private readonly List<OpenFile> _pageFiles = [];
 
     /// <summary>
+    /// Held while a partition folder is made and a part created in it, and while an emptied one is removed: writers of one process that
+    /// share a dataset folder (parallel chains) never remove a folder another is about to write in.
+    /// </summary>
+    private static readonly Lock FolderLock = new();
+
+    /// <summary>
     /// Directories whose entries must reach the disk before the state store records the next batch: those this output created files or
     /// folders in since, and those its last batch was renamed into (<see cref="DurableDirectory"/>).
     /// </summary>
@@ -460,22 +466,25 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     }
 
     /// <summary>
-    /// Removes <paramref name="folder"/> (never the dataset's root) if it is empty. Another writer of the folder may put a file in it, or
+    /// Removes <paramref name="folder"/> (never the dataset's root) if it is empty. A writer of another process may put a file in it, or
     /// remove it, at the same moment: the folder then stays, or is already gone, and that writer's <see cref="Open"/> makes it again.
     /// </summary>
     private void RemoveIfEmpty(string folder)
     {
         try
         {
-            if (folder != _root && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            lock (FolderLock)
             {
-                Directory.Delete(folder);
-                _toFlush.Remove(folder);
+                if (folder != _root && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    Directory.Delete(folder);
+                    _toFlush.Remove(folder);
+                }
             }
         }
         catch (IOException)
         {
-            // Not empty any more (another writer's new part), or removed by another writer meanwhile.
+            // Not empty any more (a new part of another process's writer), or removed by it meanwhile.
         }
     }
 
@@ -514,23 +523,27 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         {
             try
             {
-                DurableDirectory.Create(directory, _toFlush); // again, if a loader took the folder away with the files committed in it
-                part = Math.Max(known ? part : 1, NextFreePart(directory));
+                // Under FolderLock: no writer of this process removes the folder between its creation and the new file's.
+                lock (FolderLock)
+                {
+                    DurableDirectory.Create(directory, _toFlush); // again, if a loader took the folder away with the files committed in it
+                    part = Math.Max(known ? part : 1, NextFreePart(directory));
 
-                // The temporary name carries its owner, whose recovery alone deletes it, and is unique to this batch (a random tag): recovery
-                // rolls a recorded batch forward by its temporary files' names, so a later batch reusing the part number (its files were taken
-                // away) must not be taken for it.
-                string number = "part-" + part.ToString("D5", CultureInfo.InvariantCulture);
-                name = number + ".jsonl";
-                temp = Path.Combine(directory, "." + number + "." + _ownerTag + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".jsonl.tmp");
-                stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+                    // The temporary name carries its owner, whose recovery alone deletes it, and is unique to this batch (a random tag):
+                    // recovery rolls a recorded batch forward by its temporary files' names, so a later batch reusing the part number (its
+                    // files were taken away) must not be taken for it.
+                    string number = "part-" + part.ToString("D5", CultureInfo.InvariantCulture);
+                    name = number + ".jsonl";
+                    temp = Path.Combine(directory, "." + number + "." + _ownerTag + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + ".jsonl.tmp");
+                    stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+                }
+
                 break;
             }
-            catch (IOException) when (attempt < 10)
+            catch (IOException) when (attempt < 3)
             {
-                // Another writer of this folder (a parallel chain, another pipeline) removed it just now, having emptied it, while this one
-                // made it or created its file there (a missing folder, or one that "already exists" but is gone): made again. Any other
-                // error of the file system comes back the same way and fails the tenth attempt.
+                // A writer of another process removed the folder just now, having emptied it (a missing folder, or one that "already
+                // exists" but is gone): made again. Any other error of the file system comes back the same way and fails the third attempt.
             }
         }
 
