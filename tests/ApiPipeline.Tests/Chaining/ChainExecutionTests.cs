@@ -332,6 +332,25 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
     }
 
     [Fact]
+    public async Task Parallel_chains_fail_only_the_input_whose_chain_key_throws()
+    {
+        var good = new ChainApi(parents: 30, childPages: 1);
+        var broken = new ChainApi(parents: 30, childPages: 1);
+        var inputs = new[] { Map("thrown-key-good", good.Handle), Map("thrown-key-bad", broken.Handle) };
+        var outputs = new MemoryOutput<Child>?[inputs.Length];
+        var thrown = new InvalidOperationException("no key for this input");
+
+        var results = await new ParallelChildren(Options).ExecuteParallelChainsAsync(inputs, maxParallelChains: 2, (_, i) => outputs[i] = new MemoryOutput<Child>(), (input, i) => i == 0 ? input.Name : throw thrown).WithDeadline(30);
+
+        Assert.Equal([PipelineStatus.Succeeded, PipelineStatus.Failed], results.Select(r => r.Status));
+        Assert.Same(thrown, results[1].Error);
+        Assert.Equal(["parallel-children/thrown-key-good", "parallel-children/1"], results.Select(r => r.ChainId)); // the default key
+        Assert.Null(outputs[1]); // failed before its output was made or anything was requested
+        Assert.Equal(0, broken.ParentRequests);
+        ChainAssert.ExactlyOnce(good.AllChildren(), outputs[0]!.Committed);
+    }
+
+    [Fact]
     public async Task A_step_in_Single_mode_fails_when_the_step_before_gives_more_than_one_record()
     {
         var api = new ChainApi(parents: 3, childPages: 1);
