@@ -66,6 +66,26 @@ public sealed class ChainMisfitTests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.All(logs, l => Assert.DoesNotContain(Key, l, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_misfit_record_dead_lettered_by_a_replay_names_its_input_as_the_runs_entry_does()
+    {
+        using var temp = new TempDirectory();
+        var (_, input) = Serve("chain-misfit-replay");
+        var options = Options() with { OnError = ErrorMode.DeadLetter, DeadLetterPath = Path.Combine(temp.Path, "chain.dead-letter.jsonl") };
+        await new SequentialChildren(options).ExecuteAsync(input, new MemoryOutput<Child>()).WithDeadline(30);
+        string? runs = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(options.DeadLetterPath!))).RootElement.GetProperty("input").GetString();
+        var executor = new ChainExecutor<Scenario, Child>(SequentialChildren.Definition, options: options);
+        var replay = new ChainReplay(1, input, new PageCheckpoint(Url($"/{input.Name}/parents?page=1&per_page=100"), 1, 0), pageOnly: true, null);
+
+        var result = await executor.ReplayAsync(replay, input, new MemoryOutput<Child>(), CancellationToken.None).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.PartialSuccess, ChainAssert.Describe(result));
+        var entry = Assert.Single(replay.DeadLetters); // the misfit again, kept by the replay
+        Assert.Equal(DeadLetterEntry.RecordSkipped, entry.Skipped);
+        Assert.NotNull(runs);
+        Assert.Equal(runs, entry.Input);
+    }
+
     [Theory]
     [InlineData(ErrorMode.FailFast)]
     [InlineData(ErrorMode.Continue)]
