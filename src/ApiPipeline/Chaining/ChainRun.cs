@@ -276,13 +276,13 @@ internal sealed class ChainRun : IDisposable
             return;
         }
 
-        var extraction = error as ExtractionException;
-        string skipped = record ? $"a record of page {extraction?.PageNumber} of input #{key}"
-            : pageSkipped ? $"page {extraction?.PageNumber} of input #{key}"
-            : error is ChainMappingException ? $"input #{key} (its mapping failed)"
+        // A failure the run goes on after is an extraction's or, when nothing was requested, a mapping's.
+        string skipped = error is not ExtractionException extraction ? $"input #{key} (its mapping failed)"
+            : record ? $"a record of page {extraction.PageNumber} of input #{key}"
+            : pageSkipped ? $"page {extraction.PageNumber} of input #{key}"
             : $"the rest of input #{key}";
-        string kind = extraction?.Kind.ToString() ?? (error is ChainMappingException ? DeadLetterEntry.MappingKind : error.GetType().Name);
-        Log.FailureSkipped(logger, "chain", ChainId + "/" + step.Name, skipped, extraction?.Attempts ?? 0, kind, error.Message);
+        var failed = error as ExtractionException;
+        Log.FailureSkipped(logger, "chain", ChainId + "/" + step.Name, skipped, failed?.Attempts ?? 0, failed?.Kind.ToString() ?? DeadLetterEntry.MappingKind, error.Message);
     }
 
     /// <summary>
