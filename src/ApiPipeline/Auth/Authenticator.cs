@@ -36,6 +36,8 @@ internal sealed class Authenticator
     private string? _secret;
     private string? _id;
     private AccessToken? _token;
+    // Whether the warning that the token endpoint gives tokens no lifetime was logged (once per extractor).
+    private int _lifetimeWarned;
 
     /// <summary>
     /// Token requests finished so far, and the failure of the last one (<see langword="null"/> when it succeeded or was cancelled); both
@@ -420,6 +422,11 @@ internal sealed class Authenticator
 
         if (s <= 0)
         {
+            if (_logger is not null && Interlocked.Exchange(ref _lifetimeWarned, 1) == 0)
+            {
+                Log.TokenLifetimeNotPositive(_logger, _extractor);
+            }
+
             var now = _clock.GetUtcNow();
             return new AccessToken(value, now, now);
         }

@@ -32,7 +32,8 @@ public interface IChain<TIn, TOut>
     /// <param name="chainKey">
     /// The key of each input's state (<c>&lt;ChainId&gt;/&lt;key&gt;</c>); default: its index. A key may not contain <c>/</c> (dead-letter
     /// entries and replay read <c>&lt;chain id&gt;/&lt;step&gt;</c>): such an input is not run, and its result fails with an
-    /// <see cref="ArgumentException"/>.
+    /// <see cref="ArgumentException"/>. When it throws, that input is not run either, and its result (under its default key) fails with
+    /// that exception.
     /// </param>
     /// <param name="cancellationToken">Cancels every run.</param>
     Task<IReadOnlyList<ChainResult>> ExecuteParallelChainsAsync(IEnumerable<TIn> inputs, int maxParallelChains, Func<TIn, int, IOutput<TOut>> outputFor, Func<TIn, int, string>? chainKey = null, CancellationToken cancellationToken = default);
@@ -185,11 +186,13 @@ public sealed class ChainExecutor<TIn, TOut> : IChain<TIn, TOut>
         await Parallel.ForEachAsync(Enumerable.Range(0, list.Count), options, async (i, _) =>
         {
             var input = list[i];
-            string key = chainKey?.Invoke(input, i) ?? i.ToString(CultureInfo.InvariantCulture);
-            string id = ChainId + "/" + key;
+            // The input's id until its key is known (a chainKey that throws fails this input alone, under its default key).
+            string id = ChainId + "/" + i.ToString(CultureInfo.InvariantCulture);
             IOutput<TOut>? output = null;
             try
             {
+                string key = chainKey?.Invoke(input, i) ?? i.ToString(CultureInfo.InvariantCulture);
+                id = ChainId + "/" + key;
                 if (SlashInName.Problem("chain key", key) is { } bad)
                 {
                     throw new ArgumentException($"Chain '{Name}', input {i}: {bad} (the chainKey of the input).", nameof(chainKey));

@@ -191,6 +191,7 @@ internal sealed class ChainRun : IDisposable
         {
             // An expected failure (e.g. a deleted resource): counted, not listed, and alone it does not make the run a partial success.
             counters.AddSkipped();
+            LogSkipped(step, key, error, pageSkipped, record is not null);
             return null;
         }
 
@@ -211,6 +212,11 @@ internal sealed class ChainRun : IDisposable
             }
         }
 
+        if (!fatal)
+        {
+            LogSkipped(step, key, error, pageSkipped, record is not null);
+        }
+
         if (fatal || _deadLetters[step.Index - 1] is not { } writer)
         {
             return null;
@@ -229,6 +235,11 @@ internal sealed class ChainRun : IDisposable
         }
 
         counters.AddDeadLettered();
+        if (Logger is { } logger)
+        {
+            Log.DeadLettered(logger, "chain", ChainId + "/" + step.Name, writer.Path);
+        }
+
         if (Replay is { } replay)
         {
             replay.Add(entry);
@@ -252,6 +263,26 @@ internal sealed class ChainRun : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Logs a failure the run goes on after as a pipeline's is (<see cref="Log.FailureSkipped"/>), named <c>&lt;chain id&gt;/&lt;step&gt;</c>
+    /// like its dead-letter entry, the input by its key (its description may show what the extractor's <c>ToString()</c> does).
+    /// </summary>
+    private void LogSkipped(ChainStepDefinition step, long key, Exception error, bool pageSkipped, bool record)
+    {
+        if (Logger is not { } logger)
+        {
+            return;
+        }
+
+        // A failure the run goes on after is an extraction's or, when nothing was requested, a mapping's.
+        string skipped = error is not ExtractionException extraction ? $"input #{key} (its mapping failed)"
+            : record ? $"a record of page {extraction.PageNumber} of input #{key}"
+            : pageSkipped ? $"page {extraction.PageNumber} of input #{key}"
+            : $"the rest of input #{key}";
+        var failed = error as ExtractionException;
+        Log.FailureSkipped(logger, "chain", ChainId + "/" + step.Name, skipped, failed?.Attempts ?? 0, failed?.Kind.ToString() ?? DeadLetterEntry.MappingKind, error.Message);
     }
 
     /// <summary>

@@ -146,7 +146,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 }
 
                 counters.AddPage(page.Count, page.Attempts + page.DroppedRequests, page.Throttled);
-                await MisfitsAsync(run, extractor, page, 0, null, replay.Lineage).ConfigureAwait(false); // kept by the replay
+                // Kept by the replay; named by their input as a run's are (a replay without one, a generated extractor's, names none).
+                await MisfitsAsync(run, extractor, page, 0, page.Misfits.Count > 0 && replay.Input is TStepIn ? Describe(extractor, input) : null, replay.Lineage).ConfigureAwait(false);
 
                 await writer.WriteAsync(StepPage<TOut>.From(0, page, replay.Lineage), cancellationToken).ConfigureAwait(false);
                 if (replay.PageOnly)

@@ -53,6 +53,10 @@ internal static partial class Log
         Message = "Extractor '{Extractor}': refreshing the OAuth 2.0 token failed ({Reason}); the current one, valid until {ExpiresAt:O}, is used meanwhile and the next request tries again")]
     public static partial void TokenRefreshFailed(ILogger logger, string extractor, string reason, DateTimeOffset expiresAt);
 
+    [LoggerMessage(EventId = 2008, EventName = "TokenLifetimeNotPositive", Level = LogLevel.Warning,
+        Message = "Extractor '{Extractor}': the token endpoint returned a non-positive lifetime (expires_in <= 0), so a token is requested for every request")]
+    public static partial void TokenLifetimeNotPositive(ILogger logger, string extractor);
+
     [LoggerMessage(EventId = 3001, EventName = "BatchCommitted", Level = LogLevel.Debug,
         Message = "{RunKind} '{Name}': committed {Records} records ({Bytes} bytes) in {Files} file(s)")]
     public static partial void BatchCommitted(ILogger logger, string runKind, string name, long records, long bytes, int files);

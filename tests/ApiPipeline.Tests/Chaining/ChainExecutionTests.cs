@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ApiPipeline.Tests.Chaining;
@@ -168,13 +169,19 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
         };
         var input = Map("chain-skip", api.Handle);
         var output = new MemoryOutput<Child>();
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(logs)));
 
-        var result = await new SequentialChildren(Options with { OnError = ErrorMode.Skip }).ExecuteAsync(input, output).WithDeadline(30);
+        var result = await new SequentialChildren(Options with { OnError = ErrorMode.Skip, LoggerFactory = logging }).ExecuteAsync(input, output).WithDeadline(30);
 
         Assert.Equal(PipelineStatus.Succeeded, result.Status);
         Assert.Empty(result.Failures);
         Assert.Equal((1L, 0L), (result.Steps[1].Skipped, result.Steps[1].Failures));
         ChainAssert.ExactlyOnce(api.AllChildren().Where(c => c.ParentId != 9), output.Committed);
+        string skipped = Assert.Single(logs, l => l.StartsWith("Warning 2006 ", StringComparison.Ordinal)); // logged as a pipeline's is
+        Assert.Contains("chain 'SequentialChildren/Children': the rest of input #8 skipped after 1 attempt(s) (HttpStatus):", skipped, StringComparison.Ordinal);
+        Assert.Contains("404", skipped, StringComparison.Ordinal);
+        Assert.DoesNotContain(logs, l => l.StartsWith("Warning 3002 ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -189,8 +196,10 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
         var input = Map("chain-deadletter", api.Handle);
         string deadLetters = Path.Combine(temp.Path, "children.dead-letter.jsonl");
         var output = new MemoryOutput<Child>();
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(logs)));
 
-        var result = await new SequentialChildren(Options with { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters }).ExecuteAsync(input, output).WithDeadline(30);
+        var result = await new SequentialChildren(Options with { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters, LoggerFactory = logging }).ExecuteAsync(input, output).WithDeadline(30);
 
         Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
         Assert.Equal(deadLetters, result.DeadLetterFile);
@@ -199,6 +208,12 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
         Assert.All(lines, line => Assert.Contains("\"pipeline\":\"SequentialChildren/Children\"", line, StringComparison.Ordinal));
         Assert.Contains("/parents/33/children", lines[1], StringComparison.Ordinal);
         ChainAssert.ExactlyOnce(api.AllChildren().Where(c => c.ParentId is not 3 and not 33), output.Committed);
+
+        // Each failed input is logged as a pipeline's failure is, named by its chain and step.
+        Assert.Equal(
+            ["the rest of input #2 skipped", "the rest of input #32 skipped"],
+            logs.Where(l => l.StartsWith("Warning 2006 chain 'SequentialChildren/Children': ", StringComparison.Ordinal)).Select(l => l.Split(": ")[1].Split(" after ")[0]));
+        Assert.Equal(2, logs.Count(l => l == $"Warning 3002 chain 'SequentialChildren/Children': failure goes to the dead-letter file {deadLetters} with the next commit "));
     }
 
     [Fact]
@@ -328,6 +343,25 @@ public sealed class ChainExecutionTests(ApiFixture fixture) : ApiTests(fixture),
         Assert.Contains("the chain key 'org/keyed-slash' contains '/', which dead-letter entries and replay read as '<chain id>/<step>'", error.Message, StringComparison.Ordinal);
         Assert.Null(outputs[1]); // refused before its output was made or anything was requested
         Assert.Equal(0, slashed.ParentRequests);
+        ChainAssert.ExactlyOnce(good.AllChildren(), outputs[0]!.Committed);
+    }
+
+    [Fact]
+    public async Task Parallel_chains_fail_only_the_input_whose_chain_key_throws()
+    {
+        var good = new ChainApi(parents: 30, childPages: 1);
+        var broken = new ChainApi(parents: 30, childPages: 1);
+        var inputs = new[] { Map("thrown-key-good", good.Handle), Map("thrown-key-bad", broken.Handle) };
+        var outputs = new MemoryOutput<Child>?[inputs.Length];
+        var thrown = new InvalidOperationException("no key for this input");
+
+        var results = await new ParallelChildren(Options).ExecuteParallelChainsAsync(inputs, maxParallelChains: 2, (_, i) => outputs[i] = new MemoryOutput<Child>(), (input, i) => i == 0 ? input.Name : throw thrown).WithDeadline(30);
+
+        Assert.Equal([PipelineStatus.Succeeded, PipelineStatus.Failed], results.Select(r => r.Status));
+        Assert.Same(thrown, results[1].Error);
+        Assert.Equal(["parallel-children/thrown-key-good", "parallel-children/1"], results.Select(r => r.ChainId)); // the default key
+        Assert.Null(outputs[1]); // failed before its output was made or anything was requested
+        Assert.Equal(0, broken.ParentRequests);
         ChainAssert.ExactlyOnce(good.AllChildren(), outputs[0]!.Committed);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ApiPipeline.Generated;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace ApiPipeline.Tests.Chaining;
 
@@ -77,7 +78,9 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
         var input = Map("mapping-dead-letter", Accounts);
         var output = new MemoryOutput<Child>();
         string path = Path.Combine(dir.Path, "dl.jsonl");
-        var result = await new AccountChildren(new ChainOptions { Extractor = At, OnError = ErrorMode.DeadLetter, DeadLetterPath = path }).ExecuteAsync(input, output).WithDeadline(30);
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(logs)));
+        var result = await new AccountChildren(new ChainOptions { Extractor = At, OnError = ErrorMode.DeadLetter, DeadLetterPath = path, LoggerFactory = logging }).ExecuteAsync(input, output).WithDeadline(30);
         Assert.Equal(PipelineStatus.PartialSuccess, result.Status);
         var entry = Assert.Single(File.ReadAllLines(path));
         Assert.Contains("\"kind\":\"Mapping\"", entry, StringComparison.Ordinal);
@@ -85,6 +88,9 @@ public sealed class ChainMappingFailureTests(ApiFixture fixture) : ApiTests(fixt
         Assert.Contains("owner_id", entry, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", entry, StringComparison.Ordinal);
         Assert.Equal(1, result.Steps[1].DeadLettered);
+        Assert.StartsWith("Warning 2006 chain 'AccountChildren/Children': input #0 (its mapping failed) skipped after 0 attempt(s) (Mapping): ", Assert.Single(logs, l => l.StartsWith("Warning 2006 ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal($"Warning 3002 chain 'AccountChildren/Children': failure goes to the dead-letter file {path} with the next commit ", Assert.Single(logs, l => l.StartsWith("Warning 3002 ", StringComparison.Ordinal)));
+        Assert.All(logs, l => Assert.DoesNotContain("s3cr3t", l, StringComparison.Ordinal));
     }
 
     /// <summary>A batched step's Mapping entry holds the batch's records of the step before, each as JSON with secrets masked.</summary>

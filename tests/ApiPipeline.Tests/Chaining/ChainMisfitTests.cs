@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 
 namespace ApiPipeline.Tests.Chaining;
@@ -25,7 +26,9 @@ public sealed class ChainMisfitTests(ApiFixture fixture) : ApiTests(fixture), IC
         var (api, input) = Serve("chain-misfit-" + (stateStore ? "state" : "plain"));
         string deadLetters = Path.Combine(temp.Path, "chain.dead-letter.jsonl");
         var output = new MemoryOutput<Child>();
-        var options = Options() with { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters, StateStore = stateStore ? store : null };
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(logs)));
+        var options = Options() with { OnError = ErrorMode.DeadLetter, DeadLetterPath = deadLetters, StateStore = stateStore ? store : null, LoggerFactory = logging };
 
         var result = await new SequentialChildren(options).ExecuteAsync(input, output).WithDeadline(30);
 
@@ -54,6 +57,33 @@ public sealed class ChainMisfitTests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.Contains("(Cannot get the value of a token type 'String' as a number.)", reason, StringComparison.Ordinal); // what it expected
         Assert.False(e.TryGetProperty("resume", out _)); // its page was written: nothing to request again
         Assert.Empty(Directory.EnumerateFiles(temp.Path, "*.tmp", SearchOption.AllDirectories));
+
+        // Logged as a pipeline's misfit is, named by its chain and step, without the key.
+        string skipped = Assert.Single(logs, l => l.StartsWith("Warning 2006 ", StringComparison.Ordinal));
+        Assert.Contains("chain 'SequentialChildren/Parents': a record of page 1 of input #0 skipped after 1 attempt(s) (RecordMismatch): ", skipped, StringComparison.Ordinal);
+        Assert.Contains("record 2 of 'items' does not fit Parent", skipped, StringComparison.Ordinal);
+        Assert.Equal($"Warning 3002 chain 'SequentialChildren/Parents': failure goes to the dead-letter file {deadLetters} with the next commit ", Assert.Single(logs, l => l.StartsWith("Warning 3002 ", StringComparison.Ordinal)));
+        Assert.All(logs, l => Assert.DoesNotContain(Key, l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_misfit_record_dead_lettered_by_a_replay_names_its_input_as_the_runs_entry_does()
+    {
+        using var temp = new TempDirectory();
+        var (_, input) = Serve("chain-misfit-replay");
+        var options = Options() with { OnError = ErrorMode.DeadLetter, DeadLetterPath = Path.Combine(temp.Path, "chain.dead-letter.jsonl") };
+        await new SequentialChildren(options).ExecuteAsync(input, new MemoryOutput<Child>()).WithDeadline(30);
+        string? runs = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(options.DeadLetterPath!))).RootElement.GetProperty("input").GetString();
+        var executor = new ChainExecutor<Scenario, Child>(SequentialChildren.Definition, options: options);
+        var replay = new ChainReplay(1, input, new PageCheckpoint(Url($"/{input.Name}/parents?page=1&per_page=100"), 1, 0), pageOnly: true, null);
+
+        var result = await executor.ReplayAsync(replay, input, new MemoryOutput<Child>(), CancellationToken.None).WithDeadline(30);
+
+        Assert.True(result.Status == PipelineStatus.PartialSuccess, ChainAssert.Describe(result));
+        var entry = Assert.Single(replay.DeadLetters); // the misfit again, kept by the replay
+        Assert.Equal(DeadLetterEntry.RecordSkipped, entry.Skipped);
+        Assert.NotNull(runs);
+        Assert.Equal(runs, entry.Input);
     }
 
     [Theory]

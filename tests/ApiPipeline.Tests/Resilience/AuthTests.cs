@@ -857,14 +857,25 @@ public sealed class AuthTests
     public async Task OAuth2_a_token_that_expires_now_serves_its_own_request_and_is_not_cached(int expiresIn)
     {
         await using var server = await FaultServer.StartAsync(OAuthApi(total: 5, tokenLifetime: expiresIn));
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(lines)));
+        var extractor = new OAuthRows(OAuthOptions(server) with { LoggerFactory = logging });
 
-        var pages = await new OAuthRows(OAuthOptions(server)).PagesAsync(new Shard("a")).Within();
+        var pages = await extractor.PagesAsync(new Shard("a")).Within();
 
         Assert.Equal(Extract.Range(1, 5), pages.Ids());
         string?[] sent = [.. server.Requests.Where(r => r.Path != "/token").Select(r => r.H("Authorization"))];
         Assert.Equal(sent.Length, server.Requests.Count(r => r.Path == "/token"));
         Assert.Equal(sent.Length, sent.Distinct().Count());
         Assert.All(pages, p => Assert.Equal(1, p.Attempts));
+
+        // Said once per extractor, however many tokens it fetches (a second extraction's included), with no secret in it.
+        await extractor.PagesAsync(new Shard("a")).Within();
+        Assert.Equal(2 * sent.Length, server.Requests.Count(r => r.Path == "/token"));
+        string warning = Assert.Single(lines, l => l.StartsWith("Warning 2008 ", StringComparison.Ordinal));
+        Assert.Contains("Extractor 'OAuthRows': the token endpoint returned a non-positive lifetime (expires_in <= 0), so a token is requested for every request", warning, StringComparison.Ordinal);
+        Assert.All(lines, l => Assert.DoesNotContain(ClientSecret, l, StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.DoesNotContain("token-", l, StringComparison.Ordinal));
     }
 
     [Theory]
