@@ -14,8 +14,8 @@ namespace ApiPipeline.Analyzers;
 /// returns a <see cref="System.DateTime"/>, which C#'s conversion to <see cref="System.DateTimeOffset"/> takes, when it has no kind, as the
 /// machine's local time. Reported on each returned value so converted: cast or not (a cast calls the same operator), through <c>??</c>, or
 /// by the one-argument constructor <c>new DateTimeOffset(d)</c>, which does the same; <c>new DateTimeOffset(d, TimeSpan.Zero)</c> is the user's
-/// own choice and is not, nor is a DateTime whose kind is UTC on every machine (<c>DateTime.UtcNow</c>,
-/// <c>DateTime.SpecifyKind(d, DateTimeKind.Utc)</c>). A method group cannot return a DateTime
+/// own choice and is not, nor is a DateTime whose kind is UTC on every machine (<c>DateTime.UtcNow</c>, <c>DateTime.UnixEpoch</c>,
+/// <c>DateTimeOffset.UtcDateTime</c>, <c>DateTime.SpecifyKind(d, DateTimeKind.Utc)</c>, and their <c>Date</c> or <c>Add…</c>). A method group cannot return a DateTime
 /// for a <c>Func&lt;T, DateTimeOffset?&gt;</c> (C# does not convert method group returns), so only lambdas and anonymous methods are checked.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -126,11 +126,18 @@ internal sealed class PartitionByDateTimeAnalyzer : DiagnosticAnalyzer
     private static void Report(OperationAnalysisContext context, SyntaxNode at, IOperation dateTime, bool renamable, string member, string remedy)
         => context.ReportDiagnostic(Diagnostic.Create(DateTimePartition, at.GetLocation(), renamable ? Rename : null, member, dateTime.Syntax.ToString(), remedy));
 
-    // A DateTime whose kind is UTC whatever the machine: DateTime.UtcNow, DateTime.SpecifyKind(…, DateTimeKind.Utc).
+    // A DateTime whose kind is UTC whatever the machine: DateTime.UtcNow and UnixEpoch, DateTimeOffset.UtcDateTime,
+    // DateTime.SpecifyKind(…, DateTimeKind.Utc), and a UTC one's Date or Add….
     private static bool IsUtc(IOperation dateTime) => dateTime switch
     {
         IPropertyReferenceOperation { Property: { Name: "UtcNow", ContainingType.SpecialType: SpecialType.System_DateTime } } => true,
-        IInvocationOperation { TargetMethod: { Name: "SpecifyKind", ContainingType.SpecialType: SpecialType.System_DateTime }, Arguments: [_, { Value.ConstantValue: { HasValue: true, Value: 1 } }] } => true,
+        IFieldReferenceOperation { Field: { Name: "UnixEpoch", ContainingType.SpecialType: SpecialType.System_DateTime } } => true,
+        IPropertyReferenceOperation { Property: { Name: "UtcDateTime", ContainingType: { Name: "DateTimeOffset", ContainingNamespace.Name: "System" } } } => true,
+        IPropertyReferenceOperation { Property: { Name: "Date", ContainingType.SpecialType: SpecialType.System_DateTime }, Instance: { } date } => IsUtc(date),
+        IInvocationOperation { TargetMethod: { Name: "SpecifyKind", ContainingType.SpecialType: SpecialType.System_DateTime } } specify
+            => specify.Arguments.Any(a => a.Parameter?.Ordinal == 1 && a.Value.ConstantValue is { HasValue: true, Value: 1 }),
+        IInvocationOperation { TargetMethod: { Name: var name, IsStatic: false, ContainingType.SpecialType: SpecialType.System_DateTime }, Instance: { } added }
+            when name.StartsWith("Add", System.StringComparison.Ordinal) => IsUtc(added),
         _ => false,
     };
 

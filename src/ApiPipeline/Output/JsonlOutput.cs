@@ -72,12 +72,6 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     private readonly List<OpenFile> _pageFiles = [];
 
     /// <summary>
-    /// Held while a partition folder is made and a part created in it, and while an emptied one is removed: writers of one process that
-    /// share a dataset folder (parallel chains) never remove a folder another is about to write in.
-    /// </summary>
-    private static readonly Lock FolderLock = new();
-
-    /// <summary>
     /// Directories whose entries must reach the disk before the state store records the next batch: those this output created files or
     /// folders in since, and those its last batch was renamed into (<see cref="DurableDirectory"/>).
     /// </summary>
@@ -473,7 +467,7 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
     {
         try
         {
-            lock (FolderLock)
+            lock (PartitionFolders.Gate)
             {
                 if (folder != _root && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
                 {
@@ -523,8 +517,8 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
         {
             try
             {
-                // Under FolderLock: no writer of this process removes the folder between its creation and the new file's.
-                lock (FolderLock)
+                // Under PartitionFolders.Gate: no writer of this process removes the folder between its creation and the new file's.
+                lock (PartitionFolders.Gate)
                 {
                     DurableDirectory.Create(directory, _toFlush); // again, if a loader took the folder away with the files committed in it
                     part = Math.Max(known ? part : 1, NextFreePart(directory));
@@ -589,4 +583,14 @@ public sealed class JsonlOutput<T> : IOutput<T>, IPageSink<T>, IConsumingPageSin
 
         public readonly string FinalPath = finalPath;
     }
+}
+
+/// <summary>
+/// The gate held while a partition folder is made and a part created in it, and while an emptied one is removed: writers of one process
+/// that share a dataset folder (parallel chains, a replay, outputs of different record types) never remove a folder another is about to
+/// write in. Not in the generic <see cref="JsonlOutput{T}"/>, whose statics are one per record type.
+/// </summary>
+internal static class PartitionFolders
+{
+    public static readonly Lock Gate = new();
 }

@@ -3,7 +3,7 @@ namespace ApiPipeline.Analyzers.Tests;
 public class PartitionByDateTimeAnalyzerTests
 {
     private const string Order = """
-        public sealed record Order(long Id, System.DateTime CreatedAt, System.DateTime? ShippedAt, System.DateTimeOffset UpdatedAt, System.DateTimeOffset? ClosedAt);
+        public sealed record Order(long Id, System.DateTime CreatedAt, System.DateTime? ShippedAt, System.DateTimeOffset UpdatedAt, System.DateTimeOffset? ClosedAt, long CreatedUnix);
 
 
         """;
@@ -122,6 +122,24 @@ public class PartitionByDateTimeAnalyzerTests
             public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => System.DateTime.SpecifyKind(o.CreatedAt, System.DateTimeKind.Utc) };
 
             public static JsonlOutputOptions<Order> Now() => new() { Name = "orders", PartitionBy = o => System.DateTime.UtcNow };
+        }
+        """);
+
+    [Fact]
+    public Task SpecifyKind_to_Utc_with_named_arguments_in_another_order_is_silent() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => System.DateTime.SpecifyKind(kind: System.DateTimeKind.Utc, value: o.CreatedAt) };
+        }
+        """);
+
+    [Fact]
+    public Task A_DateTime_of_the_UTC_kind_from_UnixEpoch_or_UtcDateTime_is_silent() => Verify("""
+        public static class Outputs
+        {
+            public static JsonlOutputOptions<Order> Epoch() => new() { Name = "orders", PartitionBy = o => System.DateTime.UnixEpoch.AddSeconds(o.CreatedUnix) };
+
+            public static JsonlOutputOptions<Order> Updated() => new() { Name = "orders", PartitionBy = o => o.UpdatedAt.UtcDateTime };
         }
         """);
 }
