@@ -277,12 +277,12 @@ internal sealed class ChainRun : IDisposable
         }
 
         // A failure the run goes on after is an extraction's or, when nothing was requested, a mapping's.
-        string skipped = error is not ExtractionException extraction ? $"input #{key} (its mapping failed)"
+        var extraction = error as ExtractionException;
+        string skipped = extraction is null ? $"input #{key} (its mapping failed)"
             : record ? $"a record of page {extraction.PageNumber} of input #{key}"
             : pageSkipped ? $"page {extraction.PageNumber} of input #{key}"
             : $"the rest of input #{key}";
-        var failed = error as ExtractionException;
-        Log.FailureSkipped(logger, "chain", ChainId + "/" + step.Name, skipped, failed?.Attempts ?? 0, failed?.Kind.ToString() ?? DeadLetterEntry.MappingKind, error.Message);
+        Log.FailureSkipped(logger, "chain", ChainId + "/" + step.Name, skipped, extraction?.Attempts ?? 0, extraction?.Kind.ToString() ?? DeadLetterEntry.MappingKind, error.Message);
     }
 
     /// <summary>

@@ -139,13 +139,13 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 if (page.Error is { } skipped)
                 {
                     // A failed page fails the replay, as in a run's FailFast step: its requests count, but not as a page read.
-                    counters.AddRequests(page.Attempts + page.DroppedRequests);
+                    counters.AddRequests(page.Requests);
                     counters.AddThrottled(page.Throttled);
                     failure = skipped;
                     break;
                 }
 
-                counters.AddPage(page.Count, page.Attempts + page.DroppedRequests, page.Throttled);
+                counters.AddPage(page.Count, page.Requests, page.Throttled);
                 // Kept by the replay; named by their input as a run's are (a replay without one, a generated extractor's, names none).
                 await MisfitsAsync(run, extractor, page, 0, page.Misfits.Count > 0 && replay.Input is TStepIn ? Describe(extractor, input) : null, replay.Lineage).ConfigureAwait(false);
 
@@ -290,15 +290,15 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                         throw failed;
                     }
 
-                    counters.AddPage(page.Count, page.Attempts + page.DroppedRequests, page.Throttled);
+                    counters.AddPage(page.Count, page.Requests, page.Throttled);
                     var letters = await MisfitsAsync(run, extractor, page, item.Key, page.Misfits.Count > 0 ? Describe(extractor, input) : null, lineage).ConfigureAwait(false);
                     if (page.Error is { } skipped
                         && await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true, lineage).ConfigureAwait(false) is { } letter)
                     {
                         // The extractor skipped a failed page (its error mode allows it, and the step's is not FailFast): recorded, and
                         // the input goes on after it. Its dead-letter entry travels with the page, whose commit records the input past
-                        // the failed page.
-                        letters.Add(letter);
+                        // the failed page. (A skipped page holds no records, so none that did not fit either.)
+                        letters = [letter];
                     }
 
                     await writer.WriteAsync(StepPage<TOut>.From(item.Key, page, lineage, letters, item.Batch?.Count), cancellationToken).ConfigureAwait(false);
@@ -369,8 +369,13 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
     /// the page goes on. The entries returned travel with the page, whose commit records the input past it (with no state store they are
     /// appended at once, and a replay keeps them: none is returned then).
     /// </summary>
-    private async ValueTask<List<DeadLetterEntry>> MisfitsAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, Page<TOut> page, long key, string? input, ChainLineage? lineage)
+    private async ValueTask<IReadOnlyList<DeadLetterEntry>> MisfitsAsync(ChainRun run, IExtractor<TStepIn, TOut> extractor, Page<TOut> page, long key, string? input, ChainLineage? lineage)
     {
+        if (page.Misfits.Count == 0)
+        {
+            return [];
+        }
+
         var letters = new List<DeadLetterEntry>();
         foreach (var (json, reason) in page.Misfits)
         {

@@ -49,6 +49,9 @@ public sealed class Page<T>
     /// <inheritdoc cref="PageInfo.DroppedRequests"/>
     public int DroppedRequests { get; init; }
 
+    /// <summary>Every request the page accounts for: its <see cref="Attempts"/> and <see cref="DroppedRequests"/>.</summary>
+    internal int Requests => Attempts + DroppedRequests;
+
     /// <summary>Time the page waited for rate limits: the client-side limiter, host pauses and the API's <c>Retry-After</c> on 429s.</summary>
     public TimeSpan Throttled { get; init; }
 

@@ -106,7 +106,7 @@ internal sealed class PageCollector<T>(ChannelWriter<Page<T>> pages, int capacit
 
     public async ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
     {
-        var full = new Page<T>(page.Number, page.Url, _records.ToArray(), page.Next, page.BytesRead) { Attempts = page.Attempts, DroppedRequests = page.DroppedRequests, Throttled = page.Throttled, Error = page.Error, Misfits = [.. _rejected] };
+        var full = new Page<T>(page.Number, page.Url, _records.ToArray(), page.Next, page.BytesRead) { Attempts = page.Attempts, DroppedRequests = page.DroppedRequests, Throttled = page.Throttled, Error = page.Error, Misfits = _rejected.Count == 0 ? [] : [.. _rejected] };
         AbortPage();
         await pages.WriteAsync(full, cancellationToken).ConfigureAwait(false);
         await _demand.WaitAsync(cancellationToken).ConfigureAwait(false);
