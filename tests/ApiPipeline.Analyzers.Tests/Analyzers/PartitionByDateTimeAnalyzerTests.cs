@@ -16,6 +16,9 @@ public class PartitionByDateTimeAnalyzerTests
         {
             public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => {|APP1801:o.CreatedAt|} };
 
+            // ToUniversalTime takes a DateTime without a kind as local too: its result is machine-dependent all the same.
+            public static JsonlOutputOptions<Order> Universal() => new() { Name = "orders", PartitionBy = o => {|APP1801:o.CreatedAt.ToUniversalTime()|} };
+
             public static JsonlOutputOptions<Order> Shipped() => new JsonlOutputOptions<Order> { Name = "orders", PartitionBy = (Order o) => {|APP1801:o.ShippedAt|} };
 
             public static JsonlOutputOptions<Order> Renamed(JsonlOutputOptions<Order> options) => options with { PartitionBy = o => {|APP1801:o.CreatedAt|} };
@@ -122,6 +125,8 @@ public class PartitionByDateTimeAnalyzerTests
             public static JsonlOutputOptions<Order> Created() => new() { Name = "orders", PartitionBy = o => System.DateTime.SpecifyKind(o.CreatedAt, System.DateTimeKind.Utc) };
 
             public static JsonlOutputOptions<Order> Now() => new() { Name = "orders", PartitionBy = o => System.DateTime.UtcNow };
+
+            public static JsonlOutputOptions<Order> Today() => new() { Name = "orders", PartitionBy = o => System.DateTime.UtcNow.Date };
         }
         """);
 
