@@ -3,22 +3,47 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace ApiPipeline;
 
-/// <summary>The forms a secret takes in text that leaves the engine: as it is, and percent-escaped with upper- or lowercase hex digits.</summary>
+/// <summary>
+/// The forms a secret takes in text that leaves the engine: as it is, and percent-escaped (in a URL, or form-encoded with a space as
+/// <c>+</c>) with upper- or lowercase hex digits.
+/// </summary>
 internal static class SecretText
 {
-    /// <summary><paramref name="secret"/> as it is and URL-escaped (<c>%2F</c> as .NET escapes, and <c>%2f</c> as other encoders do).</summary>
+    /// <summary>
+    /// <paramref name="secret"/> as it is, URL-escaped (<c>%2F</c> as .NET escapes, and <c>%2f</c> as other encoders do), and form-encoded
+    /// as <see cref="FormUrlEncodedContent"/> sends it (a space as <c>+</c>: an OAuth client secret in a <c>client_secret_post</c> body,
+    /// which a token endpoint may echo).
+    /// </summary>
     public static IEnumerable<string> UrlForms(string secret)
     {
         yield return secret;
         string escaped = Uri.EscapeDataString(secret);
         if (escaped != secret)
         {
-            yield return escaped;
-            string lower = LowerEscapes(escaped);
-            if (lower != escaped)
+            foreach (var form in EscapedForms(escaped))
             {
-                yield return lower;
+                yield return form;
             }
+
+            string formEncoded = escaped.Replace("%20", "+", StringComparison.Ordinal);
+            if (formEncoded != escaped)
+            {
+                foreach (var form in EscapedForms(formEncoded))
+                {
+                    yield return form;
+                }
+            }
+        }
+    }
+
+    /// <summary><paramref name="escaped"/>, and with lowercase hex digits when that differs.</summary>
+    private static IEnumerable<string> EscapedForms(string escaped)
+    {
+        yield return escaped;
+        string lower = LowerEscapes(escaped);
+        if (lower != escaped)
+        {
+            yield return lower;
         }
     }
 

@@ -478,6 +478,32 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task OAuth2_a_posted_client_secret_that_the_token_endpoint_echoes_form_encoded_stays_out_of_the_error()
+    {
+        // client_secret_post: FormUrlEncodedContent sends ' ' as '+' and '+', '/', '=', '&' percent-encoded (s3cr+t%2Bw%2Frd%3D%2699).
+        const string secret = "s3cr t+w/rd=&99";
+        var credentials = CredentialSource.Create(name => name switch
+        {
+            "APIPIPELINE_TEST_CLIENT_ID" => ClientId,
+            "APIPIPELINE_TEST_CLIENT_SECRET" => secret,
+            _ => null,
+        });
+        await using var server = await FaultServer.StartAsync(async (ctx, _) =>
+        {
+            string body = await new StreamReader(ctx.Request.Body).ReadToEndAsync();
+            await Faults.Status(ctx, 400, "malformed token request: " + body);
+        });
+
+        var (_, error) = await new OAuthRows(OAuthOptions(server) with { Credentials = credentials }).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Equal(secret, Assert.Single(server.Requests).Form["client_secret"]);
+        Assert.Contains("client_secret=***", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr+t%2Bw%2Frd%3D%2699", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OAuth2_a_4xx_answer_whose_error_is_not_utf8_shows_the_start_of_the_body()
     {
         byte[] body = [.. """{"error":"bad"""u8, 0xFF, .. "\"}"u8];

@@ -69,10 +69,14 @@ public sealed class FaultServer : IAsyncDisposable
             var form = new Dictionary<string, string>(StringComparer.Ordinal);
             if (request.HasFormContentType)
             {
+                // Buffered, so that a handler can read the body as it was sent (a token endpoint that echoes it).
+                request.EnableBuffering();
                 foreach (var (key, value) in await request.ReadFormAsync())
                 {
                     form[key] = value.ToString();
                 }
+
+                request.Body.Position = 0;
             }
 
             server._requests.Enqueue(new Received(
