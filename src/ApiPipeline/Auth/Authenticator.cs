@@ -342,6 +342,19 @@ internal sealed class Authenticator
 
         using (response)
         {
+            if (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect)
+            {
+                // The token request carries the client's credentials: it is not sent on to another address (the extractor's client
+                // follows no redirect itself), and asking again gives the same answer.
+                string to = response.Headers.Location is { } location
+                    ? $" to '{_secrets.Scrub(UrlRedactor.Redact(location.IsAbsoluteUri ? location : new Uri(_tokenUrl!, location)))}'"
+                    : "";
+                throw new AuthFailureException(
+                    ExtractionErrorKind.Authentication,
+                    $"the token endpoint {shownUrl} redirected ({(int)response.StatusCode}){to}; a token request carries the client's credentials and is not sent on to another address: set the token URL (TokenUrl) to the final address",
+                    response.StatusCode);
+            }
+
             try
             {
                 // Bounded whether or not the length is declared (a chunked body is read only up to the limit).

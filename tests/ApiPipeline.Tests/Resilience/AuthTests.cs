@@ -503,6 +503,31 @@ public sealed class AuthTests
         Assert.DoesNotContain("s3cr", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(301)]
+    [InlineData(302)]
+    [InlineData(307)]
+    [InlineData(308)]
+    public async Task OAuth2_a_token_endpoint_that_redirects_is_not_followed_and_the_error_says_where_to_point_TokenUrl(int status)
+    {
+        await using var elsewhere = await FaultServer.StartAsync(OAuthApi(total: 1, tokenLifetime: 3600));
+        await using var server = await FaultServer.StartAsync((ctx, _) =>
+        {
+            ctx.Response.StatusCode = status;
+            ctx.Response.Headers.Location = elsewhere.BaseUrl + "/oauth/token?api_key=k3y-0a1b2c3d";
+            return Task.CompletedTask;
+        });
+
+        var (_, error) = await new OAuthRows(OAuthOptions(server)).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains($"the token endpoint {server.BaseUrl}/token redirected ({status}) to '{elsewhere.BaseUrl}/oauth/token?api_key=***'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("set the token URL (TokenUrl) to the final address", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("k3y-0a1b2c3d", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, server.RequestCount);
+        Assert.Equal(0, elsewhere.RequestCount);
+    }
+
     [Fact]
     public async Task OAuth2_a_4xx_answer_whose_error_is_not_utf8_shows_the_start_of_the_body()
     {
