@@ -206,7 +206,15 @@ public sealed class JsonlOutputFactory(string directory)
     /// <typeparam name="T">The record type.</typeparam>
     /// <param name="typeInfo">The records' JSON metadata (from your <c>JsonSerializerContext</c>).</param>
     /// <param name="name">The dataset folder's name.</param>
-    /// <param name="partitionBy">The record date files are partitioned by, or <see langword="null"/>.</param>
-    public JsonlOutput<T> Create<T>(System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string name, Func<T, DateTimeOffset?>? partitionBy = null)
-        => new(typeInfo, new JsonlOutputOptions<T> { Directory = Directory, Name = name, PartitionBy = partitionBy });
+    /// <param name="partitionBy">The record date files are partitioned by, or <see langword="null"/> (<see cref="JsonlOutputOptions{T}.PartitionBy"/>).</param>
+    /// <param name="partitionByDateTime">
+    /// For a <see cref="DateTime"/> member instead of <paramref name="partitionBy"/>: the record date files are partitioned by, read as a
+    /// pipeline file's <c>partition_by</c> reads it (without a kind as UTC, a local one converted) on any machine
+    /// (<see cref="JsonlOutputOptions{T}.PartitionByDateTime"/>); <see langword="null"/> for none.
+    /// </param>
+    /// <exception cref="ArgumentException">Both <paramref name="partitionBy"/> and <paramref name="partitionByDateTime"/> are given.</exception>
+    public JsonlOutput<T> Create<T>(System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string name, Func<T, DateTimeOffset?>? partitionBy = null, Func<T, DateTime?>? partitionByDateTime = null)
+        => partitionBy is not null && partitionByDateTime is not null
+            ? throw new ArgumentException($"JSONL output '{name}': pass partitionBy or partitionByDateTime, not both (partitionByDateTime for a DateTime member, partitionBy for a DateTimeOffset).", nameof(partitionByDateTime))
+            : new(typeInfo, new JsonlOutputOptions<T> { Directory = Directory, Name = name, PartitionBy = partitionBy, PartitionByDateTime = partitionByDateTime });
 }

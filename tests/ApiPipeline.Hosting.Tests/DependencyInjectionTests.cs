@@ -151,6 +151,25 @@ public sealed class DependencyInjectionTests : ServerTests
     }
 
     [Fact]
+    public async Task The_output_factory_partitions_by_a_DateTime_as_a_files_partition_by_does_and_refuses_both_partitionings()
+    {
+        var outputs = new JsonlOutputFactory(Dir.Path);
+        var item = new Item(1, "late", new DateTimeOffset(2026, 4, 1, 23, 30, 0, TimeSpan.Zero));
+
+        // A DateTime without a kind (as System.Text.Json reads "2026-04-01T23:30:00") is UTC on any machine.
+        await using (var output = outputs.Create(TestJson.Default.Item, "items", partitionByDateTime: i => DateTime.SpecifyKind(i.UpdatedAt.UtcDateTime, DateTimeKind.Unspecified)))
+        {
+            await output.WriteAsync(new[] { item });
+            await output.CommitAsync();
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(Dir.Path, "items", "date=2026-04-01")));
+        var error = Assert.Throws<ArgumentException>(() => outputs.Create(TestJson.Default.Item, "both", i => i.UpdatedAt, i => i.UpdatedAt.UtcDateTime));
+        Assert.Equal("partitionByDateTime", error.ParamName);
+        Assert.StartsWith("JSONL output 'both': pass partitionBy or partitionByDateTime, not both", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_extractors_http_clients_leave_redirects_to_the_extractor_and_other_clients_are_untouched()
     {
         var services = new ServiceCollection();

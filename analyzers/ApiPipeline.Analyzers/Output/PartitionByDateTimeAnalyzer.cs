@@ -37,7 +37,7 @@ internal sealed class PartitionByDateTimeAnalyzer : DiagnosticAnalyzer
 
     private const string OptionsRemedy = "set PartitionByDateTime instead (it reads a DateTime without a kind as UTC, as a file's partition_by does), or return a DateTimeOffset";
 
-    private const string FactoryRemedy = "create the output with new JsonlOutput<T>(typeInfo, new JsonlOutputOptions<T> { PartitionByDateTime = … }) instead (it reads a DateTime without a kind as UTC, as a file's partition_by does), or return a DateTimeOffset";
+    private const string FactoryRemedy = "pass the lambda as partitionByDateTime instead (it reads a DateTime without a kind as UTC, as a file's partition_by does), or return a DateTimeOffset";
 
     private static readonly ImmutableDictionary<string, string?> Rename = ImmutableDictionary<string, string?>.Empty.Add(RenameProperty, "true");
 

@@ -67,6 +67,9 @@ public class PartitionByDateTimeAnalyzerTests
 
             public static JsonlOutput<Order> Offset(ApiPipeline.Hosting.JsonlOutputFactory factory)
                 => factory.Create<Order>(null!, "orders", partitionBy: o => o.UpdatedAt);
+
+            public static JsonlOutput<Order> ByDateTime(ApiPipeline.Hosting.JsonlOutputFactory factory)
+                => factory.Create<Order>(null!, "orders", partitionByDateTime: o => o.CreatedAt);
         }
 
         // The signature of ApiPipeline.Hosting's factory (src/ApiPipeline.Hosting/ServiceCollectionExtensions.cs); the assembly itself is
@@ -75,8 +78,8 @@ public class PartitionByDateTimeAnalyzerTests
         {
             public sealed class JsonlOutputFactory
             {
-                public JsonlOutput<T> Create<T>(System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string name, System.Func<T, System.DateTimeOffset?>? partitionBy = null)
-                    => new(typeInfo, new JsonlOutputOptions<T> { Name = name, PartitionBy = partitionBy });
+                public JsonlOutput<T> Create<T>(System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string name, System.Func<T, System.DateTimeOffset?>? partitionBy = null, System.Func<T, System.DateTime?>? partitionByDateTime = null)
+                    => new(typeInfo, new JsonlOutputOptions<T> { Name = name, PartitionBy = partitionBy, PartitionByDateTime = partitionByDateTime });
             }
         }
         """);
