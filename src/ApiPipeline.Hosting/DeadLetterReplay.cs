@@ -734,7 +734,7 @@ internal static class DeadLetterReplay
             }
 
             var executor = new ChainExecutor<TIn, TOut>(definition, runner.HttpClientFor(id), options);
-            var replay = new ChainReplay(step, stepInput, Checkpoint(entry), entry.Skipped == DeadLetterEntry.PageSkipped, lineage);
+            var replay = new ChainReplay(step, stepInput, Checkpoint(entry), entry.Skipped == DeadLetterEntry.PageSkipped, lineage) { EntryInput = entry.Input };
             try
             {
                 var output = runner.ChainOutput(definition, id, outputDirectory);

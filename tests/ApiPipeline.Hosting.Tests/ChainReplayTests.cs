@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using ApiPipeline.Generated;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace ApiPipeline.Hosting.Tests;
@@ -302,6 +304,42 @@ public sealed class ChainReplayTests : ServerTests
         Assert.Contains("load the record from this line (through the chain's later steps, which did not receive it), then remove the line", text, StringComparison.Ordinal);
         Assert.Equal([entry], await File.ReadAllLinesAsync(DeadLetters));
         Assert.Equal(clean.Count - 1, Records(Output).Count);
+    }
+
+    [Fact]
+    public async Task A_record_that_does_not_fit_during_a_replay_is_logged_under_the_replayed_entrys_input()
+    {
+        var (input, logs) = await ReplayWithAMisfitAsync();
+
+        string skipped = Assert.Single(logs.Entries, e => e.Id.Id == 2006).Message;
+        Assert.StartsWith($"chain 'shop/Members': a record of page 2 of input {input} skipped ", skipped, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A run that dead-letters page 2 of group 2's members, then a replay of that entry whose page holds member 203 with an id that is
+    /// not a number; returns the entry's input and the replay's logs.
+    /// </summary>
+    private async Task<(string Input, ListLoggerProvider Logs)> ReplayWithAMisfitAsync()
+    {
+        var entry = JsonNode.Parse(await FailingRunAsync(Config(ErrorMode.DeadLetter)))!;
+        string input = (string?)entry["input"] ?? throw new InvalidOperationException("the entry names no input: " + entry.ToJsonString());
+
+        Server.Rewrite = (target, body) => MembersPage2OfGroup2(target) ? body.Replace("""{"id":203,"group_id":2}""", """{"id":"m203","group_id":2}""", StringComparison.Ordinal) : body;
+        var logs = new ListLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var text = new StringWriter();
+        int code = await PipelineHost.RunAsync(["replay", DeadLetters, "--output", Output], ApiPipelineRegistry.Instance, host =>
+        {
+            host.Out = text;
+            host.Error = text;
+            host.Configuration = Config(ErrorMode.DeadLetter);
+            host.LoggerFactory = factory;
+            host.Progress = ProgressMode.None;
+        });
+        Server.Rewrite = null;
+
+        Assert.True(code == ExitCodes.PartialSuccess, $"exit code {code}: {text}");
+        return (input, logs);
     }
 
     [Theory]

@@ -25,6 +25,12 @@ internal sealed class ChainReplay(int step, object? input, PageCheckpoint from, 
     public ChainLineage? Lineage { get; } = lineage;
 
     /// <summary>
+    /// The input the entry was recorded for, as the entry names it (<see cref="DeadLetterEntry.Input"/>, secrets masked): how the replay
+    /// names its step's input, which has no key (it is no record of a step before).
+    /// </summary>
+    public string? EntryInput { get; init; }
+
+    /// <summary>
     /// Whether the replay went through to its commit of the chain's output: it then succeeded, even when it was cancelled right after
     /// (the entry must leave the file, or the next replay would write its records again).
     /// </summary>

@@ -267,7 +267,8 @@ internal sealed class ChainRun : IDisposable
 
     /// <summary>
     /// Logs a failure the run goes on after as a pipeline's is (<see cref="Log.FailureSkipped"/>), named <c>&lt;chain id&gt;/&lt;step&gt;</c>
-    /// like its dead-letter entry, the input by its key (its description may show what the extractor's <c>ToString()</c> does).
+    /// like its dead-letter entry, the input by its key (its description may show what the extractor's <c>ToString()</c> does); the input
+    /// of the step a replay starts at, which has no key, as the replayed entry names it (<see cref="ChainReplay.EntryInput"/>).
     /// </summary>
     private void LogSkipped(ChainStepDefinition step, long key, Exception error, bool pageSkipped, bool record)
     {
@@ -276,12 +277,16 @@ internal sealed class ChainRun : IDisposable
             return;
         }
 
+        string input = Replay is { } replay && replay.Step == step.Index
+            ? replay.EntryInput is { } shown ? $"input {shown}" : "the replayed entry's input"
+            : $"input #{key}";
+
         // A failure the run goes on after is an extraction's or, when nothing was requested, a mapping's.
         var extraction = error as ExtractionException;
-        string skipped = extraction is null ? $"input #{key} (its mapping failed)"
-            : record ? $"a record of page {extraction.PageNumber} of input #{key}"
-            : pageSkipped ? $"page {extraction.PageNumber} of input #{key}"
-            : $"the rest of input #{key}";
+        string skipped = extraction is null ? $"{input} (its mapping failed)"
+            : record ? $"a record of page {extraction.PageNumber} of {input}"
+            : pageSkipped ? $"page {extraction.PageNumber} of {input}"
+            : $"the rest of {input}";
         Log.FailureSkipped(logger, "chain", ChainId + "/" + step.Name, skipped, extraction?.Attempts ?? 0, extraction?.Kind.ToString() ?? DeadLetterEntry.MappingKind, error.Message);
     }
 
