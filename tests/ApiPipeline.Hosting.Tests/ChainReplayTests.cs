@@ -315,6 +315,15 @@ public sealed class ChainReplayTests : ServerTests
         Assert.StartsWith($"chain 'shop/Members': a record of page 2 of input {input} skipped ", skipped, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_record_that_does_not_fit_during_a_replay_of_a_generated_extractors_entry_is_dead_lettered_under_its_input()
+    {
+        var (input, _) = await ReplayWithAMisfitAsync();
+
+        var left = JsonNode.Parse(Assert.Single(await File.ReadAllLinesAsync(DeadLetters)))!;
+        Assert.Equal(("record", input), ((string?)left["skipped"], (string?)left["input"]));
+    }
+
     /// <summary>
     /// A run that dead-letters page 2 of group 2's members, then a replay of that entry whose page holds member 203 with an id that is
     /// not a number; returns the entry's input and the replay's logs.

@@ -146,8 +146,8 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 }
 
                 counters.AddPage(page.Count, page.Requests, page.Throttled);
-                // Kept by the replay; named by their input as a run's are (a replay without one, a generated extractor's, names none).
-                await MisfitsAsync(run, extractor, page, 0, page.Misfits.Count > 0 && replay.Input is TStepIn ? Describe(extractor, input) : null, replay.Lineage).ConfigureAwait(false);
+                // Kept by the replay; named by their input as a run's are (a replay given none, a generated extractor's, by the entry's).
+                await MisfitsAsync(run, extractor, page, 0, page.Misfits.Count == 0 ? null : replay.Input is TStepIn ? Describe(extractor, input) : replay.EntryInput, replay.Lineage).ConfigureAwait(false);
 
                 await writer.WriteAsync(StepPage<TOut>.From(0, page, replay.Lineage), cancellationToken).ConfigureAwait(false);
                 if (replay.PageOnly)
