@@ -125,8 +125,22 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.All(Requests("cr-unchanged"), r => Assert.False(r.Headers.ContainsKey("If-None-Match")));
         Assert.Equal(3, (await StoredPagesAsync(store, "cr-unchanged")).Count);
 
+        // The metric counts the skipped pages by extractor, with no other tag (the tests of this class run one at a time).
+        var measured = new System.Collections.Concurrent.ConcurrentQueue<(long Value, string[] Tags)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.PagesNotModified)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => measured.Enqueue((value, [.. tags.ToArray().Select(t => $"{t.Key}={t.Value}")])));
+        listener.Start();
+
         var second = await Pipeline("cr-unchanged", new ConditionalCursorItems(At), store).ExecuteAsync(input);
 
+        Assert.Equal(3, measured.Where(m => m.Tags.SequenceEqual([$"{ApiPipelineTags.Extractor}=ConditionalCursorItems"])).Sum(m => m.Value));
         Assert.Equal(PipelineStatus.Succeeded, second.Status);
         Assert.Equal(0, second.Records);
         Assert.Equal(3, second.Pages);
@@ -324,5 +338,29 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         var stored = await StoredPagesAsync(store, "cr-maxrecords");
         Assert.Single(stored);
         Assert.Contains("p1v0", stored[0].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_redirected_page_is_remembered_under_the_url_first_requested()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 2, perPage: 3, lastSize: 3);
+        var input = Map("cr-redirect", ctx => ctx.Request.Path.Value!.Contains("/moved/", StringComparison.Ordinal)
+            ? api.Handler(ctx)
+            : Reply.Redirect(ctx, "/cr-redirect/moved/items" + ctx.Request.QueryString));
+        var store = new InMemoryStateStore();
+        await Pipeline("cr-redirect", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        var second = await Pipeline("cr-redirect", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(2, second.PagesNotModified);
+        Assert.Equal(0, second.Records);
+        var keys = (await StoredPagesAsync(store, "cr-redirect")).Select(p => p.Key).Order(StringComparer.Ordinal);
+        string[] firstRequested = [.. new[] { "/cr-redirect/items?limit=3", "/cr-redirect/items?limit=3&cursor=2" }.Select(t => HttpExtractor<Scenario, Item>.RequestKey(new Uri(Url(t)))).Order(StringComparer.Ordinal)];
+        Assert.Equal(firstRequested, keys);
+        // Both the request first made and the redirect's hop carry the validator.
+        var again = Requests("cr-redirect").Skip(4).ToList();
+        Assert.Equal(4, again.Count);
+        Assert.All(again, r => Assert.Equal(api.ETag(r.Q("cursor") == "2" ? 2 : 1), r.Headers["If-None-Match"]));
     }
 }
