@@ -363,4 +363,32 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.Equal(4, again.Count);
         Assert.All(again, r => Assert.Equal(api.ETag(r.Q("cursor") == "2" ? 2 : 1), r.Headers["If-None-Match"]));
     }
+
+    [Fact]
+    public async Task The_demo_api_answers_an_unchanged_page_with_304_and_a_weak_validator_matches_too()
+    {
+        await using var demo = await ApiPipeline.DemoApi.DemoApi.StartAsync(new ApiPipeline.DemoApi.DemoApiOptions { Issues = 10, Events = 10 });
+        using var http = new HttpClient();
+        foreach (string target in new[] { "/repos/o/r/issues?per_page=3", "/v1/events?limit=3" })
+        {
+            using var first = await http.GetAsync(demo.BaseUrl + target);
+            Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+            string etag = Assert.Single(first.Headers.GetValues("ETag"));
+            Assert.StartsWith("\"", etag, StringComparison.Ordinal);
+
+            foreach (string sent in new[] { etag, "W/" + etag, "\"other\", " + etag })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, demo.BaseUrl + target);
+                request.Headers.TryAddWithoutValidation("If-None-Match", sent);
+                using var again = await http.SendAsync(request);
+                Assert.Equal(System.Net.HttpStatusCode.NotModified, again.StatusCode);
+                Assert.Empty(await again.Content.ReadAsByteArrayAsync());
+            }
+
+            using var changed = new HttpRequestMessage(HttpMethod.Get, demo.BaseUrl + target);
+            changed.Headers.TryAddWithoutValidation("If-None-Match", "\"not-this-page\"");
+            using var answered = await http.SendAsync(changed);
+            Assert.Equal(System.Net.HttpStatusCode.OK, answered.StatusCode);
+        }
+    }
 }
