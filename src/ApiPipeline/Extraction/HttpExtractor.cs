@@ -287,6 +287,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     PageRead(span, current, 0, HttpStatusCode.NotModified);
                     await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true }, cancellationToken).ConfigureAwait(false);
                     Instruments.PageNotModified(Name);
+                    current.Release(run);
                     url = after;
                     run.PageNumber++;
                     continue;
@@ -720,6 +721,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             {
                 request.Headers.TryAddWithoutValidation(known.Kind == ValidatorKind.ETag ? "If-None-Match" : "If-Modified-Since", known.Validator);
             }
+
             if (home && _options.Headers is { } headers)
             {
                 foreach (var (name, value) in headers)

@@ -344,16 +344,25 @@ internal sealed class RunCheckpointer<TIn, TOut>
             return;
         }
 
+        StoredPage? remembered = null;
         if (page.NotModified)
         {
             if (_batchPages.TryGetValue(key, out var known) || _pages.TryGetValue(key, out known))
             {
-                _batchPages[key] = known with { Run = _run.RunId, Next = page.Next };
+                // Its stored Next stays: this run's may have been cut short by MaxPages.
+                remembered = _batchPages[key] = known with { Run = _run.RunId };
             }
         }
         else if (page.Validator is { } validator && page.Error is null)
         {
-            _batchPages[key] = new StoredPage { Validator = validator, Kind = page.ValidatorKind, Next = page.Next, Records = page.Records, Partition = _page.Partition, Run = _run.RunId };
+            remembered = _batchPages[key] = new StoredPage { Validator = validator, Kind = page.ValidatorKind, Next = page.Next, Records = page.Records, Partition = _page.Partition, Run = _run.RunId };
+        }
+
+        if (remembered is { Next: null } && page.Next is null)
+        {
+            // The input's real last page (not one where MaxPages or MaxRecords stopped the run, which is not remembered as the last):
+            // the batch that records it prunes the input's entries this run did not confirm.
+            _finishedSinceCommit.Add(_page.Partition);
         }
     }
 
@@ -374,11 +383,6 @@ internal sealed class RunCheckpointer<TIn, TOut>
         _pageKeys.Clear();
         _lateLetters?.EndPage();
         _partitions[page.Partition] = state with { Next = next, Completed = next is null };
-        if (next is null)
-        {
-            _finishedSinceCommit.Add(page.Partition);
-        }
-
         _pagesSinceCommit++;
     }
 

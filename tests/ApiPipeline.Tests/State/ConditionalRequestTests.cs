@@ -391,4 +391,23 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
             Assert.Equal(System.Net.HttpStatusCode.OK, answered.StatusCode);
         }
     }
+
+    [Fact]
+    public async Task A_run_that_max_pages_ends_on_a_304_page_keeps_where_that_page_led()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 3, perPage: 3, lastSize: 3);
+        var input = Map("cr-maxpages", api.Handler);
+        var store = new InMemoryStateStore();
+        await Pipeline("cr-maxpages", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        var limited = await Pipeline("cr-maxpages", new ConditionalCursorItems(At with { MaxPages = 2 }), store).ExecuteAsync(input);
+        Assert.Equal(2, limited.PagesNotModified);
+
+        // Page 2 still leads to page 3: a run without the limit skips all three pages.
+        var full = await Pipeline("cr-maxpages", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, full.Status);
+        Assert.Equal(3, full.PagesNotModified);
+        Assert.Equal(0, full.Records);
+        Assert.Equal(Body.Ids(1, 9), CommittedIds(Path.Combine(_temp.Path, "cr-maxpages")));
+    }
 }
