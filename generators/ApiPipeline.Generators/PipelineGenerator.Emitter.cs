@@ -76,6 +76,12 @@ public sealed partial class PipelineGenerator
             {
                 WriteObject(w, "    ", "TimeWindows", $"{Runtime}TimeWindowOptions", windows);
             }
+
+            if (spec.ConditionalRequests)
+            {
+                w.Line("    ConditionalRequests = true,");
+            }
+
             w.Line("};");
             w.Line();
             w.Line($"private readonly {Runtime}HttpExtractor<{input}, {output}> _apiPipelineEngine;");

@@ -18,6 +18,7 @@ public sealed partial class PipelineGenerator
     /// <summary>Turns an <c>[Extractor]</c> class into an <see cref="ExtractorResult"/>; never throws on odd input.</summary>
     internal static partial class Parser
     {
+        private const string ConditionalRequestsAttributeName = "ApiPipeline.ConditionalRequestsAttribute";
         private const string PaginatedAttributeName = "ApiPipeline.PaginatedAttribute";
         private const string QueryAttributeName = "ApiPipeline.QueryAttribute";
         private const string RawRecordName = "ApiPipeline.RawRecord<TFields>";
@@ -170,6 +171,7 @@ public sealed partial class PipelineGenerator
                 Resilience = ParseResilience(type),
                 Watermark = watermark,
                 TimeWindows = timeWindows,
+                ConditionalRequests = type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ConditionalRequestsAttributeName),
                 RawFieldsType = rawFields is null ? null : FullName(rawFields),
                 RawFieldsReader = rawFields is null ? null : ParseRawFields(rawFields, jsonContext!),
                 Hides = Hidden(type, extractorInterfaces[0], context.SemanticModel.Compilation),

@@ -172,9 +172,7 @@ public sealed class DemoApi : IAsyncDisposable
             json.WriteEndArray();
         }
 
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.ContentLength = buffer.WrittenCount;
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        await WritePageAsync(context, buffer).ConfigureAwait(false);
     }
 
     private async Task EventsAsync(HttpContext context)
@@ -225,9 +223,7 @@ public sealed class DemoApi : IAsyncDisposable
             json.WriteEndObject();
         }
 
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.ContentLength = buffer.WrittenCount;
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        await WritePageAsync(context, buffer).ConfigureAwait(false);
     }
 
     private void WriteIssue(Utf8JsonWriter json, string owner, string repo, int n)
@@ -268,6 +264,42 @@ public sealed class DemoApi : IAsyncDisposable
 
         parts.Add("page=" + page.ToString(CultureInfo.InvariantCulture));
         return self + "?" + string.Join('&', parts);
+    }
+
+    /// <summary>
+    /// Writes a page with a strong <c>ETag</c> of its bytes, as GitHub does; a request whose <c>If-None-Match</c> names it gets
+    /// <c>304 Not Modified</c> with no body (what an extractor with <c>[ConditionalRequests]</c> skips).
+    /// </summary>
+    private static async Task WritePageAsync(HttpContext context, ArrayBufferWriter<byte> buffer)
+    {
+        string etag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.WrittenSpan)) + "\"";
+        context.Response.Headers.ETag = etag;
+        if (NoneMatch(context.Request.Headers.IfNoneMatch, etag))
+        {
+            context.Response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <c>If-None-Match</c> names <paramref name="etag"/> (or is <c>*</c>), by the weak comparison RFC 9110 asks for.</summary>
+    private static bool NoneMatch(Microsoft.Extensions.Primitives.StringValues header, string etag)
+    {
+        foreach (string? value in header)
+        {
+            foreach (var tag in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (tag == "*" || (tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag) == etag)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static int Int(string? text, int fallback)

@@ -140,8 +140,8 @@ internal static class StateText
         return scopes;
     }
 
-    /// <summary>The scope names of a pipeline's run, watermarks and seen keys and of a chain's state; with an empty name, the kinds' prefixes.</summary>
-    private static string[] Prefixes(string name) => ["pipeline:" + name, "watermark:" + name, "seen:" + name, ChainStateStore.ScopeOf(name)];
+    /// <summary>The scope names of a pipeline's run, watermarks, seen keys and page validators and of a chain's state; with an empty name, the kinds' prefixes.</summary>
+    private static string[] Prefixes(string name) => ["pipeline:" + name, "watermark:" + name, "seen:" + name, "pages:" + name, ChainStateStore.ScopeOf(name)];
 
     /// <summary>
     /// Where a partition's run stands, as <c>state show</c> prints it. An input split into time windows is done when its windows are

@@ -44,6 +44,12 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void ConditionalRequests() => VerifyPaginated("Demo.Items.g.cs", """
+        [Paginated(Pagination.LinkHeader, PageSize = 100, PageSizeParam = "per_page")]
+        [ConditionalRequests]
+        """);
+
+    [Fact]
     public void NestedInPartialTypes()
     {
         var result = GeneratorHarness.Run(TestSources.Common, TestSources.Usings + """

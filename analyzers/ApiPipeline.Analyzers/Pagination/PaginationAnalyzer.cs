@@ -7,7 +7,8 @@ namespace ApiPipeline.Analyzers;
 
 /// <summary>
 /// Checks <c>[Paginated]</c>: settings the style needs (APP1101) or ignores (APP1102), negative limits (APP1103), offset paging
-/// without a page size (APP1104), malformed response paths (APP1105), and <c>[Paginated]</c> without <c>[Extractor]</c> (APP1106).
+/// without a page size (APP1104), malformed response paths (APP1105), <c>[Paginated]</c> without <c>[Extractor]</c> (APP1106), and
+/// <c>[ConditionalRequests]</c> with pages fetched ahead (APP1107).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 internal sealed class PaginationAnalyzer : ExtractorAnalyzer
@@ -18,6 +19,7 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
     public const string OffsetWithoutPageSizeId = "APP1104";
     public const string MalformedPathId = "APP1105";
     public const string PaginatedWithoutExtractorId = "APP1106";
+    public const string ConditionalRequestsConcurrentId = "APP1107";
 
     /// <summary>Diagnostic property: the <c>[Paginated]</c> setting the diagnostic is about.</summary>
     public const string SettingProperty = "Setting";
@@ -80,11 +82,20 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
         isEnabledByDefault: true,
         helpLinkUri: HelpLinks.For(PaginatedWithoutExtractorId));
 
+    public static readonly DiagnosticDescriptor ConditionalRequestsConcurrent = new(
+        ConditionalRequestsConcurrentId,
+        "Conditional requests need sequential pagination",
+        "'{0}' has [ConditionalRequests] and MaxConcurrent = {1}: a page the API answers 304 Not Modified leads where it led last time, which only a sequential run can follow, so creating the extractor fails; set MaxConcurrent to 1 or remove [ConditionalRequests]",
+        DiagnosticCategories.Pagination,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLinks.For(ConditionalRequestsConcurrentId));
+
     private static readonly string[] PathSettings = ["RecordsPath", "CursorPath", "NextUrlPath", "HasMorePath", "TotalPath", "TotalPagesPath"];
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        [MissingRequiredSetting, IgnoredSetting, NegativeLimit, OffsetWithoutPageSize, MalformedPath, PaginatedWithoutExtractor];
+        [MissingRequiredSetting, IgnoredSetting, NegativeLimit, OffsetWithoutPageSize, MalformedPath, PaginatedWithoutExtractor, ConditionalRequestsConcurrent];
 
     /// <inheritdoc/>
     protected override void AnalyzeExtractor(ExtractorContext extractor)
@@ -158,6 +169,11 @@ internal sealed class PaginationAnalyzer : ExtractorAnalyzer
             string limit = Text(settings, "LimitParam") ?? Text(settings, "PageSizeParam") ?? "limit";
             var location = settings.ContainsKey("PageSize") ? AttributeSyntaxes.ValueLocation(AttributeSyntaxes.NamedArgument(syntax, "PageSize"), syntax) : styleLocation;
             extractor.Report(OffsetWithoutPageSize, location, limit);
+        }
+
+        if (Number(settings, "MaxConcurrent") is > 1 and var concurrent && extractor.FindAttribute("ApiPipeline.ConditionalRequestsAttribute") is not null)
+        {
+            extractor.Report(ConditionalRequestsConcurrent, AttributeSyntaxes.ValueLocation(AttributeSyntaxes.NamedArgument(syntax, "MaxConcurrent"), syntax), extractor.Type.Name, concurrent);
         }
     }
 

@@ -57,6 +57,9 @@ internal sealed record ExtractorSpec
     /// <summary>The <c>[TimeWindows]</c> strategy as <c>TimeWindowOptions</c> initializers, or <see langword="null"/> when the extractor has none.</summary>
     public ImmutableEquatableArray<PropertyInit>? TimeWindows { get; init; }
 
+    /// <summary>Whether the extractor has <c>[ConditionalRequests]</c>.</summary>
+    public bool ConditionalRequests { get; init; }
+
     /// <summary>For a passthrough extractor (<c>IExtractor&lt;TIn, RawRecord&lt;TFields&gt;&gt;</c>), <c>TFields</c> fully qualified; else <see langword="null"/>.</summary>
     public string? RawFieldsType { get; init; }
 

@@ -45,4 +45,11 @@ public sealed class ExtractorDefinition<TIn, TOut>
 
     /// <summary>The <c>TimeWindows</c> strategy declared with <see cref="TimeWindowsAttribute"/>, or <see langword="null"/> for none.</summary>
     public TimeWindowOptions? TimeWindows { get; init; }
+
+    /// <summary>
+    /// Whether the extractor sends conditional requests (<see cref="ConditionalRequestsAttribute"/>): the validator a sink remembers for a
+    /// page (<see cref="IPageSink{T}.KnownPageAsync"/>) goes out as <c>If-None-Match</c> or <c>If-Modified-Since</c>, and a <c>304 Not Modified</c>
+    /// page is skipped. Default <see langword="false"/>.
+    /// </summary>
+    public bool ConditionalRequests { get; init; }
 }

@@ -36,6 +36,12 @@ public sealed record ExtractorOptions
     /// <summary>Replaces the <c>TimeWindows</c> strategy of <see cref="TimeWindowsAttribute"/> (<see cref="ExtractorDefinition{TIn, TOut}.TimeWindows"/>).</summary>
     public TimeWindowOptions? TimeWindows { get; init; }
 
+    /// <summary>
+    /// Overrides <see cref="ExtractorDefinition{TIn, TOut}.ConditionalRequests"/> (<see cref="ConditionalRequestsAttribute"/>): <see langword="true"/>
+    /// sends conditional requests, <see langword="false"/> never does.
+    /// </summary>
+    public bool? ConditionalRequests { get; init; }
+
     /// <summary>Replaces the authentication of <see cref="AuthAttribute"/> (<see cref="ExtractorDefinition{TIn, TOut}.Auth"/>).</summary>
     public AuthOptions? Auth { get; init; }
 

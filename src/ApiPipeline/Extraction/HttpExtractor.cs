@@ -62,6 +62,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             throw new ArgumentException($"Extractor '{definition.Name}': TimeWindows needs a timestamp [Watermark] with Param and UntilParam, which carry each window's bounds to the API; add UntilParam (and Param) to its [Watermark], or leave ExtractorOptions.TimeWindows unset.", nameof(options));
         }
 
+        ConditionalRequests = _options.ConditionalRequests ?? definition.ConditionalRequests;
+        if (ConditionalRequests && _pagination.MaxConcurrent > 1)
+        {
+            // What APP1107 checks for the attributes: a 304 page leads to where it led last time, which only a sequential run can follow.
+            throw new ArgumentException($"Extractor '{definition.Name}': conditional requests ([ConditionalRequests] or ExtractorOptions.ConditionalRequests) need sequential pagination, but MaxConcurrent is {_pagination.MaxConcurrent}; set MaxConcurrent to 1 (in [Paginated] or ExtractorOptions.MaxConcurrent), or turn conditional requests off with ExtractorOptions.ConditionalRequests = false.", nameof(options));
+        }
+
         _layout = new PageLayout(_pagination);
         string baseUrl = _options.BaseUrl ?? definition.BaseUrl;
         if (BaseUrls.Problem(baseUrl) is { } problem)
@@ -107,6 +114,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <inheritdoc/>
     public ErrorMode OnError => _resilience.OnError;
+
+    /// <summary>
+    /// Whether the extractor sends conditional requests: <see cref="ExtractorOptions.ConditionalRequests"/>, else
+    /// <see cref="ExtractorDefinition{TIn, TOut}.ConditionalRequests"/> (<see cref="ConditionalRequestsAttribute"/>).
+    /// </summary>
+    public bool ConditionalRequests { get; }
 
     /// <summary>OAuth 2.0 access tokens fetched by this instance so far.</summary>
     internal int TokensFetched => _auth?.TokensFetched ?? 0;
@@ -216,6 +229,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (fetch is null)
                 {
                     run.Start(url);
+                    if (ConditionalRequests)
+                    {
+                        // The validator of the page as it was when its records were made durable, if the sink holds one.
+                        run.RequestKey = RequestKey(url);
+                        run.Known = await sink.KnownPageAsync(run.RequestKey, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 var span = Instruments.StartSpan("apipipeline.page", ActivityKind.Client);
@@ -257,6 +276,23 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 }
 
                 failuresInARow = 0;
+                if (current.NotModified)
+                {
+                    // 304 to the request that carried the validator: the page's records landed in an earlier run. The sink gets it empty,
+                    // as a skipped page, and the pagination continues where the page led then, as a resume from that checkpoint does.
+                    response!.Dispose();
+                    var known = current.Known!;
+                    var after = known.Next is null || (_pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages) ? null : ResumeUrl(known.Next, secrets);
+                    var led = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
+                    PageRead(span, current, 0, HttpStatusCode.NotModified);
+                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true }, cancellationToken).ConfigureAwait(false);
+                    Instruments.PageNotModified(Name);
+                    current.Release(run);
+                    url = after;
+                    run.PageNumber++;
+                    continue;
+                }
+
                 Uri? next;
                 using (response)
                 {
@@ -305,9 +341,15 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar, secrets);
                 PageRead(span, current, page.Count, response!.StatusCode);
 
+                // A page MaxRecords cut, or where MaxRecords or MaxPages may have ended the pagination, is not remembered: its Next is not the API's.
+                var (validator, validatorKind) = current.RequestKey is null
+                    || (_pagination.MaxRecords > 0 && recordsSoFar >= _pagination.MaxRecords)
+                    || (_pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages)
+                    ? (null, default) : ValidatorOf(response);
+
                 // Requests of pages fetched ahead and dropped go with the page handed on next; after the last page, all of them.
                 int dropped = ahead is null ? 0 : next is null ? await ahead.FinishAsync().ConfigureAwait(false) : ahead.TakeDropped();
-                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, DroppedRequests = dropped, Throttled = current.Throttled, Total = current.Scan.Total }, cancellationToken).ConfigureAwait(false);
+                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, DroppedRequests = dropped, Throttled = current.Throttled, Total = current.Scan.Total, RequestKey = current.RequestKey, Validator = validator, ValidatorKind = validatorKind }, cancellationToken).ConfigureAwait(false);
 
                 // Counted once the sink has taken the page (a time window's first page may show the window too deep: read, not taken).
                 Instruments.Page(Name, page.Count, current.Body.Length);
@@ -609,6 +651,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
 
         run.Target.BeginPage(run.RecordsBefore);
+        if (run.NotModified)
+        {
+            // 304 Not Modified to a conditional request: the page holds nothing to parse (the loop hands it on as such).
+            run.Scan = default;
+            return response;
+        }
+
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             // 204 No Content: no records here, which ends the pagination as an empty page does.
@@ -668,6 +717,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             bool home = SameOrigin(target, _baseUrl);
             using var request = new HttpRequestMessage(HttpMethod.Get, target);
             request.Headers.TryAddWithoutValidation("Accept", "application/json");
+            if (run.Known is { } known)
+            {
+                request.Headers.TryAddWithoutValidation(known.Kind == ValidatorKind.ETag ? "If-None-Match" : "If-Modified-Since", known.Validator);
+            }
+
             if (home && _options.Headers is { } headers)
             {
                 foreach (var (name, value) in headers)
@@ -712,6 +766,14 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     _auth.Invalidate(credential);
                     response.Dispose();
                     continue;
+                }
+
+                run.NotModified = response.StatusCode == HttpStatusCode.NotModified && run.Known is not null;
+                if (run.NotModified)
+                {
+                    // The answer to the validator sent: no body to read (a 304 to a request without one stays an error, below).
+                    Measure(target, (int)response.StatusCode, null, sent);
+                    return response;
                 }
 
                 if (!response.IsSuccessStatusCode)
@@ -958,6 +1020,22 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
+    /// <summary>A page's request key: the hex SHA-256 of its full request URL (secrets and all, which the hash does not reveal).</summary>
+    internal static string RequestKey(Uri url) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(url.AbsoluteUri)));
+
+    /// <summary>The validator of a response to remember: its <c>ETag</c> exactly as sent (a weak one with its <c>W/</c>), else its <c>Last-Modified</c>.</summary>
+    private static (string? Validator, ValidatorKind Kind) ValidatorOf(HttpResponseMessage response)
+    {
+        if (response.Headers.TryGetValues("ETag", out var etags) && etags.FirstOrDefault() is { Length: > 0 } etag)
+        {
+            return (etag, ValidatorKind.ETag);
+        }
+
+        return response.Content.Headers.TryGetValues("Last-Modified", out var dates) && dates.FirstOrDefault() is { Length: > 0 } date
+            ? (date, ValidatorKind.LastModified)
+            : (null, ValidatorKind.ETag);
+    }
+
     /// <summary>The base URL's scheme, host, port and path, without its query: what checkpoint URLs under it start with.</summary>
     private string Root => _root ??= _baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
@@ -1133,6 +1211,15 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         public TimeSpan Throttled;
 
+        /// <summary>With conditional requests: the page's request key (<see cref="PageInfo.RequestKey"/>), else <see langword="null"/>.</summary>
+        public string? RequestKey;
+
+        /// <summary>The validator the sink holds for the page, sent with its request, or <see langword="null"/>.</summary>
+        public KnownPage? Known;
+
+        /// <summary>Whether the API answered the validator sent with <c>304 Not Modified</c>.</summary>
+        public bool NotModified;
+
         private bool _arrived;
 
         /// <summary>Whether the current attempt's response body has arrived (its parse may still be running).</summary>
@@ -1151,6 +1238,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         public void Start(Uri url)
         {
             Url = url;
+            RequestKey = null;
+            Known = null;
+            NotModified = false;
             ShownUrl = Secrets is { } secrets ? secrets.Scrub(UrlRedactor.Redact(url)) : UrlRedactor.Redact(url);
             Attempts = 0;
             Throttled = TimeSpan.Zero;

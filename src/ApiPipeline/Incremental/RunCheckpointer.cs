@@ -32,6 +32,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private readonly Dictionary<(string Partition, string Key), WatermarkValue> _persistedKeys = [];
     private readonly List<(string Partition, string Key, WatermarkValue Mark)> _pageKeys = [];
     private readonly PageFilter _page = new();
+
+    // Conditional requests: the validators of committed pages by request key (as the store holds them), those of the current batch,
+    // and the partitions the batch finishes (their entries that this run did not confirm are pruned with it).
+    private Dictionary<string, StoredPage> _pages = [];
+    private readonly Dictionary<string, StoredPage> _batchPages = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _finishedSinceCommit = new(StringComparer.Ordinal);
     private long _duplicates;
     private long _late;
     private long _outOfRange;
@@ -157,7 +163,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
             }
         }
 
-        return new RunCheckpointer<TIn, TOut>(pipelineId, journal, extractor, output, options, run, resume, watermarks, seen, deadLetter, lateLetters);
+        // The validators of pages committed before (conditional requests); only extractors that send them ever store any.
+        Dictionary<string, StoredPage> pages = journal is null ? [] : await journal.LoadPagesAsync(cancellationToken).ConfigureAwait(false);
+        return new RunCheckpointer<TIn, TOut>(pipelineId, journal, extractor, output, options, run, resume, watermarks, seen, deadLetter, lateLetters) { _pages = pages };
     }
 
     /// <summary>Where <paramref name="input"/> starts in this run, or <c>Skip</c> when a resumed run already finished it or handed its rest to replay.</summary>
@@ -318,6 +326,46 @@ internal sealed class RunCheckpointer<TIn, TOut>
         return true;
     }
 
+    /// <summary>
+    /// The validator the store holds for the page with <paramref name="requestKey"/>, committed with the batch that made its records
+    /// durable (never one of a batch not recorded yet), or <see langword="null"/>.
+    /// </summary>
+    public KnownPage? KnownPage(string requestKey)
+        => _pages.TryGetValue(requestKey, out var page) ? new KnownPage(page.Validator, page.Kind, page.Next, page.Records) : null;
+
+    /// <summary>
+    /// The current page (conditional requests) goes into the batch's validators: a 200 with a validator is remembered, a 304 confirms the
+    /// entry it was answered for; both are recorded with the batch, so a validator is durable only with its page's records.
+    /// </summary>
+    public void RememberPage(PageInfo page)
+    {
+        if (_journal is null || page.RequestKey is not { } key || _extractor.TimeWindows is not null)
+        {
+            return;
+        }
+
+        StoredPage? remembered = null;
+        if (page.NotModified)
+        {
+            if (_batchPages.TryGetValue(key, out var known) || _pages.TryGetValue(key, out known))
+            {
+                // Its stored Next stays: this run's may have been cut short by MaxPages.
+                remembered = _batchPages[key] = known with { Run = _run.RunId };
+            }
+        }
+        else if (page.Validator is { } validator && page.Error is null)
+        {
+            remembered = _batchPages[key] = new StoredPage { Validator = validator, Kind = page.ValidatorKind, Next = page.Next, Records = page.Records, Partition = _page.Partition, Run = _run.RunId };
+        }
+
+        if (remembered is { Next: null } && page.Next is null)
+        {
+            // The input's real last page (not one where MaxPages or MaxRecords stopped the run, which is not remembered as the last):
+            // the batch that records it prunes the input's entries this run did not confirm.
+            _finishedSinceCommit.Add(_page.Partition);
+        }
+    }
+
     /// <summary>The current page was written whole: its counts, keys and newest watermark value count, and the partition moves on to <paramref name="next"/>.</summary>
     public void EndPage(PageCheckpoint? next)
     {
@@ -465,11 +513,17 @@ internal sealed class RunCheckpointer<TIn, TOut>
             .Select(versions => versions.MaxBy(k => k.Mark))
             .Where(k => KeptMark(k.Partition, k.Key) is not { } kept || k.Mark > kept)
             .ToList();
+        // An input the batch finishes forgets the validators of its pages this run did not confirm (URLs with a watermark or window
+        // of an earlier run, pages that are gone): they would only accumulate.
+        List<string> stalePages = _finishedSinceCommit.Count == 0 ? [] : _pages
+            .Where(p => p.Value.Run != _run.RunId && !_batchPages.ContainsKey(p.Key) && _finishedSinceCommit.Contains(p.Value.Partition))
+            .Select(p => p.Key)
+            .ToList();
         try
         {
             // Once prepared, the batch is out of the output's hands: recording it is not cancellable. If recording fails, nothing later
             // may be recorded either (it would point past this batch, whose files the next start deletes as unfinished).
-            await _journal.SaveAsync(recorded, remember.Select(k => new KeyValuePair<string, WatermarkValue>(PipelineJournal.SeenKey(k.Partition, k.Key), k.Mark)), CancellationToken.None).ConfigureAwait(false);
+            await _journal.SaveAsync(recorded, remember.Select(k => new KeyValuePair<string, WatermarkValue>(PipelineJournal.SeenKey(k.Partition, k.Key), k.Mark)), _batchPages, stalePages, CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
@@ -485,6 +539,18 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         _batchKeys.Clear();
+        foreach (var key in stalePages)
+        {
+            _pages.Remove(key);
+        }
+
+        foreach (var (key, page) in _batchPages)
+        {
+            _pages[key] = page;
+        }
+
+        _batchPages.Clear();
+        _finishedSinceCommit.Clear();
         _pagesSinceCommit = 0;
         try
         {

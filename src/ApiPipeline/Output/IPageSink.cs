@@ -27,7 +27,33 @@ public interface IPageSink<T>
 
     /// <summary>The current page or attempt failed: forget what <see cref="Add"/> received since <see cref="BeginPage"/>.</summary>
     void AbortPage();
+
+    /// <summary>
+    /// For an extractor with conditional requests (<see cref="ConditionalRequestsAttribute"/>), asked before each page's request: the
+    /// validator the sink holds for it, whose records it made durable earlier, so that the request carries it and a <c>304 Not Modified</c>
+    /// answer is skipped. Default: <see langword="null"/> (the request is unconditional), so a sink that remembers nothing needs nothing.
+    /// </summary>
+    /// <param name="requestKey">The page's request key (<see cref="PageInfo.RequestKey"/>): a hash of its URL, with no secrets in it.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    ValueTask<KnownPage?> KnownPageAsync(string requestKey, CancellationToken cancellationToken = default) => ValueTask.FromResult<KnownPage?>(null);
 }
+
+/// <summary>What kind of validator a page's response carried, and so which conditional header sends it back.</summary>
+public enum ValidatorKind
+{
+    /// <summary>An <c>ETag</c>, sent back as <c>If-None-Match</c> exactly as received (a weak one with its <c>W/</c>).</summary>
+    ETag,
+
+    /// <summary>A <c>Last-Modified</c> date, sent back as <c>If-Modified-Since</c>.</summary>
+    LastModified,
+}
+
+/// <summary>A page whose records a sink made durable, as it remembers it for a conditional request (<see cref="IPageSink{T}.KnownPageAsync"/>).</summary>
+/// <param name="Validator">The validator text, as the response carried it.</param>
+/// <param name="Kind">Whether it is an <c>ETag</c> or a <c>Last-Modified</c> date.</param>
+/// <param name="Next">Where that page led (its <see cref="PageInfo.Next"/>), or <see langword="null"/> when it was the last page.</param>
+/// <param name="Records">The records that page held.</param>
+public sealed record KnownPage(string Validator, ValidatorKind Kind, PageCheckpoint? Next, int Records);
 
 /// <summary>A page handed to an <see cref="IPageSink{T}"/>: where it came from, how many records it held, where the next one starts.</summary>
 /// <param name="Number">The page's 1-based position in the run.</param>
@@ -55,4 +81,27 @@ public readonly record struct PageInfo(int Number, string Url, int Records, long
 
     /// <summary>Set when the page failed after its retries and was skipped (see <see cref="Page{T}.Error"/>); it then holds no records.</summary>
     public ExtractionException? Error { get; init; }
+
+    /// <summary>
+    /// With conditional requests (<see cref="ConditionalRequestsAttribute"/>): the page's request key, a hex SHA-256 of its full request URL
+    /// as first requested (before redirects), which holds no secret; the key of <see cref="IPageSink{T}.KnownPageAsync"/>. Else <see langword="null"/>.
+    /// </summary>
+    public string? RequestKey { get; init; }
+
+    /// <summary>
+    /// With conditional requests: the response's validator (its <c>ETag</c>, else its <c>Last-Modified</c>) for the sink to remember once the
+    /// page's records are durable; <see langword="null"/> when it had none, or the page must not be remembered (it was cut by
+    /// <see cref="PaginationOptions.MaxRecords"/>, or <see cref="PaginationOptions.MaxRecords"/> or <see cref="PaginationOptions.MaxPages"/> may have ended the pagination there).
+    /// For a <see cref="NotModified"/> page, the validator that was sent.
+    /// </summary>
+    public string? Validator { get; init; }
+
+    /// <summary>The kind of <see cref="Validator"/>.</summary>
+    public ValidatorKind ValidatorKind { get; init; }
+
+    /// <summary>
+    /// Set when the API answered <c>304 Not Modified</c> to the page's conditional request: its records landed in an earlier run, so the page
+    /// holds none, and <see cref="Next"/> is where it led then.
+    /// </summary>
+    public bool NotModified { get; init; }
 }

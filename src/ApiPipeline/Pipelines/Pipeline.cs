@@ -204,6 +204,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             Status = status,
             Records = run.Committed,
             Pages = run.Pages,
+            PagesNotModified = run.NotModified,
             BytesRead = run.Bytes,
             Duration = clock.GetElapsedTime(started),
             Files = run.Files,
@@ -585,6 +586,20 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             }
         }
 
+        /// <summary>The validator of a page committed earlier (conditional requests), read under the gate: a commit may be recording others.</summary>
+        public async ValueTask<KnownPage?> KnownPageAsync(string requestKey, CancellationToken cancellationToken = default)
+        {
+            await _flusher.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return checkpointer.KnownPage(requestKey);
+            }
+            finally
+            {
+                _flusher.Gate.Release();
+            }
+        }
+
         /// <summary>Forgets the current page, if one is open (also when the extractor threw in the middle of one).</summary>
         public void AbortPage()
         {
@@ -657,9 +672,15 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 }
 
                 _rejected.Clear();
+                checkpointer.RememberPage(page);
                 checkpointer.EndPage(page.Next);
                 run.Pages++;
                 run.Bytes += page.BytesRead;
+                if (page.NotModified)
+                {
+                    run.NotModified++;
+                }
+
                 await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -870,6 +891,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         public long Committed;
 
         public long Pages;
+
+        /// <summary>Pages answered 304 Not Modified and skipped (also in <see cref="Pages"/>).</summary>
+        public long NotModified;
 
         public long Bytes;
 

@@ -75,6 +75,12 @@ public sealed record PipelineResult
     /// <summary>Pages read.</summary>
     public long Pages { get; init; }
 
+    /// <summary>
+    /// Pages the API answered <c>304 Not Modified</c> to a conditional request (<see cref="ConditionalRequestsAttribute"/>): their records were
+    /// written by an earlier run, so they were skipped. Counted in <see cref="Pages"/>, not in <see cref="Records"/>.
+    /// </summary>
+    public long PagesNotModified { get; init; }
+
     /// <summary>Response bytes read.</summary>
     public long BytesRead { get; init; }
 

@@ -4,7 +4,8 @@ namespace ApiPipeline;
 
 /// <summary>
 /// A pipeline's typed view of the <see cref="IStateStore"/>: its run state (scope <c>pipeline:&lt;id&gt;</c>), its watermarks per
-/// partition (<c>watermark:&lt;id&gt;</c>, as <see cref="WatermarkValue.ToStorageText"/>) and the keys written inside the lag window (<c>seen:&lt;id&gt;</c>).
+/// partition (<c>watermark:&lt;id&gt;</c>, as <see cref="WatermarkValue.ToStorageText"/>), the keys written inside the lag window (<c>seen:&lt;id&gt;</c>)
+/// and, for conditional requests, the validators of committed pages by request key (<c>pages:&lt;id&gt;</c>).
 /// </summary>
 public sealed class PipelineJournal
 {
@@ -30,6 +31,8 @@ public sealed class PipelineJournal
     private string WatermarkScope => "watermark:" + PipelineId;
 
     private string SeenScope => "seen:" + PipelineId;
+
+    private string PagesScope => "pages:" + PipelineId;
 
     /// <summary>The current or last run, or <see langword="null"/> if the pipeline never committed anything.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -66,7 +69,14 @@ public sealed class PipelineJournal
     /// <param name="run">The run state after the batch.</param>
     /// <param name="seen">Keys written by the batch that may be read again in a later run.</param>
     /// <param name="cancellationToken">Cancels before the transaction.</param>
-    public async Task SaveAsync(PipelineRunState run, IEnumerable<KeyValuePair<string, WatermarkValue>> seen, CancellationToken cancellationToken = default)
+    public Task SaveAsync(PipelineRunState run, IEnumerable<KeyValuePair<string, WatermarkValue>> seen, CancellationToken cancellationToken = default)
+        => SaveAsync(run, seen, [], [], cancellationToken);
+
+    /// <summary>
+    /// Records a batch with the validators of its pages (conditional requests) and the stale ones to forget, all in one transaction: a
+    /// validator is never durable before the records of its page.
+    /// </summary>
+    internal async Task SaveAsync(PipelineRunState run, IEnumerable<KeyValuePair<string, WatermarkValue>> seen, IEnumerable<KeyValuePair<string, StoredPage>> pages, IEnumerable<string> forgetPages, CancellationToken cancellationToken = default)
     {
         var change = new StateChange().Put(RunScope, RunKey, JsonSerializer.Serialize(run, StateJson.Default.PipelineRunState));
         foreach (var (key, mark) in seen)
@@ -74,7 +84,39 @@ public sealed class PipelineJournal
             change.Put(SeenScope, key, Format(mark));
         }
 
+        foreach (var key in forgetPages)
+        {
+            change.Delete(PagesScope, key);
+        }
+
+        foreach (var (key, page) in pages)
+        {
+            change.Put(PagesScope, key, JsonSerializer.Serialize(page, StateJson.Default.StoredPage));
+        }
+
         await _store.CommitAsync(change, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The validators of committed pages (conditional requests), by request key; an unreadable one is left out (its page is fetched).</summary>
+    internal async Task<Dictionary<string, StoredPage>> LoadPagesAsync(CancellationToken cancellationToken = default)
+    {
+        var pages = new Dictionary<string, StoredPage>(StringComparer.Ordinal);
+        foreach (var (key, json) in await _store.GetScopeAsync(PagesScope, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize(json, StateJson.Default.StoredPage) is { } page)
+                {
+                    pages[key] = page;
+                }
+            }
+            catch (JsonException)
+            {
+                // Only a cache: without its validator the page is requested unconditionally, and its entry is replaced or pruned.
+            }
+        }
+
+        return pages;
     }
 
     /// <summary>Marks the run complete, advances the watermarks and forgets keys older than the new lag window, in one transaction.</summary>
@@ -101,7 +143,7 @@ public sealed class PipelineJournal
     /// <summary>Forgets everything about the pipeline: the next run starts from scratch (and from the initial watermark).</summary>
     /// <param name="cancellationToken">Cancels before the transaction.</param>
     public async Task ResetAsync(CancellationToken cancellationToken = default)
-        => await _store.CommitAsync(new StateChange().DeleteScope(RunScope).DeleteScope(WatermarkScope).DeleteScope(SeenScope), cancellationToken).ConfigureAwait(false);
+        => await _store.CommitAsync(new StateChange().DeleteScope(RunScope).DeleteScope(WatermarkScope).DeleteScope(SeenScope).DeleteScope(PagesScope), cancellationToken).ConfigureAwait(false);
 
     /// <summary>The key under which a record is remembered inside the lag window.</summary>
     /// <param name="partition">The partition.</param>

@@ -115,7 +115,33 @@ public sealed record PartitionState
     public string? WindowOf { get; init; }
 }
 
+/// <summary>
+/// A page a pipeline remembers for conditional requests (<see cref="ConditionalRequestsAttribute"/>), stored under its request key in the
+/// scope <c>pages:&lt;id&gt;</c> with the batch that made its records durable.
+/// </summary>
+internal sealed record StoredPage
+{
+    /// <summary>The response's validator.</summary>
+    public required string Validator { get; init; }
+
+    /// <summary>Whether <see cref="Validator"/> is an <c>ETag</c> or a <c>Last-Modified</c> date.</summary>
+    public ValidatorKind Kind { get; init; }
+
+    /// <summary>Where the page led, or <see langword="null"/> after the last page.</summary>
+    public PageCheckpoint? Next { get; init; }
+
+    /// <summary>The records the page held.</summary>
+    public int Records { get; init; }
+
+    /// <summary>The partition (input) the page belongs to.</summary>
+    public required string Partition { get; init; }
+
+    /// <summary>The run that last confirmed the page (a 200 with this validator, or a 304); older ones are pruned when their input completes.</summary>
+    public long Run { get; init; }
+}
+
 [JsonSerializable(typeof(PipelineRunState))]
+[JsonSerializable(typeof(StoredPage))]
 [JsonSerializable(typeof(PipelineState))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class StateJson : JsonSerializerContext;

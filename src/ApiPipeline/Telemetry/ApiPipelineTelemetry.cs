@@ -36,6 +36,9 @@ public static class ApiPipelineMetrics
     /// <summary>Counter, <c>{page}</c>: pages read whole and valid.</summary>
     public const string Pages = "apipipeline.pages";
 
+    /// <summary>Counter, <c>{page}</c>: pages the API answered <c>304 Not Modified</c> to a conditional request, skipped (by extractor).</summary>
+    public const string PagesNotModified = "apipipeline.pages.not_modified";
+
     /// <summary>Counter, <c>{record}</c>: records extracted.</summary>
     public const string Records = "apipipeline.records";
 

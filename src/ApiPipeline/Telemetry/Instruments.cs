@@ -24,6 +24,7 @@ internal static class Instruments
 
     private static readonly Counter<long> RequestCount = Meter.CreateCounter<long>(ApiPipelineMetrics.Requests, "{request}", "HTTP attempts sent, by extractor and status class.");
     private static readonly Counter<long> PageCount = Meter.CreateCounter<long>(ApiPipelineMetrics.Pages, "{page}", "Pages read whole and valid.");
+    private static readonly Counter<long> NotModifiedCount = Meter.CreateCounter<long>(ApiPipelineMetrics.PagesNotModified, "{page}", "Pages answered 304 Not Modified to a conditional request, skipped.");
     private static readonly Counter<long> RecordCount = Meter.CreateCounter<long>(ApiPipelineMetrics.Records, "{record}", "Records extracted.");
     private static readonly Counter<long> ByteCount = Meter.CreateCounter<long>(ApiPipelineMetrics.BytesRead, "By", "Response body bytes read.");
     private static readonly Counter<long> RetryCount = Meter.CreateCounter<long>(ApiPipelineMetrics.Retries, "{retry}", "Attempts retried after a transient failure.");
@@ -77,6 +78,15 @@ internal static class Instruments
         if (status == 429 && ThrottledCount.Enabled)
         {
             ThrottledCount.Add(1, new KeyValuePair<string, object?>(ApiPipelineTags.Extractor, extractor), new KeyValuePair<string, object?>(ApiPipelineTags.ServerAddress, url.Host));
+        }
+    }
+
+    /// <summary>A page the API answered <c>304 Not Modified</c> to a conditional request.</summary>
+    public static void PageNotModified(string extractor)
+    {
+        if (NotModifiedCount.Enabled)
+        {
+            NotModifiedCount.Add(1, new KeyValuePair<string, object?>(ApiPipelineTags.Extractor, extractor));
         }
     }
 

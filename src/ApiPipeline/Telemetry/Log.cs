@@ -25,6 +25,10 @@ internal static partial class Log
         Message = "{RunKind} '{Name}' failed after {Records} records: {Reason}")]
     public static partial void RunFailed(ILogger logger, Exception? error, string runKind, string name, long records, string reason);
 
+    [LoggerMessage(EventId = 1004, EventName = "PagesNotModified", Level = LogLevel.Information,
+        Message = "{RunKind} '{Name}': {Pages} pages not modified since they were written (304 to a conditional request), skipped")]
+    public static partial void PagesNotModified(ILogger logger, string runKind, string name, long pages);
+
     [LoggerMessage(EventId = 2001, EventName = "Retrying", Level = LogLevel.Warning,
         Message = "Extractor '{Extractor}' page {Page}: attempt {Attempt} failed ({ErrorKind}{Status}); retrying in {DelaySeconds:0.###} s")]
     public static partial void Retrying(ILogger logger, string extractor, int page, int attempt, string errorKind, string status, double delaySeconds);

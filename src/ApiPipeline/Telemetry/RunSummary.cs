@@ -25,6 +25,9 @@ public sealed record RunSummary
     /// <summary>Pages read.</summary>
     public long Pages { get; init; }
 
+    /// <summary>Pages the API answered <c>304 Not Modified</c> to a conditional request, skipped (counted in <see cref="Pages"/>).</summary>
+    public long PagesNotModified { get; init; }
+
     /// <summary>HTTP attempts sent: pages plus retries, and those of pages fetched ahead and dropped past the last page.</summary>
     public long Requests { get; init; }
 
@@ -88,6 +91,7 @@ public sealed record RunSummary
             Outcome = result.Status,
             Records = result.Records,
             Pages = result.Pages,
+            PagesNotModified = result.PagesNotModified,
             Requests = result.Requests,
             Retries = result.Retries,
             Throttled = result.Throttled,
@@ -185,7 +189,7 @@ public sealed record RunSummary
         var c = CultureInfo.InvariantCulture;
         text.Append(c, $"{Kind} '{Name}': {OutcomeText}").AppendLine();
         text.Append(c, $"  records     {Records,12:N0}   {RecordsPerSecond:N0} records/s").AppendLine();
-        text.Append(c, $"  pages       {Pages,12:N0}").AppendLine();
+        text.Append(c, $"  pages       {Pages,12:N0}").Append(PagesNotModified > 0 ? string.Create(c, $"   {PagesNotModified:N0} not modified") : "").AppendLine();
         text.Append(c, $"  requests    {Requests,12:N0}   {Retries:N0} retries").AppendLine();
         text.Append(c, $"  throttled   {Throttled.TotalSeconds,12:0.000} s").AppendLine();
         text.Append(c, $"  failures    {Failures,12:N0}").Append(Skipped > 0 ? string.Create(c, $"   {Skipped:N0} skipped") : "").Append(DeadLettered > 0 ? string.Create(c, $"   {DeadLettered:N0} dead-lettered") : "").AppendLine();
@@ -221,7 +225,7 @@ public sealed record RunSummary
     /// <summary>The summary on one line.</summary>
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{Kind} '{Name}' {OutcomeText}: {Records:N0} records, {Pages:N0} pages, {Requests:N0} requests, {Retries:N0} retries, throttled {Throttled.TotalSeconds:0.###} s, {Failures:N0} failures, {Duration.TotalSeconds:0.###} s ({RecordsPerSecond:N0} records/s), {Files.Count} files");
+        $"{Kind} '{Name}' {OutcomeText}: {Records:N0} records, {Pages:N0} pages{(PagesNotModified > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({PagesNotModified:N0} not modified)") : "")}, {Requests:N0} requests, {Retries:N0} retries, throttled {Throttled.TotalSeconds:0.###} s, {Failures:N0} failures, {Duration.TotalSeconds:0.###} s ({RecordsPerSecond:N0} records/s), {Files.Count} files");
 
     /// <summary>
     /// Logs the summary line (event 1002) and, for a failed run, the failure (event 1003): an expected failure (<see cref="IsExpected"/>)
@@ -240,6 +244,11 @@ public sealed record RunSummary
             {
                 Log.RunFailed(logger, error, Kind, Name, Records, error.Message);
             }
+        }
+
+        if (PagesNotModified > 0)
+        {
+            Log.PagesNotModified(logger, Kind, Name, PagesNotModified);
         }
 
         Log.RunFinished(logger, Kind, Name, OutcomeText, Records, Pages, Requests, Retries, Failures, Throttled.TotalSeconds, Duration.TotalSeconds, RecordsPerSecond, Files.Count, NewWatermark?.ToString() ?? "none");

@@ -135,4 +135,29 @@ public class PaginationAnalyzerTests
         [{|APP1106:Paginated|}(Pagination.Cursor, CursorPath = "next")]
         public class NotAnExtractor;
         """);
+
+    [Fact]
+    public Task Conditional_requests_with_pages_fetched_ahead_are_reported_on_MaxConcurrent() => Verify("""
+        [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
+        [Paginated(Pagination.PageNumber, PageSize = 100, MaxConcurrent = {|APP1107:4|})]
+        [ConditionalRequests]
+        public partial class Items : IExtractor<NoInput, Item>;
+        """);
+
+    [Fact]
+    public Task Conditional_requests_with_sequential_pages_and_pages_fetched_ahead_without_them_are_silent() => Verify("""
+        [Extractor("https://api.example.com", "/items", Json = typeof(ShopJson))]
+        [Paginated(Pagination.PageNumber, PageSize = 100, MaxConcurrent = 1)]
+        [ConditionalRequests]
+        public partial class Items : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/rows", Json = typeof(ShopJson))]
+        [Paginated(Pagination.Cursor, CursorPath = "next")]
+        [ConditionalRequests]
+        public partial class Rows : IExtractor<NoInput, Item>;
+
+        [Extractor("https://api.example.com", "/more", Json = typeof(ShopJson))]
+        [Paginated(Pagination.PageNumber, PageSize = 100, MaxConcurrent = 4)]
+        public partial class More : IExtractor<NoInput, Item>;
+        """);
 }

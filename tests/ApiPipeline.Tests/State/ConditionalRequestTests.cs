@@ -1,0 +1,413 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using static ApiPipeline.Tests.PipelineTestKit;
+
+namespace ApiPipeline.Tests;
+
+/// <summary>
+/// Conditional requests ([ConditionalRequests]): a pipeline remembers the validator of each page it committed, sends it on the next
+/// run, skips the pages the API answers 304 Not Modified and continues where they led.
+/// </summary>
+public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixture), IClassFixture<ApiFixture>, IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public enum Style
+    {
+        Cursor,
+        Link,
+        Offset,
+        Token,
+    }
+
+    /// <summary>
+    /// Pages whose content has a version each: an <c>ETag</c> (or <c>Last-Modified</c> date) per page and version, and 304 to a request
+    /// whose validator matches. Page n holds ids from (n-1)·PerPage+1, named <c>item-{id}-v{version}</c>.
+    /// </summary>
+    private sealed class VersionedApi(Style style, int count, int perPage, int lastSize)
+    {
+        private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public readonly int[] Versions = new int[count + 2];
+
+        public int Count = count;
+
+        public bool LastModified;
+
+        public bool Weak;
+
+        public string ETag(int n) => (Weak ? "W/" : "") + $"\"p{n}v{Versions[n]}\"";
+
+        public string Modified(int n) => Epoch.AddDays(Versions[n]).ToString("R", CultureInfo.InvariantCulture);
+
+        public RequestDelegate Handler => ctx =>
+        {
+            var q = ctx.Request.Query;
+            int n = style switch
+            {
+                Style.Link => int.TryParse(q["page"], out int p) ? p : 1,
+                Style.Offset => (int.TryParse(q["offset"], out int o) ? o : 0) / perPage + 1,
+                _ => int.TryParse(q["cursor"], out int c) ? c : 1,
+            };
+            if (n > Count)
+            {
+                return style == Style.Offset ? Reply.Json(ctx, """{"data":[]}""") : Reply.Json(ctx, """{"message":"past the end"}""", 404);
+            }
+
+            if (LastModified)
+            {
+                ctx.Response.Headers.LastModified = Modified(n);
+                if (DateTimeOffset.TryParse(ctx.Request.Headers.IfModifiedSince, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since) && since >= Epoch.AddDays(Versions[n]))
+                {
+                    ctx.Response.StatusCode = StatusCodes.Status304NotModified;
+                    return Task.CompletedTask;
+                }
+            }
+            else
+            {
+                ctx.Response.Headers.ETag = ETag(n);
+                if (ctx.Request.Headers.IfNoneMatch == ETag(n))
+                {
+                    ctx.Response.StatusCode = StatusCodes.Status304NotModified;
+                    return Task.CompletedTask;
+                }
+            }
+
+            int size = n == Count ? lastSize : perPage;
+            string items = "[" + string.Join(",", Enumerable.Range((n - 1) * perPage + 1, size).Select(id => $$$"""{"id":{{{id}}},"name":"item-{{{id}}}-v{{{Versions[n]}}}"}""")) + "]";
+            string next = n == Count ? "null" : $"\"{n + 1}\"";
+            switch (style)
+            {
+                case Style.Link:
+                    if (n < Count)
+                    {
+                        ctx.Response.Headers.Link = $"<{Reply.Root(ctx)}{ctx.Request.Path}?per_page={perPage}&page={n + 1}>; rel=\"next\"";
+                    }
+
+                    return Reply.Json(ctx, items);
+                case Style.Offset:
+                    return Reply.Json(ctx, $$"""{"data":{{items}}}""");
+                case Style.Token:
+                    return Reply.Json(ctx, $$"""{"data":{{items}},"next":{{next}}}""");
+                default:
+                    return Reply.Json(ctx, $$$"""{"data":{{{items}}},"meta":{"next_cursor":{{{next}}}}}""");
+            }
+        };
+    }
+
+    private Pipeline<TIn, Item> Pipeline<TIn>(string id, IExtractor<TIn, Item> extractor, IStateStore store)
+        => new(id, extractor, Jsonl(_temp.Path, id), new PipelineOptions { StateStore = store });
+
+    /// <summary>Every committed line as (id, name), file by file.</summary>
+    private (long Id, string Name)[] Lines(string id)
+        => [.. Directory.EnumerateFiles(Path.Combine(_temp.Path, id), "*.jsonl", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .SelectMany(File.ReadAllLines)
+            .Select(line => JsonSerializer.Deserialize(line, TestJson.Default.Item)!)
+            .Select(item => (item.Id, item.Name))];
+
+    private static async Task<IReadOnlyList<KeyValuePair<string, string>>> StoredPagesAsync(IStateStore store, string id)
+        => await store.GetScopeAsync("pages:" + id);
+
+    [Fact]
+    public async Task A_second_run_against_an_unchanged_api_sends_the_etags_and_skips_every_page()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 3, perPage: 3, lastSize: 2);
+        var input = Map("cr-unchanged", api.Handler);
+        var store = new InMemoryStateStore();
+
+        var first = await Pipeline("cr-unchanged", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, first.Status);
+        Assert.Equal(8, first.Records);
+        Assert.Equal(0, first.PagesNotModified);
+        Assert.All(Requests("cr-unchanged"), r => Assert.False(r.Headers.ContainsKey("If-None-Match")));
+        Assert.Equal(3, (await StoredPagesAsync(store, "cr-unchanged")).Count);
+
+        // The metric counts the skipped pages by extractor, with no other tag (the tests of this class run one at a time).
+        var measured = new System.Collections.Concurrent.ConcurrentQueue<(long Value, string[] Tags)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ApiPipelineTelemetry.MeterName && instrument.Name == ApiPipelineMetrics.PagesNotModified)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => measured.Enqueue((value, [.. tags.ToArray().Select(t => $"{t.Key}={t.Value}")])));
+        listener.Start();
+
+        var second = await Pipeline("cr-unchanged", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        Assert.Equal(3, measured.Where(m => m.Tags.SequenceEqual([$"{ApiPipelineTags.Extractor}=ConditionalCursorItems"])).Sum(m => m.Value));
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(0, second.Records);
+        Assert.Equal(3, second.Pages);
+        Assert.Equal(3, second.PagesNotModified);
+        Assert.Equal(3, second.Requests);
+        var again = Requests("cr-unchanged").Skip(3).ToList();
+        Assert.Equal(["/cr-unchanged/items?limit=3", "/cr-unchanged/items?limit=3&cursor=2", "/cr-unchanged/items?limit=3&cursor=3"], again.Select(r => r.RawTarget));
+        Assert.Equal([api.ETag(1), api.ETag(2), api.ETag(3)], again.Select(r => r.Headers["If-None-Match"]));
+        Assert.Equal(Body.Ids(1, 8), CommittedIds(Path.Combine(_temp.Path, "cr-unchanged")));
+        Assert.Contains("(3 not modified)", RunSummary.From(second).ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(Style.Cursor)]
+    [InlineData(Style.Link)]
+    [InlineData(Style.Offset)]
+    public async Task A_changed_page_is_written_again_and_the_pagination_goes_on_from_the_stored_next_of_unchanged_ones(Style style)
+    {
+        string id = "cr-changed-" + style.ToString().ToLowerInvariant();
+        int perPage = style == Style.Link ? 2 : 3;
+        var api = new VersionedApi(style, count: 4, perPage, lastSize: 1) { Weak = style == Style.Link };
+        var input = Map(id, api.Handler);
+        var store = new InMemoryStateStore();
+        IExtractor<Scenario, Item> Extractor() => style switch
+        {
+            Style.Link => new ConditionalLinkItems(At),
+            Style.Offset => new ConditionalOffsetItems(At),
+            _ => new ConditionalCursorItems(At),
+        };
+
+        var first = await Pipeline(id, Extractor(), store).ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, first.Status);
+        int firstRequests = Requests(id).Count;
+        api.Versions[2] = 1;
+
+        var second = await Pipeline(id, Extractor(), store).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(perPage, second.Records);
+        Assert.Equal(3, second.PagesNotModified);
+        var again = Requests(id).Skip(firstRequests).ToList();
+        Assert.Equal(Requests(id).Take(4).Select(r => r.RawTarget), again.Select(r => r.RawTarget));
+        // Page 2 carried its old validator (a weak one with its W/) and was answered in full; pages 1, 3 and 4 were not modified.
+        Assert.Equal(api.Weak ? "W/\"p2v0\"" : "\"p2v0\"", again[1].Headers["If-None-Match"]);
+        var lines = Lines(id);
+        Assert.Equal(3 * perPage + 1 + perPage, lines.Length);
+        Assert.Equal(Enumerable.Range(perPage + 1, perPage).Select(i => ($"item-{i}-v1")), lines.Skip(3 * perPage + 1).Select(l => l.Name));
+
+        // The changed page's new validator is remembered: a third run skips all four pages.
+        var third = await Pipeline(id, Extractor(), store).ExecuteAsync(input);
+        Assert.Equal(0, third.Records);
+        Assert.Equal(4, third.PagesNotModified);
+    }
+
+    [Fact]
+    public async Task Without_an_etag_the_last_modified_date_is_sent_back_as_if_modified_since()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 2, perPage: 3, lastSize: 3) { LastModified = true };
+        var input = Map("cr-modified", api.Handler);
+        var store = new InMemoryStateStore();
+        await Pipeline("cr-modified", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+        api.Versions[1] = 1;
+
+        var second = await Pipeline("cr-modified", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(3, second.Records);
+        Assert.Equal(1, second.PagesNotModified);
+        var again = Requests("cr-modified").Skip(2).ToList();
+        string before = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToString("R", CultureInfo.InvariantCulture);
+        Assert.Equal([before, before], again.Select(r => r.Headers["If-Modified-Since"]));
+        Assert.Equal(["item-1-v1", "item-2-v1", "item-3-v1"], Lines("cr-modified").Skip(6).Select(l => l.Name));
+        Assert.All(again, r => Assert.False(r.Headers.ContainsKey("If-None-Match")));
+    }
+
+    [Fact]
+    public async Task A_page_whose_batch_was_not_recorded_leaves_no_validator_and_is_fetched_again()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 3, perPage: 3, lastSize: 3);
+        var input = Map("cr-crash", api.Handler);
+        var store = new InMemoryStateStore();
+        string id = "cr-crash";
+        var batchPerPage = new OutputBatchOptions { BatchSize = 3 };
+
+        // Page 1's batch is recorded; page 2's is prepared (its records are durable under temporary names) but its transaction fails.
+        var failed = await new Pipeline<Scenario, Item>(id, new ConditionalCursorItems(At), Jsonl(_temp.Path, id, batchPerPage), new PipelineOptions { StateStore = new FailingStore(store, failOnCommit: 2) }).ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Failed, failed.Status);
+        var stored = await StoredPagesAsync(store, id);
+        Assert.Single(stored);
+        Assert.Contains(stored, p => p.Value.Contains("p1v0", StringComparison.Ordinal));
+
+        // The next run resumes after page 1 and requests page 2 without a validator: nothing is lost, nothing written twice.
+        int before = Requests(id).Count;
+        var resumed = await new Pipeline<Scenario, Item>(id, new ConditionalCursorItems(At), Jsonl(_temp.Path, id, batchPerPage), new PipelineOptions { StateStore = store }).ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, resumed.Status);
+        var again = Requests(id).Skip(before).ToList();
+        Assert.Equal(["/cr-crash/items?limit=3&cursor=2", "/cr-crash/items?limit=3&cursor=3"], again.Select(r => r.RawTarget));
+        Assert.All(again, r => Assert.False(r.Headers.ContainsKey("If-None-Match")));
+        Assert.Equal(Body.Ids(1, 9), CommittedIds(Path.Combine(_temp.Path, id)));
+        Assert.Equal(3, (await StoredPagesAsync(store, id)).Count);
+    }
+
+    [Fact]
+    public async Task Entries_of_pages_a_finished_input_did_not_confirm_are_pruned()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 3, perPage: 3, lastSize: 3);
+        var input = Map("cr-prune", api.Handler);
+        var store = new InMemoryStateStore();
+        await Pipeline("cr-prune", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+        Assert.Equal(3, (await StoredPagesAsync(store, "cr-prune")).Count);
+
+        // Page 2 changes and is now the last: page 3's entry is confirmed by nothing.
+        api.Count = 2;
+        api.Versions[2] = 1;
+        var second = await Pipeline("cr-prune", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(1, second.PagesNotModified);
+        var stored = await StoredPagesAsync(store, "cr-prune");
+        Assert.Equal(2, stored.Count);
+        Assert.DoesNotContain(stored, p => p.Value.Contains("p3v0", StringComparison.Ordinal));
+        Assert.Contains(stored, p => p.Value.Contains("p2v1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Conditional_requests_with_pages_fetched_ahead_are_refused_when_the_extractor_is_created()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ConditionalOffsetItems(At with { MaxConcurrent = 3 }));
+
+        Assert.Contains("Extractor 'ConditionalOffsetItems'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxConcurrent", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ConditionalRequests = false", error.Message, StringComparison.Ordinal);
+        Assert.True(ConditionalOffsetItems.Definition.ConditionalRequests);
+        Assert.False(OffsetItems.Definition.ConditionalRequests);
+        Assert.False(new HttpExtractor<Scenario, Item>(ConditionalOffsetItems.Definition, null, At with { MaxConcurrent = 3, ConditionalRequests = false }).ConditionalRequests);
+        Assert.True(new HttpExtractor<Scenario, Item>(OffsetItems.Definition, null, At with { ConditionalRequests = true }).ConditionalRequests);
+    }
+
+    [Fact]
+    public async Task No_secret_of_the_request_reaches_the_state_store_and_the_validators_still_work()
+    {
+        const string token = "s3cr3t-t0ken-for-conditional";
+        var api = new VersionedApi(Style.Token, count: 3, perPage: 2, lastSize: 2);
+        var input = new TokenScenario("cr-secret", token);
+        Api.Map("/cr-secret", api.Handler);
+        var store = new InMemoryStateStore();
+        await Pipeline("cr-secret", new ConditionalTokenItems(At), store).ExecuteAsync(input);
+
+        var second = await Pipeline("cr-secret", new ConditionalTokenItems(At), store).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(3, second.PagesNotModified);
+        Assert.All(Requests("cr-secret"), r => Assert.Equal(token, r.Q("access_token")));
+        var stored = await StoredPagesAsync(store, "cr-secret");
+        Assert.Equal(3, stored.Count);
+        foreach (var scope in await store.GetScopesAsync())
+        {
+            foreach (var (key, value) in await store.GetScopeAsync(scope))
+            {
+                Assert.DoesNotContain(token, key, StringComparison.Ordinal);
+                Assert.DoesNotContain(token, value, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_304_to_a_request_without_a_validator_is_still_an_error()
+    {
+        var input = Map("cr-unasked", ctx =>
+        {
+            ctx.Response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        });
+
+        var result = await Pipeline("cr-unasked", new ConditionalCursorItems(At), new InMemoryStateStore()).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        var error = Assert.IsType<ExtractionException>(result.Error);
+        Assert.Equal(ExtractionErrorKind.HttpStatus, error.Kind);
+        Assert.Contains("304", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, result.PagesNotModified);
+    }
+
+    [Fact]
+    public async Task Pages_past_max_records_carry_no_validator()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 3, perPage: 3, lastSize: 3);
+        var input = Map("cr-maxrecords", api.Handler);
+        var store = new InMemoryStateStore();
+
+        var first = await Pipeline("cr-maxrecords", new ConditionalCursorItems(At with { MaxRecords = 5 }), store).ExecuteAsync(input);
+
+        // Page 1 is whole; page 2 was cut (2 of its 3 records) and ended the run: it must not lead a later run to the end.
+        Assert.Equal(5, first.Records);
+        var stored = await StoredPagesAsync(store, "cr-maxrecords");
+        Assert.Single(stored);
+        Assert.Contains("p1v0", stored[0].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_redirected_page_is_remembered_under_the_url_first_requested()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 2, perPage: 3, lastSize: 3);
+        var input = Map("cr-redirect", ctx => ctx.Request.Path.Value!.Contains("/moved/", StringComparison.Ordinal)
+            ? api.Handler(ctx)
+            : Reply.Redirect(ctx, "/cr-redirect/moved/items" + ctx.Request.QueryString));
+        var store = new InMemoryStateStore();
+        await Pipeline("cr-redirect", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        var second = await Pipeline("cr-redirect", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(2, second.PagesNotModified);
+        Assert.Equal(0, second.Records);
+        var keys = (await StoredPagesAsync(store, "cr-redirect")).Select(p => p.Key).Order(StringComparer.Ordinal);
+        string[] firstRequested = [.. new[] { "/cr-redirect/items?limit=3", "/cr-redirect/items?limit=3&cursor=2" }.Select(t => HttpExtractor<Scenario, Item>.RequestKey(new Uri(Url(t)))).Order(StringComparer.Ordinal)];
+        Assert.Equal(firstRequested, keys);
+        // Both the request first made and the redirect's hop carry the validator.
+        var again = Requests("cr-redirect").Skip(4).ToList();
+        Assert.Equal(4, again.Count);
+        Assert.All(again, r => Assert.Equal(api.ETag(r.Q("cursor") == "2" ? 2 : 1), r.Headers["If-None-Match"]));
+    }
+
+    [Fact]
+    public async Task The_demo_api_answers_an_unchanged_page_with_304_and_a_weak_validator_matches_too()
+    {
+        await using var demo = await ApiPipeline.DemoApi.DemoApi.StartAsync(new ApiPipeline.DemoApi.DemoApiOptions { Issues = 10, Events = 10 });
+        using var http = new HttpClient();
+        foreach (string target in new[] { "/repos/o/r/issues?per_page=3", "/v1/events?limit=3" })
+        {
+            using var first = await http.GetAsync(demo.BaseUrl + target);
+            Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+            string etag = Assert.Single(first.Headers.GetValues("ETag"));
+            Assert.StartsWith("\"", etag, StringComparison.Ordinal);
+
+            foreach (string sent in new[] { etag, "W/" + etag, "\"other\", " + etag })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, demo.BaseUrl + target);
+                request.Headers.TryAddWithoutValidation("If-None-Match", sent);
+                using var again = await http.SendAsync(request);
+                Assert.Equal(System.Net.HttpStatusCode.NotModified, again.StatusCode);
+                Assert.Empty(await again.Content.ReadAsByteArrayAsync());
+            }
+
+            using var changed = new HttpRequestMessage(HttpMethod.Get, demo.BaseUrl + target);
+            changed.Headers.TryAddWithoutValidation("If-None-Match", "\"not-this-page\"");
+            using var answered = await http.SendAsync(changed);
+            Assert.Equal(System.Net.HttpStatusCode.OK, answered.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_run_that_max_pages_ends_on_a_304_page_keeps_where_that_page_led()
+    {
+        var api = new VersionedApi(Style.Cursor, count: 3, perPage: 3, lastSize: 3);
+        var input = Map("cr-maxpages", api.Handler);
+        var store = new InMemoryStateStore();
+        await Pipeline("cr-maxpages", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+
+        var limited = await Pipeline("cr-maxpages", new ConditionalCursorItems(At with { MaxPages = 2 }), store).ExecuteAsync(input);
+        Assert.Equal(2, limited.PagesNotModified);
+
+        // Page 2 still leads to page 3: a run without the limit skips all three pages.
+        var full = await Pipeline("cr-maxpages", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, full.Status);
+        Assert.Equal(3, full.PagesNotModified);
+        Assert.Equal(0, full.Records);
+        Assert.Equal(Body.Ids(1, 9), CommittedIds(Path.Combine(_temp.Path, "cr-maxpages")));
+    }
+}
