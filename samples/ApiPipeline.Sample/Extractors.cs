@@ -30,9 +30,11 @@ public sealed partial class GitHubIssues : IExtractor<RepoRef, Issue>;
 
 /// <summary>
 /// Events, 500 per page, following <c>meta.next_cursor</c> in the body; incremental on <c>created_at</c>, filtered client-side
-/// (the endpoint has no time filter).
+/// (the endpoint has no time filter). Every run reads the whole list, so its requests are conditional: a page unchanged since a
+/// run wrote it comes back <c>304 Not Modified</c> and is skipped.
 /// </summary>
 [Extractor("https://api.example.com", "/v1/events", Json = typeof(SampleJson))]
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "meta.next_cursor", PageSize = 500)]
 [Watermark(nameof(Event.CreatedAt), Lag = "1m")]
+[ConditionalRequests]
 public sealed partial class Events : IExtractor<NoInput, Event>;

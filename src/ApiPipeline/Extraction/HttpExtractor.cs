@@ -1020,8 +1020,16 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         }
     }
 
-    /// <summary>A page's request key: the hex SHA-256 of its full request URL (secrets and all, which the hash does not reveal).</summary>
-    internal static string RequestKey(Uri url) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(url.AbsoluteUri)));
+    /// <summary>
+    /// A page's request key: the hex SHA-256 of its request URL (secrets and all, which the hash does not reveal), the path and query
+    /// under the base URL when it lies there, so that a moved API or a local server on a new port keeps its validators, as a checkpoint
+    /// is rebased under the current base URL; else the absolute URL.
+    /// </summary>
+    private string RequestKey(Uri url)
+    {
+        string text = url.AbsoluteUri;
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(IsUnder(text, Root) ? text[Root.Length..] : text)));
+    }
 
     /// <summary>The validator of a response to remember: its <c>ETag</c> exactly as sent (a weak one with its <c>W/</c>), else its <c>Last-Modified</c>.</summary>
     private static (string? Validator, ValidatorKind Kind) ValidatorOf(HttpResponseMessage response)

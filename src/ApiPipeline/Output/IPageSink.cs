@@ -83,8 +83,8 @@ public readonly record struct PageInfo(int Number, string Url, int Records, long
     public ExtractionException? Error { get; init; }
 
     /// <summary>
-    /// With conditional requests (<see cref="ConditionalRequestsAttribute"/>): the page's request key, a hex SHA-256 of its full request URL
-    /// as first requested (before redirects), which holds no secret; the key of <see cref="IPageSink{T}.KnownPageAsync"/>. Else <see langword="null"/>.
+    /// With conditional requests (<see cref="ConditionalRequestsAttribute"/>): the page's request key, a hex SHA-256 of its request URL
+    /// as first requested (before redirects; its path and query when under the extractor's base URL), which holds no secret; the key of <see cref="IPageSink{T}.KnownPageAsync"/>. Else <see langword="null"/>.
     /// </summary>
     public string? RequestKey { get; init; }
 
