@@ -345,9 +345,10 @@ internal sealed class Authenticator
             if (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect)
             {
                 // The token request carries the client's credentials: it is not sent on to another address (the extractor's client
-                // follows no redirect itself), and asking again gives the same answer.
+                // follows no redirect itself), and asking again gives the same answer. The target is shown without its query, which
+                // may carry what no name tells apart (a login page's return URL holding the token URL's key).
                 string to = response.Headers.Location is { } location
-                    ? $" to '{_secrets.Scrub(UrlRedactor.Redact(location.IsAbsoluteUri ? location : new Uri(_tokenUrl!, location)))}'"
+                    ? $" to '{_secrets.Scrub(UrlRedactor.Redact(new Uri((location.IsAbsoluteUri ? location : new Uri(_tokenUrl!, location)).GetLeftPart(UriPartial.Path))))}' (query not shown)"
                     : "";
                 throw new AuthFailureException(
                     ExtractionErrorKind.Authentication,

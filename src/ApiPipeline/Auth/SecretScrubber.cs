@@ -23,10 +23,17 @@ internal sealed class SecretScrubber
         lock (_lock)
         {
             var list = new List<string>(_secrets);
-            // As sent, URL-escaped (upper- or lowercase escapes), and as a JSON string may carry it: System.Text.Json's escapes (with
-            // upper- or lowercase hex digits), Go's (only <, >, &, U+2028 and U+2029, lowercase), or "\/" for '/'.
-            string json = JsonEncodedText.Encode(secret).ToString();
-            foreach (var form in SecretText.UrlForms(secret).Concat([json, LowercaseEscapes(json), GoEscapes(secret), secret.Replace("/", "\\/", StringComparison.Ordinal)]))
+            // As sent, URL-escaped or form-encoded (upper- or lowercase escapes), and each of those as a JSON string may carry it
+            // (an echoed query or form body): System.Text.Json's escapes (with upper- or lowercase hex digits, '+' as \u002B); and the
+            // secret as Go's encoding/json writes it (only <, >, &, U+2028 and U+2029, lowercase), or with "\/" for '/'.
+            var forms = SecretText.UrlForms(secret)
+                .SelectMany(static form =>
+                {
+                    string json = JsonEncodedText.Encode(form).ToString();
+                    return new[] { form, json, LowercaseEscapes(json) };
+                })
+                .Concat([GoEscapes(secret), secret.Replace("/", "\\/", StringComparison.Ordinal)]);
+            foreach (var form in forms)
             {
                 if (!list.Contains(form, StringComparer.Ordinal))
                 {

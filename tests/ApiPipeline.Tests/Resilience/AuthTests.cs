@@ -521,11 +521,57 @@ public sealed class AuthTests
         var (_, error) = await new OAuthRows(OAuthOptions(server)).PagesUntilErrorAsync(new Shard("a")).Within();
 
         Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
-        Assert.Contains($"the token endpoint {server.BaseUrl}/token redirected ({status}) to '{elsewhere.BaseUrl}/oauth/token?api_key=***'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"the token endpoint {server.BaseUrl}/token redirected ({status}) to '{elsewhere.BaseUrl}/oauth/token' (query not shown)", error.Message, StringComparison.Ordinal);
         Assert.Contains("set the token URL (TokenUrl) to the final address", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("k3y-0a1b2c3d", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(1, server.RequestCount);
         Assert.Equal(0, elsewhere.RequestCount);
+    }
+
+    [Fact]
+    public async Task OAuth2_a_posted_client_secret_that_the_token_endpoint_echoes_form_encoded_in_a_json_string_stays_out_of_the_error()
+    {
+        // An ASP.NET Core endpoint echoing the body through System.Text.Json writes the form encoding's '+' as \u002B:
+        // "s3cr\u002Bt%2Bw%2Frd%3D%2699", neither the raw secret's JSON form nor the form encoding itself.
+        const string secret = "s3cr t+w/rd=&99";
+        var credentials = CredentialSource.Create(name => name switch
+        {
+            "APIPIPELINE_TEST_CLIENT_ID" => ClientId,
+            "APIPIPELINE_TEST_CLIENT_SECRET" => secret,
+            _ => null,
+        });
+        await using var server = await FaultServer.StartAsync(async (ctx, _) =>
+        {
+            string body = await new StreamReader(ctx.Request.Body).ReadToEndAsync();
+            // Not an OAuth error object (no "error" member), so the error shows the start of the body.
+            await Faults.Status(ctx, 400, "{\"message\":\"" + System.Text.Json.JsonEncodedText.Encode("malformed token request: " + body) + "\"}");
+        });
+
+        var (_, error) = await new OAuthRows(OAuthOptions(server) with { Credentials = credentials }).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains("Body starts:", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("t%2Bw%2Frd%3D%2699", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OAuth2_a_token_endpoint_redirect_to_a_login_page_does_not_show_the_token_urls_key_from_its_return_url()
+    {
+        // ASP.NET Core's cookie authentication sends /Account/Login?ReturnUrl=%2Ftoken%3Fapi_key%3D…: no query name tells the key apart.
+        await using var server = await FaultServer.StartAsync((HttpContext ctx, int _) =>
+        {
+            ctx.Response.StatusCode = 302;
+            ctx.Response.Headers.Location = "/Account/Login?ReturnUrl=" + Uri.EscapeDataString(ctx.Request.Path + ctx.Request.QueryString);
+            return Task.CompletedTask;
+        });
+        var options = OAuthOptions(server) with { Auth = OAuthRows.Definition.Auth! with { TokenUrl = server.BaseUrl + "/token?api_key=t0k3n-url-s3cr3t" } };
+
+        var (_, error) = await new OAuthRows(options).PagesUntilErrorAsync(new Shard("a")).Within();
+
+        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
+        Assert.Contains($"redirected (302) to '{server.BaseUrl}/Account/Login' (query not shown)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("t0k3n-url-s3cr3t", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
