@@ -219,6 +219,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             ? new PrefetchWindow(this, input, secrets, typeInfo, capacity, _pagination.MaxConcurrent, page.AcceptsRejects, paginator, cancellationToken)
             : null;
         run.Window = ahead;
+        // With conditional requests a 304 leads where its page led before, past the paginator's loop guard: the request keys of this
+        // input tell a page asked for twice (one key per page, as the validators the sink holds).
+        var requested = ConditionalRequests ? new HashSet<string>(StringComparer.Ordinal) : null;
         try
         {
             while (url is not null)
@@ -229,11 +232,19 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (fetch is null)
                 {
                     run.Start(url);
-                    if (ConditionalRequests)
+                    if (requested is not null)
                     {
-                        // The validator of the page as it was when its records were made durable, if the sink holds one.
                         run.RequestKey = RequestKey(url);
+                        if (!requested.Add(run.RequestKey))
+                        {
+                            throw Error(run, ExtractionErrorKind.PaginationLoop, $"the pagination came back to {run.ShownUrl}, a page this input already requested (a next page, or where an unchanged page led when it was written); following it would loop forever");
+                        }
+
+                        // The validator of the page as it was when its records were made durable, if the sink holds one, sent with the
+                        // request; but not for the last page of a pagination carried in headers (Link, a cursor header): a body's ETag does
+                        // not cover the header that would now lead to a new page, so that page is asked for in full (and still recognised).
                         run.Known = await sink.KnownPageAsync(run.RequestKey, cancellationToken).ConfigureAwait(false);
+                        run.Conditional = run.Known is not null && !(run.Known.Next is null && _pagination.Style is ApiPipeline.Pagination.LinkHeader or ApiPipeline.Pagination.HeaderCursor);
                     }
                 }
 
@@ -282,10 +293,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     // as a skipped page, and the pagination continues where the page led then, as a resume from that checkpoint does.
                     response!.Dispose();
                     var known = current.Known!;
-                    var after = known.Next is null || (_pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages) ? null : ResumeUrl(known.Next, secrets);
+                    bool stopped = _pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages;
+                    var after = known.Next is null || stopped ? null : ResumeUrl(known.Next, secrets);
                     var led = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
                     PageRead(span, current, 0, HttpStatusCode.NotModified);
-                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true }, cancellationToken).ConfigureAwait(false);
+                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = known.Next is null && !stopped }, cancellationToken).ConfigureAwait(false);
                     Instruments.PageNotModified(Name);
                     current.Release(run);
                     url = after;
@@ -337,19 +349,34 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     }
                 }
 
+                if (current.Known is { } landed && !current.Conditional && ValidatorOf(response!).Validator == landed.Validator)
+                {
+                    // The last page of a pagination carried in headers, asked for in full, has not changed: its records landed in an
+                    // earlier run and are not written again; only its headers were needed, to say whether a new page follows.
+                    page.AbortPage();
+                    page.BeginPage(run.RecordsBefore);
+                    var onward = next is null ? null : Checkpoint(next, run.PageNumber + 1, run.RecordsBefore, secrets);
+                    bool cut = _pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages;
+                    PageRead(span, current, 0, response!.StatusCode);
+                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, current.Body.Length, cut ? null : onward) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = landed.Validator, ValidatorKind = landed.Kind, NotModified = true, EndsInput = next is null && !cut }, cancellationToken).ConfigureAwait(false);
+                    Instruments.PageNotModified(Name);
+                    current.Release(run);
+                    url = cut ? null : next;
+                    run.PageNumber++;
+                    continue;
+                }
+
                 long recordsSoFar = run.RecordsBefore + page.Count;
                 var checkpoint = next is null ? null : Checkpoint(next, run.PageNumber + 1, recordsSoFar, secrets);
                 PageRead(span, current, page.Count, response!.StatusCode);
 
                 // A page MaxRecords cut, or where MaxRecords or MaxPages may have ended the pagination, is not remembered: its Next is not the API's.
-                var (validator, validatorKind) = current.RequestKey is null
-                    || (_pagination.MaxRecords > 0 && recordsSoFar >= _pagination.MaxRecords)
-                    || (_pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages)
-                    ? (null, default) : ValidatorOf(response);
+                bool limited = (_pagination.MaxRecords > 0 && recordsSoFar >= _pagination.MaxRecords) || (_pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages);
+                var (validator, validatorKind) = current.RequestKey is null || limited ? (null, default) : ValidatorOf(response);
 
                 // Requests of pages fetched ahead and dropped go with the page handed on next; after the last page, all of them.
                 int dropped = ahead is null ? 0 : next is null ? await ahead.FinishAsync().ConfigureAwait(false) : ahead.TakeDropped();
-                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, DroppedRequests = dropped, Throttled = current.Throttled, Total = current.Scan.Total, RequestKey = current.RequestKey, Validator = validator, ValidatorKind = validatorKind }, cancellationToken).ConfigureAwait(false);
+                await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, page.Count, current.Body.Length, checkpoint) { Attempts = current.Attempts, DroppedRequests = dropped, Throttled = current.Throttled, Total = current.Scan.Total, RequestKey = current.RequestKey, Validator = validator, ValidatorKind = validatorKind, EndsInput = next is null && !limited }, cancellationToken).ConfigureAwait(false);
 
                 // Counted once the sink has taken the page (a time window's first page may show the window too deep: read, not taken).
                 Instruments.Page(Name, page.Count, current.Body.Length);
@@ -717,7 +744,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             bool home = SameOrigin(target, _baseUrl);
             using var request = new HttpRequestMessage(HttpMethod.Get, target);
             request.Headers.TryAddWithoutValidation("Accept", "application/json");
-            if (run.Known is { } known)
+            if (run.Conditional && run.Known is { } known)
             {
                 request.Headers.TryAddWithoutValidation(known.Kind == ValidatorKind.ETag ? "If-None-Match" : "If-Modified-Since", known.Validator);
             }
@@ -768,7 +795,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     continue;
                 }
 
-                run.NotModified = response.StatusCode == HttpStatusCode.NotModified && run.Known is not null;
+                run.NotModified = response.StatusCode == HttpStatusCode.NotModified && run.Conditional;
                 if (run.NotModified)
                 {
                     // The answer to the validator sent: no body to read (a 304 to a request without one stays an error, below).
@@ -1222,8 +1249,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         /// <summary>With conditional requests: the page's request key (<see cref="PageInfo.RequestKey"/>), else <see langword="null"/>.</summary>
         public string? RequestKey;
 
-        /// <summary>The validator the sink holds for the page, sent with its request, or <see langword="null"/>.</summary>
+        /// <summary>The validator the sink holds for the page, or <see langword="null"/>.</summary>
         public KnownPage? Known;
+
+        /// <summary>Whether the request carries <see cref="Known"/>'s validator.</summary>
+        public bool Conditional;
 
         /// <summary>Whether the API answered the validator sent with <c>304 Not Modified</c>.</summary>
         public bool NotModified;
@@ -1248,6 +1278,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             Url = url;
             RequestKey = null;
             Known = null;
+            Conditional = false;
             NotModified = false;
             ShownUrl = Secrets is { } secrets ? secrets.Scrub(UrlRedactor.Redact(url)) : UrlRedactor.Redact(url);
             Attempts = 0;

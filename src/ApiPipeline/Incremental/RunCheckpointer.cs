@@ -344,27 +344,33 @@ internal sealed class RunCheckpointer<TIn, TOut>
             return;
         }
 
-        StoredPage? remembered = null;
         if (page.NotModified)
         {
             if (_batchPages.TryGetValue(key, out var known) || _pages.TryGetValue(key, out known))
             {
-                // Its stored Next stays: this run's may have been cut short by MaxPages.
-                remembered = _batchPages[key] = known with { Run = _run.RunId };
+                // Where it leads now (the last page of a header pagination, read again, may have gained a next page), else its stored
+                // Next: this run's may have been cut short by MaxPages.
+                _batchPages[key] = known with { Run = _run.RunId, Next = page.Next ?? known.Next };
             }
         }
-        else if (page.Validator is { } validator && page.Error is null)
+        else if (page.Validator is { } validator && page.Error is null && !DroppedRecords())
         {
-            remembered = _batchPages[key] = new StoredPage { Validator = validator, Kind = page.ValidatorKind, Next = page.Next, Records = page.Records, Partition = _page.Partition, Run = _run.RunId };
+            _batchPages[key] = new StoredPage { Validator = validator, Kind = page.ValidatorKind, Next = page.Next, Records = page.Records, Partition = _page.Partition, Run = _run.RunId };
         }
 
-        if (remembered is { Next: null } && page.Next is null)
+        if (page.EndsInput)
         {
-            // The input's real last page (not one where MaxPages or MaxRecords stopped the run, which is not remembered as the last):
-            // the batch that records it prunes the input's entries this run did not confirm.
+            // The input's real last page (not one where MaxPages or MaxRecords stopped the run): the batch that records it prunes the
+            // input's entries this run did not confirm.
             _finishedSinceCommit.Add(_page.Partition);
         }
     }
+
+    /// <summary>
+    /// Whether the current page held records that are in no output: outside the run's range (a backfill's bounds, or before an initial
+    /// watermark) or late and not included. Such a page is not remembered, so a later run (another range, a backfill) reads them again.
+    /// </summary>
+    private bool DroppedRecords() => _page.OutOfRange > 0 || (_page.Late > 0 && _watermark!.Late != LateRecordPolicy.Include);
 
     /// <summary>The current page was written whole: its counts, keys and newest watermark value count, and the partition moves on to <paramref name="next"/>.</summary>
     public void EndPage(PageCheckpoint? next)

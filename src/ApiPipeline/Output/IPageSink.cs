@@ -104,4 +104,10 @@ public readonly record struct PageInfo(int Number, string Url, int Records, long
     /// holds none, and <see cref="Next"/> is where it led then.
     /// </summary>
     public bool NotModified { get; init; }
+
+    /// <summary>
+    /// Whether the input's pagination ended at this page as the API led it (not where <see cref="PaginationOptions.MaxPages"/> or
+    /// <see cref="PaginationOptions.MaxRecords"/> stopped it): what lets a pipeline forget the validators of its pages this run did not see.
+    /// </summary>
+    internal bool EndsInput { get; init; }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -434,5 +436,177 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.Equal(3, full.PagesNotModified);
         Assert.Equal(0, full.Records);
         Assert.Equal(Body.Ids(1, 9), CommittedIds(Path.Combine(_temp.Path, "cr-maxpages")));
+    }
+
+    /// <summary>A strong ETag of the body bytes (as the demo API and GitHub compute it), and 304 to a request whose If-None-Match names it.</summary>
+    private static async Task ETagged(HttpContext ctx, string json, Action<HttpContext>? headers = null)
+    {
+        string etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json))) + "\"";
+        ctx.Response.Headers.ETag = etag;
+        headers?.Invoke(ctx);
+        if (ctx.Request.Headers.IfNoneMatch == etag)
+        {
+            ctx.Response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        await Reply.Json(ctx, json);
+    }
+
+    /// <summary>Changes 1..n, one a minute from <see cref="ChangeTable.T0"/>, oldest first, ?page=&amp;per_page= (no server-side filter).</summary>
+    private static RequestDelegate ChangePages(Func<int> count) => ctx =>
+    {
+        int page = int.Parse(ctx.Request.Query["page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        int size = int.Parse(ctx.Request.Query["per_page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        var rows = Enumerable.Range(1, count()).Skip((page - 1) * size).Take(size)
+            .Select(id => new Change(id, $"change-{id}", ChangeTable.T0.AddMinutes(id - 1)));
+        return ETagged(ctx, "{\"data\":[" + string.Join(",", rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
+    };
+
+    private long[] WrittenChanges(string name)
+        => [.. Directory.EnumerateFiles(Path.Combine(_temp.Path, name), "*.jsonl", SearchOption.AllDirectories)
+            .SelectMany(File.ReadLines)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, ChangeJson.Default.Change)!.Id)
+            .Order()];
+
+    private async Task<PipelineResult> RunChangesAsync(string name, IStateStore store, PipelineOptions options)
+    {
+        // ClientFilteredChanges: a [Watermark] without Param, so every run requests the same URLs; conditional requests turned on.
+        var extractor = new HttpExtractor<Scenario, Change>(ClientFilteredChanges.Definition, null, new ExtractorOptions { BaseUrl = Api.BaseUrl, ConditionalRequests = true });
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _temp.Path, Name = name, Batching = new OutputBatchOptions { BatchSize = 10 } });
+        return await new Pipeline<Scenario, Change>(name, extractor, output, options with { StateStore = store }).ExecuteAsync(new Scenario(name));
+    }
+
+    [Fact]
+    public async Task A_page_whose_records_a_bounded_run_dropped_as_out_of_range_is_not_remembered_and_a_later_run_writes_them()
+    {
+        // A run bounded by Until drops the records past its range without writing them: the pages it read are not remembered, so the
+        // ordinary run after it reads them in full and writes changes 16..30 (a 304 would have skipped them for good).
+        string name = "rv-bounded";
+        Api.Map("/" + name + "/changes", ChangePages(() => 30));
+        var store = new InMemoryStateStore();
+
+        var bounded = await RunChangesAsync(name, store, new PipelineOptions { Until = ChangeTable.T0.AddMinutes(15) });
+        Assert.Equal(PipelineStatus.Succeeded, bounded.Status);
+        Assert.Equal(15, bounded.Records);
+
+        var ordinary = await RunChangesAsync(name, store, new PipelineOptions());
+
+        Assert.Equal(PipelineStatus.Succeeded, ordinary.Status);
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), WrittenChanges(name).Distinct());
+    }
+
+    [Fact]
+    public async Task The_last_page_of_a_link_header_pagination_is_asked_for_in_full_so_a_next_page_it_gains_is_read()
+    {
+        // The Link header is not part of the body, so a body ETag (GitHub's, the demo API's) does not change when page 2 gains
+        // rel="next": the last page of a pagination carried in headers is asked for without its validator, and page 3 is read.
+        string name = "rv-link-grows";
+        int pages = 2;
+        var input = Map(name, ctx =>
+        {
+            int n = int.TryParse(ctx.Request.Query["page"], out int p) ? p : 1;
+            string items = Body.Items(Body.Ids((n - 1) * 2 + 1, n <= pages ? 2 : 0));
+            return ETagged(ctx, items, c =>
+            {
+                if (n < pages)
+                {
+                    c.Response.Headers.Link = $"<{Reply.Root(c)}{c.Request.Path}?per_page=2&page={n + 1}>; rel=\"next\"";
+                }
+            });
+        });
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+
+        var first = await Pipeline().ExecuteAsync(input);
+        Assert.Equal(PipelineStatus.Succeeded, first.Status);
+        Assert.Equal(4, first.Records);
+
+        pages = 3; // two new records: page 2 is unchanged (still full), and now links to page 3
+        var second = await Pipeline().ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(Body.Ids(1, 6), CommittedIds(Path.Combine(_temp.Path, name)).Order());
+        // Page 1 was answered 304; page 2, asked for without its validator, was recognised as unchanged and not written again.
+        Assert.Equal((2L, 2L), (second.Records, second.PagesNotModified));
+        Assert.Equal([true, false, false], Requests(name).Skip(2).Select(r => r.Headers.ContainsKey("If-None-Match")));
+    }
+    [Fact]
+    public async Task An_input_whose_last_page_carries_no_validator_still_prunes_so_watermark_urls_do_not_accumulate()
+    {
+        // An API that ends the pagination with 204 No Content gives its last page no validator: the input still ends there, so the
+        // entries of earlier runs' since= URLs are pruned and only the last run's pages stay.
+        string name = "rv-noprune";
+        int rows = 15;
+        Api.Map("/" + name + "/changes", ctx =>
+        {
+            int page = int.Parse(ctx.Request.Query["page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            int size = int.Parse(ctx.Request.Query["per_page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+            var since = ctx.Request.Query.TryGetValue("since", out var s) ? DateTimeOffset.Parse(s.ToString(), System.Globalization.CultureInfo.InvariantCulture) : DateTimeOffset.MinValue;
+            var changes = Enumerable.Range(1, rows).Select(id => new Change(id, $"change-{id}", ChangeTable.T0.AddMinutes(id - 1))).Where(c => c.UpdatedAt >= since).Skip((page - 1) * size).Take(size).ToList();
+            if (changes.Count == 0)
+            {
+                ctx.Response.StatusCode = StatusCodes.Status204NoContent; // the end: no body, no validator
+                return Task.CompletedTask;
+            }
+
+            return ETagged(ctx, "{\"data\":[" + string.Join(",", changes.Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
+        });
+        var store = new InMemoryStateStore();
+        async Task<PipelineResult> Run()
+        {
+            // Changes: [Watermark(UpdatedAt, Param = "since", Lag = "5m")], so each run asks from a new since=.
+            var extractor = new HttpExtractor<Scenario, Change>(Changes.Definition, null, new ExtractorOptions { BaseUrl = Api.BaseUrl, ConditionalRequests = true });
+            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _temp.Path, Name = name });
+            return await new Pipeline<Scenario, Change>(name, extractor, output, new PipelineOptions { StateStore = store }).ExecuteAsync(new Scenario(name));
+        }
+
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(PipelineStatus.Succeeded, (await Run()).Status);
+            rows += 10;
+        }
+
+        // The last run's URL (since = its watermark minus the lag) has 2 pages with a validator; the 3 earlier runs' URLs are gone.
+        Assert.Equal(2, (await store.GetScopeAsync("pages:" + name)).Count);
+    }
+    [Fact]
+    public async Task A_link_that_now_leads_back_to_an_unchanged_page_fails_as_a_pagination_loop_instead_of_following_304s_for_ever()
+    {
+        // Page 2 changes to link back to page 1 and is committed with its new validator (one record per batch): page 1 (304) leads to
+        // page 2 (304) which leads to page 1. The hops a 304 takes pass no paginator, so the input's request keys catch the loop.
+        string name = "rv-loop";
+        bool loops = false;
+        var input = Map(name, ctx =>
+        {
+            int n = int.TryParse(ctx.Request.Query["page"], out int p) ? p : 1;
+            string items = Body.Items(Body.Ids((n - 1) * 2 + 1, 2)[..(n == 2 && loops ? 1 : 2)]);
+            return ETagged(ctx, items, c =>
+            {
+                if (n == 1 || loops)
+                {
+                    c.Response.Headers.Link = $"<{Reply.Root(c)}{c.Request.Path}?per_page=2&page={(n == 1 ? 2 : 1)}>; rel=\"next\"";
+                }
+            });
+        });
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name, new OutputBatchOptions { BatchSize = 1 }), new PipelineOptions { StateStore = store });
+        Assert.Equal(4, (await Pipeline().ExecuteAsync(input)).Records);
+
+        loops = true; // page 2 changes (one record fewer) and now links back to page 1
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        int before = Requests(name).Count;
+        PipelineResult? result = null;
+        try
+        {
+            result = await Pipeline().ExecuteAsync(input, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Assert.False(stop.IsCancellationRequested, $"the run was still going after 5 s, {Requests(name).Count - before} requests into the loop");
+        Assert.Equal(PipelineStatus.Failed, result!.Status);
+        Assert.Equal(ExtractionErrorKind.PaginationLoop, Assert.IsType<ExtractionException>(result.Error).Kind);
     }
 }
