@@ -8,8 +8,8 @@ using Xunit;
 namespace ApiPipeline.Hosting.Tests;
 
 /// <summary>
-/// <c>ConditionalRequests</c> in the host's configuration overrides <c>[ConditionalRequests]</c>: off for an extractor that has it, on for
-/// one that has not.
+/// <c>ConditionalRequests</c> in the host's configuration, and <c>conditional_requests</c> in a pipeline file, override
+/// <c>[ConditionalRequests]</c>: off for an extractor that has it, on for one that has not.
 /// </summary>
 public sealed class ConditionalRequestSettingsTests : ServerTests
 {
@@ -41,14 +41,17 @@ public sealed class ConditionalRequestSettingsTests : ServerTests
         return TestServer.Reply(context, "{\"data\":[" + string.Join(",", items) + "]}", 200);
     }
 
-    /// <summary>Runs <paramref name="target"/> twice with <paramref name="settings"/> (under <c>ApiPipeline:Extractors:&lt;target&gt;</c>); the validators sent on the second run.</summary>
-    private async Task<(RunSummary Second, List<string?> Sent)> RunTwiceAsync(string target, Dictionary<string, string?> settings)
+    /// <summary>
+    /// Runs <paramref name="target"/> twice with <paramref name="settings"/> under <c>ApiPipeline:Extractors:&lt;entry&gt;</c> (default the
+    /// target's); the second run's summary and the validators it sent.
+    /// </summary>
+    private async Task<(RunSummary Second, List<string?> Sent)> RunTwiceAsync(string target, Dictionary<string, string?> settings, string? entry = null)
     {
         Server.Respond = RespondAsync;
         var values = new Dictionary<string, string?> { ["ApiPipeline:Output"] = Dir.Path, ["ApiPipeline:Defaults:BaseUrl"] = Server.BaseUrl };
         foreach (var (key, value) in settings)
         {
-            values[$"ApiPipeline:Extractors:{target}:{key}"] = value;
+            values[$"ApiPipeline:Extractors:{entry ?? target}:{key}"] = value;
         }
 
         using var provider = new ServiceCollection().AddApiPipeline(ApiPipelineRegistry.Instance, new ConfigurationBuilder().AddInMemoryCollection(values).Build()).BuildServiceProvider();
@@ -89,6 +92,18 @@ public sealed class ConditionalRequestSettingsTests : ServerTests
         Assert.Equal(["\"p1\"", "\"p2\"", "\"p3\"", "\"p4\""], sent);
         Assert.Equal(4, second.PagesNotModified);
         Assert.Equal(0, second.Records);
+    }
+
+    [Fact]
+    public async Task A_pipeline_files_conditional_requests_wins_over_the_hosts()
+    {
+        string file = Path.Combine(Dir.Path, "items.yaml");
+        await File.WriteAllTextAsync(file, "pipeline_id: file_items\nextractor:\n  class: Items\n  conditional_requests: true\n");
+
+        var (second, sent) = await RunTwiceAsync(file, new() { ["ConditionalRequests"] = "false" }, entry: "file_items");
+
+        Assert.Equal(["\"p1\"", "\"p2\"", "\"p3\"", "\"p4\""], sent);
+        Assert.Equal(4, second.PagesNotModified);
     }
 
     [Fact]
