@@ -14,7 +14,8 @@ namespace ApiPipeline.Hosting;
 ///   "Extractors": {
 ///     "GitHubIssues": {
 ///       "BaseUrl": "https://api.github.com", "PageSize": 100, "MaxRetries": 5, "BaseDelay": "500ms", "Timeout": "30s",
-///       "RequestsPerSecond": 5, "MaxConcurrent": 2, "OnError": "Continue", "Headers": { "X-GitHub-Api-Version": "2022-11-28" },
+///       "RequestsPerSecond": 5, "MaxConcurrent": 2, "OnError": "Continue", "ConditionalRequests": true,
+///       "Headers": { "X-GitHub-Api-Version": "2022-11-28" },
 ///       "Input": { "owner": "dotnet", "repo": "runtime" }
 ///     }
 ///   },
@@ -133,6 +134,12 @@ public sealed record ExtractorSettings
     /// <summary>What a page or input still failing after retries does.</summary>
     public ErrorMode? OnError { get; init; }
 
+    /// <summary>
+    /// Whether the extractor sends conditional requests (<see cref="ExtractorOptions.ConditionalRequests"/>): <see langword="true"/> turns
+    /// them on for an extractor without <see cref="ConditionalRequestsAttribute"/>, <see langword="false"/> off for one with it.
+    /// </summary>
+    public bool? ConditionalRequests { get; init; }
+
     /// <summary>Extra request headers.</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
@@ -160,6 +167,7 @@ public sealed record ExtractorSettings
             Timeout = Timeout ?? fallback.Timeout,
             TotalTimeout = TotalTimeout ?? fallback.TotalTimeout,
             OnError = OnError ?? fallback.OnError,
+            ConditionalRequests = ConditionalRequests ?? fallback.ConditionalRequests,
             Headers = Merge(fallback.Headers, Headers),
             Input = Merge(fallback.Input, Input),
         };
@@ -178,6 +186,7 @@ public sealed record ExtractorSettings
             PageSize = PageSize ?? options.PageSize,
             MaxPages = MaxPages ?? options.MaxPages,
             MaxRecords = MaxRecords ?? options.MaxRecords,
+            ConditionalRequests = ConditionalRequests ?? options.ConditionalRequests,
             Headers = Merge(options.Headers, Headers),
         };
 
@@ -245,6 +254,7 @@ public sealed record ExtractorSettings
         Timeout = Span(section, "Timeout"),
         TotalTimeout = Span(section, "TotalTimeout"),
         OnError = section["OnError"] is { } mode ? Parse(section, "OnError", mode, ParseErrorMode) : null,
+        ConditionalRequests = section["ConditionalRequests"] is { } conditional ? Parse(section, "ConditionalRequests", conditional, static t => bool.TryParse(t, out bool on) ? on : throw new FormatException("expected true or false.")) : null,
         Headers = Map(section.GetSection("Headers")),
         Input = Map(section.GetSection("Input")),
     };

@@ -49,6 +49,14 @@ internal static class StateText
             text.Append(c, $"  watermark {Show(partition)}: {mark}").AppendLine();
         }
 
+        // The validators of pages committed with conditional requests ([ConditionalRequests]), one key per page.
+        int remembered = (await store.GetScopeAsync("pages:" + name, cancellationToken).ConfigureAwait(false)).Count;
+        if (remembered > 0)
+        {
+            any = true;
+            text.Append(c, $"  conditional requests: {remembered:N0} page{(remembered == 1 ? "" : "s")} remembered").AppendLine();
+        }
+
         var chain = new ChainStateStore(store, name);
         var scopes = await store.GetScopesAsync(ChainStateStore.ScopeOf(name), cancellationToken).ConfigureAwait(false);
         foreach (var scope in scopes.Where(s => s == ChainStateStore.ScopeOf(name) || s.StartsWith(ChainStateStore.ScopeOf(name) + "/", StringComparison.Ordinal)))

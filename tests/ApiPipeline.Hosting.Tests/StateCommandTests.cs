@@ -44,6 +44,34 @@ public sealed class StateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_says_how_many_pages_are_remembered_for_conditional_requests_only_when_there_are_some()
+    {
+        await SeedAsync();
+        var (code, output, error) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.DoesNotContain("conditional requests", output, StringComparison.Ordinal);
+
+        var store = await SqliteStateStore.OpenAsync(StateFile);
+        await using (store)
+        {
+            var journal = new PipelineJournal(store, "issues");
+            var run = (await journal.LoadRunAsync())!;
+            var pages = Enumerable.Range(1, 10).Select(n => KeyValuePair.Create($"key{n}", new StoredPage { Validator = $"\"p{n}\"", Partition = "/repos/o/r/issues", Run = run.RunId }));
+            await journal.SaveAsync(run, [], pages, []);
+        }
+
+        (code, output, error) = await CliTests.Cli(null, "state", "show", "issues", "--state", StateFile);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Contains("  conditional requests: 10 pages remembered", output, StringComparison.Ordinal);
+        Assert.Contains("run #3: completed", output, StringComparison.Ordinal);
+
+        // Another pipeline's pages are not these.
+        (code, output, error) = await CliTests.Cli(null, "state", "show", "events", "--state", StateFile);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.DoesNotContain("conditional requests", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_says_how_an_unfinished_backfill_resumes_and_which_input_it_gave_up_on()
     {
         var store = await SqliteStateStore.OpenAsync(StateFile);

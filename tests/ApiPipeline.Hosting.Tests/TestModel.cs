@@ -68,6 +68,12 @@ public sealed record IdRange([property: Query] long? AfterId = null, [property: 
 [Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
 public sealed partial class RangedItems : IExtractor<IdRange, Item>;
 
+/// <summary>As <see cref="Items"/>, with conditional requests (<c>/conditional</c>).</summary>
+[Extractor("http://localhost", "/conditional", Json = typeof(TestJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[ConditionalRequests]
+public sealed partial class ConditionalItems : IExtractor<NoInput, Item>;
+
 
 /// <summary>
 /// A hand-written extractor (no HTTP): <see cref="Total"/> items in pages of 5, an hour apart from 2026-01-01, resumable from a

@@ -219,6 +219,37 @@ public sealed class YamlConfigTests(ApiFixture fixture) : ApiTests(fixture), ICl
         Assert.Equal(expected, PipelineConfig.Parse(yaml, "p.yaml", ApiPipelineRegistry.Instance).Watermark!.Enabled);
     }
 
+    /// <summary>
+    /// <c>conditional_requests</c> sets <see cref="ExtractorOptions.ConditionalRequests"/>: on for an extractor without
+    /// <c>[ConditionalRequests]</c>, or off, winning over the settings it is applied over (a host's).
+    /// </summary>
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("no", false)]
+    public void Conditional_requests_turns_them_on_or_off_over_the_hosts_settings(string text, bool expected)
+    {
+        var loaded = PipelineConfig.Parse($"pipeline_id: p\nextractor:\n  class: ParentItems\n  conditional_requests: {text}\n", "p.yaml", ApiPipelineRegistry.Instance);
+
+        Assert.Equal(expected, loaded.ExtractorOptions.ConditionalRequests);
+        Assert.Equal(expected, loaded.ApplyTo(new ExtractorOptions { ConditionalRequests = !expected }).ConditionalRequests);
+        Assert.Null(loaded.ExtractorOptions.Resilience); // nothing else changes
+    }
+
+    [Fact]
+    public void Conditional_requests_left_out_keeps_the_hosts_setting_and_one_that_is_not_a_boolean_is_located()
+    {
+        var plain = PipelineConfig.Parse("pipeline_id: p\nextractor:\n  class: ParentItems\n", "p.yaml", ApiPipelineRegistry.Instance);
+        Assert.Null(plain.ExtractorOptions.ConditionalRequests);
+        Assert.True(plain.ApplyTo(new ExtractorOptions { ConditionalRequests = true }).ConditionalRequests);
+
+        var error = Assert.Throws<ConfigException>(() => PipelineConfig.Parse(
+            "pipeline_id: p\nextractor:\n  class: ParentItems\n  conditional_requests: sometimes\n",
+            "p.yaml",
+            ApiPipelineRegistry.Instance));
+        Assert.Equal((4L, 25L), (error.Line, error.Column));
+        Assert.Contains("expected conditional_requests as true or false, not 'sometimes'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void First_step_input_mapping_and_pipeline_mistakes_are_located()
     {

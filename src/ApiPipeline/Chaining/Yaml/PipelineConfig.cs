@@ -11,6 +11,7 @@ namespace ApiPipeline;
 ///   base_url: http://…        # optional: ExtractorOptions.BaseUrl
 ///   batch_size: 100           # records per request (page size)
 ///   max_concurrent: 10        # requests in flight at once (rate limiter)
+///   conditional_requests: true # optional: ExtractorOptions.ConditionalRequests ([ConditionalRequests] on or off)
 /// output:
 ///   type: json
 ///   config: { format: jsonl, partition_by: updated_at }
@@ -28,7 +29,7 @@ namespace ApiPipeline;
 public static class PipelineConfig
 {
     private static readonly string[] TopFields = ["pipeline_id", "extractor", "output", "watermark", "error_handling"];
-    private static readonly string[] ExtractorFields = ["class", "base_url", "batch_size", "max_concurrent"];
+    private static readonly string[] ExtractorFields = ["class", "base_url", "batch_size", "max_concurrent", "conditional_requests"];
     private static readonly string[] WatermarkFields = ["enabled", "field", "window_size"];
     private static readonly string[] ErrorFields = ["mode", "max_retries", "backoff"];
 
@@ -82,6 +83,7 @@ public static class PipelineConfig
 
         int? pageSize = extractor.TryGetValue("batch_size", out var batchSize) ? doc.PositiveInt(batchSize.Value, "batch_size") : null;
         int? maxConcurrent = extractor.TryGetValue("max_concurrent", out var concurrent) ? doc.PositiveInt(concurrent.Value, "max_concurrent") : null;
+        bool? conditionalRequests = extractor.TryGetValue("conditional_requests", out var conditional) ? doc.Bool(conditional.Value, "conditional_requests") : null;
         ErrorMode? onError = null;
         int? maxRetries = null;
         Backoff? backoffKind = null;
@@ -105,7 +107,7 @@ public static class PipelineConfig
             }
         }
 
-        var settings = new FileExtractorSettings(baseUrlText, pageSize, maxConcurrent, onError, maxRetries, backoffKind);
+        var settings = new FileExtractorSettings(baseUrlText, pageSize, maxConcurrent, conditionalRequests, onError, maxRetries, backoffKind);
 
         WatermarkConfig? watermark = null;
         if (top.TryGetValue("watermark", out var watermarkNode))
@@ -172,7 +174,7 @@ public static class PipelineConfig
 public sealed record WatermarkConfig(bool Enabled, string Field, WatermarkSpan? WindowSize);
 
 /// <summary>The extractor settings a pipeline file gives; <see langword="null"/> where it gives none.</summary>
-internal sealed record FileExtractorSettings(string? BaseUrl, int? PageSize, int? MaxConcurrent, ErrorMode? OnError, int? MaxRetries, Backoff? Backoff);
+internal sealed record FileExtractorSettings(string? BaseUrl, int? PageSize, int? MaxConcurrent, bool? ConditionalRequests, ErrorMode? OnError, int? MaxRetries, Backoff? Backoff);
 
 /// <summary>A pipeline loaded from YAML, resolved against a registry.</summary>
 public sealed class LoadedPipeline
@@ -196,7 +198,7 @@ public sealed class LoadedPipeline
     /// <summary>The extractor the file names.</summary>
     public ExtractorRegistration Extractor { get; }
 
-    /// <summary>The extractor settings the file gives (base URL, page size, retries, concurrency, error mode).</summary>
+    /// <summary>The extractor settings the file gives (base URL, page size, retries, concurrency, error mode, conditional requests).</summary>
     public ExtractorOptions ExtractorOptions { get; }
 
     /// <summary>
@@ -209,7 +211,7 @@ public sealed class LoadedPipeline
     {
         ArgumentNullException.ThrowIfNull(options);
         var f = _settings;
-        options = options with { BaseUrl = f.BaseUrl ?? options.BaseUrl, PageSize = f.PageSize ?? options.PageSize };
+        options = options with { BaseUrl = f.BaseUrl ?? options.BaseUrl, PageSize = f.PageSize ?? options.PageSize, ConditionalRequests = f.ConditionalRequests ?? options.ConditionalRequests };
         if (f.MaxConcurrent is null && f.OnError is null && f.MaxRetries is null && f.Backoff is null)
         {
             return options;
