@@ -162,6 +162,9 @@ public sealed class PipelineRunner
     /// </summary>
     internal (ExtractorOptions Extractor, IReadOnlyDictionary<string, ExtractorOptions>? Steps) ChainExtractors(ChainDefinition definition, ExtractorSettings settings, RunRequest request)
     {
+        // A chain sends unconditional requests: ConditionalRequests (from Defaults, say) does not apply to its steps, and would only
+        // make a step that fetches pages ahead refuse to start.
+        settings = settings with { ConditionalRequests = null };
         var common = Common(settings.ApplyTo(new ExtractorOptions(), ResilienceOptions.None) with { Resilience = null }, request);
         Dictionary<string, ExtractorOptions>? steps = null;
         foreach (var step in definition.Steps)

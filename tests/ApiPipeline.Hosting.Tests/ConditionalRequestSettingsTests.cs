@@ -130,4 +130,19 @@ public sealed class ConditionalRequestSettingsTests : ServerTests
         Assert.True(options.For("OwnerItems").ConditionalRequests);
         Assert.False(options.For("Items").ApplyTo(new ExtractorOptions { ConditionalRequests = true }, ResilienceOptions.None).ConditionalRequests);
     }
+
+    [Fact]
+    public void A_chains_steps_do_not_take_conditional_requests_from_the_hosts_settings()
+    {
+        // Chains send unconditional requests, so the setting (from Defaults, say) would only make a step that fetches pages ahead refuse
+        // to start.
+        var options = new ApiPipelineOptions { Defaults = new ExtractorSettings { ConditionalRequests = true } };
+        var runner = new PipelineRunner(ApiPipelineRegistry.Instance, options);
+        var shop = ApiPipelineRegistry.Instance.Chains.Single(c => c.Name == "shop").Definition;
+
+        var chain = runner.ChainOptionsFor(shop, "shop", new RunRequest { Target = "shop" }, Path.GetTempPath());
+
+        Assert.Null(chain.Extractor!.ConditionalRequests);
+        Assert.All(chain.Steps?.Values ?? [], step => Assert.Null(step.ConditionalRequests));
+    }
 }

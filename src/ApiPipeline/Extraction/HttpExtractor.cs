@@ -66,7 +66,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         if (ConditionalRequests && _pagination.MaxConcurrent > 1)
         {
             // What APP1107 checks for the attributes: a 304 page leads to where it led last time, which only a sequential run can follow.
-            throw new ArgumentException($"Extractor '{definition.Name}': conditional requests ([ConditionalRequests] or ExtractorOptions.ConditionalRequests) need sequential pagination, but MaxConcurrent is {_pagination.MaxConcurrent}; set MaxConcurrent to 1 (in [Paginated] or ExtractorOptions.MaxConcurrent), or turn conditional requests off with ExtractorOptions.ConditionalRequests = false.", nameof(options));
+            throw new ArgumentException($"Extractor '{definition.Name}': conditional requests ([ConditionalRequests] or ExtractorOptions.ConditionalRequests) need sequential pagination, but MaxConcurrent is {_pagination.MaxConcurrent}; set MaxConcurrent to 1 (in [Paginated] or ExtractorOptions.MaxConcurrent), or turn conditional requests off (ExtractorOptions.ConditionalRequests = false; in a host's settings \"ConditionalRequests\": false, in a pipeline file conditional_requests: false).", nameof(options));
         }
 
         _layout = new PageLayout(_pagination);
