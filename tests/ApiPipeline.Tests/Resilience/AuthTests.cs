@@ -477,10 +477,14 @@ public sealed class AuthTests
         Assert.DoesNotContain(ClientSecret, error.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task OAuth2_a_posted_client_secret_that_the_token_endpoint_echoes_form_encoded_stays_out_of_the_error()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OAuth2_a_posted_client_secret_that_the_token_endpoint_echoes_form_encoded_stays_out_of_the_error(bool inJson)
     {
         // client_secret_post: FormUrlEncodedContent sends ' ' as '+' and '+', '/', '=', '&' percent-encoded (s3cr+t%2Bw%2Frd%3D%2699).
+        // An ASP.NET Core endpoint echoing the body through System.Text.Json writes that '+' as \u002B: "s3cr\u002Bt%2Bw%2Frd%3D%2699",
+        // neither the raw secret's JSON form nor the form encoding itself.
         const string secret = "s3cr t+w/rd=&99";
         var credentials = CredentialSource.Create(name => name switch
         {
@@ -490,8 +494,9 @@ public sealed class AuthTests
         });
         await using var server = await FaultServer.StartAsync(async (ctx, _) =>
         {
-            string body = await new StreamReader(ctx.Request.Body).ReadToEndAsync();
-            await Faults.Status(ctx, 400, "malformed token request: " + body);
+            string echo = "malformed token request: " + await new StreamReader(ctx.Request.Body).ReadToEndAsync();
+            // Not an OAuth error object (no "error" member), so the error shows the start of the body.
+            await Faults.Status(ctx, 400, inJson ? "{\"message\":\"" + System.Text.Json.JsonEncodedText.Encode(echo) + "\"}" : echo);
         });
 
         var (_, error) = await new OAuthRows(OAuthOptions(server) with { Credentials = credentials }).PagesUntilErrorAsync(new Shard("a")).Within();
@@ -499,7 +504,7 @@ public sealed class AuthTests
         Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
         Assert.Equal(secret, Assert.Single(server.Requests).Form["client_secret"]);
         Assert.Contains("client_secret=***", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cr+t%2Bw%2Frd%3D%2699", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("t%2Bw%2Frd%3D%2699", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr", error.ToString(), StringComparison.Ordinal);
     }
 
@@ -526,33 +531,6 @@ public sealed class AuthTests
         Assert.DoesNotContain("k3y-0a1b2c3d", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(1, server.RequestCount);
         Assert.Equal(0, elsewhere.RequestCount);
-    }
-
-    [Fact]
-    public async Task OAuth2_a_posted_client_secret_that_the_token_endpoint_echoes_form_encoded_in_a_json_string_stays_out_of_the_error()
-    {
-        // An ASP.NET Core endpoint echoing the body through System.Text.Json writes the form encoding's '+' as \u002B:
-        // "s3cr\u002Bt%2Bw%2Frd%3D%2699", neither the raw secret's JSON form nor the form encoding itself.
-        const string secret = "s3cr t+w/rd=&99";
-        var credentials = CredentialSource.Create(name => name switch
-        {
-            "APIPIPELINE_TEST_CLIENT_ID" => ClientId,
-            "APIPIPELINE_TEST_CLIENT_SECRET" => secret,
-            _ => null,
-        });
-        await using var server = await FaultServer.StartAsync(async (ctx, _) =>
-        {
-            string body = await new StreamReader(ctx.Request.Body).ReadToEndAsync();
-            // Not an OAuth error object (no "error" member), so the error shows the start of the body.
-            await Faults.Status(ctx, 400, "{\"message\":\"" + System.Text.Json.JsonEncodedText.Encode("malformed token request: " + body) + "\"}");
-        });
-
-        var (_, error) = await new OAuthRows(OAuthOptions(server) with { Credentials = credentials }).PagesUntilErrorAsync(new Shard("a")).Within();
-
-        Assert.Equal(ExtractionErrorKind.Authentication, error.Kind);
-        Assert.Contains("Body starts:", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("t%2Bw%2Frd%3D%2699", error.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cr", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
