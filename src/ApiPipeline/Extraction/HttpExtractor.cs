@@ -290,14 +290,32 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (current.NotModified)
                 {
                     // 304 to the request that carried the validator: the page's records landed in an earlier run. The sink gets it empty,
-                    // as a skipped page, and the pagination continues where the page led then, as a resume from that checkpoint does.
-                    response!.Dispose();
+                    // as a skipped page, and the pagination continues where the page led then, as a resume from that checkpoint does;
+                    // or, for a pagination carried in headers, where the 304's own header leads, when it carries one.
                     var known = current.Known!;
+                    Uri? fresh;
+                    bool carried;
+                    using (response)
+                    {
+                        try
+                        {
+                            fresh = Cleaned(paginator.NextFromHeaders(url, response!.RequestMessage?.RequestUri is { IsAbsoluteUri: true } answered ? answered : url, response.Headers, out carried));
+                        }
+                        catch (Paginator.PaginatorException ex)
+                        {
+                            page.AbortPage();
+                            var error = Error(current, ex.Kind, ex.Message, response!.StatusCode);
+                            PageFailed(span, current, error);
+                            throw error;
+                        }
+                    }
+
                     bool stopped = _pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages;
-                    var after = known.Next is null || stopped ? null : ResumeUrl(known.Next, secrets);
+                    bool last = carried ? fresh is null : known.Next is null;
+                    var after = last || stopped ? null : carried ? fresh : ResumeUrl(known.Next!, secrets);
                     var led = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
                     PageRead(span, current, 0, HttpStatusCode.NotModified);
-                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = known.Next is null && !stopped }, cancellationToken).ConfigureAwait(false);
+                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = last && !stopped }, cancellationToken).ConfigureAwait(false);
                     Instruments.PageNotModified(Name);
                     current.Release(run);
                     url = after;
@@ -305,6 +323,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     continue;
                 }
 
+                // The last page of a pagination carried in headers, asked for in full, answered with the validator its records landed
+                // under: they are not written again (nor counted towards MaxRecords); only its headers were needed.
+                bool landed = current.Known is { } landedPage && !current.Conditional && ValidatorOf(response!).Validator == landedPage.Validator;
                 Uri? next;
                 using (response)
                 {
@@ -333,12 +354,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                         // Records diverted as not fitting were still in the response: offsets advance past them too. A relative
                         // next link is relative to where the response came from, after any redirects (RFC 3986 §5.1.3).
                         var retrievedFrom = response!.RequestMessage?.RequestUri is { IsAbsoluteUri: true } answered ? answered : url;
-                        next = paginator.Next(url, retrievedFrom, current.Scan, response.Headers, run.PageNumber, page.Count + page.Rejected, run.RecordsBefore + page.Count, current.Body.Span);
-                        next = next is null ? null : WithoutUserInfo(next);
-                        if (next is not null && _auth is not null)
-                        {
-                            next = _auth.WithoutCredentials(next); // an API may echo a query key into its next link
-                        }
+                        next = Cleaned(paginator.Next(url, retrievedFrom, current.Scan, response.Headers, run.PageNumber, page.Count + page.Rejected, run.RecordsBefore + (landed ? 0 : page.Count), current.Body.Span));
                     }
                     catch (Paginator.PaginatorException ex)
                     {
@@ -349,16 +365,16 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     }
                 }
 
-                if (current.Known is { } landed && !current.Conditional && ValidatorOf(response!).Validator == landed.Validator)
+                if (landed)
                 {
-                    // The last page of a pagination carried in headers, asked for in full, has not changed: its records landed in an
-                    // earlier run and are not written again; only its headers were needed, to say whether a new page follows.
+                    // Not written again: where it leads now is all the page had to say.
+                    var known = current.Known!;
                     page.AbortPage();
                     page.BeginPage(run.RecordsBefore);
                     var onward = next is null ? null : Checkpoint(next, run.PageNumber + 1, run.RecordsBefore, secrets);
                     bool cut = _pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages;
                     PageRead(span, current, 0, response!.StatusCode);
-                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, current.Body.Length, cut ? null : onward) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = landed.Validator, ValidatorKind = landed.Kind, NotModified = true, EndsInput = next is null && !cut }, cancellationToken).ConfigureAwait(false);
+                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, current.Body.Length, cut ? null : onward) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = next is null && !cut }, cancellationToken).ConfigureAwait(false);
                     Instruments.PageNotModified(Name);
                     current.Release(run);
                     url = cut ? null : next;
@@ -1056,6 +1072,18 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     {
         string text = url.AbsoluteUri;
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(IsUnder(text, Root) ? text[Root.Length..] : text)));
+    }
+
+    /// <summary>A next page's URL as the run follows it: without user info, nor a query key an API echoed into its next link.</summary>
+    private Uri? Cleaned(Uri? next)
+    {
+        if (next is null)
+        {
+            return null;
+        }
+
+        next = WithoutUserInfo(next);
+        return _auth is null ? next : _auth.WithoutCredentials(next);
     }
 
     /// <summary>The validator of a response to remember: its <c>ETag</c> exactly as sent (a weak one with its <c>W/</c>), else its <c>Last-Modified</c>.</summary>

@@ -280,9 +280,23 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         var page = _page;
-        if ((page.State.Since is { } since && mark < since) || ((page.State.Until ?? _run.Until) is { } until && mark >= until))
+        if (page.State.Since is { } since && mark < since)
+        {
+            // Below an ordinary run's start, which an earlier run's watermark set, a record was written by that run; below a backfill's
+            // From or an initial watermark, by none.
+            page.OutOfRange++;
+            if (_from is not null || page.Stored is null)
+            {
+                page.Unwritten++;
+            }
+
+            return false;
+        }
+
+        if ((page.State.Until ?? _run.Until) is { } until && mark >= until)
         {
             page.OutOfRange++;
+            page.Unwritten++;
             return false;
         }
 
@@ -308,11 +322,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
             page.Late++;
             if (_watermark.Late == LateRecordPolicy.Drop)
             {
+                page.Unwritten++;
                 return false;
             }
 
             if (_watermark.Late == LateRecordPolicy.DeadLetter)
             {
+                page.Unwritten++;
                 _lateLetters!.Add(page.Owner, record, mark, stored);
                 return false;
             }
@@ -348,12 +364,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
         {
             if (_batchPages.TryGetValue(key, out var known) || _pages.TryGetValue(key, out known))
             {
-                // Where it leads now (the last page of a header pagination, read again, may have gained a next page), else its stored
-                // Next: this run's may have been cut short by MaxPages.
-                _batchPages[key] = known with { Run = _run.RunId, Next = page.Next ?? known.Next };
+                // Where it leads now (a header pagination's page may have gained or lost a next page), else its stored Next: this run's
+                // may have been cut short by MaxPages.
+                _batchPages[key] = known with { Run = _run.RunId, Next = page.EndsInput ? null : page.Next ?? known.Next };
             }
         }
-        else if (page.Validator is { } validator && page.Error is null && !DroppedRecords())
+        else if (page.Validator is { } validator && page.Error is null && _page.Unwritten == 0)
         {
             _batchPages[key] = new StoredPage { Validator = validator, Kind = page.ValidatorKind, Next = page.Next, Records = page.Records, Partition = _page.Partition, Run = _run.RunId };
         }
@@ -365,12 +381,6 @@ internal sealed class RunCheckpointer<TIn, TOut>
             _finishedSinceCommit.Add(_page.Partition);
         }
     }
-
-    /// <summary>
-    /// Whether the current page held records that are in no output: outside the run's range (a backfill's bounds, or before an initial
-    /// watermark) or late and not included. Such a page is not remembered, so a later run (another range, a backfill) reads them again.
-    /// </summary>
-    private bool DroppedRecords() => _page.OutOfRange > 0 || (_page.Late > 0 && _watermark!.Late != LateRecordPolicy.Include);
 
     /// <summary>The current page was written whole: its counts, keys and newest watermark value count, and the partition moves on to <paramref name="next"/>.</summary>
     public void EndPage(PageCheckpoint? next)
@@ -708,6 +718,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         public long OutOfRange;
 
+        /// <summary>
+        /// Records of the page in no output: outside the run's range (past a backfill's bounds, before an initial watermark) or late and
+        /// not included. A page with any is not remembered for conditional requests, so a later run (another range, a backfill) reads them.
+        /// </summary>
+        public long Unwritten;
+
         public void Begin(string partition, string owner, PartitionState state, WatermarkValue? stored, Dictionary<string, WatermarkValue>? known)
         {
             (Partition, Owner, State, Stored, Known) = (partition, owner, state, stored, known);
@@ -721,6 +737,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
             Duplicates = 0;
             Late = 0;
             OutOfRange = 0;
+            Unwritten = 0;
         }
     }
 }

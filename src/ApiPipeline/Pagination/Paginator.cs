@@ -238,6 +238,30 @@ internal sealed class Paginator
         return next;
     }
 
+    /// <summary>
+    /// For a <c>304 Not Modified</c> page of a pagination carried in headers: where the page leads now, when the answer carries the
+    /// header (<c>Link</c>, or the cursor header), as a cache takes a 304's header fields over the stored response's (RFC 9111 §4.3.4);
+    /// <paramref name="carried"/> is <see langword="false"/> when it carries none, and where the page led before stands.
+    /// </summary>
+    public Uri? NextFromHeaders(Uri current, Uri retrievedFrom, HttpResponseHeaders headers, out bool carried)
+    {
+        var o = _options;
+        if (o.Style == Pagination.HeaderCursor && headers.TryGetValues(o.CursorHeader!, out var values))
+        {
+            carried = true;
+            return FromCursor(current, values.FirstOrDefault(), null, $"the '{o.CursorHeader}' header");
+        }
+
+        if (o.Style == Pagination.LinkHeader && headers.TryGetValues("Link", out var links))
+        {
+            carried = true;
+            return FromUrl(current, retrievedFrom, LinkHeader.Find(links, "next"), "the Link header");
+        }
+
+        carried = false;
+        return null;
+    }
+
     private Uri? FromCursor(Uri current, string? cursor, bool? hasMore, string source)
     {
         if (string.IsNullOrEmpty(cursor))

@@ -609,4 +609,83 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.Equal(PipelineStatus.Failed, result!.Status);
         Assert.Equal(ExtractionErrorKind.PaginationLoop, Assert.IsType<ExtractionException>(result.Error).Kind);
     }
+
+    /// <summary>
+    /// ?per_page=2&amp;page=n, two items a page up to page <paramref name="pages"/>(), a body ETag; a Link header on every answer, 304s
+    /// included, as GitHub sends one: rel="next" up to the last page, only rel="first" on it.
+    /// </summary>
+    private static RequestDelegate LinkPages(Func<int> pages) => ctx =>
+    {
+        int n = int.TryParse(ctx.Request.Query["page"], out int p) ? p : 1;
+        string items = Body.Items(Body.Ids((n - 1) * 2 + 1, n <= pages() ? 2 : 0));
+        return ETagged(ctx, items, c => c.Response.Headers.Link = n < pages()
+            ? $"<{Reply.Root(c)}{c.Request.Path}?per_page=2&page={n + 1}>; rel=\"next\""
+            : $"<{Reply.Root(c)}{c.Request.Path}?per_page=2&page=1>; rel=\"first\"");
+    };
+
+    [Fact]
+    public async Task The_records_of_an_unchanged_last_link_page_read_again_do_not_count_towards_MaxRecords()
+    {
+        // Page 2, the last, is asked for in full and recognised: its records are not written, so MaxRecords = 2 still reaches page 3.
+        string name = "cr-maxrecords-landed";
+        int pages = 2;
+        var input = Map(name, LinkPages(() => pages));
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline(ExtractorOptions options) => new(name, new ConditionalLinkItems(options), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(4, (await Pipeline(At).ExecuteAsync(input)).Records);
+
+        pages = 3; // page 2 is unchanged (still full) and now links to page 3
+        var second = await Pipeline(At with { MaxRecords = 2 }).ExecuteAsync(input);
+
+        Assert.Equal((PipelineStatus.Succeeded, 2L), (second.Status, second.Records));
+        Assert.Equal(Body.Ids(1, 6), CommittedIds(Path.Combine(_temp.Path, name)).Order());
+    }
+
+    [Fact]
+    public async Task A_304_that_carries_a_link_header_leads_where_it_says_so_a_page_that_lost_its_next_page_ends_the_input()
+    {
+        // Page 3's records are gone: page 2 stays byte for byte the same (304) but its Link header, sent with the 304 too, has no
+        // rel="next" any more. As a cache takes a 304's header fields over the stored ones, the input ends at page 2; the stored next
+        // page (which this API answers 404) is not asked for.
+        string name = "cr-link-shrinks";
+        int pages = 3;
+        var input = Map(name, ctx => int.TryParse(ctx.Request.Query["page"], out int n) && n > pages
+            ? Reply.Json(ctx, """{"message":"page out of range"}""", 404)
+            : LinkPages(() => pages)(ctx));
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
+
+        pages = 2;
+        var second = await Pipeline().ExecuteAsync(input);
+
+        Assert.True(second.Status == PipelineStatus.Succeeded, $"{second.Status}: {second.Error?.Message}");
+        Assert.Equal((0L, 2L), (second.Records, second.PagesNotModified));
+        Assert.DoesNotContain(Requests(name).Skip(3), r => r.Q("page") == "3");
+
+        // Page 2 is now remembered as the last: the next run asks for it in full and recognises it.
+        var third = await Pipeline().ExecuteAsync(input);
+        Assert.Equal((0L, 2L), (third.Records, third.PagesNotModified));
+        Assert.False(Requests(name)[^1].Headers.ContainsKey("If-None-Match"));
+    }
+
+    [Fact]
+    public async Task A_page_whose_older_records_an_ordinary_run_reads_below_its_start_is_remembered()
+    {
+        // ClientFilteredChanges (the sample's events): every run reads the whole list and drops what lies below its start, which the
+        // runs that set the watermark wrote. Page 2 changed once (change 20 arrived); after that, nothing changes and every page is 304.
+        string name = "cr-ordinary-start";
+        int count = 19;
+        Api.Map("/" + name + "/changes", ChangePages(() => count));
+        var store = new InMemoryStateStore();
+        Assert.Equal(PipelineStatus.Succeeded, (await RunChangesAsync(name, store, new PipelineOptions())).Status);
+        count = 25;
+        var second = await RunChangesAsync(name, store, new PipelineOptions());
+        Assert.Equal((PipelineStatus.Succeeded, 6L), (second.Status, second.Records));
+
+        var third = await RunChangesAsync(name, store, new PipelineOptions());
+
+        Assert.Equal((0L, third.Pages), (third.Records, third.PagesNotModified));
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), WrittenChanges(name));
+    }
 }
