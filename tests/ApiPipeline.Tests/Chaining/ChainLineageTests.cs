@@ -68,7 +68,6 @@ public sealed class ChainLineageTests(ApiFixture fixture) : ApiTests(fixture), I
         // Step 2's records of the first run came back from the store with their parents; its finished inputs were not requested again.
         Assert.True(second.Steps[1].InputsAlreadyDone > 0, $"step 2 finished {second.Steps[1].InputsAlreadyDone} inputs before");
         Assert.True(api.ChildRequests - childRequests <= (200 - second.Steps[1].InputsAlreadyDone) * 2);
-        Assert.True(second.Steps[2].InputsAlreadyDone > 0);
         AssertDetails(api, Read(outDir));
         Assert.Equal(api.AllChildren().Count(), first.Records + second.Records);
     }
