@@ -282,8 +282,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
         var page = _page;
         if (page.State.Since is { } since && mark < since)
         {
-            // Below an ordinary run's start, which an earlier run's watermark set, a record was written by that run; below a backfill's
-            // From or an initial watermark, by none.
+            // Below an ordinary run's start, set by an earlier run's watermark, a record was written by that run, or came too late for
+            // any (backdated): the page may be remembered, as backfills, which write such records, send no validators. Below a backfill's
+            // From or an initial watermark, no run wrote it.
             page.OutOfRange++;
             if (_from is not null || page.Stored is null)
             {
@@ -344,10 +345,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
     /// <summary>
     /// The validator the store holds for the page with <paramref name="requestKey"/>, committed with the batch that made its records
-    /// durable (never one of a batch not recorded yet), or <see langword="null"/>.
+    /// durable (never one of a batch not recorded yet), or <see langword="null"/>. A backfill (<see cref="PipelineOptions.From"/>) holds
+    /// none: it reads its range in full, since it exists to write records that ordinary runs dropped (one backdated below their start,
+    /// say) from pages they remember.
     /// </summary>
     public KnownPage? KnownPage(string requestKey)
-        => _pages.TryGetValue(requestKey, out var page) ? new KnownPage(page.Validator, page.Kind, page.Next, page.Records) : null;
+        => _from is null && _pages.TryGetValue(requestKey, out var page) ? new KnownPage(page.Validator, page.Kind, page.Next, page.Records) : null;
 
     /// <summary>
     /// The current page (conditional requests) goes into the batch's validators: a 200 with a validator is remembered, a 304 confirms the

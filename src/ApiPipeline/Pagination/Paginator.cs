@@ -254,8 +254,13 @@ internal sealed class Paginator
 
         if (o.Style == Pagination.LinkHeader && headers.TryGetValues("Link", out var links))
         {
-            carried = true;
-            return FromUrl(current, retrievedFrom, LinkHeader.Find(links, "next"), "the Link header");
+            // The field counts when it holds pagination links (a last page's has rel="prev" or "first", as GitHub sends), not others only.
+            string? next = LinkHeader.Find(links, "next");
+            if (next is not null || LinkHeader.Find(links, "prev") is not null || LinkHeader.Find(links, "first") is not null || LinkHeader.Find(links, "last") is not null)
+            {
+                carried = true;
+                return FromUrl(current, retrievedFrom, next, "the Link header");
+            }
         }
 
         carried = false;

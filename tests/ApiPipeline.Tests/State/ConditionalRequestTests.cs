@@ -1,11 +1,17 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using static ApiPipeline.Tests.PipelineTestKit;
 
 namespace ApiPipeline.Tests;
+
+/// <summary>As <see cref="ClientFilteredChanges"/> (no server-side filter, every run asks for the same URLs), with an initial watermark.</summary>
+[Extractor("http://localhost", "/{name}/changes", Json = typeof(ChangeJson))]
+[Paginated(Pagination.PageNumber, PageSize = 10, RecordsPath = "data")]
+[Watermark(nameof(Change.UpdatedAt), Lag = "5m", AllowedLateness = "2m", Late = LateRecordPolicy.Drop, Initial = "2026-04-01T00:10:00Z")]
+public sealed partial class InitialClientFilteredChanges : IExtractor<Scenario, Change>;
 
 /// <summary>
 /// Conditional requests ([ConditionalRequests]): a pipeline remembers the validator of each page it committed, sends it on the next
@@ -454,14 +460,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
     }
 
     /// <summary>Changes 1..n, one a minute from <see cref="ChangeTable.T0"/>, oldest first, ?page=&amp;per_page= (no server-side filter).</summary>
-    private static RequestDelegate ChangePages(Func<int> count) => ctx =>
-    {
-        int page = int.Parse(ctx.Request.Query["page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
-        int size = int.Parse(ctx.Request.Query["per_page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
-        var rows = Enumerable.Range(1, count()).Skip((page - 1) * size).Take(size)
-            .Select(id => new Change(id, $"change-{id}", ChangeTable.T0.AddMinutes(id - 1)));
-        return ETagged(ctx, "{\"data\":[" + string.Join(",", rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
-    };
+    private static RequestDelegate ChangePages(Func<int> count) => ChangeRows(() => ChangeList(count()));
 
     private long[] WrittenChanges(string name)
         => [.. Directory.EnumerateFiles(Path.Combine(_temp.Path, name), "*.jsonl", SearchOption.AllDirectories)
@@ -687,5 +686,97 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
 
         Assert.Equal((0L, third.Pages), (third.Records, third.PagesNotModified));
         Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), WrittenChanges(name));
+    }
+
+    /// <summary>The changes of <paramref name="rows"/>(), oldest first, ?page=&amp;per_page= (no server-side filter), a body ETag.</summary>
+    private static RequestDelegate ChangeRows(Func<IReadOnlyList<Change>> rows) => ctx =>
+    {
+        int page = int.Parse(ctx.Request.Query["page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        int size = int.Parse(ctx.Request.Query["per_page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        var slice = rows().OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id).Skip((page - 1) * size).Take(size);
+        return ETagged(ctx, "{\"data\":[" + string.Join(",", slice.Select(r => JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
+    };
+
+    private static List<Change> ChangeList(int count)
+        => [.. Enumerable.Range(1, count).Select(id => new Change(id, $"change-{id}", ChangeTable.T0.AddMinutes(id - 1)))];
+
+    private async Task<PipelineResult> RunAsync(string name, ExtractorDefinition<Scenario, Change> definition, IStateStore store, PipelineOptions options)
+    {
+        var extractor = new HttpExtractor<Scenario, Change>(definition, null, new ExtractorOptions { BaseUrl = Api.BaseUrl, ConditionalRequests = true });
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _temp.Path, Name = name, Batching = new OutputBatchOptions { BatchSize = 10 } });
+        return await new Pipeline<Scenario, Change>(name, extractor, output, options with { StateStore = store }).ExecuteAsync(new Scenario(name));
+    }
+
+    [Fact]
+    public async Task A_backfill_reads_in_full_the_pages_that_ordinary_runs_remember_and_writes_what_lay_below_an_initial_watermark()
+    {
+        // Changes 1..10 lie before the initial watermark (T0+10m): no ordinary run writes them. The second ordinary run remembers page 1
+        // (below its start is below what it needs); the backfill from T0 sends no validator, reads page 1 in full and writes them.
+        string name = "cr-initial";
+        var rows = ChangeList(30);
+        Api.Map("/" + name + "/changes", ChangeRows(() => rows));
+        var store = new InMemoryStateStore();
+        Assert.Equal(20, (await RunAsync(name, InitialClientFilteredChanges.Definition, store, new PipelineOptions())).Records);
+        Assert.Equal(PipelineStatus.Succeeded, (await RunAsync(name, InitialClientFilteredChanges.Definition, store, new PipelineOptions())).Status);
+
+        var backfill = await RunAsync(name, InitialClientFilteredChanges.Definition, store, new PipelineOptions { From = ChangeTable.T0 });
+
+        Assert.Equal((PipelineStatus.Succeeded, 0L), (backfill.Status, backfill.PagesNotModified));
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), WrittenChanges(name).Distinct());
+    }
+
+    [Fact]
+    public async Task A_backdated_record_that_an_ordinary_run_drops_below_its_start_is_written_by_a_backfill()
+    {
+        // Change 100 arrives backdated to T0+30s, after the watermark passed it: the ordinary run drops it below its start, as designed,
+        // and remembers its page; the backfill from T0, which exists to pick such records up, reads the page in full and writes it.
+        string name = "cr-backdated";
+        var rows = ChangeList(30);
+        Api.Map("/" + name + "/changes", ChangeRows(() => rows));
+        var store = new InMemoryStateStore();
+        Assert.Equal(30, (await RunAsync(name, ClientFilteredChanges.Definition, store, new PipelineOptions())).Records);
+        rows = [.. rows, new Change(100, "change-100", ChangeTable.T0.AddSeconds(30))];
+        var ordinary = await RunAsync(name, ClientFilteredChanges.Definition, store, new PipelineOptions());
+        Assert.Equal((PipelineStatus.Succeeded, 0L), (ordinary.Status, ordinary.Records));
+
+        var backfill = await RunAsync(name, ClientFilteredChanges.Definition, store, new PipelineOptions { From = ChangeTable.T0 });
+
+        Assert.Equal(PipelineStatus.Succeeded, backfill.Status);
+        Assert.Contains(100L, WrittenChanges(name));
+    }
+
+    [Fact]
+    public async Task A_304_whose_link_header_holds_no_pagination_link_leads_where_its_page_led_before()
+    {
+        // The 304s carry a Link field with a documentation link only: it says nothing of the pagination, so the stored next pages stand.
+        string name = "cr-link-docs";
+        bool docsOnly = false;
+        var pages = LinkPages(() => 3);
+        var input = Map(name, ctx =>
+        {
+            if (docsOnly && ctx.Request.Headers.IfNoneMatch.Count > 0)
+            {
+                ctx.Response.OnStarting(() =>
+                {
+                    if (ctx.Response.StatusCode == StatusCodes.Status304NotModified)
+                    {
+                        ctx.Response.Headers.Link = "<https://docs.example.com/items>; rel=\"describedby\"";
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
+            return pages(ctx);
+        });
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
+        docsOnly = true;
+
+        var second = await Pipeline().ExecuteAsync(input);
+
+        Assert.Equal((PipelineStatus.Succeeded, 0L, 3L), (second.Status, second.Records, second.PagesNotModified));
+        Assert.Equal(["1", "2", "3"], Requests(name).Skip(3).Select(r => r.Q("page") ?? "1"));
     }
 }
