@@ -302,19 +302,12 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         // A record without a key (null) cannot be recognised when read again: it is neither dropped nor remembered.
-        if (_watermark.Key is { } key && key(record) is { } recordKey)
+        string? recordKey = _watermark.Key is { } key ? key(record) : null;
+        // Written by an earlier run with this value (read again in the lag) or a newer one (an older version, superseded).
+        if (recordKey is not null && page.Known is not null && page.Known.TryGetValue(recordKey, out var written) && written >= mark)
         {
-            // Written by an earlier run with this value (read again in the lag) or a newer one (an older version, superseded).
-            if (page.Known is not null && page.Known.TryGetValue(recordKey, out var written) && written >= mark)
-            {
-                page.Duplicates++;
-                return false;
-            }
-
-            if (_journal is not null)
-            {
-                _pageKeys.Add((page.Owner, recordKey, mark));
-            }
+            page.Duplicates++;
+            return false;
         }
 
         // A backfill (From) asks for records below the stored watermark on purpose: none of them is late.
@@ -329,11 +322,16 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
             if (_watermark.Late == LateRecordPolicy.DeadLetter)
             {
+                // Durable in the dead-letter file, which replay writes from: remembered, so that a backfill does not write it too.
                 page.Unwritten++;
+                Remember(recordKey, mark);
                 _lateLetters!.Add(page.Owner, record, mark, stored);
                 return false;
             }
         }
+
+        // Remembered only once it is kept: a late record dropped above is in no output, and a backfill must not take it for a duplicate.
+        Remember(recordKey, mark);
 
         if (page.MaxMark is null || mark > page.MaxMark)
         {
@@ -341,6 +339,15 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
 
         return true;
+    }
+
+    /// <summary>A key of the current page to remember as written, inside the lag window, with the batch.</summary>
+    private void Remember(string? recordKey, WatermarkValue mark)
+    {
+        if (recordKey is not null && _journal is not null)
+        {
+            _pageKeys.Add((_page.Owner, recordKey, mark));
+        }
     }
 
     /// <summary>

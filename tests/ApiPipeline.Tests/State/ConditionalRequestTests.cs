@@ -779,4 +779,25 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.Equal((PipelineStatus.Succeeded, 0L, 3L), (second.Status, second.Records, second.PagesNotModified));
         Assert.Equal(["1", "2", "3"], Requests(name).Skip(3).Select(r => r.Q("page") ?? "1"));
     }
+
+    [Fact]
+    public async Task A_late_record_an_ordinary_run_dropped_is_not_taken_for_a_duplicate_and_a_backfill_writes_it()
+    {
+        // ClientFilteredChanges: Lag 5m, AllowedLateness 2m, Late = Drop. After changes 1..30 (watermark T0+29m), change 100 arrives
+        // dated T0+25m: the next ordinary run drops it as late, so it is in no output and its key is not remembered as written;
+        // the backfill from T0 reads its page in full and writes it.
+        string name = "rl-late-backfill";
+        var rows = ChangeList(30);
+        Api.Map("/" + name + "/changes", ChangeRows(() => rows));
+        var store = new InMemoryStateStore();
+        Assert.Equal(30, (await RunAsync(name, ClientFilteredChanges.Definition, store, new PipelineOptions())).Records);
+        rows = [.. rows, new Change(100, "change-100", ChangeTable.T0.AddMinutes(25))];
+        var ordinary = await RunAsync(name, ClientFilteredChanges.Definition, store, new PipelineOptions());
+        Assert.Equal((PipelineStatus.Succeeded, 0L, 1L), (ordinary.Status, ordinary.Records, ordinary.LateRecords));
+
+        var backfill = await RunAsync(name, ClientFilteredChanges.Definition, store, new PipelineOptions { From = ChangeTable.T0 });
+
+        Assert.Equal(PipelineStatus.Succeeded, backfill.Status);
+        Assert.True(WrittenChanges(name).Contains(100L), $"change 100 (dropped late by the ordinary run, in no output) was not written by the backfill from T0; the backfill counted {backfill.Duplicates} duplicate(s), {backfill.Records} record(s) written");
+    }
 }
