@@ -395,7 +395,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
     }
 
     /// <summary>The request key of a page under the base URL: the hex SHA-256 of its path and query.</summary>
-    private static string RelativeKey(string target) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(target)));
+    private static string RelativeKey(string target) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(target)));
 
     [Fact]
     public async Task The_demo_api_answers_an_unchanged_page_with_304_and_a_weak_validator_matches_too()
@@ -465,13 +465,28 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
     private long[] WrittenChanges(string name)
         => [.. Directory.EnumerateFiles(Path.Combine(_temp.Path, name), "*.jsonl", SearchOption.AllDirectories)
             .SelectMany(File.ReadLines)
-            .Select(line => System.Text.Json.JsonSerializer.Deserialize(line, ChangeJson.Default.Change)!.Id)
+            .Select(line => JsonSerializer.Deserialize(line, ChangeJson.Default.Change)!.Id)
             .Order()];
 
-    private async Task<PipelineResult> RunChangesAsync(string name, IStateStore store, PipelineOptions options)
+    /// <summary>ClientFilteredChanges: a [Watermark] without Param, so every run requests the same URLs; conditional requests turned on.</summary>
+    private Task<PipelineResult> RunChangesAsync(string name, IStateStore store, PipelineOptions options)
+        => RunAsync(name, ClientFilteredChanges.Definition, store, options);
+
+    /// <summary>The changes of <paramref name="rows"/>(), oldest first, ?page=&amp;per_page= (no server-side filter), a body ETag.</summary>
+    private static RequestDelegate ChangeRows(Func<IReadOnlyList<Change>> rows) => ctx =>
     {
-        // ClientFilteredChanges: a [Watermark] without Param, so every run requests the same URLs; conditional requests turned on.
-        var extractor = new HttpExtractor<Scenario, Change>(ClientFilteredChanges.Definition, null, new ExtractorOptions { BaseUrl = Api.BaseUrl, ConditionalRequests = true });
+        int page = int.Parse(ctx.Request.Query["page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        int size = int.Parse(ctx.Request.Query["per_page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        var slice = rows().OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id).Skip((page - 1) * size).Take(size);
+        return ETagged(ctx, "{\"data\":[" + string.Join(",", slice.Select(r => JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
+    };
+
+    private static List<Change> ChangeList(int count)
+        => [.. Enumerable.Range(1, count).Select(id => new Change(id, $"change-{id}", ChangeTable.T0.AddMinutes(id - 1)))];
+
+    private async Task<PipelineResult> RunAsync(string name, ExtractorDefinition<Scenario, Change> definition, IStateStore store, PipelineOptions options)
+    {
+        var extractor = new HttpExtractor<Scenario, Change>(definition, null, new ExtractorOptions { BaseUrl = Api.BaseUrl, ConditionalRequests = true });
         await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _temp.Path, Name = name, Batching = new OutputBatchOptions { BatchSize = 10 } });
         return await new Pipeline<Scenario, Change>(name, extractor, output, options with { StateStore = store }).ExecuteAsync(new Scenario(name));
     }
@@ -686,25 +701,6 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
 
         Assert.Equal((0L, third.Pages), (third.Records, third.PagesNotModified));
         Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), WrittenChanges(name));
-    }
-
-    /// <summary>The changes of <paramref name="rows"/>(), oldest first, ?page=&amp;per_page= (no server-side filter), a body ETag.</summary>
-    private static RequestDelegate ChangeRows(Func<IReadOnlyList<Change>> rows) => ctx =>
-    {
-        int page = int.Parse(ctx.Request.Query["page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
-        int size = int.Parse(ctx.Request.Query["per_page"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
-        var slice = rows().OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id).Skip((page - 1) * size).Take(size);
-        return ETagged(ctx, "{\"data\":[" + string.Join(",", slice.Select(r => JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]}");
-    };
-
-    private static List<Change> ChangeList(int count)
-        => [.. Enumerable.Range(1, count).Select(id => new Change(id, $"change-{id}", ChangeTable.T0.AddMinutes(id - 1)))];
-
-    private async Task<PipelineResult> RunAsync(string name, ExtractorDefinition<Scenario, Change> definition, IStateStore store, PipelineOptions options)
-    {
-        var extractor = new HttpExtractor<Scenario, Change>(definition, null, new ExtractorOptions { BaseUrl = Api.BaseUrl, ConditionalRequests = true });
-        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _temp.Path, Name = name, Batching = new OutputBatchOptions { BatchSize = 10 } });
-        return await new Pipeline<Scenario, Change>(name, extractor, output, options with { StateStore = store }).ExecuteAsync(new Scenario(name));
     }
 
     [Fact]
