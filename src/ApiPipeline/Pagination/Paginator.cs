@@ -254,7 +254,7 @@ internal sealed class Paginator
 
         if (o.Style == Pagination.LinkHeader && headers.TryGetValues("Link", out var links))
         {
-            // The field counts when it holds pagination links (a last page's has rel="prev" or "first", as GitHub sends), not others only.
+            // The field counts when it holds pagination links (a last page's has rel="prev" or "first", as GitHub's pages do), not others only.
             string? next = LinkHeader.Find(links, "next");
             if (next is not null || LinkHeader.Find(links, "prev") is not null || LinkHeader.Find(links, "first") is not null || LinkHeader.Find(links, "last") is not null)
             {

@@ -444,7 +444,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.Equal(Body.Ids(1, 9), CommittedIds(Path.Combine(_temp.Path, "cr-maxpages")));
     }
 
-    /// <summary>A strong ETag of the body bytes (as the demo API and GitHub compute it), and 304 to a request whose If-None-Match names it.</summary>
+    /// <summary>A strong ETag of the body bytes (as the demo API computes it), and 304 to a request whose If-None-Match names it.</summary>
     private static async Task ETagged(HttpContext ctx, string json, Action<HttpContext>? headers = null)
     {
         string etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json))) + "\"";
@@ -513,7 +513,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
     [Fact]
     public async Task The_last_page_of_a_link_header_pagination_is_asked_for_in_full_so_a_next_page_it_gains_is_read()
     {
-        // The Link header is not part of the body, so a body ETag (GitHub's, the demo API's) does not change when page 2 gains
+        // The Link header is not part of the body, so an ETag computed over the body (the demo API's) does not change when page 2 gains
         // rel="next": the last page of a pagination carried in headers is asked for without its validator, and page 3 is read.
         string name = "rv-link-grows";
         int pages = 2;
@@ -626,7 +626,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
 
     /// <summary>
     /// ?per_page=2&amp;page=n, two items a page up to page <paramref name="pages"/>(), a body ETag; a Link header on every answer, 304s
-    /// included, as GitHub sends one: rel="next" up to the last page, only rel="first" on it.
+    /// included, as some APIs send one: rel="next" up to the last page, only rel="first" on it.
     /// </summary>
     private static RequestDelegate LinkPages(Func<int> pages) => ctx =>
     {
