@@ -342,7 +342,7 @@ internal sealed class Authenticator
 
         using (response)
         {
-            if (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect)
+            if (Redirects.Is(response.StatusCode))
             {
                 // The token request carries the client's credentials: it is not sent on to another address (the extractor's client
                 // follows no redirect itself), and asking again gives the same answer. The target is shown without its query, which

@@ -793,7 +793,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
                 sent = Instruments.RequestsEnabled ? Stopwatch.GetTimestamp() : 0;
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
+                if (Redirects.Is(response.StatusCode) && response.Headers.Location is { } location)
                 {
                     Measure(target, (int)response.StatusCode, null, sent);
                     target = Redirected(run, target, location, ++redirects, response.StatusCode);
@@ -854,9 +854,6 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>The <c>error.type</c> of an answer outside 2xx and 3xx: its status code, as OpenTelemetry's HTTP conventions give it.</summary>
     private static string StatusErrorType(HttpStatusCode status) => ((int)status).ToString(CultureInfo.InvariantCulture);
-
-    private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
-        or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
     /// <summary>
     /// Waits for the host's rate limiter (its pause and tokens) before a redirect hop or a request sent again after a token refresh, as

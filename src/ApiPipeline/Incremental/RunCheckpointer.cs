@@ -35,7 +35,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
     // Conditional requests: the validators of committed pages by request key (as the store holds them), those of the current batch,
     // and the partitions the batch finishes (their entries that this run did not confirm are pruned with it).
-    private Dictionary<string, StoredPage> _pages = [];
+    private readonly Dictionary<string, StoredPage> _pages;
     private readonly Dictionary<string, StoredPage> _batchPages = new(StringComparer.Ordinal);
     private readonly HashSet<string> _finishedSinceCommit = new(StringComparer.Ordinal);
     private long _duplicates;
@@ -47,8 +47,9 @@ internal sealed class RunCheckpointer<TIn, TOut>
     private bool _broken;
     private Exception? _refused;
 
-    private RunCheckpointer(string pipelineId, PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, WatermarkValue> watermarks, Dictionary<string, Dictionary<string, WatermarkValue>> seen, DeadLetterWriter? deadLetter, LateRecordLetters<TOut>? lateLetters)
+    private RunCheckpointer(string pipelineId, PipelineJournal? journal, IExtractor<TIn, TOut> extractor, IOutput<TOut> output, PipelineOptions options, PipelineRunState run, bool resumed, IReadOnlyDictionary<string, WatermarkValue> watermarks, Dictionary<string, Dictionary<string, WatermarkValue>> seen, DeadLetterWriter? deadLetter, LateRecordLetters<TOut>? lateLetters, Dictionary<string, StoredPage> pages)
     {
+        _pages = pages;
         _pipelineId = pipelineId;
         _deadLetter = deadLetter;
         _lateLetters = lateLetters;
@@ -165,7 +166,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
 
         // The validators of pages committed before (conditional requests); only extractors that send them ever store any.
         Dictionary<string, StoredPage> pages = journal is null ? [] : await journal.LoadPagesAsync(cancellationToken).ConfigureAwait(false);
-        return new RunCheckpointer<TIn, TOut>(pipelineId, journal, extractor, output, options, run, resume, watermarks, seen, deadLetter, lateLetters) { _pages = pages };
+        return new RunCheckpointer<TIn, TOut>(pipelineId, journal, extractor, output, options, run, resume, watermarks, seen, deadLetter, lateLetters, pages);
     }
 
     /// <summary>Where <paramref name="input"/> starts in this run, or <c>Skip</c> when a resumed run already finished it or handed its rest to replay.</summary>
@@ -363,7 +364,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// The current page (conditional requests) goes into the batch's validators: a 200 with a validator is remembered, a 304 confirms the
     /// entry it was answered for; both are recorded with the batch, so a validator is durable only with its page's records.
     /// </summary>
-    public void RememberPage(PageInfo page)
+    private void RememberPage(in PageInfo page)
     {
         if (_journal is null || page.RequestKey is not { } key || _extractor.TimeWindows is not null)
         {
@@ -392,9 +393,14 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
     }
 
-    /// <summary>The current page was written whole: its counts, keys and newest watermark value count, and the partition moves on to <paramref name="next"/>.</summary>
-    public void EndPage(PageCheckpoint? next)
+    /// <summary>
+    /// The current page was written whole (or skipped, <see cref="PageInfo.Error"/>): its counts, keys, newest watermark value and
+    /// validator count, and the partition moves on to its <see cref="PageInfo.Next"/>.
+    /// </summary>
+    public void EndPage(in PageInfo info)
     {
+        RememberPage(info);
+        var next = info.Next;
         var page = _page;
         var state = page.State;
         if (page.MaxMark is { } mark && (state.MaxMark is null || mark > state.MaxMark))

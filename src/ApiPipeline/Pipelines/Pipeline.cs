@@ -648,7 +648,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     checkpointer.AbortPage();
                     _output.AbortPage();
                     owner.RecordFailure(skipped, pageSkipped: true, run, deadLetter, replay: owner.ReplayOf(checkpointer, checkpointer.PagePartition, pageSkipped: true));
-                    checkpointer.EndPage(page.Next);
+                    checkpointer.EndPage(page);
                     checkpointer.PageSkipped(checkpointer.PagePartition);
                     await CommitWhenDueAsync(cancellationToken).ConfigureAwait(false);
                     return;
@@ -672,8 +672,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 }
 
                 _rejected.Clear();
-                checkpointer.RememberPage(page);
-                checkpointer.EndPage(page.Next);
+                checkpointer.EndPage(page);
                 run.Pages++;
                 run.Bytes += page.BytesRead;
                 if (page.NotModified)
