@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using static ApiPipeline.Tests.PipelineTestKit;
 
 namespace ApiPipeline.Tests;
@@ -106,8 +107,8 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         };
     }
 
-    private Pipeline<TIn, Item> Pipeline<TIn>(string id, IExtractor<TIn, Item> extractor, IStateStore store)
-        => new(id, extractor, Jsonl(_temp.Path, id), new PipelineOptions { StateStore = store });
+    private Pipeline<TIn, Item> Pipeline<TIn>(string id, IExtractor<TIn, Item> extractor, IStateStore store, ILoggerFactory? logging = null)
+        => new(id, extractor, Jsonl(_temp.Path, id), new PipelineOptions { StateStore = store, LoggerFactory = logging });
 
     /// <summary>Every committed line as (id, name), file by file.</summary>
     private (long Id, string Name)[] Lines(string id)
@@ -146,8 +147,11 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) => measured.Enqueue((value, [.. tags.ToArray().Select(t => $"{t.Key}={t.Value}")])));
         listener.Start();
 
-        var second = await Pipeline("cr-unchanged", new ConditionalCursorItems(At), store).ExecuteAsync(input);
+        var logLines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(logLines)));
+        var second = await Pipeline("cr-unchanged", new ConditionalCursorItems(At), store, logging).ExecuteAsync(input);
 
+        Assert.Contains(logLines, line => line.StartsWith("Information 1004 ", StringComparison.Ordinal) && line.Contains(" 3 ", StringComparison.Ordinal));
         Assert.Equal(3, measured.Where(m => m.Tags.SequenceEqual([$"{ApiPipelineTags.Extractor}=ConditionalCursorItems"])).Sum(m => m.Value));
         Assert.Equal(PipelineStatus.Succeeded, second.Status);
         Assert.Equal(0, second.Records);
