@@ -222,6 +222,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         // With conditional requests a 304 leads where its page led before, past the paginator's loop guard: the request keys of this
         // input tell a page asked for twice (one key per page, as the validators the sink holds).
         var requested = ConditionalRequests ? new HashSet<string>(StringComparer.Ordinal) : null;
+        // A 304 of a pagination read from the response (a cursor, a next URL or link) that led where its page led when it was written:
+        // if the API refuses that page now (dropped from the end of a listing, a cursor expired), the unchanged page is asked for once
+        // more in full, its records recognised by its validator and not written again, and the pagination follows where it leads today.
+        (Uri Url, string Key)? ledBy = null;
+        bool askInFull = false;
         try
         {
             while (url is not null)
@@ -244,13 +249,15 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                         // request; but not for the last page of a pagination carried in headers (Link, a cursor header): a body's ETag does
                         // not cover the header that would now lead to a new page, so that page is asked for in full (and still recognised).
                         run.Known = await sink.KnownPageAsync(run.RequestKey, cancellationToken).ConfigureAwait(false);
-                        run.Conditional = run.Known is not null && !(run.Known.Next is null && _pagination.Style is ApiPipeline.Pagination.LinkHeader or ApiPipeline.Pagination.HeaderCursor);
+                        run.Conditional = run.Known is not null && !askInFull && !(run.Known.Next is null && _pagination.Style is ApiPipeline.Pagination.LinkHeader or ApiPipeline.Pagination.HeaderCursor);
+                        askInFull = false;
                     }
                 }
 
                 var span = Instruments.StartSpan("apipipeline.page", ActivityKind.Client);
                 HttpResponseMessage? response = null;
                 ExtractionException? failure = null;
+                ExtractionException? refused = null;
                 try
                 {
                     response = fetch is null
@@ -260,6 +267,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 catch (ExtractionException ex) when (fetch is not null && Rebased(ex, current))
                 {
                     throw; // Not reached: Rebased returns false.
+                }
+                catch (ExtractionException ex) when (ledBy is not null && Refused(ex))
+                {
+                    refused = ex;
                 }
                 catch (ExtractionException ex) when (mayContinue && !PageResilience.EndsRun(ex.Kind) && failuresInARow < _resilience.MaxConsecutivePageFailures)
                 {
@@ -286,6 +297,24 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     continue;
                 }
 
+                if (refused is not null)
+                {
+                    PageFailed(span, current, refused);
+                    if (_logger is not null)
+                    {
+                        Log.LeadRefused(_logger, Name, run.PageNumber, current.ShownUrl, (int)refused.StatusCode!.Value);
+                    }
+
+                    // Once: the page it leads to now is asked for again, and if the API refuses it again, that error stands.
+                    (url, string key) = ledBy!.Value;
+                    ledBy = null;
+                    requested!.Remove(key);
+                    requested.Remove(run.RequestKey!);
+                    askInFull = true;
+                    continue;
+                }
+
+                ledBy = null;
                 failuresInARow = 0;
                 if (current.NotModified)
                 {
@@ -313,6 +342,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     bool stopped = _pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages;
                     bool last = carried ? fresh is null : known.Next is null;
                     var after = last || stopped ? null : carried ? fresh : ResumeUrl(known.Next!, secrets);
+                    ledBy = after is not null && !carried && !paginator.CanSkipFailedPage ? (url, current.RequestKey!) : null;
                     var led = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
                     PageRead(span, current, 0, HttpStatusCode.NotModified);
                     await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = last && !stopped }, cancellationToken).ConfigureAwait(false);
@@ -908,6 +938,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     /// A page fetched ahead can fail before its turn, when the records before it were not counted yet: its error's
     /// <see cref="ExtractionException.Resume"/> is set again from the page's place now. Returns <see langword="false"/> (an exception filter).
     /// </summary>
+    /// <summary>A client error that says the page itself is gone or no longer valid (not an authentication, timeout or rate-limit answer).</summary>
+    private static bool Refused(ExtractionException error)
+        => error is { Kind: ExtractionErrorKind.HttpStatus, StatusCode: { } status } && (int)status is >= 400 and < 500
+            && status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.ProxyAuthenticationRequired or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
+
     private bool Rebased(ExtractionException error, PageRun page)
     {
         error.Rebase(Checkpoint(page.Url, page.PageNumber, page.RecordsBefore, page.Secrets));

@@ -61,6 +61,10 @@ internal static partial class Log
         Message = "Extractor '{Extractor}': the token endpoint returned a non-positive lifetime (expires_in <= 0), so a token is requested for every request")]
     public static partial void TokenLifetimeNotPositive(ILogger logger, string extractor);
 
+    [LoggerMessage(EventId = 2009, EventName = "LeadRefused", Level = LogLevel.Warning,
+        Message = "Extractor '{Extractor}' page {Page}: the API refused {Url} ({Status}), where an unchanged page (304) led when it was written; asking that page again in full to follow where it leads now")]
+    public static partial void LeadRefused(ILogger logger, string extractor, int page, string url, int status);
+
     [LoggerMessage(EventId = 3001, EventName = "BatchCommitted", Level = LogLevel.Debug,
         Message = "{RunKind} '{Name}': committed {Records} records ({Bytes} bytes) in {Files} file(s)")]
     public static partial void BatchCommitted(ILogger logger, string runKind, string name, long records, long bytes, int files);

@@ -25,3 +25,9 @@ public partial class ConditionalOffsetItems : IExtractor<Scenario, Item>;
 [Paginated(Pagination.Cursor, RecordsPath = "data", CursorPath = "next")]
 [ConditionalRequests]
 public partial class ConditionalTokenItems : IExtractor<TokenScenario, Item>;
+
+/// <summary>As <see cref="HeaderCursorItems"/> (the cursor in <c>X-Next-Cursor</c>, sent back as ?after=), ?per_page=2, with conditional requests.</summary>
+[Extractor("https://api.example.invalid", "/{name}/items", Json = typeof(TestJson))]
+[Paginated(Pagination.HeaderCursor, CursorHeader = "X-Next-Cursor", CursorParam = "after", PageSize = 2, PageSizeParam = "per_page")]
+[ConditionalRequests]
+public partial class ConditionalHeaderCursorItems : IExtractor<Scenario, Item>;

@@ -780,6 +780,134 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.Equal(["1", "2", "3"], Requests(name).Skip(3).Select(r => r.Q("page") ?? "1"));
     }
 
+    /// <summary>Strips the <c>Link</c> header from the 304s of <paramref name="pages"/>, as an API that sends only the validator with them.</summary>
+    private static RequestDelegate WithoutLinkOn304(RequestDelegate pages) => ctx =>
+    {
+        ctx.Response.OnStarting(() =>
+        {
+            if (ctx.Response.StatusCode == StatusCodes.Status304NotModified)
+            {
+                ctx.Response.Headers.Remove("Link");
+            }
+
+            return Task.CompletedTask;
+        });
+        return pages(ctx);
+    };
+
+    [Fact]
+    public async Task A_page_that_a_304_without_a_link_header_led_to_and_the_api_dropped_sends_the_unchanged_page_to_be_read_again_in_full()
+    {
+        // Page 3's records are gone, page 2 stays byte for byte the same, and the 304s carry no Link header: page 2's 304 leads to
+        // page 3, as it did when written, and the API answers 404. Page 2 is asked for again in full: recognised by its validator (its
+        // records are not written again), its fresh Link says it is the last page, and the input ends.
+        string name = "cr-link-dropped";
+        int pages = 3;
+        var input = Map(name, WithoutLinkOn304(ctx => int.TryParse(ctx.Request.Query["page"], out int n) && n > pages
+            ? Reply.Json(ctx, """{"message":"page out of range"}""", 404)
+            : LinkPages(() => pages)(ctx)));
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline(ILoggerFactory? logging = null) => new(name, new ConditionalLinkItems(At with { LoggerFactory = logging }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
+        pages = 2;
+
+        var logLines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(new CollectingLoggerProvider(logLines)));
+        var second = await Pipeline(logging).ExecuteAsync(input);
+
+        Assert.True(second.Status == PipelineStatus.Succeeded, $"{second.Status}: {second.Error?.Message}");
+        Assert.Equal(0, second.Records);
+        var asked = Requests(name).Skip(3).ToList();
+        Assert.Equal(["1", "2", "3", "2"], asked.Select(r => r.Q("page") ?? "1"));
+        Assert.False(asked[^1].Headers.ContainsKey("If-None-Match"));
+        Assert.Contains(logLines, line => line.StartsWith("Warning 2009 ", StringComparison.Ordinal) && line.Contains("page=3", StringComparison.Ordinal) && line.Contains("(404)", StringComparison.Ordinal));
+        Assert.Equal(Body.Ids(1, 6), CommittedIds(Path.Combine(_temp.Path, name)).Order());
+
+        // Page 2 is now remembered as the last page: the next run does not go to page 3 at all.
+        var third = await Pipeline().ExecuteAsync(input);
+        Assert.Equal((PipelineStatus.Succeeded, 0L, 2L), (third.Status, third.Records, third.PagesNotModified));
+        Assert.DoesNotContain(Requests(name).Skip(7), r => r.Q("page") == "3");
+    }
+
+    [Fact]
+    public async Task A_page_still_refused_after_its_unchanged_page_was_read_again_fails_the_input_with_the_apis_answer()
+    {
+        // Page 3 answers 404 from the second run on, while page 2, unchanged, still links to it: the API contradicts itself. Page 2 is
+        // read again once, page 3 asked for once more, and its 404 fails the input (not a pagination loop, and no third attempt).
+        string name = "cr-link-broken";
+        bool broken = false;
+        var input = Map(name, WithoutLinkOn304(ctx => broken && ctx.Request.Query["page"] == "3"
+            ? Reply.Json(ctx, """{"message":"not found"}""", 404)
+            : LinkPages(() => 3)(ctx)));
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
+        broken = true;
+
+        var second = await Pipeline().ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Failed, second.Status);
+        var error = Assert.IsType<ExtractionException>(second.Error);
+        Assert.Equal((ExtractionErrorKind.HttpStatus, (System.Net.HttpStatusCode?)System.Net.HttpStatusCode.NotFound), (error.Kind, error.StatusCode));
+        Assert.Equal(["1", "2", "3", "2", "3"], Requests(name).Skip(3).Select(r => r.Q("page") ?? "1"));
+        Assert.Equal(Body.Ids(1, 6), CommittedIds(Path.Combine(_temp.Path, name)).Order());
+    }
+
+    [Fact]
+    public async Task An_expired_cursor_that_a_304_led_to_sends_its_unchanged_page_to_be_read_again_for_a_fresh_one()
+    {
+        // A header cursor that is valid for one session only (a new one per run here), not sent with the 304s: the first page's 304 leads
+        // to the cursor the first run got, and the API refuses it (400). The first page is read again in full (recognised: its records
+        // are not written again) for a cursor of this session, and the rest of the listing is read with it.
+        string name = "cr-session-cursor";
+        int session = 1;
+        var input = Map(name, ctx =>
+        {
+            string? after = ctx.Request.Query["after"];
+            int n = 1;
+            if (after is not null)
+            {
+                string[] parts = after.Split('-');
+                if (parts[0] != $"s{session}")
+                {
+                    return Reply.Json(ctx, """{"message":"cursor expired"}""", 400);
+                }
+
+                n = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            }
+
+            return ETagged(ctx, Body.Items(Body.Ids((n - 1) * 2 + 1, 2)), c =>
+            {
+                if (n < 3)
+                {
+                    c.Response.Headers["X-Next-Cursor"] = $"s{session}-{n + 1}";
+                }
+
+                c.Response.OnStarting(() =>
+                {
+                    if (c.Response.StatusCode == StatusCodes.Status304NotModified)
+                    {
+                        c.Response.Headers.Remove("X-Next-Cursor");
+                    }
+
+                    return Task.CompletedTask;
+                });
+            });
+        });
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalHeaderCursorItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
+        session = 2;
+
+        var second = await Pipeline().ExecuteAsync(input);
+
+        Assert.True(second.Status == PipelineStatus.Succeeded, $"{second.Status}: {second.Error?.Message}");
+        Assert.Equal([null, "s1-2", null, "s2-2", "s2-3"], Requests(name).Skip(3).Select(r => r.Q("after")));
+        // Pages 2 and 3 are new requests (this session's cursors), so their records are written again, as without conditional requests.
+        Assert.Equal(4, second.Records);
+        Assert.Equal(Body.Ids(1, 6).Concat(Body.Ids(3, 4)).Order(), CommittedIds(Path.Combine(_temp.Path, name)).Order());
+    }
+
     [Fact]
     public async Task A_late_record_an_ordinary_run_dropped_is_not_taken_for_a_duplicate_and_a_backfill_writes_it()
     {
