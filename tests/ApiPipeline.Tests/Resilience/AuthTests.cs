@@ -953,6 +953,33 @@ public sealed class AuthTests
         Assert.All(lines, l => Assert.DoesNotContain("token-", l, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task OAuth2_a_token_that_expires_now_is_fetched_again_for_each_redirect_hop_to_the_same_origin()
+    {
+        // Every page first answers 307 to itself with ?moved=1 (same origin, so the hop carries a token): with expires_in 0 the token
+        // fetched for the first hop has expired by the second, which fetches another.
+        var api = OAuthApi(total: 5, tokenLifetime: 0);
+        await using var server = await FaultServer.StartAsync((ctx, i) =>
+        {
+            if (ctx.Request.Path != "/token" && ctx.Request.Query["moved"].Count == 0)
+            {
+                ctx.Response.StatusCode = 307;
+                ctx.Response.Headers.Location = $"{ctx.Request.Path}{ctx.Request.QueryString}&moved=1";
+                return Task.CompletedTask;
+            }
+
+            return api(ctx, i);
+        });
+
+        var pages = await new OAuthRows(OAuthOptions(server)).PagesAsync(new Shard("a")).Within();
+
+        Assert.Equal(Extract.Range(1, 5), pages.Ids());
+        var hops = server.Requests.Where(r => r.Path != "/token").ToList();
+        Assert.Equal(2 * pages.Count, hops.Count);
+        Assert.Equal(hops.Count, server.Requests.Count(r => r.Path == "/token"));
+        Assert.Equal(hops.Count, hops.Select(r => r.H("Authorization")).Distinct().Count());
+    }
+
     [Theory]
     [InlineData("\"soon\"", "\"soon\"")]
     [InlineData("\"NaN\"", "\"NaN\"")]
