@@ -305,12 +305,15 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                         Log.LeadRefused(_logger, Name, run.PageNumber, current.ShownUrl, (int)refused.StatusCode!.Value);
                     }
 
-                    // Once: the page it leads to now is asked for again, and if the API refuses it again, that error stands.
+                    // Once: the page it leads to now is asked for again, and if the API refuses it again, that error stands. The page
+                    // read again keeps its number, and the refused request is counted with it.
                     (url, string key) = ledBy!.Value;
                     ledBy = null;
                     requested!.Remove(key);
                     requested.Remove(run.RequestKey!);
                     askInFull = true;
+                    page.Carry(refused.Attempts, current.Throttled);
+                    run.PageNumber--;
                     continue;
                 }
 
@@ -432,6 +435,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 run.RecordsBefore = recordsSoFar;
             }
         }
+        catch (ExtractionException ex) when (page.CarriedInto(ex))
+        {
+            throw; // Not reached: CarriedInto returns false.
+        }
         catch (ExtractionException ex) when (ahead is not null)
         {
             // The failure ends the extraction: the pages fetched ahead are dropped, and their requests go with it.
@@ -451,6 +458,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private sealed class PageTarget(IPageSink<TOut> sink, long maxRecords) : IPageSink<TOut>, IRecordRejects
     {
         private long _room;
+        private int _carriedRequests;
+        private TimeSpan _carriedThrottled;
 
         /// <summary>The records the current page handed on.</summary>
         public int Count;
@@ -481,7 +490,35 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             }
         }
 
-        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => sink.EndPageAsync(page, cancellationToken);
+        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
+        {
+            if (_carriedRequests > 0)
+            {
+                page = page with { DroppedRequests = page.DroppedRequests + _carriedRequests, Throttled = page.Throttled + _carriedThrottled };
+                _carriedRequests = 0;
+                _carriedThrottled = TimeSpan.Zero;
+            }
+
+            return sink.EndPageAsync(page, cancellationToken);
+        }
+
+        /// <summary>
+        /// Requests that no page stands for (with conditional requests, a page a 304 led to that the API refused): counted with the next
+        /// page handed on, or with the failure that ends the input.
+        /// </summary>
+        public void Carry(int requests, TimeSpan throttled)
+        {
+            _carriedRequests += requests;
+            _carriedThrottled += throttled;
+        }
+
+        /// <summary>Adds the carried requests to <paramref name="error"/>, which ends the input; returns <see langword="false"/>.</summary>
+        public bool CarriedInto(ExtractionException error)
+        {
+            error.DroppedRequests += _carriedRequests;
+            _carriedRequests = 0;
+            return false;
+        }
 
         public bool AcceptsRejects => sink is IRecordRejects { AcceptsRejects: true };
 

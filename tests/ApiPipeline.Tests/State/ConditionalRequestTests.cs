@@ -819,6 +819,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.Equal(0, second.Records);
         var asked = Requests(name).Skip(3).ToList();
         Assert.Equal(["1", "2", "3", "2"], asked.Select(r => r.Q("page") ?? "1"));
+        Assert.Equal(4, second.Requests);
         Assert.False(asked[^1].Headers.ContainsKey("If-None-Match"));
         Assert.Contains(logLines, line => line.StartsWith("Warning 2009 ", StringComparison.Ordinal) && line.Contains("page=3", StringComparison.Ordinal) && line.Contains("(404)", StringComparison.Ordinal));
         Assert.Equal(Body.Ids(1, 6), CommittedIds(Path.Combine(_temp.Path, name)).Order());
@@ -850,50 +851,57 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         var error = Assert.IsType<ExtractionException>(second.Error);
         Assert.Equal((ExtractionErrorKind.HttpStatus, (System.Net.HttpStatusCode?)System.Net.HttpStatusCode.NotFound), (error.Kind, error.StatusCode));
         Assert.Equal(["1", "2", "3", "2", "3"], Requests(name).Skip(3).Select(r => r.Q("page") ?? "1"));
+        Assert.Equal(5, second.Requests);
         Assert.Equal(Body.Ids(1, 6), CommittedIds(Path.Combine(_temp.Path, name)).Order());
     }
+
+    /// <summary>
+    /// Three pages of two items behind a header cursor (<c>X-Next-Cursor</c>, sent back as ?after=) that is valid for one session only
+    /// (<c>s{session}-{page}</c>, a new session per run here) and not sent with the 304s; a cursor of another session is refused (400).
+    /// Page n holds the ids from <paramref name="firstId"/>(n), by default (n-1)·2+1.
+    /// </summary>
+    private static RequestDelegate SessionCursorPages(Func<int> session, Func<int, long>? firstId = null) => ctx =>
+    {
+        string? after = ctx.Request.Query["after"];
+        int n = 1;
+        if (after is not null)
+        {
+            string[] parts = after.Split('-');
+            if (parts[0] != $"s{session()}")
+            {
+                return Reply.Json(ctx, """{"message":"cursor expired"}""", 400);
+            }
+
+            n = int.Parse(parts[1], CultureInfo.InvariantCulture);
+        }
+
+        return ETagged(ctx, Body.Items(Body.Ids(firstId?.Invoke(n) ?? (n - 1) * 2 + 1, 2)), c =>
+        {
+            if (n < 3)
+            {
+                c.Response.Headers["X-Next-Cursor"] = $"s{session()}-{n + 1}";
+            }
+
+            c.Response.OnStarting(() =>
+            {
+                if (c.Response.StatusCode == StatusCodes.Status304NotModified)
+                {
+                    c.Response.Headers.Remove("X-Next-Cursor");
+                }
+
+                return Task.CompletedTask;
+            });
+        });
+    };
 
     [Fact]
     public async Task An_expired_cursor_that_a_304_led_to_sends_its_unchanged_page_to_be_read_again_for_a_fresh_one()
     {
-        // A header cursor that is valid for one session only (a new one per run here), not sent with the 304s: the first page's 304 leads
-        // to the cursor the first run got, and the API refuses it (400). The first page is read again in full (recognised: its records
-        // are not written again) for a cursor of this session, and the rest of the listing is read with it.
+        // The first page's 304 leads to the cursor the first run got, and the API refuses it (400). The first page is read again in full
+        // (recognised: its records are not written again) for a cursor of this session, and the rest of the listing is read with it.
         string name = "cr-session-cursor";
         int session = 1;
-        var input = Map(name, ctx =>
-        {
-            string? after = ctx.Request.Query["after"];
-            int n = 1;
-            if (after is not null)
-            {
-                string[] parts = after.Split('-');
-                if (parts[0] != $"s{session}")
-                {
-                    return Reply.Json(ctx, """{"message":"cursor expired"}""", 400);
-                }
-
-                n = int.Parse(parts[1], CultureInfo.InvariantCulture);
-            }
-
-            return ETagged(ctx, Body.Items(Body.Ids((n - 1) * 2 + 1, 2)), c =>
-            {
-                if (n < 3)
-                {
-                    c.Response.Headers["X-Next-Cursor"] = $"s{session}-{n + 1}";
-                }
-
-                c.Response.OnStarting(() =>
-                {
-                    if (c.Response.StatusCode == StatusCodes.Status304NotModified)
-                    {
-                        c.Response.Headers.Remove("X-Next-Cursor");
-                    }
-
-                    return Task.CompletedTask;
-                });
-            });
-        });
+        var input = Map(name, SessionCursorPages(() => session));
         var store = new InMemoryStateStore();
         Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalHeaderCursorItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
         Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
@@ -906,6 +914,32 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         // Pages 2 and 3 are new requests (this session's cursors), so their records are written again, as without conditional requests.
         Assert.Equal(4, second.Records);
         Assert.Equal(Body.Ids(1, 6).Concat(Body.Ids(3, 4)).Order(), CommittedIds(Path.Combine(_temp.Path, name)).Order());
+    }
+
+    [Fact]
+    public async Task A_page_read_again_after_a_refused_lead_keeps_its_number_so_MaxPages_still_reaches_the_fresh_next_page()
+    {
+        // MaxPages = 2, and page 2 changes (ids 103 and 104) while its cursor expires. Page 1, read again after its 304 led to the refused
+        // cursor, is still page 1: the run goes on to page 2 with this session's cursor and writes its records, and page 1 is remembered
+        // leading to that cursor (were it counted as page 2, MaxPages would stop there and every run would end the same way).
+        string name = "cr-session-maxpages";
+        int session = 1;
+        long page2First = 3;
+        var input = Map(name, SessionCursorPages(() => session, n => n == 2 ? page2First : (n - 1) * 2 + 1));
+        var store = new InMemoryStateStore();
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalHeaderCursorItems(At with { MaxPages = 2 }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(4, (await Pipeline().ExecuteAsync(input)).Records);
+        session = 2;
+        page2First = 103;
+
+        var second = await Pipeline().ExecuteAsync(input);
+        session = 3;
+        var third = await Pipeline().ExecuteAsync(input);
+
+        Assert.True(second.Status == PipelineStatus.Succeeded, $"{second.Status}: {second.Error?.Message}");
+        Assert.True(third.Status == PipelineStatus.Succeeded, $"{third.Status}: {third.Error?.Message}");
+        Assert.Equal([null, "s1-2", null, "s2-2"], Requests(name).Skip(2).Take(4).Select(r => r.Q("after")));
+        Assert.Contains(103L, CommittedIds(Path.Combine(_temp.Path, name)));
     }
 
     [Fact]
