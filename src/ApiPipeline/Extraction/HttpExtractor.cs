@@ -306,13 +306,13 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     }
 
                     // Once: the page it leads to now is asked for again, and if the API refuses it again, that error stands. The page
-                    // read again keeps its number, and the refused request is counted with it.
+                    // read again keeps its number; the refused request is counted now, as a request no page stands for.
                     (url, string key) = ledBy!.Value;
                     ledBy = null;
                     requested!.Remove(key);
                     requested.Remove(run.RequestKey!);
                     askInFull = true;
-                    page.Carry(refused.Attempts, current.Throttled);
+                    page.CountUnpaged(refused.Attempts, current.Throttled);
                     run.PageNumber--;
                     continue;
                 }
@@ -345,7 +345,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     bool stopped = _pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages;
                     bool last = carried ? fresh is null : known.Next is null;
                     var after = last || stopped ? null : carried ? fresh : ResumeUrl(known.Next!, secrets);
-                    ledBy = after is not null && !carried && !paginator.CanSkipFailedPage ? (url, current.RequestKey!) : null;
+                    ledBy = after is not null && !carried && _pagination.Style is ApiPipeline.Pagination.Cursor or ApiPipeline.Pagination.HeaderCursor or ApiPipeline.Pagination.NextUrl or ApiPipeline.Pagination.LinkHeader
+                        ? (url, current.RequestKey!)
+                        : null;
                     var led = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
                     PageRead(span, current, 0, HttpStatusCode.NotModified);
                     await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = last && !stopped }, cancellationToken).ConfigureAwait(false);
@@ -435,10 +437,6 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 run.RecordsBefore = recordsSoFar;
             }
         }
-        catch (ExtractionException ex) when (page.CarriedInto(ex))
-        {
-            throw; // Not reached: CarriedInto returns false.
-        }
         catch (ExtractionException ex) when (ahead is not null)
         {
             // The failure ends the extraction: the pages fetched ahead are dropped, and their requests go with it.
@@ -458,8 +456,6 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
     private sealed class PageTarget(IPageSink<TOut> sink, long maxRecords) : IPageSink<TOut>, IRecordRejects
     {
         private long _room;
-        private int _carriedRequests;
-        private TimeSpan _carriedThrottled;
 
         /// <summary>The records the current page handed on.</summary>
         public int Count;
@@ -490,35 +486,10 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
             }
         }
 
-        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default)
-        {
-            if (_carriedRequests > 0)
-            {
-                page = page with { DroppedRequests = page.DroppedRequests + _carriedRequests, Throttled = page.Throttled + _carriedThrottled };
-                _carriedRequests = 0;
-                _carriedThrottled = TimeSpan.Zero;
-            }
+        public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => sink.EndPageAsync(page, cancellationToken);
 
-            return sink.EndPageAsync(page, cancellationToken);
-        }
-
-        /// <summary>
-        /// Requests that no page stands for (with conditional requests, a page a 304 led to that the API refused): counted with the next
-        /// page handed on, or with the failure that ends the input.
-        /// </summary>
-        public void Carry(int requests, TimeSpan throttled)
-        {
-            _carriedRequests += requests;
-            _carriedThrottled += throttled;
-        }
-
-        /// <summary>Adds the carried requests to <paramref name="error"/>, which ends the input; returns <see langword="false"/>.</summary>
-        public bool CarriedInto(ExtractionException error)
-        {
-            error.DroppedRequests += _carriedRequests;
-            _carriedRequests = 0;
-            return false;
-        }
+        /// <summary>Requests no page stands for (<see cref="IUnpagedRequests"/>), counted by a sink that counts requests.</summary>
+        public void CountUnpaged(int attempts, TimeSpan throttled) => (sink as IUnpagedRequests)?.CountRequests(attempts, throttled);
 
         public bool AcceptsRejects => sink is IRecordRejects { AcceptsRejects: true };
 
@@ -971,15 +942,15 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         return _auth is not null && !SameOrigin(to, _baseUrl) ? _auth.WithoutCredentials(to) : to;
     }
 
-    /// <summary>
-    /// A page fetched ahead can fail before its turn, when the records before it were not counted yet: its error's
-    /// <see cref="ExtractionException.Resume"/> is set again from the page's place now. Returns <see langword="false"/> (an exception filter).
-    /// </summary>
     /// <summary>A client error that says the page itself is gone or no longer valid (not an authentication, timeout or rate-limit answer).</summary>
     private static bool Refused(ExtractionException error)
         => error is { Kind: ExtractionErrorKind.HttpStatus, StatusCode: { } status } && (int)status is >= 400 and < 500
             && status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.ProxyAuthenticationRequired or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
 
+    /// <summary>
+    /// A page fetched ahead can fail before its turn, when the records before it were not counted yet: its error's
+    /// <see cref="ExtractionException.Resume"/> is set again from the page's place now. Returns <see langword="false"/> (an exception filter).
+    /// </summary>
     private bool Rebased(ExtractionException error, PageRun page)
     {
         error.Rebase(Checkpoint(page.Url, page.PageNumber, page.RecordsBefore, page.Secrets));

@@ -135,6 +135,18 @@ internal interface IRecordRejects
 }
 
 /// <summary>
+/// A sink that counts requests no page stands for: with conditional requests, the request for a page that a 304 led to and the API
+/// refused (the unchanged page read again takes its place).
+/// </summary>
+internal interface IUnpagedRequests
+{
+    /// <summary>Counts a request that took <paramref name="attempts"/> attempts (the first, then its retries) and waited <paramref name="throttled"/> for rate limits.</summary>
+    /// <param name="attempts">The attempts sent.</param>
+    /// <param name="throttled">The time they waited for rate limits.</param>
+    void CountRequests(int attempts, TimeSpan throttled);
+}
+
+/// <summary>
 /// Marks a sink whose <see cref="IPageSink{T}.Add"/> is done with the record when it returns (it copies or writes what it needs), so the
 /// extractor may reuse the buffers a record points into (passthrough records' bytes) from one page to the next.
 /// </summary>

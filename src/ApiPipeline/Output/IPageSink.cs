@@ -69,8 +69,7 @@ public readonly record struct PageInfo(int Number, string Url, int Records, long
     /// <summary>
     /// Requests sent for pages fetched ahead (<see cref="PaginationOptions.MaxConcurrent"/>) that were dropped, because the pagination
     /// ended before them (past a short last page) or went elsewhere, counted with the page handed on after they settled (the last page
-    /// has them all); and, with conditional requests, a request for the page a 304 led to that the API refused (counted with the page read
-    /// again instead): sent, but part of no page, and not in <see cref="Attempts"/>.
+    /// has them all): sent, but part of no page, and not in <see cref="Attempts"/>.
     /// </summary>
     public int DroppedRequests { get; init; }
 

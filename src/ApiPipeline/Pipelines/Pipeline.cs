@@ -276,7 +276,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     sink.AbortPage(); // if the extractor threw in the middle of a page
                     if (_mode == ErrorMode.FailFast || PageResilience.EndsRun(ex.Kind) || cancellationToken.IsCancellationRequested)
                     {
-                        run.CountAttempts(ex.Requests);
+                        run.CountAttempts(ex.Attempts, ex.DroppedRequests);
                         throw;
                     }
 
@@ -470,7 +470,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// its way into the output; at the end of a page both take it in and the batch is committed when it is full. A page holds a gate
     /// from its first record to its end, so the flush-interval commit (on its own task) only ever commits whole pages.
     /// </summary>
-    private sealed class RunSink(Pipeline<TIn, TOut> owner, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter) : IPageSink<TOut>, IConsumingPageSink, IRecordRejects
+    private sealed class RunSink(Pipeline<TIn, TOut> owner, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter) : IPageSink<TOut>, IConsumingPageSink, IRecordRejects, IUnpagedRequests
     {
         private readonly IPageSink<TOut> _output = owner._output as IPageSink<TOut> ?? new BufferedPageSink<TOut>(owner._output);
         private readonly IntervalFlusher _flusher = new(owner._output.Batching.FlushInterval, owner._options.TimeProvider);
@@ -549,7 +549,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             await _flusher.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                run.CountAttempts(error.Requests);
+                run.CountAttempts(error.Attempts, error.DroppedRequests);
                 if (owner.RecordFailure(error, pageSkipped: false, run, deadLetter, replay: owner.ReplayOf(checkpointer, partition, pageSkipped: false)))
                 {
                     checkpointer.HandOver(partition);
@@ -567,6 +567,12 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
             _flusher.Gate.Wait();
             run.CountAttempts(attempts);
             _flusher.Gate.Release();
+        }
+
+        public void CountRequests(int attempts, TimeSpan throttled)
+        {
+            CountAttempts(attempts);
+            CountThrottled(throttled);
         }
 
         /// <summary>Counts the wait for rate limits of a page that reached no page end (a window's failed first page).</summary>
@@ -635,8 +641,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                     throw failed;
                 }
 
-                run.CountAttempts(page.Attempts);
-                run.Requests += page.DroppedRequests;
+                run.CountAttempts(page.Attempts, page.DroppedRequests);
                 run.Throttled += page.Throttled;
                 if (page.Error is { } skipped)
                 {
@@ -916,9 +921,10 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         public readonly List<ExtractionException> Errors = [];
 
-        public void CountAttempts(int attempts)
+        /// <summary>A page's (or a failure's) attempts, the first and its retries, and <paramref name="dropped"/> requests of pages fetched ahead and dropped.</summary>
+        public void CountAttempts(int attempts, int dropped = 0)
         {
-            Requests += attempts;
+            Requests += attempts + dropped;
             Retries += Math.Max(0, attempts - 1);
         }
     }

@@ -942,6 +942,76 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         Assert.Contains(103L, CommittedIds(Path.Combine(_temp.Path, name)));
     }
 
+    [Theory]
+    [InlineData(ErrorMode.FailFast)]
+    [InlineData(ErrorMode.Continue)]
+    public async Task A_refused_lead_counts_as_a_request_not_a_retry_when_the_page_read_again_fails(ErrorMode onError)
+    {
+        // Run 2: 1 (304), 2 (304), 3 (404, a refused lead), then page 2 asked again in full answers 503 and fails the input. Four
+        // requests, none of them a retry.
+        string name = "cr-refused-fails-" + onError.ToString().ToLowerInvariant();
+        bool broken = false;
+        var input = Map(name, WithoutLinkOn304(ctx =>
+        {
+            if (broken && ctx.Request.Query["page"] == "3")
+            {
+                return Reply.Json(ctx, """{"message":"page out of range"}""", 404);
+            }
+
+            if (broken && ctx.Request.Query["page"] == "2" && ctx.Request.Headers.IfNoneMatch.Count == 0)
+            {
+                return Reply.Json(ctx, """{"message":"unavailable"}""", 503);
+            }
+
+            return LinkPages(() => 3)(ctx);
+        }));
+        var store = new InMemoryStateStore();
+        var resilience = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 }, OnError = onError };
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At with { Resilience = resilience }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        var first = await Pipeline().ExecuteAsync(input);
+        Assert.Equal((6L, 0L), (first.Records, first.Retries));
+        broken = true;
+
+        var second = await Pipeline().ExecuteAsync(input);
+
+        Assert.NotEqual(PipelineStatus.Succeeded, second.Status);
+        Assert.Equal(["1", "2", "3", "2"], Requests(name).Skip(3).Select(r => r.Q("page") ?? "1"));
+        Assert.Equal(4, second.Requests);
+        Assert.True(second.Retries == 0, $"no request was retried, but PipelineResult.Retries = {second.Retries}");
+    }
+
+    [Fact]
+    public async Task A_refused_lead_retried_before_its_4xx_counts_its_retry()
+    {
+        // The refused lead (page 3) is first answered 503 (retried), then 404: its two attempts are one request and one retry, as the
+        // apipipeline.retries metric counts them. Five requests in all (1, 2, 3 twice, 2).
+        string name = "cr-refused-retried";
+        int pages = 3;
+        int page3Hits = 0;
+        var input = Map(name, WithoutLinkOn304(ctx =>
+        {
+            if (pages == 2 && ctx.Request.Query["page"] == "3")
+            {
+                return ++page3Hits == 1
+                    ? Reply.Json(ctx, """{"message":"try again"}""", 503)
+                    : Reply.Json(ctx, """{"message":"page out of range"}""", 404);
+            }
+
+            return LinkPages(() => pages)(ctx);
+        }));
+        var store = new InMemoryStateStore();
+        var retry = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(1), Jitter = false } };
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At with { Resilience = retry }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
+        pages = 2;
+
+        var second = await Pipeline().ExecuteAsync(input);
+
+        Assert.True(second.Status == PipelineStatus.Succeeded, $"{second.Status}: {second.Error?.Message}");
+        Assert.Equal(["1", "2", "3", "3", "2"], Requests(name).Skip(3).Select(r => r.Q("page") ?? "1"));
+        Assert.Equal(5, second.Requests);
+        Assert.True(second.Retries == 1, $"page 3 was retried once (503, then 404), but PipelineResult.Retries = {second.Retries}");
+    }
     [Fact]
     public async Task A_late_record_an_ordinary_run_dropped_is_not_taken_for_a_duplicate_and_a_backfill_writes_it()
     {
