@@ -250,6 +250,7 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
         Assert.Equal(PipelineStatus.Failed, result.Status);
         Assert.Equal(3, Requests("conc-failed-window").Count);
         Assert.Equal(3, result.Requests);
+        Assert.Equal(0, result.Retries); // the two pages fetched ahead are requests of their own, not retries of the failed one
     }
 
     /// <summary>
