@@ -116,7 +116,8 @@ public sealed record PipelineResult
 
     /// <summary>
     /// Attempts sent: one per page, plus one per retry, plus those sent for pages fetched ahead (<see cref="PaginationOptions.MaxConcurrent"/>)
-    /// and dropped past the last page (<see cref="PageInfo.DroppedRequests"/>).
+    /// and dropped past the last page or at a failure (<see cref="PageInfo.DroppedRequests"/>), plus, with conditional requests, those of
+    /// a page a 304 led to that the API refused.
     /// </summary>
     public long Requests { get; init; }
 
