@@ -107,6 +107,29 @@ public sealed class ReviewLead3Tests(ApiFixture fixture) : ApiTests(fixture), IC
         Assert.Equal(0, result.Retries);
     }
 
+    /// <summary>
+    /// Bug (older than the change): a FailFast chain step over an extractor that skips failed pages (its own OnError = Skip, so it
+    /// fetches ahead and hands the failed page on with Page.Error): ChainStep throws the page's error from its consumer loop, outside
+    /// the extractor, so the extractor's catch that adds ahead.FinishAsync() to the error never runs (the producer is cancelled
+    /// instead). The requests of the pages fetched ahead reached the server but are not in the step's Requests. Should equal the
+    /// requests the server received (the pipeline's FailFast path counts them through EndPageAsync throwing inside the extractor).
+    /// </summary>
+    [Fact]
+    public async Task FailFast_chain_step_over_a_skipping_extractor_counts_the_requests_fetched_ahead_of_its_failed_page()
+    {
+        var input = FirstPageFailsAfterTwoAhead("rl3-chain-skip-failfast");
+        var definition = ChainDefinition
+            .Create<Scenario, Item>("rl3-skip-failfast", new ChainStepSettings { Name = "Items", OnError = ErrorMode.FailFast }, static (http, o) => new ReviewLead3OffsetItems(http, o))
+            .Build();
+        var skipping = At with { Resilience = new ResilienceOptions { OnError = ErrorMode.Skip } };
+
+        var result = await new ChainExecutor<Scenario, Item>(definition, null, new ChainOptions { Extractor = skipping }).ExecuteAsync(input, new MemoryOutput<Item>()).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.True(Requests("rl3-chain-skip-failfast").Count >= 3);
+        Assert.Equal(Requests("rl3-chain-skip-failfast").Count, result.Steps[0].Requests);
+    }
+
     /// <summary>95 records in offset pages of 10; the short page at offset 90 is answered after the two pages asked for past it.</summary>
     private Scenario ShortLastPageAnsweredLast(string name)
     {
