@@ -465,20 +465,21 @@ internal sealed class StepCounters
 
     public void AddAlreadyDone() => Interlocked.Increment(ref _alreadyDone);
 
-    public void AddPage(int records, int attempts, TimeSpan throttled = default)
+    public void AddPage(int records, int attempts, int dropped = 0, TimeSpan throttled = default)
     {
         Interlocked.Increment(ref _pages);
         Interlocked.Add(ref _records, records);
-        AddRequests(attempts);
+        AddRequests(attempts, dropped);
         AddThrottled(throttled);
     }
 
     /// <summary>Time a page waited for rate limits, also one that fails the step (whose requests its error counts).</summary>
     public void AddThrottled(TimeSpan throttled) => Interlocked.Add(ref _throttledTicks, throttled.Ticks);
 
-    public void AddRequests(int attempts)
+    /// <summary>A page's (or a failure's) attempts, the first and its retries, and <paramref name="dropped"/> requests of pages fetched ahead and dropped.</summary>
+    public void AddRequests(int attempts, int dropped = 0)
     {
-        Interlocked.Add(ref _requests, attempts);
+        Interlocked.Add(ref _requests, attempts + dropped);
         Interlocked.Add(ref _retries, Math.Max(0, attempts - 1));
     }
 

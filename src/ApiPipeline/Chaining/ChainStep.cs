@@ -139,13 +139,13 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                 if (page.Error is { } skipped)
                 {
                     // A failed page fails the replay, as in a run's FailFast step: its requests count, but not as a page read.
-                    counters.AddRequests(page.Requests);
+                    counters.AddRequests(page.Attempts, page.DroppedRequests);
                     counters.AddThrottled(page.Throttled);
                     failure = skipped;
                     break;
                 }
 
-                counters.AddPage(page.Count, page.Requests, page.Throttled);
+                counters.AddPage(page.Count, page.Attempts, page.DroppedRequests, page.Throttled);
                 // Kept by the replay; named by their input as a run's are (a replay given none, a generated extractor's, by the entry's).
                 await MisfitsAsync(run, extractor, page, 0, page.Misfits.Count == 0 ? null : replay.Input is TStepIn ? Describe(extractor, input) : replay.EntryInput, replay.Lineage).ConfigureAwait(false);
 
@@ -158,7 +158,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
         }
         catch (ExtractionException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            counters.AddRequests(ex.Requests);
+            counters.AddRequests(ex.Attempts, ex.DroppedRequests);
             failure = ex;
         }
 
@@ -286,11 +286,12 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
                     {
                         // The extractor skipped a failed page by its own mode, but the step's mode is FailFast: the page fails the
                         // input (and the chain), which a resumed run reads again from that page. Its requests are counted with its error.
+                        counters.AddRequests(0, page.DroppedRequests);
                         counters.AddThrottled(page.Throttled);
                         throw failed;
                     }
 
-                    counters.AddPage(page.Count, page.Requests, page.Throttled);
+                    counters.AddPage(page.Count, page.Attempts, page.DroppedRequests, page.Throttled);
                     var letters = await MisfitsAsync(run, extractor, page, item.Key, page.Misfits.Count > 0 ? Describe(extractor, input) : null, lineage).ConfigureAwait(false);
                     if (page.Error is { } skipped
                         && await run.RecordFailureAsync(this, item.Key, skipped.Input ?? Describe(extractor, input), skipped, fatal: false, pageSkipped: true, lineage).ConfigureAwait(false) is { } letter)
@@ -310,7 +311,7 @@ internal sealed class StepDefinition<TChainIn, TParent, TStepIn, TOut> : ChainSt
             }
             catch (ExtractionException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                counters.AddRequests(ex.Requests);
+                counters.AddRequests(ex.Attempts, ex.DroppedRequests);
                 bool endsRun = PageResilience.EndsRun(ex.Kind);
                 if (retriesLeft > 0 && !endsRun)
                 {

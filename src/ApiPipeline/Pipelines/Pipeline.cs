@@ -396,9 +396,9 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         await Task.WhenAll(windows.Select(ExtractAsync)).ConfigureAwait(false);
         if (failure is not null)
         {
-            if (failure is ExtractionException { Attempts: var attempts })
+            if (failure is ExtractionException ended)
             {
-                sink.CountAttempts(attempts);
+                sink.CountAttempts(ended.Attempts, ended.DroppedRequests);
             }
 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
@@ -562,10 +562,10 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
         }
 
         /// <summary>Counts the requests of a page that reached no page end: the failure that ends the run, or a window too deep to keep.</summary>
-        public void CountAttempts(int attempts)
+        public void CountAttempts(int attempts, int dropped = 0)
         {
             _flusher.Gate.Wait();
-            run.CountAttempts(attempts);
+            run.CountAttempts(attempts, dropped);
             _flusher.Gate.Release();
         }
 

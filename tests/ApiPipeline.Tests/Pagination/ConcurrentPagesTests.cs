@@ -14,6 +14,13 @@ public partial class ConcurrentPageItems : IExtractor<Scenario, Item>;
 [Paginated(Pagination.Offset, RecordsPath = "items", PageSize = 10, MaxConcurrent = 3)]
 public partial class ConcurrentOffsetItems : IExtractor<Scenario, Item>;
 
+/// <summary>Daily windows, one at a time, whose offset pages of 10 are fetched three at a time.</summary>
+[Extractor("http://localhost", "/{name}/search", Json = typeof(ChangeJson))]
+[Paginated(Pagination.Offset, RecordsPath = "items", PageSize = 10, MaxConcurrent = 3)]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", UntilParam = "until", Initial = "2026-04-01T00:00:00Z")]
+[TimeWindows(Size = "1d", MaxConcurrent = 1)]
+public sealed partial class ConcurrentWindowedChanges : IExtractor<Scenario, Change>;
+
 /// <summary>Page numbers with the page count in the body, eight at a time (the design's KnownPages).</summary>
 [Extractor("http://localhost", "/{name}/items", Json = typeof(TestJson))]
 [Paginated(Pagination.PageNumber, RecordsPath = "items", PageSize = 10, TotalPagesPath = "total_pages", MaxConcurrent = 8)]
@@ -184,6 +191,7 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
         Assert.Equal(12, Requests("conc-dropped-chain").Count);
         Assert.Equal(12, result.Steps[0].Requests);
         Assert.Equal(12, RunSummary.From(result).Requests);
+        Assert.Equal((0L, 0L), (result.Steps[0].Retries, RunSummary.From(result).Retries)); // dropped requests are not retries
     }
 
     [Fact]
@@ -222,14 +230,60 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
     [Fact]
     public async Task Failed_run_counts_the_requests_of_the_pages_fetched_ahead_of_the_failed_page()
     {
+        var input = FirstPageFailsAfterTwoAhead("conc-failed-window");
+        using var temp = new TempDirectory();
+        await using var output = PipelineTestKit.Jsonl(temp.Path, "conc-failed-window");
+
+        var result = await new Pipeline<Scenario, Item>("conc-failed-window", new ConcurrentOffsetItems(At), output).ExecuteAsync(input).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.Equal(3, Requests("conc-failed-window").Count);
+        Assert.Equal(3, result.Requests);
+        Assert.Equal(0, result.Retries); // the two pages fetched ahead are requests of their own, not retries of the failed one
+    }
+
+    [Fact]
+    public async Task Failed_chain_step_counts_the_requests_of_the_pages_fetched_ahead_of_the_failed_page_and_no_retry()
+    {
+        var input = FirstPageFailsAfterTwoAhead("conc-failed-chain");
+        var definition = ChainDefinition
+            .Create<Scenario, Item>("failed-ahead", new ChainStepSettings { Name = "Items" }, static (http, o) => new ConcurrentOffsetItems(http, o))
+            .Build();
+
+        var result = await new ChainExecutor<Scenario, Item>(definition, null, new ChainOptions { Extractor = At, OnError = ErrorMode.FailFast }).ExecuteAsync(input, new MemoryOutput<Item>()).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.InRange(Requests("conc-failed-chain").Count, 3, 6);
+        Assert.Equal((Requests("conc-failed-chain").Count, 0L), (result.Steps[0].Requests, result.Steps[0].Retries));
+    }
+
+    [Fact]
+    public async Task Failed_time_window_counts_the_requests_of_the_pages_fetched_ahead_of_its_failed_page()
+    {
+        var input = FirstPageFailsAfterTwoAhead("conc-failed-windowed", "[]");
+        using var temp = new TempDirectory();
+        await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = temp.Path, Name = "changes" });
+
+        var result = await new Pipeline<Scenario, Change>("conc-failed-windowed", new ConcurrentWindowedChanges(At), output, new PipelineOptions { Until = ChangeTable.T0.AddDays(1) }).ExecuteAsync(input).WithDeadline(30);
+
+        Assert.Equal(PipelineStatus.Failed, result.Status);
+        Assert.InRange(Requests("conc-failed-windowed").Count, 3, 6);
+        Assert.Equal((Requests("conc-failed-windowed").Count, 0L), (result.Requests, result.Retries));
+    }
+
+    /// <summary>
+    /// Offset pages of 10 (the records of <paramref name="items"/>, else ten items): the page at offset 0 answers 404 only once the two
+    /// pages fetched ahead of it have reached the server.
+    /// </summary>
+    private Scenario FirstPageFailsAfterTwoAhead(string name, string? items = null)
+    {
         var ahead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int seen = 0;
-        var input = Map("conc-failed-window", async ctx =>
+        return Map(name, async ctx =>
         {
             int offset = int.Parse(ctx.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture);
             if (offset == 0)
             {
-                // Answered only once the two pages fetched ahead of it have reached the server.
                 await ahead.Task.WaitAsync(TimeSpan.FromSeconds(10));
                 await Reply.Json(ctx, """{"message":"gone"}""", 404);
                 return;
@@ -240,17 +294,8 @@ public sealed class ConcurrentPagesTests(ApiFixture fixture) : ApiTests(fixture)
                 ahead.TrySetResult();
             }
 
-            await Reply.Json(ctx, $$$"""{"items":{{{Body.Items(Body.Ids(offset + 1, 10))}}}}""");
+            await Reply.Json(ctx, $$$"""{"items":{{{items ?? Body.Items(Body.Ids(offset + 1, 10))}}}}""");
         });
-        using var temp = new TempDirectory();
-        await using var output = PipelineTestKit.Jsonl(temp.Path, "conc-failed-window");
-
-        var result = await new Pipeline<Scenario, Item>("conc-failed-window", new ConcurrentOffsetItems(At), output).ExecuteAsync(input).WithDeadline(30);
-
-        Assert.Equal(PipelineStatus.Failed, result.Status);
-        Assert.Equal(3, Requests("conc-failed-window").Count);
-        Assert.Equal(3, result.Requests);
-        Assert.Equal(0, result.Retries); // the two pages fetched ahead are requests of their own, not retries of the failed one
     }
 
     /// <summary>
