@@ -227,6 +227,9 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         // more in full, its records recognised by its validator and not written again, and the pagination follows where it leads today.
         (Uri Url, string Key)? ledBy = null;
         bool askInFull = false;
+        // A run that stopped after such a 304 resumes where it led: if the API refuses that page, the page that led there is found
+        // among the remembered ones and asked for again in the same way.
+        bool resumedAtLead = resumeFrom is not null && requested is not null && LedFromResponse;
         try
         {
             while (url is not null)
@@ -268,7 +271,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 {
                     throw; // Not reached: Rebased returns false.
                 }
-                catch (ExtractionException ex) when (ledBy is not null && Refused(ex))
+                catch (ExtractionException ex) when ((ledBy is not null || resumedAtLead) && Refused(ex))
                 {
                     refused = ex;
                 }
@@ -300,6 +303,14 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (refused is not null)
                 {
                     PageFailed(span, current, refused);
+                    var back = ledBy ?? await RememberedLeadAsync(input, secrets, run.RequestKey!, sink, cancellationToken).ConfigureAwait(false);
+                    ledBy = null;
+                    resumedAtLead = false;
+                    if (back is null)
+                    {
+                        throw refused;
+                    }
+
                     if (_logger is not null)
                     {
                         Log.LeadRefused(_logger, Name, run.PageNumber, current.ShownUrl, (int)refused.StatusCode!.Value);
@@ -307,8 +318,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
                     // Once: the page it leads to now is asked for again, and if the API refuses it again, that error stands. The page
                     // read again keeps its number; the refused request is counted now, as a request no page stands for.
-                    (url, string key) = ledBy!.Value;
-                    ledBy = null;
+                    (url, string key) = back.Value;
                     requested!.Remove(key);
                     requested.Remove(run.RequestKey!);
                     askInFull = true;
@@ -318,6 +328,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 }
 
                 ledBy = null;
+                resumedAtLead = false;
                 failuresInARow = 0;
                 if (current.NotModified)
                 {
@@ -345,9 +356,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     bool stopped = _pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages;
                     bool last = carried ? fresh is null : known.Next is null;
                     var after = last || stopped ? null : carried ? fresh : ResumeUrl(known.Next!, secrets);
-                    ledBy = after is not null && !carried && _pagination.Style is ApiPipeline.Pagination.Cursor or ApiPipeline.Pagination.HeaderCursor or ApiPipeline.Pagination.NextUrl or ApiPipeline.Pagination.LinkHeader
-                        ? (url, current.RequestKey!)
-                        : null;
+                    ledBy = after is not null && !carried && LedFromResponse ? (url, current.RequestKey!) : null;
                     var led = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
                     PageRead(span, current, 0, HttpStatusCode.NotModified);
                     await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = last && !stopped }, cancellationToken).ConfigureAwait(false);
@@ -940,6 +949,35 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         // Leaving the origin, the query API key a kept query would carry goes no further.
         return _auth is not null && !SameOrigin(to, _baseUrl) ? _auth.WithoutCredentials(to) : to;
+    }
+
+    /// <summary>Whether the next page is read from each response (a cursor, a next URL or link), so a stored one can go stale.</summary>
+    private bool LedFromResponse => _pagination.Style is ApiPipeline.Pagination.Cursor or ApiPipeline.Pagination.HeaderCursor or ApiPipeline.Pagination.NextUrl or ApiPipeline.Pagination.LinkHeader;
+
+    /// <summary>
+    /// The remembered page that leads to the page with <paramref name="targetKey"/>: found by following the remembered pages (their stored
+    /// next pages) from the input's first page, or <see langword="null"/> when that path breaks off first.
+    /// </summary>
+    private async ValueTask<(Uri Url, string Key)?> RememberedLeadAsync(TIn input, InputSecrets secrets, string targetKey, IPageSink<TOut> sink, CancellationToken cancellationToken)
+    {
+        var url = FirstRequestUrl(input);
+        var followed = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            string key = RequestKey(url);
+            if (!followed.Add(key) || await sink.KnownPageAsync(key, cancellationToken).ConfigureAwait(false) is not { Next: { } next })
+            {
+                return null;
+            }
+
+            var to = ResumeUrl(next, secrets);
+            if (RequestKey(to) == targetKey)
+            {
+                return (url, key);
+            }
+
+            url = to;
+        }
     }
 
     /// <summary>A client error that says the page itself is gone or no longer valid (not an authentication, timeout or rate-limit answer).</summary>

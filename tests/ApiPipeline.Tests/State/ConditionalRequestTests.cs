@@ -831,6 +831,65 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
     }
 
     [Fact]
+    public async Task A_run_resumed_at_a_refused_lead_finds_the_remembered_page_that_led_there_and_reads_it_again()
+    {
+        // Page 3 is gone and page 2 unchanged. The second run gets 304s for pages 1 and 2, 404 for page 3, and page 2, asked for again in
+        // full, answers 503: the run fails with the input's checkpoint at page 3. The third run resumes there, is refused again, finds
+        // page 2 by following the remembered pages from page 1 (no request), reads it again in full and ends the input where it leads.
+        string name = "cr-resumed-lead";
+        int pages = 3;
+        bool unavailable = false;
+        var input = Map(name, WithoutLinkOn304(ctx =>
+        {
+            int n = int.TryParse(ctx.Request.Query["page"], out int p) ? p : 1;
+            return n > pages ? Reply.Json(ctx, """{"message":"page out of range"}""", 404)
+                : unavailable && n == 2 && ctx.Request.Headers.IfNoneMatch.Count == 0 ? Reply.Json(ctx, """{"message":"unavailable"}""", 503)
+                : LinkPages(() => pages)(ctx);
+        }));
+        var store = new InMemoryStateStore();
+        var once = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 } };
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At with { Resilience = once }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
+        pages = 2;
+        unavailable = true;
+        Assert.Equal(PipelineStatus.Failed, (await Pipeline().ExecuteAsync(input)).Status);
+        unavailable = false;
+
+        var third = await Pipeline().ExecuteAsync(input);
+
+        Assert.True(third.Status == PipelineStatus.Succeeded, $"{third.Status}: {third.Error?.Message}");
+        Assert.Equal(["3", "2"], Requests(name).Skip(7).Select(r => r.Q("page") ?? "1"));
+        Assert.Equal((0L, 2L), (third.Records, third.Requests));
+        Assert.Equal(Body.Ids(1, 6), CommittedIds(Path.Combine(_temp.Path, name)).Order());
+        var fourth = await Pipeline().ExecuteAsync(input);
+        Assert.Equal((PipelineStatus.Succeeded, 0L, 2L), (fourth.Status, fourth.Records, fourth.PagesNotModified));
+    }
+
+    [Fact]
+    public async Task A_resumed_run_whose_first_page_is_refused_without_a_remembered_lead_fails_with_the_apis_answer()
+    {
+        // A cursor run that failed on page 2 resumes there; the API now refuses that cursor, and no remembered page leads to it (page 1
+        // was never answered with a validator): the 400 stands.
+        string name = "cr-resumed-no-lead";
+        bool failing = true;
+        var input = Map(name, ctx => ctx.Request.Query["cursor"] == "2"
+            ? Reply.Json(ctx, failing ? """{"message":"unavailable"}""" : """{"message":"cursor expired"}""", failing ? 503 : 400)
+            : Reply.Json(ctx, """{"data":[{"id":1,"name":"a"}],"meta":{"next_cursor":"2"}}"""));
+        var store = new InMemoryStateStore();
+        var once = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 } };
+        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalCursorItems(At with { Resilience = once }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Assert.Equal(PipelineStatus.Failed, (await Pipeline().ExecuteAsync(input)).Status);
+        failing = false;
+
+        var second = await Pipeline().ExecuteAsync(input);
+
+        Assert.Equal(PipelineStatus.Failed, second.Status);
+        var error = Assert.IsType<ExtractionException>(second.Error);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.Equal(["2"], Requests(name).Skip(2).Select(r => r.Q("cursor")));
+    }
+
+    [Fact]
     public async Task A_page_still_refused_after_its_unchanged_page_was_read_again_fails_the_input_with_the_apis_answer()
     {
         // Page 3 answers 404 from the second run on, while page 2, unchanged, still links to it: the API contradicts itself. Page 2 is
