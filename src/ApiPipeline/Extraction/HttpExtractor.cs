@@ -229,7 +229,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         bool askInFull = false;
         // A run that stopped after such a 304 resumes where it led: if the API refuses that page, the page that led there is found
         // among the remembered ones and asked for again in the same way.
-        bool resumedAtLead = resumeFrom is not null && requested is not null && LedFromResponse;
+        bool resumedAtLead = resumeFrom is { PageNumber: > 1 } && requested is not null && LedFromResponse;
         try
         {
             while (url is not null)
@@ -497,8 +497,8 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
         public ValueTask EndPageAsync(PageInfo page, CancellationToken cancellationToken = default) => sink.EndPageAsync(page, cancellationToken);
 
-        /// <summary>Requests no page stands for (<see cref="IUnpagedRequests"/>), counted by a sink that counts requests.</summary>
-        public void CountUnpaged(int attempts, TimeSpan throttled) => (sink as IUnpagedRequests)?.CountRequests(attempts, throttled);
+        /// <summary>Requests no page stands for, counted by a pipeline run's sink (<see cref="IRunSink"/>).</summary>
+        public void CountUnpaged(int attempts, TimeSpan throttled) => (sink as IRunSink)?.CountRequests(attempts, throttled);
 
         public bool AcceptsRejects => sink is IRecordRejects { AcceptsRejects: true };
 
@@ -956,11 +956,11 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
 
     /// <summary>
     /// The remembered page that leads to the page with <paramref name="targetKey"/>: found by following the remembered pages (their stored
-    /// next pages) from the input's first page, or <see langword="null"/> when that path breaks off first.
+    /// next pages) from the first page of the input's run, or <see langword="null"/> when that path breaks off first.
     /// </summary>
     private async ValueTask<(Uri Url, string Key)?> RememberedLeadAsync(TIn input, InputSecrets secrets, string targetKey, IPageSink<TOut> sink, CancellationToken cancellationToken)
     {
-        var url = FirstRequestUrl(input);
+        var url = (sink as IRunSink)?.InputStart is { } start ? ResumeUrl(start, secrets) : FirstRequestUrl(input);
         var followed = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {

@@ -135,11 +135,14 @@ internal interface IRecordRejects
 }
 
 /// <summary>
-/// A sink that counts requests no page stands for: with conditional requests, the request for a page that a 304 led to and the API
-/// refused (the unchanged page read again takes its place).
+/// The sink of a pipeline run, as conditional requests need it when the API refuses the page a 304 led to: it knows where the current
+/// input's run started, and counts the refused request, which no page stands for (the unchanged page read again takes its place).
 /// </summary>
-internal interface IUnpagedRequests
+internal interface IRunSink
 {
+    /// <summary>Where the run of the current input started (its watermark's query parameters), or <see langword="null"/>: at the input's first request.</summary>
+    PageCheckpoint? InputStart { get; }
+
     /// <summary>Counts a request that took <paramref name="attempts"/> attempts (the first, then its retries) and waited <paramref name="throttled"/> for rate limits.</summary>
     /// <param name="attempts">The attempts sent.</param>
     /// <param name="throttled">The time they waited for rate limits.</param>

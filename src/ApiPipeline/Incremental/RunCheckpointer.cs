@@ -190,6 +190,13 @@ internal sealed class RunCheckpointer<TIn, TOut>
     }
 
     /// <summary>
+    /// Where this run of <paramref name="input"/> started (after <see cref="Begin"/>): its first page with the watermark's query parameters,
+    /// also when the run resumes further on; <see langword="null"/> when the input's first request carries none.
+    /// </summary>
+    public PageCheckpoint? InputStart(TIn input)
+        => _partitions.TryGetValue(_extractor.PartitionKey(input), out var state) ? _extractor.StartAt(input, state.Since, _run.Until) : null;
+
+    /// <summary>
     /// The time windows of <paramref name="input"/> for <paramref name="options"/>: the range from <see cref="PipelineOptions.From"/>, the
     /// stored watermark minus its lag, or the watermark's initial value, to the backfill's end or the run's start (stored with the run,
     /// so a resumed run plans the same windows), split into aligned fixed windows.

@@ -267,6 +267,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
                 }
 
                 sink.Partition = partition;
+                sink.Input = input;
                 try
                 {
                     await _extractor.ExtractIntoAsync(input, start, sink, cancellationToken).ConfigureAwait(false);
@@ -470,7 +471,7 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
     /// its way into the output; at the end of a page both take it in and the batch is committed when it is full. A page holds a gate
     /// from its first record to its end, so the flush-interval commit (on its own task) only ever commits whole pages.
     /// </summary>
-    private sealed class RunSink(Pipeline<TIn, TOut> owner, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter) : IPageSink<TOut>, IConsumingPageSink, IRecordRejects, IUnpagedRequests
+    private sealed class RunSink(Pipeline<TIn, TOut> owner, RunCounters run, RunCheckpointer<TIn, TOut> checkpointer, DeadLetterWriter? deadLetter) : IPageSink<TOut>, IConsumingPageSink, IRecordRejects, IRunSink
     {
         private readonly IPageSink<TOut> _output = owner._output as IPageSink<TOut> ?? new BufferedPageSink<TOut>(owner._output);
         private readonly IntervalFlusher _flusher = new(owner._output.Batching.FlushInterval, owner._options.TimeProvider);
@@ -479,6 +480,26 @@ public sealed class Pipeline<TIn, TOut> : IPipeline<TIn>
 
         /// <summary>The partition (input) whose pages come next.</summary>
         public string Partition = "";
+
+        /// <summary>The input whose pages come next.</summary>
+        public TIn Input = default!;
+
+        /// <inheritdoc/>
+        public PageCheckpoint? InputStart
+        {
+            get
+            {
+                _flusher.Gate.Wait();
+                try
+                {
+                    return checkpointer.InputStart(Input);
+                }
+                finally
+                {
+                    _flusher.Gate.Release();
+                }
+            }
+        }
 
         public bool ConsumesRecords => _output is IConsumingPageSink { ConsumesRecords: true };
 

@@ -31,3 +31,10 @@ public partial class ConditionalTokenItems : IExtractor<TokenScenario, Item>;
 [Paginated(Pagination.HeaderCursor, CursorHeader = "X-Next-Cursor", CursorParam = "after", PageSize = 2, PageSizeParam = "per_page")]
 [ConditionalRequests]
 public partial class ConditionalHeaderCursorItems : IExtractor<Scenario, Item>;
+
+/// <summary>Changes behind Link pages (?per_page=2) with a ?since= watermark (lag 5m), with conditional requests.</summary>
+[Extractor("http://localhost", "/{name}/changes", Json = typeof(ChangeJson))]
+[Paginated(Pagination.LinkHeader, PageSize = 2, PageSizeParam = "per_page")]
+[Watermark(nameof(Change.UpdatedAt), Param = "since", Lag = "5m", Initial = "2026-03-31T00:00:00Z")]
+[ConditionalRequests]
+public sealed partial class ConditionalSinceLinkChanges : IExtractor<Scenario, Change>;

@@ -866,6 +866,65 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
     }
 
     [Fact]
+    public async Task A_resumed_run_of_an_extractor_with_a_watermark_param_follows_the_remembered_pages_from_the_runs_own_first_page()
+    {
+        // A watermark's ?since= is part of each run's first page: the remembered pages are followed from the first page of the run
+        // that stopped (run 2's, with its since=), not from the input's bare first request. Run 2 fails with page 3 refused and page 2,
+        // read again, unavailable; run 3 resumes at page 3, finds page 2 through run 2's first page and ends the input there.
+        string name = "cr-resumed-since";
+        int pages = 3;
+        bool unavailable = false;
+        var rows = ChangeList(6);
+        Api.Map("/" + name + "/changes", WithoutLinkOn304(ctx =>
+        {
+            int n = int.TryParse(ctx.Request.Query["page"], out int p) ? p : 1;
+            if (n > pages)
+            {
+                return Reply.Json(ctx, """{"message":"page out of range"}""", 404);
+            }
+
+            if (unavailable && n == 2 && ctx.Request.Headers.IfNoneMatch.Count == 0)
+            {
+                return Reply.Json(ctx, """{"message":"unavailable"}""", 503);
+            }
+
+            string json = "[" + string.Join(",", rows.Skip((n - 1) * 2).Take(2).Select(r => JsonSerializer.Serialize(r, ChangeJson.Default.Change))) + "]";
+            return ETagged(ctx, json, c => c.Response.Headers.Link = n < pages
+                ? $"<{Reply.Root(c)}{c.Request.Path}?per_page=2&page={n + 1}>; rel=\"next\""
+                : $"<{Reply.Root(c)}{c.Request.Path}?per_page=2&page=1>; rel=\"first\"");
+        }));
+        var store = new InMemoryStateStore();
+        var once = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 } };
+
+        async Task<PipelineResult> RunAsync()
+        {
+            var extractor = new HttpExtractor<Scenario, Change>(ConditionalSinceLinkChanges.Definition, null, At with { ConditionalRequests = true, Resilience = once });
+            await using var output = new JsonlOutput<Change>(ChangeJson.Default.Change, new() { Directory = _temp.Path, Name = name });
+            return await new Pipeline<Scenario, Change>(name, extractor, output, new PipelineOptions { StateStore = store }).ExecuteAsync(new Scenario(name));
+        }
+
+        var first = await RunAsync();
+        Assert.True(first.Status == PipelineStatus.Succeeded, $"{first.Status}: {first.Error?.Message}");
+        Assert.Equal(6, first.Records);
+        pages = 2;
+        unavailable = true;
+        var second = await RunAsync();
+        Assert.Equal(PipelineStatus.Failed, second.Status);
+        Assert.Equal(1, second.PagesNotModified); // page 2 answered 304 and led to page 3, refused; page 2 in full answered 503
+        Assert.Contains(Requests(name).Skip(3), r => r.Q("since") is not null); // the run's first page carries since=
+        // Run 2's first page (?per_page=2&since=...) is remembered: four pages now (run 1's three, its first page with another since=).
+        Assert.Equal(4, (await store.GetScopeAsync("pages:" + name)).Count);
+        unavailable = false;
+        int before = Requests(name).Count;
+
+        var third = await RunAsync();
+
+        Assert.True(third.Status == PipelineStatus.Succeeded, $"{third.Status}: {third.Error?.Message}");
+        Assert.Equal(["3", "2"], Requests(name).Skip(before).Select(r => r.Q("page") ?? "1"));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), WrittenChanges(name));
+    }
+
+    [Fact]
     public async Task A_resumed_run_whose_first_page_is_refused_without_a_remembered_lead_fails_with_the_apis_answer()
     {
         // A cursor run that failed on page 2 resumes there; the API now refuses that cursor, and no remembered page leads to it (page 1
