@@ -365,7 +365,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
     /// say) from pages they remember.
     /// </summary>
     public KnownPage? KnownPage(string requestKey)
-        => _from is null && _pages.TryGetValue(requestKey, out var page) ? new KnownPage(page.Validator, page.Kind, page.Next, page.Records) : null;
+        => _from is null && _pages.TryGetValue(requestKey, out var page) ? new KnownPage(page.Validator, page.Kind, page.Next) : null;
 
     /// <summary>
     /// The current page (conditional requests) goes into the batch's validators: a 200 with a validator is remembered, a 304 confirms the
@@ -389,7 +389,7 @@ internal sealed class RunCheckpointer<TIn, TOut>
         }
         else if (page.Validator is { } validator && page.Error is null && _page.Unwritten == 0)
         {
-            _batchPages[key] = new StoredPage { Validator = validator, Kind = page.ValidatorKind, Next = page.Next, Records = page.Records, Partition = _page.Partition, Run = _run.RunId };
+            _batchPages[key] = new StoredPage { Validator = validator, Kind = page.ValidatorKind, Next = page.Next, Partition = _page.Partition, Run = _run.RunId };
         }
 
         if (page.EndsInput)

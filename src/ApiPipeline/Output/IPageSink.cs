@@ -52,8 +52,7 @@ public enum ValidatorKind
 /// <param name="Validator">The validator text, as the response carried it.</param>
 /// <param name="Kind">Whether it is an <c>ETag</c> or a <c>Last-Modified</c> date.</param>
 /// <param name="Next">Where that page led (its <see cref="PageInfo.Next"/>), or <see langword="null"/> when it was the last page.</param>
-/// <param name="Records">The records that page held.</param>
-public sealed record KnownPage(string Validator, ValidatorKind Kind, PageCheckpoint? Next, int Records);
+public sealed record KnownPage(string Validator, ValidatorKind Kind, PageCheckpoint? Next);
 
 /// <summary>A page handed to an <see cref="IPageSink{T}"/>: where it came from, how many records it held, where the next one starts.</summary>
 /// <param name="Number">The page's 1-based position in the run.</param>

@@ -130,9 +130,6 @@ internal sealed record StoredPage
     /// <summary>Where the page led, or <see langword="null"/> after the last page.</summary>
     public PageCheckpoint? Next { get; init; }
 
-    /// <summary>The records the page held.</summary>
-    public int Records { get; init; }
-
     /// <summary>The partition (input) the page belongs to.</summary>
     public required string Partition { get; init; }
 
