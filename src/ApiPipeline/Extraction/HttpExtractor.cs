@@ -359,7 +359,7 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                     ledBy = after is not null && !carried && LedFromResponse ? (url, current.RequestKey!) : null;
                     var led = after is null ? null : Checkpoint(after, run.PageNumber + 1, run.RecordsBefore, secrets);
                     PageRead(span, current, 0, HttpStatusCode.NotModified);
-                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, 0, led) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = last && !stopped }, cancellationToken).ConfigureAwait(false);
+                    await page.EndPageAsync(Unchanged(current, run.PageNumber, 0, led, endsInput: last && !stopped), cancellationToken).ConfigureAwait(false);
                     Instruments.PageNotModified(Name);
                     current.Release(run);
                     url = after;
@@ -412,13 +412,12 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
                 if (landed)
                 {
                     // Not written again: where it leads now is all the page had to say.
-                    var known = current.Known!;
                     page.AbortPage();
                     page.BeginPage(run.RecordsBefore);
                     var onward = next is null ? null : Checkpoint(next, run.PageNumber + 1, run.RecordsBefore, secrets);
                     bool cut = _pagination.MaxPages > 0 && run.PageNumber >= _pagination.MaxPages;
                     PageRead(span, current, 0, response!.StatusCode);
-                    await page.EndPageAsync(new PageInfo(run.PageNumber, current.ShownUrl, 0, current.Body.Length, cut ? null : onward) { Attempts = current.Attempts, Throttled = current.Throttled, RequestKey = current.RequestKey, Validator = known.Validator, ValidatorKind = known.Kind, NotModified = true, EndsInput = next is null && !cut }, cancellationToken).ConfigureAwait(false);
+                    await page.EndPageAsync(Unchanged(current, run.PageNumber, current.Body.Length, cut ? null : onward, endsInput: next is null && !cut), cancellationToken).ConfigureAwait(false);
                     Instruments.PageNotModified(Name);
                     current.Release(run);
                     url = cut ? null : next;
@@ -950,6 +949,22 @@ public sealed class HttpExtractor<TIn, TOut> : IExtractor<TIn, TOut>
         // Leaving the origin, the query API key a kept query would carry goes no further.
         return _auth is not null && !SameOrigin(to, _baseUrl) ? _auth.WithoutCredentials(to) : to;
     }
+
+    /// <summary>
+    /// A page the sink gets as not modified (a 304, or a last page recognised by its validator): no records, the validator it was
+    /// recognised by, and where it leads now.
+    /// </summary>
+    private static PageInfo Unchanged(PageRun current, int number, long bytesRead, PageCheckpoint? next, bool endsInput)
+        => new(number, current.ShownUrl, 0, bytesRead, next)
+        {
+            Attempts = current.Attempts,
+            Throttled = current.Throttled,
+            RequestKey = current.RequestKey,
+            Validator = current.Known!.Validator,
+            ValidatorKind = current.Known.Kind,
+            NotModified = true,
+            EndsInput = endsInput,
+        };
 
     /// <summary>Whether the next page is read from each response (a cursor, a next URL or link), so a stored one can go stale.</summary>
     private bool LedFromResponse => _pagination.Style is ApiPipeline.Pagination.Cursor or ApiPipeline.Pagination.HeaderCursor or ApiPipeline.Pagination.NextUrl or ApiPipeline.Pagination.LinkHeader;
