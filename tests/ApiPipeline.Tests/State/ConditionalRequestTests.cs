@@ -534,7 +534,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
             });
         });
         var store = new InMemoryStateStore();
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalLinkItems(At), store);
 
         var first = await Pipeline().ExecuteAsync(input);
         Assert.Equal(PipelineStatus.Succeeded, first.Status);
@@ -649,7 +649,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         int pages = 2;
         var input = Map(name, LinkPages(() => pages));
         var store = new InMemoryStateStore();
-        Pipeline<Scenario, Item> Pipeline(ExtractorOptions options) => new(name, new ConditionalLinkItems(options), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline(ExtractorOptions options) => this.Pipeline(name, new ConditionalLinkItems(options), store);
         Assert.Equal(4, (await Pipeline(At).ExecuteAsync(input)).Records);
 
         pages = 3; // page 2 is unchanged (still full) and now links to page 3
@@ -671,7 +671,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
             ? Reply.Json(ctx, """{"message":"page out of range"}""", 404)
             : LinkPages(() => pages)(ctx));
         var store = new InMemoryStateStore();
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalLinkItems(At), store);
         Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
 
         pages = 2;
@@ -770,7 +770,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
             return pages(ctx);
         });
         var store = new InMemoryStateStore();
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalLinkItems(At), store);
         Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
         docsOnly = true;
 
@@ -809,7 +809,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
             ? Reply.Json(ctx, """{"message":"page out of range"}""", 404)
             : LinkPages(() => pages)(ctx)));
         var store = new InMemoryStateStore();
-        Pipeline<Scenario, Item> Pipeline(ILoggerFactory? logging = null) => new(name, new ConditionalLinkItems(At with { LoggerFactory = logging }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline(ILoggerFactory? logging = null) => this.Pipeline(name, new ConditionalLinkItems(At with { LoggerFactory = logging }), store);
         Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
         pages = 2;
 
@@ -850,7 +850,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         }));
         var store = new InMemoryStateStore();
         var once = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 } };
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At with { Resilience = once }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalLinkItems(At with { Resilience = once }), store);
         Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
         pages = 2;
         unavailable = true;
@@ -938,7 +938,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
             : Reply.Json(ctx, """{"data":[{"id":1,"name":"a"}],"meta":{"next_cursor":"2"}}"""));
         var store = new InMemoryStateStore();
         var once = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 } };
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalCursorItems(At with { Resilience = once }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalCursorItems(At with { Resilience = once }), store);
         Assert.Equal(PipelineStatus.Failed, (await Pipeline().ExecuteAsync(input)).Status);
         failing = false;
 
@@ -961,7 +961,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
             ? Reply.Json(ctx, """{"message":"not found"}""", 404)
             : LinkPages(() => 3)(ctx)));
         var store = new InMemoryStateStore();
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalLinkItems(At), store);
         Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
         broken = true;
 
@@ -1013,7 +1013,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         int session = 1;
         var input = Map(name, SessionCursorPages(() => session));
         var store = new InMemoryStateStore();
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalHeaderCursorItems(At), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalHeaderCursorItems(At), store);
         Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
         session = 2;
 
@@ -1037,7 +1037,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         long page2First = 3;
         var input = Map(name, SessionCursorPages(() => session, n => n == 2 ? page2First : (n - 1) * 2 + 1));
         var store = new InMemoryStateStore();
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalHeaderCursorItems(At with { MaxPages = 2 }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalHeaderCursorItems(At with { MaxPages = 2 }), store);
         Assert.Equal(4, (await Pipeline().ExecuteAsync(input)).Records);
         session = 2;
         page2First = 103;
@@ -1077,7 +1077,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         }));
         var store = new InMemoryStateStore();
         var resilience = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 0 }, OnError = onError };
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At with { Resilience = resilience }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalLinkItems(At with { Resilience = resilience }), store);
         var first = await Pipeline().ExecuteAsync(input);
         Assert.Equal((6L, 0L), (first.Records, first.Retries));
         broken = true;
@@ -1111,7 +1111,7 @@ public sealed class ConditionalRequestTests(ApiFixture fixture) : ApiTests(fixtu
         }));
         var store = new InMemoryStateStore();
         var retry = new ResilienceOptions { Retry = new RetryOptions { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(1), Jitter = false } };
-        Pipeline<Scenario, Item> Pipeline() => new(name, new ConditionalLinkItems(At with { Resilience = retry }), Jsonl(_temp.Path, name), new PipelineOptions { StateStore = store });
+        Pipeline<Scenario, Item> Pipeline() => this.Pipeline(name, new ConditionalLinkItems(At with { Resilience = retry }), store);
         Assert.Equal(6, (await Pipeline().ExecuteAsync(input)).Records);
         pages = 2;
 
